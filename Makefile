@@ -1,0 +1,68 @@
+# Two commands matter: `make demo` and `make check`. Everything they need is installed by
+# scripts/install-deps.sh (Debian packages) and `npm ci` (the design system, browser tests).
+SHELL := /bin/bash
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS ?= 2
+FUZZ_SECONDS ?= 20
+WEB_SOURCES := $(shell find web -type f) scripts/build-web.mjs package-lock.json
+
+.PHONY: all deps build demo check test test-unit test-browser fuzz lint format bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(BUILD)/build.ninja: CMakeLists.txt
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+$(BUILD)/web/.stamp: node_modules/.package-lock.json $(WEB_SOURCES)
+	node scripts/build-web.mjs $(BUILD)/web
+	@touch $@
+
+build: deps node_modules/.package-lock.json $(BUILD)/build.ninja $(BUILD)/web/.stamp
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	mkdir -p var
+	$(BUILD)/guichet demo-data --db sqlite:var/guichet.db
+	@echo "Guichet is on http://localhost:8080 (Ctrl-C stops it)"
+	$(BUILD)/guichet serve --listen 127.0.0.1:8080 --db sqlite:var/guichet.db
+
+# Unit, HTTP and storage tests run once; the storage, jobs and server suites run on SQLite and
+# on a throw-away PostgreSQL cluster that scripts/with-postgres.sh creates and removes.
+test-unit: build
+	GUICHET_REQUIRE_PG=1 bash scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+test-browser: build
+	bash scripts/with-postgres.sh node --test --test-concurrency=1 test/browser/
+
+test: test-unit test-browser
+
+fuzz: deps
+	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
+	  -DGUICHET_BUILD_FUZZ=ON -DGUICHET_BUILD_TESTS=OFF -DGUICHET_BUILD_BENCH=OFF
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request
+	mkdir -p $(BUILD)-fuzz/corpus
+	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	  $(BUILD)-fuzz/corpus fuzz/corpus
+
+lint: build
+	bash scripts/lint.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+check: test lint fuzz
+	@echo "make check: all checks passed"
+
+bench: build
+	bash bench/http/run.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-fuzz

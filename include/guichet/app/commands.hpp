@@ -1,0 +1,20 @@
+#pragma once
+// The `guichet` subcommands. Each takes a validated Config and returns the process exit code.
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "guichet/app/config.hpp"
+
+namespace guichet::app {
+
+int serve(const Config& config);
+int migrate(const Config& config, bool status_only);
+int demo_data(const Config& config);
+int jobs_list(const Config& config, std::optional<std::string> status, int limit, bool as_json);
+int jobs_retry(const Config& config, std::int64_t id);
+
+// Runs the whole command line; main() only calls this.
+int run_cli(int argc, char** argv);
+
+}  // namespace guichet::app

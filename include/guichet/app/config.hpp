@@ -1,0 +1,43 @@
+#pragma once
+// Everything `guichet` can be configured with. Each option comes from the command line, the
+// environment (GUICHET_*) or the --config TOML file, in that order of precedence.
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "guichet/core/result.hpp"
+#include "guichet/jobs/email.hpp"
+
+namespace guichet::app {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  std::string db = "sqlite:var/guichet.db";
+  std::string public_url;  // defaults to http(s)://<listen>
+  std::string tls_cert;
+  std::string tls_key;
+  unsigned threads = 0;  // 0: one per core, at least 2
+  std::size_t db_pool = 8;
+  std::string web_root;
+  std::string default_lang = "en";
+  bool access_log = true;
+  std::string log_level = "info";
+  std::chrono::milliseconds job_poll{1000};
+  jobs::SmtpConfig smtp;
+
+  // Filled by validate()
+  std::string listen_host;
+  std::uint16_t listen_port = 0;
+};
+
+struct HostPort {
+  std::string host;
+  std::uint16_t port = 0;
+};
+// "127.0.0.1:8080", "[::1]:8080", "localhost:0".
+Result<HostPort> parse_listen(std::string_view text);
+
+// Checks every option and fills the derived fields; the message names the bad option.
+Result<void> validate(Config& config);
+
+}  // namespace guichet::app

@@ -1,0 +1,53 @@
+#pragma once
+// Wires the modules into one HTTP application: the middleware chain, the platform's own pages
+// (home, language switch, error pages) and probes. Each later module adds its routes here
+// through a register_*_routes function of its own.
+#include <memory>
+#include <string>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/metrics.hpp"
+#include "guichet/http/middleware.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/static_assets.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::app {
+
+inline const std::vector<std::string> kLanguages{"fr", "pt", "vi", "en"};
+
+struct SiteOptions {
+  std::string web_root;
+  std::string default_lang = "en";
+  bool public_url_is_https = false;
+  http::LogSink access_log;  // null: no access log
+  http::LogSink error_log;
+  std::string version;
+};
+
+// Everything the pages need, loaded and checked at start-up.
+class Site {
+ public:
+  static Result<std::unique_ptr<Site>> load(SiteOptions options, storage::Database& db, const Clock& clock);
+  const http::Application& application() const { return *application_; }
+  http::Metrics& metrics() { return metrics_; }
+
+ private:
+  Site(SiteOptions options, storage::Database& db, const Clock& clock, http::Catalog catalog, http::Templates templates,
+       http::StaticAssets assets);
+  http::Router routes();
+
+  SiteOptions options_;
+  storage::Database& db_;
+  const Clock& clock_;
+  http::Catalog catalog_;
+  http::Templates templates_;
+  http::StaticAssets assets_;
+  http::PageRenderer pages_;
+  http::Metrics metrics_;
+  std::unique_ptr<http::Application> application_;
+};
+
+}  // namespace guichet::app

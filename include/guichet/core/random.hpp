@@ -1,0 +1,16 @@
+#pragma once
+// Security-relevant randomness (tokens, identifiers) always comes from libsodium's CSPRNG.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace guichet {
+
+// `bytes` random bytes, base64url without padding: for cookies, CSRF tokens, secrets.
+std::string random_token(std::size_t bytes = 32);
+// `bytes` random bytes as lowercase hex: for request ids and worker ids.
+std::string random_hex(std::size_t bytes);
+// Constant-time comparison for secrets.
+bool secure_equals(std::string_view a, std::string_view b);
+
+}  // namespace guichet

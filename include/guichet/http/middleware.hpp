@@ -1,0 +1,38 @@
+#pragma once
+// The standard layers every Guichet server composes, outermost first:
+// request_context, observe, security_headers, recover, (i18n) language, csrf.
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "guichet/http/application.hpp"
+#include "guichet/http/metrics.hpp"
+
+namespace guichet::http {
+
+struct RequestContextOptions {
+  bool public_url_is_https = false;  // behind a TLS-terminating proxy
+};
+// Request id (kept from a well-formed X-Request-Id, else generated) and whether the request is
+// secure, so cookies get the Secure attribute and responses HSTS.
+Middleware request_context(RequestContextOptions options);
+
+using LogSink = std::function<void(std::string_view json_line)>;
+// Counts and times every request, and writes one JSON line per request to `access_log`
+// (null for none).
+Middleware observe(Metrics& metrics, LogSink access_log);
+
+// Content-Security-Policy without 'unsafe-inline', nosniff, Referrer-Policy, frame-ancestors
+// 'none', and HSTS on secure requests.
+Middleware security_headers();
+
+// Turns an exception escaping a handler into a 500 with the request id; the detail is logged.
+Middleware recover(ErrorRenderer page_errors, LogSink error_log);
+
+// Double-submit CSRF protection for page routes: a random token in an HttpOnly SameSite cookie
+// must come back in the form field `csrf_token` (or the X-CSRF-Token header) of every unsafe
+// request. The token is on Request::csrf_token for templates.
+Middleware csrf(ErrorRenderer page_errors);
+std::string_view csrf_cookie_name(bool secure);
+
+}  // namespace guichet::http

@@ -1,0 +1,60 @@
+#pragma once
+// Server-rendered pages: mustache templates (HTML-escaped by default) inside one layout that
+// carries the header, the language switcher, the skip link and the footer.
+#include <filesystem>
+#include <kainjow/mustache.hpp>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "guichet/core/result.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/request.hpp"
+#include "guichet/http/static_assets.hpp"
+
+namespace guichet::http {
+
+using PageData = kainjow::mustache::data;
+
+// Every *.mustache file of a directory, parsed at start-up (a syntax error stops start-up).
+class Templates {
+ public:
+  static Result<Templates> load(const std::filesystem::path& directory);
+  bool has(std::string_view name) const { return sources_.find(name) != sources_.end(); }
+  // Thread-safe: each thread renders with its own parsed copy.
+  std::string render(std::string_view name, const PageData& data) const;
+
+ private:
+  std::map<std::string, std::string, std::less<>> sources_;
+  std::uint64_t id_ = 0;  // tells thread-local caches of different Templates apart
+};
+
+class PageRenderer {
+ public:
+  PageRenderer(const Templates& templates, const Catalog& catalog, const StaticAssets& assets);
+  // Checks that the layout and the assets it needs exist.
+  Result<void> validate() const;
+
+  // Renders templates/<page>.mustache inside the layout. `page_data` gets `t` (messages in the
+  // request's language), `lang` and `csrf_token` added. `title_key` names the page title message.
+  Response render(const Request& request, std::string_view page, std::string_view title_key, PageData page_data,
+                  int status = 200) const;
+  // The localised error page: 404, 403, 500 with its request id...
+  Response render_error(const Request& request, const Error& error) const;
+
+ private:
+  PageData base_data(const Request& request) const;
+
+  const Templates& templates_;
+  const Catalog& catalog_;
+  const StaticAssets& assets_;
+  std::map<std::string, PageData, std::less<>> messages_by_lang_;
+  std::string css_url_;
+  std::string js_url_;
+};
+
+// A local path to come back to, or "/" when `target` could lead off-site.
+std::string safe_return_path(std::string_view target);
+
+}  // namespace guichet::http

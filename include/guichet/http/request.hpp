@@ -1,0 +1,108 @@
+#pragma once
+// Guichet's own request and response types. Handlers see only these: Boost.Beast stays inside
+// http/server.cpp and http/wire.cpp, so most translation units never include it.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "guichet/core/result.hpp"
+#include "guichet/http/headers.hpp"
+
+namespace guichet::http {
+
+enum class Method { get, head, post, put, patch, del, options, other };
+Method parse_method(std::string_view name);
+std::string_view to_string(Method method);
+
+// Ordered name/value pairs (query strings, forms, cookies, path parameters).
+class Params {
+ public:
+  std::optional<std::string_view> get(std::string_view name) const;
+  std::vector<std::string_view> all(std::string_view name) const;
+  void add(std::string name, std::string value) { items_.emplace_back(std::move(name), std::move(value)); }
+  const std::vector<std::pair<std::string, std::string>>& items() const { return items_; }
+  bool empty() const { return items_.empty(); }
+  std::size_t size() const { return items_.size(); }
+
+ private:
+  std::vector<std::pair<std::string, std::string>> items_;
+};
+
+struct UploadedFile {
+  std::string field;
+  std::string filename;
+  std::string content_type;
+  std::string content;
+};
+
+enum class RouteKind {
+  page,   // HTML for people: language, CSRF, HTML error pages
+  api,    // JSON under /api/: bearer tokens, JSON errors, no CSRF cookie
+  asset,  // static files and probes: the lightest chain
+};
+
+struct Request {
+  // From the wire
+  Method method = Method::other;
+  std::string method_name;
+  std::string target;  // as received: path and query
+  Headers headers;
+  std::string body;
+  std::string remote_address;
+  bool tls = false;
+
+  // Decoded before the handler runs (http/request_decoding.cpp)
+  std::string path;  // percent-decoded
+  std::vector<std::string> segments;
+  Params query;
+  Params cookies;
+  Params form;  // application/x-www-form-urlencoded or the text fields of multipart/form-data
+  std::vector<UploadedFile> files;
+
+  // Set by routing and middleware
+  Params path_params;
+  std::string route_pattern = "unmatched";
+  RouteKind route_kind = RouteKind::page;
+  std::string request_id;
+  std::string lang = "en";
+  std::string csrf_token;
+  bool secure = false;  // served over https, directly or behind the configured public https URL
+  // An error found before the handler could run (bad target, body too large, ...).
+  std::optional<Error> early_error;
+  std::string allowed_methods;  // for a 405 answer's Allow header
+
+  std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
+};
+
+struct Cookie {
+  std::string name;
+  std::string value;
+  std::string path = "/";
+  std::optional<std::int64_t> max_age_seconds;
+  bool http_only = true;
+  bool secure = false;
+  std::string same_site = "Lax";
+};
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  // Large immutable bodies (static assets) are shared instead of copied; used when set.
+  std::shared_ptr<const std::string> shared_body;
+  bool close_connection = false;
+
+  std::size_t body_size() const { return shared_body ? shared_body->size() : body.size(); }
+  static Response html(std::string body, int status = 200);
+  static Response text(std::string body, int status = 200);
+  static Response json(std::string body, int status = 200);
+  static Response redirect(std::string location, int status = 303);
+  void set_cookie(const Cookie& cookie);
+};
+
+}  // namespace guichet::http

@@ -1,0 +1,50 @@
+#pragma once
+// The durable outbox shared by every module. A change and the work it causes are written in
+// one transaction (enqueue takes the caller's Connection); workers on every node run due jobs.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::jobs {
+
+struct NewJob {
+  std::string kind;     // "email.send", "webhook.call", "booking.reminder"
+  std::string payload;  // JSON
+  std::optional<Instant> run_at;  // now when empty
+  int max_attempts = 8;
+  // Enqueueing a key that already exists keeps the first job (a reminder is queued once).
+  std::optional<std::string> dedupe_key;
+};
+
+struct Job {
+  std::int64_t id = 0;
+  std::string kind;
+  std::string payload;
+  std::string status;  // pending, running, done, failed
+  Instant run_at;
+  int attempts = 0;  // including the one under way
+  int max_attempts = 0;
+  std::optional<std::string> last_error;
+  Instant created_at;
+  std::optional<Instant> finished_at;
+};
+
+// Returns the job id, or the existing job's id when the dedupe key was already queued.
+Result<std::int64_t> enqueue(storage::Connection& transaction, const NewJob& job, const Clock& clock);
+
+Result<std::vector<Job>> list_jobs(storage::Database& db, std::optional<std::string> status, int limit);
+// Puts a failed job back in the queue, due now, with a fresh set of attempts.
+Result<void> retry_job(storage::Database& db, std::int64_t id, const Clock& clock);
+
+// base * 2^(attempt-1), capped, with up to +25% spread derived from the job id so that jobs
+// failing together do not all come back at the same instant.
+std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono::seconds base, std::chrono::seconds cap);
+
+}  // namespace guichet::jobs

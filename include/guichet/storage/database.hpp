@@ -1,0 +1,170 @@
+#pragma once
+// The one database interface. Every SQL statement in Guichet goes through Connection with
+// `?` placeholders; the PostgreSQL implementation rewrites them to $1..$n. Values are never
+// spliced into SQL text.
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "guichet/core/result.hpp"
+
+namespace guichet::storage {
+
+enum class Backend { sqlite, postgresql };
+std::string_view to_string(Backend backend);
+
+using Value = std::variant<std::nullptr_t, std::int64_t, double, std::string>;
+using Params = std::vector<Value>;
+
+class Row {
+ public:
+  explicit Row(std::vector<Value> values) : values_(std::move(values)) {}
+  std::size_t size() const { return values_.size(); }
+  bool is_null(std::size_t i) const;
+  std::int64_t integer(std::size_t i) const;  // NULL reads as 0
+  double real(std::size_t i) const;
+  std::string text(std::size_t i) const;  // NULL reads as ""
+  std::optional<std::string> optional_text(std::size_t i) const;
+  std::optional<std::int64_t> optional_integer(std::size_t i) const;
+  const Value& operator[](std::size_t i) const { return values_.at(i); }
+
+ private:
+  std::vector<Value> values_;
+};
+
+struct Rows {
+  std::vector<std::string> columns;
+  std::vector<Row> rows;
+  bool empty() const { return rows.empty(); }
+  std::size_t size() const { return rows.size(); }
+};
+
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  virtual Backend backend() const = 0;
+  virtual Result<Rows> query(std::string_view sql, const Params& params = {}) = 0;
+  // Returns the number of rows changed.
+  virtual Result<std::int64_t> execute(std::string_view sql, const Params& params = {}) = 0;
+  // Several statements without parameters, for migrations.
+  virtual Result<void> execute_script(std::string_view sql) = 0;
+  // A write transaction. On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so two
+  // writers never deadlock on a lock upgrade; readers outside transactions are not blocked.
+  virtual Result<void> begin() = 0;
+  virtual Result<void> commit() = 0;
+  virtual Result<void> rollback() = 0;
+  // False once the link to the server is broken; the pool then discards the connection.
+  virtual bool healthy() const = 0;
+};
+
+struct PoolStats {
+  std::size_t capacity = 0;
+  std::size_t open = 0;
+  std::size_t in_use = 0;
+  std::uint64_t acquisitions = 0;
+  std::uint64_t waits = 0;     // acquisitions that had to wait for a free connection
+  std::uint64_t timeouts = 0;  // acquisitions that gave up
+};
+
+class Database;
+
+// A connection borrowed from the pool; it goes back when this handle is destroyed.
+class PooledConnection {
+ public:
+  PooledConnection(Database* owner, std::unique_ptr<Connection> connection);
+  PooledConnection(PooledConnection&& other) noexcept;
+  PooledConnection& operator=(PooledConnection&&) = delete;
+  PooledConnection(const PooledConnection&) = delete;
+  PooledConnection& operator=(const PooledConnection&) = delete;
+  ~PooledConnection();
+  Connection& operator*() { return *connection_; }
+  Connection* operator->() { return connection_.get(); }
+
+ private:
+  Database* owner_;
+  std::unique_ptr<Connection> connection_;
+};
+
+struct DatabaseOptions {
+  std::size_t pool_size = 8;
+  std::chrono::milliseconds acquire_timeout{5000};
+  std::chrono::milliseconds busy_timeout{5000};  // SQLite: how long a writer waits for the lock
+};
+
+class Database {
+ public:
+  using Factory = std::function<Result<std::unique_ptr<Connection>>()>;
+  Database(Backend backend, std::string display_url, Factory factory, DatabaseOptions options);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  Backend backend() const { return backend_; }
+  // The URL with any password removed, for logs.
+  const std::string& display_url() const { return display_url_; }
+  Result<PooledConnection> acquire();
+  PoolStats stats() const;
+
+  // Runs `work` in a write transaction: commits when it returns a success, rolls back when it
+  // returns an error or throws. Nothing is half-written.
+  template <class F>
+  auto transaction(F&& work) -> std::invoke_result_t<F, Connection&>;
+
+ private:
+  friend class PooledConnection;
+  void release(std::unique_ptr<Connection> connection);
+
+  Backend backend_;
+  std::string display_url_;
+  Factory factory_;
+  DatabaseOptions options_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Connection>> idle_;
+  std::size_t open_ = 0;
+  std::size_t in_use_ = 0;
+  std::uint64_t acquisitions_ = 0;
+  std::uint64_t waits_ = 0;
+  std::uint64_t timeouts_ = 0;
+};
+
+// Opens a database from a URL: `sqlite:path/to/file.db` or `postgresql://user@host:port/db`
+// (also `postgres://`). Fails with invalid_input for an unknown scheme or bad path and with
+// unavailable when the server cannot be reached.
+Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOptions options = {});
+
+// --- implementation of the transaction template ---
+template <class F>
+auto Database::transaction(F&& work) -> std::invoke_result_t<F, Connection&> {
+  using R = std::invoke_result_t<F, Connection&>;
+  auto connection = acquire();
+  if (!connection) return R(std::move(connection).error());
+  Connection& c = **connection;
+  if (auto began = c.begin(); !began) return R(std::move(began).error());
+  try {
+    R result = work(c);
+    if (!result) {
+      (void)c.rollback();
+      return result;
+    }
+    if (auto committed = c.commit(); !committed) {
+      (void)c.rollback();
+      return R(std::move(committed).error());
+    }
+    return result;
+  } catch (...) {
+    (void)c.rollback();
+    throw;
+  }
+}
+
+}  // namespace guichet::storage

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every system package the build, the tests and the demo need, on Debian 12.
+# Idempotent and quiet when everything is already there, so `make` can call it every time.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git
+  clang clang-format clang-tidy libclang-rt-14-dev
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libpq-dev postgresql
+  libssl-dev libsodium-dev libcurl4-openssl-dev
+  libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  chromium nginx-light wrk
+)
+command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian starts nginx and postgresql as services on install; the project starts its own
+# throw-away instances, so the system ones are stopped to free their ports.
+if command -v service >/dev/null 2>&1; then
+  $sudo service nginx stop >/dev/null 2>&1 || true
+  $sudo service postgresql stop >/dev/null 2>&1 || true
+fi

@@ -1,0 +1,84 @@
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "guichet/app/commands.hpp"
+
+namespace guichet::app {
+
+int run_cli(int argc, char** argv) {
+  CLI::App cli{"Guichet: one-stop platform for public services"};
+  cli.set_config("--config", "", "Read options from this TOML file (keys are the long option names)");
+  cli.fallthrough();  // global options may follow the subcommand: `guichet serve --db ...`
+  cli.require_subcommand(1);
+
+  Config config;
+  int poll_ms = 1000;
+  cli.add_option("--listen", config.listen, "Address to serve on, host:port (port 0 picks a free one)")
+      ->envname("GUICHET_LISTEN")->capture_default_str();
+  cli.add_option("--db", config.db, "Database URL: sqlite:PATH or postgresql://USER@HOST:PORT/DB")
+      ->envname("GUICHET_DB")->capture_default_str();
+  cli.add_option("--public-url", config.public_url, "Public base URL (default: http://<listen>)")->envname("GUICHET_PUBLIC_URL");
+  cli.add_option("--tls-cert", config.tls_cert, "PEM certificate chain; serves HTTPS with --tls-key")->envname("GUICHET_TLS_CERT");
+  cli.add_option("--tls-key", config.tls_key, "PEM private key")->envname("GUICHET_TLS_KEY");
+  cli.add_option("--threads", config.threads, "HTTP threads (0: one per core, at least 2)")->envname("GUICHET_THREADS");
+  cli.add_option("--db-pool", config.db_pool, "Database connections per process")->envname("GUICHET_DB_POOL")->capture_default_str();
+  cli.add_option("--web-root", config.web_root, "Directory with templates, i18n and static assets")->envname("GUICHET_WEB_ROOT");
+  cli.add_option("--default-lang", config.default_lang, "Language when the browser states none we have (fr, pt, vi, en)")
+      ->envname("GUICHET_DEFAULT_LANG")->capture_default_str();
+  cli.add_flag("--access-log,!--no-access-log", config.access_log, "Write one JSON line per request to stdout")
+      ->envname("GUICHET_ACCESS_LOG");
+  cli.add_option("--log-level", config.log_level, "debug, info, warn or error")->envname("GUICHET_LOG_LEVEL")->capture_default_str();
+  cli.add_option("--job-poll-ms", poll_ms, "How often each node looks for due jobs")->envname("GUICHET_JOB_POLL_MS")->capture_default_str();
+  cli.add_option("--smtp-url", config.smtp.url, "smtp://host:port or smtps://host:port")->envname("GUICHET_SMTP_URL");
+  cli.add_option("--smtp-user", config.smtp.username, "SMTP user name")->envname("GUICHET_SMTP_USER");
+  cli.add_option("--smtp-password", config.smtp.password, "SMTP password")->envname("GUICHET_SMTP_PASSWORD");
+  cli.add_option("--smtp-from", config.smtp.from, "Sender, e.g. 'Guichet <no-reply@example.org>'")
+      ->envname("GUICHET_SMTP_FROM")->capture_default_str();
+  cli.add_flag("--smtp-require-tls", config.smtp.require_tls, "Refuse to send without TLS")->envname("GUICHET_SMTP_REQUIRE_TLS");
+
+  auto* serve_cmd = cli.add_subcommand("serve", "Serve the site and the API, and run background jobs");
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations");
+  bool status_only = false;
+  migrate_cmd->add_flag("--status", status_only, "Only print the schema version");
+  auto* demo_cmd = cli.add_subcommand("demo-data", "Create the database and load demonstration data");
+  auto* version_cmd = cli.add_subcommand("version", "Print the version");
+  auto* admin_cmd = cli.add_subcommand("admin", "Operator commands");
+  admin_cmd->require_subcommand(1);
+  auto* jobs_cmd = admin_cmd->add_subcommand("jobs", "Background jobs (the outbox)");
+  jobs_cmd->require_subcommand(1);
+  auto* jobs_list_cmd = jobs_cmd->add_subcommand("list", "List jobs, newest first");
+  std::string status;
+  int limit = 50;
+  bool as_json = false;
+  jobs_list_cmd->add_option("--status", status, "pending, running, done or failed")
+      ->check(CLI::IsMember({"pending", "running", "done", "failed"}));
+  jobs_list_cmd->add_option("--limit", limit, "At most this many")->check(CLI::Range(1, 10000))->capture_default_str();
+  jobs_list_cmd->add_flag("--json", as_json, "Print JSON");
+  auto* jobs_retry_cmd = jobs_cmd->add_subcommand("retry", "Queue a failed job again");
+  std::int64_t job_id = 0;
+  jobs_retry_cmd->add_option("id", job_id, "Job id")->required()->check(CLI::PositiveNumber);
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+  if (version_cmd->parsed()) {
+    std::cout << "guichet " << GUICHET_VERSION << "\n";
+    return 0;
+  }
+  config.job_poll = std::chrono::milliseconds(poll_ms);
+  if (auto valid = validate(config); !valid) {
+    std::cerr << "guichet: configuration error: " << valid.error().message << "\n";
+    return 2;
+  }
+  if (serve_cmd->parsed()) return serve(config);
+  if (migrate_cmd->parsed()) return migrate(config, status_only);
+  if (demo_cmd->parsed()) return demo_data(config);
+  if (jobs_list_cmd->parsed()) return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
+  if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
+  std::cerr << cli.help();
+  return 2;
+}
+
+}  // namespace guichet::app

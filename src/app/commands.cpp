@@ -1,0 +1,183 @@
+#include "guichet/app/commands.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <iostream>
+
+#include "guichet/app/site.hpp"
+#include "guichet/http/server.hpp"
+#include "guichet/jobs/worker.hpp"
+#include "guichet/storage/migrations.hpp"
+
+namespace guichet::app {
+namespace {
+
+void fail(const std::string& what, const Error& error) {
+  std::cerr << "guichet: " << what << ": " << error.message << "\n";
+}
+
+void setup_logging(const Config& config) {
+  auto errors = spdlog::stderr_logger_mt("guichet");
+  errors->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  errors->set_level(spdlog::level::from_str(config.log_level));
+  spdlog::set_default_logger(errors);
+  auto access = spdlog::stdout_logger_mt("access");
+  access->set_pattern("%v");
+  spdlog::flush_every(std::chrono::seconds(1));
+}
+
+Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock) {
+  storage::DatabaseOptions options;
+  options.pool_size = config.db_pool;
+  auto db = storage::open_database(config.db, options);
+  if (!db) return std::move(db).error();
+  auto applied = storage::apply_migrations(**db, storage::builtin_migrations(), clock);
+  if (!applied) return std::move(applied).error();
+  if (*applied > 0) spdlog::info(R"({{"event":"migrated","applied":{}}})", *applied);
+  return db;
+}
+
+std::string web_root(const Config& config) { return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root; }
+
+}  // namespace
+
+int serve(const Config& config) {
+  setup_logging(config);
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto access = spdlog::get("access");
+  SiteOptions site_options{
+      web_root(config), config.default_lang, config.public_url.starts_with("https://"),
+      config.access_log ? http::LogSink([access](std::string_view line) { access->info("{}", line); }) : http::LogSink(),
+      [](std::string_view line) { spdlog::error("{}", line); }, GUICHET_VERSION};
+  auto site = Site::load(site_options, **db, clock);
+  if (!site) {
+    fail("web root " + site_options.web_root, site.error());
+    return 1;
+  }
+
+  jobs::SmtpSender smtp(config.smtp, clock);
+  jobs::Worker worker(**db, clock, jobs::WorkerOptions{config.job_poll});
+  worker.handle(jobs::kEmailJobKind, [&smtp](const jobs::Job& job) { return smtp.run_job(job); });
+
+  http::ServerOptions server_options;
+  server_options.host = config.listen_host;
+  server_options.port = config.listen_port;
+  server_options.threads = config.threads;
+  if (!config.tls_cert.empty()) server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key};
+  http::Server server(server_options, (*site)->application());
+  if (auto listening = server.listen(); !listening) {
+    fail("listen", listening.error());
+    return 1;
+  }
+  std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+  std::string scheme = server_options.tls ? "https" : "http";
+  // One JSON line on stdout that scripts and tests wait for; it carries the real port when 0 was asked.
+  std::cout << R"({"event":"listening","url":")" << scheme << "://" << host << ":" << server.port() << "\"}" << std::endl;
+  spdlog::info(R"({{"event":"started","db":"{}","threads":{},"worker":"{}"}})", (*db)->display_url(), config.threads, worker.id());
+
+  worker.start();
+  server.run(true);
+  worker.stop();
+  spdlog::info(R"({{"event":"stopped"}})");
+  spdlog::shutdown();
+  return 0;
+}
+
+int migrate(const Config& config, bool status_only) {
+  SystemClock clock;
+  storage::DatabaseOptions options;
+  options.pool_size = 1;
+  auto db = storage::open_database(config.db, options);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  int latest = storage::latest_version(storage::builtin_migrations());
+  if (!status_only) {
+    auto applied = storage::apply_migrations(**db, storage::builtin_migrations(), clock);
+    if (!applied) {
+      fail("migrate", applied.error());
+      return 1;
+    }
+    std::cout << "applied " << *applied << " migration(s)\n";
+  }
+  auto version = storage::current_version(**db);
+  if (!version) {
+    fail("migrate", version.error());
+    return 1;
+  }
+  std::cout << "schema version " << *version << " of " << latest << "\n";
+  return *version == latest ? 0 : 3;
+}
+
+int demo_data(const Config& config) {
+  if (config.db.starts_with("sqlite:")) {
+    std::filesystem::path file = config.db.substr(7);
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+  }
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  // Each module with demo content loads it here, idempotently. The foundation has none of its
+  // own: the catalogue and accounts modules add theirs.
+  std::cout << "demo database ready at " << (*db)->display_url() << "\n";
+  return 0;
+}
+
+int jobs_list(const Config& config, std::optional<std::string> status, int limit, bool as_json) {
+  auto db = storage::open_database(config.db, storage::DatabaseOptions{1});
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto jobs = jobs::list_jobs(**db, status, limit);
+  if (!jobs) {
+    fail("jobs list", jobs.error());
+    return 1;
+  }
+  if (as_json) {
+    boost::json::array out;
+    for (const auto& j : *jobs) {
+      out.push_back({{"id", j.id}, {"kind", j.kind}, {"status", j.status}, {"attempts", j.attempts},
+                     {"max_attempts", j.max_attempts}, {"run_at", format_rfc3339(j.run_at)},
+                     {"last_error", j.last_error ? boost::json::value(*j.last_error) : boost::json::value(nullptr)}});
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    return 0;
+  }
+  std::printf("%-8s %-18s %-8s %-9s %-28s %s\n", "ID", "KIND", "STATUS", "ATTEMPTS", "RUN AT", "LAST ERROR");
+  for (const auto& j : *jobs) {
+    std::string attempts = std::to_string(j.attempts) + "/" + std::to_string(j.max_attempts);
+    std::printf("%-8lld %-18s %-8s %-9s %-28s %s\n", static_cast<long long>(j.id), j.kind.c_str(), j.status.c_str(),
+                attempts.c_str(), format_rfc3339(j.run_at).c_str(), j.last_error.value_or("").c_str());
+  }
+  return 0;
+}
+
+int jobs_retry(const Config& config, std::int64_t id) {
+  SystemClock clock;
+  auto db = storage::open_database(config.db, storage::DatabaseOptions{1});
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  if (auto retried = jobs::retry_job(**db, id, clock); !retried) {
+    fail("jobs retry", retried.error());
+    return 1;
+  }
+  std::cout << "job " << id << " queued again\n";
+  return 0;
+}
+
+}  // namespace guichet::app

@@ -1,0 +1,73 @@
+#include "guichet/app/config.hpp"
+
+#include <charconv>
+#include <filesystem>
+#include <thread>
+
+namespace guichet::app {
+namespace {
+Error bad(std::string option, std::string message) {
+  return make_error(ErrorKind::invalid_input, "bad_configuration", "--" + option + ": " + message);
+}
+}  // namespace
+
+Result<HostPort> parse_listen(std::string_view text) {
+  HostPort out;
+  std::string_view port_text;
+  if (text.starts_with("[")) {
+    auto close = text.find("]:");
+    if (close == std::string_view::npos) return bad("listen", "expected [ipv6]:port, got '" + std::string(text) + "'");
+    out.host = std::string(text.substr(1, close - 1));
+    port_text = text.substr(close + 2);
+  } else {
+    auto colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) return bad("listen", "expected host:port, got '" + std::string(text) + "'");
+    out.host = std::string(text.substr(0, colon));
+    port_text = text.substr(colon + 1);
+  }
+  unsigned port = 0;
+  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (ec != std::errc() || end != port_text.data() + port_text.size() || port > 65535 || port_text.empty()) {
+    return bad("listen", "the port must be a number from 0 to 65535, got '" + std::string(port_text) + "'");
+  }
+  out.port = static_cast<std::uint16_t>(port);
+  return out;
+}
+
+Result<void> validate(Config& config) {
+  auto listen = parse_listen(config.listen);
+  if (!listen) return std::move(listen).error();
+  config.listen_host = listen->host;
+  config.listen_port = listen->port;
+
+  if (!config.db.starts_with("sqlite:") && !config.db.starts_with("postgresql://") && !config.db.starts_with("postgres://")) {
+    return bad("db", "must be sqlite:PATH or postgresql://USER@HOST/DB, got '" + config.db + "'");
+  }
+  if (config.tls_cert.empty() != config.tls_key.empty()) return bad("tls-cert", "--tls-cert and --tls-key go together");
+  for (const auto& [option, path] : {std::pair{"tls-cert", config.tls_cert}, std::pair{"tls-key", config.tls_key}}) {
+    if (!path.empty() && !std::filesystem::is_regular_file(path)) return bad(option, "no such file: " + path);
+  }
+  if (config.threads == 0) config.threads = std::max(2U, std::thread::hardware_concurrency());
+  if (config.threads > 256) return bad("threads", "at most 256");
+  if (config.db_pool == 0 || config.db_pool > 1000) return bad("db-pool", "must be between 1 and 1000");
+  if (config.job_poll < std::chrono::milliseconds(10)) return bad("job-poll-ms", "must be at least 10");
+  bool tls = !config.tls_cert.empty();
+  if (config.public_url.empty()) {
+    std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+    config.public_url = std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(config.listen_port);
+  }
+  if (!config.public_url.starts_with("http://") && !config.public_url.starts_with("https://")) {
+    return bad("public-url", "must start with http:// or https://");
+  }
+  while (config.public_url.ends_with('/')) config.public_url.pop_back();
+  if (!config.smtp.url.empty() && !config.smtp.url.starts_with("smtp://") && !config.smtp.url.starts_with("smtps://")) {
+    return bad("smtp-url", "must start with smtp:// or smtps://");
+  }
+  if (config.smtp.from.find('@') == std::string::npos) return bad("smtp-from", "must contain an e-mail address");
+  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" && config.log_level != "error") {
+    return bad("log-level", "one of debug, info, warn, error");
+  }
+  return {};
+}
+
+}  // namespace guichet::app

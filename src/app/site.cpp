@@ -1,0 +1,129 @@
+#include "guichet/app/site.hpp"
+
+#include <boost/json.hpp>
+#include <filesystem>
+
+#include "guichet/storage/migrations.hpp"
+
+namespace guichet::app {
+using http::Request;
+using http::Response;
+using http::RouteKind;
+using http::RouteOptions;
+
+Result<std::unique_ptr<Site>> Site::load(SiteOptions options, storage::Database& db, const Clock& clock) {
+  std::filesystem::path root = options.web_root;
+  auto catalog = http::Catalog::load(root / "i18n", kLanguages, options.default_lang);
+  if (!catalog) return std::move(catalog).error();
+  auto templates = http::Templates::load(root / "templates");
+  if (!templates) return std::move(templates).error();
+  auto assets = http::StaticAssets::load(root / "static");
+  if (!assets) return std::move(assets).error();
+  std::unique_ptr<Site> site(new Site(std::move(options), db, clock, std::move(catalog).value(),
+                                      std::move(templates).value(), std::move(assets).value()));
+  if (auto valid = site->pages_.validate(); !valid) return std::move(valid).error();
+  return site;
+}
+
+Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http::Catalog catalog,
+           http::Templates templates, http::StaticAssets assets)
+    : options_(std::move(options)),
+      db_(db),
+      clock_(clock),
+      catalog_(std::move(catalog)),
+      templates_(std::move(templates)),
+      assets_(std::move(assets)),
+      pages_(templates_, catalog_, assets_) {
+  metrics_.add_collector([this](std::string& out) {
+    storage::PoolStats s = db_.stats();
+    out += "# HELP guichet_db_pool_connections Database connections by state.\n# TYPE guichet_db_pool_connections gauge\n";
+    out += "guichet_db_pool_connections{state=\"capacity\"} " + std::to_string(s.capacity) + "\n";
+    out += "guichet_db_pool_connections{state=\"open\"} " + std::to_string(s.open) + "\n";
+    out += "guichet_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
+    out += "# HELP guichet_db_pool_acquisitions_total Connections taken from the pool.\n# TYPE guichet_db_pool_acquisitions_total counter\n";
+    out += "guichet_db_pool_acquisitions_total " + std::to_string(s.acquisitions) + "\n";
+    out += "# HELP guichet_db_pool_waits_total Acquisitions that waited for a free connection.\n# TYPE guichet_db_pool_waits_total counter\n";
+    out += "guichet_db_pool_waits_total " + std::to_string(s.waits) + "\n";
+    out += "# HELP guichet_db_pool_timeouts_total Acquisitions that gave up.\n# TYPE guichet_db_pool_timeouts_total counter\n";
+    out += "guichet_db_pool_timeouts_total " + std::to_string(s.timeouts) + "\n";
+  });
+  http::ErrorRenderer page_errors = [this](Request& request, const Error& error) {
+    return pages_.render_error(request, error);
+  };
+  std::vector<http::Middleware> chain{
+      http::request_context({options_.public_url_is_https}),
+      http::observe(metrics_, options_.access_log),
+      http::security_headers(),
+      http::recover(page_errors, options_.error_log),
+      http::language(catalog_),
+      http::csrf(page_errors),
+  };
+  application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);
+}
+
+http::Router Site::routes() {
+  http::Router router;
+  const RouteOptions probe{RouteKind::asset, 0, false};
+  const RouteOptions api{RouteKind::api, 64 * 1024, false};
+
+  router.get("/", [this](Request& request) { return pages_.render(request, "home", "home_title", http::PageData{}); });
+
+  // The language switcher is a plain link, so it works without JavaScript.
+  router.get("/language", [this](Request& request) {
+    auto lang = request.query.get("lang");
+    if (!lang || !catalog_.supports(*lang)) {
+      return pages_.render_error(request, make_error(ErrorKind::invalid_input, "bad_language", "unknown language"));
+    }
+    Response response = Response::redirect(http::safe_return_path(request.query.get("return").value_or("/")));
+    response.set_cookie(http::Cookie{std::string(http::kLanguageCookie), std::string(*lang), "/",
+                                     std::int64_t{365} * 24 * 3600, true, request.secure, "Lax"});
+    return response;
+  });
+
+  router.get("/healthz", [](Request&) {
+    Response response = Response::text("ok\n");
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  }, probe);
+
+  router.get("/readyz", [this](Request&) {
+    boost::json::object body;
+    int status = 200;
+    auto version = storage::current_version(db_);
+    int expected = storage::latest_version(storage::builtin_migrations());
+    if (!version) {
+      status = 503;
+      body = {{"status", "not_ready"}, {"database", "unreachable"}};
+    } else if (*version != expected) {
+      status = 503;
+      body = {{"status", "not_ready"}, {"database", "ok"}, {"schema_version", *version}, {"expected_schema_version", expected}};
+    } else {
+      body = {{"status", "ready"}, {"database", "ok"}, {"schema_version", *version}};
+    }
+    Response response = Response::json(boost::json::serialize(body), status);
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  }, probe);
+
+  router.get("/metrics", [this](Request&) {
+    Response response = Response::text(metrics_.render());
+    response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+    return response;
+  }, probe);
+
+  router.get_prefix("/static/", [this](Request& request) { return assets_.serve(request); }, probe);
+
+  router.get("/api/v1/platform", [this](Request&) {
+    boost::json::array languages;
+    for (const auto& lang : catalog_.languages()) {
+      languages.push_back({{"code", lang}, {"name", catalog_.text(lang, "language_name")}});
+    }
+    boost::json::object body{{"name", "Guichet"}, {"version", options_.version}, {"languages", languages},
+                             {"default_language", catalog_.default_language()}};
+    return Response::json(boost::json::serialize(body));
+  }, api);
+
+  return router;
+}
+
+}  // namespace guichet::app

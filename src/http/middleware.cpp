@@ -1,0 +1,143 @@
+#include "guichet/http/middleware.hpp"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <exception>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/random.hpp"
+
+namespace guichet::http {
+namespace {
+bool acceptable_request_id(std::string_view id) {
+  if (id.empty() || id.size() > 64) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Response render_error(const ErrorRenderer& page_errors, Request& request, const Error& error) {
+  if (request.route_kind == RouteKind::api || !page_errors) return json_error(request, error);
+  return page_errors(request, error);
+}
+
+bool unsafe(Method method) {
+  return method == Method::post || method == Method::put || method == Method::patch || method == Method::del;
+}
+}  // namespace
+
+Middleware request_context(RequestContextOptions options) {
+  return [options](const Route&, Handler next) -> Handler {
+    return [options, next = std::move(next)](Request& request) {
+      auto incoming = request.header("X-Request-Id");
+      request.request_id = incoming && acceptable_request_id(*incoming) ? std::string(*incoming) : random_hex(8);
+      request.secure = request.tls || options.public_url_is_https;
+      Response response = next(request);
+      response.headers.set("X-Request-Id", request.request_id);
+      return response;
+    };
+  };
+}
+
+Middleware observe(Metrics& metrics, LogSink access_log) {
+  return [&metrics, access_log](const Route& route, Handler next) -> Handler {
+    Metrics::RouteSeries& series = metrics.route(route.pattern);
+    return [&series, access_log, next = std::move(next)](Request& request) {
+      auto started = std::chrono::steady_clock::now();
+      Response response = next(request);
+      auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+      Metrics::observe(series, response.status, elapsed);
+      if (access_log) {
+        boost::json::object line;
+        line["time"] = format_rfc3339(SystemClock().now());
+        line["request_id"] = request.request_id;
+        line["remote"] = request.remote_address;
+        line["method"] = request.method_name;
+        line["path"] = request.path;
+        line["route"] = request.route_pattern;
+        line["status"] = response.status;
+        line["bytes"] = response.body_size();
+        line["duration_ms"] = static_cast<double>(elapsed.count()) / 1000.0;
+        access_log(boost::json::serialize(line));
+      }
+      return response;
+    };
+  };
+}
+
+Middleware security_headers() {
+  return [](const Route&, Handler next) -> Handler {
+    return [next = std::move(next)](Request& request) {
+      Response response = next(request);
+      auto& h = response.headers;
+      if (!h.has("Content-Security-Policy")) {
+        h.set("Content-Security-Policy",
+              "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+              "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+      }
+      h.set("X-Content-Type-Options", "nosniff");
+      h.set("Referrer-Policy", "strict-origin-when-cross-origin");
+      h.set("X-Frame-Options", "DENY");
+      h.set("Cross-Origin-Opener-Policy", "same-origin");
+      h.set("Permissions-Policy", "camera=(), microphone=(), geolocation=()");
+      if (request.secure) h.set("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+      return response;
+    };
+  };
+}
+
+Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
+  return [page_errors, error_log](const Route&, Handler next) -> Handler {
+    return [page_errors, error_log, next = std::move(next)](Request& request) {
+      std::string what;
+      try {
+        return next(request);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+        what = "unknown exception";
+      }
+      if (error_log) {
+        boost::json::object line{{"event", "handler_exception"}, {"request_id", request.request_id},
+                                 {"route", request.route_pattern}, {"error", what}};
+        error_log(boost::json::serialize(line));
+      }
+      return render_error(page_errors, request, make_error(ErrorKind::internal, "internal", what));
+    };
+  };
+}
+
+std::string_view csrf_cookie_name(bool secure) { return secure ? "__Host-guichet_csrf" : "guichet_csrf"; }
+
+Middleware csrf(ErrorRenderer page_errors) {
+  return [page_errors](const Route& route, Handler next) -> Handler {
+    if (route.options.kind != RouteKind::page) return next;
+    bool protect = route.options.csrf_protected;
+    return [page_errors, protect, next = std::move(next)](Request& request) {
+      std::string_view name = csrf_cookie_name(request.secure);
+      auto cookie = request.cookies.get(name);
+      bool fresh = !cookie || cookie->size() != 43;
+      request.csrf_token = fresh ? random_token(32) : std::string(*cookie);
+      if (protect && unsafe(request.method)) {
+        auto sent = request.form.get("csrf_token");
+        if (!sent) sent = request.header("X-CSRF-Token");
+        auto site = request.header("Sec-Fetch-Site");
+        bool cross_site = site && *site == "cross-site";
+        if (fresh || !sent || cross_site || !secure_equals(*sent, request.csrf_token)) {
+          Response refused = render_error(page_errors, request,
+                                          make_error(ErrorKind::forbidden, "csrf_failed",
+                                                     "this form has expired or was not sent from this site; reload the page and try again"));
+          if (fresh) refused.set_cookie(Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
+          return refused;
+        }
+      }
+      Response response = next(request);
+      if (fresh) response.set_cookie(Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
+      return response;
+    };
+  };
+}
+
+}  // namespace guichet::http

@@ -1,0 +1,144 @@
+#include "guichet/http/pages.hpp"
+
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <unordered_map>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+#include "guichet/core/utf8.hpp"
+#include "guichet/http/application.hpp"
+
+namespace guichet::http {
+namespace fs = std::filesystem;
+using kainjow::mustache::mustache;
+
+Result<Templates> Templates::load(const fs::path& directory) {
+  static std::atomic<std::uint64_t> next_id{1};
+  Templates templates;
+  templates.id_ = next_id++;
+  if (!fs::is_directory(directory)) {
+    return make_error(ErrorKind::invalid_input, "missing_templates", "the template directory does not exist: " + directory.string());
+  }
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
+    std::ifstream in(entry.path());
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    mustache parsed(buffer.str());
+    if (!parsed.is_valid()) {
+      return make_error(ErrorKind::invalid_input, "bad_template", entry.path().string() + ": " + parsed.error_message());
+    }
+    templates.sources_[entry.path().stem().string()] = buffer.str();
+  }
+  return templates;
+}
+
+std::string Templates::render(std::string_view name, const PageData& data) const {
+  // kainjow's renderer keeps state while rendering, so threads must not share one instance.
+  thread_local std::unordered_map<std::uint64_t, std::map<std::string, mustache, std::less<>>> cache;
+  auto& mine = cache[id_];
+  auto it = mine.find(name);
+  if (it == mine.end()) {
+    auto source = sources_.find(name);
+    if (source == sources_.end()) throw std::runtime_error("no template named " + std::string(name));
+    it = mine.emplace(std::string(name), mustache(source->second)).first;
+  }
+  return it->second.render(data);
+}
+
+PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, const StaticAssets& assets)
+    : templates_(templates), catalog_(catalog), assets_(assets) {
+  for (const auto& lang : catalog_.languages()) {
+    PageData messages;
+    for (const auto& [key, value] : catalog_.messages(lang)) messages.set(key, value);
+    messages_by_lang_.emplace(lang, std::move(messages));
+  }
+  if (auto css = assets_.url_for("theme/css/guichet.css")) css_url_ = *css;
+  if (auto js = assets_.url_for("theme/js/uswds.min.js")) js_url_ = *js;
+}
+
+Result<void> PageRenderer::validate() const {
+  for (const char* name : {"layout", "error"}) {
+    if (!templates_.has(name)) return make_error(ErrorKind::invalid_input, "missing_template", std::string("no template named ") + name);
+  }
+  if (css_url_.empty() || js_url_.empty()) {
+    return make_error(ErrorKind::invalid_input, "missing_asset",
+                      "the design-system assets (theme/css/guichet.css, theme/js/uswds.min.js) are missing; run `make build`");
+  }
+  return {};
+}
+
+std::string safe_return_path(std::string_view target) {
+  // Only a path on this site: one leading slash, no scheme-relative "//", no backslash tricks.
+  if (target.empty() || target.front() != '/' || target.starts_with("//") || target.starts_with("/\\")) return "/";
+  for (char c : target) {
+    if (c == '\\' || static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "/";
+  }
+  if (!is_valid_utf8(target)) return "/";
+  return std::string(target);
+}
+
+PageData PageRenderer::base_data(const Request& request) const {
+  PageData data;
+  auto messages = messages_by_lang_.find(request.lang);
+  if (messages == messages_by_lang_.end()) messages = messages_by_lang_.find(catalog_.default_language());
+  data.set("t", messages->second);
+  data.set("lang", request.lang);
+  data.set("csrf_token", request.csrf_token);
+  data.set("css_url", css_url_);
+  data.set("js_url", js_url_);
+  data.set("request_id", request.request_id);
+
+  std::string back = boost::urls::encode(safe_return_path(request.target), boost::urls::unreserved_chars);
+  PageData languages{PageData::type::list};
+  for (const auto& lang : catalog_.languages()) {
+    PageData item;
+    item.set("code", lang);
+    item.set("name", catalog_.text(lang, "language_name"));
+    item.set("url", "/language?lang=" + lang + "&return=" + back);
+    item.set("current", lang == request.lang);
+    languages.push_back(std::move(item));
+  }
+  data.set("languages", std::move(languages));
+  return data;
+}
+
+Response PageRenderer::render(const Request& request, std::string_view page, std::string_view title_key,
+                              PageData page_data, int status) const {
+  PageData data = base_data(request);
+  // The page's own values live under `page`, so they can never shadow `t`, `lang` or the token.
+  PageData content_data = data;
+  if (page_data.is_object()) content_data.set("page", std::move(page_data));
+  data.set("content", templates_.render(page, content_data));
+  data.set("title", catalog_.text(request.lang, title_key));
+  return Response::html(templates_.render("layout", data), status);
+}
+
+Response PageRenderer::render_error(const Request& request, const Error& error) const {
+  int status = http_status(error.kind);
+  std::string key;
+  switch (status) {
+    case 400: key = "error_400"; break;
+    case 403: key = "error_403"; break;
+    case 404: key = "error_404"; break;
+    case 405: key = "error_405"; break;
+    case 413: key = "error_413"; break;
+    case 431: key = "error_431"; break;
+    case 503: key = "error_503"; break;
+    default: key = status >= 500 ? "error_500" : "error_400";
+  }
+  PageData page;
+  page.set("status", std::to_string(status));
+  page.set("heading", catalog_.text(request.lang, key + "_title"));
+  page.set("explanation", catalog_.text(request.lang, key + "_text"));
+  // A validation message is shown as it is; an internal detail never is.
+  if (status < 500 && error.kind != ErrorKind::not_found) page.set("detail", public_message(error));
+  page.set("show_request_id", status >= 500);
+  Response response = render(request, "error", key + "_title", std::move(page), status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace guichet::http

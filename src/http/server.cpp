@@ -1,0 +1,304 @@
+// The only place that speaks sockets. Each connection is a coroutine on its own strand:
+// read the head, pick the route (which sets the body limit), read the body, run the
+// application, write, and loop while keep-alive holds.
+#include "guichet/http/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+
+#include "http/beast_conversion.hpp"
+
+namespace guichet::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bh = beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct SessionControl {
+  std::atomic<bool> idle{true};
+  std::function<void()> interrupt;
+};
+
+struct Server::Impl {
+  Impl(ServerOptions o, const Application& a)
+      : options(std::move(o)), app(a), io(static_cast<int>(std::max(1U, options.threads))), acceptor(io), signals(io),
+        grace_timer(io) {}
+
+  ServerOptions options;
+  const Application& app;
+  asio::io_context io;
+  std::optional<asio::ssl::context> ssl;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer grace_timer;
+  std::atomic<bool> stopping{false};
+  std::uint16_t bound_port = 0;
+
+  std::mutex sessions_mutex;
+  std::unordered_map<std::uint64_t, std::shared_ptr<SessionControl>> sessions;
+  std::uint64_t next_session = 0;
+
+  std::uint64_t register_session(std::shared_ptr<SessionControl> control) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.emplace(++next_session, std::move(control));
+    return next_session;
+  }
+
+  void unregister_session(std::uint64_t id) {
+    std::lock_guard lock(sessions_mutex);
+    sessions.erase(id);
+    if (stopping && sessions.empty()) asio::post(io, [this] { grace_timer.cancel(); });
+  }
+
+  void begin_stop() {
+    if (stopping.exchange(true)) return;
+    boost::system::error_code ignored;
+    acceptor.close(ignored);
+    signals.cancel(ignored);
+    std::lock_guard lock(sessions_mutex);
+    for (auto& [id, control] : sessions) {
+      if (control->idle) control->interrupt();
+    }
+    if (sessions.empty()) return;
+    grace_timer.expires_after(options.shutdown_grace);
+    grace_timer.async_wait([this](boost::system::error_code ec) {
+      if (!ec) io.stop();  // grace period over: cut what is left
+    });
+  }
+};
+
+namespace {
+
+template <class Stream>
+asio::awaitable<bool> write_response(Server::Impl& s, Stream& stream, const Request& request, Response& response,
+                                     bool keep_alive) {
+  bh::response<bh::span_body<const char>> out{static_cast<bh::status>(response.status), 11};
+  for (const auto& [name, value] : response.headers.fields()) out.insert(name, value);
+  const std::string& body = response.shared_body ? *response.shared_body : response.body;
+  out.keep_alive(keep_alive);
+  if (request.method == Method::head) {
+    out.content_length(body.size());
+  } else {
+    out.body() = bh::span_body<const char>::value_type(body.data(), body.size());
+    out.prepare_payload();
+  }
+  beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+  if (request.method == Method::head) {
+    bh::response_serializer<bh::span_body<const char>> serializer{out};
+    auto [ec, n] = co_await bh::async_write_header(stream, serializer, kTuple);
+    co_return !ec;
+  }
+  auto [ec, n] = co_await bh::async_write(stream, out, kTuple);
+  co_return !ec;
+}
+
+bool client_went_away(const boost::system::error_code& ec) {
+  return ec == bh::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated;
+}
+
+template <class Stream>
+asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std::string& remote, bool tls,
+                                     SessionControl& control) {
+  beast::flat_buffer buffer;
+  for (;;) {
+    bh::request_parser<bh::empty_body> head;
+    head.header_limit(static_cast<std::uint32_t>(s.options.max_header_bytes));
+    control.idle = true;
+    if (s.stopping && buffer.size() == 0) co_return;
+    beast::get_lowest_layer(stream).expires_after(s.options.header_timeout);
+    auto [ec, n] = co_await bh::async_read_header(stream, buffer, head, kTuple);
+    control.idle = false;
+
+    Request request;
+    request.remote_address = remote;
+    request.tls = tls;
+    if (ec) {
+      if (client_went_away(ec) && buffer.size() == 0) co_return;
+      if (ec == beast::error::timeout) {
+        if (buffer.size() == 0) co_return;  // an idle keep-alive connection, closed quietly
+        Response response = s.app.fail(request, make_error(ErrorKind::timeout, "timeout", "the request took too long to arrive"));
+        co_await write_response(s, stream, request, response, false);
+        co_return;
+      }
+      if (client_went_away(ec)) co_return;
+      Response response = s.app.fail(request, detail::beast_read_error(ec));
+      co_await write_response(s, stream, request, response, false);
+      co_return;
+    }
+
+    detail::copy_header(head.get(), request);
+    Application::Dispatch dispatch = s.app.route(request);
+    bool keep_alive = head.get().keep_alive();
+    if (request.early_error) {
+      if (!head.is_done()) keep_alive = false;  // its body is left unread
+    } else if (!head.is_done()) {
+      auto declared = head.content_length();
+      if (declared && *declared > dispatch.max_body_bytes) {
+        Response response = s.app.fail(request, make_error(ErrorKind::payload_too_large, "payload_too_large",
+                                                           "the request body is larger than this address accepts (" +
+                                                               std::to_string(dispatch.max_body_bytes) + " bytes)"));
+        co_await write_response(s, stream, request, response, false);
+        co_return;
+      }
+      if (auto expect = request.header("Expect"); expect && iequals(*expect, "100-continue")) {
+        static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(kContinue.data(), kContinue.size()), kTuple);
+        if (wec) co_return;
+      }
+      bh::request_parser<bh::string_body> full{std::move(head)};
+      full.body_limit(dispatch.max_body_bytes);
+      beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+      auto [bec, bn] = co_await bh::async_read(stream, buffer, full, kTuple);
+      if (bec) {
+        if (bec == asio::error::operation_aborted) co_return;
+        Error error = bec == beast::error::timeout
+                          ? make_error(ErrorKind::timeout, "timeout", "the request body took too long to arrive")
+                          : detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
+        Response response = s.app.fail(request, std::move(error));
+        co_await write_response(s, stream, request, response, false);
+        co_return;
+      }
+      request.body = std::move(full.get().body());
+    }
+
+    Response response = s.app.handle(request, dispatch);
+    keep_alive = keep_alive && !response.close_connection && !s.stopping;
+    bool written = co_await write_response(s, stream, request, response, keep_alive);
+    if (!written || !keep_alive) co_return;
+  }
+}
+
+template <class Stream>
+asio::awaitable<void> run_session(Server::Impl& s, std::shared_ptr<Stream> stream, std::string remote, bool tls) {
+  auto control = std::make_shared<SessionControl>();
+  control->interrupt = [weak = std::weak_ptr<Stream>(stream), executor = stream->get_executor()] {
+    asio::post(executor, [weak] {
+      if (auto alive = weak.lock()) beast::get_lowest_layer(*alive).cancel();
+    });
+  };
+  std::uint64_t id = s.register_session(control);
+  try {
+    if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+      beast::get_lowest_layer(*stream).expires_after(s.options.header_timeout);
+      auto [ec] = co_await stream->async_handshake(asio::ssl::stream_base::server, kTuple);
+      if (!ec) {
+        co_await serve_requests(s, *stream, remote, tls, *control);
+        beast::get_lowest_layer(*stream).expires_after(std::chrono::seconds(2));
+        co_await stream->async_shutdown(kTuple);
+      }
+    } else {
+      co_await serve_requests(s, *stream, remote, tls, *control);
+      boost::system::error_code ignored;
+      stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << R"({"event":"session_error","error":")" << e.what() << "\"}\n";
+  }
+  s.unregister_session(id);
+}
+
+asio::awaitable<void> accept_loop(Server::Impl& s) {
+  for (;;) {
+    auto [ec, socket] = co_await s.acceptor.async_accept(asio::make_strand(s.io), kTuple);
+    if (ec) {
+      if (s.stopping || ec == asio::error::operation_aborted) co_return;
+      // Out of file descriptors or a transient failure: back off instead of spinning.
+      asio::steady_timer pause(s.io, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto endpoint = socket.remote_endpoint(ignored);
+    std::string remote = ignored ? std::string() : endpoint.address().to_string();
+    auto executor = socket.get_executor();
+    if (s.ssl) {
+      auto stream = std::make_shared<beast::ssl_stream<beast::tcp_stream>>(std::move(socket), *s.ssl);
+      asio::co_spawn(executor, run_session(s, std::move(stream), std::move(remote), true), asio::detached);
+    } else {
+      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+      asio::co_spawn(executor, run_session(s, std::move(stream), std::move(remote), false), asio::detached);
+    }
+  }
+}
+
+}  // namespace
+
+Server::Server(ServerOptions options, const Application& application)
+    : impl_(std::make_unique<Impl>(std::move(options), application)) {}
+
+Server::~Server() = default;
+
+Result<void> Server::listen() {
+  Impl& s = *impl_;
+  boost::system::error_code ec;
+  if (s.options.tls) {
+    s.ssl.emplace(asio::ssl::context::tls_server);
+    s.ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    SSL_CTX_set_min_proto_version(s.ssl->native_handle(), TLS1_2_VERSION);
+    s.ssl->use_certificate_chain_file(s.options.tls->certificate_chain, ec);
+    if (ec) return make_error(ErrorKind::invalid_input, "bad_tls", "cannot use TLS certificate " + s.options.tls->certificate_chain + ": " + ec.message());
+    s.ssl->use_private_key_file(s.options.tls->private_key, asio::ssl::context::pem, ec);
+    if (ec) return make_error(ErrorKind::invalid_input, "bad_tls", "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
+  }
+  tcp::resolver resolver(s.io);
+  auto endpoints = resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
+  if (ec || endpoints.empty()) return make_error(ErrorKind::invalid_input, "bad_listen", "cannot resolve listen address " + s.options.host + ": " + ec.message());
+  tcp::endpoint endpoint = endpoints.begin()->endpoint();
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return make_error(ErrorKind::unavailable, "cannot_listen",
+                      "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + ec.message());
+  }
+  s.bound_port = s.acceptor.local_endpoint().port();
+  return {};
+}
+
+std::uint16_t Server::port() const { return impl_->bound_port; }
+
+void Server::run(bool handle_signals) {
+  Impl& s = *impl_;
+  if (handle_signals) {
+    s.signals.add(SIGINT);
+    s.signals.add(SIGTERM);
+    s.signals.async_wait([&s](boost::system::error_code ec, int) {
+      if (!ec) s.begin_stop();
+    });
+  }
+  asio::co_spawn(s.io, accept_loop(s), asio::detached);
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < s.options.threads; ++i) threads.emplace_back([&s] { s.io.run(); });
+  s.io.run();
+  for (auto& t : threads) t.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->io, [this] { impl_->begin_stop(); });
+}
+
+}  // namespace guichet::http

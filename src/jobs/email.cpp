@@ -1,0 +1,135 @@
+#include <boost/json.hpp>
+#include <sodium.h>
+
+#include "guichet/core/utf8.hpp"
+#include "guichet/jobs/email.hpp"
+
+namespace guichet::jobs {
+namespace {
+bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != std::string::npos; }
+
+bool plausible_address(const std::string& address) {
+  auto at = address.find('@');
+  return !address.empty() && address.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < address.size() &&
+         address.find('@', at + 1) == std::string::npos &&
+         address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
+}
+
+std::string base64(std::string_view data, bool wrap) {
+  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
+                    sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.find('\0'));
+  if (!wrap) return out;
+  std::string wrapped;
+  for (std::size_t i = 0; i < out.size(); i += 76) {
+    wrapped += out.substr(i, 76);
+    wrapped += "\r\n";
+  }
+  return wrapped;
+}
+
+std::string encode_header_text(const std::string& text) {
+  bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (ascii) return text;
+  return "=?UTF-8?B?" + base64(text, false) + "?=";
+}
+}  // namespace
+
+std::string address_of(const std::string& mailbox) {
+  auto open = mailbox.find('<');
+  auto close = mailbox.rfind('>');
+  if (open != std::string::npos && close != std::string::npos && close > open) return mailbox.substr(open + 1, close - open - 1);
+  return mailbox;
+}
+
+Result<void> validate(const EmailMessage& message) {
+  if (!plausible_address(message.to)) {
+    return make_error(ErrorKind::invalid_input, "bad_email", "the recipient address is not a valid e-mail address");
+  }
+  if (has_line_break(message.subject) || !is_valid_utf8(message.subject) || !is_valid_utf8(message.text)) {
+    return make_error(ErrorKind::invalid_input, "bad_email", "the subject must be one line of UTF-8 text");
+  }
+  for (const auto& a : message.attachments) {
+    if (a.filename.empty() || has_line_break(a.filename) || has_line_break(a.content_type) ||
+        a.filename.find('"') != std::string::npos) {
+      return make_error(ErrorKind::invalid_input, "bad_email", "an attachment has an invalid name or type");
+    }
+  }
+  return {};
+}
+
+std::string to_json(const EmailMessage& message) {
+  boost::json::array attachments;
+  for (const auto& a : message.attachments) {
+    attachments.push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"content_base64", base64(a.content, false)}});
+  }
+  boost::json::object o{{"to", message.to}, {"subject", message.subject}, {"text", message.text}, {"attachments", attachments}};
+  return boost::json::serialize(o);
+}
+
+Result<EmailMessage> email_from_json(std::string_view json) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(json, ec);
+  if (ec || !value.is_object()) return make_error(ErrorKind::invalid_input, "bad_email_job", "the e-mail job payload is not a JSON object");
+  const auto& o = value.as_object();
+  auto text = [&](const boost::json::object& from, const char* key) -> std::string {
+    const auto* v = from.if_contains(key);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  EmailMessage message{text(o, "to"), text(o, "subject"), text(o, "text"), {}};
+  if (const auto* list = o.if_contains("attachments"); list && list->is_array()) {
+    for (const auto& item : list->as_array()) {
+      if (!item.is_object()) continue;
+      std::string encoded = text(item.as_object(), "content_base64");
+      std::string decoded(encoded.size(), '\0');
+      std::size_t length = 0;
+      if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(), encoded.size(),
+                            nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+        return make_error(ErrorKind::invalid_input, "bad_email_job", "an attachment is not valid base64");
+      }
+      decoded.resize(length);
+      message.attachments.push_back({text(item.as_object(), "filename"), text(item.as_object(), "content_type"), decoded});
+    }
+  }
+  if (auto valid = validate(message); !valid) return std::move(valid).error();
+  return message;
+}
+
+Result<std::int64_t> enqueue_email(storage::Connection& tx, const EmailMessage& message, const Clock& clock,
+                                   std::optional<std::string> dedupe_key) {
+  if (auto valid = validate(message); !valid) return std::move(valid).error();
+  return enqueue(tx, NewJob{kEmailJobKind, to_json(message), std::nullopt, 8, std::move(dedupe_key)}, clock);
+}
+
+std::string build_mime(const EmailMessage& message, const std::string& from, Instant date, const std::string& message_id) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(date));
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char date_text[64];
+  std::strftime(date_text, sizeof date_text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+
+  std::string out;
+  out += "From: " + from + "\r\n";
+  out += "To: " + message.to + "\r\n";
+  out += "Subject: " + encode_header_text(message.subject) + "\r\n";
+  out += std::string("Date: ") + date_text + "\r\n";
+  out += "Message-ID: <" + message_id + ">\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  std::string text_part = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+                          base64(message.text, true);
+  if (message.attachments.empty()) return out + text_part;
+  std::string boundary = "=_guichet_" + message_id.substr(0, message_id.find('@'));
+  out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
+  out += "--" + boundary + "\r\n" + text_part;
+  for (const auto& a : message.attachments) {
+    out += "--" + boundary + "\r\n";
+    out += "Content-Type: " + a.content_type + "; name=\"" + a.filename + "\"\r\n";
+    out += "Content-Disposition: attachment; filename=\"" + a.filename + "\"\r\n";
+    out += "Content-Transfer-Encoding: base64\r\n\r\n" + base64(a.content, true);
+  }
+  out += "--" + boundary + "--\r\n";
+  return out;
+}
+
+}  // namespace guichet::jobs

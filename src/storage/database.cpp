@@ -1,0 +1,172 @@
+#include "guichet/storage/database.hpp"
+
+#include <filesystem>
+
+#include "storage/backends.hpp"
+
+namespace guichet::storage {
+
+std::string_view to_string(Backend backend) {
+  return backend == Backend::sqlite ? "sqlite" : "postgresql";
+}
+
+bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
+
+std::int64_t Row::integer(std::size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return *n;
+  if (const auto* d = std::get_if<double>(&v)) return static_cast<std::int64_t>(*d);
+  if (const auto* s = std::get_if<std::string>(&v)) return s->empty() ? 0 : std::stoll(*s);
+  return 0;
+}
+
+double Row::real(std::size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return static_cast<double>(*n);
+  if (const auto* s = std::get_if<std::string>(&v)) return s->empty() ? 0.0 : std::stod(*s);
+  return 0.0;
+}
+
+std::string Row::text(std::size_t i) const {
+  const Value& v = values_.at(i);
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* n = std::get_if<std::int64_t>(&v)) return std::to_string(*n);
+  if (const auto* d = std::get_if<double>(&v)) return std::to_string(*d);
+  return {};
+}
+
+std::optional<std::string> Row::optional_text(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return text(i);
+}
+
+std::optional<std::int64_t> Row::optional_integer(std::size_t i) const {
+  if (is_null(i)) return std::nullopt;
+  return integer(i);
+}
+
+PooledConnection::PooledConnection(Database* owner, std::unique_ptr<Connection> connection)
+    : owner_(owner), connection_(std::move(connection)) {}
+
+PooledConnection::PooledConnection(PooledConnection&& other) noexcept
+    : owner_(other.owner_), connection_(std::move(other.connection_)) {
+  other.owner_ = nullptr;
+}
+
+PooledConnection::~PooledConnection() {
+  if (owner_ != nullptr && connection_) owner_->release(std::move(connection_));
+}
+
+Database::Database(Backend backend, std::string display_url, Factory factory, DatabaseOptions options)
+    : backend_(backend),
+      display_url_(std::move(display_url)),
+      factory_(std::move(factory)),
+      options_(options) {}
+
+Database::~Database() = default;
+
+Result<PooledConnection> Database::acquire() {
+  std::unique_lock lock(mutex_);
+  ++acquisitions_;
+  bool waited = false;
+  for (;;) {
+    if (!idle_.empty()) {
+      auto connection = std::move(idle_.back());
+      idle_.pop_back();
+      ++in_use_;
+      return PooledConnection(this, std::move(connection));
+    }
+    if (open_ < options_.pool_size) {
+      ++open_;
+      ++in_use_;
+      lock.unlock();
+      auto made = factory_();
+      if (!made) {
+        lock.lock();
+        --open_;
+        --in_use_;
+        available_.notify_one();
+        return std::move(made).error();
+      }
+      return PooledConnection(this, std::move(made).value());
+    }
+    if (!waited) {
+      waited = true;
+      ++waits_;
+    }
+    if (!available_.wait_for(lock, options_.acquire_timeout,
+                             [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+      ++timeouts_;
+      return make_error(ErrorKind::unavailable, "database_busy",
+                        "no database connection became free in time");
+    }
+  }
+}
+
+void Database::release(std::unique_ptr<Connection> connection) {
+  std::lock_guard lock(mutex_);
+  --in_use_;
+  if (connection->healthy()) {
+    idle_.push_back(std::move(connection));
+  } else {
+    --open_;  // a broken link is dropped; the next acquire opens a fresh one
+  }
+  available_.notify_one();
+}
+
+PoolStats Database::stats() const {
+  std::lock_guard lock(mutex_);
+  return PoolStats{options_.pool_size, open_, in_use_, acquisitions_, waits_, timeouts_};
+}
+
+namespace {
+std::string without_password(std::string_view url) {
+  // postgresql://user:secret@host/db -> postgresql://user:***@host/db
+  auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  auto at = url.find('@', scheme_end + 3);
+  if (at == std::string_view::npos) return std::string(url);
+  auto colon = url.find(':', scheme_end + 3);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+}  // namespace
+
+Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOptions options) {
+  if (options.pool_size == 0) {
+    return make_error(ErrorKind::invalid_input, "bad_pool_size", "the database pool needs at least one connection");
+  }
+  if (url.starts_with("sqlite:")) {
+    std::string path(url.substr(7));
+    if (path.starts_with("//")) path = path.substr(2);  // accept sqlite://relative and sqlite:///absolute
+    if (path.empty()) {
+      return make_error(ErrorKind::invalid_input, "bad_database_url", "sqlite: URL needs a file path, e.g. sqlite:var/guichet.db");
+    }
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent)) {
+      return make_error(ErrorKind::invalid_input, "bad_database_url",
+                        "the directory of the SQLite file does not exist: " + parent.string());
+    }
+    auto db = std::make_unique<Database>(
+        Backend::sqlite, "sqlite:" + path,
+        [path, options] { return detail::open_sqlite_connection(path, options); }, options);
+    // Open one connection now so that a bad file fails at start-up, not on the first request.
+    auto probe = db->acquire();
+    if (!probe) return std::move(probe).error();
+    return db;
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    std::string conninfo(url);
+    auto db = std::make_unique<Database>(
+        Backend::postgresql, without_password(url),
+        [conninfo] { return detail::open_postgres_connection(conninfo); }, options);
+    auto probe = db->acquire();
+    if (!probe) return std::move(probe).error();
+    return db;
+  }
+  return make_error(ErrorKind::invalid_input, "bad_database_url",
+                    "database URL must start with sqlite: or postgresql:// (got '" + std::string(url) + "')");
+}
+
+}  // namespace guichet::storage
