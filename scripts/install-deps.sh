@@ -11,7 +11,7 @@ packages=(
   libssl-dev libsodium-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  chromium nginx-light wrk
+  chromium nginx-light wrk openssl curl python3
 )
 command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 

@@ -36,6 +36,7 @@ Result<PartHeaders> parse_part_headers(std::string_view block) {
     if (colon == std::string_view::npos || colon == 0) return malformed("a part header line has no name");
     std::string_view name = line.substr(0, colon);
     std::string_view value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
     if (iequals(name, "Content-Disposition")) {
       // Reuse the media-type parameter grammar: "form-data; name=...; filename=..."
       auto parsed = parse_media_type(std::string("x/") + std::string(value));

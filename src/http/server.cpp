@@ -133,14 +133,9 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     request.remote_address = remote;
     request.tls = tls;
     if (ec) {
-      if (client_went_away(ec) && buffer.size() == 0) co_return;
-      if (ec == beast::error::timeout) {
-        if (buffer.size() == 0) co_return;  // an idle keep-alive connection, closed quietly
-        Response response = s.app.fail(request, make_error(ErrorKind::timeout, "timeout", "the request took too long to arrive"));
-        co_await write_response(s, stream, request, response, false);
-        co_return;
-      }
-      if (client_went_away(ec)) co_return;
+      // Beast closes the socket when a read deadline passes, so a slow or idle client is simply
+      // disconnected; there is no connection left to carry a 408.
+      if (client_went_away(ec) || ec == beast::error::timeout) co_return;
       Response response = s.app.fail(request, detail::beast_read_error(ec));
       co_await write_response(s, stream, request, response, false);
       co_return;
@@ -170,10 +165,8 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
       beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
       auto [bec, bn] = co_await bh::async_read(stream, buffer, full, kTuple);
       if (bec) {
-        if (bec == asio::error::operation_aborted) co_return;
-        Error error = bec == beast::error::timeout
-                          ? make_error(ErrorKind::timeout, "timeout", "the request body took too long to arrive")
-                          : detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
+        if (bec == asio::error::operation_aborted || bec == beast::error::timeout) co_return;
+        Error error = detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
         Response response = s.app.fail(request, std::move(error));
         co_await write_response(s, stream, request, response, false);
         co_return;

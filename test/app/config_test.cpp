@@ -1,0 +1,55 @@
+#include "guichet/app/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace guichet::app {
+namespace {
+
+TEST(Config, ParsesListenAddresses) {
+  auto v4 = parse_listen("127.0.0.1:8080");
+  ASSERT_TRUE(v4.ok());
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 8080);
+  auto v6 = parse_listen("[::1]:0");
+  ASSERT_TRUE(v6.ok());
+  EXPECT_EQ(v6->host, "::1");
+  for (const char* bad : {"8080", ":8080", "host:", "host:99999", "host:80x", "[::1]8080"}) {
+    EXPECT_FALSE(parse_listen(bad).ok()) << bad;
+  }
+}
+
+TEST(Config, ValidationNamesTheBadOption) {
+  Config c;
+  c.db = "mysql://x";
+  auto r = validate(c);
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(r.error().message.starts_with("--db:")) << r.error().message;
+
+  Config tls;
+  tls.tls_cert = "/etc/hostname";
+  EXPECT_TRUE(validate(tls).error().message.starts_with("--tls-cert:"));
+
+  Config missing;
+  missing.tls_cert = "/no/such.pem";
+  missing.tls_key = "/no/such.key";
+  EXPECT_NE(validate(missing).error().message.find("no such file"), std::string::npos);
+
+  Config smtp;
+  smtp.smtp.url = "http://mail";
+  EXPECT_TRUE(validate(smtp).error().message.starts_with("--smtp-url:"));
+}
+
+TEST(Config, DerivesPublicUrlFromListen) {
+  Config c;
+  c.listen = "0.0.0.0:9000";
+  ASSERT_TRUE(validate(c).ok());
+  EXPECT_EQ(c.public_url, "http://0.0.0.0:9000");
+  EXPECT_GE(c.threads, 2U);
+  Config given;
+  given.public_url = "https://guichet.example.org/";
+  ASSERT_TRUE(validate(given).ok());
+  EXPECT_EQ(given.public_url, "https://guichet.example.org");
+}
+
+}  // namespace
+}  // namespace guichet::app

@@ -1,0 +1,133 @@
+// The whole site in-process (no sockets): the real templates, translations and assets from
+// the build, the real middleware chain, on each database backend.
+#include "guichet/app/site.hpp"
+
+#include <gtest/gtest.h>
+
+#include "guichet/storage/migrations.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::app {
+namespace {
+using http::Request;
+using http::Response;
+
+class SiteTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(database->db(), storage::builtin_migrations(), clock).ok());
+    load_site();
+  }
+  void load_site() {
+    SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test"};
+    auto loaded = Site::load(options, database->db(), clock);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    site = std::move(loaded).value();
+  }
+  Response get(const std::string& target, std::vector<std::pair<std::string, std::string>> headers = {}) {
+    Request r;
+    r.method = http::Method::get;
+    r.method_name = "GET";
+    r.target = target;
+    for (auto& [n, v] : headers) r.headers.add(n, v);
+    auto dispatch = site->application().route(r);
+    return site->application().handle(r, dispatch);
+  }
+
+  SystemClock clock;
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<Site> site;
+};
+
+TEST_P(SiteTest, HomePageInEveryLanguage) {
+  const std::map<std::string, std::string> headings{{"fr", "Tous les services publics"},
+                                                    {"pt", "Todos os serviços públicos"},
+                                                    {"vi", "Mọi dịch vụ công"},
+                                                    {"en", "Every public service"}};
+  for (const auto& [lang, heading] : headings) {
+    Response home = get("/", {{"Accept-Language", lang + ";q=0.9"}});
+    EXPECT_EQ(home.status, 200);
+    EXPECT_NE(home.body.find("<html lang=\"" + lang + "\">"), std::string::npos) << lang;
+    EXPECT_NE(home.body.find(heading), std::string::npos) << lang;
+    EXPECT_EQ(*home.headers.get("Content-Language"), lang);
+  }
+}
+
+TEST_P(SiteTest, LayoutHasSkipLinkSwitcherAndHashedAssets) {
+  Response home = get("/");
+  EXPECT_NE(home.body.find("class=\"usa-skipnav\" href=\"#main-content\""), std::string::npos);
+  EXPECT_NE(home.body.find("<main id=\"main-content\""), std::string::npos);
+  EXPECT_NE(home.body.find("hreflang=\"vi\""), std::string::npos);
+  EXPECT_NE(home.body.find("/language?lang=pt&amp;return=%2F"), std::string::npos);
+  auto css = home.body.find("/static/theme.");
+  ASSERT_NE(css, std::string::npos);
+  std::string url = home.body.substr(css, home.body.find('"', css) - css);
+  Response stylesheet = get(url);
+  EXPECT_EQ(stylesheet.status, 200);
+  EXPECT_EQ(*stylesheet.headers.get("Cache-Control"), "public, max-age=31536000, immutable");
+  EXPECT_GT(stylesheet.body_size(), 10'000U);
+}
+
+TEST_P(SiteTest, LanguageLinkSetsCookieAndComesBackSafely) {
+  Response switched = get("/language?lang=vi&return=%2F%3Fa%3D1");
+  EXPECT_EQ(switched.status, 303);
+  EXPECT_EQ(*switched.headers.get("Location"), "/?a=1");
+  EXPECT_TRUE(switched.headers.get("Set-Cookie")->starts_with("guichet_lang=vi;"));
+  for (const char* evil : {"%2F%2Fevil.example", "https%3A%2F%2Fevil.example", "%2F%5Cevil.example"}) {
+    EXPECT_EQ(*get(std::string("/language?lang=fr&return=") + evil).headers.get("Location"), "/") << evil;
+  }
+  EXPECT_EQ(get("/language?lang=xx").status, 400);
+  Response remembered = get("/", {{"Cookie", "guichet_lang=pt"}, {"Accept-Language", "fr"}});
+  EXPECT_NE(remembered.body.find("<html lang=\"pt\">"), std::string::npos);
+}
+
+TEST_P(SiteTest, LocalisedNotFoundAndJsonForTheApi) {
+  Response page = get("/no/such/page", {{"Accept-Language", "fr"}});
+  EXPECT_EQ(page.status, 404);
+  EXPECT_NE(page.body.find("Page introuvable"), std::string::npos);
+  Response api = get("/api/v1/no-such-thing");
+  EXPECT_EQ(api.status, 404);
+  EXPECT_NE(api.body.find(R"("error":"not_found")"), std::string::npos);
+}
+
+TEST_P(SiteTest, ProbesAndMetrics) {
+  EXPECT_EQ(get("/healthz").body, "ok\n");
+  Response ready = get("/readyz");
+  EXPECT_EQ(ready.status, 200);
+  EXPECT_NE(ready.body.find(R"("status":"ready")"), std::string::npos);
+  (void)get("/");
+  Response metrics = get("/metrics");
+  EXPECT_NE(metrics.body.find(R"(guichet_http_requests_total{route="/",status="200"} 1)"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("guichet_db_pool_connections{state=\"capacity\"}"), std::string::npos);
+  Response platform = get("/api/v1/platform");
+  EXPECT_NE(platform.body.find(R"("code":"vi","name":"Tiếng Việt")"), std::string::npos);
+}
+
+TEST_P(SiteTest, ReadyzFailsWhileMigrationsAreMissing) {
+  testing::TestDatabase empty(GetParam());
+  SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test"};
+  auto fresh = Site::load(options, empty.db(), clock);
+  ASSERT_TRUE(fresh.ok());
+  Request r;
+  r.method = http::Method::get;
+  r.method_name = "GET";
+  r.target = "/readyz";
+  auto dispatch = (*fresh)->application().route(r);
+  Response response = (*fresh)->application().handle(r, dispatch);
+  EXPECT_EQ(response.status, 503);
+  EXPECT_NE(response.body.find("not_ready"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SiteTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& info) { return info.param; });
+
+TEST(Site, MissingWebRootFailsAtStartUp) {
+  testing::TestDatabase database("sqlite");
+  SystemClock clock;
+  auto site = Site::load(SiteOptions{"/no/such/web", "en", false, nullptr, nullptr, "test"}, database.db(), clock);
+  EXPECT_FALSE(site.ok());
+}
+
+}  // namespace
+}  // namespace guichet::app

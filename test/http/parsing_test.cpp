@@ -1,0 +1,83 @@
+#include "guichet/http/parsing.hpp"
+
+#include <gtest/gtest.h>
+
+namespace guichet::http {
+namespace {
+
+TEST(Urlencoded, DecodesPercentAndPlus) {
+  auto p = parse_urlencoded("q=caf%C3%A9+cr%C3%A8me&lang=fr&lang=pt&empty=&flag");
+  ASSERT_TRUE(p.ok()) << p.error().message;
+  EXPECT_EQ(*p->get("q"), "café crème");
+  EXPECT_EQ(p->all("lang"), (std::vector<std::string_view>{"fr", "pt"}));
+  EXPECT_EQ(*p->get("empty"), "");
+  EXPECT_EQ(*p->get("flag"), "");
+  EXPECT_FALSE(p->get("missing"));
+}
+
+TEST(Urlencoded, RejectsBadEncodingAndInvalidUtf8) {
+  auto bad_percent = parse_urlencoded("a=%ZZ");
+  ASSERT_FALSE(bad_percent.ok());
+  EXPECT_EQ(bad_percent.error().code, "bad_encoding");
+  auto bad_utf8 = parse_urlencoded("a=%C3%28");
+  ASSERT_FALSE(bad_utf8.ok());
+  EXPECT_EQ(bad_utf8.error().code, "invalid_utf8");
+  EXPECT_EQ(bad_utf8.error().kind, ErrorKind::invalid_input);
+}
+
+TEST(Cookies, ParsesPairsAndSkipsJunk) {
+  Params cookies;
+  parse_cookie_header("a=1; b=\"two\"; junk; =nope; c = 3 ", cookies);
+  EXPECT_EQ(*cookies.get("a"), "1");
+  EXPECT_EQ(*cookies.get("b"), "two");
+  EXPECT_EQ(*cookies.get("c"), "3");
+  EXPECT_EQ(cookies.size(), 3U);
+}
+
+TEST(MediaType, ParsesParametersAndQuotedStrings) {
+  auto m = parse_media_type("Multipart/Form-Data; boundary=\"a b\\\"c\"; charset=utf-8");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->type, "multipart/form-data");
+  EXPECT_EQ(*m->parameters.get("boundary"), "a b\"c");
+  EXPECT_EQ(*m->parameters.get("charset"), "utf-8");
+  EXPECT_FALSE(parse_media_type("nonsense"));
+  EXPECT_FALSE(parse_media_type("text/plain; x=\"unterminated"));
+  EXPECT_FALSE(parse_media_type("te xt/plain"));
+}
+
+TEST(DecodeRequest, SplitsTargetAndDecodesForm) {
+  Request r;
+  r.target = "/a%20b/c?x=1";
+  r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  r.headers.add("Cookie", "k=v");
+  r.body = "name=Ana+Lu%C3%ADsa";
+  ASSERT_TRUE(decode_request(r).ok());
+  EXPECT_EQ(r.path, "/a b/c");
+  EXPECT_EQ(r.segments, (std::vector<std::string>{"a b", "c"}));
+  EXPECT_EQ(*r.query.get("x"), "1");
+  EXPECT_EQ(*r.cookies.get("k"), "v");
+  EXPECT_EQ(*r.form.get("name"), "Ana Luísa");
+}
+
+TEST(DecodeRequest, RejectsBadTargets) {
+  for (const char* target : {"http://evil.example/", "no-slash", "/a b", "/%ZZ", "/%FF"}) {
+    Request r;
+    r.target = target;
+    auto decoded = decode_request(r);
+    EXPECT_FALSE(decoded.ok()) << target;
+    if (!decoded) EXPECT_EQ(decoded.error().kind, ErrorKind::invalid_input);
+  }
+}
+
+TEST(DecodeRequest, MultipartWithoutBoundaryIsRefused) {
+  Request r;
+  r.target = "/";
+  r.headers.add("Content-Type", "multipart/form-data");
+  r.body = "x";
+  auto decoded = decode_request(r);
+  ASSERT_FALSE(decoded.ok());
+  EXPECT_EQ(decoded.error().code, "bad_multipart");
+}
+
+}  // namespace
+}  // namespace guichet::http

@@ -1,0 +1,255 @@
+// The server over real sockets: limits, truncation, splits at every byte, timeouts, graceful
+// shutdown and TLS. Each test starts its own server on port 0.
+#include "guichet/http/server.hpp"
+
+#include <curl/curl.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "guichet/http/middleware.hpp"
+#include "support/http_client.hpp"
+#include "support/temp_dir.hpp"
+
+namespace guichet::http {
+namespace {
+using testing::RawConnection;
+
+class RunningServer {
+ public:
+  explicit RunningServer(ServerOptions options = {}) {
+    Router router;
+    router.get("/", [](Request&) { return Response::text("root"); });
+    router.post("/echo", [](Request& r) {
+      std::string out = "name=" + std::string(r.form.get("name").value_or("-"));
+      for (const auto& f : r.files) out += ";file=" + f.filename + ":" + std::to_string(f.content.size());
+      return Response::text(out);
+    }, RouteOptions{RouteKind::api, 1024, false});
+    router.get("/slow", [this](Request&) {
+      slow_started = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(400));
+      return Response::text("slow done");
+    }, RouteOptions{RouteKind::api, 0, false});
+    std::vector<Middleware> chain{request_context({false}), security_headers()};
+    app = std::make_unique<Application>(std::move(router), std::move(chain), nullptr);
+    options.host = "127.0.0.1";
+    options.port = 0;
+    server = std::make_unique<Server>(options, *app);
+    auto listening = server->listen();
+    if (!listening) throw std::runtime_error(listening.error().message);
+    thread = std::thread([this] { server->run(false); });
+  }
+  ~RunningServer() {
+    server->stop();
+    thread.join();
+  }
+  std::uint16_t port() const { return server->port(); }
+
+  std::atomic<bool> slow_started{false};
+  std::unique_ptr<Application> app;
+  std::unique_ptr<Server> server;
+  std::thread thread;
+};
+
+TEST(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
+  RunningServer s;
+  RawConnection c(s.port());
+  for (int i = 0; i < 3; ++i) {
+    c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto reply = c.read_response();
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 200);
+    EXPECT_EQ(reply->body, "root");
+  }
+  c.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  ASSERT_TRUE(c.read_response());
+  EXPECT_TRUE(c.closed_by_peer());
+}
+
+TEST(Server, HeadAnswersWithoutBody) {
+  RunningServer s;
+  RawConnection c(s.port());
+  c.send("HEAD / HTTP/1.1\r\nHost: x\r\n\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto head = c.read_response(true);
+  ASSERT_TRUE(head);
+  EXPECT_EQ(*head->headers.get("Content-Length"), "4");
+  auto get = c.read_response();
+  ASSERT_TRUE(get);
+  EXPECT_EQ(get->body, "root") << "the HEAD response must not have carried a body";
+}
+
+TEST(Server, OversizedHeadersGet431AndTheConnectionCloses) {
+  RunningServer s;
+  RawConnection c(s.port());
+  c.send("GET / HTTP/1.1\r\nHost: x\r\nCookie: " + std::string(20000, 'a') + "\r\n\r\n");
+  auto reply = c.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 431);
+  EXPECT_TRUE(c.closed_by_peer());
+  EXPECT_EQ(testing::http_request(s.port(), "GET", "/").status, 200) << "the server keeps serving";
+}
+
+TEST(Server, BodiesOverTheRouteLimitGet413) {
+  RunningServer s;
+  RawConnection declared(s.port());
+  declared.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n");
+  auto reply = declared.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 413);
+
+  RawConnection chunked(s.port());
+  std::string chunk(800, 'a');
+  chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
+  auto reply2 = chunked.read_response();
+  ASSERT_TRUE(reply2);
+  EXPECT_EQ(reply2->status, 413);
+}
+
+TEST(Server, TruncatedBodyGets400) {
+  RunningServer s;
+  RawConnection c(s.port());
+  c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname=half");
+  c.shutdown_write();
+  auto reply = c.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 400);
+  EXPECT_NE(reply->body.find("truncated"), std::string::npos);
+}
+
+TEST(Server, MalformedInputGetsClearErrors) {
+  RunningServer s;
+  struct Case {
+    std::string request;
+    int status;
+  };
+  std::vector<Case> cases{
+      {"BREW / HTTP/1.1\r\nHost: x\r\n\r\n", 501},
+      {"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"GET /%FF HTTP/1.1\r\nHost: x\r\n\r\n", 400},
+      {"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 400},
+      {"GET / HTTP/1.1\r\nNo-Colon-Here\r\n\r\n", 400},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\n\r\nname=%FF", 400},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10\r\n\r\n--b\r\njunk!", 400},
+      {"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 405},
+  };
+  for (const auto& c : cases) {
+    RawConnection connection(s.port());
+    connection.send(c.request);
+    auto reply = connection.read_response();
+    ASSERT_TRUE(reply) << c.request;
+    EXPECT_EQ(reply->status, c.status) << c.request;
+    EXPECT_TRUE(reply->headers.has("X-Request-Id"));
+  }
+  EXPECT_EQ(testing::http_request(s.port(), "GET", "/").status, 200);
+}
+
+TEST(Server, RequestSplitAtEveryByteGivesTheSameAnswer) {
+  RunningServer s;
+  const std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAnh\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nxyz\r\n--b--\r\n";
+  const std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  RawConnection c(s.port());  // one keep-alive connection for every split
+  for (std::size_t split = 1; split < request.size(); ++split) {
+    c.send(request.substr(0, split));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    c.send(request.substr(split));
+    auto reply = c.read_response();
+    ASSERT_TRUE(reply) << "split at " << split;
+    ASSERT_EQ(reply->status, 200) << "split at " << split;
+    ASSERT_EQ(reply->body, "name=Anh;file=a.txt:3") << "split at " << split;
+  }
+}
+
+TEST(Server, SlowOrIdleClientsAreDisconnected) {
+  ServerOptions options;
+  options.header_timeout = std::chrono::milliseconds(300);
+  RunningServer s(options);
+  RawConnection partial(s.port());
+  partial.send("GET / HTTP/1.1\r\nHost:");
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(partial.closed_by_peer(std::chrono::seconds(3))) << "a client trickling its headers is cut off";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(2));
+  RawConnection idle(s.port());
+  EXPECT_TRUE(idle.closed_by_peer(std::chrono::seconds(3))) << "an idle keep-alive connection is closed quietly";
+}
+
+TEST(Server, StopFinishesInFlightRequestsThenReturns) {
+  auto s = std::make_unique<RunningServer>();
+  std::uint16_t port = s->port();
+  RawConnection idle(port);
+  RawConnection busy(port);
+  busy.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n");
+  while (!s->slow_started) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  s->server->stop();
+  auto reply = busy.read_response();
+  ASSERT_TRUE(reply) << "the in-flight request must be answered";
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, "slow done");
+  EXPECT_EQ(*reply->headers.get("Connection"), "close");
+  EXPECT_TRUE(idle.closed_by_peer());
+  s->thread.join();
+  s->thread = std::thread([] {});  // run() returned; the destructor's stop() is a no-op
+  EXPECT_THROW(RawConnection{port}, std::runtime_error) << "no longer accepting";
+}
+
+std::string curl_get(const std::string& url, long tls_max, std::string* hsts, CURLcode* code) {
+  CURL* c = curl_easy_init();
+  std::string body;
+  curl_easy_setopt(c, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+  curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+  curl_easy_setopt(c, CURLOPT_SSLVERSION, tls_max);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
+    static_cast<std::string*>(u)->append(p, s * n);
+    return s * n;
+  });
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
+    std::string line(p, s * n);
+    if (line.starts_with("Strict-Transport-Security")) *static_cast<std::string*>(u) = line;
+    return s * n;
+  });
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, hsts);
+  *code = curl_easy_perform(c);
+  curl_easy_cleanup(c);
+  return body;
+}
+
+TEST(Server, ServesTls12AndNewerWithHsts) {
+  testing::TempDir dir;
+  std::string cert = (dir.path() / "cert.pem").string(), key = (dir.path() / "key.pem").string();
+  std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost -keyout " +
+                        key + " -out " + cert + " 2>/dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  ServerOptions options;
+  options.tls = TlsFiles{cert, key};
+  RunningServer s(options);
+  std::string url = "https://127.0.0.1:" + std::to_string(s.port()) + "/";
+  std::string hsts;
+  CURLcode code;
+  EXPECT_EQ(curl_get(url, CURL_SSLVERSION_TLSv1_2, &hsts, &code), "root");
+  EXPECT_EQ(code, CURLE_OK);
+  EXPECT_TRUE(hsts.starts_with("Strict-Transport-Security: max-age=31536000")) << hsts;
+  curl_get(url, CURL_SSLVERSION_TLSv1 | CURL_SSLVERSION_MAX_TLSv1_1, &hsts, &code);
+  EXPECT_NE(code, CURLE_OK) << "TLS 1.1 must be refused";
+}
+
+TEST(Server, BadTlsFilesFailAtListen) {
+  ServerOptions options;
+  options.port = 0;
+  options.tls = TlsFiles{"/no/cert.pem", "/no/key.pem"};
+  Router router;
+  Application app(std::move(router), {}, nullptr);
+  Server server(options, app);
+  auto listening = server.listen();
+  ASSERT_FALSE(listening.ok());
+  EXPECT_NE(listening.error().message.find("/no/cert.pem"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace guichet::http

@@ -1,0 +1,117 @@
+#include <gtest/gtest.h>
+
+#include "guichet/jobs/email.hpp"
+#include "guichet/jobs/worker.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/smtp_sink.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::jobs {
+namespace {
+
+EmailMessage sample() {
+  return EmailMessage{"ana@example.org", "Confirmação da marcação", "Olá Ana,\nAté já.",
+                      {Attachment{"visit.ics", "text/calendar; method=REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}}};
+}
+
+TEST(Email, RefusesHeaderInjectionAndBadAddresses) {
+  EmailMessage m = sample();
+  m.subject = "Hi\r\nBcc: victim@example.org";
+  EXPECT_FALSE(validate(m).ok());
+  m = sample();
+  m.to = "a@b.org\r\nBcc: x@y.org";
+  EXPECT_FALSE(validate(m).ok());
+  m.to = "not-an-address";
+  EXPECT_FALSE(validate(m).ok());
+  m.to = "two@@example.org";
+  EXPECT_FALSE(validate(m).ok());
+  EXPECT_TRUE(validate(sample()).ok());
+}
+
+TEST(Email, JsonRoundTripKeepsAttachments) {
+  auto back = email_from_json(to_json(sample()));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->subject, sample().subject);
+  ASSERT_EQ(back->attachments.size(), 1U);
+  EXPECT_EQ(back->attachments[0].content, sample().attachments[0].content);
+  EXPECT_FALSE(email_from_json("not json").ok());
+}
+
+TEST(Email, MimeEncodesSubjectAndParts) {
+  std::string mime = build_mime(sample(), "Guichet <no-reply@guichet.test>", from_unix_micros(0), "abc@guichet.test");
+  EXPECT_NE(mime.find("Subject: =?UTF-8?B?"), std::string::npos);
+  EXPECT_NE(mime.find("Date: Thu, 01 Jan 1970 00:00:00 +0000"), std::string::npos);
+  EXPECT_NE(mime.find("Content-Type: multipart/mixed; boundary="), std::string::npos);
+  EXPECT_NE(mime.find("Content-Disposition: attachment; filename=\"visit.ics\""), std::string::npos);
+  EXPECT_NE(mime.find("Message-ID: <abc@guichet.test>"), std::string::npos);
+}
+
+TEST(Smtp, DeliversToALocalServer) {
+  testing::SmtpSink sink;
+  FakeClock clock(from_unix_micros(1'800'000'000'000'000));
+  SmtpSender sender(SmtpConfig{sink.url(), "", "", "Guichet <no-reply@guichet.test>"}, clock);
+  auto sent = sender.send(sample());
+  ASSERT_TRUE(sent.ok()) << sent.error().message;
+  auto messages = sink.messages();
+  ASSERT_EQ(messages.size(), 1U);
+  EXPECT_EQ(messages[0].mail_from, "<no-reply@guichet.test>");
+  EXPECT_EQ(messages[0].recipients, (std::vector<std::string>{"<ana@example.org>"}));
+  EXPECT_NE(messages[0].data.find("To: ana@example.org"), std::string::npos);
+}
+
+TEST(Smtp, UnreachableOrRefusingServerIsUnavailable) {
+  FakeClock clock(from_unix_micros(0));
+  SmtpSender nowhere(SmtpConfig{"smtp://127.0.0.1:1", "", "", "a@b.test"}, clock);
+  auto failed = nowhere.send(sample());
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::unavailable);
+  testing::SmtpSink sink;
+  sink.refuse = true;
+  SmtpSender refused(SmtpConfig{sink.url(), "", "", "a@b.test"}, clock);
+  EXPECT_FALSE(refused.send(sample()).ok());
+}
+
+class EmailOutboxTest : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EmailOutboxTest, QueuedEmailIsRetriedUntilTheServerAcceptsIt) {
+  testing::TestDatabase database(GetParam());
+  FakeClock clock(from_unix_micros(1'800'000'000'000'000));
+  ASSERT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
+  testing::SmtpSink sink;
+  sink.refuse = true;
+  SmtpSender sender(SmtpConfig{sink.url(), "", "", "Guichet <no-reply@guichet.test>"}, clock);
+  Worker worker(database.db(), clock);
+  worker.handle(kEmailJobKind, [&](const Job& job) { return sender.run_job(job); });
+  auto queued = database.db().transaction([&](storage::Connection& c) { return enqueue_email(c, sample(), clock); });
+  ASSERT_TRUE(queued.ok()) << queued.error().message;
+
+  EXPECT_EQ(*worker.run_due(), 1);
+  auto pending = list_jobs(database.db(), "pending", 10);
+  ASSERT_EQ(pending->size(), 1U);
+  EXPECT_NE(pending->at(0).last_error->find("SMTP"), std::string::npos);
+  EXPECT_TRUE(sink.messages().empty());
+
+  sink.refuse = false;
+  clock.advance(std::chrono::minutes(5));
+  EXPECT_EQ(*worker.run_due(), 1);
+  EXPECT_EQ(sink.messages().size(), 1U);
+  EXPECT_EQ(list_jobs(database.db(), "done", 10)->size(), 1U);
+}
+
+TEST_P(EmailOutboxTest, InvalidEmailIsRefusedBeforeQueueing) {
+  testing::TestDatabase database(GetParam());
+  FakeClock clock(from_unix_micros(0));
+  ASSERT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
+  EmailMessage bad = sample();
+  bad.to = "nobody";
+  auto queued = database.db().transaction([&](storage::Connection& c) { return enqueue_email(c, bad, clock); });
+  ASSERT_FALSE(queued.ok());
+  EXPECT_EQ(queued.error().kind, ErrorKind::invalid_input);
+  EXPECT_TRUE(list_jobs(database.db(), std::nullopt, 10)->empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, EmailOutboxTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& info) { return info.param; });
+
+}  // namespace
+}  // namespace guichet::jobs

@@ -1,0 +1,166 @@
+#include "guichet/storage/database.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <thread>
+
+#include "storage/backends.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::storage {
+namespace {
+using testing::TestDatabase;
+
+class DatabaseTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<TestDatabase>(GetParam());
+    auto c = db().acquire();
+    ASSERT_TRUE(c.ok()) << c.error().message;
+    auto made = (*c)->execute_script(
+        "CREATE TABLE items (id BIGINT PRIMARY KEY, name TEXT NOT NULL UNIQUE, score DOUBLE PRECISION, note TEXT)");
+    ASSERT_TRUE(made.ok()) << made.error().message;
+  }
+  Database& db() { return database->db(); }
+  std::int64_t count() {
+    auto c = db().acquire();
+    return (*c)->query("SELECT COUNT(*) FROM items")->rows.at(0).integer(0);
+  }
+  std::unique_ptr<TestDatabase> database;
+};
+
+TEST_P(DatabaseTest, RoundTripsEveryValueType) {
+  auto c = db().acquire();
+  ASSERT_TRUE(c.ok());
+  auto inserted = (*c)->execute("INSERT INTO items (id, name, score, note) VALUES (?, ?, ?, ?)",
+                                {std::int64_t{9'000'000'000}, std::string("Tiếng Việt"), 2.5, nullptr});
+  ASSERT_TRUE(inserted.ok()) << inserted.error().message;
+  EXPECT_EQ(*inserted, 1);
+  auto rows = (*c)->query("SELECT id, name, score, note FROM items WHERE id = ?", {std::int64_t{9'000'000'000}});
+  ASSERT_TRUE(rows.ok()) << rows.error().message;
+  ASSERT_EQ(rows->size(), 1U);
+  const Row& row = rows->rows[0];
+  EXPECT_EQ(row.integer(0), 9'000'000'000);
+  EXPECT_EQ(row.text(1), "Tiếng Việt");
+  EXPECT_DOUBLE_EQ(row.real(2), 2.5);
+  EXPECT_TRUE(row.is_null(3));
+  EXPECT_EQ(rows->columns, (std::vector<std::string>{"id", "name", "score", "note"}));
+}
+
+TEST_P(DatabaseTest, ValuesAreNeverSplicedIntoSql) {
+  auto c = db().acquire();
+  std::string hostile = "x'); DROP TABLE items; -- ? $1";
+  ASSERT_TRUE((*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, hostile}).ok());
+  auto rows = (*c)->query("SELECT name FROM items WHERE name = ?", {hostile});
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1U);
+  EXPECT_EQ(rows->rows[0].text(0), hostile);
+  // A literal question mark inside quotes is not a placeholder.
+  auto literal = (*c)->query("SELECT COUNT(*) FROM items WHERE name <> 'what?' AND id = ?", {std::int64_t{1}});
+  ASSERT_TRUE(literal.ok()) << literal.error().message;
+  EXPECT_EQ(literal->rows[0].integer(0), 1);
+}
+
+TEST_P(DatabaseTest, TransactionCommitsWholeOrNothing) {
+  auto committed = db().transaction([](Connection& c) -> Result<int> {
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}); !r) return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("b")}); !r) return r.error();
+    return 2;
+  });
+  ASSERT_TRUE(committed.ok()) << committed.error().message;
+  EXPECT_EQ(count(), 2);
+
+  // The second insert breaks a unique rule: the first must not survive.
+  auto failed = db().transaction([](Connection& c) -> Result<int> {
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{3}, std::string("c")}); !r) return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{4}, std::string("a")}); !r) return r.error();
+    return 2;
+  });
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(failed.error().code, "unique_violation");
+  EXPECT_EQ(count(), 2);
+
+  EXPECT_THROW((void)db().transaction([](Connection& c) -> Result<int> {
+    (void)c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{5}, std::string("e")});
+    throw std::runtime_error("handler bug");
+  }), std::runtime_error);
+  EXPECT_EQ(count(), 2);
+}
+
+TEST_P(DatabaseTest, ReportsSqlErrorsAsValues) {
+  auto c = db().acquire();
+  auto bad = (*c)->query("SELECT no_such_column FROM items");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::internal);
+  auto wrong_count = (*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}});
+  EXPECT_FALSE(wrong_count.ok());
+  // The connection stays usable after an error.
+  EXPECT_TRUE((*c)->query("SELECT 1").ok());
+}
+
+TEST_P(DatabaseTest, PoolTimesOutWhenExhausted) {
+  DatabaseOptions options;
+  options.pool_size = 1;
+  options.acquire_timeout = std::chrono::milliseconds(50);
+  auto small = database->open_another(options);
+  auto held = small->acquire();
+  ASSERT_TRUE(held.ok());
+  auto second = small->acquire();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().kind, ErrorKind::unavailable);
+  PoolStats stats = small->stats();
+  EXPECT_EQ(stats.in_use, 1U);
+  EXPECT_EQ(stats.timeouts, 1U);
+}
+
+TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
+  DatabaseOptions options;
+  options.pool_size = 4;
+  auto pool = database->open_another(options);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = pool->transaction([&](Connection& c) -> Result<std::int64_t> {
+          return c.execute("INSERT INTO items (id, name) VALUES (?, ?)",
+                           {std::int64_t{t * 100 + i}, "n" + std::to_string(t * 100 + i)});
+        });
+        if (!r) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_EQ(count(), 100);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& info) { return info.param; });
+
+TEST(OpenDatabase, RefusesBadUrls) {
+  auto unknown = open_database("mysql://localhost/db");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().kind, ErrorKind::invalid_input);
+  auto no_dir = open_database("sqlite:/no/such/directory/x.db");
+  ASSERT_FALSE(no_dir.ok());
+  EXPECT_EQ(no_dir.error().kind, ErrorKind::invalid_input);
+  auto empty = open_database("sqlite:");
+  EXPECT_FALSE(empty.ok());
+}
+
+TEST(OpenDatabase, UnreachablePostgresIsUnavailable) {
+  auto down = open_database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2");
+  ASSERT_FALSE(down.ok());
+  EXPECT_EQ(down.error().kind, ErrorKind::unavailable);
+}
+
+TEST(Placeholders, RewrittenOutsideQuotesAndComments) {
+  EXPECT_EQ(detail::to_postgres_placeholders("SELECT ? , '?', \"a?\", ? -- why?\n, ?"),
+            "SELECT $1 , '?', \"a?\", $2 -- why?\n, $3");
+}
+
+}  // namespace
+}  // namespace guichet::storage
