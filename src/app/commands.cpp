@@ -86,7 +86,7 @@ int serve(const Config& config) {
   worker.start();
   server.run(true);
   worker.stop();
-  spdlog::info(R"({{"event":"stopped"}})");
+  spdlog::info(R"({"event":"stopped"})");
   spdlog::shutdown();
   return 0;
 }

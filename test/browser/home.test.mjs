@@ -1,0 +1,126 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import AxeBuilder from "@axe-core/playwright";
+import { startGuichet, launchChromium } from "./support.mjs";
+
+let guichet;
+let browser;
+
+before(async () => {
+  guichet = await startGuichet();
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await guichet?.stop();
+});
+
+async function axeViolations(page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+const headings = {
+  fr: "Tous les services publics, au même endroit",
+  pt: "Todos os serviços públicos, num só lugar",
+  vi: "Mọi dịch vụ công, tại một nơi",
+  en: "Every public service, one place",
+};
+
+for (const [lang, heading] of Object.entries(headings)) {
+  test(`home page in ${lang} from Accept-Language, with no accessibility violations`, async () => {
+    const context = await browser.newContext({ locale: lang });
+    const page = await context.newPage();
+    const response = await page.goto(guichet.url + "/");
+    assert.equal(response.status(), 200);
+    assert.equal(await page.getAttribute("html", "lang"), lang);
+    assert.equal((await page.textContent("h1")).trim(), heading);
+    assert.deepEqual(await axeViolations(page), []);
+    await context.close();
+  });
+}
+
+test("the language switcher changes the language and a cookie remembers it", async () => {
+  const context = await browser.newContext({ locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/");
+  await page.click('a[hreflang="vi"]');
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  assert.equal(new URL(page.url()).pathname, "/");
+  assert.equal(await page.getAttribute('a[hreflang="vi"]', "aria-current"), "true");
+  await page.goto(guichet.url + "/");
+  assert.equal(await page.getAttribute("html", "lang"), "vi", "the choice survives a new visit");
+  await context.close();
+});
+
+test("keyboard: the skip link comes first and moves focus to the main content", async () => {
+  const context = await browser.newContext({ locale: "fr" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/");
+  const order = [];
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press("Tab");
+    order.push(await page.evaluate(() => `${document.activeElement.tagName}:${document.activeElement.textContent.trim()}`));
+  }
+  assert.deepEqual(order, [
+    "A:Aller au contenu principal",
+    "A:Guichet",
+    "A:Français",
+    "A:Português",
+    "A:Tiếng Việt",
+    "A:English",
+  ]);
+  await page.goto(guichet.url + "/");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "main-content");
+  await context.close();
+});
+
+test("pages work without JavaScript and on a phone-sized screen", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 360, height: 740 }, locale: "pt-PT" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/");
+  assert.equal(await page.getAttribute("html", "lang"), "pt");
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px`);
+  await page.click('a[hreflang="fr"]');
+  assert.equal(await page.getAttribute("html", "lang"), "fr");
+  await context.close();
+});
+
+test("the 404 page is localised and accessible", async () => {
+  const context = await browser.newContext({ locale: "pt-PT" });
+  const page = await context.newPage();
+  const response = await page.goto(guichet.url + "/nao/existe");
+  assert.equal(response.status(), 404);
+  assert.equal((await page.textContent("h1")).trim(), "Página não encontrada");
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});
+
+test("the stylesheet loads under a content-hashed URL without CSP violations", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const cspErrors = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") cspErrors.push(message.text());
+  });
+  const css = [];
+  page.on("response", (r) => {
+    if (r.url().includes("/static/")) css.push([r.url(), r.status(), r.headers()["cache-control"]]);
+  });
+  await page.goto(guichet.url + "/");
+  await page.waitForLoadState("networkidle");
+  assert.ok(css.length >= 2, "stylesheet and script were requested");
+  for (const [url, status, cache] of css) {
+    assert.equal(status, 200, url);
+    assert.match(url, /\/static\/theme\.[0-9a-f]{10}\//);
+    assert.equal(cache, "public, max-age=31536000, immutable");
+  }
+  assert.deepEqual(cspErrors, []);
+  const font = await page.evaluate(() => getComputedStyle(document.body).fontFamily);
+  assert.match(font, /Public Sans/);
+  await context.close();
+});
