@@ -49,7 +49,7 @@ fuzz: deps
 	  -DGUICHET_BUILD_FUZZ=ON -DGUICHET_BUILD_TESTS=OFF -DGUICHET_BUILD_BENCH=OFF
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request
 	mkdir -p $(BUILD)-fuzz/corpus
-	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 \
+	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus fuzz/corpus
 
 lint: build

@@ -14,27 +14,42 @@ int run_cli(int argc, char** argv) {
   Config config;
   int poll_ms = 1000;
   cli.add_option("--listen", config.listen, "Address to serve on, host:port (port 0 picks a free one)")
-      ->envname("GUICHET_LISTEN")->capture_default_str();
+      ->envname("GUICHET_LISTEN")
+      ->capture_default_str();
   cli.add_option("--db", config.db, "Database URL: sqlite:PATH or postgresql://USER@HOST:PORT/DB")
-      ->envname("GUICHET_DB")->capture_default_str();
-  cli.add_option("--public-url", config.public_url, "Public base URL (default: http://<listen>)")->envname("GUICHET_PUBLIC_URL");
-  cli.add_option("--tls-cert", config.tls_cert, "PEM certificate chain; serves HTTPS with --tls-key")->envname("GUICHET_TLS_CERT");
+      ->envname("GUICHET_DB")
+      ->capture_default_str();
+  cli.add_option("--public-url", config.public_url, "Public base URL (default: http://<listen>)")
+      ->envname("GUICHET_PUBLIC_URL");
+  cli.add_option("--tls-cert", config.tls_cert, "PEM certificate chain; serves HTTPS with --tls-key")
+      ->envname("GUICHET_TLS_CERT");
   cli.add_option("--tls-key", config.tls_key, "PEM private key")->envname("GUICHET_TLS_KEY");
   cli.add_option("--threads", config.threads, "HTTP threads (0: one per core, at least 2)")->envname("GUICHET_THREADS");
-  cli.add_option("--db-pool", config.db_pool, "Database connections per process")->envname("GUICHET_DB_POOL")->capture_default_str();
-  cli.add_option("--web-root", config.web_root, "Directory with templates, i18n and static assets")->envname("GUICHET_WEB_ROOT");
-  cli.add_option("--default-lang", config.default_lang, "Language when the browser states none we have (fr, pt, vi, en)")
-      ->envname("GUICHET_DEFAULT_LANG")->capture_default_str();
+  cli.add_option("--db-pool", config.db_pool, "Database connections per process")
+      ->envname("GUICHET_DB_POOL")
+      ->capture_default_str();
+  cli.add_option("--web-root", config.web_root, "Directory with templates, i18n and static assets")
+      ->envname("GUICHET_WEB_ROOT");
+  cli.add_option("--default-lang", config.default_lang,
+                 "Language when the browser states none we have (fr, pt, vi, en)")
+      ->envname("GUICHET_DEFAULT_LANG")
+      ->capture_default_str();
   cli.add_flag("--access-log,!--no-access-log", config.access_log, "Write one JSON line per request to stdout")
       ->envname("GUICHET_ACCESS_LOG");
-  cli.add_option("--log-level", config.log_level, "debug, info, warn or error")->envname("GUICHET_LOG_LEVEL")->capture_default_str();
-  cli.add_option("--job-poll-ms", poll_ms, "How often each node looks for due jobs")->envname("GUICHET_JOB_POLL_MS")->capture_default_str();
+  cli.add_option("--log-level", config.log_level, "debug, info, warn or error")
+      ->envname("GUICHET_LOG_LEVEL")
+      ->capture_default_str();
+  cli.add_option("--job-poll-ms", poll_ms, "How often each node looks for due jobs")
+      ->envname("GUICHET_JOB_POLL_MS")
+      ->capture_default_str();
   cli.add_option("--smtp-url", config.smtp.url, "smtp://host:port or smtps://host:port")->envname("GUICHET_SMTP_URL");
   cli.add_option("--smtp-user", config.smtp.username, "SMTP user name")->envname("GUICHET_SMTP_USER");
   cli.add_option("--smtp-password", config.smtp.password, "SMTP password")->envname("GUICHET_SMTP_PASSWORD");
   cli.add_option("--smtp-from", config.smtp.from, "Sender, e.g. 'Guichet <no-reply@example.org>'")
-      ->envname("GUICHET_SMTP_FROM")->capture_default_str();
-  cli.add_flag("--smtp-require-tls", config.smtp.require_tls, "Refuse to send without TLS")->envname("GUICHET_SMTP_REQUIRE_TLS");
+      ->envname("GUICHET_SMTP_FROM")
+      ->capture_default_str();
+  cli.add_flag("--smtp-require-tls", config.smtp.require_tls, "Refuse to send without TLS")
+      ->envname("GUICHET_SMTP_REQUIRE_TLS");
 
   auto* serve_cmd = cli.add_subcommand("serve", "Serve the site and the API, and run background jobs");
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations");
@@ -75,7 +90,8 @@ int run_cli(int argc, char** argv) {
   if (serve_cmd->parsed()) return serve(config);
   if (migrate_cmd->parsed()) return migrate(config, status_only);
   if (demo_cmd->parsed()) return demo_data(config);
-  if (jobs_list_cmd->parsed()) return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
+  if (jobs_list_cmd->parsed())
+    return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
   std::cerr << cli.help();
   return 2;

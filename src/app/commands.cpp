@@ -40,7 +40,9 @@ Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config
   return db;
 }
 
-std::string web_root(const Config& config) { return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root; }
+std::string web_root(const Config& config) {
+  return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root;
+}
 
 }  // namespace
 
@@ -53,10 +55,14 @@ int serve(const Config& config) {
     return 1;
   }
   auto access = spdlog::get("access");
-  SiteOptions site_options{
-      web_root(config), config.default_lang, config.public_url.starts_with("https://"),
-      config.access_log ? http::LogSink([access](std::string_view line) { access->info("{}", line); }) : http::LogSink(),
-      [](std::string_view line) { spdlog::error("{}", line); }, GUICHET_VERSION};
+  SiteOptions site_options{web_root(config),
+                           config.default_lang,
+                           config.public_url.starts_with("https://"),
+                           config.access_log
+                               ? http::LogSink([access](std::string_view line) { access->info("{}", line); })
+                               : http::LogSink(),
+                           [](std::string_view line) { spdlog::error("{}", line); },
+                           GUICHET_VERSION};
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());
@@ -77,11 +83,14 @@ int serve(const Config& config) {
     fail("listen", listening.error());
     return 1;
   }
-  std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+  std::string host =
+      config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
   std::string scheme = server_options.tls ? "https" : "http";
   // One JSON line on stdout that scripts and tests wait for; it carries the real port when 0 was asked.
-  std::cout << R"({"event":"listening","url":")" << scheme << "://" << host << ":" << server.port() << "\"}" << std::endl;
-  spdlog::info(R"({{"event":"started","db":"{}","threads":{},"worker":"{}"}})", (*db)->display_url(), config.threads, worker.id());
+  std::cout << R"({"event":"listening","url":")" << scheme << "://" << host << ":" << server.port() << "\"}"
+            << std::endl;
+  spdlog::info(R"({{"event":"started","db":"{}","threads":{},"worker":"{}"}})", (*db)->display_url(), config.threads,
+               worker.id());
 
   worker.start();
   server.run(true);
@@ -141,7 +150,7 @@ int jobs_list(const Config& config, std::optional<std::string> status, int limit
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto jobs = jobs::list_jobs(**db, status, limit);
+  auto jobs = jobs::list_jobs(**db, std::move(status), limit);
   if (!jobs) {
     fail("jobs list", jobs.error());
     return 1;
@@ -149,8 +158,12 @@ int jobs_list(const Config& config, std::optional<std::string> status, int limit
   if (as_json) {
     boost::json::array out;
     for (const auto& j : *jobs) {
-      out.push_back({{"id", j.id}, {"kind", j.kind}, {"status", j.status}, {"attempts", j.attempts},
-                     {"max_attempts", j.max_attempts}, {"run_at", format_rfc3339(j.run_at)},
+      out.push_back({{"id", j.id},
+                     {"kind", j.kind},
+                     {"status", j.status},
+                     {"attempts", j.attempts},
+                     {"max_attempts", j.max_attempts},
+                     {"run_at", format_rfc3339(j.run_at)},
                      {"last_error", j.last_error ? boost::json::value(*j.last_error) : boost::json::value(nullptr)}});
     }
     std::cout << boost::json::serialize(out) << "\n";

@@ -6,7 +6,7 @@
 
 namespace guichet::app {
 namespace {
-Error bad(std::string option, std::string message) {
+Error bad(const std::string& option, const std::string& message) {
   return make_error(ErrorKind::invalid_input, "bad_configuration", "--" + option + ": " + message);
 }
 }  // namespace
@@ -21,7 +21,8 @@ Result<HostPort> parse_listen(std::string_view text) {
     port_text = text.substr(close + 2);
   } else {
     auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || colon == 0) return bad("listen", "expected host:port, got '" + std::string(text) + "'");
+    if (colon == std::string_view::npos || colon == 0)
+      return bad("listen", "expected host:port, got '" + std::string(text) + "'");
     out.host = std::string(text.substr(0, colon));
     port_text = text.substr(colon + 1);
   }
@@ -40,7 +41,8 @@ Result<void> validate(Config& config) {
   config.listen_host = listen->host;
   config.listen_port = listen->port;
 
-  if (!config.db.starts_with("sqlite:") && !config.db.starts_with("postgresql://") && !config.db.starts_with("postgres://")) {
+  if (!config.db.starts_with("sqlite:") && !config.db.starts_with("postgresql://") &&
+      !config.db.starts_with("postgres://")) {
     return bad("db", "must be sqlite:PATH or postgresql://USER@HOST/DB, got '" + config.db + "'");
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) return bad("tls-cert", "--tls-cert and --tls-key go together");
@@ -53,7 +55,8 @@ Result<void> validate(Config& config) {
   if (config.job_poll < std::chrono::milliseconds(10)) return bad("job-poll-ms", "must be at least 10");
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {
-    std::string host = config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+    std::string host =
+        config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
     config.public_url = std::string(tls ? "https://" : "http://") + host + ":" + std::to_string(config.listen_port);
   }
   if (!config.public_url.starts_with("http://") && !config.public_url.starts_with("https://")) {
@@ -64,7 +67,8 @@ Result<void> validate(Config& config) {
     return bad("smtp-url", "must start with smtp:// or smtps://");
   }
   if (config.smtp.from.find('@') == std::string::npos) return bad("smtp-from", "must contain an e-mail address");
-  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" && config.log_level != "error") {
+  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
+      config.log_level != "error") {
     return bad("log-level", "one of debug, info, warn, error");
   }
   return {};

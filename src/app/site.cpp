@@ -36,15 +36,22 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       pages_(templates_, catalog_, assets_) {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
-    out += "# HELP guichet_db_pool_connections Database connections by state.\n# TYPE guichet_db_pool_connections gauge\n";
+    out +=
+        "# HELP guichet_db_pool_connections Database connections by state.\n# TYPE guichet_db_pool_connections gauge\n";
     out += "guichet_db_pool_connections{state=\"capacity\"} " + std::to_string(s.capacity) + "\n";
     out += "guichet_db_pool_connections{state=\"open\"} " + std::to_string(s.open) + "\n";
     out += "guichet_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
-    out += "# HELP guichet_db_pool_acquisitions_total Connections taken from the pool.\n# TYPE guichet_db_pool_acquisitions_total counter\n";
+    out +=
+        "# HELP guichet_db_pool_acquisitions_total Connections taken from the pool.\n# TYPE "
+        "guichet_db_pool_acquisitions_total counter\n";
     out += "guichet_db_pool_acquisitions_total " + std::to_string(s.acquisitions) + "\n";
-    out += "# HELP guichet_db_pool_waits_total Acquisitions that waited for a free connection.\n# TYPE guichet_db_pool_waits_total counter\n";
+    out +=
+        "# HELP guichet_db_pool_waits_total Acquisitions that waited for a free connection.\n# TYPE "
+        "guichet_db_pool_waits_total counter\n";
     out += "guichet_db_pool_waits_total " + std::to_string(s.waits) + "\n";
-    out += "# HELP guichet_db_pool_timeouts_total Acquisitions that gave up.\n# TYPE guichet_db_pool_timeouts_total counter\n";
+    out +=
+        "# HELP guichet_db_pool_timeouts_total Acquisitions that gave up.\n# TYPE guichet_db_pool_timeouts_total "
+        "counter\n";
     out += "guichet_db_pool_timeouts_total " + std::to_string(s.timeouts) + "\n";
   });
   http::ErrorRenderer page_errors = [this](Request& request, const Error& error) {
@@ -80,48 +87,66 @@ http::Router Site::routes() {
     return response;
   });
 
-  router.get("/healthz", [](Request&) {
-    Response response = Response::text("ok\n");
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-  }, probe);
+  router.get(
+      "/healthz",
+      [](Request&) {
+        Response response = Response::text("ok\n");
+        response.headers.set("Cache-Control", "no-store");
+        return response;
+      },
+      probe);
 
-  router.get("/readyz", [this](Request&) {
-    boost::json::object body;
-    int status = 200;
-    auto version = storage::current_version(db_);
-    int expected = storage::latest_version(storage::builtin_migrations());
-    if (!version) {
-      status = 503;
-      body = {{"status", "not_ready"}, {"database", "unreachable"}};
-    } else if (*version != expected) {
-      status = 503;
-      body = {{"status", "not_ready"}, {"database", "ok"}, {"schema_version", *version}, {"expected_schema_version", expected}};
-    } else {
-      body = {{"status", "ready"}, {"database", "ok"}, {"schema_version", *version}};
-    }
-    Response response = Response::json(boost::json::serialize(body), status);
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-  }, probe);
+  router.get(
+      "/readyz",
+      [this](Request&) {
+        boost::json::object body;
+        int status = 200;
+        auto version = storage::current_version(db_);
+        int expected = storage::latest_version(storage::builtin_migrations());
+        if (!version) {
+          status = 503;
+          body = {{"status", "not_ready"}, {"database", "unreachable"}};
+        } else if (*version != expected) {
+          status = 503;
+          body = {{"status", "not_ready"},
+                  {"database", "ok"},
+                  {"schema_version", *version},
+                  {"expected_schema_version", expected}};
+        } else {
+          body = {{"status", "ready"}, {"database", "ok"}, {"schema_version", *version}};
+        }
+        Response response = Response::json(boost::json::serialize(body), status);
+        response.headers.set("Cache-Control", "no-store");
+        return response;
+      },
+      probe);
 
-  router.get("/metrics", [this](Request&) {
-    Response response = Response::text(metrics_.render());
-    response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-    return response;
-  }, probe);
+  router.get(
+      "/metrics",
+      [this](Request&) {
+        Response response = Response::text(metrics_.render());
+        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        return response;
+      },
+      probe);
 
-  router.get_prefix("/static/", [this](Request& request) { return assets_.serve(request); }, probe);
+  router.get_prefix(
+      "/static/", [this](Request& request) { return assets_.serve(request); }, probe);
 
-  router.get("/api/v1/platform", [this](Request&) {
-    boost::json::array languages;
-    for (const auto& lang : catalog_.languages()) {
-      languages.push_back({{"code", lang}, {"name", catalog_.text(lang, "language_name")}});
-    }
-    boost::json::object body{{"name", "Guichet"}, {"version", options_.version}, {"languages", languages},
-                             {"default_language", catalog_.default_language()}};
-    return Response::json(boost::json::serialize(body));
-  }, api);
+  router.get(
+      "/api/v1/platform",
+      [this](Request&) {
+        boost::json::array languages;
+        for (const auto& lang : catalog_.languages()) {
+          languages.push_back({{"code", lang}, {"name", catalog_.text(lang, "language_name")}});
+        }
+        boost::json::object body{{"name", "Guichet"},
+                                 {"version", options_.version},
+                                 {"languages", languages},
+                                 {"default_language", catalog_.default_language()}};
+        return Response::json(boost::json::serialize(body));
+      },
+      api);
 
   return router;
 }

@@ -8,20 +8,34 @@ namespace guichet::http {
 
 int http_status(ErrorKind kind) {
   switch (kind) {
-    case ErrorKind::invalid_input: return 400;
-    case ErrorKind::unauthenticated: return 401;
-    case ErrorKind::forbidden: return 403;
-    case ErrorKind::not_found: return 404;
-    case ErrorKind::method_not_allowed: return 405;
-    case ErrorKind::timeout: return 408;
-    case ErrorKind::conflict: return 409;
-    case ErrorKind::payload_too_large: return 413;
-    case ErrorKind::unsupported_media_type: return 415;
-    case ErrorKind::rate_limited: return 429;
-    case ErrorKind::headers_too_large: return 431;
-    case ErrorKind::not_implemented: return 501;
-    case ErrorKind::unavailable: return 503;
-    case ErrorKind::internal: return 500;
+    case ErrorKind::invalid_input:
+      return 400;
+    case ErrorKind::unauthenticated:
+      return 401;
+    case ErrorKind::forbidden:
+      return 403;
+    case ErrorKind::not_found:
+      return 404;
+    case ErrorKind::method_not_allowed:
+      return 405;
+    case ErrorKind::timeout:
+      return 408;
+    case ErrorKind::conflict:
+      return 409;
+    case ErrorKind::payload_too_large:
+      return 413;
+    case ErrorKind::unsupported_media_type:
+      return 415;
+    case ErrorKind::rate_limited:
+      return 429;
+    case ErrorKind::headers_too_large:
+      return 431;
+    case ErrorKind::not_implemented:
+      return 501;
+    case ErrorKind::unavailable:
+      return 503;
+    case ErrorKind::internal:
+      return 500;
   }
   return 500;
 }
@@ -49,8 +63,10 @@ Handler compose(const std::vector<Middleware>& chain, const Route& route, Handle
 Route make_error_route(RouteKind kind, ErrorRenderer page_errors) {
   Route route{Method::get, "unmatched", {}, RouteOptions{kind, 0, false}, {}};
   route.handler = [kind, page_errors = std::move(page_errors)](Request& request) {
-    Error error = request.early_error.value_or(make_error(ErrorKind::not_found, "not_found", "no page at this address"));
-    Response response = (kind == RouteKind::api || !page_errors) ? json_error(request, error) : page_errors(request, error);
+    Error error =
+        request.early_error.value_or(make_error(ErrorKind::not_found, "not_found", "no page at this address"));
+    Response response =
+        (kind == RouteKind::api || !page_errors) ? json_error(request, error) : page_errors(request, error);
     if (error.kind == ErrorKind::method_not_allowed) response.headers.set("Allow", request.allowed_methods);
     // After a read failure the connection's framing is unknown: close it.
     if (error.kind == ErrorKind::headers_too_large || error.kind == ErrorKind::payload_too_large ||
@@ -63,7 +79,7 @@ Route make_error_route(RouteKind kind, ErrorRenderer page_errors) {
 }
 }  // namespace
 
-Application::Application(Router router, std::vector<Middleware> chain, ErrorRenderer page_errors)
+Application::Application(Router router, const std::vector<Middleware>& chain, const ErrorRenderer& page_errors)
     : router_(std::move(router)),
       page_error_route_(make_error_route(RouteKind::page, page_errors)),
       api_error_route_(make_error_route(RouteKind::api, page_errors)) {

@@ -11,7 +11,8 @@ Result<Catalog> Catalog::load(const std::filesystem::path& directory, std::vecto
                               std::string default_language) {
   Catalog catalog;
   if (std::find(languages.begin(), languages.end(), default_language) == languages.end()) {
-    return make_error(ErrorKind::invalid_input, "bad_language", "the default language '" + default_language + "' is not one of the supported languages");
+    return make_error(ErrorKind::invalid_input, "bad_language",
+                      "the default language '" + default_language + "' is not one of the supported languages");
   }
   for (const auto& lang : languages) {
     auto path = directory / (lang + ".json");
@@ -22,12 +23,14 @@ Result<Catalog> Catalog::load(const std::filesystem::path& directory, std::vecto
     boost::system::error_code ec;
     auto parsed = boost::json::parse(buffer.str(), ec);
     if (ec || !parsed.is_object()) {
-      return make_error(ErrorKind::invalid_input, "bad_translation", path.string() + " is not a JSON object: " + ec.message());
+      return make_error(ErrorKind::invalid_input, "bad_translation",
+                        path.string() + " is not a JSON object: " + ec.message());
     }
     auto& messages = catalog.messages_[lang];
     for (const auto& [key, value] : parsed.as_object()) {
       if (!value.is_string()) {
-        return make_error(ErrorKind::invalid_input, "bad_translation", path.string() + ": '" + std::string(key) + "' is not a string");
+        return make_error(ErrorKind::invalid_input, "bad_translation",
+                          path.string() + ": '" + std::string(key) + "' is not a string");
       }
       messages.emplace(std::string(key), std::string(value.as_string()));
     }
@@ -37,12 +40,14 @@ Result<Catalog> Catalog::load(const std::filesystem::path& directory, std::vecto
     const auto& messages = catalog.messages_[lang];
     for (const auto& [key, _] : reference) {
       if (!messages.contains(key)) {
-        return make_error(ErrorKind::invalid_input, "missing_translation", lang + ".json lacks the message '" + key + "'");
+        return make_error(ErrorKind::invalid_input, "missing_translation",
+                          lang + ".json lacks the message '" + key + "'");
       }
     }
     for (const auto& [key, _] : messages) {
       if (!reference.contains(key)) {
-        return make_error(ErrorKind::invalid_input, "missing_translation", languages.front() + ".json lacks the message '" + key + "'");
+        return make_error(ErrorKind::invalid_input, "missing_translation",
+                          languages.front() + ".json lacks the message '" + key + "'");
       }
     }
   }

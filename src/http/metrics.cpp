@@ -64,7 +64,8 @@ std::string Metrics::render() const {
                                  kBucketsSeconds[b], cumulative);
       }
       cumulative += series->buckets[kBucketsSeconds.size()].load();
-      histogram += fmt::format("guichet_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels, cumulative);
+      histogram +=
+          fmt::format("guichet_http_request_duration_seconds_bucket{{{},le=\"+Inf\"}} {}\n", labels, cumulative);
       histogram += fmt::format("guichet_http_request_duration_seconds_sum{{{}}} {}\n", labels,
                                static_cast<double>(series->sum_micros.load()) / 1e6);
       histogram += fmt::format("guichet_http_request_duration_seconds_count{{{}}} {}\n", labels, series->count.load());

@@ -12,7 +12,8 @@ namespace {
 bool acceptable_request_id(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   for (char c : id) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -42,7 +43,7 @@ Middleware request_context(RequestContextOptions options) {
 }
 
 Middleware observe(Metrics& metrics, LogSink access_log) {
-  return [&metrics, access_log](const Route& route, Handler next) -> Handler {
+  return [&metrics, access_log = std::move(access_log)](const Route& route, Handler next) -> Handler {
     Metrics::RouteSeries& series = metrics.route(route.pattern);
     return [&series, access_log, next = std::move(next)](Request& request) {
       auto started = std::chrono::steady_clock::now();
@@ -89,30 +90,33 @@ Middleware security_headers() {
 }
 
 Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
-  return [page_errors, error_log](const Route&, Handler next) -> Handler {
-    return [page_errors, error_log, next = std::move(next)](Request& request) {
-      std::string what;
-      try {
-        return next(request);
-      } catch (const std::exception& e) {
-        what = e.what();
-      } catch (...) {
-        what = "unknown exception";
-      }
-      if (error_log) {
-        boost::json::object line{{"event", "handler_exception"}, {"request_id", request.request_id},
-                                 {"route", request.route_pattern}, {"error", what}};
-        error_log(boost::json::serialize(line));
-      }
-      return render_error(page_errors, request, make_error(ErrorKind::internal, "internal", what));
-    };
-  };
+  return
+      [page_errors = std::move(page_errors), error_log = std::move(error_log)](const Route&, Handler next) -> Handler {
+        return [page_errors, error_log, next = std::move(next)](Request& request) {
+          std::string what;
+          try {
+            return next(request);
+          } catch (const std::exception& e) {
+            what = e.what();
+          } catch (...) {
+            what = "unknown exception";
+          }
+          if (error_log) {
+            boost::json::object line{{"event", "handler_exception"},
+                                     {"request_id", request.request_id},
+                                     {"route", request.route_pattern},
+                                     {"error", what}};
+            error_log(boost::json::serialize(line));
+          }
+          return render_error(page_errors, request, make_error(ErrorKind::internal, "internal", what));
+        };
+      };
 }
 
 std::string_view csrf_cookie_name(bool secure) { return secure ? "__Host-guichet_csrf" : "guichet_csrf"; }
 
 Middleware csrf(ErrorRenderer page_errors) {
-  return [page_errors](const Route& route, Handler next) -> Handler {
+  return [page_errors = std::move(page_errors)](const Route& route, Handler next) -> Handler {
     if (route.options.kind != RouteKind::page) return next;
     bool protect = route.options.csrf_protected;
     return [page_errors, protect, next = std::move(next)](Request& request) {
@@ -126,15 +130,20 @@ Middleware csrf(ErrorRenderer page_errors) {
         auto site = request.header("Sec-Fetch-Site");
         bool cross_site = site && *site == "cross-site";
         if (fresh || !sent || cross_site || !secure_equals(*sent, request.csrf_token)) {
-          Response refused = render_error(page_errors, request,
-                                          make_error(ErrorKind::forbidden, "csrf_failed",
-                                                     "this form has expired or was not sent from this site; reload the page and try again"));
-          if (fresh) refused.set_cookie(Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
+          Response refused = render_error(
+              page_errors, request,
+              make_error(ErrorKind::forbidden, "csrf_failed",
+                         "this form has expired or was not sent from this site; reload the page and try again"));
+          if (fresh)
+            refused.set_cookie(
+                Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
           return refused;
         }
       }
       Response response = next(request);
-      if (fresh) response.set_cookie(Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
+      if (fresh)
+        response.set_cookie(
+            Cookie{std::string(name), request.csrf_token, "/", std::nullopt, true, request.secure, "Lax"});
       return response;
     };
   };

@@ -7,7 +7,9 @@
 namespace guichet::http {
 namespace {
 
-Error malformed(std::string message) { return make_error(ErrorKind::invalid_input, "bad_multipart", std::move(message)); }
+Error malformed(std::string message) {
+  return make_error(ErrorKind::invalid_input, "bad_multipart", std::move(message));
+}
 
 bool valid_boundary(std::string_view boundary) {
   if (boundary.empty() || boundary.size() > 70 || boundary.back() == ' ') return false;
@@ -84,7 +86,8 @@ Result<void> parse_multipart(std::string_view body, std::string_view boundary, P
     // Transport padding (spaces or tabs) may come before the line break.
     std::size_t skip = 0;
     while (skip < rest.size() && (rest[skip] == ' ' || rest[skip] == '\t')) ++skip;
-    if (rest.substr(skip, 2) != "\r\n") return malformed("the multipart body is truncated or malformed after a boundary");
+    if (rest.substr(skip, 2) != "\r\n")
+      return malformed("the multipart body is truncated or malformed after a boundary");
     position += skip + 2;
     if (++parts > limits.max_parts) return malformed("the form has too many parts");
 
@@ -96,7 +99,8 @@ Result<void> parse_multipart(std::string_view body, std::string_view boundary, P
       header_block = {};
       content_start = position + 2;
     } else {
-      if (headers_end == std::string_view::npos) return malformed("the multipart body is truncated inside part headers");
+      if (headers_end == std::string_view::npos)
+        return malformed("the multipart body is truncated inside part headers");
       header_block = body.substr(position, headers_end - position);
       content_start = headers_end + 4;
     }
@@ -111,7 +115,8 @@ Result<void> parse_multipart(std::string_view body, std::string_view boundary, P
       files.push_back(UploadedFile{headers->name, *headers->filename, headers->content_type, std::string(content)});
     } else {
       if (!is_valid_utf8(content)) {
-        return make_error(ErrorKind::invalid_input, "invalid_utf8", "the form field '" + headers->name + "' is not valid UTF-8");
+        return make_error(ErrorKind::invalid_input, "invalid_utf8",
+                          "the form field '" + headers->name + "' is not valid UTF-8");
       }
       fields.add(headers->name, std::string(content));
     }

@@ -1,11 +1,11 @@
 #include "guichet/http/pages.hpp"
 
 #include <atomic>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <fstream>
 #include <sstream>
 #include <unordered_map>
-#include <boost/url/encode.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/http/application.hpp"
@@ -19,7 +19,8 @@ Result<Templates> Templates::load(const fs::path& directory) {
   Templates templates;
   templates.id_ = next_id++;
   if (!fs::is_directory(directory)) {
-    return make_error(ErrorKind::invalid_input, "missing_templates", "the template directory does not exist: " + directory.string());
+    return make_error(ErrorKind::invalid_input, "missing_templates",
+                      "the template directory does not exist: " + directory.string());
   }
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
@@ -28,7 +29,8 @@ Result<Templates> Templates::load(const fs::path& directory) {
     buffer << in.rdbuf();
     mustache parsed(buffer.str());
     if (!parsed.is_valid()) {
-      return make_error(ErrorKind::invalid_input, "bad_template", entry.path().string() + ": " + parsed.error_message());
+      return make_error(ErrorKind::invalid_input, "bad_template",
+                        entry.path().string() + ": " + parsed.error_message());
     }
     templates.sources_[entry.path().stem().string()] = buffer.str();
   }
@@ -61,11 +63,13 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
 
 Result<void> PageRenderer::validate() const {
   for (const char* name : {"layout", "error"}) {
-    if (!templates_.has(name)) return make_error(ErrorKind::invalid_input, "missing_template", std::string("no template named ") + name);
+    if (!templates_.has(name))
+      return make_error(ErrorKind::invalid_input, "missing_template", std::string("no template named ") + name);
   }
   if (css_url_.empty() || js_url_.empty()) {
-    return make_error(ErrorKind::invalid_input, "missing_asset",
-                      "the design-system assets (theme/css/guichet.css, theme/js/uswds.min.js) are missing; run `make build`");
+    return make_error(
+        ErrorKind::invalid_input, "missing_asset",
+        "the design-system assets (theme/css/guichet.css, theme/js/uswds.min.js) are missing; run `make build`");
   }
   return {};
 }
@@ -99,18 +103,18 @@ PageData PageRenderer::base_data(const Request& request) const {
     item.set("name", catalog_.text(lang, "language_name"));
     item.set("url", "/language?lang=" + lang + "&return=" + back);
     item.set("current", lang == request.lang);
-    languages.push_back(std::move(item));
+    languages.push_back(item);
   }
-  data.set("languages", std::move(languages));
+  data.set("languages", languages);
   return data;
 }
 
 Response PageRenderer::render(const Request& request, std::string_view page, std::string_view title_key,
-                              PageData page_data, int status) const {
+                              const PageData& page_data, int status) const {
   PageData data = base_data(request);
   // The page's own values live under `page`, so they can never shadow `t`, `lang` or the token.
   PageData content_data = data;
-  if (page_data.is_object()) content_data.set("page", std::move(page_data));
+  if (page_data.is_object()) content_data.set("page", page_data);
   data.set("content", templates_.render(page, content_data));
   data.set("title", catalog_.text(request.lang, title_key));
   return Response::html(templates_.render("layout", data), status);
@@ -120,14 +124,29 @@ Response PageRenderer::render_error(const Request& request, const Error& error) 
   int status = http_status(error.kind);
   std::string key;
   switch (status) {
-    case 400: key = "error_400"; break;
-    case 403: key = "error_403"; break;
-    case 404: key = "error_404"; break;
-    case 405: key = "error_405"; break;
-    case 413: key = "error_413"; break;
-    case 431: key = "error_431"; break;
-    case 503: key = "error_503"; break;
-    default: key = status >= 500 ? "error_500" : "error_400";
+    case 400:
+      key = "error_400";
+      break;
+    case 403:
+      key = "error_403";
+      break;
+    case 404:
+      key = "error_404";
+      break;
+    case 405:
+      key = "error_405";
+      break;
+    case 413:
+      key = "error_413";
+      break;
+    case 431:
+      key = "error_431";
+      break;
+    case 503:
+      key = "error_503";
+      break;
+    default:
+      key = status >= 500 ? "error_500" : "error_400";
   }
   PageData page;
   page.set("status", std::to_string(status));
@@ -136,7 +155,7 @@ Response PageRenderer::render_error(const Request& request, const Error& error) 
   // A validation message is shown as it is; an internal detail never is.
   if (status < 500 && error.kind != ErrorKind::not_found) page.set("detail", public_message(error));
   page.set("show_request_id", status >= 500);
-  Response response = render(request, "error", key + "_title", std::move(page), status);
+  Response response = render(request, "error", key + "_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   return response;
 }

@@ -19,14 +19,22 @@ Method parse_method(std::string_view name) {
 
 std::string_view to_string(Method method) {
   switch (method) {
-    case Method::get: return "GET";
-    case Method::head: return "HEAD";
-    case Method::post: return "POST";
-    case Method::put: return "PUT";
-    case Method::patch: return "PATCH";
-    case Method::del: return "DELETE";
-    case Method::options: return "OPTIONS";
-    case Method::other: return "OTHER";
+    case Method::get:
+      return "GET";
+    case Method::head:
+      return "HEAD";
+    case Method::post:
+      return "POST";
+    case Method::put:
+      return "PUT";
+    case Method::patch:
+      return "PATCH";
+    case Method::del:
+      return "DELETE";
+    case Method::options:
+      return "OPTIONS";
+    case Method::other:
+      return "OTHER";
   }
   return "OTHER";
 }
@@ -49,10 +57,14 @@ std::vector<std::string_view> Params::all(std::string_view name) const {
 Result<Params> parse_urlencoded(std::string_view text) {
   Params params;
   if (text.empty()) return params;
-  auto parsed = boost::urls::parse_query(text);
+  // Boost.URL 1.81's parse_query rebuilds its view with strlen(text.data()) (it passes a
+  // pointer where a string_view is expected), reading past a buffer that is not NUL-terminated.
+  // Found by fuzz/fuzz_request.cpp. A NUL-terminated copy makes that strlen exact: a raw NUL
+  // never passes the query grammar, so no accepted input ends early.
+  const std::string terminated(text);
+  auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) {
-    return make_error(ErrorKind::invalid_input, "bad_encoding",
-                      "the query or form is not validly percent-encoded");
+    return make_error(ErrorKind::invalid_input, "bad_encoding", "the query or form is not validly percent-encoded");
   }
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;
@@ -61,7 +73,8 @@ Result<Params> parse_urlencoded(std::string_view text) {
     std::string value = param.has_value ? param.value.decode(opts) : std::string();
     if (key.empty() && value.empty()) continue;  // "a=1&&b=2"
     if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
-      return make_error(ErrorKind::invalid_input, "invalid_utf8", "the query or form contains text that is not valid UTF-8");
+      return make_error(ErrorKind::invalid_input, "invalid_utf8",
+                        "the query or form contains text that is not valid UTF-8");
     }
     params.add(std::move(key), std::move(value));
   }

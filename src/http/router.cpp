@@ -5,7 +5,8 @@
 namespace guichet::http {
 namespace {
 std::vector<std::string> split_pattern(std::string_view pattern) {
-  if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
+  if (pattern.empty() || pattern.front() != '/')
+    throw std::invalid_argument("route pattern must start with '/': " + std::string(pattern));
   std::vector<std::string> out;
   std::string_view rest = pattern.substr(1);
   if (rest.empty()) return out;

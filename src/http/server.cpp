@@ -3,6 +3,7 @@
 // application, write, and loop while keep-alive holds.
 #include "guichet/http/server.hpp"
 
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,7 +18,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <atomic>
 #include <csignal>
 #include <iostream>
 #include <mutex>
@@ -40,7 +40,11 @@ struct SessionControl {
 
 struct Server::Impl {
   Impl(ServerOptions o, const Application& a)
-      : options(std::move(o)), app(a), io(static_cast<int>(std::max(1U, options.threads))), acceptor(io), signals(io),
+      : options(std::move(o)),
+        app(a),
+        io(static_cast<int>(std::max(1U, options.threads))),
+        acceptor(io),
+        signals(io),
         grace_timer(io) {}
 
   ServerOptions options;
@@ -166,7 +170,8 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
       auto [bec, bn] = co_await bh::async_read(stream, buffer, full, kTuple);
       if (bec) {
         if (bec == asio::error::operation_aborted || bec == beast::error::timeout) co_return;
-        Error error = detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
+        Error error =
+            detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
         Response response = s.app.fail(request, std::move(error));
         co_await write_response(s, stream, request, response, false);
         co_return;
@@ -248,25 +253,32 @@ Result<void> Server::listen() {
   if (s.options.tls) {
     s.ssl.emplace(asio::ssl::context::tls_server);
     s.ssl->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1 |
+                       asio::ssl::context::single_dh_use);
     SSL_CTX_set_min_proto_version(s.ssl->native_handle(), TLS1_2_VERSION);
     s.ssl->use_certificate_chain_file(s.options.tls->certificate_chain, ec);
-    if (ec) return make_error(ErrorKind::invalid_input, "bad_tls", "cannot use TLS certificate " + s.options.tls->certificate_chain + ": " + ec.message());
+    if (ec)
+      return make_error(ErrorKind::invalid_input, "bad_tls",
+                        "cannot use TLS certificate " + s.options.tls->certificate_chain + ": " + ec.message());
     s.ssl->use_private_key_file(s.options.tls->private_key, asio::ssl::context::pem, ec);
-    if (ec) return make_error(ErrorKind::invalid_input, "bad_tls", "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
+    if (ec)
+      return make_error(ErrorKind::invalid_input, "bad_tls",
+                        "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
   }
   tcp::resolver resolver(s.io);
   auto endpoints = resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
-  if (ec || endpoints.empty()) return make_error(ErrorKind::invalid_input, "bad_listen", "cannot resolve listen address " + s.options.host + ": " + ec.message());
+  if (ec || endpoints.empty())
+    return make_error(ErrorKind::invalid_input, "bad_listen",
+                      "cannot resolve listen address " + s.options.host + ": " + ec.message());
   tcp::endpoint endpoint = endpoints.begin()->endpoint();
   s.acceptor.open(endpoint.protocol(), ec);
   if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error(ErrorKind::unavailable, "cannot_listen",
-                      "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + ec.message());
+    return make_error(
+        ErrorKind::unavailable, "cannot_listen",
+        "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + ec.message());
   }
   s.bound_port = s.acceptor.local_endpoint().port();
   return {};

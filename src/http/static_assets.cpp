@@ -38,22 +38,28 @@ std::string short_hash(const std::vector<const std::string*>& parts) {
 }  // namespace
 
 std::string content_type_for(std::string_view extension) {
-  static const std::map<std::string_view, std::string_view> types{
-      {".css", "text/css; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
-      {".svg", "image/svg+xml"},           {".png", "image/png"},
-      {".jpg", "image/jpeg"},              {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},            {".woff", "font/woff"},
-      {".ttf", "font/ttf"},                {".json", "application/json"},
-      {".txt", "text/plain; charset=utf-8"}, {".map", "application/json"},
-      {".webmanifest", "application/manifest+json"}};
+  static const std::map<std::string_view, std::string_view> types{{".css", "text/css; charset=utf-8"},
+                                                                  {".js", "text/javascript; charset=utf-8"},
+                                                                  {".svg", "image/svg+xml"},
+                                                                  {".png", "image/png"},
+                                                                  {".jpg", "image/jpeg"},
+                                                                  {".ico", "image/x-icon"},
+                                                                  {".woff2", "font/woff2"},
+                                                                  {".woff", "font/woff"},
+                                                                  {".ttf", "font/ttf"},
+                                                                  {".json", "application/json"},
+                                                                  {".txt", "text/plain; charset=utf-8"},
+                                                                  {".map", "application/json"},
+                                                                  {".webmanifest", "application/manifest+json"}};
   auto it = types.find(extension);
   return std::string(it == types.end() ? "application/octet-stream" : it->second);
 }
 
-Result<StaticAssets> StaticAssets::load(const fs::path& directory, std::string url_prefix) {
+Result<StaticAssets> StaticAssets::load(const fs::path& directory, const std::string& url_prefix) {
   StaticAssets assets;
   if (!fs::is_directory(directory)) {
-    return make_error(ErrorKind::invalid_input, "missing_static", "the static asset directory does not exist: " + directory.string() + " (run `make build`)");
+    return make_error(ErrorKind::invalid_input, "missing_static",
+                      "the static asset directory does not exist: " + directory.string() + " (run `make build`)");
   }
   std::vector<fs::directory_entry> entries{fs::directory_iterator(directory), fs::directory_iterator()};
   std::sort(entries.begin(), entries.end());
@@ -63,7 +69,8 @@ Result<StaticAssets> StaticAssets::load(const fs::path& directory, std::string u
       auto content = std::make_shared<const std::string>(read_file(entry.path()));
       std::string stem = entry.path().stem().string();
       std::string extension = entry.path().extension().string();
-      std::string url = url_prefix + stem + "." + short_hash(std::vector<const std::string*>{content.get()}) + extension;
+      std::string url =
+          url_prefix + stem + "." + short_hash(std::vector<const std::string*>{content.get()}) + extension;
       assets.url_by_logical_[name] = url;
       assets.by_url_[url] = Asset{content, content_type_for(extension)};
     } else if (entry.is_directory()) {

@@ -1,5 +1,5 @@
-#include <boost/json.hpp>
 #include <sodium.h>
+#include <boost/json.hpp>
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/jobs/email.hpp"
@@ -11,8 +11,7 @@ bool has_line_break(const std::string& s) { return s.find_first_of("\r\n") != st
 bool plausible_address(const std::string& address) {
   auto at = address.find('@');
   return !address.empty() && address.size() <= 254 && at != std::string::npos && at > 0 && at + 1 < address.size() &&
-         address.find('@', at + 1) == std::string::npos &&
-         address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
+         address.find('@', at + 1) == std::string::npos && address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
 }
 
 std::string base64(std::string_view data, bool wrap) {
@@ -39,7 +38,8 @@ std::string encode_header_text(const std::string& text) {
 std::string address_of(const std::string& mailbox) {
   auto open = mailbox.find('<');
   auto close = mailbox.rfind('>');
-  if (open != std::string::npos && close != std::string::npos && close > open) return mailbox.substr(open + 1, close - open - 1);
+  if (open != std::string::npos && close != std::string::npos && close > open)
+    return mailbox.substr(open + 1, close - open - 1);
   return mailbox;
 }
 
@@ -62,16 +62,19 @@ Result<void> validate(const EmailMessage& message) {
 std::string to_json(const EmailMessage& message) {
   boost::json::array attachments;
   for (const auto& a : message.attachments) {
-    attachments.push_back({{"filename", a.filename}, {"content_type", a.content_type}, {"content_base64", base64(a.content, false)}});
+    attachments.push_back(
+        {{"filename", a.filename}, {"content_type", a.content_type}, {"content_base64", base64(a.content, false)}});
   }
-  boost::json::object o{{"to", message.to}, {"subject", message.subject}, {"text", message.text}, {"attachments", attachments}};
+  boost::json::object o{
+      {"to", message.to}, {"subject", message.subject}, {"text", message.text}, {"attachments", attachments}};
   return boost::json::serialize(o);
 }
 
 Result<EmailMessage> email_from_json(std::string_view json) {
   boost::system::error_code ec;
   auto value = boost::json::parse(json, ec);
-  if (ec || !value.is_object()) return make_error(ErrorKind::invalid_input, "bad_email_job", "the e-mail job payload is not a JSON object");
+  if (ec || !value.is_object())
+    return make_error(ErrorKind::invalid_input, "bad_email_job", "the e-mail job payload is not a JSON object");
   const auto& o = value.as_object();
   auto text = [&](const boost::json::object& from, const char* key) -> std::string {
     const auto* v = from.if_contains(key);
@@ -84,12 +87,13 @@ Result<EmailMessage> email_from_json(std::string_view json) {
       std::string encoded = text(item.as_object(), "content_base64");
       std::string decoded(encoded.size(), '\0');
       std::size_t length = 0;
-      if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(), encoded.size(),
-                            nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
+      if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(),
+                            encoded.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
         return make_error(ErrorKind::invalid_input, "bad_email_job", "an attachment is not valid base64");
       }
       decoded.resize(length);
-      message.attachments.push_back({text(item.as_object(), "filename"), text(item.as_object(), "content_type"), decoded});
+      message.attachments.push_back(
+          {text(item.as_object(), "filename"), text(item.as_object(), "content_type"), decoded});
     }
   }
   if (auto valid = validate(message); !valid) return std::move(valid).error();
@@ -102,7 +106,8 @@ Result<std::int64_t> enqueue_email(storage::Connection& tx, const EmailMessage& 
   return enqueue(tx, NewJob{kEmailJobKind, to_json(message), std::nullopt, 8, std::move(dedupe_key)}, clock);
 }
 
-std::string build_mime(const EmailMessage& message, const std::string& from, Instant date, const std::string& message_id) {
+std::string build_mime(const EmailMessage& message, const std::string& from, Instant date,
+                       const std::string& message_id) {
   std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(date));
   std::tm utc{};
   gmtime_r(&seconds, &utc);

@@ -72,12 +72,14 @@ Result<void> retry_job(storage::Database& db, std::int64_t id, const Clock& cloc
         "WHERE id = ? AND status = 'failed'",
         {now, now, id});
     if (!changed) return std::move(changed).error();
-    if (*changed == 0) return make_error(ErrorKind::not_found, "no_failed_job", "no failed job with id " + std::to_string(id));
+    if (*changed == 0)
+      return make_error(ErrorKind::not_found, "no_failed_job", "no failed job with id " + std::to_string(id));
     return {};
   });
 }
 
-std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono::seconds base, std::chrono::seconds cap) {
+std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono::seconds base,
+                                   std::chrono::seconds cap) {
   attempt = std::clamp(attempt, 1, 30);
   double delay = static_cast<double>(base.count()) * static_cast<double>(1LL << (attempt - 1));
   delay = std::min(delay, static_cast<double>(cap.count()));

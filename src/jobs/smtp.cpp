@@ -55,7 +55,8 @@ Result<void> SmtpSender::send(const EmailMessage& message) const {
   curl_easy_setopt(c, CURLOPT_READFUNCTION, read_upload);
   curl_easy_setopt(c, CURLOPT_READDATA, &upload);
   curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(c, CURLOPT_USE_SSL, config_.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
+  curl_easy_setopt(c, CURLOPT_USE_SSL,
+                   config_.require_tls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_TRY));
   curl_easy_setopt(c, CURLOPT_TIMEOUT, static_cast<long>(config_.timeout.count()));
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   if (!config_.username.empty()) {
@@ -64,7 +65,8 @@ Result<void> SmtpSender::send(const EmailMessage& message) const {
   }
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return make_error(ErrorKind::unavailable, "smtp_failed", std::string("SMTP delivery failed: ") + curl_easy_strerror(rc));
+    return make_error(ErrorKind::unavailable, "smtp_failed",
+                      std::string("SMTP delivery failed: ") + curl_easy_strerror(rc));
   }
   return {};
 }

@@ -26,8 +26,10 @@ Result<std::optional<Job>> Worker::claim() {
     if (c.backend() == storage::Backend::postgresql) pick += " FOR UPDATE SKIP LOCKED";
     auto rows = c.query(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ? "
-        "WHERE id = (" + pick + ") "
-        "RETURNING id, kind, payload, status, run_at, attempts, max_attempts, last_error, created_at, finished_at",
+        "WHERE id = (" +
+            pick +
+            ") "
+            "RETURNING id, kind, payload, status, run_at, attempts, max_attempts, last_error, created_at, finished_at",
         {options_.worker_id, lease_end, now, now, now});
     if (!rows) return std::move(rows).error();
     if (rows->empty()) return std::optional<Job>();

@@ -7,8 +7,7 @@
 
 namespace guichet::storage::detail {
 
-Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path,
-                                                           const DatabaseOptions& options);
+Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options);
 Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& conninfo);
 
 // Rewrites portable `?` placeholders to PostgreSQL's $1..$n, leaving quoted text and comments.

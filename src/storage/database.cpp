@@ -6,9 +6,7 @@
 
 namespace guichet::storage {
 
-std::string_view to_string(Backend backend) {
-  return backend == Backend::sqlite ? "sqlite" : "postgresql";
-}
+std::string_view to_string(Backend backend) { return backend == Backend::sqlite ? "sqlite" : "postgresql"; }
 
 bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }
 
@@ -59,10 +57,7 @@ PooledConnection::~PooledConnection() {
 }
 
 Database::Database(Backend backend, std::string display_url, Factory factory, DatabaseOptions options)
-    : backend_(backend),
-      display_url_(std::move(display_url)),
-      factory_(std::move(factory)),
-      options_(options) {}
+    : backend_(backend), display_url_(std::move(display_url)), factory_(std::move(factory)), options_(options) {}
 
 Database::~Database() = default;
 
@@ -98,8 +93,7 @@ Result<PooledConnection> Database::acquire() {
     if (!available_.wait_for(lock, options_.acquire_timeout,
                              [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
       ++timeouts_;
-      return make_error(ErrorKind::unavailable, "database_busy",
-                        "no database connection became free in time");
+      return make_error(ErrorKind::unavailable, "database_busy", "no database connection became free in time");
     }
   }
 }
@@ -141,7 +135,8 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
     std::string path(url.substr(7));
     if (path.starts_with("//")) path = path.substr(2);  // accept sqlite://relative and sqlite:///absolute
     if (path.empty()) {
-      return make_error(ErrorKind::invalid_input, "bad_database_url", "sqlite: URL needs a file path, e.g. sqlite:var/guichet.db");
+      return make_error(ErrorKind::invalid_input, "bad_database_url",
+                        "sqlite: URL needs a file path, e.g. sqlite:var/guichet.db");
     }
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty() && !std::filesystem::is_directory(parent)) {
@@ -149,8 +144,8 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
                         "the directory of the SQLite file does not exist: " + parent.string());
     }
     auto db = std::make_unique<Database>(
-        Backend::sqlite, "sqlite:" + path,
-        [path, options] { return detail::open_sqlite_connection(path, options); }, options);
+        Backend::sqlite, "sqlite:" + path, [path, options] { return detail::open_sqlite_connection(path, options); },
+        options);
     // Open one connection now so that a bad file fails at start-up, not on the first request.
     auto probe = db->acquire();
     if (!probe) return std::move(probe).error();
@@ -159,8 +154,8 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     std::string conninfo(url);
     auto db = std::make_unique<Database>(
-        Backend::postgresql, without_password(url),
-        [conninfo] { return detail::open_postgres_connection(conninfo); }, options);
+        Backend::postgresql, without_password(url), [conninfo] { return detail::open_postgres_connection(conninfo); },
+        options);
     auto probe = db->acquire();
     if (!probe) return std::move(probe).error();
     return db;

@@ -74,11 +74,18 @@ class PostgresConnection final : public Connection {
         switch (PQftype(r, c)) {
           case kInt8:
           case kInt4:
-          case kInt2: values.emplace_back(static_cast<std::int64_t>(std::stoll(text))); break;
-          case kBool: values.emplace_back(static_cast<std::int64_t>(text[0] == 't' ? 1 : 0)); break;
+          case kInt2:
+            values.emplace_back(static_cast<std::int64_t>(std::stoll(text)));
+            break;
+          case kBool:
+            values.emplace_back(static_cast<std::int64_t>(text[0] == 't' ? 1 : 0));
+            break;
           case kFloat4:
-          case kFloat8: values.emplace_back(std::stod(text)); break;
-          default: values.emplace_back(std::string(text, static_cast<std::size_t>(PQgetlength(r, t, c))));
+          case kFloat8:
+            values.emplace_back(std::stod(text));
+            break;
+          default:
+            values.emplace_back(std::string(text, static_cast<std::size_t>(PQgetlength(r, t, c))));
         }
       }
       rows.rows.emplace_back(std::move(values));
@@ -124,8 +131,8 @@ class PostgresConnection final : public Connection {
       }
       values[i] = storage[i].c_str();
     }
-    PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr,
-                                 values.data(), nullptr, nullptr, 0));
+    PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
+                                 nullptr, 0));
     if (auto checked = check(result.get(), "query"); !checked) return std::move(checked).error();
     return result;
   }

@@ -53,9 +53,15 @@ class SqliteConnection final : public Connection {
       values.reserve(static_cast<std::size_t>(columns));
       for (int i = 0; i < columns; ++i) {
         switch (sqlite3_column_type(s, i)) {
-          case SQLITE_NULL: values.emplace_back(nullptr); break;
-          case SQLITE_INTEGER: values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(s, i))); break;
-          case SQLITE_FLOAT: values.emplace_back(sqlite3_column_double(s, i)); break;
+          case SQLITE_NULL:
+            values.emplace_back(nullptr);
+            break;
+          case SQLITE_INTEGER:
+            values.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(s, i)));
+            break;
+          case SQLITE_FLOAT:
+            values.emplace_back(sqlite3_column_double(s, i));
+            break;
           default: {
             const auto* text = reinterpret_cast<const char*>(sqlite3_column_blob(s, i));
             values.emplace_back(std::string(text ? text : "", static_cast<std::size_t>(sqlite3_column_bytes(s, i))));
@@ -111,8 +117,8 @@ class SqliteConnection final : public Connection {
     if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare");
     if (static_cast<std::size_t>(sqlite3_bind_parameter_count(raw)) != params.size()) {
       return make_error(ErrorKind::internal, "bad_parameter_count",
-                        "statement expects " + std::to_string(sqlite3_bind_parameter_count(raw)) +
-                            " parameters, got " + std::to_string(params.size()));
+                        "statement expects " + std::to_string(sqlite3_bind_parameter_count(raw)) + " parameters, got " +
+                            std::to_string(params.size()));
     }
     for (std::size_t i = 0; i < params.size(); ++i) {
       int index = static_cast<int>(i) + 1;
@@ -139,19 +145,20 @@ class SqliteConnection final : public Connection {
 
 Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc =
+      sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return make_error(ErrorKind::unavailable, "database_unreachable", "cannot open SQLite file " + path + ": " + message);
+    return make_error(ErrorKind::unavailable, "database_unreachable",
+                      "cannot open SQLite file " + path + ": " + message);
   }
   auto connection = std::make_unique<SqliteConnection>(db);
   sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
   // synchronous=NORMAL in WAL mode: a committed transaction survives a crash of the process;
   // only a power loss may drop the last commits. docs/ARCHITECTURE.md states this.
-  auto pragmas = connection->execute_script(
-      "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
+  auto pragmas =
+      connection->execute_script("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;");
   if (!pragmas) return std::move(pragmas).error();
   return std::unique_ptr<Connection>(std::move(connection));
 }

@@ -98,7 +98,8 @@ TEST_P(SiteTest, ProbesAndMetrics) {
   EXPECT_NE(ready.body.find(R"("status":"ready")"), std::string::npos);
   (void)get("/");
   Response metrics = get("/metrics");
-  EXPECT_NE(metrics.body.find(R"(guichet_http_requests_total{route="/",status="200"} 1)"), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find(R"(guichet_http_requests_total{route="/",status="200"} 1)"), std::string::npos)
+      << metrics.body;
   EXPECT_NE(metrics.body.find("guichet_db_pool_connections{state=\"capacity\"}"), std::string::npos);
   Response platform = get("/api/v1/platform");
   EXPECT_NE(platform.body.find(R"("code":"vi","name":"Tiếng Việt")"), std::string::npos);

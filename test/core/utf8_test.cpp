@@ -20,8 +20,8 @@ TEST(Utf8, RejectsMalformedText) {
   EXPECT_FALSE(is_valid_utf8("\xED\xA0\x80"));      // surrogate U+D800
   EXPECT_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));  // past U+10FFFF
   EXPECT_FALSE(is_valid_utf8("\xFF"));
-  EXPECT_FALSE(is_valid_utf8("ok\x80"));            // lone continuation byte
-  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));          // truncated euro sign
+  EXPECT_FALSE(is_valid_utf8("ok\x80"));    // lone continuation byte
+  EXPECT_FALSE(is_valid_utf8("\xE2\x82"));  // truncated euro sign
 }
 
 }  // namespace

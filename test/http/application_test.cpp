@@ -13,12 +13,15 @@ class ApplicationTest : public ::testing::Test {
   void SetUp() override {
     Router router;
     router.get("/", [](Request& r) { return Response::html("<p>home " + r.csrf_token + "</p>"); });
-    router.post("/form", [](Request& r) { return Response::text("hello " + std::string(r.form.get("name").value_or(""))); });
+    router.post("/form",
+                [](Request& r) { return Response::text("hello " + std::string(r.form.get("name").value_or(""))); });
     router.get("/boom", [](Request&) -> Response { throw std::runtime_error("secret database password in message"); });
-    router.post("/api/v1/things", [](Request&) { return Response::json(R"({"ok":true})", 201); },
-                RouteOptions{RouteKind::api, 1024, false});
-    router.get("/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("secret"); },
-               RouteOptions{RouteKind::api, 1024, false});
+    router.post(
+        "/api/v1/things", [](Request&) { return Response::json(R"({"ok":true})", 201); },
+        RouteOptions{RouteKind::api, 1024, false});
+    router.get(
+        "/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("secret"); },
+        RouteOptions{RouteKind::api, 1024, false});
     ErrorRenderer pages = [](Request& r, const Error& e) {
       return Response::html("page error " + std::to_string(http_status(e.kind)) + " " + e.code + " " + r.request_id,
                             http_status(e.kind));
@@ -182,7 +185,8 @@ TEST_F(ApplicationTest, MetricsCountByRouteAndStatus) {
   std::string text = metrics.render();
   EXPECT_NE(text.find(R"(guichet_http_requests_total{route="/",status="200"} 2)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(guichet_http_requests_total{route="unmatched",status="404"} 1)"), std::string::npos);
-  EXPECT_NE(text.find(R"(guichet_http_request_duration_seconds_bucket{route="/",status="200",le="+Inf"} 2)"), std::string::npos);
+  EXPECT_NE(text.find(R"(guichet_http_request_duration_seconds_bucket{route="/",status="200",le="+Inf"} 2)"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -15,7 +15,8 @@ const std::string kBody =
     "--XyZ\r\n"
     "Content-Disposition: form-data; name=\"document\"; filename=\"id card.pdf\"\r\n"
     "Content-Type: application/pdf\r\n\r\n"
-    "%PDF-1.7\r\n\x00\x01" "binary\r\n"
+    "%PDF-1.7\r\n\x00\x01"
+    "binary\r\n"
     "--XyZ--\r\n"
     "epilogue"s;
 
@@ -30,7 +31,9 @@ TEST(Multipart, ParsesFieldsAndFiles) {
   EXPECT_EQ(files[0].field, "document");
   EXPECT_EQ(files[0].filename, "id card.pdf");
   EXPECT_EQ(files[0].content_type, "application/pdf");
-  EXPECT_EQ(files[0].content, std::string("%PDF-1.7\r\n\x00\x01" "binary", 18));
+  EXPECT_EQ(files[0].content, std::string("%PDF-1.7\r\n\x00\x01"
+                                          "binary",
+                                          18));
 }
 
 TEST(Multipart, EveryTruncationIsAnErrorNotACrash) {

@@ -25,6 +25,15 @@ TEST(Urlencoded, RejectsBadEncodingAndInvalidUtf8) {
   EXPECT_EQ(bad_utf8.error().kind, ErrorKind::invalid_input);
 }
 
+TEST(Urlencoded, ReadsOnlyTheGivenBytes) {
+  // Regression: Boost.URL 1.81 measured the input with strlen (found by the fuzzer).
+  const std::string buffer = "a=1&b=2";
+  auto p = parse_urlencoded(std::string_view(buffer).substr(0, 3));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p->size(), 1U);
+  EXPECT_FALSE(p->get("b"));
+}
+
 TEST(Cookies, ParsesPairsAndSkipsJunk) {
   Params cookies;
   parse_cookie_header("a=1; b=\"two\"; junk; =nope; c = 3 ", cookies);

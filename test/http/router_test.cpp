@@ -9,7 +9,8 @@ Handler named(std::string name) {
   return [name](Request&) { return Response::text(name); };
 }
 
-RouteMatch find(const Router& router, Method method, const std::vector<std::string>& segments, const std::string& path) {
+RouteMatch find(const Router& router, Method method, const std::vector<std::string>& segments,
+                const std::string& path) {
   return router.match(method, to_string(method), segments, path);
 }
 

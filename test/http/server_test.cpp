@@ -23,16 +23,22 @@ class RunningServer {
   explicit RunningServer(ServerOptions options = {}) {
     Router router;
     router.get("/", [](Request&) { return Response::text("root"); });
-    router.post("/echo", [](Request& r) {
-      std::string out = "name=" + std::string(r.form.get("name").value_or("-"));
-      for (const auto& f : r.files) out += ";file=" + f.filename + ":" + std::to_string(f.content.size());
-      return Response::text(out);
-    }, RouteOptions{RouteKind::api, 1024, false});
-    router.get("/slow", [this](Request&) {
-      slow_started = true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(400));
-      return Response::text("slow done");
-    }, RouteOptions{RouteKind::api, 0, false});
+    router.post(
+        "/echo",
+        [](Request& r) {
+          std::string out = "name=" + std::string(r.form.get("name").value_or("-"));
+          for (const auto& f : r.files) out += ";file=" + f.filename + ":" + std::to_string(f.content.size());
+          return Response::text(out);
+        },
+        RouteOptions{RouteKind::api, 1024, false});
+    router.get(
+        "/slow",
+        [this](Request&) {
+          slow_started = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(400));
+          return Response::text("slow done");
+        },
+        RouteOptions{RouteKind::api, 0, false});
     std::vector<Middleware> chain{request_context({false}), security_headers()};
     app = std::make_unique<Application>(std::move(router), std::move(chain), nullptr);
     options.host = "127.0.0.1";
@@ -95,14 +101,17 @@ TEST(Server, OversizedHeadersGet431AndTheConnectionCloses) {
 TEST(Server, BodiesOverTheRouteLimitGet413) {
   RunningServer s;
   RawConnection declared(s.port());
-  declared.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\n");
+  declared.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+      "5000\r\n\r\n");
   auto reply = declared.read_response();
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 413);
 
   RawConnection chunked(s.port());
   std::string chunk(800, 'a');
-  chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk + "\r\n320\r\n" + chunk + "\r\n0\r\n\r\n");
+  chunked.send("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n" + chunk + "\r\n320\r\n" +
+               chunk + "\r\n0\r\n\r\n");
   auto reply2 = chunked.read_response();
   ASSERT_TRUE(reply2);
   EXPECT_EQ(reply2->status, 413);
@@ -111,7 +120,9 @@ TEST(Server, BodiesOverTheRouteLimitGet413) {
 TEST(Server, TruncatedBodyGets400) {
   RunningServer s;
   RawConnection c(s.port());
-  c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nname=half");
+  c.send(
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+      "100\r\n\r\nname=half");
   c.shutdown_write();
   auto reply = c.read_response();
   ASSERT_TRUE(reply);
@@ -131,8 +142,12 @@ TEST(Server, MalformedInputGetsClearErrors) {
       {"GET /%FF HTTP/1.1\r\nHost: x\r\n\r\n", 400},
       {"GET / HTTP/9.9\r\nHost: x\r\n\r\n", 400},
       {"GET / HTTP/1.1\r\nNo-Colon-Here\r\n\r\n", 400},
-      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\n\r\nname=%FF", 400},
-      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: 10\r\n\r\n--b\r\njunk!", 400},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+       "8\r\n\r\nname=%FF",
+       400},
+      {"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: "
+       "10\r\n\r\n--b\r\njunk!",
+       400},
       {"DELETE / HTTP/1.1\r\nHost: x\r\n\r\n", 405},
   };
   for (const auto& c : cases) {
@@ -151,8 +166,9 @@ TEST(Server, RequestSplitAtEveryByteGivesTheSameAnswer) {
   const std::string body =
       "--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAnh\r\n"
       "--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"a.txt\"\r\n\r\nxyz\r\n--b--\r\n";
-  const std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   RawConnection c(s.port());  // one keep-alive connection for every split
   for (std::size_t split = 1; split < request.size(); ++split) {
     c.send(request.substr(0, split));
@@ -204,16 +220,18 @@ std::string curl_get(const std::string& url, long tls_max, std::string* hsts, CU
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
   curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
   curl_easy_setopt(c, CURLOPT_SSLVERSION, tls_max);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
-    static_cast<std::string*>(u)->append(p, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
+        static_cast<std::string*>(u)->append(p, s * n);
+        return s * n;
+      });
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
-    std::string line(p, s * n);
-    if (line.starts_with("Strict-Transport-Security")) *static_cast<std::string*>(u) = line;
-    return s * n;
-  });
+  curl_easy_setopt(
+      c, CURLOPT_HEADERFUNCTION, +[](char* p, size_t s, size_t n, void* u) {
+        std::string line(p, s * n);
+        if (line.starts_with("Strict-Transport-Security")) *static_cast<std::string*>(u) = line;
+        return s * n;
+      });
   curl_easy_setopt(c, CURLOPT_HEADERDATA, hsts);
   *code = curl_easy_perform(c);
   curl_easy_cleanup(c);
@@ -223,8 +241,9 @@ std::string curl_get(const std::string& url, long tls_max, std::string* hsts, CU
 TEST(Server, ServesTls12AndNewerWithHsts) {
   testing::TempDir dir;
   std::string cert = (dir.path() / "cert.pem").string(), key = (dir.path() / "key.pem").string();
-  std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost -keyout " +
-                        key + " -out " + cert + " 2>/dev/null";
+  std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=localhost -keyout " +
+      key + " -out " + cert + " 2>/dev/null";
   ASSERT_EQ(std::system(command.c_str()), 0);
   ServerOptions options;
   options.tls = TlsFiles{cert, key};

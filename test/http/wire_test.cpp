@@ -7,10 +7,12 @@ namespace {
 
 TEST(Wire, ParsesAWholeRequest) {
   auto r = parse_wire_request(
-      "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 7\r\n\r\nname=%C3%A9");
+      "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+      "7\r\n\r\nname=%C3%A9");
   ASSERT_FALSE(r.ok()) << "Content-Length 7 cuts the body: name=%C is malformed";
   auto ok = parse_wire_request(
-      "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 11\r\n\r\nname=%C3%A9");
+      "POST /x?y=1 HTTP/1.1\r\nHost: a\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: "
+      "11\r\n\r\nname=%C3%A9");
   ASSERT_TRUE(ok.ok()) << ok.error().message;
   EXPECT_EQ(ok->method, Method::post);
   EXPECT_EQ(*ok->query.get("y"), "1");

@@ -10,8 +10,11 @@ namespace guichet::jobs {
 namespace {
 
 EmailMessage sample() {
-  return EmailMessage{"ana@example.org", "Confirmação da marcação", "Olá Ana,\nAté já.",
-                      {Attachment{"visit.ics", "text/calendar; method=REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}}};
+  return EmailMessage{
+      "ana@example.org",
+      "Confirmação da marcação",
+      "Olá Ana,\nAté já.",
+      {Attachment{"visit.ics", "text/calendar; method=REQUEST", "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"}}};
 }
 
 TEST(Email, RefusesHeaderInjectionAndBadAddresses) {

@@ -87,7 +87,8 @@ TEST_P(OutboxTest, FailuresBackOffThenStayVisibleAsFailed) {
   EXPECT_EQ(after_first.status, "pending");
   EXPECT_EQ(after_first.attempts, 1);
   EXPECT_EQ(*after_first.last_error, "remote is down");
-  EXPECT_EQ(after_first.run_at - clock.now(), backoff_delay(1, id, std::chrono::seconds(10), std::chrono::seconds(3600)));
+  EXPECT_EQ(after_first.run_at - clock.now(),
+            backoff_delay(1, id, std::chrono::seconds(10), std::chrono::seconds(3600)));
   EXPECT_EQ(*worker.run_due(), 0) << "not due before its back-off";
   clock.advance(std::chrono::hours(1));
   EXPECT_EQ(*worker.run_due(), 1);
@@ -124,7 +125,8 @@ TEST_P(OutboxTest, AJobWhoseWorkerDiedIsTakenAgainAfterItsLease) {
   {
     auto c = db().acquire();
     ASSERT_TRUE((*c)->execute("UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead', locked_until = ?",
-                              {to_unix_micros(clock.now() + std::chrono::seconds(60))}).ok());
+                              {to_unix_micros(clock.now() + std::chrono::seconds(60))})
+                    .ok());
   }
   Worker alive(db(), clock, options);
   std::atomic<bool> entered{false};

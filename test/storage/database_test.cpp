@@ -64,8 +64,10 @@ TEST_P(DatabaseTest, ValuesAreNeverSplicedIntoSql) {
 
 TEST_P(DatabaseTest, TransactionCommitsWholeOrNothing) {
   auto committed = db().transaction([](Connection& c) -> Result<int> {
-    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}); !r) return r.error();
-    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("b")}); !r) return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}); !r)
+      return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("b")}); !r)
+      return r.error();
     return 2;
   });
   ASSERT_TRUE(committed.ok()) << committed.error().message;
@@ -73,8 +75,10 @@ TEST_P(DatabaseTest, TransactionCommitsWholeOrNothing) {
 
   // The second insert breaks a unique rule: the first must not survive.
   auto failed = db().transaction([](Connection& c) -> Result<int> {
-    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{3}, std::string("c")}); !r) return r.error();
-    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{4}, std::string("a")}); !r) return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{3}, std::string("c")}); !r)
+      return r.error();
+    if (auto r = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{4}, std::string("a")}); !r)
+      return r.error();
     return 2;
   });
   ASSERT_FALSE(failed.ok());
@@ -85,7 +89,8 @@ TEST_P(DatabaseTest, TransactionCommitsWholeOrNothing) {
   EXPECT_THROW((void)db().transaction([](Connection& c) -> Result<int> {
     (void)c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{5}, std::string("e")});
     throw std::runtime_error("handler bug");
-  }), std::runtime_error);
+  }),
+               std::runtime_error);
   EXPECT_EQ(count(), 2);
 }
 

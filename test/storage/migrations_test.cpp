@@ -55,7 +55,10 @@ TEST_P(MigrationsTest, NodesStartingTogetherApplyEachMigrationOnce) {
     nodes.emplace_back([&] {
       auto db = database.open_another();
       auto applied = apply_migrations(*db, builtin_migrations(), clock);
-      if (applied) total += *applied; else ++errors;
+      if (applied)
+        total += *applied;
+      else
+        ++errors;
     });
   }
   for (auto& n : nodes) n.join();
@@ -67,7 +70,8 @@ INSTANTIATE_TEST_SUITE_P(Backends, MigrationsTest, ::testing::ValuesIn(testing::
                          [](const auto& info) { return info.param; });
 
 TEST(RenderMigration, KeepsOnlyTheBackendsBlocks) {
-  std::string sql = "CREATE TABLE t (id AUTO_ID);\n-- @sqlite\nSQLITE ONLY;\n-- @postgresql\nPG ONLY;\n-- @all\nBOTH;\n";
+  std::string sql =
+      "CREATE TABLE t (id AUTO_ID);\n-- @sqlite\nSQLITE ONLY;\n-- @postgresql\nPG ONLY;\n-- @all\nBOTH;\n";
   std::string sqlite = render_migration(sql, Backend::sqlite);
   std::string pg = render_migration(sql, Backend::postgresql);
   EXPECT_NE(sqlite.find("INTEGER PRIMARY KEY AUTOINCREMENT"), std::string::npos);

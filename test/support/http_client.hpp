@@ -28,7 +28,8 @@ class RawConnection {
   void send(std::string_view bytes);
   void shutdown_write();
   // One response; nullopt when the server closed the connection first or the timeout passed.
-  std::optional<HttpReply> read_response(bool head_request = false, std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::optional<HttpReply> read_response(bool head_request = false,
+                                         std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when the server closes the connection within the timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
@@ -39,7 +40,8 @@ class RawConnection {
 };
 
 HttpReply http_request(std::uint16_t port, const std::string& method, const std::string& target,
-                       const std::vector<std::pair<std::string, std::string>>& headers = {}, const std::string& body = "");
+                       const std::vector<std::pair<std::string, std::string>>& headers = {},
+                       const std::string& body = "");
 
 // Value of cookie `name` among the Set-Cookie headers of a reply.
 std::optional<std::string> cookie_value(const HttpReply& reply, const std::string& name);

@@ -90,7 +90,8 @@ void SmtpSink::serve(int client) {
       reply(client, "250 OK");
     } else if (verb == "DATA") {
       reply(client, "354 end with <CRLF>.<CRLF>");
-      while (read_line(client, buffer, line) && line != ".") mail.data += (line.starts_with("..") ? line.substr(1) : line) + "\r\n";
+      while (read_line(client, buffer, line) && line != ".")
+        mail.data += (line.starts_with("..") ? line.substr(1) : line) + "\r\n";
       {
         std::lock_guard lock(mutex_);
         messages_.push_back(mail);

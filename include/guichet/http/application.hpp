@@ -28,7 +28,7 @@ std::string public_message(const Error& error);
 class Application {
  public:
   // `chain` is outermost first.
-  Application(Router router, std::vector<Middleware> chain, ErrorRenderer page_errors);
+  Application(Router router, const std::vector<Middleware>& chain, const ErrorRenderer& page_errors);
 
   struct Dispatch {
     const Route* route = nullptr;  // the matched route, or the error route to run

@@ -17,7 +17,7 @@ namespace guichet::http {
 class Metrics {
  public:
   static constexpr std::array<double, 13> kBucketsSeconds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                                           0.1,    0.25,  0.5,    1.0,   2.5,   5.0};
+                                                          0.1,    0.25,  0.5,    1.0,   2.5,  5.0};
   struct Series {
     std::array<std::atomic<std::uint64_t>, kBucketsSeconds.size() + 1> buckets{};
     std::atomic<std::uint64_t> count{0};

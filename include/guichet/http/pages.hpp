@@ -38,7 +38,7 @@ class PageRenderer {
 
   // Renders templates/<page>.mustache inside the layout. `page_data` gets `t` (messages in the
   // request's language), `lang` and `csrf_token` added. `title_key` names the page title message.
-  Response render(const Request& request, std::string_view page, std::string_view title_key, PageData page_data,
+  Response render(const Request& request, std::string_view page, std::string_view title_key, const PageData& page_data,
                   int status = 200) const;
   // The localised error page: 404, 403, 500 with its request id...
   Response render_error(const Request& request, const Error& error) const;

@@ -20,7 +20,7 @@ Result<Params> parse_urlencoded(std::string_view text);
 void parse_cookie_header(std::string_view header, Params& into);
 
 struct MediaType {
-  std::string type;  // lowercased "type/subtype"
+  std::string type;   // lowercased "type/subtype"
   Params parameters;  // names lowercased
 };
 std::optional<MediaType> parse_media_type(std::string_view header);

@@ -21,7 +21,7 @@ struct Asset {
 
 class StaticAssets {
  public:
-  static Result<StaticAssets> load(const std::filesystem::path& directory, std::string url_prefix = "/static/");
+  static Result<StaticAssets> load(const std::filesystem::path& directory, const std::string& url_prefix = "/static/");
   const Asset* find(std::string_view url_path) const;
   // The hashed URL of a file named by its path under the static directory ("theme/css/guichet.css").
   Result<std::string> url_for(std::string_view logical_path) const;

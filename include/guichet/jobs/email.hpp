@@ -37,7 +37,8 @@ Result<std::int64_t> enqueue_email(storage::Connection& transaction, const Email
 
 // RFC 5322 / MIME: UTF-8 text in base64, attachments as multipart/mixed, non-ASCII subjects as
 // RFC 2047 encoded words.
-std::string build_mime(const EmailMessage& message, const std::string& from, Instant date, const std::string& message_id);
+std::string build_mime(const EmailMessage& message, const std::string& from, Instant date,
+                       const std::string& message_id);
 
 struct SmtpConfig {
   std::string url;  // smtp://host:port (STARTTLS when offered) or smtps://host:port

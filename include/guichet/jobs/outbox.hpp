@@ -15,8 +15,8 @@
 namespace guichet::jobs {
 
 struct NewJob {
-  std::string kind;     // "email.send", "webhook.call", "booking.reminder"
-  std::string payload;  // JSON
+  std::string kind;               // "email.send", "webhook.call", "booking.reminder"
+  std::string payload;            // JSON
   std::optional<Instant> run_at;  // now when empty
   int max_attempts = 8;
   // Enqueueing a key that already exists keeps the first job (a reminder is queued once).
@@ -45,6 +45,7 @@ Result<void> retry_job(storage::Database& db, std::int64_t id, const Clock& cloc
 
 // base * 2^(attempt-1), capped, with up to +25% spread derived from the job id so that jobs
 // failing together do not all come back at the same instant.
-std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono::seconds base, std::chrono::seconds cap);
+std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono::seconds base,
+                                   std::chrono::seconds cap);
 
 }  // namespace guichet::jobs

@@ -30,7 +30,6 @@ Result<int> current_version(Database& db);
 // Applies every migration newer than the database, each in its own transaction, holding a lock
 // so that several nodes starting together apply each migration exactly once. Returns how many
 // were applied.
-Result<int> apply_migrations(Database& db, const std::vector<MigrationSource>& migrations,
-                             const Clock& clock);
+Result<int> apply_migrations(Database& db, const std::vector<MigrationSource>& migrations, const Clock& clock);
 
 }  // namespace guichet::storage
