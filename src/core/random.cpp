@@ -2,7 +2,9 @@
 
 #include <sodium.h>
 
+#include <cstdint>
 #include <mutex>
+#include <random>
 #include <stdexcept>
 #include <vector>
 
@@ -33,6 +35,20 @@ std::string random_hex(std::size_t bytes) {
   std::string out(bytes * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), raw.data(), raw.size());
   out.pop_back();
+  return out;
+}
+
+std::string fast_unique_id() {
+  thread_local std::mt19937_64 generator = [] {
+    ensure_sodium();
+    std::uint64_t seed = 0;
+    randombytes_buf(&seed, sizeof seed);
+    return std::mt19937_64(seed);
+  }();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::uint64_t value = generator();
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, value >>= 4) out[static_cast<std::size_t>(i)] = kHex[value & 0xF];
   return out;
 }
 

@@ -33,7 +33,7 @@ Middleware request_context(RequestContextOptions options) {
   return [options](const Route&, Handler next) -> Handler {
     return [options, next = std::move(next)](Request& request) {
       auto incoming = request.header("X-Request-Id");
-      request.request_id = incoming && acceptable_request_id(*incoming) ? std::string(*incoming) : random_hex(8);
+      request.request_id = incoming && acceptable_request_id(*incoming) ? std::string(*incoming) : fast_unique_id();
       request.secure = request.tls || options.public_url_is_https;
       Response response = next(request);
       response.headers.set("X-Request-Id", request.request_id);

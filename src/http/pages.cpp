@@ -37,34 +37,50 @@ Result<Templates> Templates::load(const fs::path& directory) {
   return templates;
 }
 
-std::string Templates::render(std::string_view name, const PageData& data) const {
+namespace {
+mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::string, std::less<>>& sources,
+                          std::string_view name) {
   // kainjow's renderer keeps state while rendering, so threads must not share one instance.
   thread_local std::unordered_map<std::uint64_t, std::map<std::string, mustache, std::less<>>> cache;
-  auto& mine = cache[id_];
+  auto& mine = cache[id];
   auto it = mine.find(name);
   if (it == mine.end()) {
-    auto source = sources_.find(name);
-    if (source == sources_.end()) throw std::runtime_error("no template named " + std::string(name));
+    auto source = sources.find(name);
+    if (source == sources.end()) throw std::runtime_error("no template named " + std::string(name));
     it = mine.emplace(std::string(name), mustache(source->second)).first;
   }
-  return it->second.render(data);
+  return it->second;
+}
+}  // namespace
+
+std::string Templates::render(std::string_view name, const PageData& data) const {
+  return parsed_template(id_, sources_, name).render(data);
+}
+
+std::string Templates::render(std::string_view name, kainjow::mustache::basic_context<std::string>& context) const {
+  return parsed_template(id_, sources_, name).render(context);
 }
 
 PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, const StaticAssets& assets)
     : templates_(templates), catalog_(catalog), assets_(assets) {
+  if (auto css = assets_.url_for("theme/css/guichet.css")) css_url_ = *css;
+  if (auto js = assets_.url_for("theme/js/uswds.min.js")) js_url_ = *js;
   for (const auto& lang : catalog_.languages()) {
     PageData messages;
     for (const auto& [key, value] : catalog_.messages(lang)) messages.set(key, value);
-    messages_by_lang_.emplace(lang, std::move(messages));
+    PageData frame;
+    frame.set("t", messages);
+    frame.set("css_url", css_url_);
+    frame.set("js_url", js_url_);
+    frame_by_lang_.emplace(lang, std::move(frame));
   }
-  if (auto css = assets_.url_for("theme/css/guichet.css")) css_url_ = *css;
-  if (auto js = assets_.url_for("theme/js/uswds.min.js")) js_url_ = *js;
 }
 
 Result<void> PageRenderer::validate() const {
   for (const char* name : {"layout", "error"}) {
-    if (!templates_.has(name))
+    if (!templates_.has(name)) {
       return make_error(ErrorKind::invalid_input, "missing_template", std::string("no template named ") + name);
+    }
   }
   if (css_url_.empty() || js_url_.empty()) {
     return make_error(
@@ -84,17 +100,17 @@ std::string safe_return_path(std::string_view target) {
   return std::string(target);
 }
 
-PageData PageRenderer::base_data(const Request& request) const {
+const PageData& PageRenderer::language_frame(const std::string& lang) const {
+  auto frame = frame_by_lang_.find(lang);
+  if (frame == frame_by_lang_.end()) frame = frame_by_lang_.find(catalog_.default_language());
+  return frame->second;
+}
+
+PageData PageRenderer::request_frame(const Request& request) const {
   PageData data;
-  auto messages = messages_by_lang_.find(request.lang);
-  if (messages == messages_by_lang_.end()) messages = messages_by_lang_.find(catalog_.default_language());
-  data.set("t", messages->second);
   data.set("lang", request.lang);
   data.set("csrf_token", request.csrf_token);
-  data.set("css_url", css_url_);
-  data.set("js_url", js_url_);
   data.set("request_id", request.request_id);
-
   std::string back = boost::urls::encode(safe_return_path(request.target), boost::urls::unreserved_chars);
   PageData languages{PageData::type::list};
   for (const auto& lang : catalog_.languages()) {
@@ -111,13 +127,14 @@ PageData PageRenderer::base_data(const Request& request) const {
 
 Response PageRenderer::render(const Request& request, std::string_view page, std::string_view title_key,
                               const PageData& page_data, int status) const {
-  PageData data = base_data(request);
+  PageData frame = request_frame(request);
   // The page's own values live under `page`, so they can never shadow `t`, `lang` or the token.
-  PageData content_data = data;
-  if (page_data.is_object()) content_data.set("page", page_data);
-  data.set("content", templates_.render(page, content_data));
-  data.set("title", catalog_.text(request.lang, title_key));
-  return Response::html(templates_.render("layout", data), status);
+  if (page_data.is_object()) frame.set("page", page_data);
+  kainjow::mustache::context<std::string> context(&language_frame(request.lang));
+  context.push(&frame);
+  frame.set("content", templates_.render(page, context));
+  frame.set("title", catalog_.text(request.lang, title_key));
+  return Response::html(templates_.render("layout", context), status);
 }
 
 Response PageRenderer::render_error(const Request& request, const Error& error) const {

@@ -10,6 +10,9 @@ namespace guichet {
 std::string random_token(std::size_t bytes = 32);
 // `bytes` random bytes as lowercase hex: for request ids and worker ids.
 std::string random_hex(std::size_t bytes);
+// 16 hex digits, unique but not secret (request ids): a per-thread generator seeded once from
+// the CSPRNG, so the hot path makes no system call.
+std::string fast_unique_id();
 // Constant-time comparison for secrets.
 bool secure_equals(std::string_view a, std::string_view b);
 

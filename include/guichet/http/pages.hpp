@@ -24,6 +24,8 @@ class Templates {
   bool has(std::string_view name) const { return sources_.find(name) != sources_.end(); }
   // Thread-safe: each thread renders with its own parsed copy.
   std::string render(std::string_view name, const PageData& data) const;
+  // Renders against a stack of data frames, so shared frames are read in place, not copied.
+  std::string render(std::string_view name, kainjow::mustache::basic_context<std::string>& context) const;
 
  private:
   std::map<std::string, std::string, std::less<>> sources_;
@@ -44,12 +46,15 @@ class PageRenderer {
   Response render_error(const Request& request, const Error& error) const;
 
  private:
-  PageData base_data(const Request& request) const;
+  // The per-request frame: language links, token, request id; the shared per-language frame
+  // (messages, asset URLs) sits below it in the context.
+  PageData request_frame(const Request& request) const;
+  const PageData& language_frame(const std::string& lang) const;
 
   const Templates& templates_;
   const Catalog& catalog_;
   const StaticAssets& assets_;
-  std::map<std::string, PageData, std::less<>> messages_by_lang_;
+  std::map<std::string, PageData, std::less<>> frame_by_lang_;
   std::string css_url_;
   std::string js_url_;
 };
