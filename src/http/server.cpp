@@ -12,7 +12,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -38,18 +38,30 @@ struct SessionControl {
   std::function<void()> interrupt;
 };
 
+// One io_context per thread: a connection lives on one thread for its whole life, so it needs no
+// strand and no lock; new connections are dealt out round-robin. contexts[0] also runs the
+// acceptor, the signal handler and the shutdown timer.
 struct Server::Impl {
   Impl(ServerOptions o, const Application& a)
-      : options(std::move(o)),
-        app(a),
-        io(static_cast<int>(std::max(1U, options.threads))),
-        acceptor(io),
-        signals(io),
-        grace_timer(io) {}
+      : options(std::move(o)), app(a), contexts(make_contexts(options.threads)), io(*contexts[0]), acceptor(io),
+        signals(io), grace_timer(io) {
+    for (auto& context : contexts) guards.emplace_back(context->get_executor());
+  }
+
+  static std::vector<std::unique_ptr<asio::io_context>> make_contexts(unsigned threads) {
+    std::vector<std::unique_ptr<asio::io_context>> made;
+    for (unsigned i = 0; i < std::max(1U, threads); ++i) made.push_back(std::make_unique<asio::io_context>(1));
+    return made;
+  }
+
+  asio::io_context& next_context() { return *contexts[next_context_index++ % contexts.size()]; }
 
   ServerOptions options;
   const Application& app;
-  asio::io_context io;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::size_t next_context_index = 0;  // used by the accept loop only
+  asio::io_context& io;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -78,6 +90,7 @@ struct Server::Impl {
     boost::system::error_code ignored;
     acceptor.close(ignored);
     signals.cancel(ignored);
+    for (auto& guard : guards) guard.reset();  // each thread returns once its connections end
     std::lock_guard lock(sessions_mutex);
     for (auto& [id, control] : sessions) {
       if (control->idle) control->interrupt();
@@ -85,7 +98,8 @@ struct Server::Impl {
     if (sessions.empty()) return;
     grace_timer.expires_after(options.shutdown_grace);
     grace_timer.async_wait([this](boost::system::error_code ec) {
-      if (!ec) io.stop();  // grace period over: cut what is left
+      if (ec) return;
+      for (auto& context : contexts) context->stop();  // grace period over: cut what is left
     });
   }
 };
@@ -217,7 +231,7 @@ asio::awaitable<void> run_session(Server::Impl& s, std::shared_ptr<Stream> strea
 
 asio::awaitable<void> accept_loop(Server::Impl& s) {
   for (;;) {
-    auto [ec, socket] = co_await s.acceptor.async_accept(asio::make_strand(s.io), kTuple);
+    auto [ec, socket] = co_await s.acceptor.async_accept(s.next_context(), kTuple);
     if (ec) {
       if (s.stopping || ec == asio::error::operation_aborted) co_return;
       // Out of file descriptors or a transient failure: back off instead of spinning.
@@ -297,8 +311,8 @@ void Server::run(bool handle_signals) {
   }
   asio::co_spawn(s.io, accept_loop(s), asio::detached);
   std::vector<std::thread> threads;
-  for (unsigned i = 1; i < s.options.threads; ++i) threads.emplace_back([&s] { s.io.run(); });
-  s.io.run();
+  for (std::size_t i = 1; i < s.contexts.size(); ++i) threads.emplace_back([&s, i] { s.contexts[i]->run(); });
+  s.contexts[0]->run();
   for (auto& t : threads) t.join();
 }
 
