@@ -3,16 +3,17 @@
 // application, write, and loop while keep-alive holds.
 #include "guichet/http/server.hpp"
 
+#include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
@@ -43,8 +44,13 @@ struct SessionControl {
 // acceptor, the signal handler and the shutdown timer.
 struct Server::Impl {
   Impl(ServerOptions o, const Application& a)
-      : options(std::move(o)), app(a), contexts(make_contexts(options.threads)), io(*contexts[0]), acceptor(io),
-        signals(io), grace_timer(io) {
+      : options(std::move(o)),
+        app(a),
+        contexts(make_contexts(options.threads)),
+        io(*contexts[0]),
+        acceptor(io),
+        signals(io),
+        grace_timer(io) {
     for (auto& context : contexts) guards.emplace_back(context->get_executor());
   }
 
@@ -106,26 +112,49 @@ struct Server::Impl {
 
 namespace {
 
+// The response head is written by hand into one buffer: it is simpler and measurably faster than
+// Beast's generic serializer, and the head and body then leave in a single gathered write.
+std::string serialize_head(const Response& response, std::size_t body_size, bool keep_alive, bool http10) {
+  std::string head;
+  head.reserve(640);
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += bh::obsolete_reason(static_cast<bh::status>(response.status));
+  head += "\r\n";
+  for (const auto& [name, value] : response.headers.fields()) {
+    // Handlers never put line breaks in header fields; refusing them here rules out response
+    // splitting whatever a future handler does.
+    if (name.find_first_of("\r\n:") != std::string::npos || value.find_first_of("\r\n") != std::string::npos) continue;
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  }
+  // RFC 9110: no Content-Length on 1xx, 204 and 304 answers.
+  if (response.status >= 200 && response.status != 204 && response.status != 304) {
+    head += "Content-Length: ";
+    head += std::to_string(body_size);
+    head += "\r\n";
+  }
+  if (!keep_alive) {
+    head += "Connection: close\r\n";
+  } else if (http10) {
+    head += "Connection: keep-alive\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
 template <class Stream>
 asio::awaitable<bool> write_response(Server::Impl& s, Stream& stream, const Request& request, Response& response,
-                                     bool keep_alive) {
-  bh::response<bh::span_body<const char>> out{static_cast<bh::status>(response.status), 11};
-  for (const auto& [name, value] : response.headers.fields()) out.insert(name, value);
+                                     bool keep_alive, bool http10 = false) {
   const std::string& body = response.shared_body ? *response.shared_body : response.body;
-  out.keep_alive(keep_alive);
-  if (request.method == Method::head) {
-    out.content_length(body.size());
-  } else {
-    out.body() = bh::span_body<const char>::value_type(body.data(), body.size());
-    out.prepare_payload();
-  }
+  std::string head = serialize_head(response, body.size(), keep_alive, http10);
   beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
-  if (request.method == Method::head) {
-    bh::response_serializer<bh::span_body<const char>> serializer{out};
-    auto [ec, n] = co_await bh::async_write_header(stream, serializer, kTuple);
-    co_return !ec;
-  }
-  auto [ec, n] = co_await bh::async_write(stream, out, kTuple);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                            request.method == Method::head ? asio::const_buffer() : asio::buffer(body)};
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
   co_return !ec;
 }
 
@@ -160,6 +189,7 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     }
 
     detail::copy_header(head.get(), request);
+    const unsigned head_version = head.get().version();
     Application::Dispatch dispatch = s.app.route(request);
     bool keep_alive = head.get().keep_alive();
     if (request.early_error) {
@@ -195,7 +225,7 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
 
     Response response = s.app.handle(request, dispatch);
     keep_alive = keep_alive && !response.close_connection && !s.stopping;
-    bool written = co_await write_response(s, stream, request, response, keep_alive);
+    bool written = co_await write_response(s, stream, request, response, keep_alive, head_version == 10);
     if (!written || !keep_alive) co_return;
   }
 }

@@ -31,6 +31,11 @@ class RunningServer {
           return Response::text(out);
         },
         RouteOptions{RouteKind::api, 1024, false});
+    router.get("/split", [](Request&) {
+      Response r = Response::text("ok");
+      r.headers.set("X-Evil", "a\r\nSet-Cookie: stolen=1");
+      return r;
+    });
     router.get(
         "/slow",
         [this](Request&) {
@@ -85,6 +90,14 @@ TEST(Server, HeadAnswersWithoutBody) {
   auto get = c.read_response();
   ASSERT_TRUE(get);
   EXPECT_EQ(get->body, "root") << "the HEAD response must not have carried a body";
+}
+
+TEST(Server, HeaderFieldsWithLineBreaksNeverReachTheWire) {
+  RunningServer s;
+  auto reply = testing::http_request(s.port(), "GET", "/split");
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_FALSE(reply.headers.has("X-Evil"));
+  EXPECT_TRUE(reply.set_cookies.empty());
 }
 
 TEST(Server, OversizedHeadersGet431AndTheConnectionCloses) {
