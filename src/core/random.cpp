@@ -2,7 +2,9 @@
 
 #include <sodium.h>
 
+#include <array>
 #include <cstdint>
+#include <cstring>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -18,10 +20,29 @@ void ensure_sodium() {
 }
 }  // namespace
 
+namespace {
+// Fast-key-erasure generator: ChaCha20 keyed by a per-thread secret seeded from the operating
+// system; every draw also produces the next key, so earlier output cannot be recovered from the
+// state. Tokens stay unpredictable without a getrandom() system call per request.
+void secure_random(unsigned char* out, std::size_t size) {
+  thread_local std::array<unsigned char, randombytes_SEEDBYTES> key = [] {
+    ensure_sodium();
+    std::array<unsigned char, randombytes_SEEDBYTES> seed{};
+    randombytes_buf(seed.data(), seed.size());
+    return seed;
+  }();
+  std::vector<unsigned char> block(key.size() + size);
+  randombytes_buf_deterministic(block.data(), block.size(), key.data());
+  std::memcpy(key.data(), block.data(), key.size());
+  std::memcpy(out, block.data() + key.size(), size);
+  sodium_memzero(block.data(), block.size());
+}
+}  // namespace
+
 std::string random_token(std::size_t bytes) {
   ensure_sodium();
   std::vector<unsigned char> raw(bytes);
-  randombytes_buf(raw.data(), raw.size());
+  secure_random(raw.data(), raw.size());
   std::string out(sodium_base64_encoded_len(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
   sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   out.resize(out.find('\0'));
@@ -31,7 +52,7 @@ std::string random_token(std::size_t bytes) {
 std::string random_hex(std::size_t bytes) {
   ensure_sodium();
   std::vector<unsigned char> raw(bytes);
-  randombytes_buf(raw.data(), raw.size());
+  secure_random(raw.data(), raw.size());
   std::string out(bytes * 2 + 1, '\0');
   sodium_bin2hex(out.data(), out.size(), raw.data(), raw.size());
   out.pop_back();

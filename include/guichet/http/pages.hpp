@@ -1,6 +1,7 @@
 #pragma once
 // Server-rendered pages: mustache templates (HTML-escaped by default) inside one layout that
-// carries the header, the language switcher, the skip link and the footer.
+// carries the header, the language switcher, the skip link and the footer. Templates see the
+// messages of the request's language as `t_<key>`, the page's own values as `page.*`.
 #include <filesystem>
 #include <kainjow/mustache.hpp>
 #include <map>
