@@ -97,20 +97,12 @@ const Route& Application::error_route_for(const Request& request) const {
 }
 
 Application::Dispatch Application::route(Request& request) const {
-  // Decode only the target here; the body is decoded once it has been read.
-  Request probe;
-  probe.target = request.target;
-  auto url = decode_request(probe);  // body is empty, so this decodes target, query and cookies
-  if (!url) {
+  // Only the target and cookies here; the body is decoded once it has been read.
+  if (auto url = decode_target(request); !url) {
     request.early_error = std::move(url).error();
     return {&error_route_for(request), 0};
   }
-  request.path = std::move(probe.path);
-  request.segments = std::move(probe.segments);
-  request.query = std::move(probe.query);
-  for (const auto& [name, value] : request.headers.fields()) {
-    if (iequals(name, "Cookie")) parse_cookie_header(value, request.cookies);
-  }
+  decode_cookies(request);
 
   RouteMatch match = router_.match(request.method, request.method_name, request.segments, request.path);
   switch (match.outcome) {
@@ -138,18 +130,9 @@ Application::Dispatch Application::route(Request& request) const {
 Response Application::handle(Request& request, const Dispatch& dispatch) const {
   const Route* route = dispatch.route;
   if (!request.early_error && !request.body.empty()) {
-    Request body_only;
-    body_only.target = "/";
-    body_only.headers = request.headers;
-    body_only.body = std::move(request.body);
-    auto decoded = decode_request(body_only);
-    request.body = std::move(body_only.body);
-    if (!decoded) {
+    if (auto decoded = decode_body(request); !decoded) {
       request.early_error = std::move(decoded).error();
       route = &error_route_for(request);
-    } else {
-      request.form = std::move(body_only.form);
-      request.files = std::move(body_only.files);
     }
   }
   return route->handler(request);

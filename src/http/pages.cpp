@@ -38,6 +38,41 @@ Result<Templates> Templates::load(const fs::path& directory) {
 }
 
 namespace {
+// The same five characters as kainjow's html_escape, but text without any of them (most text)
+// is copied whole instead of byte by byte.
+std::string escape_html(const std::string& text) {
+  constexpr std::string_view kSpecial = "&<>\"'";
+  std::size_t next = text.find_first_of(kSpecial);
+  if (next == std::string::npos) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  std::size_t from = 0;
+  while (next != std::string::npos) {
+    out.append(text, from, next - from);
+    switch (text[next]) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += "&apos;";
+        break;
+    }
+    from = next + 1;
+    next = text.find_first_of(kSpecial, from);
+  }
+  out.append(text, from);
+  return out;
+}
+
 mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::string, std::less<>>& sources,
                           std::string_view name) {
   // kainjow's renderer keeps state while rendering, so threads must not share one instance.
@@ -48,6 +83,7 @@ mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::str
     auto source = sources.find(name);
     if (source == sources.end()) throw std::runtime_error("no template named " + std::string(name));
     it = mine.emplace(std::string(name), mustache(source->second)).first;
+    it->second.set_custom_escape(escape_html);
   }
   return it->second;
 }

@@ -5,7 +5,7 @@
 
 namespace guichet::http {
 
-Result<void> decode_request(Request& request) {
+Result<void> decode_target(Request& request) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) {
     return make_error(ErrorKind::invalid_input, "bad_target", "the request target is not a valid path and query");
@@ -20,11 +20,16 @@ Result<void> decode_request(Request& request) {
   auto query = parse_urlencoded(url->encoded_query());
   if (!query) return std::move(query).error();
   request.query = std::move(query).value();
+  return {};
+}
 
+void decode_cookies(Request& request) {
   for (const auto& [name, value] : request.headers.fields()) {
     if (iequals(name, "Cookie")) parse_cookie_header(value, request.cookies);
   }
+}
 
+Result<void> decode_body(Request& request) {
   if (request.body.empty()) return {};
   auto content_type = request.headers.get("Content-Type");
   if (!content_type) return {};
@@ -40,6 +45,12 @@ Result<void> decode_request(Request& request) {
     return parse_multipart(request.body, *boundary, request.form, request.files);
   }
   return {};
+}
+
+Result<void> decode_request(Request& request) {
+  if (auto target = decode_target(request); !target) return target;
+  decode_cookies(request);
+  return decode_body(request);
 }
 
 }  // namespace guichet::http

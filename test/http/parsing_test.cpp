@@ -74,7 +74,9 @@ TEST(DecodeRequest, RejectsBadTargets) {
     r.target = target;
     auto decoded = decode_request(r);
     EXPECT_FALSE(decoded.ok()) << target;
-    if (!decoded) EXPECT_EQ(decoded.error().kind, ErrorKind::invalid_input);
+    if (!decoded) {
+      EXPECT_EQ(decoded.error().kind, ErrorKind::invalid_input);
+    }
   }
 }
 

@@ -33,7 +33,13 @@ struct MultipartLimits {
 Result<void> parse_multipart(std::string_view body, std::string_view boundary, Params& fields,
                              std::vector<UploadedFile>& files, const MultipartLimits& limits = {});
 
-// Fills path, segments, query, cookies and form fields from the raw target, headers and body.
+// Path, segments and query from the raw target.
+Result<void> decode_target(Request& request);
+// Cookies from every Cookie header.
+void decode_cookies(Request& request);
+// Form fields and files from a url-encoded or multipart body; other bodies are left as they are.
+Result<void> decode_body(Request& request);
+// All three, in that order.
 Result<void> decode_request(Request& request);
 
 }  // namespace guichet::http

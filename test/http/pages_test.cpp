@@ -1,0 +1,47 @@
+#include "guichet/http/pages.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "support/temp_dir.hpp"
+
+namespace guichet::http {
+namespace {
+
+TEST(Templates, EscapeHtmlByDefault) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "t.mustache") << "<p title=\"{{v}}\">{{v}}</p>{{{raw}}}";
+  auto templates = Templates::load(dir.path());
+  ASSERT_TRUE(templates.ok()) << templates.error().message;
+  PageData data;
+  data.set("v", "<script>alert('x') & \"y\"</script>");
+  data.set("raw", "<b>trusted</b>");
+  EXPECT_EQ(templates->render("t", data),
+            "<p title=\"&lt;script&gt;alert(&apos;x&apos;) &amp; &quot;y&quot;&lt;/script&gt;\">"
+            "&lt;script&gt;alert(&apos;x&apos;) &amp; &quot;y&quot;&lt;/script&gt;</p><b>trusted</b>");
+  PageData plain;
+  plain.set("v", "Tiếng Việt");
+  plain.set("raw", "");
+  EXPECT_EQ(templates->render("t", plain), "<p title=\"Tiếng Việt\">Tiếng Việt</p>");
+}
+
+TEST(Templates, SyntaxErrorsStopLoading) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "broken.mustache") << "{{#open}} never closed";
+  auto templates = Templates::load(dir.path());
+  ASSERT_FALSE(templates.ok());
+  EXPECT_NE(templates.error().message.find("broken.mustache"), std::string::npos);
+}
+
+TEST(SafeReturnPath, OnlyLocalPaths) {
+  EXPECT_EQ(safe_return_path("/a?b=c"), "/a?b=c");
+  EXPECT_EQ(safe_return_path("//evil.example/x"), "/");
+  EXPECT_EQ(safe_return_path("/\\evil.example"), "/");
+  EXPECT_EQ(safe_return_path("https://evil.example"), "/");
+  EXPECT_EQ(safe_return_path("/a\r\nLocation: x"), "/");
+  EXPECT_EQ(safe_return_path(""), "/");
+}
+
+}  // namespace
+}  // namespace guichet::http
