@@ -32,7 +32,17 @@ Result<Templates> Templates::load(const fs::path& directory) {
       return make_error(ErrorKind::invalid_input, "bad_template",
                         entry.path().string() + ": " + parsed.error_message());
     }
-    templates.sources_[entry.path().stem().string()] = buffer.str();
+    std::string text = buffer.str();
+    auto& variables = templates.variables_[entry.path().stem().string()];
+    for (std::size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", open + 2)) {
+      std::size_t start = open + 2;
+      while (start < text.size() && std::string_view("{#^&/ ").find(text[start]) != std::string_view::npos) ++start;
+      std::size_t end = text.find_first_of("} ", start);
+      if (end == std::string::npos) break;
+      std::string name = text.substr(start, end - start);
+      variables.insert(name.substr(0, name.find('.')));
+    }
+    templates.sources_[entry.path().stem().string()] = std::move(text);
   }
   return templates;
 }
@@ -88,6 +98,11 @@ mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::str
   return it->second;
 }
 }  // namespace
+
+bool Templates::references(std::string_view name, std::string_view variable) const {
+  auto found = variables_.find(name);
+  return found != variables_.end() && found->second.contains(variable);
+}
 
 std::string Templates::render(std::string_view name, const PageData& data) const {
   return parsed_template(id_, sources_, name).render(data);
@@ -175,8 +190,41 @@ PageData PageRenderer::request_frame(const Request& request) const {
   return data;
 }
 
+bool PageRenderer::memoisable(std::string_view page, const PageData& page_data) const {
+  if (!page_data.is_empty_object()) return false;
+  for (std::string_view name : {page, std::string_view("layout")}) {
+    if (templates_.references(name, "csrf_token") || templates_.references(name, "request_id")) return false;
+  }
+  return true;
+}
+
 Response PageRenderer::render(const Request& request, std::string_view page, std::string_view title_key,
                               const PageData& page_data, int status) const {
+  std::string key;
+  if (memoisable(page, page_data)) {
+    thread_local std::unordered_map<std::string, std::shared_ptr<const std::string>> memo;
+    key.reserve(128);
+    key.append(std::to_string(templates_.id())).append(1, '\0').append(page).append(1, '\0').append(title_key);
+    key.append(1, '\0').append(request.lang).append(1, '\0').append(safe_return_path(request.target));
+    key.append(1, '\0').append(std::to_string(status));
+    if (auto hit = memo.find(key); hit != memo.end()) {
+      Response response = Response::html({}, status);
+      response.shared_body = hit->second;
+      return response;
+    }
+    Response fresh = render_fresh(request, page, title_key, page_data, status);
+    if (memo.size() >= 512) memo.clear();  // bounded: many distinct return paths cannot grow it
+    auto body = std::make_shared<const std::string>(std::move(fresh.body));
+    memo.emplace(std::move(key), body);
+    fresh.body.clear();
+    fresh.shared_body = std::move(body);
+    return fresh;
+  }
+  return render_fresh(request, page, title_key, page_data, status);
+}
+
+Response PageRenderer::render_fresh(const Request& request, std::string_view page, std::string_view title_key,
+                                    const PageData& page_data, int status) const {
   PageData frame = request_frame(request);
   // The page's own values live under `page`, so they can never shadow `t`, `lang` or the token.
   if (page_data.is_object()) frame.set("page", page_data);

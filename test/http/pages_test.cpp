@@ -45,3 +45,25 @@ TEST(SafeReturnPath, OnlyLocalPaths) {
 
 }  // namespace
 }  // namespace guichet::http
+
+namespace guichet::http {
+namespace {
+
+TEST(Templates, KnowWhichVariablesTheyUse) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "form.mustache")
+      << "<input value=\"{{csrf_token}}\">{{#page.items}}{{name}}{{/page.items}}";
+  std::ofstream(dir.path() / "plain.mustache") << "{{{content}}} {{ t_title }} {{^lang}}none{{/lang}}";
+  auto templates = Templates::load(dir.path());
+  ASSERT_TRUE(templates.ok());
+  EXPECT_TRUE(templates->references("form", "csrf_token"));
+  EXPECT_TRUE(templates->references("form", "page"));
+  EXPECT_FALSE(templates->references("form", "request_id"));
+  EXPECT_TRUE(templates->references("plain", "content"));
+  EXPECT_TRUE(templates->references("plain", "t_title"));
+  EXPECT_TRUE(templates->references("plain", "lang"));
+  EXPECT_FALSE(templates->references("plain", "csrf_token"));
+}
+
+}  // namespace
+}  // namespace guichet::http

@@ -6,6 +6,7 @@
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ class Templates {
  public:
   static Result<Templates> load(const std::filesystem::path& directory);
   bool has(std::string_view name) const { return sources_.find(name) != sources_.end(); }
+  // True when the template names `variable` in any tag ({{x}}, {{{x}}}, {{#x}}, {{^x}}, {{&x}}).
+  bool references(std::string_view name, std::string_view variable) const;
+  std::uint64_t id() const { return id_; }
   // Thread-safe: each thread renders with its own parsed copy.
   std::string render(std::string_view name, const PageData& data) const;
   // Renders against a stack of data frames, so shared frames are read in place, not copied.
@@ -30,6 +34,7 @@ class Templates {
 
  private:
   std::map<std::string, std::string, std::less<>> sources_;
+  std::map<std::string, std::set<std::string, std::less<>>, std::less<>> variables_;
   std::uint64_t id_ = 0;  // tells thread-local caches of different Templates apart
 };
 
@@ -50,6 +55,12 @@ class PageRenderer {
   // The per-request frame: language links, token, request id; the shared per-language frame
   // (messages, asset URLs) sits below it in the context.
   PageData request_frame(const Request& request) const;
+  // A page rendered without page data, whose templates use no per-request value (CSRF token,
+  // request id), depends only on its name, title, language and return path: such pages are
+  // memoised per thread, in a bounded cache, and served without copying.
+  bool memoisable(std::string_view page, const PageData& page_data) const;
+  Response render_fresh(const Request& request, std::string_view page, std::string_view title_key,
+                        const PageData& page_data, int status) const;
   const PageData& language_frame(const std::string& lang) const;
 
   const Templates& templates_;
