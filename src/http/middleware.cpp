@@ -60,7 +60,7 @@ Middleware observe(Metrics& metrics, LogSink access_log) {
         line["route"] = request.route_pattern;
         line["status"] = response.status;
         line["bytes"] = response.body_size();
-        line["duration_ms"] = static_cast<double>(elapsed.count()) / 1000.0;
+        line["duration_us"] = elapsed.count();
         access_log(boost::json::serialize(line));
       }
       return response;
