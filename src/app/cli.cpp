@@ -73,6 +73,24 @@ int run_cli(int argc, char** argv) {
   std::int64_t job_id = 0;
   jobs_retry_cmd->add_option("id", job_id, "Job id")->required()->check(CLI::PositiveNumber);
 
+  auto* users_cmd = admin_cmd->add_subcommand("users", "Accounts");
+  users_cmd->require_subcommand(1);
+  auto* users_add_cmd = users_cmd->add_subcommand("add", "Create an account; the password is read from standard input");
+  std::string user_email;
+  std::string user_level = "low";
+  bool user_verified = false;
+  bool password_stdin = false;
+  users_add_cmd->add_option("--email", user_email, "E-mail address")->required();
+  users_add_cmd->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
+  users_add_cmd->add_flag("--verified", user_verified, "Mark the e-mail address as verified");
+  users_add_cmd->add_option("--level", user_level, "Level of assurance")
+      ->check(CLI::IsMember({"low", "substantial", "high"}))
+      ->capture_default_str();
+  auto* audit_cmd = admin_cmd->add_subcommand("audit", "The security audit log");
+  audit_cmd->require_subcommand(1);
+  auto* audit_verify_cmd =
+      audit_cmd->add_subcommand("verify", "Check the hash chain; exit 1 if an event was altered or removed");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -93,6 +111,8 @@ int run_cli(int argc, char** argv) {
   if (jobs_list_cmd->parsed())
     return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
+  if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level);
+  if (audit_verify_cmd->parsed()) return audit_verify(config);
   std::cerr << cli.help();
   return 2;
 }

@@ -9,6 +9,8 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/http/server.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -70,7 +72,9 @@ int serve(const Config& config) {
   }
 
   jobs::SmtpSender smtp(config.smtp, clock);
-  jobs::Worker worker(**db, clock, jobs::WorkerOptions{config.job_poll});
+  jobs::WorkerOptions worker_options;
+  worker_options.poll_interval = config.job_poll;
+  jobs::Worker worker(**db, clock, worker_options);
   worker.handle(jobs::kEmailJobKind, [&smtp](const jobs::Job& job) { return smtp.run_job(job); });
 
   http::ServerOptions server_options;
@@ -175,6 +179,57 @@ int jobs_list(const Config& config, std::optional<std::string> status, int limit
     std::printf("%-8lld %-18s %-8s %-9s %-28s %s\n", static_cast<long long>(j.id), j.kind.c_str(), j.status.c_str(),
                 attempts.c_str(), format_rfc3339(j.run_at).c_str(), j.last_error.value_or("").c_str());
   }
+  return 0;
+}
+
+int users_add(const Config& config, const std::string& email, bool verified, const std::string& level) {
+  auto parsed_level = identity::parse_assurance_level(level);
+  if (!parsed_level) {
+    std::cerr << "guichet: --level must be low, substantial or high\n";
+    return 2;
+  }
+  std::string password;
+  if (!std::getline(std::cin, password)) {
+    std::cerr << "guichet: give the password on standard input\n";
+    return 2;
+  }
+  if (!password.empty() && password.back() == '\r') password.pop_back();
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto user = identity::create_user(**db, identity::NewUser{email, password, verified, *parsed_level, "cli"}, clock);
+  if (!user) {
+    fail("users add", user.error());
+    return user.error().kind == ErrorKind::internal || user.error().kind == ErrorKind::unavailable ? 1 : 2;
+  }
+  boost::json::object out{{"id", user->id},
+                          {"email", user->email},
+                          {"email_verified", user->email_verified},
+                          {"assurance_level", std::string(identity::to_string(user->level))}};
+  std::cout << boost::json::serialize(out) << "\n";
+  return 0;
+}
+
+int audit_verify(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto verified = identity::verify_audit_chain(**db);
+  if (!verified) {
+    fail("audit verify", verified.error());
+    return 1;
+  }
+  if (!verified->intact) {
+    std::cout << "audit log BROKEN after " << verified->events << " intact event(s): " << verified->problem << "\n";
+    return 1;
+  }
+  std::cout << "audit log intact: " << verified->events << " event(s)\n";
   return 0;
 }
 

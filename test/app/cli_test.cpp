@@ -8,8 +8,10 @@
 #include <cstdio>
 #include <fstream>
 
+#include "guichet/storage/migrations.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
+#include "support/test_database.hpp"
 
 namespace guichet::app {
 namespace {
@@ -55,7 +57,9 @@ TEST(Cli, MigrateFromAConfigFile) {
   std::ofstream(dir.path() / "guichet.toml") << "db = \"sqlite:" << db << "\"\n";
   auto migrated = run("migrate --config " + (dir.path() / "guichet.toml").string());
   EXPECT_EQ(migrated.exit_code, 0) << migrated.output;
-  EXPECT_NE(migrated.output.find("schema version 1 of 1"), std::string::npos) << migrated.output;
+  int latest = storage::latest_version(storage::builtin_migrations());
+  std::string expected = "schema version " + std::to_string(latest) + " of " + std::to_string(latest);
+  EXPECT_NE(migrated.output.find(expected), std::string::npos) << migrated.output;
   auto status = run("migrate --status", "GUICHET_DB=sqlite:" + db);
   EXPECT_EQ(status.exit_code, 0);
   auto jobs = run("admin jobs list --db sqlite:" + db);
@@ -95,6 +99,91 @@ TEST(Cli, ServeStopsGracefullyOnSigterm) {
   close(out[0]);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+}  // namespace
+}  // namespace guichet::app
+
+namespace guichet::app {
+namespace {
+
+struct ServeProcess {
+  pid_t pid = -1;
+  int port = 0;
+};
+
+ServeProcess start_serve(const std::string& db) {
+  int out[2];
+  if (pipe(out) != 0) throw std::runtime_error("pipe");
+  pid_t child = fork();
+  if (child == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    execl(GUICHET_TEST_BINARY, "guichet", "serve", "--listen", "127.0.0.1:0", "--db", db.c_str(), "--no-access-log",
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  std::string line;
+  char c;
+  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+  close(out[0]);
+  auto colon = line.rfind(':');
+  if (colon == std::string::npos) throw std::runtime_error("serve did not start: " + line);
+  return {child, std::stoi(line.substr(colon + 1))};
+}
+
+int stop_serve(const ServeProcess& process) {
+  kill(process.pid, SIGTERM);
+  int status = 0;
+  waitpid(process.pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(Cli, TwoNodesShareOnePostgresDatabase) {
+  if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";
+  testing::TestDatabase database("postgresql");
+  // Both nodes start together on an empty database: migrations must run exactly once.
+  ServeProcess first = start_serve(database.url());
+  ServeProcess second = start_serve(database.url());
+  for (const auto& node : {first, second}) {
+    auto ready = testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/readyz");
+    EXPECT_EQ(ready.status, 200) << ready.body;
+    EXPECT_NE(ready.body.find(R"("status":"ready")"), std::string::npos);
+  }
+  auto connection = database.db().acquire();
+  ASSERT_TRUE(connection.ok());
+  auto applied = (*connection)->query("SELECT COUNT(*) FROM schema_migrations");
+  ASSERT_TRUE(applied.ok());
+  EXPECT_EQ(applied->rows[0].integer(0), static_cast<std::int64_t>(storage::builtin_migrations().size()));
+  EXPECT_EQ(stop_serve(first), 0);
+  EXPECT_EQ(stop_serve(second), 0);
+}
+
+}  // namespace
+}  // namespace guichet::app
+
+namespace guichet::app {
+namespace {
+
+TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
+  testing::TempDir dir;
+  std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  auto added = run("admin users add --email Ana@Example.org --password-stdin --verified --level substantial " + db,
+                   "printf 'correct horse battery\\n' |");
+  EXPECT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_NE(added.output.find(R"("email":"ana@example.org")"), std::string::npos) << added.output;
+  EXPECT_NE(added.output.find(R"("assurance_level":"substantial")"), std::string::npos);
+  auto again =
+      run("admin users add --email ana@example.org --password-stdin " + db, "printf 'another good passphrase\\n' |");
+  EXPECT_EQ(again.exit_code, 2);
+  EXPECT_NE(again.output.find("already uses this e-mail"), std::string::npos) << again.output;
+  auto weak = run("admin users add --email b@example.org --password-stdin " + db, "printf 'password1234\\n' |");
+  EXPECT_EQ(weak.exit_code, 2);
+  EXPECT_NE(weak.output.find("too common"), std::string::npos) << weak.output;
+  auto verified = run("admin audit verify " + db);
+  EXPECT_EQ(verified.exit_code, 0) << verified.output;
+  EXPECT_NE(verified.output.find("audit log intact: 1 event(s)"), std::string::npos) << verified.output;
 }
 
 }  // namespace

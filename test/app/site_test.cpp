@@ -141,8 +141,26 @@ TEST_P(SiteTest, ReadyzFailsWhileMigrationsAreMissing) {
   EXPECT_NE(response.body.find("not_ready"), std::string::npos);
 }
 
+TEST_P(SiteTest, ServerErrorPageIsLocalisedWithRequestIdAndNoDetail) {
+  auto templates = http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates");
+  auto catalog = http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", kLanguages, "en");
+  auto assets = http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static");
+  ASSERT_TRUE(templates.ok() && catalog.ok() && assets.ok());
+  http::PageRenderer pages(*templates, *catalog, *assets);
+  Request r;
+  r.lang = "vi";
+  r.target = "/";
+  r.request_id = "0123456789abcdef";
+  Response page = pages.render_error(r, make_error(ErrorKind::internal, "internal", "connection string secret=xyz"));
+  EXPECT_EQ(page.status, 500);
+  EXPECT_NE(page.body.find("Đã xảy ra lỗi từ phía chúng tôi"), std::string::npos);
+  EXPECT_NE(page.body.find("0123456789abcdef"), std::string::npos);
+  EXPECT_EQ(page.body.find("secret"), std::string::npos);
+  EXPECT_EQ(*page.headers.get("Cache-Control"), "no-store");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, SiteTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(Site, MissingWebRootFailsAtStartUp) {
   testing::TestDatabase database("sqlite");

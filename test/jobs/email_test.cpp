@@ -114,7 +114,7 @@ TEST_P(EmailOutboxTest, InvalidEmailIsRefusedBeforeQueueing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EmailOutboxTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 }  // namespace
 }  // namespace guichet::jobs

@@ -38,12 +38,12 @@ class OutboxTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(OutboxTest, JobIsWrittenWithTheChangeOrNotAtAll) {
   auto rolled_back = db().transaction([&](storage::Connection& c) -> Result<int> {
-    if (auto id = enqueue(c, NewJob{"test.kind", "{}"}, clock); !id) return id.error();
+    if (auto id = enqueue(c, NewJob{"test.kind", "{}", std::nullopt, 8, std::nullopt}, clock); !id) return id.error();
     return make_error(ErrorKind::conflict, "later_step_failed", "the change failed after the job was queued");
   });
   ASSERT_FALSE(rolled_back.ok());
   EXPECT_TRUE(list_jobs(db(), std::nullopt, 10)->empty());
-  add(NewJob{"test.kind", "{}"});
+  add(NewJob{"test.kind", "{}", std::nullopt, 8, std::nullopt});
   EXPECT_EQ(list_jobs(db(), std::nullopt, 10)->size(), 1U);
 }
 
@@ -61,8 +61,8 @@ TEST_P(OutboxTest, RunsDueJobsOnceAndWaitsForFutureOnes) {
     ran.push_back(job.payload);
     return {};
   });
-  add(NewJob{"test.kind", "now"});
-  add(NewJob{"test.kind", "later", clock.now() + std::chrono::hours(48)});
+  add(NewJob{"test.kind", "now", std::nullopt, 8, std::nullopt});
+  add(NewJob{"test.kind", "later", clock.now() + std::chrono::hours(48), 8, std::nullopt});
   EXPECT_EQ(*worker.run_due(), 1);
   EXPECT_EQ(*worker.run_due(), 0) << "a done job never runs again";
   clock.advance(std::chrono::hours(48));
@@ -81,7 +81,7 @@ TEST_P(OutboxTest, FailuresBackOffThenStayVisibleAsFailed) {
     ++calls;
     return make_error(ErrorKind::unavailable, "down", "remote is down");
   });
-  auto id = add(NewJob{"flaky", "{}", std::nullopt, 3});
+  auto id = add(NewJob{"flaky", "{}", std::nullopt, 3, std::nullopt});
   EXPECT_EQ(*worker.run_due(), 1);
   Job after_first = only_job();
   EXPECT_EQ(after_first.status, "pending");
@@ -110,15 +110,15 @@ TEST_P(OutboxTest, FailuresBackOffThenStayVisibleAsFailed) {
 TEST_P(OutboxTest, UnknownKindsAndExceptionsFailTheJob) {
   Worker worker(db(), clock);
   worker.handle("throws", [](const Job&) -> Result<void> { throw std::runtime_error("bug"); });
-  add(NewJob{"nobody.handles.this", "{}", std::nullopt, 1});
-  add(NewJob{"throws", "{}", std::nullopt, 1});
+  add(NewJob{"nobody.handles.this", "{}", std::nullopt, 1, std::nullopt});
+  add(NewJob{"throws", "{}", std::nullopt, 1, std::nullopt});
   EXPECT_EQ(*worker.run_due(), 2);
   auto failed = list_jobs(db(), "failed", 10);
   ASSERT_EQ(failed->size(), 2U);
 }
 
 TEST_P(OutboxTest, AJobWhoseWorkerDiedIsTakenAgainAfterItsLease) {
-  add(NewJob{"test.kind", "{}"});
+  add(NewJob{"test.kind", "{}", std::nullopt, 8, std::nullopt});
   WorkerOptions options;
   options.lease = std::chrono::seconds(60);
   // Simulate a node dying mid-job: claim it by hand, as the worker's claim does, and never finish.
@@ -144,7 +144,7 @@ TEST_P(OutboxTest, AJobWhoseWorkerDiedIsTakenAgainAfterItsLease) {
 
 TEST_P(OutboxTest, SeveralNodesRunEachJobExactlyOnce) {
   constexpr int kJobs = 300;
-  for (int i = 0; i < kJobs; ++i) add(NewJob{"count", std::to_string(i)});
+  for (int i = 0; i < kJobs; ++i) add(NewJob{"count", std::to_string(i), std::nullopt, 8, std::nullopt});
   std::mutex mutex;
   std::map<std::string, int> runs;
   std::vector<std::unique_ptr<storage::Database>> pools;
@@ -176,7 +176,7 @@ TEST_P(OutboxTest, SeveralNodesRunEachJobExactlyOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(Backoff, GrowsExponentiallyWithBoundedSpread) {
   using std::chrono::seconds;

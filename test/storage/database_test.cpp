@@ -143,7 +143,7 @@ TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(OpenDatabase, RefusesBadUrls) {
   auto unknown = open_database("mysql://localhost/db");

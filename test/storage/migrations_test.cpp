@@ -67,7 +67,7 @@ TEST_P(MigrationsTest, NodesStartingTogetherApplyEachMigrationOnce) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, MigrationsTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(RenderMigration, KeepsOnlyTheBackendsBlocks) {
   std::string sql =

@@ -1,0 +1,30 @@
+#pragma once
+// Passwords follow NIST SP 800-63B: at least 12 characters, up to 256, no composition rules,
+// common and context-specific passwords refused. They are stored as argon2id hashes (19 MiB,
+// 2 passes, libsodium), never in clear.
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "guichet/core/result.hpp"
+
+namespace guichet::identity {
+
+struct PasswordPolicy {
+  std::size_t min_characters = 12;
+  std::size_t max_characters = 256;
+};
+
+// Checks a new password; `email` lets it refuse passwords built from the account's own address.
+Result<void> check_new_password(std::string_view password, std::string_view email, const PasswordPolicy& policy = {});
+
+Result<std::string> hash_password(std::string_view password);
+bool verify_password(std::string_view password, const std::string& stored_hash);
+// True when the stored hash used weaker parameters than today's, so sign-in should rehash it.
+bool password_needs_rehash(const std::string& stored_hash);
+
+// The argon2id cost used by hash_password.
+inline constexpr std::size_t kArgonMemoryBytes = 19U * 1024U * 1024U;
+inline constexpr unsigned long long kArgonPasses = 2;
+
+}  // namespace guichet::identity

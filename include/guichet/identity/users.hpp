@@ -1,0 +1,40 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+enum class AssuranceLevel { low, substantial, high };
+std::string_view to_string(AssuranceLevel level);
+std::optional<AssuranceLevel> parse_assurance_level(std::string_view text);
+
+struct NewUser {
+  std::string email;
+  std::string password;
+  bool email_verified = false;
+  AssuranceLevel level = AssuranceLevel::low;
+  std::string actor = "system";  // who creates it, for the audit log
+};
+
+struct User {
+  std::int64_t id = 0;
+  std::string email;
+  bool email_verified = false;
+  AssuranceLevel level = AssuranceLevel::low;
+  Instant created_at;
+};
+
+// Lowercased and trimmed, or an error when it is not a plausible address.
+Result<std::string> normalise_email(std::string_view email);
+
+// Validates the address and the password (NIST rules), hashes it with argon2id and records
+// `user.created` in the audit log, all in one transaction. An address already taken is a conflict.
+Result<User> create_user(storage::Database& db, const NewUser& user, const Clock& clock);
+Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email);
+
+}  // namespace guichet::identity

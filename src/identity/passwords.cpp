@@ -1,0 +1,89 @@
+#include "guichet/identity/passwords.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+
+#include "guichet/core/utf8.hpp"
+
+namespace guichet::identity {
+namespace {
+
+// Frequent choices that pass a 12-character minimum (from public breach-frequency lists), and
+// words tied to this service. Shorter common passwords are already refused by the length rule.
+constexpr std::array<std::string_view, 48> kCommon{
+    "123456789012",     "1234567890123", "12345678901234", "123456789123",   "111111111111",     "000000000000",
+    "123123123123",     "password1234",  "password12345",  "password123456", "passwordpassword", "qwertyuiopas",
+    "qwerty123456",     "qwertyqwerty",  "qwertyuiop123",  "1q2w3e4r5t6y",   "1qaz2wsx3edc",     "zaq12wsxcde3",
+    "abcdefghijkl",     "abcdefghijklm", "abcd1234abcd",   "aaaaaaaaaaaa",   "iloveyou1234",     "iloveyouiloveyou",
+    "letmein12345",     "welcome12345",  "welcome123456",  "administrator",  "adminadmin123",    "changeme1234",
+    "trustno1trustno1", "football1234",  "baseball1234",   "superman1234",   "sunshine1234",     "princess1234",
+    "monkey123456",     "dragon123456",  "azertyuiop12",   "azerty123456",   "motdepasse123",    "motdepasse1234",
+    "palavrapasse",     "senha1234567",  "matkhau12345",   "guichet12345",   "guichetguichet",   "servicepublic"};
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::size_t code_points(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+Error refuse(std::string code, std::string message) {
+  return make_error(ErrorKind::invalid_input, std::move(code), std::move(message));
+}
+
+}  // namespace
+
+Result<void> check_new_password(std::string_view password, std::string_view email, const PasswordPolicy& policy) {
+  if (!is_valid_utf8(password)) return refuse("password_invalid", "the password is not valid text");
+  std::size_t length = code_points(password);
+  if (length < policy.min_characters) {
+    return refuse("password_too_short",
+                  "the password needs at least " + std::to_string(policy.min_characters) + " characters");
+  }
+  if (length > policy.max_characters) {
+    return refuse("password_too_long",
+                  "the password can have at most " + std::to_string(policy.max_characters) + " characters");
+  }
+  std::string lower = lowercase(password);
+  if (std::find(kCommon.begin(), kCommon.end(), lower) != kCommon.end()) {
+    return refuse("password_common", "this password is too common; choose another");
+  }
+  if (std::all_of(lower.begin(), lower.end(), [&](char c) { return c == lower.front(); })) {
+    return refuse("password_common", "a password of one repeated character is too easy to guess");
+  }
+  std::string address = lowercase(email);
+  std::string local = address.substr(0, address.find('@'));
+  if (!address.empty() && (lower == address || (local.size() >= 4 && lower.find(local) != std::string::npos))) {
+    return refuse("password_contains_email", "the password must not contain your e-mail address");
+  }
+  return {};
+}
+
+Result<std::string> hash_password(std::string_view password) {
+  if (sodium_init() < 0) return make_error(ErrorKind::internal, "crypto_unavailable", "libsodium could not start");
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str_alg(out, password.data(), password.size(), kArgonPasses, kArgonMemoryBytes,
+                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
+    return make_error(ErrorKind::unavailable, "out_of_memory", "not enough memory to hash the password");
+  }
+  return std::string(out);
+}
+
+bool verify_password(std::string_view password, const std::string& stored_hash) {
+  if (sodium_init() < 0 || stored_hash.empty()) return false;
+  return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool password_needs_rehash(const std::string& stored_hash) {
+  return crypto_pwhash_str_needs_rehash(stored_hash.c_str(), kArgonPasses, kArgonMemoryBytes) != 0;
+}
+
+}  // namespace guichet::identity

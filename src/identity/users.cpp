@@ -1,0 +1,100 @@
+#include "guichet/identity/users.hpp"
+
+#include <boost/json.hpp>
+
+#include "guichet/core/utf8.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/passwords.hpp"
+
+namespace guichet::identity {
+
+std::string_view to_string(AssuranceLevel level) {
+  switch (level) {
+    case AssuranceLevel::low:
+      return "low";
+    case AssuranceLevel::substantial:
+      return "substantial";
+    case AssuranceLevel::high:
+      return "high";
+  }
+  return "low";
+}
+
+std::optional<AssuranceLevel> parse_assurance_level(std::string_view text) {
+  if (text == "low") return AssuranceLevel::low;
+  if (text == "substantial") return AssuranceLevel::substantial;
+  if (text == "high") return AssuranceLevel::high;
+  return std::nullopt;
+}
+
+Result<std::string> normalise_email(std::string_view email) {
+  while (!email.empty() && (email.front() == ' ' || email.front() == '\t')) email.remove_prefix(1);
+  while (!email.empty() && (email.back() == ' ' || email.back() == '\t')) email.remove_suffix(1);
+  std::string out(email);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  auto at = out.find('@');
+  bool plausible = is_valid_utf8(out) && out.size() <= 254 && at != std::string::npos && at > 0 &&
+                   at + 1 < out.size() && out.find('@', at + 1) == std::string::npos &&
+                   out.find('.', at + 1) != std::string::npos &&
+                   out.find_first_of(" \t\r\n<>,;\"()[]\\") == std::string::npos;
+  if (!plausible)
+    return make_error(ErrorKind::invalid_input, "email_invalid", "enter an e-mail address like name@example.org");
+  return out;
+}
+
+namespace {
+User user_from_row(const storage::Row& row) {
+  return User{row.integer(0), row.text(1), !row.is_null(2),
+              parse_assurance_level(row.text(3)).value_or(AssuranceLevel::low), from_unix_micros(row.integer(4))};
+}
+}  // namespace
+
+Result<User> create_user(storage::Database& db, const NewUser& request, const Clock& clock) {
+  auto email = normalise_email(request.email);
+  if (!email) return std::move(email).error();
+  if (auto allowed = check_new_password(request.password, *email); !allowed) return std::move(allowed).error();
+  // Hashing takes tens of milliseconds: done before the transaction, so the write lock is short.
+  auto hash = hash_password(request.password);
+  if (!hash) return std::move(hash).error();
+  return db.transaction([&](storage::Connection& c) -> Result<User> {
+    std::int64_t now = to_unix_micros(clock.now());
+    storage::Value verified = request.email_verified ? storage::Value(now) : storage::Value(nullptr);
+    auto inserted = c.query(
+        "INSERT INTO users (email, password_hash, email_verified_at, assurance_level, created_at, updated_at) "
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id, email, email_verified_at, assurance_level, created_at",
+        {*email, *hash, verified, std::string(to_string(request.level)), now, now});
+    if (!inserted) {
+      Error error = std::move(inserted).error();
+      if (error.code == "unique_violation") {
+        return make_error(ErrorKind::conflict, "email_taken", "an account already uses this e-mail address");
+      }
+      return error;
+    }
+    User user = user_from_row(inserted->rows.at(0));
+    boost::json::object details{{"email_verified", request.email_verified},
+                                {"assurance_level", std::string(to_string(request.level))}};
+    auto audited = record_audit(
+        c,
+        AuditEvent{request.actor, "user.created", "user:" + std::to_string(user.id), boost::json::serialize(details)},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return user;
+  });
+}
+
+Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email) {
+  auto normalised = normalise_email(email);
+  if (!normalised) return std::optional<User>();
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query("SELECT id, email, email_verified_at, assurance_level, created_at FROM users WHERE email = ?",
+                          {*normalised});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<User>();
+  return std::optional<User>(user_from_row(rows->rows[0]));
+}
+
+}  // namespace guichet::identity
