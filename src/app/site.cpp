@@ -33,7 +33,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       catalog_(std::move(catalog)),
       templates_(std::move(templates)),
       assets_(std::move(assets)),
-      pages_(templates_, catalog_, assets_) {
+      pages_(templates_, catalog_, assets_),
+      identity_{db_, clock_, pages_, catalog_, identity::SessionPolicy{}} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     out +=
@@ -63,6 +64,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       http::security_headers(),
       http::recover(page_errors, options_.error_log),
       http::language(catalog_),
+      identity::session_middleware(identity_),
       http::csrf(page_errors),
   };
   application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);
@@ -129,6 +131,8 @@ http::Router Site::routes() {
         return response;
       },
       probe);
+
+  identity::register_routes(router, identity_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

@@ -176,6 +176,7 @@ PageData PageRenderer::request_frame(const Request& request) const {
   data.set("lang", request.lang);
   data.set("csrf_token", request.csrf_token);
   data.set("request_id", request.request_id);
+  data.set("signed_in", request.principal.has_value());
   std::string back = boost::urls::encode(safe_return_path(request.target), boost::urls::unreserved_chars);
   PageData languages{PageData::type::list};
   for (const auto& lang : catalog_.languages()) {
@@ -190,8 +191,8 @@ PageData PageRenderer::request_frame(const Request& request) const {
   return data;
 }
 
-bool PageRenderer::memoisable(std::string_view page, const PageData& page_data) const {
-  if (!page_data.is_empty_object()) return false;
+bool PageRenderer::memoisable(const Request& request, std::string_view page, const PageData& page_data) const {
+  if (request.principal || !page_data.is_empty_object()) return false;
   for (std::string_view name : {page, std::string_view("layout")}) {
     if (templates_.references(name, "csrf_token") || templates_.references(name, "request_id")) return false;
   }
@@ -201,7 +202,7 @@ bool PageRenderer::memoisable(std::string_view page, const PageData& page_data) 
 Response PageRenderer::render(const Request& request, std::string_view page, std::string_view title_key,
                               const PageData& page_data, int status) const {
   std::string key;
-  if (memoisable(page, page_data)) {
+  if (memoisable(request, page, page_data)) {
     thread_local std::unordered_map<std::string, std::shared_ptr<const std::string>> memo;
     key.reserve(128);
     key.append(std::to_string(templates_.id())).append(1, '\0').append(page).append(1, '\0').append(title_key);

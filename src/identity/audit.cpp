@@ -1,25 +1,11 @@
 #include "guichet/identity/audit.hpp"
 
-#include <openssl/evp.h>
+#include "guichet/core/digest.hpp"
 
 namespace guichet::identity {
 namespace {
 
 constexpr std::string_view kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(length * 2);
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xF];
-  }
-  return out;
-}
 
 // Length-prefixed fields, so no choice of field contents can make two events hash alike.
 std::string event_hash(std::string_view previous, std::int64_t seq, std::int64_t at, std::string_view actor,

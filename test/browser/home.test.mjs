@@ -59,13 +59,14 @@ test("keyboard: the skip link comes first and moves focus to the main content", 
   const page = await context.newPage();
   await page.goto(guichet.url + "/");
   const order = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i < 7; i++) {
     await page.keyboard.press("Tab");
     order.push(await page.evaluate(() => `${document.activeElement.tagName}:${document.activeElement.textContent.trim()}`));
   }
   assert.deepEqual(order, [
     "A:Aller au contenu principal",
     "A:Guichet",
+    "A:Se connecter",
     "A:Français",
     "A:Português",
     "A:Tiếng Việt",

@@ -1,6 +1,6 @@
 // Starts `build/guichet serve` on a free port with a throw-away database, and Debian's
 // Chromium through playwright-core (no browser download).
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
@@ -9,10 +9,17 @@ import { chromium } from "playwright-core";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-export async function startGuichet(extraArgs = []) {
+// `users` are created first with `guichet admin users add`, as an operator would.
+export async function startGuichet({ extraArgs = [], users = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "guichet-browser-"));
   const binary = join(root, process.env.BUILD ?? "build", "guichet");
-  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--db", `sqlite:${join(dir, "g.db")}`, "--no-access-log", ...extraArgs], {
+  const db = `sqlite:${join(dir, "g.db")}`;
+  for (const user of users) {
+    execFileSync(binary, ["admin", "users", "add", "--email", user.email, "--password-stdin", "--verified", "--db", db], {
+      input: user.password + "\n",
+    });
+  }
+  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--db", db, "--no-access-log", ...extraArgs], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolveUrl, reject) => {

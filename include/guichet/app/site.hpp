@@ -12,6 +12,7 @@
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/static_assets.hpp"
+#include "guichet/identity/web.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::app {
@@ -47,6 +48,7 @@ class Site {
   http::StaticAssets assets_;
   http::PageRenderer pages_;
   http::Metrics metrics_;
+  identity::WebContext identity_;
   std::unique_ptr<http::Application> application_;
 };
 

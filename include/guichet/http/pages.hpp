@@ -58,7 +58,7 @@ class PageRenderer {
   // A page rendered without page data, whose templates use no per-request value (CSRF token,
   // request id), depends only on its name, title, language and return path: such pages are
   // memoised per thread, in a bounded cache, and served without copying.
-  bool memoisable(std::string_view page, const PageData& page_data) const;
+  bool memoisable(const Request& request, std::string_view page, const PageData& page_data) const;
   Response render_fresh(const Request& request, std::string_view page, std::string_view title_key,
                         const PageData& page_data, int status) const;
   const PageData& language_frame(const std::string& lang) const;

@@ -46,6 +46,14 @@ enum class RouteKind {
   asset,  // static files and probes: the lightest chain
 };
 
+// Who makes the request, once a session or token has been checked.
+struct Principal {
+  std::int64_t user_id = 0;
+  std::int64_t session_id = 0;
+  std::string email;
+  std::string assurance_level;
+};
+
 struct Request {
   // From the wire
   Method method = Method::other;
@@ -71,6 +79,7 @@ struct Request {
   std::string request_id;
   std::string lang = "en";
   std::string csrf_token;
+  std::optional<Principal> principal;
   bool secure = false;  // served over https, directly or behind the configured public https URL
   // An error found before the handler could run (bad target, body too large, ...).
   std::optional<Error> early_error;

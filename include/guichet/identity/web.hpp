@@ -1,0 +1,31 @@
+#pragma once
+// The identity module's pages: sign-in, sign-out and the account page, and the middleware that
+// turns a session cookie into Request::principal.
+#include "guichet/core/clock.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/router.hpp"
+#include "guichet/identity/sessions.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+struct WebContext {
+  storage::Database& db;
+  const Clock& clock;
+  const http::PageRenderer& pages;
+  const http::Catalog& catalog;
+  SessionPolicy policy;
+};
+
+std::string_view session_cookie_name(bool secure);
+
+// On page routes: a valid session cookie sets Request::principal; a stale one is cleared.
+http::Middleware session_middleware(const WebContext& context);
+
+// GET/POST /account/sign-in, POST /account/sign-out, GET /account,
+// POST /account/sessions/{id}/end. `context` must outlive the router.
+void register_routes(http::Router& router, const WebContext& context);
+
+}  // namespace guichet::identity

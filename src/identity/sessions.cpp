@@ -1,0 +1,177 @@
+#include "guichet/identity/sessions.hpp"
+
+#include "guichet/core/digest.hpp"
+#include "guichet/core/random.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/passwords.hpp"
+
+namespace guichet::identity {
+namespace {
+
+Error bad_credentials() {
+  return make_error(ErrorKind::unauthenticated, "bad_credentials", "the e-mail address or the password is wrong");
+}
+
+// Checked when the address is unknown, so that a wrong address costs as much as a wrong password
+// and response times do not reveal which addresses have accounts.
+const std::string& dummy_hash() {
+  static const std::string hash = hash_password("no account has this password, it only spends time").value();
+  return hash;
+}
+
+std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
+
+constexpr const char* kSessionColumns =
+    "s.id, s.created_at, s.last_seen_at, s.user_agent, s.remote_address, u.id, u.email, u.email_verified_at, "
+    "u.assurance_level, u.created_at";
+
+SessionInfo session_from_row(const storage::Row& row) {
+  SessionInfo info;
+  info.session_id = row.integer(0);
+  info.created_at = from_unix_micros(row.integer(1));
+  info.last_seen_at = from_unix_micros(row.integer(2));
+  info.user_agent = row.text(3);
+  info.remote_address = row.text(4);
+  info.user = User{row.integer(5), row.text(6), !row.is_null(7),
+                   parse_assurance_level(row.text(8)).value_or(AssuranceLevel::low), from_unix_micros(row.integer(9))};
+  return info;
+}
+
+Result<void> record_failure(storage::Database& db, const std::string& subject, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto recorded = record_audit(c, AuditEvent{"anonymous", "sign_in.failed", subject, "{}"}, clock);
+    if (!recorded) return std::move(recorded).error();
+    return {};
+  });
+}
+
+}  // namespace
+
+Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
+                       std::string_view user_agent, std::string_view remote_address, const Clock& clock,
+                       const SessionPolicy& policy) {
+  auto address = normalise_email(email);
+  std::optional<storage::Row> row;
+  if (address) {
+    auto connection = db.acquire();
+    if (!connection) return std::move(connection).error();
+    auto rows = (*connection)
+                    ->query(
+                        "SELECT id, email, email_verified_at, assurance_level, created_at, password_hash FROM users "
+                        "WHERE email = ?",
+                        {*address});
+    if (!rows) return std::move(rows).error();
+    if (!rows->empty()) row = rows->rows[0];
+  }
+  if (!row || row->is_null(5)) {
+    (void)verify_password(password, dummy_hash());
+    if (auto recorded = record_failure(db, "email:" + (address ? *address : std::string("invalid")), clock);
+        !recorded) {
+      return std::move(recorded).error();
+    }
+    return bad_credentials();
+  }
+  User user{row->integer(0), row->text(1), !row->is_null(2),
+            parse_assurance_level(row->text(3)).value_or(AssuranceLevel::low), from_unix_micros(row->integer(4))};
+  std::string stored_hash = row->text(5);
+  if (!verify_password(password, stored_hash)) {
+    if (auto recorded = record_failure(db, "user:" + std::to_string(user.id), clock); !recorded) {
+      return std::move(recorded).error();
+    }
+    return bad_credentials();
+  }
+  if (!user.email_verified) {
+    return make_error(ErrorKind::forbidden, "email_unverified", "confirm your e-mail address before signing in");
+  }
+  std::optional<std::string> upgraded;
+  if (password_needs_rehash(stored_hash)) {
+    if (auto rehashed = hash_password(password)) upgraded = *rehashed;
+  }
+
+  std::string token = random_token(32);
+  return db.transaction([&](storage::Connection& c) -> Result<SignIn> {
+    std::int64_t now = to_unix_micros(clock.now());
+    std::int64_t absolute = now + micros(policy.absolute);
+    auto inserted = c.query(
+        "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, absolute_expires_at, user_agent, "
+        "remote_address) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {sha256_hex(token), user.id, now, now, absolute, std::string(user_agent.substr(0, 256)),
+         std::string(remote_address)});
+    if (!inserted) return std::move(inserted).error();
+    if (upgraded) {
+      auto updated =
+          c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*upgraded, now, user.id});
+      if (!updated) return std::move(updated).error();
+    }
+    SignIn result{token,
+                  SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now), from_unix_micros(now),
+                              std::string(user_agent.substr(0, 256)), std::string(remote_address)}};
+    auto audited = record_audit(c,
+                                AuditEvent{"user:" + std::to_string(user.id), "session.started",
+                                           "session:" + std::to_string(result.session.session_id), "{}"},
+                                clock);
+    if (!audited) return std::move(audited).error();
+    return result;
+  });
+}
+
+Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,
+                                                   const SessionPolicy& policy) {
+  if (token.size() != 43) return std::optional<SessionInfo>();
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  std::int64_t now = to_unix_micros(clock.now());
+  auto rows = (*connection)
+                  ->query(std::string("SELECT ") + kSessionColumns +
+                              ", s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                              "WHERE s.token_hash = ? AND s.ended_at IS NULL",
+                          {sha256_hex(token)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<SessionInfo>();
+  const storage::Row& row = rows->rows[0];
+  SessionInfo info = session_from_row(row);
+  std::int64_t last_seen = row.integer(2);
+  if (now >= row.integer(10) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
+  if (now - last_seen >= micros(policy.touch_every)) {
+    auto touched = (*connection)->execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", {now, info.session_id});
+    if (!touched) return std::move(touched).error();
+    info.last_seen_at = from_unix_micros(now);
+  }
+  return std::optional<SessionInfo>(std::move(info));
+}
+
+Result<void> end_session(storage::Database& db, std::int64_t user_id, std::int64_t session_id, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    std::int64_t now = to_unix_micros(clock.now());
+    auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE id = ? AND user_id = ? AND ended_at IS NULL",
+                           {now, session_id, user_id});
+    if (!ended) return std::move(ended).error();
+    // Someone else's session, or one already ended: the same answer, so ids reveal nothing.
+    if (*ended == 0) return make_error(ErrorKind::not_found, "no_such_session", "no such session");
+    auto audited = record_audit(
+        c,
+        AuditEvent{"user:" + std::to_string(user_id), "session.ended", "session:" + std::to_string(session_id), "{}"},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<std::vector<SessionInfo>> active_sessions(storage::Database& db, std::int64_t user_id, const Clock& clock,
+                                                 const SessionPolicy& policy) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  std::int64_t now = to_unix_micros(clock.now());
+  auto rows = (*connection)
+                  ->query(std::string("SELECT ") + kSessionColumns +
+                              " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = ? AND "
+                              "s.ended_at IS NULL AND s.absolute_expires_at > ? AND s.last_seen_at > ? "
+                              "ORDER BY s.last_seen_at DESC, s.id DESC",
+                          {user_id, now, now - micros(policy.idle)});
+  if (!rows) return std::move(rows).error();
+  std::vector<SessionInfo> sessions;
+  for (const auto& row : rows->rows) sessions.push_back(session_from_row(row));
+  return sessions;
+}
+
+}  // namespace guichet::identity

@@ -1,0 +1,159 @@
+#include "guichet/identity/web.hpp"
+
+#include <charconv>
+
+namespace guichet::identity {
+using http::Cookie;
+using http::PageData;
+using http::Request;
+using http::Response;
+
+std::string_view session_cookie_name(bool secure) { return secure ? "__Host-guichet_session" : "guichet_session"; }
+
+namespace {
+
+Cookie session_cookie(const Request& request, std::string value, std::int64_t max_age) {
+  return Cookie{
+      std::string(session_cookie_name(request.secure)), std::move(value), "/", max_age, true, request.secure, "Lax"};
+}
+
+std::string when(Instant instant) {
+  std::string text = format_rfc3339(instant);  // 2026-11-23T12:09:52.123456Z
+  return text.substr(0, 10) + " " + text.substr(11, 5) + " UTC";
+}
+
+std::string_view level_key(std::string_view level) {
+  if (level == "high") return "level_high";
+  if (level == "substantial") return "level_substantial";
+  return "level_low";
+}
+
+Response sign_in_page(const WebContext& ctx, const Request& request, std::string_view email, std::string_view error_key,
+                      int status) {
+  PageData page;
+  page.set("email", std::string(email));
+  page.set("return", http::safe_return_path(
+                         request.query.get("return").value_or(request.form.get("return").value_or("/account"))));
+  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  return ctx.pages.render(request, "sign_in", "signin_title", page, status);
+}
+
+Response redirect_to_sign_in() { return Response::redirect("/account/sign-in?return=%2Faccount", 303); }
+
+}  // namespace
+
+http::Middleware session_middleware(const WebContext& context) {
+  return [&context](const http::Route& route, http::Handler next) -> http::Handler {
+    if (route.options.kind != http::RouteKind::page) return next;
+    return [&context, next = std::move(next)](Request& request) {
+      auto token = request.cookies.get(session_cookie_name(request.secure));
+      bool stale = false;
+      if (token) {
+        auto session = resolve_session(context.db, *token, context.clock, context.policy);
+        if (session && session->has_value()) {
+          const SessionInfo& info = **session;
+          request.principal =
+              http::Principal{info.user.id, info.session_id, info.user.email, std::string(to_string(info.user.level))};
+        } else {
+          stale = session.ok();  // unknown or expired: forget it; a database error keeps it
+        }
+      }
+      Response response = next(request);
+      if (stale) response.set_cookie(session_cookie(request, "", 0));
+      return response;
+    };
+  };
+}
+
+void register_routes(http::Router& router, const WebContext& context) {
+  const WebContext& ctx = context;
+  constexpr std::size_t kFormLimit = 8 * 1024;
+
+  router.get("/account/sign-in", [&ctx](Request& request) {
+    if (request.principal)
+      return Response::redirect(http::safe_return_path(request.query.get("return").value_or("/account")));
+    return sign_in_page(ctx, request, "", "", 200);
+  });
+
+  router.post(
+      "/account/sign-in",
+      [&ctx](Request& request) {
+        std::string email(request.form.get("email").value_or(""));
+        std::string password(request.form.get("password").value_or(""));
+        if (email.empty() || password.empty()) return sign_in_page(ctx, request, email, "signin_error_missing", 400);
+        auto user_agent = request.header("User-Agent").value_or("");
+        auto signed_in = sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy);
+        if (!signed_in) {
+          const Error& error = signed_in.error();
+          if (error.code == "bad_credentials")
+            return sign_in_page(ctx, request, email, "signin_error_credentials", 401);
+          if (error.code == "email_unverified")
+            return sign_in_page(ctx, request, email, "signin_error_unverified", 403);
+          return ctx.pages.render_error(request, error);
+        }
+        Response response = Response::redirect(http::safe_return_path(request.form.get("return").value_or("/account")));
+        response.set_cookie(session_cookie(
+            request, signed_in->token, std::chrono::duration_cast<std::chrono::seconds>(ctx.policy.absolute).count()));
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.post(
+      "/account/sign-out",
+      [&ctx](Request& request) {
+        Response response = Response::redirect("/");
+        if (request.principal) {
+          auto ended = end_session(ctx.db, request.principal->user_id, request.principal->session_id, ctx.clock);
+          if (!ended && ended.error().kind != ErrorKind::not_found)
+            return ctx.pages.render_error(request, ended.error());
+        }
+        response.set_cookie(session_cookie(request, "", 0));
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account", [&ctx](Request& request) {
+    if (!request.principal) return redirect_to_sign_in();
+    auto sessions = active_sessions(ctx.db, request.principal->user_id, ctx.clock, ctx.policy);
+    if (!sessions) return ctx.pages.render_error(request, sessions.error());
+    PageData list{PageData::type::list};
+    for (const auto& s : *sessions) {
+      PageData item;
+      item.set("id", std::to_string(s.session_id));
+      item.set("device", s.user_agent.empty() ? std::string("—") : s.user_agent);
+      item.set("address", s.remote_address);
+      item.set("started", when(s.created_at));
+      item.set("last_seen", when(s.last_seen_at));
+      item.set("current", s.session_id == request.principal->session_id);
+      list.push_back(item);
+    }
+    PageData page;
+    page.set("email", request.principal->email);
+    page.set("level", ctx.catalog.text(request.lang, level_key(request.principal->assurance_level)));
+    page.set("sessions", list);
+    Response response = ctx.pages.render(request, "account", "account_title", page);
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  });
+
+  router.post(
+      "/account/sessions/{id}/end",
+      [&ctx](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        std::string_view text = request.path_params.get("id").value_or("");
+        std::int64_t id = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+        if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+          return ctx.pages.render_error(request,
+                                        make_error(ErrorKind::not_found, "no_such_session", "no such session"));
+        }
+        auto ended = end_session(ctx.db, request.principal->user_id, id, ctx.clock);
+        if (!ended) return ctx.pages.render_error(request, ended.error());
+        Response response = Response::redirect(id == request.principal->session_id ? "/" : "/account");
+        if (id == request.principal->session_id) response.set_cookie(session_cookie(request, "", 0));
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+}
+
+}  // namespace guichet::identity

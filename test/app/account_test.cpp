@@ -1,0 +1,226 @@
+// Signing in and out through the whole site (real templates, middleware and database), on each
+// backend, with a fake clock for expiry.
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "guichet/app/site.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::app {
+namespace {
+using http::Request;
+using http::Response;
+
+std::string form_encode(const std::map<std::string, std::string>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += k + '=';
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        out += hex;
+      }
+    }
+  }
+  return out;
+}
+
+// A browser in miniature: it keeps cookies between requests.
+class Browser {
+ public:
+  explicit Browser(const http::Application& app) : app_(app) {}
+  Response get(const std::string& target) { return send(http::Method::get, target, ""); }
+  Response post(const std::string& target, std::map<std::string, std::string> fields, bool with_token = true) {
+    if (with_token) fields["csrf_token"] = cookies_["guichet_csrf"];
+    return send(http::Method::post, target, form_encode(fields));
+  }
+  std::map<std::string, std::string> cookies_;
+
+ private:
+  Response send(http::Method method, const std::string& target, const std::string& body) {
+    Request r;
+    r.method = method;
+    r.method_name = std::string(http::to_string(method));
+    r.target = target;
+    r.remote_address = "192.0.2.7";
+    r.headers.add("User-Agent", "TestBrowser/1.0");
+    std::string cookie_header;
+    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
+    if (!cookie_header.empty()) r.headers.add("Cookie", cookie_header);
+    if (!body.empty()) {
+      r.headers.add("Content-Type", "application/x-www-form-urlencoded");
+      r.body = body;
+    }
+    auto dispatch = app_.route(r);
+    Response response = app_.handle(r, dispatch);
+    if (response.shared_body && response.body.empty()) response.body = *response.shared_body;
+    for (const auto& [name, value] : response.headers.fields()) {
+      if (!http::iequals(name, "Set-Cookie")) continue;
+      auto eq = value.find('=');
+      auto semicolon = value.find(';');
+      std::string cookie_name = value.substr(0, eq);
+      std::string cookie_value = value.substr(eq + 1, semicolon - eq - 1);
+      if (value.find("Max-Age=0") != std::string::npos) {
+        cookies_.erase(cookie_name);
+      } else {
+        cookies_[cookie_name] = cookie_value;
+      }
+    }
+    return response;
+  }
+  const http::Application& app_;
+};
+
+class AccountTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(database->db(), storage::builtin_migrations(), clock).ok());
+    auto user = identity::create_user(database->db(),
+                                      identity::NewUser{"ana@example.org", "correct horse battery", true}, clock);
+    ASSERT_TRUE(user.ok()) << user.error().message;
+    auto unverified =
+        identity::create_user(database->db(), identity::NewUser{"new@example.org", "another good passphrase"}, clock);
+    ASSERT_TRUE(unverified.ok());
+    auto site_loaded =
+        Site::load(SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test"}, database->db(), clock);
+    ASSERT_TRUE(site_loaded.ok()) << site_loaded.error().message;
+    site = std::move(site_loaded).value();
+  }
+
+  Browser browser() {
+    Browser b(site->application());
+    (void)b.get("/account/sign-in");  // receives its CSRF cookie
+    return b;
+  }
+
+  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<Site> site;
+};
+
+TEST_P(AccountTest, SignInShowsTheAccountAndSignOutEndsTheSession) {
+  Browser b = browser();
+  Response form = b.get("/account/sign-in");
+  EXPECT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("autocomplete=\"current-password\""), std::string::npos);
+
+  Response signed_in =
+      b.post("/account/sign-in", {{"email", "Ana@Example.org"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(signed_in.status, 303) << signed_in.body;
+  EXPECT_EQ(*signed_in.headers.get("Location"), "/account");
+  ASSERT_TRUE(b.cookies_.contains("guichet_session"));
+  bool http_only = false;
+  for (const auto& [n, v] : signed_in.headers.fields()) {
+    if (v.starts_with("guichet_session="))
+      http_only = v.find("HttpOnly") != std::string::npos && v.find("SameSite=Lax") != std::string::npos;
+  }
+  EXPECT_TRUE(http_only);
+
+  Response account = b.get("/account");
+  EXPECT_EQ(account.status, 200);
+  EXPECT_NE(account.body.find("ana@example.org"), std::string::npos);
+  EXPECT_NE(account.body.find("TestBrowser/1.0"), std::string::npos);
+  EXPECT_NE(account.body.find("192.0.2.7"), std::string::npos);
+  EXPECT_EQ(*account.headers.get("Cache-Control"), "no-store");
+  Response home = b.get("/");
+  EXPECT_NE(home.body.find("href=\"/account\""), std::string::npos) << "the header links to the account";
+
+  Response out = b.post("/account/sign-out", {});
+  EXPECT_EQ(out.status, 303);
+  EXPECT_FALSE(b.cookies_.contains("guichet_session"));
+  Response after = b.get("/account");
+  EXPECT_EQ(after.status, 303);
+  EXPECT_EQ(*after.headers.get("Location"), "/account/sign-in?return=%2Faccount");
+}
+
+TEST_P(AccountTest, WrongCredentialsReShowTheFormWithTheError) {
+  Browser b = browser();
+  Response wrong = b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "not the password!"}});
+  EXPECT_EQ(wrong.status, 401);
+  EXPECT_NE(wrong.body.find("The e-mail address or the password is wrong."), std::string::npos);
+  EXPECT_NE(wrong.body.find("value=\"ana@example.org\""), std::string::npos) << "the address is kept";
+  EXPECT_FALSE(b.cookies_.contains("guichet_session"));
+  Response unknown =
+      b.post("/account/sign-in", {{"email", "nobody@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(unknown.status, 401) << "an unknown address gets the same answer";
+  Response missing = b.post("/account/sign-in", {{"email", ""}, {"password", ""}});
+  EXPECT_EQ(missing.status, 400);
+  Response unverified =
+      b.post("/account/sign-in", {{"email", "new@example.org"}, {"password", "another good passphrase"}});
+  EXPECT_EQ(unverified.status, 403);
+  EXPECT_NE(unverified.body.find("Confirm your e-mail address"), std::string::npos);
+  Response forged =
+      b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}, false);
+  EXPECT_EQ(forged.status, 403) << "no CSRF token, no sign-in";
+
+  auto c = database->db().acquire();
+  auto failures = (*c)->query("SELECT COUNT(*) FROM audit_log WHERE action = 'sign_in.failed'");
+  EXPECT_EQ(failures->rows[0].integer(0), 2);
+  EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
+}
+
+TEST_P(AccountTest, SessionsExpireWhenIdleAndAtTheirAbsoluteLimit) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  for (int i = 0; i < 24; ++i) {  // active every 29 minutes for 11 h 36 min: the idle limit never bites
+    clock.advance(std::chrono::minutes(29));
+    ASSERT_EQ(b.get("/account").status, 200) << "after " << (i + 1) * 29 << " minutes";
+  }
+  clock.advance(std::chrono::minutes(29));  // 12 h 05 min: past the absolute limit
+  EXPECT_EQ(b.get("/account").status, 303);
+  EXPECT_FALSE(b.cookies_.contains("guichet_session")) << "a dead session's cookie is cleared";
+
+  Browser idle = browser();
+  ASSERT_EQ(idle.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  clock.advance(std::chrono::minutes(31));
+  EXPECT_EQ(idle.get("/account").status, 303);
+}
+
+TEST_P(AccountTest, APersonEndsTheirOtherSessionsButNoOneElses) {
+  Browser laptop = browser();
+  Browser phone = browser();
+  ASSERT_EQ(
+      laptop.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  ASSERT_EQ(
+      phone.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  auto c = database->db().acquire();
+  auto ids = (*c)->query("SELECT id FROM sessions ORDER BY id");
+  ASSERT_EQ(ids->size(), 2U);
+  std::string phone_session = std::to_string(ids->rows[1].integer(0));
+
+  Response ended = laptop.post("/account/sessions/" + phone_session + "/end", {});
+  EXPECT_EQ(ended.status, 303);
+  EXPECT_EQ(phone.get("/account").status, 303) << "the phone is signed out";
+  EXPECT_EQ(laptop.get("/account").status, 200);
+
+  // Another person cannot end Ana's session by changing the id.
+  ASSERT_TRUE(
+      identity::create_user(database->db(), identity::NewUser{"eve@example.org", "eve's long passphrase", true}, clock)
+          .ok());
+  Browser eve = browser();
+  ASSERT_EQ(eve.post("/account/sign-in", {{"email", "eve@example.org"}, {"password", "eve's long passphrase"}}).status,
+            303);
+  std::string laptop_session = std::to_string(ids->rows[0].integer(0));
+  EXPECT_EQ(eve.post("/account/sessions/" + laptop_session + "/end", {}).status, 404);
+  EXPECT_EQ(eve.post("/account/sessions/not-a-number/end", {}).status, 404);
+  EXPECT_EQ(laptop.get("/account").status, 200) << "Ana's laptop is still signed in";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::app
