@@ -64,7 +64,8 @@ int serve(const Config& config) {
                                ? http::LogSink([access](std::string_view line) { access->info("{}", line); })
                                : http::LogSink(),
                            [](std::string_view line) { spdlog::error("{}", line); },
-                           GUICHET_VERSION};
+                           GUICHET_VERSION,
+                           config.public_url};
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());

@@ -34,7 +34,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       templates_(std::move(templates)),
       assets_(std::move(assets)),
       pages_(templates_, catalog_, assets_),
-      identity_{db_, clock_, pages_, catalog_, identity::SessionPolicy{}} {
+      identity_{db_, clock_, pages_, catalog_, identity::SessionPolicy{}, options_.public_url} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     out +=

@@ -89,9 +89,12 @@ Middleware security_headers() {
     return [next = std::move(next)](Request& request) {
       Response response = next(request);
       auto& h = response.headers;
-      // A handler may set a stricter policy of its own (a page embedding a video frame, say).
+      // A handler may set a stricter value of its own (no referrer on a page whose address holds
+      // a token, a policy for a page embedding a video frame); otherwise the defaults apply.
       if (!h.has("Content-Security-Policy")) h.add("Content-Security-Policy", kPolicy);
-      for (const auto& field : kFields) h.set(field.name, field.value);
+      for (const auto& field : kFields) {
+        if (!h.has(field.name)) h.add(field.name, field.value);
+      }
       if (request.secure) h.set("Strict-Transport-Security", kHsts);
       return response;
     };

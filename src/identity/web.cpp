@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "guichet/identity/registration.hpp"
+
 namespace guichet::identity {
 using http::Cookie;
 using http::PageData;
@@ -40,6 +42,45 @@ Response sign_in_page(const WebContext& ctx, const Request& request, std::string
 
 Response redirect_to_sign_in() { return Response::redirect("/account/sign-in?return=%2Faccount", 303); }
 
+std::string fill(std::string text, std::string_view link) {
+  auto at = text.find("{link}");
+  if (at != std::string::npos) text.replace(at, 6, link);
+  return text;
+}
+
+RegistrationMail mail_in(const WebContext& ctx, const std::string& lang) {
+  return RegistrationMail{[&ctx, lang](const std::string& to, const std::string& link) {
+                            return jobs::EmailMessage{to,
+                                                      ctx.catalog.text(lang, "email_verify_subject"),
+                                                      fill(ctx.catalog.text(lang, "email_verify_body"), link),
+                                                      {}};
+                          },
+                          [&ctx, lang](const std::string& to, const std::string& link) {
+                            return jobs::EmailMessage{to,
+                                                      ctx.catalog.text(lang, "email_exists_subject"),
+                                                      fill(ctx.catalog.text(lang, "email_exists_body"), link),
+                                                      {}};
+                          }};
+}
+
+std::string_view registration_error_key(const Error& error) {
+  if (error.code == "email_invalid") return "register_error_email";
+  if (error.code == "password_too_short") return "register_error_password_short";
+  if (error.code == "password_too_long") return "register_error_password_long";
+  if (error.code == "password_common") return "register_error_password_common";
+  if (error.code == "password_contains_email") return "register_error_password_email";
+  if (error.code == "password_invalid") return "register_error_password_short";
+  return "";
+}
+
+Response register_page(const WebContext& ctx, const Request& request, std::string_view email,
+                       std::string_view error_key, int status) {
+  PageData page;
+  page.set("email", std::string(email));
+  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  return ctx.pages.render(request, "register", "register_title", page, status);
+}
+
 }  // namespace
 
 http::Middleware session_middleware(const WebContext& context) {
@@ -68,6 +109,46 @@ http::Middleware session_middleware(const WebContext& context) {
 void register_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
   constexpr std::size_t kFormLimit = 8 * 1024;
+
+  router.get("/account/register", [&ctx](Request& request) {
+    if (request.principal) return Response::redirect("/account");
+    return register_page(ctx, request, "", "", 200);
+  });
+
+  router.post(
+      "/account/register",
+      [&ctx](Request& request) {
+        std::string email(request.form.get("email").value_or(""));
+        std::string password(request.form.get("password").value_or(""));
+        auto registered =
+            register_account(ctx.db, email, password, ctx.public_url, mail_in(ctx, request.lang), ctx.clock);
+        if (!registered) {
+          const Error& error = registered.error();
+          // Two registrations racing for one address: answered like any registration.
+          if (error.code == "unique_violation") return Response::redirect("/account/register/sent");
+          std::string_view key = registration_error_key(error);
+          if (key.empty()) return ctx.pages.render_error(request, error);
+          return register_page(ctx, request, email, key, 400);
+        }
+        return Response::redirect("/account/register/sent");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/register/sent", [&ctx](Request& request) {
+    return ctx.pages.render(request, "register_sent", "register_sent_title", PageData{});
+  });
+
+  router.get("/account/verify", [&ctx](Request& request) {
+    auto verified = verify_email(ctx.db, request.query.get("token").value_or(""), ctx.clock);
+    PageData page;
+    page.set("verified", verified.ok());
+    if (!verified && verified.error().code != "link_invalid") return ctx.pages.render_error(request, verified.error());
+    Response response = ctx.pages.render(request, "verified", verified ? "verify_done_title" : "verify_failed_title",
+                                         page, verified ? 200 : 400);
+    response.headers.set("Cache-Control", "no-store");
+    response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
+    return response;
+  });
 
   router.get("/account/sign-in", [&ctx](Request& request) {
     if (request.principal)

@@ -7,6 +7,8 @@
 #include "guichet/app/site.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/jobs/outbox.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/test_database.hpp"
 
@@ -91,7 +93,8 @@ class AccountTest : public ::testing::TestWithParam<std::string> {
         identity::create_user(database->db(), identity::NewUser{"new@example.org", "another good passphrase"}, clock);
     ASSERT_TRUE(unverified.ok());
     auto site_loaded =
-        Site::load(SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test"}, database->db(), clock);
+        Site::load(SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"},
+                   database->db(), clock);
     ASSERT_TRUE(site_loaded.ok()) << site_loaded.error().message;
     site = std::move(site_loaded).value();
   }
@@ -217,6 +220,108 @@ TEST_P(AccountTest, APersonEndsTheirOtherSessionsButNoOneElses) {
   EXPECT_EQ(eve.post("/account/sessions/" + laptop_session + "/end", {}).status, 404);
   EXPECT_EQ(eve.post("/account/sessions/not-a-number/end", {}).status, 404);
   EXPECT_EQ(laptop.get("/account").status, 200) << "Ana's laptop is still signed in";
+}
+
+// The e-mails queued in the outbox, newest first, as the SMTP worker would send them.
+std::vector<jobs::EmailMessage> queued_mail(storage::Database& db) {
+  std::vector<jobs::EmailMessage> out;
+  auto queued = jobs::list_jobs(db, std::nullopt, 100);
+  EXPECT_TRUE(queued.ok());
+  for (const auto& job : *queued) {
+    if (job.kind != jobs::kEmailJobKind) continue;
+    auto message = jobs::email_from_json(job.payload);
+    EXPECT_TRUE(message.ok());
+    out.push_back(*message);
+  }
+  return out;
+}
+
+std::string link_in(const std::string& text) {
+  auto start = text.find("http://guichet.test");
+  if (start == std::string::npos) return {};
+  auto end = text.find_first_of(" \r\n", start);
+  return text.substr(start + std::string("http://guichet.test").size(),
+                     end - start - std::string("http://guichet.test").size());
+}
+
+TEST_P(AccountTest, RegisterConfirmTheAddressThenSignIn) {
+  Browser b = browser();
+  (void)b.get("/account/register");
+  Response registered =
+      b.post("/account/register", {{"email", "Luis@Example.pt"}, {"password", "uma frase longa e boa"}});
+  ASSERT_EQ(registered.status, 303) << registered.body;
+  EXPECT_EQ(*registered.headers.get("Location"), "/account/register/sent");
+  EXPECT_EQ(b.get("/account/register/sent").status, 200);
+
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U);
+  EXPECT_EQ(mail[0].to, "luis@example.pt");
+  EXPECT_EQ(mail[0].subject, "Confirm your e-mail address for Guichet");
+  std::string link = link_in(mail[0].text);
+  ASSERT_TRUE(link.starts_with("/account/verify?token=")) << mail[0].text;
+
+  Response too_early =
+      b.post("/account/sign-in", {{"email", "luis@example.pt"}, {"password", "uma frase longa e boa"}});
+  EXPECT_EQ(too_early.status, 403) << "no sign-in before the address is confirmed";
+
+  Response confirmed = b.get(link);
+  EXPECT_EQ(confirmed.status, 200);
+  EXPECT_NE(confirmed.body.find("Your address is confirmed"), std::string::npos);
+  EXPECT_EQ(*confirmed.headers.get("Referrer-Policy"), "no-referrer");
+  Response again = b.get(link);
+  EXPECT_EQ(again.status, 400) << "a link works once";
+
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "luis@example.pt"}, {"password", "uma frase longa e boa"}}).status,
+            303);
+  EXPECT_EQ(b.get("/account").status, 200);
+  EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
+}
+
+TEST_P(AccountTest, RegistrationDoesNotRevealWhoHasAnAccount) {
+  Browser b = browser();
+  Response repeated =
+      b.post("/account/register", {{"email", "ana@example.org"}, {"password", "a different good phrase"}});
+  EXPECT_EQ(repeated.status, 303);
+  EXPECT_EQ(*repeated.headers.get("Location"), "/account/register/sent") << "the same answer as a new address";
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U);
+  EXPECT_EQ(mail[0].subject, "You already have a Guichet account");
+  EXPECT_EQ(link_in(mail[0].text), "/account/sign-in");
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303)
+      << "the existing password still works";
+}
+
+TEST_P(AccountTest, BadRegistrationsReShowTheFormAndWriteNothing) {
+  Browser b = browser();
+  Response weak = b.post("/account/register", {{"email", "x@example.org"}, {"password", "password1234"}});
+  EXPECT_EQ(weak.status, 400);
+  EXPECT_NE(weak.body.find("This password is too common"), std::string::npos);
+  EXPECT_NE(weak.body.find("value=\"x@example.org\""), std::string::npos);
+  Response short_one = b.post("/account/register", {{"email", "x@example.org"}, {"password", "short"}});
+  EXPECT_NE(short_one.body.find("at least 12 characters"), std::string::npos);
+  Response bad_address =
+      b.post("/account/register", {{"email", "not an address"}, {"password", "a long enough phrase"}});
+  EXPECT_NE(bad_address.body.find("like name@example.org"), std::string::npos);
+  EXPECT_EQ(
+      b.post("/account/register", {{"email", "x@example.org"}, {"password", "a long enough phrase"}}, false).status,
+      403);
+  EXPECT_TRUE(queued_mail(database->db()).empty());
+  auto c = database->db().acquire();
+  EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM users WHERE email = 'x@example.org'")->rows[0].integer(0), 0);
+}
+
+TEST_P(AccountTest, VerificationLinksExpireAfterADay) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/register", {{"email", "late@example.org"}, {"password", "a long enough phrase"}}).status,
+            303);
+  std::string link = link_in(queued_mail(database->db()).at(0).text);
+  clock.advance(std::chrono::hours(25));
+  Response expired = b.get(link);
+  EXPECT_EQ(expired.status, 400);
+  EXPECT_NE(expired.body.find("This link does not work"), std::string::npos);
+  EXPECT_EQ(b.get("/account/verify?token=nonsense").status, 400);
+  EXPECT_EQ(b.get("/account/verify").status, 400);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),

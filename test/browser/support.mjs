@@ -53,3 +53,57 @@ export async function launchChromium() {
       "--disable-component-update", "--disable-sync"],
   });
 }
+
+// A local SMTP server that keeps what it receives, for journeys that follow an e-mailed link.
+export async function startSmtpSink() {
+  const { createServer } = await import("node:net");
+  const messages = [];
+  const server = createServer((socket) => {
+    let buffer = "";
+    let inData = false;
+    let data = "";
+    socket.write("220 sink.test ESMTP\r\n");
+    socket.on("data", (chunk) => {
+      buffer += chunk;
+      let end;
+      while ((end = buffer.indexOf("\r\n")) >= 0) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (inData) {
+          if (line === ".") {
+            inData = false;
+            messages.push(data);
+            data = "";
+            socket.write("250 OK\r\n");
+          } else {
+            data += (line.startsWith("..") ? line.slice(1) : line) + "\r\n";
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === "EHLO" || verb === "HELO") socket.write("250-sink.test\r\n250 8BITMIME\r\n");
+        else if (verb === "DATA") {
+          inData = true;
+          socket.write("354 go ahead\r\n");
+        } else if (verb === "QUIT") socket.end("221 bye\r\n");
+        else socket.write("250 OK\r\n");
+      }
+    });
+  });
+  await new Promise((resolveListen) => server.listen(0, "127.0.0.1", resolveListen));
+  return {
+    url: `smtp://127.0.0.1:${server.address().port}`,
+    // The decoded text of the next message, waiting for the outbox worker to send it.
+    async nextText(timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (messages.length === 0) {
+        if (Date.now() > deadline) throw new Error("no e-mail arrived");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const raw = messages.shift();
+      const body = raw.split("Content-Transfer-Encoding: base64\r\n\r\n")[1].split("\r\n--")[0];
+      return Buffer.from(body.replace(/\r\n/g, ""), "base64").toString("utf8");
+    },
+    close: () => new Promise((resolveClose) => server.close(resolveClose)),
+  };
+}

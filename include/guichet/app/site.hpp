@@ -26,6 +26,7 @@ struct SiteOptions {
   http::LogSink access_log;  // null: no access log
   http::LogSink error_log;
   std::string version;
+  std::string public_url = "http://localhost:8080";
 };
 
 // Everything the pages need, loaded and checked at start-up.

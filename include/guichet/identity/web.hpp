@@ -17,6 +17,7 @@ struct WebContext {
   const http::PageRenderer& pages;
   const http::Catalog& catalog;
   SessionPolicy policy;
+  std::string public_url;  // links in e-mails start with it
 };
 
 std::string_view session_cookie_name(bool secure);
@@ -24,6 +25,7 @@ std::string_view session_cookie_name(bool secure);
 // On page routes: a valid session cookie sets Request::principal; a stale one is cleared.
 http::Middleware session_middleware(const WebContext& context);
 
+// GET/POST /account/register, GET /account/register/sent, GET /account/verify,
 // GET/POST /account/sign-in, POST /account/sign-out, GET /account,
 // POST /account/sessions/{id}/end. `context` must outlive the router.
 void register_routes(http::Router& router, const WebContext& context);

@@ -1,0 +1,33 @@
+#pragma once
+// Self-service registration with e-mail verification. The account, its single-use link and the
+// e-mail carrying it are written in one transaction (the e-mail goes out through the outbox).
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+struct RegistrationMail {
+  // Builds the message for a link, in the person's language: the verification link for a new
+  // account, or a warning for an address that already has one.
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& link)> verify;
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& sign_in_link)> already_registered;
+};
+
+inline constexpr std::chrono::hours kVerificationLifetime{24};
+
+// Validates the address and password. A new address gets an unverified account and a verification
+// e-mail; an address that already has an account gets an e-mail saying so instead, and the caller
+// answers both alike, so registration does not reveal who has an account.
+Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
+                              const std::string& public_url, const RegistrationMail& mail, const Clock& clock);
+
+// Marks the address verified and the link used. Unknown, used and expired links are refused alike.
+Result<void> verify_email(storage::Database& db, std::string_view token, const Clock& clock);
+
+}  // namespace guichet::identity

@@ -1,0 +1,63 @@
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import AxeBuilder from "@axe-core/playwright";
+import { startGuichet, launchChromium, startSmtpSink } from "./support.mjs";
+
+let guichet;
+let browser;
+let smtp;
+
+before(async () => {
+  smtp = await startSmtpSink();
+  guichet = await startGuichet({
+    extraArgs: ["--smtp-url", smtp.url, "--smtp-from", "Guichet <no-reply@guichet.test>", "--job-poll-ms", "100",
+      "--public-url", "http://guichet.test"],
+  });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await guichet?.stop();
+  await smtp?.close();
+});
+
+async function axeViolations(page) {
+  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
+}
+
+test("register, confirm the address from the e-mail, sign in", async () => {
+  const context = await browser.newContext({ locale: "fr-FR" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.click('a[href="/account/register"]');
+  assert.equal((await page.textContent("h1")).trim(), "Créer un compte");
+  assert.deepEqual(await axeViolations(page), []);
+
+  await page.fill("#email", "camille@example.fr");
+  await page.fill("#password", "motdepasse123");
+  await page.click('button[type="submit"]');
+  assert.match(await page.textContent(".usa-alert"), /trop courant/);
+  assert.deepEqual(await axeViolations(page), []);
+
+  await page.fill("#password", "trois mots faciles à retenir");
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account/register/sent");
+  assert.deepEqual(await axeViolations(page), []);
+
+  const mail = await smtp.nextText();
+  assert.match(mail, /Bonjour/, "the e-mail is in the language of the registration");
+  const link = mail.match(/http:\/\/guichet\.test(\/account\/verify\?token=[A-Za-z0-9_-]+)/);
+  assert.ok(link, mail);
+  await page.goto(guichet.url + link[1]);
+  assert.equal((await page.textContent("h1")).trim(), "Votre adresse est confirmée");
+  assert.deepEqual(await axeViolations(page), []);
+
+  await page.click('main a[href="/account/sign-in"]');
+  await page.fill("#email", "camille@example.fr");
+  await page.fill("#password", "trois mots faciles à retenir");
+  await page.click('button[type="submit"]');
+  assert.equal((await page.textContent("h1")).trim(), "Mon compte");
+  await context.close();
+});
