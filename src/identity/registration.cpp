@@ -81,4 +81,101 @@ Result<void> verify_email(storage::Database& db, std::string_view token, const C
   });
 }
 
+namespace {
+struct LiveToken {
+  std::int64_t user_id;
+  std::string email;
+};
+
+// The user of an unused, unexpired link of this purpose.
+Result<std::optional<LiveToken>> live_token(storage::Connection& c, std::string_view token, std::string_view purpose,
+                                            std::int64_t now) {
+  if (token.size() != 43) return std::optional<LiveToken>();
+  auto rows = c.query(
+      "SELECT t.user_id, u.email FROM email_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND "
+      "t.purpose = ? AND t.used_at IS NULL AND t.expires_at > ?",
+      {sha256_hex(token), std::string(purpose), now});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<LiveToken>();
+  return std::optional<LiveToken>(LiveToken{rows->rows[0].integer(0), rows->rows[0].text(1)});
+}
+}  // namespace
+
+Result<void> request_password_reset(storage::Database& db, std::string_view email, const std::string& public_url,
+                                    const ResetMail& mail, const Clock& clock) {
+  auto address = normalise_email(email);
+  if (!address) return std::move(address).error();
+  std::string token = random_token(32);
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    std::int64_t now = to_unix_micros(clock.now());
+    auto user = c.query("SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", {*address});
+    if (!user) return std::move(user).error();
+    if (user->empty()) return {};
+    std::int64_t id = user->rows[0].integer(0);
+    std::int64_t expires = now + std::chrono::duration_cast<std::chrono::microseconds>(kResetLifetime).count();
+    auto stored = c.execute(
+        "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, "
+        "'reset_password', "
+        "?, ?)",
+        {sha256_hex(token), id, now, expires});
+    if (!stored) return std::move(stored).error();
+    auto sent = jobs::enqueue_email(c, mail.reset(*address, public_url + "/account/reset?token=" + token), clock);
+    if (!sent) return std::move(sent).error();
+    auto audited =
+        record_audit(c, AuditEvent{"anonymous", "password.reset_requested", "user:" + std::to_string(id), "{}"}, clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<bool> reset_link_usable(storage::Database& db, std::string_view token, const Clock& clock) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto live = live_token(**connection, token, "reset_password", to_unix_micros(clock.now()));
+  if (!live) return std::move(live).error();
+  return live->has_value();
+}
+
+Result<void> reset_password(storage::Database& db, std::string_view token, std::string_view new_password,
+                            const ResetMail& mail, const Clock& clock) {
+  const Error invalid =
+      make_error(ErrorKind::invalid_input, "link_invalid", "this link is not valid, was already used or has expired");
+  std::string email;
+  {
+    auto connection = db.acquire();
+    if (!connection) return std::move(connection).error();
+    auto live = live_token(**connection, token, "reset_password", to_unix_micros(clock.now()));
+    if (!live) return std::move(live).error();
+    if (!live->has_value()) return invalid;
+    email = (*live)->email;
+  }
+  if (auto allowed = check_new_password(new_password, email); !allowed) return std::move(allowed).error();
+  auto hash = hash_password(new_password);
+  if (!hash) return std::move(hash).error();
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    std::int64_t now = to_unix_micros(clock.now());
+    // Checked again inside the transaction: two submissions of one link cannot both succeed.
+    auto live = live_token(c, token, "reset_password", now);
+    if (!live) return std::move(live).error();
+    if (!live->has_value()) return invalid;
+    std::int64_t id = (*live)->user_id;
+    auto used = c.execute("UPDATE email_tokens SET used_at = ? WHERE token_hash = ? AND used_at IS NULL",
+                          {now, sha256_hex(token)});
+    if (!used) return std::move(used).error();
+    if (*used == 0) return invalid;
+    auto updated = c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*hash, now, id});
+    if (!updated) return std::move(updated).error();
+    auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", {now, id});
+    if (!ended) return std::move(ended).error();
+    auto sent = jobs::enqueue_email(c, mail.password_changed((*live)->email), clock);
+    if (!sent) return std::move(sent).error();
+    auto audited = record_audit(c,
+                                AuditEvent{"user:" + std::to_string(id), "password.reset", "user:" + std::to_string(id),
+                                           "{\"sessions_ended\":" + std::to_string(*ended) + "}"},
+                                clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
 }  // namespace guichet::identity

@@ -63,6 +63,37 @@ RegistrationMail mail_in(const WebContext& ctx, const std::string& lang) {
                           }};
 }
 
+ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang) {
+  return ResetMail{[&ctx, lang](const std::string& to, const std::string& link) {
+                     return jobs::EmailMessage{to,
+                                               ctx.catalog.text(lang, "email_reset_subject"),
+                                               fill(ctx.catalog.text(lang, "email_reset_body"), link),
+                                               {}};
+                   },
+                   [&ctx, lang](const std::string& to) {
+                     return jobs::EmailMessage{to,
+                                               ctx.catalog.text(lang, "email_password_changed_subject"),
+                                               fill(ctx.catalog.text(lang, "email_password_changed_body"),
+                                                    ctx.public_url + "/account/forgot"),
+                                               {}};
+                   }};
+}
+
+// A short page with a heading, a sentence and one link, in the request's language.
+Response message_page(const WebContext& ctx, const Request& request, std::string_view title_key,
+                      std::string_view text_key, std::string_view link, std::string_view link_key, int status = 200) {
+  PageData page;
+  page.set("heading", ctx.catalog.text(request.lang, title_key));
+  page.set("text", ctx.catalog.text(request.lang, text_key));
+  if (!link.empty()) {
+    page.set("link", std::string(link));
+    page.set("link_text", ctx.catalog.text(request.lang, link_key));
+  }
+  Response response = ctx.pages.render(request, "message", title_key, page, status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
 std::string_view registration_error_key(const Error& error) {
   if (error.code == "email_invalid") return "register_error_email";
   if (error.code == "password_too_short") return "register_error_password_short";
@@ -149,6 +180,76 @@ void register_routes(http::Router& router, const WebContext& context) {
     response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
     return response;
   });
+
+  router.get("/account/forgot", [&ctx](Request& request) {
+    PageData page;
+    return ctx.pages.render(request, "forgot", "forgot_title", page);
+  });
+
+  router.post(
+      "/account/forgot",
+      [&ctx](Request& request) {
+        std::string email(request.form.get("email").value_or(""));
+        auto requested =
+            request_password_reset(ctx.db, email, ctx.public_url, reset_mail_in(ctx, request.lang), ctx.clock);
+        if (!requested) {
+          if (requested.error().code != "email_invalid") return ctx.pages.render_error(request, requested.error());
+          PageData page;
+          page.set("email", email);
+          page.set("error", ctx.catalog.text(request.lang, "register_error_email"));
+          return ctx.pages.render(request, "forgot", "forgot_title", page, 400);
+        }
+        return Response::redirect("/account/forgot/sent");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/forgot/sent", [&ctx](Request& request) {
+    return message_page(ctx, request, "forgot_sent_title", "forgot_sent_text", "", "");
+  });
+
+  auto reset_form = [&ctx](const Request& request, std::string_view token, std::string_view error_key, int status) {
+    PageData page;
+    page.set("token", std::string(token));
+    if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+    Response response = ctx.pages.render(request, "reset", "reset_title", page, status);
+    response.headers.set("Cache-Control", "no-store");
+    response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
+    return response;
+  };
+
+  router.get("/account/reset", [&ctx, reset_form](Request& request) {
+    std::string token(request.query.get("token").value_or(""));
+    auto usable = reset_link_usable(ctx.db, token, ctx.clock);
+    if (!usable) return ctx.pages.render_error(request, usable.error());
+    if (!*usable) {
+      return message_page(ctx, request, "verify_failed_title", "reset_failed_text", "/account/forgot", "forgot_heading",
+                          400);
+    }
+    return reset_form(request, token, "", 200);
+  });
+
+  router.post(
+      "/account/reset",
+      [&ctx, reset_form](Request& request) {
+        std::string token(request.form.get("token").value_or(""));
+        auto reset = reset_password(ctx.db, token, request.form.get("password").value_or(""),
+                                    reset_mail_in(ctx, request.lang), ctx.clock);
+        if (!reset) {
+          const Error& error = reset.error();
+          if (error.code == "link_invalid") {
+            return message_page(ctx, request, "verify_failed_title", "reset_failed_text", "/account/forgot",
+                                "forgot_heading", 400);
+          }
+          std::string_view key = registration_error_key(error);
+          if (key.empty()) return ctx.pages.render_error(request, error);
+          return reset_form(request, token, key, 400);
+        }
+        Response done =
+            message_page(ctx, request, "reset_done_title", "reset_done_text", "/account/sign-in", "nav_sign_in");
+        if (request.principal) done.set_cookie(session_cookie(request, "", 0));
+        return done;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
   router.get("/account/sign-in", [&ctx](Request& request) {
     if (request.principal)

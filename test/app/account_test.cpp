@@ -324,6 +324,65 @@ TEST_P(AccountTest, VerificationLinksExpireAfterADay) {
   EXPECT_EQ(b.get("/account/verify").status, 400);
 }
 
+TEST_P(AccountTest, PasswordResetByEmailLinkEndsEverySession) {
+  Browser laptop = browser();
+  ASSERT_EQ(
+      laptop.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+
+  Browser b = browser();
+  (void)b.get("/account/forgot");
+  Response asked = b.post("/account/forgot", {{"email", "ANA@example.org"}});
+  ASSERT_EQ(asked.status, 303);
+  EXPECT_EQ(*asked.headers.get("Location"), "/account/forgot/sent");
+  Response unknown = b.post("/account/forgot", {{"email", "nobody@example.org"}});
+  EXPECT_EQ(*unknown.headers.get("Location"), "/account/forgot/sent") << "unknown addresses are answered alike";
+  EXPECT_EQ(b.post("/account/forgot", {{"email", "new@example.org"}}).status, 303) << "unverified: answered alike";
+
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U) << "only the verified account gets a link";
+  EXPECT_EQ(mail[0].to, "ana@example.org");
+  std::string link = link_in(mail[0].text);
+  ASSERT_TRUE(link.starts_with("/account/reset?token=")) << mail[0].text;
+  std::string token = link.substr(link.find('=') + 1);
+
+  Response form = b.get(link);
+  EXPECT_EQ(form.status, 200);
+  EXPECT_EQ(*form.headers.get("Referrer-Policy"), "no-referrer");
+  Response weak = b.post("/account/reset", {{"token", token}, {"password", "password1234"}});
+  EXPECT_EQ(weak.status, 400);
+  EXPECT_NE(weak.body.find("too common"), std::string::npos);
+  Response done = b.post("/account/reset", {{"token", token}, {"password", "a brand new passphrase"}});
+  EXPECT_EQ(done.status, 200);
+  EXPECT_NE(done.body.find("Your password has been changed"), std::string::npos);
+
+  EXPECT_EQ(laptop.get("/account").status, 303) << "every session ended with the reset";
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            401);
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "a brand new passphrase"}}).status,
+            303);
+  EXPECT_EQ(b.post("/account/reset", {{"token", token}, {"password", "yet another passphrase"}}).status, 400)
+      << "the link works once";
+  auto after = queued_mail(database->db());
+  ASSERT_EQ(after.size(), 2U);
+  EXPECT_EQ(after[0].subject, "Your Guichet password was changed") << "the person is told of the change";
+  EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
+}
+
+TEST_P(AccountTest, ResetLinksExpireAfterThirtyMinutes) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/forgot", {{"email", "ana@example.org"}}).status, 303);
+  std::string link = link_in(queued_mail(database->db()).at(0).text);
+  clock.advance(std::chrono::minutes(31));
+  Response expired = b.get(link);
+  EXPECT_EQ(expired.status, 400);
+  EXPECT_NE(expired.body.find("30 minutes"), std::string::npos);
+  std::string token = link.substr(link.find('=') + 1);
+  EXPECT_EQ(b.post("/account/reset", {{"token", token}, {"password", "a brand new passphrase"}}).status, 400);
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -61,3 +61,31 @@ test("register, confirm the address from the e-mail, sign in", async () => {
   assert.equal((await page.textContent("h1")).trim(), "Mon compte");
   await context.close();
 });
+
+test("forgotten password: the e-mailed link sets a new one", async () => {
+  const context = await browser.newContext({ locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.click('a[href="/account/forgot"]');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.fill("#email", "camille@example.fr");
+  await page.click('button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account/forgot/sent");
+
+  const mail = await smtp.nextText();
+  const link = mail.match(/http:\/\/guichet\.test(\/account\/reset\?token=[A-Za-z0-9_-]+)/);
+  assert.ok(link, mail);
+  await page.goto(guichet.url + link[1]);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.fill("#password", "a completely new passphrase");
+  await page.click('button[type="submit"]');
+  assert.equal((await page.textContent("h1")).trim(), "Your password has been changed");
+  assert.match(await smtp.nextText(), /has just been changed/);
+
+  await page.click('main a[href="/account/sign-in"]');
+  await page.fill("#email", "camille@example.fr");
+  await page.fill("#password", "a completely new passphrase");
+  await page.click('button[type="submit"]');
+  assert.equal((await page.textContent("h1")).trim(), "My account");
+  await context.close();
+});

@@ -27,6 +27,24 @@ inline constexpr std::chrono::hours kVerificationLifetime{24};
 Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
                               const std::string& public_url, const RegistrationMail& mail, const Clock& clock);
 
+inline constexpr std::chrono::minutes kResetLifetime{30};
+
+struct ResetMail {
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& link)> reset;
+  std::function<jobs::EmailMessage(const std::string& to)> password_changed;
+};
+
+// Sends a single-use reset link (30 minutes) to an address with a verified account; does nothing
+// visible otherwise, so the caller answers every address alike.
+Result<void> request_password_reset(storage::Database& db, std::string_view email, const std::string& public_url,
+                                    const ResetMail& mail, const Clock& clock);
+// True when the reset link can still be used (to show the form, or a clear error instead).
+Result<bool> reset_link_usable(storage::Database& db, std::string_view token, const Clock& clock);
+// Sets the new password, uses up the link, ends every session of the account and e-mails the
+// person that their password changed.
+Result<void> reset_password(storage::Database& db, std::string_view token, std::string_view new_password,
+                            const ResetMail& mail, const Clock& clock);
+
 // Marks the address verified and the link used. Unknown, used and expired links are refused alike.
 Result<void> verify_email(storage::Database& db, std::string_view token, const Clock& clock);
 
