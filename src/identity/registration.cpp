@@ -4,6 +4,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/passwords.hpp"
+#include "guichet/identity/throttle.hpp"
 #include "guichet/identity/users.hpp"
 
 namespace guichet::identity {
@@ -167,6 +168,7 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
     if (!updated) return std::move(updated).error();
     auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", {now, id});
     if (!ended) return std::move(ended).error();
+    if (auto cleared = clear_account_failures(c, (*live)->email); !cleared) return std::move(cleared).error();
     auto sent = jobs::enqueue_email(c, mail.password_changed((*live)->email), clock);
     if (!sent) return std::move(sent).error();
     auto audited = record_audit(c,

@@ -4,6 +4,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/passwords.hpp"
+#include "guichet/identity/throttle.hpp"
 
 namespace guichet::identity {
 namespace {
@@ -51,6 +52,15 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
                        const SessionPolicy& policy) {
   auto address = normalise_email(email);
+  const std::string account = address ? *address : std::string(email);
+  // Throttled before the password is even looked at: a waiting attacker learns nothing.
+  auto wait = sign_in_wait(db, account, remote_address, clock);
+  if (!wait) return std::move(wait).error();
+  if (wait->count() > 0) {
+    return make_error(ErrorKind::rate_limited, "sign_in_throttled",
+                      "too many failed attempts; wait " + std::to_string(wait->count()) +
+                          " seconds or reset your password by e-mail");
+  }
   std::optional<storage::Row> row;
   if (address) {
     auto connection = db.acquire();
@@ -65,6 +75,9 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   }
   if (!row || row->is_null(5)) {
     (void)verify_password(password, dummy_hash());
+    if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
+      return std::move(throttled).error();
+    }
     if (auto recorded = record_failure(db, "email:" + (address ? *address : std::string("invalid")), clock);
         !recorded) {
       return std::move(recorded).error();
@@ -75,6 +88,9 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
             parse_assurance_level(row->text(3)).value_or(AssuranceLevel::low), from_unix_micros(row->integer(4))};
   std::string stored_hash = row->text(5);
   if (!verify_password(password, stored_hash)) {
+    if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
+      return std::move(throttled).error();
+    }
     if (auto recorded = record_failure(db, "user:" + std::to_string(user.id), clock); !recorded) {
       return std::move(recorded).error();
     }
@@ -98,6 +114,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
         {sha256_hex(token), user.id, now, now, absolute, std::string(user_agent.substr(0, 256)),
          std::string(remote_address)});
     if (!inserted) return std::move(inserted).error();
+    if (auto cleared = clear_account_failures(c, account); !cleared) return std::move(cleared).error();
     if (upgraded) {
       auto updated =
           c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*upgraded, now, user.id});

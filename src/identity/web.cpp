@@ -271,6 +271,8 @@ void register_routes(http::Router& router, const WebContext& context) {
             return sign_in_page(ctx, request, email, "signin_error_credentials", 401);
           if (error.code == "email_unverified")
             return sign_in_page(ctx, request, email, "signin_error_unverified", 403);
+          if (error.code == "sign_in_throttled")
+            return sign_in_page(ctx, request, email, "signin_error_throttled", 429);
           return ctx.pages.render_error(request, error);
         }
         Response response = Response::redirect(http::safe_return_path(request.form.get("return").value_or("/account")));

@@ -383,6 +383,26 @@ TEST_P(AccountTest, ResetLinksExpireAfterThirtyMinutes) {
             303);
 }
 
+TEST_P(AccountTest, RepeatedFailuresGetAClearWaitMessageAndTheResetLinkStillWorks) {
+  Browser b = browser();
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(
+        b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "guess number " + std::to_string(i)}})
+            .status,
+        401);
+  }
+  Response slowed = b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(slowed.status, 429);
+  EXPECT_NE(slowed.body.find("Too many attempts failed"), std::string::npos);
+  // The attacker cannot lock Ana out: her e-mailed link still works, and resets the count.
+  ASSERT_EQ(b.post("/account/forgot", {{"email", "ana@example.org"}}).status, 303);
+  std::string link = link_in(queued_mail(database->db()).at(0).text);
+  std::string token = link.substr(link.find('=') + 1);
+  ASSERT_EQ(b.post("/account/reset", {{"token", token}, {"password", "a brand new passphrase"}}).status, 200);
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "a brand new passphrase"}}).status,
+            303);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
