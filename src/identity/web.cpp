@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "guichet/identity/account.hpp"
 #include "guichet/identity/registration.hpp"
 
 namespace guichet::identity {
@@ -296,8 +297,9 @@ void register_routes(http::Router& router, const WebContext& context) {
       },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
-  router.get("/account", [&ctx](Request& request) {
-    if (!request.principal) return redirect_to_sign_in();
+  // The account page, optionally with a notice (something done) or an error (a form to redo).
+  auto account_page = [&ctx](const Request& request, std::string_view notice_key, std::string_view error_key,
+                             int status) {
     auto sessions = active_sessions(ctx.db, request.principal->user_id, ctx.clock, ctx.policy);
     if (!sessions) return ctx.pages.render_error(request, sessions.error());
     PageData list{PageData::type::list};
@@ -315,9 +317,77 @@ void register_routes(http::Router& router, const WebContext& context) {
     page.set("email", request.principal->email);
     page.set("level", ctx.catalog.text(request.lang, level_key(request.principal->assurance_level)));
     page.set("sessions", list);
-    Response response = ctx.pages.render(request, "account", "account_title", page);
+    if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
+    if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+    Response response = ctx.pages.render(request, "account", "account_title", page, status);
     response.headers.set("Cache-Control", "no-store");
     return response;
+  };
+
+  router.get("/account", [account_page](Request& request) {
+    if (!request.principal) return redirect_to_sign_in();
+    bool changed = request.query.get("changed").value_or("") == "password";
+    return account_page(request, changed ? "account_password_changed" : "", "", 200);
+  });
+
+  router.post(
+      "/account/password",
+      [&ctx, account_page](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to) {
+          return jobs::EmailMessage{
+              to,
+              ctx.catalog.text(lang, "email_password_change_subject"),
+              fill(ctx.catalog.text(lang, "email_password_change_body"), ctx.public_url + "/account/forgot"),
+              {}};
+        };
+        auto changed =
+            change_password(ctx.db, request.principal->user_id, request.principal->session_id,
+                            request.form.get("current_password").value_or(""),
+                            request.form.get("new_password").value_or(""), request.remote_address, notice, ctx.clock);
+        if (!changed) {
+          const Error& error = changed.error();
+          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
+          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
+          std::string_view key = registration_error_key(error);
+          if (key.empty()) return ctx.pages.render_error(request, error);
+          return account_page(request, "", key, 400);
+        }
+        return Response::redirect("/account?changed=password");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/data.json", [&ctx](Request& request) {
+    if (!request.principal) return redirect_to_sign_in();
+    auto data = export_personal_data(ctx.db, request.principal->user_id, ctx.clock);
+    if (!data) return ctx.pages.render_error(request, data.error());
+    Response response = Response::json(std::move(data).value());
+    response.headers.set("Content-Disposition", "attachment; filename=\"guichet-my-data.json\"");
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  });
+
+  router.post(
+      "/account/delete",
+      [&ctx, account_page](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        auto deleted = delete_account(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
+                                      request.remote_address, ctx.clock);
+        if (!deleted) {
+          const Error& error = deleted.error();
+          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
+          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
+          return ctx.pages.render_error(request, error);
+        }
+        Response response = Response::redirect("/account/deleted");
+        response.set_cookie(session_cookie(request, "", 0));
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/deleted", [&ctx](Request& request) {
+    return message_page(ctx, request, "account_deleted_title", "account_deleted_text", "/", "error_back_home");
   });
 
   router.post(

@@ -403,6 +403,75 @@ TEST_P(AccountTest, RepeatedFailuresGetAClearWaitMessageAndTheResetLinkStillWork
             303);
 }
 
+TEST_P(AccountTest, ChangingThePasswordKeepsThisDeviceAndSignsOutTheOthers) {
+  Browser laptop = browser();
+  Browser phone = browser();
+  ASSERT_EQ(
+      laptop.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  ASSERT_EQ(
+      phone.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  Response wrong = laptop.post("/account/password",
+                               {{"current_password", "not it at all"}, {"new_password", "a brand new passphrase"}});
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("The current password is wrong."), std::string::npos);
+  Response weak =
+      laptop.post("/account/password", {{"current_password", "correct horse battery"}, {"new_password", "short"}});
+  EXPECT_EQ(weak.status, 400);
+  Response changed = laptop.post(
+      "/account/password", {{"current_password", "correct horse battery"}, {"new_password", "a brand new passphrase"}});
+  ASSERT_EQ(changed.status, 303);
+  Response page = laptop.get(std::string(*changed.headers.get("Location")));
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Your password has been changed"), std::string::npos);
+  EXPECT_EQ(phone.get("/account").status, 303) << "the other device is signed out";
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U);
+  EXPECT_EQ(mail[0].subject, "Your Guichet password was changed");
+  EXPECT_EQ(laptop.post("/account/password", {{"current_password", "x"}, {"new_password", "y"}}, false).status, 403);
+}
+
+TEST_P(AccountTest, APersonDownloadsTheirDataAndOnlyTheirs) {
+  ASSERT_TRUE(
+      identity::create_user(database->db(), identity::NewUser{"eve@example.org", "eve's long passphrase", true}, clock)
+          .ok());
+  Browser eve = browser();
+  ASSERT_EQ(eve.post("/account/sign-in", {{"email", "eve@example.org"}, {"password", "eve's long passphrase"}}).status,
+            303);
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  Response data = b.get("/account/data.json");
+  EXPECT_EQ(data.status, 200);
+  EXPECT_EQ(*data.headers.get("Content-Type"), "application/json");
+  EXPECT_NE(data.headers.get("Content-Disposition")->find("attachment"), std::string_view::npos);
+  EXPECT_NE(data.body.find(R"("email":"ana@example.org")"), std::string::npos);
+  EXPECT_NE(data.body.find(R"("action":"session.started")"), std::string::npos);
+  EXPECT_NE(data.body.find(R"("device":"TestBrowser/1.0")"), std::string::npos);
+  EXPECT_EQ(data.body.find("eve@example.org"), std::string::npos);
+  EXPECT_EQ(data.body.find("password_hash"), std::string::npos);
+  EXPECT_EQ(browser().get("/account/data.json").status, 303) << "signed out: no data";
+}
+
+TEST_P(AccountTest, DeletingTheAccountNeedsThePasswordAndRemovesIt) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  EXPECT_EQ(b.post("/account/delete", {{"password", "not the password"}}).status, 400);
+  Response deleted = b.post("/account/delete", {{"password", "correct horse battery"}});
+  ASSERT_EQ(deleted.status, 303);
+  EXPECT_EQ(*deleted.headers.get("Location"), "/account/deleted");
+  EXPECT_FALSE(b.cookies_.contains("guichet_session"));
+  EXPECT_EQ(b.get("/account/deleted").status, 200);
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            401);
+  auto c = database->db().acquire();
+  EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM users WHERE email = 'ana@example.org'")->rows[0].integer(0), 0);
+  EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM sessions")->rows[0].integer(0), 0);
+  EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact) << "the audit log survives the deletion";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
