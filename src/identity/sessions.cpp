@@ -50,7 +50,7 @@ Result<void> record_failure(storage::Database& db, const std::string& subject, c
 
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
-                       const SessionPolicy& policy) {
+                       const SessionPolicy& policy, const NewDeviceNotice& new_device_notice) {
   auto address = normalise_email(email);
   const std::string account = address ? *address : std::string(email);
   // Throttled before the password is even looked at: a waiting attacker learns nothing.
@@ -108,6 +108,17 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   return db.transaction([&](storage::Connection& c) -> Result<SignIn> {
     std::int64_t now = to_unix_micros(clock.now());
     std::int64_t absolute = now + micros(policy.absolute);
+    std::string device(user_agent.substr(0, 256));
+    if (new_device_notice) {
+      auto seen =
+          c.query("SELECT COUNT(*), SUM(CASE WHEN user_agent = ? THEN 1 ELSE 0 END) FROM sessions WHERE user_id = ?",
+                  {device, user.id});
+      if (!seen) return std::move(seen).error();
+      if (seen->rows[0].integer(0) > 0 && seen->rows[0].integer(1) == 0) {
+        auto sent = jobs::enqueue_email(c, new_device_notice(user.email, device, std::string(remote_address)), clock);
+        if (!sent) return std::move(sent).error();
+      }
+    }
     auto inserted = c.query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, absolute_expires_at, user_agent, "
         "remote_address) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",

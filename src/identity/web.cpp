@@ -265,7 +265,17 @@ void register_routes(http::Router& router, const WebContext& context) {
         std::string password(request.form.get("password").value_or(""));
         if (email.empty() || password.empty()) return sign_in_page(ctx, request, email, "signin_error_missing", 400);
         auto user_agent = request.header("User-Agent").value_or("");
-        auto signed_in = sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy);
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to, const std::string& device, const std::string& address) {
+          std::string body = fill(ctx.catalog.text(lang, "email_new_device_body"), ctx.public_url + "/account");
+          for (const auto& [token, value] : {std::pair{"{device}", device}, std::pair{"{address}", address}}) {
+            if (auto at = body.find(token); at != std::string::npos)
+              body.replace(at, std::string_view(token).size(), value);
+          }
+          return jobs::EmailMessage{to, ctx.catalog.text(lang, "email_new_device_subject"), body, {}};
+        };
+        auto signed_in =
+            sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice);
         if (!signed_in) {
           const Error& error = signed_in.error();
           if (error.code == "bad_credentials")

@@ -472,6 +472,46 @@ TEST_P(AccountTest, DeletingTheAccountNeedsThePasswordAndRemovesIt) {
   EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact) << "the audit log survives the deletion";
 }
 
+TEST_P(AccountTest, ASignInFromANewDeviceIsReportedByEmail) {
+  Browser first = browser();
+  ASSERT_EQ(
+      first.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  EXPECT_TRUE(queued_mail(database->db()).empty()) << "the first device is not news";
+  Browser same = browser();
+  ASSERT_EQ(same.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  EXPECT_TRUE(queued_mail(database->db()).empty()) << "the same browser again is not news either";
+
+  // Another browser: its own User-Agent.
+  http::Request r;
+  r.method = http::Method::get;
+  r.method_name = "GET";
+  r.target = "/account/sign-in";
+  auto d = site->application().route(r);
+  Response form = site->application().handle(r, d);
+  std::string csrf;
+  for (const auto& [n, v] : form.headers.fields()) {
+    if (v.starts_with("guichet_csrf=")) csrf = v.substr(13, 43);
+  }
+  http::Request post;
+  post.method = http::Method::post;
+  post.method_name = "POST";
+  post.target = "/account/sign-in";
+  post.remote_address = "203.0.113.5";
+  post.headers.add("User-Agent", "OtherBrowser/9");
+  post.headers.add("Cookie", "guichet_csrf=" + csrf);
+  post.headers.add("Content-Type", "application/x-www-form-urlencoded");
+  post.body = "email=ana%40example.org&password=correct+horse+battery&csrf_token=" + csrf;
+  auto pd = site->application().route(post);
+  ASSERT_EQ(site->application().handle(post, pd).status, 303);
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U);
+  EXPECT_EQ(mail[0].subject, "A new device signed in to your Guichet account");
+  EXPECT_NE(mail[0].text.find("OtherBrowser/9"), std::string::npos);
+  EXPECT_NE(mail[0].text.find("203.0.113.5"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -3,6 +3,7 @@
 // the database (so every node sees every session), an idle and an absolute expiry.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::identity {
@@ -37,9 +39,13 @@ struct SignIn {
   std::string token;
   SessionInfo session;
 };
+// When the account has signed in before but never from this device (browser signature), the
+// person gets `new_device_notice` by e-mail, in the same transaction as the session.
+using NewDeviceNotice =
+    std::function<jobs::EmailMessage(const std::string& to, const std::string& device, const std::string& address)>;
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
-                       const SessionPolicy& policy = {});
+                       const SessionPolicy& policy = {}, const NewDeviceNotice& new_device_notice = {});
 
 // The live session of a cookie token, or nothing when unknown, ended or expired.
 Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,
