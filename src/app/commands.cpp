@@ -143,9 +143,24 @@ int demo_data(const Config& config) {
     fail("database " + config.db, db.error());
     return 1;
   }
-  // Each module with demo content loads it here, idempotently. The foundation has none of its
-  // own: the catalogue and accounts modules add theirs.
-  std::cout << "demo database ready at " << (*db)->display_url() << "\n";
+  // Each module with demo content loads it here, idempotently.
+  const std::string demo_email = "demo@guichet.example";
+  const std::string demo_password = "open public services";
+  auto existing = identity::find_user_by_email(**db, demo_email);
+  if (!existing) {
+    fail("demo-data", existing.error());
+    return 1;
+  }
+  if (!existing->has_value()) {
+    auto created = identity::create_user(
+        **db, identity::NewUser{demo_email, demo_password, true, identity::AssuranceLevel::low, "demo-data"}, clock);
+    if (!created) {
+      fail("demo-data", created.error());
+      return 1;
+    }
+  }
+  std::cout << "demo database ready at " << (*db)->display_url() << "\n"
+            << "demo account: " << demo_email << " / " << demo_password << "\n";
   return 0;
 }
 

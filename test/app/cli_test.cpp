@@ -188,3 +188,21 @@ TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
 
 }  // namespace
 }  // namespace guichet::app
+
+namespace guichet::app {
+namespace {
+
+TEST(Cli, DemoDataCreatesASignInAccountOnce) {
+  testing::TempDir dir;
+  std::string db = "--db sqlite:" + (dir.path() / "var" / "g.db").string();
+  auto first = run("demo-data " + db);
+  EXPECT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("demo account: demo@guichet.example"), std::string::npos) << first.output;
+  auto second = run("demo-data " + db);
+  EXPECT_EQ(second.exit_code, 0) << "demo-data can run again";
+  auto audit = run("admin audit verify " + db);
+  EXPECT_NE(audit.output.find("audit log intact: 1 event(s)"), std::string::npos) << audit.output;
+}
+
+}  // namespace
+}  // namespace guichet::app
