@@ -86,6 +86,15 @@ int run_cli(int argc, char** argv) {
   users_add_cmd->add_option("--level", user_level, "Level of assurance")
       ->check(CLI::IsMember({"low", "substantial", "high"}))
       ->capture_default_str();
+  auto* users_grant_cmd = users_cmd->add_subcommand("grant", "Give an account a role");
+  std::string grant_role_name;
+  std::string grant_administration;
+  users_grant_cmd->add_option("--email", user_email, "E-mail address of the account")->required();
+  users_grant_cmd
+      ->add_option("--role", grant_role_name, "platform_admin, administration_admin, agent or identity_verifier")
+      ->required()
+      ->check(CLI::IsMember({"platform_admin", "administration_admin", "agent", "identity_verifier"}));
+  users_grant_cmd->add_option("--administration", grant_administration, "Administration code, for scoped roles");
   auto* audit_cmd = admin_cmd->add_subcommand("audit", "The security audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify_cmd =
@@ -113,6 +122,7 @@ int run_cli(int argc, char** argv) {
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
   if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level);
   if (audit_verify_cmd->parsed()) return audit_verify(config);
+  if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   std::cerr << cli.help();
   return 2;
 }

@@ -10,6 +10,7 @@
 #include "guichet/app/site.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
@@ -226,6 +227,37 @@ int users_add(const Config& config, const std::string& email, bool verified, con
                           {"email_verified", user->email_verified},
                           {"assurance_level", std::string(identity::to_string(user->level))}};
   std::cout << boost::json::serialize(out) << "\n";
+  return 0;
+}
+
+int users_grant(const Config& config, const std::string& email, const std::string& role,
+                const std::string& administration) {
+  auto parsed = identity::parse_role(role);
+  if (!parsed) {
+    std::cerr << "guichet: --role must be platform_admin, administration_admin, agent or identity_verifier\n";
+    return 2;
+  }
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto user = identity::find_user_by_email(**db, email);
+  if (!user) {
+    fail("users grant", user.error());
+    return 1;
+  }
+  if (!user->has_value()) {
+    std::cerr << "guichet: users grant: no account uses " << email << "\n";
+    return 2;
+  }
+  auto granted = identity::grant_role(**db, (*user)->id, identity::RoleGrant{*parsed, administration}, "cli", clock);
+  if (!granted) {
+    fail("users grant", granted.error());
+    return granted.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << email << " has the role " << role << (administration.empty() ? "" : " in " + administration) << "\n";
   return 0;
 }
 

@@ -206,3 +206,28 @@ TEST(Cli, DemoDataCreatesASignInAccountOnce) {
 
 }  // namespace
 }  // namespace guichet::app
+
+namespace guichet::app {
+namespace {
+
+TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {
+  testing::TempDir dir;
+  std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  ASSERT_EQ(run("admin users add --email agent@example.org --password-stdin --verified " + db,
+                "printf 'correct horse battery\\n' |")
+                .exit_code,
+            0);
+  auto granted =
+      run("admin users grant --email agent@example.org --role agent --administration seguranca-social " + db);
+  EXPECT_EQ(granted.exit_code, 0) << granted.output;
+  EXPECT_NE(granted.output.find("has the role agent in seguranca-social"), std::string::npos);
+  EXPECT_EQ(run("admin users grant --email agent@example.org --role agent " + db).exit_code, 2)
+      << "agents need an administration";
+  EXPECT_NE(run("admin users grant --email agent@example.org --role emperor " + db).exit_code, 0);
+  EXPECT_EQ(run("admin users grant --email nobody@example.org --role identity_verifier " + db).exit_code, 2);
+  auto audit = run("admin audit verify " + db);
+  EXPECT_NE(audit.output.find("audit log intact: 2 event(s)"), std::string::npos) << audit.output;
+}
+
+}  // namespace
+}  // namespace guichet::app

@@ -1,0 +1,34 @@
+#pragma once
+// What a person may do beyond their own account. A platform administrator may do everything;
+// the other roles apply within one administration.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+enum class Role { platform_admin, administration_admin, agent, identity_verifier };
+std::string_view to_string(Role role);
+std::optional<Role> parse_role(std::string_view text);
+
+struct RoleGrant {
+  Role role = Role::agent;
+  std::string administration;  // empty for platform_admin and platform-wide identity verifiers
+};
+
+// Records the grant and `role.granted`; granting what is already held changes nothing. Platform
+// administrators take no administration; administration administrators and agents need one.
+Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleGrant& grant, const std::string& actor,
+                        const Clock& clock);
+Result<std::vector<RoleGrant>> roles_of(storage::Database& db, std::int64_t user_id);
+
+// True when `roles` allow `role` in `administration` (a platform administrator is allowed all).
+bool allows(const std::vector<RoleGrant>& roles, Role role, std::string_view administration = {});
+
+}  // namespace guichet::identity

@@ -1,0 +1,96 @@
+#include "guichet/identity/roles.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "guichet/identity/audit.hpp"
+
+namespace guichet::identity {
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::platform_admin:
+      return "platform_admin";
+    case Role::administration_admin:
+      return "administration_admin";
+    case Role::agent:
+      return "agent";
+    case Role::identity_verifier:
+      return "identity_verifier";
+  }
+  return "agent";
+}
+
+std::optional<Role> parse_role(std::string_view text) {
+  for (Role role : {Role::platform_admin, Role::administration_admin, Role::agent, Role::identity_verifier}) {
+    if (to_string(role) == text) return role;
+  }
+  return std::nullopt;
+}
+
+namespace {
+bool valid_administration_code(std::string_view code) {
+  return !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+}  // namespace
+
+Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleGrant& grant, const std::string& actor,
+                        const Clock& clock) {
+  bool scoped = grant.role == Role::administration_admin || grant.role == Role::agent;
+  if (grant.role == Role::platform_admin && !grant.administration.empty()) {
+    return make_error(ErrorKind::invalid_input, "bad_role",
+                      "a platform administrator is not tied to an administration");
+  }
+  if (scoped && grant.administration.empty()) {
+    return make_error(ErrorKind::invalid_input, "bad_role", "this role needs an administration (--administration)");
+  }
+  if (!grant.administration.empty() && !valid_administration_code(grant.administration)) {
+    return make_error(ErrorKind::invalid_input, "bad_role",
+                      "an administration code has lowercase letters, digits and dashes only");
+  }
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    std::int64_t now = to_unix_micros(clock.now());
+    auto inserted = c.execute(
+        "INSERT INTO user_roles (user_id, role, administration, granted_at, granted_by) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (user_id, role, administration) DO NOTHING",
+        {user_id, std::string(to_string(grant.role)), grant.administration, now, actor});
+    if (!inserted) {
+      Error error = std::move(inserted).error();
+      if (error.code == "constraint_violation")
+        return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+      return error;
+    }
+    if (*inserted == 0) return {};  // already held
+    boost::json::object details{{"role", std::string(to_string(grant.role))}, {"administration", grant.administration}};
+    auto audited = record_audit(
+        c, AuditEvent{actor, "role.granted", "user:" + std::to_string(user_id), boost::json::serialize(details)},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<std::vector<RoleGrant>> roles_of(storage::Database& db, std::int64_t user_id) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows =
+      (*connection)->query("SELECT role, administration FROM user_roles WHERE user_id = ? ORDER BY id", {user_id});
+  if (!rows) return std::move(rows).error();
+  std::vector<RoleGrant> grants;
+  for (const auto& row : rows->rows) {
+    if (auto role = parse_role(row.text(0))) grants.push_back(RoleGrant{*role, row.text(1)});
+  }
+  return grants;
+}
+
+bool allows(const std::vector<RoleGrant>& roles, Role role, std::string_view administration) {
+  return std::any_of(roles.begin(), roles.end(), [&](const RoleGrant& grant) {
+    if (grant.role == Role::platform_admin) return true;
+    if (grant.role != role) return false;
+    return grant.administration.empty() || grant.administration == administration;
+  });
+}
+
+}  // namespace guichet::identity
