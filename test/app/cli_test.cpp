@@ -72,35 +72,6 @@ TEST(Cli, MigrateFromAConfigFile) {
   EXPECT_NE(retry_missing.output.find("no failed job"), std::string::npos);
 }
 
-TEST(Cli, ServeStopsGracefullyOnSigterm) {
-  testing::TempDir dir;
-  int out[2];
-  ASSERT_EQ(pipe(out), 0);
-  pid_t child = fork();
-  if (child == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    std::string db = "sqlite:" + (dir.path() / "g.db").string();
-    execl(GUICHET_TEST_BINARY, "guichet", "serve", "--listen", "127.0.0.1:0", "--db", db.c_str(), "--no-access-log",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  char c;
-  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  auto colon = line.rfind(':');
-  ASSERT_NE(colon, std::string::npos) << line;
-  int port = std::stoi(line.substr(colon + 1));
-  EXPECT_EQ(testing::http_request(static_cast<std::uint16_t>(port), "GET", "/healthz").status, 200);
-  kill(child, SIGTERM);
-  int status = 0;
-  waitpid(child, &status, 0);
-  close(out[0]);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0);
-}
-
 }  // namespace
 }  // namespace guichet::app
 
@@ -138,6 +109,13 @@ int stop_serve(const ServeProcess& process) {
   int status = 0;
   waitpid(process.pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+TEST(Cli, ServeStopsGracefullyOnSigterm) {
+  testing::TempDir dir;
+  ServeProcess node = start_serve("sqlite:" + (dir.path() / "g.db").string());
+  EXPECT_EQ(testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/healthz").status, 200);
+  EXPECT_EQ(stop_serve(node), 0) << "SIGTERM ends serve with exit code 0";
 }
 
 TEST(Cli, TwoNodesShareOnePostgresDatabase) {

@@ -1,7 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import AxeBuilder from "@axe-core/playwright";
-import { startGuichet, launchChromium } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
 
 let guichet;
 let browser;
@@ -17,10 +16,6 @@ after(async () => {
   await guichet?.stop();
 });
 
-async function axeViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 test("sign in from the header, see the account page, sign out; every page accessible", async () => {
   const context = await browser.newContext({ locale: "pt-PT" });

@@ -1,7 +1,6 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import AxeBuilder from "@axe-core/playwright";
-import { startGuichet, launchChromium, startSmtpSink } from "./support.mjs";
+import { startGuichet, launchChromium, startSmtpSink, axeViolations } from "./support.mjs";
 
 let guichet;
 let browser;
@@ -22,10 +21,6 @@ after(async () => {
   await smtp?.close();
 });
 
-async function axeViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
-  return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
-}
 
 test("register, confirm the address from the e-mail, sign in", async () => {
   const context = await browser.newContext({ locale: "fr-FR" });
