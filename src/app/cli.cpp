@@ -36,6 +36,9 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--access-log,!--no-access-log", config.access_log, "Write one JSON line per request to stdout")
       ->envname("GUICHET_ACCESS_LOG");
+  cli.add_flag("--trust-forwarded-for", config.trust_forwarded_for,
+               "Behind a reverse proxy: take the client address from the proxy's X-Forwarded-For entry")
+      ->envname("GUICHET_TRUST_FORWARDED_FOR");
   cli.add_option("--log-level", config.log_level, "debug, info, warn or error")
       ->envname("GUICHET_LOG_LEVEL")
       ->capture_default_str();

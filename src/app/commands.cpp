@@ -67,6 +67,7 @@ int serve(const Config& config) {
                            [](std::string_view line) { spdlog::error("{}", line); },
                            GUICHET_VERSION,
                            config.public_url};
+  site_options.trust_forwarded_for = config.trust_forwarded_for;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());

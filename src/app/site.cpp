@@ -59,7 +59,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
     return pages_.render_error(request, error);
   };
   std::vector<http::Middleware> chain{
-      http::request_context({options_.public_url_is_https}),
+      http::request_context({options_.public_url_is_https, options_.trust_forwarded_for}),
       http::observe(metrics_, options_.access_log),
       http::security_headers(),
       http::recover(page_errors, options_.error_log),

@@ -35,6 +35,17 @@ Middleware request_context(RequestContextOptions options) {
       auto incoming = request.header("X-Request-Id");
       request.request_id = incoming && acceptable_request_id(*incoming) ? std::string(*incoming) : fast_unique_id();
       request.secure = request.tls || options.public_url_is_https;
+      if (options.trust_forwarded_for) {
+        if (auto forwarded = request.header("X-Forwarded-For")) {
+          std::string_view last = *forwarded;
+          if (auto comma = last.rfind(','); comma != std::string_view::npos) last = last.substr(comma + 1);
+          while (!last.empty() && last.front() == ' ') last.remove_prefix(1);
+          while (!last.empty() && last.back() == ' ') last.remove_suffix(1);
+          bool plausible = !last.empty() && last.size() <= 45 &&
+                           last.find_first_not_of("0123456789abcdefABCDEF.:") == std::string_view::npos;
+          if (plausible) request.remote_address = std::string(last);
+        }
+      }
       Response response = next(request);
       response.headers.set("X-Request-Id", request.request_id);
       return response;

@@ -190,4 +190,35 @@ TEST_F(ApplicationTest, MetricsCountByRouteAndStatus) {
 }
 
 }  // namespace
+namespace {
+
+Request forwarded_request(const std::string& header) {
+  Request r;
+  r.method = Method::get;
+  r.method_name = "GET";
+  r.target = "/";
+  r.remote_address = "10.0.0.2";  // the proxy
+  if (!header.empty()) r.headers.add("X-Forwarded-For", header);
+  return r;
+}
+
+std::string seen_address(bool trust, const std::string& header) {
+  Router router;
+  router.get("/", [](Request& r) { return Response::text(r.remote_address); });
+  Application app(std::move(router), {request_context({false, trust})}, nullptr);
+  Request r = forwarded_request(header);
+  auto d = app.route(r);
+  return app.handle(r, d).body;
+}
+
+TEST(RequestContext, ClientAddressFromTheProxyOnlyWhenTrusted) {
+  EXPECT_EQ(seen_address(false, "203.0.113.9"), "10.0.0.2") << "not trusted: the connection's address";
+  EXPECT_EQ(seen_address(true, "203.0.113.9"), "203.0.113.9");
+  EXPECT_EQ(seen_address(true, "198.51.100.1, 203.0.113.9"), "203.0.113.9") << "the entry the proxy appended";
+  EXPECT_EQ(seen_address(true, "2001:db8::1"), "2001:db8::1");
+  EXPECT_EQ(seen_address(true, "<script>"), "10.0.0.2") << "nonsense is ignored";
+  EXPECT_EQ(seen_address(true, ""), "10.0.0.2");
+}
+
+}  // namespace
 }  // namespace guichet::http

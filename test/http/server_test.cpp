@@ -267,7 +267,8 @@ TEST(Server, ServesTls12AndNewerWithHsts) {
   EXPECT_EQ(curl_get(url, CURL_SSLVERSION_TLSv1_2, &hsts, &code), "root");
   EXPECT_EQ(code, CURLE_OK);
   EXPECT_TRUE(hsts.starts_with("Strict-Transport-Security: max-age=31536000")) << hsts;
-  curl_get(url, CURL_SSLVERSION_TLSv1 | CURL_SSLVERSION_MAX_TLSv1_1, &hsts, &code);
+  curl_get(url, static_cast<long>(CURL_SSLVERSION_TLSv1) | static_cast<long>(CURL_SSLVERSION_MAX_TLSv1_1), &hsts,
+           &code);
   EXPECT_NE(code, CURLE_OK) << "TLS 1.1 must be refused";
 }
 

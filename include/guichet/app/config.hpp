@@ -21,6 +21,7 @@ struct Config {
   std::string web_root;
   std::string default_lang = "en";
   bool access_log = true;
+  bool trust_forwarded_for = false;
   std::string log_level = "info";
   std::chrono::milliseconds job_poll{1000};
   jobs::SmtpConfig smtp;

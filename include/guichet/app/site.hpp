@@ -27,6 +27,7 @@ struct SiteOptions {
   http::LogSink error_log;
   std::string version;
   std::string public_url = "http://localhost:8080";
+  bool trust_forwarded_for = false;
 };
 
 // Everything the pages need, loaded and checked at start-up.

@@ -12,6 +12,10 @@ namespace guichet::http {
 
 struct RequestContextOptions {
   bool public_url_is_https = false;  // behind a TLS-terminating proxy
+  // Behind a reverse proxy every connection comes from the proxy: take the client address from the
+  // last X-Forwarded-For entry, the one the proxy itself appended. Off by default, because a client
+  // talking to Guichet directly could otherwise choose its own address.
+  bool trust_forwarded_for = false;
 };
 // Request id (kept from a well-formed X-Request-Id, else generated) and whether the request is
 // secure, so cookies get the Secure attribute and responses HSTS.
