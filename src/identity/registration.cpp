@@ -9,6 +9,22 @@
 
 namespace guichet::identity {
 
+namespace {
+// Stores a single-use link's hash and queues the e-mail carrying it, in the caller's transaction.
+Result<void> send_link(storage::Connection& c, std::int64_t user_id, std::string_view purpose,
+                       std::chrono::microseconds lifetime, const std::string& token, const jobs::EmailMessage& message,
+                       const Clock& clock) {
+  std::int64_t now = to_unix_micros(clock.now());
+  auto stored = c.execute(
+      "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+      {sha256_hex(token), user_id, std::string(purpose), now, now + lifetime.count()});
+  if (!stored) return std::move(stored).error();
+  auto sent = jobs::enqueue_email(c, message, clock);
+  if (!sent) return std::move(sent).error();
+  return {};
+}
+}  // namespace
+
 Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
                               const std::string& public_url, const RegistrationMail& mail, const Clock& clock) {
   auto address = normalise_email(email);
@@ -37,14 +53,9 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
         {*address, *hash, now, now});
     if (!user) return std::move(user).error();
     std::int64_t id = user->rows.at(0).integer(0);
-    std::int64_t expires = now + std::chrono::duration_cast<std::chrono::microseconds>(kVerificationLifetime).count();
-    auto stored = c.execute(
-        "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, 'verify_email', "
-        "?, ?)",
-        {sha256_hex(token), id, now, expires});
-    if (!stored) return std::move(stored).error();
-    auto sent = jobs::enqueue_email(c, mail.verify(*address, public_url + "/account/verify?token=" + token), clock);
-    if (!sent) return std::move(sent).error();
+    auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token,
+                          mail.verify(*address, public_url + "/account/verify?token=" + token), clock);
+    if (!sent) return sent;
     auto audited =
         record_audit(c, AuditEvent{"anonymous", "user.registered", "user:" + std::to_string(id), "{}"}, clock);
     if (!audited) return std::move(audited).error();
@@ -108,20 +119,13 @@ Result<void> request_password_reset(storage::Database& db, std::string_view emai
   if (!address) return std::move(address).error();
   std::string token = random_token(32);
   return db.transaction([&](storage::Connection& c) -> Result<void> {
-    std::int64_t now = to_unix_micros(clock.now());
     auto user = c.query("SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", {*address});
     if (!user) return std::move(user).error();
     if (user->empty()) return {};
     std::int64_t id = user->rows[0].integer(0);
-    std::int64_t expires = now + std::chrono::duration_cast<std::chrono::microseconds>(kResetLifetime).count();
-    auto stored = c.execute(
-        "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, "
-        "'reset_password', "
-        "?, ?)",
-        {sha256_hex(token), id, now, expires});
-    if (!stored) return std::move(stored).error();
-    auto sent = jobs::enqueue_email(c, mail.reset(*address, public_url + "/account/reset?token=" + token), clock);
-    if (!sent) return std::move(sent).error();
+    auto sent = send_link(c, id, "reset_password", kResetLifetime, token,
+                          mail.reset(*address, public_url + "/account/reset?token=" + token), clock);
+    if (!sent) return sent;
     auto audited =
         record_audit(c, AuditEvent{"anonymous", "password.reset_requested", "user:" + std::to_string(id), "{}"}, clock);
     if (!audited) return std::move(audited).error();
