@@ -49,6 +49,13 @@ std::string random_token(std::size_t bytes) {
   return out;
 }
 
+std::string random_bytes(std::size_t bytes) {
+  ensure_sodium();
+  std::string out(bytes, '\0');
+  secure_random(reinterpret_cast<unsigned char*>(out.data()), out.size());
+  return out;
+}
+
 std::string random_hex(std::size_t bytes) {
   ensure_sodium();
   std::vector<unsigned char> raw(bytes);

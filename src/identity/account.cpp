@@ -8,24 +8,19 @@
 
 namespace guichet::identity {
 namespace {
-
-struct Stored {
-  std::string email;
-  std::string hash;
-};
-
-Result<Stored> stored_credentials(storage::Database& db, std::int64_t user_id) {
+Result<StoredCredentials> stored_credentials(storage::Database& db, std::int64_t user_id) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   auto rows = (*connection)->query("SELECT email, password_hash FROM users WHERE id = ?", {user_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
-  return Stored{rows->rows[0].text(0), rows->rows[0].text(1)};
+  return StoredCredentials{rows->rows[0].text(0), rows->rows[0].text(1)};
 }
 
-// The current password, with the same throttling as sign-in, so these forms are no side door.
-Result<Stored> confirm_password(storage::Database& db, std::int64_t user_id, std::string_view password,
-                                std::string_view remote_address, const Clock& clock) {
+}  // namespace
+
+Result<StoredCredentials> confirm_password(storage::Database& db, std::int64_t user_id, std::string_view password,
+                                           std::string_view remote_address, const Clock& clock) {
   auto stored = stored_credentials(db, user_id);
   if (!stored) return stored;
   auto wait = sign_in_wait(db, stored->email, remote_address, clock);
@@ -41,8 +36,6 @@ Result<Stored> confirm_password(storage::Database& db, std::int64_t user_id, std
   }
   return stored;
 }
-
-}  // namespace
 
 Result<void> change_password(storage::Database& db, std::int64_t user_id, std::int64_t current_session_id,
                              std::string_view current_password, std::string_view new_password,

@@ -24,7 +24,7 @@ std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
 constexpr const char* kSessionColumns =
     "s.id, s.created_at, s.last_seen_at, s.user_agent, s.remote_address, u.id, u.email, u.email_verified_at, "
-    "u.assurance_level, u.created_at";
+    "u.assurance_level, u.created_at, s.pending_second_factor, s.second_factor_at, s.second_factor_method";
 
 SessionInfo session_from_row(const storage::Row& row) {
   SessionInfo info;
@@ -35,6 +35,9 @@ SessionInfo session_from_row(const storage::Row& row) {
   info.remote_address = row.text(4);
   info.user = User{row.integer(5), row.text(6), !row.is_null(7),
                    parse_assurance_level(row.text(8)).value_or(AssuranceLevel::low), from_unix_micros(row.integer(9))};
+  info.pending_second_factor = row.integer(10) != 0;
+  if (!row.is_null(11)) info.second_factor_at = from_unix_micros(row.integer(11));
+  if (!row.is_null(12)) info.second_factor_method = row.text(12);
   return info;
 }
 
@@ -119,11 +122,15 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
         if (!sent) return std::move(sent).error();
       }
     }
+    auto second_factor =
+        c.query("SELECT 1 FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NOT NULL", {user.id});
+    if (!second_factor) return std::move(second_factor).error();
+    const bool pending = !second_factor->empty();
     auto inserted = c.query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, absolute_expires_at, user_agent, "
-        "remote_address) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "remote_address, pending_second_factor) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         {sha256_hex(token), user.id, now, now, absolute, std::string(user_agent.substr(0, 256)),
-         std::string(remote_address)});
+         std::string(remote_address), std::int64_t{pending ? 1 : 0}});
     if (!inserted) return std::move(inserted).error();
     if (auto cleared = clear_account_failures(c, account); !cleared) return std::move(cleared).error();
     if (upgraded) {
@@ -131,16 +138,31 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
           c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*upgraded, now, user.id});
       if (!updated) return std::move(updated).error();
     }
-    SignIn result{token,
-                  SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now), from_unix_micros(now),
-                              std::string(user_agent.substr(0, 256)), std::string(remote_address)}};
+    SignIn result{token, SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now),
+                                     from_unix_micros(now), std::string(user_agent.substr(0, 256)),
+                                     std::string(remote_address), pending, std::nullopt, ""}};
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(user.id), "session.started",
-                                           "session:" + std::to_string(result.session.session_id), "{}"},
+                                           "session:" + std::to_string(result.session.session_id),
+                                           pending ? "{\"pending_second_factor\":true}" : "{}"},
                                 clock);
     if (!audited) return std::move(audited).error();
     return result;
   });
+}
+
+Authentication authentication_of(const SessionInfo& session) {
+  Authentication result;
+  result.auth_time = session.created_at;
+  result.amr = {"pwd"};
+  if (session.second_factor_at && !session.pending_second_factor) {
+    result.acr = session.user.level == AssuranceLevel::high ? AssuranceLevel::high : AssuranceLevel::substantial;
+    result.amr.emplace_back("otp");  // a TOTP code or a single-use recovery code
+    result.amr.emplace_back("mfa");
+    // The oldest factor counted: a step-up does not make an old password look fresh.
+    result.auth_time = std::min(session.created_at, *session.second_factor_at);
+  }
+  return result;
 }
 
 Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,
@@ -151,7 +173,7 @@ Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::s
   std::int64_t now = to_unix_micros(clock.now());
   auto rows = (*connection)
                   ->query(std::string("SELECT ") + kSessionColumns +
-                              ", s.absolute_expires_at FROM sessions s JOIN users u ON u.id = s.user_id "
+                              ", s.absolute_expires_at, s.created_at FROM sessions s JOIN users u ON u.id = s.user_id "
                               "WHERE s.token_hash = ? AND s.ended_at IS NULL",
                           {sha256_hex(token)});
   if (!rows) return std::move(rows).error();
@@ -159,7 +181,10 @@ Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::s
   const storage::Row& row = rows->rows[0];
   SessionInfo info = session_from_row(row);
   std::int64_t last_seen = row.integer(2);
-  if (now >= row.integer(10) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
+  if (now >= row.integer(13) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
+  if (info.pending_second_factor && now - row.integer(14) >= micros(policy.second_factor_grace)) {
+    return std::optional<SessionInfo>();
+  }
   if (now - last_seen >= micros(policy.touch_every)) {
     auto touched = (*connection)->execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", {now, info.session_id});
     if (!touched) return std::move(touched).error();
@@ -193,7 +218,8 @@ Result<std::vector<SessionInfo>> active_sessions(storage::Database& db, std::int
   auto rows = (*connection)
                   ->query(std::string("SELECT ") + kSessionColumns +
                               " FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.user_id = ? AND "
-                              "s.ended_at IS NULL AND s.absolute_expires_at > ? AND s.last_seen_at > ? "
+                              "s.ended_at IS NULL AND s.pending_second_factor = 0 AND s.absolute_expires_at > ? AND "
+                              "s.last_seen_at > ? "
                               "ORDER BY s.last_seen_at DESC, s.id DESC",
                           {user_id, now, now - micros(policy.idle)});
   if (!rows) return std::move(rows).error();

@@ -2,8 +2,10 @@
 
 #include <charconv>
 
+#include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/registration.hpp"
+#include "web_support.hpp"
 
 namespace guichet::identity {
 using http::Cookie;
@@ -13,12 +15,35 @@ using http::Response;
 
 std::string_view session_cookie_name(bool secure) { return secure ? "__Host-guichet_session" : "guichet_session"; }
 
-namespace {
-
 Cookie session_cookie(const Request& request, std::string value, std::int64_t max_age) {
   return Cookie{
       std::string(session_cookie_name(request.secure)), std::move(value), "/", max_age, true, request.secure, "Lax"};
 }
+
+Response redirect_to_sign_in() { return Response::redirect("/account/sign-in?return=%2Faccount", 303); }
+
+std::string fill(std::string text, std::string_view link) {
+  auto at = text.find("{link}");
+  if (at != std::string::npos) text.replace(at, 6, link);
+  return text;
+}
+
+// A short page with a heading, a sentence and one link, in the request's language.
+Response message_page(const WebContext& ctx, const Request& request, std::string_view title_key,
+                      std::string_view text_key, std::string_view link, std::string_view link_key, int status) {
+  PageData page;
+  page.set("heading", ctx.catalog.text(request.lang, title_key));
+  page.set("text", ctx.catalog.text(request.lang, text_key));
+  if (!link.empty()) {
+    page.set("link", std::string(link));
+    page.set("link_text", ctx.catalog.text(request.lang, link_key));
+  }
+  Response response = ctx.pages.render(request, "message", title_key, page, status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+namespace {
 
 std::string when(Instant instant) {
   std::string text = format_rfc3339(instant);  // 2026-11-23T12:09:52.123456Z
@@ -39,14 +64,6 @@ Response sign_in_page(const WebContext& ctx, const Request& request, std::string
                          request.query.get("return").value_or(request.form.get("return").value_or("/account"))));
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   return ctx.pages.render(request, "sign_in", "signin_title", page, status);
-}
-
-Response redirect_to_sign_in() { return Response::redirect("/account/sign-in?return=%2Faccount", 303); }
-
-std::string fill(std::string text, std::string_view link) {
-  auto at = text.find("{link}");
-  if (at != std::string::npos) text.replace(at, 6, link);
-  return text;
 }
 
 RegistrationMail mail_in(const WebContext& ctx, const std::string& lang) {
@@ -80,21 +97,6 @@ ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang) {
                    }};
 }
 
-// A short page with a heading, a sentence and one link, in the request's language.
-Response message_page(const WebContext& ctx, const Request& request, std::string_view title_key,
-                      std::string_view text_key, std::string_view link, std::string_view link_key, int status = 200) {
-  PageData page;
-  page.set("heading", ctx.catalog.text(request.lang, title_key));
-  page.set("text", ctx.catalog.text(request.lang, text_key));
-  if (!link.empty()) {
-    page.set("link", std::string(link));
-    page.set("link_text", ctx.catalog.text(request.lang, link_key));
-  }
-  Response response = ctx.pages.render(request, "message", title_key, page, status);
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
 std::string_view registration_error_key(const Error& error) {
   if (error.code == "email_invalid") return "register_error_email";
   if (error.code == "password_too_short") return "register_error_password_short";
@@ -125,8 +127,16 @@ http::Middleware session_middleware(const WebContext& context) {
         auto session = resolve_session(context.db, *token, context.clock, context.policy);
         if (session && session->has_value()) {
           const SessionInfo& info = **session;
-          request.principal =
-              http::Principal{info.user.id, info.session_id, info.user.email, std::string(to_string(info.user.level))};
+          if (!info.pending_second_factor) {
+            Authentication proved = authentication_of(info);
+            request.principal = http::Principal{info.user.id,
+                                                info.session_id,
+                                                info.user.email,
+                                                std::string(to_string(info.user.level)),
+                                                std::string(to_string(proved.acr)),
+                                                to_unix_micros(proved.auth_time),
+                                                proved.amr};
+          }
         } else {
           stale = session.ok();  // unknown or expired: forget it; a database error keeps it
         }
@@ -141,6 +151,7 @@ http::Middleware session_middleware(const WebContext& context) {
 void register_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
   constexpr std::size_t kFormLimit = 8 * 1024;
+  register_second_factor_routes(router, context);
 
   router.get("/account/register", [&ctx](Request& request) {
     if (request.principal) return Response::redirect("/account");
@@ -253,7 +264,9 @@ void register_routes(http::Router& router, const WebContext& context) {
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
   router.get("/account/sign-in", [&ctx](Request& request) {
-    if (request.principal)
+    // `fresh=1`: a relying party asked for a new sign-in (prompt=login, max_age), so the form is
+    // shown even to someone signed in.
+    if (request.principal && request.query.get("fresh").value_or("") != "1")
       return Response::redirect(http::safe_return_path(request.query.get("return").value_or("/account")));
     return sign_in_page(ctx, request, "", "", 200);
   });
@@ -286,7 +299,16 @@ void register_routes(http::Router& router, const WebContext& context) {
             return sign_in_page(ctx, request, email, "signin_error_throttled", 429);
           return ctx.pages.render_error(request, error);
         }
-        Response response = Response::redirect(http::safe_return_path(request.form.get("return").value_or("/account")));
+        // Signing in again (a relying party asked for a fresh sign-in) replaces the old session.
+        if (request.principal) {
+          auto ended = end_session(ctx.db, request.principal->user_id, request.principal->session_id, ctx.clock);
+          if (!ended && ended.error().kind != ErrorKind::not_found)
+            return ctx.pages.render_error(request, ended.error());
+        }
+        std::string return_path = http::safe_return_path(request.form.get("return").value_or("/account"));
+        Response response = Response::redirect(signed_in->session.pending_second_factor
+                                                   ? "/account/sign-in/code?return=" + http::url_encode(return_path)
+                                                   : return_path);
         response.set_cookie(session_cookie(
             request, signed_in->token, std::chrono::duration_cast<std::chrono::seconds>(ctx.policy.absolute).count()));
         return response;
@@ -327,6 +349,7 @@ void register_routes(http::Router& router, const WebContext& context) {
     page.set("email", request.principal->email);
     page.set("level", ctx.catalog.text(request.lang, level_key(request.principal->assurance_level)));
     page.set("sessions", list);
+    page.set("session_level", ctx.catalog.text(request.lang, level_key(request.principal->acr)));
     if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
     if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
     Response response = ctx.pages.render(request, "account", "account_title", page, status);

@@ -10,76 +10,16 @@
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/outbox.hpp"
 #include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::app {
 namespace {
 using http::Request;
 using http::Response;
-
-std::string form_encode(const std::map<std::string, std::string>& fields) {
-  std::string out;
-  for (const auto& [k, v] : fields) {
-    if (!out.empty()) out += '&';
-    out += k + '=';
-    for (unsigned char c : v) {
-      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-        out += static_cast<char>(c);
-      } else {
-        char hex[4];
-        std::snprintf(hex, sizeof hex, "%%%02X", c);
-        out += hex;
-      }
-    }
-  }
-  return out;
-}
-
-// A browser in miniature: it keeps cookies between requests.
-class Browser {
- public:
-  explicit Browser(const http::Application& app) : app_(app) {}
-  Response get(const std::string& target) { return send(http::Method::get, target, ""); }
-  Response post(const std::string& target, std::map<std::string, std::string> fields, bool with_token = true) {
-    if (with_token) fields["csrf_token"] = cookies_["guichet_csrf"];
-    return send(http::Method::post, target, form_encode(fields));
-  }
-  std::map<std::string, std::string> cookies_;
-
- private:
-  Response send(http::Method method, const std::string& target, const std::string& body) {
-    Request r;
-    r.method = method;
-    r.method_name = std::string(http::to_string(method));
-    r.target = target;
-    r.remote_address = "192.0.2.7";
-    r.headers.add("User-Agent", "TestBrowser/1.0");
-    std::string cookie_header;
-    for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
-    if (!cookie_header.empty()) r.headers.add("Cookie", cookie_header);
-    if (!body.empty()) {
-      r.headers.add("Content-Type", "application/x-www-form-urlencoded");
-      r.body = body;
-    }
-    auto dispatch = app_.route(r);
-    Response response = app_.handle(r, dispatch);
-    if (response.shared_body && response.body.empty()) response.body = *response.shared_body;
-    for (const auto& [name, value] : response.headers.fields()) {
-      if (!http::iequals(name, "Set-Cookie")) continue;
-      auto eq = value.find('=');
-      auto semicolon = value.find(';');
-      std::string cookie_name = value.substr(0, eq);
-      std::string cookie_value = value.substr(eq + 1, semicolon - eq - 1);
-      if (value.find("Max-Age=0") != std::string::npos) {
-        cookies_.erase(cookie_name);
-      } else {
-        cookies_[cookie_name] = cookie_value;
-      }
-    }
-    return response;
-  }
-  const http::Application& app_;
-};
+using testing::Browser;
+using testing::link_in;
+using testing::queued_mail;
 
 class AccountTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -223,27 +163,6 @@ TEST_P(AccountTest, APersonEndsTheirOtherSessionsButNoOneElses) {
 }
 
 // The e-mails queued in the outbox, newest first, as the SMTP worker would send them.
-std::vector<jobs::EmailMessage> queued_mail(storage::Database& db) {
-  std::vector<jobs::EmailMessage> out;
-  auto queued = jobs::list_jobs(db, std::nullopt, 100);
-  EXPECT_TRUE(queued.ok());
-  for (const auto& job : *queued) {
-    if (job.kind != jobs::kEmailJobKind) continue;
-    auto message = jobs::email_from_json(job.payload);
-    EXPECT_TRUE(message.ok());
-    out.push_back(*message);
-  }
-  return out;
-}
-
-std::string link_in(const std::string& text) {
-  auto start = text.find("http://guichet.test");
-  if (start == std::string::npos) return {};
-  auto end = text.find_first_of(" \r\n", start);
-  return text.substr(start + std::string("http://guichet.test").size(),
-                     end - start - std::string("http://guichet.test").size());
-}
-
 TEST_P(AccountTest, RegisterConfirmTheAddressThenSignIn) {
   Browser b = browser();
   (void)b.get("/account/register");

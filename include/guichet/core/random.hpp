@@ -13,6 +13,8 @@ std::string random_hex(std::size_t bytes);
 // 16 hex digits, unique but not secret (request ids): a per-thread generator seeded once from
 // the CSPRNG, so the hot path makes no system call.
 std::string fast_unique_id();
+// `bytes` raw random bytes: for keys and secrets that are encoded some other way.
+std::string random_bytes(std::size_t bytes);
 // Constant-time comparison for secrets.
 bool secure_equals(std::string_view a, std::string_view b);
 

@@ -15,6 +15,8 @@ namespace guichet::http {
 // application/x-www-form-urlencoded, also used for query strings ('+' is a space).
 // Keys and values must decode to valid UTF-8.
 Result<Params> parse_urlencoded(std::string_view text);
+// Percent-encodes everything but RFC 3986 unreserved characters: for a query parameter's value.
+std::string url_encode(std::string_view text);
 
 // A Cookie header; malformed pairs are skipped, as browsers do (RFC 6265 section 5.4).
 void parse_cookie_header(std::string_view header, Params& into);

@@ -51,7 +51,11 @@ struct Principal {
   std::int64_t user_id = 0;
   std::int64_t session_id = 0;
   std::string email;
-  std::string assurance_level;
+  std::string assurance_level;  // the identity's level: "high" once verified in person
+  // What this session proved (see identity::Authentication): "low", "substantial" or "high".
+  std::string acr = "low";
+  std::int64_t auth_time_us = 0;  // Unix microseconds
+  std::vector<std::string> amr;
 };
 
 struct Request {

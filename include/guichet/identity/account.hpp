@@ -12,6 +12,15 @@
 
 namespace guichet::identity {
 
+struct StoredCredentials {
+  std::string email;
+  std::string hash;
+};
+// The current password, with the same throttling as sign-in, so forms that ask for it again are
+// no side door: a wrong one is `wrong_password`, too many are `sign_in_throttled`.
+Result<StoredCredentials> confirm_password(storage::Database& db, std::int64_t user_id, std::string_view password,
+                                           std::string_view remote_address, const Clock& clock);
+
 // Checks the current password (a failure counts towards throttling like a failed sign-in),
 // applies the password rules, ends the account's other sessions, e-mails the person through the
 // outbox and records `password.changed`.

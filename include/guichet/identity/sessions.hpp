@@ -21,6 +21,7 @@ struct SessionPolicy {
   std::chrono::hours absolute{12};
   // last_seen_at is written at most this often, so browsing does not write on every request.
   std::chrono::seconds touch_every{60};
+  std::chrono::minutes second_factor_grace{5};
 };
 
 struct SessionInfo {
@@ -30,11 +31,27 @@ struct SessionInfo {
   Instant last_seen_at;
   std::string user_agent;
   std::string remote_address;
+  // Opened by a password on an account with a second factor, and not yet completed by a code: it
+  // signs no one in and lapses after SessionPolicy::second_factor_grace.
+  bool pending_second_factor = false;
+  std::optional<Instant> second_factor_at;  // when the second factor was last proved here
+  std::string second_factor_method;         // "otp" or "recovery"
 };
 
+// What a session proves, as OpenID Connect states it: `acr` is "low" for a password alone,
+// "substantial" with a second factor, "high" with a second factor on an identity verified in
+// person; `auth_time` is when the oldest factor counted in `acr` was proved, so that a relying
+// party's max_age covers every factor; `amr` lists the methods (RFC 8176).
+struct Authentication {
+  AssuranceLevel acr = AssuranceLevel::low;
+  Instant auth_time;
+  std::vector<std::string> amr;
+};
+Authentication authentication_of(const SessionInfo& session);
+
 // Checks the password (in constant work whether or not the address exists), then opens a session
-// and records `session.started`; a wrong password records `sign_in.failed`. Returns the token for
-// the cookie.
+// and records `session.started` (a pending session when the account has a second factor); a wrong password records
+// `sign_in.failed`. Returns the token for the cookie.
 struct SignIn {
   std::string token;
   SessionInfo session;

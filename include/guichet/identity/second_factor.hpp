@@ -1,0 +1,68 @@
+#pragma once
+// The second factor: TOTP (RFC 6238, 30-second steps, six digits, HMAC-SHA1 as every
+// authenticator app expects) with a window of one step either side that never widens, and ten
+// single-use recovery codes. A code is never accepted twice: the newest accepted step is stored.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+inline constexpr int kRecoveryCodeCount = 10;
+
+struct TotpEnrolment {
+  std::string secret;       // base32, for typing into an app by hand
+  std::string otpauth_uri;  // otpauth://totp/Issuer:email?secret=...&issuer=Issuer
+  std::string qr_svg;       // the URI as a QR code, an inline SVG document fragment
+};
+
+// The six-digit code for `secret_base32` at `at`: for tests and the demo, never for checking.
+Result<std::string> totp_code(std::string_view secret_base32, Instant at);
+
+// A QR code of `text` as an <svg> element with a single path, so a page can inline it without
+// scripts or inline styles.
+Result<std::string> qr_code_svg(std::string_view text, std::string_view title);
+
+// Starts (or restarts) an enrolment: a fresh secret, stored unconfirmed. An account that already
+// has a confirmed second factor gets a conflict.
+Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t user_id, std::string_view email,
+                                           std::string_view issuer, const Clock& clock);
+Result<std::optional<TotpEnrolment>> pending_totp_enrolment(storage::Database& db, std::int64_t user_id,
+                                                            std::string_view email, std::string_view issuer);
+
+// Called with the person's address, to tell them of a change to their second factor.
+using SecurityNotice = std::function<jobs::EmailMessage(const std::string& to)>;
+
+// Confirms the enrolment with a first code, marks the session as having proved the second factor,
+// and returns ten new recovery codes (shown once, stored hashed). Audited and e-mailed.
+Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, std::int64_t user_id,
+                                                        std::int64_t session_id, std::string_view code,
+                                                        std::string_view remote_address, const SecurityNotice& notice,
+                                                        const Clock& clock);
+
+Result<bool> has_second_factor(storage::Database& db, std::int64_t user_id);
+Result<int> unused_recovery_codes(storage::Database& db, std::int64_t user_id);
+
+// Checks a TOTP code or a recovery code for the session's account, throttled per account and
+// address like passwords; on success the session is no longer pending and records when and how
+// the second factor was proved. A recovery code sends `recovery_notice`.
+enum class SecondFactorMethod { totp, recovery_code };
+Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64_t user_id, std::int64_t session_id,
+                                               std::string_view code, std::string_view remote_address,
+                                               const SecurityNotice& recovery_notice, const Clock& clock);
+
+// Replaces the recovery codes (the old ones stop working). Audited and e-mailed.
+Result<std::vector<std::string>> regenerate_recovery_codes(storage::Database& db, std::int64_t user_id,
+                                                           const SecurityNotice& notice, const Clock& clock);
+
+// Removes the second factor after checking the password. Audited and e-mailed.
+Result<void> disable_second_factor(storage::Database& db, std::int64_t user_id, std::string_view password,
+                                   std::string_view remote_address, const SecurityNotice& notice, const Clock& clock);
+
+}  // namespace guichet::identity

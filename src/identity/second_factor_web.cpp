@@ -1,0 +1,215 @@
+// Second-factor pages: the code asked after the password (or later, when a relying party asks
+// for a higher level), enrolment with a QR code, recovery codes, and turning the factor off.
+#include <optional>
+
+#include "guichet/http/parsing.hpp"
+#include "guichet/identity/second_factor.hpp"
+#include "web_support.hpp"
+
+namespace guichet::identity {
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::size_t kFormLimit = 8 * 1024;
+constexpr std::string_view kIssuer = "Guichet";
+
+// The session behind the cookie, pending or not: the code page serves both.
+Result<std::optional<SessionInfo>> cookie_session(const WebContext& ctx, const Request& request) {
+  auto token = request.cookies.get(session_cookie_name(request.secure));
+  if (!token) return std::optional<SessionInfo>();
+  return resolve_session(ctx.db, *token, ctx.clock, ctx.policy);
+}
+
+std::string return_path_of(const Request& request) {
+  return http::safe_return_path(request.query.get("return").value_or(request.form.get("return").value_or("/account")));
+}
+
+Response code_page(const WebContext& ctx, const Request& request, std::string_view error_key, int status) {
+  PageData page;
+  page.set("return", return_path_of(request));
+  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  Response response = ctx.pages.render(request, "sign_in_code", "code_title", page, status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response codes_page(const WebContext& ctx, const Request& request, const std::vector<std::string>& codes,
+                    std::string_view notice_key) {
+  PageData list{PageData::type::list};
+  for (const auto& code : codes) list.push_back(PageData(code));
+  PageData page;
+  page.set("codes", list);
+  page.set("notice", ctx.catalog.text(request.lang, notice_key));
+  Response response = ctx.pages.render(request, "recovery_codes", "recovery_title", page, 200);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response second_factor_page(const WebContext& ctx, const Request& request, std::string_view error_key, int status) {
+  const http::Principal& who = *request.principal;
+  PageData page;
+  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  auto enabled = has_second_factor(ctx.db, who.user_id);
+  if (!enabled) return ctx.pages.render_error(request, enabled.error());
+  if (*enabled) {
+    auto unused = unused_recovery_codes(ctx.db, who.user_id);
+    if (!unused) return ctx.pages.render_error(request, unused.error());
+    page.set("enabled", true);
+    std::string remaining = ctx.catalog.text(request.lang, "twofa_codes_left");
+    if (auto at = remaining.find("{count}"); at != std::string::npos) remaining.replace(at, 7, std::to_string(*unused));
+    page.set("codes_left", remaining);
+  } else {
+    auto pending = pending_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer);
+    if (!pending) return ctx.pages.render_error(request, pending.error());
+    std::optional<TotpEnrolment> enrolment = std::move(pending).value();
+    if (!enrolment) {
+      auto started = begin_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer, ctx.clock);
+      if (!started) return ctx.pages.render_error(request, started.error());
+      enrolment = std::move(started).value();
+    }
+    // The secret in groups of four, easier to type into an app by hand.
+    std::string grouped;
+    for (std::size_t i = 0; i < enrolment->secret.size(); i += 4) {
+      if (i > 0) grouped += ' ';
+      grouped += enrolment->secret.substr(i, 4);
+    }
+    page.set("secret", grouped);
+    page.set("qr_svg", enrolment->qr_svg);
+    page.set("return", return_path_of(request));
+  }
+  Response response = ctx.pages.render(request, "second_factor", "twofa_title", page, status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+std::string_view code_error_key(const Error& error) {
+  if (error.code == "wrong_code") return "code_error_wrong";
+  if (error.code == "sign_in_throttled") return "code_error_throttled";
+  return "";
+}
+
+}  // namespace
+
+jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lang, const std::string& to,
+                                   std::string_view body_key) {
+  return jobs::EmailMessage{to,
+                            ctx.catalog.text(lang, "email_security_subject"),
+                            fill(ctx.catalog.text(lang, body_key), ctx.public_url + "/account"),
+                            {}};
+}
+
+void register_second_factor_routes(http::Router& router, const WebContext& context) {
+  const WebContext& ctx = context;
+
+  router.get("/account/sign-in/code", [&ctx](Request& request) {
+    auto session = cookie_session(ctx, request);
+    if (!session) return ctx.pages.render_error(request, session.error());
+    if (!*session) return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
+    if (!(*session)->pending_second_factor) {
+      auto enabled = has_second_factor(ctx.db, (*session)->user.id);
+      if (!enabled) return ctx.pages.render_error(request, enabled.error());
+      // Nothing to prove, or already proved: go on.
+      if (!*enabled || (*session)->second_factor_at) return Response::redirect(return_path_of(request));
+    }
+    return code_page(ctx, request, "", 200);
+  });
+
+  router.post(
+      "/account/sign-in/code",
+      [&ctx](Request& request) {
+        auto session = cookie_session(ctx, request);
+        if (!session) return ctx.pages.render_error(request, session.error());
+        if (!*session) {
+          return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
+        }
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to) {
+          return security_notice(ctx, lang, to, "email_recovery_used_body");
+        };
+        auto proved =
+            prove_second_factor(ctx.db, (*session)->user.id, (*session)->session_id,
+                                request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+        if (!proved) {
+          std::string_view key = code_error_key(proved.error());
+          if (key.empty()) return ctx.pages.render_error(request, proved.error());
+          return code_page(ctx, request, key, proved.error().kind == ErrorKind::rate_limited ? 429 : 401);
+        }
+        return Response::redirect(return_path_of(request));
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/second-factor", [&ctx](Request& request) {
+    if (!request.principal) return redirect_to_sign_in();
+    return second_factor_page(ctx, request, "", 200);
+  });
+
+  router.post(
+      "/account/second-factor/confirm",
+      [&ctx](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to) {
+          return security_notice(ctx, lang, to, "email_2fa_enabled_body");
+        };
+        auto codes =
+            confirm_totp_enrolment(ctx.db, request.principal->user_id, request.principal->session_id,
+                                   request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+        if (!codes) {
+          if (codes.error().code == "second_factor_exists" || codes.error().code == "no_enrolment") {
+            return Response::redirect("/account/second-factor");
+          }
+          std::string_view key = code_error_key(codes.error());
+          if (key.empty()) return ctx.pages.render_error(request, codes.error());
+          return second_factor_page(ctx, request, key, codes.error().kind == ErrorKind::rate_limited ? 429 : 400);
+        }
+        Response response = codes_page(ctx, request, *codes, "twofa_enabled");
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.post(
+      "/account/second-factor/recovery-codes",
+      [&ctx](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        // New codes are a second factor in themselves: only a session that proved one gets them.
+        if (request.principal->acr == "low") {
+          return Response::redirect("/account/sign-in/code?return=%2Faccount%2Fsecond-factor");
+        }
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to) {
+          return security_notice(ctx, lang, to, "email_recovery_replaced_body");
+        };
+        auto codes = regenerate_recovery_codes(ctx.db, request.principal->user_id, notice, ctx.clock);
+        if (!codes) return ctx.pages.render_error(request, codes.error());
+        return codes_page(ctx, request, *codes, "recovery_replaced");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.post(
+      "/account/second-factor/disable",
+      [&ctx](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        std::string lang = request.lang;
+        auto notice = [&ctx, lang](const std::string& to) {
+          return security_notice(ctx, lang, to, "email_2fa_disabled_body");
+        };
+        auto disabled =
+            disable_second_factor(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
+                                  request.remote_address, notice, ctx.clock);
+        if (!disabled) {
+          const Error& error = disabled.error();
+          if (error.code == "wrong_password")
+            return second_factor_page(ctx, request, "account_error_wrong_password", 400);
+          if (error.code == "sign_in_throttled") return second_factor_page(ctx, request, "signin_error_throttled", 429);
+          if (error.code == "no_second_factor") return Response::redirect("/account/second-factor");
+          return ctx.pages.render_error(request, error);
+        }
+        return message_page(ctx, request, "twofa_disabled_title", "twofa_disabled_text", "/account", "account_heading");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+}
+
+}  // namespace guichet::identity

@@ -1,0 +1,25 @@
+#pragma once
+// Helpers shared by the identity module's page handlers (web.cpp, second_factor_web.cpp).
+#include <string>
+#include <string_view>
+
+#include "guichet/http/request.hpp"
+#include "guichet/identity/web.hpp"
+
+namespace guichet::identity {
+
+http::Cookie session_cookie(const http::Request& request, std::string value, std::int64_t max_age);
+http::Response redirect_to_sign_in();
+// Replaces "{link}" in a message with `link`.
+std::string fill(std::string text, std::string_view link);
+// A short page with a heading, a sentence and one link, in the request's language.
+http::Response message_page(const WebContext& ctx, const http::Request& request, std::string_view title_key,
+                            std::string_view text_key, std::string_view link, std::string_view link_key,
+                            int status = 200);
+// An e-mail telling the person of a change to their account's security, in their language.
+jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lang, const std::string& to,
+                                   std::string_view body_key);
+
+void register_second_factor_routes(http::Router& router, const WebContext& context);
+
+}  // namespace guichet::identity

@@ -1,0 +1,89 @@
+#include "support/mini_browser.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <cstdio>
+
+#include "guichet/jobs/outbox.hpp"
+
+namespace guichet::testing {
+using http::Request;
+using http::Response;
+
+std::string form_encode(const std::map<std::string, std::string>& fields) {
+  std::string out;
+  for (const auto& [k, v] : fields) {
+    if (!out.empty()) out += '&';
+    out += k + '=';
+    for (unsigned char c : v) {
+      if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+        out += static_cast<char>(c);
+      } else {
+        char hex[4];
+        std::snprintf(hex, sizeof hex, "%%%02X", c);
+        out += hex;
+      }
+    }
+  }
+  return out;
+}
+
+Response Browser::post(const std::string& target, std::map<std::string, std::string> fields, bool with_token) {
+  if (with_token) fields["csrf_token"] = cookies_["guichet_csrf"];
+  return send(http::Method::post, target, form_encode(fields), {{"Content-Type", "application/x-www-form-urlencoded"}});
+}
+
+Response Browser::send(http::Method method, const std::string& target, const std::string& body,
+                       const std::map<std::string, std::string>& headers) {
+  Request r;
+  r.method = method;
+  r.method_name = std::string(http::to_string(method));
+  r.target = target;
+  r.remote_address = "192.0.2.7";
+  r.headers.add("User-Agent", "TestBrowser/1.0");
+  for (const auto& [name, value] : headers) r.headers.add(name, value);
+  std::string cookie_header;
+  for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
+  if (!cookie_header.empty()) r.headers.add("Cookie", cookie_header);
+  r.body = body;
+  auto dispatch = app_.route(r);
+  Response response = app_.handle(r, dispatch);
+  if (response.shared_body && response.body.empty()) response.body = *response.shared_body;
+  for (const auto& [name, value] : response.headers.fields()) {
+    if (!http::iequals(name, "Set-Cookie")) continue;
+    auto eq = value.find('=');
+    auto semicolon = value.find(';');
+    std::string cookie_name = value.substr(0, eq);
+    std::string cookie_value = value.substr(eq + 1, semicolon - eq - 1);
+    if (value.find("Max-Age=0") != std::string::npos) {
+      cookies_.erase(cookie_name);
+    } else {
+      cookies_[cookie_name] = cookie_value;
+    }
+  }
+  return response;
+}
+
+std::vector<jobs::EmailMessage> queued_mail(storage::Database& db) {
+  std::vector<jobs::EmailMessage> out;
+  auto queued = jobs::list_jobs(db, std::nullopt, 100);
+  EXPECT_TRUE(queued.ok());
+  for (const auto& job : *queued) {
+    if (job.kind != jobs::kEmailJobKind) continue;
+    auto message = jobs::email_from_json(job.payload);
+    EXPECT_TRUE(message.ok());
+    out.push_back(*message);
+  }
+  return out;
+}
+
+std::string link_in(const std::string& text) {
+  auto start = text.find("http://guichet.test");
+  if (start == std::string::npos) return {};
+  auto end = text.find_first_of(" \r\n", start);
+  return text.substr(start + std::string("http://guichet.test").size(),
+                     end - start - std::string("http://guichet.test").size());
+}
+
+}  // namespace guichet::testing
