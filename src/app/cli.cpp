@@ -98,6 +98,35 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"platform_admin", "administration_admin", "agent", "identity_verifier"}));
   users_grant_cmd->add_option("--administration", grant_administration, "Administration code, for scoped roles");
+  auto* clients_cmd = admin_cmd->add_subcommand("clients", "OpenID Connect relying parties");
+  clients_cmd->require_subcommand(1);
+  auto* clients_add_cmd = clients_cmd->add_subcommand("add", "Register a relying party; prints it as JSON");
+  ClientOptions client;
+  clients_add_cmd->add_option("--name", client.name, "The service's name, shown on the consent page")->required();
+  clients_add_cmd->add_option("--redirect-uri", client.redirect_uris, "A redirect URI (repeatable), matched exactly")
+      ->required();
+  clients_add_cmd->add_option("--post-logout-uri", client.post_logout_uris, "A post-logout redirect URI (repeatable)");
+  clients_add_cmd->add_option("--auth", client.auth, "Token endpoint authentication")
+      ->check(CLI::IsMember({"client_secret_basic", "client_secret_post", "private_key_jwt"}))
+      ->capture_default_str();
+  clients_add_cmd->add_option("--jwks", client.jwks_file, "File with the client's public JWKS (private_key_jwt)");
+  clients_add_cmd->add_option("--id-token-alg", client.id_token_alg, "ID token signature")
+      ->check(CLI::IsMember({"ES256", "RS256"}))
+      ->capture_default_str();
+  clients_add_cmd->add_option("--sector", client.sector,
+                              "Sector identifier: clients of one sector see the same subject (default: the redirect "
+                              "URI's host)");
+  auto* tokens_cmd = admin_cmd->add_subcommand("tokens", "Access tokens for Guichet's API");
+  tokens_cmd->require_subcommand(1);
+  auto* tokens_issue_cmd = tokens_cmd->add_subcommand("issue", "Print a short-lived access token for an account");
+  std::string token_scope;
+  int token_lifetime = 600;
+  tokens_issue_cmd->add_option("--user", user_email, "E-mail address of the account")->required();
+  tokens_issue_cmd->add_option("--scope", token_scope, "Space-separated scopes, e.g. \"account appointments\"")
+      ->required();
+  tokens_issue_cmd->add_option("--lifetime", token_lifetime, "Seconds")
+      ->check(CLI::Range(60, 3600))
+      ->capture_default_str();
   auto* audit_cmd = admin_cmd->add_subcommand("audit", "The security audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify_cmd =
@@ -126,6 +155,8 @@ int run_cli(int argc, char** argv) {
   if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level);
   if (audit_verify_cmd->parsed()) return audit_verify(config);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
+  if (clients_add_cmd->parsed()) return clients_add(config, client);
+  if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();
   return 2;
 }

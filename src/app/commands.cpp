@@ -5,7 +5,10 @@
 
 #include <boost/json.hpp>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <iterator>
+#include <set>
 
 #include "guichet/app/site.hpp"
 #include "guichet/http/server.hpp"
@@ -13,6 +16,8 @@
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/worker.hpp"
+#include "guichet/oidc/clients.hpp"
+#include "guichet/oidc/grants.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -259,6 +264,72 @@ int users_grant(const Config& config, const std::string& email, const std::strin
     return granted.error().kind == ErrorKind::invalid_input ? 2 : 1;
   }
   std::cout << email << " has the role " << role << (administration.empty() ? "" : " in " + administration) << "\n";
+  return 0;
+}
+
+int clients_add(const Config& config, const ClientOptions& options) {
+  oidc::NewClient client;
+  client.name = options.name;
+  client.redirect_uris = options.redirect_uris;
+  client.post_logout_uris = options.post_logout_uris;
+  client.auth_method =
+      oidc::parse_client_auth_method(options.auth).value_or(oidc::ClientAuthMethod::client_secret_basic);
+  client.id_token_alg = oidc::parse_signing_algorithm(options.id_token_alg).value_or(oidc::SigningAlgorithm::es256);
+  client.sector = options.sector;
+  if (client.auth_method == oidc::ClientAuthMethod::private_key_jwt) {
+    if (options.jwks_file.empty()) {
+      std::cerr << "guichet: clients add: private_key_jwt needs --jwks FILE with the client's public keys\n";
+      return 2;
+    }
+    std::ifstream in(options.jwks_file);
+    if (!in) {
+      std::cerr << "guichet: clients add: cannot read " << options.jwks_file << "\n";
+      return 2;
+    }
+    client.jwks.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto added = oidc::add_client(**db, client, clock);
+  if (!added) {
+    fail("clients add", added.error());
+    return added.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << oidc::client_json(*added) << "\n";
+  return 0;
+}
+
+int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds) {
+  std::set<std::string> scopes = oidc::parse_scope(scope);
+  if (scopes.empty()) {
+    std::cerr << "guichet: tokens issue: --scope names no known scope\n";
+    return 2;
+  }
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto user = identity::find_user_by_email(**db, email);
+  if (!user) {
+    fail("tokens issue", user.error());
+    return 1;
+  }
+  if (!user->has_value()) {
+    std::cerr << "guichet: tokens issue: no account uses " << email << "\n";
+    return 2;
+  }
+  auto token = oidc::issue_operator_token(**db, (*user)->id, scopes, std::chrono::seconds(lifetime_seconds), clock);
+  if (!token) {
+    fail("tokens issue", token.error());
+    return 1;
+  }
+  std::cout << *token << "\n";
   return 0;
 }
 

@@ -34,7 +34,15 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       templates_(std::move(templates)),
       assets_(std::move(assets)),
       pages_(templates_, catalog_, assets_),
-      identity_{db_, clock_, pages_, catalog_, identity::SessionPolicy{}, options_.public_url} {
+      identity_{db_,
+                clock_,
+                pages_,
+                catalog_,
+                identity::SessionPolicy{},
+                options_.public_url,
+                [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); }},
+      keys_(db_, clock_),
+      provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     out +=
@@ -133,6 +141,7 @@ http::Router Site::routes() {
       probe);
 
   identity::register_routes(router, identity_);
+  oidc::register_routes(router, provider_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);
@@ -149,6 +158,35 @@ http::Router Site::routes() {
                                  {"languages", languages},
                                  {"default_language", catalog_.default_language()}};
         return Response::json(boost::json::serialize(body));
+      },
+      api);
+
+  // The signed-in person's own account, for applications holding an access token with the
+  // `account` scope.
+  router.get(
+      "/api/v1/account",
+      [this](Request& request) {
+        auto grant = oidc::require_bearer(provider_, request, "account");
+        if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+        const oidc::AccessGrant& g = std::get<oidc::AccessGrant>(grant);
+        auto connection = db_.acquire();
+        if (!connection) return http::json_error(request, connection.error());
+        auto rows = (*connection)
+                        ->query("SELECT email, email_verified_at, assurance_level, created_at FROM users WHERE id = ?",
+                                {g.user_id});
+        if (!rows) return http::json_error(request, rows.error());
+        if (rows->empty()) {
+          return http::json_error(request, make_error(ErrorKind::not_found, "no_such_user", "no such account"));
+        }
+        const auto& row = rows->rows[0];
+        boost::json::object body{{"email", row.text(0)},
+                                 {"email_verified", !row.is_null(1)},
+                                 {"identity_level", row.text(2)},
+                                 {"token_acr", g.authentication.acr},
+                                 {"created_at", format_rfc3339(from_unix_micros(row.integer(3)))}};
+        Response response = Response::json(boost::json::serialize(body));
+        response.headers.set("Cache-Control", "no-store");
+        return response;
       },
       api);
 

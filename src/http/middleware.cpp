@@ -92,9 +92,7 @@ Middleware security_headers() {
       {"Cross-Origin-Opener-Policy", "same-origin"},
       {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
   };
-  static const std::string kPolicy =
-      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
-      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  static const std::string kPolicy = content_security_policy();
   static const std::string kHsts = "max-age=31536000; includeSubDomains";
   return [](const Route&, Handler next) -> Handler {
     return [next = std::move(next)](Request& request) {
@@ -110,6 +108,18 @@ Middleware security_headers() {
       return response;
     };
   };
+}
+
+std::string content_security_policy(std::string_view form_targets) {
+  std::string policy =
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+      "object-src 'none'; base-uri 'none'; form-action 'self'";
+  if (!form_targets.empty()) {
+    policy += ' ';
+    policy += form_targets;
+  }
+  policy += "; frame-ancestors 'none'";
+  return policy;
 }
 
 Middleware recover(ErrorRenderer page_errors, LogSink error_log) {

@@ -33,6 +33,7 @@ Response code_page(const WebContext& ctx, const Request& request, std::string_vi
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   Response response = ctx.pages.render(request, "sign_in_code", "code_title", page, status);
   response.headers.set("Cache-Control", "no-store");
+  allow_form_targets(ctx, response, return_path_of(request));
   return response;
 }
 
@@ -43,6 +44,7 @@ Response codes_page(const WebContext& ctx, const Request& request, const std::ve
   PageData page;
   page.set("codes", list);
   page.set("notice", ctx.catalog.text(request.lang, notice_key));
+  page.set("return", return_path_of(request));
   Response response = ctx.pages.render(request, "recovery_codes", "recovery_title", page, 200);
   response.headers.set("Cache-Control", "no-store");
   return response;

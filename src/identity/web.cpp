@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "guichet/http/middleware.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/registration.hpp"
@@ -43,6 +44,12 @@ Response message_page(const WebContext& ctx, const Request& request, std::string
   return response;
 }
 
+void allow_form_targets(const WebContext& ctx, http::Response& response, std::string_view return_path) {
+  if (!ctx.form_targets) return;
+  std::string targets = ctx.form_targets(return_path);
+  if (!targets.empty()) response.headers.set("Content-Security-Policy", http::content_security_policy(targets));
+}
+
 namespace {
 
 std::string when(Instant instant) {
@@ -60,10 +67,13 @@ Response sign_in_page(const WebContext& ctx, const Request& request, std::string
                       int status) {
   PageData page;
   page.set("email", std::string(email));
-  page.set("return", http::safe_return_path(
-                         request.query.get("return").value_or(request.form.get("return").value_or("/account"))));
+  std::string return_path =
+      http::safe_return_path(request.query.get("return").value_or(request.form.get("return").value_or("/account")));
+  page.set("return", return_path);
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
-  return ctx.pages.render(request, "sign_in", "signin_title", page, status);
+  Response response = ctx.pages.render(request, "sign_in", "signin_title", page, status);
+  allow_form_targets(ctx, response, return_path);
+  return response;
 }
 
 RegistrationMail mail_in(const WebContext& ctx, const std::string& lang) {

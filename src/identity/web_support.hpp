@@ -20,6 +20,9 @@ http::Response message_page(const WebContext& ctx, const http::Request& request,
 jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lang, const std::string& to,
                                    std::string_view body_key);
 
+// Widens the page's form-action policy to the relying party a sign-in returns to, if any.
+void allow_form_targets(const WebContext& ctx, http::Response& response, std::string_view return_path);
+
 void register_second_factor_routes(http::Router& router, const WebContext& context);
 
 }  // namespace guichet::identity

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "guichet/app/config.hpp"
 
@@ -18,6 +19,20 @@ int users_add(const Config& config, const std::string& email, bool verified, con
 int audit_verify(const Config& config);
 int users_grant(const Config& config, const std::string& email, const std::string& role,
                 const std::string& administration);
+
+struct ClientOptions {
+  std::string name;
+  std::vector<std::string> redirect_uris;
+  std::vector<std::string> post_logout_uris;
+  std::string auth = "client_secret_basic";
+  std::string jwks_file;  // for private_key_jwt
+  std::string id_token_alg = "ES256";
+  std::string sector;
+};
+// Registers a relying party and prints it as JSON (with its secret, shown this once).
+int clients_add(const Config& config, const ClientOptions& options);
+// Prints a short-lived access token for the account, with these scopes; audited.
+int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds);
 
 // Runs the whole command line; main() only calls this.
 int run_cli(int argc, char** argv);

@@ -13,6 +13,8 @@
 #include "guichet/http/pages.hpp"
 #include "guichet/http/static_assets.hpp"
 #include "guichet/identity/web.hpp"
+#include "guichet/oidc/keys.hpp"
+#include "guichet/oidc/web.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::app {
@@ -51,6 +53,8 @@ class Site {
   http::PageRenderer pages_;
   http::Metrics metrics_;
   identity::WebContext identity_;
+  oidc::KeyStore keys_;
+  oidc::ProviderContext provider_;
   std::unique_ptr<http::Application> application_;
 };
 

@@ -29,6 +29,10 @@ Middleware observe(Metrics& metrics, LogSink access_log);
 // Content-Security-Policy without 'unsafe-inline', nosniff, Referrer-Policy, frame-ancestors
 // 'none', and HSTS on secure requests.
 Middleware security_headers();
+// The Content-Security-Policy every page gets. Browsers apply form-action to the redirects that
+// follow a form's submission, so a page whose form ends at another site (a sign-in that returns
+// to a relying party) names those origins in `form_targets` (space-separated).
+std::string content_security_policy(std::string_view form_targets = "");
 
 // Turns an exception escaping a handler into a 500 with the request id; the detail is logged.
 Middleware recover(ErrorRenderer page_errors, LogSink error_log);

@@ -1,6 +1,8 @@
 #pragma once
 // The identity module's pages: sign-in, sign-out and the account page, and the middleware that
 // turns a session cookie into Request::principal.
+#include <functional>
+
 #include "guichet/core/clock.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
@@ -18,6 +20,9 @@ struct WebContext {
   const http::Catalog& catalog;
   SessionPolicy policy;
   std::string public_url;  // links in e-mails start with it
+  // Origins outside Guichet that a sign-in returning to `return_path` may end at (a relying
+  // party's redirect URI), for the pages' form-action policy; empty when none.
+  std::function<std::string(std::string_view return_path)> form_targets;
 };
 
 std::string_view session_cookie_name(bool secure);

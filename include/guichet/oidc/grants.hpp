@@ -1,0 +1,110 @@
+#pragma once
+// Authorization codes, tokens and claims: what the authorize and token endpoints hand out.
+// Codes and tokens are opaque random strings of which only the SHA-256 is stored.
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/identity/sessions.hpp"
+#include "guichet/oidc/clients.hpp"
+#include "guichet/oidc/keys.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::oidc {
+
+struct GrantPolicy {
+  std::chrono::seconds code_lifetime{60};
+  std::chrono::seconds access_token_lifetime{600};
+  std::chrono::seconds id_token_lifetime{300};
+  std::chrono::hours refresh_token_lifetime{24 * 30};
+};
+
+// Scopes this provider knows; others in a request are ignored, as OpenID Connect asks.
+const std::vector<std::string>& supported_scopes();
+// "openid profile" → the known scopes, sorted, without duplicates.
+std::set<std::string> parse_scope(std::string_view scope);
+std::string join_scope(const std::set<std::string>& scope);
+
+// The authentication a grant was issued under, carried unchanged into every token of the grant.
+struct GrantAuthentication {
+  std::string acr;
+  std::vector<std::string> amr;
+  Instant auth_time;
+};
+
+struct CodeRequest {
+  std::string client_id;
+  std::int64_t user_id = 0;
+  std::int64_t session_id = 0;
+  std::string redirect_uri;
+  std::set<std::string> scope;
+  std::string nonce;
+  std::string code_challenge;  // S256 only
+  GrantAuthentication authentication;
+};
+Result<std::string> issue_code(storage::Database& db, const CodeRequest& request, const Clock& clock,
+                               const GrantPolicy& policy = {});
+
+struct TokenResponse {
+  std::string access_token;
+  std::string refresh_token;
+  std::string id_token;  // empty without the openid scope
+  std::int64_t expires_in = 0;
+  std::string scope;
+};
+
+// Everything the token endpoint needs beside the database.
+struct Issuer {
+  std::string url;  // the issuer identifier, the public base URL
+  KeyStore& keys;
+  const Clock& clock;
+  GrantPolicy policy;
+};
+
+// authorization_code: the code must be unused and unexpired, for this client, with the same
+// redirect URI, and the verifier must hash to the challenge. A code shown twice revokes every
+// token it produced.
+Result<TokenResponse> redeem_code(storage::Database& db, Issuer& issuer, const Client& client, std::string_view code,
+                                  std::string_view redirect_uri, std::string_view code_verifier);
+// refresh_token: rotation, and reuse detection that revokes the whole family. Without
+// offline_access a grant's tokens live only as long as the session it came from: signing out
+// of Guichet ends them too.
+Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, const Client& client,
+                                     std::string_view refresh_token, std::string_view scope);
+
+// An access token presented to userinfo or to Guichet's API.
+struct AccessGrant {
+  std::int64_t user_id = 0;
+  std::string client_id;
+  std::set<std::string> scope;
+  GrantAuthentication authentication;
+  Instant issued_at;
+  Instant expires_at;
+};
+Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, std::string_view token,
+                                                        const Clock& clock);
+
+// Issued by an operator (`guichet admin tokens issue`), for scripts; audited.
+Result<std::string> issue_operator_token(storage::Database& db, std::int64_t user_id,
+                                         const std::set<std::string>& scope, std::chrono::seconds lifetime,
+                                         const Clock& clock);
+
+// RFC 7009: a client revokes one of its own tokens (a refresh token takes its family with it).
+// Unknown tokens and other clients' tokens are silently ignored.
+Result<void> revoke_token(storage::Database& db, const Client& client, std::string_view token, const Clock& clock);
+// RFC 7662: the token's state as JSON, "active": false for anything not live or not the client's.
+Result<std::string> introspect_token(storage::Database& db, const Client& client, std::string_view token,
+                                     const Clock& clock);
+
+// The subject identifier for a user at a sector: stable, and unlinkable across sectors.
+Result<std::string> pairwise_subject(storage::Database& db, std::string_view sector, std::int64_t user_id);
+// Claims of the user for these scopes (sub excluded), as a JSON object text.
+Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope);
+// The session id as relying parties see it (the `sid` claim): not the database row id.
+Result<std::string> session_claim(storage::Database& db, std::int64_t session_id);
+
+}  // namespace guichet::oidc

@@ -1,0 +1,519 @@
+#include "guichet/oidc/grants.hpp"
+
+#include <sodium.h>
+
+#include <boost/json.hpp>
+#include <map>
+#include <mutex>
+
+#include "guichet/core/digest.hpp"
+#include "guichet/core/random.hpp"
+#include "guichet/identity/audit.hpp"
+
+namespace guichet::oidc {
+namespace json = boost::json;
+
+namespace {
+
+std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
+std::int64_t seconds_of(Instant t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+Error invalid_grant(std::string message) {
+  return make_error(ErrorKind::invalid_input, "invalid_grant", std::move(message));
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) {
+    if (!out.empty()) out += ' ';
+    out += item;
+  }
+  return out;
+}
+
+std::vector<std::string> split(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    auto end = text.find(' ', at);
+    if (end == std::string_view::npos) end = text.size();
+    if (end > at) out.emplace_back(text.substr(at, end - at));
+    at = end + 1;
+  }
+  return out;
+}
+
+// A provider-wide secret, made once and shared by every node through the database.
+Result<std::string> provider_secret(storage::Database& db, const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, std::string> known;
+  {
+    std::lock_guard lock(mutex);
+    if (auto found = known.find(name); found != known.end()) return found->second;
+  }
+  auto value = db.transaction([&](storage::Connection& c) -> Result<std::string> {
+    auto inserted = c.execute("INSERT INTO oidc_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+                              {name, random_token(32)});
+    if (!inserted) return std::move(inserted).error();
+    auto rows = c.query("SELECT value FROM oidc_secrets WHERE name = ?", {name});
+    if (!rows) return std::move(rows).error();
+    return rows->rows.at(0).text(0);
+  });
+  if (!value) return value;
+  std::lock_guard lock(mutex);
+  known[name] = *value;
+  return value;
+}
+
+std::string hmac(std::string_view key, std::string_view message) {
+  unsigned char out[crypto_auth_hmacsha256_BYTES];
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(key.data()), key.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(message.data()), message.size());
+  crypto_auth_hmacsha256_final(&state, out);
+  return base64url(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
+std::string subject_for(std::string_view secret, std::string_view sector, std::int64_t user_id) {
+  return hmac(secret, std::string(sector) + "\n" + std::to_string(user_id));
+}
+
+std::string sid_for(std::string_view secret, std::int64_t session_id) {
+  return hmac(secret, "sid\n" + std::to_string(session_id)).substr(0, 22);
+}
+
+struct Minted {
+  std::string access_token;
+  std::string refresh_token;
+};
+
+// Inserts an access token and, when `refresh_expires_at` is set, a refresh token, in one family.
+Result<Minted> mint(storage::Connection& c, const std::string& client_id, std::int64_t user_id,
+                    std::optional<std::int64_t> session_id, const std::string& family, const std::string& code_hash,
+                    const std::string& scope, const GrantAuthentication& authentication, std::int64_t now,
+                    std::int64_t access_expires_at, std::optional<std::int64_t> refresh_expires_at) {
+  Minted minted{random_token(32), refresh_expires_at ? random_token(32) : std::string()};
+  storage::Value session = session_id ? storage::Value(*session_id) : storage::Value(nullptr);
+  storage::Value code = code_hash.empty() ? storage::Value(nullptr) : storage::Value(code_hash);
+  const std::string amr = join(authentication.amr);
+  const std::int64_t auth_time = to_unix_micros(authentication.auth_time);
+  auto insert = [&](const std::string& token, const char* kind, std::int64_t expires_at) -> Result<void> {
+    auto inserted = c.execute(
+        "INSERT INTO oidc_tokens (token_hash, kind, client_id, user_id, session_id, family, code_hash, scope, acr, "
+        "amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {sha256_hex(token), std::string(kind), client_id, user_id, session, family, code, scope, authentication.acr,
+         amr, auth_time, now, expires_at});
+    if (!inserted) return std::move(inserted).error();
+    return {};
+  };
+  if (auto a = insert(minted.access_token, "access", access_expires_at); !a) return std::move(a).error();
+  if (refresh_expires_at) {
+    if (auto r = insert(minted.refresh_token, "refresh", *refresh_expires_at); !r) return std::move(r).error();
+  }
+  return minted;
+}
+
+struct IdTokenInput {
+  const Client* client = nullptr;
+  std::string subject;
+  std::string sid;
+  std::string nonce;
+  GrantAuthentication authentication;
+};
+
+Result<std::string> id_token(Issuer& issuer, const KeyPair& key, const IdTokenInput& in) {
+  const Instant now = issuer.clock.now();
+  json::array amr;
+  for (const auto& method : in.authentication.amr) amr.emplace_back(method);
+  json::object claims{{"iss", issuer.url},
+                      {"sub", in.subject},
+                      {"aud", in.client->client_id},
+                      {"azp", in.client->client_id},
+                      {"iat", seconds_of(now)},
+                      {"exp", seconds_of(now + issuer.policy.id_token_lifetime)},
+                      {"auth_time", seconds_of(in.authentication.auth_time)},
+                      {"acr", in.authentication.acr},
+                      {"amr", amr}};
+  if (!in.sid.empty()) claims["sid"] = in.sid;
+  if (!in.nonce.empty()) claims["nonce"] = in.nonce;
+  return sign_jws(key, json::serialize(claims));
+}
+
+bool session_bound(const std::set<std::string>& scope) { return !scope.contains("offline_access"); }
+
+Result<void> revoke_family(storage::Connection& c, const std::string& family, std::int64_t now) {
+  auto revoked =
+      c.execute("UPDATE oidc_tokens SET revoked_at = ? WHERE family = ? AND revoked_at IS NULL", {now, family});
+  if (!revoked) return std::move(revoked).error();
+  return {};
+}
+
+bool pkce_matches(std::string_view verifier, std::string_view challenge) {
+  if (verifier.size() < 43 || verifier.size() > 128) return false;
+  for (unsigned char c : verifier) {
+    bool allowed = std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~';
+    if (!allowed) return false;
+  }
+  return secure_equals(base64url(sha256_bytes(verifier)), challenge);
+}
+
+}  // namespace
+
+const std::vector<std::string>& supported_scopes() {
+  static const std::vector<std::string> scopes{"openid",  "profile",        "email",   "phone",
+                                               "address", "offline_access", "account", "appointments"};
+  return scopes;
+}
+
+std::set<std::string> parse_scope(std::string_view scope) {
+  std::set<std::string> out;
+  for (auto& item : split(scope)) {
+    const auto& known = supported_scopes();
+    if (std::find(known.begin(), known.end(), item) != known.end()) out.insert(item);
+  }
+  return out;
+}
+
+std::string join_scope(const std::set<std::string>& scope) {
+  return join(std::vector<std::string>(scope.begin(), scope.end()));
+}
+
+Result<std::string> issue_code(storage::Database& db, const CodeRequest& request, const Clock& clock,
+                               const GrantPolicy& policy) {
+  std::string code = random_token(32);
+  auto stored = db.transaction([&](storage::Connection& c) -> Result<void> {
+    const std::int64_t now = to_unix_micros(clock.now());
+    storage::Value nonce = request.nonce.empty() ? storage::Value(nullptr) : storage::Value(request.nonce);
+    auto inserted = c.execute(
+        "INSERT INTO oidc_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, "
+        "code_challenge, acr, amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        {sha256_hex(code), request.client_id, request.user_id, request.session_id, request.redirect_uri,
+         join_scope(request.scope), nonce, request.code_challenge, request.authentication.acr,
+         join(request.authentication.amr), to_unix_micros(request.authentication.auth_time), now,
+         now + micros(policy.code_lifetime)});
+    if (!inserted) return std::move(inserted).error();
+    json::object details{
+        {"client_id", request.client_id}, {"scope", join_scope(request.scope)}, {"acr", request.authentication.acr}};
+    auto audited =
+        identity::record_audit(c,
+                               identity::AuditEvent{"user:" + std::to_string(request.user_id), "oidc.authorized",
+                                                    "client:" + request.client_id, json::serialize(details)},
+                               clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+  if (!stored) return std::move(stored).error();
+  return code;
+}
+
+Result<TokenResponse> redeem_code(storage::Database& db, Issuer& issuer, const Client& client, std::string_view code,
+                                  std::string_view redirect_uri, std::string_view code_verifier) {
+  auto key = issuer.keys.signing_key(client.id_token_alg);
+  if (!key) return std::move(key).error();
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  const std::string code_hash = sha256_hex(code);
+  std::optional<Error> refusal;
+  auto issued = db.transaction([&](storage::Connection& c) -> Result<std::optional<TokenResponse>> {
+    const std::int64_t now = to_unix_micros(issuer.clock.now());
+    auto rows = c.query(
+        "SELECT client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, acr, amr, auth_time, "
+        "expires_at, used_at FROM oidc_codes WHERE code_hash = ?",
+        {code_hash});
+    if (!rows) return std::move(rows).error();
+    auto refuse = [&](std::string message) -> Result<std::optional<TokenResponse>> {
+      refusal = invalid_grant(std::move(message));
+      return std::optional<TokenResponse>();
+    };
+    if (rows->empty()) return refuse("the code is unknown");
+    const auto& row = rows->rows[0];
+    if (row.text(0) != client.client_id) return refuse("the code was issued to another client");
+    if (!row.is_null(11)) {
+      // Shown twice: someone else may hold it. Every token it produced is revoked (RFC 6749 §4.1.2).
+      auto revoked = c.execute("UPDATE oidc_tokens SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL",
+                               {now, code_hash});
+      if (!revoked) return std::move(revoked).error();
+      auto audited = identity::record_audit(c,
+                                            identity::AuditEvent{"client:" + client.client_id, "oidc.code_reused",
+                                                                 "user:" + std::to_string(row.integer(1)), "{}"},
+                                            issuer.clock);
+      if (!audited) return std::move(audited).error();
+      return refuse("the code has already been used");
+    }
+    if (now >= row.integer(10)) return refuse("the code has expired");
+    if (row.text(3) != redirect_uri) return refuse("the redirect_uri differs from the authorization request's");
+    if (!pkce_matches(code_verifier, row.text(6))) return refuse("the code_verifier does not match the code_challenge");
+    auto spent =
+        c.execute("UPDATE oidc_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL", {now, code_hash});
+    if (!spent) return std::move(spent).error();
+    if (*spent == 0) return refuse("the code has already been used");
+
+    const std::int64_t user_id = row.integer(1);
+    const std::int64_t session_id = row.integer(2);
+    const std::set<std::string> scope = parse_scope(row.text(4));
+    GrantAuthentication authentication{row.text(7), split(row.text(8)), from_unix_micros(row.integer(9))};
+    const std::int64_t access_expires = now + micros(issuer.policy.access_token_lifetime);
+    const std::int64_t refresh_expires = now + micros(issuer.policy.refresh_token_lifetime);
+    auto minted = mint(c, client.client_id, user_id, session_id, random_token(16), code_hash, row.text(4),
+                       authentication, now, access_expires, refresh_expires);
+    if (!minted) return std::move(minted).error();
+    TokenResponse response{minted->access_token, minted->refresh_token, "",
+                           static_cast<std::int64_t>(issuer.policy.access_token_lifetime.count()), row.text(4)};
+    if (scope.contains("openid")) {
+      IdTokenInput input{&client, subject_for(*secret, client.sector, user_id), sid_for(*secret, session_id),
+                         row.is_null(5) ? std::string() : row.text(5), authentication};
+      auto token = id_token(issuer, *key, input);
+      if (!token) return std::move(token).error();
+      response.id_token = std::move(token).value();
+    }
+    return std::optional<TokenResponse>(std::move(response));
+  });
+  if (!issued) return std::move(issued).error();
+  if (refusal) return *refusal;
+  return std::move(**issued);
+}
+
+Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, const Client& client,
+                                     std::string_view refresh_token, std::string_view requested_scope) {
+  auto key = issuer.keys.signing_key(client.id_token_alg);
+  if (!key) return std::move(key).error();
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  std::optional<Error> refusal;
+  auto issued = db.transaction([&](storage::Connection& c) -> Result<std::optional<TokenResponse>> {
+    const std::int64_t now = to_unix_micros(issuer.clock.now());
+    auto rows = c.query(
+        "SELECT t.id, t.client_id, t.user_id, t.session_id, t.family, t.scope, t.acr, t.amr, t.auth_time, "
+        "t.expires_at, t.used_at, t.revoked_at, s.ended_at, s.absolute_expires_at FROM oidc_tokens t "
+        "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ? AND t.kind = 'refresh'",
+        {sha256_hex(refresh_token)});
+    if (!rows) return std::move(rows).error();
+    auto refuse = [&](std::string message) -> Result<std::optional<TokenResponse>> {
+      refusal = invalid_grant(std::move(message));
+      return std::optional<TokenResponse>();
+    };
+    if (rows->empty()) return refuse("the refresh token is unknown");
+    const auto& row = rows->rows[0];
+    if (row.text(1) != client.client_id) return refuse("the refresh token was issued to another client");
+    const std::string family = row.text(4);
+    if (!row.is_null(11)) return refuse("the refresh token has been revoked");
+    auto reused = [&]() -> Result<std::optional<TokenResponse>> {
+      // A spent refresh token shown again: it was copied. The whole family goes.
+      if (auto revoked = revoke_family(c, family, now); !revoked) return std::move(revoked).error();
+      auto audited = identity::record_audit(c,
+                                            identity::AuditEvent{"client:" + client.client_id, "oidc.refresh_reused",
+                                                                 "user:" + std::to_string(row.integer(2)), "{}"},
+                                            issuer.clock);
+      if (!audited) return std::move(audited).error();
+      return refuse("the refresh token has already been used; its grant is revoked");
+    };
+    if (!row.is_null(10)) return reused();
+    if (now >= row.integer(9)) return refuse("the refresh token has expired");
+    const std::set<std::string> granted = parse_scope(row.text(5));
+    if (session_bound(granted) && !row.is_null(3) && (row.is_null(13) || !row.is_null(12) || now >= row.integer(13))) {
+      if (auto revoked = revoke_family(c, family, now); !revoked) return std::move(revoked).error();
+      return refuse("the person has signed out; sign in again");
+    }
+    std::set<std::string> scope = granted;
+    if (!requested_scope.empty()) {
+      scope = parse_scope(requested_scope);
+      for (const auto& s : scope) {
+        if (!granted.contains(s)) {
+          refusal = make_error(ErrorKind::invalid_input, "invalid_scope", "a scope beyond the original grant: " + s);
+          return std::optional<TokenResponse>();
+        }
+      }
+    }
+    auto spent =
+        c.execute("UPDATE oidc_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL", {now, row.integer(0)});
+    if (!spent) return std::move(spent).error();
+    if (*spent == 0) return reused();
+
+    const std::int64_t user_id = row.integer(2);
+    std::optional<std::int64_t> session_id;
+    if (!row.is_null(3)) session_id = row.integer(3);
+    GrantAuthentication authentication{row.text(6), split(row.text(7)), from_unix_micros(row.integer(8))};
+    auto minted = mint(c, client.client_id, user_id, session_id, family, "", join_scope(scope), authentication, now,
+                       now + micros(issuer.policy.access_token_lifetime), row.integer(9));
+    if (!minted) return std::move(minted).error();
+    TokenResponse response{minted->access_token, minted->refresh_token, "",
+                           static_cast<std::int64_t>(issuer.policy.access_token_lifetime.count()), join_scope(scope)};
+    if (scope.contains("openid")) {
+      IdTokenInput input{&client, subject_for(*secret, client.sector, user_id),
+                         session_id ? sid_for(*secret, *session_id) : std::string(), "", authentication};
+      auto token = id_token(issuer, *key, input);
+      if (!token) return std::move(token).error();
+      response.id_token = std::move(token).value();
+    }
+    return std::optional<TokenResponse>(std::move(response));
+  });
+  if (!issued) return std::move(issued).error();
+  if (refusal) return *refusal;
+  return std::move(**issued);
+}
+
+namespace {
+struct TokenRow {
+  std::string kind;
+  std::string client_id;
+  std::int64_t user_id = 0;
+  std::set<std::string> scope;
+  GrantAuthentication authentication;
+  Instant created_at;
+  Instant expires_at;
+  std::string family;
+  bool live = false;
+};
+
+Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_view token, Instant now_instant) {
+  const std::int64_t now = to_unix_micros(now_instant);
+  auto rows = c.query(
+      "SELECT t.kind, t.client_id, t.user_id, t.scope, t.acr, t.amr, t.auth_time, t.created_at, t.expires_at, "
+      "t.used_at, t.revoked_at, t.session_id, s.ended_at, s.absolute_expires_at, t.family FROM oidc_tokens t "
+      "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?",
+      {sha256_hex(token)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<TokenRow>();
+  const auto& row = rows->rows[0];
+  TokenRow t;
+  t.kind = row.text(0);
+  t.client_id = row.text(1);
+  t.user_id = row.integer(2);
+  t.scope = parse_scope(row.text(3));
+  t.authentication = GrantAuthentication{row.text(4), split(row.text(5)), from_unix_micros(row.integer(6))};
+  t.created_at = from_unix_micros(row.integer(7));
+  t.expires_at = from_unix_micros(row.integer(8));
+  t.family = row.text(14);
+  bool session_alive =
+      row.is_null(11) || !session_bound(t.scope) || (!row.is_null(13) && row.is_null(12) && now < row.integer(13));
+  t.live = now < row.integer(8) && row.is_null(10) && (t.kind == "access" || row.is_null(9)) && session_alive;
+  return std::optional<TokenRow>(std::move(t));
+}
+}  // namespace
+
+Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, std::string_view token,
+                                                        const Clock& clock) {
+  if (token.size() != 43) return std::optional<AccessGrant>();
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto found = find_token(**connection, token, clock.now());
+  if (!found) return std::move(found).error();
+  if (!*found || !(*found)->live || (*found)->kind != "access") return std::optional<AccessGrant>();
+  const TokenRow& t = **found;
+  return std::optional<AccessGrant>(
+      AccessGrant{t.user_id, t.client_id, t.scope, t.authentication, t.created_at, t.expires_at});
+}
+
+Result<std::string> issue_operator_token(storage::Database& db, std::int64_t user_id,
+                                         const std::set<std::string>& scope, std::chrono::seconds lifetime,
+                                         const Clock& clock) {
+  auto minted = db.transaction([&](storage::Connection& c) -> Result<Minted> {
+    const Instant now = clock.now();
+    const std::int64_t at = to_unix_micros(now);
+    GrantAuthentication authentication{"low", {}, now};
+    auto tokens = mint(c, "guichet-cli", user_id, std::nullopt, random_token(16), "", join_scope(scope), authentication,
+                       at, at + micros(lifetime), std::nullopt);
+    if (!tokens) return tokens;
+    json::object details{{"scope", join_scope(scope)}, {"expires_in", lifetime.count()}};
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{"cli", "token.issued", "user:" + std::to_string(user_id), json::serialize(details)},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return tokens;
+  });
+  if (!minted) return std::move(minted).error();
+  return minted->access_token;
+}
+
+Result<void> revoke_token(storage::Database& db, const Client& client, std::string_view token, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto found = find_token(c, token, clock.now());
+    if (!found) return std::move(found).error();
+    if (!*found || (*found)->client_id != client.client_id) return {};
+    const std::int64_t now = to_unix_micros(clock.now());
+    if ((*found)->kind == "refresh") return revoke_family(c, (*found)->family, now);
+    auto revoked = c.execute("UPDATE oidc_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL",
+                             {now, sha256_hex(token)});
+    if (!revoked) return std::move(revoked).error();
+    return {};
+  });
+}
+
+Result<std::string> introspect_token(storage::Database& db, const Client& client, std::string_view token,
+                                     const Clock& clock) {
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto found = find_token(**connection, token, clock.now());
+  if (!found) return std::move(found).error();
+  if (!*found || !(*found)->live || (*found)->client_id != client.client_id) return std::string(R"({"active":false})");
+  const TokenRow& t = **found;
+  json::array amr;
+  for (const auto& m : t.authentication.amr) amr.emplace_back(m);
+  json::object out{{"active", true},
+                   {"client_id", t.client_id},
+                   {"scope", join_scope(t.scope)},
+                   {"sub", subject_for(*secret, client.sector, t.user_id)},
+                   {"token_type", t.kind == "access" ? "Bearer" : "refresh_token"},
+                   {"iat", seconds_of(t.created_at)},
+                   {"exp", seconds_of(t.expires_at)},
+                   {"acr", t.authentication.acr},
+                   {"amr", amr},
+                   {"auth_time", seconds_of(t.authentication.auth_time)}};
+  return json::serialize(out);
+}
+
+Result<std::string> pairwise_subject(storage::Database& db, std::string_view sector, std::int64_t user_id) {
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  return subject_for(*secret, sector, user_id);
+}
+
+Result<std::string> session_claim(storage::Database& db, std::int64_t session_id) {
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  return sid_for(*secret, session_id);
+}
+
+Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT email, email_verified_at, given_name, family_name, birthdate, birthplace, gender, "
+                      "phone_number, address FROM users WHERE id = ?",
+                      {user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+  const auto& row = rows->rows[0];
+  json::object claims;
+  auto text = [&](const char* name, int column) {
+    if (!row.is_null(column)) claims[name] = row.text(column);
+  };
+  if (scope.contains("email")) {
+    claims["email"] = row.text(0);
+    claims["email_verified"] = !row.is_null(1);
+  }
+  if (scope.contains("profile")) {
+    text("given_name", 2);
+    text("family_name", 3);
+    text("birthdate", 4);
+    text("birthplace", 5);
+    text("gender", 6);
+  }
+  if (scope.contains("phone") && !row.is_null(7)) {
+    claims["phone_number"] = row.text(7);
+    claims["phone_number_verified"] = false;  // numbers are declared, not yet checked
+  }
+  if (scope.contains("address") && !row.is_null(8)) {
+    boost::system::error_code ec;
+    json::value address = json::parse(row.text(8), ec);
+    if (!ec && address.is_object()) claims["address"] = address;
+  }
+  return json::serialize(claims);
+}
+
+}  // namespace guichet::oidc
