@@ -10,8 +10,19 @@ import AxeBuilder from "@axe-core/playwright";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
-// `users` are created first with `guichet admin users add`, as an operator would.
-export async function startGuichet({ extraArgs = [], users = [] } = {}) {
+// A port nothing listens on, for a server whose public URL must be known before it starts.
+export async function freePort() {
+  const { createServer } = await import("node:net");
+  const server = createServer();
+  await new Promise((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address();
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+// `users` are created first with `guichet admin users add`, as an operator would; `admin` runs
+// further operator commands (argument lists) before the server starts and returns their output.
+export async function startGuichet({ extraArgs = [], users = [], port = 0, admin = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "guichet-browser-"));
   const binary = join(root, process.env.BUILD ?? "build", "guichet");
   const db = `sqlite:${join(dir, "g.db")}`;
@@ -20,7 +31,10 @@ export async function startGuichet({ extraArgs = [], users = [] } = {}) {
       input: user.password + "\n",
     });
   }
-  const child = spawn(binary, ["serve", "--listen", "127.0.0.1:0", "--db", db, "--no-access-log", ...extraArgs], {
+  const adminOutput = admin.map((args) => execFileSync(binary, [...args, "--db", db]).toString());
+  const listen = ["--listen", `127.0.0.1:${port}`];
+  if (port !== 0) listen.push("--public-url", `http://127.0.0.1:${port}`);
+  const child = spawn(binary, ["serve", ...listen, "--db", db, "--no-access-log", ...extraArgs], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const url = await new Promise((resolveUrl, reject) => {
@@ -38,6 +52,7 @@ export async function startGuichet({ extraArgs = [], users = [] } = {}) {
   });
   return {
     url,
+    adminOutput,
     async stop() {
       const exited = new Promise((r) => child.on("exit", r));
       child.kill("SIGTERM");
