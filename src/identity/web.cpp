@@ -162,6 +162,7 @@ void register_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
   constexpr std::size_t kFormLimit = 8 * 1024;
   register_second_factor_routes(router, context);
+  register_verification_routes(router, context);
 
   router.get("/account/register", [&ctx](Request& request) {
     if (request.principal) return Response::redirect("/account");

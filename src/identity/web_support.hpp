@@ -24,5 +24,6 @@ jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lan
 void allow_form_targets(const WebContext& ctx, http::Response& response, std::string_view return_path);
 
 void register_second_factor_routes(http::Router& router, const WebContext& context);
+void register_verification_routes(http::Router& router, const WebContext& context);
 
 }  // namespace guichet::identity

@@ -1,0 +1,35 @@
+#pragma once
+// The `high` level of assurance: an identity verifier checks a person's document in person, at a
+// citizen shop, and records it. The person's name, birth date and place come from the document.
+#include <cstdint>
+#include <string>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::identity {
+
+struct IdentityCheck {
+  std::string document_type;     // passport, identity_card, residence_permit
+  std::string document_country;  // ISO 3166-1 alpha-2, e.g. FR, PT, VN
+  std::string document_number;   // only its last four characters are kept
+  std::string given_name;
+  std::string family_name;
+  std::string birthdate;  // YYYY-MM-DD
+  std::string birthplace;
+  std::string gender;  // female, male or empty
+  std::string place;   // the citizen shop
+};
+
+// Validates the check (each problem is an invalid_input error whose code names the field), then
+// raises the person to `high`, stores the check and the document's attributes, records
+// `identity.verified` by the verifier, and e-mails the person, in one transaction. A verifier
+// cannot verify themselves.
+Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_id, std::int64_t user_id,
+                                   const IdentityCheck& check,
+                                   const std::function<jobs::EmailMessage(const std::string&)>& notice,
+                                   const Clock& clock);
+
+}  // namespace guichet::identity

@@ -1,0 +1,110 @@
+#include "guichet/identity/verification.hpp"
+
+#include <boost/json.hpp>
+
+#include "guichet/core/utf8.hpp"
+#include "guichet/identity/audit.hpp"
+
+namespace guichet::identity {
+namespace {
+
+Error field_error(std::string field, std::string message) {
+  return make_error(ErrorKind::invalid_input, "field_" + field, std::move(message));
+}
+
+bool valid_date(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  int year = std::stoi(std::string(text.substr(0, 4)));
+  int month = std::stoi(std::string(text.substr(5, 2)));
+  int day = std::stoi(std::string(text.substr(8, 2)));
+  if (year < 1880 || month < 1 || month > 12 || day < 1) return false;
+  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (day > kDays[month - 1]) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return !(month == 2 && day == 29 && !leap);
+}
+
+bool plain_text(std::string_view text, std::size_t max) {
+  if (text.empty() || text.size() > max || !is_valid_utf8(text)) return false;
+  for (unsigned char c : text) {
+    if (c < 0x20) return false;
+  }
+  return true;
+}
+
+Result<void> check_fields(const IdentityCheck& c, Instant now) {
+  if (c.document_type != "passport" && c.document_type != "identity_card" && c.document_type != "residence_permit") {
+    return field_error("document_type", "choose the kind of document checked");
+  }
+  if (c.document_country.size() != 2 || !std::isupper(static_cast<unsigned char>(c.document_country[0])) ||
+      !std::isupper(static_cast<unsigned char>(c.document_country[1]))) {
+    return field_error("document_country", "the issuing country is a two-letter code such as FR, PT or VN");
+  }
+  if (c.document_number.size() < 4 || c.document_number.size() > 30) {
+    return field_error("document_number", "the document number has 4 to 30 characters");
+  }
+  for (unsigned char ch : c.document_number) {
+    if (!std::isalnum(ch)) return field_error("document_number", "the document number has letters and digits only");
+  }
+  if (!plain_text(c.given_name, 200)) return field_error("given_name", "write the given names as on the document");
+  if (!plain_text(c.family_name, 200)) return field_error("family_name", "write the family name as on the document");
+  if (!valid_date(c.birthdate) || c.birthdate > format_rfc3339(now).substr(0, 10)) {
+    return field_error("birthdate", "the date of birth is a past date written YYYY-MM-DD");
+  }
+  if (!plain_text(c.birthplace, 200)) return field_error("birthplace", "write the place of birth as on the document");
+  if (!c.gender.empty() && c.gender != "female" && c.gender != "male") {
+    return field_error("gender", "choose female, male, or leave it unset");
+  }
+  if (!plain_text(c.place, 200)) return field_error("place", "name the citizen shop where the check is done");
+  return {};
+}
+
+}  // namespace
+
+Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_id, std::int64_t user_id,
+                                   const IdentityCheck& check,
+                                   const std::function<jobs::EmailMessage(const std::string&)>& notice,
+                                   const Clock& clock) {
+  if (verifier_id == user_id) {
+    return make_error(ErrorKind::forbidden, "self_verification", "no one may verify their own identity");
+  }
+  if (auto valid = check_fields(check, clock.now()); !valid) return valid;
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    const std::int64_t now = to_unix_micros(clock.now());
+    auto person = c.query("SELECT email FROM users WHERE id = ?", {user_id});
+    if (!person) return std::move(person).error();
+    if (person->empty()) return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+    auto updated = c.execute(
+        "UPDATE users SET assurance_level = 'high', given_name = ?, family_name = ?, birthdate = ?, birthplace = ?, "
+        "gender = ?, updated_at = ? WHERE id = ?",
+        {check.given_name, check.family_name, check.birthdate, check.birthplace,
+         check.gender.empty() ? storage::Value(nullptr) : storage::Value(check.gender), now, user_id});
+    if (!updated) return std::move(updated).error();
+    const std::string hint = check.document_number.substr(check.document_number.size() - 4);
+    auto stored = c.execute(
+        "INSERT INTO identity_verifications (user_id, verifier_id, document_type, document_country, "
+        "document_number_hint, place, verified_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {user_id, verifier_id, check.document_type, check.document_country, hint, check.place, now});
+    if (!stored) return std::move(stored).error();
+    boost::json::object details{{"document_type", check.document_type},
+                                {"document_country", check.document_country},
+                                {"document_number_hint", hint},
+                                {"place", check.place}};
+    auto audited = record_audit(c,
+                                AuditEvent{"user:" + std::to_string(verifier_id), "identity.verified",
+                                           "user:" + std::to_string(user_id), boost::json::serialize(details)},
+                                clock);
+    if (!audited) return std::move(audited).error();
+    if (notice) {
+      if (auto sent = jobs::enqueue_email(c, notice(person->rows[0].text(0)), clock); !sent) {
+        return std::move(sent).error();
+      }
+    }
+    return {};
+  });
+}
+
+}  // namespace guichet::identity

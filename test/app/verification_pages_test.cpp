@@ -1,0 +1,129 @@
+// The identity verifier's page: who may reach it, what it checks, and what it records.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include "guichet/app/site.hpp"
+#include "guichet/identity/roles.hpp"
+#include "guichet/identity/second_factor.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::app {
+namespace {
+using http::Response;
+using testing::Browser;
+
+class VerificationPagesTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    ASSERT_TRUE(
+        identity::create_user(db(), identity::NewUser{"ana@example.org", "correct horse battery", true}, clock).ok());
+    auto verifier =
+        identity::create_user(db(), identity::NewUser{"joao@loja.pt", "agent passphrase long", true}, clock);
+    ASSERT_TRUE(verifier.ok());
+    ASSERT_TRUE(identity::grant_role(db(), verifier->id, identity::RoleGrant{identity::Role::identity_verifier, ""},
+                                     "cli", clock)
+                    .ok());
+    auto site_loaded = Site::load(
+        SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(), clock);
+    ASSERT_TRUE(site_loaded.ok()) << site_loaded.error().message;
+    site = std::move(site_loaded).value();
+  }
+  storage::Database& db() { return database->db(); }
+  Browser signed_in(const std::string& email, const std::string& password) {
+    Browser b(site->application());
+    (void)b.get("/account/sign-in");
+    EXPECT_EQ(b.post("/account/sign-in", {{"email", email}, {"password", password}}).status, 303);
+    return b;
+  }
+  void enrol(Browser& b) {
+    Response page = b.get("/account/second-factor");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(page.body, m, std::regex("id=\"totp-secret\">([A-Z2-7 ]+)<")));
+    std::string secret = std::regex_replace(m[1].str(), std::regex(" "), "");
+    ASSERT_EQ(b.post("/account/second-factor/confirm", {{"code", *identity::totp_code(secret, clock.now())}}).status,
+              200);
+  }
+  std::map<std::string, std::string> check(std::map<std::string, std::string> changes = {}) {
+    std::map<std::string, std::string> form{{"email", "ana@example.org"},
+                                            {"document_type", "identity_card"},
+                                            {"document_country", "pt"},
+                                            {"document_number", "123456789ZZ4"},
+                                            {"given_name", "Ana Maria"},
+                                            {"family_name", "Silva"},
+                                            {"birthdate", "1990-02-28"},
+                                            {"birthplace", "Lisboa"},
+                                            {"gender", "female"},
+                                            {"place", "Loja do Cidadão Laranjeiras"},
+                                            {"confirm", "yes"}};
+    for (const auto& [k, v] : changes) form[k] = v;
+    return form;
+  }
+
+  FakeClock clock{from_unix_micros(1'800'000'015'000'000)};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<Site> site;
+};
+
+TEST_P(VerificationPagesTest, OnlyVerifiersWithASecondFactorReachThePage) {
+  Browser nobody(site->application());
+  EXPECT_EQ(nobody.get("/agent/identity").status, 303);
+  Browser ana = signed_in("ana@example.org", "correct horse battery");
+  EXPECT_EQ(ana.get("/agent/identity").status, 403);
+  EXPECT_EQ(ana.post("/agent/identity", check()).status, 403) << "the form is checked too, not just the page";
+  Browser joao = signed_in("joao@loja.pt", "agent passphrase long");
+  Response low = joao.get("/agent/identity");
+  EXPECT_EQ(low.status, 303);
+  EXPECT_TRUE(std::string(*low.headers.get("Location")).starts_with("/account/sign-in/code"));
+  enrol(joao);
+  EXPECT_EQ(joao.get("/agent/identity").status, 200);
+}
+
+TEST_P(VerificationPagesTest, AVerificationRaisesTheLevelAndIsAuditedAndEmailed) {
+  Browser joao = signed_in("joao@loja.pt", "agent passphrase long");
+  enrol(joao);
+  Response found = joao.get("/agent/identity?email=ana%40example.org");
+  ASSERT_EQ(found.status, 200);
+  EXPECT_NE(found.body.find("Low (password)"), std::string::npos);
+
+  Response bad_date = joao.post("/agent/identity", check({{"birthdate", "1990-02-30"}}));
+  EXPECT_EQ(bad_date.status, 400);
+  EXPECT_NE(bad_date.body.find("YYYY-MM-DD"), std::string::npos);
+  EXPECT_NE(bad_date.body.find("aria-invalid=\"true\""), std::string::npos);
+  EXPECT_NE(bad_date.body.find("value=\"Ana Maria\""), std::string::npos) << "what was typed is kept";
+  EXPECT_EQ(joao.post("/agent/identity", check({{"confirm", ""}})).status, 400);
+  EXPECT_EQ(identity::find_user_by_email(db(), "ana@example.org")->value().level, identity::AssuranceLevel::low);
+
+  Response done = joao.post("/agent/identity", check());
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(identity::find_user_by_email(db(), "ana@example.org")->value().level, identity::AssuranceLevel::high);
+  auto connection = db().acquire();
+  auto stored = (*connection)
+                    ->query(
+                        "SELECT document_country, document_number_hint, given_name FROM identity_verifications v "
+                        "JOIN users u ON u.id = v.user_id");
+  ASSERT_EQ(stored->rows.size(), 1U);
+  EXPECT_EQ(stored->rows[0].text(0), "PT");
+  EXPECT_EQ(stored->rows[0].text(1), "9ZZ4") << "only the last four characters";
+  EXPECT_EQ(stored->rows[0].text(2), "Ana Maria");
+  auto audit = (*connection)->query("SELECT actor, subject FROM audit_log WHERE action = 'identity.verified'");
+  ASSERT_EQ(audit->rows.size(), 1U);
+  EXPECT_EQ(audit->rows[0].text(0), "user:2");
+  EXPECT_EQ(audit->rows[0].text(1), "user:1");
+  auto mail = testing::queued_mail(db());
+  EXPECT_TRUE(std::any_of(mail.begin(), mail.end(), [](const auto& m) { return m.to == "ana@example.org"; }));
+
+  Response self = joao.post("/agent/identity", check({{"email", "joao@loja.pt"}}));
+  EXPECT_EQ(self.status, 403) << "no one verifies themselves";
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, VerificationPagesTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::app
