@@ -2,6 +2,7 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/identity/account.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/throttle.hpp"
@@ -179,6 +180,76 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
                                 AuditEvent{"user:" + std::to_string(id), "password.reset", "user:" + std::to_string(id),
                                            "{\"sessions_ended\":" + std::to_string(*ended) + "}"},
                                 clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<void> request_email_change(storage::Database& db, std::int64_t user_id, std::string_view password,
+                                  std::string_view new_email, std::string_view remote_address,
+                                  const std::string& public_url, const EmailChangeMail& mail, const Clock& clock) {
+  auto address = normalise_email(new_email);
+  if (!address) return std::move(address).error();
+  auto confirmed = confirm_password(db, user_id, password, remote_address, clock);
+  if (!confirmed) return std::move(confirmed).error();
+  if (*address == confirmed->email) {
+    return make_error(ErrorKind::invalid_input, "email_same", "this is already the account's address");
+  }
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto taken = c.query("SELECT 1 FROM users WHERE email = ?", {*address});
+    if (!taken) return std::move(taken).error();
+    if (!taken->empty()) {
+      auto warned = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock);
+      if (!warned) return std::move(warned).error();
+    } else {
+      const std::string token = random_token(32);
+      const std::int64_t now = to_unix_micros(clock.now());
+      auto stored = c.execute(
+          "INSERT INTO email_changes (token_hash, user_id, new_email, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+          {sha256_hex(token), user_id, *address, now,
+           now + std::chrono::duration_cast<std::chrono::microseconds>(kVerificationLifetime).count()});
+      if (!stored) return std::move(stored).error();
+      auto sent =
+          jobs::enqueue_email(c, mail.confirm(*address, public_url + "/account/email/confirm?token=" + token), clock);
+      if (!sent) return std::move(sent).error();
+    }
+    auto told = jobs::enqueue_email(c, mail.requested(confirmed->email), clock);
+    if (!told) return std::move(told).error();
+    auto audited = record_audit(c,
+                                AuditEvent{"user:" + std::to_string(user_id), "email.change_requested",
+                                           "user:" + std::to_string(user_id), "{}"},
+                                clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<void> confirm_email_change(storage::Database& db, std::string_view token, const EmailChangeMail& mail,
+                                  const Clock& clock) {
+  const Error invalid = make_error(ErrorKind::invalid_input, "link_invalid", "this link is unknown, used or expired");
+  if (token.size() != 43) return invalid;
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    const std::int64_t now = to_unix_micros(clock.now());
+    auto rows = c.query(
+        "SELECT e.user_id, e.new_email, u.email FROM email_changes e JOIN users u ON u.id = e.user_id "
+        "WHERE e.token_hash = ? AND e.used_at IS NULL AND e.expires_at > ?",
+        {sha256_hex(token), now});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return invalid;
+    const std::int64_t user_id = rows->rows[0].integer(0);
+    const std::string new_email = rows->rows[0].text(1);
+    const std::string old_email = rows->rows[0].text(2);
+    auto used = c.execute("UPDATE email_changes SET used_at = ? WHERE user_id = ? AND used_at IS NULL", {now, user_id});
+    if (!used) return std::move(used).error();
+    // Another account may have taken the address since: the unique index refuses it (a conflict).
+    auto updated = c.execute("UPDATE users SET email = ?, email_verified_at = ?, updated_at = ? WHERE id = ?",
+                             {new_email, now, now, user_id});
+    if (!updated) return std::move(updated).error();
+    auto told = jobs::enqueue_email(c, mail.changed(old_email, new_email), clock);
+    if (!told) return std::move(told).error();
+    auto audited = record_audit(
+        c, AuditEvent{"user:" + std::to_string(user_id), "email.changed", "user:" + std::to_string(user_id), "{}"},
+        clock);
     if (!audited) return std::move(audited).error();
     return {};
   });

@@ -91,6 +91,28 @@ RegistrationMail mail_in(const WebContext& ctx, const std::string& lang) {
                           }};
 }
 
+EmailChangeMail email_change_mail_in(const WebContext& ctx, const std::string& lang) {
+  return EmailChangeMail{
+      [&ctx, lang](const std::string& to, const std::string& link) {
+        return jobs::EmailMessage{to,
+                                  ctx.catalog.text(lang, "email_change_confirm_subject"),
+                                  fill(ctx.catalog.text(lang, "email_change_confirm_body"), link),
+                                  {}};
+      },
+      [&ctx, lang](const std::string& to, const std::string& link) {
+        return jobs::EmailMessage{to,
+                                  ctx.catalog.text(lang, "email_exists_subject"),
+                                  fill(ctx.catalog.text(lang, "email_exists_body"), link),
+                                  {}};
+      },
+      [&ctx, lang](const std::string& to) { return security_notice(ctx, lang, to, "email_change_requested_body"); },
+      [&ctx, lang](const std::string& to, const std::string& new_address) {
+        jobs::EmailMessage message = security_notice(ctx, lang, to, "email_change_done_body");
+        if (auto at = message.text.find("{address}"); at != std::string::npos) message.text.replace(at, 9, new_address);
+        return message;
+      }};
+}
+
 ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang) {
   return ResetMail{[&ctx, lang](const std::string& to, const std::string& link) {
                      return jobs::EmailMessage{to,
@@ -401,6 +423,49 @@ void register_routes(http::Router& router, const WebContext& context) {
         return Response::redirect("/account?changed=password");
       },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.post(
+      "/account/email",
+      [&ctx, account_page](Request& request) {
+        if (!request.principal) return redirect_to_sign_in();
+        auto requested =
+            request_email_change(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
+                                 request.form.get("new_email").value_or(""), request.remote_address, ctx.public_url,
+                                 email_change_mail_in(ctx, request.lang), ctx.clock);
+        if (!requested) {
+          const Error& error = requested.error();
+          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
+          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
+          if (error.code == "email_invalid") return account_page(request, "", "register_error_email", 400);
+          if (error.code == "email_same") return account_page(request, "", "account_error_email_same", 400);
+          return ctx.pages.render_error(request, error);
+        }
+        return message_page(ctx, request, "email_change_sent_title", "email_change_sent_text", "/account",
+                            "twofa_back");
+      },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+
+  router.get("/account/email/confirm", [&ctx](Request& request) {
+    auto confirmed = confirm_email_change(ctx.db, request.query.get("token").value_or(""),
+                                          email_change_mail_in(ctx, request.lang), ctx.clock);
+    Response response = [&] {
+      if (confirmed) {
+        return message_page(ctx, request, "email_change_done_title", "email_change_done_text", "/account",
+                            "twofa_back");
+      }
+      if (confirmed.error().code == "link_invalid") {
+        return message_page(ctx, request, "verify_failed_title", "email_change_failed_text", "/account", "twofa_back",
+                            400);
+      }
+      if (confirmed.error().kind == ErrorKind::conflict) {
+        return message_page(ctx, request, "verify_failed_title", "email_change_taken_text", "/account", "twofa_back",
+                            409);
+      }
+      return ctx.pages.render_error(request, confirmed.error());
+    }();
+    response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
+    return response;
+  });
 
   router.get("/account/data.json", [&ctx](Request& request) {
     if (!request.principal) return redirect_to_sign_in();

@@ -431,6 +431,49 @@ TEST_P(AccountTest, ASignInFromANewDeviceIsReportedByEmail) {
   EXPECT_NE(mail[0].text.find("203.0.113.5"), std::string::npos);
 }
 
+TEST_P(AccountTest, ChangingTheEmailWaitsForTheNewAddressToConfirm) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  EXPECT_NE(b.get("/account").body.find("action=\"/account/email\""), std::string::npos);
+  Response wrong = b.post("/account/email", {{"new_email", "ana@novo.pt"}, {"password", "not my password"}});
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_TRUE(queued_mail(database->db()).empty());
+
+  Response asked = b.post("/account/email", {{"new_email", "Ana@Novo.pt"}, {"password", "correct horse battery"}});
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 2U);
+  auto to_new = std::find_if(mail.begin(), mail.end(), [](const auto& m) { return m.to == "ana@novo.pt"; });
+  ASSERT_NE(to_new, mail.end());
+  EXPECT_TRUE(std::any_of(mail.begin(), mail.end(), [](const auto& m) { return m.to == "ana@example.org"; }))
+      << "the old address is told";
+  std::string link = link_in(to_new->text);
+  ASSERT_TRUE(link.starts_with("/account/email/confirm?token=")) << to_new->text;
+  EXPECT_TRUE(identity::find_user_by_email(database->db(), "ana@example.org")->has_value()) << "nothing changes yet";
+
+  Response confirmed = b.get(link);
+  EXPECT_EQ(confirmed.status, 200);
+  EXPECT_EQ(*confirmed.headers.get("Referrer-Policy"), "no-referrer");
+  EXPECT_FALSE(identity::find_user_by_email(database->db(), "ana@example.org")->has_value());
+  auto moved = identity::find_user_by_email(database->db(), "ana@novo.pt");
+  ASSERT_TRUE(moved->has_value());
+  EXPECT_TRUE((*moved)->email_verified);
+  EXPECT_EQ(b.get(link).status, 400) << "single use";
+
+  Browser fresh = browser();
+  EXPECT_EQ(fresh.post("/account/sign-in", {{"email", "ana@novo.pt"}, {"password", "correct horse battery"}}).status,
+            303);
+
+  // An address that has an account gets a warning, and the form answers alike.
+  Response taken = b.post("/account/email", {{"new_email", "new@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(taken.status, 200);
+  auto after = queued_mail(database->db());
+  auto warning = std::find_if(after.begin(), after.end(), [](const auto& m) { return m.to == "new@example.org"; });
+  ASSERT_NE(warning, after.end());
+  EXPECT_EQ(warning->subject, "You already have a Guichet account");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, AccountTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

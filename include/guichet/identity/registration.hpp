@@ -48,4 +48,24 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
 // Marks the address verified and the link used. Unknown, used and expired links are refused alike.
 Result<void> verify_email(storage::Database& db, std::string_view token, const Clock& clock);
 
+struct EmailChangeMail {
+  // To the new address: the confirmation link, or (when it already has an account) a warning.
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& link)> confirm;
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& sign_in_link)> already_registered;
+  // To the old address: a change was asked for; the change was made.
+  std::function<jobs::EmailMessage(const std::string& to)> requested;
+  std::function<jobs::EmailMessage(const std::string& to, const std::string& new_address)> changed;
+};
+
+// Checks the current password (throttled like sign-in), then sends a 24-hour single-use link to the
+// new address and a notice to the old one. An address that already has an account gets a warning
+// instead, and the caller answers alike, so the form reveals nothing about other accounts.
+Result<void> request_email_change(storage::Database& db, std::int64_t user_id, std::string_view password,
+                                  std::string_view new_email, std::string_view remote_address,
+                                  const std::string& public_url, const EmailChangeMail& mail, const Clock& clock);
+// Uses the link: the account takes the new, now verified, address; `email.changed` is audited and
+// the old address is told. Unknown, used and expired links are refused alike (`link_invalid`).
+Result<void> confirm_email_change(storage::Database& db, std::string_view token, const EmailChangeMail& mail,
+                                  const Clock& clock);
+
 }  // namespace guichet::identity
