@@ -177,6 +177,9 @@ PageData PageRenderer::request_frame(const Request& request) const {
   data.set("csrf_token", request.csrf_token);
   data.set("request_id", request.request_id);
   data.set("signed_in", request.principal.has_value());
+  if (request.principal && !request.principal->organisation_name.empty()) {
+    data.set("acting_for", request.principal->organisation_name);
+  }
   std::string back = boost::urls::encode(safe_return_path(request.target), boost::urls::unreserved_chars);
   PageData languages{PageData::type::list};
   for (const auto& lang : catalog_.languages()) {

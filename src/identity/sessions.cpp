@@ -24,7 +24,8 @@ std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
 constexpr const char* kSessionColumns =
     "s.id, s.created_at, s.last_seen_at, s.user_agent, s.remote_address, u.id, u.email, u.email_verified_at, "
-    "u.assurance_level, u.created_at, s.pending_second_factor, s.second_factor_at, s.second_factor_method";
+    "u.assurance_level, u.created_at, s.pending_second_factor, s.second_factor_at, s.second_factor_method, "
+    "s.acting_for";
 
 SessionInfo session_from_row(const storage::Row& row) {
   SessionInfo info;
@@ -38,6 +39,7 @@ SessionInfo session_from_row(const storage::Row& row) {
   info.pending_second_factor = row.integer(10) != 0;
   if (!row.is_null(11)) info.second_factor_at = from_unix_micros(row.integer(11));
   if (!row.is_null(12)) info.second_factor_method = row.text(12);
+  if (!row.is_null(13)) info.acting_for = row.integer(13);
   return info;
 }
 
@@ -181,8 +183,8 @@ Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::s
   const storage::Row& row = rows->rows[0];
   SessionInfo info = session_from_row(row);
   std::int64_t last_seen = row.integer(2);
-  if (now >= row.integer(13) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
-  if (info.pending_second_factor && now - row.integer(14) >= micros(policy.second_factor_grace)) {
+  if (now >= row.integer(14) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
+  if (info.pending_second_factor && now - row.integer(15) >= micros(policy.second_factor_grace)) {
     return std::optional<SessionInfo>();
   }
   if (now - last_seen >= micros(policy.touch_every)) {

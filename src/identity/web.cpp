@@ -5,6 +5,7 @@
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
+#include "guichet/identity/organisations.hpp"
 #include "guichet/identity/registration.hpp"
 #include "web_support.hpp"
 
@@ -168,6 +169,14 @@ http::Middleware session_middleware(const WebContext& context) {
                                                 std::string(to_string(proved.acr)),
                                                 to_unix_micros(proved.auth_time),
                                                 proved.amr};
+            if (info.acting_for) {
+              auto acting = acting_for(context.db, info.session_id);
+              if (acting && *acting) {
+                request.principal->organisation_id = (*acting)->organisation.id;
+                request.principal->organisation_name = (*acting)->organisation.name;
+                request.principal->organisation_role = std::string(to_string((*acting)->role));
+              }
+            }
           }
         } else {
           stale = session.ok();  // unknown or expired: forget it; a database error keeps it
@@ -185,6 +194,7 @@ void register_routes(http::Router& router, const WebContext& context) {
   constexpr std::size_t kFormLimit = 8 * 1024;
   register_second_factor_routes(router, context);
   register_verification_routes(router, context);
+  register_organisation_routes(router, context);
 
   router.get("/account/register", [&ctx](Request& request) {
     if (request.principal) return Response::redirect("/account");

@@ -93,18 +93,20 @@ struct Minted {
 Result<Minted> mint(storage::Connection& c, const std::string& client_id, std::int64_t user_id,
                     std::optional<std::int64_t> session_id, const std::string& family, const std::string& code_hash,
                     const std::string& scope, const GrantAuthentication& authentication, std::int64_t now,
-                    std::int64_t access_expires_at, std::optional<std::int64_t> refresh_expires_at) {
+                    std::int64_t access_expires_at, std::optional<std::int64_t> refresh_expires_at,
+                    std::int64_t organisation_id) {
   Minted minted{random_token(32), refresh_expires_at ? random_token(32) : std::string()};
   storage::Value session = session_id ? storage::Value(*session_id) : storage::Value(nullptr);
   storage::Value code = code_hash.empty() ? storage::Value(nullptr) : storage::Value(code_hash);
+  storage::Value organisation = organisation_id == 0 ? storage::Value(nullptr) : storage::Value(organisation_id);
   const std::string amr = join(authentication.amr);
   const std::int64_t auth_time = to_unix_micros(authentication.auth_time);
   auto insert = [&](const std::string& token, const char* kind, std::int64_t expires_at) -> Result<void> {
     auto inserted = c.execute(
         "INSERT INTO oidc_tokens (token_hash, kind, client_id, user_id, session_id, family, code_hash, scope, acr, "
-        "amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "amr, auth_time, created_at, expires_at, organisation_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {sha256_hex(token), std::string(kind), client_id, user_id, session, family, code, scope, authentication.acr,
-         amr, auth_time, now, expires_at});
+         amr, auth_time, now, expires_at, organisation});
     if (!inserted) return std::move(inserted).error();
     return {};
   };
@@ -162,8 +164,8 @@ bool pkce_matches(std::string_view verifier, std::string_view challenge) {
 }  // namespace
 
 const std::vector<std::string>& supported_scopes() {
-  static const std::vector<std::string> scopes{"openid",  "profile",        "email",   "phone",
-                                               "address", "offline_access", "account", "appointments"};
+  static const std::vector<std::string> scopes{"openid",         "profile", "email",        "phone",       "address",
+                                               "offline_access", "account", "appointments", "organisation"};
   return scopes;
 }
 
@@ -188,11 +190,13 @@ Result<std::string> issue_code(storage::Database& db, const CodeRequest& request
     storage::Value nonce = request.nonce.empty() ? storage::Value(nullptr) : storage::Value(request.nonce);
     auto inserted = c.execute(
         "INSERT INTO oidc_codes (code_hash, client_id, user_id, session_id, redirect_uri, scope, nonce, "
-        "code_challenge, acr, amr, auth_time, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "code_challenge, acr, amr, auth_time, created_at, expires_at, organisation_id) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {sha256_hex(code), request.client_id, request.user_id, request.session_id, request.redirect_uri,
          join_scope(request.scope), nonce, request.code_challenge, request.authentication.acr,
          join(request.authentication.amr), to_unix_micros(request.authentication.auth_time), now,
-         now + micros(policy.code_lifetime)});
+         now + micros(policy.code_lifetime),
+         request.organisation_id == 0 ? storage::Value(nullptr) : storage::Value(request.organisation_id)});
     if (!inserted) return std::move(inserted).error();
     json::object details{
         {"client_id", request.client_id}, {"scope", join_scope(request.scope)}, {"acr", request.authentication.acr}};
@@ -220,7 +224,7 @@ Result<TokenResponse> redeem_code(storage::Database& db, Issuer& issuer, const C
     const std::int64_t now = to_unix_micros(issuer.clock.now());
     auto rows = c.query(
         "SELECT client_id, user_id, session_id, redirect_uri, scope, nonce, code_challenge, acr, amr, auth_time, "
-        "expires_at, used_at FROM oidc_codes WHERE code_hash = ?",
+        "expires_at, used_at, organisation_id FROM oidc_codes WHERE code_hash = ?",
         {code_hash});
     if (!rows) return std::move(rows).error();
     auto refuse = [&](std::string message) -> Result<std::optional<TokenResponse>> {
@@ -257,7 +261,7 @@ Result<TokenResponse> redeem_code(storage::Database& db, Issuer& issuer, const C
     const std::int64_t access_expires = now + micros(issuer.policy.access_token_lifetime);
     const std::int64_t refresh_expires = now + micros(issuer.policy.refresh_token_lifetime);
     auto minted = mint(c, client.client_id, user_id, session_id, random_token(16), code_hash, row.text(4),
-                       authentication, now, access_expires, refresh_expires);
+                       authentication, now, access_expires, refresh_expires, row.is_null(12) ? 0 : row.integer(12));
     if (!minted) return std::move(minted).error();
     TokenResponse response{minted->access_token, minted->refresh_token, "",
                            static_cast<std::int64_t>(issuer.policy.access_token_lifetime.count()), row.text(4)};
@@ -286,7 +290,8 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
     const std::int64_t now = to_unix_micros(issuer.clock.now());
     auto rows = c.query(
         "SELECT t.id, t.client_id, t.user_id, t.session_id, t.family, t.scope, t.acr, t.amr, t.auth_time, "
-        "t.expires_at, t.used_at, t.revoked_at, s.ended_at, s.absolute_expires_at FROM oidc_tokens t "
+        "t.expires_at, t.used_at, t.revoked_at, s.ended_at, s.absolute_expires_at, t.organisation_id "
+        "FROM oidc_tokens t "
         "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ? AND t.kind = 'refresh'",
         {sha256_hex(refresh_token)});
     if (!rows) return std::move(rows).error();
@@ -335,8 +340,9 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
     std::optional<std::int64_t> session_id;
     if (!row.is_null(3)) session_id = row.integer(3);
     GrantAuthentication authentication{row.text(6), split(row.text(7)), from_unix_micros(row.integer(8))};
-    auto minted = mint(c, client.client_id, user_id, session_id, family, "", join_scope(scope), authentication, now,
-                       now + micros(issuer.policy.access_token_lifetime), row.integer(9));
+    auto minted =
+        mint(c, client.client_id, user_id, session_id, family, "", join_scope(scope), authentication, now,
+             now + micros(issuer.policy.access_token_lifetime), row.integer(9), row.is_null(14) ? 0 : row.integer(14));
     if (!minted) return std::move(minted).error();
     TokenResponse response{minted->access_token, minted->refresh_token, "",
                            static_cast<std::int64_t>(issuer.policy.access_token_lifetime.count()), join_scope(scope)};
@@ -364,6 +370,7 @@ struct TokenRow {
   Instant created_at;
   Instant expires_at;
   std::string family;
+  std::int64_t organisation_id = 0;
   bool live = false;
 };
 
@@ -371,7 +378,8 @@ Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_v
   const std::int64_t now = to_unix_micros(now_instant);
   auto rows = c.query(
       "SELECT t.kind, t.client_id, t.user_id, t.scope, t.acr, t.amr, t.auth_time, t.created_at, t.expires_at, "
-      "t.used_at, t.revoked_at, t.session_id, s.ended_at, s.absolute_expires_at, t.family FROM oidc_tokens t "
+      "t.used_at, t.revoked_at, t.session_id, s.ended_at, s.absolute_expires_at, t.family, t.organisation_id "
+      "FROM oidc_tokens t "
       "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?",
       {sha256_hex(token)});
   if (!rows) return std::move(rows).error();
@@ -386,6 +394,7 @@ Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_v
   t.created_at = from_unix_micros(row.integer(7));
   t.expires_at = from_unix_micros(row.integer(8));
   t.family = row.text(14);
+  t.organisation_id = row.is_null(15) ? 0 : row.integer(15);
   bool session_alive =
       row.is_null(11) || !session_bound(t.scope) || (!row.is_null(13) && row.is_null(12) && now < row.integer(13));
   t.live = now < row.integer(8) && row.is_null(10) && (t.kind == "access" || row.is_null(9)) && session_alive;
@@ -403,7 +412,7 @@ Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, s
   if (!*found || !(*found)->live || (*found)->kind != "access") return std::optional<AccessGrant>();
   const TokenRow& t = **found;
   return std::optional<AccessGrant>(
-      AccessGrant{t.user_id, t.client_id, t.scope, t.authentication, t.created_at, t.expires_at});
+      AccessGrant{t.user_id, t.client_id, t.scope, t.authentication, t.created_at, t.expires_at, t.organisation_id});
 }
 
 Result<std::string> issue_operator_token(storage::Database& db, std::int64_t user_id,
@@ -414,7 +423,7 @@ Result<std::string> issue_operator_token(storage::Database& db, std::int64_t use
     const std::int64_t at = to_unix_micros(now);
     GrantAuthentication authentication{"low", {}, now};
     auto tokens = mint(c, "guichet-cli", user_id, std::nullopt, random_token(16), "", join_scope(scope), authentication,
-                       at, at + micros(lifetime), std::nullopt);
+                       at, at + micros(lifetime), std::nullopt, 0);
     if (!tokens) return tokens;
     json::object details{{"scope", join_scope(scope)}, {"expires_in", lifetime.count()}};
     auto audited = identity::record_audit(
@@ -478,7 +487,8 @@ Result<std::string> session_claim(storage::Database& db, std::int64_t session_id
   return sid_for(*secret, session_id);
 }
 
-Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope) {
+Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope,
+                                std::int64_t organisation_id) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   auto rows = (*connection)
@@ -512,6 +522,23 @@ Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, con
     boost::system::error_code ec;
     json::value address = json::parse(row.text(8), ec);
     if (!ec && address.is_object()) claims["address"] = address;
+  }
+  if (scope.contains("organisation") && organisation_id != 0) {
+    auto organisation =
+        (*connection)
+            ->query(
+                "SELECT o.id, o.name, o.country, o.registration_number, m.role FROM organisations o "
+                "JOIN organisation_members m ON m.organisation_id = o.id WHERE o.id = ? AND m.user_id = ?",
+                {organisation_id, user_id});
+    if (!organisation) return std::move(organisation).error();
+    if (!organisation->empty()) {
+      const auto& o = organisation->rows[0];
+      claims["organisation"] = json::object{{"id", o.integer(0)},
+                                            {"name", o.text(1)},
+                                            {"country", o.text(2)},
+                                            {"registration_number", o.text(3)},
+                                            {"role", o.text(4)}};
+    }
   }
   return json::serialize(claims);
 }

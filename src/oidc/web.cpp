@@ -293,6 +293,7 @@ Response continue_authorize(const ProviderContext& ctx, const Request& request, 
   code_request.nonce = a.get("nonce");
   code_request.code_challenge = a.get("code_challenge");
   code_request.authentication = GrantAuthentication{who.acr, who.amr, from_unix_micros(who.auth_time_us)};
+  if (a.scope.contains("organisation")) code_request.organisation_id = who.organisation_id;
   auto code = issue_code(ctx.db, code_request, ctx.clock, ctx.policy);
   if (!code) return ctx.pages.render_error(request, code.error());
   return no_store(Response::redirect(
@@ -613,7 +614,8 @@ std::string discovery_document(const ProviderContext& ctx) {
                                        "gender",
                                        "phone_number",
                                        "phone_number_verified",
-                                       "address"}},
+                                       "address",
+                                       "organisation"}},
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
       {"request_uri_parameter_supported", false},
@@ -750,7 +752,7 @@ void register_routes(http::Router& router, ProviderContext& context) {
     auto client = find_client(ctx.db, g.client_id);
     if (!client || !*client) return bearer_error("invalid_token", "the client of this token is gone", 401);
     auto subject = pairwise_subject(ctx.db, (*client)->sector, g.user_id);
-    auto claims = user_claims(ctx.db, g.user_id, g.scope);
+    auto claims = user_claims(ctx.db, g.user_id, g.scope, g.organisation_id);
     if (!subject || !claims) return oauth_error("server_error", "the claims could not be read", 503);
     json::value parsed = json::parse(*claims);
     parsed.as_object()["sub"] = *subject;

@@ -518,6 +518,31 @@ TEST_P(ProviderTest, WithdrawingConsentRevokesTheServicesTokens) {
   EXPECT_EQ(stranger.post("/account/connected-services/" + client_id + "/withdraw", {}).status, 404);
 }
 
+TEST_P(ProviderTest, TheOrganisationScopeNamesTheOrganisationTheSessionActsFor) {
+  Browser b = signed_in();
+  Response declared =
+      b.post("/account/organisations", {{"country", "FR"}, {"number", "732 829 320"}, {"name", "Boulangerie Ana"}});
+  ASSERT_EQ(declared.status, 303) << declared.body;
+  Response bad = b.post("/account/organisations", {{"country", "FR"}, {"number", "732829321"}, {"name", "X"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("not a valid SIREN"), std::string::npos);
+  std::string id = std::string(*declared.headers.get("Location")).substr(std::string("/account/organisations/").size());
+  ASSERT_EQ(b.post("/account/acting-as", {{"organisation", id}}).status, 303);
+  EXPECT_NE(b.get("/account").body.find("acting for"), std::string::npos) << "the header says so";
+
+  auto tokens = json_of(exchange(code_for(b, {{"scope", "openid organisation"}})));
+  auto info = json_of(userinfo(std::string(tokens.at("access_token").as_string())));
+  ASSERT_TRUE(info.contains("organisation")) << json::serialize(info);
+  EXPECT_EQ(info.at("organisation").at("registration_number").as_string(), "732829320");
+  EXPECT_EQ(info.at("organisation").at("role").as_string(), "owner");
+
+  ASSERT_EQ(b.post("/account/acting-as", {{"organisation", "self"}}).status, 303);
+  auto personal = json_of(exchange(code_for(b, {{"scope", "openid organisation"}})));
+  EXPECT_FALSE(json_of(userinfo(std::string(personal.at("access_token").as_string()))).contains("organisation"));
+  Browser other(site->application());
+  EXPECT_EQ(b.get("/account/organisations/999").status, 404);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProviderTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

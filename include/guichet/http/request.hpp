@@ -56,6 +56,10 @@ struct Principal {
   std::string acr = "low";
   std::int64_t auth_time_us = 0;  // Unix microseconds
   std::vector<std::string> amr;
+  // A business account: the organisation this session acts for (0 when acting for oneself).
+  std::int64_t organisation_id = 0;
+  std::string organisation_name;
+  std::string organisation_role;
 };
 
 struct Request {

@@ -45,6 +45,7 @@ struct CodeRequest {
   std::string nonce;
   std::string code_challenge;  // S256 only
   GrantAuthentication authentication;
+  std::int64_t organisation_id = 0;  // the organisation the session acted for (0: none)
 };
 Result<std::string> issue_code(storage::Database& db, const CodeRequest& request, const Clock& clock,
                                const GrantPolicy& policy = {});
@@ -84,6 +85,7 @@ struct AccessGrant {
   GrantAuthentication authentication;
   Instant issued_at;
   Instant expires_at;
+  std::int64_t organisation_id = 0;
 };
 Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, std::string_view token,
                                                         const Clock& clock);
@@ -102,8 +104,11 @@ Result<std::string> introspect_token(storage::Database& db, const Client& client
 
 // The subject identifier for a user at a sector: stable, and unlinkable across sectors.
 Result<std::string> pairwise_subject(storage::Database& db, std::string_view sector, std::int64_t user_id);
-// Claims of the user for these scopes (sub excluded), as a JSON object text.
-Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope);
+// Claims of the user for these scopes (sub excluded), as a JSON object text. With the
+// `organisation` scope and a grant made while acting for an organisation the person still belongs
+// to, an `organisation` claim (id, name, country, registration_number, role).
+Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope,
+                                std::int64_t organisation_id = 0);
 // The session id as relying parties see it (the `sid` claim): not the database row id.
 Result<std::string> session_claim(storage::Database& db, std::int64_t session_id);
 
