@@ -2,6 +2,7 @@
 // record it. Only identity verifiers (and platform administrators) reach it, and only from a
 // session that proved a second factor.
 #include "guichet/identity/roles.hpp"
+#include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/verification.hpp"
 #include "web_support.hpp"
 
@@ -27,7 +28,13 @@ std::optional<Response> refuse_unless_verifier(const WebContext& ctx, const Requ
                                   make_error(ErrorKind::forbidden, "forbidden", "this page is for identity verifiers"));
   }
   if (request.principal->acr == "low") {
-    return Response::redirect("/account/sign-in/code?return=%2Fagent%2Fidentity", 303);
+    // Prove the second factor, or set one up first: sending someone without one to the code page
+    // would send them straight back here.
+    auto enrolled = has_second_factor(ctx.db, request.principal->user_id);
+    if (!enrolled) return ctx.pages.render_error(request, enrolled.error());
+    return Response::redirect(*enrolled ? "/account/sign-in/code?return=%2Fagent%2Fidentity"
+                                        : "/account/second-factor?return=%2Fagent%2Fidentity",
+                              303);
   }
   return std::nullopt;
 }

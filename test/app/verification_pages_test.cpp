@@ -79,7 +79,8 @@ TEST_P(VerificationPagesTest, OnlyVerifiersWithASecondFactorReachThePage) {
   Browser joao = signed_in("joao@loja.pt", "agent passphrase long");
   Response low = joao.get("/agent/identity");
   EXPECT_EQ(low.status, 303);
-  EXPECT_TRUE(std::string(*low.headers.get("Location")).starts_with("/account/sign-in/code"));
+  EXPECT_TRUE(std::string(*low.headers.get("Location")).starts_with("/account/second-factor?return="))
+      << "without a second factor, set one up first";
   enrol(joao);
   EXPECT_EQ(joao.get("/agent/identity").status, 200);
 }
