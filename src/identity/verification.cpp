@@ -8,7 +8,7 @@
 namespace guichet::identity {
 namespace {
 
-Error field_error(std::string field, std::string message) {
+Error field_error(const std::string& field, std::string message) {
   return make_error(ErrorKind::invalid_input, "field_" + field, std::move(message));
 }
 
