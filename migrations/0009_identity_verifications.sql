@@ -3,7 +3,7 @@
 CREATE TABLE identity_verifications (
   id AUTO_ID,
   user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  verifier_id BIGINT NOT NULL REFERENCES users (id),
+  verifier_id BIGINT REFERENCES users (id) ON DELETE SET NULL,  -- kept in the audit log if the account goes
   document_type TEXT NOT NULL CHECK (document_type IN ('passport', 'identity_card', 'residence_permit')),
   document_country TEXT NOT NULL,           -- ISO 3166-1 alpha-2
   document_number_hint TEXT NOT NULL,       -- the last four characters

@@ -117,10 +117,64 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
                           {"subject", e.text(4)},
                           {"details", boost::json::parse(e.text(5))}});
   }
-  boost::json::object document{{"exported_at", format_rfc3339(clock.now())},
-                               {"account", account},
-                               {"sessions", session_list},
-                               {"audit_events", event_list}};
+  // Each further section is one query; a list of rows becomes an array of objects.
+  auto section = [&](const char* sql, std::vector<const char*> names,
+                     std::vector<bool> instants) -> Result<boost::json::array> {
+    auto rows = (*connection)->query(sql, {user_id});
+    if (!rows) return std::move(rows).error();
+    boost::json::array out;
+    for (const auto& row : rows->rows) {
+      boost::json::object item;
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        if (instants[i]) {
+          item[names[i]] = instant(row, i);
+        } else if (row.is_null(i)) {
+          item[names[i]] = nullptr;
+        } else {
+          item[names[i]] = row.text(i);
+        }
+      }
+      out.push_back(std::move(item));
+    }
+    return out;
+  };
+  auto profile = section(
+      "SELECT given_name, family_name, birthdate, birthplace, gender, phone_number, address FROM users WHERE id = ?",
+      {"given_name", "family_name", "birthdate", "birthplace", "gender", "phone_number", "address"},
+      {false, false, false, false, false, false, false});
+  auto second_factor = section(
+      "SELECT 'totp', confirmed_at, (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = t.user_id AND "
+      "r.used_at IS NULL) FROM totp_credentials t WHERE t.user_id = ? AND t.confirmed_at IS NOT NULL",
+      {"method", "enabled_at", "unused_recovery_codes"}, {false, true, false});
+  auto verifications = section(
+      "SELECT document_type, document_country, document_number_hint, place, verified_at FROM identity_verifications "
+      "WHERE user_id = ? ORDER BY id",
+      {"document_type", "document_country", "document_number_hint", "place", "verified_at"},
+      {false, false, false, false, true});
+  auto organisations = section(
+      "SELECT o.name, o.country, o.registration_number, m.role, m.added_at FROM organisation_members m JOIN "
+      "organisations o ON o.id = m.organisation_id WHERE m.user_id = ? ORDER BY o.id",
+      {"name", "country", "registration_number", "role", "since"}, {false, false, false, false, true});
+  auto consents = section(
+      "SELECT c.name, o.scope, o.granted_at FROM oidc_consents o JOIN oidc_clients c ON c.client_id = o.client_id "
+      "WHERE o.user_id = ? ORDER BY c.name",
+      {"service", "scope", "granted_at"}, {false, false, true});
+  auto roles = section("SELECT role, administration, granted_at FROM user_roles WHERE user_id = ? ORDER BY id",
+                       {"role", "administration", "granted_at"}, {false, false, true});
+  for (auto* part : {&profile, &second_factor, &verifications, &organisations, &consents, &roles}) {
+    if (!*part) return std::move(*part).error();
+  }
+  boost::json::object document{
+      {"exported_at", format_rfc3339(clock.now())},
+      {"account", account},
+      {"profile", profile->empty() ? boost::json::value(nullptr) : (*profile)[0]},
+      {"second_factor", second_factor->empty() ? boost::json::value(nullptr) : (*second_factor)[0]},
+      {"identity_verifications", *verifications},
+      {"organisations", *organisations},
+      {"consents", *consents},
+      {"roles", *roles},
+      {"sessions", session_list},
+      {"audit_events", event_list}};
   return boost::json::serialize(document);
 }
 

@@ -93,4 +93,60 @@ bool allows(const std::vector<RoleGrant>& roles, Role role, std::string_view adm
   });
 }
 
+Result<std::vector<RoleAssignment>> list_role_assignments(storage::Database& db) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT r.id, r.user_id, u.email, r.role, r.administration, r.granted_at, r.granted_by FROM "
+                      "user_roles r JOIN users u ON u.id = r.user_id ORDER BY u.email, r.role, r.administration");
+  if (!rows) return std::move(rows).error();
+  std::vector<RoleAssignment> out;
+  for (const auto& row : rows->rows) {
+    auto role = parse_role(row.text(3));
+    if (!role) continue;
+    out.push_back(RoleAssignment{row.integer(0), row.integer(1), row.text(2), RoleGrant{*role, row.text(4)},
+                                 from_unix_micros(row.integer(5)), row.text(6)});
+  }
+  return out;
+}
+
+Result<RoleAssignment> revoke_role(storage::Database& db, std::int64_t assignment_id, const std::string& actor,
+                                   const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<RoleAssignment> {
+    auto rows = c.query(
+        "SELECT r.id, r.user_id, u.email, r.role, r.administration, r.granted_at, r.granted_by FROM user_roles r "
+        "JOIN users u ON u.id = r.user_id WHERE r.id = ?",
+        {assignment_id});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_role", "no such role assignment");
+    const auto& row = rows->rows[0];
+    RoleAssignment removed{row.integer(0),
+                           row.integer(1),
+                           row.text(2),
+                           RoleGrant{parse_role(row.text(3)).value_or(Role::agent), row.text(4)},
+                           from_unix_micros(row.integer(5)),
+                           row.text(6)};
+    auto deleted = c.execute("DELETE FROM user_roles WHERE id = ?", {assignment_id});
+    if (!deleted) return std::move(deleted).error();
+    boost::json::object details{{"role", std::string(to_string(removed.grant.role))},
+                                {"administration", removed.grant.administration}};
+    auto audited = record_audit(
+        c,
+        AuditEvent{actor, "role.revoked", "user:" + std::to_string(removed.user_id), boost::json::serialize(details)},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return removed;
+  });
+}
+
+bool may_manage(const std::vector<RoleGrant>& roles, const RoleGrant& grant) {
+  return std::any_of(roles.begin(), roles.end(), [&](const RoleGrant& held) {
+    if (held.role == Role::platform_admin) return true;
+    return held.role == Role::administration_admin && !held.administration.empty() &&
+           held.administration == grant.administration &&
+           (grant.role == Role::agent || grant.role == Role::administration_admin);
+  });
+}
+
 }  // namespace guichet::identity

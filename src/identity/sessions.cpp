@@ -142,7 +142,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     }
     SignIn result{token, SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now),
                                      from_unix_micros(now), std::string(user_agent.substr(0, 256)),
-                                     std::string(remote_address), pending, std::nullopt, ""}};
+                                     std::string(remote_address), pending, std::nullopt, "", std::nullopt}};
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(user.id), "session.started",
                                            "session:" + std::to_string(result.session.session_id),

@@ -195,6 +195,7 @@ void register_routes(http::Router& router, const WebContext& context) {
   register_second_factor_routes(router, context);
   register_verification_routes(router, context);
   register_organisation_routes(router, context);
+  register_admin_routes(router, context);
 
   router.get("/account/register", [&ctx](Request& request) {
     if (request.principal) return Response::redirect("/account");

@@ -26,5 +26,6 @@ void allow_form_targets(const WebContext& ctx, http::Response& response, std::st
 void register_second_factor_routes(http::Router& router, const WebContext& context);
 void register_verification_routes(http::Router& router, const WebContext& context);
 void register_organisation_routes(http::Router& router, const WebContext& context);
+void register_admin_routes(http::Router& router, const WebContext& context);
 
 }  // namespace guichet::identity

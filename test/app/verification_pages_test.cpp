@@ -121,6 +121,61 @@ TEST_P(VerificationPagesTest, AVerificationRaisesTheLevelAndIsAuditedAndEmailed)
 
   Response self = joao.post("/agent/identity", check({{"email", "joao@loja.pt"}}));
   EXPECT_EQ(self.status, 403) << "no one verifies themselves";
+
+  Browser ana = signed_in("ana@example.org", "correct horse battery");
+  Response data = ana.get("/account/data.json");
+  EXPECT_NE(data.body.find(R"("document_number_hint":"9ZZ4")"), std::string::npos) << data.body;
+  EXPECT_NE(data.body.find(R"("given_name":"Ana Maria")"), std::string::npos);
+  EXPECT_EQ(joao.post("/account/delete", {{"password", "agent passphrase long"}}).status, 303)
+      << "a verifier's account can be deleted; the checks they made stay";
+  EXPECT_EQ(identity::find_user_by_email(db(), "ana@example.org")->value().level, identity::AssuranceLevel::high);
+}
+
+TEST_P(VerificationPagesTest, AdministratorsManageRolesWithinTheirReach) {
+  auto admin =
+      identity::create_user(db(), identity::NewUser{"chefe@seg-social.pt", "a long passphrase for admin", true}, clock);
+  ASSERT_TRUE(identity::grant_role(db(), admin->id,
+                                   identity::RoleGrant{identity::Role::administration_admin, "seguranca-social"}, "cli",
+                                   clock)
+                  .ok());
+  Browser ana = signed_in("ana@example.org", "correct horse battery");
+  EXPECT_EQ(ana.get("/admin/roles").status, 403);
+  EXPECT_EQ(ana.post("/admin/roles", {{"email", "ana@example.org"}, {"role", "platform_admin"}}).status, 403)
+      << "no one grants themselves a role";
+
+  Browser chefe = signed_in("chefe@seg-social.pt", "a long passphrase for admin");
+  EXPECT_TRUE(std::string(*chefe.get("/admin/roles").headers.get("Location")).starts_with("/account/second-factor"));
+  enrol(chefe);
+  Response page = chefe.get("/admin/roles");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_EQ(page.body.find("joao@loja.pt"), std::string::npos) << "a platform-wide verifier is beyond its reach";
+  EXPECT_EQ(page.body.find("value=\"platform_admin\""), std::string::npos);
+
+  Response outside =
+      chefe.post("/admin/roles", {{"email", "ana@example.org"}, {"role", "agent"}, {"administration", "financas"}});
+  EXPECT_EQ(outside.status, 403) << "another administration";
+  Response escalate = chefe.post("/admin/roles", {{"email", "ana@example.org"}, {"role", "platform_admin"}});
+  EXPECT_EQ(escalate.status, 403);
+  Response granted = chefe.post(
+      "/admin/roles", {{"email", "ana@example.org"}, {"role", "agent"}, {"administration", "seguranca-social"}});
+  ASSERT_EQ(granted.status, 303);
+  auto roles = identity::roles_of(db(), 1);
+  ASSERT_EQ(roles->size(), 1U);
+  EXPECT_EQ(roles->at(0).administration, "seguranca-social");
+
+  auto assignments = identity::list_role_assignments(db());
+  std::int64_t verifier_assignment = 0;
+  std::int64_t agent_assignment = 0;
+  for (const auto& a : *assignments) {
+    if (a.grant.role == identity::Role::identity_verifier) verifier_assignment = a.id;
+    if (a.grant.role == identity::Role::agent) agent_assignment = a.id;
+  }
+  EXPECT_EQ(chefe.post("/admin/roles/" + std::to_string(verifier_assignment) + "/revoke", {}).status, 404);
+  EXPECT_EQ(chefe.post("/admin/roles/" + std::to_string(agent_assignment) + "/revoke", {}).status, 303);
+  EXPECT_TRUE(identity::roles_of(db(), 1)->empty());
+  auto connection = db().acquire();
+  auto audit = (*connection)->query("SELECT COUNT(*) FROM audit_log WHERE action IN ('role.granted', 'role.revoked')");
+  EXPECT_EQ(audit->rows[0].integer(0), 4) << "two by the CLI in set-up, a grant and a revocation on the page";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerificationPagesTest, ::testing::ValuesIn(testing::test_backends()),

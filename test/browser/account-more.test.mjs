@@ -9,6 +9,7 @@ let guichet;
 let browser;
 const ana = { email: "ana@example.org", password: "correct horse battery" };
 const joao = { email: "joao@loja.pt", password: "agent passphrase long" };
+const chief = { email: "chief@guichet.example", password: "a long passphrase for admin" };
 
 function totp(secret, at = Date.now()) {
   const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -24,8 +25,11 @@ function totp(secret, at = Date.now()) {
 
 before(async () => {
   guichet = await startGuichet({
-    users: [ana, joao],
-    admin: [["admin", "users", "grant", "--email", joao.email, "--role", "identity_verifier"]],
+    users: [ana, joao, chief],
+    admin: [
+      ["admin", "users", "grant", "--email", joao.email, "--role", "identity_verifier"],
+      ["admin", "users", "grant", "--email", chief.email, "--role", "platform_admin"],
+    ],
   });
   browser = await launchChromium();
 });
@@ -111,5 +115,27 @@ test("an identity verifier checks a document and raises the level", async () => 
   await page.click('label[for="confirm"]');
   await page.click('form[action="/agent/identity"][method="post"] button[type="submit"]');
   assert.match(await page.textContent("h1"), /Identidade verificada/);
+  await context.close();
+});
+
+test("a platform administrator grants a role on the admin page", async () => {
+  const context = await browser.newContext({ locale: "vi-VN" });
+  const page = await context.newPage();
+  await signIn(page, chief);
+  await page.goto(guichet.url + "/admin/roles");
+  assert.equal(new URL(page.url()).pathname, "/account/second-factor", "administrators need a second factor");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#code", totp(secret));
+  await page.click('form[action="/account/second-factor/confirm"] button[type="submit"]');
+  await page.click('a[href="/admin/roles"]');
+  assert.match(await page.textContent("main"), /joao@loja\.pt/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.fill("#grant-email", ana.email);
+  await page.selectOption("#grant-role", "agent");
+  await page.fill("#grant-administration", "seguranca-social");
+  await page.click('form[action="/admin/roles"] button[type="submit"]');
+  assert.match(await page.textContent(".usa-alert"), /Đã cấp vai trò/);
+  assert.match(await page.textContent("main"), /seguranca-social/);
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

@@ -28,6 +28,24 @@ Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleG
                         const Clock& clock);
 Result<std::vector<RoleGrant>> roles_of(storage::Database& db, std::int64_t user_id);
 
+struct RoleAssignment {
+  std::int64_t id = 0;
+  std::int64_t user_id = 0;
+  std::string email;
+  RoleGrant grant;
+  Instant granted_at;
+  std::string granted_by;
+};
+// Every role held, by account address then role.
+Result<std::vector<RoleAssignment>> list_role_assignments(storage::Database& db);
+// Removes one assignment and records `role.revoked`; the assignment removed is returned.
+Result<RoleAssignment> revoke_role(storage::Database& db, std::int64_t assignment_id, const std::string& actor,
+                                   const Clock& clock);
+// Whether a person holding `roles` may grant or revoke `grant`: a platform administrator any role,
+// an administration administrator the agent and administration-administrator roles of their own
+// administration.
+bool may_manage(const std::vector<RoleGrant>& roles, const RoleGrant& grant);
+
 // True when `roles` allow `role` in `administration` (a platform administrator is allowed all).
 bool allows(const std::vector<RoleGrant>& roles, Role role, std::string_view administration = {});
 
