@@ -127,6 +127,13 @@ int run_cli(int argc, char** argv) {
   tokens_issue_cmd->add_option("--lifetime", token_lifetime, "Seconds")
       ->check(CLI::Range(60, 3600))
       ->capture_default_str();
+  auto* catalogue_cmd = admin_cmd->add_subcommand("catalogue", "Administrations, services and citizen shops");
+  catalogue_cmd->require_subcommand(1);
+  auto* catalogue_import_cmd =
+      catalogue_cmd->add_subcommand("import", "Load a catalogue document (JSON); all of it or nothing");
+  std::string catalogue_file;
+  catalogue_import_cmd->add_option("file", catalogue_file, "The JSON file, or - for standard input")->required();
+  auto* catalogue_export_cmd = catalogue_cmd->add_subcommand("export", "Print the catalogue as JSON");
   auto* audit_cmd = admin_cmd->add_subcommand("audit", "The security audit log");
   audit_cmd->require_subcommand(1);
   auto* audit_verify_cmd =
@@ -156,6 +163,8 @@ int run_cli(int argc, char** argv) {
   if (audit_verify_cmd->parsed()) return audit_verify(config);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   if (clients_add_cmd->parsed()) return clients_add(config, client);
+  if (catalogue_import_cmd->parsed()) return catalogue_import(config, catalogue_file);
+  if (catalogue_export_cmd->parsed()) return catalogue_export(config);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();
   return 2;

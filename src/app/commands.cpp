@@ -11,6 +11,7 @@
 #include <set>
 
 #include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
@@ -330,6 +331,50 @@ int tokens_issue(const Config& config, const std::string& email, const std::stri
     return 1;
   }
   std::cout << *token << "\n";
+  return 0;
+}
+
+int catalogue_import(const Config& config, const std::string& file) {
+  std::string text;
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "guichet: catalogue import: cannot read " << file << "\n";
+      return 2;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto imported = catalogue::import_catalogue(**db, text, "cli", clock);
+  if (!imported) {
+    fail("catalogue import", imported.error());
+    return imported.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << "imported " << imported->administrations << " administrations, " << imported->services << " services, "
+            << imported->shops << " shops\n";
+  return 0;
+}
+
+int catalogue_export(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto exported = catalogue::export_catalogue(**db);
+  if (!exported) {
+    fail("catalogue export", exported.error());
+    return 1;
+  }
+  std::cout << *exported << "\n";
   return 0;
 }
 

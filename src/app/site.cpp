@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "guichet/catalogue/web.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -142,6 +143,7 @@ http::Router Site::routes() {
 
   identity::register_routes(router, identity_);
   oidc::register_routes(router, provider_);
+  catalogue::register_api_routes(router, db_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

@@ -34,6 +34,10 @@ int clients_add(const Config& config, const ClientOptions& options);
 // Prints a short-lived access token for the account, with these scopes; audited.
 int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds);
 
+// Loads a catalogue document (FILE, or standard input for "-") / prints the catalogue.
+int catalogue_import(const Config& config, const std::string& file);
+int catalogue_export(const Config& config);
+
 // Runs the whole command line; main() only calls this.
 int run_cli(int argc, char** argv);
 

@@ -1,0 +1,81 @@
+#pragma once
+// The catalogue of public services: administrations, their services (texts in the four
+// languages, audience, channels, duration, fee, legal basis, documents to bring) and citizen
+// shops. Loaded and saved as one JSON document (`guichet admin catalogue import|export`), searched
+// accent-insensitively on both engines.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::catalogue {
+
+// Lowercase ASCII words separated by single spaces: accents dropped (é→e, ệ→e, đ→d, ß→ss), every
+// other character a separator. What search indexes and what queries are matched with.
+std::string fold_for_search(std::string_view text);
+
+enum Channel : unsigned { in_person = 1, video = 2, online = 4, phone = 8 };
+std::vector<std::string> channel_names(unsigned channels);
+std::optional<unsigned> parse_channel(std::string_view name);
+
+struct ImportSummary {
+  int administrations = 0;
+  int services = 0;
+  int shops = 0;
+};
+
+// Validates the whole document first (each problem names its place, e.g. "services[3].texts.fr.name
+// is empty"), then inserts or updates every entry by its `code`, in one transaction, and records
+// `catalogue.imported`. Nothing is written when anything is wrong. The document's shape is in
+// docs/CATALOGUE.md.
+Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view json, const std::string& actor,
+                                       const Clock& clock);
+// The whole catalogue in the import format.
+Result<std::string> export_catalogue(storage::Database& db);
+
+struct ServiceQuery {
+  std::string q;               // words, matched as prefixes, all required
+  std::string audience;        // citizens or businesses (a "both" service matches either)
+  std::string administration;  // its code
+  std::string channel;         // in_person, video, online, phone
+  std::string lang = "en";
+  int limit = 50;      // 1 to 500
+  std::string cursor;  // from the previous page
+};
+
+struct ServiceSummary {
+  std::int64_t id = 0;
+  std::string code;
+  std::string name;
+  std::string administration;
+  std::string audience;
+  std::vector<std::string> channels;
+  int duration_minutes = 0;
+};
+
+struct ServicePage {
+  std::vector<ServiceSummary> services;
+  std::string next_cursor;  // empty on the last page
+};
+
+// Bad parameters are invalid_input errors naming the parameter.
+Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& query);
+
+struct Shop {
+  std::int64_t id = 0;
+  std::string code;
+  std::string name;
+  std::string address;
+  double latitude = 0;
+  double longitude = 0;
+  std::string time_zone;
+  std::string opening_hours;  // JSON
+};
+Result<std::vector<Shop>> list_shops(storage::Database& db);
+
+}  // namespace guichet::catalogue

@@ -1,0 +1,199 @@
+#include "guichet/catalogue/catalogue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "guichet/app/site.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::catalogue {
+namespace {
+namespace json = boost::json;
+
+TEST(FoldForSearch, DropsAccentsAndCaseInEveryLanguage) {
+  EXPECT_EQ(fold_for_search("Cartão de Cidadão"), "cartao de cidadao");
+  EXPECT_EQ(fold_for_search("Đăng ký kinh doanh hộ cá thể"), "dang ky kinh doanh ho ca the");
+  EXPECT_EQ(fold_for_search("Carte d'identité — renouvellement!"), "carte d identite renouvellement");
+  EXPECT_EQ(fold_for_search("Straße ÆØ"), "strasse aeo");
+  EXPECT_EQ(fold_for_search("e\xCC\x81t\xC3\xA9"), "ete") << "a combining accent joins its letter";
+  EXPECT_EQ(fold_for_search("  "), "");
+}
+
+// Two administrations, three services, two shops, in the four languages.
+std::string sample(const std::string& passport_pt = "Pedido de passaporte") {
+  auto texts = [](const std::string& fr, const std::string& pt, const std::string& vi, const std::string& en) {
+    return json::object{
+        {"fr", {{"name", fr}, {"description", fr + " (description)"}, {"documents", json::array{"Photo"}}}},
+        {"pt", {{"name", pt}, {"description", pt + " (descrição)"}}},
+        {"vi", {{"name", vi}, {"description", vi + " (mô tả)"}}},
+        {"en", {{"name", en}, {"description", en + " (description)"}}}};
+  };
+  auto names = [](const std::string& n) { return json::object{{"fr", n}, {"pt", n}, {"vi", n}, {"en", n}}; };
+  json::object doc{
+      {"administrations", json::array{{{"code", "irn"}, {"names", names("Instituto dos Registos e do Notariado")}},
+                                      {{"code", "financas"}, {"names", names("Autoridade Tributária")}}}},
+      {"services",
+       json::array{{{"code", "passport"},
+                    {"administration", "irn"},
+                    {"audience", "citizens"},
+                    {"channels", json::array{"in_person"}},
+                    {"duration_minutes", 20},
+                    {"fee_cents", 6500},
+                    {"texts", texts("Demande de passeport", passport_pt, "Cấp hộ chiếu", "Passport application")}},
+                   {{"code", "citizen-card"},
+                    {"administration", "irn"},
+                    {"audience", "citizens"},
+                    {"channels", json::array{"in_person", "video"}},
+                    {"duration_minutes", 15},
+                    {"texts", texts("Carte d'identité", "Cartão de Cidadão", "Căn cước công dân", "Citizen card")}},
+                   {{"code", "vat-registration"},
+                    {"administration", "financas"},
+                    {"audience", "both"},
+                    {"channels", json::array{"online", "phone"}},
+                    {"duration_minutes", 30},
+                    {"texts", texts("Immatriculation TVA", "Registo de IVA", "Đăng ký thuế giá trị gia tăng",
+                                    "VAT registration")}}}},
+      {"shops", json::array{{{"code", "lisboa-laranjeiras"},
+                             {"name", "Loja do Cidadão Laranjeiras"},
+                             {"address", "Rua Abranches Ferrão, Lisboa"},
+                             {"latitude", 38.745},
+                             {"longitude", -9.171},
+                             {"time_zone", "Europe/Lisbon"},
+                             {"opening_hours", {{"mon", json::array{json::array{"08:30", "19:30"}}}}}},
+                            {{"code", "ponta-delgada"},
+                             {"name", "Loja do Cidadão Ponta Delgada"},
+                             {"address", "Ponta Delgada, Açores"},
+                             {"latitude", 37.74},
+                             {"longitude", -25.67},
+                             {"time_zone", "Atlantic/Azores"},
+                             {"opening_hours",
+                              {{"mon", json::array{json::array{"09:00", "12:30"}, json::array{"14:00", "17:00"}}}}}}}}};
+  return json::serialize(doc);
+}
+
+class CatalogueTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    auto imported = import_catalogue(db(), sample(), "test", clock);
+    ASSERT_TRUE(imported.ok()) << imported.error().message;
+    EXPECT_EQ(imported->services, 3);
+  }
+  storage::Database& db() { return database->db(); }
+  std::vector<std::string> codes(ServiceQuery query) {
+    auto page = search_services(db(), query);
+    EXPECT_TRUE(page.ok()) << (page ? "" : page.error().message);
+    std::vector<std::string> out;
+    if (page) {
+      for (const auto& s : page->services) out.push_back(s.code);
+    }
+    return out;
+  }
+  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
+  std::unique_ptr<testing::TestDatabase> database;
+};
+
+using Codes = std::vector<std::string>;
+
+TEST_P(CatalogueTest, SearchIsAccentInsensitiveInEachLanguage) {
+  EXPECT_EQ(codes({"cidadao", "", "", "", "pt"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"CIDADÃO", "", "", "", "pt"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"cartao cid", "", "", "", "pt"}), Codes{"citizen-card"}) << "words match as prefixes";
+  EXPECT_EQ(codes({"can cuoc", "", "", "", "vi"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"Căn cước", "", "", "", "vi"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"identite", "", "", "", "fr"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"registos notariado", "", "", "", "pt"}), (Codes{"passport", "citizen-card"}))
+      << "the administration's name is searched too";
+  EXPECT_TRUE(codes({"cidadao", "", "", "", "en"}).empty()) << "each language searches its own texts";
+  EXPECT_TRUE(codes({"\"; DROP TABLE services; --", "", "", "", "en"}).empty());
+}
+
+TEST_P(CatalogueTest, FiltersAndPagination) {
+  EXPECT_EQ(codes({"", "businesses", "", "", "en"}), Codes{"vat-registration"}) << "`both` serves businesses";
+  EXPECT_EQ(codes({"", "citizens", "", "", "en"}), (Codes{"passport", "citizen-card", "vat-registration"}));
+  EXPECT_EQ(codes({"", "", "financas", "", "en"}), Codes{"vat-registration"});
+  EXPECT_EQ(codes({"", "", "", "video", "en"}), Codes{"citizen-card"});
+  EXPECT_EQ(codes({"", "", "", "phone", "en"}), Codes{"vat-registration"});
+  ServiceQuery first{"", "", "", "", "en", 2};
+  auto page = search_services(db(), first);
+  ASSERT_EQ(page->services.size(), 2U);
+  ASSERT_FALSE(page->next_cursor.empty());
+  first.cursor = page->next_cursor;
+  auto rest = search_services(db(), first);
+  ASSERT_EQ(rest->services.size(), 1U);
+  EXPECT_EQ(rest->services[0].code, "vat-registration");
+  EXPECT_TRUE(rest->next_cursor.empty());
+  EXPECT_EQ(search_services(db(), {"", "", "", "", "de"}).error().code, "bad_lang");
+  EXPECT_EQ(search_services(db(), {"", "", "", "", "en", 501}).error().code, "bad_limit");
+  EXPECT_EQ(search_services(db(), {"", "", "", "fax", "en"}).error().code, "bad_channel");
+  EXPECT_EQ(search_services(db(), {"", "", "", "", "en", 10, "abc"}).error().code, "bad_cursor");
+}
+
+TEST_P(CatalogueTest, ABadDocumentNamesTheProblemAndWritesNothing) {
+  json::value doc = json::parse(sample("Novo nome do passaporte"));
+  doc.at("services").as_array()[2].at("texts").as_object().erase("vi");
+  auto refused = import_catalogue(db(), json::serialize(doc), "test", clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "services[2].texts.vi is missing");
+  EXPECT_EQ(codes({"novo", "", "", "", "pt"}), Codes{}) << "the valid part was not written either";
+
+  json::value zone = json::parse(sample());
+  zone.at("shops").as_array()[0].as_object()["time_zone"] = "Europe/Atlantis";
+  EXPECT_EQ(import_catalogue(db(), json::serialize(zone), "test", clock).error().message,
+            "shops[0].time_zone must be an IANA time zone such as Europe/Lisbon");
+  json::value hours = json::parse(sample());
+  hours.at("shops").as_array()[1].at("opening_hours").as_object()["mon"] =
+      json::array{json::array{"14:00", "17:00"}, json::array{"09:00", "12:30"}};
+  EXPECT_FALSE(import_catalogue(db(), json::serialize(hours), "test", clock).ok());
+  EXPECT_FALSE(import_catalogue(db(), "not json", "test", clock).ok());
+}
+
+TEST_P(CatalogueTest, ReimportUpdatesByCodeAndExportRoundTrips) {
+  ASSERT_TRUE(import_catalogue(db(), sample("Renovação urgente"), "test", clock).ok());
+  EXPECT_EQ(codes({"urgente", "", "", "", "pt"}), Codes{"passport"});
+  EXPECT_TRUE(codes({"pedido passaporte", "", "", "", "pt"}).empty()) << "the old words are gone";
+  auto exported = export_catalogue(db());
+  ASSERT_TRUE(exported.ok());
+  json::value doc = json::parse(*exported);
+  EXPECT_EQ(doc.at("services").as_array().size(), 3U);
+  EXPECT_EQ(doc.at("shops").as_array().size(), 2U);
+  testing::TestDatabase other(GetParam());
+  ASSERT_TRUE(storage::apply_migrations(other.db(), storage::builtin_migrations(), clock).ok());
+  ASSERT_TRUE(import_catalogue(other.db(), *exported, "test", clock).ok());
+  EXPECT_EQ(*export_catalogue(other.db()), *exported);
+}
+
+TEST_P(CatalogueTest, TheJsonApiListsAndSearches) {
+  auto site = app::Site::load(
+      app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+      clock);
+  ASSERT_TRUE(site.ok());
+  testing::Browser api((*site)->application());
+  auto found = api.get("/api/v1/services?q=cidad%C3%A3o&lang=pt");
+  ASSERT_EQ(found.status, 200) << found.body;
+  json::value body = json::parse(found.body);
+  ASSERT_EQ(body.at("services").as_array().size(), 1U);
+  const auto& service = body.at("services").as_array()[0];
+  EXPECT_EQ(service.at("name").as_string(), "Cartão de Cidadão");
+  EXPECT_EQ(service.at("administration").as_string(), "irn");
+  EXPECT_EQ(json::serialize(service.at("channels")), R"(["in_person","video"])");
+  EXPECT_TRUE(body.at("next_cursor").is_null());
+  auto paged = json::parse(api.get("/api/v1/services?limit=1").body);
+  EXPECT_EQ(paged.at("next_cursor").as_string(), "1");
+  EXPECT_EQ(api.get("/api/v1/services?limit=0").status, 400);
+  EXPECT_EQ(api.get("/api/v1/services?limit=x").status, 400);
+  EXPECT_EQ(api.get("/api/v1/services?channel=fax").status, 400);
+  auto shops = json::parse(api.get("/api/v1/shops").body);
+  ASSERT_EQ(shops.at("shops").as_array().size(), 2U);
+  EXPECT_EQ(shops.at("shops").as_array()[1].at("time_zone").as_string(), "Atlantic/Azores");
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::catalogue
