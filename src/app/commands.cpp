@@ -140,6 +140,8 @@ int migrate(const Config& config, bool status_only) {
   return *version == latest ? 0 : 3;
 }
 
+std::string_view demo_catalogue_json();  // generated from data/demo-catalogue.json
+
 int demo_data(const Config& config) {
   if (config.db.starts_with("sqlite:")) {
     std::filesystem::path file = config.db.substr(7);
@@ -167,6 +169,13 @@ int demo_data(const Config& config) {
       return 1;
     }
   }
+  auto catalogue = catalogue::import_catalogue(**db, demo_catalogue_json(), "demo-data", clock);
+  if (!catalogue) {
+    fail("demo-data catalogue", catalogue.error());
+    return 1;
+  }
+  std::cout << "demo catalogue: " << catalogue->administrations << " administrations, " << catalogue->services
+            << " services, " << catalogue->shops << " citizen shops\n";
   std::cout << "demo database ready at " << (*db)->display_url() << "\n"
             << "demo account: " << demo_email << " / " << demo_password << "\n";
   return 0;

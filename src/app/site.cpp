@@ -144,6 +144,7 @@ http::Router Site::routes() {
   identity::register_routes(router, identity_);
   oidc::register_routes(router, provider_);
   catalogue::register_api_routes(router, db_);
+  catalogue::register_page_routes(router, db_, pages_, catalog_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

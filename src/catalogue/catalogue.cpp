@@ -536,4 +536,54 @@ Result<std::vector<Shop>> list_shops(storage::Database& db) {
   return shops;
 }
 
+Result<std::optional<ServiceDetail>> find_service(storage::Database& db, std::string_view code, std::string_view lang) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT s.id, s.code, t.name, a.code, s.audience, s.channels, s.duration_minutes, a.names, "
+                      "t.description, t.documents, s.fee_cents, s.legal_basis FROM services s JOIN service_texts t ON "
+                      "t.service_id = s.id AND t.lang = ? JOIN administrations a ON a.id = s.administration_id "
+                      "WHERE s.code = ?",
+                      {std::string(lang), std::string(code)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<ServiceDetail>();
+  const auto& row = rows->rows[0];
+  ServiceDetail detail;
+  detail.summary = ServiceSummary{row.integer(0),
+                                  row.text(1),
+                                  row.text(2),
+                                  row.text(3),
+                                  row.text(4),
+                                  channel_names(static_cast<unsigned>(row.integer(5))),
+                                  static_cast<int>(row.integer(6))};
+  json::value names = json::parse(row.text(7));
+  if (names.is_object() && names.as_object().contains(lang)) detail.administration_name = str(names.at(lang));
+  detail.description = row.text(8);
+  json::value documents = json::parse(row.text(9));
+  if (documents.is_array()) {
+    for (const auto& d : documents.as_array()) {
+      if (d.is_string()) detail.documents.push_back(str(d));
+    }
+  }
+  detail.fee_cents = row.integer(10);
+  detail.legal_basis = row.text(11);
+  return std::optional<ServiceDetail>(std::move(detail));
+}
+
+Result<std::vector<AdministrationName>> list_administrations(storage::Database& db, std::string_view lang) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)->query("SELECT code, names FROM administrations");
+  if (!rows) return std::move(rows).error();
+  std::vector<AdministrationName> out;
+  for (const auto& row : rows->rows) {
+    json::value names = json::parse(row.text(1));
+    std::string name = names.is_object() && names.as_object().contains(lang) ? str(names.at(lang)) : row.text(0);
+    out.push_back(AdministrationName{row.text(0), name});
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
 }  // namespace guichet::catalogue

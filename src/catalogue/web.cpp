@@ -5,6 +5,7 @@
 
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/http/application.hpp"
+#include "guichet/http/parsing.hpp"
 
 namespace guichet::catalogue {
 namespace json = boost::json;
@@ -76,6 +77,115 @@ void register_api_routes(http::Router& router, storage::Database& db) {
         return Response::json(json::serialize(json::object{{"shops", list}}));
       },
       api);
+}
+
+namespace {
+
+std::string channel_list(const http::Catalog& catalog, const std::string& lang, const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ", ") + catalog.text(lang, "channel_" + name);
+  return out;
+}
+
+std::string money(std::int64_t cents) {
+  if (cents == 0) return {};
+  std::string whole = std::to_string(cents / 100);
+  std::string fraction = std::to_string(cents % 100);
+  if (fraction.size() < 2) fraction.insert(0, "0");
+  return whole + "," + fraction + " €";
+}
+
+}  // namespace
+
+void register_page_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
+                          const http::Catalog& catalog) {
+  router.get("/services", [&db, &pages, &catalog](Request& request) {
+    ServiceQuery query;
+    auto text = [&](const char* name) { return std::string(request.query.get(name).value_or("")); };
+    query.q = text("q").substr(0, 200);
+    query.audience = text("audience");
+    query.administration = text("administration");
+    query.channel = text("channel");
+    query.lang = request.lang;
+    query.limit = 20;
+    query.cursor = text("cursor");
+    auto page = search_services(db, query);
+    if (!page) return pages.render_error(request, page.error());
+    auto administrations = list_administrations(db, request.lang);
+    if (!administrations) return pages.render_error(request, administrations.error());
+    http::PageData results{http::PageData::type::list};
+    for (const auto& s : page->services) {
+      http::PageData item;
+      item.set("code", s.code);
+      item.set("name", s.name);
+      item.set("channels", channel_list(catalog, request.lang, s.channels));
+      item.set("duration", std::to_string(s.duration_minutes));
+      item.set("audience", catalog.text(request.lang, "audience_" + s.audience));
+      results.push_back(item);
+    }
+    http::PageData admin_options{http::PageData::type::list};
+    for (const auto& a : *administrations) {
+      http::PageData option;
+      option.set("code", a.code);
+      option.set("name", a.name);
+      option.set("selected", a.code == query.administration);
+      admin_options.push_back(option);
+    }
+    http::PageData data;
+    data.set("q", query.q);
+    data.set("results", results);
+    data.set("none", page->services.empty());
+    data.set("administrations", admin_options);
+    data.set("audience_" + (query.audience.empty() ? std::string("any") : query.audience), true);
+    data.set("channel_" + (query.channel.empty() ? std::string("any") : query.channel), true);
+    if (!page->next_cursor.empty()) {
+      std::string next = "/services?q=" + http::url_encode(query.q) + "&audience=" + http::url_encode(query.audience) +
+                         "&administration=" + http::url_encode(query.administration) +
+                         "&channel=" + http::url_encode(query.channel) + "&cursor=" + page->next_cursor;
+      data.set("next", next);
+    }
+    return pages.render(request, "services", "services_title", data);
+  });
+
+  router.get("/services/{code}", [&db, &pages, &catalog](Request& request) {
+    auto found = find_service(db, request.path_params.get("code").value_or(""), request.lang);
+    if (!found) return pages.render_error(request, found.error());
+    if (!*found) {
+      return pages.render_error(request, make_error(ErrorKind::not_found, "no_such_service", "no such service"));
+    }
+    const ServiceDetail& s = **found;
+    http::PageData documents{http::PageData::type::list};
+    for (const auto& d : s.documents) documents.push_back(http::PageData(d));
+    http::PageData data;
+    data.set("name", s.summary.name);
+    data.set("administration", s.administration_name);
+    data.set("description", s.description);
+    data.set("documents", documents);
+    data.set("has_documents", !s.documents.empty());
+    data.set("channels", channel_list(catalog, request.lang, s.summary.channels));
+    data.set("duration", std::to_string(s.summary.duration_minutes));
+    data.set("audience", catalog.text(request.lang, "audience_" + s.summary.audience));
+    std::string fee = money(s.fee_cents);
+    data.set("fee", fee.empty() ? catalog.text(request.lang, "service_free") : fee);
+    if (!s.legal_basis.empty()) data.set("legal_basis", s.legal_basis);
+    return pages.render(request, "service", "services_title", data);
+  });
+
+  router.get("/shops", [&db, &pages](Request& request) {
+    auto shops = list_shops(db);
+    if (!shops) return pages.render_error(request, shops.error());
+    http::PageData list{http::PageData::type::list};
+    for (const auto& shop : *shops) {
+      http::PageData item;
+      item.set("name", shop.name);
+      item.set("address", shop.address);
+      item.set("time_zone", shop.time_zone);
+      list.push_back(item);
+    }
+    http::PageData data;
+    data.set("shops", list);
+    return pages.render(request, "shops", "shops_title", data);
+  });
 }
 
 }  // namespace guichet::catalogue

@@ -192,6 +192,31 @@ TEST_P(CatalogueTest, TheJsonApiListsAndSearches) {
   EXPECT_EQ(shops.at("shops").as_array()[1].at("time_zone").as_string(), "Atlantic/Azores");
 }
 
+TEST_P(CatalogueTest, ThePagesSearchShowAServiceAndListShops) {
+  auto site = app::Site::load(
+      app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+      clock);
+  ASSERT_TRUE(site.ok());
+  testing::Browser b((*site)->application());
+  auto found = b.get("/services?q=cidadao&audience=citizens", {{"Accept-Language", "pt-PT"}});
+  ASSERT_EQ(found.status, 200);
+  EXPECT_NE(found.body.find("href=\"/services/citizen-card\""), std::string::npos);
+  EXPECT_EQ(found.body.find("href=\"/services/passport\""), std::string::npos);
+  EXPECT_NE(found.body.find("Videochamada"), std::string::npos);
+  auto shown = b.get("/services/passport", {{"Accept-Language", "fr"}});
+  ASSERT_EQ(shown.status, 200);
+  EXPECT_NE(shown.body.find("Demande de passeport"), std::string::npos);
+  EXPECT_NE(shown.body.find("65,00 €"), std::string::npos);
+  EXPECT_NE(shown.body.find("<li>Photo</li>"), std::string::npos);
+  EXPECT_EQ(b.get("/services/no-such-service").status, 404);
+  auto none = b.get("/services?q=zzzz");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_NE(none.body.find("No service matches"), std::string::npos);
+  EXPECT_EQ(b.get("/services?channel=fax").status, 400);
+  auto shops = b.get("/shops");
+  EXPECT_NE(shops.body.find("Loja do Cidadão Ponta Delgada"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -66,6 +66,23 @@ struct ServicePage {
 // Bad parameters are invalid_input errors naming the parameter.
 Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& query);
 
+struct ServiceDetail {
+  ServiceSummary summary;
+  std::string administration_name;
+  std::string description;
+  std::vector<std::string> documents;
+  std::int64_t fee_cents = 0;
+  std::string legal_basis;
+};
+Result<std::optional<ServiceDetail>> find_service(storage::Database& db, std::string_view code, std::string_view lang);
+
+struct AdministrationName {
+  std::string code;
+  std::string name;
+};
+// Every administration, named in `lang`, sorted by name.
+Result<std::vector<AdministrationName>> list_administrations(storage::Database& db, std::string_view lang);
+
 struct Shop {
   std::int64_t id = 0;
   std::string code;

@@ -1,5 +1,7 @@
 #pragma once
 // The catalogue's JSON API: GET /api/v1/services and GET /api/v1/shops (see docs/openapi.yaml).
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -7,5 +9,10 @@ namespace guichet::catalogue {
 
 // `db` must outlive the router.
 void register_api_routes(http::Router& router, storage::Database& db);
+
+// The public pages: /services (search with filters), /services/{code}, /shops. The references
+// must outlive the router.
+void register_page_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
+                          const http::Catalog& catalog);
 
 }  // namespace guichet::catalogue
