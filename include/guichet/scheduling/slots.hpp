@@ -1,0 +1,81 @@
+#pragma once
+// The slot engine: for a set of services, the visits a shop can offer. A visit is one arrival time
+// at which every service is served back to back, each on a counter able to serve it, in an order
+// the engine chooses, with no wait longer than `max_gap` between two services, inside the shop's
+// opening hours (in its own time zone, daylight-saving changes included), outside closed days,
+// counter absences and existing bookings, with a buffer after each service, a minimum notice and a
+// booking horizon. Pure: the caller loads the shop's calendar; nothing here touches a database.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+
+namespace guichet::scheduling {
+
+// Minutes since local midnight: [open, close).
+struct OpeningRange {
+  int open = 0;
+  int close = 0;
+};
+// Monday first.
+using WeeklyHours = std::array<std::vector<OpeningRange>, 7>;
+
+struct Counter {
+  std::int64_t id = 0;
+  std::set<std::int64_t> services;  // what it can serve
+};
+
+// A counter unavailable over [start, end): a booking or an absence.
+struct Busy {
+  std::int64_t counter = 0;
+  Instant start;
+  Instant end;
+};
+
+struct ShopCalendar {
+  std::string time_zone;  // IANA
+  WeeklyHours hours;
+  std::set<std::string> closed_days;  // local dates, YYYY-MM-DD (closures, public holidays)
+  std::vector<Counter> counters;
+  std::vector<Busy> busy;
+};
+
+struct ServiceNeed {
+  std::int64_t service = 0;
+  std::chrono::minutes duration{0};
+};
+
+struct SearchRules {
+  std::chrono::minutes step{15};     // arrivals are offered on this grid of local time
+  std::chrono::minutes buffer{0};    // a counter's turnaround after each service
+  std::chrono::minutes max_gap{15};  // the longest wait between two services of one visit
+  std::chrono::minutes notice{120};  // no visit sooner than this
+  std::chrono::hours horizon{24 * 90};
+};
+
+struct VisitItem {
+  std::int64_t service = 0;
+  std::int64_t counter = 0;
+  Instant start;
+  Instant end;
+};
+
+struct Visit {
+  Instant start;
+  Instant end;
+  std::vector<VisitItem> items;
+};
+
+// Visits starting on local days [first_day, first_day + days), earliest first, at most `limit`.
+// `first_day` is YYYY-MM-DD in the shop's time zone. An unknown time zone, a bad date or more than
+// four services is invalid_input.
+Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
+                                       std::string_view first_day, int days, Instant now, const SearchRules& rules,
+                                       std::size_t limit);
+
+}  // namespace guichet::scheduling

@@ -1,0 +1,182 @@
+#include "guichet/scheduling/slots.hpp"
+
+#include <date/tz.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+
+namespace guichet::scheduling {
+namespace {
+using std::chrono::minutes;
+
+std::string iso_day(date::local_days day) {
+  date::year_month_day ymd(day);
+  char text[11];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()));
+  return text;
+}
+
+std::optional<date::local_days> parse_day(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int y = 0;
+  unsigned m = 0;
+  unsigned d = 0;
+  if (std::sscanf(std::string(text).c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return std::nullopt;
+  date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
+  if (!ymd.ok()) return std::nullopt;
+  return date::local_days(ymd);
+}
+
+// The instant of a local time, or nothing when that local time does not exist (the hour skipped
+// when clocks go forward). An ambiguous time (clocks going back) takes its first occurrence.
+std::optional<Instant> to_instant(const date::time_zone* zone, date::local_time<minutes> local) {
+  auto info = zone->get_info(local);
+  if (info.result == date::local_info::nonexistent) return std::nullopt;
+  auto sys = zone->to_sys(local, date::choose::earliest);
+  return std::chrono::time_point_cast<Instant::duration>(sys);
+}
+
+using Intervals = std::vector<std::pair<Instant, Instant>>;
+
+struct CounterBusy {
+  Intervals intervals;  // sorted by start
+  std::chrono::microseconds longest{0};
+};
+
+struct Schedule {
+  std::map<std::int64_t, CounterBusy> busy;
+};
+
+// The earliest start >= `from` at which the intervals leave room for [start, start + length)
+// followed by `buffer` (and the start is not inside the turnaround of an interval before it).
+Instant earliest_free_in(const CounterBusy& busy, Instant from, minutes length, minutes buffer) {
+  const auto& intervals = busy.intervals;
+  // Intervals that start long enough before `from` cannot reach it: skip them by binary search.
+  Instant horizon = from - busy.longest - buffer;
+  auto it = std::lower_bound(intervals.begin(), intervals.end(), horizon,
+                             [](const auto& interval, Instant t) { return interval.first < t; });
+  Instant start = from;
+  for (; it != intervals.end(); ++it) {
+    if (start + length + buffer <= it->first) break;
+    if (it->second + buffer > start) start = it->second + buffer;
+  }
+  return start;
+}
+
+// The same over the shop's bookings and this visit's own items, until both agree; nothing when
+// that is later than `latest`.
+std::optional<Instant> earliest_free(const CounterBusy* booked, const CounterBusy* own, Instant from, Instant latest,
+                                     minutes length, minutes buffer) {
+  Instant start = from;
+  for (int round = 0; round < 64; ++round) {
+    Instant next = start;
+    if (booked != nullptr) next = earliest_free_in(*booked, next, length, buffer);
+    if (own != nullptr) next = earliest_free_in(*own, next, length, buffer);
+    if (next > latest) return std::nullopt;
+    if (next == start) return start;
+    start = next;
+  }
+  return std::nullopt;
+}
+
+// Tries to serve `order` back to back from `arrival`: the first service starts at the arrival,
+// each next one within max_gap of the previous end, all before `closes`.
+std::optional<Visit> try_order(const ShopCalendar& shop, const Schedule& schedule,
+                               const std::vector<ServiceNeed>& order, Instant arrival, Instant closes,
+                               const SearchRules& rules) {
+  Visit visit;
+  visit.start = arrival;
+  Instant cursor = arrival;
+  std::map<std::int64_t, CounterBusy> added;  // this visit's own items
+  for (std::size_t i = 0; i < order.size(); ++i) {
+    const ServiceNeed& need = order[i];
+    const Instant latest = i == 0 ? arrival : cursor + rules.max_gap;
+    std::optional<VisitItem> best;
+    for (const auto& counter : shop.counters) {
+      if (!counter.services.contains(need.service)) continue;
+      auto booked = schedule.busy.find(counter.id);
+      auto own = added.find(counter.id);
+      auto start =
+          earliest_free(booked == schedule.busy.end() ? nullptr : &booked->second,
+                        own == added.end() ? nullptr : &own->second, cursor, latest, need.duration, rules.buffer);
+      if (!start || *start + need.duration > closes) continue;
+      if (!best || *start < best->start || (*start == best->start && counter.id < best->counter)) {
+        best = VisitItem{need.service, counter.id, *start, *start + need.duration};
+      }
+    }
+    if (!best) return std::nullopt;
+    CounterBusy& mine = added[best->counter];
+    mine.intervals.emplace_back(best->start, best->end);
+    std::sort(mine.intervals.begin(), mine.intervals.end());
+    mine.longest = std::max<std::chrono::microseconds>(mine.longest, best->end - best->start);
+    visit.items.push_back(*best);
+    cursor = best->end;
+  }
+  visit.end = cursor;
+  return visit;
+}
+
+}  // namespace
+
+Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
+                                       std::string_view first_day, int days, Instant now, const SearchRules& rules,
+                                       std::size_t limit) {
+  if (services.empty() || services.size() > 4) {
+    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+  }
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(shop.time_zone);
+  } catch (const std::exception&) {
+    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
+  }
+  auto from = parse_day(first_day);
+  if (!from) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
+  if (days < 1 || days > 366) return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 366");
+
+  Schedule schedule;
+  for (const auto& b : shop.busy) {
+    CounterBusy& counter = schedule.busy[b.counter];
+    counter.intervals.emplace_back(b.start, b.end);
+    counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
+  }
+  for (auto& [id, counter] : schedule.busy) std::sort(counter.intervals.begin(), counter.intervals.end());
+
+  // Every order of the services (at most 24), tried in a fixed order so results are reproducible.
+  std::vector<ServiceNeed> order = services;
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.service < b.service; });
+  std::vector<std::vector<ServiceNeed>> orders;
+  do {
+    orders.push_back(order);
+  } while (std::next_permutation(order.begin(), order.end(),
+                                 [](const auto& a, const auto& b) { return a.service < b.service; }));
+
+  const Instant earliest = now + rules.notice;
+  const Instant latest = now + rules.horizon;
+  std::vector<Visit> visits;
+  for (int d = 0; d < days && visits.size() < limit; ++d) {
+    const date::local_days day = *from + date::days{d};
+    if (shop.closed_days.contains(iso_day(day))) continue;
+    const unsigned weekday = date::weekday(day).iso_encoding() - 1;  // Monday 0
+    for (const auto& range : shop.hours[weekday]) {
+      auto closes = to_instant(zone, date::local_time<minutes>(day) + minutes(range.close));
+      if (!closes) continue;
+      for (int m = range.open; m < range.close && visits.size() < limit; m += static_cast<int>(rules.step.count())) {
+        auto arrival = to_instant(zone, date::local_time<minutes>(day) + minutes(m));
+        if (!arrival || *arrival < earliest) continue;
+        if (*arrival > latest) return visits;
+        std::optional<Visit> best;
+        for (const auto& o : orders) {
+          auto visit = try_order(shop, schedule, o, *arrival, *closes, rules);
+          if (visit && (!best || visit->end < best->end)) best = std::move(visit);
+        }
+        if (best) visits.push_back(std::move(*best));
+      }
+    }
+  }
+  return visits;
+}
+
+}  // namespace guichet::scheduling
