@@ -6,8 +6,10 @@ file(WRITE ${OUTPUT}.tmp
 
 namespace guichet::app {
 std::string_view ${NAME}() {
-  static constexpr std::string_view text = R\"__guichet_text__(${text})__guichet_text__\";
-  return text;
+  // An array, not a constexpr string_view: the compiler would count a long text's length in a
+  // constexpr loop with a limit.
+  static const char text[] = R\"__guichet_text__(${text})__guichet_text__\";
+  return std::string_view(text, sizeof text - 1);
 }
 }  // namespace guichet::app
 ")

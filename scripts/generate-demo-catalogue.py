@@ -189,6 +189,24 @@ def main():
         shops.append({"code": code, "name": f"Espace citoyen {name}", "address": address, "latitude": lat,
                       "longitude": lon, "time_zone": "Europe/Paris", "opening_hours": weekdays_short})
 
+    # Counters with mixed skills: in a shop with n counters, counter j serves the services of every
+    # administration whose position modulo n is j (so every service has a counter), and every
+    # other counter also serves the three most asked-for citizen services.
+    admin_index = {a[0]: i for i, a in enumerate(ADMINISTRATIONS)}
+    popular = ["citizen-card-renewal", "passport", "address-change"]
+    pt_holidays = ["2026-12-01", "2026-12-08", "2026-12-25", "2027-01-01", "2027-03-26", "2027-04-25", "2027-05-01"]
+    fr_holidays = ["2026-12-25", "2027-01-01", "2027-03-29", "2027-05-01", "2027-05-08"]
+    for i, shop in enumerate(shops):
+        n = 6 + i % 5
+        counters = []
+        for j in range(n):
+            served = sorted(s["code"] for s in services if admin_index[s["administration"]] % n == j)
+            if j % 2 == 0:
+                served = sorted(set(served) | set(popular))
+            counters.append({"code": f"g{j + 1:02d}", "services": served})
+        shop["counters"] = counters
+        shop["closures"] = fr_holidays if shop["time_zone"] == "Europe/Paris" else pt_holidays
+
     citizens = sum(1 for s in services if s["audience"] == "citizens")
     assert len(administrations) == 22 and len(services) == 150 and citizens == 23 and len(shops) == 30, \
         (len(administrations), len(services), citizens, len(shops))

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "guichet/catalogue/web.hpp"
+#include "guichet/scheduling/availability.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -145,6 +146,7 @@ http::Router Site::routes() {
   oidc::register_routes(router, provider_);
   catalogue::register_api_routes(router, db_);
   catalogue::register_page_routes(router, db_, pages_, catalog_);
+  scheduling::register_api_routes(router, db_, clock_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

@@ -53,6 +53,16 @@ bool plain_text(const json::value* v, std::size_t max) {
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
+bool valid_day(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return false;
+  }
+  int month = (text[5] - '0') * 10 + (text[6] - '0');
+  int day = (text[8] - '0') * 10 + (text[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 bool valid_time_zone(std::string_view zone) {
   if (zone.empty() || zone.size() > 64 || zone.find("..") != std::string_view::npos || zone.front() == '/')
     return false;
@@ -222,6 +232,34 @@ Result<Document> check_document(std::string_view text) {
     if (auto hours = check_opening_hours(s.if_contains("opening_hours"), at + ".opening_hours"); !hours) {
       return std::move(hours).error();
     }
+    if (const json::value* counters = s.if_contains("counters")) {
+      if (!counters->is_array()) return invalid(at + ".counters", "must be a list");
+      std::set<std::string> counter_codes;
+      for (std::size_t k = 0; k < counters->as_array().size(); ++k) {
+        const json::value& counter = counters->as_array()[k];
+        std::string where = at + ".counters[" + std::to_string(k) + "]";
+        const json::value* code = counter.is_object() ? counter.as_object().if_contains("code") : nullptr;
+        if (code == nullptr || !code->is_string() || !valid_code(code->as_string())) {
+          return invalid(where + ".code", "must be lowercase letters, digits and dashes");
+        }
+        if (!counter_codes.insert(str(*code)).second) return invalid(where + ".code", "is repeated");
+        const json::value* served = counter.as_object().if_contains("services");
+        if (served == nullptr || !served->is_array() || served->as_array().empty()) {
+          return invalid(where + ".services", "must list the codes of the services it serves");
+        }
+        for (const auto& service : served->as_array()) {
+          if (!service.is_string()) return invalid(where + ".services", "must list service codes");
+        }
+      }
+    }
+    if (const json::value* closures = s.if_contains("closures")) {
+      if (!closures->is_array()) return invalid(at + ".closures", "must be a list of dates");
+      for (const auto& day : closures->as_array()) {
+        if (!day.is_string() || !valid_day(day.as_string())) {
+          return invalid(at + ".closures", "must be dates written YYYY-MM-DD");
+        }
+      }
+    }
   }
   return doc;
 }
@@ -377,14 +415,51 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
     }
     for (const auto& item : doc.shops) {
       const auto& s = item.as_object();
-      auto stored = c.execute(
+      auto stored = c.query(
           "INSERT INTO shops (code, name, address, latitude, longitude, time_zone, opening_hours) VALUES (?, ?, ?, ?, "
           "?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, address = excluded.address, latitude = "
           "excluded.latitude, longitude = excluded.longitude, time_zone = excluded.time_zone, opening_hours = "
-          "excluded.opening_hours",
+          "excluded.opening_hours RETURNING id",
           {str(s.at("code")), str(s.at("name")), str(s.at("address")), s.at("latitude").to_number<double>(),
            s.at("longitude").to_number<double>(), str(s.at("time_zone")), json::serialize(s.at("opening_hours"))});
       if (!stored) return std::move(stored).error();
+      const std::int64_t shop_id = stored->rows.at(0).integer(0);
+      const std::string shop_at = "shops[" + std::to_string(summary.shops) + "]";
+      if (const json::value* counters = s.if_contains("counters")) {
+        for (const auto& counter : counters->as_array()) {
+          auto counter_row = c.query(
+              "INSERT INTO counters (shop_id, code) VALUES (?, ?) ON CONFLICT (shop_id, code) DO UPDATE SET code = "
+              "excluded.code RETURNING id",
+              {shop_id, str(counter.at("code"))});
+          if (!counter_row) return std::move(counter_row).error();
+          const std::int64_t counter_id = counter_row->rows.at(0).integer(0);
+          if (auto cleared = c.execute("DELETE FROM counter_services WHERE counter_id = ?", {counter_id}); !cleared) {
+            return std::move(cleared).error();
+          }
+          for (const auto& service : counter.at("services").as_array()) {
+            auto inserted = c.execute(
+                "INSERT INTO counter_services (counter_id, service_id) SELECT ?, id FROM services WHERE code = ? "
+                "ON CONFLICT DO NOTHING",
+                {counter_id, str(service)});
+            if (!inserted) return std::move(inserted).error();
+            auto known = c.query("SELECT 1 FROM services WHERE code = ?", {str(service)});
+            if (!known) return std::move(known).error();
+            if (known->empty()) {
+              return invalid(shop_at + ".counters", "names an unknown service " + str(service));
+            }
+          }
+        }
+      }
+      if (const json::value* closures = s.if_contains("closures")) {
+        if (auto cleared = c.execute("DELETE FROM shop_closures WHERE shop_id = ?", {shop_id}); !cleared) {
+          return std::move(cleared).error();
+        }
+        for (const auto& day : closures->as_array()) {
+          auto inserted = c.execute("INSERT INTO shop_closures (shop_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                    {shop_id, str(day)});
+          if (!inserted) return std::move(inserted).error();
+        }
+      }
       ++summary.shops;
     }
     json::object details{
@@ -433,16 +508,35 @@ Result<std::string> export_catalogue(storage::Database& db) {
   }
   json::array shops;
   auto shop_rows =
-      c.query("SELECT code, name, address, latitude, longitude, time_zone, opening_hours FROM shops ORDER BY code");
+      c.query("SELECT code, name, address, latitude, longitude, time_zone, opening_hours, id FROM shops ORDER BY code");
   if (!shop_rows) return std::move(shop_rows).error();
   for (const auto& row : shop_rows->rows) {
+    json::array counters;
+    auto counter_rows = c.query("SELECT id, code FROM counters WHERE shop_id = ? ORDER BY code", {row.integer(7)});
+    if (!counter_rows) return std::move(counter_rows).error();
+    for (const auto& counter : counter_rows->rows) {
+      auto served = c.query(
+          "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = ? "
+          "ORDER BY s.code",
+          {counter.integer(0)});
+      if (!served) return std::move(served).error();
+      json::array codes;
+      for (const auto& service : served->rows) codes.emplace_back(service.text(0));
+      counters.push_back(json::object{{"code", counter.text(1)}, {"services", codes}});
+    }
+    json::array closures;
+    auto closure_rows = c.query("SELECT day FROM shop_closures WHERE shop_id = ? ORDER BY day", {row.integer(7)});
+    if (!closure_rows) return std::move(closure_rows).error();
+    for (const auto& day : closure_rows->rows) closures.emplace_back(day.text(0));
     shops.push_back(json::object{{"code", row.text(0)},
                                  {"name", row.text(1)},
                                  {"address", row.text(2)},
                                  {"latitude", row.real(3)},
                                  {"longitude", row.real(4)},
                                  {"time_zone", row.text(5)},
-                                 {"opening_hours", json::parse(row.text(6))}});
+                                 {"opening_hours", json::parse(row.text(6))},
+                                 {"counters", counters},
+                                 {"closures", closures}});
   }
   return json::serialize(json::object{{"administrations", administrations}, {"services", services}, {"shops", shops}});
 }

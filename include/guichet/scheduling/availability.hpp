@@ -1,0 +1,33 @@
+#pragma once
+// Availability from the database: loads each shop's calendar (opening hours, closures, counters
+// and what they serve, absences) and asks the slot engine for visits.
+#include <optional>
+#include <vector>
+
+#include "guichet/http/router.hpp"
+#include "guichet/scheduling/slots.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::scheduling {
+
+struct AvailabilityQuery {
+  std::vector<std::int64_t> services;  // one to four service ids
+  std::optional<std::int64_t> shop;    // none: every shop, earliest visits first
+  std::string from;                    // YYYY-MM-DD, in each shop's time zone
+  int days = 7;
+  std::size_t limit = 50;
+};
+
+struct ShopVisit {
+  std::int64_t shop = 0;
+  Visit visit;
+};
+
+// Unknown services or shop: not_found. Bad dates or counts: invalid_input.
+Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
+                                                 const SearchRules& rules = {});
+
+// GET /api/v1/availability. `db` and `clock` must outlive the router.
+void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock);
+
+}  // namespace guichet::scheduling

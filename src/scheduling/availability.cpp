@@ -1,0 +1,167 @@
+#include "guichet/scheduling/availability.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <charconv>
+
+#include "guichet/http/application.hpp"
+
+namespace guichet::scheduling {
+namespace json = boost::json;
+using std::chrono::minutes;
+
+namespace {
+
+WeeklyHours parse_hours(std::string_view text) {
+  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  WeeklyHours hours;
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return hours;
+  auto minutes_of = [](const json::value& v) {
+    std::string s(v.as_string());
+    return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3, 2));
+  };
+  for (std::size_t d = 0; d < 7; ++d) {
+    const json::value* ranges = parsed.as_object().if_contains(kDays[d]);
+    if (ranges == nullptr || !ranges->is_array()) continue;
+    for (const auto& range : ranges->as_array()) {
+      hours[d].push_back(OpeningRange{minutes_of(range.as_array()[0]), minutes_of(range.as_array()[1])});
+    }
+  }
+  return hours;
+}
+
+Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id, const std::string& time_zone,
+                                   const std::string& hours) {
+  ShopCalendar shop;
+  shop.time_zone = time_zone;
+  shop.hours = parse_hours(hours);
+  auto closures = c.query("SELECT day FROM shop_closures WHERE shop_id = ?", {shop_id});
+  if (!closures) return std::move(closures).error();
+  for (const auto& row : closures->rows) shop.closed_days.insert(row.text(0));
+  auto counters = c.query(
+      "SELECT c.id, cs.service_id FROM counters c JOIN counter_services cs ON cs.counter_id = c.id WHERE c.shop_id = ? "
+      "ORDER BY c.id",
+      {shop_id});
+  if (!counters) return std::move(counters).error();
+  for (const auto& row : counters->rows) {
+    if (shop.counters.empty() || shop.counters.back().id != row.integer(0))
+      shop.counters.push_back({row.integer(0), {}});
+    shop.counters.back().services.insert(row.integer(1));
+  }
+  auto absences = c.query(
+      "SELECT a.counter_id, a.starts_at, a.ends_at FROM counter_absences a JOIN counters c ON c.id = a.counter_id "
+      "WHERE c.shop_id = ?",
+      {shop_id});
+  if (!absences) return std::move(absences).error();
+  for (const auto& row : absences->rows) {
+    shop.busy.push_back({row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2))});
+  }
+  return shop;
+}
+
+// RFC 3339 in UTC to the second: visits fall on whole minutes.
+std::string instant_text(Instant t) {
+  std::string text = format_rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(t));
+  if (auto dot = text.find('.'); dot != std::string::npos) text.erase(dot, text.size() - 1 - dot);
+  return text;
+}
+
+}  // namespace
+
+Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
+                                                 const SearchRules& rules) {
+  if (query.services.empty() || query.services.size() > 4) {
+    return make_error(ErrorKind::invalid_input, "bad_services", "services lists one to four service ids");
+  }
+  if (query.days < 1 || query.days > 90)
+    return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 90");
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  storage::Connection& c = **connection;
+  std::vector<ServiceNeed> needs;
+  for (std::int64_t id : query.services) {
+    auto row = c.query("SELECT duration_minutes FROM services WHERE id = ?", {id});
+    if (!row) return std::move(row).error();
+    if (row->empty())
+      return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
+    needs.push_back({id, minutes(row->rows[0].integer(0))});
+  }
+  std::string sql = "SELECT id, time_zone, opening_hours FROM shops";
+  storage::Params params;
+  if (query.shop) {
+    sql += " WHERE id = ?";
+    params.emplace_back(*query.shop);
+  }
+  auto shops = c.query(sql + " ORDER BY id", params);
+  if (!shops) return std::move(shops).error();
+  if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+  std::vector<ShopVisit> all;
+  for (const auto& row : shops->rows) {
+    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2));
+    if (!calendar) return std::move(calendar).error();
+    auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
+    if (!visits) return std::move(visits).error();
+    for (auto& v : *visits) all.push_back({row.integer(0), std::move(v)});
+  }
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.visit.start < b.visit.start; });
+  if (all.size() > query.limit) all.resize(query.limit);
+  return all;
+}
+
+void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock) {
+  router.get(
+      "/api/v1/availability",
+      [&db, &clock](http::Request& request) {
+        auto bad = [&](const char* code, const char* message) {
+          return http::json_error(request, make_error(ErrorKind::invalid_input, code, message));
+        };
+        auto number = [](std::string_view text) -> std::optional<std::int64_t> {
+          std::int64_t value = 0;
+          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+          if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+          return value;
+        };
+        AvailabilityQuery query;
+        std::string_view list = request.query.get("services").value_or("");
+        for (std::size_t at = 0; at <= list.size() && !list.empty();) {
+          auto end = list.find(',', at);
+          if (end == std::string_view::npos) end = list.size();
+          auto id = number(list.substr(at, end - at));
+          if (!id) return bad("bad_services", "services is a comma-separated list of service ids");
+          query.services.push_back(*id);
+          at = end + 1;
+        }
+        if (auto shop = request.query.get("shop")) {
+          query.shop = number(*shop);
+          if (!query.shop) return bad("bad_shop", "shop is a shop id");
+        }
+        query.from = std::string(request.query.get("from").value_or(""));
+        if (auto days = request.query.get("days")) {
+          auto value = number(*days);
+          if (!value || *value > 90) return bad("bad_days", "days must be 1 to 90");
+          query.days = static_cast<int>(*value);
+        }
+        auto visits = find_availability(db, query, clock.now());
+        if (!visits) return http::json_error(request, visits.error());
+        json::array list_out;
+        for (const auto& sv : *visits) {
+          json::array items;
+          for (const auto& item : sv.visit.items) {
+            items.push_back(json::object{{"service", item.service},
+                                         {"counter", item.counter},
+                                         {"start", instant_text(item.start)},
+                                         {"end", instant_text(item.end)}});
+          }
+          list_out.push_back(json::object{{"shop", sv.shop},
+                                          {"start", instant_text(sv.visit.start)},
+                                          {"end", instant_text(sv.visit.end)},
+                                          {"items", items}});
+        }
+        return http::Response::json(json::serialize(json::object{{"visits", list_out}}));
+      },
+      http::RouteOptions{http::RouteKind::api, 0, false});
+}
+
+}  // namespace guichet::scheduling

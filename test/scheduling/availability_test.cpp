@@ -1,0 +1,154 @@
+// Availability from the database: calendars loaded per shop (hours, closures, counters and their
+// skills, absences), on each backend, and the JSON API.
+#include "guichet/scheduling/availability.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::scheduling {
+namespace {
+namespace json = boost::json;
+
+std::string document() {
+  auto texts = [](const std::string& name) {
+    json::object t;
+    for (const char* lang : {"fr", "pt", "vi", "en"}) t[lang] = {{"name", name}, {"description", name}};
+    return t;
+  };
+  json::object names{{"fr", "IRN"}, {"pt", "IRN"}, {"vi", "IRN"}, {"en", "IRN"}};
+  json::array weekdays;
+  json::object hours;
+  for (const char* day : {"mon", "tue", "wed", "thu", "fri"}) hours[day] = json::array{json::array{"09:00", "12:00"}};
+  json::object doc{
+      {"administrations", json::array{{{"code", "irn"}, {"names", names}}}},
+      {"services", json::array{{{"code", "passport"},
+                                {"administration", "irn"},
+                                {"audience", "citizens"},
+                                {"channels", json::array{"in_person"}},
+                                {"duration_minutes", 20},
+                                {"texts", texts("Passport")}},
+                               {{"code", "citizen-card"},
+                                {"administration", "irn"},
+                                {"audience", "citizens"},
+                                {"channels", json::array{"in_person"}},
+                                {"duration_minutes", 15},
+                                {"texts", texts("Citizen card")}}}},
+      {"shops",
+       json::array{{{"code", "lisboa"},
+                    {"name", "Lisboa"},
+                    {"address", "Lisboa"},
+                    {"latitude", 38.7},
+                    {"longitude", -9.1},
+                    {"time_zone", "Europe/Lisbon"},
+                    {"opening_hours", hours},
+                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"passport"}}},
+                                             {{"code", "g02"}, {"services", json::array{"passport", "citizen-card"}}}}},
+                    {"closures", json::array{"2026-12-08"}}},
+                   {{"code", "paris"},
+                    {"name", "Paris"},
+                    {"address", "Paris"},
+                    {"latitude", 48.8},
+                    {"longitude", 2.3},
+                    {"time_zone", "Europe/Paris"},
+                    {"opening_hours", hours},
+                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"citizen-card"}}}}}}}}};
+  return json::serialize(doc);
+}
+
+class AvailabilityTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    auto imported = catalogue::import_catalogue(db(), document(), "test", clock);
+    ASSERT_TRUE(imported.ok()) << imported.error().message;
+    auto connection = db().acquire();
+    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
+    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    auto counter = (*connection)
+                       ->query(
+                           "SELECT c.id FROM counters c JOIN shops s ON s.id = c.shop_id WHERE "
+                           "s.code = 'lisboa' AND c.code = 'g02'");
+    lisboa_g02 = counter->rows.at(0).integer(0);
+  }
+  storage::Database& db() { return database->db(); }
+  std::vector<std::string> starts(const AvailabilityQuery& query) {
+    auto visits = find_availability(db(), query, clock.now());
+    EXPECT_TRUE(visits.ok()) << (visits ? "" : visits.error().message);
+    std::vector<std::string> out;
+    if (visits) {
+      for (const auto& v : *visits)
+        out.push_back(format_rfc3339(v.visit.start).substr(0, 16) + "@" + std::to_string(v.shop));
+    }
+    return out;
+  }
+
+  FakeClock clock{from_unix_micros(1'796'083'200'000'000)};  // 2026-12-01T00:00Z
+  std::unique_ptr<testing::TestDatabase> database;
+  std::map<std::string, std::int64_t> id;
+  std::int64_t lisboa_g02 = 0;
+};
+
+TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
+  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 2, 3};
+  const std::string at_lisboa = "@" + std::to_string(id["lisboa"]);
+  EXPECT_EQ(starts(query), (std::vector<std::string>{"2026-12-07T09:00" + at_lisboa, "2026-12-07T09:15" + at_lisboa,
+                                                     "2026-12-07T09:30" + at_lisboa}));
+  query.from = "2026-12-08";
+  query.days = 1;
+  EXPECT_TRUE(starts(query).empty()) << "closed on the 8th";
+
+  ASSERT_TRUE(db().transaction([&](storage::Connection& c) -> Result<void> {
+                    auto r = c.execute("INSERT INTO counter_absences (counter_id, starts_at, ends_at) VALUES (?, ?, ?)",
+                                       {lisboa_g02, std::int64_t{1'796'634'000'000'000},  // 2026-12-07T09:00Z
+                                        std::int64_t{1'796'637'600'000'000}});            // 10:00Z
+                    if (!r) return std::move(r).error();
+                    return {};
+                  })
+                  .ok());
+  query.from = "2026-12-07";
+  EXPECT_EQ(starts(query).front(), "2026-12-07T10:00" + at_lisboa) << "the only counter for it is away until 10:00";
+  AvailabilityQuery two{{id["citizen-card"], id["passport"]}, id["lisboa"], "2026-12-07", 1, 1};
+  auto visits = find_availability(db(), two, clock.now());
+  ASSERT_EQ(visits->size(), 1U);
+  EXPECT_EQ(visits->at(0).visit.items.size(), 2U);
+}
+
+TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {
+  AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 2};
+  auto all = starts(query);
+  ASSERT_EQ(all.size(), 2U);
+  EXPECT_EQ(all[0], "2026-12-07T08:00@" + std::to_string(id["paris"])) << "09:00 in Paris comes first";
+
+  auto site = app::Site::load(
+      app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+      clock);
+  ASSERT_TRUE(site.ok());
+  testing::Browser api((*site)->application());
+  auto found =
+      api.get("/api/v1/availability?services=" + std::to_string(id["citizen-card"]) + "," +
+              std::to_string(id["passport"]) + "&shop=" + std::to_string(id["lisboa"]) + "&from=2026-12-07&days=1");
+  ASSERT_EQ(found.status, 200) << found.body;
+  json::value body = json::parse(found.body);
+  const auto& first = body.at("visits").as_array().at(0);
+  EXPECT_EQ(first.at("start").as_string(), "2026-12-07T09:00:00Z");
+  EXPECT_EQ(first.at("items").as_array().size(), 2U);
+  EXPECT_EQ(api.get("/api/v1/availability?services=x&from=2026-12-07").status, 400);
+  EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-13-07").status, 400);
+  EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-12-07&days=91").status, 400);
+  EXPECT_EQ(api.get("/api/v1/availability?services=999&from=2026-12-07").status, 404);
+  EXPECT_EQ(api.get("/api/v1/availability?services=1&shop=999&from=2026-12-07").status, 404);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AvailabilityTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::scheduling
