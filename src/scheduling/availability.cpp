@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "guichet/http/application.hpp"
 
@@ -70,6 +72,16 @@ std::string instant_text(Instant t) {
 
 }  // namespace
 
+double distance_km(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRadius = 6371.0088;
+  constexpr double kDegree = 3.14159265358979323846 / 180.0;
+  const double dlat = (lat2 - lat1) * kDegree;
+  const double dlon = (lon2 - lon1) * kDegree;
+  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kDegree) * std::cos(lat2 * kDegree) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kRadius * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
 Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules) {
   if (query.services.empty() || query.services.size() > 4) {
@@ -88,7 +100,7 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
       return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
     needs.push_back({id, minutes(row->rows[0].integer(0))});
   }
-  std::string sql = "SELECT id, time_zone, opening_hours FROM shops";
+  std::string sql = "SELECT id, time_zone, opening_hours, latitude, longitude FROM shops";
   storage::Params params;
   if (query.shop) {
     sql += " WHERE id = ?";
@@ -103,9 +115,14 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
     if (!calendar) return std::move(calendar).error();
     auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
     if (!visits) return std::move(visits).error();
-    for (auto& v : *visits) all.push_back({row.integer(0), std::move(v)});
+    std::optional<double> distance;
+    if (query.near) distance = distance_km(query.near->first, query.near->second, row.real(3), row.real(4));
+    for (auto& v : *visits) all.push_back({row.integer(0), std::move(v), distance});
   }
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.visit.start < b.visit.start; });
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    if (a.distance_km && b.distance_km && *a.distance_km != *b.distance_km) return *a.distance_km < *b.distance_km;
+    return a.visit.start < b.visit.start;
+  });
   if (all.size() > query.limit) all.resize(query.limit);
   return all;
 }
@@ -138,6 +155,20 @@ void register_api_routes(http::Router& router, storage::Database& db, const Cloc
           if (!query.shop) return bad("bad_shop", "shop is a shop id");
         }
         query.from = std::string(request.query.get("from").value_or(""));
+        if (auto near = request.query.get("near")) {
+          // "latitude,longitude" in degrees.
+          std::string text(*near);
+          auto comma = text.find(',');
+          char* end = nullptr;
+          double lat = comma == std::string::npos ? 1000 : std::strtod(text.c_str(), &end);
+          bool lat_ok = comma != std::string::npos && end == text.c_str() + comma;
+          double lon = lat_ok ? std::strtod(text.c_str() + comma + 1, &end) : 1000;
+          bool lon_ok = lat_ok && end == text.c_str() + text.size() && comma + 1 < text.size();
+          if (!lon_ok || std::abs(lat) > 90 || std::abs(lon) > 180 || std::isnan(lat) || std::isnan(lon)) {
+            return bad("bad_near", "near is latitude,longitude in degrees");
+          }
+          query.near = std::pair{lat, lon};
+        }
         if (auto days = request.query.get("days")) {
           auto value = number(*days);
           if (!value || *value > 90) return bad("bad_days", "days must be 1 to 90");
@@ -154,10 +185,12 @@ void register_api_routes(http::Router& router, storage::Database& db, const Cloc
                                          {"start", instant_text(item.start)},
                                          {"end", instant_text(item.end)}});
           }
-          list_out.push_back(json::object{{"shop", sv.shop},
-                                          {"start", instant_text(sv.visit.start)},
-                                          {"end", instant_text(sv.visit.end)},
-                                          {"items", items}});
+          json::object visit{{"shop", sv.shop},
+                             {"start", instant_text(sv.visit.start)},
+                             {"end", instant_text(sv.visit.end)},
+                             {"items", items}};
+          if (sv.distance_km) visit["distance_km"] = std::round(*sv.distance_km * 10) / 10;
+          list_out.push_back(std::move(visit));
         }
         return http::Response::json(json::serialize(json::object{{"visits", list_out}}));
       },

@@ -121,6 +121,12 @@ TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
   EXPECT_EQ(visits->at(0).visit.items.size(), 2U);
 }
 
+TEST(Distance, HaversineBetweenKnownCities) {
+  EXPECT_NEAR(distance_km(38.7223, -9.1393, 48.8566, 2.3522), 1453, 5) << "Lisbon to Paris";
+  EXPECT_NEAR(distance_km(37.7412, -25.6756, 38.7223, -9.1393), 1448, 10) << "Ponta Delgada to Lisbon";
+  EXPECT_DOUBLE_EQ(distance_km(10, 10, 10, 10), 0);
+}
+
 TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {
   AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 2};
   auto all = starts(query);
@@ -140,6 +146,14 @@ TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {
   const auto& first = body.at("visits").as_array().at(0);
   EXPECT_EQ(first.at("start").as_string(), "2026-12-07T09:00:00Z");
   EXPECT_EQ(first.at("items").as_array().size(), 2U);
+  auto near_lisbon = json::parse(api.get("/api/v1/availability?services=" + std::to_string(id["citizen-card"]) +
+                                         "&from=2026-12-07&days=1&near=38.72,-9.14")
+                                     .body);
+  const auto& nearest = near_lisbon.at("visits").as_array().at(0);
+  EXPECT_EQ(nearest.at("shop").as_int64(), id["lisboa"]) << "ranked by distance, Lisbon before Paris";
+  EXPECT_LT(nearest.at("distance_km").as_double(), 10.0);
+  EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-12-07&near=91,0").status, 400);
+  EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-12-07&near=38.7").status, 400);
   EXPECT_EQ(api.get("/api/v1/availability?services=x&from=2026-12-07").status, 400);
   EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-13-07").status, 400);
   EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-12-07&days=91").status, 400);

@@ -16,11 +16,18 @@ struct AvailabilityQuery {
   std::string from;                    // YYYY-MM-DD, in each shop's time zone
   int days = 7;
   std::size_t limit = 50;
+  // With a point (latitude, longitude): shops ranked by distance from it, nearest first, then each
+  // shop's visits earliest first. Without: every visit earliest first.
+  std::optional<std::pair<double, double>> near;
 };
+
+// Great-circle distance in kilometres (haversine, mean Earth radius).
+double distance_km(double lat1, double lon1, double lat2, double lon2);
 
 struct ShopVisit {
   std::int64_t shop = 0;
   Visit visit;
+  std::optional<double> distance_km;  // with `near`
 };
 
 // Unknown services or shop: not_found. Bad dates or counts: invalid_input.
