@@ -9,6 +9,8 @@
 #include <iostream>
 #include <iterator>
 #include <set>
+#include <sstream>
+#include <variant>
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
@@ -51,6 +53,32 @@ Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config
 
 std::string web_root(const Config& config) {
   return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root;
+}
+
+// The id of the account using `email`, or the exit code after saying why not (2: no such account).
+std::variant<std::int64_t, int> account_id(storage::Database& db, const std::string& email,
+                                           const std::string& command) {
+  auto user = identity::find_user_by_email(db, email);
+  if (!user) {
+    fail(command, user.error());
+    return user.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  if (!user->has_value()) {
+    std::cerr << "guichet: " << command << ": no account uses " << email << "\n";
+    return 2;
+  }
+  return (*user)->id;
+}
+
+// A file's text, or standard input for "-"; nothing (after saying so) when it cannot be read.
+std::optional<std::string> read_input(const std::string& file, const std::string& command) {
+  if (file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  std::ifstream in(file);
+  if (!in) {
+    std::cerr << "guichet: " << command << ": cannot read " << file << "\n";
+    return std::nullopt;
+  }
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -259,16 +287,10 @@ int users_grant(const Config& config, const std::string& email, const std::strin
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto user = identity::find_user_by_email(**db, email);
-  if (!user) {
-    fail("users grant", user.error());
-    return 1;
-  }
-  if (!user->has_value()) {
-    std::cerr << "guichet: users grant: no account uses " << email << "\n";
-    return 2;
-  }
-  auto granted = identity::grant_role(**db, (*user)->id, identity::RoleGrant{*parsed, administration}, "cli", clock);
+  auto user = account_id(**db, email, "users grant");
+  if (auto* exit_code = std::get_if<int>(&user)) return *exit_code;
+  auto granted = identity::grant_role(**db, std::get<std::int64_t>(user), identity::RoleGrant{*parsed, administration},
+                                      "cli", clock);
   if (!granted) {
     fail("users grant", granted.error());
     return granted.error().kind == ErrorKind::invalid_input ? 2 : 1;
@@ -291,12 +313,9 @@ int clients_add(const Config& config, const ClientOptions& options) {
       std::cerr << "guichet: clients add: private_key_jwt needs --jwks FILE with the client's public keys\n";
       return 2;
     }
-    std::ifstream in(options.jwks_file);
-    if (!in) {
-      std::cerr << "guichet: clients add: cannot read " << options.jwks_file << "\n";
-      return 2;
-    }
-    client.jwks.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    auto jwks = read_input(options.jwks_file, "clients add");
+    if (!jwks) return 2;
+    client.jwks = std::move(*jwks);
   }
   SystemClock clock;
   auto db = open_and_migrate(config, clock);
@@ -315,8 +334,16 @@ int clients_add(const Config& config, const ClientOptions& options) {
 
 int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds) {
   std::set<std::string> scopes = oidc::parse_scope(scope);
+  // Relying parties' unknown scopes are ignored, as OpenID Connect asks; an operator's typo is not.
+  std::istringstream words(scope);
+  for (std::string word; words >> word;) {
+    if (!scopes.contains(word)) {
+      std::cerr << "guichet: tokens issue: unknown scope " << word << "\n";
+      return 2;
+    }
+  }
   if (scopes.empty()) {
-    std::cerr << "guichet: tokens issue: --scope names no known scope\n";
+    std::cerr << "guichet: tokens issue: --scope names no scope\n";
     return 2;
   }
   SystemClock clock;
@@ -325,16 +352,10 @@ int tokens_issue(const Config& config, const std::string& email, const std::stri
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto user = identity::find_user_by_email(**db, email);
-  if (!user) {
-    fail("tokens issue", user.error());
-    return 1;
-  }
-  if (!user->has_value()) {
-    std::cerr << "guichet: tokens issue: no account uses " << email << "\n";
-    return 2;
-  }
-  auto token = oidc::issue_operator_token(**db, (*user)->id, scopes, std::chrono::seconds(lifetime_seconds), clock);
+  auto user = account_id(**db, email, "tokens issue");
+  if (auto* exit_code = std::get_if<int>(&user)) return *exit_code;
+  auto token = oidc::issue_operator_token(**db, std::get<std::int64_t>(user), scopes,
+                                          std::chrono::seconds(lifetime_seconds), clock);
   if (!token) {
     fail("tokens issue", token.error());
     return 1;
@@ -344,24 +365,15 @@ int tokens_issue(const Config& config, const std::string& email, const std::stri
 }
 
 int catalogue_import(const Config& config, const std::string& file) {
-  std::string text;
-  if (file == "-") {
-    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
-  } else {
-    std::ifstream in(file);
-    if (!in) {
-      std::cerr << "guichet: catalogue import: cannot read " << file << "\n";
-      return 2;
-    }
-    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+  auto text = read_input(file, "catalogue import");
+  if (!text) return 2;
   SystemClock clock;
   auto db = open_and_migrate(config, clock);
   if (!db) {
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto imported = catalogue::import_catalogue(**db, text, "cli", clock);
+  auto imported = catalogue::import_catalogue(**db, *text, "cli", clock);
   if (!imported) {
     fail("catalogue import", imported.error());
     return imported.error().kind == ErrorKind::invalid_input ? 2 : 1;

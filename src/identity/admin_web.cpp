@@ -4,7 +4,6 @@
 #include <charconv>
 
 #include "guichet/identity/roles.hpp"
-#include "guichet/identity/second_factor.hpp"
 #include "web_support.hpp"
 
 namespace guichet::identity {
@@ -22,24 +21,16 @@ struct Administrator {
 
 // The administrator's roles, or the response to send to anyone else.
 std::variant<Administrator, Response> administrator(const WebContext& ctx, const Request& request) {
-  if (!request.principal) return Response::redirect("/account/sign-in?return=%2Fadmin%2Froles", 303);
-  auto roles = roles_of(ctx.db, request.principal->user_id);
-  if (!roles) return ctx.pages.render_error(request, roles.error());
-  bool admin = std::any_of(roles->begin(), roles->end(), [](const RoleGrant& g) {
-    return g.role == Role::platform_admin || g.role == Role::administration_admin;
-  });
-  if (!admin) {
-    return ctx.pages.render_error(request,
-                                  make_error(ErrorKind::forbidden, "forbidden", "this page is for administrators"));
-  }
-  if (request.principal->acr == "low") {
-    auto enrolled = has_second_factor(ctx.db, request.principal->user_id);
-    if (!enrolled) return ctx.pages.render_error(request, enrolled.error());
-    return Response::redirect(
-        *enrolled ? "/account/sign-in/code?return=%2Fadmin%2Froles" : "/account/second-factor?return=%2Fadmin%2Froles",
-        303);
-  }
-  return Administrator{*roles};
+  auto staff = require_staff(
+      ctx, request, "/admin/roles",
+      [](const std::vector<RoleGrant>& roles) {
+        return std::any_of(roles.begin(), roles.end(), [](const RoleGrant& g) {
+          return g.role == Role::platform_admin || g.role == Role::administration_admin;
+        });
+      },
+      "this page is for administrators");
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  return Administrator{std::get<std::vector<RoleGrant>>(std::move(staff))};
 }
 
 Response roles_page(const WebContext& ctx, const Request& request, const Administrator& admin,

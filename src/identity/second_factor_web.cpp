@@ -103,6 +103,27 @@ jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lan
                             {}};
 }
 
+std::variant<std::vector<RoleGrant>, Response> require_staff(
+    const WebContext& ctx, const Request& request, std::string_view return_path,
+    const std::function<bool(const std::vector<RoleGrant>&)>& allowed, std::string_view refusal) {
+  const std::string back = http::url_encode(return_path);
+  if (!request.principal) return Response::redirect("/account/sign-in?return=" + back, 303);
+  auto roles = roles_of(ctx.db, request.principal->user_id);
+  if (!roles) return ctx.pages.render_error(request, roles.error());
+  if (!allowed(*roles)) {
+    return ctx.pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden", std::string(refusal)));
+  }
+  if (request.principal->acr == "low") {
+    // Prove the second factor, or set one up first: sending someone without one to the code page
+    // would send them straight back here.
+    auto enrolled = has_second_factor(ctx.db, request.principal->user_id);
+    if (!enrolled) return ctx.pages.render_error(request, enrolled.error());
+    return Response::redirect((*enrolled ? "/account/sign-in/code?return=" : "/account/second-factor?return=") + back,
+                              303);
+  }
+  return std::move(roles).value();
+}
+
 void register_second_factor_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
 

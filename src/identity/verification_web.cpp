@@ -2,7 +2,6 @@
 // record it. Only identity verifiers (and platform administrators) reach it, and only from a
 // session that proved a second factor.
 #include "guichet/identity/roles.hpp"
-#include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/verification.hpp"
 #include "web_support.hpp"
 
@@ -17,25 +16,15 @@ constexpr std::size_t kFormLimit = 8 * 1024;
 
 // A page for verifiers only: the response to send when `request` may not see it.
 std::optional<Response> refuse_unless_verifier(const WebContext& ctx, const Request& request) {
-  if (!request.principal) return Response::redirect("/account/sign-in?return=%2Fagent%2Fidentity", 303);
-  auto roles = roles_of(ctx.db, request.principal->user_id);
-  if (!roles) return ctx.pages.render_error(request, roles.error());
-  bool verifier = std::any_of(roles->begin(), roles->end(), [](const RoleGrant& grant) {
-    return grant.role == Role::identity_verifier || grant.role == Role::platform_admin;
-  });
-  if (!verifier) {
-    return ctx.pages.render_error(request,
-                                  make_error(ErrorKind::forbidden, "forbidden", "this page is for identity verifiers"));
-  }
-  if (request.principal->acr == "low") {
-    // Prove the second factor, or set one up first: sending someone without one to the code page
-    // would send them straight back here.
-    auto enrolled = has_second_factor(ctx.db, request.principal->user_id);
-    if (!enrolled) return ctx.pages.render_error(request, enrolled.error());
-    return Response::redirect(*enrolled ? "/account/sign-in/code?return=%2Fagent%2Fidentity"
-                                        : "/account/second-factor?return=%2Fagent%2Fidentity",
-                              303);
-  }
+  auto staff = require_staff(
+      ctx, request, "/agent/identity",
+      [](const std::vector<RoleGrant>& roles) {
+        return std::any_of(roles.begin(), roles.end(), [](const RoleGrant& grant) {
+          return grant.role == Role::identity_verifier || grant.role == Role::platform_admin;
+        });
+      },
+      "this page is for identity verifiers");
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
   return std::nullopt;
 }
 

@@ -170,6 +170,21 @@ TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
 namespace guichet::app {
 namespace {
 
+TEST(Cli, TokensIssueRefusesUnknownScopesAndAccounts) {
+  testing::TempDir dir;
+  std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  ASSERT_EQ(run("demo-data " + db).exit_code, 0);
+  auto typo = run("admin tokens issue --user demo@guichet.example --scope 'account acount' " + db);
+  EXPECT_EQ(typo.exit_code, 2);
+  EXPECT_NE(typo.output.find("unknown scope acount"), std::string::npos) << typo.output;
+  auto nobody = run("admin tokens issue --user nobody@example.org --scope account " + db);
+  EXPECT_EQ(nobody.exit_code, 2);
+  EXPECT_NE(nobody.output.find("no account uses nobody@example.org"), std::string::npos) << nobody.output;
+  auto issued = run("admin tokens issue --user demo@guichet.example --scope account " + db);
+  EXPECT_EQ(issued.exit_code, 0) << issued.output;
+  EXPECT_EQ(issued.output.size(), 44U) << "a 43-character token and a newline";
+}
+
 TEST(Cli, DemoDataCreatesASignInAccountOnce) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "var" / "g.db").string();

@@ -2,26 +2,13 @@
 // members, connected services, the e-mail change, and the identity verifier's page.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
-import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, totp } from "./support.mjs";
 
 let guichet;
 let browser;
 const ana = { email: "ana@example.org", password: "correct horse battery" };
 const joao = { email: "joao@loja.pt", password: "agent passphrase long" };
 const chief = { email: "chief@guichet.example", password: "a long passphrase for admin" };
-
-function totp(secret, at = Date.now()) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/\s+/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
 
 before(async () => {
   guichet = await startGuichet({

@@ -3,30 +3,15 @@
 // the ID token, reads userinfo, refreshes, and logs out.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { createHmac } from "node:crypto";
 import { createServer } from "node:http";
 import * as oidc from "openid-client";
-import { startGuichet, launchChromium, axeViolations, freePort } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, freePort, totp } from "./support.mjs";
 
 let guichet;
 let browser;
 let relyingParty;
 let rpUrl;
 const ana = { email: "ana@example.org", password: "correct horse battery" };
-
-// RFC 6238 with SHA-1, six digits, 30-second steps, from a base32 secret.
-function totp(secret, at = Date.now()) {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  let bits = "";
-  for (const c of secret.replace(/\s+/g, "")) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(at / 1000 / 30)));
-  const mac = createHmac("sha1", key).update(counter).digest();
-  const offset = mac[mac.length - 1] & 0xf;
-  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
-  return String(value).padStart(6, "0");
-}
 
 before(async () => {
   relyingParty = createServer((req, res) => {
