@@ -113,6 +113,7 @@ int serve(const Config& config) {
   worker_options.poll_interval = config.job_poll;
   jobs::Worker worker(**db, clock, worker_options);
   worker.handle(jobs::kEmailJobKind, [&smtp](const jobs::Job& job) { return smtp.run_job(job); });
+  (*site)->register_jobs(worker);
 
   http::ServerOptions server_options;
   server_options.host = config.listen_host;

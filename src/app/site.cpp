@@ -44,7 +44,18 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 options_.public_url,
                 [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); }},
       keys_(db_, clock_),
-      provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}} {
+      provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
+      scheduling_{db_,
+                  clock_,
+                  pages_,
+                  catalog_,
+                  options_.public_url,
+                  [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
+                    auto grant = oidc::require_bearer(provider_, request, scope);
+                    if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+                    return std::get<oidc::AccessGrant>(grant).user_id;
+                  },
+                  options_.booking_policy} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     out +=
@@ -79,6 +90,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
   };
   application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);
 }
+
+void Site::register_jobs(jobs::Worker& worker) const { scheduling::register_jobs(worker, scheduling_); }
 
 http::Router Site::routes() {
   http::Router router;
@@ -146,7 +159,9 @@ http::Router Site::routes() {
   oidc::register_routes(router, provider_);
   catalogue::register_api_routes(router, db_);
   catalogue::register_page_routes(router, db_, pages_, catalog_);
-  scheduling::register_api_routes(router, db_, clock_);
+  scheduling::register_api_routes(router, db_, clock_, scheduling_.policy.rules);
+  scheduling::register_booking_api_routes(router, scheduling_);
+  scheduling::register_booking_page_routes(router, scheduling_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

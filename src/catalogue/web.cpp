@@ -1,5 +1,6 @@
 #include "guichet/catalogue/web.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
 
@@ -168,6 +169,11 @@ void register_page_routes(http::Router& router, storage::Database& db, const htt
     std::string fee = money(s.fee_cents);
     data.set("fee", fee.empty() ? catalog.text(request.lang, "service_free") : fee);
     if (!s.legal_basis.empty()) data.set("legal_basis", s.legal_basis);
+    const auto& channels = s.summary.channels;
+    if (std::find(channels.begin(), channels.end(), "in_person") != channels.end() ||
+        std::find(channels.begin(), channels.end(), "video") != channels.end()) {
+      data.set("book", "/book?services=" + std::to_string(s.summary.id));
+    }
     return pages.render(request, "service", "services_title", data);
   });
 

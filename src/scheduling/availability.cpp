@@ -1,5 +1,6 @@
 #include "guichet/scheduling/availability.hpp"
 
+#include <date/tz.h>
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
@@ -7,70 +8,12 @@
 #include <cstdlib>
 
 #include "guichet/http/application.hpp"
+#include "guichet/scheduling/bookings.hpp"
+#include "scheduling/calendar.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
 using std::chrono::minutes;
-
-namespace {
-
-WeeklyHours parse_hours(std::string_view text) {
-  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-  WeeklyHours hours;
-  boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec);
-  if (ec || !parsed.is_object()) return hours;
-  auto minutes_of = [](const json::value& v) {
-    std::string s(v.as_string());
-    return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3, 2));
-  };
-  for (std::size_t d = 0; d < 7; ++d) {
-    const json::value* ranges = parsed.as_object().if_contains(kDays[d]);
-    if (ranges == nullptr || !ranges->is_array()) continue;
-    for (const auto& range : ranges->as_array()) {
-      hours[d].push_back(OpeningRange{minutes_of(range.as_array()[0]), minutes_of(range.as_array()[1])});
-    }
-  }
-  return hours;
-}
-
-Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id, const std::string& time_zone,
-                                   const std::string& hours) {
-  ShopCalendar shop;
-  shop.time_zone = time_zone;
-  shop.hours = parse_hours(hours);
-  auto closures = c.query("SELECT day FROM shop_closures WHERE shop_id = ?", {shop_id});
-  if (!closures) return std::move(closures).error();
-  for (const auto& row : closures->rows) shop.closed_days.insert(row.text(0));
-  auto counters = c.query(
-      "SELECT c.id, cs.service_id FROM counters c JOIN counter_services cs ON cs.counter_id = c.id WHERE c.shop_id = ? "
-      "ORDER BY c.id",
-      {shop_id});
-  if (!counters) return std::move(counters).error();
-  for (const auto& row : counters->rows) {
-    if (shop.counters.empty() || shop.counters.back().id != row.integer(0))
-      shop.counters.push_back({row.integer(0), {}});
-    shop.counters.back().services.insert(row.integer(1));
-  }
-  auto absences = c.query(
-      "SELECT a.counter_id, a.starts_at, a.ends_at FROM counter_absences a JOIN counters c ON c.id = a.counter_id "
-      "WHERE c.shop_id = ?",
-      {shop_id});
-  if (!absences) return std::move(absences).error();
-  for (const auto& row : absences->rows) {
-    shop.busy.push_back({row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2))});
-  }
-  return shop;
-}
-
-// RFC 3339 in UTC to the second: visits fall on whole minutes.
-std::string instant_text(Instant t) {
-  std::string text = format_rfc3339(std::chrono::time_point_cast<std::chrono::seconds>(t));
-  if (auto dot = text.find('.'); dot != std::string::npos) text.erase(dot, text.size() - 1 - dot);
-  return text;
-}
-
-}  // namespace
 
 double distance_km(double lat1, double lon1, double lat2, double lon2) {
   constexpr double kRadius = 6371.0088;
@@ -111,7 +54,7 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
   std::vector<ShopVisit> all;
   for (const auto& row : shops->rows) {
-    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2));
+    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2), now);
     if (!calendar) return std::move(calendar).error();
     auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
     if (!visits) return std::move(visits).error();
@@ -127,10 +70,61 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   return all;
 }
 
-void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock) {
+std::string visit_json(const ShopVisit& sv) {
+  json::array items;
+  for (const auto& item : sv.visit.items) {
+    items.push_back(json::object{{"service", item.service},
+                                 {"counter", item.counter},
+                                 {"start", rfc3339_seconds(item.start)},
+                                 {"end", rfc3339_seconds(item.end)}});
+  }
+  json::object visit{{"shop", sv.shop},
+                     {"start", rfc3339_seconds(sv.visit.start)},
+                     {"end", rfc3339_seconds(sv.visit.end)},
+                     {"items", items}};
+  if (sv.distance_km) visit["distance_km"] = std::round(*sv.distance_km * 10) / 10;
+  return json::serialize(visit);
+}
+
+Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t shop,
+                                           const std::vector<std::int64_t>& services, Instant after, Instant now,
+                                           std::size_t limit, const SearchRules& rules) {
+  std::string time_zone;
+  {
+    auto connection = db.acquire();
+    if (!connection) return std::move(connection).error();
+    auto row = (*connection)->query("SELECT time_zone FROM shops WHERE id = ?", {shop});
+    if (!row) return std::move(row).error();
+    if (row->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+    time_zone = row->rows[0].text(0);
+  }
+  std::string day;
+  try {
+    day = date::format(
+        "%F", date::make_zoned(time_zone, std::chrono::time_point_cast<std::chrono::seconds>(std::max(after, now)))
+                  .get_local_time());
+  } catch (const std::exception&) {
+    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + time_zone);
+  }
+  AvailabilityQuery query;
+  query.services = services;
+  query.shop = shop;
+  query.from = day;
+  query.days = 14;
+  query.limit = 2000;
+  auto visits = find_availability(db, query, now, rules);
+  if (!visits) return std::move(visits).error();
+  std::vector<ShopVisit> later;
+  for (auto& v : *visits) {
+    if (v.visit.start >= after && later.size() < limit) later.push_back(std::move(v));
+  }
+  return later;
+}
+
+void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock, const SearchRules& rules) {
   router.get(
       "/api/v1/availability",
-      [&db, &clock](http::Request& request) {
+      [&db, &clock, rules](http::Request& request) {
         auto bad = [&](const char* code, const char* message) {
           return http::json_error(request, make_error(ErrorKind::invalid_input, code, message));
         };
@@ -174,25 +168,12 @@ void register_api_routes(http::Router& router, storage::Database& db, const Cloc
           if (!value || *value > 90) return bad("bad_days", "days must be 1 to 90");
           query.days = static_cast<int>(*value);
         }
-        auto visits = find_availability(db, query, clock.now());
+        auto visits = find_availability(db, query, clock.now(), rules);
         if (!visits) return http::json_error(request, visits.error());
-        json::array list_out;
-        for (const auto& sv : *visits) {
-          json::array items;
-          for (const auto& item : sv.visit.items) {
-            items.push_back(json::object{{"service", item.service},
-                                         {"counter", item.counter},
-                                         {"start", instant_text(item.start)},
-                                         {"end", instant_text(item.end)}});
-          }
-          json::object visit{{"shop", sv.shop},
-                             {"start", instant_text(sv.visit.start)},
-                             {"end", instant_text(sv.visit.end)},
-                             {"items", items}};
-          if (sv.distance_km) visit["distance_km"] = std::round(*sv.distance_km * 10) / 10;
-          list_out.push_back(std::move(visit));
-        }
-        return http::Response::json(json::serialize(json::object{{"visits", list_out}}));
+        std::string body = R"({"visits":[)";
+        for (std::size_t i = 0; i < visits->size(); ++i) body += (i ? "," : "") + visit_json((*visits)[i]);
+        body += "]}";
+        return http::Response::json(body);
       },
       http::RouteOptions{http::RouteKind::api, 0, false});
 }

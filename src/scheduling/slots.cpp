@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -177,6 +178,24 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
     }
   }
   return visits;
+}
+
+Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
+                                      Instant arrival, Instant now, const SearchRules& rules) {
+  const date::time_zone* zone = nullptr;
+  try {
+    zone = date::locate_zone(shop.time_zone);
+  } catch (const std::exception&) {
+    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
+  }
+  const auto local = zone->to_local(arrival);
+  auto visits = find_visits(shop, services, iso_day(date::floor<date::days>(local)), 1, now, rules,
+                            std::numeric_limits<std::size_t>::max());
+  if (!visits) return std::move(visits).error();
+  for (auto& visit : *visits) {
+    if (visit.start == arrival) return std::optional<Visit>(std::move(visit));
+  }
+  return std::optional<Visit>();
 }
 
 }  // namespace guichet::scheduling

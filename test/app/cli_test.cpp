@@ -10,6 +10,7 @@
 
 #include "guichet/storage/migrations.hpp"
 #include "support/http_client.hpp"
+#include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
@@ -78,52 +79,19 @@ TEST(Cli, MigrateFromAConfigFile) {
 namespace guichet::app {
 namespace {
 
-struct ServeProcess {
-  pid_t pid = -1;
-  int port = 0;
-};
-
-ServeProcess start_serve(const std::string& db) {
-  int out[2];
-  if (pipe(out) != 0) throw std::runtime_error("pipe");
-  pid_t child = fork();
-  if (child == 0) {
-    dup2(out[1], STDOUT_FILENO);
-    close(out[0]);
-    execl(GUICHET_TEST_BINARY, "guichet", "serve", "--listen", "127.0.0.1:0", "--db", db.c_str(), "--no-access-log",
-          static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  close(out[1]);
-  std::string line;
-  char c;
-  while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-  close(out[0]);
-  auto colon = line.rfind(':');
-  if (colon == std::string::npos) throw std::runtime_error("serve did not start: " + line);
-  return {child, std::stoi(line.substr(colon + 1))};
-}
-
-int stop_serve(const ServeProcess& process) {
-  kill(process.pid, SIGTERM);
-  int status = 0;
-  waitpid(process.pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
 TEST(Cli, ServeStopsGracefullyOnSigterm) {
   testing::TempDir dir;
-  ServeProcess node = start_serve("sqlite:" + (dir.path() / "g.db").string());
+  testing::ServeProcess node = testing::start_serve("sqlite:" + (dir.path() / "g.db").string());
   EXPECT_EQ(testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/healthz").status, 200);
-  EXPECT_EQ(stop_serve(node), 0) << "SIGTERM ends serve with exit code 0";
+  EXPECT_EQ(testing::stop_serve(node), 0) << "SIGTERM ends serve with exit code 0";
 }
 
 TEST(Cli, TwoNodesShareOnePostgresDatabase) {
   if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";
   testing::TestDatabase database("postgresql");
   // Both nodes start together on an empty database: migrations must run exactly once.
-  ServeProcess first = start_serve(database.url());
-  ServeProcess second = start_serve(database.url());
+  testing::ServeProcess first = testing::start_serve(database.url());
+  testing::ServeProcess second = testing::start_serve(database.url());
   for (const auto& node : {first, second}) {
     auto ready = testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
@@ -134,8 +102,8 @@ TEST(Cli, TwoNodesShareOnePostgresDatabase) {
   auto applied = (*connection)->query("SELECT COUNT(*) FROM schema_migrations");
   ASSERT_TRUE(applied.ok());
   EXPECT_EQ(applied->rows[0].integer(0), static_cast<std::int64_t>(storage::builtin_migrations().size()));
-  EXPECT_EQ(stop_serve(first), 0);
-  EXPECT_EQ(stop_serve(second), 0);
+  EXPECT_EQ(testing::stop_serve(first), 0);
+  EXPECT_EQ(testing::stop_serve(second), 0);
 }
 
 }  // namespace

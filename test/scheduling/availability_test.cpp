@@ -9,6 +9,7 @@
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/storage/migrations.hpp"
+#include "scheduling/two_shops.hpp"
 #include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
 
@@ -16,58 +17,12 @@ namespace guichet::scheduling {
 namespace {
 namespace json = boost::json;
 
-std::string document() {
-  auto texts = [](const std::string& name) {
-    json::object t;
-    for (const char* lang : {"fr", "pt", "vi", "en"}) t[lang] = {{"name", name}, {"description", name}};
-    return t;
-  };
-  json::object names{{"fr", "IRN"}, {"pt", "IRN"}, {"vi", "IRN"}, {"en", "IRN"}};
-  json::array weekdays;
-  json::object hours;
-  for (const char* day : {"mon", "tue", "wed", "thu", "fri"}) hours[day] = json::array{json::array{"09:00", "12:00"}};
-  json::object doc{
-      {"administrations", json::array{{{"code", "irn"}, {"names", names}}}},
-      {"services", json::array{{{"code", "passport"},
-                                {"administration", "irn"},
-                                {"audience", "citizens"},
-                                {"channels", json::array{"in_person"}},
-                                {"duration_minutes", 20},
-                                {"texts", texts("Passport")}},
-                               {{"code", "citizen-card"},
-                                {"administration", "irn"},
-                                {"audience", "citizens"},
-                                {"channels", json::array{"in_person"}},
-                                {"duration_minutes", 15},
-                                {"texts", texts("Citizen card")}}}},
-      {"shops",
-       json::array{{{"code", "lisboa"},
-                    {"name", "Lisboa"},
-                    {"address", "Lisboa"},
-                    {"latitude", 38.7},
-                    {"longitude", -9.1},
-                    {"time_zone", "Europe/Lisbon"},
-                    {"opening_hours", hours},
-                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"passport"}}},
-                                             {{"code", "g02"}, {"services", json::array{"passport", "citizen-card"}}}}},
-                    {"closures", json::array{"2026-12-08"}}},
-                   {{"code", "paris"},
-                    {"name", "Paris"},
-                    {"address", "Paris"},
-                    {"latitude", 48.8},
-                    {"longitude", 2.3},
-                    {"time_zone", "Europe/Paris"},
-                    {"opening_hours", hours},
-                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"citizen-card"}}}}}}}}};
-  return json::serialize(doc);
-}
-
 class AvailabilityTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     database = std::make_unique<testing::TestDatabase>(GetParam());
     ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    auto imported = catalogue::import_catalogue(db(), document(), "test", clock);
+    auto imported = catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock);
     ASSERT_TRUE(imported.ok()) << imported.error().message;
     auto connection = db().acquire();
     auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");

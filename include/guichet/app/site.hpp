@@ -13,8 +13,10 @@
 #include "guichet/http/pages.hpp"
 #include "guichet/http/static_assets.hpp"
 #include "guichet/identity/web.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/keys.hpp"
 #include "guichet/oidc/web.hpp"
+#include "guichet/scheduling/web.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::app {
@@ -29,6 +31,7 @@ struct SiteOptions {
   http::LogSink error_log;
   std::string version;
   std::string public_url = "http://localhost:8080";
+  scheduling::BookingPolicy booking_policy{};
   bool trust_forwarded_for = false;
 };
 
@@ -38,6 +41,8 @@ class Site {
   static Result<std::unique_ptr<Site>> load(SiteOptions options, storage::Database& db, const Clock& clock);
   const http::Application& application() const { return *application_; }
   http::Metrics& metrics() { return metrics_; }
+  // The job handlers the modules need besides e-mail (booking reminders).
+  void register_jobs(jobs::Worker& worker) const;
 
  private:
   Site(SiteOptions options, storage::Database& db, const Clock& clock, http::Catalog catalog, http::Templates templates,
@@ -55,6 +60,7 @@ class Site {
   identity::WebContext identity_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;
+  scheduling::SchedulingContext scheduling_;
   std::unique_ptr<http::Application> application_;
 };
 

@@ -34,7 +34,18 @@ struct ShopVisit {
 Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules = {});
 
+// The shop's next free visits for these services starting at or after `after` (up to 14 days on),
+// for a refusal that offers alternatives.
+Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t shop,
+                                           const std::vector<std::int64_t>& services, Instant after, Instant now,
+                                           std::size_t limit, const SearchRules& rules = {});
+
+// A visit as the API writes it: {"shop", "start", "end", "items": [{"service", "counter", "start",
+// "end"}]}, with "distance_km" when known.
+std::string visit_json(const ShopVisit& visit);
+
 // GET /api/v1/availability. `db` and `clock` must outlive the router.
-void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock);
+void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock,
+                         const SearchRules& rules = {});
 
 }  // namespace guichet::scheduling

@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -77,5 +78,10 @@ struct Visit {
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,
                                        std::size_t limit);
+
+// The visit find_visits would offer arriving exactly at `arrival`, or nothing when it offers none
+// then (off the grid, closed, taken, too soon or too far ahead).
+Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
+                                      Instant arrival, Instant now, const SearchRules& rules);
 
 }  // namespace guichet::scheduling

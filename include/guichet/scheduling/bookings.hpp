@@ -1,0 +1,111 @@
+#pragma once
+// Booking a visit: every item is booked or none is, and the database itself refuses two active
+// items on one counter at overlapping times (booking_items_no_overlap in migration 0014), so no
+// number of concurrent requests on any number of nodes can double-book. The visit is recomputed by
+// the slot engine inside the write transaction from what is committed, so a request for a time
+// that is no longer free, or that the engine would not offer, is refused rather than trusted.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/identity/roles.hpp"
+#include "guichet/scheduling/slots.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::scheduling {
+
+enum class Channel { online, phone, desk };
+std::string_view to_string(Channel channel);
+std::optional<Channel> parse_channel(std::string_view text);
+
+enum class BookingStatus { confirmed, cancelled, arrived, no_show };
+std::string_view to_string(BookingStatus status);
+
+struct BookingPolicy {
+  SearchRules rules;
+  int max_open_per_service = 2;       // confirmed future bookings per person and service
+  int max_per_account_per_day = 10;   // bookings made (cancelled ones too) per person in 24 hours
+  int max_per_address_per_hour = 30;  // bookings made from one client address in an hour
+  std::chrono::hours reminder_before{48};
+  int attempts = 3;  // recomputations when a concurrent booking took a chosen counter first
+};
+
+struct BookingRequest {
+  std::int64_t user_id = 0;  // the person the visit is for
+  std::int64_t shop = 0;
+  Instant start;
+  std::vector<std::int64_t> services;  // one to four, no repeats
+  Channel channel = Channel::online;
+  std::optional<std::int64_t> booked_by;  // the agent, for phone and desk bookings
+  std::string client_address;
+  std::string lang = "en";  // for the e-mails
+};
+
+struct BookingItem {
+  std::int64_t service = 0;
+  std::int64_t counter = 0;
+  Instant start;
+  Instant end;
+};
+
+struct Booking {
+  std::int64_t id = 0;
+  std::string reference;
+  std::optional<std::int64_t> user_id;
+  std::int64_t shop = 0;
+  Instant start;
+  Instant end;
+  BookingStatus status = BookingStatus::confirmed;
+  Channel channel = Channel::online;
+  std::optional<std::int64_t> booked_by;
+  int sequence = 0;
+  std::string lang;
+  Instant created_at;
+  std::vector<BookingItem> items;  // by start
+};
+
+// What a booking change causes besides the rows: e-mails, reminders, webhooks. Called inside the
+// booking's transaction, so the jobs it enqueues commit with the change or not at all.
+struct BookingHooks {
+  std::function<Result<void>(storage::Connection&, const Booking&)> created;
+  std::function<Result<void>(storage::Connection&, const Booking& before, const Booking& after)> rescheduled;
+  std::function<Result<void>(storage::Connection&, const Booking&)> cancelled;
+};
+
+// Books the visit starting at `request.start`. Refusals: invalid_input (bad services or shop),
+// not_found (unknown service or shop), conflict "slot_taken" (not a free visit, or no longer),
+// forbidden "booking_limit" (the person already holds max_open_per_service for a service),
+// rate_limited (per account or per address).
+Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
+                           const BookingPolicy& policy, const BookingHooks& hooks = {});
+
+// Moves a confirmed future booking to another visit of the same services at the same shop, keeping
+// its reference; the old time is released only if the new one is booked.
+Result<Booking> reschedule_booking(storage::Database& db, std::string_view reference, Instant new_start,
+                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks = {});
+
+// Cancels a confirmed booking that has not started; its counters are free again at once.
+Result<Booking> cancel_booking(storage::Database& db, std::string_view reference, const Clock& clock,
+                               const BookingHooks& hooks = {});
+
+Result<std::optional<Booking>> find_booking(storage::Database& db, std::string_view reference);
+Result<std::optional<Booking>> find_booking(storage::Connection& c, std::string_view reference);
+// The person's bookings, the coming ones first by start, then the past and cancelled ones.
+Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t user_id, const Clock& clock);
+
+// Whether this person may see and cancel the booking: its owner, a platform administrator, or an
+// agent or administration administrator of the administration of one of its services.
+Result<bool> may_access(storage::Database& db, const Booking& booking, std::int64_t user_id);
+
+// "2026-12-01T09:00:00Z" or with an offset ("2026-12-01T10:00:00+01:00").
+std::optional<Instant> parse_rfc3339(std::string_view text);
+// RFC 3339 in UTC to the second.
+std::string rfc3339_seconds(Instant t);
+
+}  // namespace guichet::scheduling

@@ -1,0 +1,50 @@
+#pragma once
+// The scheduling module on the web: the bookings API, the booking pages (choose services, shop
+// and time, confirm), the person's bookings on their account, the agents' agenda, and the jobs
+// bookings cause (confirmation and reminder e-mails with iCalendar files, waitlist offers).
+#include <functional>
+#include <string>
+#include <variant>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/router.hpp"
+#include "guichet/jobs/worker.hpp"
+#include "guichet/scheduling/bookings.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::scheduling {
+
+// The person behind "Authorization: Bearer" when the token is live and carries `scope`, or the
+// 401/403 response to send. The OpenID Connect provider supplies it (oidc::require_bearer).
+using BearerCheck = std::function<std::variant<std::int64_t, http::Response>(const http::Request&, std::string_view)>;
+
+struct SchedulingContext {
+  storage::Database& db;
+  const Clock& clock;
+  const http::PageRenderer& pages;
+  const http::Catalog& catalog;
+  std::string public_url;  // for links in e-mails, without a trailing slash
+  BearerCheck bearer;
+  BookingPolicy policy;
+};
+
+inline constexpr const char* kReminderJobKind = "booking.reminder";
+
+// What bookings cause, in their transaction: the confirmation, change and cancellation e-mails
+// (with an .ics file), the reminder queued for `policy.reminder_before` the visit, and the offer
+// of a freed visit to the first person on the waitlist.
+BookingHooks booking_hooks(const SchedulingContext& context);
+
+// The reminder job: sends the reminder if the booking is still confirmed at the time it was
+// queued for (a moved or cancelled booking is skipped).
+void register_jobs(jobs::Worker& worker, const SchedulingContext& context);
+
+// `context` must outlive the router.
+void register_booking_api_routes(http::Router& router, const SchedulingContext& context);
+// /book, /book/times, /book/confirm, /book/waitlist, /bookings/{reference} (with calendar.ics,
+// cancel and reschedule) and /account/bookings.
+void register_booking_page_routes(http::Router& router, const SchedulingContext& context);
+
+}  // namespace guichet::scheduling

@@ -1,0 +1,166 @@
+// The bookings JSON API: POST /api/v1/bookings, GET /api/v1/bookings (the caller's own),
+// GET and DELETE /api/v1/bookings/{reference}. Bearer tokens with the `appointments` scope.
+#include <boost/json.hpp>
+
+#include "guichet/http/application.hpp"
+#include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/web.hpp"
+
+namespace guichet::scheduling {
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kScope = "appointments";
+
+json::object booking_json(const Booking& b) {
+  json::array items;
+  for (const auto& item : b.items) {
+    items.push_back(json::object{{"service", item.service},
+                                 {"counter", item.counter},
+                                 {"start", rfc3339_seconds(item.start)},
+                                 {"end", rfc3339_seconds(item.end)}});
+  }
+  return json::object{{"reference", b.reference},
+                      {"status", to_string(b.status)},
+                      {"channel", to_string(b.channel)},
+                      {"shop", b.shop},
+                      {"start", rfc3339_seconds(b.start)},
+                      {"end", rfc3339_seconds(b.end)},
+                      {"items", items},
+                      {"created_at", rfc3339_seconds(b.created_at)}};
+}
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+// The booking when this person may see it. Someone else's booking answers exactly like one that
+// does not exist, so references cannot be probed.
+Result<Booking> accessible_booking(const SchedulingContext& ctx, std::string_view reference, std::int64_t user_id) {
+  auto booking = find_booking(ctx.db, reference);
+  if (!booking) return std::move(booking).error();
+  Error missing = make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+  if (!*booking) return missing;
+  auto allowed = may_access(ctx.db, **booking, user_id);
+  if (!allowed) return std::move(allowed).error();
+  if (!*allowed) return missing;
+  return std::move(**booking);
+}
+
+struct NewBooking {
+  std::int64_t shop = 0;
+  Instant start;
+  std::vector<std::int64_t> services;
+};
+
+Result<NewBooking> parse_new_booking(std::string_view body) {
+  auto bad = [](const char* message) { return make_error(ErrorKind::invalid_input, "bad_booking", message); };
+  boost::system::error_code ec;
+  json::value parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return bad("the body must be a JSON object");
+  const json::object& o = parsed.as_object();
+  NewBooking out;
+  const json::value* shop = o.if_contains("shop");
+  if (shop == nullptr || !shop->is_int64() || shop->as_int64() <= 0) return bad("shop must be a shop id");
+  out.shop = shop->as_int64();
+  const json::value* start = o.if_contains("start");
+  if (start == nullptr || !start->is_string()) return bad("start must be an RFC 3339 time");
+  auto instant = parse_rfc3339(std::string_view(start->as_string()));
+  if (!instant) return bad("start must be an RFC 3339 time");
+  out.start = *instant;
+  const json::value* services = o.if_contains("services");
+  if (services == nullptr || !services->is_array()) return bad("services must be a list of service ids");
+  for (const auto& s : services->as_array()) {
+    if (!s.is_int64() || s.as_int64() <= 0) return bad("services must be a list of service ids");
+    out.services.push_back(s.as_int64());
+  }
+  return out;
+}
+
+}  // namespace
+
+void register_booking_api_routes(http::Router& router, const SchedulingContext& context) {
+  const http::RouteOptions api{http::RouteKind::api, 16 * 1024, false};
+  const SchedulingContext* ctx = &context;
+
+  router.post(
+      "/api/v1/bookings",
+      [ctx](Request& request) {
+        auto who = ctx->bearer(request, kScope);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        auto wanted = parse_new_booking(request.body);
+        if (!wanted) return http::json_error(request, wanted.error());
+        BookingRequest booking{std::get<std::int64_t>(who),
+                               wanted->shop,
+                               wanted->start,
+                               wanted->services,
+                               Channel::online,
+                               std::nullopt,
+                               request.remote_address,
+                               std::string(request.lang)};
+        auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
+        if (!booked && booked.error().code == "slot_taken") {
+          // The next free visits at that shop, so the client can offer one at once.
+          auto alternatives = next_visits(ctx->db, wanted->shop, wanted->services, wanted->start, ctx->clock.now(), 5,
+                                          ctx->policy.rules);
+          std::string body = R"({"error":"slot_taken","message":"this visit is no longer free","alternatives":[)";
+          if (alternatives) {
+            for (std::size_t i = 0; i < alternatives->size(); ++i) {
+              body += (i ? "," : "") + visit_json((*alternatives)[i]);
+            }
+          }
+          body += "]}";
+          return no_store(Response::json(body, 409));
+        }
+        if (!booked) return http::json_error(request, booked.error());
+        Response response = Response::json(json::serialize(booking_json(*booked)), 201);
+        response.headers.set("Location", "/api/v1/bookings/" + booked->reference);
+        return no_store(std::move(response));
+      },
+      api);
+
+  router.get(
+      "/api/v1/bookings",
+      [ctx](Request& request) {
+        auto who = ctx->bearer(request, kScope);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        auto bookings = bookings_of(ctx->db, std::get<std::int64_t>(who), ctx->clock);
+        if (!bookings) return http::json_error(request, bookings.error());
+        json::array list;
+        for (const auto& b : *bookings) list.push_back(booking_json(b));
+        return no_store(Response::json(json::serialize(json::object{{"bookings", list}})));
+      },
+      api);
+
+  router.get(
+      "/api/v1/bookings/{reference}",
+      [ctx](Request& request) {
+        auto who = ctx->bearer(request, kScope);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        auto booking =
+            accessible_booking(*ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
+        if (!booking) return http::json_error(request, booking.error());
+        return no_store(Response::json(json::serialize(booking_json(*booking))));
+      },
+      api);
+
+  router.add(
+      http::Method::del, "/api/v1/bookings/{reference}",
+      [ctx](Request& request) {
+        auto who = ctx->bearer(request, kScope);
+        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+        auto booking =
+            accessible_booking(*ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
+        if (!booking) return http::json_error(request, booking.error());
+        auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
+        if (!cancelled) return http::json_error(request, cancelled.error());
+        return no_store(Response::json(json::serialize(booking_json(*cancelled))));
+      },
+      api);
+}
+
+}  // namespace guichet::scheduling

@@ -1,0 +1,382 @@
+#include "guichet/scheduling/bookings.hpp"
+
+#include <date/date.h>
+
+#include <algorithm>
+#include <set>
+#include <sstream>
+
+#include "guichet/core/random.hpp"
+#include "scheduling/calendar.hpp"
+
+namespace guichet::scheduling {
+namespace {
+using std::chrono::hours;
+using std::chrono::minutes;
+
+// Services bookable for a visit: in person or by video (catalogue channels 1 and 2).
+constexpr std::int64_t kVisitChannels = 1 | 2;
+
+// 32 letters and digits without 0, 1, I and O, which people misread over the phone.
+constexpr std::string_view kReferenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+
+std::string new_reference() {
+  std::string bytes = random_bytes(8);
+  std::string reference;
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (i == 4) reference += '-';
+    reference += kReferenceAlphabet[static_cast<unsigned char>(bytes[i]) % kReferenceAlphabet.size()];
+  }
+  return reference;
+}
+
+Error slot_taken() { return make_error(ErrorKind::conflict, "slot_taken", "this visit is no longer free"); }
+
+BookingStatus parse_status(const std::string& text) {
+  if (text == "cancelled") return BookingStatus::cancelled;
+  if (text == "arrived") return BookingStatus::arrived;
+  if (text == "no_show") return BookingStatus::no_show;
+  return BookingStatus::confirmed;
+}
+
+constexpr const char* kBookingColumns =
+    "id, reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, sequence, lang, created_at";
+
+Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_view column,
+                                            const storage::Value& key) {
+  auto rows =
+      c.query(std::string("SELECT ") + kBookingColumns + " FROM bookings WHERE " + std::string(column) + " = ?", {key});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<Booking>();
+  const auto& row = rows->rows[0];
+  Booking b;
+  b.id = row.integer(0);
+  b.reference = row.text(1);
+  b.user_id = row.optional_integer(2);
+  b.shop = row.integer(3);
+  b.start = from_unix_micros(row.integer(4));
+  b.end = from_unix_micros(row.integer(5));
+  b.status = parse_status(row.text(6));
+  b.channel = parse_channel(row.text(7)).value_or(Channel::online);
+  b.booked_by = row.optional_integer(8);
+  b.sequence = static_cast<int>(row.integer(9));
+  b.lang = row.text(10);
+  b.created_at = from_unix_micros(row.integer(11));
+  auto items = c.query(
+      "SELECT service_id, counter_id, starts_at, ends_at FROM booking_items WHERE booking_id = ? ORDER BY starts_at, "
+      "id",
+      {b.id});
+  if (!items) return std::move(items).error();
+  for (const auto& item : items->rows) {
+    b.items.push_back(
+        {item.integer(0), item.integer(1), from_unix_micros(item.integer(2)), from_unix_micros(item.integer(3))});
+  }
+  return std::optional<Booking>(std::move(b));
+}
+
+Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services) {
+  if (services.empty() || services.size() > 4) {
+    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+  }
+  if (std::set<std::int64_t>(services.begin(), services.end()).size() != services.size()) {
+    return make_error(ErrorKind::invalid_input, "bad_services", "a service appears twice");
+  }
+  std::vector<ServiceNeed> needs;
+  for (std::int64_t id : services) {
+    auto row = c.query("SELECT duration_minutes, channels FROM services WHERE id = ?", {id});
+    if (!row) return std::move(row).error();
+    if (row->empty()) {
+      return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
+    }
+    if ((row->rows[0].integer(1) & kVisitChannels) == 0) {
+      return make_error(ErrorKind::invalid_input, "not_bookable",
+                        "service " + std::to_string(id) + " is not served in person or by video");
+    }
+    needs.push_back({id, minutes(row->rows[0].integer(0))});
+  }
+  return needs;
+}
+
+// The visit the engine offers at `start` for these services, from what is committed now.
+Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const std::vector<ServiceNeed>& needs,
+                            Instant start, Instant now, const SearchRules& rules) {
+  auto shop = c.query("SELECT time_zone, opening_hours FROM shops WHERE id = ?", {shop_id});
+  if (!shop) return std::move(shop).error();
+  if (shop->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+  auto calendar = load_calendar(c, shop_id, shop->rows[0].text(0), shop->rows[0].text(1), now);
+  if (!calendar) return std::move(calendar).error();
+  auto visit = visit_at(*calendar, needs, start, now, rules);
+  if (!visit) return std::move(visit).error();
+  if (!*visit) return slot_taken();
+  return std::move(**visit);
+}
+
+Result<void> insert_items(storage::Connection& c, std::int64_t booking_id, const Visit& visit,
+                          const SearchRules& rules) {
+  for (const auto& item : visit.items) {
+    auto inserted = c.execute(
+        "INSERT INTO booking_items (booking_id, service_id, counter_id, starts_at, ends_at, blocks_until, active) "
+        "VALUES (?, ?, ?, ?, ?, ?, 1)",
+        {booking_id, item.service, item.counter, to_unix_micros(item.start), to_unix_micros(item.end),
+         to_unix_micros(item.end + rules.buffer)});
+    // The exclusion constraint (PostgreSQL) or the trigger (SQLite): someone else's item won.
+    if (!inserted) return inserted.error().kind == ErrorKind::conflict ? Result<void>(slot_taken()) : inserted.error();
+  }
+  return {};
+}
+
+Result<void> check_limits(storage::Connection& c, const BookingRequest& request, Instant now,
+                          const BookingPolicy& policy) {
+  auto made = c.query("SELECT COUNT(*) FROM bookings WHERE user_id = ? AND created_at > ?",
+                      {request.user_id, to_unix_micros(now - hours(24))});
+  if (!made) return std::move(made).error();
+  if (made->rows[0].integer(0) >= policy.max_per_account_per_day) {
+    return make_error(ErrorKind::rate_limited, "too_many_bookings", "too many bookings made today; try tomorrow");
+  }
+  // Agents booking at the desk or on the phone all share one address; only online bookings count.
+  if (request.channel == Channel::online && !request.client_address.empty()) {
+    auto from_address = c.query("SELECT COUNT(*) FROM bookings WHERE client_address = ? AND created_at > ?",
+                                {request.client_address, to_unix_micros(now - hours(1))});
+    if (!from_address) return std::move(from_address).error();
+    if (from_address->rows[0].integer(0) >= policy.max_per_address_per_hour) {
+      return make_error(ErrorKind::rate_limited, "too_many_bookings", "too many bookings from this address");
+    }
+  }
+  for (std::int64_t service : request.services) {
+    auto open = c.query(
+        "SELECT COUNT(DISTINCT b.id) FROM bookings b JOIN booking_items i ON i.booking_id = b.id "
+        "WHERE b.user_id = ? AND b.status = 'confirmed' AND b.ends_at > ? AND i.service_id = ?",
+        {request.user_id, to_unix_micros(now), service});
+    if (!open) return std::move(open).error();
+    if (open->rows[0].integer(0) >= policy.max_open_per_service) {
+      return make_error(ErrorKind::forbidden, "booking_limit",
+                        "you already hold " + std::to_string(policy.max_open_per_service) +
+                            " coming bookings for service " + std::to_string(service));
+    }
+  }
+  return {};
+}
+
+// On PostgreSQL, one person's bookings are made one at a time, so two racing requests cannot both
+// pass the limits; different people never wait for each other. SQLite's writer lock already does.
+Result<void> lock_person(storage::Connection& c, std::int64_t user_id) {
+  const char* sql = c.backend() == storage::Backend::postgresql ? "SELECT id FROM users WHERE id = ? FOR UPDATE"
+                                                                : "SELECT id FROM users WHERE id = ?";
+  auto row = c.query(sql, {user_id});
+  if (!row) return std::move(row).error();
+  if (row->empty()) return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+  return {};
+}
+
+// Runs `attempt` again when a concurrent booking took a counter the engine had chosen: the engine
+// may find another counter for the same time. Other refusals are final.
+template <class F>
+Result<Booking> with_retries(storage::Database& db, int attempts, F&& attempt) {
+  Result<Booking> outcome = slot_taken();
+  for (int i = 0; i < std::max(1, attempts); ++i) {
+    outcome = db.transaction(attempt);
+    if (outcome || outcome.error().code != "slot_taken") return outcome;
+  }
+  return outcome;
+}
+
+}  // namespace
+
+std::string_view to_string(Channel channel) {
+  switch (channel) {
+    case Channel::online:
+      return "online";
+    case Channel::phone:
+      return "phone";
+    case Channel::desk:
+      return "desk";
+  }
+  return "online";
+}
+
+std::optional<Channel> parse_channel(std::string_view text) {
+  if (text == "online") return Channel::online;
+  if (text == "phone") return Channel::phone;
+  if (text == "desk") return Channel::desk;
+  return std::nullopt;
+}
+
+std::string_view to_string(BookingStatus status) {
+  switch (status) {
+    case BookingStatus::confirmed:
+      return "confirmed";
+    case BookingStatus::cancelled:
+      return "cancelled";
+    case BookingStatus::arrived:
+      return "arrived";
+    case BookingStatus::no_show:
+      return "no_show";
+  }
+  return "confirmed";
+}
+
+Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
+                           const BookingPolicy& policy, const BookingHooks& hooks) {
+  const Instant now = clock.now();
+  return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
+    if (auto locked = lock_person(c, request.user_id); !locked) return locked.error();
+    auto needs = load_needs(c, request.services);
+    if (!needs) return std::move(needs).error();
+    if (auto limits = check_limits(c, request, now, policy); !limits) return limits.error();
+    auto visit = free_visit_at(c, request.shop, *needs, request.start, now, policy.rules);
+    if (!visit) return std::move(visit).error();
+    std::string reference = new_reference();
+    auto inserted = c.query(
+        "INSERT INTO bookings (reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, "
+        "client_address, lang, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
+        {reference, request.user_id, request.shop, to_unix_micros(visit->start), to_unix_micros(visit->end),
+         std::string(to_string(request.channel)),
+         request.booked_by ? storage::Value(*request.booked_by) : storage::Value(nullptr), request.client_address,
+         request.lang, to_unix_micros(now), to_unix_micros(now)});
+    if (!inserted) return std::move(inserted).error();
+    const std::int64_t id = inserted->rows[0].integer(0);
+    if (auto items = insert_items(c, id, *visit, policy.rules); !items) return items.error();
+    auto booking = load_booking(c, "id", id);
+    if (!booking) return std::move(booking).error();
+    if (hooks.created) {
+      if (auto hooked = hooks.created(c, **booking); !hooked) return hooked.error();
+    }
+    return std::move(**booking);
+  });
+}
+
+Result<Booking> reschedule_booking(storage::Database& db, std::string_view reference, Instant new_start,
+                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks) {
+  const Instant now = clock.now();
+  return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
+    // Touching the row first takes its lock: two racing changes of one booking run one after the
+    // other, and the second sees the first's items.
+    auto locked = c.execute("UPDATE bookings SET updated_at = ? WHERE reference = ?",
+                            {to_unix_micros(now), std::string(reference)});
+    if (!locked) return std::move(locked).error();
+    auto before = load_booking(c, "reference", std::string(reference));
+    if (!before) return std::move(before).error();
+    if (!*before) return make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    const Booking& old = **before;
+    if (old.status != BookingStatus::confirmed || old.start <= now) {
+      return make_error(ErrorKind::conflict, "not_changeable", "only a coming, confirmed booking can be moved");
+    }
+    std::vector<std::int64_t> services;
+    for (const auto& item : old.items) services.push_back(item.service);
+    auto needs = load_needs(c, services);
+    if (!needs) return std::move(needs).error();
+    // The old items are released inside this transaction, so the new visit may overlap them; if
+    // the new one cannot be booked, the rollback gives them back.
+    auto released = c.execute("DELETE FROM booking_items WHERE booking_id = ?", {old.id});
+    if (!released) return std::move(released).error();
+    auto visit = free_visit_at(c, old.shop, *needs, new_start, now, policy.rules);
+    if (!visit) return std::move(visit).error();
+    auto moved = c.execute(
+        "UPDATE bookings SET starts_at = ?, ends_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
+        {to_unix_micros(visit->start), to_unix_micros(visit->end), to_unix_micros(now), old.id});
+    if (!moved) return std::move(moved).error();
+    if (auto items = insert_items(c, old.id, *visit, policy.rules); !items) return items.error();
+    auto after = load_booking(c, "id", old.id);
+    if (!after) return std::move(after).error();
+    if (hooks.rescheduled) {
+      if (auto hooked = hooks.rescheduled(c, old, **after); !hooked) return hooked.error();
+    }
+    return std::move(**after);
+  });
+}
+
+Result<Booking> cancel_booking(storage::Database& db, std::string_view reference, const Clock& clock,
+                               const BookingHooks& hooks) {
+  const Instant now = clock.now();
+  return db.transaction([&](storage::Connection& c) -> Result<Booking> {
+    // Changing the status first takes the row's lock, so of two racing cancellations one finds
+    // the booking already cancelled.
+    auto changed = c.execute(
+        "UPDATE bookings SET status = 'cancelled', updated_at = ? WHERE reference = ? AND status = 'confirmed' AND "
+        "starts_at > ?",
+        {to_unix_micros(now), std::string(reference), to_unix_micros(now)});
+    if (!changed) return std::move(changed).error();
+    auto booking = load_booking(c, "reference", std::string(reference));
+    if (!booking) return std::move(booking).error();
+    if (!*booking) return make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    if (*changed == 0) {
+      return make_error(ErrorKind::conflict, "not_changeable", "only a coming, confirmed booking can be cancelled");
+    }
+    auto released = c.execute("UPDATE booking_items SET active = 0 WHERE booking_id = ?", {(*booking)->id});
+    if (!released) return std::move(released).error();
+    if (hooks.cancelled) {
+      if (auto hooked = hooks.cancelled(c, **booking); !hooked) return hooked.error();
+    }
+    return std::move(**booking);
+  });
+}
+
+Result<std::optional<Booking>> find_booking(storage::Database& db, std::string_view reference) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  return load_booking(**connection, "reference", std::string(reference));
+}
+
+Result<std::optional<Booking>> find_booking(storage::Connection& c, std::string_view reference) {
+  return load_booking(c, "reference", std::string(reference));
+}
+
+Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t user_id, const Clock& clock) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)->query("SELECT id FROM bookings WHERE user_id = ? ORDER BY starts_at", {user_id});
+  if (!rows) return std::move(rows).error();
+  std::vector<Booking> coming;
+  std::vector<Booking> past;
+  const Instant now = clock.now();
+  for (const auto& row : rows->rows) {
+    auto booking = load_booking(**connection, "id", row.integer(0));
+    if (!booking) return std::move(booking).error();
+    if (!*booking) continue;
+    bool is_coming = (*booking)->status == BookingStatus::confirmed && (*booking)->end > now;
+    (is_coming ? coming : past).push_back(std::move(**booking));
+  }
+  std::reverse(past.begin(), past.end());  // the most recent first
+  coming.insert(coming.end(), std::make_move_iterator(past.begin()), std::make_move_iterator(past.end()));
+  return coming;
+}
+
+Result<bool> may_access(storage::Database& db, const Booking& booking, std::int64_t user_id) {
+  if (booking.user_id && *booking.user_id == user_id) return true;
+  auto roles = identity::roles_of(db, user_id);
+  if (!roles) return std::move(roles).error();
+  if (roles->empty()) return false;
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto administrations = (*connection)
+                             ->query(
+                                 "SELECT DISTINCT a.code FROM booking_items i JOIN services s ON s.id = i.service_id "
+                                 "JOIN administrations a ON a.id = s.administration_id WHERE i.booking_id = ?",
+                                 {booking.id});
+  if (!administrations) return std::move(administrations).error();
+  for (const auto& row : administrations->rows) {
+    if (identity::allows(*roles, identity::Role::agent, row.text(0)) ||
+        identity::allows(*roles, identity::Role::administration_admin, row.text(0))) {
+      return true;
+    }
+  }
+  return identity::allows(*roles, identity::Role::platform_admin);
+}
+
+std::optional<Instant> parse_rfc3339(std::string_view text) {
+  std::string s(text);
+  for (const char* format : {"%FT%TZ", "%FT%T%Ez"}) {
+    std::istringstream in(s);
+    date::sys_time<std::chrono::microseconds> t;
+    in >> date::parse(format, t);
+    if (!in.fail() && in.peek() == std::char_traits<char>::eof()) return t;
+  }
+  return std::nullopt;
+}
+
+std::string rfc3339_seconds(Instant t) {
+  return date::format("%FT%TZ", std::chrono::time_point_cast<std::chrono::seconds>(t));
+}
+
+}  // namespace guichet::scheduling

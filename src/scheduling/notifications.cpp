@@ -1,0 +1,205 @@
+// What bookings cause besides their rows, enqueued in the booking's own transaction: e-mails with
+// an iCalendar file, the reminder, and the offer of a freed visit to the first on the waitlist.
+#include <date/tz.h>
+
+#include <boost/json.hpp>
+
+#include "guichet/jobs/email.hpp"
+#include "guichet/scheduling/icalendar.hpp"
+#include "guichet/scheduling/web.hpp"
+#include "scheduling/presentation.hpp"
+
+namespace guichet::scheduling {
+namespace json = boost::json;
+
+namespace {
+
+std::string replace_all(std::string text, std::string_view key, std::string_view value) {
+  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
+    text.replace(at, key.size(), value);
+  }
+  return text;
+}
+
+enum class Change { confirmed, rescheduled, cancelled, reminder };
+
+const char* key_of(Change change) {
+  switch (change) {
+    case Change::confirmed:
+      return "booking_email_confirmed";
+    case Change::rescheduled:
+      return "booking_email_rescheduled";
+    case Change::cancelled:
+      return "booking_email_cancelled";
+    case Change::reminder:
+      return "booking_email_reminder";
+  }
+  return "booking_email_confirmed";
+}
+
+Result<std::optional<std::string>> email_of(storage::Connection& c, const std::optional<std::int64_t>& user_id) {
+  if (!user_id) return std::optional<std::string>();
+  auto row = c.query("SELECT email FROM users WHERE id = ?", {*user_id});
+  if (!row) return std::move(row).error();
+  if (row->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(row->rows[0].text(0));
+}
+
+// The e-mail for one change of a booking, in the booking's language.
+Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext& ctx, storage::Connection& c,
+                                                        const Booking& booking, Change change) {
+  auto to = email_of(c, booking.user_id);
+  if (!to) return std::move(to).error();
+  if (!*to) return std::optional<jobs::EmailMessage>();
+  auto view = describe_booking(c, booking, booking.lang);
+  if (!view) return std::move(view).error();
+  const std::string& lang = booking.lang;
+  auto t = [&](std::string_view key) { return ctx.catalog.text(lang, key); };
+  const std::string base = key_of(change);
+  const std::string link = ctx.public_url + "/bookings/" + booking.reference;
+
+  jobs::EmailMessage message;
+  message.to = **to;
+  message.subject = replace_all(t(base + "_subject"), "{reference}", booking.reference);
+  std::string text = t(base + "_text") + "\n\n";
+  text += t("booking_reference") + ": " + booking.reference + "\n";
+  text += t("booking_when") + ": " + view->when + "\n";
+  text += t("booking_where") + ": " + view->shop_name + ", " + view->shop_address + "\n\n";
+  text += t("booking_services") + ":\n";
+  for (const auto& item : view->items) text += "- " + item.time + " " + item.service_name + "\n";
+  if (change != Change::cancelled) {
+    bool any_document = false;
+    for (const auto& item : view->items) {
+      for (const auto& document : item.documents) {
+        if (!any_document) text += "\n" + t("booking_documents") + ":\n";
+        any_document = true;
+        text += "- " + document + "\n";
+      }
+    }
+    text += "\n" + replace_all(t("booking_email_manage"), "{link}", link) + "\n";
+  }
+  message.text = text;
+  CalendarEvent event = calendar_event(ctx, *view, booking);
+  event.stamp = ctx.clock.now();
+  message.attachments.push_back({booking.reference + ".ics",
+                                 change == Change::cancelled ? "text/calendar; method=CANCEL; charset=UTF-8"
+                                                             : "text/calendar; method=PUBLISH; charset=UTF-8",
+                                 calendar_file(event)});
+  return std::optional<jobs::EmailMessage>(std::move(message));
+}
+
+Result<void> send_booking_email(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking,
+                                Change change) {
+  auto message = booking_email(ctx, c, booking, change);
+  if (!message) return std::move(message).error();
+  if (!*message) return {};
+  // One e-mail per booking, change and version, however often the caller retries.
+  std::string key =
+      std::string(key_of(change)) + ":" + std::to_string(booking.id) + ":" + std::to_string(booking.sequence);
+  auto sent = jobs::enqueue_email(c, **message, ctx.clock, key);
+  if (!sent) return std::move(sent).error();
+  return {};
+}
+
+Result<void> queue_reminder(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking) {
+  const Instant due = booking.start - ctx.policy.reminder_before;
+  if (due <= ctx.clock.now()) return {};  // booked less than that ahead: the confirmation will do
+  jobs::NewJob job;
+  job.kind = kReminderJobKind;
+  job.payload = json::serialize(json::object{{"booking", booking.id}, {"sequence", booking.sequence}});
+  job.run_at = due;
+  job.dedupe_key = "booking.reminder:" + std::to_string(booking.id) + ":" + std::to_string(booking.sequence);
+  auto queued = jobs::enqueue(c, job, ctx.clock);
+  if (!queued) return std::move(queued).error();
+  return {};
+}
+
+// The first person waiting for each of the cancelled booking's services at its shop is told of
+// the freed time; their place in the queue is then used up.
+Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking) {
+  for (const auto& item : booking.items) {
+    auto first = c.query(
+        "SELECT w.id, u.email FROM waitlist_entries w JOIN users u ON u.id = w.user_id WHERE w.shop_id = ? AND "
+        "w.service_id = ? AND w.offered_at IS NULL AND w.user_id <> ? ORDER BY w.created_at, w.id LIMIT 1",
+        {booking.shop, item.service, booking.user_id.value_or(0)});
+    if (!first) return std::move(first).error();
+    if (first->empty()) continue;
+    const std::int64_t entry = first->rows[0].integer(0);
+    auto taken = c.execute("UPDATE waitlist_entries SET offered_at = ? WHERE id = ? AND offered_at IS NULL",
+                           {to_unix_micros(ctx.clock.now()), entry});
+    if (!taken) return std::move(taken).error();
+    if (*taken == 0) continue;
+    auto view = describe_booking(c, booking, booking.lang);
+    if (!view) return std::move(view).error();
+    std::string service_name;
+    std::string time;
+    for (const auto& described : view->items) {
+      if (described.service == item.service) {
+        service_name = described.service_name;
+        time = described.day + " " + described.time;
+      }
+    }
+    const std::string link = ctx.public_url + "/book/times?services=" + std::to_string(item.service) +
+                             "&shop=" + std::to_string(booking.shop) + "&from=" + view->day_iso;
+    auto t = [&](std::string_view key) { return ctx.catalog.text(booking.lang, key); };
+    jobs::EmailMessage message;
+    message.to = first->rows[0].text(1);
+    message.subject = t("waitlist_email_subject");
+    std::string text = t("waitlist_email_text");
+    text = replace_all(text, "{service}", service_name);
+    text = replace_all(text, "{shop}", view->shop_name);
+    text = replace_all(text, "{when}", time);
+    text = replace_all(text, "{link}", link);
+    message.text = text;
+    auto sent = jobs::enqueue_email(c, message, ctx.clock, "waitlist.offer:" + std::to_string(entry));
+    if (!sent) return std::move(sent).error();
+  }
+  return {};
+}
+
+}  // namespace
+
+BookingHooks booking_hooks(const SchedulingContext& context) {
+  const SchedulingContext* ctx = &context;
+  BookingHooks hooks;
+  hooks.created = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
+    if (auto sent = send_booking_email(*ctx, c, booking, Change::confirmed); !sent) return sent;
+    return queue_reminder(*ctx, c, booking);
+  };
+  hooks.rescheduled = [ctx](storage::Connection& c, const Booking& before, const Booking& after) -> Result<void> {
+    if (auto sent = send_booking_email(*ctx, c, after, Change::rescheduled); !sent) return sent;
+    if (auto queued = queue_reminder(*ctx, c, after); !queued) return queued;
+    // The time given up may be what someone on the waitlist was waiting for.
+    return offer_to_waitlist(*ctx, c, before);
+  };
+  hooks.cancelled = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
+    if (auto sent = send_booking_email(*ctx, c, booking, Change::cancelled); !sent) return sent;
+    return offer_to_waitlist(*ctx, c, booking);
+  };
+  return hooks;
+}
+
+void register_jobs(jobs::Worker& worker, const SchedulingContext& context) {
+  const SchedulingContext* ctx = &context;
+  worker.handle(kReminderJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    boost::system::error_code ec;
+    json::value payload = json::parse(job.payload, ec);
+    if (ec || !payload.is_object() || !payload.as_object().contains("booking")) {
+      return make_error(ErrorKind::invalid_input, "bad_payload", "a reminder names its booking");
+    }
+    const std::int64_t id = payload.at("booking").to_number<std::int64_t>();
+    const std::int64_t sequence = payload.at("sequence").to_number<std::int64_t>();
+    return ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
+      auto row = c.query("SELECT reference FROM bookings WHERE id = ? AND status = 'confirmed' AND sequence = ?",
+                         {id, sequence});
+      if (!row) return std::move(row).error();
+      if (row->empty()) return {};  // cancelled or moved since: that version needs no reminder
+      auto booking = find_booking(c, row->rows[0].text(0));
+      if (!booking) return std::move(booking).error();
+      if (!*booking) return {};
+      return send_booking_email(*ctx, c, **booking, Change::reminder);
+    });
+  });
+}
+
+}  // namespace guichet::scheduling

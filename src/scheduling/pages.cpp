@@ -1,0 +1,508 @@
+// The booking pages, usable without JavaScript: choose services (/book), a shop and a time
+// (/book/times), confirm once signed in (/book/confirm), then see, move, download and cancel the
+// booking (/bookings/{reference}) and list one's bookings (/account/bookings).
+#include <date/date.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+#include <map>
+#include <sstream>
+
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/web.hpp"
+#include "scheduling/presentation.hpp"
+
+namespace guichet::scheduling {
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr int kDaysShown = 7;
+constexpr std::size_t kTimesPerDay = 16;
+
+std::optional<std::int64_t> positive_id(std::string_view text) {
+  std::int64_t value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+  return value;
+}
+
+// "1,2,3": up to four distinct ids; nothing when malformed.
+std::optional<std::vector<std::int64_t>> parse_ids(std::string_view list) {
+  std::vector<std::int64_t> ids;
+  if (list.empty()) return ids;
+  for (std::size_t at = 0; at <= list.size();) {
+    auto end = list.find(',', at);
+    if (end == std::string_view::npos) end = list.size();
+    auto id = positive_id(list.substr(at, end - at));
+    if (!id || std::find(ids.begin(), ids.end(), *id) != ids.end() || ids.size() == 4) return std::nullopt;
+    ids.push_back(*id);
+    at = end + 1;
+  }
+  return ids;
+}
+
+std::string join_ids(const std::vector<std::int64_t>& ids) {
+  std::string text;
+  for (auto id : ids) text += (text.empty() ? "" : ",") + std::to_string(id);
+  return text;
+}
+
+std::string param(const Request& request, std::string_view name) {
+  auto value = request.method == http::Method::post ? request.form.get(name) : request.query.get(name);
+  return std::string(value.value_or(""));
+}
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response sign_in_first(const Request& request) {
+  return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(request.target)), 303);
+}
+
+Response bad_request(const SchedulingContext& ctx, const Request& request, const char* message) {
+  return ctx.pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_request", message));
+}
+
+struct ServiceName {
+  std::int64_t id = 0;
+  std::string name;
+  std::vector<std::string> documents;
+};
+
+// The services' names in the page's language, in the given order; not_found for an unknown id.
+Result<std::vector<ServiceName>> service_names(storage::Database& db, const std::vector<std::int64_t>& ids,
+                                               const std::string& lang) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  std::vector<ServiceName> out;
+  for (auto id : ids) {
+    auto row = (*connection)
+                   ->query("SELECT t.name, t.documents FROM service_texts t WHERE t.service_id = ? AND t.lang = ?",
+                           {id, lang});
+    if (!row) return std::move(row).error();
+    if (row->empty()) return make_error(ErrorKind::not_found, "no_such_service", "no such service");
+    ServiceName s{id, row->rows[0].text(0), {}};
+    boost::system::error_code ec;
+    auto documents = boost::json::parse(row->rows[0].text(1), ec);
+    if (!ec && documents.is_array()) {
+      for (const auto& d : documents.as_array()) {
+        if (d.is_string()) s.documents.emplace_back(d.as_string());
+      }
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+PageData services_data(const std::vector<ServiceName>& services, const std::vector<std::int64_t>& ids) {
+  PageData list{PageData::type::list};
+  for (const auto& s : services) {
+    std::vector<std::int64_t> without;
+    for (auto id : ids) {
+      if (id != s.id) without.push_back(id);
+    }
+    PageData item;
+    item.set("name", s.name);
+    item.set("remove", "/book?services=" + join_ids(without));
+    PageData documents{PageData::type::list};
+    for (const auto& d : s.documents) documents.push_back(PageData(d));
+    item.set("documents", documents);
+    item.set("has_documents", !s.documents.empty());
+    list.push_back(item);
+  }
+  return list;
+}
+
+struct ShopRow {
+  std::int64_t id = 0;
+  std::string name;
+  std::string address;
+  std::string time_zone;
+};
+
+Result<std::optional<ShopRow>> find_shop(storage::Database& db, std::int64_t id) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto row = (*connection)->query("SELECT id, name, address, time_zone FROM shops WHERE id = ?", {id});
+  if (!row) return std::move(row).error();
+  if (row->empty()) return std::optional<ShopRow>();
+  return std::optional<ShopRow>(
+      ShopRow{row->rows[0].integer(0), row->rows[0].text(1), row->rows[0].text(2), row->rows[0].text(3)});
+}
+
+// GET /book: the chosen services, a search to add one, and the choice of a shop.
+Response choose_services(const SchedulingContext& ctx, Request& request) {
+  auto ids = parse_ids(param(request, "services"));
+  if (!ids) return bad_request(ctx, request, "services lists up to four service ids");
+  auto chosen = service_names(ctx.db, *ids, request.lang);
+  if (!chosen) return ctx.pages.render_error(request, chosen.error());
+  PageData data;
+  data.set("services", services_data(*chosen, *ids));
+  data.set("has_services", !ids->empty());
+  data.set("services_value", join_ids(*ids));
+  data.set("can_add", ids->size() < 4);
+  const std::string q = param(request, "q");
+  data.set("q", q);
+  if (!q.empty() && ids->size() < 4) {
+    catalogue::ServiceQuery query;
+    query.q = q.substr(0, 200);
+    query.lang = request.lang;
+    query.limit = 10;
+    auto found = catalogue::search_services(ctx.db, query);
+    if (!found) return ctx.pages.render_error(request, found.error());
+    PageData results{PageData::type::list};
+    for (const auto& s : found->services) {
+      bool visit = std::find(s.channels.begin(), s.channels.end(), "in_person") != s.channels.end() ||
+                   std::find(s.channels.begin(), s.channels.end(), "video") != s.channels.end();
+      if (!visit || std::find(ids->begin(), ids->end(), s.id) != ids->end()) continue;
+      std::vector<std::int64_t> with = *ids;
+      with.push_back(s.id);
+      PageData item;
+      item.set("name", s.name);
+      item.set("administration", s.administration);
+      item.set("add", "/book?services=" + join_ids(with));
+      results.push_back(item);
+    }
+    data.set("has_results", !results.is_empty_list());
+    data.set("no_results", results.is_empty_list());
+    data.set("results", results);
+  }
+  auto shops = catalogue::list_shops(ctx.db);
+  if (!shops) return ctx.pages.render_error(request, shops.error());
+  PageData shop_list{PageData::type::list};
+  for (const auto& s : *shops) {
+    PageData item;
+    item.set("id", std::to_string(s.id));
+    item.set("name", s.name + " — " + s.address);
+    shop_list.push_back(item);
+  }
+  data.set("shops", shop_list);
+  data.set("today", local_day("UTC", ctx.clock.now()));
+  return ctx.pages.render(request, "book", "book_title", data);
+}
+
+// GET /book/times: a week of free visits at one shop, as radio buttons.
+Response choose_time(const SchedulingContext& ctx, Request& request, const std::string& error = {}, int status = 200) {
+  auto ids = parse_ids(param(request, "services"));
+  auto shop_id = positive_id(param(request, "shop"));
+  if (!ids || ids->empty() || !shop_id) return bad_request(ctx, request, "choose services and a shop");
+  auto shop = find_shop(ctx.db, *shop_id);
+  if (!shop) return ctx.pages.render_error(request, shop.error());
+  if (!*shop) return ctx.pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+  auto chosen = service_names(ctx.db, *ids, request.lang);
+  if (!chosen) return ctx.pages.render_error(request, chosen.error());
+  std::string from = param(request, "from");
+  if (auto start = parse_rfc3339(param(request, "start")); from.empty() && start) {
+    from = local_day((*shop)->time_zone, *start);  // back from a refused confirmation: that day
+  }
+  const std::string today = local_day((*shop)->time_zone, ctx.clock.now());
+  if (from.empty() || from < today) from = today;
+  AvailabilityQuery query;
+  query.services = *ids;
+  query.shop = *shop_id;
+  query.from = from;
+  query.days = kDaysShown;
+  query.limit = 2000;
+  auto visits = find_availability(ctx.db, query, ctx.clock.now(), ctx.policy.rules);
+  if (!visits) return ctx.pages.render_error(request, visits.error());
+
+  std::map<std::string, PageData> by_day;
+  std::map<std::string, std::size_t> shown;
+  for (const auto& v : *visits) {
+    std::string day = local_day((*shop)->time_zone, v.visit.start);
+    if (shown[day]++ >= kTimesPerDay) continue;
+    auto [it, fresh] = by_day.try_emplace(day, PageData::type::list);
+    PageData option;
+    option.set("value", rfc3339_seconds(v.visit.start));
+    option.set("label",
+               local_time((*shop)->time_zone, v.visit.start) + "–" + local_time((*shop)->time_zone, v.visit.end));
+    option.set("id",
+               "t-" + std::to_string(
+                          std::chrono::duration_cast<std::chrono::minutes>(v.visit.start.time_since_epoch()).count()));
+    it->second.push_back(option);
+  }
+  PageData days{PageData::type::list};
+  for (auto& [day, options] : by_day) {
+    PageData d;
+    d.set("day", day);
+    d.set("times", options);
+    days.push_back(d);
+  }
+  PageData data;
+  data.set("shop_name", (*shop)->name);
+  data.set("shop_address", (*shop)->address);
+  data.set("time_zone", (*shop)->time_zone);
+  data.set("services", services_data(*chosen, *ids));
+  data.set("services_value", join_ids(*ids));
+  data.set("shop_value", std::to_string(*shop_id));
+  data.set("days", days);
+  data.set("has_times", !by_day.empty());
+  data.set("no_times", by_day.empty());
+  const std::string reschedule = param(request, "reschedule");
+  if (!reschedule.empty()) data.set("reschedule", reschedule);
+  if (!error.empty()) data.set("error", error);
+  auto week = [&](int offset) {
+    date::year_month_day ymd{};
+    std::istringstream in(from);
+    in >> date::parse("%F", ymd);
+    std::string target = "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
+                         "&from=" + date::format("%F", date::sys_days(ymd) + date::days(offset));
+    if (!reschedule.empty()) target += "&reschedule=" + http::url_encode(reschedule);
+    return target;
+  };
+  if (from > today) data.set("previous", week(-kDaysShown));
+  data.set("next", week(kDaysShown));
+  data.set("from", from);
+  return no_store(ctx.pages.render(request, "book_times", "book_times_title", data, status));
+}
+
+// GET /book/confirm: the visit to confirm, for a signed-in person.
+Response confirm_page(const SchedulingContext& ctx, Request& request, const std::string& error = {}, int status = 200) {
+  if (!request.principal) return sign_in_first(request);
+  auto ids = parse_ids(param(request, "services"));
+  auto shop_id = positive_id(param(request, "shop"));
+  auto start = parse_rfc3339(param(request, "start"));
+  if (!ids || ids->empty() || !shop_id) return bad_request(ctx, request, "choose services and a shop");
+  if (!start) {
+    return choose_time(ctx, request, ctx.catalog.text(request.lang, "book_choose_a_time"), 400);
+  }
+  auto shop = find_shop(ctx.db, *shop_id);
+  if (!shop) return ctx.pages.render_error(request, shop.error());
+  if (!*shop) return ctx.pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+  auto chosen = service_names(ctx.db, *ids, request.lang);
+  if (!chosen) return ctx.pages.render_error(request, chosen.error());
+  PageData data;
+  data.set("shop_name", (*shop)->name);
+  data.set("shop_address", (*shop)->address);
+  data.set("when", local_day((*shop)->time_zone, *start) + " " + local_time((*shop)->time_zone, *start) + " (" +
+                       (*shop)->time_zone + ")");
+  data.set("services", services_data(*chosen, *ids));
+  data.set("services_value", join_ids(*ids));
+  data.set("shop_value", std::to_string(*shop_id));
+  data.set("start_value", rfc3339_seconds(*start));
+  data.set("back", "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
+                       "&from=" + local_day((*shop)->time_zone, *start));
+  const std::string reschedule = param(request, "reschedule");
+  if (!reschedule.empty()) {
+    data.set("reschedule", reschedule);
+    data.set("action", "/bookings/" + http::url_encode(reschedule) + "/reschedule");
+  } else {
+    data.set("action", "/book/confirm");
+  }
+  if (!error.empty()) data.set("error", error);
+  return no_store(ctx.pages.render(request, "book_confirm", "book_confirm_title", data, status));
+}
+
+// A refusal from booking or moving, shown on the page the person came from.
+Response booking_refused(const SchedulingContext& ctx, Request& request, const Error& error) {
+  if (error.code == "slot_taken") {
+    return choose_time(ctx, request, ctx.catalog.text(request.lang, "book_slot_taken"), 409);
+  }
+  if (error.code == "booking_limit") {
+    return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_limit_reached"), 403);
+  }
+  if (error.kind == ErrorKind::rate_limited) {
+    return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_rate_limited"), 429);
+  }
+  return ctx.pages.render_error(request, error);
+}
+
+// The booking when the signed-in person may see it; otherwise not_found, as for a missing one.
+Result<Booking> visible_booking(const SchedulingContext& ctx, const Request& request) {
+  Error missing = make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+  auto booking = find_booking(ctx.db, request.path_params.get("reference").value_or(""));
+  if (!booking) return std::move(booking).error();
+  if (!*booking) return missing;
+  auto allowed = may_access(ctx.db, **booking, request.principal->user_id);
+  if (!allowed) return std::move(allowed).error();
+  if (!*allowed) return missing;
+  return std::move(**booking);
+}
+
+Response booking_page(const SchedulingContext& ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(ctx, request);
+  if (!booking) return ctx.pages.render_error(request, booking.error());
+  auto connection = ctx.db.acquire();
+  if (!connection) return ctx.pages.render_error(request, connection.error());
+  auto view = describe_booking(**connection, *booking, request.lang);
+  if (!view) return ctx.pages.render_error(request, view.error());
+  PageData data;
+  data.set("reference", booking->reference);
+  data.set("status", ctx.catalog.text(request.lang, "booking_status_" + std::string(to_string(booking->status))));
+  data.set("when", view->when);
+  data.set("shop_name", view->shop_name);
+  data.set("shop_address", view->shop_address);
+  PageData items{PageData::type::list};
+  PageData documents{PageData::type::list};
+  std::vector<std::int64_t> ids;
+  for (const auto& item : view->items) {
+    PageData i;
+    i.set("time", item.time + "–" + item.end_time);
+    i.set("name", item.service_name);
+    i.set("counter", item.counter);
+    items.push_back(i);
+    for (const auto& d : item.documents) documents.push_back(PageData(d));
+    ids.push_back(item.service);
+  }
+  data.set("items", items);
+  data.set("documents", documents);
+  data.set("has_documents", !documents.is_empty_list());
+  data.set("calendar", "/bookings/" + booking->reference + "/calendar.ics");
+  const bool changeable = booking->status == BookingStatus::confirmed && booking->start > ctx.clock.now();
+  data.set("changeable", changeable);
+  if (changeable) {
+    data.set("reschedule", "/book/times?services=" + join_ids(ids) + "&shop=" + std::to_string(booking->shop) +
+                               "&from=" + view->day_iso + "&reschedule=" + booking->reference);
+    data.set("cancel", "/bookings/" + booking->reference + "/cancel");
+  }
+  std::string notice = param(request, "notice");
+  if (notice == "booked" || notice == "moved" || notice == "cancelled") {
+    data.set("notice", ctx.catalog.text(request.lang, "booking_notice_" + notice));
+  }
+  return no_store(ctx.pages.render(request, "booking", "booking_title", data));
+}
+
+}  // namespace
+
+void register_booking_page_routes(http::Router& router, const SchedulingContext& context) {
+  const SchedulingContext* ctx = &context;
+
+  router.get("/book", [ctx](Request& request) { return choose_services(*ctx, request); });
+  router.get("/book/times", [ctx](Request& request) { return choose_time(*ctx, request); });
+  router.get("/book/confirm", [ctx](Request& request) { return confirm_page(*ctx, request); });
+
+  router.post("/book/confirm", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto ids = parse_ids(param(request, "services"));
+    auto shop = positive_id(param(request, "shop"));
+    auto start = parse_rfc3339(param(request, "start"));
+    if (!ids || ids->empty() || !shop || !start) return bad_request(*ctx, request, "choose services, shop and time");
+    BookingRequest wanted{request.principal->user_id, *shop,       *start, *ids, Channel::online, std::nullopt,
+                          request.remote_address,     request.lang};
+    auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
+    if (!booked) return booking_refused(*ctx, request, booked.error());
+    return Response::redirect("/bookings/" + booked->reference + "?notice=booked", 303);
+  });
+
+  router.post("/book/waitlist", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto ids = parse_ids(param(request, "services"));
+    auto shop = positive_id(param(request, "shop"));
+    if (!ids || ids->empty() || !shop) return bad_request(*ctx, request, "choose services and a shop");
+    auto joined = ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
+      for (auto service : *ids) {
+        // Joining again keeps one's place: the first entry stands until it is offered a visit.
+        auto existing = c.query(
+            "SELECT id FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ? AND offered_at IS "
+            "NULL",
+            {request.principal->user_id, *shop, service});
+        if (!existing) return std::move(existing).error();
+        if (!existing->empty()) continue;
+        auto removed = c.execute("DELETE FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ?",
+                                 {request.principal->user_id, *shop, service});
+        if (!removed) return std::move(removed).error();
+        auto added =
+            c.execute("INSERT INTO waitlist_entries (user_id, shop_id, service_id, created_at) VALUES (?, ?, ?, ?)",
+                      {request.principal->user_id, *shop, service, to_unix_micros(ctx->clock.now())});
+        if (!added) return std::move(added).error();
+      }
+      return {};
+    });
+    if (!joined) return ctx->pages.render_error(request, joined.error());
+    return Response::redirect("/account/bookings?notice=waitlist", 303);
+  });
+
+  router.get("/bookings/{reference}", [ctx](Request& request) { return booking_page(*ctx, request); });
+
+  router.get("/bookings/{reference}/calendar.ics", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto booking = visible_booking(*ctx, request);
+    if (!booking) return ctx->pages.render_error(request, booking.error());
+    auto connection = ctx->db.acquire();
+    if (!connection) return ctx->pages.render_error(request, connection.error());
+    auto view = describe_booking(**connection, *booking, request.lang);
+    if (!view) return ctx->pages.render_error(request, view.error());
+    Response response = Response::text(calendar_file(calendar_event(*ctx, *view, *booking)));
+    response.headers.set("Content-Type", "text/calendar; charset=utf-8");
+    response.headers.set("Content-Disposition", "attachment; filename=\"" + booking->reference + ".ics\"");
+    return no_store(std::move(response));
+  });
+
+  router.post("/bookings/{reference}/cancel", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto booking = visible_booking(*ctx, request);
+    if (!booking) return ctx->pages.render_error(request, booking.error());
+    auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
+    if (!cancelled) return ctx->pages.render_error(request, cancelled.error());
+    return Response::redirect("/bookings/" + booking->reference + "?notice=cancelled", 303);
+  });
+
+  router.post("/bookings/{reference}/reschedule", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto booking = visible_booking(*ctx, request);
+    if (!booking) return ctx->pages.render_error(request, booking.error());
+    auto start = parse_rfc3339(param(request, "start"));
+    if (!start) return bad_request(*ctx, request, "choose a time");
+    auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy, booking_hooks(*ctx));
+    if (!moved) return booking_refused(*ctx, request, moved.error());
+    return Response::redirect("/bookings/" + booking->reference + "?notice=moved", 303);
+  });
+
+  router.get("/account/bookings", [ctx](Request& request) {
+    if (!request.principal) return sign_in_first(request);
+    auto bookings = bookings_of(ctx->db, request.principal->user_id, ctx->clock);
+    if (!bookings) return ctx->pages.render_error(request, bookings.error());
+    auto connection = ctx->db.acquire();
+    if (!connection) return ctx->pages.render_error(request, connection.error());
+    PageData list{PageData::type::list};
+    for (const auto& b : *bookings) {
+      auto view = describe_booking(**connection, b, request.lang);
+      if (!view) return ctx->pages.render_error(request, view.error());
+      std::string names;
+      for (const auto& item : view->items) names += (names.empty() ? "" : ", ") + item.service_name;
+      PageData item;
+      item.set("reference", b.reference);
+      item.set("link", "/bookings/" + b.reference);
+      item.set("when", view->when);
+      item.set("shop", view->shop_name);
+      item.set("services", names);
+      item.set("status", ctx->catalog.text(request.lang, "booking_status_" + std::string(to_string(b.status))));
+      list.push_back(item);
+    }
+    auto waiting = (*connection)
+                       ->query(
+                           "SELECT s.name, t.name FROM waitlist_entries w JOIN shops s ON s.id = w.shop_id JOIN "
+                           "service_texts t ON t.service_id = w.service_id AND t.lang = ? WHERE w.user_id = ? AND "
+                           "w.offered_at IS NULL ORDER BY w.created_at",
+                           {std::string(request.lang), request.principal->user_id});
+    if (!waiting) return ctx->pages.render_error(request, waiting.error());
+    PageData waitlist{PageData::type::list};
+    for (const auto& row : waiting->rows) {
+      PageData item;
+      item.set("shop", row.text(0));
+      item.set("service", row.text(1));
+      waitlist.push_back(item);
+    }
+    PageData data;
+    data.set("bookings", list);
+    data.set("has_bookings", !bookings->empty());
+    data.set("no_bookings", bookings->empty());
+    data.set("waitlist", waitlist);
+    data.set("has_waitlist", !waiting->empty());
+    if (param(request, "notice") == "waitlist") {
+      data.set("notice", ctx->catalog.text(request.lang, "waitlist_joined"));
+    }
+    return no_store(ctx->pages.render(request, "bookings", "bookings_title", data));
+  });
+}
+
+}  // namespace guichet::scheduling

@@ -1,0 +1,41 @@
+#pragma once
+// A booking as people read it (pages, e-mails, calendar files): names in their language, times in
+// the shop's own time zone.
+#include <string>
+#include <vector>
+
+#include "guichet/scheduling/bookings.hpp"
+#include "guichet/scheduling/icalendar.hpp"
+#include "guichet/scheduling/web.hpp"
+
+namespace guichet::scheduling {
+
+struct ItemView {
+  std::int64_t service = 0;
+  std::string service_name;
+  std::vector<std::string> documents;
+  std::string counter;  // the counter's code
+  std::string day;      // local YYYY-MM-DD
+  std::string time;     // local HH:MM
+  std::string end_time;
+};
+
+struct BookingView {
+  std::string shop_name;
+  std::string shop_address;
+  std::string time_zone;
+  std::string day_iso;  // local date of the start
+  std::string when;     // "2026-12-01 09:00–09:35 (Europe/Lisbon)"
+  std::vector<ItemView> items;
+};
+
+// Local "YYYY-MM-DD" and "HH:MM" of an instant in a time zone (UTC if the zone is unknown).
+std::string local_day(const std::string& time_zone, Instant t);
+std::string local_time(const std::string& time_zone, Instant t);
+
+Result<BookingView> describe_booking(storage::Connection& c, const Booking& booking, const std::string& lang);
+
+// The calendar entry for a booking, linking to its page.
+CalendarEvent calendar_event(const SchedulingContext& ctx, const BookingView& view, const Booking& booking);
+
+}  // namespace guichet::scheduling

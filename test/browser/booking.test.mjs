@@ -1,0 +1,124 @@
+// Booking two services in one visit in a real browser, on the demonstration catalogue: search,
+// pick two services, a shop and a time, sign in, confirm, see the booking and its e-mail, download
+// the .ics, move it, cancel it. Every page checked with axe.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { startGuichet, launchChromium, axeViolations, startSmtpSink } from "./support.mjs";
+
+const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+let guichet;
+let browser;
+let smtp;
+
+before(async () => {
+  smtp = await startSmtpSink();
+  guichet = await startGuichet({
+    users: [ana],
+    admin: [["demo-data"]],
+    extraArgs: ["--smtp-url", smtp.url, "--job-poll-ms", "100"],
+  });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await guichet?.stop();
+  await smtp?.close();
+});
+
+test("book two services in one visit, see, download, move and cancel it", async () => {
+  const context = await browser.newContext({ locale: "en-GB", acceptDownloads: true });
+  const page = await context.newPage();
+
+  await page.goto(guichet.url + "/services?q=passport");
+  await page.click('a[href="/services/passport"]');
+  await page.click('a[href^="/book?services="]');
+  assert.equal(new URL(page.url()).pathname, "/book");
+  assert.match(await page.textContent("main"), /Passport application/);
+  assert.deepEqual(await axeViolations(page), []);
+
+  // Add a second service through the search on the booking page.
+  await page.fill("#book-q", "citizen card");
+  await page.click('form[role="search"] button[type="submit"]');
+  await page.click('a[href*="/book?services="]:has-text("Add")');
+  const chosen = await page.locator("main ul.usa-list").first().textContent();
+  assert.match(chosen, /Passport application/);
+  assert.match(chosen, /Citizen card renewal/);
+  assert.deepEqual(await axeViolations(page), []);
+
+  // A shop and the first free time.
+  const shop = await page.locator("#book-shop option", { hasText: "Laranjeiras" }).first().getAttribute("value");
+  await page.selectOption("#book-shop", shop);
+  await page.click('form[action="/book/times"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/book/times");
+  assert.deepEqual(await axeViolations(page), []);
+  const firstTime = page.locator(".usa-radio").first();
+  const label = (await firstTime.locator("label").textContent()).trim();
+  await firstTime.locator("label").click();
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+
+  // Not signed in yet: sign in, then back to the confirmation.
+  assert.equal(new URL(page.url()).pathname, "/account/sign-in");
+  await page.fill("#email", ana.email);
+  await page.fill("#password", ana.password);
+  await page.click('main button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/book/confirm");
+  assert.match(await page.textContent("main"), new RegExp(label.split("–")[0]));
+  assert.match(await page.textContent("main"), /Documents to bring/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+
+  assert.match(new URL(page.url()).pathname, /^\/bookings\/[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+  const reference = new URL(page.url()).pathname.split("/")[2];
+  assert.match(await page.textContent('[role="status"]'), /Your visit is booked/);
+  const main = await page.textContent("main");
+  assert.match(main, /Passport application/);
+  assert.match(main, /Citizen card renewal/);
+  assert.match(main, /Loja do Cidadão Laranjeiras/);
+  assert.deepEqual(await axeViolations(page), []);
+
+  // The confirmation e-mail names the reference and links to the booking.
+  const mail = await smtp.nextText();
+  assert.match(mail, new RegExp(reference));
+  assert.match(mail, new RegExp(`/bookings/${reference}`));
+
+  // The .ics download.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.click('a[href$="/calendar.ics"]')]);
+  const ics = readFileSync(await download.path(), "utf8");
+  assert.match(ics, /BEGIN:VCALENDAR/);
+  assert.match(ics, new RegExp(`UID:${reference}@`));
+
+  // The account lists it.
+  await page.goto(guichet.url + "/account/bookings");
+  assert.match(await page.textContent("main"), new RegExp(reference));
+  assert.deepEqual(await axeViolations(page), []);
+
+  // Move it to the next free time, then cancel it.
+  await page.click(`a[href="/bookings/${reference}"]`);
+  await page.click('a[href*="reschedule="]');
+  await page.locator(".usa-radio").nth(1).locator("label").click();
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  assert.match(await page.textContent("h1"), /Move your visit/);
+  await page.click(`form[action="/bookings/${reference}/reschedule"] button[type="submit"]`);
+  assert.match(await page.textContent('[role="status"]'), /moved/);
+  await page.click(`form[action="/bookings/${reference}/cancel"] button[type="submit"]`);
+  assert.match(await page.textContent('[role="status"]'), /cancelled/);
+  assert.match(await page.textContent("main"), /Cancelled/);
+  assert.equal(await page.locator(`form[action="/bookings/${reference}/cancel"]`).count(), 0);
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});
+
+test("someone else's booking is not found, and pages work in Vietnamese", async () => {
+  const context = await browser.newContext({ locale: "vi-VN" });
+  const page = await context.newPage();
+  const response = await page.goto(guichet.url + "/book?services=1");
+  assert.equal(response.status(), 200);
+  assert.equal((await page.textContent("h1")).trim(), "Đặt lịch hẹn");
+  assert.deepEqual(await axeViolations(page), []);
+  const anonymous = await page.goto(guichet.url + "/bookings/ABCD-EFGH");
+  assert.equal(new URL(page.url()).pathname, "/account/sign-in", "sign in first");
+  assert.ok(anonymous.ok());
+  await context.close();
+});

@@ -1,0 +1,281 @@
+// The bookings JSON API through the whole application: bearer tokens and scopes, 201 with the
+// items, 409 with alternatives, and bookings that only their owner or an authorised agent sees.
+#include <gtest/gtest.h>
+
+#include <date/date.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <thread>
+
+#include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/identity/roles.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/oidc/grants.hpp"
+#include "guichet/scheduling/bookings.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "scheduling/two_shops.hpp"
+#include "support/http_client.hpp"
+#include "support/mini_browser.hpp"
+#include "support/serve_process.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::scheduling {
+namespace {
+namespace json = boost::json;
+using std::chrono::hours;
+
+std::string date_after_days(int days) {
+  return date::format("%F", date::floor<date::days>(std::chrono::system_clock::now()) + date::days(days));
+}
+
+class BookingApiTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    ASSERT_TRUE(catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock).ok());
+    auto connection = db().acquire();
+    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
+    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    auto loaded = app::Site::load(
+        app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+        clock);
+    ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+    site = std::move(loaded).value();
+  }
+  storage::Database& db() { return database->db(); }
+
+  // A person and a bearer token of theirs with `scope`.
+  std::string token_for(const std::string& email, const std::string& scope = "appointments") {
+    identity::NewUser details;
+    details.email = email;
+    details.password = "correct horse battery staple";
+    details.email_verified = true;
+    auto user = identity::create_user(db(), details, clock);
+    EXPECT_TRUE(user.ok());
+    user_id[email] = user->id;
+    auto token = oidc::issue_operator_token(db(), user->id, {scope}, std::chrono::hours(1), clock);
+    EXPECT_TRUE(token.ok());
+    return *token;
+  }
+  http::Response call(http::Method method, const std::string& target, const std::string& token,
+                      const std::string& body = "") {
+    testing::Browser api(site->application());
+    std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    return api.send(method, target, body, headers);
+  }
+  std::string booking_body(const char* start, const std::string& services) {
+    return R"({"shop":)" + std::to_string(id["lisboa"]) + R"(,"start":")" + start + R"(","services":[)" + services +
+           "]}";
+  }
+
+  FakeClock clock{*parse_rfc3339("2026-12-01T00:00:00Z")};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<app::Site> site;
+  std::map<std::string, std::int64_t> id;
+  std::map<std::string, std::int64_t> user_id;
+};
+
+TEST_P(BookingApiTest, BookSeeAndCancelWithTheAppointmentsScope) {
+  std::string ana = token_for("ana@example.org");
+  const std::string both = std::to_string(id["passport"]) + "," + std::to_string(id["citizen-card"]);
+  auto created = call(http::Method::post, "/api/v1/bookings", ana, booking_body("2026-12-07T09:00:00Z", both));
+  ASSERT_EQ(created.status, 201) << created.body;
+  json::value booking = json::parse(created.body);
+  const std::string reference(booking.at("reference").as_string());
+  EXPECT_EQ(created.headers.get("Location").value_or(""), "/api/v1/bookings/" + reference);
+  EXPECT_EQ(booking.at("status").as_string(), "confirmed");
+  EXPECT_EQ(booking.at("start").as_string(), "2026-12-07T09:00:00Z");
+  ASSERT_EQ(booking.at("items").as_array().size(), 2U);
+  EXPECT_TRUE(booking.at("items").as_array()[0].as_object().contains("counter"));
+
+  // Lisboa's one counter for citizen cards is taken at the time of Ana's card: 409 with the next
+  // free visits, which can be booked.
+  std::string card_start;
+  for (const auto& item : booking.at("items").as_array()) {
+    if (item.at("service").as_int64() == id["citizen-card"]) card_start = item.at("start").as_string();
+  }
+  const std::string card = std::to_string(id["citizen-card"]);
+  std::string bruno = token_for("bruno@example.org");
+  auto lost = call(http::Method::post, "/api/v1/bookings", bruno, booking_body(card_start.c_str(), card));
+  ASSERT_EQ(lost.status, 409) << lost.body;
+  json::value refusal = json::parse(lost.body);
+  EXPECT_EQ(refusal.at("error").as_string(), "slot_taken");
+  const auto& alternatives = refusal.at("alternatives").as_array();
+  ASSERT_FALSE(alternatives.empty());
+  std::string next(alternatives[0].at("start").as_string());
+  EXPECT_GT(next, card_start);
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", bruno, booking_body(next.c_str(), card)).status, 201);
+
+  // Only its owner sees it; anyone else is told it does not exist.
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, ana).status, 200);
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, bruno).status, 404);
+  EXPECT_EQ(call(http::Method::del, "/api/v1/bookings/" + reference, bruno).status, 404);
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/ZZZZ-ZZZZ", ana).status, 404);
+  auto mine = json::parse(call(http::Method::get, "/api/v1/bookings", ana).body);
+  ASSERT_EQ(mine.at("bookings").as_array().size(), 1U);
+  EXPECT_EQ(mine.at("bookings").as_array()[0].at("reference").as_string(), reference);
+
+  // An agent of the services' administration may see it; an agent of another may not.
+  std::string agent = token_for("agent@example.org");
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 404);
+  ASSERT_TRUE(
+      identity::grant_role(db(), user_id["agent@example.org"], {identity::Role::agent, "other"}, "test", clock).ok());
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 404);
+  ASSERT_TRUE(
+      identity::grant_role(db(), user_id["agent@example.org"], {identity::Role::agent, "irn"}, "test", clock).ok());
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 200);
+
+  auto cancelled = call(http::Method::del, "/api/v1/bookings/" + reference, ana);
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(json::parse(cancelled.body).at("status").as_string(), "cancelled");
+  EXPECT_EQ(call(http::Method::del, "/api/v1/bookings/" + reference, ana).status, 409);
+}
+
+TEST_P(BookingApiTest, TokensScopesAndBodiesAreChecked) {
+  std::string account_only = token_for("ana@example.org", "account");
+  std::string ana = token_for("ana2@example.org");
+  const std::string body = booking_body("2026-12-07T09:00:00Z", std::to_string(id["passport"]));
+  auto anonymous = call(http::Method::post, "/api/v1/bookings", "", body);
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_TRUE(anonymous.headers.get("WWW-Authenticate").has_value());
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", "not-a-token", body).status, 401);
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", account_only, body).status, 403);
+  for (const std::string bad :
+       {std::string("not json"), std::string("[]"), std::string(R"({"shop":"1","start":"2026-12-07T09:00:00Z"})"),
+        std::string(R"({"shop":1,"start":"tomorrow","services":[1]})"),
+        std::string(R"({"shop":1,"start":"2026-12-07T09:00:00Z","services":["x"]})"),
+        std::string(R"({"shop":1,"start":"2026-12-07T09:00:00Z","services":[]})")}) {
+    auto refused = call(http::Method::post, "/api/v1/bookings", ana, bad);
+    EXPECT_EQ(refused.status, 400) << bad << " → " << refused.body;
+  }
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", ana,
+                 R"({"shop":99999,"start":"2026-12-07T09:00:00Z","services":[)" + std::to_string(id["passport"]) + "]}")
+                .status,
+            404);
+  // An offset is understood: 10:00+01:00 is 09:00Z.
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", ana,
+                 booking_body("2026-12-07T10:00:00+01:00", std::to_string(id["passport"])))
+                .status,
+            201);
+}
+
+// The pages check the same things: a person sees, downloads and cancels only their own booking;
+// a confirmation that lost its race re-shows the free times with 409.
+TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
+  std::string ana_token = token_for("ana@example.org");
+  const std::string card = std::to_string(id["citizen-card"]);
+  auto created = call(http::Method::post, "/api/v1/bookings", ana_token, booking_body("2026-12-07T09:00:00Z", card));
+  ASSERT_EQ(created.status, 201);
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+  (void)token_for("bruno@example.org");
+
+  auto signed_in = [&](const std::string& email) {
+    auto b = std::make_unique<testing::Browser>(site->application());
+    (void)b->get("/account/sign-in");
+    auto r = b->post("/account/sign-in", {{"email", email}, {"password", "correct horse battery staple"}});
+    EXPECT_EQ(r.status, 303);
+    return b;
+  };
+  auto anonymous = testing::Browser(site->application()).get("/bookings/" + reference);
+  EXPECT_EQ(anonymous.status, 303) << "sign in first";
+  auto ana = signed_in("ana@example.org");
+  auto bruno = signed_in("bruno@example.org");
+  auto own = ana->get("/bookings/" + reference);
+  EXPECT_EQ(own.status, 200);
+  EXPECT_NE(own.body.find(reference), std::string::npos);
+  auto ics = ana->get("/bookings/" + reference + "/calendar.ics");
+  EXPECT_EQ(ics.status, 200);
+  EXPECT_EQ(ics.headers.get("Content-Type").value_or(""), "text/calendar; charset=utf-8");
+  EXPECT_NE(ics.body.find("UID:" + reference + "@guichet.test"), std::string::npos);
+  EXPECT_EQ(bruno->get("/bookings/" + reference).status, 404);
+  EXPECT_EQ(bruno->get("/bookings/" + reference + "/calendar.ics").status, 404);
+  EXPECT_EQ(bruno->post("/bookings/" + reference + "/cancel", {}).status, 404);
+  EXPECT_EQ(bruno->post("/bookings/" + reference + "/reschedule", {{"start", "2026-12-07T10:00:00Z"}}).status, 404);
+  EXPECT_EQ(ana->post("/bookings/" + reference + "/cancel", {}, false).status, 403) << "no CSRF token";
+
+  // Bruno's confirmation of the same time: the times again, with 409 and the reason.
+  auto lost = bruno->post(
+      "/book/confirm", {{"services", card}, {"shop", std::to_string(id["lisboa"])}, {"start", "2026-12-07T09:00:00Z"}});
+  EXPECT_EQ(lost.status, 409);
+  EXPECT_NE(lost.body.find("just before you"), std::string::npos);
+  EXPECT_NE(lost.body.find("2026-12-07T09:15:00Z"), std::string::npos) << "the next free time is offered";
+  auto booked = bruno->post(
+      "/book/confirm", {{"services", card}, {"shop", std::to_string(id["lisboa"])}, {"start", "2026-12-07T09:15:00Z"}});
+  EXPECT_EQ(booked.status, 303);
+  EXPECT_EQ(bruno->get("/account/bookings").status, 200);
+
+  auto cancelled = ana->post("/bookings/" + reference + "/cancel", {});
+  EXPECT_EQ(cancelled.status, 303);
+  EXPECT_NE(ana->get("/bookings/" + reference).body.find("Cancelled"), std::string::npos);
+}
+
+// Two `guichet serve` processes on one PostgreSQL database, 64 clients racing for one visit.
+TEST(BookingRace, TwoServeProcessesOnOnePostgresMakeExactlyOneBooking) {
+  if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";
+  testing::TestDatabase database("postgresql");
+  FakeClock clock{std::chrono::time_point_cast<Instant::duration>(std::chrono::system_clock::now())};
+  ASSERT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
+  ASSERT_TRUE(catalogue::import_catalogue(database.db(), fixtures::two_shop_catalogue(), "test", clock).ok());
+  auto connection = database.db().acquire();
+  auto ids = (*connection)
+                 ->query(
+                     "SELECT (SELECT id FROM services WHERE code = 'citizen-card'), "
+                     "(SELECT id FROM shops WHERE code = 'lisboa')");
+  const std::int64_t card = ids->rows[0].integer(0);
+  const std::int64_t lisboa = ids->rows[0].integer(1);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 64; ++i) {
+    identity::NewUser details;
+    details.email = "racer" + std::to_string(i) + "@example.org";
+    details.password = "correct horse battery staple";
+    auto user = identity::create_user(database.db(), details, clock);
+    ASSERT_TRUE(user.ok());
+    tokens.push_back(*oidc::issue_operator_token(database.db(), user->id, {"appointments"}, hours(1), clock));
+  }
+  testing::ServeProcess first = testing::start_serve(database.url());
+  testing::ServeProcess second = testing::start_serve(database.url());
+
+  // The first visit the nodes offer for a citizen card at Lisboa, a week or more from now.
+  std::string from = date_after_days(7);
+  auto offered = testing::http_request(static_cast<std::uint16_t>(first.port), "GET",
+                                       "/api/v1/availability?services=" + std::to_string(card) +
+                                           "&shop=" + std::to_string(lisboa) + "&from=" + from + "&days=14");
+  ASSERT_EQ(offered.status, 200) << offered.body;
+  std::string start(json::parse(offered.body).at("visits").as_array().at(0).at("start").as_string());
+  const std::string body = R"({"shop":)" + std::to_string(lisboa) + R"(,"start":")" + start + R"(","services":[)" +
+                           std::to_string(card) + "]}";
+
+  std::atomic<int> created{0};
+  std::atomic<int> conflicts{0};
+  std::atomic<bool> go{false};
+  std::vector<std::thread> clients;
+  for (int i = 0; i < 64; ++i) {
+    clients.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      auto port = static_cast<std::uint16_t>(i % 2 ? second.port : first.port);
+      auto reply =
+          testing::http_request(port, "POST", "/api/v1/bookings",
+                                {{"Authorization", "Bearer " + tokens[i]}, {"Content-Type", "application/json"}}, body);
+      if (reply.status == 201) ++created;
+      if (reply.status == 409) ++conflicts;
+    });
+  }
+  go = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(created, 1);
+  EXPECT_EQ(conflicts, 63);
+  auto active = (*connection)->query("SELECT COUNT(*) FROM booking_items WHERE active = 1");
+  EXPECT_EQ(active->rows[0].integer(0), 1);
+  EXPECT_EQ(testing::stop_serve(first), 0);
+  EXPECT_EQ(testing::stop_serve(second), 0);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BookingApiTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::scheduling

@@ -1,0 +1,398 @@
+// Booking visits on each backend: atomic items, the database's own refusal of overlaps, racing
+// requests (threads and two pools, as two nodes), cancelling, moving, limits, and what a booking
+// causes (e-mails with .ics files, the reminder, waitlist offers).
+#include "guichet/scheduling/bookings.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/json.hpp>
+#include <thread>
+
+#include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/jobs/worker.hpp"
+#include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/web.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "scheduling/two_shops.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::scheduling {
+namespace {
+namespace json = boost::json;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+Instant at(const char* text) { return *parse_rfc3339(text); }
+
+class BookingsTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    storage::DatabaseOptions options;
+    options.pool_size = 16;
+    database = std::make_unique<testing::TestDatabase>(GetParam(), options);
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    auto imported = catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock);
+    ASSERT_TRUE(imported.ok()) << imported.error().message;
+    auto connection = db().acquire();
+    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
+    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    auto counters =
+        (*connection)->query("SELECT s.code || '/' || c.code, c.id FROM counters c JOIN shops s ON s.id = c.shop_id");
+    for (const auto& row : counters->rows) counter[row.text(0)] = row.integer(1);
+  }
+  storage::Database& db() { return database->db(); }
+
+  std::int64_t person(const std::string& email) {
+    identity::NewUser user_details;
+    user_details.email = email;
+    user_details.password = "correct horse battery staple";
+    auto user = identity::create_user(db(), user_details, clock);
+    EXPECT_TRUE(user.ok()) << (user ? "" : user.error().message);
+    return user ? user->id : 0;
+  }
+  BookingRequest visit(std::int64_t user, std::vector<std::string> services, const char* start,
+                       const std::string& shop = "lisboa") {
+    BookingRequest request;
+    request.user_id = user;
+    request.shop = id[shop];
+    request.start = at(start);
+    for (const auto& s : services) request.services.push_back(id[s]);
+    request.client_address = "192.0.2.1";
+    return request;
+  }
+  std::int64_t count(const std::string& sql, const storage::Params& params = {}) {
+    auto connection = db().acquire();
+    auto rows = (*connection)->query(sql, params);
+    EXPECT_TRUE(rows.ok()) << (rows ? "" : rows.error().message);
+    return rows ? rows->rows.at(0).integer(0) : -1;
+  }
+
+  FakeClock clock{at("2026-12-01T00:00:00Z")};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::map<std::string, std::int64_t> id;
+  std::map<std::string, std::int64_t> counter;
+  BookingPolicy policy;
+};
+
+TEST_P(BookingsTest, EveryItemIsBookedAndTheTimeIsNoLongerOffered) {
+  std::int64_t ana = person("ana@example.org");
+  auto booked = book_visit(db(), visit(ana, {"passport", "citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(booked.ok()) << booked.error().message;
+  EXPECT_EQ(booked->reference.size(), 9U) << booked->reference;
+  EXPECT_EQ(booked->reference[4], '-');
+  ASSERT_EQ(booked->items.size(), 2U);
+  EXPECT_EQ(booked->start, at("2026-12-07T09:00:00Z"));
+  EXPECT_EQ(booked->end, booked->items.back().end);
+  EXPECT_EQ(booked->status, BookingStatus::confirmed);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items WHERE active = 1"), 2);
+
+  // Lisboa has one counter for citizen cards: its time in Ana's visit is taken for anyone else.
+  Instant card_time;
+  for (const auto& item : booked->items) {
+    if (item.service == id["citizen-card"]) card_time = item.start;
+  }
+  EXPECT_EQ(card_time < booked->end, true);
+  std::int64_t bruno = person("bruno@example.org");
+  auto card_only = visit(bruno, {"citizen-card"}, "2026-12-07T09:00:00Z");
+  card_only.start = card_time;
+  auto again = book_visit(db(), card_only, clock, policy);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, "slot_taken");
+  EXPECT_EQ(count("SELECT COUNT(*) FROM bookings"), 1) << "nothing half-written";
+
+  auto next = next_visits(db(), id["lisboa"], {id["citizen-card"]}, card_time, clock.now(), 3);
+  ASSERT_TRUE(next.ok());
+  ASSERT_FALSE(next->empty());
+  EXPECT_GT(next->front().visit.start, card_time);
+  auto alternative = card_only;
+  alternative.start = next->front().visit.start;
+  EXPECT_TRUE(book_visit(db(), alternative, clock, policy).ok()) << "an offered alternative can be booked";
+}
+
+TEST_P(BookingsTest, RequestsTheEngineWouldNotOfferAreRefused) {
+  std::int64_t ana = person("ana@example.org");
+  auto code = [&](BookingRequest r) {
+    auto b = book_visit(db(), r, clock, policy);
+    return b ? std::string("ok") : b.error().code;
+  };
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T09:05:00Z")), "slot_taken") << "off the 15-minute grid";
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T13:00:00Z")), "slot_taken") << "after closing";
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-08T09:00:00Z")), "slot_taken") << "closed that day";
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-01T01:00:00Z")), "slot_taken") << "within the notice";
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2027-06-07T09:00:00Z")), "slot_taken") << "beyond the horizon";
+  EXPECT_EQ(code(visit(ana, {}, "2026-12-07T09:00:00Z")), "bad_services");
+  EXPECT_EQ(code(visit(ana, {"passport", "passport"}, "2026-12-07T09:00:00Z")), "bad_services");
+  EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T09:00:00Z", "nowhere")), "no_such_shop");
+  auto unknown = visit(ana, {"passport"}, "2026-12-07T09:00:00Z");
+  unknown.services = {999999};
+  EXPECT_EQ(code(unknown), "no_such_service");
+  EXPECT_EQ(code(visit(ana, {"citizen-card"}, "2026-12-07T11:00:00Z", "paris")), "slot_taken")
+      << "11:00Z is noon in Paris, its closing time";
+  EXPECT_EQ(code(visit(ana, {"citizen-card"}, "2026-12-07T10:45:00Z", "paris")), "ok") << "11:45 in Paris";
+  EXPECT_EQ(count("SELECT COUNT(*) FROM bookings"), 1);
+}
+
+TEST_P(BookingsTest, TheDatabaseItselfRefusesOverlappingItems) {
+  std::int64_t ana = person("ana@example.org");
+  auto booked = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(booked.ok());
+  // Around the engine, straight into the table: the constraint (PostgreSQL) or trigger (SQLite).
+  auto sneak = db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto r = c.execute(
+        "INSERT INTO booking_items (booking_id, service_id, counter_id, starts_at, ends_at, blocks_until) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        {booked->id, id["passport"], counter["lisboa/g02"], to_unix_micros(at("2026-12-07T09:10:00Z")),
+         to_unix_micros(at("2026-12-07T09:30:00Z")), to_unix_micros(at("2026-12-07T09:30:00Z"))});
+    if (!r) return std::move(r).error();
+    return {};
+  });
+  ASSERT_FALSE(sneak.ok());
+  EXPECT_EQ(sneak.error().kind, ErrorKind::conflict);
+  // Touching at the edge is not overlapping, and an inactive item never conflicts.
+  auto edge = db().transaction([&](storage::Connection& c) -> Result<void> {
+    for (int active : {1, 0}) {
+      auto start = active ? at("2026-12-07T09:15:00Z") : at("2026-12-07T09:05:00Z");
+      auto r = c.execute(
+          "INSERT INTO booking_items (booking_id, service_id, counter_id, starts_at, ends_at, blocks_until, active) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {booked->id, id["passport"], counter["lisboa/g02"], to_unix_micros(start),
+           to_unix_micros(start + minutes(15)), to_unix_micros(start + minutes(15)), std::int64_t{active}});
+      if (!r) return std::move(r).error();
+    }
+    return {};
+  });
+  EXPECT_TRUE(edge.ok()) << edge.error().message;
+}
+
+// 64 people ask for the one visit at once (citizen cards: one counter); some through a second
+// pool, as a second node would. Exactly one wins; everyone else is told it is taken.
+TEST_P(BookingsTest, SixtyFourRacingRequestsMakeExactlyOneBooking) {
+  auto second_node = database->open_another([] {
+    storage::DatabaseOptions o;
+    o.pool_size = 16;
+    return o;
+  }());
+  std::vector<std::int64_t> people;
+  for (int i = 0; i < 64; ++i) people.push_back(person("racer" + std::to_string(i) + "@example.org"));
+  std::atomic<int> won{0};
+  std::atomic<int> taken{0};
+  std::atomic<int> other{0};
+  std::vector<std::thread> threads;
+  std::atomic<bool> go{false};
+  for (int i = 0; i < 64; ++i) {
+    threads.emplace_back([&, i] {
+      while (!go) std::this_thread::yield();
+      storage::Database& node = i % 2 ? *second_node : db();
+      auto b = book_visit(node, visit(people[i], {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
+      if (b) {
+        ++won;
+      } else if (b.error().code == "slot_taken") {
+        ++taken;
+      } else {
+        ++other;
+        ADD_FAILURE() << b.error().code << ": " << b.error().message;
+      }
+    });
+  }
+  go = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(won, 1);
+  EXPECT_EQ(taken, 63);
+  EXPECT_EQ(other, 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items WHERE active = 1"), 1);
+}
+
+TEST_P(BookingsTest, CancellingFreesTheCountersAndMovingKeepsTheReference) {
+  std::int64_t ana = person("ana@example.org");
+  auto booked = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(booked.ok());
+
+  auto moved = reschedule_booking(db(), booked->reference, at("2026-12-07T10:00:00Z"), clock, policy);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->reference, booked->reference);
+  EXPECT_EQ(moved->start, at("2026-12-07T10:00:00Z"));
+  EXPECT_EQ(moved->sequence, 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items"), 1) << "the old time is given back";
+
+  // Moving onto someone else's time fails and leaves the booking where it was.
+  std::int64_t bruno = person("bruno@example.org");
+  ASSERT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T11:00:00Z"), clock, policy).ok());
+  auto clash = reschedule_booking(db(), booked->reference, at("2026-12-07T11:00:00Z"), clock, policy);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, "slot_taken");
+  EXPECT_EQ((*find_booking(db(), booked->reference))->start, at("2026-12-07T10:00:00Z"));
+  // Moving to an overlapping time of its own is fine: its old items are released first.
+  EXPECT_TRUE(reschedule_booking(db(), booked->reference, at("2026-12-07T10:15:00Z"), clock, policy).ok());
+
+  auto cancelled = cancel_booking(db(), booked->reference, clock);
+  ASSERT_TRUE(cancelled.ok());
+  EXPECT_EQ(cancelled->status, BookingStatus::cancelled);
+  EXPECT_EQ(cancel_booking(db(), booked->reference, clock).error().code, "not_changeable");
+  EXPECT_EQ(reschedule_booking(db(), booked->reference, at("2026-12-07T09:00:00Z"), clock, policy).error().code,
+            "not_changeable");
+  EXPECT_EQ(cancel_booking(db(), "NOPE-NOPE", clock).error().kind, ErrorKind::not_found);
+  EXPECT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T10:15:00Z"), clock, policy).ok())
+      << "the cancelled time is free again";
+
+  auto list = bookings_of(db(), ana, clock);
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1U);
+  EXPECT_EQ(list->at(0).status, BookingStatus::cancelled);
+
+  // A booking that has started can no longer be cancelled.
+  auto later = book_visit(db(), visit(ana, {"passport"}, "2026-12-09T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(later.ok());
+  clock.set(at("2026-12-09T09:05:00Z"));
+  EXPECT_EQ(cancel_booking(db(), later->reference, clock).error().code, "not_changeable");
+}
+
+TEST_P(BookingsTest, HoardingAndFloodingAreLimited) {
+  std::int64_t ana = person("ana@example.org");
+  policy.max_open_per_service = 2;
+  ASSERT_TRUE(book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy).ok());
+  ASSERT_TRUE(book_visit(db(), visit(ana, {"passport"}, "2026-12-07T10:00:00Z"), clock, policy).ok());
+  auto third = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T11:00:00Z"), clock, policy);
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, "booking_limit");
+  EXPECT_EQ(third.error().kind, ErrorKind::forbidden);
+  EXPECT_TRUE(book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T11:00:00Z"), clock, policy).ok())
+      << "the limit is per service";
+
+  policy.max_per_account_per_day = 3;
+  auto fourth = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-09T11:00:00Z"), clock, policy);
+  ASSERT_FALSE(fourth.ok());
+  EXPECT_EQ(fourth.error().kind, ErrorKind::rate_limited);
+  clock.advance(hours(25));
+  EXPECT_TRUE(book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-09T11:00:00Z"), clock, policy).ok());
+
+  policy.max_per_address_per_hour = 1;
+  std::int64_t bruno = person("bruno@example.org");
+  auto from_cafe = visit(bruno, {"passport"}, "2026-12-10T09:00:00Z");
+  from_cafe.client_address = "198.51.100.7";
+  ASSERT_TRUE(book_visit(db(), from_cafe, clock, policy).ok());
+  std::int64_t carla = person("carla@example.org");
+  auto same_cafe = visit(carla, {"passport"}, "2026-12-10T10:00:00Z");
+  same_cafe.client_address = "198.51.100.7";
+  auto same_address = book_visit(db(), same_cafe, clock, policy);
+  ASSERT_FALSE(same_address.ok());
+  EXPECT_EQ(same_address.error().kind, ErrorKind::rate_limited);
+  auto at_the_desk = same_cafe;
+  at_the_desk.channel = Channel::desk;
+  EXPECT_TRUE(book_visit(db(), at_the_desk, clock, policy).ok()) << "agents' bookings do not count per address";
+}
+
+class BookingEffectsTest : public BookingsTest {
+ protected:
+  std::vector<jobs::EmailMessage> emails() {
+    std::vector<jobs::EmailMessage> out;
+    auto listed = jobs::list_jobs(db(), std::nullopt, 1000);
+    for (const auto& job : *listed) {
+      if (job.kind == jobs::kEmailJobKind) out.push_back(*jobs::email_from_json(job.payload));
+    }
+    std::reverse(out.begin(), out.end());  // oldest first
+    return out;
+  }
+  SchedulingContext context() {
+    return SchedulingContext{db(), clock, pages(), catalog(), "https://guichet.test", nullptr, policy};
+  }
+  // The site's renderer and messages, loaded the way Site::load does.
+  const http::PageRenderer& pages() { return *renderer; }
+  const http::Catalog& catalog() { return *messages; }
+
+  std::unique_ptr<http::Catalog> messages = std::make_unique<http::Catalog>(
+      *http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", app::kLanguages, "en"));
+  std::unique_ptr<http::Templates> templates = std::make_unique<http::Templates>(
+      *http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates"));
+  std::unique_ptr<http::StaticAssets> assets = std::make_unique<http::StaticAssets>(
+      *http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static"));
+  std::unique_ptr<http::PageRenderer> renderer = std::make_unique<http::PageRenderer>(*templates, *messages, *assets);
+};
+
+TEST_P(BookingEffectsTest, ConfirmationReminderCancellationAndWaitlist) {
+  std::int64_t ana = person("ana@example.org");
+  std::int64_t bruno = person("bruno@example.org");
+  SchedulingContext ctx = context();
+  BookingHooks hooks = booking_hooks(ctx);
+  auto request = visit(ana, {"passport", "citizen-card"}, "2026-12-07T09:00:00Z");
+  request.lang = "pt";
+  auto booked = book_visit(db(), request, clock, policy, hooks);
+  ASSERT_TRUE(booked.ok()) << booked.error().message;
+
+  auto sent = emails();
+  ASSERT_EQ(sent.size(), 1U);
+  EXPECT_EQ(sent[0].to, "ana@example.org");
+  EXPECT_NE(sent[0].subject.find(booked->reference), std::string::npos);
+  EXPECT_NE(sent[0].subject.find("confirmada"), std::string::npos) << "in the booking's language";
+  EXPECT_NE(sent[0].text.find("https://guichet.test/bookings/" + booked->reference), std::string::npos);
+  EXPECT_NE(sent[0].text.find("2026-12-07 09:00"), std::string::npos) << sent[0].text;
+  ASSERT_EQ(sent[0].attachments.size(), 1U);
+  EXPECT_NE(sent[0].attachments[0].content.find("BEGIN:VEVENT"), std::string::npos);
+  EXPECT_NE(sent[0].attachments[0].content.find("DTSTART:20261207T090000Z"), std::string::npos);
+
+  // The reminder is due 48 hours before, and sends once.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM jobs WHERE kind = ? AND run_at = ?",
+                  {std::string(kReminderJobKind), to_unix_micros(at("2026-12-05T09:00:00Z"))}),
+            1);
+  jobs::Worker worker(db(), clock);
+  register_jobs(worker, ctx);
+  worker.handle(jobs::kEmailJobKind, [](const jobs::Job&) -> Result<void> { return {}; });
+  clock.set(at("2026-12-05T09:00:01Z"));
+  ASSERT_TRUE(worker.run_due().ok());
+  sent = emails();
+  ASSERT_EQ(sent.size(), 2U);
+  EXPECT_NE(sent[1].subject.find("Lembrete"), std::string::npos) << sent[1].subject;
+  ASSERT_TRUE(worker.run_due().ok());
+  EXPECT_EQ(emails().size(), 2U) << "sent once";
+
+  // Bruno waits for citizen cards at Lisboa; Ana's cancellation offers him the freed time.
+  ASSERT_TRUE(db().transaction([&](storage::Connection& c) -> Result<void> {
+                    auto r = c.execute(
+                        "INSERT INTO waitlist_entries (user_id, shop_id, service_id, created_at) VALUES (?, ?, ?, ?)",
+                        {bruno, id["lisboa"], id["citizen-card"], to_unix_micros(clock.now())});
+                    if (!r) return std::move(r).error();
+                    return {};
+                  })
+                  .ok());
+  ASSERT_TRUE(cancel_booking(db(), booked->reference, clock, hooks).ok());
+  sent = emails();
+  ASSERT_EQ(sent.size(), 4U);
+  EXPECT_NE(sent[2].attachments.at(0).content.find("METHOD:CANCEL"), std::string::npos);
+  EXPECT_EQ(sent[3].to, "bruno@example.org");
+  EXPECT_NE(sent[3].text.find("/book/times?services=" + std::to_string(id["citizen-card"])), std::string::npos);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM waitlist_entries WHERE offered_at IS NOT NULL"), 1);
+}
+
+TEST_P(BookingEffectsTest, AMovedBookingIsRemindedAtItsNewTimeOnly) {
+  std::int64_t ana = person("ana@example.org");
+  SchedulingContext ctx = context();
+  BookingHooks hooks = booking_hooks(ctx);
+  auto booked = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy, hooks);
+  ASSERT_TRUE(booked.ok());
+  ASSERT_TRUE(reschedule_booking(db(), booked->reference, at("2026-12-09T09:00:00Z"), clock, policy, hooks).ok());
+  jobs::Worker worker(db(), clock);
+  register_jobs(worker, ctx);
+  worker.handle(jobs::kEmailJobKind, [](const jobs::Job&) -> Result<void> { return {}; });
+  clock.set(at("2026-12-05T10:00:00Z"));
+  ASSERT_TRUE(worker.run_due().ok());
+  auto reminders = [&] {
+    int n = 0;
+    for (const auto& e : emails()) n += e.subject.find("Reminder") != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(reminders(), 0) << "the first time's reminder is skipped";
+  clock.set(at("2026-12-07T09:00:01Z"));
+  ASSERT_TRUE(worker.run_due().ok());
+  EXPECT_EQ(reminders(), 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, BookingsTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+INSTANTIATE_TEST_SUITE_P(Backends, BookingEffectsTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::scheduling

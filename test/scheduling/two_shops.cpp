@@ -1,0 +1,54 @@
+#include "scheduling/two_shops.hpp"
+
+#include <boost/json.hpp>
+
+namespace guichet::scheduling::fixtures {
+namespace json = boost::json;
+
+std::string two_shop_catalogue() {
+  auto texts = [](const std::string& name) {
+    json::object t;
+    for (const char* lang : {"fr", "pt", "vi", "en"}) t[lang] = {{"name", name}, {"description", name}};
+    return t;
+  };
+  json::object names{{"fr", "IRN"}, {"pt", "IRN"}, {"vi", "IRN"}, {"en", "IRN"}};
+  json::array weekdays;
+  json::object hours;
+  for (const char* day : {"mon", "tue", "wed", "thu", "fri"}) hours[day] = json::array{json::array{"09:00", "12:00"}};
+  json::object doc{
+      {"administrations", json::array{{{"code", "irn"}, {"names", names}}}},
+      {"services", json::array{{{"code", "passport"},
+                                {"administration", "irn"},
+                                {"audience", "citizens"},
+                                {"channels", json::array{"in_person"}},
+                                {"duration_minutes", 20},
+                                {"texts", texts("Passport")}},
+                               {{"code", "citizen-card"},
+                                {"administration", "irn"},
+                                {"audience", "citizens"},
+                                {"channels", json::array{"in_person"}},
+                                {"duration_minutes", 15},
+                                {"texts", texts("Citizen card")}}}},
+      {"shops",
+       json::array{{{"code", "lisboa"},
+                    {"name", "Lisboa"},
+                    {"address", "Lisboa"},
+                    {"latitude", 38.7},
+                    {"longitude", -9.1},
+                    {"time_zone", "Europe/Lisbon"},
+                    {"opening_hours", hours},
+                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"passport"}}},
+                                             {{"code", "g02"}, {"services", json::array{"passport", "citizen-card"}}}}},
+                    {"closures", json::array{"2026-12-08"}}},
+                   {{"code", "paris"},
+                    {"name", "Paris"},
+                    {"address", "Paris"},
+                    {"latitude", 48.8},
+                    {"longitude", 2.3},
+                    {"time_zone", "Europe/Paris"},
+                    {"opening_hours", hours},
+                    {"counters", json::array{{{"code", "g01"}, {"services", json::array{"citizen-card"}}}}}}}}};
+  return json::serialize(doc);
+}
+
+}  // namespace guichet::scheduling::fixtures
