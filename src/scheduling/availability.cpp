@@ -54,7 +54,8 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
   std::vector<ShopVisit> all;
   for (const auto& row : shops->rows) {
-    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2), now);
+    auto calendar =
+        load_calendar(c, row.integer(0), row.text(1), row.text(2), now, now + rules.horizon + std::chrono::hours(48));
     if (!calendar) return std::move(calendar).error();
     auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
     if (!visits) return std::move(visits).error();

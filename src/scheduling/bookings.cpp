@@ -103,7 +103,10 @@ Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const 
   auto shop = c.query("SELECT time_zone, opening_hours FROM shops WHERE id = ?", {shop_id});
   if (!shop) return std::move(shop).error();
   if (shop->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
-  auto calendar = load_calendar(c, shop_id, shop->rows[0].text(0), shop->rows[0].text(1), now);
+  // A service lasts at most eight hours and a visit at most four of them back to back, so no
+  // booked item starting a day before, nor anything after two days, can touch this visit.
+  auto calendar =
+      load_calendar(c, shop_id, shop->rows[0].text(0), shop->rows[0].text(1), start - hours(24), start + hours(48));
   if (!calendar) return std::move(calendar).error();
   auto visit = visit_at(*calendar, needs, start, now, rules);
   if (!visit) return std::move(visit).error();

@@ -26,7 +26,7 @@ WeeklyHours parse_hours(std::string_view text) {
 }
 
 Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id, const std::string& time_zone,
-                                   const std::string& hours, Instant busy_from) {
+                                   const std::string& hours, Instant busy_from, Instant busy_until) {
   ShopCalendar shop;
   shop.time_zone = time_zone;
   shop.hours = parse_hours(hours);
@@ -45,17 +45,20 @@ Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id,
   }
   auto absences = c.query(
       "SELECT a.counter_id, a.starts_at, a.ends_at FROM counter_absences a JOIN counters c ON c.id = a.counter_id "
-      "WHERE c.shop_id = ? AND a.ends_at > ?",
-      {shop_id, to_unix_micros(busy_from)});
+      "WHERE c.shop_id = ? AND a.ends_at > ? AND a.starts_at < ?",
+      {shop_id, to_unix_micros(busy_from), to_unix_micros(busy_until)});
   if (!absences) return std::move(absences).error();
   for (const auto& row : absences->rows) {
     shop.busy.push_back({row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2))});
   }
-  // Booked items take their counter until their end; the engine adds the turnaround buffer.
+  // Booked items take their counter until their end; the engine adds the turnaround buffer. An
+  // item spans at most a day (a CHECK in migration 0014), so the index range can start a day
+  // before `busy_from`.
   auto booked = c.query(
       "SELECT b.counter_id, b.starts_at, b.ends_at FROM booking_items b JOIN counters c ON c.id = b.counter_id "
-      "WHERE c.shop_id = ? AND b.active = 1 AND b.blocks_until > ?",
-      {shop_id, to_unix_micros(busy_from)});
+      "WHERE c.shop_id = ? AND b.active = 1 AND b.starts_at > ? AND b.starts_at < ? AND b.blocks_until > ?",
+      {shop_id, to_unix_micros(busy_from - std::chrono::hours(24)), to_unix_micros(busy_until),
+       to_unix_micros(busy_from)});
   if (!booked) return std::move(booked).error();
   for (const auto& row : booked->rows) {
     shop.busy.push_back({row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2))});

@@ -3,7 +3,6 @@
 #include <date/tz.h>
 
 #include <algorithm>
-#include <limits>
 #include <map>
 #include <optional>
 
@@ -119,6 +118,49 @@ std::optional<Visit> try_order(const ShopCalendar& shop, const Schedule& schedul
   return visit;
 }
 
+Schedule schedule_of(const ShopCalendar& shop) {
+  Schedule schedule;
+  for (const auto& b : shop.busy) {
+    CounterBusy& counter = schedule.busy[b.counter];
+    counter.intervals.emplace_back(b.start, b.end);
+    counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
+  }
+  for (auto& [id, counter] : schedule.busy) std::sort(counter.intervals.begin(), counter.intervals.end());
+  return schedule;
+}
+
+// Every order of the services (at most 24), in a fixed order so results are reproducible.
+std::vector<std::vector<ServiceNeed>> orders_of(const std::vector<ServiceNeed>& services) {
+  std::vector<ServiceNeed> order = services;
+  auto by_id = [](const auto& a, const auto& b) { return a.service < b.service; };
+  std::sort(order.begin(), order.end(), by_id);
+  std::vector<std::vector<ServiceNeed>> orders;
+  do {
+    orders.push_back(order);
+  } while (std::next_permutation(order.begin(), order.end(), by_id));
+  return orders;
+}
+
+// The visit arriving at `arrival` in the order that ends earliest.
+std::optional<Visit> best_visit(const ShopCalendar& shop, const Schedule& schedule,
+                                const std::vector<std::vector<ServiceNeed>>& orders, Instant arrival, Instant closes,
+                                const SearchRules& rules) {
+  std::optional<Visit> best;
+  for (const auto& o : orders) {
+    auto visit = try_order(shop, schedule, o, arrival, closes, rules);
+    if (visit && (!best || visit->end < best->end)) best = std::move(visit);
+  }
+  return best;
+}
+
+const date::time_zone* find_zone(const std::string& name) {
+  try {
+    return date::locate_zone(name);
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
 }  // namespace
 
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
@@ -127,32 +169,15 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
   if (services.empty() || services.size() > 4) {
     return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
   }
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(shop.time_zone);
-  } catch (const std::exception&) {
+  const date::time_zone* zone = find_zone(shop.time_zone);
+  if (zone == nullptr)
     return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
-  }
   auto from = parse_day(first_day);
   if (!from) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
   if (days < 1 || days > 366) return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 366");
 
-  Schedule schedule;
-  for (const auto& b : shop.busy) {
-    CounterBusy& counter = schedule.busy[b.counter];
-    counter.intervals.emplace_back(b.start, b.end);
-    counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
-  }
-  for (auto& [id, counter] : schedule.busy) std::sort(counter.intervals.begin(), counter.intervals.end());
-
-  // Every order of the services (at most 24), tried in a fixed order so results are reproducible.
-  std::vector<ServiceNeed> order = services;
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.service < b.service; });
-  std::vector<std::vector<ServiceNeed>> orders;
-  do {
-    orders.push_back(order);
-  } while (std::next_permutation(order.begin(), order.end(),
-                                 [](const auto& a, const auto& b) { return a.service < b.service; }));
+  const Schedule schedule = schedule_of(shop);
+  const auto orders = orders_of(services);
 
   const Instant earliest = now + rules.notice;
   const Instant latest = now + rules.horizon;
@@ -168,12 +193,8 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
         auto arrival = to_instant(zone, date::local_time<minutes>(day) + minutes(m));
         if (!arrival || *arrival < earliest) continue;
         if (*arrival > latest) return visits;
-        std::optional<Visit> best;
-        for (const auto& o : orders) {
-          auto visit = try_order(shop, schedule, o, *arrival, *closes, rules);
-          if (visit && (!best || visit->end < best->end)) best = std::move(visit);
-        }
-        if (best) visits.push_back(std::move(*best));
+        if (auto best = best_visit(shop, schedule, orders, *arrival, *closes, rules))
+          visits.push_back(std::move(*best));
       }
     }
   }
@@ -182,20 +203,29 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
 
 Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                       Instant arrival, Instant now, const SearchRules& rules) {
-  const date::time_zone* zone = nullptr;
-  try {
-    zone = date::locate_zone(shop.time_zone);
-  } catch (const std::exception&) {
+  if (services.empty() || services.size() > 4) {
+    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+  }
+  const date::time_zone* zone = find_zone(shop.time_zone);
+  if (zone == nullptr)
     return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
+  const std::optional<Visit> none;
+  if (arrival < now + rules.notice || arrival > now + rules.horizon) return none;
+  // The same tests find_visits makes, for this one arrival: an open day, on the grid of an
+  // opening range, and the first occurrence of that local time.
+  const auto local = date::floor<minutes>(zone->to_local(arrival));
+  const auto day = date::floor<date::days>(local);
+  if (shop.closed_days.contains(iso_day(day))) return none;
+  const int minute = static_cast<int>((local - day).count());
+  const unsigned weekday = date::weekday(day).iso_encoding() - 1;
+  for (const auto& range : shop.hours[weekday]) {
+    if (minute < range.open || minute >= range.close || (minute - range.open) % rules.step.count() != 0) continue;
+    auto closes = to_instant(zone, date::local_time<minutes>(day) + minutes(range.close));
+    auto expected = to_instant(zone, date::local_time<minutes>(day) + minutes(minute));
+    if (!closes || !expected || *expected != arrival) return none;
+    return best_visit(shop, schedule_of(shop), orders_of(services), arrival, *closes, rules);
   }
-  const auto local = zone->to_local(arrival);
-  auto visits = find_visits(shop, services, iso_day(date::floor<date::days>(local)), 1, now, rules,
-                            std::numeric_limits<std::size_t>::max());
-  if (!visits) return std::move(visits).error();
-  for (auto& visit : *visits) {
-    if (visit.start == arrival) return std::optional<Visit>(std::move(visit));
-  }
-  return std::optional<Visit>();
+  return none;
 }
 
 }  // namespace guichet::scheduling

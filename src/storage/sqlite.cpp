@@ -2,8 +2,10 @@
 // by one thread at a time, so the library's own mutexes are off (SQLITE_OPEN_NOMUTEX).
 #include <sqlite3.h>
 
+#include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "storage/backends.hpp"
 
@@ -28,10 +30,37 @@ struct StatementDeleter {
 };
 using Statement = std::unique_ptr<sqlite3_stmt, StatementDeleter>;
 
+// A prepared statement lent by the connection's cache for one call: reset and unbound when the
+// call ends, so the next call with the same SQL skips parsing and planning.
+class LentStatement {
+ public:
+  explicit LentStatement(sqlite3_stmt* statement) : statement_(statement) {}
+  LentStatement(LentStatement&& other) noexcept : statement_(std::exchange(other.statement_, nullptr)) {}
+  LentStatement& operator=(LentStatement&&) = delete;
+  LentStatement(const LentStatement&) = delete;
+  LentStatement& operator=(const LentStatement&) = delete;
+  ~LentStatement() {
+    if (statement_ == nullptr) return;
+    sqlite3_reset(statement_);
+    sqlite3_clear_bindings(statement_);
+  }
+  sqlite3_stmt* get() const { return statement_; }
+
+ private:
+  sqlite3_stmt* statement_;
+};
+
+// Enough for every statement Guichet issues; past it the cache starts afresh rather than grow
+// without bound on generated SQL.
+constexpr std::size_t kStatementCacheSize = 512;
+
 class SqliteConnection final : public Connection {
  public:
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
-  ~SqliteConnection() override { sqlite3_close_v2(db_); }
+  ~SqliteConnection() override {
+    statements_.clear();  // finalized before the connection closes
+    sqlite3_close_v2(db_);
+  }
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
 
@@ -110,11 +139,19 @@ class SqliteConnection final : public Connection {
     return {};
   }
 
-  Result<Statement> prepare(std::string_view sql, const Params& params) {
-    sqlite3_stmt* raw = nullptr;
-    int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &raw, nullptr);
-    Statement statement(raw);
-    if (rc != SQLITE_OK) return sqlite_error(db_, rc, "prepare");
+  Result<LentStatement> prepare(std::string_view sql, const Params& params) {
+    auto cached = statements_.find(sql);
+    if (cached == statements_.end()) {
+      sqlite3_stmt* fresh = nullptr;
+      int prepared = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &fresh, nullptr);
+      Statement owned(fresh);
+      if (prepared != SQLITE_OK) return sqlite_error(db_, prepared, "prepare");
+      if (statements_.size() >= kStatementCacheSize) statements_.clear();
+      cached = statements_.emplace(std::string(sql), std::move(owned)).first;
+    }
+    sqlite3_stmt* raw = cached->second.get();
+    LentStatement statement(raw);
+    int rc = SQLITE_OK;
     if (static_cast<std::size_t>(sqlite3_bind_parameter_count(raw)) != params.size()) {
       return make_error(ErrorKind::internal, "bad_parameter_count",
                         "statement expects " + std::to_string(sqlite3_bind_parameter_count(raw)) + " parameters, got " +
@@ -139,6 +176,7 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
+  std::map<std::string, Statement, std::less<>> statements_;
 };
 
 }  // namespace

@@ -1,0 +1,160 @@
+// Committed bookings per second on SQLite (a file, WAL, synchronous=NORMAL: a committed booking
+// survives a crash of the process; see docs/PERFORMANCE.md), one after the other through
+// scheduling::book_visit, at a shop of 10 counters whose 90 days are already half booked. Each
+// booking recomputes its visit from the committed calendar inside the write transaction.
+#include <benchmark/benchmark.h>
+
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/bookings.hpp"
+#include "guichet/storage/migrations.hpp"
+
+namespace guichet::scheduling {
+namespace {
+namespace json = boost::json;
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const Instant kNow = from_unix_micros(1'796'083'200'000'000);  // 2026-12-01T00:00Z
+
+std::string one_shop_catalogue() {
+  json::object names{{"fr", "A"}, {"pt", "A"}, {"vi", "A"}, {"en", "A"}};
+  json::array services;
+  for (const char* code : {"s1", "s2", "s3"}) {
+    json::object texts;
+    for (const char* lang : {"fr", "pt", "vi", "en"}) texts[lang] = {{"name", code}, {"description", code}};
+    services.push_back({{"code", code},
+                        {"administration", "a"},
+                        {"audience", "citizens"},
+                        {"channels", json::array{"in_person"}},
+                        {"duration_minutes", 15},
+                        {"texts", texts}});
+  }
+  json::object hours_of_week;
+  for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) {
+    hours_of_week[day] = json::array{json::array{"00:00", "23:45"}};
+  }
+  json::array counters;
+  for (int c = 1; c <= 10; ++c) {
+    counters.push_back({{"code", "g" + std::to_string(c)}, {"services", json::array{"s1", "s2", "s3"}}});
+  }
+  json::object doc{{"administrations", json::array{{{"code", "a"}, {"names", names}}}},
+                   {"services", services},
+                   {"shops", json::array{{{"code", "shop"},
+                                          {"name", "Shop"},
+                                          {"address", "Lisboa"},
+                                          {"latitude", 38.7},
+                                          {"longitude", -9.1},
+                                          {"time_zone", "UTC"},
+                                          {"opening_hours", hours_of_week},
+                                          {"counters", counters}}}}};
+  return json::serialize(doc);
+}
+
+struct Fixture {
+  std::filesystem::path dir;
+  std::unique_ptr<storage::Database> db;
+  std::vector<std::int64_t> users;
+  std::vector<std::int64_t> services;
+  std::int64_t shop = 0;
+};
+
+Fixture& fixture() {
+  static Fixture f = [] {
+    Fixture f;
+    FakeClock clock(kNow);
+    f.dir = std::filesystem::temp_directory_path() / ("guichet-bookings-bench-" + std::to_string(getpid()));
+    std::filesystem::create_directories(f.dir);
+    f.db = std::move(storage::open_database("sqlite:" + (f.dir / "b.db").string())).value();
+    auto need = [](const auto& result, const char* what) {
+      if (!result) {
+        std::fprintf(stderr, "bookings_bench: %s: %s\n", what, result.error().message.c_str());
+        std::abort();
+      }
+    };
+    need(storage::apply_migrations(*f.db, storage::builtin_migrations(), clock), "migrations");
+    need(catalogue::import_catalogue(*f.db, one_shop_catalogue(), "bench", clock), "catalogue");
+    auto seeded = f.db->transaction([&](storage::Connection& c) -> Result<void> {
+      auto ids = c.query("SELECT id FROM services ORDER BY id");
+      for (const auto& row : ids->rows) f.services.push_back(row.integer(0));
+      f.shop = c.query("SELECT id FROM shops")->rows[0].integer(0);
+      auto counters = c.query("SELECT id FROM counters ORDER BY id");
+      // 200,000 people; one booking of theirs fills half of every counter's 15-minute slots.
+      for (int u = 0; u < 200'000; ++u) {
+        auto user = c.query("INSERT INTO users (email, created_at, updated_at) VALUES (?, 0, 0) RETURNING id",
+                            {"user" + std::to_string(u) + "@example.org"});
+        f.users.push_back(user->rows[0].integer(0));
+      }
+      std::mt19937 random(42);
+      std::size_t next_user = 0;
+      for (const auto& counter : counters->rows) {
+        for (int slot = 0; slot < 90 * 24 * 4; ++slot) {
+          if (random() % 2 == 0) continue;
+          Instant at = kNow + hours(24) + minutes(15 * slot);
+          std::int64_t user = f.users[next_user++ % f.users.size()];
+          auto booking = c.query(
+              "INSERT INTO bookings (reference, user_id, shop_id, starts_at, ends_at, status, channel, created_at, "
+              "updated_at) VALUES (?, ?, ?, ?, ?, 'confirmed', 'online', 0, 0) RETURNING id",
+              {"SEED-" + std::to_string(next_user), user, f.shop, to_unix_micros(at),
+               to_unix_micros(at + minutes(15))});
+          (void)c.execute(
+              "INSERT INTO booking_items (booking_id, service_id, counter_id, starts_at, ends_at, blocks_until) "
+              "VALUES (?, ?, ?, ?, ?, ?)",
+              {booking->rows[0].integer(0), f.services[0], counter.integer(0), to_unix_micros(at),
+               to_unix_micros(at + minutes(15)), to_unix_micros(at + minutes(15))});
+        }
+      }
+      return {};
+    });
+    if (!seeded) std::abort();
+    return f;
+  }();
+  return f;
+}
+
+// One visit of three services per booking, at the free times the engine offers, each for another
+// person (the per-person limits then never refuse).
+void BM_CommittedBookingsSqlite(benchmark::State& state) {
+  Fixture& f = fixture();
+  FakeClock clock(kNow);
+  BookingPolicy policy;
+  policy.rules.max_gap = minutes(30);
+  policy.max_per_address_per_hour = 1'000'000;
+  AvailabilityQuery query;
+  query.services = f.services;
+  query.shop = f.shop;
+  query.from = "2026-12-02";
+  query.days = 90;
+  query.limit = 200'000;
+  auto visits = find_availability(*f.db, query, clock.now(), policy.rules);
+  if (!visits || visits->empty()) state.SkipWithError("no visit");
+  std::size_t next = 0;
+  std::size_t person = 100'000;
+  std::int64_t refused = 0;
+  for (auto _ : state) {
+    if (next >= visits->size()) {
+      state.SkipWithError("ran out of free visits");
+      break;
+    }
+    BookingRequest request{f.users[person++ % f.users.size()], f.shop, (*visits)[next].visit.start, f.services};
+    // Visits found up front overlap one another, so some are taken by the bookings before them;
+    // a refusal costs as much as a booking and is counted apart.
+    auto booked = book_visit(*f.db, request, clock, policy);
+    if (!booked) ++refused;
+    next += 3;
+  }
+  state.counters["bookings_per_s"] =
+      benchmark::Counter(static_cast<double>(state.iterations() - refused), benchmark::Counter::kIsRate);
+  state.counters["refused"] = static_cast<double>(refused);
+}
+BENCHMARK(BM_CommittedBookingsSqlite)->Unit(benchmark::kMicrosecond)->Iterations(2000)->UseRealTime();
+
+}  // namespace
+}  // namespace guichet::scheduling
+
+BENCHMARK_MAIN();
