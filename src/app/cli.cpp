@@ -53,6 +53,13 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--smtp-require-tls", config.smtp.require_tls, "Refuse to send without TLS")
       ->envname("GUICHET_SMTP_REQUIRE_TLS");
+  cli.add_option("--jitsi-url", config.video.base_url,
+                 "Jitsi Meet for video appointments, e.g. https://meet.example.org")
+      ->envname("GUICHET_JITSI_URL");
+  cli.add_option("--jitsi-app-id", config.video.app_id, "The Jitsi deployment's token app id")
+      ->envname("GUICHET_JITSI_APP_ID");
+  cli.add_option("--jitsi-secret", config.video.secret, "The Jitsi deployment's token secret (32 bytes or more)")
+      ->envname("GUICHET_JITSI_SECRET");
 
   auto* serve_cmd = cli.add_subcommand("serve", "Serve the site and the API, and run background jobs");
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations");
@@ -98,6 +105,10 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::IsMember({"platform_admin", "administration_admin", "agent", "identity_verifier"}));
   users_grant_cmd->add_option("--administration", grant_administration, "Administration code, for scoped roles");
+  auto* users_assign_cmd = users_cmd->add_subcommand("assign", "Let an agent see a citizen shop's agenda");
+  std::string assign_shop;
+  users_assign_cmd->add_option("--email", user_email, "E-mail address of the agent")->required();
+  users_assign_cmd->add_option("--shop", assign_shop, "The shop's code")->required();
   auto* clients_cmd = admin_cmd->add_subcommand("clients", "OpenID Connect relying parties");
   clients_cmd->require_subcommand(1);
   auto* clients_add_cmd = clients_cmd->add_subcommand("add", "Register a relying party; prints it as JSON");
@@ -162,6 +173,7 @@ int run_cli(int argc, char** argv) {
   if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level);
   if (audit_verify_cmd->parsed()) return audit_verify(config);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
+  if (users_assign_cmd->parsed()) return users_assign(config, user_email, assign_shop);
   if (clients_add_cmd->parsed()) return clients_add(config, client);
   if (catalogue_import_cmd->parsed()) return catalogue_import(config, catalogue_file);
   if (catalogue_export_cmd->parsed()) return catalogue_export(config);

@@ -21,6 +21,7 @@
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/clients.hpp"
 #include "guichet/oidc/grants.hpp"
+#include "guichet/scheduling/agenda.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -102,6 +103,7 @@ int serve(const Config& config) {
                            GUICHET_VERSION,
                            config.public_url};
   site_options.trust_forwarded_for = config.trust_forwarded_for;
+  site_options.video = config.video;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());
@@ -297,6 +299,39 @@ int users_grant(const Config& config, const std::string& email, const std::strin
     return granted.error().kind == ErrorKind::invalid_input ? 2 : 1;
   }
   std::cout << email << " has the role " << role << (administration.empty() ? "" : " in " + administration) << "\n";
+  return 0;
+}
+
+int users_assign(const Config& config, const std::string& email, const std::string& shop_code) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto user = account_id(**db, email, "users assign");
+  if (auto* exit_code = std::get_if<int>(&user)) return *exit_code;
+  std::int64_t shop_id = 0;
+  {
+    auto connection = (*db)->acquire();
+    auto shop = connection ? (*connection)->query("SELECT id FROM shops WHERE code = ?", {shop_code})
+                           : Result<storage::Rows>(connection.error());
+    if (!shop) {
+      fail("users assign", shop.error());
+      return 1;
+    }
+    if (shop->empty()) {
+      std::cerr << "guichet: users assign: no shop has the code " << shop_code << "\n";
+      return 2;
+    }
+    shop_id = shop->rows[0].integer(0);
+  }
+  auto assigned = scheduling::assign_agent_to_shop(**db, std::get<std::int64_t>(user), shop_id, "cli", clock);
+  if (!assigned) {
+    fail("users assign", assigned.error());
+    return 1;
+  }
+  std::cout << email << " works at " << shop_code << "\n";
   return 0;
 }
 

@@ -67,6 +67,8 @@ Result<void> validate(Config& config) {
     return bad("smtp-url", "must start with smtp:// or smtps://");
   }
   if (config.smtp.from.find('@') == std::string::npos) return bad("smtp-from", "must contain an e-mail address");
+  while (config.video.base_url.ends_with('/')) config.video.base_url.pop_back();
+  if (auto video = scheduling::validate(config.video); !video) return bad("jitsi", video.error().message);
   if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warn" &&
       config.log_level != "error") {
     return bad("log-level", "one of debug, info, warn, error");

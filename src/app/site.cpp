@@ -55,7 +55,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                     if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
                     return std::get<oidc::AccessGrant>(grant).user_id;
                   },
-                  options_.booking_policy} {
+                  options_.booking_policy,
+                  options_.video} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     out +=
@@ -162,6 +163,7 @@ http::Router Site::routes() {
   scheduling::register_api_routes(router, db_, clock_, scheduling_.policy.rules);
   scheduling::register_booking_api_routes(router, scheduling_);
   scheduling::register_booking_page_routes(router, scheduling_);
+  scheduling::register_agenda_routes(router, scheduling_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, probe);

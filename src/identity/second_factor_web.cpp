@@ -4,6 +4,7 @@
 
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/second_factor.hpp"
+#include "guichet/identity/staff.hpp"
 #include "web_support.hpp"
 
 namespace guichet::identity {
@@ -104,24 +105,30 @@ jobs::EmailMessage security_notice(const WebContext& ctx, const std::string& lan
 }
 
 std::variant<std::vector<RoleGrant>, Response> require_staff(
-    const WebContext& ctx, const Request& request, std::string_view return_path,
+    storage::Database& db, const http::PageRenderer& pages, const Request& request, std::string_view return_path,
     const std::function<bool(const std::vector<RoleGrant>&)>& allowed, std::string_view refusal) {
   const std::string back = http::url_encode(return_path);
   if (!request.principal) return Response::redirect("/account/sign-in?return=" + back, 303);
-  auto roles = roles_of(ctx.db, request.principal->user_id);
-  if (!roles) return ctx.pages.render_error(request, roles.error());
+  auto roles = roles_of(db, request.principal->user_id);
+  if (!roles) return pages.render_error(request, roles.error());
   if (!allowed(*roles)) {
-    return ctx.pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden", std::string(refusal)));
+    return pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden", std::string(refusal)));
   }
   if (request.principal->acr == "low") {
     // Prove the second factor, or set one up first: sending someone without one to the code page
     // would send them straight back here.
-    auto enrolled = has_second_factor(ctx.db, request.principal->user_id);
-    if (!enrolled) return ctx.pages.render_error(request, enrolled.error());
+    auto enrolled = has_second_factor(db, request.principal->user_id);
+    if (!enrolled) return pages.render_error(request, enrolled.error());
     return Response::redirect((*enrolled ? "/account/sign-in/code?return=" : "/account/second-factor?return=") + back,
                               303);
   }
   return std::move(roles).value();
+}
+
+std::variant<std::vector<RoleGrant>, Response> require_staff(
+    const WebContext& ctx, const Request& request, std::string_view return_path,
+    const std::function<bool(const std::vector<RoleGrant>&)>& allowed, std::string_view refusal) {
+  return require_staff(ctx.db, ctx.pages, request, return_path, allowed, refusal);
 }
 
 void register_second_factor_routes(http::Router& router, const WebContext& context) {

@@ -84,6 +84,29 @@ Result<User> create_user(storage::Database& db, const NewUser& request, const Cl
   });
 }
 
+Result<User> account_for_caller(storage::Database& db, std::string_view email, const std::string& actor,
+                                const Clock& clock) {
+  auto normalised = normalise_email(email);
+  if (!normalised) return std::move(normalised).error();
+  return db.transaction([&](storage::Connection& c) -> Result<User> {
+    auto existing = c.query(
+        "SELECT id, email, email_verified_at, assurance_level, created_at FROM users WHERE email = ?", {*normalised});
+    if (!existing) return std::move(existing).error();
+    if (!existing->empty()) return user_from_row(existing->rows.at(0));
+    std::int64_t now = to_unix_micros(clock.now());
+    auto inserted = c.query(
+        "INSERT INTO users (email, password_hash, email_verified_at, assurance_level, created_at, updated_at) "
+        "VALUES (?, NULL, NULL, 'low', ?, ?) RETURNING id, email, email_verified_at, assurance_level, created_at",
+        {*normalised, now, now});
+    if (!inserted) return std::move(inserted).error();
+    User user = user_from_row(inserted->rows.at(0));
+    auto audited = record_audit(
+        c, AuditEvent{actor, "user.created", "user:" + std::to_string(user.id), R"({"for_caller":true})"}, clock);
+    if (!audited) return std::move(audited).error();
+    return user;
+  });
+}
+
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email) {
   auto normalised = normalise_email(email);
   if (!normalised) return std::optional<User>();

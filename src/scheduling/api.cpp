@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::string_view kScope = "appointments";
 
-json::object booking_json(const Booking& b) {
+json::object booking_json(const SchedulingContext& ctx, const Booking& b) {
   json::array items;
   for (const auto& item : b.items) {
     items.push_back(json::object{{"service", item.service},
@@ -23,14 +23,18 @@ json::object booking_json(const Booking& b) {
                                  {"start", rfc3339_seconds(item.start)},
                                  {"end", rfc3339_seconds(item.end)}});
   }
-  return json::object{{"reference", b.reference},
-                      {"status", to_string(b.status)},
-                      {"channel", to_string(b.channel)},
-                      {"shop", b.shop},
-                      {"start", rfc3339_seconds(b.start)},
-                      {"end", rfc3339_seconds(b.end)},
-                      {"items", items},
-                      {"created_at", rfc3339_seconds(b.created_at)}};
+  json::object out{{"reference", b.reference},
+                   {"status", to_string(b.status)},
+                   {"channel", to_string(b.channel)},
+                   {"shop", b.shop},
+                   {"start", rfc3339_seconds(b.start)},
+                   {"end", rfc3339_seconds(b.end)},
+                   {"items", items},
+                   {"created_at", rfc3339_seconds(b.created_at)}};
+  if (b.video_room && ctx.video.enabled()) {
+    out["video_url"] = video_link(ctx.video, *b.video_room, {}, b.start, b.end);
+  }
+  return out;
 }
 
 Response no_store(Response response) {
@@ -55,6 +59,7 @@ struct NewBooking {
   std::int64_t shop = 0;
   Instant start;
   std::vector<std::int64_t> services;
+  bool video = false;
 };
 
 Result<NewBooking> parse_new_booking(std::string_view body) {
@@ -78,6 +83,10 @@ Result<NewBooking> parse_new_booking(std::string_view body) {
     if (!s.is_int64() || s.as_int64() <= 0) return bad("services must be a list of service ids");
     out.services.push_back(s.as_int64());
   }
+  if (const json::value* video = o.if_contains("video")) {
+    if (!video->is_bool()) return bad("video must be true or false");
+    out.video = video->as_bool();
+  }
   return out;
 }
 
@@ -94,6 +103,10 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
         auto wanted = parse_new_booking(request.body);
         if (!wanted) return http::json_error(request, wanted.error());
+        if (wanted->video && !ctx->video.enabled()) {
+          return http::json_error(request, make_error(ErrorKind::invalid_input, "video_unavailable",
+                                                      "this platform offers no video appointments"));
+        }
         BookingRequest booking{std::get<std::int64_t>(who),
                                wanted->shop,
                                wanted->start,
@@ -101,7 +114,8 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
                                Channel::online,
                                std::nullopt,
                                request.remote_address,
-                               std::string(request.lang)};
+                               std::string(request.lang),
+                               wanted->video};
         auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
         if (!booked && booked.error().code == "slot_taken") {
           // The next free visits at that shop, so the client can offer one at once.
@@ -117,7 +131,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
           return no_store(Response::json(body, 409));
         }
         if (!booked) return http::json_error(request, booked.error());
-        Response response = Response::json(json::serialize(booking_json(*booked)), 201);
+        Response response = Response::json(json::serialize(booking_json(*ctx, *booked)), 201);
         response.headers.set("Location", "/api/v1/bookings/" + booked->reference);
         return no_store(std::move(response));
       },
@@ -131,7 +145,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         auto bookings = bookings_of(ctx->db, std::get<std::int64_t>(who), ctx->clock);
         if (!bookings) return http::json_error(request, bookings.error());
         json::array list;
-        for (const auto& b : *bookings) list.push_back(booking_json(b));
+        for (const auto& b : *bookings) list.push_back(booking_json(*ctx, b));
         return no_store(Response::json(json::serialize(json::object{{"bookings", list}})));
       },
       api);
@@ -144,7 +158,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         auto booking =
             accessible_booking(*ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
         if (!booking) return http::json_error(request, booking.error());
-        return no_store(Response::json(json::serialize(booking_json(*booking))));
+        return no_store(Response::json(json::serialize(booking_json(*ctx, *booking))));
       },
       api);
 
@@ -158,7 +172,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         if (!booking) return http::json_error(request, booking.error());
         auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
         if (!cancelled) return http::json_error(request, cancelled.error());
-        return no_store(Response::json(json::serialize(booking_json(*cancelled))));
+        return no_store(Response::json(json::serialize(booking_json(*ctx, *cancelled))));
       },
       api);
 }

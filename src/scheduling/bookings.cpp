@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "guichet/core/random.hpp"
+#include "guichet/scheduling/video.hpp"
 #include "scheduling/calendar.hpp"
 
 namespace guichet::scheduling {
@@ -15,7 +16,8 @@ using std::chrono::hours;
 using std::chrono::minutes;
 
 // Services bookable for a visit: in person or by video (catalogue channels 1 and 2).
-constexpr std::int64_t kVisitChannels = 1 | 2;
+constexpr std::int64_t kVideoChannel = 2;
+constexpr std::int64_t kVisitChannels = 1 | kVideoChannel;
 
 // 32 letters and digits without 0, 1, I and O, which people misread over the phone.
 constexpr std::string_view kReferenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
@@ -40,7 +42,8 @@ BookingStatus parse_status(const std::string& text) {
 }
 
 constexpr const char* kBookingColumns =
-    "id, reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, sequence, lang, created_at";
+    "id, reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, sequence, lang, created_at, "
+    "video_room";
 
 Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_view column,
                                             const storage::Value& key) {
@@ -62,6 +65,7 @@ Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_
   b.sequence = static_cast<int>(row.integer(9));
   b.lang = row.text(10);
   b.created_at = from_unix_micros(row.integer(11));
+  b.video_room = row.optional_text(12);
   auto items = c.query(
       "SELECT service_id, counter_id, starts_at, ends_at FROM booking_items WHERE booking_id = ? ORDER BY starts_at, "
       "id",
@@ -74,7 +78,8 @@ Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_
   return std::optional<Booking>(std::move(b));
 }
 
-Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services) {
+Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services,
+                                            bool video) {
   if (services.empty() || services.size() > 4) {
     return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
   }
@@ -91,6 +96,10 @@ Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::v
     if ((row->rows[0].integer(1) & kVisitChannels) == 0) {
       return make_error(ErrorKind::invalid_input, "not_bookable",
                         "service " + std::to_string(id) + " is not served in person or by video");
+    }
+    if (video && (row->rows[0].integer(1) & kVideoChannel) == 0) {
+      return make_error(ErrorKind::invalid_input, "not_by_video",
+                        "service " + std::to_string(id) + " is not offered by video");
     }
     needs.push_back({id, minutes(row->rows[0].integer(0))});
   }
@@ -223,7 +232,7 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
   const Instant now = clock.now();
   return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
     if (auto locked = lock_person(c, request.user_id); !locked) return locked.error();
-    auto needs = load_needs(c, request.services);
+    auto needs = load_needs(c, request.services, request.video);
     if (!needs) return std::move(needs).error();
     if (auto limits = check_limits(c, request, now, policy); !limits) return limits.error();
     auto visit = free_visit_at(c, request.shop, *needs, request.start, now, policy.rules);
@@ -231,12 +240,13 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
     std::string reference = new_reference();
     auto inserted = c.query(
         "INSERT INTO bookings (reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, "
-        "client_address, lang, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, ?) "
-        "RETURNING id",
+        "client_address, lang, created_at, updated_at, video_room) VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, "
+        "?, ?) RETURNING id",
         {reference, request.user_id, request.shop, to_unix_micros(visit->start), to_unix_micros(visit->end),
          std::string(to_string(request.channel)),
          request.booked_by ? storage::Value(*request.booked_by) : storage::Value(nullptr), request.client_address,
-         request.lang, to_unix_micros(now), to_unix_micros(now)});
+         request.lang, to_unix_micros(now), to_unix_micros(now),
+         request.video ? storage::Value(new_video_room()) : storage::Value(nullptr)});
     if (!inserted) return std::move(inserted).error();
     const std::int64_t id = inserted->rows[0].integer(0);
     if (auto items = insert_items(c, id, *visit, policy.rules); !items) return items.error();
@@ -267,7 +277,7 @@ Result<Booking> reschedule_booking(storage::Database& db, std::string_view refer
     }
     std::vector<std::int64_t> services;
     for (const auto& item : old.items) services.push_back(item.service);
-    auto needs = load_needs(c, services);
+    auto needs = load_needs(c, services, old.video_room.has_value());
     if (!needs) return std::move(needs).error();
     // The old items are released inside this transaction, so the new visit may overlap them; if
     // the new one cannot be booked, the rollback gives them back.

@@ -76,6 +76,10 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
         text += "- " + document + "\n";
       }
     }
+    if (booking.video_room && ctx.video.enabled()) {
+      text += "\n" + t("booking_video_join") + ": " +
+              video_link(ctx.video, *booking.video_room, {"", **to, false}, booking.start, booking.end) + "\n";
+    }
     text += "\n" + replace_all(t("booking_email_manage"), "{link}", link) + "\n";
   }
   message.text = text;

@@ -75,6 +75,7 @@ struct ServiceName {
   std::int64_t id = 0;
   std::string name;
   std::vector<std::string> documents;
+  bool video = false;  // offered by video call
 };
 
 // The services' names in the page's language, in the given order; not_found for an unknown id.
@@ -85,11 +86,13 @@ Result<std::vector<ServiceName>> service_names(storage::Database& db, const std:
   std::vector<ServiceName> out;
   for (auto id : ids) {
     auto row = (*connection)
-                   ->query("SELECT t.name, t.documents FROM service_texts t WHERE t.service_id = ? AND t.lang = ?",
-                           {id, lang});
+                   ->query(
+                       "SELECT t.name, t.documents, s.channels FROM service_texts t JOIN services s ON s.id = "
+                       "t.service_id WHERE t.service_id = ? AND t.lang = ?",
+                       {id, lang});
     if (!row) return std::move(row).error();
     if (row->empty()) return make_error(ErrorKind::not_found, "no_such_service", "no such service");
-    ServiceName s{id, row->rows[0].text(0), {}};
+    ServiceName s{id, row->rows[0].text(0), {}, (row->rows[0].integer(2) & 2) != 0};
     boost::system::error_code ec;
     auto documents = boost::json::parse(row->rows[0].text(1), ec);
     if (!ec && documents.is_array()) {
@@ -100,6 +103,11 @@ Result<std::vector<ServiceName>> service_names(storage::Database& db, const std:
     out.push_back(std::move(s));
   }
   return out;
+}
+
+bool video_possible(const SchedulingContext& ctx, const std::vector<ServiceName>& services) {
+  return ctx.video.enabled() && !services.empty() &&
+         std::all_of(services.begin(), services.end(), [](const ServiceName& s) { return s.video; });
 }
 
 PageData services_data(const std::vector<ServiceName>& services, const std::vector<std::int64_t>& ids) {
@@ -136,6 +144,12 @@ Result<std::optional<ShopRow>> find_shop(storage::Database& db, std::int64_t id)
   if (row->empty()) return std::optional<ShopRow>();
   return std::optional<ShopRow>(
       ShopRow{row->rows[0].integer(0), row->rows[0].text(1), row->rows[0].text(2), row->rows[0].text(3)});
+}
+
+// Whether the visit is asked for by video: only when the platform has video calls and every
+// service is offered by video.
+bool video_asked(const SchedulingContext& ctx, const Request& request, const std::vector<ServiceName>& services) {
+  return param(request, "mode") == "video" && video_possible(ctx, services);
 }
 
 // GET /book: the chosen services, a search to add one, and the choice of a shop.
@@ -249,6 +263,10 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   const std::string reschedule = param(request, "reschedule");
   if (!reschedule.empty()) data.set("reschedule", reschedule);
   if (!error.empty()) data.set("error", error);
+  if (reschedule.empty() && video_possible(ctx, *chosen)) {
+    data.set("offer_video", true);
+    data.set(video_asked(ctx, request, *chosen) ? "mode_video" : "mode_in_person", true);
+  }
   auto week = [&](int offset) {
     date::year_month_day ymd{};
     std::istringstream in(from);
@@ -290,6 +308,7 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
   data.set("start_value", rfc3339_seconds(*start));
   data.set("back", "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
                        "&from=" + local_day((*shop)->time_zone, *start));
+  if (video_asked(ctx, request, *chosen)) data.set("video", true);
   const std::string reschedule = param(request, "reschedule");
   if (!reschedule.empty()) {
     data.set("reschedule", reschedule);
@@ -357,6 +376,15 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   data.set("documents", documents);
   data.set("has_documents", !documents.is_empty_list());
   data.set("calendar", "/bookings/" + booking->reference + "/calendar.ics");
+  if (booking->video_room && ctx.video.enabled()) {
+    data.set("video", true);
+    if (booking->status == BookingStatus::confirmed) {
+      const bool owner = booking->user_id == request.principal->user_id;
+      data.set("video_link",
+               video_link(ctx.video, *booking->video_room, {request.principal->email, request.principal->email, !owner},
+                          booking->start, booking->end));
+    }
+  }
   const bool changeable = booking->status == BookingStatus::confirmed && booking->start > ctx.clock.now();
   data.set("changeable", changeable);
   if (changeable) {
@@ -386,8 +414,17 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
     auto shop = positive_id(param(request, "shop"));
     auto start = parse_rfc3339(param(request, "start"));
     if (!ids || ids->empty() || !shop || !start) return bad_request(*ctx, request, "choose services, shop and time");
-    BookingRequest wanted{request.principal->user_id, *shop,       *start, *ids, Channel::online, std::nullopt,
-                          request.remote_address,     request.lang};
+    auto chosen = service_names(ctx->db, *ids, request.lang);
+    if (!chosen) return ctx->pages.render_error(request, chosen.error());
+    BookingRequest wanted{request.principal->user_id,
+                          *shop,
+                          *start,
+                          *ids,
+                          Channel::online,
+                          std::nullopt,
+                          request.remote_address,
+                          request.lang,
+                          video_asked(*ctx, request, *chosen)};
     auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
     if (!booked) return booking_refused(*ctx, request, booked.error());
     return Response::redirect("/bookings/" + booked->reference + "?notice=booked", 303);

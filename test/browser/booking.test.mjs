@@ -4,9 +4,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { startGuichet, launchChromium, axeViolations, startSmtpSink } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, startSmtpSink, totp } from "./support.mjs";
 
 const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+const rita = { email: "rita@example.org", password: "counter seven opens at nine" };
 let guichet;
 let browser;
 let smtp;
@@ -14,9 +15,17 @@ let smtp;
 before(async () => {
   smtp = await startSmtpSink();
   guichet = await startGuichet({
-    users: [ana],
-    admin: [["demo-data"]],
-    extraArgs: ["--smtp-url", smtp.url, "--job-poll-ms", "100"],
+    users: [ana, rita],
+    admin: [
+      ["demo-data"],
+      ["admin", "users", "grant", "--email", rita.email, "--role", "agent", "--administration", "irn"],
+      ["admin", "users", "assign", "--email", rita.email, "--shop", "lisboa-laranjeiras"],
+    ],
+    extraArgs: [
+      "--smtp-url", smtp.url, "--job-poll-ms", "100",
+      "--jitsi-url", "https://meet.example.org", "--jitsi-app-id", "guichet",
+      "--jitsi-secret", "a shared secret of thirty-two bytes or more",
+    ],
   });
   browser = await launchChromium();
 });
@@ -120,5 +129,75 @@ test("someone else's booking is not found, and pages work in Vietnamese", async 
   const anonymous = await page.goto(guichet.url + "/bookings/ABCD-EFGH");
   assert.equal(new URL(page.url()).pathname, "/account/sign-in", "sign in first");
   assert.ok(anonymous.ok());
+  await context.close();
+});
+
+test("an agent books for a caller on the phone and sees it in the day's agenda", async () => {
+  const context = await browser.newContext({ locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/agent/agenda");
+  assert.equal(new URL(page.url()).pathname, "/account/sign-in");
+  await page.fill("#email", rita.email);
+  await page.fill("#password", rita.password);
+  await page.click('main button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account/second-factor", "agents need a second factor");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#code", totp(secret));
+  await page.click('form[action="/account/second-factor/confirm"] button[type="submit"]');
+  await page.click('a[href="/agent/agenda"]');
+  assert.match(await page.textContent("h1"), /Loja do Cidadão Laranjeiras/, "her one shop, straight away");
+  assert.deepEqual(await axeViolations(page), []);
+
+  await page.click('a[href^="/agent/book?"]');
+  assert.equal(new URL(page.url()).pathname, "/agent/book");
+  // A day a week or more ahead on which the shop has free times.
+  let found = false;
+  for (let ahead = 7; ahead < 14 && !found; ahead++) {
+    const day = new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
+    await page.fill("#caller-email", "carla@example.org");
+    await page.click('label[for="channel-phone"]');
+    const passport = page.locator('.usa-checkbox:has-text("Passport application") input');
+    if (!(await passport.isChecked())) await page.locator('.usa-checkbox:has-text("Passport application") label').click();
+    await page.fill("#caller-day", day);
+    await page.click('form[action="/agent/book"][method="get"] button[type="submit"]');
+    found = (await page.locator('form[action="/agent/book"][method="post"] .usa-radio').count()) > 0;
+  }
+  assert.ok(found, "free times within two weeks");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.locator('form[method="post"] .usa-radio label').first().click();
+  await page.click('form[action="/agent/book"][method="post"] button[type="submit"]');
+
+  assert.equal(new URL(page.url()).pathname, "/agent/agenda");
+  const notice = await page.textContent('[role="status"]');
+  const reference = notice.match(/[2-9A-Z]{4}-[2-9A-Z]{4}/)[0];
+  const row = page.locator("tr", { hasText: reference });
+  assert.match(await row.textContent(), /carla@example\.org/);
+  assert.match(await row.textContent(), /Phone/);
+  assert.match(await row.textContent(), /Passport application/);
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});
+
+test("a video appointment: the booking page links to its own Jitsi room", async () => {
+  const context = await browser.newContext({ locale: "en-GB" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.fill("#email", ana.email);
+  await page.fill("#password", ana.password);
+  await page.click('main button[type="submit"]');
+  await page.goto(guichet.url + "/services/tax-number");
+  await page.click('a[href^="/book?services="]');
+  const shop = await page.locator("#book-shop option", { hasText: "Laranjeiras" }).first().getAttribute("value");
+  await page.selectOption("#book-shop", shop);
+  await page.click('form[action="/book/times"] button[type="submit"]');
+  await page.click('label[for="mode-video"]');
+  assert.deepEqual(await axeViolations(page), []);
+  await page.locator(".guichet-day .usa-radio label").first().click();
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /By video call/);
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  const join = page.locator('a:has-text("Join the video call")');
+  assert.match(await join.getAttribute("href"), /^https:\/\/meet\.example\.org\/guichet-[0-9a-f]{32}\?jwt=[\w-]+\.[\w-]+\.[\w-]+$/);
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

@@ -17,6 +17,8 @@ int jobs_retry(const Config& config, std::int64_t id);
 // Reads the password from standard input (one line), so it never appears in `ps` or shell history.
 int users_add(const Config& config, const std::string& email, bool verified, const std::string& level);
 int audit_verify(const Config& config);
+// `admin users assign`: the agent sees that shop's agenda (audited).
+int users_assign(const Config& config, const std::string& email, const std::string& shop_code);
 int users_grant(const Config& config, const std::string& email, const std::string& role,
                 const std::string& administration);
 

@@ -7,6 +7,7 @@
 
 #include "guichet/core/result.hpp"
 #include "guichet/jobs/email.hpp"
+#include "guichet/scheduling/video.hpp"
 
 namespace guichet::app {
 
@@ -25,6 +26,7 @@ struct Config {
   std::string log_level = "info";
   std::chrono::milliseconds job_poll{1000};
   jobs::SmtpConfig smtp;
+  scheduling::VideoConfig video;
 
   // Filled by validate()
   std::string listen_host;

@@ -32,6 +32,7 @@ struct SiteOptions {
   std::string version;
   std::string public_url = "http://localhost:8080";
   scheduling::BookingPolicy booking_policy{};
+  scheduling::VideoConfig video{};
   bool trust_forwarded_for = false;
 };
 

@@ -37,4 +37,10 @@ Result<std::string> normalise_email(std::string_view email);
 Result<User> create_user(storage::Database& db, const NewUser& user, const Clock& clock);
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email);
 
+// The account of a person an agent serves on the phone or at the desk: the existing one, or a new
+// one without a password (the person can set one with "forgot password" and the e-mail sent to
+// them). Recorded as `user.created` by `actor`.
+Result<User> account_for_caller(storage::Database& db, std::string_view email, const std::string& actor,
+                                const Clock& clock);
+
 }  // namespace guichet::identity

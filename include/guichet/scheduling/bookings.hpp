@@ -45,6 +45,7 @@ struct BookingRequest {
   std::optional<std::int64_t> booked_by;  // the agent, for phone and desk bookings
   std::string client_address;
   std::string lang = "en";  // for the e-mails
+  bool video = false;       // a video appointment: every service must offer the video channel
 };
 
 struct BookingItem {
@@ -67,7 +68,8 @@ struct Booking {
   int sequence = 0;
   std::string lang;
   Instant created_at;
-  std::vector<BookingItem> items;  // by start
+  std::vector<BookingItem> items;         // by start
+  std::optional<std::string> video_room;  // a video appointment's room
 };
 
 // What a booking change causes besides the rows: e-mails, reminders, webhooks. Called inside the
@@ -81,6 +83,7 @@ struct BookingHooks {
 // Books the visit starting at `request.start`. Refusals: invalid_input (bad services or shop),
 // not_found (unknown service or shop), conflict "slot_taken" (not a free visit, or no longer),
 // forbidden "booking_limit" (the person already holds max_open_per_service for a service),
+// invalid_input "not_by_video" (a video appointment for a service without the video channel),
 // rate_limited (per account or per address).
 Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
                            const BookingPolicy& policy, const BookingHooks& hooks = {});

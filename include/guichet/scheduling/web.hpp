@@ -12,6 +12,7 @@
 #include "guichet/http/router.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/scheduling/bookings.hpp"
+#include "guichet/scheduling/video.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::scheduling {
@@ -28,6 +29,7 @@ struct SchedulingContext {
   std::string public_url;  // for links in e-mails, without a trailing slash
   BearerCheck bearer;
   BookingPolicy policy;
+  VideoConfig video;
 };
 
 inline constexpr const char* kReminderJobKind = "booking.reminder";
@@ -46,5 +48,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
 // /book, /book/times, /book/confirm, /book/waitlist, /bookings/{reference} (with calendar.ics,
 // cancel and reschedule) and /account/bookings.
 void register_booking_page_routes(http::Router& router, const SchedulingContext& context);
+// The agents' pages: /agent/agenda (marking visits, blocking counters), /agent/book (for a caller).
+void register_agenda_routes(http::Router& router, const SchedulingContext& context);
 
 }  // namespace guichet::scheduling

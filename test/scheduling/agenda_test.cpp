@@ -1,0 +1,178 @@
+// The agents' side on each backend: who sees which shop and which items, marking visits arrived
+// or absent, no-show rates, blocking a counter, and booking for a caller.
+#include "guichet/scheduling/agenda.hpp"
+
+#include <gtest/gtest.h>
+
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/scheduling/availability.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "scheduling/two_shops.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::scheduling {
+namespace {
+using identity::Role;
+using identity::RoleGrant;
+
+Instant at(const char* text) { return *parse_rfc3339(text); }
+
+class AgendaTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    ASSERT_TRUE(catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock).ok());
+    auto connection = db().acquire();
+    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
+    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    auto counters =
+        (*connection)->query("SELECT s.code || '/' || c.code, c.id FROM counters c JOIN shops s ON s.id = c.shop_id");
+    for (const auto& row : counters->rows) counter[row.text(0)] = row.integer(1);
+    ana = person("ana@example.org");
+    agent = person("agent@example.org");
+    ASSERT_TRUE(identity::grant_role(db(), agent, {Role::agent, "irn"}, "test", clock).ok());
+    ASSERT_TRUE(assign_agent_to_shop(db(), agent, id["lisboa"], "test", clock).ok());
+    agent_roles = *identity::roles_of(db(), agent);
+  }
+  storage::Database& db() { return database->db(); }
+  std::int64_t person(const std::string& email) {
+    auto user = identity::account_for_caller(db(), email, "test", clock);
+    EXPECT_TRUE(user.ok());
+    return user ? user->id : 0;
+  }
+  Booking book(std::int64_t user, const std::string& service, const char* start) {
+    BookingRequest request{user, id["lisboa"], at(start), {id[service]}};
+    auto booked = book_visit(db(), request, clock, policy);
+    EXPECT_TRUE(booked.ok()) << (booked ? "" : booked.error().message);
+    return booked ? *booked : Booking{};
+  }
+
+  FakeClock clock{at("2026-12-01T00:00:00Z")};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::map<std::string, std::int64_t> id;
+  std::map<std::string, std::int64_t> counter;
+  std::int64_t ana = 0;
+  std::int64_t agent = 0;
+  std::vector<RoleGrant> agent_roles;
+  BookingPolicy policy;
+};
+
+TEST_P(AgendaTest, AgentsSeeTheirShopsAndTheirAdministrationsItems) {
+  Booking visit = book(ana, "passport", "2026-12-07T09:00:00Z");
+  auto shops = shops_of_staff(db(), agent, agent_roles);
+  ASSERT_TRUE(shops.ok());
+  ASSERT_EQ(shops->size(), 1U);
+  EXPECT_EQ(shops->front().id, id["lisboa"]);
+
+  auto agenda = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-07", "en", clock);
+  ASSERT_TRUE(agenda.ok()) << agenda.error().message;
+  ASSERT_EQ(agenda->counters.size(), 2U);
+  const auto& g01 = agenda->counters[0];
+  EXPECT_EQ(g01.code, "g01");
+  ASSERT_EQ(g01.items.size(), 1U);
+  EXPECT_EQ(g01.items[0].reference, visit.reference);
+  EXPECT_EQ(g01.items[0].person, "ana@example.org");
+  EXPECT_EQ(g01.items[0].service_name, "Passport");
+  EXPECT_FALSE(g01.items[0].markable) << "six days ahead";
+  EXPECT_TRUE(agenda->counters[1].items.empty());
+  EXPECT_TRUE(day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-08", "en", clock)->counters[0].items.empty());
+  EXPECT_EQ(day_agenda(db(), agent, agent_roles, id["paris"], "2026-12-07", "en", clock).error().code, "not_your_shop");
+  EXPECT_EQ(day_agenda(db(), agent, agent_roles, id["lisboa"], "7 Dec", "en", clock).error().code, "bad_date");
+
+  // Assigned to the shop but for another administration: the shop, none of its items.
+  std::int64_t other = person("other@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), other, {Role::agent, "ants"}, "test", clock).ok());
+  ASSERT_TRUE(assign_agent_to_shop(db(), other, id["lisboa"], "test", clock).ok());
+  auto other_roles = *identity::roles_of(db(), other);
+  auto theirs = day_agenda(db(), other, other_roles, id["lisboa"], "2026-12-07", "en", clock);
+  ASSERT_TRUE(theirs.ok());
+  EXPECT_TRUE(theirs->counters[0].items.empty());
+  EXPECT_FALSE(*may_serve(db(), other, other_roles, visit));
+  EXPECT_TRUE(*may_serve(db(), agent, agent_roles, visit));
+  // Without a role, no shop at all, even when assigned.
+  ASSERT_TRUE(assign_agent_to_shop(db(), ana, id["lisboa"], "test", clock).ok());
+  EXPECT_TRUE(shops_of_staff(db(), ana, {})->empty());
+}
+
+TEST_P(AgendaTest, MarkingVisitsAndNoShowRates) {
+  Booking first = book(ana, "passport", "2026-12-07T09:00:00Z");
+  std::int64_t bruno = person("bruno@example.org");
+  Booking second = book(bruno, "passport", "2026-12-07T10:00:00Z");
+  EXPECT_EQ(mark_booking(db(), first.reference, BookingStatus::arrived, agent, clock).error().code, "not_markable")
+      << "days before";
+  clock.set(at("2026-12-07T08:30:00Z"));
+  auto arrived = mark_booking(db(), first.reference, BookingStatus::arrived, agent, clock);
+  ASSERT_TRUE(arrived.ok()) << arrived.error().message;
+  EXPECT_EQ(arrived->status, BookingStatus::arrived);
+  EXPECT_EQ(mark_booking(db(), first.reference, BookingStatus::no_show, agent, clock).error().code, "not_markable")
+      << "marked once";
+  EXPECT_EQ(mark_booking(db(), second.reference, BookingStatus::no_show, agent, clock).error().code, "not_markable")
+      << "not absent before the start";
+  clock.set(at("2026-12-07T10:10:00Z"));
+  ASSERT_TRUE(mark_booking(db(), second.reference, BookingStatus::no_show, agent, clock).ok());
+  EXPECT_EQ(mark_booking(db(), second.reference, BookingStatus::confirmed, agent, clock).error().code, "bad_status");
+
+  auto later = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-08", "en", clock);
+  ASSERT_TRUE(later.ok());
+  ASSERT_EQ(later->no_shows.size(), 1U);
+  EXPECT_EQ(later->no_shows[0].service_name, "Passport");
+  EXPECT_EQ(later->no_shows[0].arrived, 1);
+  EXPECT_EQ(later->no_shows[0].no_show, 1);
+  EXPECT_DOUBLE_EQ(later->no_shows[0].rate, 0.5);
+  auto audit = identity::verify_audit_chain(db());
+  ASSERT_TRUE(audit.ok());
+  auto connection = db().acquire();
+  auto marks =
+      (*connection)->query("SELECT COUNT(*) FROM audit_log WHERE action IN ('booking.arrived', 'booking.no_show')");
+  EXPECT_EQ(marks->rows[0].integer(0), 2);
+}
+
+TEST_P(AgendaTest, BlockingACounterKeepsBookedVisitsAndRemovesFreeTimes) {
+  Booking visit = book(ana, "citizen-card", "2026-12-07T09:00:00Z");
+  auto clash = block_counter(db(), counter["lisboa/g02"], at("2026-12-07T09:00:00Z"), at("2026-12-07T10:00:00Z"),
+                             "training", agent, clock);
+  ASSERT_FALSE(clash.ok());
+  EXPECT_EQ(clash.error().code, "counter_booked");
+  EXPECT_NE(clash.error().message.find(visit.reference), std::string::npos);
+  EXPECT_EQ(block_counter(db(), counter["lisboa/g02"], at("2026-12-07T11:00:00Z"), at("2026-12-07T10:00:00Z"), "",
+                          agent, clock)
+                .error()
+                .code,
+            "bad_period");
+  ASSERT_TRUE(block_counter(db(), counter["lisboa/g02"], at("2026-12-07T10:00:00Z"), at("2026-12-07T12:00:00Z"),
+                            "training", agent, clock)
+                  .ok());
+  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 1, 50};
+  auto visits = find_availability(db(), query, clock.now());
+  ASSERT_TRUE(visits.ok());
+  ASSERT_FALSE(visits->empty());
+  EXPECT_LT(visits->back().visit.start, at("2026-12-07T10:00:00Z")) << "nothing offered while blocked";
+  auto agenda = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-07", "en", clock);
+  ASSERT_EQ(agenda->counters[1].absences.size(), 1U);
+  EXPECT_EQ(agenda->counters[1].absences[0].reason, "training");
+}
+
+TEST_P(AgendaTest, ACallerWithoutAnAccountGetsOneWithoutAPassword) {
+  auto caller = identity::account_for_caller(db(), "Carla@Example.org", "user:" + std::to_string(agent), clock);
+  ASSERT_TRUE(caller.ok());
+  EXPECT_EQ(caller->email, "carla@example.org");
+  auto again = identity::account_for_caller(db(), "carla@example.org", "test", clock);
+  EXPECT_EQ(again->id, caller->id) << "the same account the second time";
+  EXPECT_FALSE(identity::account_for_caller(db(), "not an address", "test", clock).ok());
+  BookingRequest request{caller->id, id["lisboa"], at("2026-12-07T09:00:00Z"), {id["passport"]}, Channel::phone, agent};
+  auto booked = book_visit(db(), request, clock, policy);
+  ASSERT_TRUE(booked.ok());
+  EXPECT_EQ(booked->channel, Channel::phone);
+  EXPECT_EQ(booked->booked_by, agent);
+  auto agenda = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-07", "en", clock);
+  EXPECT_EQ(agenda->counters[0].items.at(0).channel, Channel::phone);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, AgendaTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::scheduling
