@@ -1,4 +1,5 @@
-// Committed bookings per second on SQLite (a file, WAL, synchronous=NORMAL: a committed booking
+// Availability at one shop with its calendar read from the database, then committed bookings per
+// second on SQLite (a file, WAL, synchronous=NORMAL: a committed booking
 // survives a crash of the process; see docs/PERFORMANCE.md), one after the other through
 // scheduling::book_visit, at a shop of 10 counters whose 90 days are already half booked. Each
 // booking recomputes its visit from the committed calendar inside the write transaction.
@@ -116,6 +117,26 @@ Fixture& fixture() {
   }();
   return f;
 }
+
+// The first 20 visits of three services at the half-booked shop over a week, the calendar read
+// from the database each time, as GET /api/v1/availability?shop= does.
+void BM_AvailabilityOneShopWithDatabase(benchmark::State& state) {
+  Fixture& f = fixture();
+  SearchRules rules;
+  rules.max_gap = minutes(30);
+  AvailabilityQuery query;
+  query.services = f.services;
+  query.shop = f.shop;
+  query.from = "2026-12-02";
+  query.days = 7;
+  query.limit = 20;
+  for (auto _ : state) {
+    auto visits = find_availability(*f.db, query, kNow, rules);
+    if (!visits || visits->size() != 20) state.SkipWithError("expected 20 visits");
+    benchmark::DoNotOptimize(visits);
+  }
+}
+BENCHMARK(BM_AvailabilityOneShopWithDatabase)->Unit(benchmark::kMicrosecond);
 
 // One visit of three services per booking, at the free times the engine offers, each for another
 // person (the per-person limits then never refuse).

@@ -127,6 +127,19 @@ int run_cli(int argc, char** argv) {
   clients_add_cmd->add_option("--sector", client.sector,
                               "Sector identifier: clients of one sector see the same subject (default: the redirect "
                               "URI's host)");
+  auto* webhooks_cmd = admin_cmd->add_subcommand("webhooks", "Signed event deliveries to other systems");
+  webhooks_cmd->require_subcommand(1);
+  auto* webhooks_add_cmd = webhooks_cmd->add_subcommand("add", "Subscribe a URL to events; prints it with its secret");
+  jobs::NewWebhook webhook;
+  webhooks_add_cmd->add_option("--url", webhook.url, "https:// URL receiving the POSTs")->required();
+  webhooks_add_cmd
+      ->add_option("--event", webhook.events,
+                   "booking.created, booking.rescheduled, booking.cancelled, booking.arrived or booking.no_show "
+                   "(repeatable)")
+      ->required();
+  webhooks_add_cmd->add_option("--administration", webhook.administration,
+                               "Only this administration's events (default: all)");
+  auto* webhooks_list_cmd = webhooks_cmd->add_subcommand("list", "The subscriptions, as JSON lines");
   auto* tokens_cmd = admin_cmd->add_subcommand("tokens", "Access tokens for Guichet's API");
   tokens_cmd->require_subcommand(1);
   auto* tokens_issue_cmd = tokens_cmd->add_subcommand("issue", "Print a short-lived access token for an account");
@@ -175,6 +188,8 @@ int run_cli(int argc, char** argv) {
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   if (users_assign_cmd->parsed()) return users_assign(config, user_email, assign_shop);
   if (clients_add_cmd->parsed()) return clients_add(config, client);
+  if (webhooks_add_cmd->parsed()) return webhooks_add(config, webhook);
+  if (webhooks_list_cmd->parsed()) return webhooks_list(config);
   if (catalogue_import_cmd->parsed()) return catalogue_import(config, catalogue_file);
   if (catalogue_export_cmd->parsed()) return catalogue_export(config);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);

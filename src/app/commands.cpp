@@ -18,6 +18,7 @@
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/webhooks.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/clients.hpp"
 #include "guichet/oidc/grants.hpp"
@@ -115,6 +116,8 @@ int serve(const Config& config) {
   worker_options.poll_interval = config.job_poll;
   jobs::Worker worker(**db, clock, worker_options);
   worker.handle(jobs::kEmailJobKind, [&smtp](const jobs::Job& job) { return smtp.run_job(job); });
+  jobs::WebhookSender webhooks(**db, clock);
+  worker.handle(jobs::kWebhookJobKind, [&webhooks](const jobs::Job& job) { return webhooks.run_job(job); });
   (*site)->register_jobs(worker);
 
   http::ServerOptions server_options;
@@ -332,6 +335,62 @@ int users_assign(const Config& config, const std::string& email, const std::stri
     return 1;
   }
   std::cout << email << " works at " << shop_code << "\n";
+  return 0;
+}
+
+int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto added =
+      jobs::add_webhook(**db, webhook, scheduling::kBookingEvents, clock,
+                        [&](storage::Connection& c, const jobs::Webhook& created) -> Result<void> {
+                          boost::json::object details{{"url", created.url}, {"administration", created.administration}};
+                          auto recorded = identity::record_audit(
+                              c,
+                              identity::AuditEvent{"cli", "webhook.added", "webhook:" + std::to_string(created.id),
+                                                   boost::json::serialize(details)},
+                              clock);
+                          if (!recorded) return std::move(recorded).error();
+                          return {};
+                        });
+  if (!added) {
+    fail("webhooks add", added.error());
+    return added.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  boost::json::array events;
+  for (const auto& e : added->events) events.emplace_back(e);
+  std::cout << boost::json::serialize(boost::json::object{{"id", added->id},
+                                                          {"url", added->url},
+                                                          {"secret", added->secret},
+                                                          {"events", events},
+                                                          {"administration", added->administration}})
+            << "\n";
+  return 0;
+}
+
+int webhooks_list(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto listed = jobs::list_webhooks(**db);
+  if (!listed) {
+    fail("webhooks list", listed.error());
+    return 1;
+  }
+  for (const auto& w : *listed) {
+    boost::json::array events;
+    for (const auto& e : w.events) events.emplace_back(e);
+    std::cout << boost::json::serialize(boost::json::object{
+                     {"id", w.id}, {"url", w.url}, {"events", events}, {"administration", w.administration}})
+              << "\n";
+  }
   return 0;
 }
 

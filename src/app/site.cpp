@@ -160,6 +160,7 @@ http::Router Site::routes() {
   oidc::register_routes(router, provider_);
   catalogue::register_api_routes(router, db_);
   catalogue::register_page_routes(router, db_, pages_, catalog_);
+  catalogue::register_admin_routes(router, db_, pages_, catalog_, clock_);
   scheduling::register_api_routes(router, db_, clock_, scheduling_.policy.rules);
   scheduling::register_booking_api_routes(router, scheduling_);
   scheduling::register_booking_page_routes(router, scheduling_);

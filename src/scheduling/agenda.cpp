@@ -200,7 +200,7 @@ Result<bool> may_serve(storage::Database& db, std::int64_t user_id, const std::v
 }
 
 Result<Booking> mark_booking(storage::Database& db, std::string_view reference, BookingStatus status,
-                             std::int64_t agent_id, const Clock& clock) {
+                             std::int64_t agent_id, const Clock& clock, const BookingHooks& hooks) {
   if (status != BookingStatus::arrived && status != BookingStatus::no_show) {
     return make_error(ErrorKind::invalid_input, "bad_status", "a visit is marked arrived or no_show");
   }
@@ -227,6 +227,9 @@ Result<Booking> mark_booking(storage::Database& db, std::string_view reference, 
                              "booking:" + std::string(reference), "{}"},
         clock);
     if (!audited) return std::move(audited).error();
+    if (hooks.marked) {
+      if (auto hooked = hooks.marked(c, **booking); !hooked) return hooked.error();
+    }
     return std::move(**booking);
   });
 }

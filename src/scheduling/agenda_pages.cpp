@@ -311,7 +311,7 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     if (!*allowed) return ctx->pages.render_error(request, missing);
     auto marked = mark_booking(ctx->db, (*booking)->reference,
                                status_text == "arrived" ? BookingStatus::arrived : BookingStatus::no_show,
-                               request.principal->user_id, ctx->clock);
+                               request.principal->user_id, ctx->clock, booking_hooks(*ctx));
     if (!marked) return ctx->pages.render_error(request, marked.error());
     std::string back = http::safe_return_path(param(request, "return"));
     return Response::redirect(back + (back.find('?') == std::string::npos ? "?" : "&") + "notice=marked", 303);

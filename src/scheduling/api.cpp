@@ -16,21 +16,7 @@ namespace {
 constexpr std::string_view kScope = "appointments";
 
 json::object booking_json(const SchedulingContext& ctx, const Booking& b) {
-  json::array items;
-  for (const auto& item : b.items) {
-    items.push_back(json::object{{"service", item.service},
-                                 {"counter", item.counter},
-                                 {"start", rfc3339_seconds(item.start)},
-                                 {"end", rfc3339_seconds(item.end)}});
-  }
-  json::object out{{"reference", b.reference},
-                   {"status", to_string(b.status)},
-                   {"channel", to_string(b.channel)},
-                   {"shop", b.shop},
-                   {"start", rfc3339_seconds(b.start)},
-                   {"end", rfc3339_seconds(b.end)},
-                   {"items", items},
-                   {"created_at", rfc3339_seconds(b.created_at)}};
+  json::object out = json::parse(scheduling::booking_json(b)).as_object();
   if (b.video_room && ctx.video.enabled()) {
     out["video_url"] = video_link(ctx.video, *b.video_room, {}, b.start, b.end);
   }

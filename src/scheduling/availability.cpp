@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <sstream>
 
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
@@ -52,10 +53,19 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   auto shops = c.query(sql + " ORDER BY id", params);
   if (!shops) return std::move(shops).error();
   if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+  // Only what can touch visits starting on the asked days is read: from a day before the first
+  // (time zones are within a day of UTC) to two days after the last (the longest visit).
+  date::sys_days first_day;
+  {
+    std::istringstream in(query.from);
+    in >> date::parse("%F", first_day);
+    if (in.fail()) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
+  }
+  const Instant busy_from = std::max(now, Instant(first_day) - std::chrono::hours(24));
+  const Instant busy_until = Instant(first_day + date::days(query.days)) + std::chrono::hours(48);
   std::vector<ShopVisit> all;
   for (const auto& row : shops->rows) {
-    auto calendar =
-        load_calendar(c, row.integer(0), row.text(1), row.text(2), now, now + rules.horizon + std::chrono::hours(48));
+    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2), busy_from, busy_until);
     if (!calendar) return std::move(calendar).error();
     auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
     if (!visits) return std::move(visits).error();

@@ -3,6 +3,7 @@
 #include <date/date.h>
 
 #include <algorithm>
+#include <boost/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -375,6 +376,25 @@ Result<bool> may_access(storage::Database& db, const Booking& booking, std::int6
     }
   }
   return identity::allows(*roles, identity::Role::platform_admin);
+}
+
+std::string booking_json(const Booking& b) {
+  namespace json = boost::json;
+  json::array items;
+  for (const auto& item : b.items) {
+    items.push_back(json::object{{"service", item.service},
+                                 {"counter", item.counter},
+                                 {"start", rfc3339_seconds(item.start)},
+                                 {"end", rfc3339_seconds(item.end)}});
+  }
+  return json::serialize(json::object{{"reference", b.reference},
+                                      {"status", to_string(b.status)},
+                                      {"channel", to_string(b.channel)},
+                                      {"shop", b.shop},
+                                      {"start", rfc3339_seconds(b.start)},
+                                      {"end", rfc3339_seconds(b.end)},
+                                      {"items", items},
+                                      {"created_at", rfc3339_seconds(b.created_at)}});
 }
 
 std::optional<Instant> parse_rfc3339(std::string_view text) {

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "guichet/jobs/email.hpp"
+#include "guichet/jobs/webhooks.hpp"
 #include "guichet/scheduling/icalendar.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
@@ -161,6 +162,20 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
   return {};
 }
 
+// Tells the webhooks subscribed to this event for one of the booking's administrations.
+Result<void> publish(const SchedulingContext& ctx, storage::Connection& c, const std::string& event,
+                     const Booking& booking) {
+  auto codes = c.query(
+      "SELECT DISTINCT a.code FROM booking_items i JOIN services s ON s.id = i.service_id JOIN administrations a ON "
+      "a.id = s.administration_id WHERE i.booking_id = ?",
+      {booking.id});
+  if (!codes) return std::move(codes).error();
+  std::set<std::string> administrations;
+  for (const auto& row : codes->rows) administrations.insert(row.text(0));
+  return jobs::publish_event(c, event, administrations, booking_json(booking),
+                             event + ":" + booking.reference + ":" + std::to_string(booking.sequence), ctx.clock);
+}
+
 }  // namespace
 
 BookingHooks booking_hooks(const SchedulingContext& context) {
@@ -168,17 +183,23 @@ BookingHooks booking_hooks(const SchedulingContext& context) {
   BookingHooks hooks;
   hooks.created = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
     if (auto sent = send_booking_email(*ctx, c, booking, Change::confirmed); !sent) return sent;
+    if (auto published = publish(*ctx, c, "booking.created", booking); !published) return published;
     return queue_reminder(*ctx, c, booking);
   };
   hooks.rescheduled = [ctx](storage::Connection& c, const Booking& before, const Booking& after) -> Result<void> {
     if (auto sent = send_booking_email(*ctx, c, after, Change::rescheduled); !sent) return sent;
     if (auto queued = queue_reminder(*ctx, c, after); !queued) return queued;
+    if (auto published = publish(*ctx, c, "booking.rescheduled", after); !published) return published;
     // The time given up may be what someone on the waitlist was waiting for.
     return offer_to_waitlist(*ctx, c, before);
   };
   hooks.cancelled = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
     if (auto sent = send_booking_email(*ctx, c, booking, Change::cancelled); !sent) return sent;
+    if (auto published = publish(*ctx, c, "booking.cancelled", booking); !published) return published;
     return offer_to_waitlist(*ctx, c, booking);
+  };
+  hooks.marked = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
+    return publish(*ctx, c, "booking." + std::string(to_string(booking.status)), booking);
   };
   return hooks;
 }

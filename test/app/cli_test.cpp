@@ -73,12 +73,6 @@ TEST(Cli, MigrateFromAConfigFile) {
   EXPECT_NE(retry_missing.output.find("no failed job"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace guichet::app
-
-namespace guichet::app {
-namespace {
-
 TEST(Cli, ServeStopsGracefullyOnSigterm) {
   testing::TempDir dir;
   testing::ServeProcess node = testing::start_serve("sqlite:" + (dir.path() / "g.db").string());
@@ -106,12 +100,6 @@ TEST(Cli, TwoNodesShareOnePostgresDatabase) {
   EXPECT_EQ(testing::stop_serve(second), 0);
 }
 
-}  // namespace
-}  // namespace guichet::app
-
-namespace guichet::app {
-namespace {
-
 TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
@@ -131,12 +119,6 @@ TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
   EXPECT_EQ(verified.exit_code, 0) << verified.output;
   EXPECT_NE(verified.output.find("audit log intact: 1 event(s)"), std::string::npos) << verified.output;
 }
-
-}  // namespace
-}  // namespace guichet::app
-
-namespace guichet::app {
-namespace {
 
 TEST(Cli, TokensIssueRefusesUnknownScopesAndAccounts) {
   testing::TempDir dir;
@@ -172,12 +154,6 @@ TEST(Cli, DemoDataCreatesASignInAccountOnce) {
   EXPECT_NE(exported.output.find(R"("time_zone":"Atlantic/Azores")"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace guichet::app
-
-namespace guichet::app {
-namespace {
-
 TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
@@ -195,6 +171,43 @@ TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {
   EXPECT_EQ(run("admin users grant --email nobody@example.org --role identity_verifier " + db).exit_code, 2);
   auto audit = run("admin audit verify " + db);
   EXPECT_NE(audit.output.find("audit log intact: 2 event(s)"), std::string::npos) << audit.output;
+}
+
+TEST(Cli, UsersAssignAndWebhooksAdd) {
+  testing::TempDir dir;
+  std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  ASSERT_EQ(run("demo-data " + db).exit_code, 0);
+  ASSERT_EQ(run("admin users add --email rita@example.org --password-stdin --verified " + db,
+                "printf 'correct horse battery\\n' |")
+                .exit_code,
+            0);
+  auto assigned = run("admin users assign --email rita@example.org --shop lisboa-laranjeiras " + db);
+  EXPECT_EQ(assigned.exit_code, 0) << assigned.output;
+  EXPECT_NE(assigned.output.find("works at lisboa-laranjeiras"), std::string::npos);
+  EXPECT_EQ(run("admin users assign --email rita@example.org --shop atlantis " + db).exit_code, 2);
+  EXPECT_EQ(run("admin users assign --email nobody@example.org --shop lisboa-laranjeiras " + db).exit_code, 2);
+
+  auto added =
+      run("admin webhooks add --url https://irn.example/hook --event booking.created --event booking.no_show "
+          "--administration irn " +
+          db);
+  EXPECT_EQ(added.exit_code, 0) << added.output;
+  EXPECT_NE(added.output.find(R"("secret":")"), std::string::npos) << "shown once";
+  EXPECT_EQ(run("admin webhooks add --url https://irn.example/hook --event booking.eaten " + db).exit_code, 2);
+  EXPECT_EQ(run("admin webhooks add --url http://irn.example/hook --event booking.created " + db).exit_code, 2);
+  auto listed = run("admin webhooks list " + db);
+  EXPECT_NE(listed.output.find("https://irn.example/hook"), std::string::npos);
+  EXPECT_EQ(listed.output.find("secret"), std::string::npos);
+  auto audit = run("admin audit verify " + db);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  EXPECT_NE(audit.output.find("intact"), std::string::npos);
+}
+
+TEST(Cli, JitsiSettingsAreChecked) {
+  auto half = run("serve --jitsi-url https://meet.example.org --jitsi-app-id guichet");
+  EXPECT_EQ(half.exit_code, 2);
+  EXPECT_NE(half.output.find("jitsi"), std::string::npos) << half.output;
+  EXPECT_EQ(run("serve --jitsi-url ftp://meet.example.org").exit_code, 2);
 }
 
 }  // namespace

@@ -181,5 +181,53 @@ TEST_P(VerificationPagesTest, AdministratorsManageRolesWithinTheirReach) {
 INSTANTIATE_TEST_SUITE_P(Backends, VerificationPagesTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
+// The catalogue's administration page: platform administrators import (a bad document is refused
+// whole, naming its problem) and every catalogue administrator downloads.
+TEST_P(VerificationPagesTest, PlatformAdministratorsImportTheCatalogueFromAPage) {
+  auto admin = identity::create_user(db(), identity::NewUser{"chefe@example.org", "the head of it all", true}, clock);
+  ASSERT_TRUE(admin.ok());
+  ASSERT_TRUE(
+      identity::grant_role(db(), admin->id, identity::RoleGrant{identity::Role::platform_admin, ""}, "cli", clock)
+          .ok());
+  Browser ana = signed_in("ana@example.org", "correct horse battery");
+  enrol(ana);
+  EXPECT_EQ(ana.get("/admin/catalogue").status, 403) << "citizens do not manage the catalogue";
+
+  Browser chefe = signed_in("chefe@example.org", "the head of it all");
+  EXPECT_EQ(chefe.get("/admin/catalogue").status, 303) << "a second factor first";
+  enrol(chefe);
+  Response page = chefe.get("/admin/catalogue");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("enctype=\"multipart/form-data\""), std::string::npos);
+
+  auto upload = [&](const std::string& content, bool with_token = true) {
+    const std::string boundary = "----guichet-test-boundary";
+    std::string body;
+    if (with_token) {
+      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
+              chefe.cookies_["guichet_csrf"] + "\r\n";
+    }
+    body += "--" + boundary +
+            "\r\nContent-Disposition: form-data; name=\"catalogue\"; filename=\"c.json\"\r\nContent-Type: "
+            "application/json\r\n\r\n" +
+            content + "\r\n--" + boundary + "--\r\n";
+    return chefe.send(http::Method::post, "/admin/catalogue/import", body,
+                      {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  };
+  const std::string names = R"({"fr":"IRN","pt":"IRN","vi":"IRN","en":"IRN"})";
+  const std::string good = R"({"administrations":[{"code":"irn","names":)" + names + R"(}],"services":[],"shops":[]})";
+  EXPECT_EQ(upload(good, false).status, 403) << "CSRF token checked on multipart forms too";
+  Response refused = upload(R"({"administrations":[{"code":"irn"}]})");
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("administrations[0]"), std::string::npos) << "the problem is named";
+  Response imported = upload(good);
+  EXPECT_EQ(imported.status, 200) << imported.body;
+  EXPECT_NE(imported.body.find("Imported"), std::string::npos);
+  Response exported = chefe.get("/admin/catalogue/export");
+  EXPECT_EQ(exported.status, 200);
+  EXPECT_NE(exported.body.find("\"irn\""), std::string::npos);
+  EXPECT_EQ(exported.headers.get("Content-Disposition").value_or(""), "attachment; filename=\"catalogue.json\"");
+}
+
 }  // namespace
 }  // namespace guichet::app

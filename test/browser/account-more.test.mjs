@@ -124,5 +124,18 @@ test("a platform administrator grants a role on the admin page", async () => {
   assert.match(await page.textContent(".usa-alert"), /Đã cấp vai trò/);
   assert.match(await page.textContent("main"), /seguranca-social/);
   assert.deepEqual(await axeViolations(page), []);
+
+  // The catalogue page: import a file through the browser's file input.
+  await page.goto(guichet.url + "/admin/catalogue");
+  assert.deepEqual(await axeViolations(page), []);
+  const names = { fr: "Câmara", pt: "Câmara", vi: "Câmara", en: "Câmara" };
+  await page.setInputFiles("#catalogue-file", {
+    name: "catalogue.json",
+    mimeType: "application/json",
+    buffer: Buffer.from(JSON.stringify({ administrations: [{ code: "cm-lisboa", names }], services: [], shops: [] })),
+  });
+  await page.click('form[action="/admin/catalogue/import"] button[type="submit"]');
+  assert.match(await page.textContent('[role="status"]'), /1 \/ 0 \/ 0/);
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

@@ -13,6 +13,7 @@
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
+#include "guichet/jobs/webhooks.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/web.hpp"
@@ -387,6 +388,32 @@ TEST_P(BookingEffectsTest, AMovedBookingIsRemindedAtItsNewTimeOnly) {
   clock.set(at("2026-12-07T09:00:01Z"));
   ASSERT_TRUE(worker.run_due().ok());
   EXPECT_EQ(reminders(), 1);
+}
+
+TEST_P(BookingEffectsTest, WebhooksHearOfTheirAdministrationsBookings) {
+  ASSERT_TRUE(jobs::add_webhook(db(),
+                                {"https://irn.example/hook", {"booking.created", "booking.cancelled"}, "irn", "t"},
+                                kBookingEvents, clock)
+                  .ok());
+  ASSERT_TRUE(
+      jobs::add_webhook(db(), {"https://other.example/hook", {"booking.created"}, "other", "t"}, kBookingEvents, clock)
+          .ok());
+  std::int64_t ana = person("ana@example.org");
+  SchedulingContext ctx = context();
+  BookingHooks hooks = booking_hooks(ctx);
+  auto booked = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy, hooks);
+  ASSERT_TRUE(booked.ok());
+  ASSERT_TRUE(cancel_booking(db(), booked->reference, clock, hooks).ok());
+  auto listed = jobs::list_jobs(db(), std::nullopt, 100);
+  std::vector<std::string> events;
+  for (const auto& job : *listed) {
+    if (job.kind != jobs::kWebhookJobKind) continue;
+    auto payload = json::parse(job.payload);
+    events.emplace_back(payload.at("event").as_string());
+    EXPECT_EQ(payload.at("data").at("reference").as_string(), booked->reference);
+  }
+  std::sort(events.begin(), events.end());
+  EXPECT_EQ(events, (std::vector<std::string>{"booking.cancelled", "booking.created"})) << "irn's only";
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, BookingsTest, ::testing::ValuesIn(testing::test_backends()),

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "guichet/app/config.hpp"
+#include "guichet/jobs/webhooks.hpp"
 
 namespace guichet::app {
 
@@ -33,6 +34,9 @@ struct ClientOptions {
 };
 // Registers a relying party and prints it as JSON (with its secret, shown this once).
 int clients_add(const Config& config, const ClientOptions& options);
+// `admin webhooks add` (audited; prints the secret once) and `admin webhooks list`.
+int webhooks_add(const Config& config, const jobs::NewWebhook& webhook);
+int webhooks_list(const Config& config);
 // Prints a short-lived access token for the account, with these scopes; audited.
 int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds);
 

@@ -1,5 +1,6 @@
 #pragma once
 // The catalogue's JSON API: GET /api/v1/services and GET /api/v1/shops (see docs/openapi.yaml).
+#include "guichet/core/clock.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
@@ -14,5 +15,11 @@ void register_api_routes(http::Router& router, storage::Database& db);
 // must outlive the router.
 void register_page_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
                           const http::Catalog& catalog);
+
+// /admin/catalogue: platform administrators import a catalogue document (the format of
+// docs/CATALOGUE.md, checked whole before anything is written) and download the current one;
+// administration administrators download it. Staff pages: role, then a second factor.
+void register_admin_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
+                           const http::Catalog& catalog, const Clock& clock);
 
 }  // namespace guichet::catalogue

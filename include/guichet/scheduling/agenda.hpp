@@ -85,7 +85,7 @@ Result<bool> may_serve(storage::Database& db, std::int64_t user_id, const std::v
 // Marks a confirmed booking arrived (from 12 hours before its start) or no_show (once it has
 // started); audited as `booking.arrived` or `booking.no_show`.
 Result<Booking> mark_booking(storage::Database& db, std::string_view reference, BookingStatus status,
-                             std::int64_t agent_id, const Clock& clock);
+                             std::int64_t agent_id, const Clock& clock, const BookingHooks& hooks = {});
 
 // Blocks a counter of the shop over [start, end). Refused with conflict "counter_booked" (naming
 // the references) when active bookings fall inside: they must be moved first. Audited.

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,7 +79,12 @@ struct BookingHooks {
   std::function<Result<void>(storage::Connection&, const Booking&)> created;
   std::function<Result<void>(storage::Connection&, const Booking& before, const Booking& after)> rescheduled;
   std::function<Result<void>(storage::Connection&, const Booking&)> cancelled;
+  std::function<Result<void>(storage::Connection&, const Booking&)> marked;  // arrived or no_show
 };
+
+// The events bookings publish to webhooks.
+inline const std::set<std::string> kBookingEvents{"booking.created", "booking.rescheduled", "booking.cancelled",
+                                                  "booking.arrived", "booking.no_show"};
 
 // Books the visit starting at `request.start`. Refusals: invalid_input (bad services or shop),
 // not_found (unknown service or shop), conflict "slot_taken" (not a free visit, or no longer),
@@ -105,6 +111,10 @@ Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t use
 // Whether this person may see and cancel the booking: its owner, a platform administrator, or an
 // agent or administration administrator of the administration of one of its services.
 Result<bool> may_access(storage::Database& db, const Booking& booking, std::int64_t user_id);
+
+// {"reference", "status", "channel", "shop", "start", "end", "items": [{"service", "counter",
+// "start", "end"}], "created_at"}: the API's and the webhooks' form of a booking.
+std::string booking_json(const Booking& booking);
 
 // "2026-12-01T09:00:00Z" or with an offset ("2026-12-01T10:00:00+01:00").
 std::optional<Instant> parse_rfc3339(std::string_view text);

@@ -1,0 +1,101 @@
+// The catalogue's administration page: import a document, download the current one.
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/web.hpp"
+#include "guichet/identity/staff.hpp"
+
+namespace guichet::catalogue {
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+bool manages_catalogue(const std::vector<identity::RoleGrant>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [](const identity::RoleGrant& g) {
+    return g.role == identity::Role::platform_admin || g.role == identity::Role::administration_admin;
+  });
+}
+
+Response admin_page(storage::Database& db, const http::PageRenderer& pages, const http::Catalog& catalog,
+                    const Request& request, const std::vector<identity::RoleGrant>& roles, const std::string& notice,
+                    const std::string& error, int status) {
+  auto connection = db.acquire();
+  if (!connection) return pages.render_error(request, connection.error());
+  auto counts = (*connection)
+                    ->query(
+                        "SELECT (SELECT COUNT(*) FROM administrations), (SELECT COUNT(*) FROM services), "
+                        "(SELECT COUNT(*) FROM shops), (SELECT COUNT(*) FROM counters)");
+  if (!counts) return pages.render_error(request, counts.error());
+  PageData data;
+  data.set("administrations", std::to_string(counts->rows[0].integer(0)));
+  data.set("services", std::to_string(counts->rows[0].integer(1)));
+  data.set("shops", std::to_string(counts->rows[0].integer(2)));
+  data.set("counters", std::to_string(counts->rows[0].integer(3)));
+  data.set("may_import", identity::allows(roles, identity::Role::platform_admin));
+  if (!notice.empty()) data.set("notice", notice);
+  if (!error.empty()) data.set("error", error);
+  (void)catalog;
+  Response response = pages.render(request, "admin_catalogue", "admin_catalogue_title", data, status);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace
+
+void register_admin_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
+                           const http::Catalog& catalog, const Clock& clock) {
+  auto guard = [&db, &pages](const Request& request) {
+    return identity::require_staff(db, pages, request, "/admin/catalogue", manages_catalogue,
+                                   "this page is for administrators");
+  };
+
+  router.get("/admin/catalogue", [&db, &pages, &catalog, guard](Request& request) {
+    auto staff = guard(request);
+    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+    return admin_page(db, pages, catalog, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {}, 200);
+  });
+
+  router.get("/admin/catalogue/export", [&db, &pages, guard](Request& request) {
+    auto staff = guard(request);
+    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+    auto exported = export_catalogue(db);
+    if (!exported) return pages.render_error(request, exported.error());
+    Response response = Response::json(*exported);
+    response.headers.set("Content-Disposition", "attachment; filename=\"catalogue.json\"");
+    response.headers.set("Cache-Control", "no-store");
+    return response;
+  });
+
+  router.post(
+      "/admin/catalogue/import",
+      [&db, &pages, &catalog, &clock, guard](Request& request) {
+        auto staff = guard(request);
+        if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+        const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+        if (!identity::allows(roles, identity::Role::platform_admin)) {
+          return pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden",
+                                                        "only platform administrators import a catalogue"));
+        }
+        auto file = std::find_if(request.files.begin(), request.files.end(),
+                                 [](const http::UploadedFile& f) { return f.field == "catalogue"; });
+        if (file == request.files.end() || file->content.empty()) {
+          return admin_page(db, pages, catalog, request, roles, {},
+                            catalog.text(request.lang, "admin_catalogue_no_file"), 400);
+        }
+        auto imported =
+            import_catalogue(db, file->content, "user:" + std::to_string(request.principal->user_id), clock);
+        if (!imported) {
+          // The import names the first problem by its place in the document; nothing was written.
+          return admin_page(db, pages, catalog, request, roles, {},
+                            catalog.text(request.lang, "admin_catalogue_refused") + " " + imported.error().message,
+                            imported.error().kind == ErrorKind::invalid_input ? 400 : 409);
+        }
+        std::string notice = catalog.text(request.lang, "admin_catalogue_imported");
+        notice += " " + std::to_string(imported->administrations) + " / " + std::to_string(imported->services) + " / " +
+                  std::to_string(imported->shops);
+        return admin_page(db, pages, catalog, request, roles, notice, {}, 200);
+      },
+      http::RouteOptions{http::RouteKind::page, 16 * 1024 * 1024, true});
+}
+
+}  // namespace guichet::catalogue
