@@ -31,7 +31,7 @@ std::set<std::string> administrations_served(const std::vector<identity::RoleGra
 
 // [start, end) of a local day in a time zone.
 std::optional<std::pair<Instant, Instant>> day_bounds(const std::string& time_zone, const std::string& day) {
-  date::local_days local;
+  date::local_days local{};
   std::istringstream in(day);
   in >> date::parse("%F", local);
   if (in.fail() || day.size() != 10) return std::nullopt;

@@ -51,7 +51,7 @@ std::string agenda_link(std::int64_t shop, const std::string& day) {
 }
 
 std::string shift_day(const std::string& day, int by) {
-  date::sys_days parsed;
+  date::sys_days parsed{};
   std::istringstream in(day);
   in >> date::parse("%F", parsed);
   if (in.fail()) return day;
@@ -61,7 +61,7 @@ std::string shift_day(const std::string& day, int by) {
 // The instant of a local "YYYY-MM-DD" and "HH:MM" in a time zone (the first one when ambiguous).
 std::optional<Instant> local_instant(const std::string& time_zone, const std::string& day, const std::string& time) {
   if (time.size() != 5 || time[2] != ':') return std::nullopt;
-  date::local_seconds local;
+  date::local_seconds local{};
   std::istringstream in(day + " " + time);
   in >> date::parse("%F %H:%M", local);
   if (in.fail()) return std::nullopt;

@@ -26,8 +26,50 @@ double distance_km(double lat1, double lon1, double lat2, double lon2) {
   return 2 * kRadius * std::asin(std::min(1.0, std::sqrt(a)));
 }
 
+namespace {
+
+// Where a page ends: the last visit's shop and start. Text "<shop>.<unix seconds>".
+struct Cursor {
+  std::int64_t shop = 0;
+  std::int64_t start = 0;
+};
+
+std::optional<Cursor> parse_cursor(const std::string& text) {
+  auto dot = text.find('.');
+  if (dot == std::string::npos) return std::nullopt;
+  Cursor cursor;
+  auto [end1, ec1] = std::from_chars(text.data(), text.data() + dot, cursor.shop);
+  auto [end2, ec2] = std::from_chars(text.data() + dot + 1, text.data() + text.size(), cursor.start);
+  if (ec1 != std::errc() || ec2 != std::errc() || end1 != text.data() + dot || end2 != text.data() + text.size() ||
+      cursor.shop <= 0) {
+    return std::nullopt;
+  }
+  return cursor;
+}
+
+std::int64_t seconds_of(Instant t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
 Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules) {
+  auto page = find_availability_page(db, query, now, rules);
+  if (!page) return std::move(page).error();
+  return std::move(page->visits);
+}
+
+Result<AvailabilityPage> find_availability_page(storage::Database& db, const AvailabilityQuery& query, Instant now,
+                                                const SearchRules& rules) {
+  if (query.limit < 1 || query.limit > 2000) {
+    return make_error(ErrorKind::invalid_input, "bad_limit", "limit must be 1 to 2000");
+  }
+  std::optional<Cursor> cursor;
+  if (!query.cursor.empty()) {
+    cursor = parse_cursor(query.cursor);
+    if (!cursor) return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
+  }
   if (query.services.empty() || query.services.size() > 4) {
     return make_error(ErrorKind::invalid_input, "bad_services", "services lists one to four service ids");
   }
@@ -55,7 +97,7 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
   // Only what can touch visits starting on the asked days is read: from a day before the first
   // (time zones are within a day of UTC) to two days after the last (the longest visit).
-  date::sys_days first_day;
+  date::sys_days first_day{};
   {
     std::istringstream in(query.from);
     in >> date::parse("%F", first_day);
@@ -63,22 +105,58 @@ Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const Av
   }
   const Instant busy_from = std::max(now, Instant(first_day) - std::chrono::hours(24));
   const Instant busy_until = Instant(first_day + date::days(query.days)) + std::chrono::hours(48);
+  // The order of the results, the same on every page: with `near`, by distance, then shop, then
+  // start; otherwise by start, then shop.
+  auto distance_of = [&](const storage::Row& row) -> std::optional<double> {
+    if (!query.near) return std::nullopt;
+    return distance_km(query.near->first, query.near->second, row.real(3), row.real(4));
+  };
+  auto before = [&](const ShopVisit& a, const ShopVisit& b) {
+    if (a.distance_km && b.distance_km && *a.distance_km != *b.distance_km) return *a.distance_km < *b.distance_km;
+    if (query.near && a.shop != b.shop) return a.shop < b.shop;
+    if (a.visit.start != b.visit.start) return a.visit.start < b.visit.start;
+    return a.shop < b.shop;
+  };
+  std::optional<ShopVisit> last_seen;  // the cursor as a visit, to compare with
+  if (cursor) {
+    last_seen = ShopVisit{cursor->shop, Visit{Instant(std::chrono::seconds(cursor->start)), {}, {}}, std::nullopt};
+    for (const auto& row : shops->rows) {
+      if (row.integer(0) == cursor->shop) last_seen->distance_km = distance_of(row);
+    }
+    if (query.near && !last_seen->distance_km) {
+      return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
+    }
+  }
   std::vector<ShopVisit> all;
   for (const auto& row : shops->rows) {
+    const std::optional<double> distance = distance_of(row);
+    // A whole shop that comes before the cursor's (nearer) has nothing for this page.
+    std::optional<Instant> after;
+    if (last_seen) {
+      ShopVisit probe{row.integer(0), Visit{Instant::max(), {}, {}}, distance};
+      if (query.near && before(probe, *last_seen)) continue;
+      if (!query.near || row.integer(0) == last_seen->shop) after = last_seen->visit.start - std::chrono::seconds(1);
+    }
     auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2), busy_from, busy_until);
     if (!calendar) return std::move(calendar).error();
-    auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit);
+    // One more than a page, to know whether another page follows, and one more again: the visit at
+    // the cursor's own start, if this shop has one, is left out below.
+    auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit + 2, after);
     if (!visits) return std::move(visits).error();
-    std::optional<double> distance;
-    if (query.near) distance = distance_km(query.near->first, query.near->second, row.real(3), row.real(4));
-    for (auto& v : *visits) all.push_back({row.integer(0), std::move(v), distance});
+    for (auto& v : *visits) {
+      ShopVisit candidate{row.integer(0), std::move(v), distance};
+      if (last_seen && !before(*last_seen, candidate)) continue;
+      all.push_back(std::move(candidate));
+    }
   }
-  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
-    if (a.distance_km && b.distance_km && *a.distance_km != *b.distance_km) return *a.distance_km < *b.distance_km;
-    return a.visit.start < b.visit.start;
-  });
-  if (all.size() > query.limit) all.resize(query.limit);
-  return all;
+  std::sort(all.begin(), all.end(), before);
+  AvailabilityPage page;
+  if (all.size() > query.limit) {
+    all.resize(query.limit);
+    page.next_cursor = std::to_string(all.back().shop) + "." + std::to_string(seconds_of(all.back().visit.start));
+  }
+  page.visits = std::move(all);
+  return page;
 }
 
 std::string visit_json(const ShopVisit& sv) {
@@ -179,11 +257,19 @@ void register_api_routes(http::Router& router, storage::Database& db, const Cloc
           if (!value || *value > 90) return bad("bad_days", "days must be 1 to 90");
           query.days = static_cast<int>(*value);
         }
-        auto visits = find_availability(db, query, clock.now(), rules);
-        if (!visits) return http::json_error(request, visits.error());
+        if (auto limit = request.query.get("limit")) {
+          auto value = number(*limit);
+          if (!value || *value > 200) return bad("bad_limit", "limit must be 1 to 200");
+          query.limit = static_cast<std::size_t>(*value);
+        }
+        query.cursor = std::string(request.query.get("cursor").value_or(""));
+        auto page = find_availability_page(db, query, clock.now(), rules);
+        if (!page) return http::json_error(request, page.error());
         std::string body = R"({"visits":[)";
-        for (std::size_t i = 0; i < visits->size(); ++i) body += (i ? "," : "") + visit_json((*visits)[i]);
-        body += "]}";
+        for (std::size_t i = 0; i < page->visits.size(); ++i) body += (i ? "," : "") + visit_json(page->visits[i]);
+        body += R"(],"next_cursor":)";
+        body += page->next_cursor.empty() ? std::string("null") : "\"" + page->next_cursor + "\"";
+        body += "}";
         return http::Response::json(body);
       },
       http::RouteOptions{http::RouteKind::api, 0, false});

@@ -165,7 +165,7 @@ const date::time_zone* find_zone(const std::string& name) {
 
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,
-                                       std::size_t limit) {
+                                       std::size_t limit, std::optional<Instant> after) {
   if (services.empty() || services.size() > 4) {
     return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
   }
@@ -191,7 +191,7 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
       if (!closes) continue;
       for (int m = range.open; m < range.close && visits.size() < limit; m += static_cast<int>(rules.step.count())) {
         auto arrival = to_instant(zone, date::local_time<minutes>(day) + minutes(m));
-        if (!arrival || *arrival < earliest) continue;
+        if (!arrival || *arrival < earliest || (after && *arrival <= *after)) continue;
         if (*arrival > latest) return visits;
         if (auto best = best_visit(shop, schedule, orders, *arrival, *closes, rules))
           visits.push_back(std::move(*best));

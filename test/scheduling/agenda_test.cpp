@@ -145,7 +145,7 @@ TEST_P(AgendaTest, BlockingACounterKeepsBookedVisitsAndRemovesFreeTimes) {
   ASSERT_TRUE(block_counter(db(), counter["lisboa/g02"], at("2026-12-07T10:00:00Z"), at("2026-12-07T12:00:00Z"),
                             "training", agent, clock)
                   .ok());
-  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 1, 50};
+  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 1, 50, "", std::nullopt};
   auto visits = find_availability(db(), query, clock.now());
   ASSERT_TRUE(visits.ok());
   ASSERT_FALSE(visits->empty());

@@ -34,6 +34,31 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
     lisboa_g02 = counter->rows.at(0).integer(0);
   }
   storage::Database& db() { return database->db(); }
+  void query_errors() {
+    AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 10, "", std::nullopt};
+    for (const char* bad : {"x", "1", ".5", "0.5", "1.x", "-1.5"}) {
+      query.cursor = bad;
+      auto page = find_availability_page(db(), query, clock.now());
+      ASSERT_FALSE(page.ok()) << bad;
+      EXPECT_EQ(page.error().code, "bad_cursor") << bad;
+    }
+    auto site = app::Site::load(
+        app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+        clock);
+    ASSERT_TRUE(site.ok());
+    testing::Browser api((*site)->application());
+    const std::string base =
+        "/api/v1/availability?services=" + std::to_string(id["citizen-card"]) + "&from=2026-12-07&days=1";
+    auto first = json::parse(api.get(base + "&limit=1").body);
+    ASSERT_TRUE(first.at("next_cursor").is_string());
+    auto second =
+        json::parse(api.get(base + "&limit=1&cursor=" + std::string(first.at("next_cursor").as_string())).body);
+    EXPECT_NE(first.at("visits").as_array()[0], second.at("visits").as_array()[0]);
+    EXPECT_EQ(api.get(base + "&limit=0").status, 400);
+    EXPECT_EQ(api.get(base + "&limit=201").status, 400);
+    EXPECT_EQ(api.get(base + "&cursor=nope").status, 400);
+    EXPECT_TRUE(json::parse(api.get(base + "&limit=200").body).at("next_cursor").is_null());
+  }
   std::vector<std::string> starts(const AvailabilityQuery& query) {
     auto visits = find_availability(db(), query, clock.now());
     EXPECT_TRUE(visits.ok()) << (visits ? "" : visits.error().message);
@@ -52,7 +77,7 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
-  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 2, 3};
+  AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 2, 3, "", std::nullopt};
   const std::string at_lisboa = "@" + std::to_string(id["lisboa"]);
   EXPECT_EQ(starts(query), (std::vector<std::string>{"2026-12-07T09:00" + at_lisboa, "2026-12-07T09:15" + at_lisboa,
                                                      "2026-12-07T09:30" + at_lisboa}));
@@ -70,7 +95,7 @@ TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
                   .ok());
   query.from = "2026-12-07";
   EXPECT_EQ(starts(query).front(), "2026-12-07T10:00" + at_lisboa) << "the only counter for it is away until 10:00";
-  AvailabilityQuery two{{id["citizen-card"], id["passport"]}, id["lisboa"], "2026-12-07", 1, 1};
+  AvailabilityQuery two{{id["citizen-card"], id["passport"]}, id["lisboa"], "2026-12-07", 1, 1, "", std::nullopt};
   auto visits = find_availability(db(), two, clock.now());
   ASSERT_EQ(visits->size(), 1U);
   EXPECT_EQ(visits->at(0).visit.items.size(), 2U);
@@ -83,7 +108,7 @@ TEST(Distance, HaversineBetweenKnownCities) {
 }
 
 TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {
-  AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 2};
+  AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 2, "", std::nullopt};
   auto all = starts(query);
   ASSERT_EQ(all.size(), 2U);
   EXPECT_EQ(all[0], "2026-12-07T08:00@" + std::to_string(id["paris"])) << "09:00 in Paris comes first";
@@ -114,6 +139,35 @@ TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {
   EXPECT_EQ(api.get("/api/v1/availability?services=1&from=2026-12-07&days=91").status, 400);
   EXPECT_EQ(api.get("/api/v1/availability?services=999&from=2026-12-07").status, 404);
   EXPECT_EQ(api.get("/api/v1/availability?services=1&shop=999&from=2026-12-07").status, 404);
+}
+
+// Pages of two, followed by their cursors, give exactly the visits of one big page, in the same
+// order, with and without a point to rank shops by; and through the API.
+TEST_P(AvailabilityTest, PagesFollowOneAnotherWithoutGapsOrRepeats) {
+  for (bool near : {false, true}) {
+    AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 500, "", std::nullopt};
+    if (near) query.near = std::pair{48.85, 2.35};
+    auto whole = find_availability_page(db(), query, clock.now());
+    ASSERT_TRUE(whole.ok());
+    EXPECT_TRUE(whole->next_cursor.empty());
+    ASSERT_GT(whole->visits.size(), 4U);
+    std::vector<std::pair<std::int64_t, Instant>> paged;
+    query.limit = 2;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = find_availability_page(db(), query, clock.now());
+      ASSERT_TRUE(page.ok()) << page.error().message;
+      for (const auto& v : page->visits) paged.emplace_back(v.shop, v.visit.start);
+      if (page->next_cursor.empty()) break;
+      query.cursor = page->next_cursor;
+    }
+    ASSERT_EQ(paged.size(), whole->visits.size()) << (near ? "near" : "earliest");
+    for (std::size_t i = 0; i < paged.size(); ++i) {
+      EXPECT_EQ(paged[i].first, whole->visits[i].shop) << i;
+      EXPECT_EQ(paged[i].second, whole->visits[i].visit.start) << i;
+    }
+    if (near) EXPECT_EQ(whole->visits.front().shop, id["paris"]) << "Paris first from Paris";
+  }
+  query_errors();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AvailabilityTest, ::testing::ValuesIn(testing::test_backends()),

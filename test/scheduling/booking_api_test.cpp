@@ -144,7 +144,7 @@ TEST_P(BookingApiTest, TokensScopesAndBodiesAreChecked) {
   EXPECT_TRUE(anonymous.headers.get("WWW-Authenticate").has_value());
   EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", "not-a-token", body).status, 401);
   EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", account_only, body).status, 403);
-  for (const std::string bad :
+  for (const std::string& bad :
        {std::string("not json"), std::string("[]"), std::string(R"({"shop":"1","start":"2026-12-07T09:00:00Z"})"),
         std::string(R"({"shop":1,"start":"tomorrow","services":[1]})"),
         std::string(R"({"shop":1,"start":"2026-12-07T09:00:00Z","services":["x"]})"),

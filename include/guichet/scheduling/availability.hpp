@@ -15,10 +15,12 @@ struct AvailabilityQuery {
   std::optional<std::int64_t> shop;    // none: every shop, earliest visits first
   std::string from;                    // YYYY-MM-DD, in each shop's time zone
   int days = 7;
-  std::size_t limit = 50;
+  std::size_t limit = 50;  // 1 to 200
+  // The previous page's next_cursor: the visits that come after its last one, in the same order.
+  std::string cursor{};
   // With a point (latitude, longitude): shops ranked by distance from it, nearest first, then each
   // shop's visits earliest first. Without: every visit earliest first.
-  std::optional<std::pair<double, double>> near;
+  std::optional<std::pair<double, double>> near{};
 };
 
 // Great-circle distance in kilometres (haversine, mean Earth radius).
@@ -30,7 +32,15 @@ struct ShopVisit {
   std::optional<double> distance_km;  // with `near`
 };
 
-// Unknown services or shop: not_found. Bad dates or counts: invalid_input.
+struct AvailabilityPage {
+  std::vector<ShopVisit> visits;
+  std::string next_cursor;  // empty on the last page
+};
+
+// Unknown services or shop: not_found. Bad dates, counts or cursor: invalid_input.
+Result<AvailabilityPage> find_availability_page(storage::Database& db, const AvailabilityQuery& query, Instant now,
+                                                const SearchRules& rules = {});
+// The first page's visits.
 Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules = {});
 

@@ -43,8 +43,8 @@ struct BookingRequest {
   Instant start;
   std::vector<std::int64_t> services;  // one to four, no repeats
   Channel channel = Channel::online;
-  std::optional<std::int64_t> booked_by;  // the agent, for phone and desk bookings
-  std::string client_address;
+  std::optional<std::int64_t> booked_by{};  // the agent, for phone and desk bookings
+  std::string client_address{};
   std::string lang = "en";  // for the e-mails
   bool video = false;       // a video appointment: every service must offer the video channel
 };

@@ -75,9 +75,10 @@ struct Visit {
 // Visits starting on local days [first_day, first_day + days), earliest first, at most `limit`.
 // `first_day` is YYYY-MM-DD in the shop's time zone. An unknown time zone, a bad date or more than
 // four services is invalid_input.
+// With `after`, only visits starting later than it (the next page).
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,
-                                       std::size_t limit);
+                                       std::size_t limit, std::optional<Instant> after = std::nullopt);
 
 // The visit find_visits would offer arriving exactly at `arrival`, or nothing when it offers none
 // then (off the grid, closed, taken, too soon or too far ahead).

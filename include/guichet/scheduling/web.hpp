@@ -29,7 +29,7 @@ struct SchedulingContext {
   std::string public_url;  // for links in e-mails, without a trailing slash
   BearerCheck bearer;
   BookingPolicy policy;
-  VideoConfig video;
+  VideoConfig video{};
 };
 
 inline constexpr const char* kReminderJobKind = "booking.reminder";
