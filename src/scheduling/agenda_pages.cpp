@@ -15,6 +15,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
+#include "scheduling/web_support.hpp"
 
 namespace guichet::scheduling {
 using http::PageData;
@@ -22,23 +23,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-std::optional<std::int64_t> positive_id(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
-
-std::string param(const Request& request, std::string_view name) {
-  auto value = request.method == http::Method::post ? request.form.get(name) : request.query.get(name);
-  return std::string(value.value_or(""));
-}
-
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
 
 std::variant<std::vector<identity::RoleGrant>, Response> require_agent(const SchedulingContext& ctx,
                                                                        const Request& request) {

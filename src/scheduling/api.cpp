@@ -41,6 +41,16 @@ Result<Booking> accessible_booking(const SchedulingContext& ctx, std::string_vie
   return std::move(**booking);
 }
 
+// The booking of /api/v1/bookings/{reference} for the token's holder, or the response refusing it.
+std::variant<Booking, Response> requested_booking(const SchedulingContext& ctx, const Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto booking =
+      accessible_booking(ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
+  if (!booking) return http::json_error(request, booking.error());
+  return std::move(booking).value();
+}
+
 struct NewBooking {
   std::int64_t shop = 0;
   Instant start;
@@ -139,24 +149,18 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
   router.get(
       "/api/v1/bookings/{reference}",
       [ctx](Request& request) {
-        auto who = ctx->bearer(request, kScope);
-        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-        auto booking =
-            accessible_booking(*ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
-        if (!booking) return http::json_error(request, booking.error());
-        return no_store(Response::json(json::serialize(booking_json(*ctx, *booking))));
+        auto booking = requested_booking(*ctx, request);
+        if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
+        return no_store(Response::json(json::serialize(booking_json(*ctx, std::get<Booking>(booking)))));
       },
       api);
 
   router.add(
       http::Method::del, "/api/v1/bookings/{reference}",
       [ctx](Request& request) {
-        auto who = ctx->bearer(request, kScope);
-        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-        auto booking =
-            accessible_booking(*ctx, request.path_params.get("reference").value_or(""), std::get<std::int64_t>(who));
-        if (!booking) return http::json_error(request, booking.error());
-        auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
+        auto booking = requested_booking(*ctx, request);
+        if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
+        auto cancelled = cancel_booking(ctx->db, std::get<Booking>(booking).reference, ctx->clock, booking_hooks(*ctx));
         if (!cancelled) return http::json_error(request, cancelled.error());
         return no_store(Response::json(json::serialize(booking_json(*ctx, *cancelled))));
       },

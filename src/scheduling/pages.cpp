@@ -14,6 +14,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
+#include "scheduling/web_support.hpp"
 
 namespace guichet::scheduling {
 using http::PageData;
@@ -24,13 +25,6 @@ namespace {
 
 constexpr int kDaysShown = 7;
 constexpr std::size_t kTimesPerDay = 16;
-
-std::optional<std::int64_t> positive_id(std::string_view text) {
-  std::int64_t value = 0;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-  return value;
-}
 
 // "1,2,3": up to four distinct ids; nothing when malformed.
 std::optional<std::vector<std::int64_t>> parse_ids(std::string_view list) {
@@ -51,16 +45,6 @@ std::string join_ids(const std::vector<std::int64_t>& ids) {
   std::string text;
   for (auto id : ids) text += (text.empty() ? "" : ",") + std::to_string(id);
   return text;
-}
-
-std::string param(const Request& request, std::string_view name) {
-  auto value = request.method == http::Method::post ? request.form.get(name) : request.query.get(name);
-  return std::string(value.value_or(""));
-}
-
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
 }
 
 Response sign_in_first(const Request& request) {

@@ -23,14 +23,9 @@ class AgendaTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     database = std::make_unique<testing::TestDatabase>(GetParam());
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    ASSERT_TRUE(catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock).ok());
-    auto connection = db().acquire();
-    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
-    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
-    auto counters =
-        (*connection)->query("SELECT s.code || '/' || c.code, c.id FROM counters c JOIN shops s ON s.id = c.shop_id");
-    for (const auto& row : counters->rows) counter[row.text(0)] = row.integer(1);
+    auto loaded = fixtures::load_two_shops(db(), clock);
+    id = loaded.id;
+    counter = loaded.counter;
     ana = person("ana@example.org");
     agent = person("agent@example.org");
     ASSERT_TRUE(identity::grant_role(db(), agent, {Role::agent, "irn"}, "test", clock).ok());

@@ -21,17 +21,9 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     database = std::make_unique<testing::TestDatabase>(GetParam());
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    auto imported = catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock);
-    ASSERT_TRUE(imported.ok()) << imported.error().message;
-    auto connection = db().acquire();
-    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
-    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
-    auto counter = (*connection)
-                       ->query(
-                           "SELECT c.id FROM counters c JOIN shops s ON s.id = c.shop_id WHERE "
-                           "s.code = 'lisboa' AND c.code = 'g02'");
-    lisboa_g02 = counter->rows.at(0).integer(0);
+    auto loaded = fixtures::load_two_shops(db(), clock);
+    id = loaded.id;
+    lisboa_g02 = loaded.counter["lisboa/g02"];
   }
   storage::Database& db() { return database->db(); }
   void query_errors() {

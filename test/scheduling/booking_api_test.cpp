@@ -34,11 +34,7 @@ class BookingApiTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     database = std::make_unique<testing::TestDatabase>(GetParam());
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    ASSERT_TRUE(catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock).ok());
-    auto connection = db().acquire();
-    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
-    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    id = fixtures::load_two_shops(db(), clock).id;
     auto loaded = app::Site::load(
         app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
         clock);
@@ -218,15 +214,10 @@ TEST(BookingRace, TwoServeProcessesOnOnePostgresMakeExactlyOneBooking) {
   if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";
   testing::TestDatabase database("postgresql");
   FakeClock clock{std::chrono::time_point_cast<Instant::duration>(std::chrono::system_clock::now())};
-  ASSERT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
-  ASSERT_TRUE(catalogue::import_catalogue(database.db(), fixtures::two_shop_catalogue(), "test", clock).ok());
+  auto loaded = fixtures::load_two_shops(database.db(), clock);
+  const std::int64_t card = loaded.id["citizen-card"];
+  const std::int64_t lisboa = loaded.id["lisboa"];
   auto connection = database.db().acquire();
-  auto ids = (*connection)
-                 ->query(
-                     "SELECT (SELECT id FROM services WHERE code = 'citizen-card'), "
-                     "(SELECT id FROM shops WHERE code = 'lisboa')");
-  const std::int64_t card = ids->rows[0].integer(0);
-  const std::int64_t lisboa = ids->rows[0].integer(1);
   std::vector<std::string> tokens;
   for (int i = 0; i < 64; ++i) {
     identity::NewUser details;

@@ -35,15 +35,9 @@ class BookingsTest : public ::testing::TestWithParam<std::string> {
     storage::DatabaseOptions options;
     options.pool_size = 16;
     database = std::make_unique<testing::TestDatabase>(GetParam(), options);
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    auto imported = catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock);
-    ASSERT_TRUE(imported.ok()) << imported.error().message;
-    auto connection = db().acquire();
-    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
-    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
-    auto counters =
-        (*connection)->query("SELECT s.code || '/' || c.code, c.id FROM counters c JOIN shops s ON s.id = c.shop_id");
-    for (const auto& row : counters->rows) counter[row.text(0)] = row.integer(1);
+    auto loaded = fixtures::load_two_shops(db(), clock);
+    id = loaded.id;
+    counter = loaded.counter;
   }
   storage::Database& db() { return database->db(); }
 

@@ -1,6 +1,11 @@
 #include "scheduling/two_shops.hpp"
 
+#include <gtest/gtest.h>
+
 #include <boost/json.hpp>
+
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/storage/migrations.hpp"
 
 namespace guichet::scheduling::fixtures {
 namespace json = boost::json;
@@ -55,6 +60,21 @@ std::string two_shop_catalogue() {
                     {"opening_hours", hours},
                     {"counters", json::array{{{"code", "g01"}, {"services", json::array{"citizen-card"}}}}}}}}};
   return json::serialize(doc);
+}
+
+TwoShops load_two_shops(storage::Database& db, const Clock& clock) {
+  TwoShops loaded;
+  auto migrated = storage::apply_migrations(db, storage::builtin_migrations(), clock);
+  EXPECT_TRUE(migrated.ok()) << (migrated ? "" : migrated.error().message);
+  auto imported = catalogue::import_catalogue(db, two_shop_catalogue(), "test", clock);
+  EXPECT_TRUE(imported.ok()) << (imported ? "" : imported.error().message);
+  auto connection = db.acquire();
+  auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
+  for (const auto& row : ids->rows) loaded.id[row.text(0)] = row.integer(1);
+  auto counters =
+      (*connection)->query("SELECT s.code || '/' || c.code, c.id FROM counters c JOIN shops s ON s.id = c.shop_id");
+  for (const auto& row : counters->rows) loaded.counter[row.text(0)] = row.integer(1);
+  return loaded;
 }
 
 }  // namespace guichet::scheduling::fixtures

@@ -79,11 +79,7 @@ class VideoBookingTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
     database = std::make_unique<testing::TestDatabase>(GetParam());
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    ASSERT_TRUE(catalogue::import_catalogue(db(), fixtures::two_shop_catalogue(), "test", clock).ok());
-    auto connection = db().acquire();
-    auto ids = (*connection)->query("SELECT code, id FROM services UNION ALL SELECT code, id FROM shops");
-    for (const auto& row : ids->rows) id[row.text(0)] = row.integer(1);
+    id = fixtures::load_two_shops(db(), clock).id;
   }
   storage::Database& db() { return database->db(); }
   std::unique_ptr<app::Site> site_with(VideoConfig video) {

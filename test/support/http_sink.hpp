@@ -6,8 +6,9 @@
 #include <map>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "support/loopback_server.hpp"
 
 namespace guichet::testing {
 
@@ -26,19 +27,16 @@ class HttpSink {
   HttpSink& operator=(const HttpSink&) = delete;
 
   std::string url(const std::string& path = "/hook") const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return "http://127.0.0.1:" + std::to_string(server_.port()) + path;
   }
   std::vector<ReceivedRequest> requests() const;
   std::atomic<int> status{200};
 
  private:
   void serve(int client);
-  int listener_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
   mutable std::mutex mutex_;
   std::vector<ReceivedRequest> requests_;
+  LoopbackServer server_{[this](int client) { serve(client); }};  // last: it calls serve()
 };
 
 }  // namespace guichet::testing

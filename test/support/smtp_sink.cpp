@@ -34,34 +34,8 @@ bool read_line(int fd, std::string& buffer, std::string& line) {
 }
 }  // namespace
 
-SmtpSink::SmtpSink() {
-  listener_ = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(listener_, 16) != 0) {
-    throw std::runtime_error("SMTP sink cannot listen");
-  }
-  socklen_t length = sizeof address;
-  ::getsockname(listener_, reinterpret_cast<sockaddr*>(&address), &length);
-  port_ = ntohs(address.sin_port);
-  thread_ = std::thread([this] {
-    while (!stopping_) {
-      pollfd p{listener_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      int client = ::accept(listener_, nullptr, nullptr);
-      if (client < 0) continue;
-      serve(client);
-      ::close(client);
-    }
-  });
-}
-
-SmtpSink::~SmtpSink() {
-  stopping_ = true;
-  thread_.join();
-  ::close(listener_);
-}
+SmtpSink::SmtpSink() = default;
+SmtpSink::~SmtpSink() = default;
 
 std::vector<ReceivedMail> SmtpSink::messages() const {
   std::lock_guard lock(mutex_);

@@ -5,8 +5,9 @@
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "support/loopback_server.hpp"
 
 namespace guichet::testing {
 
@@ -23,19 +24,16 @@ class SmtpSink {
   SmtpSink(const SmtpSink&) = delete;
   SmtpSink& operator=(const SmtpSink&) = delete;
 
-  std::uint16_t port() const { return port_; }
-  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port_); }
+  std::uint16_t port() const { return server_.port(); }
+  std::string url() const { return "smtp://127.0.0.1:" + std::to_string(port()); }
   std::vector<ReceivedMail> messages() const;
   std::atomic<bool> refuse{false};
 
  private:
   void serve(int client);
-  int listener_ = -1;
-  std::uint16_t port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
   mutable std::mutex mutex_;
   std::vector<ReceivedMail> messages_;
+  LoopbackServer server_{[this](int client) { serve(client); }};  // last: it calls serve()
 };
 
 }  // namespace guichet::testing

@@ -44,8 +44,8 @@ struct ServiceQuery {
   std::string administration;  // its code
   std::string channel;         // in_person, video, online, phone
   std::string lang = "en";
-  int limit = 50;      // 1 to 500
-  std::string cursor;  // from the previous page
+  int limit = 50;        // 1 to 500
+  std::string cursor{};  // from the previous page
 };
 
 struct ServiceSummary {
