@@ -72,6 +72,44 @@ Result<void> assign_agent_to_shop(storage::Database& db, std::int64_t user_id, s
   });
 }
 
+Result<void> unassign_agent_from_shop(storage::Database& db, std::int64_t user_id, std::int64_t shop_id,
+                                      const std::string& actor, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto removed = c.execute("DELETE FROM agent_shops WHERE user_id = ? AND shop_id = ?", {user_id, shop_id});
+    if (!removed) return std::move(removed).error();
+    if (*removed == 0) return {};
+    auto audited =
+        identity::record_audit(c,
+                               identity::AuditEvent{actor, "agent.unassigned", "user:" + std::to_string(user_id),
+                                                    boost::json::serialize(boost::json::object{{"shop", shop_id}})},
+                               clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<std::vector<ShopAssignment>> list_shop_assignments(storage::Database& db) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT u.id, u.email, s.id, s.name FROM agent_shops a JOIN users u ON u.id = a.user_id JOIN "
+                      "shops s ON s.id = a.shop_id ORDER BY u.email, s.name");
+  if (!rows) return std::move(rows).error();
+  std::vector<ShopAssignment> out;
+  for (const auto& row : rows->rows) out.push_back({row.integer(0), row.text(1), row.integer(2), row.text(3)});
+  return out;
+}
+
+bool may_assign(const std::vector<identity::RoleGrant>& roles, const std::vector<identity::RoleGrant>& agent_roles) {
+  if (is_platform_admin(roles)) return true;
+  for (const auto& grant : agent_roles) {
+    if (grant.role != identity::Role::agent) continue;
+    if (identity::allows(roles, identity::Role::administration_admin, grant.administration)) return true;
+  }
+  return false;
+}
+
 bool is_scheduling_staff(const std::vector<identity::RoleGrant>& roles) {
   return is_platform_admin(roles) || !administrations_served(roles).empty();
 }

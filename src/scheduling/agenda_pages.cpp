@@ -260,6 +260,47 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
   return no_store(ctx.pages.render(request, "agent_book", "agent_book_title", data, status));
 }
 
+bool administers(const std::vector<identity::RoleGrant>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [](const identity::RoleGrant& g) {
+    return g.role == identity::Role::platform_admin || g.role == identity::Role::administration_admin;
+  });
+}
+
+// /admin/agent-shops: the assignments this administrator manages, and the form to add one.
+Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
+                          const std::vector<identity::RoleGrant>& roles, const std::string& notice,
+                          const std::string& error, int status) {
+  auto assignments = list_shop_assignments(ctx.db);
+  if (!assignments) return ctx.pages.render_error(request, assignments.error());
+  PageData list{PageData::type::list};
+  for (const auto& a : *assignments) {
+    auto agent_roles = identity::roles_of(ctx.db, a.user_id);
+    if (!agent_roles) return ctx.pages.render_error(request, agent_roles.error());
+    if (!may_assign(roles, *agent_roles)) continue;
+    PageData item;
+    item.set("email", a.email);
+    item.set("shop", a.shop_name);
+    item.set("user_id", std::to_string(a.user_id));
+    item.set("shop_id", std::to_string(a.shop_id));
+    list.push_back(item);
+  }
+  auto shops = shops_of_staff(ctx.db, 0, {identity::RoleGrant{identity::Role::platform_admin, ""}});
+  if (!shops) return ctx.pages.render_error(request, shops.error());
+  PageData shop_options{PageData::type::list};
+  for (const auto& shop : *shops) {
+    PageData option;
+    option.set("id", std::to_string(shop.id));
+    option.set("name", shop.name);
+    shop_options.push_back(option);
+  }
+  PageData data;
+  data.set("assignments", list);
+  data.set("shops", shop_options);
+  if (!notice.empty()) data.set("notice", notice);
+  if (!error.empty()) data.set("error", error);
+  return no_store(ctx.pages.render(request, "admin_agent_shops", "admin_agent_shops_title", data, status));
+}
+
 }  // namespace
 
 void register_agenda_routes(http::Router& router, const SchedulingContext& context) {
@@ -342,6 +383,65 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
       return ctx->pages.render_error(request, blocked.error());
     }
     return Response::redirect(agenda_link(*shop_id, day) + "&notice=blocked", 303);
+  });
+
+  auto require_admin = [ctx](const Request& request) {
+    return identity::require_staff(ctx->db, ctx->pages, request, "/admin/agent-shops", administers,
+                                   "this page is for administrators");
+  };
+
+  router.get("/admin/agent-shops", [ctx, require_admin](Request& request) {
+    auto staff = require_admin(request);
+    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+    return agent_shops_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {}, 200);
+  });
+
+  router.post("/admin/agent-shops", [ctx, require_admin](Request& request) {
+    auto staff = require_admin(request);
+    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+    auto refuse = [&](const char* key, int status) {
+      return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, key), status);
+    };
+    auto shop_id = positive_id(param(request, "shop"));
+    auto user = identity::find_user_by_email(ctx->db, param(request, "email"));
+    if (!user) return ctx->pages.render_error(request, user.error());
+    if (!*user || !shop_id) return refuse("admin_agent_shops_unknown", 400);
+    auto agent_roles = identity::roles_of(ctx->db, (*user)->id);
+    if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
+    // Only the agents of an administration its administrators manage, so that nobody gives a
+    // shop's agenda to someone outside their own administration.
+    if (!may_assign(roles, *agent_roles)) return refuse("admin_agent_shops_not_yours", 403);
+    auto assigned = assign_agent_to_shop(ctx->db, (*user)->id, *shop_id,
+                                         "user:" + std::to_string(request.principal->user_id), ctx->clock);
+    if (!assigned) {
+      if (assigned.error().kind == ErrorKind::not_found) return refuse("admin_agent_shops_unknown", 400);
+      return ctx->pages.render_error(request, assigned.error());
+    }
+    return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_assigned"), {},
+                            200);
+  });
+
+  router.post("/admin/agent-shops/remove", [ctx, require_admin](Request& request) {
+    auto staff = require_admin(request);
+    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+    auto user_id = positive_id(param(request, "user"));
+    auto shop_id = positive_id(param(request, "shop"));
+    if (!user_id || !shop_id) {
+      return ctx->pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_request", "bad form"));
+    }
+    auto agent_roles = identity::roles_of(ctx->db, *user_id);
+    if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
+    if (!may_assign(roles, *agent_roles)) {
+      return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "admin_agent_shops_not_yours"),
+                              403);
+    }
+    auto removed = unassign_agent_from_shop(ctx->db, *user_id, *shop_id,
+                                            "user:" + std::to_string(request.principal->user_id), ctx->clock);
+    if (!removed) return ctx->pages.render_error(request, removed.error());
+    return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_removed"), {},
+                            200);
   });
 
   router.get("/agent/book", [ctx](Request& request) {

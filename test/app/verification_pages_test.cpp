@@ -4,9 +4,11 @@
 #include <regex>
 
 #include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/scheduling/agenda.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
@@ -227,6 +229,46 @@ TEST_P(VerificationPagesTest, PlatformAdministratorsImportTheCatalogueFromAPage)
   EXPECT_EQ(exported.status, 200);
   EXPECT_NE(exported.body.find("\"irn\""), std::string::npos);
   EXPECT_EQ(exported.headers.get("Content-Disposition").value_or(""), "attachment; filename=\"catalogue.json\"");
+}
+
+// Administrators say which shops agents work at: a platform administrator for anyone, an
+// administration administrator for the agents of their own administration only.
+TEST_P(VerificationPagesTest, AdministratorsAssignAgentsToShops) {
+  FakeClock setup_clock{clock.now()};
+  ASSERT_TRUE(
+      catalogue::import_catalogue(
+          db(),
+          R"({"administrations":[{"code":"irn","names":{"fr":"I","pt":"I","vi":"I","en":"I"}}],"services":[],"shops":[{"code":"lx","name":"Lisboa","address":"Lisboa","latitude":38.7,"longitude":-9.1,"time_zone":"Europe/Lisbon","opening_hours":{}}]})",
+          "test", setup_clock)
+          .ok());
+  std::int64_t shop = 0;
+  {
+    auto connection = db().acquire();
+    shop = (*connection)->query("SELECT id FROM shops WHERE code = 'lx'")->rows.at(0).integer(0);
+  }
+  auto ana = identity::find_user_by_email(db(), "ana@example.org");
+  auto boss = identity::create_user(db(), identity::NewUser{"boss@aima.pt", "the aima office key phrase", true}, clock);
+  ASSERT_TRUE(boss.ok());
+  ASSERT_TRUE(identity::grant_role(db(), boss->id, {identity::Role::administration_admin, "aima"}, "cli", clock).ok());
+  ASSERT_TRUE(identity::grant_role(db(), (*ana)->id, {identity::Role::agent, "irn"}, "cli", clock).ok());
+
+  Browser b = signed_in("boss@aima.pt", "the aima office key phrase");
+  enrol(b);
+  ASSERT_EQ(b.get("/admin/agent-shops").status, 200);
+  Response not_theirs = b.post("/admin/agent-shops", {{"email", "ana@example.org"}, {"shop", std::to_string(shop)}});
+  EXPECT_EQ(not_theirs.status, 403) << "an irn agent is not aima's to assign";
+  ASSERT_TRUE(identity::grant_role(db(), (*ana)->id, {identity::Role::agent, "aima"}, "cli", clock).ok());
+  EXPECT_EQ(b.post("/admin/agent-shops", {{"email", "nobody@example.org"}, {"shop", std::to_string(shop)}}).status,
+            400);
+  Response assigned = b.post("/admin/agent-shops", {{"email", "ana@example.org"}, {"shop", std::to_string(shop)}});
+  EXPECT_EQ(assigned.status, 200) << assigned.body;
+  EXPECT_NE(assigned.body.find("ana@example.org"), std::string::npos);
+  auto ana_roles = *identity::roles_of(db(), (*ana)->id);
+  EXPECT_EQ(scheduling::shops_of_staff(db(), (*ana)->id, ana_roles)->size(), 1U);
+  Response removed =
+      b.post("/admin/agent-shops/remove", {{"user", std::to_string((*ana)->id)}, {"shop", std::to_string(shop)}});
+  EXPECT_EQ(removed.status, 200);
+  EXPECT_TRUE(scheduling::shops_of_staff(db(), (*ana)->id, ana_roles)->empty());
 }
 
 }  // namespace

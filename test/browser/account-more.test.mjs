@@ -137,5 +137,11 @@ test("a platform administrator grants a role on the admin page", async () => {
   await page.click('form[action="/admin/catalogue/import"] button[type="submit"]');
   assert.match(await page.textContent('[role="status"]'), /1 \/ 0 \/ 0/);
   assert.deepEqual(await axeViolations(page), []);
+
+  // Where agents work: the page linked from the roles page.
+  await page.goto(guichet.url + "/admin/roles");
+  await page.click('a[href="/admin/agent-shops"]');
+  assert.equal(new URL(page.url()).pathname, "/admin/agent-shops");
+  assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

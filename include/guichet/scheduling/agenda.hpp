@@ -20,6 +20,23 @@ namespace guichet::scheduling {
 Result<void> assign_agent_to_shop(storage::Database& db, std::int64_t user_id, std::int64_t shop_id,
                                   const std::string& actor, const Clock& clock);
 
+// Recorded as `agent.unassigned`; removing what is not there changes nothing.
+Result<void> unassign_agent_from_shop(storage::Database& db, std::int64_t user_id, std::int64_t shop_id,
+                                      const std::string& actor, const Clock& clock);
+
+struct ShopAssignment {
+  std::int64_t user_id = 0;
+  std::string email;
+  std::int64_t shop_id = 0;
+  std::string shop_name;
+};
+// Every agent's shops, by e-mail address then shop name.
+Result<std::vector<ShopAssignment>> list_shop_assignments(storage::Database& db);
+
+// Whether someone with `roles` may assign the person holding `agent_roles` to shops: a platform
+// administrator anyone; an administration administrator the agents of their administrations.
+bool may_assign(const std::vector<identity::RoleGrant>& roles, const std::vector<identity::RoleGrant>& agent_roles);
+
 // Agents and administration administrators of some administration, and platform administrators.
 bool is_scheduling_staff(const std::vector<identity::RoleGrant>& roles);
 
