@@ -151,9 +151,18 @@ void BM_CommittedBookingsSqlite(benchmark::State& state) {
   query.shop = f.shop;
   query.from = "2026-12-02";
   query.days = 90;
-  query.limit = 200'000;
-  auto visits = find_availability(*f.db, query, clock.now(), policy.rules);
-  if (!visits || visits->empty()) state.SkipWithError("no visit");
+  query.limit = 2000;
+  // Enough visits for every booking below, page after page.
+  std::vector<ShopVisit> found;
+  for (;;) {
+    auto page = find_availability_page(*f.db, query, clock.now(), policy.rules);
+    if (!page) break;
+    found.insert(found.end(), page->visits.begin(), page->visits.end());
+    if (page->next_cursor.empty() || found.size() > 3 * 2000 + 10) break;
+    query.cursor = page->next_cursor;
+  }
+  const std::vector<ShopVisit>* visits = &found;
+  if (found.empty()) state.SkipWithError("no visit");
   std::size_t next = 0;
   std::size_t person = 100'000;
   std::int64_t refused = 0;

@@ -127,6 +127,10 @@ Result<AvailabilityPage> find_availability_page(storage::Database& db, const Ava
       return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
     }
   }
+  std::vector<ShopHeader> headers;
+  for (const auto& row : shops->rows) headers.push_back({row.integer(0), row.text(1), row.text(2)});
+  auto calendars = load_calendars(c, headers, query.shop.has_value(), busy_from, busy_until);
+  if (!calendars) return std::move(calendars).error();
   std::vector<ShopVisit> all;
   for (const auto& row : shops->rows) {
     const std::optional<double> distance = distance_of(row);
@@ -137,11 +141,11 @@ Result<AvailabilityPage> find_availability_page(storage::Database& db, const Ava
       if (query.near && before(probe, *last_seen)) continue;
       if (!query.near || row.integer(0) == last_seen->shop) after = last_seen->visit.start - std::chrono::seconds(1);
     }
-    auto calendar = load_calendar(c, row.integer(0), row.text(1), row.text(2), busy_from, busy_until);
-    if (!calendar) return std::move(calendar).error();
+    auto calendar = calendars->find(row.integer(0));
+    if (calendar == calendars->end()) continue;
     // One more than a page, to know whether another page follows, and one more again: the visit at
     // the cursor's own start, if this shop has one, is left out below.
-    auto visits = find_visits(*calendar, needs, query.from, query.days, now, rules, query.limit + 2, after);
+    auto visits = find_visits(calendar->second, needs, query.from, query.days, now, rules, query.limit + 2, after);
     if (!visits) return std::move(visits).error();
     for (auto& v : *visits) {
       ShopVisit candidate{row.integer(0), std::move(v), distance};
