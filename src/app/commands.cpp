@@ -345,6 +345,20 @@ int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
     fail("database " + config.db, db.error());
     return 1;
   }
+  if (!webhook.administration.empty()) {
+    auto connection = (*db)->acquire();
+    auto known = connection
+                     ? (*connection)->query("SELECT 1 FROM administrations WHERE code = ?", {webhook.administration})
+                     : Result<storage::Rows>(connection.error());
+    if (!known) {
+      fail("webhooks add", known.error());
+      return 1;
+    }
+    if (known->empty()) {
+      std::cerr << "guichet: webhooks add: no administration has the code " << webhook.administration << "\n";
+      return 2;
+    }
+  }
   auto added =
       jobs::add_webhook(**db, webhook, scheduling::kBookingEvents, clock,
                         [&](storage::Connection& c, const jobs::Webhook& created) -> Result<void> {

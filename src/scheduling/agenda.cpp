@@ -116,6 +116,8 @@ bool is_scheduling_staff(const std::vector<identity::RoleGrant>& roles) {
 
 Result<std::vector<StaffShop>> shops_of_staff(storage::Database& db, std::int64_t user_id,
                                               const std::vector<identity::RoleGrant>& roles) {
+  std::vector<StaffShop> shops;
+  if (!is_scheduling_staff(roles)) return shops;
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   auto rows = is_platform_admin(roles)
@@ -126,8 +128,6 @@ Result<std::vector<StaffShop>> shops_of_staff(storage::Database& db, std::int64_
                             "WHERE a.user_id = ? ORDER BY s.name",
                             {user_id});
   if (!rows) return std::move(rows).error();
-  std::vector<StaffShop> shops;
-  if (!is_scheduling_staff(roles)) return shops;
   for (const auto& row : rows->rows) shops.push_back({row.integer(0), row.text(1), row.text(2)});
   return shops;
 }

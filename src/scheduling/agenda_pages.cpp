@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "guichet/catalogue/catalogue.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/staff.hpp"
@@ -284,7 +285,7 @@ Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
     item.set("shop_id", std::to_string(a.shop_id));
     list.push_back(item);
   }
-  auto shops = shops_of_staff(ctx.db, 0, {identity::RoleGrant{identity::Role::platform_admin, ""}});
+  auto shops = catalogue::list_shops(ctx.db);
   if (!shops) return ctx.pages.render_error(request, shops.error());
   PageData shop_options{PageData::type::list};
   for (const auto& shop : *shops) {

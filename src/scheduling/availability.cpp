@@ -70,22 +70,13 @@ Result<AvailabilityPage> find_availability_page(storage::Database& db, const Ava
     cursor = parse_cursor(query.cursor);
     if (!cursor) return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
   }
-  if (query.services.empty() || query.services.size() > 4) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "services lists one to four service ids");
-  }
   if (query.days < 1 || query.days > 90)
     return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 90");
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   storage::Connection& c = **connection;
-  std::vector<ServiceNeed> needs;
-  for (std::int64_t id : query.services) {
-    auto row = c.query("SELECT duration_minutes FROM services WHERE id = ?", {id});
-    if (!row) return std::move(row).error();
-    if (row->empty())
-      return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
-    needs.push_back({id, minutes(row->rows[0].integer(0))});
-  }
+  auto needs = load_needs(c, query.services, false);
+  if (!needs) return std::move(needs).error();
   std::string sql = "SELECT id, time_zone, opening_hours, latitude, longitude FROM shops";
   storage::Params params;
   if (query.shop) {
@@ -145,7 +136,7 @@ Result<AvailabilityPage> find_availability_page(storage::Database& db, const Ava
     if (calendar == calendars->end()) continue;
     // One more than a page, to know whether another page follows, and one more again: the visit at
     // the cursor's own start, if this shop has one, is left out below.
-    auto visits = find_visits(calendar->second, needs, query.from, query.days, now, rules, query.limit + 2, after);
+    auto visits = find_visits(calendar->second, *needs, query.from, query.days, now, rules, query.limit + 2, after);
     if (!visits) return std::move(visits).error();
     for (auto& v : *visits) {
       ShopVisit candidate{row.integer(0), std::move(v), distance};

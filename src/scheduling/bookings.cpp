@@ -16,10 +16,6 @@ namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
-// Services bookable for a visit: in person or by video (catalogue channels 1 and 2).
-constexpr std::int64_t kVideoChannel = 2;
-constexpr std::int64_t kVisitChannels = 1 | kVideoChannel;
-
 // 32 letters and digits without 0, 1, I and O, which people misread over the phone.
 constexpr std::string_view kReferenceAlphabet = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
@@ -79,34 +75,6 @@ Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_
   return std::optional<Booking>(std::move(b));
 }
 
-Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services,
-                                            bool video) {
-  if (services.empty() || services.size() > 4) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
-  }
-  if (std::set<std::int64_t>(services.begin(), services.end()).size() != services.size()) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a service appears twice");
-  }
-  std::vector<ServiceNeed> needs;
-  for (std::int64_t id : services) {
-    auto row = c.query("SELECT duration_minutes, channels FROM services WHERE id = ?", {id});
-    if (!row) return std::move(row).error();
-    if (row->empty()) {
-      return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
-    }
-    if ((row->rows[0].integer(1) & kVisitChannels) == 0) {
-      return make_error(ErrorKind::invalid_input, "not_bookable",
-                        "service " + std::to_string(id) + " is not served in person or by video");
-    }
-    if (video && (row->rows[0].integer(1) & kVideoChannel) == 0) {
-      return make_error(ErrorKind::invalid_input, "not_by_video",
-                        "service " + std::to_string(id) + " is not offered by video");
-    }
-    needs.push_back({id, minutes(row->rows[0].integer(0))});
-  }
-  return needs;
-}
-
 // The visit the engine offers at `start` for these services, from what is committed now.
 Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const std::vector<ServiceNeed>& needs,
                             Instant start, Instant now, const SearchRules& rules) {
@@ -132,8 +100,15 @@ Result<void> insert_items(storage::Connection& c, std::int64_t booking_id, const
         "VALUES (?, ?, ?, ?, ?, ?, 1)",
         {booking_id, item.service, item.counter, to_unix_micros(item.start), to_unix_micros(item.end),
          to_unix_micros(item.end + rules.buffer)});
-    // The exclusion constraint (PostgreSQL) or the trigger (SQLite): someone else's item won.
-    if (!inserted) return inserted.error().kind == ErrorKind::conflict ? Result<void>(slot_taken()) : inserted.error();
+    if (!inserted) {
+      // The exclusion constraint (PostgreSQL) or the trigger (SQLite), both named so in
+      // migration 0014: someone else's item won. Any other failure is not a lost race.
+      const Error& error = inserted.error();
+      if (error.kind == ErrorKind::conflict && error.message.find("booking_items_no_overlap") != std::string::npos) {
+        return slot_taken();
+      }
+      return error;
+    }
   }
   return {};
 }

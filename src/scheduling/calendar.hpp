@@ -9,6 +9,12 @@
 
 namespace guichet::scheduling {
 
+// The services of a visit with their durations: one to four, no repeats, each served in person
+// or by video (and by video when `video`). invalid_input "bad_services", "not_bookable" or
+// "not_by_video"; not_found "no_such_service".
+Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services,
+                                            bool video);
+
 // Opening hours stored as JSON: {"mon": [["09:00", "12:00"], ...], ...}.
 WeeklyHours parse_hours(std::string_view text);
 

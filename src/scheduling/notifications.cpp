@@ -2,6 +2,7 @@
 // an iCalendar file, the reminder, and the offer of a freed visit to the first on the waitlist.
 #include <date/tz.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "guichet/jobs/email.hpp"
@@ -121,8 +122,16 @@ Result<void> queue_reminder(const SchedulingContext& ctx, storage::Connection& c
 
 // The first person waiting for each of the cancelled booking's services at its shop is told of
 // the freed time; their place in the queue is then used up.
-Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking) {
+// `still_held`: after a move, the booking's new items; a freed time they take again is not freed.
+Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking,
+                               const Booking* still_held = nullptr) {
   for (const auto& item : booking.items) {
+    if (still_held != nullptr &&
+        std::any_of(still_held->items.begin(), still_held->items.end(), [&](const BookingItem& held) {
+          return held.counter == item.counter && held.start < item.end && item.start < held.end;
+        })) {
+      continue;
+    }
     auto first = c.query(
         "SELECT w.id, u.email FROM waitlist_entries w JOIN users u ON u.id = w.user_id WHERE w.shop_id = ? AND "
         "w.service_id = ? AND w.offered_at IS NULL AND w.user_id <> ? ORDER BY w.created_at, w.id LIMIT 1",
@@ -191,7 +200,7 @@ BookingHooks booking_hooks(const SchedulingContext& context) {
     if (auto queued = queue_reminder(*ctx, c, after); !queued) return queued;
     if (auto published = publish(*ctx, c, "booking.rescheduled", after); !published) return published;
     // The time given up may be what someone on the waitlist was waiting for.
-    return offer_to_waitlist(*ctx, c, before);
+    return offer_to_waitlist(*ctx, c, before, &after);
   };
   hooks.cancelled = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
     if (auto sent = send_booking_email(*ctx, c, booking, Change::cancelled); !sent) return sent;

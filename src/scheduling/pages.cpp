@@ -419,6 +419,14 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
     auto ids = parse_ids(param(request, "services"));
     auto shop = positive_id(param(request, "shop"));
     if (!ids || ids->empty() || !shop) return bad_request(*ctx, request, "choose services and a shop");
+    // Unknown services or shop are told apart before anything is written.
+    auto known = service_names(ctx->db, *ids, request.lang);
+    if (!known) return ctx->pages.render_error(request, known.error());
+    auto shop_row = find_shop(ctx->db, *shop);
+    if (!shop_row) return ctx->pages.render_error(request, shop_row.error());
+    if (!*shop_row) {
+      return ctx->pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+    }
     auto joined = ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
       for (auto service : *ids) {
         // Joining again keeps one's place: the first entry stands until it is offered a visit.

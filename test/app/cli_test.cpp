@@ -194,6 +194,10 @@ TEST(Cli, UsersAssignAndWebhooksAdd) {
   EXPECT_EQ(added.exit_code, 0) << added.output;
   EXPECT_NE(added.output.find(R"("secret":")"), std::string::npos) << "shown once";
   EXPECT_EQ(run("admin webhooks add --url https://irn.example/hook --event booking.eaten " + db).exit_code, 2);
+  EXPECT_EQ(
+      run("admin webhooks add --url https://irn.example/hook --event booking.created --administration nowhere " + db)
+          .exit_code,
+      2);
   EXPECT_EQ(run("admin webhooks add --url http://irn.example/hook --event booking.created " + db).exit_code, 2);
   auto listed = run("admin webhooks list " + db);
   EXPECT_NE(listed.output.find("https://irn.example/hook"), std::string::npos);

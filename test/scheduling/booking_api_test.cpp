@@ -204,6 +204,18 @@ TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
   EXPECT_EQ(booked.status, 303);
   EXPECT_EQ(bruno->get("/account/bookings").status, 200);
 
+  // The waiting list: unknown services or shops are refused before anything is written.
+  const std::string lisboa = std::to_string(id["lisboa"]);
+  EXPECT_EQ(bruno->post("/book/waitlist", {{"services", "999999"}, {"shop", lisboa}}).status, 404);
+  EXPECT_EQ(bruno->post("/book/waitlist", {{"services", card}, {"shop", "999999"}}).status, 404);
+  EXPECT_EQ(bruno->post("/book/waitlist", {{"services", "x"}, {"shop", lisboa}}).status, 400);
+  EXPECT_EQ(bruno->post("/book/waitlist", {{"services", card}, {"shop", lisboa}}).status, 303);
+  EXPECT_EQ(bruno->post("/book/waitlist", {{"services", card}, {"shop", lisboa}}).status, 303) << "keeps one's place";
+  {
+    auto connection = db().acquire();
+    EXPECT_EQ((*connection)->query("SELECT COUNT(*) FROM waitlist_entries")->rows[0].integer(0), 1);
+  }
+
   auto cancelled = ana->post("/bookings/" + reference + "/cancel", {});
   EXPECT_EQ(cancelled.status, 303);
   EXPECT_NE(ana->get("/bookings/" + reference).body.find("Cancelled"), std::string::npos);

@@ -122,6 +122,13 @@ TEST_P(BookingsTest, RequestsTheEngineWouldNotOfferAreRefused) {
   EXPECT_EQ(code(visit(ana, {}, "2026-12-07T09:00:00Z")), "bad_services");
   EXPECT_EQ(code(visit(ana, {"passport", "passport"}, "2026-12-07T09:00:00Z")), "bad_services");
   EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T09:00:00Z", "nowhere")), "no_such_shop");
+  EXPECT_EQ(code(visit(ana, {"certificate"}, "2026-12-07T09:00:00Z")), "not_bookable") << "online only";
+  auto by_video = visit(ana, {"passport"}, "2026-12-07T09:00:00Z");
+  by_video.video = true;
+  EXPECT_EQ(code(by_video), "not_by_video");
+  AvailabilityQuery online_only{{id["certificate"]}, id["lisboa"], "2026-12-07", 1, 10, "", std::nullopt};
+  EXPECT_EQ(find_availability(db(), online_only, clock.now()).error().code, "not_bookable")
+      << "availability refuses what cannot be booked";
   auto unknown = visit(ana, {"passport"}, "2026-12-07T09:00:00Z");
   unknown.services = {999999};
   EXPECT_EQ(code(unknown), "no_such_service");
@@ -382,6 +389,36 @@ TEST_P(BookingEffectsTest, AMovedBookingIsRemindedAtItsNewTimeOnly) {
   clock.set(at("2026-12-07T09:00:01Z"));
   ASSERT_TRUE(worker.run_due().ok());
   EXPECT_EQ(reminders(), 1);
+}
+
+// A move frees the old time for the waiting list, unless the new time takes it again.
+TEST_P(BookingEffectsTest, AMoveOffersOnlyTheTimeItReallyFrees) {
+  std::int64_t ana = person("ana@example.org");
+  std::int64_t bruno = person("bruno@example.org");
+  SchedulingContext ctx = context();
+  BookingHooks hooks = booking_hooks(ctx);
+  ASSERT_TRUE(db().transaction([&](storage::Connection& c) -> Result<void> {
+                    auto r = c.execute(
+                        "INSERT INTO waitlist_entries (user_id, shop_id, service_id, created_at) VALUES (?, ?, ?, ?)",
+                        {bruno, id["lisboa"], id["passport"], to_unix_micros(clock.now())});
+                    if (!r) return std::move(r).error();
+                    return {};
+                  })
+                  .ok());
+  auto booked = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy, hooks);
+  ASSERT_TRUE(booked.ok());
+  auto offers = [&] {
+    int n = 0;
+    for (const auto& e : emails()) n += e.to == "bruno@example.org";
+    return n;
+  };
+  // 09:00-09:20 moved to 09:15-09:35 on the same counter: most of the old time is taken again.
+  auto moved = reschedule_booking(db(), booked->reference, at("2026-12-07T09:15:00Z"), clock, policy, hooks);
+  ASSERT_TRUE(moved.ok());
+  ASSERT_EQ(moved->items.at(0).counter, booked->items.at(0).counter);
+  EXPECT_EQ(offers(), 0);
+  ASSERT_TRUE(reschedule_booking(db(), booked->reference, at("2026-12-07T11:00:00Z"), clock, policy, hooks).ok());
+  EXPECT_EQ(offers(), 1) << "09:15 is free now";
 }
 
 TEST_P(BookingEffectsTest, WebhooksHearOfTheirAdministrationsBookings) {
