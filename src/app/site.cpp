@@ -45,7 +45,9 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); }},
       keys_(db_, clock_),
       provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
+      calendars_(db_, clock_),
       scheduling_{db_,
+                  calendars_,
                   clock_,
                   pages_,
                   catalog_,
@@ -161,7 +163,7 @@ http::Router Site::routes() {
   catalogue::register_api_routes(router, db_);
   catalogue::register_page_routes(router, db_, pages_, catalog_);
   catalogue::register_admin_routes(router, db_, pages_, catalog_, clock_);
-  scheduling::register_api_routes(router, db_, clock_, scheduling_.policy.rules);
+  scheduling::register_api_routes(router, calendars_, clock_, scheduling_.policy.rules);
   scheduling::register_booking_api_routes(router, scheduling_);
   scheduling::register_booking_page_routes(router, scheduling_);
   scheduling::register_agenda_routes(router, scheduling_);

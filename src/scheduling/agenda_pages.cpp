@@ -238,7 +238,7 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
     query.from = day;
     query.days = 1;
     query.limit = 64;
-    auto visits = find_availability(ctx.db, query, ctx.clock.now(), ctx.policy.rules);
+    auto visits = find_availability(ctx.calendars, query, ctx.clock.now(), ctx.policy.rules);
     if (!visits) return ctx.pages.render_error(request, visits.error());
     PageData times{PageData::type::list};
     for (const auto& v : *visits) {

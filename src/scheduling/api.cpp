@@ -115,8 +115,8 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
         if (!booked && booked.error().code == "slot_taken") {
           // The next free visits at that shop, so the client can offer one at once.
-          auto alternatives = next_visits(ctx->db, wanted->shop, wanted->services, wanted->start, ctx->clock.now(), 5,
-                                          ctx->policy.rules);
+          auto alternatives = next_visits(ctx->calendars, wanted->shop, wanted->services, wanted->start,
+                                          ctx->clock.now(), 5, ctx->policy.rules);
           std::string body = R"({"error":"slot_taken","message":"this visit is no longer free","alternatives":[)";
           if (alternatives) {
             for (std::size_t i = 0; i < alternatives->size(); ++i) {

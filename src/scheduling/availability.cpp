@@ -53,14 +53,14 @@ std::int64_t seconds_of(Instant t) {
 
 }  // namespace
 
-Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
+Result<std::vector<ShopVisit>> find_availability(CalendarCache& calendars, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules) {
-  auto page = find_availability_page(db, query, now, rules);
+  auto page = find_availability_page(calendars, query, now, rules);
   if (!page) return std::move(page).error();
   return std::move(page->visits);
 }
 
-Result<AvailabilityPage> find_availability_page(storage::Database& db, const AvailabilityQuery& query, Instant now,
+Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const AvailabilityQuery& query, Instant now,
                                                 const SearchRules& rules) {
   if (query.limit < 1 || query.limit > 2000) {
     return make_error(ErrorKind::invalid_input, "bad_limit", "limit must be 1 to 2000");
@@ -72,78 +72,97 @@ Result<AvailabilityPage> find_availability_page(storage::Database& db, const Ava
   }
   if (query.days < 1 || query.days > 90)
     return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 90");
-  auto connection = db.acquire();
-  if (!connection) return std::move(connection).error();
-  storage::Connection& c = **connection;
-  auto needs = load_needs(c, query.services, false);
-  if (!needs) return std::move(needs).error();
-  std::string sql = "SELECT id, time_zone, opening_hours, latitude, longitude FROM shops";
-  storage::Params params;
-  if (query.shop) {
-    sql += " WHERE id = ?";
-    params.emplace_back(*query.shop);
-  }
-  auto shops = c.query(sql + " ORDER BY id", params);
-  if (!shops) return std::move(shops).error();
-  if (query.shop && shops->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
-  // Only what can touch visits starting on the asked days is read: from a day before the first
-  // (time zones are within a day of UTC) to two days after the last (the longest visit).
-  date::sys_days first_day{};
   {
+    date::sys_days first_day{};
     std::istringstream in(query.from);
     in >> date::parse("%F", first_day);
     if (in.fail()) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
   }
-  const Instant busy_from = std::max(now, Instant(first_day) - std::chrono::hours(24));
-  const Instant busy_until = Instant(first_day + date::days(query.days)) + std::chrono::hours(48);
+  std::vector<ServiceNeed> needs;
+  {
+    auto connection = calendars.database().acquire();
+    if (!connection) return std::move(connection).error();
+    auto loaded = load_needs(**connection, query.services, false);
+    if (!loaded) return std::move(loaded).error();
+    needs = std::move(*loaded);
+  }
   // The order of the results, the same on every page: with `near`, by distance, then shop, then
   // start; otherwise by start, then shop.
-  auto distance_of = [&](const storage::Row& row) -> std::optional<double> {
-    if (!query.near) return std::nullopt;
-    return distance_km(query.near->first, query.near->second, row.real(3), row.real(4));
-  };
   auto before = [&](const ShopVisit& a, const ShopVisit& b) {
     if (a.distance_km && b.distance_km && *a.distance_km != *b.distance_km) return *a.distance_km < *b.distance_km;
     if (query.near && a.shop != b.shop) return a.shop < b.shop;
     if (a.visit.start != b.visit.start) return a.visit.start < b.visit.start;
     return a.shop < b.shop;
   };
-  std::optional<ShopVisit> last_seen;  // the cursor as a visit, to compare with
-  if (cursor) {
-    last_seen = ShopVisit{cursor->shop, Visit{Instant(std::chrono::seconds(cursor->start)), {}, {}}, std::nullopt};
-    for (const auto& row : shops->rows) {
-      if (row.integer(0) == cursor->shop) last_seen->distance_km = distance_of(row);
-    }
-    if (query.near && !last_seen->distance_km) {
-      return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
-    }
-  }
-  std::vector<ShopHeader> headers;
-  for (const auto& row : shops->rows) headers.push_back({row.integer(0), row.text(1), row.text(2)});
-  auto calendars = load_calendars(c, headers, query.shop.has_value(), busy_from, busy_until);
-  if (!calendars) return std::move(calendars).error();
+  std::optional<Error> failure;
   std::vector<ShopVisit> all;
-  for (const auto& row : shops->rows) {
-    const std::optional<double> distance = distance_of(row);
-    // A whole shop that comes before the cursor's (nearer) has nothing for this page.
-    std::optional<Instant> after;
-    if (last_seen) {
-      ShopVisit probe{row.integer(0), Visit{Instant::max(), {}, {}}, distance};
-      if (query.near && before(probe, *last_seen)) continue;
-      if (!query.near || row.integer(0) == last_seen->shop) after = last_seen->visit.start - std::chrono::seconds(1);
+  auto searched = calendars.read([&](const CachedShops& shops) {
+    auto distance_of = [&](const CachedShop& shop) -> std::optional<double> {
+      if (!query.near) return std::nullopt;
+      return distance_km(query.near->first, query.near->second, shop.latitude, shop.longitude);
+    };
+    std::vector<std::pair<const CachedShop*, std::optional<double>>> candidates;
+    if (query.shop) {
+      auto found = shops.find(*query.shop);
+      if (found == shops.end()) {
+        failure = make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+        return;
+      }
+      candidates.emplace_back(&found->second, distance_of(found->second));
+    } else {
+      for (const auto& [id, shop] : shops) candidates.emplace_back(&shop, distance_of(shop));
     }
-    auto calendar = calendars->find(row.integer(0));
-    if (calendar == calendars->end()) continue;
-    // One more than a page, to know whether another page follows, and one more again: the visit at
-    // the cursor's own start, if this shop has one, is left out below.
-    auto visits = find_visits(calendar->second, *needs, query.from, query.days, now, rules, query.limit + 2, after);
-    if (!visits) return std::move(visits).error();
-    for (auto& v : *visits) {
-      ShopVisit candidate{row.integer(0), std::move(v), distance};
-      if (last_seen && !before(*last_seen, candidate)) continue;
-      all.push_back(std::move(candidate));
+    // Nearest first with `near`: once a page's worth is found, farther shops cannot come before.
+    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+      if (a.second && b.second && *a.second != *b.second) return *a.second < *b.second;
+      return a.first->id < b.first->id;
+    });
+    std::optional<ShopVisit> last_seen;  // the cursor as a visit, to compare with
+    if (cursor) {
+      last_seen = ShopVisit{cursor->shop, Visit{Instant(std::chrono::seconds(cursor->start)), {}, {}}, std::nullopt};
+      for (const auto& [shop, distance] : candidates) {
+        if (shop->id == cursor->shop) last_seen->distance_km = distance;
+      }
+      if (query.near && !last_seen->distance_km) {
+        failure = make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
+        return;
+      }
     }
-  }
+    // A page needs `limit` visits and one more to know another page follows.
+    const std::size_t wanted = query.limit + 1;
+    for (const auto& [shop, distance] : candidates) {
+      if (query.near && all.size() >= wanted) break;
+      ArrivalWindow window;
+      if (last_seen) {
+        // A whole shop that comes before the cursor's (nearer) has nothing for this page.
+        ShopVisit probe{shop->id, Visit{Instant::max(), {}, {}}, distance};
+        if (query.near && before(probe, *last_seen)) continue;
+        if (!query.near || shop->id == last_seen->shop) window.after = last_seen->visit.start - std::chrono::seconds(1);
+      }
+      // Earliest first: a visit later than the `wanted`-th best found so far cannot make the page,
+      // so each shop is searched only up to it. Most shops then look at a few arrivals.
+      if (!query.near && all.size() >= wanted) {
+        std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted - 1), all.end(), before);
+        all.resize(wanted);
+        window.until = std::max_element(all.begin(), all.end(), before)->visit.start;
+      }
+      // One more than a page, to know whether another page follows, and one more again: the visit at
+      // the cursor's own start, if this shop has one, is left out below.
+      auto visits =
+          find_visits(shop->calendar, shop->busy, needs, query.from, query.days, now, rules, query.limit + 2, window);
+      if (!visits) {
+        failure = std::move(visits).error();
+        return;
+      }
+      for (auto& v : *visits) {
+        ShopVisit candidate{shop->id, std::move(v), distance};
+        if (last_seen && !before(*last_seen, candidate)) continue;
+        all.push_back(std::move(candidate));
+      }
+    }
+  });
+  if (!searched) return std::move(searched).error();
+  if (failure) return std::move(*failure);
   std::sort(all.begin(), all.end(), before);
   AvailabilityPage page;
   if (all.size() > query.limit) {
@@ -170,12 +189,12 @@ std::string visit_json(const ShopVisit& sv) {
   return json::serialize(visit);
 }
 
-Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t shop,
+Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_t shop,
                                            const std::vector<std::int64_t>& services, Instant after, Instant now,
                                            std::size_t limit, const SearchRules& rules) {
   std::string time_zone;
   {
-    auto connection = db.acquire();
+    auto connection = calendars.database().acquire();
     if (!connection) return std::move(connection).error();
     auto row = (*connection)->query("SELECT time_zone FROM shops WHERE id = ?", {shop});
     if (!row) return std::move(row).error();
@@ -196,7 +215,7 @@ Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t s
   query.from = day;
   query.days = 14;
   query.limit = 2000;
-  auto visits = find_availability(db, query, now, rules);
+  auto visits = find_availability(calendars, query, now, rules);
   if (!visits) return std::move(visits).error();
   std::vector<ShopVisit> later;
   for (auto& v : *visits) {
@@ -205,10 +224,10 @@ Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t s
   return later;
 }
 
-void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock, const SearchRules& rules) {
+void register_api_routes(http::Router& router, CalendarCache& calendars, const Clock& clock, const SearchRules& rules) {
   router.get(
       "/api/v1/availability",
-      [&db, &clock, rules](http::Request& request) {
+      [&calendars, &clock, rules](http::Request& request) {
         auto bad = [&](const char* code, const char* message) {
           return http::json_error(request, make_error(ErrorKind::invalid_input, code, message));
         };
@@ -258,7 +277,7 @@ void register_api_routes(http::Router& router, storage::Database& db, const Cloc
           query.limit = static_cast<std::size_t>(*value);
         }
         query.cursor = std::string(request.query.get("cursor").value_or(""));
-        auto page = find_availability_page(db, query, clock.now(), rules);
+        auto page = find_availability_page(calendars, query, clock.now(), rules);
         if (!page) return http::json_error(request, page.error());
         std::string body = R"({"visits":[)";
         for (std::size_t i = 0; i < page->visits.size(); ++i) body += (i ? "," : "") + visit_json(page->visits[i]);

@@ -102,7 +102,7 @@ Result<std::map<std::int64_t, ShopCalendar>> load_calendars(storage::Connection&
     shop->counters.back().services.insert(row.integer(2));
   }
   auto absences = c.query(
-      "SELECT c.shop_id, a.counter_id, a.starts_at, a.ends_at FROM counter_absences a JOIN counters c ON c.id = "
+      "SELECT c.shop_id, a.counter_id, a.starts_at, a.ends_at, a.id FROM counter_absences a JOIN counters c ON c.id = "
       "a.counter_id WHERE a.ends_at > ? AND a.starts_at < ?" +
           shop_filter("c.shop_id"),
       [&] {
@@ -113,14 +113,15 @@ Result<std::map<std::int64_t, ShopCalendar>> load_calendars(storage::Connection&
   if (!absences) return std::move(absences).error();
   for (const auto& row : absences->rows) {
     if (auto* shop = into(row.integer(0))) {
-      shop->busy.push_back({row.integer(1), from_unix_micros(row.integer(2)), from_unix_micros(row.integer(3))});
+      shop->busy.push_back(
+          {row.integer(1), from_unix_micros(row.integer(2)), from_unix_micros(row.integer(3)), -row.integer(4)});
     }
   }
   // Booked items take their counter until their end; the engine adds the turnaround buffer. An
   // item spans at most a day (a CHECK in migration 0014), so the index range can start a day
   // before `busy_from`.
   auto booked = c.query(
-      "SELECT c.shop_id, b.counter_id, b.starts_at, b.ends_at FROM booking_items b JOIN counters c ON c.id = "
+      "SELECT c.shop_id, b.counter_id, b.starts_at, b.ends_at, b.id FROM booking_items b JOIN counters c ON c.id = "
       "b.counter_id WHERE b.active = 1 AND b.starts_at > ? AND b.starts_at < ? AND b.blocks_until > ?" +
           shop_filter("c.shop_id"),
       [&] {
@@ -132,7 +133,8 @@ Result<std::map<std::int64_t, ShopCalendar>> load_calendars(storage::Connection&
   if (!booked) return std::move(booked).error();
   for (const auto& row : booked->rows) {
     if (auto* shop = into(row.integer(0))) {
-      shop->busy.push_back({row.integer(1), from_unix_micros(row.integer(2)), from_unix_micros(row.integer(3))});
+      shop->busy.push_back(
+          {row.integer(1), from_unix_micros(row.integer(2)), from_unix_micros(row.integer(3)), row.integer(4)});
     }
   }
   return calendars;

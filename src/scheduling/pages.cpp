@@ -209,7 +209,7 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   query.from = from;
   query.days = kDaysShown;
   query.limit = 2000;
-  auto visits = find_availability(ctx.db, query, ctx.clock.now(), ctx.policy.rules);
+  auto visits = find_availability(ctx.calendars, query, ctx.clock.now(), ctx.policy.rules);
   if (!visits) return ctx.pages.render_error(request, visits.error());
 
   std::map<std::string, PageData> by_day;

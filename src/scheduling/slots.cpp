@@ -38,37 +38,26 @@ std::optional<Instant> to_instant(const date::time_zone* zone, date::local_time<
   return std::chrono::time_point_cast<Instant::duration>(sys);
 }
 
-using Intervals = std::vector<std::pair<Instant, Instant>>;
-
-struct CounterBusy {
-  Intervals intervals;  // sorted by start
-  std::chrono::microseconds longest{0};
-};
-
-struct Schedule {
-  std::map<std::int64_t, CounterBusy> busy;
-};
-
 // The earliest start >= `from` at which the intervals leave room for [start, start + length)
 // followed by `buffer` (and the start is not inside the turnaround of an interval before it).
-Instant earliest_free_in(const CounterBusy& busy, Instant from, minutes length, minutes buffer) {
-  const auto& intervals = busy.intervals;
+Instant earliest_free_in(const CounterTimeline& busy, Instant from, minutes length, minutes buffer) {
+  const auto& intervals = busy.taken;
   // Intervals that start long enough before `from` cannot reach it: skip them by binary search.
   Instant horizon = from - busy.longest - buffer;
   auto it = std::lower_bound(intervals.begin(), intervals.end(), horizon,
-                             [](const auto& interval, Instant t) { return interval.first < t; });
+                             [](const Taken& interval, Instant t) { return interval.start < t; });
   Instant start = from;
   for (; it != intervals.end(); ++it) {
-    if (start + length + buffer <= it->first) break;
-    if (it->second + buffer > start) start = it->second + buffer;
+    if (start + length + buffer <= it->start) break;
+    if (it->end + buffer > start) start = it->end + buffer;
   }
   return start;
 }
 
 // The same over the shop's bookings and this visit's own items, until both agree; nothing when
 // that is later than `latest`.
-std::optional<Instant> earliest_free(const CounterBusy* booked, const CounterBusy* own, Instant from, Instant latest,
-                                     minutes length, minutes buffer) {
+std::optional<Instant> earliest_free(const CounterTimeline* booked, const CounterTimeline* own, Instant from,
+                                     Instant latest, minutes length, minutes buffer) {
   Instant start = from;
   for (int round = 0; round < 64; ++round) {
     Instant next = start;
@@ -83,50 +72,37 @@ std::optional<Instant> earliest_free(const CounterBusy* booked, const CounterBus
 
 // Tries to serve `order` back to back from `arrival`: the first service starts at the arrival,
 // each next one within max_gap of the previous end, all before `closes`.
-std::optional<Visit> try_order(const ShopCalendar& shop, const Schedule& schedule,
+std::optional<Visit> try_order(const ShopCalendar& shop, const BusyIndex& schedule,
                                const std::vector<ServiceNeed>& order, Instant arrival, Instant closes,
                                const SearchRules& rules) {
   Visit visit;
   visit.start = arrival;
   Instant cursor = arrival;
-  std::map<std::int64_t, CounterBusy> added;  // this visit's own items
+  std::map<std::int64_t, CounterTimeline> added;  // this visit's own items
   for (std::size_t i = 0; i < order.size(); ++i) {
     const ServiceNeed& need = order[i];
     const Instant latest = i == 0 ? arrival : cursor + rules.max_gap;
     std::optional<VisitItem> best;
     for (const auto& counter : shop.counters) {
       if (!counter.services.contains(need.service)) continue;
-      auto booked = schedule.busy.find(counter.id);
       auto own = added.find(counter.id);
-      auto start =
-          earliest_free(booked == schedule.busy.end() ? nullptr : &booked->second,
-                        own == added.end() ? nullptr : &own->second, cursor, latest, need.duration, rules.buffer);
+      auto start = earliest_free(schedule.find(counter.id), own == added.end() ? nullptr : &own->second, cursor, latest,
+                                 need.duration, rules.buffer);
       if (!start || *start + need.duration > closes) continue;
       if (!best || *start < best->start || (*start == best->start && counter.id < best->counter)) {
         best = VisitItem{need.service, counter.id, *start, *start + need.duration};
       }
     }
     if (!best) return std::nullopt;
-    CounterBusy& mine = added[best->counter];
-    mine.intervals.emplace_back(best->start, best->end);
-    std::sort(mine.intervals.begin(), mine.intervals.end());
+    CounterTimeline& mine = added[best->counter];
+    mine.taken.push_back(Taken{best->start, best->end, 0});
+    std::sort(mine.taken.begin(), mine.taken.end(), [](const Taken& a, const Taken& b) { return a.start < b.start; });
     mine.longest = std::max<std::chrono::microseconds>(mine.longest, best->end - best->start);
     visit.items.push_back(*best);
     cursor = best->end;
   }
   visit.end = cursor;
   return visit;
-}
-
-Schedule schedule_of(const ShopCalendar& shop) {
-  Schedule schedule;
-  for (const auto& b : shop.busy) {
-    CounterBusy& counter = schedule.busy[b.counter];
-    counter.intervals.emplace_back(b.start, b.end);
-    counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
-  }
-  for (auto& [id, counter] : schedule.busy) std::sort(counter.intervals.begin(), counter.intervals.end());
-  return schedule;
 }
 
 // Every order of the services (at most 24), in a fixed order so results are reproducible.
@@ -142,7 +118,7 @@ std::vector<std::vector<ServiceNeed>> orders_of(const std::vector<ServiceNeed>& 
 }
 
 // The visit arriving at `arrival` in the order that ends earliest.
-std::optional<Visit> best_visit(const ShopCalendar& shop, const Schedule& schedule,
+std::optional<Visit> best_visit(const ShopCalendar& shop, const BusyIndex& schedule,
                                 const std::vector<std::vector<ServiceNeed>>& orders, Instant arrival, Instant closes,
                                 const SearchRules& rules) {
   std::optional<Visit> best;
@@ -161,11 +137,77 @@ const date::time_zone* find_zone(const std::string& name) {
   }
 }
 
+bool earlier(const Taken& a, const Taken& b) { return a.start < b.start || (a.start == b.start && a.key < b.key); }
+
 }  // namespace
+
+BusyIndex BusyIndex::of(const std::vector<Busy>& busy) {
+  BusyIndex index;
+  for (std::size_t i = 0; i < busy.size(); ++i) {
+    const Busy& b = busy[i];
+    CounterTimeline& counter = index.counters_[b.counter];
+    // Intervals built without keys get distinct ones, so none replaces another.
+    counter.taken.push_back(Taken{b.start, b.end, b.key != 0 ? b.key : static_cast<std::int64_t>(i + 1)});
+    counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
+  }
+  for (auto& [id, counter] : index.counters_) std::sort(counter.taken.begin(), counter.taken.end(), earlier);
+  return index;
+}
+
+void BusyIndex::put(const Busy& busy) {
+  erase(busy.counter, busy.key);
+  CounterTimeline& counter = counters_[busy.counter];
+  Taken taken{busy.start, busy.end, busy.key};
+  counter.taken.insert(std::upper_bound(counter.taken.begin(), counter.taken.end(), taken, earlier), taken);
+  counter.longest = std::max<std::chrono::microseconds>(counter.longest, busy.end - busy.start);
+}
+
+void BusyIndex::erase(std::int64_t counter, std::int64_t key) {
+  auto found = counters_.find(counter);
+  if (found == counters_.end()) return;
+  auto& taken = found->second.taken;
+  // A key's interval is found by a scan of its counter: a few hundred intervals at most over a
+  // horizon, and a change names the counter.
+  taken.erase(std::remove_if(taken.begin(), taken.end(), [key](const Taken& t) { return t.key == key; }), taken.end());
+}
+
+void BusyIndex::forget_before(Instant t) {
+  for (auto& [id, counter] : counters_) {
+    // remove_if keeps the survivors in their order.
+    auto& taken = counter.taken;
+    taken.erase(std::remove_if(taken.begin(), taken.end(), [t](const Taken& x) { return x.end < t; }), taken.end());
+  }
+}
+
+const CounterTimeline* BusyIndex::find(std::int64_t counter) const {
+  auto found = counters_.find(counter);
+  return found == counters_.end() ? nullptr : &found->second;
+}
+
+std::size_t BusyIndex::intervals() const {
+  std::size_t n = 0;
+  for (const auto& [id, counter] : counters_) n += counter.taken.size();
+  return n;
+}
+
+std::size_t BusyIndex::bytes() const {
+  std::size_t n = sizeof(*this);
+  for (const auto& [id, counter] : counters_)
+    n += sizeof(id) + sizeof(counter) + counter.taken.capacity() * sizeof(Taken);
+  return n;
+}
 
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,
                                        std::size_t limit, std::optional<Instant> after) {
+  return find_visits(shop, BusyIndex::of(shop.busy), services, first_day, days, now, rules, limit,
+                     ArrivalWindow{after, std::nullopt});
+}
+
+Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const BusyIndex& schedule,
+                                       const std::vector<ServiceNeed>& services, std::string_view first_day, int days,
+                                       Instant now, const SearchRules& rules, std::size_t limit,
+                                       const ArrivalWindow& window) {
   if (services.empty() || services.size() > 4) {
     return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
   }
@@ -176,7 +218,6 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
   if (!from) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
   if (days < 1 || days > 366) return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 366");
 
-  const Schedule schedule = schedule_of(shop);
   const auto orders = orders_of(services);
 
   const Instant earliest = now + rules.notice;
@@ -191,8 +232,8 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
       if (!closes) continue;
       for (int m = range.open; m < range.close && visits.size() < limit; m += static_cast<int>(rules.step.count())) {
         auto arrival = to_instant(zone, date::local_time<minutes>(day) + minutes(m));
-        if (!arrival || *arrival < earliest || (after && *arrival <= *after)) continue;
-        if (*arrival > latest) return visits;
+        if (!arrival || *arrival < earliest || (window.after && *arrival <= *window.after)) continue;
+        if (*arrival > latest || (window.until && *arrival > *window.until)) return visits;
         if (auto best = best_visit(shop, schedule, orders, *arrival, *closes, rules))
           visits.push_back(std::move(*best));
       }
@@ -223,7 +264,7 @@ Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vecto
     auto closes = to_instant(zone, date::local_time<minutes>(day) + minutes(range.close));
     auto expected = to_instant(zone, date::local_time<minutes>(day) + minutes(minute));
     if (!closes || !expected || *expected != arrival) return none;
-    return best_visit(shop, schedule_of(shop), orders_of(services), arrival, *closes, rules);
+    return best_visit(shop, BusyIndex::of(shop.busy), orders_of(services), arrival, *closes, rules);
   }
   return none;
 }

@@ -33,6 +33,10 @@ class AgendaTest : public ::testing::TestWithParam<std::string> {
     agent_roles = *identity::roles_of(db(), agent);
   }
   storage::Database& db() { return database->db(); }
+  CalendarCache& calendars() {
+    if (!calendar_cache) calendar_cache = std::make_unique<CalendarCache>(db(), clock);
+    return *calendar_cache;
+  }
   std::int64_t person(const std::string& email) {
     auto user = identity::account_for_caller(db(), email, "test", clock);
     EXPECT_TRUE(user.ok());
@@ -47,6 +51,7 @@ class AgendaTest : public ::testing::TestWithParam<std::string> {
 
   FakeClock clock{at("2026-12-01T00:00:00Z")};
   std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<CalendarCache> calendar_cache;
   std::map<std::string, std::int64_t> id;
   std::map<std::string, std::int64_t> counter;
   std::int64_t ana = 0;
@@ -141,7 +146,7 @@ TEST_P(AgendaTest, BlockingACounterKeepsBookedVisitsAndRemovesFreeTimes) {
                             "training", agent, clock)
                   .ok());
   AvailabilityQuery query{{id["citizen-card"]}, id["lisboa"], "2026-12-07", 1, 50, "", std::nullopt};
-  auto visits = find_availability(db(), query, clock.now());
+  auto visits = find_availability(calendars(), query, clock.now());
   ASSERT_TRUE(visits.ok());
   ASSERT_FALSE(visits->empty());
   EXPECT_LT(visits->back().visit.start, at("2026-12-07T10:00:00Z")) << "nothing offered while blocked";

@@ -26,11 +26,15 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
     lisboa_g02 = loaded.counter["lisboa/g02"];
   }
   storage::Database& db() { return database->db(); }
+  CalendarCache& calendars() {
+    if (!calendar_cache) calendar_cache = std::make_unique<CalendarCache>(db(), clock);
+    return *calendar_cache;
+  }
   void query_errors() {
     AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 10, "", std::nullopt};
     for (const char* bad : {"x", "1", ".5", "0.5", "1.x", "-1.5"}) {
       query.cursor = bad;
-      auto page = find_availability_page(db(), query, clock.now());
+      auto page = find_availability_page(calendars(), query, clock.now());
       ASSERT_FALSE(page.ok()) << bad;
       EXPECT_EQ(page.error().code, "bad_cursor") << bad;
     }
@@ -52,7 +56,7 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
     EXPECT_TRUE(json::parse(api.get(base + "&limit=200").body).at("next_cursor").is_null());
   }
   std::vector<std::string> starts(const AvailabilityQuery& query) {
-    auto visits = find_availability(db(), query, clock.now());
+    auto visits = find_availability(calendars(), query, clock.now());
     EXPECT_TRUE(visits.ok()) << (visits ? "" : visits.error().message);
     std::vector<std::string> out;
     if (visits) {
@@ -64,6 +68,7 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
 
   FakeClock clock{from_unix_micros(1'796'083'200'000'000)};  // 2026-12-01T00:00Z
   std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<CalendarCache> calendar_cache;
   std::map<std::string, std::int64_t> id;
   std::int64_t lisboa_g02 = 0;
 };
@@ -88,7 +93,7 @@ TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
   query.from = "2026-12-07";
   EXPECT_EQ(starts(query).front(), "2026-12-07T10:00" + at_lisboa) << "the only counter for it is away until 10:00";
   AvailabilityQuery two{{id["citizen-card"], id["passport"]}, id["lisboa"], "2026-12-07", 1, 1, "", std::nullopt};
-  auto visits = find_availability(db(), two, clock.now());
+  auto visits = find_availability(calendars(), two, clock.now());
   ASSERT_EQ(visits->size(), 1U);
   EXPECT_EQ(visits->at(0).visit.items.size(), 2U);
 }
@@ -139,14 +144,14 @@ TEST_P(AvailabilityTest, PagesFollowOneAnotherWithoutGapsOrRepeats) {
   for (bool near : {false, true}) {
     AvailabilityQuery query{{id["citizen-card"]}, std::nullopt, "2026-12-07", 1, 500, "", std::nullopt};
     if (near) query.near = std::pair{48.85, 2.35};
-    auto whole = find_availability_page(db(), query, clock.now());
+    auto whole = find_availability_page(calendars(), query, clock.now());
     ASSERT_TRUE(whole.ok());
     EXPECT_TRUE(whole->next_cursor.empty());
     ASSERT_GT(whole->visits.size(), 4U);
     std::vector<std::pair<std::int64_t, Instant>> paged;
     query.limit = 2;
     for (int pages = 0; pages < 100; ++pages) {
-      auto page = find_availability_page(db(), query, clock.now());
+      auto page = find_availability_page(calendars(), query, clock.now());
       ASSERT_TRUE(page.ok()) << page.error().message;
       for (const auto& v : page->visits) paged.emplace_back(v.shop, v.visit.start);
       if (page->next_cursor.empty()) break;

@@ -40,6 +40,10 @@ class BookingsTest : public ::testing::TestWithParam<std::string> {
     counter = loaded.counter;
   }
   storage::Database& db() { return database->db(); }
+  CalendarCache& calendars() {
+    if (!calendar_cache) calendar_cache = std::make_unique<CalendarCache>(db(), clock);
+    return *calendar_cache;
+  }
 
   std::int64_t person(const std::string& email) {
     identity::NewUser user_details;
@@ -68,6 +72,7 @@ class BookingsTest : public ::testing::TestWithParam<std::string> {
 
   FakeClock clock{at("2026-12-01T00:00:00Z")};
   std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<CalendarCache> calendar_cache;
   std::map<std::string, std::int64_t> id;
   std::map<std::string, std::int64_t> counter;
   BookingPolicy policy;
@@ -99,7 +104,7 @@ TEST_P(BookingsTest, EveryItemIsBookedAndTheTimeIsNoLongerOffered) {
   EXPECT_EQ(again.error().code, "slot_taken");
   EXPECT_EQ(count("SELECT COUNT(*) FROM bookings"), 1) << "nothing half-written";
 
-  auto next = next_visits(db(), id["lisboa"], {id["citizen-card"]}, card_time, clock.now(), 3);
+  auto next = next_visits(calendars(), id["lisboa"], {id["citizen-card"]}, card_time, clock.now(), 3);
   ASSERT_TRUE(next.ok());
   ASSERT_FALSE(next->empty());
   EXPECT_GT(next->front().visit.start, card_time);
@@ -127,7 +132,7 @@ TEST_P(BookingsTest, RequestsTheEngineWouldNotOfferAreRefused) {
   by_video.video = true;
   EXPECT_EQ(code(by_video), "not_by_video");
   AvailabilityQuery online_only{{id["certificate"]}, id["lisboa"], "2026-12-07", 1, 10, "", std::nullopt};
-  EXPECT_EQ(find_availability(db(), online_only, clock.now()).error().code, "not_bookable")
+  EXPECT_EQ(find_availability(calendars(), online_only, clock.now()).error().code, "not_bookable")
       << "availability refuses what cannot be booked";
   auto unknown = visit(ana, {"passport"}, "2026-12-07T09:00:00Z");
   unknown.services = {999999};
@@ -299,7 +304,7 @@ class BookingEffectsTest : public BookingsTest {
     return out;
   }
   SchedulingContext context() {
-    return SchedulingContext{db(), clock, pages(), catalog(), "https://guichet.test", nullptr, policy};
+    return SchedulingContext{db(), calendars(), clock, pages(), catalog(), "https://guichet.test", nullptr, policy};
   }
   // The site's renderer and messages, loaded the way Site::load does.
   const http::PageRenderer& pages() { return *renderer; }

@@ -61,6 +61,7 @@ class Site {
   identity::WebContext identity_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;
+  scheduling::CalendarCache calendars_;
   scheduling::SchedulingContext scheduling_;
   std::unique_ptr<http::Application> application_;
 };

@@ -1,10 +1,12 @@
 #pragma once
-// Availability from the database: loads each shop's calendar (opening hours, closures, counters
-// and what they serve, absences) and asks the slot engine for visits.
+// Availability: asks the slot engine for visits over the calendars this node keeps (opening hours,
+// closures, counters and what they serve, absences, bookings), brought up to date with the
+// database before each search.
 #include <optional>
 #include <vector>
 
 #include "guichet/http/router.hpp"
+#include "guichet/scheduling/calendar_cache.hpp"
 #include "guichet/scheduling/slots.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -38,15 +40,15 @@ struct AvailabilityPage {
 };
 
 // Unknown services or shop: not_found. Bad dates, counts or cursor: invalid_input.
-Result<AvailabilityPage> find_availability_page(storage::Database& db, const AvailabilityQuery& query, Instant now,
+Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const AvailabilityQuery& query, Instant now,
                                                 const SearchRules& rules = {});
 // The first page's visits.
-Result<std::vector<ShopVisit>> find_availability(storage::Database& db, const AvailabilityQuery& query, Instant now,
+Result<std::vector<ShopVisit>> find_availability(CalendarCache& calendars, const AvailabilityQuery& query, Instant now,
                                                  const SearchRules& rules = {});
 
 // The shop's next free visits for these services starting at or after `after` (up to 14 days on),
 // for a refusal that offers alternatives.
-Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t shop,
+Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_t shop,
                                            const std::vector<std::int64_t>& services, Instant after, Instant now,
                                            std::size_t limit, const SearchRules& rules = {});
 
@@ -54,8 +56,8 @@ Result<std::vector<ShopVisit>> next_visits(storage::Database& db, std::int64_t s
 // "end"}]}, with "distance_km" when known.
 std::string visit_json(const ShopVisit& visit);
 
-// GET /api/v1/availability. `db` and `clock` must outlive the router.
-void register_api_routes(http::Router& router, storage::Database& db, const Clock& clock,
+// GET /api/v1/availability. `calendars` and `clock` must outlive the router.
+void register_api_routes(http::Router& router, CalendarCache& calendars, const Clock& clock,
                          const SearchRules& rules = {});
 
 }  // namespace guichet::scheduling

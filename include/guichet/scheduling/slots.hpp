@@ -11,6 +11,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "guichet/core/clock.hpp"
@@ -31,11 +32,46 @@ struct Counter {
   std::set<std::int64_t> services;  // what it can serve
 };
 
-// A counter unavailable over [start, end): a booking or an absence.
+// A counter unavailable over [start, end): a booking or an absence. `key` names the row it comes
+// from (a booking item's id, or minus an absence's id), so a cached calendar can find it again.
 struct Busy {
   std::int64_t counter = 0;
   Instant start;
   Instant end;
+  std::int64_t key = 0;
+};
+
+struct Taken {
+  Instant start;
+  Instant end;
+  std::int64_t key = 0;
+};
+
+// One counter's busy intervals, sorted by start. They may overlap (an absence over a booking).
+struct CounterTimeline {
+  std::vector<Taken> taken;
+  // The longest interval ever held, so a search can skip, by binary search, every interval that
+  // starts too early to reach the time it asks about. Never shrinks: a bound, not an exact value.
+  std::chrono::microseconds longest{0};
+};
+
+// Every counter's timeline, kept sorted as intervals come and go. A per-node calendar cache holds
+// one per shop and changes it in place, instead of sorting a shop's whole horizon per request.
+class BusyIndex {
+ public:
+  static BusyIndex of(const std::vector<Busy>& busy);
+  // Adds `busy`, replacing any interval with the same key on that counter.
+  void put(const Busy& busy);
+  // Removes the interval with this key from `counter`, if there is one.
+  void erase(std::int64_t counter, std::int64_t key);
+  // Drops the intervals that ended before `t`: they can no longer touch a visit.
+  void forget_before(Instant t);
+  const CounterTimeline* find(std::int64_t counter) const;
+  std::size_t intervals() const;
+  std::size_t bytes() const;  // what the timelines hold, for memory reports
+
+ private:
+  std::unordered_map<std::int64_t, CounterTimeline> counters_;
 };
 
 struct ShopCalendar {
@@ -72,9 +108,22 @@ struct Visit {
   std::vector<VisitItem> items;
 };
 
+// Which arrivals to look at besides the days asked for: only later than `after` (the next page),
+// and none later than `until` (a search over many shops stops a shop once its visits could no
+// longer make the page).
+struct ArrivalWindow {
+  std::optional<Instant> after{};
+  std::optional<Instant> until{};
+};
+
 // Visits starting on local days [first_day, first_day + days), earliest first, at most `limit`.
 // `first_day` is YYYY-MM-DD in the shop's time zone. An unknown time zone, a bad date or more than
-// four services is invalid_input.
+// four services is invalid_input. `shop.busy` is not read: `busy` says what is taken.
+Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const BusyIndex& busy,
+                                       const std::vector<ServiceNeed>& services, std::string_view first_day, int days,
+                                       Instant now, const SearchRules& rules, std::size_t limit,
+                                       const ArrivalWindow& window = {});
+// The same with what `shop.busy` says is taken.
 // With `after`, only visits starting later than it (the next page).
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,

@@ -12,6 +12,7 @@
 #include "guichet/http/router.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/scheduling/bookings.hpp"
+#include "guichet/scheduling/calendar_cache.hpp"
 #include "guichet/scheduling/video.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -23,6 +24,7 @@ using BearerCheck = std::function<std::variant<std::int64_t, http::Response>(con
 
 struct SchedulingContext {
   storage::Database& db;
+  CalendarCache& calendars;  // this node's calendars, over `db`
   const Clock& clock;
   const http::PageRenderer& pages;
   const http::Catalog& catalog;
