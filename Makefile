@@ -63,6 +63,7 @@ check: test lint fuzz
 
 bench: build
 	bash bench/http/run.sh $(BUILD)
+	$(BUILD)/bench/network_bench
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-fuzz

@@ -110,6 +110,10 @@ int serve(const Config& config) {
     fail("web root " + site_options.web_root, site.error());
     return 1;
   }
+  if (auto loaded = (*site)->load_calendars(); !loaded) {
+    fail("calendars", loaded.error());
+    return 1;
+  }
 
   jobs::SmtpSender smtp(config.smtp, clock);
   jobs::WorkerOptions worker_options;

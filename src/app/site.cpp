@@ -79,6 +79,21 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
         "counter\n";
     out += "guichet_db_pool_timeouts_total " + std::to_string(s.timeouts) + "\n";
   });
+  metrics_.add_collector([this](std::string& out) {
+    scheduling::CalendarCacheStats c = calendars_.stats();
+    out +=
+        "# HELP guichet_calendar_cache_intervals Busy intervals held by this node's calendars.\n# TYPE "
+        "guichet_calendar_cache_intervals gauge\n";
+    out += "guichet_calendar_cache_intervals " + std::to_string(c.intervals) + "\n";
+    out +=
+        "# HELP guichet_calendar_cache_bytes Memory held by this node's calendars (estimate).\n# TYPE "
+        "guichet_calendar_cache_bytes gauge\n";
+    out += "guichet_calendar_cache_bytes " + std::to_string(c.bytes) + "\n";
+    out +=
+        "# HELP guichet_calendar_cache_changes_total Change feed rows applied.\n# TYPE "
+        "guichet_calendar_cache_changes_total counter\n";
+    out += "guichet_calendar_cache_changes_total " + std::to_string(c.changes_read) + "\n";
+  });
   http::ErrorRenderer page_errors = [this](Request& request, const Error& error) {
     return pages_.render_error(request, error);
   };
@@ -93,6 +108,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
   };
   application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);
 }
+
+Result<void> Site::load_calendars() { return calendars_.refresh(); }
 
 void Site::register_jobs(jobs::Worker& worker) const { scheduling::register_jobs(worker, scheduling_); }
 

@@ -51,7 +51,8 @@ Result<std::optional<CachedShop>> CalendarCache::load_shop(storage::Connection& 
   shop.longitude = row.real(3);
   shop.calendar = std::move(calendars->begin()->second);
   shop.busy = BusyIndex::of(shop.calendar.busy);
-  shop.calendar.busy = {};
+  // Not `= {}`, which keeps the capacity: the intervals now live in `busy` only.
+  std::vector<Busy>().swap(shop.calendar.busy);
   return std::optional<CachedShop>(std::move(shop));
 }
 

@@ -143,6 +143,11 @@ bool earlier(const Taken& a, const Taken& b) { return a.start < b.start || (a.st
 
 BusyIndex BusyIndex::of(const std::vector<Busy>& busy) {
   BusyIndex index;
+  // Sized exactly up front: a cache holds these for hours, and growing them leaves the heap in
+  // pieces too small to give back.
+  std::unordered_map<std::int64_t, std::size_t> sizes;
+  for (const Busy& b : busy) ++sizes[b.counter];
+  for (const auto& [counter, size] : sizes) index.counters_[counter].taken.reserve(size);
   for (std::size_t i = 0; i < busy.size(); ++i) {
     const Busy& b = busy[i];
     CounterTimeline& counter = index.counters_[b.counter];
@@ -150,7 +155,9 @@ BusyIndex BusyIndex::of(const std::vector<Busy>& busy) {
     counter.taken.push_back(Taken{b.start, b.end, b.key != 0 ? b.key : static_cast<std::int64_t>(i + 1)});
     counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
   }
-  for (auto& [id, counter] : index.counters_) std::sort(counter.taken.begin(), counter.taken.end(), earlier);
+  for (auto& [id, counter] : index.counters_) {
+    std::sort(counter.taken.begin(), counter.taken.end(), earlier);
+  }
   return index;
 }
 

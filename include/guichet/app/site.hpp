@@ -42,6 +42,8 @@ class Site {
   static Result<std::unique_ptr<Site>> load(SiteOptions options, storage::Database& db, const Clock& clock);
   const http::Application& application() const { return *application_; }
   http::Metrics& metrics() { return metrics_; }
+  // Reads every shop's calendar into memory, so the first search does not wait for it.
+  Result<void> load_calendars();
   // The job handlers the modules need besides e-mail (booking reminders).
   void register_jobs(jobs::Worker& worker) const;
 
