@@ -6,6 +6,10 @@ BUILD_TYPE ?= RelWithDebInfo
 JOBS ?= 2
 FUZZ_SECONDS ?= 20
 WEB_SOURCES := $(shell find web -type f) scripts/build-web.mjs package-lock.json
+# ccache: paths under the checkout are hashed relative to it, so a fresh clone (as CI makes) reuses
+# what an earlier build of the same sources compiled.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
 
 .PHONY: all deps build demo check test test-unit test-browser fuzz lint format bench clean
 

@@ -4,6 +4,7 @@
 //
 //   build/bench/identity_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
 #include <benchmark/benchmark.h>
+#include <sodium.h>
 
 #include <unistd.h>
 
@@ -46,6 +47,18 @@ struct Fixture {
   }
 };
 
+// libsodium on the calling thread, without the compute pool: the floor, and the "raw argon2id
+// rate of one core" that bench/http/signin_storm.sh compares sign-ins with.
+void BM_Argon2idRaw(benchmark::State& state) {
+  auto hash = identity::hash_password("correct horse battery").value();
+  const std::string_view password = "correct horse battery";
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()));
+  }
+}
+BENCHMARK(BM_Argon2idRaw)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// The same check through verify_password, which runs it on the compute pool.
 void BM_Argon2idHash(benchmark::State& state) {
   auto hash = identity::hash_password("correct horse battery").value();
   for (auto _ : state) benchmark::DoNotOptimize(identity::verify_password("correct horse battery", hash));

@@ -13,6 +13,8 @@ int run_cli(int argc, char** argv) {
 
   Config config;
   int poll_ms = 1000;
+  int request_timeout_ms = 30'000;
+  int statement_timeout_ms = 10'000;
   cli.add_option("--listen", config.listen, "Address to serve on, host:port (port 0 picks a free one)")
       ->envname("GUICHET_LISTEN")
       ->capture_default_str();
@@ -25,6 +27,29 @@ int run_cli(int argc, char** argv) {
       ->envname("GUICHET_TLS_CERT");
   cli.add_option("--tls-key", config.tls_key, "PEM private key")->envname("GUICHET_TLS_KEY");
   cli.add_option("--threads", config.threads, "HTTP threads (0: one per core, at least 2)")->envname("GUICHET_THREADS");
+  cli.add_option("--workers", config.workers, "Handler threads, beside the HTTP threads")
+      ->envname("GUICHET_WORKERS")
+      ->capture_default_str();
+  cli.add_option("--compute-threads", config.compute_threads,
+                 "Threads for password hashing and other CPU-heavy steps (0: one per core)")
+      ->envname("GUICHET_COMPUTE_THREADS");
+  cli.add_option("--compute-nice", config.compute_nice,
+                 "How many nice levels below the rest the compute threads run (0 to 19)")
+      ->envname("GUICHET_COMPUTE_NICE")
+      ->capture_default_str();
+  cli.add_option("--compute-queue", config.compute_queue, "CPU-heavy steps that may wait (0: 32 per thread); then 503")
+      ->envname("GUICHET_COMPUTE_QUEUE");
+  cli.add_option("--max-pending", config.max_pending, "Requests that may wait for a handler thread; then 503")
+      ->envname("GUICHET_MAX_PENDING")
+      ->capture_default_str();
+  cli.add_option("--request-timeout-ms", request_timeout_ms,
+                 "A request not answered by then is abandoned (503) and its transaction rolled back")
+      ->envname("GUICHET_REQUEST_TIMEOUT_MS")
+      ->capture_default_str();
+  cli.add_option("--db-statement-timeout-ms", statement_timeout_ms,
+                 "PostgreSQL: the longest one statement may take, client and server side")
+      ->envname("GUICHET_DB_STATEMENT_TIMEOUT_MS")
+      ->capture_default_str();
   cli.add_option("--db-pool", config.db_pool, "Database connections per process")
       ->envname("GUICHET_DB_POOL")
       ->capture_default_str();
@@ -69,6 +94,13 @@ int run_cli(int argc, char** argv) {
   auto* version_cmd = cli.add_subcommand("version", "Print the version");
   auto* admin_cmd = cli.add_subcommand("admin", "Operator commands");
   admin_cmd->require_subcommand(1);
+  auto* backup_cmd =
+      admin_cmd->add_subcommand("backup", "Copy a SQLite database consistently, while serve keeps running");
+  std::string backup_file;
+  backup_cmd->add_option("--to", backup_file, "The new backup file (never overwritten)")->required();
+  auto* restore_cmd = admin_cmd->add_subcommand(
+      "restore", "Put a checked backup in place of the SQLite database (stop every node first)");
+  restore_cmd->add_option("--from", backup_file, "The backup file")->required()->check(CLI::ExistingFile);
   auto* jobs_cmd = admin_cmd->add_subcommand("jobs", "Background jobs (the outbox)");
   jobs_cmd->require_subcommand(1);
   auto* jobs_list_cmd = jobs_cmd->add_subcommand("list", "List jobs, newest first");
@@ -173,6 +205,8 @@ int run_cli(int argc, char** argv) {
     return 0;
   }
   config.job_poll = std::chrono::milliseconds(poll_ms);
+  config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
+  config.db_statement_timeout = std::chrono::milliseconds(statement_timeout_ms);
   if (auto valid = validate(config); !valid) {
     std::cerr << "guichet: configuration error: " << valid.error().message << "\n";
     return 2;
@@ -180,6 +214,8 @@ int run_cli(int argc, char** argv) {
   if (serve_cmd->parsed()) return serve(config);
   if (migrate_cmd->parsed()) return migrate(config, status_only);
   if (demo_cmd->parsed()) return demo_data(config);
+  if (backup_cmd->parsed()) return admin_backup(config, backup_file);
+  if (restore_cmd->parsed()) return admin_restore(config, backup_file);
   if (jobs_list_cmd->parsed())
     return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);

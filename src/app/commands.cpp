@@ -14,6 +14,8 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/compute.hpp"
+#include "guichet/core/log.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
@@ -23,6 +25,7 @@
 #include "guichet/oidc/clients.hpp"
 #include "guichet/oidc/grants.hpp"
 #include "guichet/scheduling/agenda.hpp"
+#include "guichet/storage/backup.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -34,7 +37,8 @@ void fail(const std::string& what, const Error& error) {
 
 void setup_logging(const Config& config) {
   auto errors = spdlog::stderr_logger_mt("guichet");
-  errors->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %l %v", spdlog::pattern_time_type::utc);
+  // Each line is already a whole JSON object with its time and level (core/log.hpp).
+  errors->set_pattern("%v");
   errors->set_level(spdlog::level::from_str(config.log_level));
   spdlog::set_default_logger(errors);
   auto access = spdlog::stdout_logger_mt("access");
@@ -45,11 +49,12 @@ void setup_logging(const Config& config) {
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock) {
   storage::DatabaseOptions options;
   options.pool_size = config.db_pool;
+  options.statement_timeout = config.db_statement_timeout;
   auto db = storage::open_database(config.db, options);
   if (!db) return std::move(db).error();
   auto applied = storage::apply_migrations(**db, storage::builtin_migrations(), clock);
   if (!applied) return std::move(applied).error();
-  if (*applied > 0) spdlog::info(R"({{"event":"migrated","applied":{}}})", *applied);
+  if (*applied > 0) log_event(LogLevel::info, "migrated", {{"applied", *applied}});
   return db;
 }
 
@@ -87,6 +92,7 @@ std::optional<std::string> read_input(const std::string& file, const std::string
 
 int serve(const Config& config) {
   setup_logging(config);
+  ComputePool::configure_shared(ComputePoolOptions{config.compute_threads, config.compute_queue, config.compute_nice});
   SystemClock clock;
   auto db = open_and_migrate(config, clock);
   if (!db) {
@@ -128,6 +134,9 @@ int serve(const Config& config) {
   server_options.host = config.listen_host;
   server_options.port = config.listen_port;
   server_options.threads = config.threads;
+  server_options.worker_threads = config.workers;
+  server_options.max_pending_requests = config.max_pending;
+  server_options.request_timeout = config.request_timeout;
   if (!config.tls_cert.empty()) server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key};
   http::Server server(server_options, (*site)->application());
   if (auto listening = server.listen(); !listening) {
@@ -138,15 +147,20 @@ int serve(const Config& config) {
       config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
   std::string scheme = server_options.tls ? "https" : "http";
   // One JSON line on stdout that scripts and tests wait for; it carries the real port when 0 was asked.
-  std::cout << R"({"event":"listening","url":")" << scheme << "://" << host << ":" << server.port() << "\"}"
+  std::cout << boost::json::serialize(boost::json::object{
+                   {"event", "listening"}, {"url", scheme + "://" + host + ":" + std::to_string(server.port())}})
             << std::endl;
-  spdlog::info(R"({{"event":"started","db":"{}","threads":{},"worker":"{}"}})", (*db)->display_url(), config.threads,
-               worker.id());
+  log_event(LogLevel::info, "started",
+            {{"db", (*db)->display_url()},
+             {"threads", config.threads},
+             {"workers", config.workers},
+             {"compute_threads", ComputePool::shared().options().threads},
+             {"worker", worker.id()}});
 
   worker.start();
   server.run(true);
   worker.stop();
-  spdlog::info(R"({"event":"stopped"})");
+  log_event(LogLevel::info, "stopped");
   spdlog::shutdown();
   return 0;
 }
@@ -155,6 +169,7 @@ int migrate(const Config& config, bool status_only) {
   SystemClock clock;
   storage::DatabaseOptions options;
   options.pool_size = 1;
+  options.statement_timeout = std::chrono::milliseconds(0);  // a migration of a large table takes its time
   auto db = storage::open_database(config.db, options);
   if (!db) {
     fail("database " + config.db, db.error());
@@ -544,6 +559,36 @@ int jobs_retry(const Config& config, std::int64_t id) {
     return 1;
   }
   std::cout << "job " << id << " queued again\n";
+  return 0;
+}
+
+int admin_backup(const Config& config, const std::string& file) {
+  auto db = storage::open_database(config.db, storage::DatabaseOptions{1});
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  if (auto copied = storage::backup_to(**db, file); !copied) {
+    fail("backup", copied.error());
+    return 1;
+  }
+  auto checked = storage::check_backup(file);
+  if (!checked) {
+    fail("backup check", checked.error());
+    return 1;
+  }
+  std::cout << "backup written to " << file << " (schema version " << checked->schema_version << ")\n";
+  return 0;
+}
+
+int admin_restore(const Config& config, const std::string& file) {
+  auto restored = storage::restore_from(file, config.db);
+  if (!restored) {
+    fail("restore", restored.error());
+    return 1;
+  }
+  std::cout << "restored " << file << " into " << config.db << " (schema version " << restored->schema_version
+            << "); run guichet migrate or serve to bring the schema up to date\n";
   return 0;
 }
 

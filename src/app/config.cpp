@@ -52,6 +52,14 @@ Result<void> validate(Config& config) {
   if (config.threads == 0) config.threads = std::max(2U, std::thread::hardware_concurrency());
   if (config.threads > 256) return bad("threads", "at most 256");
   if (config.db_pool == 0 || config.db_pool > 1000) return bad("db-pool", "must be between 1 and 1000");
+  if (config.workers == 0 || config.workers > 1024) return bad("workers", "must be between 1 and 1024");
+  if (config.compute_threads > 256) return bad("compute-threads", "at most 256");
+  if (config.compute_nice < 0 || config.compute_nice > 19) return bad("compute-nice", "from 0 to 19");
+  if (config.max_pending == 0) return bad("max-pending", "must be at least 1");
+  if (config.request_timeout < std::chrono::milliseconds(100)) return bad("request-timeout-ms", "at least 100");
+  if (config.db_statement_timeout < std::chrono::milliseconds(100)) {
+    return bad("db-statement-timeout-ms", "at least 100");
+  }
   if (config.job_poll < std::chrono::milliseconds(10)) return bad("job-poll-ms", "must be at least 10");
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {

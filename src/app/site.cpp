@@ -4,6 +4,8 @@
 #include <filesystem>
 
 #include "guichet/catalogue/web.hpp"
+#include "guichet/core/deadline.hpp"
+#include "guichet/http/idempotency.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -99,12 +101,13 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
   };
   std::vector<http::Middleware> chain{
       http::request_context({options_.public_url_is_https, options_.trust_forwarded_for}),
-      http::observe(metrics_, options_.access_log),
+      http::observe(metrics_, options_.access_log, options_.error_log),
       http::security_headers(),
       http::recover(page_errors, options_.error_log),
       http::language(catalog_),
       identity::session_middleware(identity_),
       http::csrf(page_errors),
+      http::idempotency(db_, clock_, page_errors),
   };
   application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);
 }
@@ -113,8 +116,40 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 
 void Site::register_jobs(jobs::Worker& worker) const { scheduling::register_jobs(worker, scheduling_); }
 
+// For the load balancer: 200 only when this node can serve, and within a second either way, so
+// a database that stops answering shows as 503 at once instead of a probe that hangs.
+Response Site::readiness(Request&) const {
+  DeadlineScope budget(kReadinessBudget);
+  boost::json::object body;
+  int status = 200;
+  auto version = storage::current_version(db_);
+  int expected = storage::latest_version(storage::builtin_migrations());
+  if (!version) {
+    status = 503;
+    body = {{"status", "not_ready"}, {"database", "unreachable"}, {"reason", version.error().code}};
+  } else if (*version != expected) {
+    status = 503;
+    body = {{"status", "not_ready"},
+            {"database", "ok"},
+            {"schema_version", *version},
+            {"expected_schema_version", expected}};
+  } else if (storage::Database::storage_exhausted_recently()) {
+    status = 503;
+    body = {{"status", "not_ready"}, {"database", "ok"}, {"storage", "full"}, {"schema_version", *version}};
+  } else {
+    body = {{"status", "ready"}, {"database", "ok"}, {"schema_version", *version}};
+  }
+  Response response = Response::json(boost::json::serialize(body), status);
+  response.headers.set("Cache-Control", "no-store");
+  if (status == 503) response.headers.set("Retry-After", std::string(http::kRetryAfterSeconds));
+  return response;
+}
+
 http::Router Site::routes() {
   http::Router router;
+  // /healthz and static assets touch nothing that can block, so they are answered on the network
+  // threads and stay fast whatever the workers and the database are doing.
+  const RouteOptions never_blocks{RouteKind::asset, 0, false, true};
   const RouteOptions probe{RouteKind::asset, 0, false};
   const RouteOptions api{RouteKind::api, 64 * 1024, false};
 
@@ -139,32 +174,10 @@ http::Router Site::routes() {
         response.headers.set("Cache-Control", "no-store");
         return response;
       },
-      probe);
+      never_blocks);
 
   router.get(
-      "/readyz",
-      [this](Request&) {
-        boost::json::object body;
-        int status = 200;
-        auto version = storage::current_version(db_);
-        int expected = storage::latest_version(storage::builtin_migrations());
-        if (!version) {
-          status = 503;
-          body = {{"status", "not_ready"}, {"database", "unreachable"}};
-        } else if (*version != expected) {
-          status = 503;
-          body = {{"status", "not_ready"},
-                  {"database", "ok"},
-                  {"schema_version", *version},
-                  {"expected_schema_version", expected}};
-        } else {
-          body = {{"status", "ready"}, {"database", "ok"}, {"schema_version", *version}};
-        }
-        Response response = Response::json(boost::json::serialize(body), status);
-        response.headers.set("Cache-Control", "no-store");
-        return response;
-      },
-      probe);
+      "/readyz", [this](Request& request) { return readiness(request); }, probe);
 
   router.get(
       "/metrics",
@@ -186,7 +199,7 @@ http::Router Site::routes() {
   scheduling::register_agenda_routes(router, scheduling_);
 
   router.get_prefix(
-      "/static/", [this](Request& request) { return assets_.serve(request); }, probe);
+      "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);
 
   router.get(
       "/api/v1/platform",

@@ -46,12 +46,21 @@ std::string public_message(const Error& error) {
   return error.message;
 }
 
+void describe_failure(Response& response, const Error& error) {
+  if (response.status == 503 && !response.headers.has("Retry-After")) {
+    response.headers.set("Retry-After", std::string(kRetryAfterSeconds));
+  }
+  if (response.status >= 500) response.failure_cause = error.code + ": " + error.message;
+}
+
 Response json_error(const Request& request, const Error& error) {
   boost::json::object body;
   body["error"] = error.kind == ErrorKind::internal ? "internal" : error.code;
   body["message"] = public_message(error);
   if (!request.request_id.empty()) body["request_id"] = request.request_id;
-  return Response::json(boost::json::serialize(body), http_status(error.kind));
+  Response response = Response::json(boost::json::serialize(body), http_status(error.kind));
+  describe_failure(response, error);
+  return response;
 }
 
 namespace {
@@ -61,7 +70,7 @@ Handler compose(const std::vector<Middleware>& chain, const Route& route, Handle
 }
 
 Route make_error_route(RouteKind kind, ErrorRenderer page_errors) {
-  Route route{Method::get, "unmatched", {}, RouteOptions{kind, 0, false}, {}};
+  Route route{Method::get, "unmatched", {}, RouteOptions{kind, 0, false, false}, {}};
   route.handler = [kind, page_errors = std::move(page_errors)](Request& request) {
     Error error =
         request.early_error.value_or(make_error(ErrorKind::not_found, "not_found", "no page at this address"));
@@ -110,7 +119,7 @@ Application::Dispatch Application::route(Request& request) const {
       request.path_params = std::move(match.path_params);
       request.route_pattern = match.route->pattern;
       request.route_kind = match.route->options.kind;
-      return {match.route, match.route->options.max_body_bytes};
+      return {match.route, match.route->options.max_body_bytes, match.route->options.on_network_thread};
     case RouteMatch::Outcome::method_not_allowed:
       request.allowed_methods = match.allow;
       request.early_error = make_error(ErrorKind::method_not_allowed, "method_not_allowed",

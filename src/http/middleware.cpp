@@ -53,14 +53,29 @@ Middleware request_context(RequestContextOptions options) {
   };
 }
 
-Middleware observe(Metrics& metrics, LogSink access_log) {
-  return [&metrics, access_log = std::move(access_log)](const Route& route, Handler next) -> Handler {
+Middleware observe(Metrics& metrics, LogSink access_log, LogSink error_log) {
+  return [&metrics, access_log = std::move(access_log), error_log = std::move(error_log)](const Route& route,
+                                                                                          Handler next) -> Handler {
     Metrics::RouteSeries& series = metrics.route(route.pattern);
-    return [&series, access_log, next = std::move(next)](Request& request) {
+    return [&series, access_log, error_log, next = std::move(next)](Request& request) {
       auto started = std::chrono::steady_clock::now();
       Response response = next(request);
       auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
       Metrics::observe(series, response.status, elapsed);
+      if (response.status == 503 && !response.headers.has("Retry-After")) {
+        response.headers.set("Retry-After", std::string(kRetryAfterSeconds));
+      }
+      if (response.status >= 500 && error_log) {
+        boost::json::object line{{"time", format_rfc3339(SystemClock().now())},
+                                 {"level", "error"},
+                                 {"event", "request_failed"},
+                                 {"request_id", request.request_id},
+                                 {"method", request.method_name},
+                                 {"route", request.route_pattern},
+                                 {"status", response.status},
+                                 {"cause", response.failure_cause.empty() ? "not recorded" : response.failure_cause}};
+        error_log(boost::json::serialize(line));
+      }
       if (access_log) {
         boost::json::object line;
         line["time"] = format_rfc3339(SystemClock().now());

@@ -276,6 +276,7 @@ Response PageRenderer::render_error(const Request& request, const Error& error) 
   page.set("show_request_id", status >= 500);
   Response response = render(request, "error", key + "_title", page, status);
   response.headers.set("Cache-Control", "no-store");
+  describe_failure(response, error);
   return response;
 }
 

@@ -1,6 +1,7 @@
-// The only place that speaks sockets. Each connection is a coroutine on its own strand:
-// read the head, pick the route (which sets the body limit), read the body, run the
-// application, write, and loop while keep-alive holds.
+// The only place that speaks sockets. Each connection is a coroutine on one network thread:
+// read the head, pick the route (which sets the body limit), read the body, hand the request to
+// the worker pool and wait for its response without blocking the thread, write, and loop while
+// keep-alive holds.
 #include "guichet/http/server.hpp"
 
 #include <array>
@@ -14,17 +15,19 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <csignal>
-#include <iostream>
 #include <mutex>
 #include <thread>
 #include <unordered_map>
 
+#include "guichet/core/deadline.hpp"
+#include "guichet/core/log.hpp"
 #include "http/beast_conversion.hpp"
 
 namespace guichet::http {
@@ -50,7 +53,8 @@ struct Server::Impl {
         io(*contexts[0]),
         acceptor(io),
         signals(io),
-        grace_timer(io) {
+        grace_timer(io),
+        workers(std::max(1U, options.worker_threads)) {
     for (auto& context : contexts) guards.emplace_back(context->get_executor());
   }
 
@@ -72,6 +76,10 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer grace_timer;
+  // Declared after the contexts, so it is joined before they are destroyed: a handler still
+  // running resumes a coroutine that lives on them.
+  asio::thread_pool workers;
+  std::atomic<std::size_t> pending{0};  // requests handed to the workers, not yet answered
   std::atomic<bool> stopping{false};
   std::uint16_t bound_port = 0;
 
@@ -158,6 +166,37 @@ asio::awaitable<bool> write_response(Server::Impl& s, Stream& stream, const Requ
   co_return !ec;
 }
 
+// Decrements the pending count however the worker's coroutine ends.
+struct PendingSlot {
+  std::atomic<std::size_t>& pending;
+  ~PendingSlot() { pending.fetch_sub(1); }
+};
+
+// Runs `work` (the route's handler chain, or an error answer) on the worker pool and resumes this
+// connection's coroutine on its network thread with the response; the network thread serves other
+// connections meanwhile. Past max_pending_requests, or once the request's deadline has passed
+// while it queued, the answer is a 503 with Retry-After made on the network thread without
+// touching the database.
+template <class Work>
+asio::awaitable<Response> run_on_workers(Server::Impl& s, Request& request, Work work) {
+  const SteadyTime deadline = std::chrono::steady_clock::now() + s.options.request_timeout;
+  if (s.pending.fetch_add(1) >= s.options.max_pending_requests) {
+    s.pending.fetch_sub(1);
+    request.on_network_thread = true;
+    co_return s.app.fail(request, make_error(ErrorKind::unavailable, "overloaded",
+                                             "the server has too many requests in progress; try again shortly"));
+  }
+  PendingSlot slot{s.pending};
+  co_return co_await asio::co_spawn(
+      s.workers,
+      [&]() -> asio::awaitable<Response> {
+        if (std::chrono::steady_clock::now() >= deadline) co_return s.app.fail(request, deadline_exceeded());
+        DeadlineScope scope(deadline);
+        co_return work();
+      },
+      asio::use_awaitable);
+}
+
 bool client_went_away(const boost::system::error_code& ec) {
   return ec == bh::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
          ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated;
@@ -183,7 +222,8 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
       // Beast closes the socket when a read deadline passes, so a slow or idle client is simply
       // disconnected; there is no connection left to carry a 408.
       if (client_went_away(ec) || ec == beast::error::timeout) co_return;
-      Response response = s.app.fail(request, detail::beast_read_error(ec));
+      Error error = detail::beast_read_error(ec);
+      Response response = co_await run_on_workers(s, request, [&] { return s.app.fail(request, std::move(error)); });
       co_await write_response(s, stream, request, response, false);
       co_return;
     }
@@ -197,9 +237,10 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     } else if (!head.is_done()) {
       auto declared = head.content_length();
       if (declared && *declared > dispatch.max_body_bytes) {
-        Response response = s.app.fail(request, make_error(ErrorKind::payload_too_large, "payload_too_large",
-                                                           "the request body is larger than this address accepts (" +
-                                                               std::to_string(dispatch.max_body_bytes) + " bytes)"));
+        Error error = make_error(ErrorKind::payload_too_large, "payload_too_large",
+                                 "the request body is larger than this address accepts (" +
+                                     std::to_string(dispatch.max_body_bytes) + " bytes)");
+        Response response = co_await run_on_workers(s, request, [&] { return s.app.fail(request, std::move(error)); });
         co_await write_response(s, stream, request, response, false);
         co_return;
       }
@@ -216,14 +257,20 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
         if (bec == asio::error::operation_aborted || bec == beast::error::timeout) co_return;
         Error error =
             detail::beast_read_error(bec == asio::error::eof ? make_error_code(bh::error::partial_message) : bec);
-        Response response = s.app.fail(request, std::move(error));
+        Response response = co_await run_on_workers(s, request, [&] { return s.app.fail(request, std::move(error)); });
         co_await write_response(s, stream, request, response, false);
         co_return;
       }
       request.body = std::move(full.get().body());
     }
 
-    Response response = s.app.handle(request, dispatch);
+    Response response;
+    if (dispatch.on_network_thread) {
+      request.on_network_thread = true;
+      response = s.app.handle(request, dispatch);
+    } else {
+      response = co_await run_on_workers(s, request, [&] { return s.app.handle(request, dispatch); });
+    }
     keep_alive = keep_alive && !response.close_connection && !s.stopping;
     bool written = co_await write_response(s, stream, request, response, keep_alive, head_version == 10);
     if (!written || !keep_alive) co_return;
@@ -254,7 +301,7 @@ asio::awaitable<void> run_session(Server::Impl& s, std::shared_ptr<Stream> strea
       stream->socket().shutdown(tcp::socket::shutdown_send, ignored);
     }
   } catch (const std::exception& e) {
-    std::cerr << R"({"event":"session_error","error":")" << e.what() << "\"}\n";
+    log_event(LogLevel::error, "session_error", {{"error", e.what()}});
   }
   s.unregister_session(id);
 }
@@ -344,6 +391,7 @@ void Server::run(bool handle_signals) {
   for (std::size_t i = 1; i < s.contexts.size(); ++i) threads.emplace_back([&s, i] { s.contexts[i]->run(); });
   s.contexts[0]->run();
   for (auto& t : threads) t.join();
+  s.workers.join();
 }
 
 void Server::stop() {

@@ -28,7 +28,9 @@ Result<StoredCredentials> confirm_password(storage::Database& db, std::int64_t u
   if (wait->count() > 0) {
     return make_error(ErrorKind::rate_limited, "sign_in_throttled", "too many failed attempts; wait and try again");
   }
-  if (!verify_password(password, stored->hash)) {
+  auto matches = verify_password(password, stored->hash);
+  if (!matches) return std::move(matches).error();
+  if (!*matches) {
     if (auto recorded = record_sign_in_failure(db, stored->email, remote_address, clock); !recorded) {
       return std::move(recorded).error();
     }

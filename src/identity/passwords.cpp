@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
 
+#include "guichet/core/compute.hpp"
 #include "guichet/core/utf8.hpp"
 
 namespace guichet::identity {
@@ -69,17 +71,24 @@ Result<void> check_new_password(std::string_view password, std::string_view emai
 
 Result<std::string> hash_password(std::string_view password) {
   if (sodium_init() < 0) return make_error(ErrorKind::internal, "crypto_unavailable", "libsodium could not start");
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str_alg(out, password.data(), password.size(), kArgonPasses, kArgonMemoryBytes,
-                            crypto_pwhash_ALG_ARGON2ID13) != 0) {
-    return make_error(ErrorKind::unavailable, "out_of_memory", "not enough memory to hash the password");
-  }
-  return std::string(out);
+  auto hashed = ComputePool::shared().run([password]() -> std::optional<std::string> {
+    char out[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str_alg(out, password.data(), password.size(), kArgonPasses, kArgonMemoryBytes,
+                              crypto_pwhash_ALG_ARGON2ID13) != 0) {
+      return std::nullopt;
+    }
+    return std::string(out);
+  });
+  if (!hashed) return std::move(hashed).error();
+  if (!*hashed) return make_error(ErrorKind::unavailable, "out_of_memory", "not enough memory to hash the password");
+  return std::move(**hashed);
 }
 
-bool verify_password(std::string_view password, const std::string& stored_hash) {
+Result<bool> verify_password(std::string_view password, const std::string& stored_hash) {
   if (sodium_init() < 0 || stored_hash.empty()) return false;
-  return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+  return ComputePool::shared().run([password, &stored_hash] {
+    return crypto_pwhash_str_verify(stored_hash.c_str(), password.data(), password.size()) == 0;
+  });
 }
 
 bool password_needs_rehash(const std::string& stored_hash) {

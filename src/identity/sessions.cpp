@@ -79,7 +79,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     if (!rows->empty()) row = rows->rows[0];
   }
   if (!row || row->is_null(5)) {
-    (void)verify_password(password, dummy_hash());
+    if (auto spent = verify_password(password, dummy_hash()); !spent) return std::move(spent).error();
     if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
       return std::move(throttled).error();
     }
@@ -92,7 +92,9 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   User user{row->integer(0), row->text(1), !row->is_null(2),
             parse_assurance_level(row->text(3)).value_or(AssuranceLevel::low), from_unix_micros(row->integer(4))};
   std::string stored_hash = row->text(5);
-  if (!verify_password(password, stored_hash)) {
+  auto matches = verify_password(password, stored_hash);
+  if (!matches) return std::move(matches).error();
+  if (!*matches) {
     if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
       return std::move(throttled).error();
     }

@@ -154,6 +154,7 @@ http::Middleware session_middleware(const WebContext& context) {
   return [&context](const http::Route& route, http::Handler next) -> http::Handler {
     if (route.options.kind != http::RouteKind::page) return next;
     return [&context, next = std::move(next)](Request& request) {
+      if (request.on_network_thread) return next(request);  // never a database call there
       auto token = request.cookies.get(session_cookie_name(request.secure));
       bool stale = false;
       if (token) {

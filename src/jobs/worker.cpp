@@ -1,7 +1,6 @@
 #include "guichet/jobs/worker.hpp"
 
-#include <spdlog/spdlog.h>
-
+#include "guichet/core/log.hpp"
 #include "guichet/core/random.hpp"
 
 namespace guichet::jobs {
@@ -94,8 +93,12 @@ Result<int> Worker::run_due(int max_jobs) {
       }
     }
     if (!outcome) {
-      spdlog::warn(R"({{"event":"job_failed","job":{},"kind":"{}","attempt":{},"error":"{}"}})", job.id, job.kind,
-                   job.attempts, outcome.error().message);
+      log_event(LogLevel::warn, "job_failed",
+                {{"job", job.id},
+                 {"kind", job.kind},
+                 {"attempt", job.attempts},
+                 {"error", outcome.error().code},
+                 {"message", outcome.error().message}});
     }
     if (auto finished = finish(job, outcome); !finished) return std::move(finished).error();
     ++ran;
@@ -109,7 +112,9 @@ void Worker::start() {
     while (!stopping_) {
       lock.unlock();
       auto ran = run_due(100);
-      if (!ran) spdlog::error(R"({{"event":"worker_error","error":"{}"}})", ran.error().message);
+      if (!ran) {
+        log_event(LogLevel::error, "worker_error", {{"error", ran.error().code}, {"message", ran.error().message}});
+      }
       lock.lock();
       if (ran && *ran == 100) continue;  // more may be due: no pause
       wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });

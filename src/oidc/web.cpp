@@ -637,15 +637,51 @@ std::string form_targets(storage::Database& db, std::string_view return_path) {
   return origins_of((*client)->redirect_uris);
 }
 
+namespace {
+// Guichet's own API (/api/...) answers every failure in its one shape, {error, message,
+// request_id}; the OpenID endpoints keep OAuth's {error, error_description}. Both carry the
+// RFC 6750 challenge.
+Response refuse_bearer(const Request& request, const Error& error, std::string_view oauth_code,
+                       std::string_view scope = "") {
+  if (!request.path.starts_with("/api/")) {
+    if (error.kind == ErrorKind::unavailable || error.kind == ErrorKind::internal) {
+      Response failed = oauth_error("server_error", "the token could not be checked", http::http_status(error.kind));
+      failed.failure_cause = error.code + ": " + error.message;
+      return failed;
+    }
+    return bearer_error(oauth_code, error.message, http::http_status(error.kind), scope);
+  }
+  Response response = http::json_error(request, error);
+  if (error.kind == ErrorKind::unauthenticated || error.kind == ErrorKind::forbidden) {
+    std::string challenge = "Bearer realm=\"guichet\"";
+    if (!oauth_code.empty()) challenge += ", error=\"" + std::string(oauth_code) + "\"";
+    if (!scope.empty()) challenge += ", scope=\"" + std::string(scope) + "\"";
+    response.headers.set("WWW-Authenticate", challenge);
+  }
+  return response;
+}
+}  // namespace
+
 std::variant<AccessGrant, Response> require_bearer(const ProviderContext& ctx, const Request& request,
                                                    std::string_view scope) {
   auto token = bearer_token(request);
-  if (!token) return bearer_error("", "a bearer access token is required", 401);
+  if (!token) {
+    return refuse_bearer(
+        request, make_error(ErrorKind::unauthenticated, "token_required", "a bearer access token is required"), "");
+  }
   auto grant = resolve_access_token(ctx.db, *token, ctx.clock);
-  if (!grant) return oauth_error("server_error", "the token could not be checked", 503);
-  if (!*grant) return bearer_error("invalid_token", "the access token is unknown, expired or revoked", 401);
+  if (!grant) return refuse_bearer(request, grant.error(), "server_error");
+  if (!*grant) {
+    return refuse_bearer(
+        request,
+        make_error(ErrorKind::unauthenticated, "invalid_token", "the access token is unknown, expired or revoked"),
+        "invalid_token");
+  }
   if (!scope.empty() && !(*grant)->scope.contains(std::string(scope))) {
-    return bearer_error("insufficient_scope", "the access token lacks the scope " + std::string(scope), 403, scope);
+    return refuse_bearer(request,
+                         make_error(ErrorKind::forbidden, "insufficient_scope",
+                                    "the access token lacks the scope " + std::string(scope)),
+                         "insufficient_scope", scope);
   }
   return **grant;
 }

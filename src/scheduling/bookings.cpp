@@ -13,6 +13,10 @@
 
 namespace guichet::scheduling {
 namespace {
+// The one name migration 0014 gives both the exclusion constraint and the SQLite trigger.
+constexpr std::string_view kNoOverlapConstraint = "booking_items_no_overlap";
+}  // namespace
+namespace {
 using std::chrono::hours;
 using std::chrono::minutes;
 
@@ -104,7 +108,7 @@ Result<void> insert_items(storage::Connection& c, std::int64_t booking_id, const
       // The exclusion constraint (PostgreSQL) or the trigger (SQLite), both named so in
       // migration 0014: someone else's item won. Any other failure is not a lost race.
       const Error& error = inserted.error();
-      if (error.kind == ErrorKind::conflict && error.message.find("booking_items_no_overlap") != std::string::npos) {
+      if (error.kind == ErrorKind::conflict && error.constraint == kNoOverlapConstraint) {
         return slot_taken();
       }
       return error;

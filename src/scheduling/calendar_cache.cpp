@@ -133,6 +133,12 @@ Result<void> CalendarCache::apply_changes(storage::Connection& c) {
     if (!shop) return std::move(shop).error();
     reloaded.emplace_back(id, std::move(*shop));
   }
+  if (rows.empty() && reloaded.empty()) {
+    // Nothing new, the usual case: only the position moves (it belongs to the one refresh under
+    // way). Taking the writer lock would make this search wait for every search in progress.
+    position_ = next_position;
+    return {};
+  }
   std::unique_lock lock(data_mutex_);
   auto shop_of = [&](std::int64_t counter) -> CachedShop* {
     auto found = counter_shop_.find(counter);

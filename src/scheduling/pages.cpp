@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/random.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/availability.hpp"
@@ -301,6 +302,9 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
     data.set("action", "/book/confirm");
   }
   if (!error.empty()) data.set("error", error);
+  // A second submission of this form (a double click, a reload after a lost answer) replays the
+  // first answer instead of booking twice (http/idempotency.hpp).
+  data.set("idempotency_key", random_token(24));
   return no_store(ctx.pages.render(request, "book_confirm", "book_confirm_title", data, status));
 }
 

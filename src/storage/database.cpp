@@ -1,10 +1,27 @@
 #include "guichet/storage/database.hpp"
 
+#include <atomic>
 #include <filesystem>
 
 #include "storage/backends.hpp"
 
 namespace guichet::storage {
+namespace {
+// Steady-clock ticks of the last "disk full" any connection of this process saw; 0 for never.
+std::atomic<std::int64_t> last_storage_exhausted{0};
+constexpr auto kExhaustionRemembered = std::chrono::minutes(1);
+}  // namespace
+
+namespace detail {
+void note_storage_exhausted() { last_storage_exhausted = std::chrono::steady_clock::now().time_since_epoch().count(); }
+}  // namespace detail
+
+bool Database::storage_exhausted_recently() {
+  std::int64_t seen = last_storage_exhausted;
+  if (seen == 0) return false;
+  auto at = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(seen));
+  return std::chrono::steady_clock::now() - at < kExhaustionRemembered;
+}
 
 std::string_view to_string(Backend backend) { return backend == Backend::sqlite ? "sqlite" : "postgresql"; }
 
@@ -90,8 +107,9 @@ Result<PooledConnection> Database::acquire() {
       waited = true;
       ++waits_;
     }
-    if (!available_.wait_for(lock, options_.acquire_timeout,
-                             [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
+    SteadyTime limit = std::chrono::steady_clock::now() + options_.acquire_timeout;
+    if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;
+    if (!available_.wait_until(lock, limit, [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
       ++timeouts_;
       return make_error(ErrorKind::unavailable, "database_busy", "no database connection became free in time");
     }
@@ -107,6 +125,17 @@ void Database::release(std::unique_ptr<Connection> connection) {
     --open_;  // a broken link is dropped; the next acquire opens a fresh one
   }
   available_.notify_one();
+}
+
+Result<std::unique_lock<std::timed_mutex>> Database::enter_writer_gate() {
+  if (backend_ != Backend::sqlite) return std::unique_lock<std::timed_mutex>();
+  SteadyTime limit = std::chrono::steady_clock::now() + options_.busy_timeout;
+  if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;
+  std::unique_lock gate(writer_gate_, limit);
+  if (!gate.owns_lock()) {
+    return make_error(ErrorKind::unavailable, "database_busy", "the database is busy with other changes");
+  }
+  return gate;
 }
 
 PoolStats Database::stats() const {
@@ -154,8 +183,8 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
   if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
     std::string conninfo(url);
     auto db = std::make_unique<Database>(
-        Backend::postgresql, without_password(url), [conninfo] { return detail::open_postgres_connection(conninfo); },
-        options);
+        Backend::postgresql, without_password(url),
+        [conninfo, options] { return detail::open_postgres_connection(conninfo, options); }, options);
     auto probe = db->acquire();
     if (!probe) return std::move(probe).error();
     return db;

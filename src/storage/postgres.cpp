@@ -1,6 +1,14 @@
-// PostgreSQL backend over libpq. Parameters travel separately from the SQL text (PQexecParams).
+// PostgreSQL backend over libpq. Parameters travel separately from the SQL text
+// (PQsendQueryParams). Every call waits for the server with a client-side limit (the statement
+// timeout or the request's deadline, whichever is sooner), so a server that stops answering
+// without closing the connection costs a bounded wait, never a hang; the connection is then
+// dropped, which makes the server roll back whatever it had begun.
 #include <libpq-fe.h>
+#include <poll.h>
 
+#include <array>
+#include <cerrno>
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -44,9 +52,39 @@ struct ResultDeleter {
 };
 using PgResult = std::unique_ptr<PGresult, ResultDeleter>;
 
+// A zero timeout means none (migrations, bulk loads): only the request's deadline, if any.
+SteadyTime limit_from_now(std::chrono::milliseconds timeout) {
+  SteadyTime limit = timeout.count() > 0 ? std::chrono::steady_clock::now() + timeout : SteadyTime::max();
+  if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;
+  return limit;
+}
+
+// Waits until the socket is readable (or writable) or `limit` passes; false on timeout.
+bool wait_for_socket(int socket, bool for_write, SteadyTime limit) {
+  for (;;) {
+    int wait_ms = -1;
+    if (limit != SteadyTime::max()) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(limit - std::chrono::steady_clock::now());
+      if (left.count() <= 0) return false;
+      wait_ms = static_cast<int>(std::min<long long>(left.count(), 3'600'000));
+    }
+    pollfd descriptor{socket, static_cast<short>(for_write ? POLLOUT : POLLIN), 0};
+    int ready = ::poll(&descriptor, 1, wait_ms);
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return true;  // let libpq report the socket's error
+  }
+}
+
+Error timed_out(std::string_view doing) {
+  return make_error(ErrorKind::unavailable, "database_timeout",
+                    std::string(doing) + ": PostgreSQL did not answer in time; the connection was dropped");
+}
+
 class PostgresConnection final : public Connection {
  public:
-  explicit PostgresConnection(PGconn* conn) : conn_(conn) {}
+  PostgresConnection(PGconn* conn, std::chrono::milliseconds statement_timeout)
+      : conn_(conn), statement_timeout_(statement_timeout) {}
   ~PostgresConnection() override { PQfinish(conn_); }
   PostgresConnection(const PostgresConnection&) = delete;
   PostgresConnection& operator=(const PostgresConnection&) = delete;
@@ -102,17 +140,23 @@ class PostgresConnection final : public Connection {
 
   Result<void> execute_script(std::string_view sql) override {
     std::string copy(sql);
-    PgResult result(PQexec(conn_, copy.c_str()));
-    return check(result.get(), "script");
+    if (broken_) return make_error(ErrorKind::unavailable, "database_unreachable", "script: connection dropped");
+    if (PQsendQuery(conn_, copy.c_str()) == 0) return failure("script");
+    auto result = await_result("script");
+    if (!result) return std::move(result).error();
+    return {};
   }
 
   Result<void> begin() override { return execute_script("BEGIN"); }
   Result<void> commit() override { return execute_script("COMMIT"); }
   Result<void> rollback() override {
-    if (PQtransactionStatus(conn_) == PQTRANS_IDLE) return {};
+    if (broken_ || PQtransactionStatus(conn_) == PQTRANS_IDLE) return {};
+    // A rollback is how a request that ran out of time undoes its work: it gets the statement
+    // timeout, not what is left of the deadline (if it fails, the connection is dropped anyway).
+    DeadlineScope rollback_has_its_own_time(std::nullopt);
     return execute_script("ROLLBACK");
   }
-  bool healthy() const override { return PQstatus(conn_) == CONNECTION_OK; }
+  bool healthy() const override { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
  private:
   Result<PgResult> run(std::string_view sql, const Params& params) {
@@ -131,10 +175,44 @@ class PostgresConnection final : public Connection {
       }
       values[i] = storage[i].c_str();
     }
-    PgResult result(PQexecParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                                 nullptr, 0));
-    if (auto checked = check(result.get(), "query"); !checked) return std::move(checked).error();
-    return result;
+    if (broken_) return make_error(ErrorKind::unavailable, "database_unreachable", "query: connection dropped");
+    if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
+                          nullptr, 0) == 0) {
+      return failure("query");
+    }
+    return await_result("query");
+  }
+
+  // Reads the answer to the query just sent, within the statement timeout or the request's
+  // deadline. On timeout the connection is marked broken: the pool closes it, and the server,
+  // finding the client gone, rolls its transaction back.
+  Result<PgResult> await_result(std::string_view doing) {
+    SteadyTime limit = limit_from_now(statement_timeout_);
+    while (PQisBusy(conn_) != 0) {
+      if (!wait_for_socket(PQsocket(conn_), false, limit)) {
+        broken_ = true;
+        return timed_out(doing);
+      }
+      if (PQconsumeInput(conn_) == 0) return failure(doing);
+    }
+    PgResult last;
+    while (PGresult* next = PQgetResult(conn_)) {
+      last.reset(next);
+      if (PQresultStatus(next) == PGRES_FATAL_ERROR) {
+        // Drain what follows so the connection is ready for the next statement.
+        while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+        break;
+      }
+      while (PQisBusy(conn_) != 0) {
+        if (!wait_for_socket(PQsocket(conn_), false, limit)) {
+          broken_ = true;
+          return timed_out(doing);
+        }
+        if (PQconsumeInput(conn_) == 0) return failure(doing);
+      }
+    }
+    if (auto checked = check(last.get(), doing); !checked) return std::move(checked).error();
+    return last;
   }
 
   static std::string fmt_double(double d) {
@@ -143,40 +221,91 @@ class PostgresConnection final : public Connection {
     return buffer;
   }
 
+  // The error libpq reports when sending or reading failed without a result.
+  Error failure(std::string_view doing) {
+    Result<void> checked = check(nullptr, doing);
+    return std::move(checked).error();
+  }
+
   Result<void> check(PGresult* r, std::string_view doing) {
     ExecStatusType status = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
     if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK || status == PGRES_EMPTY_QUERY) return {};
     std::string message = std::string(doing) + ": " + PQerrorMessage(conn_);
     const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
     std::string sqlstate = state ? state : "";
-    if (sqlstate == "23505") return make_error(ErrorKind::conflict, "unique_violation", message);
-    if (sqlstate == "23P01") return make_error(ErrorKind::conflict, "exclusion_violation", message);
-    if (sqlstate.starts_with("23")) return make_error(ErrorKind::conflict, "constraint_violation", message);
+    if (sqlstate.starts_with("23")) {
+      const char* name = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
+      std::string code = sqlstate == "23505"   ? "unique_violation"
+                         : sqlstate == "23P01" ? "exclusion_violation"
+                                               : "constraint_violation";
+      Error error = make_error(ErrorKind::conflict, std::move(code), message);
+      error.constraint = name ? name : "";
+      return error;
+    }
     if (sqlstate == "40001" || sqlstate == "40P01") {
       return make_error(ErrorKind::conflict, "serialization_failure", message);
     }
-    if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("08")) {
+    if (sqlstate == "53100" || sqlstate == "53200") {  // disk_full, out_of_memory
+      note_storage_exhausted();
+      return make_error(ErrorKind::unavailable, "storage_full", message);
+    }
+    if (sqlstate == "57014" || sqlstate == "25P03") {  // statement or idle-in-transaction timeout
+      return make_error(ErrorKind::unavailable, "database_timeout", message);
+    }
+    // 57P: the server is shutting down or restarting; the connection is no use after it.
+    if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("57P")) broken_ = true;
+    if (broken_ || sqlstate.starts_with("08")) {
       return make_error(ErrorKind::unavailable, "database_unreachable", message);
     }
     return make_error(ErrorKind::internal, "database_error", message);
   }
 
   PGconn* conn_;
+  std::chrono::milliseconds statement_timeout_;
+  bool broken_ = false;
 };
+
+std::string seconds_text(std::chrono::milliseconds d) {
+  return std::to_string(std::max<long long>(1, static_cast<long long>((d.count() + 999) / 1000)));
+}
 
 }  // namespace
 
-Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& conninfo) {
-  PGconn* conn = PQconnectdb(conninfo.c_str());
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string message = PQerrorMessage(conn);
-    PQfinish(conn);
-    return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL: " + message);
+Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& conninfo,
+                                                             const DatabaseOptions& options) {
+  // Defaults first, the URL last: anything the operator's URL says wins.
+  const std::string connect_timeout = seconds_text(options.connect_timeout);
+  const std::array<const char*, 8> keywords{
+      "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+      "keepalives_count", "tcp_user_timeout", "dbname",          nullptr};
+  const std::array<const char*, 8> values{connect_timeout.c_str(), "1",    "5", "2", "3", "10000",
+                                          conninfo.c_str(),        nullptr};
+  PGconn* conn = PQconnectStartParams(keywords.data(), values.data(), 1);
+  if (conn == nullptr)
+    return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL");
+  SteadyTime limit = limit_from_now(options.connect_timeout);
+  for (PostgresPollingStatusType polled = PGRES_POLLING_WRITING;;) {
+    if (PQstatus(conn) == CONNECTION_BAD || polled == PGRES_POLLING_FAILED) {
+      std::string message = PQerrorMessage(conn);
+      PQfinish(conn);
+      return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL: " + message);
+    }
+    if (polled == PGRES_POLLING_OK) break;
+    if (!wait_for_socket(PQsocket(conn), polled == PGRES_POLLING_WRITING, limit)) {
+      PQfinish(conn);
+      return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL: timed out");
+    }
+    polled = PQconnectPoll(conn);
   }
-  auto connection = std::make_unique<PostgresConnection>(conn);
+  auto connection = std::make_unique<PostgresConnection>(conn, options.statement_timeout);
   // Instants are stored as Unix microseconds (BIGINT), so the session time zone never matters;
-  // UTC keeps anything printed by the server unambiguous.
-  if (auto set = connection->execute_script("SET TIME ZONE 'UTC'"); !set) return std::move(set).error();
+  // UTC keeps anything printed by the server unambiguous. The server enforces the statement
+  // timeout too, and ends a transaction left idle (a node that froze mid-transaction) after a
+  // minute, so its locks do not outlive it.
+  const std::string settings =
+      "SET TIME ZONE 'UTC'; SET statement_timeout = " + std::to_string(options.statement_timeout.count()) +
+      "; SET idle_in_transaction_session_timeout = 60000";
+  if (auto set = connection->execute_script(settings); !set) return std::move(set).error();
   return std::unique_ptr<Connection>(std::move(connection));
 }
 

@@ -2,6 +2,7 @@
 // by one thread at a time, so the library's own mutexes are off (SQLITE_OPEN_NOMUTEX).
 #include <sqlite3.h>
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,17 +13,49 @@
 namespace guichet::storage::detail {
 namespace {
 
+// What SQLite says after "constraint failed: " names the constraint: a trigger's RAISE message
+// is the whole text, a UNIQUE or CHECK failure ends with the columns or the constraint's name.
+std::string violated_constraint(int code, std::string_view engine_message) {
+  if (code == SQLITE_CONSTRAINT_TRIGGER) return std::string(engine_message);
+  constexpr std::string_view kMarker = "constraint failed: ";
+  auto at = engine_message.find(kMarker);
+  return at == std::string_view::npos ? std::string() : std::string(engine_message.substr(at + kMarker.size()));
+}
+
 Error sqlite_error(sqlite3* db, int code, std::string_view doing) {
-  std::string message = std::string(doing) + ": " + (db ? sqlite3_errmsg(db) : sqlite3_errstr(code));
+  std::string_view engine_message = db ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+  std::string message = std::string(doing) + ": " + std::string(engine_message);
   int primary = code & 0xff;
-  if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY) {
-    return make_error(ErrorKind::conflict, "unique_violation", message);
+  if (primary == SQLITE_CONSTRAINT) {
+    bool unique = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
+    Error error = make_error(ErrorKind::conflict, unique ? "unique_violation" : "constraint_violation", message);
+    error.constraint = violated_constraint(code, engine_message);
+    return error;
   }
-  if (primary == SQLITE_CONSTRAINT) return make_error(ErrorKind::conflict, "constraint_violation", message);
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
     return make_error(ErrorKind::unavailable, "database_busy", message);
   }
+  if (primary == SQLITE_FULL) {
+    note_storage_exhausted();
+    return make_error(ErrorKind::unavailable, "storage_full", message);
+  }
   return make_error(ErrorKind::internal, "database_error", message);
+}
+
+// Waits for the write lock in small sleeps, until busy_timeout or the request's deadline,
+// whichever comes first (sqlite3_busy_timeout knows nothing of deadlines).
+struct BusyWait {
+  std::chrono::milliseconds timeout;
+  SteadyTime started{};
+};
+
+int wait_while_busy(void* context, int attempt) {
+  auto* wait = static_cast<BusyWait*>(context);
+  auto now = std::chrono::steady_clock::now();
+  if (attempt == 0) wait->started = now;
+  if (now - wait->started >= wait->timeout || deadline_passed()) return 0;
+  sqlite3_sleep(attempt < 10 ? 1 : 5);
+  return 1;
 }
 
 struct StatementDeleter {
@@ -56,7 +89,9 @@ constexpr std::size_t kStatementCacheSize = 512;
 
 class SqliteConnection final : public Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::chrono::milliseconds busy_timeout) : db_(db), busy_{busy_timeout} {
+    sqlite3_busy_handler(db_, wait_while_busy, &busy_);
+  }
   ~SqliteConnection() override {
     statements_.clear();  // finalized before the connection closes
     sqlite3_close_v2(db_);
@@ -176,6 +211,7 @@ class SqliteConnection final : public Connection {
   }
 
   sqlite3* db_;
+  BusyWait busy_;
   std::map<std::string, Statement, std::less<>> statements_;
 };
 
@@ -191,8 +227,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
     return make_error(ErrorKind::unavailable, "database_unreachable",
                       "cannot open SQLite file " + path + ": " + message);
   }
-  auto connection = std::make_unique<SqliteConnection>(db);
-  sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+  auto connection = std::make_unique<SqliteConnection>(db, options.busy_timeout);
   // synchronous=NORMAL in WAL mode: a committed transaction survives a crash of the process;
   // only a power loss may drop the last commits. docs/ARCHITECTURE.md states this.
   auto pragmas =

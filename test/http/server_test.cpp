@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdlib>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "guichet/http/middleware.hpp"
@@ -44,7 +46,21 @@ class RunningServer {
           return Response::text("slow done");
         },
         RouteOptions{RouteKind::api, 0, false});
-    std::vector<Middleware> chain{request_context({false}), security_headers()};
+    // Blocks its worker until the test releases it (at most 5 s, so a failing test still ends).
+    router.get(
+        "/held",
+        [this](Request&) {
+          std::unique_lock lock(held_mutex);
+          ++held_entered;
+          held_changed.notify_all();
+          held_changed.wait_for(lock, std::chrono::seconds(5), [this] { return held_released; });
+          return Response::text("held done");
+        },
+        RouteOptions{RouteKind::api, 0, false});
+    router.get(
+        "/probe", [](Request& r) { return Response::text(r.on_network_thread ? "network" : "worker"); },
+        RouteOptions{RouteKind::asset, 0, false, true});
+    std::vector<Middleware> chain{request_context({false}), observe(metrics, nullptr), security_headers()};
     app = std::make_unique<Application>(std::move(router), std::move(chain), nullptr);
     options.host = "127.0.0.1";
     options.port = 0;
@@ -59,11 +75,103 @@ class RunningServer {
   }
   std::uint16_t port() const { return server->port(); }
 
+  void wait_until_held(int count) {
+    std::unique_lock lock(held_mutex);
+    held_changed.wait_for(lock, std::chrono::seconds(5), [&] { return held_entered >= count; });
+  }
+  void release_held() {
+    std::lock_guard lock(held_mutex);
+    held_released = true;
+    held_changed.notify_all();
+  }
+
   std::atomic<bool> slow_started{false};
+  std::mutex held_mutex;
+  std::condition_variable held_changed;
+  int held_entered = 0;
+  bool held_released = false;
+  Metrics metrics;
   std::unique_ptr<Application> app;
   std::unique_ptr<Server> server;
   std::thread thread;
 };
+
+// Issue 17: a handler that blocks (a database wait, a password hash) runs on a worker, so the one
+// network thread goes on serving every other connection meanwhile.
+TEST(Server, ABlockedHandlerDoesNotStallOtherConnections) {
+  ServerOptions options;
+  options.threads = 1;
+  options.worker_threads = 4;
+  RunningServer s(options);
+  RawConnection blocked(s.port());
+  blocked.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  s.wait_until_held(1);
+
+  RawConnection other(s.port());
+  for (const char* target : {"/", "/probe"}) {
+    other.send(std::string("GET ") + target + " HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto reply = other.read_response();
+    ASSERT_TRUE(reply) << target << " waited for the blocked handler";
+    EXPECT_EQ(reply->status, 200);
+  }
+  s.release_held();
+  auto held = blocked.read_response();
+  ASSERT_TRUE(held);
+  EXPECT_EQ(held->body, "held done");
+}
+
+TEST(Server, RoutesMarkedSoRunOnTheNetworkThreadAndOthersOnWorkers) {
+  RunningServer s;
+  RawConnection c(s.port());
+  c.send("GET /probe HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto reply = c.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->body, "network");
+}
+
+TEST(Server, PastThePendingLimitRequestsGet503WithRetryAfterAtOnce) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.max_pending_requests = 1;
+  RunningServer s(options);
+  RawConnection blocked(s.port());
+  blocked.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  s.wait_until_held(1);
+
+  RawConnection shed(s.port());
+  shed.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto refused = shed.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 503);
+  EXPECT_EQ(refused->headers.get("Retry-After").value_or(""), "5");
+  // What never blocks is still answered.
+  shed.send("GET /probe HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto probe = shed.read_response();
+  ASSERT_TRUE(probe);
+  EXPECT_EQ(probe->status, 200);
+  s.release_held();
+  ASSERT_TRUE(blocked.read_response());
+}
+
+TEST(Server, ARequestThatWaitedPastItsDeadlineIsAnswered503WithoutRunning) {
+  ServerOptions options;
+  options.worker_threads = 1;
+  options.request_timeout = std::chrono::milliseconds(100);
+  RunningServer s(options);
+  RawConnection first(s.port());
+  first.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  s.wait_until_held(1);
+  RawConnection queued(s.port());
+  queued.send("GET /held HTTP/1.1\r\nHost: x\r\n\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the queued request's deadline passes
+  s.release_held();
+  auto late = queued.read_response();
+  ASSERT_TRUE(late);
+  EXPECT_EQ(late->status, 503);
+  EXPECT_NE(late->body.find("deadline_exceeded"), std::string::npos);
+  std::lock_guard lock(s.held_mutex);
+  EXPECT_EQ(s.held_entered, 1);  // the late one never ran
+}
 
 TEST(Server, KeepAliveServesSeveralRequestsOnOneConnection) {
   RunningServer s;

@@ -32,7 +32,7 @@ TEST_P(UsersTest, CreatesAnAuditedAccountWithAHashedPassword) {
   auto c = database->db().acquire();
   auto stored = (*c)->query("SELECT password_hash FROM users WHERE id = ?", {user->id});
   ASSERT_TRUE(stored.ok());
-  EXPECT_TRUE(verify_password("correct horse battery", stored->rows[0].text(0)));
+  EXPECT_TRUE(verify_password("correct horse battery", stored->rows[0].text(0)).value());
   EXPECT_EQ(stored->rows[0].text(0).find("correct"), std::string::npos);
 
   auto audit = (*c)->query("SELECT actor, action, subject FROM audit_log");

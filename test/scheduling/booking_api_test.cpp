@@ -57,10 +57,11 @@ class BookingApiTest : public ::testing::TestWithParam<std::string> {
     return *token;
   }
   http::Response call(http::Method method, const std::string& target, const std::string& token,
-                      const std::string& body = "") {
+                      const std::string& body = "", const std::map<std::string, std::string>& extra = {}) {
     testing::Browser api(site->application());
     std::map<std::string, std::string> headers{{"Content-Type", "application/json"}};
     if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    for (const auto& [name, value] : extra) headers[name] = value;
     return api.send(method, target, body, headers);
   }
   std::string booking_body(const char* start, const std::string& services) {
@@ -129,6 +130,41 @@ TEST_P(BookingApiTest, BookSeeAndCancelWithTheAppointmentsScope) {
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
   EXPECT_EQ(json::parse(cancelled.body).at("status").as_string(), "cancelled");
   EXPECT_EQ(call(http::Method::del, "/api/v1/bookings/" + reference, ana).status, 409);
+}
+
+// Issue 17: a client that lost the answer sends the same request again with its Idempotency-Key
+// and gets the first answer, not a second booking nor a 409 for the slot it already holds.
+TEST_P(BookingApiTest, ARetriedBookingWithItsIdempotencyKeyGetsTheFirstAnswer) {
+  std::string ana = token_for("ana@example.org");
+  const std::string card = std::to_string(id["citizen-card"]);
+  const std::string body = booking_body("2026-12-07T09:00:00Z", card);
+  auto book = [&](const std::string& token, const std::string& key, const std::string& with) {
+    return call(http::Method::post, "/api/v1/bookings", token, with, {{"Idempotency-Key", key}});
+  };
+  auto first = book(ana, "\"retry-1\"", body);
+  ASSERT_EQ(first.status, 201) << first.body;
+  EXPECT_FALSE(first.headers.has("Idempotent-Replayed"));
+  auto again = book(ana, "\"retry-1\"", body);
+  ASSERT_EQ(again.status, 201) << again.body;
+  EXPECT_EQ(again.body, first.body);
+  EXPECT_EQ(again.headers.get("Idempotent-Replayed").value_or(""), "true");
+  EXPECT_EQ(again.headers.get("Location"), first.headers.get("Location"));
+  auto mine = json::parse(call(http::Method::get, "/api/v1/bookings", ana).body);
+  EXPECT_EQ(mine.at("bookings").as_array().size(), 1U) << "booked once";
+
+  auto reused = book(ana, "\"retry-1\"", booking_body("2026-12-08T09:00:00Z", card));
+  EXPECT_EQ(reused.status, 422);
+  EXPECT_EQ(json::parse(reused.body).at("error").as_string(), "idempotency_key_reused");
+
+  // Keys belong to their client: Bruno's "retry-1" is his own request, run and answered afresh.
+  std::string bruno = token_for("bruno@example.org");
+  auto his = book(bruno, "\"retry-1\"", body);
+  EXPECT_EQ(his.status, 409) << "Ana holds that time";
+  EXPECT_FALSE(his.headers.has("Idempotent-Replayed"));
+
+  EXPECT_EQ(book(ana, std::string(300, 'k'), body).status, 400);
+  // Without a key nothing is remembered: the same request is a new booking attempt.
+  EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", ana, body).status, 409);
 }
 
 TEST_P(BookingApiTest, TokensScopesAndBodiesAreChecked) {

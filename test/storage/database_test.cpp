@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
@@ -142,8 +147,133 @@ TEST_P(DatabaseTest, ConcurrentWritersAllCommit) {
   EXPECT_EQ(count(), 100);
 }
 
+// Issue 17: a lost race is recognised by the constraint's name, never by the message text.
+TEST_P(DatabaseTest, ConstraintViolationsNameTheConstraint) {
+  auto c = db().acquire();
+  ASSERT_TRUE(
+      (*c)->execute_script("CREATE TABLE scores (points BIGINT, CONSTRAINT points_positive CHECK (points > 0))"));
+  auto refused = (*c)->execute("INSERT INTO scores (points) VALUES (?)", {std::int64_t{-1}});
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, ErrorKind::conflict);
+  EXPECT_EQ(refused.error().constraint, "points_positive");
+  ASSERT_TRUE((*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}));
+  auto duplicate = (*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("a")});
+  ASSERT_FALSE(duplicate);
+  EXPECT_EQ(duplicate.error().code, "unique_violation");
+  EXPECT_FALSE(duplicate.error().constraint.empty());
+}
+
+// The request's deadline bounds the wait for a connection, whatever the pool's own timeout.
+TEST_P(DatabaseTest, TheRequestsDeadlineBoundsTheWaitForAConnection) {
+  DatabaseOptions options;
+  options.pool_size = 1;
+  options.acquire_timeout = std::chrono::seconds(30);
+  auto small = database->open_another(options);
+  auto held = small->acquire();
+  ASSERT_TRUE(held);
+  DeadlineScope deadline(std::chrono::milliseconds(50));
+  auto started = std::chrono::steady_clock::now();
+  auto second = small->acquire();
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, ErrorKind::unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(10));  // not the 30 s
+}
+
+// A transaction whose request ran out of time is rolled back, never committed late.
+TEST_P(DatabaseTest, ATransactionPastItsDeadlineIsRolledBack) {
+  {
+    DeadlineScope deadline(std::chrono::milliseconds(100));
+    auto late = db().transaction([&](Connection& c) -> Result<std::int64_t> {
+      auto inserted = c.execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{7}, std::string("late")});
+      std::this_thread::sleep_for(std::chrono::milliseconds(150));
+      return inserted;
+    });
+    ASSERT_FALSE(late);
+    EXPECT_EQ(late.error().code, "deadline_exceeded");
+  }
+  EXPECT_EQ(count(), 0);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
+
+// Issue 17: on SQLite one external writer holding the lock makes only writers wait (and give up
+// with unavailable after busy_timeout); reads go on.
+TEST(SqliteLocking, AWriterHoldingTheLockStallsOnlyWriters) {
+  testing::TestDatabase database("sqlite");
+  DatabaseOptions options;
+  options.busy_timeout = std::chrono::milliseconds(100);
+  auto node = database.open_another(options);
+  {
+    auto c = node->acquire();
+    ASSERT_TRUE((*c)->execute_script("CREATE TABLE notes (n BIGINT)"));
+  }
+  auto outsider = database.open_another();
+  auto holder = outsider->acquire();
+  ASSERT_TRUE((*holder)->begin());
+  ASSERT_TRUE((*holder)->execute("INSERT INTO notes (n) VALUES (1)"));
+
+  auto write = node->transaction(
+      [](Connection& c) -> Result<std::int64_t> { return c.execute("INSERT INTO notes (n) VALUES (2)"); });
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().kind, ErrorKind::unavailable);
+  EXPECT_EQ(write.error().code, "database_busy");
+  auto c = node->acquire();
+  auto read = (*c)->query("SELECT COUNT(*) FROM notes");
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->rows[0].integer(0), 0);
+  ASSERT_TRUE((*holder)->commit());
+}
+
+// Issue 17: a PostgreSQL statement that does not answer in time is given up on by the client (the
+// connection is dropped, so the server rolls back), within the request's deadline.
+TEST(PostgresTimeouts, AStatementThatDoesNotAnswerInTimeIsGivenUp) {
+  if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL server for this run";
+  testing::TestDatabase database("postgresql");
+  auto pool = database.open_another();
+  auto c = pool->acquire();
+  ASSERT_TRUE(c);
+  {
+    DeadlineScope deadline(std::chrono::milliseconds(200));
+    auto started = std::chrono::steady_clock::now();
+    auto slept = (*c)->query("SELECT pg_sleep(5)");
+    ASSERT_FALSE(slept);
+    EXPECT_EQ(slept.error().kind, ErrorKind::unavailable);
+    EXPECT_EQ(slept.error().code, "database_timeout");
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
+    EXPECT_FALSE((*c)->healthy());  // the pool will drop it
+  }
+  // The server's own statement_timeout also applies.
+  DatabaseOptions options;
+  options.statement_timeout = std::chrono::milliseconds(150);
+  auto strict = database.open_another(options);
+  auto s = strict->acquire();
+  auto cancelled = (*s)->query("SELECT pg_sleep(5)");
+  ASSERT_FALSE(cancelled);
+  EXPECT_EQ(cancelled.error().kind, ErrorKind::unavailable);
+}
+
+// A server that accepts connections and never speaks (frozen) costs connect_timeout, no more.
+TEST(PostgresTimeouts, AServerThatNeverAnswersFailsTheConnectInTime) {
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(listener, 8), 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  DatabaseOptions options;
+  options.connect_timeout = std::chrono::milliseconds(1000);
+  auto started = std::chrono::steady_clock::now();
+  auto frozen =
+      open_database("postgresql://nobody@127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/none", options);
+  ::close(listener);
+  ASSERT_FALSE(frozen);
+  EXPECT_EQ(frozen.error().kind, ErrorKind::unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
+}
 
 TEST(OpenDatabase, RefusesBadUrls) {
   auto unknown = open_database("mysql://localhost/db");

@@ -15,6 +15,8 @@ int migrate(const Config& config, bool status_only);
 int demo_data(const Config& config);
 int jobs_list(const Config& config, std::optional<std::string> status, int limit, bool as_json);
 int jobs_retry(const Config& config, std::int64_t id);
+int admin_backup(const Config& config, const std::string& file);
+int admin_restore(const Config& config, const std::string& file);
 // Reads the password from standard input (one line), so it never appears in `ps` or shell history.
 int users_add(const Config& config, const std::string& email, bool verified, const std::string& level);
 int audit_verify(const Config& config);

@@ -51,6 +51,8 @@ class Site {
   Site(SiteOptions options, storage::Database& db, const Clock& clock, http::Catalog catalog, http::Templates templates,
        http::StaticAssets assets);
   http::Router routes();
+  http::Response readiness(http::Request& request) const;
+  static constexpr std::chrono::milliseconds kReadinessBudget{1000};
 
   SiteOptions options_;
   storage::Database& db_;

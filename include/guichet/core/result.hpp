@@ -1,6 +1,6 @@
 #pragma once
 // Expected failures are values: every module returns Result<T> and the HTTP layer maps
-// ErrorKind to a status code in exactly one place (http/response.cpp).
+// ErrorKind to a status code in exactly one place (http_status in http/application.cpp).
 #include <cassert>
 #include <string>
 #include <string_view>
@@ -32,10 +32,14 @@ struct Error {
   ErrorKind kind = ErrorKind::internal;
   std::string code;     // stable, machine-readable: "invalid_utf8", "unique_violation"
   std::string message;  // for people; for internal/unavailable kinds it is only logged
+  // Storage errors: the violated constraint as the engine names it (PostgreSQL's constraint name,
+  // SQLite's trigger message or "table.column" list), so a lost race is recognised by constraint
+  // and never by searching message text.
+  std::string constraint;
 };
 
 inline Error make_error(ErrorKind kind, std::string code, std::string message) {
-  return Error{kind, std::move(code), std::move(message)};
+  return Error{kind, std::move(code), std::move(message), {}};
 }
 
 template <class T>

@@ -24,6 +24,10 @@ int http_status(ErrorKind kind);
 Response json_error(const Request& request, const Error& error);
 // The message a person may see: the error's own message, or a generic one for internal errors.
 std::string public_message(const Error& error);
+// What every error response gets whatever its shape: Retry-After on a 503 (the cause is passing:
+// a busy database, a full queue, a deadline), and the cause of a 5xx for the error log.
+void describe_failure(Response& response, const Error& error);
+inline constexpr std::string_view kRetryAfterSeconds = "5";
 
 class Application {
  public:
@@ -33,6 +37,7 @@ class Application {
   struct Dispatch {
     const Route* route = nullptr;  // the matched route, or the error route to run
     std::size_t max_body_bytes = 0;
+    bool on_network_thread = false;  // RouteOptions::on_network_thread of the matched route
   };
   // Called once the headers are read: decodes the target and picks the route (or an error).
   Dispatch route(Request& request) const;

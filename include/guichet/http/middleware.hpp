@@ -23,8 +23,9 @@ Middleware request_context(RequestContextOptions options);
 
 using LogSink = std::function<void(std::string_view json_line)>;
 // Counts and times every request, and writes one JSON line per request to `access_log`
-// (null for none).
-Middleware observe(Metrics& metrics, LogSink access_log);
+// (null for none). Every 5xx also goes to `error_log` with its request id, route and cause, and
+// every 503 leaves with Retry-After, whichever code made it.
+Middleware observe(Metrics& metrics, LogSink access_log, LogSink error_log = {});
 
 // Content-Security-Policy without 'unsafe-inline', nosniff, Referrer-Policy, frame-ancestors
 // 'none', and HSTS on secure requests.

@@ -92,6 +92,9 @@ struct Request {
   // An error found before the handler could run (bad target, body too large, ...).
   std::optional<Error> early_error;
   std::string allowed_methods;  // for a 405 answer's Allow header
+  // Set while the request is handled on a network thread (a shed 503, a route marked
+  // on_network_thread): layers that would block, such as the session lookup, leave themselves out.
+  bool on_network_thread = false;
 
   std::optional<std::string_view> header(std::string_view name) const { return headers.get(name); }
 };
@@ -113,6 +116,9 @@ struct Response {
   // Large immutable bodies (static assets) are shared instead of copied; used when set.
   std::shared_ptr<const std::string> shared_body;
   bool close_connection = false;
+  // Why a 5xx happened (the error's code and internal message), for the error log only; never
+  // sent to the client.
+  std::string failure_cause;
 
   std::size_t body_size() const { return shared_body ? shared_body->size() : body.size(); }
   static Response html(std::string body, int status = 200);

@@ -17,6 +17,10 @@ struct RouteOptions {
   std::size_t max_body_bytes = 64 * 1024;
   // Bearer-token APIs and forms that must work across sites opt out; pages never do.
   bool csrf_protected = true;
+  // Handlers run on the server's worker pool, so a database call or a password hash never stalls
+  // the network threads. Only a handler that can never block (a probe that touches nothing, a
+  // static asset from memory) may run on the network thread instead.
+  bool on_network_thread = false;
 };
 
 struct Route {

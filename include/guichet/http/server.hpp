@@ -20,7 +20,18 @@ struct TlsFiles {
 struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;  // 0 picks a free port; see Server::port()
+  // Network threads: they read, route, write and run only the handlers marked on_network_thread.
   unsigned threads = 2;
+  // Worker threads run every other handler (database work, hashing through the compute pool).
+  // They mostly wait on the database, so there are more of them than cores.
+  unsigned worker_threads = 16;
+  // Requests handed to the workers and not yet answered; past this a request gets 503 with
+  // Retry-After at once instead of joining an unbounded queue.
+  std::size_t max_pending_requests = 1024;
+  // From the moment a request has been read: a request still queued when it passes gets 503
+  // without running, and a running one sees it as its database deadline (core/deadline.hpp), so
+  // its transaction is rolled back rather than committed after the client has given up.
+  std::chrono::milliseconds request_timeout{30'000};
   std::optional<TlsFiles> tls;
   // Time for a whole request head to arrive, counted from the end of the previous response (so
   // it is also the keep-alive idle limit); a slow client cannot stretch it byte by byte.

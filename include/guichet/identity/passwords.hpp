@@ -18,8 +18,11 @@ struct PasswordPolicy {
 // Checks a new password; `email` lets it refuse passwords built from the account's own address.
 Result<void> check_new_password(std::string_view password, std::string_view email, const PasswordPolicy& policy = {});
 
+// Both run on the process's ComputePool (core/compute.hpp): never on a network thread, never more
+// at once than it allows. A full queue answers `unavailable` / "compute_busy" (503, Retry-After).
 Result<std::string> hash_password(std::string_view password);
-bool verify_password(std::string_view password, const std::string& stored_hash);
+// True when the password matches; false for a wrong one (or an empty or malformed stored hash).
+Result<bool> verify_password(std::string_view password, const std::string& stored_hash);
 // True when the stored hash used weaker parameters than today's, so sign-in should rehash it.
 bool password_needs_rehash(const std::string& stored_hash);
 

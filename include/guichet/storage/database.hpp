@@ -15,6 +15,7 @@
 #include <variant>
 #include <vector>
 
+#include "guichet/core/deadline.hpp"
 #include "guichet/core/result.hpp"
 
 namespace guichet::storage {
@@ -94,10 +95,20 @@ class PooledConnection {
   std::unique_ptr<Connection> connection_;
 };
 
+// Every wait below is also cut short by the request's deadline (core/deadline.hpp), and a wait
+// that runs out is `unavailable` (503 with Retry-After), never a hang.
 struct DatabaseOptions {
   std::size_t pool_size = 8;
   std::chrono::milliseconds acquire_timeout{5000};
-  std::chrono::milliseconds busy_timeout{5000};  // SQLite: how long a writer waits for the lock
+  // SQLite: how long a writer waits for the write lock. Writers of this process queue for it one
+  // at a time before taking a connection, so waiting writers hold no connection readers need.
+  std::chrono::milliseconds busy_timeout{5000};
+  // PostgreSQL: the longest one statement may take, enforced by the client (a server that stops
+  // answering without closing the connection) and by the server (statement_timeout); the
+  // connection is dropped after a client-side timeout.
+  std::chrono::milliseconds statement_timeout{10'000};
+  // PostgreSQL: connect_timeout; keep-alives and tcp_user_timeout notice a dead peer in ~10 s.
+  std::chrono::milliseconds connect_timeout{5000};
 };
 
 class Database {
@@ -113,6 +124,8 @@ class Database {
   const std::string& display_url() const { return display_url_; }
   Result<PooledConnection> acquire();
   PoolStats stats() const;
+  // True when an engine of this process reported the disk full in the last minute (/readyz).
+  static bool storage_exhausted_recently();
 
   // Runs `work` in a write transaction: commits when it returns a success, rolls back when it
   // returns an error or throws. Nothing is half-written.
@@ -135,6 +148,12 @@ class Database {
   std::uint64_t acquisitions_ = 0;
   std::uint64_t waits_ = 0;
   std::uint64_t timeouts_ = 0;
+  // SQLite only: one writer of this process at a time (see DatabaseOptions::busy_timeout).
+  std::timed_mutex writer_gate_;
+
+ public:
+  // Held by a SQLite write transaction for its whole length; empty on PostgreSQL.
+  Result<std::unique_lock<std::timed_mutex>> enter_writer_gate();
 };
 
 // Opens a database from a URL: `sqlite:path/to/file.db` or `postgresql://user@host:port/db`
@@ -146,6 +165,8 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
 template <class F>
 auto Database::transaction(F&& work) -> std::invoke_result_t<F, Connection&> {
   using R = std::invoke_result_t<F, Connection&>;
+  auto gate = enter_writer_gate();
+  if (!gate) return R(std::move(gate).error());
   auto connection = acquire();
   if (!connection) return R(std::move(connection).error());
   Connection& c = **connection;
@@ -155,6 +176,12 @@ auto Database::transaction(F&& work) -> std::invoke_result_t<F, Connection&> {
     if (!result) {
       (void)c.rollback();
       return result;
+    }
+    // The request this work was for has run out of time: its client has been, or is about to be,
+    // told it failed, so nothing may be committed on its behalf.
+    if (deadline_passed()) {
+      (void)c.rollback();
+      return R(deadline_exceeded());
     }
     if (auto committed = c.commit(); !committed) {
       (void)c.rollback();

@@ -1,0 +1,29 @@
+#include "guichet/core/deadline.hpp"
+
+namespace guichet {
+namespace {
+thread_local std::optional<SteadyTime> this_thread_deadline;
+}  // namespace
+
+std::optional<SteadyTime> current_deadline() { return this_thread_deadline; }
+
+bool deadline_passed() { return this_thread_deadline && std::chrono::steady_clock::now() >= *this_thread_deadline; }
+
+Error deadline_exceeded() {
+  return make_error(ErrorKind::unavailable, "deadline_exceeded",
+                    "the request took too long and was abandoned; nothing was changed");
+}
+
+DeadlineScope::DeadlineScope(std::optional<SteadyTime> deadline) : previous_(this_thread_deadline) {
+  this_thread_deadline = deadline;
+}
+
+DeadlineScope::DeadlineScope(std::chrono::milliseconds budget) : previous_(this_thread_deadline) {
+  SteadyTime limit = std::chrono::steady_clock::now() + budget;
+  if (previous_ && *previous_ < limit) limit = *previous_;
+  this_thread_deadline = limit;
+}
+
+DeadlineScope::~DeadlineScope() { this_thread_deadline = previous_; }
+
+}  // namespace guichet
