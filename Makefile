@@ -41,7 +41,8 @@ demo: build
 # Unit, HTTP and storage tests run once; the storage, jobs and server suites run on SQLite and
 # on a throw-away PostgreSQL cluster that scripts/with-postgres.sh creates and removes.
 test-unit: build
-	GUICHET_REQUIRE_PG=1 bash scripts/with-postgres.sh ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+	GUICHET_REQUIRE_PG=1 bash scripts/with-postgres.sh bash -c \
+	  'ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS) && bash scripts/report-backends.sh $(BUILD)'
 
 test-browser: build
 	bash scripts/with-postgres.sh node --test --test-concurrency=1 test/browser/

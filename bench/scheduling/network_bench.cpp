@@ -10,6 +10,8 @@
 //   network_bench [--db PATH] [--shops N] [--queries N]
 // The database is generated once and reused when PATH exists.
 #include <date/date.h>
+#include <atomic>
+#include <thread>
 
 #include <malloc.h>
 #include <algorithm>
@@ -303,7 +305,7 @@ int run(int argc, char** argv) {
     if (near) q.near = std::pair{38.7 + static_cast<double>(random() % 200) / 100 - 1, -9.1};
     return q;
   };
-  auto timed = [&](const AvailabilityQuery& q) {
+  auto timed = [&](const AvailabilityQuery& q) {  // safe from several threads: it only reads the cache
     const auto started = Clock::now();
     auto page = find_availability_page(cache, q, clock.now(), rules);
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
@@ -345,6 +347,46 @@ int run(int argc, char** argv) {
   report("every shop, a booking committed before each search", every_after_booking);
   std::printf("bookings committed during the run: %zu; feed rows applied: %llu\n", booked,
               static_cast<unsigned long long>(cache.stats().changes_read));
+
+  // Searches from several threads at once, as a node's workers run them: each search takes the
+  // cache's reader lock, and a refresh that found nothing new takes no writer lock, so searches
+  // should not queue behind one another. With `writer`, a booking is committed every 50 ms
+  // meanwhile, so some refreshes do take the writer lock.
+  auto concurrent = [&](unsigned threads, bool writer) {
+    std::vector<AvailabilityQuery> planned;
+    for (int i = 0; i < queries; ++i) planned.push_back(query_of(false, false));
+    std::vector<std::vector<double>> times(threads);
+    std::atomic<std::size_t> next{0};
+    std::atomic<bool> done{false};
+    std::thread booker;
+    if (writer) {
+      booker = std::thread([&] {
+        while (!done) {
+          book_one();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      });
+    }
+    const auto started = Clock::now();
+    std::vector<std::thread> searchers;
+    for (unsigned t = 0; t < threads; ++t) {
+      searchers.emplace_back([&, t] {
+        for (std::size_t i = next++; i < planned.size(); i = next++) times[t].push_back(timed(planned[i]));
+      });
+    }
+    for (auto& searcher : searchers) searcher.join();
+    const double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    done = true;
+    if (booker.joinable()) booker.join();
+    std::vector<double> all;
+    for (const auto& per_thread : times) all.insert(all.end(), per_thread.begin(), per_thread.end());
+    const std::string what =
+        "every shop, " + std::to_string(threads) + " threads at once" + (writer ? ", a booking every 50 ms" : "");
+    report(what.c_str(), all);
+    std::printf("%-58s %.0f searches/s\n", "", static_cast<double>(all.size()) / seconds);
+  };
+  for (unsigned threads : {1U, 2U, 4U}) concurrent(threads, false);
+  concurrent(2, true);
 
   // The reference run, in the same session: the search as it was before the cache.
   std::vector<double> reference;

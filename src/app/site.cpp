@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "guichet/catalogue/web.hpp"
+#include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
 #include "guichet/http/idempotency.hpp"
 #include "guichet/scheduling/availability.hpp"
@@ -95,6 +96,39 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
         "# HELP guichet_calendar_cache_changes_total Change feed rows applied.\n# TYPE "
         "guichet_calendar_cache_changes_total counter\n";
     out += "guichet_calendar_cache_changes_total " + std::to_string(c.changes_read) + "\n";
+  });
+  metrics_.add_collector([this](std::string& out) {
+    // Read from the database at each scrape, so every node reports the one shared queue.
+    auto queue = jobs::queue_stats(db_, clock_);
+    if (!queue) return;
+    out +=
+        "# HELP guichet_jobs_due Outbox jobs due now and waiting for a worker, by priority.\n# TYPE guichet_jobs_due "
+        "gauge\n";
+    const char* names[] = {"urgent", "normal", "background"};
+    for (int p = 0; p < 3; ++p) {
+      out += std::string("guichet_jobs_due{priority=\"") + names[p] + "\"} " + std::to_string(queue->due[p]) + "\n";
+    }
+    out +=
+        "# HELP guichet_jobs_oldest_due_seconds How long the longest-waiting due job has waited.\n# TYPE "
+        "guichet_jobs_oldest_due_seconds gauge\n";
+    out += "guichet_jobs_oldest_due_seconds " + std::to_string(queue->oldest_due_age.count()) + "\n";
+    out += "# HELP guichet_jobs_running Outbox jobs being run.\n# TYPE guichet_jobs_running gauge\n";
+    out += "guichet_jobs_running " + std::to_string(queue->running) + "\n";
+    out +=
+        "# HELP guichet_jobs_failed Outbox jobs that gave up after their last attempt.\n# TYPE guichet_jobs_failed "
+        "gauge\n";
+    out += "guichet_jobs_failed " + std::to_string(queue->failed) + "\n";
+  });
+  metrics_.add_collector([](std::string& out) {
+    ComputePoolStats c = ComputePool::shared().stats();
+    out +=
+        "# HELP guichet_compute_queued CPU-heavy steps waiting for a compute thread.\n# TYPE guichet_compute_queued "
+        "gauge\n";
+    out += "guichet_compute_queued " + std::to_string(c.queued) + "\n";
+    out +=
+        "# HELP guichet_compute_refused_total CPU-heavy steps refused with 503 (queue full).\n# TYPE "
+        "guichet_compute_refused_total counter\n";
+    out += "guichet_compute_refused_total " + std::to_string(c.refused) + "\n";
   });
   http::ErrorRenderer page_errors = [this](Request& request, const Error& error) {
     return pages_.render_error(request, error);

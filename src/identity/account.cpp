@@ -58,7 +58,9 @@ Result<void> change_password(storage::Database& db, std::int64_t user_id, std::i
     auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND id <> ? AND ended_at IS NULL",
                            {now, user_id, current_session_id});
     if (!ended) return std::move(ended).error();
-    if (auto sent = jobs::enqueue_email(c, notice(stored->email), clock); !sent) return std::move(sent).error();
+    if (auto sent = jobs::enqueue_email(c, notice(stored->email), clock, std::nullopt, jobs::JobPriority::urgent);
+        !sent)
+      return std::move(sent).error();
     auto audited = record_audit(
         c,
         AuditEvent{"user:" + std::to_string(user_id), "password.changed", "user:" + std::to_string(user_id),

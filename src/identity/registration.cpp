@@ -20,7 +20,7 @@ Result<void> send_link(storage::Connection& c, std::int64_t user_id, std::string
       "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
       {sha256_hex(token), user_id, std::string(purpose), now, now + lifetime.count()});
   if (!stored) return std::move(stored).error();
-  auto sent = jobs::enqueue_email(c, message, clock);
+  auto sent = jobs::enqueue_email(c, message, clock, std::nullopt, jobs::JobPriority::urgent);
   if (!sent) return std::move(sent).error();
   return {};
 }
@@ -41,7 +41,8 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
     if (!existing) return std::move(existing).error();
     if (!existing->empty()) {
       std::int64_t id = existing->rows[0].integer(0);
-      auto sent = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock);
+      auto sent = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock,
+                                      std::nullopt, jobs::JobPriority::urgent);
       if (!sent) return std::move(sent).error();
       auto audited = record_audit(
           c, AuditEvent{"anonymous", "user.registration_repeated", "user:" + std::to_string(id), "{}"}, clock);
@@ -174,7 +175,8 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
     auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", {now, id});
     if (!ended) return std::move(ended).error();
     if (auto cleared = clear_account_failures(c, (*live)->email); !cleared) return std::move(cleared).error();
-    auto sent = jobs::enqueue_email(c, mail.password_changed((*live)->email), clock);
+    auto sent =
+        jobs::enqueue_email(c, mail.password_changed((*live)->email), clock, std::nullopt, jobs::JobPriority::urgent);
     if (!sent) return std::move(sent).error();
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(id), "password.reset", "user:" + std::to_string(id),
@@ -199,7 +201,8 @@ Result<void> request_email_change(storage::Database& db, std::int64_t user_id, s
     auto taken = c.query("SELECT 1 FROM users WHERE email = ?", {*address});
     if (!taken) return std::move(taken).error();
     if (!taken->empty()) {
-      auto warned = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock);
+      auto warned = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock,
+                                        std::nullopt, jobs::JobPriority::urgent);
       if (!warned) return std::move(warned).error();
     } else {
       const std::string token = random_token(32);
@@ -209,11 +212,12 @@ Result<void> request_email_change(storage::Database& db, std::int64_t user_id, s
           {sha256_hex(token), user_id, *address, now,
            now + std::chrono::duration_cast<std::chrono::microseconds>(kVerificationLifetime).count()});
       if (!stored) return std::move(stored).error();
-      auto sent =
-          jobs::enqueue_email(c, mail.confirm(*address, public_url + "/account/email/confirm?token=" + token), clock);
+      auto sent = jobs::enqueue_email(c, mail.confirm(*address, public_url + "/account/email/confirm?token=" + token),
+                                      clock, std::nullopt, jobs::JobPriority::urgent);
       if (!sent) return std::move(sent).error();
     }
-    auto told = jobs::enqueue_email(c, mail.requested(confirmed->email), clock);
+    auto told =
+        jobs::enqueue_email(c, mail.requested(confirmed->email), clock, std::nullopt, jobs::JobPriority::urgent);
     if (!told) return std::move(told).error();
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(user_id), "email.change_requested",
@@ -245,7 +249,8 @@ Result<void> confirm_email_change(storage::Database& db, std::string_view token,
     auto updated = c.execute("UPDATE users SET email = ?, email_verified_at = ?, updated_at = ? WHERE id = ?",
                              {new_email, now, now, user_id});
     if (!updated) return std::move(updated).error();
-    auto told = jobs::enqueue_email(c, mail.changed(old_email, new_email), clock);
+    auto told =
+        jobs::enqueue_email(c, mail.changed(old_email, new_email), clock, std::nullopt, jobs::JobPriority::urgent);
     if (!told) return std::move(told).error();
     auto audited = record_audit(
         c, AuditEvent{"user:" + std::to_string(user_id), "email.changed", "user:" + std::to_string(user_id), "{}"},

@@ -116,7 +116,8 @@ Result<void> audit_and_notify(storage::Connection& c, std::int64_t user_id, std:
   if (notice) {
     auto email = email_of(c, user_id);
     if (!email) return std::move(email).error();
-    if (auto sent = jobs::enqueue_email(c, notice(*email), clock); !sent) return std::move(sent).error();
+    if (auto sent = jobs::enqueue_email(c, notice(*email), clock, std::nullopt, jobs::JobPriority::urgent); !sent)
+      return std::move(sent).error();
   }
   std::string who = "user:" + std::to_string(user_id);
   auto audited = record_audit(c, AuditEvent{who, std::string(action), who, "{}"}, clock);

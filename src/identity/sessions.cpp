@@ -122,7 +122,8 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
                   {device, user.id});
       if (!seen) return std::move(seen).error();
       if (seen->rows[0].integer(0) > 0 && seen->rows[0].integer(1) == 0) {
-        auto sent = jobs::enqueue_email(c, new_device_notice(user.email, device, std::string(remote_address)), clock);
+        auto sent = jobs::enqueue_email(c, new_device_notice(user.email, device, std::string(remote_address)), clock,
+                                        std::nullopt, jobs::JobPriority::urgent);
         if (!sent) return std::move(sent).error();
       }
     }

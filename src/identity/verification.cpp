@@ -99,7 +99,9 @@ Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_
                                 clock);
     if (!audited) return std::move(audited).error();
     if (notice) {
-      if (auto sent = jobs::enqueue_email(c, notice(person->rows[0].text(0)), clock); !sent) {
+      if (auto sent =
+              jobs::enqueue_email(c, notice(person->rows[0].text(0)), clock, std::nullopt, jobs::JobPriority::urgent);
+          !sent) {
         return std::move(sent).error();
       }
     }

@@ -1,4 +1,6 @@
 #include <sodium.h>
+
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "guichet/core/utf8.hpp"
@@ -28,10 +30,50 @@ std::string base64(std::string_view data, bool wrap) {
   return wrapped;
 }
 
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// RFC 2047: non-ASCII header text as "B" encoded-words of at most 75 characters each, split only
+// between UTF-8 characters, and folded onto continuation lines. 42 bytes make 56 base64
+// characters, 68 with =?UTF-8?B?...?=, so even the first line, "Subject: " and a word, stays
+// within RFC 5322's 78.
 std::string encode_header_text(const std::string& text) {
-  bool ascii = std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-  if (ascii) return text;
-  return "=?UTF-8?B?" + base64(text, false) + "?=";
+  if (is_ascii(text)) return text;
+  constexpr std::size_t kBytesPerWord = 42;
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    std::size_t end = std::min(text.size(), at + kBytesPerWord);
+    // Back up to the start of a character: continuation bytes are 10xxxxxx.
+    while (end < text.size() && end > at && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    if (!out.empty()) out += "\r\n ";
+    out += "=?UTF-8?B?" + base64(std::string_view(text).substr(at, end - at), false) + "?=";
+    at = end;
+  }
+  return out;
+}
+
+// A MIME parameter (RFC 2045, 2231): an ASCII value quoted as it is, any other as
+// name*=UTF-8''percent-encoded, which every current mail reader decodes. (An ASCII stand-in beside
+// it would be read instead by parsers that take the first parameter of a name.)
+std::string mime_parameter(std::string_view name, const std::string& value) {
+  if (is_ascii(value)) return std::string(name) + "=\"" + value + "\"";
+  std::string encoded;
+  constexpr char kHex[] = "0123456789ABCDEF";
+  for (char c : value) {
+    auto byte = static_cast<unsigned char>(c);
+    bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
+                 byte == '.' || byte == '-' || byte == '_';
+    if (plain) {
+      encoded += c;
+    } else {
+      encoded += '%';
+      encoded += kHex[byte >> 4];
+      encoded += kHex[byte & 0x0F];
+    }
+  }
+  return std::string(name) + "*=UTF-8''" + encoded;
 }
 }  // namespace
 
@@ -101,9 +143,9 @@ Result<EmailMessage> email_from_json(std::string_view json) {
 }
 
 Result<std::int64_t> enqueue_email(storage::Connection& tx, const EmailMessage& message, const Clock& clock,
-                                   std::optional<std::string> dedupe_key) {
+                                   std::optional<std::string> dedupe_key, JobPriority priority) {
   if (auto valid = validate(message); !valid) return std::move(valid).error();
-  return enqueue(tx, NewJob{kEmailJobKind, to_json(message), std::nullopt, 8, std::move(dedupe_key)}, clock);
+  return enqueue(tx, NewJob{kEmailJobKind, to_json(message), std::nullopt, 8, std::move(dedupe_key), priority}, clock);
 }
 
 std::string build_mime(const EmailMessage& message, const std::string& from, Instant date,
@@ -129,8 +171,8 @@ std::string build_mime(const EmailMessage& message, const std::string& from, Ins
   out += "--" + boundary + "\r\n" + text_part;
   for (const auto& a : message.attachments) {
     out += "--" + boundary + "\r\n";
-    out += "Content-Type: " + a.content_type + "; name=\"" + a.filename + "\"\r\n";
-    out += "Content-Disposition: attachment; filename=\"" + a.filename + "\"\r\n";
+    out += "Content-Type: " + a.content_type + "; " + mime_parameter("name", a.filename) + "\r\n";
+    out += "Content-Disposition: attachment; " + mime_parameter("filename", a.filename) + "\r\n";
     out += "Content-Transfer-Encoding: base64\r\n\r\n" + base64(a.content, true);
   }
   out += "--" + boundary + "--\r\n";

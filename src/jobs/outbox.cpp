@@ -18,9 +18,10 @@ Result<std::int64_t> enqueue(storage::Connection& tx, const NewJob& job, const C
     if (!existing->empty()) return existing->rows[0].integer(0);
   }
   auto inserted = tx.query(
-      "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, created_at, updated_at) "
-      "VALUES (?, ?, 'pending', ?, 0, ?, ?, ?, ?) RETURNING id",
-      {job.kind, job.payload, run_at, std::int64_t{job.max_attempts}, dedupe, now, now});
+      "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, dedupe_key, priority, created_at, "
+      "updated_at) VALUES (?, ?, 'pending', ?, 0, ?, ?, ?, ?, ?) RETURNING id",
+      {job.kind, job.payload, run_at, std::int64_t{job.max_attempts}, dedupe, static_cast<std::int64_t>(job.priority),
+       now, now});
   if (!inserted) return std::move(inserted).error();
   return inserted->rows.at(0).integer(0);
 }
@@ -44,6 +45,33 @@ Job job_from_row(const storage::Row& row) {
   return job;
 }
 }  // namespace
+
+Result<QueueStats> queue_stats(storage::Database& db, const Clock& clock) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  const std::int64_t now = to_unix_micros(clock.now());
+  auto due = (*connection)
+                 ->query(
+                     "SELECT priority, COUNT(*), MIN(run_at) FROM jobs WHERE status = 'pending' AND run_at <= ? "
+                     "GROUP BY priority",
+                     {now});
+  if (!due) return std::move(due).error();
+  QueueStats stats;
+  std::int64_t oldest = now;
+  for (const auto& row : due->rows) {
+    auto priority = std::clamp<std::int64_t>(row.integer(0), 0, 2);
+    stats.due[priority] = row.integer(1);
+    oldest = std::min(oldest, row.integer(2));
+  }
+  stats.oldest_due_age = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::microseconds(now - oldest));
+  auto states =
+      (*connection)->query("SELECT status, COUNT(*) FROM jobs WHERE status IN ('running', 'failed') GROUP BY status");
+  if (!states) return std::move(states).error();
+  for (const auto& row : states->rows) {
+    (row.text(0) == "running" ? stats.running : stats.failed) = row.integer(1);
+  }
+  return stats;
+}
 
 Result<std::vector<Job>> list_jobs(storage::Database& db, std::optional<std::string> status, int limit) {
   auto connection = db.acquire();

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <memory>
 
+#include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/jobs/email.hpp"
 
@@ -34,14 +35,15 @@ SmtpSender::SmtpSender(SmtpConfig config, const Clock& clock) : config_(std::mov
   (void)global;
 }
 
-Result<void> SmtpSender::send(const EmailMessage& message) const {
+Result<void> SmtpSender::send(const EmailMessage& message, std::string_view message_key) const {
   if (auto valid = validate(message); !valid) return std::move(valid).error();
   if (config_.url.empty()) {
     return make_error(ErrorKind::unavailable, "smtp_not_configured", "no SMTP server is configured (--smtp-url)");
   }
   std::string from_address = address_of(config_.from);
   std::string domain = from_address.substr(from_address.find('@') + 1);
-  std::string mime = build_mime(message, config_.from, clock_.now(), random_hex(12) + "@" + domain);
+  std::string local = message_key.empty() ? random_hex(12) : std::string(message_key);
+  std::string mime = build_mime(message, config_.from, clock_.now(), local + "@" + domain);
 
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return make_error(ErrorKind::internal, "smtp_error", "libcurl could not start");
@@ -74,7 +76,8 @@ Result<void> SmtpSender::send(const EmailMessage& message) const {
 Result<void> SmtpSender::run_job(const Job& job) const {
   auto message = email_from_json(job.payload);
   if (!message) return std::move(message).error();
-  return send(*message);
+  // The job is the message: its id is the same at every retry, on every node.
+  return send(*message, "job-" + std::to_string(job.id) + "." + sha256_hex(job.payload).substr(0, 12));
 }
 
 }  // namespace guichet::jobs

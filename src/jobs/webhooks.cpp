@@ -107,7 +107,8 @@ Result<void> publish_event(storage::Connection& transaction, const std::string& 
                          {"delivery", delivery},
                          {"created_at", format_rfc3339(clock.now())},
                          {"data", json::parse(data)}};
-    NewJob job{kWebhookJobKind, json::serialize(payload), std::nullopt, 10, "webhook:" + delivery};
+    NewJob job{kWebhookJobKind,       json::serialize(payload), std::nullopt, 10,
+               "webhook:" + delivery, JobPriority::background};
     if (auto queued = enqueue(transaction, job, clock); !queued) return std::move(queued).error();
   }
   return {};

@@ -21,7 +21,7 @@ Result<std::optional<Job>> Worker::claim() {
     // Pending and due, or running with a lease that ran out (its worker died).
     std::string pick =
         "SELECT id FROM jobs WHERE (status = 'pending' AND run_at <= ?) OR (status = 'running' AND locked_until < ?) "
-        "ORDER BY run_at, id LIMIT 1";
+        "ORDER BY priority, run_at, id LIMIT 1";
     if (c.backend() == storage::Backend::postgresql) pick += " FOR UPDATE SKIP LOCKED";
     auto rows = c.query(
         "UPDATE jobs SET status = 'running', attempts = attempts + 1, locked_by = ?, locked_until = ?, updated_at = ? "

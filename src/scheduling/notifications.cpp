@@ -115,6 +115,7 @@ Result<void> queue_reminder(const SchedulingContext& ctx, storage::Connection& c
   job.payload = json::serialize(json::object{{"booking", booking.id}, {"sequence", booking.sequence}});
   job.run_at = due;
   job.dedupe_key = "booking.reminder:" + std::to_string(booking.id) + ":" + std::to_string(booking.sequence);
+  job.priority = jobs::JobPriority::background;
   auto queued = jobs::enqueue(c, job, ctx.clock);
   if (!queued) return std::move(queued).error();
   return {};
@@ -165,7 +166,8 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
     text = replace_all(text, "{when}", time);
     text = replace_all(text, "{link}", link);
     message.text = text;
-    auto sent = jobs::enqueue_email(c, message, ctx.clock, "waitlist.offer:" + std::to_string(entry));
+    auto sent = jobs::enqueue_email(c, message, ctx.clock, "waitlist.offer:" + std::to_string(entry),
+                                    jobs::JobPriority::background);
     if (!sent) return std::move(sent).error();
   }
   return {};

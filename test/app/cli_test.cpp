@@ -1,8 +1,10 @@
 // The real `guichet` binary: options, environment, config file, and shutdown on SIGTERM.
 #include <gtest/gtest.h>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <boost/json.hpp>
 
 #include <array>
 #include <cstdio>
@@ -78,6 +80,41 @@ TEST(Cli, ServeStopsGracefullyOnSigterm) {
   testing::ServeProcess node = testing::start_serve("sqlite:" + (dir.path() / "g.db").string());
   EXPECT_EQ(testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/healthz").status, 200);
   EXPECT_EQ(testing::stop_serve(node), 0) << "SIGTERM ends serve with exit code 0";
+}
+
+// Issue 17: every line `serve` writes is one JSON object, whatever the request put in it (a quote
+// and a backslash in the path, a page that does not exist, a refused form).
+TEST(Cli, EveryLogLineServeWritesIsOneJsonObject) {
+  testing::TempDir dir;
+  const std::string log = (dir.path() / "serve.log").string();
+  testing::ServeProcess node = testing::start_serve_logging("sqlite:" + (dir.path() / "g.db").string(), log);
+  const auto port = static_cast<std::uint16_t>(node.port);
+  EXPECT_EQ(testing::http_request(port, "GET", "/healthz").status, 200);
+  EXPECT_EQ(testing::http_request(port, "GET", "/").status, 200);
+  EXPECT_EQ(testing::http_request(port, "GET", "/no/%22such%22/page%5C").status, 404);
+  EXPECT_EQ(testing::http_request(port, "GET", "/api/v1/nothing-here").status, 404);
+  EXPECT_EQ(testing::http_request(port, "POST", "/account/sign-in",
+                                  {{"Content-Type", "application/x-www-form-urlencoded"}}, "email=a%40b.org&password=x")
+                .status,
+            403);
+  EXPECT_EQ(testing::http_request(port, "GET", "/readyz").status, 200);
+  EXPECT_EQ(testing::stop_serve(node), 0);
+  std::ifstream in(log);
+  std::string line;
+  int lines = 0;
+  bool saw_quoted_path = false;
+  while (std::getline(in, line)) {
+    ++lines;
+    boost::system::error_code ec;
+    auto value = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    ASSERT_TRUE(value.is_object()) << line;
+    if (const auto* path = value.as_object().if_contains("path")) {
+      if (path->is_string() && path->as_string() == "/no/\"such\"/page\\") saw_quoted_path = true;
+    }
+  }
+  EXPECT_GE(lines, 8) << "listening, started, six requests, stopped";
+  EXPECT_TRUE(saw_quoted_path);
 }
 
 TEST(Cli, TwoNodesShareOnePostgresDatabase) {

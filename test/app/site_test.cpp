@@ -122,6 +122,10 @@ TEST_P(SiteTest, ProbesAndMetrics) {
   EXPECT_NE(metrics.body.find(R"(guichet_http_requests_total{route="/",status="200"} 1)"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("guichet_db_pool_connections{state=\"capacity\"}"), std::string::npos);
+  EXPECT_NE(metrics.body.find("guichet_jobs_due{priority=\"urgent\"} "), std::string::npos) << metrics.body;
+  EXPECT_NE(metrics.body.find("guichet_jobs_oldest_due_seconds "), std::string::npos);
+  EXPECT_NE(metrics.body.find("guichet_jobs_failed 0"), std::string::npos);
+  EXPECT_NE(metrics.body.find("guichet_compute_refused_total "), std::string::npos);
   Response platform = get("/api/v1/platform");
   EXPECT_NE(platform.body.find(R"("code":"vi","name":"Tiếng Việt")"), std::string::npos);
 }

@@ -1,9 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
+
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/smtp_sink.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::jobs {
@@ -47,6 +51,68 @@ TEST(Email, MimeEncodesSubjectAndParts) {
   EXPECT_NE(mime.find("Content-Type: multipart/mixed; boundary="), std::string::npos);
   EXPECT_NE(mime.find("Content-Disposition: attachment; filename=\"visit.ics\""), std::string::npos);
   EXPECT_NE(mime.find("Message-ID: <abc@guichet.test>"), std::string::npos);
+}
+
+// Issue 17: the produced message read back by a real MIME parser (Python's email package): a long
+// non-ASCII subject split into encoded-words of at most 75 characters and folded, a non-ASCII
+// attachment name encoded per RFC 2231, and every header line within 78 characters.
+TEST(Email, AMimeParserReadsBackLongSubjectsAndNonAsciiFileNames) {
+  EmailMessage m = sample();
+  m.subject = "Xác nhận lịch hẹn tại Trung tâm Phục vụ hành chính công: cấp lại căn cước công dân gắn chip";
+  m.attachments[0].filename = "lịch hẹn — €.ics";
+  testing::TempDir dir;
+  const auto file = dir.path() / "message.eml";
+  {
+    std::ofstream out(file, std::ios::binary);
+    out << build_mime(m, "Guichet <no-reply@guichet.test>", from_unix_micros(0), "abc@guichet.test");
+  }
+  const auto script = dir.path() / "check.py";
+  std::ofstream(script) << R"(import sys, email, email.policy
+raw = open(sys.argv[1], 'rb').read()
+head = raw.split(b'\r\n\r\n', 1)[0]
+assert all(len(line) <= 78 for line in head.split(b'\r\n')), 'a header line is longer than 78'
+words = [w for w in head.replace(b'\r\n ', b' ').split(b' ') if w.startswith(b'=?')]
+assert words and all(len(w) <= 75 for w in words), words
+msg = email.message_from_bytes(raw, policy=email.policy.default)
+assert str(msg['subject']) == sys.argv[2], repr(str(msg['subject']))
+parts = [p for p in msg.iter_attachments()]
+assert len(parts) == 1 and parts[0].get_filename() == sys.argv[3], parts[0].get_filename()
+assert msg.get_body(('plain',)).get_content().rstrip() == 'Olá Ana,\nAté já.'
+print('ok')
+)";
+  std::string command = "python3 '" + script.string() + "' '" + file.string() + "' '" + m.subject + "' '" +
+                        m.attachments[0].filename + "' 2>&1";
+  FILE* run = popen(command.c_str(), "r");
+  ASSERT_NE(run, nullptr);
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof buffer, run) != nullptr) output += buffer;
+  EXPECT_EQ(pclose(run), 0) << output;
+  EXPECT_EQ(output, "ok\n");
+}
+
+// Issue 17: every attempt to deliver one job's message carries the same Message-ID.
+TEST(Smtp, ARetriedJobKeepsItsMessageId) {
+  testing::SmtpSink sink;
+  FakeClock clock(from_unix_micros(1'800'000'000'000'000));
+  SmtpSender sender(SmtpConfig{sink.url(), "", "", "Guichet <no-reply@guichet.test>"}, clock);
+  Job job;
+  job.id = 42;
+  job.kind = std::string(kEmailJobKind);
+  job.payload = to_json(sample());
+  ASSERT_TRUE(sender.run_job(job));
+  ASSERT_TRUE(sender.run_job(job));  // as after a node died before it could mark the job done
+  job.id = 43;
+  ASSERT_TRUE(sender.run_job(job));
+  auto messages = sink.messages();
+  ASSERT_EQ(messages.size(), 3U);
+  auto message_id = [](const std::string& data) {
+    auto at = data.find("Message-ID: ");
+    return data.substr(at, data.find("\r\n", at) - at);
+  };
+  EXPECT_EQ(message_id(messages[0].data), message_id(messages[1].data));
+  EXPECT_NE(message_id(messages[0].data), message_id(messages[2].data));
+  EXPECT_NE(message_id(messages[0].data).find("job-42."), std::string::npos);
 }
 
 TEST(Smtp, DeliversToALocalServer) {

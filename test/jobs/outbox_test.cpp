@@ -47,6 +47,39 @@ TEST_P(OutboxTest, JobIsWrittenWithTheChangeOrNotAtAll) {
   EXPECT_EQ(list_jobs(db(), std::nullopt, 10)->size(), 1U);
 }
 
+// Issue 17: a backlog of bulk work never delays a security mail. Workers take urgent jobs first,
+// then normal, then background; within one priority, the oldest due first.
+TEST_P(OutboxTest, UrgentJobsGoFirstAndTheQueueIsObserved) {
+  for (int i = 0; i < 3; ++i) {
+    add(NewJob{"bulk", "{}", clock.now() - std::chrono::minutes(10 - i), 8, std::nullopt, JobPriority::background});
+  }
+  add(NewJob{"confirmation", "{}", std::nullopt, 8, std::nullopt, JobPriority::normal});
+  add(NewJob{"reset_link", "{}", std::nullopt, 8, std::nullopt, JobPriority::urgent});
+  add(NewJob{"later", "{}", clock.now() + std::chrono::hours(1), 8, std::nullopt, JobPriority::urgent});
+
+  auto stats = queue_stats(db(), clock);
+  ASSERT_TRUE(stats) << stats.error().message;
+  EXPECT_EQ(stats->due[0], 1);
+  EXPECT_EQ(stats->due[1], 1);
+  EXPECT_EQ(stats->due[2], 3);
+  EXPECT_EQ(stats->oldest_due_age, std::chrono::minutes(10));
+
+  std::vector<std::string> order;
+  Worker worker(db(), clock);
+  for (const char* kind : {"bulk", "confirmation", "reset_link", "later"}) {
+    worker.handle(kind, [&order](const Job& job) -> Result<void> {
+      order.push_back(job.kind);
+      return {};
+    });
+  }
+  auto ran = worker.run_due();
+  ASSERT_TRUE(ran);
+  EXPECT_EQ(order, (std::vector<std::string>{"reset_link", "confirmation", "bulk", "bulk", "bulk"}));
+  stats = queue_stats(db(), clock);
+  EXPECT_EQ(stats->due[0] + stats->due[1] + stats->due[2], 0);
+  EXPECT_EQ(stats->oldest_due_age, std::chrono::seconds(0));
+}
+
 TEST_P(OutboxTest, DedupeKeyKeepsOneJob) {
   auto first = add(NewJob{"reminder", "{}", std::nullopt, 3, "booking:1:reminder"});
   auto second = add(NewJob{"reminder", "{}", std::nullopt, 3, "booking:1:reminder"});

@@ -1,5 +1,7 @@
 #include "support/test_database.hpp"
 
+#include <cstdio>
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -31,7 +33,18 @@ void admin_execute(const std::string& sql) {
 std::vector<std::string> test_backends() {
   std::vector<std::string> backends{"sqlite"};
   const char* require = std::getenv("GUICHET_REQUIRE_PG");
-  if (!admin_url().empty() || (require && std::string(require) == "1")) backends.emplace_back("postgresql");
+  if (!admin_url().empty() || (require && std::string(require) == "1")) {
+    backends.emplace_back("postgresql");
+  } else {
+    // Said on every run, so a suite run by hand cannot pass for a test of both engines.
+    static const bool warned = [] {
+      std::fprintf(stderr,
+                   "WARNING: GUICHET_TEST_PG is not set: the PostgreSQL variants of this suite are NOT run "
+                   "(make test-unit runs them)\n");
+      return true;
+    }();
+    (void)warned;
+  }
   return backends;
 }
 

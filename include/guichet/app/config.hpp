@@ -21,7 +21,7 @@ struct Config {
   unsigned workers = 16;           // handler threads (they mostly wait on the database)
   unsigned compute_threads = 0;    // 0: one per core; argon2id and other CPU-heavy steps
   std::size_t compute_queue = 0;   // 0: 32 per compute thread; past it, 503
-  int compute_nice = 5;            // how many nice levels lower the compute threads run
+  int compute_nice = 0;            // nice levels below the rest for compute threads (0: same)
   std::size_t max_pending = 1024;  // requests waiting for a worker; past it, 503
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds db_statement_timeout{10'000};

@@ -1,9 +1,11 @@
 #pragma once
 // CPU-heavy steps (argon2id hashing, RSA signing, PDF work) run here, never on a network thread
-// and never more of them at once than the machine has cores: a fixed set of threads, started at a
-// lower scheduling priority so that the threads answering requests always get the processor
-// first, and a bounded queue. When the queue is full the step is refused at once with
-// `unavailable` / "compute_busy" (a 503 with Retry-After), never left to wait without bound.
+// and never more of them at once than the machine has cores: a fixed set of threads (optionally
+// at a lower scheduling priority, `nice_increment`) and a bounded queue. With as many hashing
+// threads as cores, the network threads, which sleep between requests, are still preempted in
+// promptly by the kernel's wake-up preemption: measured, equal priority kept /healthz as fast as
+// nice +5 and gave sign-ins more of the processor (docs/PERFORMANCE.md). When the queue is full the step is refused at
+// once with `unavailable` / "compute_busy" (a 503 with Retry-After), never left to wait without bound.
 //
 // The pool is one per process, like the cores it shares: `ComputePool::shared()` is sized from
 // the configuration by `configure_shared` before serving, and tests get a default sized to the
@@ -27,7 +29,7 @@ namespace guichet {
 struct ComputePoolOptions {
   unsigned threads = 0;        // 0: one per core
   std::size_t max_queued = 0;  // 0: 32 per thread
-  int nice_increment = 5;      // how much lower than the process the pool's threads run
+  int nice_increment = 0;      // how much lower than the process the pool's threads run
 };
 
 struct ComputePoolStats {

@@ -33,7 +33,8 @@ std::string to_json(const EmailMessage& message);
 Result<EmailMessage> email_from_json(std::string_view json);
 
 Result<std::int64_t> enqueue_email(storage::Connection& transaction, const EmailMessage& message, const Clock& clock,
-                                   std::optional<std::string> dedupe_key = std::nullopt);
+                                   std::optional<std::string> dedupe_key = std::nullopt,
+                                   JobPriority priority = JobPriority::normal);
 
 // RFC 5322 / MIME: UTF-8 text in base64, attachments as multipart/mixed, non-ASCII subjects as
 // RFC 2047 encoded words.
@@ -52,7 +53,9 @@ struct SmtpConfig {
 class SmtpSender {
  public:
   SmtpSender(SmtpConfig config, const Clock& clock);
-  Result<void> send(const EmailMessage& message) const;
+  // `message_key` names the message for its Message-ID, so every attempt to deliver one message
+  // carries the same one and receivers can drop a copy a retry sent twice; random when empty.
+  Result<void> send(const EmailMessage& message, std::string_view message_key = {}) const;
   // A JobHandler for kEmailJobKind.
   Result<void> run_job(const Job& job) const;
 

@@ -14,6 +14,13 @@
 
 namespace guichet::jobs {
 
+// Workers claim urgent jobs first, then normal, then background; within one, the oldest due.
+enum class JobPriority {
+  urgent = 0,      // security mails: verification and reset links, warnings to the account holder
+  normal = 1,      // confirmations of what the person just did
+  background = 2,  // reminders, offers, webhooks
+};
+
 struct NewJob {
   std::string kind;               // "email.send", "webhook.call", "booking.reminder"
   std::string payload;            // JSON
@@ -21,6 +28,7 @@ struct NewJob {
   int max_attempts = 8;
   // Enqueueing a key that already exists keeps the first job (a reminder is queued once).
   std::optional<std::string> dedupe_key;
+  JobPriority priority = JobPriority::normal;
 };
 
 struct Job {
@@ -38,6 +46,15 @@ struct Job {
 
 // Returns the job id, or the existing job's id when the dedupe key was already queued.
 Result<std::int64_t> enqueue(storage::Connection& transaction, const NewJob& job, const Clock& clock);
+
+// What /metrics shows of the outbox.
+struct QueueStats {
+  std::int64_t due[3] = {0, 0, 0};  // pending and due now, by priority
+  std::int64_t running = 0;
+  std::int64_t failed = 0;                 // gave up after their last attempt
+  std::chrono::seconds oldest_due_age{0};  // how long the longest-waiting due job has waited
+};
+Result<QueueStats> queue_stats(storage::Database& db, const Clock& clock);
 
 Result<std::vector<Job>> list_jobs(storage::Database& db, std::optional<std::string> status, int limit);
 // Puts a failed job back in the queue, due now, with a fresh set of attempts.
