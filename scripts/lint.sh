@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 mapfile -t cpp_files < <(git ls-files '*.cpp' '*.hpp')
 clang-format --dry-run --Werror "${cpp_files[@]}"
 echo "lint: clang-format clean (${#cpp_files[@]} files)"
+python3 scripts/check-table-owners.py
 
 cache="$build/tidy-cache"
 mkdir -p "$cache"

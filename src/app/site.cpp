@@ -7,6 +7,7 @@
 #include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
 #include "guichet/http/idempotency.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -258,21 +259,16 @@ http::Router Site::routes() {
         auto grant = oidc::require_bearer(provider_, request, "account");
         if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
         const oidc::AccessGrant& g = std::get<oidc::AccessGrant>(grant);
-        auto connection = db_.acquire();
-        if (!connection) return http::json_error(request, connection.error());
-        auto rows = (*connection)
-                        ->query("SELECT email, email_verified_at, assurance_level, created_at FROM users WHERE id = ?",
-                                {g.user_id});
-        if (!rows) return http::json_error(request, rows.error());
-        if (rows->empty()) {
+        auto user = identity::find_user(db_, g.user_id);
+        if (!user) return http::json_error(request, user.error());
+        if (!*user) {
           return http::json_error(request, make_error(ErrorKind::not_found, "no_such_user", "no such account"));
         }
-        const auto& row = rows->rows[0];
-        boost::json::object body{{"email", row.text(0)},
-                                 {"email_verified", !row.is_null(1)},
-                                 {"identity_level", row.text(2)},
+        boost::json::object body{{"email", (*user)->email},
+                                 {"email_verified", (*user)->email_verified},
+                                 {"identity_level", std::string(identity::to_string((*user)->level))},
                                  {"token_acr", g.authentication.acr},
-                                 {"created_at", format_rfc3339(from_unix_micros(row.integer(3)))}};
+                                 {"created_at", format_rfc3339((*user)->created_at)}};
         Response response = Response::json(boost::json::serialize(body));
         response.headers.set("Cache-Control", "no-store");
         return response;

@@ -107,6 +107,17 @@ Result<User> account_for_caller(storage::Database& db, std::string_view email, c
   });
 }
 
+Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows =
+      (*connection)
+          ->query("SELECT id, email, email_verified_at, assurance_level, created_at FROM users WHERE id = ?", {id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<User>();
+  return std::optional<User>(user_from_row(rows->rows[0]));
+}
+
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email) {
   auto normalised = normalise_email(email);
   if (!normalised) return std::optional<User>();

@@ -1,5 +1,6 @@
-// What bookings cause besides their rows, enqueued in the booking's own transaction: e-mails with
-// an iCalendar file, the reminder, and the offer of a freed visit to the first on the waitlist.
+// What bookings cause besides their rows, enqueued in the booking's own transaction: the jobs that
+// will render and send the e-mails with an iCalendar file, the reminder, webhooks, and the offer of
+// a freed visit to the first on the waitlist.
 #include <date/tz.h>
 
 #include <algorithm>
@@ -94,17 +95,70 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
   return std::optional<jobs::EmailMessage>(std::move(message));
 }
 
-Result<void> send_booking_email(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking,
-                                Change change) {
-  auto message = booking_email(ctx, c, booking, change);
-  if (!message) return std::move(message).error();
-  if (!*message) return {};
+std::optional<Change> change_named(std::string_view name) {
+  for (Change change : {Change::confirmed, Change::rescheduled, Change::cancelled, Change::reminder}) {
+    if (name == key_of(change)) return change;
+  }
+  return std::nullopt;
+}
+
+// In the booking's transaction: only the booking's id, version and what changed. The e-mail is
+// rendered by the job, outside this transaction (on SQLite, outside the only write lock).
+Result<void> queue_booking_email(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking,
+                                 Change change) {
+  jobs::NewJob job;
+  job.kind = kBookingEmailJobKind;
+  job.payload = json::serialize(
+      json::object{{"booking", booking.id}, {"sequence", booking.sequence}, {"change", key_of(change)}});
   // One e-mail per booking, change and version, however often the caller retries.
-  std::string key =
+  job.dedupe_key =
       std::string(key_of(change)) + ":" + std::to_string(booking.id) + ":" + std::to_string(booking.sequence);
-  auto sent = jobs::enqueue_email(c, **message, ctx.clock, key);
-  if (!sent) return std::move(sent).error();
+  auto queued = jobs::enqueue(c, job, ctx.clock);
+  if (!queued) return std::move(queued).error();
   return {};
+}
+
+// Run by the booking.email and booking.reminder jobs: the booking as it is now, if it is still the
+// version the job was queued for (a later move or a cancellation has its own e-mail, so a
+// superseded one is not sent), rendered from a read connection, then handed to the outbox in a
+// short transaction of its own.
+Result<void> send_booking_email(const SchedulingContext& ctx, std::int64_t booking_id, int sequence, Change change) {
+  std::optional<jobs::EmailMessage> message;
+  {
+    auto c = ctx.db.acquire();
+    if (!c) return std::move(c).error();
+    auto row = (*c)->query("SELECT reference, status, sequence FROM bookings WHERE id = ?", {booking_id});
+    if (!row) return std::move(row).error();
+    if (row->empty() || row->rows[0].integer(2) != sequence) return {};
+    const bool cancelled = row->rows[0].text(1) == "cancelled";
+    const bool wanted = change == Change::cancelled ? cancelled : row->rows[0].text(1) == "confirmed";
+    if (!wanted) return {};
+    auto booking = find_booking(**c, row->rows[0].text(0));
+    if (!booking) return std::move(booking).error();
+    if (!*booking) return {};
+    auto rendered = booking_email(ctx, **c, **booking, change);
+    if (!rendered) return std::move(rendered).error();
+    message = std::move(*rendered);
+  }
+  if (!message) return {};  // a booking made for someone without an e-mail address
+  const std::string key =
+      std::string("email:") + key_of(change) + ":" + std::to_string(booking_id) + ":" + std::to_string(sequence);
+  return ctx.db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto sent = jobs::enqueue_email(c, *message, ctx.clock, key);
+    if (!sent) return std::move(sent).error();
+    return {};
+  });
+}
+
+Result<std::pair<std::int64_t, int>> booking_version_of(const jobs::Job& job) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(job.payload, ec);
+  if (ec || !payload.is_object() || !payload.as_object().contains("booking") ||
+      !payload.as_object().contains("sequence")) {
+    return make_error(ErrorKind::invalid_input, "bad_payload", "a booking job names its booking and version");
+  }
+  return std::pair{payload.at("booking").to_number<std::int64_t>(),
+                   static_cast<int>(payload.at("sequence").to_number<std::int64_t>())};
 }
 
 Result<void> queue_reminder(const SchedulingContext& ctx, storage::Connection& c, const Booking& booking) {
@@ -193,19 +247,19 @@ BookingHooks booking_hooks(const SchedulingContext& context) {
   const SchedulingContext* ctx = &context;
   BookingHooks hooks;
   hooks.created = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
-    if (auto sent = send_booking_email(*ctx, c, booking, Change::confirmed); !sent) return sent;
+    if (auto sent = queue_booking_email(*ctx, c, booking, Change::confirmed); !sent) return sent;
     if (auto published = publish(*ctx, c, "booking.created", booking); !published) return published;
     return queue_reminder(*ctx, c, booking);
   };
   hooks.rescheduled = [ctx](storage::Connection& c, const Booking& before, const Booking& after) -> Result<void> {
-    if (auto sent = send_booking_email(*ctx, c, after, Change::rescheduled); !sent) return sent;
+    if (auto sent = queue_booking_email(*ctx, c, after, Change::rescheduled); !sent) return sent;
     if (auto queued = queue_reminder(*ctx, c, after); !queued) return queued;
     if (auto published = publish(*ctx, c, "booking.rescheduled", after); !published) return published;
     // The time given up may be what someone on the waitlist was waiting for.
     return offer_to_waitlist(*ctx, c, before, &after);
   };
   hooks.cancelled = [ctx](storage::Connection& c, const Booking& booking) -> Result<void> {
-    if (auto sent = send_booking_email(*ctx, c, booking, Change::cancelled); !sent) return sent;
+    if (auto sent = queue_booking_email(*ctx, c, booking, Change::cancelled); !sent) return sent;
     if (auto published = publish(*ctx, c, "booking.cancelled", booking); !published) return published;
     return offer_to_waitlist(*ctx, c, booking);
   };
@@ -217,24 +271,22 @@ BookingHooks booking_hooks(const SchedulingContext& context) {
 
 void register_jobs(jobs::Worker& worker, const SchedulingContext& context) {
   const SchedulingContext* ctx = &context;
-  worker.handle(kReminderJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+  worker.handle(kBookingEmailJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    auto version = booking_version_of(job);
+    if (!version) return std::move(version).error();
     boost::system::error_code ec;
     json::value payload = json::parse(job.payload, ec);
-    if (ec || !payload.is_object() || !payload.as_object().contains("booking")) {
-      return make_error(ErrorKind::invalid_input, "bad_payload", "a reminder names its booking");
-    }
-    const std::int64_t id = payload.at("booking").to_number<std::int64_t>();
-    const std::int64_t sequence = payload.at("sequence").to_number<std::int64_t>();
-    return ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
-      auto row = c.query("SELECT reference FROM bookings WHERE id = ? AND status = 'confirmed' AND sequence = ?",
-                         {id, sequence});
-      if (!row) return std::move(row).error();
-      if (row->empty()) return {};  // cancelled or moved since: that version needs no reminder
-      auto booking = find_booking(c, row->rows[0].text(0));
-      if (!booking) return std::move(booking).error();
-      if (!*booking) return {};
-      return send_booking_email(*ctx, c, **booking, Change::reminder);
-    });
+    const json::value* name = payload.as_object().if_contains("change");
+    auto change = name && name->is_string() ? change_named(name->as_string()) : std::nullopt;
+    if (!change) return make_error(ErrorKind::invalid_input, "bad_payload", "a booking e-mail names its change");
+    return send_booking_email(*ctx, version->first, version->second, *change);
+  });
+  // Sent only if the booking is still confirmed at that version: a moved booking has a new
+  // reminder, a cancelled one none.
+  worker.handle(kReminderJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    auto version = booking_version_of(job);
+    if (!version) return std::move(version).error();
+    return send_booking_email(*ctx, version->first, version->second, Change::reminder);
   });
 }
 

@@ -36,6 +36,7 @@ Result<std::string> normalise_email(std::string_view email);
 // `user.created` in the audit log, all in one transaction. An address already taken is a conflict.
 Result<User> create_user(storage::Database& db, const NewUser& user, const Clock& clock);
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email);
+Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id);
 
 // The account of a person an agent serves on the phone or at the desk: the existing one, or a new
 // one without a password (the person can set one with "forgot password" and the e-mail sent to

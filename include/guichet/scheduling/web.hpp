@@ -35,14 +35,19 @@ struct SchedulingContext {
 };
 
 inline constexpr const char* kReminderJobKind = "booking.reminder";
+// The confirmation, change or cancellation e-mail of one version of a booking: enqueued in the
+// booking's transaction with ids only, rendered (text, .ics) when the job runs.
+inline constexpr const char* kBookingEmailJobKind = "booking.email";
 
-// What bookings cause, in their transaction: the confirmation, change and cancellation e-mails
-// (with an .ics file), the reminder queued for `policy.reminder_before` the visit, and the offer
-// of a freed visit to the first person on the waitlist.
+// What bookings cause, in their transaction: a booking.email job for the confirmation, change or
+// cancellation e-mail (ids only), the reminder queued for `policy.reminder_before` the visit,
+// webhooks, and the offer of a freed visit to the first person on the waitlist.
 BookingHooks booking_hooks(const SchedulingContext& context);
 
-// The reminder job: sends the reminder if the booking is still confirmed at the time it was
-// queued for (a moved or cancelled booking is skipped).
+// The booking.email and booking.reminder jobs: each renders its e-mail (with an .ics file) from
+// the booking as it is when the job runs, and sends it only if the booking is still at the
+// version it was queued for (a message superseded by a later move or a cancellation is skipped,
+// since that change has its own).
 void register_jobs(jobs::Worker& worker, const SchedulingContext& context);
 
 // `context` must outlive the router.
