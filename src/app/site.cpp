@@ -65,71 +65,48 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   options_.video} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
-    out +=
-        "# HELP guichet_db_pool_connections Database connections by state.\n# TYPE guichet_db_pool_connections gauge\n";
-    out += "guichet_db_pool_connections{state=\"capacity\"} " + std::to_string(s.capacity) + "\n";
-    out += "guichet_db_pool_connections{state=\"open\"} " + std::to_string(s.open) + "\n";
-    out += "guichet_db_pool_connections{state=\"in_use\"} " + std::to_string(s.in_use) + "\n";
-    out +=
-        "# HELP guichet_db_pool_acquisitions_total Connections taken from the pool.\n# TYPE "
-        "guichet_db_pool_acquisitions_total counter\n";
-    out += "guichet_db_pool_acquisitions_total " + std::to_string(s.acquisitions) + "\n";
-    out +=
-        "# HELP guichet_db_pool_waits_total Acquisitions that waited for a free connection.\n# TYPE "
-        "guichet_db_pool_waits_total counter\n";
-    out += "guichet_db_pool_waits_total " + std::to_string(s.waits) + "\n";
-    out +=
-        "# HELP guichet_db_pool_timeouts_total Acquisitions that gave up.\n# TYPE guichet_db_pool_timeouts_total "
-        "counter\n";
-    out += "guichet_db_pool_timeouts_total " + std::to_string(s.timeouts) + "\n";
+    auto n = [](auto v) { return static_cast<std::int64_t>(v); };
+    http::Metrics::write(
+        out, "guichet_db_pool_connections", "gauge", "Database connections by state.",
+        {{"state=\"capacity\"", n(s.capacity)}, {"state=\"open\"", n(s.open)}, {"state=\"in_use\"", n(s.in_use)}});
+    http::Metrics::write(out, "guichet_db_pool_acquisitions_total", "counter", "Connections taken from the pool.",
+                         {{"", n(s.acquisitions)}});
+    http::Metrics::write(out, "guichet_db_pool_waits_total", "counter",
+                         "Acquisitions that waited for a free connection.", {{"", n(s.waits)}});
+    http::Metrics::write(out, "guichet_db_pool_timeouts_total", "counter", "Acquisitions that gave up.",
+                         {{"", n(s.timeouts)}});
   });
   metrics_.add_collector([this](std::string& out) {
     scheduling::CalendarCacheStats c = calendars_.stats();
-    out +=
-        "# HELP guichet_calendar_cache_intervals Busy intervals held by this node's calendars.\n# TYPE "
-        "guichet_calendar_cache_intervals gauge\n";
-    out += "guichet_calendar_cache_intervals " + std::to_string(c.intervals) + "\n";
-    out +=
-        "# HELP guichet_calendar_cache_bytes Memory held by this node's calendars (estimate).\n# TYPE "
-        "guichet_calendar_cache_bytes gauge\n";
-    out += "guichet_calendar_cache_bytes " + std::to_string(c.bytes) + "\n";
-    out +=
-        "# HELP guichet_calendar_cache_changes_total Change feed rows applied.\n# TYPE "
-        "guichet_calendar_cache_changes_total counter\n";
-    out += "guichet_calendar_cache_changes_total " + std::to_string(c.changes_read) + "\n";
+    auto n = [](auto v) { return static_cast<std::int64_t>(v); };
+    http::Metrics::write(out, "guichet_calendar_cache_intervals", "gauge",
+                         "Busy intervals held by this node's calendars.", {{"", n(c.intervals)}});
+    http::Metrics::write(out, "guichet_calendar_cache_bytes", "gauge",
+                         "Memory held by this node's calendars (estimate).", {{"", n(c.bytes)}});
+    http::Metrics::write(out, "guichet_calendar_cache_changes_total", "counter", "Change feed rows applied.",
+                         {{"", n(c.changes_read)}});
   });
   metrics_.add_collector([this](std::string& out) {
     // Read from the database at each scrape, so every node reports the one shared queue.
     auto queue = jobs::queue_stats(db_, clock_);
     if (!queue) return;
-    out +=
-        "# HELP guichet_jobs_due Outbox jobs due now and waiting for a worker, by priority.\n# TYPE guichet_jobs_due "
-        "gauge\n";
-    const char* names[] = {"urgent", "normal", "background"};
-    for (int p = 0; p < 3; ++p) {
-      out += std::string("guichet_jobs_due{priority=\"") + names[p] + "\"} " + std::to_string(queue->due[p]) + "\n";
-    }
-    out +=
-        "# HELP guichet_jobs_oldest_due_seconds How long the longest-waiting due job has waited.\n# TYPE "
-        "guichet_jobs_oldest_due_seconds gauge\n";
-    out += "guichet_jobs_oldest_due_seconds " + std::to_string(queue->oldest_due_age.count()) + "\n";
-    out += "# HELP guichet_jobs_running Outbox jobs being run.\n# TYPE guichet_jobs_running gauge\n";
-    out += "guichet_jobs_running " + std::to_string(queue->running) + "\n";
-    out +=
-        "# HELP guichet_jobs_failed Outbox jobs that gave up after their last attempt.\n# TYPE guichet_jobs_failed "
-        "gauge\n";
-    out += "guichet_jobs_failed " + std::to_string(queue->failed) + "\n";
+    http::Metrics::write(out, "guichet_jobs_due", "gauge", "Outbox jobs due now and waiting for a worker, by priority.",
+                         {{"priority=\"urgent\"", queue->due[0]},
+                          {"priority=\"normal\"", queue->due[1]},
+                          {"priority=\"background\"", queue->due[2]}});
+    http::Metrics::write(out, "guichet_jobs_oldest_due_seconds", "gauge",
+                         "How long the longest-waiting due job has waited.", {{"", queue->oldest_due_age.count()}});
+    http::Metrics::write(out, "guichet_jobs_running", "gauge", "Outbox jobs being run.", {{"", queue->running}});
+    http::Metrics::write(out, "guichet_jobs_failed", "gauge", "Outbox jobs that gave up after their last attempt.",
+                         {{"", queue->failed}});
   });
   metrics_.add_collector([](std::string& out) {
     ComputePoolStats c = ComputePool::shared().stats();
-    out +=
-        "# HELP guichet_compute_queued CPU-heavy steps waiting for a compute thread.\n# TYPE guichet_compute_queued "
-        "gauge\n";
-    out += "guichet_compute_queued " + std::to_string(c.queued) + "\n";
-    out +=
-        "# HELP guichet_compute_refused_total CPU-heavy steps refused with 503 (queue full).\n# TYPE "
-        "guichet_compute_refused_total counter\n";
-    out += "guichet_compute_refused_total " + std::to_string(c.refused) + "\n";
+    http::Metrics::write(out, "guichet_compute_queued", "gauge", "CPU-heavy steps waiting for a compute thread.",
+                         {{"", static_cast<std::int64_t>(c.queued)}});
+    http::Metrics::write(out, "guichet_compute_refused_total", "counter",
+                         "CPU-heavy steps refused with 503 (queue full).",
+                         {{"", static_cast<std::int64_t>(c.refused)}});
   });
   http::ErrorRenderer page_errors = [this](Request& request, const Error& error) {
     return pages_.render_error(request, error);

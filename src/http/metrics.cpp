@@ -76,4 +76,15 @@ std::string Metrics::render() const {
   return out;
 }
 
+void Metrics::write(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                    const std::vector<Sample>& samples) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+  for (const Sample& sample : samples) {
+    out.append(name);
+    if (!sample.labels.empty()) out.append("{").append(sample.labels).append("}");
+    out.append(" ").append(std::to_string(sample.value)).append("\n");
+  }
+}
+
 }  // namespace guichet::http

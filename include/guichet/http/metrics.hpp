@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace guichet::http {
@@ -30,6 +31,15 @@ class Metrics {
     ~RouteSeries();
   };
   using Collector = std::function<void(std::string& out)>;
+
+  // One metric in Prometheus text format for a collector: its HELP and TYPE lines, then one sample
+  // per entry of `samples` (label set such as `state="open"`, or "" for none; the value).
+  struct Sample {
+    std::string labels;
+    std::int64_t value = 0;
+  };
+  static void write(std::string& out, std::string_view name, std::string_view type, std::string_view help,
+                    const std::vector<Sample>& samples);
 
   Metrics() = default;
   Metrics(const Metrics&) = delete;
