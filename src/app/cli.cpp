@@ -15,6 +15,7 @@ int run_cli(int argc, char** argv) {
   int poll_ms = 1000;
   int request_timeout_ms = 30'000;
   int statement_timeout_ms = 10'000;
+  int busy_timeout_ms = 5000;
   cli.add_option("--listen", config.listen, "Address to serve on, host:port (port 0 picks a free one)")
       ->envname("GUICHET_LISTEN")
       ->capture_default_str();
@@ -49,6 +50,10 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--db-statement-timeout-ms", statement_timeout_ms,
                  "PostgreSQL: the longest one statement may take, client and server side")
       ->envname("GUICHET_DB_STATEMENT_TIMEOUT_MS")
+      ->capture_default_str();
+  cli.add_option("--db-busy-timeout-ms", busy_timeout_ms,
+                 "SQLite: how long a writer waits for the write lock before answering 503")
+      ->envname("GUICHET_DB_BUSY_TIMEOUT_MS")
       ->capture_default_str();
   cli.add_option("--db-pool", config.db_pool, "Database connections per process")
       ->envname("GUICHET_DB_POOL")
@@ -207,6 +212,7 @@ int run_cli(int argc, char** argv) {
   config.job_poll = std::chrono::milliseconds(poll_ms);
   config.request_timeout = std::chrono::milliseconds(request_timeout_ms);
   config.db_statement_timeout = std::chrono::milliseconds(statement_timeout_ms);
+  config.db_busy_timeout = std::chrono::milliseconds(busy_timeout_ms);
   if (auto valid = validate(config); !valid) {
     std::cerr << "guichet: configuration error: " << valid.error().message << "\n";
     return 2;

@@ -50,6 +50,7 @@ Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config
   storage::DatabaseOptions options;
   options.pool_size = config.db_pool;
   options.statement_timeout = config.db_statement_timeout;
+  options.busy_timeout = config.db_busy_timeout;
   auto db = storage::open_database(config.db, options);
   if (!db) return std::move(db).error();
   auto applied = storage::apply_migrations(**db, storage::builtin_migrations(), clock);

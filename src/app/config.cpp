@@ -57,6 +57,7 @@ Result<void> validate(Config& config) {
   if (config.compute_nice < 0 || config.compute_nice > 19) return bad("compute-nice", "from 0 to 19");
   if (config.max_pending == 0) return bad("max-pending", "must be at least 1");
   if (config.request_timeout < std::chrono::milliseconds(100)) return bad("request-timeout-ms", "at least 100");
+  if (config.db_busy_timeout < std::chrono::milliseconds(10)) return bad("db-busy-timeout-ms", "at least 10");
   if (config.db_statement_timeout < std::chrono::milliseconds(100)) {
     return bad("db-statement-timeout-ms", "at least 100");
   }

@@ -117,6 +117,51 @@ TEST(Cli, EveryLogLineServeWritesIsOneJsonObject) {
   EXPECT_TRUE(saw_quoted_path);
 }
 
+// Issue 17, item 14: another process holding SQLite's write lock stalls only writers. The node
+// answers /healthz and reads at once, and a write answers 503 with Retry-After once its wait
+// (--db-busy-timeout-ms) runs out, naming the request in the error log.
+TEST(Cli, AnOutsideWriterHoldingSqlitesLockStallsOnlyWriters) {
+  testing::TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "g.db").string();
+  const std::string log = (dir.path() / "serve.log").string();
+  testing::ServeProcess node = testing::start_serve_logging(db, log, {"--db-busy-timeout-ms", "300"});
+  const auto port = static_cast<std::uint16_t>(node.port);
+  auto outside = storage::open_database(db);
+  ASSERT_TRUE(outside);
+  auto holder = (*outside)->acquire();
+  ASSERT_TRUE(holder);
+  ASSERT_TRUE((*holder)->begin());  // BEGIN IMMEDIATE: the write lock, held until the commit below
+
+  EXPECT_EQ(testing::http_request(port, "GET", "/healthz").status, 200);
+  EXPECT_EQ(testing::http_request(port, "GET", "/services").status, 200) << "reads never wait in WAL mode";
+  const std::string token(43, 'c');
+  auto write = testing::http_request(port, "POST", "/account/register",
+                                     {{"Content-Type", "application/x-www-form-urlencoded"},
+                                      {"Cookie", "guichet_csrf=" + token},
+                                      {"Accept-Language", "en"}},
+                                     "csrf_token=" + token + "&email=new%40example.org&password=correct+horse+battery");
+  EXPECT_EQ(write.status, 503) << write.body;
+  EXPECT_EQ(write.headers.get("Retry-After").value_or(""), "5");
+  EXPECT_EQ(testing::http_request(port, "GET", "/readyz").status, 200) << "busy is not down";
+  ASSERT_TRUE((*holder)->commit());
+
+  // Once the lock is free the same registration goes through.
+  auto again = testing::http_request(port, "POST", "/account/register",
+                                     {{"Content-Type", "application/x-www-form-urlencoded"},
+                                      {"Cookie", "guichet_csrf=" + token}},
+                                     "csrf_token=" + token + "&email=new%40example.org&password=correct+horse+battery");
+  EXPECT_EQ(again.status, 303) << again.body;
+  EXPECT_EQ(testing::stop_serve(node), 0);
+  std::ifstream in(log);
+  std::string line;
+  bool logged = false;
+  while (std::getline(in, line)) {
+    logged = logged || (line.find("\"request_failed\"") != std::string::npos &&
+                        line.find("database_busy") != std::string::npos && line.find("request_id") != std::string::npos);
+  }
+  EXPECT_TRUE(logged) << "the 503 is in the error log with its cause";
+}
+
 TEST(Cli, TwoNodesShareOnePostgresDatabase) {
   if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";
   testing::TestDatabase database("postgresql");

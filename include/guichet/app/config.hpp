@@ -25,6 +25,7 @@ struct Config {
   std::size_t max_pending = 1024;  // requests waiting for a worker; past it, 503
   std::chrono::milliseconds request_timeout{30'000};
   std::chrono::milliseconds db_statement_timeout{10'000};
+  std::chrono::milliseconds db_busy_timeout{5000};  // SQLite: how long a writer waits for the lock
   std::size_t db_pool = 8;
   std::string web_root;
   std::string default_lang = "en";
