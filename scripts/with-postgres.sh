@@ -18,9 +18,15 @@ cleanup() {
 trap cleanup EXIT
 as_pg "$bindir/initdb" -D "$dir/data" -A trust -U guichet -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1 ||
   { cat "$dir/initdb.log"; exit 1; }
-# fsync off: this cluster lives for one test run and is thrown away.
+# fsync off: this cluster lives for one test run and is thrown away. Benchmarks set
+# GUICHET_PG_DURABLE=1 to keep PostgreSQL's durable defaults (fsync, synchronous_commit), or
+# GUICHET_PG_DURABLE=async for fsync with synchronous_commit=off (a crash may lose the last
+# commits, never corrupt).
+durability="-c fsync=off -c synchronous_commit=off"
+[ "${GUICHET_PG_DURABLE:-0}" = "1" ] && durability=""
+[ "${GUICHET_PG_DURABLE:-0}" = "async" ] && durability="-c synchronous_commit=off"
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c max_connections=300" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=300" \
   start >/dev/null || { cat "$dir/server.log"; exit 1; }
 export GUICHET_TEST_PG="postgresql://guichet@127.0.0.1:$port/postgres"
 "$@"
