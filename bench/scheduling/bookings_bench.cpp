@@ -6,9 +6,9 @@
 // `/threads:2` books from two threads, each with its own connection pool, as two nodes would.
 #include <benchmark/benchmark.h>
 
+#include <atomic>
 #include <boost/json.hpp>
 #include <cstdio>
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <random>

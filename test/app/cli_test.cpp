@@ -146,18 +146,19 @@ TEST(Cli, AnOutsideWriterHoldingSqlitesLockStallsOnlyWriters) {
   ASSERT_TRUE((*holder)->commit());
 
   // Once the lock is free the same registration goes through.
-  auto again = testing::http_request(port, "POST", "/account/register",
-                                     {{"Content-Type", "application/x-www-form-urlencoded"},
-                                      {"Cookie", "guichet_csrf=" + token}},
-                                     "csrf_token=" + token + "&email=new%40example.org&password=correct+horse+battery");
+  auto again = testing::http_request(
+      port, "POST", "/account/register",
+      {{"Content-Type", "application/x-www-form-urlencoded"}, {"Cookie", "guichet_csrf=" + token}},
+      "csrf_token=" + token + "&email=new%40example.org&password=correct+horse+battery");
   EXPECT_EQ(again.status, 303) << again.body;
   EXPECT_EQ(testing::stop_serve(node), 0);
   std::ifstream in(log);
   std::string line;
   bool logged = false;
   while (std::getline(in, line)) {
-    logged = logged || (line.find("\"request_failed\"") != std::string::npos &&
-                        line.find("database_busy") != std::string::npos && line.find("request_id") != std::string::npos);
+    logged =
+        logged || (line.find("\"request_failed\"") != std::string::npos &&
+                   line.find("database_busy") != std::string::npos && line.find("request_id") != std::string::npos);
   }
   EXPECT_TRUE(logged) << "the 503 is in the error log with its cause";
 }
