@@ -64,7 +64,7 @@ Result<void> change_password(storage::Database& db, std::int64_t user_id, std::i
     auto audited = record_audit(
         c,
         AuditEvent{"user:" + std::to_string(user_id), "password.changed", "user:" + std::to_string(user_id),
-                   "{\"other_sessions_ended\":" + std::to_string(*ended) + "}"},
+                   boost::json::serialize(boost::json::object{{"other_sessions_ended", *ended}})},
         clock);
     if (!audited) return std::move(audited).error();
     return {};

@@ -282,7 +282,8 @@ Result<void> act_for(storage::Database& db, std::int64_t user_id, std::int64_t s
     auto recorded = record_audit(
         c,
         AuditEvent{"user:" + std::to_string(user_id), "session.acting_for", "session:" + std::to_string(session_id),
-                   organisation_id ? "{\"organisation\":" + std::to_string(*organisation_id) + "}" : "{}"},
+                   organisation_id ? boost::json::serialize(boost::json::object{{"organisation", *organisation_id}})
+                                   : std::string("{}")},
         clock);
     if (!recorded) return std::move(recorded).error();
     return {};

@@ -1,5 +1,7 @@
 #include "guichet/identity/registration.hpp"
 
+#include <boost/json.hpp>
+
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/account.hpp"
@@ -180,7 +182,7 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
     if (!sent) return std::move(sent).error();
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(id), "password.reset", "user:" + std::to_string(id),
-                                           "{\"sessions_ended\":" + std::to_string(*ended) + "}"},
+                                           boost::json::serialize(boost::json::object{{"sessions_ended", *ended}})},
                                 clock);
     if (!audited) return std::move(audited).error();
     return {};

@@ -712,10 +712,9 @@ void register_routes(http::Router& router, ProviderContext& context) {
           return http::json_error(request, made.error());
         auto keys = ctx.keys.published_keys();
         if (!keys) return http::json_error(request, keys.error());
-        std::string body = "{\"keys\":[";
-        for (std::size_t i = 0; i < keys->size(); ++i) body += (i > 0 ? "," : "") + (*keys)[i];
-        body += "]}";
-        Response response = Response::json(std::move(body));
+        json::array published;
+        for (const auto& key : *keys) published.push_back(json::parse(key));
+        Response response = Response::json(json::serialize(json::object{{"keys", std::move(published)}}));
         response.headers.set("Cache-Control", "public, max-age=300");
         response.headers.set("Access-Control-Allow-Origin", "*");
         return response;

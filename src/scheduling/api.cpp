@@ -5,6 +5,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/web.hpp"
+#include "scheduling/visit_json.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
@@ -117,14 +118,15 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
           // The next free visits at that shop, so the client can offer one at once.
           auto alternatives = next_visits(ctx->calendars, wanted->shop, wanted->services, wanted->start,
                                           ctx->clock.now(), 5, ctx->policy.rules);
-          std::string body = R"({"error":"slot_taken","message":"this visit is no longer free","alternatives":[)";
+          json::array offered;
           if (alternatives) {
-            for (std::size_t i = 0; i < alternatives->size(); ++i) {
-              body += (i ? "," : "") + visit_json((*alternatives)[i]);
-            }
+            for (const auto& visit : *alternatives) offered.push_back(visit_json(visit));
           }
-          body += "]}";
-          return no_store(Response::json(body, 409));
+          json::object body{{"error", "slot_taken"},
+                            {"message", "this visit is no longer free"},
+                            {"request_id", request.request_id},
+                            {"alternatives", std::move(offered)}};
+          return no_store(Response::json(json::serialize(body), 409));
         }
         if (!booked) return http::json_error(request, booked.error());
         Response response = Response::json(json::serialize(booking_json(*ctx, *booked)), 201);

@@ -11,6 +11,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "scheduling/calendar.hpp"
+#include "scheduling/visit_json.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
@@ -173,7 +174,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
   return page;
 }
 
-std::string visit_json(const ShopVisit& sv) {
+json::object visit_json(const ShopVisit& sv) {
   json::array items;
   for (const auto& item : sv.visit.items) {
     items.push_back(json::object{{"service", item.service},
@@ -186,7 +187,7 @@ std::string visit_json(const ShopVisit& sv) {
                      {"end", rfc3339_seconds(sv.visit.end)},
                      {"items", items}};
   if (sv.distance_km) visit["distance_km"] = std::round(*sv.distance_km * 10) / 10;
-  return json::serialize(visit);
+  return visit;
 }
 
 Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_t shop,
@@ -279,12 +280,12 @@ void register_api_routes(http::Router& router, CalendarCache& calendars, const C
         query.cursor = std::string(request.query.get("cursor").value_or(""));
         auto page = find_availability_page(calendars, query, clock.now(), rules);
         if (!page) return http::json_error(request, page.error());
-        std::string body = R"({"visits":[)";
-        for (std::size_t i = 0; i < page->visits.size(); ++i) body += (i ? "," : "") + visit_json(page->visits[i]);
-        body += R"(],"next_cursor":)";
-        body += page->next_cursor.empty() ? std::string("null") : "\"" + page->next_cursor + "\"";
-        body += "}";
-        return http::Response::json(body);
+        json::array visits;
+        visits.reserve(page->visits.size());
+        for (const auto& visit : page->visits) visits.push_back(visit_json(visit));
+        json::object body{{"visits", std::move(visits)}, {"next_cursor", nullptr}};
+        if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+        return http::Response::json(json::serialize(body));
       },
       http::RouteOptions{http::RouteKind::api, 0, false});
 }

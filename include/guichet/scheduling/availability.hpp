@@ -52,10 +52,6 @@ Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_
                                            const std::vector<std::int64_t>& services, Instant after, Instant now,
                                            std::size_t limit, const SearchRules& rules = {});
 
-// A visit as the API writes it: {"shop", "start", "end", "items": [{"service", "counter", "start",
-// "end"}]}, with "distance_km" when known.
-std::string visit_json(const ShopVisit& visit);
-
 // GET /api/v1/availability. `calendars` and `clock` must outlive the router.
 void register_api_routes(http::Router& router, CalendarCache& calendars, const Clock& clock,
                          const SearchRules& rules = {});
