@@ -1,5 +1,7 @@
 #include "guichet/identity/sessions.hpp"
 
+#include <mutex>
+
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
@@ -15,8 +17,17 @@ Error bad_credentials() {
 
 // Checked when the address is unknown, so that a wrong address costs as much as a wrong password
 // and response times do not reveal which addresses have accounts.
-const std::string& dummy_hash() {
-  static const std::string hash = hash_password("no account has this password, it only spends time").value();
+// Made once, on the compute pool like every hash; if the pool refuses (its queue is full), the
+// sign-in is refused with the same 503 and the next one tries again.
+Result<std::string> dummy_hash() {
+  static std::mutex mutex;
+  static std::string hash;
+  std::lock_guard lock(mutex);
+  if (hash.empty()) {
+    auto made = hash_password("no account has this password, it only spends time");
+    if (!made) return std::move(made).error();
+    hash = std::move(*made);
+  }
   return hash;
 }
 
@@ -79,7 +90,9 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     if (!rows->empty()) row = rows->rows[0];
   }
   if (!row || row->is_null(5)) {
-    if (auto spent = verify_password(password, dummy_hash()); !spent) return std::move(spent).error();
+    auto dummy = dummy_hash();
+    if (!dummy) return std::move(dummy).error();
+    if (auto spent = verify_password(password, *dummy); !spent) return std::move(spent).error();
     if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
       return std::move(throttled).error();
     }
