@@ -3,11 +3,12 @@
 #include <charconv>
 #include <filesystem>
 #include <thread>
+#include "guichet/app/errors.hpp"
 
 namespace guichet::app {
 namespace {
 Error bad(const std::string& option, const std::string& message) {
-  return make_error(ErrorKind::invalid_input, "bad_configuration", "--" + option + ": " + message);
+  return make_error(Errc::bad_configuration, "--" + option + ": " + message);
 }
 }  // namespace
 

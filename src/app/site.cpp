@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <filesystem>
 
+#include "guichet/app/errors.hpp"
 #include "guichet/catalogue/web.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
@@ -138,7 +139,7 @@ Response Site::readiness(Request&) const {
   int expected = storage::latest_version(storage::builtin_migrations());
   if (!version) {
     status = 503;
-    body = {{"status", "not_ready"}, {"database", "unreachable"}, {"reason", version.error().code}};
+    body = {{"status", "not_ready"}, {"database", "unreachable"}, {"reason", version.error().code.name()}};
   } else if (*version != expected) {
     status = 503;
     body = {{"status", "not_ready"},
@@ -171,7 +172,7 @@ http::Router Site::routes() {
   router.get("/language", [this](Request& request) {
     auto lang = request.query.get("lang");
     if (!lang || !catalog_.supports(*lang)) {
-      return pages_.render_error(request, make_error(ErrorKind::invalid_input, "bad_language", "unknown language"));
+      return pages_.render_error(request, make_error(Errc::bad_language, "unknown language"));
     }
     Response response = Response::redirect(http::safe_return_path(request.query.get("return").value_or("/")));
     response.set_cookie(http::Cookie{std::string(http::kLanguageCookie), std::string(*lang), "/",
@@ -239,7 +240,7 @@ http::Router Site::routes() {
         auto user = identity::find_user(db_, g.user_id);
         if (!user) return http::json_error(request, user.error());
         if (!*user) {
-          return http::json_error(request, make_error(ErrorKind::not_found, "no_such_user", "no such account"));
+          return http::json_error(request, make_error(Errc::no_such_user, "no such account"));
         }
         boost::json::object body{{"email", (*user)->email},
                                  {"email_verified", (*user)->email_verified},

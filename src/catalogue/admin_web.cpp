@@ -1,5 +1,6 @@
 // The catalogue's administration page: import a document, download the current one.
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/errors.hpp"
 #include "guichet/catalogue/web.hpp"
 #include "guichet/identity/staff.hpp"
 
@@ -73,8 +74,8 @@ void register_admin_routes(http::Router& router, storage::Database& db, const ht
         if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
         const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
         if (!identity::allows(roles, identity::Role::platform_admin)) {
-          return pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden",
-                                                        "only platform administrators import a catalogue"));
+          return pages.render_error(request,
+                                    make_error(Errc::forbidden, "only platform administrators import a catalogue"));
         }
         auto file = std::find_if(request.files.begin(), request.files.end(),
                                  [](const http::UploadedFile& f) { return f.field == "catalogue"; });

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <set>
 
+#include "guichet/catalogue/errors.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
 
@@ -35,7 +36,7 @@ const std::vector<std::string>& languages() {
 }
 
 Error invalid(const std::string& where, const std::string& what) {
-  return make_error(ErrorKind::invalid_input, "catalogue_invalid", where + " " + what);
+  return make_error(Errc::catalogue_invalid, where + " " + what);
 }
 
 bool valid_code(std::string_view code) {
@@ -543,16 +544,16 @@ Result<std::string> export_catalogue(storage::Database& db) {
 
 Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& query) {
   if (std::find(languages().begin(), languages().end(), query.lang) == languages().end()) {
-    return make_error(ErrorKind::invalid_input, "bad_lang", "lang must be fr, pt, vi or en");
+    return make_error(Errc::bad_lang, "lang must be fr, pt, vi or en");
   }
   if (query.limit < 1 || query.limit > 500) {
-    return make_error(ErrorKind::invalid_input, "bad_limit", "limit must be 1 to 500");
+    return make_error(Errc::bad_limit, "limit must be 1 to 500");
   }
   std::int64_t after = 0;
   if (!query.cursor.empty()) {
     auto [end, ec] = std::from_chars(query.cursor.data(), query.cursor.data() + query.cursor.size(), after);
     if (ec != std::errc() || end != query.cursor.data() + query.cursor.size() || after < 0) {
-      return make_error(ErrorKind::invalid_input, "bad_cursor", "cursor must come from a previous page");
+      return make_error(Errc::bad_cursor, "cursor must come from a previous page");
     }
   }
   auto connection = db.acquire();
@@ -565,7 +566,7 @@ Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& q
   storage::Params params{query.lang, after};
   if (!query.audience.empty()) {
     if (query.audience != "citizens" && query.audience != "businesses") {
-      return make_error(ErrorKind::invalid_input, "bad_audience", "audience must be citizens or businesses");
+      return make_error(Errc::bad_audience, "audience must be citizens or businesses");
     }
     sql += " AND s.audience IN (?, 'both')";
     params.emplace_back(query.audience);
@@ -577,7 +578,7 @@ Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& q
   if (!query.channel.empty()) {
     auto channel = parse_channel(query.channel);
     if (!channel) {
-      return make_error(ErrorKind::invalid_input, "bad_channel", "channel must be in_person, video, online or phone");
+      return make_error(Errc::bad_channel, "channel must be in_person, video, online or phone");
     }
     // Integer division and modulo instead of a bitwise AND: the same SQL on both engines.
     sql += " AND (s.channels / ?) % 2 = 1";

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/errors.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 
@@ -31,13 +32,12 @@ void register_api_routes(http::Router& router, storage::Database& db) {
           int value = 0;
           auto [end, ec] = std::from_chars(limit->data(), limit->data() + limit->size(), value);
           if (ec != std::errc() || end != limit->data() + limit->size()) {
-            return http::json_error(request,
-                                    make_error(ErrorKind::invalid_input, "bad_limit", "limit must be 1 to 500"));
+            return http::json_error(request, make_error(Errc::bad_limit, "limit must be 1 to 500"));
           }
           query.limit = value;
         }
         if (query.q.size() > 500) {
-          return http::json_error(request, make_error(ErrorKind::invalid_input, "bad_query", "q is at most 500 bytes"));
+          return http::json_error(request, make_error(Errc::bad_query, "q is at most 500 bytes"));
         }
         auto page = search_services(db, query);
         if (!page) return http::json_error(request, page.error());
@@ -152,7 +152,7 @@ void register_page_routes(http::Router& router, storage::Database& db, const htt
     auto found = find_service(db, request.path_params.get("code").value_or(""), request.lang);
     if (!found) return pages.render_error(request, found.error());
     if (!*found) {
-      return pages.render_error(request, make_error(ErrorKind::not_found, "no_such_service", "no such service"));
+      return pages.render_error(request, make_error(Errc::no_such_service, "no such service"));
     }
     const ServiceDetail& s = **found;
     http::PageData documents{http::PageData::type::list};

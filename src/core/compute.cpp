@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include "guichet/core/errors.hpp"
 
 namespace guichet {
 namespace {
@@ -29,8 +30,7 @@ void lower_this_thread_priority(int increment) {
 }  // namespace
 
 Error compute_busy() {
-  return make_error(ErrorKind::unavailable, "compute_busy",
-                    "the server is busy with other requests; try again in a few seconds");
+  return make_error(CoreErrc::compute_busy, "the server is busy with other requests; try again in a few seconds");
 }
 
 ComputePool::ComputePool(ComputePoolOptions options) : options_(resolved(options)) {

@@ -1,4 +1,5 @@
 #include "guichet/core/deadline.hpp"
+#include "guichet/core/errors.hpp"
 
 namespace guichet {
 namespace {
@@ -10,8 +11,7 @@ std::optional<SteadyTime> current_deadline() { return this_thread_deadline; }
 bool deadline_passed() { return this_thread_deadline && std::chrono::steady_clock::now() >= *this_thread_deadline; }
 
 Error deadline_exceeded() {
-  return make_error(ErrorKind::unavailable, "deadline_exceeded",
-                    "the request took too long and was abandoned; nothing was changed");
+  return make_error(CoreErrc::deadline_exceeded, "the request took too long and was abandoned; nothing was changed");
 }
 
 DeadlineScope::DeadlineScope(std::optional<SteadyTime> deadline) : previous_(this_thread_deadline) {

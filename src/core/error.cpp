@@ -1,5 +1,7 @@
 #include "guichet/core/result.hpp"
 
+#include <ostream>
+
 namespace guichet {
 
 std::string_view to_string(ErrorKind kind) {
@@ -34,6 +36,10 @@ std::string_view to_string(ErrorKind kind) {
       return "internal";
   }
   return "internal";
+}
+
+std::ostream& operator<<(std::ostream& out, const ErrorCode& code) {
+  return out << code.module() << '.' << code.name();
 }
 
 }  // namespace guichet

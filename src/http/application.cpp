@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "guichet/http/errors.hpp"
 #include "guichet/http/parsing.hpp"
 
 namespace guichet::http {
@@ -50,12 +51,12 @@ void describe_failure(Response& response, const Error& error) {
   if (response.status == 503 && !response.headers.has("Retry-After")) {
     response.headers.set("Retry-After", std::string(kRetryAfterSeconds));
   }
-  if (response.status >= 500) response.failure_cause = error.code + ": " + error.message;
+  if (response.status >= 500) response.failure_cause = std::string(error.code.name()) + ": " + error.message;
 }
 
 Response json_error(const Request& request, const Error& error) {
   boost::json::object body;
-  body["error"] = error.kind == ErrorKind::internal ? "internal" : error.code;
+  body["error"] = error.kind == ErrorKind::internal ? std::string_view("internal") : error.code.name();
   body["message"] = public_message(error);
   if (!request.request_id.empty()) body["request_id"] = request.request_id;
   Response response = Response::json(boost::json::serialize(body), http_status(error.kind));
@@ -72,14 +73,13 @@ Handler compose(const std::vector<Middleware>& chain, const Route& route, Handle
 Route make_error_route(RouteKind kind, ErrorRenderer page_errors) {
   Route route{Method::get, "unmatched", {}, RouteOptions{kind, 0, false, false}, {}};
   route.handler = [kind, page_errors = std::move(page_errors)](Request& request) {
-    Error error =
-        request.early_error.value_or(make_error(ErrorKind::not_found, "not_found", "no page at this address"));
+    Error error = request.early_error.value_or(make_error(Errc::not_found, "no page at this address"));
     Response response =
         (kind == RouteKind::api || !page_errors) ? json_error(request, error) : page_errors(request, error);
     if (error.kind == ErrorKind::method_not_allowed) response.headers.set("Allow", request.allowed_methods);
     // After a read failure the connection's framing is unknown: close it.
     if (error.kind == ErrorKind::headers_too_large || error.kind == ErrorKind::payload_too_large ||
-        error.kind == ErrorKind::timeout || error.code == "bad_request" || error.code == "truncated") {
+        error.kind == ErrorKind::timeout || error.code == Errc::bad_request || error.code == Errc::truncated) {
       response.close_connection = true;
     }
     return response;
@@ -122,15 +122,15 @@ Application::Dispatch Application::route(Request& request) const {
       return {match.route, match.route->options.max_body_bytes, match.route->options.on_network_thread};
     case RouteMatch::Outcome::method_not_allowed:
       request.allowed_methods = match.allow;
-      request.early_error = make_error(ErrorKind::method_not_allowed, "method_not_allowed",
-                                       "this address does not accept that method; allowed: " + match.allow);
+      request.early_error =
+          make_error(Errc::method_not_allowed, "this address does not accept that method; allowed: " + match.allow);
       break;
     case RouteMatch::Outcome::not_implemented:
-      request.early_error = make_error(ErrorKind::not_implemented, "not_implemented",
-                                       "the method " + request.method_name + " is not supported");
+      request.early_error =
+          make_error(Errc::not_implemented, "the method " + request.method_name + " is not supported");
       break;
     case RouteMatch::Outcome::not_found:
-      request.early_error = make_error(ErrorKind::not_found, "not_found", "no page at this address");
+      request.early_error = make_error(Errc::not_found, "no page at this address");
       break;
   }
   return {&error_route_for(request), 0};

@@ -2,6 +2,7 @@
 // Private to http/server.cpp and http/wire.cpp, the only two files that include Beast.
 #include <boost/beast/http.hpp>
 
+#include "guichet/http/errors.hpp"
 #include "guichet/http/request.hpp"
 
 namespace guichet::http::detail {
@@ -19,18 +20,18 @@ void copy_header(const boost::beast::http::request_header<Fields>& header, Reque
 inline Error beast_read_error(const boost::system::error_code& ec) {
   namespace bh = boost::beast::http;
   if (ec == bh::error::header_limit) {
-    return make_error(ErrorKind::headers_too_large, "headers_too_large", "the request headers are too large");
+    return make_error(Errc::headers_too_large, "the request headers are too large");
   }
   if (ec == bh::error::body_limit) {
-    return make_error(ErrorKind::payload_too_large, "payload_too_large", "the request body is too large");
+    return make_error(Errc::payload_too_large, "the request body is too large");
   }
   if (ec == bh::error::bad_method) {
-    return make_error(ErrorKind::invalid_input, "bad_method", "the request method is malformed");
+    return make_error(Errc::bad_method, "the request method is malformed");
   }
   if (ec == bh::error::partial_message || ec == bh::error::need_more) {
-    return make_error(ErrorKind::invalid_input, "truncated", "the request ended before its body was complete");
+    return make_error(Errc::truncated, "the request ended before its body was complete");
   }
-  return make_error(ErrorKind::invalid_input, "bad_request", "the request is not valid HTTP/1.1: " + ec.message());
+  return make_error(Errc::bad_request, "the request is not valid HTTP/1.1: " + ec.message());
 }
 
 }  // namespace guichet::http::detail

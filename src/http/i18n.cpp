@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <fstream>
 #include <sstream>
+#include "guichet/http/errors.hpp"
 
 namespace guichet::http {
 
@@ -11,26 +12,24 @@ Result<Catalog> Catalog::load(const std::filesystem::path& directory, std::vecto
                               std::string default_language) {
   Catalog catalog;
   if (std::find(languages.begin(), languages.end(), default_language) == languages.end()) {
-    return make_error(ErrorKind::invalid_input, "bad_language",
+    return make_error(Errc::bad_language,
                       "the default language '" + default_language + "' is not one of the supported languages");
   }
   for (const auto& lang : languages) {
     auto path = directory / (lang + ".json");
     std::ifstream in(path);
-    if (!in) return make_error(ErrorKind::invalid_input, "missing_translation", "cannot read " + path.string());
+    if (!in) return make_error(Errc::missing_translation, "cannot read " + path.string());
     std::stringstream buffer;
     buffer << in.rdbuf();
     boost::system::error_code ec;
     auto parsed = boost::json::parse(buffer.str(), ec);
     if (ec || !parsed.is_object()) {
-      return make_error(ErrorKind::invalid_input, "bad_translation",
-                        path.string() + " is not a JSON object: " + ec.message());
+      return make_error(Errc::bad_translation, path.string() + " is not a JSON object: " + ec.message());
     }
     auto& messages = catalog.messages_[lang];
     for (const auto& [key, value] : parsed.as_object()) {
       if (!value.is_string()) {
-        return make_error(ErrorKind::invalid_input, "bad_translation",
-                          path.string() + ": '" + std::string(key) + "' is not a string");
+        return make_error(Errc::bad_translation, path.string() + ": '" + std::string(key) + "' is not a string");
       }
       messages.emplace(std::string(key), std::string(value.as_string()));
     }
@@ -40,14 +39,12 @@ Result<Catalog> Catalog::load(const std::filesystem::path& directory, std::vecto
     const auto& messages = catalog.messages_[lang];
     for (const auto& [key, _] : reference) {
       if (!messages.contains(key)) {
-        return make_error(ErrorKind::invalid_input, "missing_translation",
-                          lang + ".json lacks the message '" + key + "'");
+        return make_error(Errc::missing_translation, lang + ".json lacks the message '" + key + "'");
       }
     }
     for (const auto& [key, _] : messages) {
       if (!reference.contains(key)) {
-        return make_error(ErrorKind::invalid_input, "missing_translation",
-                          languages.front() + ".json lacks the message '" + key + "'");
+        return make_error(Errc::missing_translation, languages.front() + ".json lacks the message '" + key + "'");
       }
     }
   }

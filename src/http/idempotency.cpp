@@ -1,6 +1,7 @@
 #include "guichet/http/idempotency.hpp"
 
 #include "guichet/core/digest.hpp"
+#include "guichet/http/errors.hpp"
 
 namespace guichet::http {
 namespace {
@@ -64,7 +65,7 @@ Response refusal(const ErrorRenderer& page_errors, Request& request, const Error
 }
 
 Error in_progress() {
-  return make_error(ErrorKind::conflict, "idempotency_key_in_progress",
+  return make_error(Errc::idempotency_key_in_progress,
                     "a request with this Idempotency-Key is being handled; try again shortly");
 }
 
@@ -78,10 +79,9 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       auto keyed_request = keyed(request);
       if (!keyed_request) return next(request);
       if (!acceptable_key(keyed_request->key)) {
-        return refusal(page_errors, request,
-                       make_error(ErrorKind::invalid_input, "bad_idempotency_key",
-                                  "Idempotency-Key must be 1 to 255 printable ASCII characters"),
-                       400);
+        return refusal(
+            page_errors, request,
+            make_error(Errc::bad_idempotency_key, "Idempotency-Key must be 1 to 255 printable ASCII characters"), 400);
       }
       const std::string fingerprint = fingerprint_of(request);
       const std::int64_t now = to_unix_micros(clock.now());
@@ -111,10 +111,9 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       }
       if (const auto& row = *claimed) {
         if (row->text(0) != fingerprint) {
-          return refusal(page_errors, request,
-                         make_error(ErrorKind::invalid_input, "idempotency_key_reused",
-                                    "this Idempotency-Key was used for a different request"),
-                         422);
+          return refusal(
+              page_errors, request,
+              make_error(Errc::idempotency_key_reused, "this Idempotency-Key was used for a different request"), 422);
         }
         if (row->is_null(1)) return refusal(page_errors, request, in_progress(), 409);
         Response replay;
@@ -147,7 +146,8 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       });
       // The request itself is done either way; a key left "in progress" answers 409 until it
       // expires, which is the safe side: the first request's outcome is not repeated.
-      if (!recorded) response.failure_cause += " (idempotency key not recorded: " + recorded.error().code + ")";
+      if (!recorded)
+        response.failure_cause += " (idempotency key not recorded: " + std::string(recorded.error().code.name()) + ")";
       return response;
     };
   };

@@ -6,6 +6,7 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/http/errors.hpp"
 
 namespace guichet::http {
 namespace {
@@ -156,7 +157,7 @@ Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
                                      {"error", what}};
             error_log(boost::json::serialize(line));
           }
-          return render_error(page_errors, request, make_error(ErrorKind::internal, "internal", what));
+          return render_error(page_errors, request, make_error(Errc::internal, what));
         };
       };
 }
@@ -180,7 +181,7 @@ Middleware csrf(ErrorRenderer page_errors) {
         if (fresh || !sent || cross_site || !secure_equals(*sent, request.csrf_token)) {
           Response refused = render_error(
               page_errors, request,
-              make_error(ErrorKind::forbidden, "csrf_failed",
+              make_error(Errc::csrf_failed,
                          "this form has expired or was not sent from this site; reload the page and try again"));
           if (fresh)
             refused.set_cookie(

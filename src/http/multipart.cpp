@@ -2,14 +2,13 @@
 // the route's body limit, so the parser works on one string_view and never copies more than the
 // parts it returns.
 #include "guichet/core/utf8.hpp"
+#include "guichet/http/errors.hpp"
 #include "guichet/http/parsing.hpp"
 
 namespace guichet::http {
 namespace {
 
-Error malformed(std::string message) {
-  return make_error(ErrorKind::invalid_input, "bad_multipart", std::move(message));
-}
+Error malformed(std::string message) { return make_error(Errc::bad_multipart, std::move(message)); }
 
 bool valid_boundary(std::string_view boundary) {
   if (boundary.empty() || boundary.size() > 70 || boundary.back() == ' ') return false;
@@ -56,7 +55,7 @@ Result<PartHeaders> parse_part_headers(std::string_view block) {
   }
   if (!has_disposition) return malformed("a part has no Content-Disposition");
   if (!is_valid_utf8(headers.name) || (headers.filename && !is_valid_utf8(*headers.filename))) {
-    return make_error(ErrorKind::invalid_input, "invalid_utf8", "a part's name or filename is not valid UTF-8");
+    return make_error(Errc::invalid_utf8, "a part's name or filename is not valid UTF-8");
   }
   return headers;
 }
@@ -115,8 +114,7 @@ Result<void> parse_multipart(std::string_view body, std::string_view boundary, P
       files.push_back(UploadedFile{headers->name, *headers->filename, headers->content_type, std::string(content)});
     } else {
       if (!is_valid_utf8(content)) {
-        return make_error(ErrorKind::invalid_input, "invalid_utf8",
-                          "the form field '" + headers->name + "' is not valid UTF-8");
+        return make_error(Errc::invalid_utf8, "the form field '" + headers->name + "' is not valid UTF-8");
       }
       fields.add(headers->name, std::string(content));
     }

@@ -9,6 +9,7 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/http/application.hpp"
+#include "guichet/http/errors.hpp"
 
 namespace guichet::http {
 namespace fs = std::filesystem;
@@ -19,8 +20,7 @@ Result<Templates> Templates::load(const fs::path& directory) {
   Templates templates;
   templates.id_ = next_id++;
   if (!fs::is_directory(directory)) {
-    return make_error(ErrorKind::invalid_input, "missing_templates",
-                      "the template directory does not exist: " + directory.string());
+    return make_error(Errc::missing_templates, "the template directory does not exist: " + directory.string());
   }
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
@@ -29,8 +29,7 @@ Result<Templates> Templates::load(const fs::path& directory) {
     buffer << in.rdbuf();
     mustache parsed(buffer.str());
     if (!parsed.is_valid()) {
-      return make_error(ErrorKind::invalid_input, "bad_template",
-                        entry.path().string() + ": " + parsed.error_message());
+      return make_error(Errc::bad_template, entry.path().string() + ": " + parsed.error_message());
     }
     std::string text = buffer.str();
     auto& variables = templates.variables_[entry.path().stem().string()];
@@ -144,12 +143,12 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
 Result<void> PageRenderer::validate() const {
   for (const char* name : {"layout", "error"}) {
     if (!templates_.has(name)) {
-      return make_error(ErrorKind::invalid_input, "missing_template", std::string("no template named ") + name);
+      return make_error(Errc::missing_template, std::string("no template named ") + name);
     }
   }
   if (css_url_.empty() || js_url_.empty()) {
     return make_error(
-        ErrorKind::invalid_input, "missing_asset",
+        Errc::missing_design_system,
         "the design-system assets (theme/css/guichet.css, theme/js/uswds.min.js) are missing; run `make build`");
   }
   return {};

@@ -2,6 +2,7 @@
 #include <boost/url/parse_query.hpp>
 
 #include "guichet/core/utf8.hpp"
+#include "guichet/http/errors.hpp"
 #include "guichet/http/parsing.hpp"
 
 namespace guichet::http {
@@ -64,7 +65,7 @@ Result<Params> parse_urlencoded(std::string_view text) {
   const std::string terminated(text);
   auto parsed = boost::urls::parse_query(terminated);
   if (!parsed) {
-    return make_error(ErrorKind::invalid_input, "bad_encoding", "the query or form is not validly percent-encoded");
+    return make_error(Errc::bad_encoding, "the query or form is not validly percent-encoded");
   }
   boost::urls::encoding_opts opts;
   opts.space_as_plus = true;
@@ -73,8 +74,7 @@ Result<Params> parse_urlencoded(std::string_view text) {
     std::string value = param.has_value ? param.value.decode(opts) : std::string();
     if (key.empty() && value.empty()) continue;  // "a=1&&b=2"
     if (!is_valid_utf8(key) || !is_valid_utf8(value)) {
-      return make_error(ErrorKind::invalid_input, "invalid_utf8",
-                        "the query or form contains text that is not valid UTF-8");
+      return make_error(Errc::invalid_utf8, "the query or form contains text that is not valid UTF-8");
     }
     params.add(std::move(key), std::move(value));
   }

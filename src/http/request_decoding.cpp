@@ -1,6 +1,7 @@
 #include <boost/url/parse.hpp>
 
 #include "guichet/core/utf8.hpp"
+#include "guichet/http/errors.hpp"
 #include "guichet/http/parsing.hpp"
 
 namespace guichet::http {
@@ -8,11 +9,11 @@ namespace guichet::http {
 Result<void> decode_target(Request& request) {
   auto url = boost::urls::parse_origin_form(request.target);
   if (!url) {
-    return make_error(ErrorKind::invalid_input, "bad_target", "the request target is not a valid path and query");
+    return make_error(Errc::bad_target, "the request target is not a valid path and query");
   }
   request.path = url->path();
   if (!is_valid_utf8(request.path)) {
-    return make_error(ErrorKind::invalid_input, "invalid_utf8", "the path is not valid UTF-8");
+    return make_error(Errc::invalid_utf8, "the path is not valid UTF-8");
   }
   request.segments.clear();
   for (auto segment : url->segments()) request.segments.emplace_back(segment);
@@ -34,14 +35,14 @@ Result<void> decode_body(Request& request) {
   auto content_type = request.headers.get("Content-Type");
   if (!content_type) return {};
   auto media = parse_media_type(*content_type);
-  if (!media) return make_error(ErrorKind::invalid_input, "bad_content_type", "the Content-Type header is malformed");
+  if (!media) return make_error(Errc::bad_content_type, "the Content-Type header is malformed");
   if (media->type == "application/x-www-form-urlencoded") {
     auto form = parse_urlencoded(request.body);
     if (!form) return std::move(form).error();
     request.form = std::move(form).value();
   } else if (media->type == "multipart/form-data") {
     auto boundary = media->parameters.get("boundary");
-    if (!boundary) return make_error(ErrorKind::invalid_input, "bad_multipart", "multipart/form-data needs a boundary");
+    if (!boundary) return make_error(Errc::bad_multipart, "multipart/form-data needs a boundary");
     return parse_multipart(request.body, *boundary, request.form, request.files);
   }
   return {};

@@ -28,6 +28,7 @@
 
 #include "guichet/core/deadline.hpp"
 #include "guichet/core/log.hpp"
+#include "guichet/http/errors.hpp"
 #include "http/beast_conversion.hpp"
 
 namespace guichet::http {
@@ -183,8 +184,8 @@ asio::awaitable<Response> run_on_workers(Server::Impl& s, Request& request, Work
   if (s.pending.fetch_add(1) >= s.options.max_pending_requests) {
     s.pending.fetch_sub(1);
     request.on_network_thread = true;
-    co_return s.app.fail(request, make_error(ErrorKind::unavailable, "overloaded",
-                                             "the server has too many requests in progress; try again shortly"));
+    co_return s.app.fail(
+        request, make_error(Errc::overloaded, "the server has too many requests in progress; try again shortly"));
   }
   PendingSlot slot{s.pending};
   co_return co_await asio::co_spawn(
@@ -237,9 +238,8 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     } else if (!head.is_done()) {
       auto declared = head.content_length();
       if (declared && *declared > dispatch.max_body_bytes) {
-        Error error = make_error(ErrorKind::payload_too_large, "payload_too_large",
-                                 "the request body is larger than this address accepts (" +
-                                     std::to_string(dispatch.max_body_bytes) + " bytes)");
+        Error error = make_error(Errc::payload_too_large, "the request body is larger than this address accepts (" +
+                                                              std::to_string(dispatch.max_body_bytes) + " bytes)");
         Response response = co_await run_on_workers(s, request, [&] { return s.app.fail(request, std::move(error)); });
         co_await write_response(s, stream, request, response, false);
         co_return;
@@ -349,27 +349,23 @@ Result<void> Server::listen() {
     SSL_CTX_set_min_proto_version(s.ssl->native_handle(), TLS1_2_VERSION);
     s.ssl->use_certificate_chain_file(s.options.tls->certificate_chain, ec);
     if (ec)
-      return make_error(ErrorKind::invalid_input, "bad_tls",
+      return make_error(Errc::bad_tls,
                         "cannot use TLS certificate " + s.options.tls->certificate_chain + ": " + ec.message());
     s.ssl->use_private_key_file(s.options.tls->private_key, asio::ssl::context::pem, ec);
-    if (ec)
-      return make_error(ErrorKind::invalid_input, "bad_tls",
-                        "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
+    if (ec) return make_error(Errc::bad_tls, "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
   }
   tcp::resolver resolver(s.io);
   auto endpoints = resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
   if (ec || endpoints.empty())
-    return make_error(ErrorKind::invalid_input, "bad_listen",
-                      "cannot resolve listen address " + s.options.host + ": " + ec.message());
+    return make_error(Errc::bad_listen, "cannot resolve listen address " + s.options.host + ": " + ec.message());
   tcp::endpoint endpoint = endpoints.begin()->endpoint();
   s.acceptor.open(endpoint.protocol(), ec);
   if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) s.acceptor.bind(endpoint, ec);
   if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
-    return make_error(
-        ErrorKind::unavailable, "cannot_listen",
-        "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) + ": " + ec.message());
+    return make_error(Errc::cannot_listen, "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
+                                               ": " + ec.message());
   }
   s.bound_port = s.acceptor.local_endpoint().port();
   return {};

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <vector>
+#include "guichet/http/errors.hpp"
 
 namespace guichet::http {
 namespace fs = std::filesystem;
@@ -58,7 +59,7 @@ std::string content_type_for(std::string_view extension) {
 Result<StaticAssets> StaticAssets::load(const fs::path& directory, const std::string& url_prefix) {
   StaticAssets assets;
   if (!fs::is_directory(directory)) {
-    return make_error(ErrorKind::invalid_input, "missing_static",
+    return make_error(Errc::missing_static,
                       "the static asset directory does not exist: " + directory.string() + " (run `make build`)");
   }
   std::vector<fs::directory_entry> entries{fs::directory_iterator(directory), fs::directory_iterator()};
@@ -105,7 +106,7 @@ const Asset* StaticAssets::find(std::string_view url_path) const {
 Result<std::string> StaticAssets::url_for(std::string_view logical_path) const {
   auto it = url_by_logical_.find(logical_path);
   if (it == url_by_logical_.end()) {
-    return make_error(ErrorKind::not_found, "missing_asset", "no static asset named " + std::string(logical_path));
+    return make_error(Errc::missing_asset, "no static asset named " + std::string(logical_path));
   }
   return it->second;
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/throttle.hpp"
 
@@ -13,7 +14,7 @@ Result<StoredCredentials> stored_credentials(storage::Database& db, std::int64_t
   if (!connection) return std::move(connection).error();
   auto rows = (*connection)->query("SELECT email, password_hash FROM users WHERE id = ?", {user_id});
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+  if (rows->empty()) return make_error(Errc::no_such_user, "this account no longer exists");
   return StoredCredentials{rows->rows[0].text(0), rows->rows[0].text(1)};
 }
 
@@ -26,7 +27,7 @@ Result<StoredCredentials> confirm_password(storage::Database& db, std::int64_t u
   auto wait = sign_in_wait(db, stored->email, remote_address, clock);
   if (!wait) return std::move(wait).error();
   if (wait->count() > 0) {
-    return make_error(ErrorKind::rate_limited, "sign_in_throttled", "too many failed attempts; wait and try again");
+    return make_error(Errc::sign_in_throttled, "too many failed attempts; wait and try again");
   }
   auto matches = verify_password(password, stored->hash);
   if (!matches) return std::move(matches).error();
@@ -34,7 +35,7 @@ Result<StoredCredentials> confirm_password(storage::Database& db, std::int64_t u
     if (auto recorded = record_sign_in_failure(db, stored->email, remote_address, clock); !recorded) {
       return std::move(recorded).error();
     }
-    return make_error(ErrorKind::unauthenticated, "wrong_password", "the current password is wrong");
+    return make_error(Errc::wrong_password, "the current password is wrong");
   }
   return stored;
 }
@@ -80,7 +81,7 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
               "SELECT id, email, email_verified_at, assurance_level, created_at, updated_at FROM users WHERE id = ?",
               {user_id});
   if (!user) return std::move(user).error();
-  if (user->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+  if (user->empty()) return make_error(Errc::no_such_user, "this account no longer exists");
   const auto& u = user->rows[0];
   auto instant = [](const storage::Row& row, std::size_t i) -> boost::json::value {
     if (row.is_null(i)) return nullptr;
@@ -189,7 +190,7 @@ Result<void> delete_account(storage::Database& db, std::int64_t user_id, std::st
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     auto removed = c.execute("DELETE FROM users WHERE id = ?", {user_id});
     if (!removed) return std::move(removed).error();
-    if (*removed == 0) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+    if (*removed == 0) return make_error(Errc::no_such_user, "this account no longer exists");
     auto audited = record_audit(
         c, AuditEvent{"user:" + std::to_string(user_id), "user.deleted", "user:" + std::to_string(user_id), "{}"},
         clock);

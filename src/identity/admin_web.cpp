@@ -3,6 +3,7 @@
 // Only from a session that proved a second factor.
 #include <charconv>
 
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/roles.hpp"
 #include "web_support.hpp"
 
@@ -96,7 +97,7 @@ void register_admin_routes(http::Router& router, const WebContext& context) {
         auto granted =
             grant_role(ctx.db, (*user)->id, grant, "user:" + std::to_string(request.principal->user_id), ctx.clock);
         if (!granted) {
-          if (granted.error().code == "bad_role") {
+          if (granted.error().code == Errc::bad_role) {
             return roles_page(ctx, request, who, "", "admin_roles_error_administration", 400);
           }
           return ctx.pages.render_error(request, granted.error());
@@ -114,7 +115,7 @@ void register_admin_routes(http::Router& router, const WebContext& context) {
         std::string_view text = request.path_params.get("id").value_or("");
         std::int64_t id = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-        const Error missing = make_error(ErrorKind::not_found, "no_such_role", "no such role assignment");
+        const Error missing = make_error(Errc::no_such_role, "no such role assignment");
         if (ec != std::errc() || end != text.data() + text.size()) return ctx.pages.render_error(request, missing);
         // Checked before revoking: an assignment this administrator may not manage looks absent.
         auto assignments = list_role_assignments(ctx.db);

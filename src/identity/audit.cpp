@@ -1,6 +1,7 @@
 #include "guichet/identity/audit.hpp"
 
 #include "guichet/core/digest.hpp"
+#include "guichet/identity/errors.hpp"
 
 namespace guichet::identity {
 namespace {
@@ -28,7 +29,7 @@ std::string event_hash(std::string_view previous, std::int64_t seq, std::int64_t
 
 Result<std::int64_t> record_audit(storage::Connection& tx, const AuditEvent& event, const Clock& clock) {
   if (event.actor.empty() || event.action.empty()) {
-    return make_error(ErrorKind::internal, "bad_audit_event", "an audit event needs an actor and an action");
+    return make_error(Errc::bad_audit_event, "an audit event needs an actor and an action");
   }
   if (tx.backend() == storage::Backend::postgresql) {
     if (auto locked = tx.query("SELECT pg_advisory_xact_lock(4823012)"); !locked) return std::move(locked).error();

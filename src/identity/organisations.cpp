@@ -4,14 +4,13 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/users.hpp"
 
 namespace guichet::identity {
 namespace {
 
-Error bad_number(std::string_view why) {
-  return make_error(ErrorKind::invalid_input, "registration_number_invalid", std::string(why));
-}
+Error bad_number(std::string_view why) { return make_error(Errc::registration_number_invalid, std::string(why)); }
 
 bool luhn(std::string_view digits) {
   int sum = 0;
@@ -69,9 +68,7 @@ Result<bool> is_owner(storage::Connection& c, std::int64_t user_id, std::int64_t
   return !rows->empty();
 }
 
-Error no_such_organisation() {
-  return make_error(ErrorKind::not_found, "no_such_organisation", "no such organisation");
-}
+Error no_such_organisation() { return make_error(Errc::no_such_organisation, "no such organisation"); }
 
 // Whether removing or demoting `user_id` would leave the organisation with no owner.
 Result<bool> last_owner(storage::Connection& c, std::int64_t organisation_id, std::int64_t user_id) {
@@ -130,7 +127,7 @@ Result<std::string> normalise_registration_number(std::string_view country, std:
     if (digits.size() == 13 && digits.substr(10) == "000") return bad_number("an MST branch number is 001 to 999");
     return digits;
   }
-  return make_error(ErrorKind::invalid_input, "country_invalid", "the country is FR, PT or VN");
+  return make_error(Errc::country_invalid, "the country is FR, PT or VN");
 }
 
 Result<Organisation> create_organisation(storage::Database& db, std::int64_t creator_id, std::string_view country,
@@ -141,7 +138,7 @@ Result<Organisation> create_organisation(storage::Database& db, std::int64_t cre
   while (!trimmed.empty() && trimmed.back() == ' ') trimmed.pop_back();
   while (!trimmed.empty() && trimmed.front() == ' ') trimmed.erase(0, 1);
   if (trimmed.empty() || trimmed.size() > 200 || !is_valid_utf8(trimmed)) {
-    return make_error(ErrorKind::invalid_input, "organisation_name_invalid", "the name has 1 to 200 characters");
+    return make_error(Errc::organisation_name_invalid, "the name has 1 to 200 characters");
   }
   return db.transaction([&](storage::Connection& c) -> Result<Organisation> {
     const std::int64_t now = to_unix_micros(clock.now());
@@ -222,13 +219,13 @@ Result<void> set_member(storage::Database& db, std::int64_t owner_id, std::int64
     auto user = c.query("SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", {*address});
     if (!user) return std::move(user).error();
     if (user->empty()) {
-      return make_error(ErrorKind::not_found, "no_such_person", "no verified account uses this address");
+      return make_error(Errc::no_such_person, "no verified account uses this address");
     }
     const std::int64_t user_id = user->rows[0].integer(0);
     if (role != OrganisationRole::owner) {
       auto last = last_owner(c, organisation_id, user_id);
       if (!last) return std::move(last).error();
-      if (*last) return make_error(ErrorKind::conflict, "last_owner", "an organisation keeps at least one owner");
+      if (*last) return make_error(Errc::last_owner, "an organisation keeps at least one owner");
     }
     const std::int64_t now = to_unix_micros(clock.now());
     auto updated = c.execute("UPDATE organisation_members SET role = ? WHERE organisation_id = ? AND user_id = ?",
@@ -253,11 +250,11 @@ Result<void> remove_member(storage::Database& db, std::int64_t owner_id, std::in
     if (!*owner) return no_such_organisation();
     auto last = last_owner(c, organisation_id, user_id);
     if (!last) return std::move(last).error();
-    if (*last) return make_error(ErrorKind::conflict, "last_owner", "an organisation keeps at least one owner");
+    if (*last) return make_error(Errc::last_owner, "an organisation keeps at least one owner");
     auto removed = c.execute("DELETE FROM organisation_members WHERE organisation_id = ? AND user_id = ?",
                              {organisation_id, user_id});
     if (!removed) return std::move(removed).error();
-    if (*removed == 0) return make_error(ErrorKind::not_found, "no_such_member", "no such member");
+    if (*removed == 0) return make_error(Errc::no_such_member, "no such member");
     // Sessions acting for the organisation go back to acting for their person.
     auto sessions = c.execute("UPDATE sessions SET acting_for = NULL WHERE user_id = ? AND acting_for = ?",
                               {user_id, organisation_id});

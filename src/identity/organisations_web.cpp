@@ -2,6 +2,7 @@
 // between acting for oneself and for an organisation.
 #include <charconv>
 
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/organisations.hpp"
 #include "web_support.hpp"
 
@@ -23,8 +24,7 @@ std::optional<std::int64_t> id_param(const Request& request, std::string_view na
 }
 
 Response not_found(const WebContext& ctx, const Request& request) {
-  return ctx.pages.render_error(request,
-                                make_error(ErrorKind::not_found, "no_such_organisation", "no such organisation"));
+  return ctx.pages.render_error(request, make_error(Errc::no_such_organisation, "no such organisation"));
 }
 
 std::string role_text(const WebContext& ctx, const Request& request, OrganisationRole role) {
@@ -111,12 +111,11 @@ void register_organisation_routes(http::Router& router, const WebContext& contex
                                            typed["name"], ctx.clock);
         if (!created) {
           const Error& error = created.error();
-          if (error.code == "registration_number_invalid") {
+          if (error.code == Errc::registration_number_invalid) {
             return organisations_page(ctx, request, "org_error_number_" + typed["country"], 400, typed);
           }
-          if (error.code == "country_invalid") return organisations_page(ctx, request, "org_error_country", 400, typed);
-          if (error.code == "organisation_name_invalid") {
-            return organisations_page(ctx, request, "org_error_name", 400, typed);
+          if (error.code == Errc::country_invalid || error.code == Errc::organisation_name_invalid) {
+            return organisations_page(ctx, request, error.code.message_key(), 400, typed);
           }
           if (error.kind == ErrorKind::conflict)
             return organisations_page(ctx, request, "org_error_exists", 409, typed);
@@ -145,11 +144,11 @@ void register_organisation_routes(http::Router& router, const WebContext& contex
                               ctx.clock);
         if (!set) {
           const Error& error = set.error();
-          if (error.code == "no_such_organisation") return not_found(ctx, request);
-          if (error.code == "no_such_person" || error.code == "email_invalid") {
+          if (error.code == Errc::no_such_organisation) return not_found(ctx, request);
+          if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
             return members_page(ctx, request, *id, "org_error_person", 400);
           }
-          if (error.code == "last_owner") return members_page(ctx, request, *id, "org_error_last_owner", 409);
+          if (error.code == Errc::last_owner) return members_page(ctx, request, *id, error.code.message_key(), 409);
           return ctx.pages.render_error(request, error);
         }
         return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
@@ -166,7 +165,8 @@ void register_organisation_routes(http::Router& router, const WebContext& contex
         auto removed = remove_member(ctx.db, request.principal->user_id, *id, *user, ctx.clock);
         if (!removed) {
           if (removed.error().kind == ErrorKind::not_found) return not_found(ctx, request);
-          if (removed.error().code == "last_owner") return members_page(ctx, request, *id, "org_error_last_owner", 409);
+          if (removed.error().code == Errc::last_owner)
+            return members_page(ctx, request, *id, removed.error().code.message_key(), 409);
           return ctx.pages.render_error(request, removed.error());
         }
         return Response::redirect("/account/organisations/" + std::to_string(*id), 303);

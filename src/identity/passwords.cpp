@@ -9,6 +9,7 @@
 
 #include "guichet/core/compute.hpp"
 #include "guichet/core/utf8.hpp"
+#include "guichet/identity/errors.hpp"
 
 namespace guichet::identity {
 namespace {
@@ -37,40 +38,38 @@ std::size_t code_points(std::string_view text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-Error refuse(std::string code, std::string message) {
-  return make_error(ErrorKind::invalid_input, std::move(code), std::move(message));
-}
+Error refuse(Errc code, std::string message) { return make_error(code, std::move(message)); }
 
 }  // namespace
 
 Result<void> check_new_password(std::string_view password, std::string_view email, const PasswordPolicy& policy) {
-  if (!is_valid_utf8(password)) return refuse("password_invalid", "the password is not valid text");
+  if (!is_valid_utf8(password)) return refuse(Errc::password_invalid, "the password is not valid text");
   std::size_t length = code_points(password);
   if (length < policy.min_characters) {
-    return refuse("password_too_short",
+    return refuse(Errc::password_too_short,
                   "the password needs at least " + std::to_string(policy.min_characters) + " characters");
   }
   if (length > policy.max_characters) {
-    return refuse("password_too_long",
+    return refuse(Errc::password_too_long,
                   "the password can have at most " + std::to_string(policy.max_characters) + " characters");
   }
   std::string lower = lowercase(password);
   if (std::find(kCommon.begin(), kCommon.end(), lower) != kCommon.end()) {
-    return refuse("password_common", "this password is too common; choose another");
+    return refuse(Errc::password_common, "this password is too common; choose another");
   }
   if (std::all_of(lower.begin(), lower.end(), [&](char c) { return c == lower.front(); })) {
-    return refuse("password_common", "a password of one repeated character is too easy to guess");
+    return refuse(Errc::password_common, "a password of one repeated character is too easy to guess");
   }
   std::string address = lowercase(email);
   std::string local = address.substr(0, address.find('@'));
   if (!address.empty() && (lower == address || (local.size() >= 4 && lower.find(local) != std::string::npos))) {
-    return refuse("password_contains_email", "the password must not contain your e-mail address");
+    return refuse(Errc::password_contains_email, "the password must not contain your e-mail address");
   }
   return {};
 }
 
 Result<std::string> hash_password(std::string_view password) {
-  if (sodium_init() < 0) return make_error(ErrorKind::internal, "crypto_unavailable", "libsodium could not start");
+  if (sodium_init() < 0) return make_error(Errc::crypto_unavailable, "libsodium could not start");
   auto hashed = ComputePool::shared().run([password]() -> std::optional<std::string> {
     char out[crypto_pwhash_STRBYTES];
     if (crypto_pwhash_str_alg(out, password.data(), password.size(), kArgonPasses, kArgonMemoryBytes,
@@ -80,7 +79,7 @@ Result<std::string> hash_password(std::string_view password) {
     return std::string(out);
   });
   if (!hashed) return std::move(hashed).error();
-  if (!*hashed) return make_error(ErrorKind::unavailable, "out_of_memory", "not enough memory to hash the password");
+  if (!*hashed) return make_error(Errc::out_of_memory, "not enough memory to hash the password");
   return std::move(**hashed);
 }
 

@@ -6,6 +6,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/throttle.hpp"
 #include "guichet/identity/users.hpp"
@@ -68,8 +69,7 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
 }
 
 Result<void> verify_email(storage::Database& db, std::string_view token, const Clock& clock) {
-  const Error invalid =
-      make_error(ErrorKind::invalid_input, "link_invalid", "this link is not valid, was already used or has expired");
+  const Error invalid = make_error(Errc::link_invalid, "this link is not valid, was already used or has expired");
   if (token.size() != 43) return invalid;
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     std::int64_t now = to_unix_micros(clock.now());
@@ -147,8 +147,7 @@ Result<bool> reset_link_usable(storage::Database& db, std::string_view token, co
 
 Result<void> reset_password(storage::Database& db, std::string_view token, std::string_view new_password,
                             const ResetMail& mail, const Clock& clock) {
-  const Error invalid =
-      make_error(ErrorKind::invalid_input, "link_invalid", "this link is not valid, was already used or has expired");
+  const Error invalid = make_error(Errc::link_invalid, "this link is not valid, was already used or has expired");
   std::string email;
   {
     auto connection = db.acquire();
@@ -197,7 +196,7 @@ Result<void> request_email_change(storage::Database& db, std::int64_t user_id, s
   auto confirmed = confirm_password(db, user_id, password, remote_address, clock);
   if (!confirmed) return std::move(confirmed).error();
   if (*address == confirmed->email) {
-    return make_error(ErrorKind::invalid_input, "email_same", "this is already the account's address");
+    return make_error(Errc::email_same, "this is already the account's address");
   }
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     auto taken = c.query("SELECT 1 FROM users WHERE email = ?", {*address});
@@ -232,7 +231,7 @@ Result<void> request_email_change(storage::Database& db, std::int64_t user_id, s
 
 Result<void> confirm_email_change(storage::Database& db, std::string_view token, const EmailChangeMail& mail,
                                   const Clock& clock) {
-  const Error invalid = make_error(ErrorKind::invalid_input, "link_invalid", "this link is unknown, used or expired");
+  const Error invalid = make_error(Errc::link_invalid, "this link is unknown, used or expired");
   if (token.size() != 43) return invalid;
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     const std::int64_t now = to_unix_micros(clock.now());

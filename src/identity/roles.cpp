@@ -4,6 +4,8 @@
 #include <boost/json.hpp>
 
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
+#include "guichet/storage/errors.hpp"
 
 namespace guichet::identity {
 
@@ -40,15 +42,13 @@ Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleG
                         const Clock& clock) {
   bool scoped = grant.role == Role::administration_admin || grant.role == Role::agent;
   if (grant.role == Role::platform_admin && !grant.administration.empty()) {
-    return make_error(ErrorKind::invalid_input, "bad_role",
-                      "a platform administrator is not tied to an administration");
+    return make_error(Errc::bad_role, "a platform administrator is not tied to an administration");
   }
   if (scoped && grant.administration.empty()) {
-    return make_error(ErrorKind::invalid_input, "bad_role", "this role needs an administration (--administration)");
+    return make_error(Errc::bad_role, "this role needs an administration (--administration)");
   }
   if (!grant.administration.empty() && !valid_administration_code(grant.administration)) {
-    return make_error(ErrorKind::invalid_input, "bad_role",
-                      "an administration code has lowercase letters, digits and dashes only");
+    return make_error(Errc::bad_role, "an administration code has lowercase letters, digits and dashes only");
   }
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     std::int64_t now = to_unix_micros(clock.now());
@@ -58,8 +58,7 @@ Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleG
         {user_id, std::string(to_string(grant.role)), grant.administration, now, actor});
     if (!inserted) {
       Error error = std::move(inserted).error();
-      if (error.code == "constraint_violation")
-        return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+      if (error.code == storage::Errc::constraint_violation) return make_error(Errc::no_such_user, "no such account");
       return error;
     }
     if (*inserted == 0) return {};  // already held
@@ -119,7 +118,7 @@ Result<RoleAssignment> revoke_role(storage::Database& db, std::int64_t assignmen
         "JOIN users u ON u.id = r.user_id WHERE r.id = ?",
         {assignment_id});
     if (!rows) return std::move(rows).error();
-    if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_role", "no such role assignment");
+    if (rows->empty()) return make_error(Errc::no_such_role, "no such role assignment");
     const auto& row = rows->rows[0];
     RoleAssignment removed{row.integer(0),
                            row.integer(1),

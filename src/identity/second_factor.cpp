@@ -12,6 +12,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/throttle.hpp"
 
 namespace guichet::identity {
@@ -31,7 +32,7 @@ Result<std::string> decode_secret(std::string_view base32) {
   char* raw = nullptr;
   std::size_t length = 0;
   if (oath_base32_decode(base32.data(), base32.size(), &raw, &length) != OATH_OK) {
-    return make_error(ErrorKind::internal, "totp_secret_invalid", "a stored TOTP secret is not base32");
+    return make_error(Errc::totp_secret_invalid, "a stored TOTP secret is not base32");
   }
   std::string secret(raw, length);
   free(raw);  // NOLINT(cppcoreguidelines-no-malloc): liboath allocates with malloc
@@ -107,7 +108,7 @@ Result<std::vector<std::string>> store_new_recovery_codes(storage::Connection& c
 Result<std::string> email_of(storage::Connection& c, std::int64_t user_id) {
   auto rows = c.query("SELECT email FROM users WHERE id = ?", {user_id});
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+  if (rows->empty()) return make_error(Errc::no_such_user, "this account no longer exists");
   return rows->rows[0].text(0);
 }
 
@@ -144,7 +145,7 @@ Result<std::optional<std::uint64_t>> match_totp(std::string_view secret_base32, 
   return std::optional<std::uint64_t>(counter);
 }
 
-Error wrong_code() { return make_error(ErrorKind::unauthenticated, "wrong_code", "the code is wrong or already used"); }
+Error wrong_code() { return make_error(Errc::wrong_code, "the code is wrong or already used"); }
 
 std::string throttle_account(std::int64_t user_id) { return "second-factor:" + std::to_string(user_id); }
 
@@ -157,7 +158,7 @@ Result<std::string> totp_code(std::string_view secret_base32, Instant at) {
   auto seconds = std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
   if (oath_totp_generate(secret->data(), secret->size(), static_cast<time_t>(seconds), kStepSeconds, 0, 6, out) !=
       OATH_OK) {
-    return make_error(ErrorKind::internal, "totp_failed", "the TOTP code could not be computed");
+    return make_error(Errc::totp_failed, "the TOTP code could not be computed");
   }
   return std::string(out, 6);
 }
@@ -166,7 +167,7 @@ Result<std::string> qr_code_svg(std::string_view text, std::string_view title) {
   std::string input(text);
   std::unique_ptr<QRcode, decltype(&QRcode_free)> code(QRcode_encodeString8bit(input.c_str(), 0, QR_ECLEVEL_M),
                                                        &QRcode_free);
-  if (!code) return make_error(ErrorKind::internal, "qr_failed", "the QR code could not be made");
+  if (!code) return make_error(Errc::qr_failed, "the QR code could not be made");
   const int width = code->width;
   const int size = width + 8;  // a quiet zone of four modules each side
   std::string path;
@@ -209,7 +210,7 @@ Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t u
     auto existing = c.query("SELECT confirmed_at FROM totp_credentials WHERE user_id = ?", {user_id});
     if (!existing) return std::move(existing).error();
     if (!existing->empty() && !existing->rows[0].is_null(0)) {
-      return make_error(ErrorKind::conflict, "second_factor_exists", "a second factor is already set up");
+      return make_error(Errc::second_factor_exists, "a second factor is already set up");
     }
     if (auto removed = c.execute("DELETE FROM totp_credentials WHERE user_id = ?", {user_id}); !removed) {
       return std::move(removed).error();
@@ -244,7 +245,7 @@ Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, s
   auto wait = sign_in_wait(db, account, remote_address, clock);
   if (!wait) return std::move(wait).error();
   if (wait->count() > 0) {
-    return make_error(ErrorKind::rate_limited, "sign_in_throttled", "too many wrong codes; wait and try again");
+    return make_error(Errc::sign_in_throttled, "too many wrong codes; wait and try again");
   }
   bool wrong = false;
   auto codes = db.transaction([&](storage::Connection& c) -> Result<std::vector<std::string>> {
@@ -252,7 +253,7 @@ Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, s
         c.query("SELECT secret, last_step FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NULL", {user_id});
     if (!rows) return std::move(rows).error();
     if (rows->empty()) {
-      return make_error(ErrorKind::conflict, "no_enrolment", "no second-factor enrolment is under way");
+      return make_error(Errc::no_enrolment, "no second-factor enrolment is under way");
     }
     Instant now = clock.now();
     auto step = match_totp(rows->rows[0].text(0), canonical_code(code), rows->rows[0].integer(1), now);
@@ -310,7 +311,7 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
   auto wait = sign_in_wait(db, account, remote_address, clock);
   if (!wait) return std::move(wait).error();
   if (wait->count() > 0) {
-    return make_error(ErrorKind::rate_limited, "sign_in_throttled",
+    return make_error(Errc::sign_in_throttled,
                       "too many wrong codes; wait " + std::to_string(wait->count()) + " seconds");
   }
   const std::string canonical = canonical_code(code);
@@ -319,7 +320,7 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
     auto rows = c.query("SELECT secret, last_step FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NOT NULL",
                         {user_id});
     if (!rows) return std::move(rows).error();
-    if (rows->empty()) return make_error(ErrorKind::conflict, "no_second_factor", "no second factor is set up");
+    if (rows->empty()) return make_error(Errc::no_second_factor, "no second factor is set up");
     Instant now = clock.now();
     std::int64_t at = to_unix_micros(now);
     SecondFactorMethod method = SecondFactorMethod::totp;
@@ -349,7 +350,7 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
         "WHERE id = ? AND user_id = ? AND ended_at IS NULL",
         {at, std::string(method == SecondFactorMethod::totp ? "otp" : "recovery"), session_id, user_id});
     if (!session) return std::move(session).error();
-    if (*session == 0) return make_error(ErrorKind::not_found, "no_such_session", "this sign-in has expired");
+    if (*session == 0) return make_error(Errc::no_such_session, "this sign-in has expired");
     if (auto cleared = clear_account_failures(c, account); !cleared) return std::move(cleared).error();
     std::string who = "user:" + std::to_string(user_id);
     if (method == SecondFactorMethod::recovery_code) {
@@ -378,7 +379,7 @@ Result<std::vector<std::string>> regenerate_recovery_codes(storage::Database& db
   return db.transaction([&](storage::Connection& c) -> Result<std::vector<std::string>> {
     auto rows = c.query("SELECT 1 FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NOT NULL", {user_id});
     if (!rows) return std::move(rows).error();
-    if (rows->empty()) return make_error(ErrorKind::conflict, "no_second_factor", "no second factor is set up");
+    if (rows->empty()) return make_error(Errc::no_second_factor, "no second factor is set up");
     auto codes = store_new_recovery_codes(c, user_id);
     if (!codes) return codes;
     if (auto done = audit_and_notify(c, user_id, "recovery_codes.replaced", notice, clock); !done) {
@@ -395,7 +396,7 @@ Result<void> disable_second_factor(storage::Database& db, std::int64_t user_id, 
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     auto removed = c.execute("DELETE FROM totp_credentials WHERE user_id = ?", {user_id});
     if (!removed) return std::move(removed).error();
-    if (*removed == 0) return make_error(ErrorKind::conflict, "no_second_factor", "no second factor is set up");
+    if (*removed == 0) return make_error(Errc::no_second_factor, "no second factor is set up");
     if (auto codes = c.execute("DELETE FROM recovery_codes WHERE user_id = ?", {user_id}); !codes) {
       return std::move(codes).error();
     }

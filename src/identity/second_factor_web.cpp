@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "guichet/http/parsing.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/staff.hpp"
 #include "web_support.hpp"
@@ -88,9 +89,10 @@ Response second_factor_page(const WebContext& ctx, const Request& request, std::
   return response;
 }
 
+// On the code pages a throttled attempt has its own text (it names the code, not the password).
 std::string_view code_error_key(const Error& error) {
-  if (error.code == "wrong_code") return "code_error_wrong";
-  if (error.code == "sign_in_throttled") return "code_error_throttled";
+  if (error.code == Errc::wrong_code) return error.code.message_key();
+  if (error.code == Errc::sign_in_throttled) return "code_error_throttled";
   return "";
 }
 
@@ -112,7 +114,7 @@ std::variant<std::vector<RoleGrant>, Response> require_staff(
   auto roles = roles_of(db, request.principal->user_id);
   if (!roles) return pages.render_error(request, roles.error());
   if (!allowed(*roles)) {
-    return pages.render_error(request, make_error(ErrorKind::forbidden, "forbidden", std::string(refusal)));
+    return pages.render_error(request, make_error(Errc::forbidden, std::string(refusal)));
   }
   if (request.principal->acr == "low") {
     // Prove the second factor, or set one up first: sending someone without one to the code page
@@ -188,7 +190,7 @@ void register_second_factor_routes(http::Router& router, const WebContext& conte
             confirm_totp_enrolment(ctx.db, request.principal->user_id, request.principal->session_id,
                                    request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
         if (!codes) {
-          if (codes.error().code == "second_factor_exists" || codes.error().code == "no_enrolment") {
+          if (codes.error().code == Errc::second_factor_exists || codes.error().code == Errc::no_enrolment) {
             return Response::redirect("/account/second-factor");
           }
           std::string_view key = code_error_key(codes.error());
@@ -231,10 +233,11 @@ void register_second_factor_routes(http::Router& router, const WebContext& conte
                                   request.remote_address, notice, ctx.clock);
         if (!disabled) {
           const Error& error = disabled.error();
-          if (error.code == "wrong_password")
+          if (error.code == Errc::wrong_password)
             return second_factor_page(ctx, request, "account_error_wrong_password", 400);
-          if (error.code == "sign_in_throttled") return second_factor_page(ctx, request, "signin_error_throttled", 429);
-          if (error.code == "no_second_factor") return Response::redirect("/account/second-factor");
+          if (error.code == Errc::sign_in_throttled)
+            return second_factor_page(ctx, request, "signin_error_throttled", 429);
+          if (error.code == Errc::no_second_factor) return Response::redirect("/account/second-factor");
           return ctx.pages.render_error(request, error);
         }
         return message_page(ctx, request, "twofa_disabled_title", "twofa_disabled_text", "/account", "account_heading");

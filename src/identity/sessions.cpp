@@ -5,15 +5,14 @@
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/throttle.hpp"
 
 namespace guichet::identity {
 namespace {
 
-Error bad_credentials() {
-  return make_error(ErrorKind::unauthenticated, "bad_credentials", "the e-mail address or the password is wrong");
-}
+Error bad_credentials() { return make_error(Errc::bad_credentials, "the e-mail address or the password is wrong"); }
 
 // Checked when the address is unknown, so that a wrong address costs as much as a wrong password
 // and response times do not reveal which addresses have accounts.
@@ -73,9 +72,8 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   auto wait = sign_in_wait(db, account, remote_address, clock);
   if (!wait) return std::move(wait).error();
   if (wait->count() > 0) {
-    return make_error(ErrorKind::rate_limited, "sign_in_throttled",
-                      "too many failed attempts; wait " + std::to_string(wait->count()) +
-                          " seconds or reset your password by e-mail");
+    return make_error(Errc::sign_in_throttled, "too many failed attempts; wait " + std::to_string(wait->count()) +
+                                                   " seconds or reset your password by e-mail");
   }
   std::optional<storage::Row> row;
   if (address) {
@@ -117,7 +115,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     return bad_credentials();
   }
   if (!user.email_verified) {
-    return make_error(ErrorKind::forbidden, "email_unverified", "confirm your e-mail address before signing in");
+    return make_error(Errc::email_unverified, "confirm your e-mail address before signing in");
   }
   std::optional<std::string> upgraded;
   if (password_needs_rehash(stored_hash)) {
@@ -218,7 +216,7 @@ Result<void> end_session(storage::Database& db, std::int64_t user_id, std::int64
                            {now, session_id, user_id});
     if (!ended) return std::move(ended).error();
     // Someone else's session, or one already ended: the same answer, so ids reveal nothing.
-    if (*ended == 0) return make_error(ErrorKind::not_found, "no_such_session", "no such session");
+    if (*ended == 0) return make_error(Errc::no_such_session, "no such session");
     auto audited = record_audit(
         c,
         AuditEvent{"user:" + std::to_string(user_id), "session.ended", "session:" + std::to_string(session_id), "{}"},

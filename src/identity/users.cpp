@@ -4,7 +4,9 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/passwords.hpp"
+#include "guichet/storage/errors.hpp"
 
 namespace guichet::identity {
 
@@ -39,8 +41,7 @@ Result<std::string> normalise_email(std::string_view email) {
                    at + 1 < out.size() && out.find('@', at + 1) == std::string::npos &&
                    out.find('.', at + 1) != std::string::npos &&
                    out.find_first_of(" \t\r\n<>,;\"()[]\\") == std::string::npos;
-  if (!plausible)
-    return make_error(ErrorKind::invalid_input, "email_invalid", "enter an e-mail address like name@example.org");
+  if (!plausible) return make_error(Errc::email_invalid, "enter an e-mail address like name@example.org");
   return out;
 }
 
@@ -67,8 +68,8 @@ Result<User> create_user(storage::Database& db, const NewUser& request, const Cl
         {*email, *hash, verified, std::string(to_string(request.level)), now, now});
     if (!inserted) {
       Error error = std::move(inserted).error();
-      if (error.code == "unique_violation") {
-        return make_error(ErrorKind::conflict, "email_taken", "an account already uses this e-mail address");
+      if (error.code == storage::Errc::unique_violation) {
+        return make_error(Errc::email_taken, "an account already uses this e-mail address");
       }
       return error;
     }

@@ -4,12 +4,15 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/errors.hpp"
 
 namespace guichet::identity {
 namespace {
 
 Error field_error(const std::string& field, std::string message) {
-  return make_error(ErrorKind::invalid_input, "field_" + field, std::move(message));
+  Error error = make_error(Errc::identity_field_invalid, std::move(message));
+  error.field = field;
+  return error;
 }
 
 bool valid_date(std::string_view text) {
@@ -69,14 +72,14 @@ Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_
                                    const std::function<jobs::EmailMessage(const std::string&)>& notice,
                                    const Clock& clock) {
   if (verifier_id == user_id) {
-    return make_error(ErrorKind::forbidden, "self_verification", "no one may verify their own identity");
+    return make_error(Errc::self_verification, "no one may verify their own identity");
   }
   if (auto valid = check_fields(check, clock.now()); !valid) return valid;
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     const std::int64_t now = to_unix_micros(clock.now());
     auto person = c.query("SELECT email FROM users WHERE id = ?", {user_id});
     if (!person) return std::move(person).error();
-    if (person->empty()) return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+    if (person->empty()) return make_error(Errc::no_such_user, "no such account");
     auto updated = c.execute(
         "UPDATE users SET assurance_level = 'high', given_name = ?, family_name = ?, birthdate = ?, birthplace = ?, "
         "gender = ?, updated_at = ? WHERE id = ?",

@@ -1,6 +1,7 @@
 // The identity verifier's page: find a person by e-mail address, check their document in person,
 // record it. Only identity verifiers (and platform administrators) reach it, and only from a
 // session that proved a second factor.
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/verification.hpp"
 #include "web_support.hpp"
@@ -98,11 +99,10 @@ void register_verification_routes(http::Router& router, const WebContext& contex
             record_identity_check(ctx.db, request.principal->user_id, (*user)->id, check, notice, ctx.clock);
         if (!recorded) {
           const Error& error = recorded.error();
-          if (error.code.starts_with("field_")) {
-            std::string name = error.code.substr(6);
-            return verification_page(ctx, request, check, email, name, "verify_error_" + name, 400);
+          if (error.code == Errc::identity_field_invalid) {
+            return verification_page(ctx, request, check, email, error.field, "verify_error_" + error.field, 400);
           }
-          if (error.code == "self_verification") {
+          if (error.code == Errc::self_verification) {
             return verification_page(ctx, request, check, email, "email", "verify_error_self", 403);
           }
           return ctx.pages.render_error(request, error);

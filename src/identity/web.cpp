@@ -5,8 +5,10 @@
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/organisations.hpp"
 #include "guichet/identity/registration.hpp"
+#include "guichet/storage/errors.hpp"
 #include "web_support.hpp"
 
 namespace guichet::identity {
@@ -130,14 +132,10 @@ ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang) {
                    }};
 }
 
+// The text a form shows next to what was typed, from the code's message key (errors.def); empty when
+// the refusal is not about the input and gets the error page instead.
 std::string_view registration_error_key(const Error& error) {
-  if (error.code == "email_invalid") return "register_error_email";
-  if (error.code == "password_too_short") return "register_error_password_short";
-  if (error.code == "password_too_long") return "register_error_password_long";
-  if (error.code == "password_common") return "register_error_password_common";
-  if (error.code == "password_contains_email") return "register_error_password_email";
-  if (error.code == "password_invalid") return "register_error_password_short";
-  return "";
+  return error.kind == ErrorKind::invalid_input ? error.code.message_key() : std::string_view();
 }
 
 Response register_page(const WebContext& ctx, const Request& request, std::string_view email,
@@ -213,7 +211,7 @@ void register_routes(http::Router& router, const WebContext& context) {
         if (!registered) {
           const Error& error = registered.error();
           // Two registrations racing for one address: answered like any registration.
-          if (error.code == "unique_violation") return Response::redirect("/account/register/sent");
+          if (error.code == storage::Errc::unique_violation) return Response::redirect("/account/register/sent");
           std::string_view key = registration_error_key(error);
           if (key.empty()) return ctx.pages.render_error(request, error);
           return register_page(ctx, request, email, key, 400);
@@ -230,7 +228,8 @@ void register_routes(http::Router& router, const WebContext& context) {
     auto verified = verify_email(ctx.db, request.query.get("token").value_or(""), ctx.clock);
     PageData page;
     page.set("verified", verified.ok());
-    if (!verified && verified.error().code != "link_invalid") return ctx.pages.render_error(request, verified.error());
+    if (!verified && verified.error().code != Errc::link_invalid)
+      return ctx.pages.render_error(request, verified.error());
     Response response = ctx.pages.render(request, "verified", verified ? "verify_done_title" : "verify_failed_title",
                                          page, verified ? 200 : 400);
     response.headers.set("Cache-Control", "no-store");
@@ -250,7 +249,7 @@ void register_routes(http::Router& router, const WebContext& context) {
         auto requested =
             request_password_reset(ctx.db, email, ctx.public_url, reset_mail_in(ctx, request.lang), ctx.clock);
         if (!requested) {
-          if (requested.error().code != "email_invalid") return ctx.pages.render_error(request, requested.error());
+          if (requested.error().code != Errc::email_invalid) return ctx.pages.render_error(request, requested.error());
           PageData page;
           page.set("email", email);
           page.set("error", ctx.catalog.text(request.lang, "register_error_email"));
@@ -293,7 +292,7 @@ void register_routes(http::Router& router, const WebContext& context) {
                                     reset_mail_in(ctx, request.lang), ctx.clock);
         if (!reset) {
           const Error& error = reset.error();
-          if (error.code == "link_invalid") {
+          if (error.code == Errc::link_invalid) {
             return message_page(ctx, request, "verify_failed_title", "reset_failed_text", "/account/forgot",
                                 "forgot_heading", 400);
           }
@@ -336,11 +335,11 @@ void register_routes(http::Router& router, const WebContext& context) {
             sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice);
         if (!signed_in) {
           const Error& error = signed_in.error();
-          if (error.code == "bad_credentials")
+          if (error.code == Errc::bad_credentials)
             return sign_in_page(ctx, request, email, "signin_error_credentials", 401);
-          if (error.code == "email_unverified")
+          if (error.code == Errc::email_unverified)
             return sign_in_page(ctx, request, email, "signin_error_unverified", 403);
-          if (error.code == "sign_in_throttled")
+          if (error.code == Errc::sign_in_throttled)
             return sign_in_page(ctx, request, email, "signin_error_throttled", 429);
           return ctx.pages.render_error(request, error);
         }
@@ -426,8 +425,8 @@ void register_routes(http::Router& router, const WebContext& context) {
                             request.form.get("new_password").value_or(""), request.remote_address, notice, ctx.clock);
         if (!changed) {
           const Error& error = changed.error();
-          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
-          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
+          if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
+          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
           std::string_view key = registration_error_key(error);
           if (key.empty()) return ctx.pages.render_error(request, error);
           return account_page(request, "", key, 400);
@@ -446,10 +445,11 @@ void register_routes(http::Router& router, const WebContext& context) {
                                  email_change_mail_in(ctx, request.lang), ctx.clock);
         if (!requested) {
           const Error& error = requested.error();
-          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
-          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
-          if (error.code == "email_invalid") return account_page(request, "", "register_error_email", 400);
-          if (error.code == "email_same") return account_page(request, "", "account_error_email_same", 400);
+          if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
+          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
+          if (error.code == Errc::email_invalid || error.code == Errc::email_same) {
+            return account_page(request, "", error.code.message_key(), 400);
+          }
           return ctx.pages.render_error(request, error);
         }
         return message_page(ctx, request, "email_change_sent_title", "email_change_sent_text", "/account",
@@ -465,7 +465,7 @@ void register_routes(http::Router& router, const WebContext& context) {
         return message_page(ctx, request, "email_change_done_title", "email_change_done_text", "/account",
                             "twofa_back");
       }
-      if (confirmed.error().code == "link_invalid") {
+      if (confirmed.error().code == Errc::link_invalid) {
         return message_page(ctx, request, "verify_failed_title", "email_change_failed_text", "/account", "twofa_back",
                             400);
       }
@@ -497,8 +497,8 @@ void register_routes(http::Router& router, const WebContext& context) {
                                       request.remote_address, ctx.clock);
         if (!deleted) {
           const Error& error = deleted.error();
-          if (error.code == "wrong_password") return account_page(request, "", "account_error_wrong_password", 400);
-          if (error.code == "sign_in_throttled") return account_page(request, "", "signin_error_throttled", 429);
+          if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
+          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
           return ctx.pages.render_error(request, error);
         }
         Response response = Response::redirect("/account/deleted");
@@ -519,8 +519,7 @@ void register_routes(http::Router& router, const WebContext& context) {
         std::int64_t id = 0;
         auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
         if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
-          return ctx.pages.render_error(request,
-                                        make_error(ErrorKind::not_found, "no_such_session", "no such session"));
+          return ctx.pages.render_error(request, make_error(Errc::no_such_session, "no such session"));
         }
         auto ended = end_session(ctx.db, request.principal->user_id, id, ctx.clock);
         if (!ended) return ctx.pages.render_error(request, ended.error());

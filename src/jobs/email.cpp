@@ -5,6 +5,7 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/jobs/email.hpp"
+#include "guichet/jobs/errors.hpp"
 
 namespace guichet::jobs {
 namespace {
@@ -87,15 +88,15 @@ std::string address_of(const std::string& mailbox) {
 
 Result<void> validate(const EmailMessage& message) {
   if (!plausible_address(message.to)) {
-    return make_error(ErrorKind::invalid_input, "bad_email", "the recipient address is not a valid e-mail address");
+    return make_error(Errc::bad_email, "the recipient address is not a valid e-mail address");
   }
   if (has_line_break(message.subject) || !is_valid_utf8(message.subject) || !is_valid_utf8(message.text)) {
-    return make_error(ErrorKind::invalid_input, "bad_email", "the subject must be one line of UTF-8 text");
+    return make_error(Errc::bad_email, "the subject must be one line of UTF-8 text");
   }
   for (const auto& a : message.attachments) {
     if (a.filename.empty() || has_line_break(a.filename) || has_line_break(a.content_type) ||
         a.filename.find('"') != std::string::npos) {
-      return make_error(ErrorKind::invalid_input, "bad_email", "an attachment has an invalid name or type");
+      return make_error(Errc::bad_email, "an attachment has an invalid name or type");
     }
   }
   return {};
@@ -115,8 +116,7 @@ std::string to_json(const EmailMessage& message) {
 Result<EmailMessage> email_from_json(std::string_view json) {
   boost::system::error_code ec;
   auto value = boost::json::parse(json, ec);
-  if (ec || !value.is_object())
-    return make_error(ErrorKind::invalid_input, "bad_email_job", "the e-mail job payload is not a JSON object");
+  if (ec || !value.is_object()) return make_error(Errc::bad_email_job, "the e-mail job payload is not a JSON object");
   const auto& o = value.as_object();
   auto text = [&](const boost::json::object& from, const char* key) -> std::string {
     const auto* v = from.if_contains(key);
@@ -131,7 +131,7 @@ Result<EmailMessage> email_from_json(std::string_view json) {
       std::size_t length = 0;
       if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(),
                             encoded.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-        return make_error(ErrorKind::invalid_input, "bad_email_job", "an attachment is not valid base64");
+        return make_error(Errc::bad_email_job, "an attachment is not valid base64");
       }
       decoded.resize(length);
       message.attachments.push_back(

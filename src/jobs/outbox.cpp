@@ -1,14 +1,15 @@
 #include "guichet/jobs/outbox.hpp"
 
 #include <algorithm>
+#include "guichet/jobs/errors.hpp"
 
 namespace guichet::jobs {
 using storage::Params;
 using storage::Value;
 
 Result<std::int64_t> enqueue(storage::Connection& tx, const NewJob& job, const Clock& clock) {
-  if (job.kind.empty()) return make_error(ErrorKind::invalid_input, "bad_job", "a job needs a kind");
-  if (job.max_attempts < 1) return make_error(ErrorKind::invalid_input, "bad_job", "a job needs at least one attempt");
+  if (job.kind.empty()) return make_error(Errc::bad_job, "a job needs a kind");
+  if (job.max_attempts < 1) return make_error(Errc::bad_job, "a job needs at least one attempt");
   std::int64_t now = to_unix_micros(clock.now());
   std::int64_t run_at = job.run_at ? to_unix_micros(*job.run_at) : now;
   Value dedupe = job.dedupe_key ? Value(*job.dedupe_key) : Value(nullptr);
@@ -100,8 +101,7 @@ Result<void> retry_job(storage::Database& db, std::int64_t id, const Clock& cloc
         "WHERE id = ? AND status = 'failed'",
         {now, now, id});
     if (!changed) return std::move(changed).error();
-    if (*changed == 0)
-      return make_error(ErrorKind::not_found, "no_failed_job", "no failed job with id " + std::to_string(id));
+    if (*changed == 0) return make_error(Errc::no_failed_job, "no failed job with id " + std::to_string(id));
     return {};
   });
 }

@@ -6,6 +6,7 @@
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/jobs/email.hpp"
+#include "guichet/jobs/errors.hpp"
 
 namespace guichet::jobs {
 namespace {
@@ -38,7 +39,7 @@ SmtpSender::SmtpSender(SmtpConfig config, const Clock& clock) : config_(std::mov
 Result<void> SmtpSender::send(const EmailMessage& message, std::string_view message_key) const {
   if (auto valid = validate(message); !valid) return std::move(valid).error();
   if (config_.url.empty()) {
-    return make_error(ErrorKind::unavailable, "smtp_not_configured", "no SMTP server is configured (--smtp-url)");
+    return make_error(Errc::smtp_not_configured, "no SMTP server is configured (--smtp-url)");
   }
   std::string from_address = address_of(config_.from);
   std::string domain = from_address.substr(from_address.find('@') + 1);
@@ -46,7 +47,7 @@ Result<void> SmtpSender::send(const EmailMessage& message, std::string_view mess
   std::string mime = build_mime(message, config_.from, clock_.now(), local + "@" + domain);
 
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return make_error(ErrorKind::internal, "smtp_error", "libcurl could not start");
+  if (!curl) return make_error(Errc::smtp_error, "libcurl could not start");
   std::unique_ptr<curl_slist, ListDeleter> recipients(curl_slist_append(nullptr, ("<" + message.to + ">").c_str()));
   Upload upload{mime};
   std::string mail_from = "<" + from_address + ">";
@@ -67,8 +68,7 @@ Result<void> SmtpSender::send(const EmailMessage& message, std::string_view mess
   }
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return make_error(ErrorKind::unavailable, "smtp_failed",
-                      std::string("SMTP delivery failed: ") + curl_easy_strerror(rc));
+    return make_error(Errc::smtp_failed, std::string("SMTP delivery failed: ") + curl_easy_strerror(rc));
   }
   return {};
 }

@@ -7,6 +7,7 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/jobs/errors.hpp"
 
 namespace guichet::jobs {
 namespace json = boost::json;
@@ -46,9 +47,7 @@ std::vector<std::string> split_events(const std::string& text) {
 Result<Webhook> add_webhook(storage::Database& db, const NewWebhook& webhook, const std::set<std::string>& known_events,
                             const Clock& clock,
                             const std::function<Result<void>(storage::Connection&, const Webhook&)>& audit) {
-  auto bad = [](std::string message) {
-    return make_error(ErrorKind::invalid_input, "bad_webhook", std::move(message));
-  };
+  auto bad = [](std::string message) { return make_error(Errc::bad_webhook, std::move(message)); };
   if (!webhook.url.starts_with("https://") && !loopback_http(webhook.url)) {
     return bad("the URL must be https:// (or http:// on a loopback address)");
   }
@@ -129,7 +128,7 @@ Result<void> WebhookSender::run_job(const Job& job) const {
   boost::system::error_code ec;
   json::value payload = json::parse(job.payload, ec);
   if (ec || !payload.is_object() || !payload.as_object().contains("subscription")) {
-    return make_error(ErrorKind::invalid_input, "bad_payload", "a webhook job names its subscription");
+    return make_error(Errc::bad_payload, "a webhook job names its subscription");
   }
   std::string url;
   std::string secret;
@@ -151,7 +150,7 @@ Result<void> WebhookSender::run_job(const Job& job) const {
                      {"data", payload.at("data")}};
   const std::string body = json::serialize(event);
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
-  if (!curl) return make_error(ErrorKind::internal, "webhook_error", "libcurl could not start");
+  if (!curl) return make_error(Errc::webhook_error, "libcurl could not start");
   std::unique_ptr<curl_slist, ListDeleter> headers;
   for (const std::string& header :
        {std::string("Content-Type: application/json"), "Guichet-Event: " + std::string(payload.at("event").as_string()),
@@ -172,12 +171,12 @@ Result<void> WebhookSender::run_job(const Job& job) const {
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   CURLcode rc = curl_easy_perform(c);
   if (rc != CURLE_OK) {
-    return make_error(ErrorKind::unavailable, "webhook_unreachable", std::string(curl_easy_strerror(rc)));
+    return make_error(Errc::webhook_unreachable, std::string(curl_easy_strerror(rc)));
   }
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status > 299) {
-    return make_error(ErrorKind::unavailable, "webhook_refused", "the receiver answered " + std::to_string(status));
+    return make_error(Errc::webhook_refused, "the receiver answered " + std::to_string(status));
   }
   return {};
 }

@@ -2,6 +2,7 @@
 
 #include "guichet/core/log.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/jobs/errors.hpp"
 
 namespace guichet::jobs {
 
@@ -84,12 +85,12 @@ Result<int> Worker::run_due(int max_jobs) {
     Result<void> outcome;
     auto handler = handlers_.find(job.kind);
     if (handler == handlers_.end()) {
-      outcome = make_error(ErrorKind::internal, "no_handler", "no handler for job kind " + job.kind);
+      outcome = make_error(Errc::no_handler, "no handler for job kind " + job.kind);
     } else {
       try {
         outcome = handler->second(job);
       } catch (const std::exception& e) {
-        outcome = make_error(ErrorKind::internal, "job_exception", e.what());
+        outcome = make_error(Errc::job_exception, e.what());
       }
     }
     if (!outcome) {
@@ -97,7 +98,7 @@ Result<int> Worker::run_due(int max_jobs) {
                 {{"job", job.id},
                  {"kind", job.kind},
                  {"attempt", job.attempts},
-                 {"error", outcome.error().code},
+                 {"error", outcome.error().code.name()},
                  {"message", outcome.error().message}});
     }
     if (auto finished = finish(job, outcome); !finished) return std::move(finished).error();
@@ -113,7 +114,8 @@ void Worker::start() {
       lock.unlock();
       auto ran = run_due(100);
       if (!ran) {
-        log_event(LogLevel::error, "worker_error", {{"error", ran.error().code}, {"message", ran.error().message}});
+        log_event(LogLevel::error, "worker_error",
+                  {{"error", ran.error().code.name()}, {"message", ran.error().message}});
       }
       lock.lock();
       if (ran && *ran == 100) continue;  // more may be due: no pause

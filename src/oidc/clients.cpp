@@ -6,6 +6,7 @@
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/oidc/errors.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;
@@ -34,18 +35,18 @@ Result<std::vector<std::string>> jwks_keys(std::string_view jwks) {
   boost::system::error_code ec;
   json::value parsed = json::parse(jwks, ec);
   if (ec || !parsed.is_object() || !parsed.as_object().contains("keys") || !parsed.at("keys").is_array()) {
-    return make_error(ErrorKind::invalid_input, "jwks_invalid", "the JWKS must be a JSON object with a \"keys\" array");
+    return make_error(Errc::jwks_invalid, "the JWKS must be a JSON object with a \"keys\" array");
   }
   std::vector<std::string> keys;
   for (const auto& key : parsed.at("keys").as_array()) {
     if (!key.is_object()) continue;
     const auto& object = key.as_object();
     if (object.contains("d")) {
-      return make_error(ErrorKind::invalid_input, "jwks_private", "the JWKS must hold public keys only");
+      return make_error(Errc::jwks_private, "the JWKS must hold public keys only");
     }
     keys.push_back(json::serialize(key));
   }
-  if (keys.empty()) return make_error(ErrorKind::invalid_input, "jwks_empty", "the JWKS holds no key");
+  if (keys.empty()) return make_error(Errc::jwks_empty, "the JWKS holds no key");
   return keys;
 }
 
@@ -76,25 +77,24 @@ std::optional<ClientAuthMethod> parse_client_auth_method(std::string_view text) 
 
 Result<void> check_redirect_uri(std::string_view uri) {
   auto parsed = boost::urls::parse_absolute_uri(uri);
-  if (!parsed)
-    return make_error(ErrorKind::invalid_input, "redirect_uri_invalid", "not an absolute URI: " + std::string(uri));
+  if (!parsed) return make_error(Errc::redirect_uri_invalid, "not an absolute URI: " + std::string(uri));
   if (parsed->has_fragment()) {
-    return make_error(ErrorKind::invalid_input, "redirect_uri_invalid", "a redirect URI has no fragment");
+    return make_error(Errc::redirect_uri_invalid, "a redirect URI has no fragment");
   }
   std::string scheme(parsed->scheme());
   std::string host(parsed->encoded_host());
   if (scheme == "https" && !host.empty()) return {};
   if (scheme == "http" && is_loopback(host)) return {};
-  return make_error(ErrorKind::invalid_input, "redirect_uri_insecure",
+  return make_error(Errc::redirect_uri_insecure,
                     "a redirect URI must use https (http only on a loopback address): " + std::string(uri));
 }
 
 Result<RegisteredClient> add_client(storage::Database& db, const NewClient& client, const Clock& clock) {
   if (client.name.empty() || client.name.size() > 200) {
-    return make_error(ErrorKind::invalid_input, "client_name_invalid", "a client needs a name of 1 to 200 characters");
+    return make_error(Errc::client_name_invalid, "a client needs a name of 1 to 200 characters");
   }
   if (client.redirect_uris.empty()) {
-    return make_error(ErrorKind::invalid_input, "redirect_uri_missing", "a client needs at least one redirect URI");
+    return make_error(Errc::redirect_uri_missing, "a client needs at least one redirect URI");
   }
   for (const auto& uri : client.redirect_uris) {
     if (auto ok = check_redirect_uri(uri); !ok) return std::move(ok).error();

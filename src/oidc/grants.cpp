@@ -9,6 +9,7 @@
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/oidc/errors.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;
@@ -20,9 +21,7 @@ std::int64_t seconds_of(Instant t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-Error invalid_grant(std::string message) {
-  return make_error(ErrorKind::invalid_input, "invalid_grant", std::move(message));
-}
+Error invalid_grant(std::string message) { return make_error(Errc::invalid_grant, std::move(message)); }
 
 std::string join(const std::vector<std::string>& items) {
   std::string out;
@@ -326,7 +325,7 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
       scope = parse_scope(requested_scope);
       for (const auto& s : scope) {
         if (!granted.contains(s)) {
-          refusal = make_error(ErrorKind::invalid_input, "invalid_scope", "a scope beyond the original grant: " + s);
+          refusal = make_error(Errc::invalid_scope, "a scope beyond the original grant: " + s);
           return std::optional<TokenResponse>();
         }
       }
@@ -497,7 +496,7 @@ Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, con
                       "phone_number, address FROM users WHERE id = ?",
                       {user_id});
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(ErrorKind::not_found, "no_such_user", "this account no longer exists");
+  if (rows->empty()) return make_error(Errc::no_such_user, "this account no longer exists");
   const auto& row = rows->rows[0];
   json::object claims;
   auto text = [&](const char* name, int column) {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "guichet/core/random.hpp"
+#include "guichet/oidc/errors.hpp"
 
 namespace guichet::oidc {
 namespace {
@@ -25,7 +26,7 @@ using JwsPtr = std::unique_ptr<cjose_jws_t, JwsDeleter>;
 using HeaderPtr = std::unique_ptr<cjose_header_t, HeaderDeleter>;
 
 Error jose_error(std::string_view what, const cjose_err& err) {
-  return make_error(ErrorKind::internal, "jose_failed",
+  return make_error(Errc::jose_failed,
                     std::string(what) + ": " + (err.message != nullptr ? err.message : "unknown error"));
 }
 
@@ -55,7 +56,7 @@ Result<cjose_jwk_t*> cached_jwk(const std::string& json) {
   if (cache.size() > 256) cache.clear();
   cjose_err err{};
   JwkPtr jwk(cjose_jwk_import(json.data(), json.size(), &err));
-  if (!jwk) return make_error(ErrorKind::invalid_input, "jwk_invalid", "a JWK could not be read");
+  if (!jwk) return make_error(Errc::jwk_invalid, "a JWK could not be read");
   cjose_jwk_t* raw = jwk.get();
   cache.emplace(json, std::move(jwk));
   return raw;
@@ -81,12 +82,12 @@ std::string base64url(std::string_view bytes) {
 }
 
 Result<std::string> base64url_decode(std::string_view text) {
-  if (sodium_init() < 0) return make_error(ErrorKind::internal, "sodium", "libsodium could not start");
+  if (sodium_init() < 0) return make_error(Errc::sodium, "libsodium could not start");
   std::string out(text.size(), '\0');
   std::size_t length = 0;
   if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
                         &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-    return make_error(ErrorKind::invalid_input, "base64url_invalid", "not base64url");
+    return make_error(Errc::base64url_invalid, "not base64url");
   }
   out.resize(length);
   return out;
@@ -144,15 +145,15 @@ Result<std::string> sign_jws(const KeyPair& key, std::string_view payload, std::
 
 Result<VerifiedJws> verify_jws(std::string_view compact, const std::vector<std::string>& public_jwks,
                                const std::vector<SigningAlgorithm>& allowed) {
-  const Error invalid = make_error(ErrorKind::unauthenticated, "signature_invalid", "the token's signature is invalid");
+  const Error invalid = make_error(Errc::signature_invalid, "the token's signature is invalid");
   cjose_err err{};
   JwsPtr jws(cjose_jws_import(compact.data(), compact.size(), &err));
-  if (!jws) return make_error(ErrorKind::unauthenticated, "token_malformed", "the token is not a compact JWS");
+  if (!jws) return make_error(Errc::token_malformed, "the token is not a compact JWS");
   cjose_header_t* header = cjose_jws_get_protected(jws.get());
   const char* alg_text = header != nullptr ? cjose_header_get(header, CJOSE_HDR_ALG, &err) : nullptr;
   auto alg = parse_signing_algorithm(alg_text != nullptr ? alg_text : "");
   if (!alg || std::find(allowed.begin(), allowed.end(), *alg) == allowed.end()) {
-    return make_error(ErrorKind::unauthenticated, "algorithm_refused", "the token's signing algorithm is refused");
+    return make_error(Errc::algorithm_refused, "the token's signing algorithm is refused");
   }
   const char* kid_text = cjose_header_get(header, CJOSE_HDR_KID, &err);
   std::string kid = kid_text != nullptr ? kid_text : "";
@@ -177,7 +178,7 @@ Result<std::string> peek_jws_payload(std::string_view compact) {
   auto first = compact.find('.');
   auto second = first == std::string_view::npos ? first : compact.find('.', first + 1);
   if (second == std::string_view::npos) {
-    return make_error(ErrorKind::unauthenticated, "token_malformed", "the token is not a compact JWS");
+    return make_error(Errc::token_malformed, "the token is not a compact JWS");
   }
   return base64url_decode(compact.substr(first + 1, second - first - 1));
 }

@@ -14,6 +14,7 @@
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/web.hpp"
+#include "guichet/oidc/errors.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;
@@ -475,7 +476,8 @@ Response token_response(const TokenResponse& tokens) {
 }
 
 Response grant_error(const Error& error) {
-  if (error.code == "invalid_grant" || error.code == "invalid_scope") return oauth_error(error.code, error.message);
+  if (error.code == Errc::invalid_grant || error.code == Errc::invalid_scope)
+    return oauth_error(error.code.name(), error.message);
   return oauth_error("server_error", "the request could not be completed", 500);
 }
 
@@ -646,7 +648,7 @@ Response refuse_bearer(const Request& request, const Error& error, std::string_v
   if (!request.path.starts_with("/api/")) {
     if (error.kind == ErrorKind::unavailable || error.kind == ErrorKind::internal) {
       Response failed = oauth_error("server_error", "the token could not be checked", http::http_status(error.kind));
-      failed.failure_cause = error.code + ": " + error.message;
+      failed.failure_cause = std::string(error.code.name()) + ": " + error.message;
       return failed;
     }
     return bearer_error(oauth_code, error.message, http::http_status(error.kind), scope);
@@ -666,21 +668,17 @@ std::variant<AccessGrant, Response> require_bearer(const ProviderContext& ctx, c
                                                    std::string_view scope) {
   auto token = bearer_token(request);
   if (!token) {
-    return refuse_bearer(
-        request, make_error(ErrorKind::unauthenticated, "token_required", "a bearer access token is required"), "");
+    return refuse_bearer(request, make_error(Errc::token_required, "a bearer access token is required"), "");
   }
   auto grant = resolve_access_token(ctx.db, *token, ctx.clock);
   if (!grant) return refuse_bearer(request, grant.error(), "server_error");
   if (!*grant) {
-    return refuse_bearer(
-        request,
-        make_error(ErrorKind::unauthenticated, "invalid_token", "the access token is unknown, expired or revoked"),
-        "invalid_token");
+    return refuse_bearer(request, make_error(Errc::invalid_token, "the access token is unknown, expired or revoked"),
+                         "invalid_token");
   }
   if (!scope.empty() && !(*grant)->scope.contains(std::string(scope))) {
     return refuse_bearer(request,
-                         make_error(ErrorKind::forbidden, "insufficient_scope",
-                                    "the access token lacks the scope " + std::string(scope)),
+                         make_error(Errc::insufficient_scope, "the access token lacks the scope " + std::string(scope)),
                          "insufficient_scope", scope);
   }
   return **grant;
@@ -915,8 +913,7 @@ void register_routes(http::Router& router, ProviderContext& context) {
         });
         if (!withdrawn) return ctx.pages.render_error(request, withdrawn.error());
         if (*withdrawn == 0) {
-          return ctx.pages.render_error(request,
-                                        make_error(ErrorKind::not_found, "no_such_consent", "no such consent"));
+          return ctx.pages.render_error(request, make_error(Errc::no_such_consent, "no such consent"));
         }
         return Response::redirect("/account/connected-services?withdrawn=1", 303);
       },

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "guichet/identity/audit.hpp"
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -58,7 +59,7 @@ Result<void> assign_agent_to_shop(storage::Database& db, std::int64_t user_id, s
                            {user_id, shop_id, to_unix_micros(clock.now()), actor});
     if (!added) {
       if (added.error().kind == ErrorKind::conflict) {
-        return make_error(ErrorKind::not_found, "no_such_user_or_shop", "no such account or shop");
+        return make_error(Errc::no_such_user_or_shop, "no such account or shop");
       }
       return std::move(added).error();
     }
@@ -137,9 +138,9 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
   auto shops = shops_of_staff(db, user_id, roles);
   if (!shops) return std::move(shops).error();
   auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == shop_id; });
-  if (shop == shops->end()) return make_error(ErrorKind::forbidden, "not_your_shop", "this shop is not one of yours");
+  if (shop == shops->end()) return make_error(Errc::not_your_shop, "this shop is not one of yours");
   auto bounds = day_bounds(shop->time_zone, day);
-  if (!bounds) return make_error(ErrorKind::invalid_input, "bad_date", "the day must be YYYY-MM-DD");
+  if (!bounds) return make_error(Errc::bad_date, "the day must be YYYY-MM-DD");
   const bool everything = is_platform_admin(roles);
   const std::set<std::string> mine = administrations_served(roles);
 
@@ -240,7 +241,7 @@ Result<bool> may_serve(storage::Database& db, std::int64_t user_id, const std::v
 Result<Booking> mark_booking(storage::Database& db, std::string_view reference, BookingStatus status,
                              std::int64_t agent_id, const Clock& clock, const BookingHooks& hooks) {
   if (status != BookingStatus::arrived && status != BookingStatus::no_show) {
-    return make_error(ErrorKind::invalid_input, "bad_status", "a visit is marked arrived or no_show");
+    return make_error(Errc::bad_status, "a visit is marked arrived or no_show");
   }
   const Instant now = clock.now();
   return db.transaction([&](storage::Connection& c) -> Result<Booking> {
@@ -254,9 +255,9 @@ Result<Booking> mark_booking(storage::Database& db, std::string_view reference, 
     if (!changed) return std::move(changed).error();
     auto booking = find_booking(c, reference);
     if (!booking) return std::move(booking).error();
-    if (!*booking) return make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    if (!*booking) return make_error(Errc::no_such_booking, "no such booking");
     if (*changed == 0) {
-      return make_error(ErrorKind::conflict, "not_markable", "this visit cannot be marked now");
+      return make_error(Errc::not_markable, "this visit cannot be marked now");
     }
     auto audited = identity::record_audit(
         c,
@@ -274,11 +275,11 @@ Result<Booking> mark_booking(storage::Database& db, std::string_view reference, 
 
 Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_id, Instant start, Instant end,
                                    const std::string& reason, std::int64_t agent_id, const Clock& clock) {
-  if (end <= start) return make_error(ErrorKind::invalid_input, "bad_period", "the end must come after the start");
+  if (end <= start) return make_error(Errc::bad_period, "the end must come after the start");
   if (end - start > hours(24 * 366)) {
-    return make_error(ErrorKind::invalid_input, "bad_period", "an absence lasts at most a year");
+    return make_error(Errc::bad_period, "an absence lasts at most a year");
   }
-  if (reason.size() > 200) return make_error(ErrorKind::invalid_input, "bad_reason", "the reason is too long");
+  if (reason.size() > 200) return make_error(Errc::bad_reason, "the reason is too long");
   return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
     // Booked visits stay: the agent moves them first, so nobody arrives at a closed counter. On
     // PostgreSQL a booking racing this check could still slip in; it would be listed on the
@@ -291,8 +292,7 @@ Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_i
     if (!booked->empty()) {
       std::string references;
       for (const auto& row : booked->rows) references += (references.empty() ? "" : ", ") + row.text(0);
-      return make_error(ErrorKind::conflict, "counter_booked",
-                        "visits are booked at this counter then; move them first: " + references);
+      return make_error(Errc::counter_booked, "visits are booked at this counter then; move them first: " + references);
     }
     auto added = c.query(
         "INSERT INTO counter_absences (counter_id, starts_at, ends_at, reason, created_by) VALUES (?, ?, ?, ?, ?) "

@@ -14,6 +14,7 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
 #include "scheduling/web_support.hpp"
@@ -81,8 +82,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
   }
   auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == *shop_id; });
   if (shop == shops->end()) {
-    return ctx.pages.render_error(request,
-                                  make_error(ErrorKind::forbidden, "not_your_shop", "this shop is not one of yours"));
+    return ctx.pages.render_error(request, make_error(Errc::not_your_shop, "this shop is not one of yours"));
   }
   std::string day = param(request, "day");
   if (day.empty()) day = local_day(shop->time_zone, ctx.clock.now());
@@ -193,14 +193,13 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
                              int status = 200) {
   auto shop_id = positive_id(param(request, "shop"));
   if (!shop_id) {
-    return ctx.pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_shop", "choose a shop"));
+    return ctx.pages.render_error(request, make_error(Errc::bad_shop, "choose a shop"));
   }
   auto shops = shops_of_staff(ctx.db, request.principal->user_id, roles);
   if (!shops) return ctx.pages.render_error(request, shops.error());
   auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == *shop_id; });
   if (shop == shops->end()) {
-    return ctx.pages.render_error(request,
-                                  make_error(ErrorKind::forbidden, "not_your_shop", "this shop is not one of yours"));
+    return ctx.pages.render_error(request, make_error(Errc::not_your_shop, "this shop is not one of yours"));
   }
   std::vector<std::int64_t> chosen;
   auto values = request.method == http::Method::post ? request.form.all("service") : request.query.all("service");
@@ -326,11 +325,11 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
     const std::string status_text = param(request, "status");
     if (status_text != "arrived" && status_text != "no_show") {
-      return ctx->pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_status", "unknown status"));
+      return ctx->pages.render_error(request, make_error(Errc::bad_status, "unknown status"));
     }
     auto booking = find_booking(ctx->db, request.path_params.get("reference").value_or(""));
     if (!booking) return ctx->pages.render_error(request, booking.error());
-    Error missing = make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    Error missing = make_error(Errc::no_such_booking, "no such booking");
     if (!*booking) return ctx->pages.render_error(request, missing);
     auto allowed = may_serve(ctx->db, request.principal->user_id, roles, **booking);
     if (!allowed) return ctx->pages.render_error(request, allowed.error());
@@ -354,8 +353,7 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     auto shop =
         std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return shop_id && s.id == *shop_id; });
     if (!counter_id || shop == shops->end()) {
-      return ctx->pages.render_error(request,
-                                     make_error(ErrorKind::forbidden, "not_your_shop", "not one of your shops"));
+      return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not one of your shops"));
     }
     {
       auto connection = ctx->db.acquire();
@@ -363,8 +361,7 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
       auto owned = (*connection)->query("SELECT 1 FROM counters WHERE id = ? AND shop_id = ?", {*counter_id, *shop_id});
       if (!owned) return ctx->pages.render_error(request, owned.error());
       if (owned->empty()) {
-        return ctx->pages.render_error(request,
-                                       make_error(ErrorKind::not_found, "no_such_counter", "no such counter here"));
+        return ctx->pages.render_error(request, make_error(Errc::no_such_counter, "no such counter here"));
       }
     }
     const std::string day = param(request, "day");
@@ -376,7 +373,7 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     auto blocked = block_counter(ctx->db, *counter_id, *from, *until, param(request, "reason"),
                                  request.principal->user_id, ctx->clock);
     if (!blocked) {
-      if (blocked.error().code == "counter_booked") {
+      if (blocked.error().code == Errc::counter_booked) {
         return agenda_page(*ctx, request, roles, {},
                            ctx->catalog.text(request.lang, "agenda_counter_booked") + " " + blocked.error().message,
                            409);
@@ -430,7 +427,7 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     auto user_id = positive_id(param(request, "user"));
     auto shop_id = positive_id(param(request, "shop"));
     if (!user_id || !shop_id) {
-      return ctx->pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_request", "bad form"));
+      return ctx->pages.render_error(request, make_error(Errc::bad_request, "bad form"));
     }
     auto agent_roles = identity::roles_of(ctx->db, *user_id);
     if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
@@ -472,14 +469,13 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
     if (!shops) return ctx->pages.render_error(request, shops.error());
     auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == *shop_id; });
     if (shop == shops->end()) {
-      return ctx->pages.render_error(request, make_error(ErrorKind::forbidden, "not_your_shop", "not your shop"));
+      return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not your shop"));
     }
     auto offered = bookable_services(*ctx, request, roles, *shop_id);
     if (!offered) return ctx->pages.render_error(request, offered.error());
     for (auto id : services) {
       if (std::none_of(offered->begin(), offered->end(), [&](const ServiceChoice& s) { return s.id == id; })) {
-        return ctx->pages.render_error(
-            request, make_error(ErrorKind::forbidden, "not_your_service", "not a service you serve here"));
+        return ctx->pages.render_error(request, make_error(Errc::not_your_service, "not a service you serve here"));
       }
     }
     auto caller = identity::account_for_caller(ctx->db, param(request, "email"),
@@ -497,9 +493,9 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
                           std::string(request.lang)};
     auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
     if (!booked) {
-      const std::string key = booked.error().code == "slot_taken"      ? "book_slot_taken"
-                              : booked.error().code == "booking_limit" ? "book_limit_reached"
-                                                                       : "";
+      const std::string key = booked.error().code == Errc::slot_taken      ? "book_slot_taken"
+                              : booked.error().code == Errc::booking_limit ? "book_limit_reached"
+                                                                           : "";
       if (key.empty()) return ctx->pages.render_error(request, booked.error());
       return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, key), 409);
     }

@@ -4,6 +4,7 @@
 
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/visit_json.hpp"
 
@@ -34,7 +35,7 @@ Response no_store(Response response) {
 Result<Booking> accessible_booking(const SchedulingContext& ctx, std::string_view reference, std::int64_t user_id) {
   auto booking = find_booking(ctx.db, reference);
   if (!booking) return std::move(booking).error();
-  Error missing = make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+  Error missing = make_error(Errc::no_such_booking, "no such booking");
   if (!*booking) return missing;
   auto allowed = may_access(ctx.db, **booking, user_id);
   if (!allowed) return std::move(allowed).error();
@@ -60,7 +61,7 @@ struct NewBooking {
 };
 
 Result<NewBooking> parse_new_booking(std::string_view body) {
-  auto bad = [](const char* message) { return make_error(ErrorKind::invalid_input, "bad_booking", message); };
+  auto bad = [](const char* message) { return make_error(Errc::bad_booking, message); };
   boost::system::error_code ec;
   json::value parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return bad("the body must be a JSON object");
@@ -101,8 +102,8 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
         auto wanted = parse_new_booking(request.body);
         if (!wanted) return http::json_error(request, wanted.error());
         if (wanted->video && !ctx->video.enabled()) {
-          return http::json_error(request, make_error(ErrorKind::invalid_input, "video_unavailable",
-                                                      "this platform offers no video appointments"));
+          return http::json_error(request,
+                                  make_error(Errc::video_unavailable, "this platform offers no video appointments"));
         }
         BookingRequest booking{std::get<std::int64_t>(who),
                                wanted->shop,
@@ -114,7 +115,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
                                std::string(request.lang),
                                wanted->video};
         auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
-        if (!booked && booked.error().code == "slot_taken") {
+        if (!booked && booked.error().code == Errc::slot_taken) {
           // The next free visits at that shop, so the client can offer one at once.
           auto alternatives = next_visits(ctx->calendars, wanted->shop, wanted->services, wanted->start,
                                           ctx->clock.now(), 5, ctx->policy.rules);

@@ -10,6 +10,7 @@
 
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "scheduling/calendar.hpp"
 #include "scheduling/visit_json.hpp"
 
@@ -64,20 +65,19 @@ Result<std::vector<ShopVisit>> find_availability(CalendarCache& calendars, const
 Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const AvailabilityQuery& query, Instant now,
                                                 const SearchRules& rules) {
   if (query.limit < 1 || query.limit > 2000) {
-    return make_error(ErrorKind::invalid_input, "bad_limit", "limit must be 1 to 2000");
+    return make_error(Errc::bad_limit, "limit must be 1 to 2000");
   }
   std::optional<Cursor> cursor;
   if (!query.cursor.empty()) {
     cursor = parse_cursor(query.cursor);
-    if (!cursor) return make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
+    if (!cursor) return make_error(Errc::bad_cursor, "the cursor is not one this API gave");
   }
-  if (query.days < 1 || query.days > 90)
-    return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 90");
+  if (query.days < 1 || query.days > 90) return make_error(Errc::bad_days, "days must be 1 to 90");
   {
     date::sys_days first_day{};
     std::istringstream in(query.from);
     in >> date::parse("%F", first_day);
-    if (in.fail()) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
+    if (in.fail()) return make_error(Errc::bad_date, "the date must be YYYY-MM-DD");
   }
   std::vector<ServiceNeed> needs;
   {
@@ -106,7 +106,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
     if (query.shop) {
       auto found = shops.find(*query.shop);
       if (found == shops.end()) {
-        failure = make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+        failure = make_error(Errc::no_such_shop, "no such shop");
         return;
       }
       candidates.emplace_back(&found->second, distance_of(found->second));
@@ -125,7 +125,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
         if (shop->id == cursor->shop) last_seen->distance_km = distance;
       }
       if (query.near && !last_seen->distance_km) {
-        failure = make_error(ErrorKind::invalid_input, "bad_cursor", "the cursor is not one this API gave");
+        failure = make_error(Errc::bad_cursor, "the cursor is not one this API gave");
         return;
       }
     }
@@ -199,7 +199,7 @@ Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_
     if (!connection) return std::move(connection).error();
     auto row = (*connection)->query("SELECT time_zone FROM shops WHERE id = ?", {shop});
     if (!row) return std::move(row).error();
-    if (row->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+    if (row->empty()) return make_error(Errc::no_such_shop, "no such shop");
     time_zone = row->rows[0].text(0);
   }
   std::string day;
@@ -208,7 +208,7 @@ Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_
         "%F", date::make_zoned(time_zone, std::chrono::time_point_cast<std::chrono::seconds>(std::max(after, now)))
                   .get_local_time());
   } catch (const std::exception&) {
-    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + time_zone);
+    return make_error(Errc::bad_time_zone, "unknown time zone " + time_zone);
   }
   AvailabilityQuery query;
   query.services = services;
@@ -229,9 +229,7 @@ void register_api_routes(http::Router& router, CalendarCache& calendars, const C
   router.get(
       "/api/v1/availability",
       [&calendars, &clock, rules](http::Request& request) {
-        auto bad = [&](const char* code, const char* message) {
-          return http::json_error(request, make_error(ErrorKind::invalid_input, code, message));
-        };
+        auto bad = [&](Errc code, const char* message) { return http::json_error(request, make_error(code, message)); };
         auto number = [](std::string_view text) -> std::optional<std::int64_t> {
           std::int64_t value = 0;
           auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
@@ -244,13 +242,13 @@ void register_api_routes(http::Router& router, CalendarCache& calendars, const C
           auto end = list.find(',', at);
           if (end == std::string_view::npos) end = list.size();
           auto id = number(list.substr(at, end - at));
-          if (!id) return bad("bad_services", "services is a comma-separated list of service ids");
+          if (!id) return bad(Errc::bad_services, "services is a comma-separated list of service ids");
           query.services.push_back(*id);
           at = end + 1;
         }
         if (auto shop = request.query.get("shop")) {
           query.shop = number(*shop);
-          if (!query.shop) return bad("bad_shop", "shop is a shop id");
+          if (!query.shop) return bad(Errc::bad_shop, "shop is a shop id");
         }
         query.from = std::string(request.query.get("from").value_or(""));
         if (auto near = request.query.get("near")) {
@@ -263,18 +261,18 @@ void register_api_routes(http::Router& router, CalendarCache& calendars, const C
           double lon = lat_ok ? std::strtod(text.c_str() + comma + 1, &end) : 1000;
           bool lon_ok = lat_ok && end == text.c_str() + text.size() && comma + 1 < text.size();
           if (!lon_ok || std::abs(lat) > 90 || std::abs(lon) > 180 || std::isnan(lat) || std::isnan(lon)) {
-            return bad("bad_near", "near is latitude,longitude in degrees");
+            return bad(Errc::bad_near, "near is latitude,longitude in degrees");
           }
           query.near = std::pair{lat, lon};
         }
         if (auto days = request.query.get("days")) {
           auto value = number(*days);
-          if (!value || *value > 90) return bad("bad_days", "days must be 1 to 90");
+          if (!value || *value > 90) return bad(Errc::bad_days, "days must be 1 to 90");
           query.days = static_cast<int>(*value);
         }
         if (auto limit = request.query.get("limit")) {
           auto value = number(*limit);
-          if (!value || *value > 200) return bad("bad_limit", "limit must be 1 to 200");
+          if (!value || *value > 200) return bad(Errc::bad_limit, "limit must be 1 to 200");
           query.limit = static_cast<std::size_t>(*value);
         }
         query.cursor = std::string(request.query.get("cursor").value_or(""));

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "guichet/core/random.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/video.hpp"
 #include "scheduling/calendar.hpp"
 
@@ -33,7 +34,7 @@ std::string new_reference() {
   return reference;
 }
 
-Error slot_taken() { return make_error(ErrorKind::conflict, "slot_taken", "this visit is no longer free"); }
+Error slot_taken() { return make_error(Errc::slot_taken, "this visit is no longer free"); }
 
 BookingStatus parse_status(const std::string& text) {
   if (text == "cancelled") return BookingStatus::cancelled;
@@ -84,7 +85,7 @@ Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const 
                             Instant start, Instant now, const SearchRules& rules) {
   auto shop = c.query("SELECT time_zone, opening_hours FROM shops WHERE id = ?", {shop_id});
   if (!shop) return std::move(shop).error();
-  if (shop->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+  if (shop->empty()) return make_error(Errc::no_such_shop, "no such shop");
   // A service lasts at most eight hours and a visit at most four of them back to back, so no
   // booked item starting a day before, nor anything after two days, can touch this visit.
   auto calendar =
@@ -123,7 +124,7 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
                       {request.user_id, to_unix_micros(now - hours(24))});
   if (!made) return std::move(made).error();
   if (made->rows[0].integer(0) >= policy.max_per_account_per_day) {
-    return make_error(ErrorKind::rate_limited, "too_many_bookings", "too many bookings made today; try tomorrow");
+    return make_error(Errc::too_many_bookings, "too many bookings made today; try tomorrow");
   }
   // Agents booking at the desk or on the phone all share one address; only online bookings count.
   if (request.channel == Channel::online && !request.client_address.empty()) {
@@ -131,7 +132,7 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
                                 {request.client_address, to_unix_micros(now - hours(1))});
     if (!from_address) return std::move(from_address).error();
     if (from_address->rows[0].integer(0) >= policy.max_per_address_per_hour) {
-      return make_error(ErrorKind::rate_limited, "too_many_bookings", "too many bookings from this address");
+      return make_error(Errc::too_many_bookings, "too many bookings from this address");
     }
   }
   for (std::int64_t service : request.services) {
@@ -141,9 +142,8 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
         {request.user_id, to_unix_micros(now), service});
     if (!open) return std::move(open).error();
     if (open->rows[0].integer(0) >= policy.max_open_per_service) {
-      return make_error(ErrorKind::forbidden, "booking_limit",
-                        "you already hold " + std::to_string(policy.max_open_per_service) +
-                            " coming bookings for service " + std::to_string(service));
+      return make_error(Errc::booking_limit, "you already hold " + std::to_string(policy.max_open_per_service) +
+                                                 " coming bookings for service " + std::to_string(service));
     }
   }
   return {};
@@ -156,7 +156,7 @@ Result<void> lock_person(storage::Connection& c, std::int64_t user_id) {
                                                                 : "SELECT id FROM users WHERE id = ?";
   auto row = c.query(sql, {user_id});
   if (!row) return std::move(row).error();
-  if (row->empty()) return make_error(ErrorKind::not_found, "no_such_user", "no such account");
+  if (row->empty()) return make_error(Errc::no_such_user, "no such account");
   return {};
 }
 
@@ -167,7 +167,7 @@ Result<Booking> with_retries(storage::Database& db, int attempts, F&& attempt) {
   Result<Booking> outcome = slot_taken();
   for (int i = 0; i < std::max(1, attempts); ++i) {
     outcome = db.transaction(attempt);
-    if (outcome || outcome.error().code != "slot_taken") return outcome;
+    if (outcome || outcome.error().code != Errc::slot_taken) return outcome;
   }
   return outcome;
 }
@@ -250,10 +250,10 @@ Result<Booking> reschedule_booking(storage::Database& db, std::string_view refer
     if (!locked) return std::move(locked).error();
     auto before = load_booking(c, "reference", std::string(reference));
     if (!before) return std::move(before).error();
-    if (!*before) return make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    if (!*before) return make_error(Errc::no_such_booking, "no such booking");
     const Booking& old = **before;
     if (old.status != BookingStatus::confirmed || old.start <= now) {
-      return make_error(ErrorKind::conflict, "not_changeable", "only a coming, confirmed booking can be moved");
+      return make_error(Errc::not_changeable, "only a coming, confirmed booking can be moved");
     }
     std::vector<std::int64_t> services;
     for (const auto& item : old.items) services.push_back(item.service);
@@ -292,9 +292,9 @@ Result<Booking> cancel_booking(storage::Database& db, std::string_view reference
     if (!changed) return std::move(changed).error();
     auto booking = load_booking(c, "reference", std::string(reference));
     if (!booking) return std::move(booking).error();
-    if (!*booking) return make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+    if (!*booking) return make_error(Errc::no_such_booking, "no such booking");
     if (*changed == 0) {
-      return make_error(ErrorKind::conflict, "not_changeable", "only a coming, confirmed booking can be cancelled");
+      return make_error(Errc::not_changeable, "only a coming, confirmed booking can be cancelled");
     }
     auto released = c.execute("UPDATE booking_items SET active = 0 WHERE booking_id = ?", {(*booking)->id});
     if (!released) return std::move(released).error();

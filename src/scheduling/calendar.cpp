@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <set>
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
@@ -35,25 +36,23 @@ constexpr std::int64_t kVisitChannels = 1 | kVideoChannel;
 Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::vector<std::int64_t>& services,
                                             bool video) {
   if (services.empty() || services.size() > 4) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+    return make_error(Errc::bad_services, "a visit has one to four services");
   }
   if (std::set<std::int64_t>(services.begin(), services.end()).size() != services.size()) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a service appears twice");
+    return make_error(Errc::bad_services, "a service appears twice");
   }
   std::vector<ServiceNeed> needs;
   for (std::int64_t id : services) {
     auto row = c.query("SELECT duration_minutes, channels FROM services WHERE id = ?", {id});
     if (!row) return std::move(row).error();
     if (row->empty()) {
-      return make_error(ErrorKind::not_found, "no_such_service", "no service has id " + std::to_string(id));
+      return make_error(Errc::no_such_service, "no service has id " + std::to_string(id));
     }
     if ((row->rows[0].integer(1) & kVisitChannels) == 0) {
-      return make_error(ErrorKind::invalid_input, "not_bookable",
-                        "service " + std::to_string(id) + " is not served in person or by video");
+      return make_error(Errc::not_bookable, "service " + std::to_string(id) + " is not served in person or by video");
     }
     if (video && (row->rows[0].integer(1) & kVideoChannel) == 0) {
-      return make_error(ErrorKind::invalid_input, "not_by_video",
-                        "service " + std::to_string(id) + " is not offered by video");
+      return make_error(Errc::not_by_video, "service " + std::to_string(id) + " is not offered by video");
     }
     needs.push_back({id, std::chrono::minutes(row->rows[0].integer(0))});
   }

@@ -8,6 +8,7 @@
 
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/webhooks.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/icalendar.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
@@ -155,7 +156,7 @@ Result<std::pair<std::int64_t, int>> booking_version_of(const jobs::Job& job) {
   json::value payload = json::parse(job.payload, ec);
   if (ec || !payload.is_object() || !payload.as_object().contains("booking") ||
       !payload.as_object().contains("sequence")) {
-    return make_error(ErrorKind::invalid_input, "bad_payload", "a booking job names its booking and version");
+    return make_error(Errc::bad_payload, "a booking job names its booking and version");
   }
   return std::pair{payload.at("booking").to_number<std::int64_t>(),
                    static_cast<int>(payload.at("sequence").to_number<std::int64_t>())};
@@ -278,7 +279,7 @@ void register_jobs(jobs::Worker& worker, const SchedulingContext& context) {
     json::value payload = json::parse(job.payload, ec);
     const json::value* name = payload.as_object().if_contains("change");
     auto change = name && name->is_string() ? change_named(name->as_string()) : std::nullopt;
-    if (!change) return make_error(ErrorKind::invalid_input, "bad_payload", "a booking e-mail names its change");
+    if (!change) return make_error(Errc::bad_payload, "a booking e-mail names its change");
     return send_booking_email(*ctx, version->first, version->second, *change);
   });
   // Sent only if the booking is still confirmed at that version: a moved booking has a new

@@ -13,6 +13,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "scheduling/presentation.hpp"
 #include "scheduling/web_support.hpp"
@@ -53,7 +54,7 @@ Response sign_in_first(const Request& request) {
 }
 
 Response bad_request(const SchedulingContext& ctx, const Request& request, const char* message) {
-  return ctx.pages.render_error(request, make_error(ErrorKind::invalid_input, "bad_request", message));
+  return ctx.pages.render_error(request, make_error(Errc::bad_request, message));
 }
 
 struct ServiceName {
@@ -76,7 +77,7 @@ Result<std::vector<ServiceName>> service_names(storage::Database& db, const std:
                        "t.service_id WHERE t.service_id = ? AND t.lang = ?",
                        {id, lang});
     if (!row) return std::move(row).error();
-    if (row->empty()) return make_error(ErrorKind::not_found, "no_such_service", "no such service");
+    if (row->empty()) return make_error(Errc::no_such_service, "no such service");
     ServiceName s{id, row->rows[0].text(0), {}, (row->rows[0].integer(2) & 2) != 0};
     boost::system::error_code ec;
     auto documents = boost::json::parse(row->rows[0].text(1), ec);
@@ -195,7 +196,7 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   if (!ids || ids->empty() || !shop_id) return bad_request(ctx, request, "choose services and a shop");
   auto shop = find_shop(ctx.db, *shop_id);
   if (!shop) return ctx.pages.render_error(request, shop.error());
-  if (!*shop) return ctx.pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+  if (!*shop) return ctx.pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
   auto chosen = service_names(ctx.db, *ids, request.lang);
   if (!chosen) return ctx.pages.render_error(request, chosen.error());
   std::string from = param(request, "from");
@@ -279,7 +280,7 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
   }
   auto shop = find_shop(ctx.db, *shop_id);
   if (!shop) return ctx.pages.render_error(request, shop.error());
-  if (!*shop) return ctx.pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+  if (!*shop) return ctx.pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
   auto chosen = service_names(ctx.db, *ids, request.lang);
   if (!chosen) return ctx.pages.render_error(request, chosen.error());
   PageData data;
@@ -310,10 +311,10 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
 
 // A refusal from booking or moving, shown on the page the person came from.
 Response booking_refused(const SchedulingContext& ctx, Request& request, const Error& error) {
-  if (error.code == "slot_taken") {
+  if (error.code == Errc::slot_taken) {
     return choose_time(ctx, request, ctx.catalog.text(request.lang, "book_slot_taken"), 409);
   }
-  if (error.code == "booking_limit") {
+  if (error.code == Errc::booking_limit) {
     return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_limit_reached"), 403);
   }
   if (error.kind == ErrorKind::rate_limited) {
@@ -324,7 +325,7 @@ Response booking_refused(const SchedulingContext& ctx, Request& request, const E
 
 // The booking when the signed-in person may see it; otherwise not_found, as for a missing one.
 Result<Booking> visible_booking(const SchedulingContext& ctx, const Request& request) {
-  Error missing = make_error(ErrorKind::not_found, "no_such_booking", "no such booking");
+  Error missing = make_error(Errc::no_such_booking, "no such booking");
   auto booking = find_booking(ctx.db, request.path_params.get("reference").value_or(""));
   if (!booking) return std::move(booking).error();
   if (!*booking) return missing;
@@ -429,7 +430,7 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
     auto shop_row = find_shop(ctx->db, *shop);
     if (!shop_row) return ctx->pages.render_error(request, shop_row.error());
     if (!*shop_row) {
-      return ctx->pages.render_error(request, make_error(ErrorKind::not_found, "no_such_shop", "no such shop"));
+      return ctx->pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
     }
     auto joined = ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
       for (auto service : *ids) {

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <boost/json.hpp>
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -31,7 +32,7 @@ Result<BookingView> describe_booking(storage::Connection& c, const Booking& book
   BookingView view;
   auto shop = c.query("SELECT name, address, time_zone FROM shops WHERE id = ?", {booking.shop});
   if (!shop) return std::move(shop).error();
-  if (shop->empty()) return make_error(ErrorKind::not_found, "no_such_shop", "no such shop");
+  if (shop->empty()) return make_error(Errc::no_such_shop, "no such shop");
   view.shop_name = shop->rows[0].text(0);
   view.shop_address = shop->rows[0].text(1);
   view.time_zone = shop->rows[0].text(2);

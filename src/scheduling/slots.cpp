@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -216,14 +217,13 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const BusyIndex
                                        Instant now, const SearchRules& rules, std::size_t limit,
                                        const ArrivalWindow& window) {
   if (services.empty() || services.size() > 4) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+    return make_error(Errc::bad_services, "a visit has one to four services");
   }
   const date::time_zone* zone = find_zone(shop.time_zone);
-  if (zone == nullptr)
-    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
+  if (zone == nullptr) return make_error(Errc::bad_time_zone, "unknown time zone " + shop.time_zone);
   auto from = parse_day(first_day);
-  if (!from) return make_error(ErrorKind::invalid_input, "bad_date", "the date must be YYYY-MM-DD");
-  if (days < 1 || days > 366) return make_error(ErrorKind::invalid_input, "bad_days", "days must be 1 to 366");
+  if (!from) return make_error(Errc::bad_date, "the date must be YYYY-MM-DD");
+  if (days < 1 || days > 366) return make_error(Errc::bad_days, "days must be 1 to 366");
 
   const auto orders = orders_of(services);
 
@@ -252,11 +252,10 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const BusyIndex
 Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                       Instant arrival, Instant now, const SearchRules& rules) {
   if (services.empty() || services.size() > 4) {
-    return make_error(ErrorKind::invalid_input, "bad_services", "a visit has one to four services");
+    return make_error(Errc::bad_services, "a visit has one to four services");
   }
   const date::time_zone* zone = find_zone(shop.time_zone);
-  if (zone == nullptr)
-    return make_error(ErrorKind::invalid_input, "bad_time_zone", "unknown time zone " + shop.time_zone);
+  if (zone == nullptr) return make_error(Errc::bad_time_zone, "unknown time zone " + shop.time_zone);
   const std::optional<Visit> none;
   if (arrival < now + rules.notice || arrival > now + rules.horizon) return none;
   // The same tests find_visits makes, for this one arrival: an open day, on the grid of an

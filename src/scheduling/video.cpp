@@ -4,6 +4,7 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -21,7 +22,7 @@ std::string host_of(const std::string& url) {
 }  // namespace
 
 Result<void> validate(const VideoConfig& config) {
-  auto bad = [](const char* message) { return make_error(ErrorKind::invalid_input, "bad_video_config", message); };
+  auto bad = [](const char* message) { return make_error(Errc::bad_video_config, message); };
   if (config.base_url.empty()) {
     if (!config.app_id.empty() || !config.secret.empty()) return bad("--jitsi-app-id needs --jitsi-url");
     return {};

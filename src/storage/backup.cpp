@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "guichet/storage/errors.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::storage {
@@ -16,7 +17,7 @@ struct SqliteCloser {
 using SqliteHandle = std::unique_ptr<sqlite3, SqliteCloser>;
 
 Error bad_backup(const std::string& file, const std::string& why) {
-  return make_error(ErrorKind::invalid_input, "bad_backup", file + " is not a usable Guichet backup: " + why);
+  return make_error(Errc::bad_backup, file + " is not a usable Guichet backup: " + why);
 }
 
 Result<SqliteHandle> open_file(const std::string& path, int flags) {
@@ -24,7 +25,7 @@ Result<SqliteHandle> open_file(const std::string& path, int flags) {
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   SqliteHandle handle(raw);
   if (rc != SQLITE_OK) {
-    return make_error(ErrorKind::invalid_input, "bad_backup",
+    return make_error(Errc::bad_backup,
                       "cannot open " + path + ": " + (raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc)));
   }
   sqlite3_busy_timeout(raw, 5000);
@@ -54,14 +55,14 @@ std::string sqlite_path(const std::string& url) {
 
 Result<void> backup_to(Database& db, const std::string& file) {
   if (db.backend() != Backend::sqlite) {
-    return make_error(ErrorKind::invalid_input, "backup_sqlite_only",
+    return make_error(Errc::backup_sqlite_only,
                       "guichet admin backup copies SQLite databases; on PostgreSQL use pg_dump or a base backup "
                       "(docs/OPERATIONS.md)");
   }
-  if (file.empty()) return make_error(ErrorKind::invalid_input, "bad_backup_file", "--to needs a file name");
+  if (file.empty()) return make_error(Errc::bad_backup_file, "--to needs a file name");
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {
-    return make_error(ErrorKind::conflict, "backup_exists", file + " already exists; choose a new file");
+    return make_error(Errc::backup_exists, file + " already exists; choose a new file");
   }
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
@@ -93,7 +94,7 @@ Result<BackupCheck> check_backup(const std::string& file) {
 
 Result<BackupCheck> restore_from(const std::string& file, const std::string& database_url) {
   if (!database_url.starts_with("sqlite:")) {
-    return make_error(ErrorKind::invalid_input, "restore_sqlite_only",
+    return make_error(Errc::restore_sqlite_only,
                       "guichet admin restore writes SQLite databases; on PostgreSQL use pg_restore "
                       "(docs/OPERATIONS.md)");
   }
@@ -105,13 +106,12 @@ Result<BackupCheck> restore_from(const std::string& file, const std::string& dat
   if (!target) return std::move(target).error();
   sqlite3_backup* copy = sqlite3_backup_init(target->get(), "main", source->get(), "main");
   if (copy == nullptr) {
-    return make_error(ErrorKind::unavailable, "restore_failed",
-                      std::string("cannot restore: ") + sqlite3_errmsg(target->get()));
+    return make_error(Errc::restore_failed, std::string("cannot restore: ") + sqlite3_errmsg(target->get()));
   }
   int rc = sqlite3_backup_step(copy, -1);  // all pages, under the target's write lock
   sqlite3_backup_finish(copy);
   if (rc != SQLITE_DONE) {
-    return make_error(ErrorKind::unavailable, "restore_failed",
+    return make_error(Errc::restore_failed,
                       std::string("cannot restore (is a node still running on it?): ") + sqlite3_errstr(rc));
   }
   return check;

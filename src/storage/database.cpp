@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "guichet/storage/errors.hpp"
 #include "storage/backends.hpp"
 
 namespace guichet::storage {
@@ -111,7 +112,7 @@ Result<PooledConnection> Database::acquire() {
     if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;
     if (!available_.wait_until(lock, limit, [&] { return !idle_.empty() || open_ < options_.pool_size; })) {
       ++timeouts_;
-      return make_error(ErrorKind::unavailable, "database_busy", "no database connection became free in time");
+      return make_error(Errc::database_busy, "no database connection became free in time");
     }
   }
 }
@@ -133,7 +134,7 @@ Result<std::unique_lock<std::timed_mutex>> Database::enter_writer_gate() {
   if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;
   std::unique_lock gate(writer_gate_, limit);
   if (!gate.owns_lock()) {
-    return make_error(ErrorKind::unavailable, "database_busy", "the database is busy with other changes");
+    return make_error(Errc::database_busy, "the database is busy with other changes");
   }
   return gate;
 }
@@ -158,19 +159,17 @@ std::string without_password(std::string_view url) {
 
 Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOptions options) {
   if (options.pool_size == 0) {
-    return make_error(ErrorKind::invalid_input, "bad_pool_size", "the database pool needs at least one connection");
+    return make_error(Errc::bad_pool_size, "the database pool needs at least one connection");
   }
   if (url.starts_with("sqlite:")) {
     std::string path(url.substr(7));
     if (path.starts_with("//")) path = path.substr(2);  // accept sqlite://relative and sqlite:///absolute
     if (path.empty()) {
-      return make_error(ErrorKind::invalid_input, "bad_database_url",
-                        "sqlite: URL needs a file path, e.g. sqlite:var/guichet.db");
+      return make_error(Errc::bad_database_url, "sqlite: URL needs a file path, e.g. sqlite:var/guichet.db");
     }
     std::filesystem::path parent = std::filesystem::path(path).parent_path();
     if (!parent.empty() && !std::filesystem::is_directory(parent)) {
-      return make_error(ErrorKind::invalid_input, "bad_database_url",
-                        "the directory of the SQLite file does not exist: " + parent.string());
+      return make_error(Errc::bad_database_url, "the directory of the SQLite file does not exist: " + parent.string());
     }
     auto db = std::make_unique<Database>(
         Backend::sqlite, "sqlite:" + path, [path, options] { return detail::open_sqlite_connection(path, options); },
@@ -189,7 +188,7 @@ Result<std::unique_ptr<Database>> open_database(std::string_view url, DatabaseOp
     if (!probe) return std::move(probe).error();
     return db;
   }
-  return make_error(ErrorKind::invalid_input, "bad_database_url",
+  return make_error(Errc::bad_database_url,
                     "database URL must start with sqlite: or postgresql:// (got '" + std::string(url) + "')");
 }
 

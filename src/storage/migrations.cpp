@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include "guichet/storage/errors.hpp"
 
 namespace guichet::storage {
 
@@ -78,7 +79,7 @@ Result<int> apply_migrations(Database& db, const std::vector<MigrationSource>& m
   std::sort(ordered.begin(), ordered.end(), [](auto* a, auto* b) { return a->version < b->version; });
   for (std::size_t i = 1; i < ordered.size(); ++i) {
     if (ordered[i]->version == ordered[i - 1]->version) {
-      return make_error(ErrorKind::internal, "duplicate_migration",
+      return make_error(Errc::duplicate_migration,
                         "two migrations share version " + std::to_string(ordered[i]->version));
     }
   }

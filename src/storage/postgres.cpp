@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "guichet/storage/errors.hpp"
 #include "storage/backends.hpp"
 
 namespace guichet::storage::detail {
@@ -77,7 +78,7 @@ bool wait_for_socket(int socket, bool for_write, SteadyTime limit) {
 }
 
 Error timed_out(std::string_view doing) {
-  return make_error(ErrorKind::unavailable, "database_timeout",
+  return make_error(Errc::database_timeout,
                     std::string(doing) + ": PostgreSQL did not answer in time; the connection was dropped");
 }
 
@@ -140,7 +141,7 @@ class PostgresConnection final : public Connection {
 
   Result<void> execute_script(std::string_view sql) override {
     std::string copy(sql);
-    if (broken_) return make_error(ErrorKind::unavailable, "database_unreachable", "script: connection dropped");
+    if (broken_) return make_error(Errc::database_unreachable, "script: connection dropped");
     if (PQsendQuery(conn_, copy.c_str()) == 0) return failure("script");
     auto result = await_result("script");
     if (!result) return std::move(result).error();
@@ -175,7 +176,7 @@ class PostgresConnection final : public Connection {
       }
       values[i] = storage[i].c_str();
     }
-    if (broken_) return make_error(ErrorKind::unavailable, "database_unreachable", "query: connection dropped");
+    if (broken_) return make_error(Errc::database_unreachable, "query: connection dropped");
     if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
                           nullptr, 0) == 0) {
       return failure("query");
@@ -235,29 +236,29 @@ class PostgresConnection final : public Connection {
     std::string sqlstate = state ? state : "";
     if (sqlstate.starts_with("23")) {
       const char* name = PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME);
-      std::string code = sqlstate == "23505"   ? "unique_violation"
-                         : sqlstate == "23P01" ? "exclusion_violation"
-                                               : "constraint_violation";
-      Error error = make_error(ErrorKind::conflict, std::move(code), message);
+      Errc code = sqlstate == "23505"   ? Errc::unique_violation
+                  : sqlstate == "23P01" ? Errc::exclusion_violation
+                                        : Errc::constraint_violation;
+      Error error = make_error(code, message);
       error.constraint = name ? name : "";
       return error;
     }
     if (sqlstate == "40001" || sqlstate == "40P01") {
-      return make_error(ErrorKind::conflict, "serialization_failure", message);
+      return make_error(Errc::serialization_failure, message);
     }
     if (sqlstate == "53100" || sqlstate == "53200") {  // disk_full, out_of_memory
       note_storage_exhausted();
-      return make_error(ErrorKind::unavailable, "storage_full", message);
+      return make_error(Errc::storage_full, message);
     }
     if (sqlstate == "57014" || sqlstate == "25P03") {  // statement or idle-in-transaction timeout
-      return make_error(ErrorKind::unavailable, "database_timeout", message);
+      return make_error(Errc::database_timeout, message);
     }
     // 57P: the server is shutting down or restarting; the connection is no use after it.
     if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("57P")) broken_ = true;
     if (broken_ || sqlstate.starts_with("08")) {
-      return make_error(ErrorKind::unavailable, "database_unreachable", message);
+      return make_error(Errc::database_unreachable, message);
     }
-    return make_error(ErrorKind::internal, "database_error", message);
+    return make_error(Errc::database_error, message);
   }
 
   PGconn* conn_;
@@ -281,19 +282,18 @@ Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& 
   const std::array<const char*, 8> values{connect_timeout.c_str(), "1",    "5", "2", "3", "10000",
                                           conninfo.c_str(),        nullptr};
   PGconn* conn = PQconnectStartParams(keywords.data(), values.data(), 1);
-  if (conn == nullptr)
-    return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL");
+  if (conn == nullptr) return make_error(Errc::database_unreachable, "cannot connect to PostgreSQL");
   SteadyTime limit = limit_from_now(options.connect_timeout);
   for (PostgresPollingStatusType polled = PGRES_POLLING_WRITING;;) {
     if (PQstatus(conn) == CONNECTION_BAD || polled == PGRES_POLLING_FAILED) {
       std::string message = PQerrorMessage(conn);
       PQfinish(conn);
-      return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL: " + message);
+      return make_error(Errc::database_unreachable, "cannot connect to PostgreSQL: " + message);
     }
     if (polled == PGRES_POLLING_OK) break;
     if (!wait_for_socket(PQsocket(conn), polled == PGRES_POLLING_WRITING, limit)) {
       PQfinish(conn);
-      return make_error(ErrorKind::unavailable, "database_unreachable", "cannot connect to PostgreSQL: timed out");
+      return make_error(Errc::database_unreachable, "cannot connect to PostgreSQL: timed out");
     }
     polled = PQconnectPoll(conn);
   }

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "guichet/storage/errors.hpp"
 #include "storage/backends.hpp"
 
 namespace guichet::storage::detail {
@@ -28,18 +29,18 @@ Error sqlite_error(sqlite3* db, int code, std::string_view doing) {
   int primary = code & 0xff;
   if (primary == SQLITE_CONSTRAINT) {
     bool unique = code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY;
-    Error error = make_error(ErrorKind::conflict, unique ? "unique_violation" : "constraint_violation", message);
+    Error error = make_error(unique ? Errc::unique_violation : Errc::constraint_violation, message);
     error.constraint = violated_constraint(code, engine_message);
     return error;
   }
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
-    return make_error(ErrorKind::unavailable, "database_busy", message);
+    return make_error(Errc::database_busy, message);
   }
   if (primary == SQLITE_FULL) {
     note_storage_exhausted();
-    return make_error(ErrorKind::unavailable, "storage_full", message);
+    return make_error(Errc::storage_full, message);
   }
-  return make_error(ErrorKind::internal, "database_error", message);
+  return make_error(Errc::database_error, message);
 }
 
 // Waits for the write lock in small sleeps, until busy_timeout or the request's deadline,
@@ -188,9 +189,9 @@ class SqliteConnection final : public Connection {
     LentStatement statement(raw);
     int rc = SQLITE_OK;
     if (static_cast<std::size_t>(sqlite3_bind_parameter_count(raw)) != params.size()) {
-      return make_error(ErrorKind::internal, "bad_parameter_count",
-                        "statement expects " + std::to_string(sqlite3_bind_parameter_count(raw)) + " parameters, got " +
-                            std::to_string(params.size()));
+      return make_error(Errc::bad_parameter_count, "statement expects " +
+                                                       std::to_string(sqlite3_bind_parameter_count(raw)) +
+                                                       " parameters, got " + std::to_string(params.size()));
     }
     for (std::size_t i = 0; i < params.size(); ++i) {
       int index = static_cast<int>(i) + 1;
@@ -224,8 +225,7 @@ Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& pa
   if (rc != SQLITE_OK) {
     std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     sqlite3_close_v2(db);
-    return make_error(ErrorKind::unavailable, "database_unreachable",
-                      "cannot open SQLite file " + path + ": " + message);
+    return make_error(Errc::database_unreachable, "cannot open SQLite file " + path + ": " + message);
   }
   auto connection = std::make_unique<SqliteConnection>(db, options.busy_timeout);
   // synchronous=NORMAL in WAL mode: a committed transaction survives a crash of the process;

@@ -1,6 +1,7 @@
 // The whole site in-process (no sockets): the real templates, translations and assets from
 // the build, the real middleware chain, on each database backend.
 #include "guichet/app/site.hpp"
+#include "guichet/http/errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -155,7 +156,7 @@ TEST_P(SiteTest, ServerErrorPageIsLocalisedWithRequestIdAndNoDetail) {
   r.lang = "vi";
   r.target = "/";
   r.request_id = "0123456789abcdef";
-  Response page = pages.render_error(r, make_error(ErrorKind::internal, "internal", "connection string secret=xyz"));
+  Response page = pages.render_error(r, make_error(http::Errc::internal, "connection string secret=xyz"));
   EXPECT_EQ(page.status, 500);
   EXPECT_NE(page.body.find("Đã xảy ra lỗi từ phía chúng tôi"), std::string::npos);
   EXPECT_NE(page.body.find("0123456789abcdef"), std::string::npos);

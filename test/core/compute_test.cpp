@@ -55,7 +55,7 @@ TEST(ComputePool, AFullQueueRefusesAtOnce) {
   auto refused = pool.run([] { return 3; });
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, ErrorKind::unavailable);
-  EXPECT_EQ(refused.error().code, "compute_busy");
+  EXPECT_EQ(refused.error().code.name(), "compute_busy");
   EXPECT_EQ(pool.stats().refused, 1U);
   {
     std::lock_guard lock(mutex);

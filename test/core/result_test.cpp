@@ -7,8 +7,26 @@
 namespace guichet {
 namespace {
 
+// A module's codes, as a module declares them in its errors.def.
+enum class TestErrc { not_positive, taken };
+
+const ErrorDomain& error_domain(TestErrc /*code*/) {
+  static constexpr ErrorCodeInfo kCodes[] = {{"not_positive", ErrorKind::invalid_input, "error_not_positive"},
+                                             {"taken", ErrorKind::conflict, ""}};
+  static constexpr ErrorDomain kDomain{"test", kCodes};
+  return kDomain;
+}
+
+enum class OtherErrc { not_positive };
+
+const ErrorDomain& error_domain(OtherErrc /*code*/) {
+  static constexpr ErrorCodeInfo kCodes[] = {{"not_positive", ErrorKind::invalid_input, ""}};
+  static constexpr ErrorDomain kDomain{"other", kCodes};
+  return kDomain;
+}
+
 Result<int> parse_positive(int n) {
-  if (n <= 0) return make_error(ErrorKind::invalid_input, "not_positive", "must be positive");
+  if (n <= 0) return make_error(TestErrc::not_positive, "must be positive");
   return n;
 }
 
@@ -19,7 +37,18 @@ TEST(Result, CarriesValueOrError) {
   auto bad = parse_positive(-1);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::invalid_input);
-  EXPECT_EQ(bad.error().code, "not_positive");
+  EXPECT_EQ(bad.error().code.name(), "not_positive");
+  EXPECT_EQ(bad.error().code.message_key(), "error_not_positive");
+  EXPECT_EQ(bad.error().code.module(), "test");
+}
+
+TEST(Result, CodesCompareByModuleAndValueNeverByName) {
+  ErrorCode code = TestErrc::not_positive;
+  EXPECT_TRUE(code == TestErrc::not_positive);
+  EXPECT_FALSE(code == TestErrc::taken);
+  EXPECT_FALSE(code == OtherErrc::not_positive) << "the same wire name in another module is another code";
+  EXPECT_EQ(ErrorCode().name(), "internal");
+  EXPECT_EQ(ErrorCode().kind(), ErrorKind::internal);
 }
 
 TEST(Result, MovesOnlyTypes) {
@@ -31,7 +60,7 @@ TEST(Result, MovesOnlyTypes) {
 TEST(Result, VoidResult) {
   Result<void> ok;
   EXPECT_TRUE(ok.ok());
-  Result<void> failed = make_error(ErrorKind::conflict, "taken", "already taken");
+  Result<void> failed = make_error(TestErrc::taken, "already taken");
   EXPECT_FALSE(failed.ok());
   EXPECT_EQ(to_string(failed.error().kind), "conflict");
 }

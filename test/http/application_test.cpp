@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "guichet/http/errors.hpp"
 #include "guichet/http/metrics.hpp"
 #include "guichet/http/middleware.hpp"
 
@@ -23,8 +24,9 @@ class ApplicationTest : public ::testing::Test {
         "/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("secret"); },
         RouteOptions{RouteKind::api, 1024, false});
     ErrorRenderer pages = [](Request& r, const Error& e) {
-      return Response::html("page error " + std::to_string(http_status(e.kind)) + " " + e.code + " " + r.request_id,
-                            http_status(e.kind));
+      return Response::html(
+          "page error " + std::to_string(http_status(e.kind)) + " " + std::string(e.code.name()) + " " + r.request_id,
+          http_status(e.kind));
     };
     std::vector<Middleware> chain{request_context({false}), observe(metrics, nullptr), security_headers(),
                                   recover(pages, nullptr), csrf(pages)};
@@ -172,7 +174,7 @@ TEST_F(ApplicationTest, MalformedBodiesAreRefusedBeforeTheHandler) {
 
 TEST_F(ApplicationTest, ReadFailuresGoThroughTheChainAndCloseTheConnection) {
   Request r;
-  Response response = app->fail(r, make_error(ErrorKind::headers_too_large, "headers_too_large", "too large"));
+  Response response = app->fail(r, make_error(Errc::headers_too_large, "too large"));
   EXPECT_EQ(response.status, 431);
   EXPECT_TRUE(response.close_connection);
   EXPECT_TRUE(response.headers.has("X-Request-Id"));

@@ -18,10 +18,10 @@ TEST(Urlencoded, DecodesPercentAndPlus) {
 TEST(Urlencoded, RejectsBadEncodingAndInvalidUtf8) {
   auto bad_percent = parse_urlencoded("a=%ZZ");
   ASSERT_FALSE(bad_percent.ok());
-  EXPECT_EQ(bad_percent.error().code, "bad_encoding");
+  EXPECT_EQ(bad_percent.error().code.name(), "bad_encoding");
   auto bad_utf8 = parse_urlencoded("a=%C3%28");
   ASSERT_FALSE(bad_utf8.ok());
-  EXPECT_EQ(bad_utf8.error().code, "invalid_utf8");
+  EXPECT_EQ(bad_utf8.error().code.name(), "invalid_utf8");
   EXPECT_EQ(bad_utf8.error().kind, ErrorKind::invalid_input);
 }
 
@@ -87,7 +87,7 @@ TEST(DecodeRequest, MultipartWithoutBoundaryIsRefused) {
   r.body = "x";
   auto decoded = decode_request(r);
   ASSERT_FALSE(decoded.ok());
-  EXPECT_EQ(decoded.error().code, "bad_multipart");
+  EXPECT_EQ(decoded.error().code.name(), "bad_multipart");
 }
 
 }  // namespace

@@ -12,7 +12,7 @@ namespace {
 
 TEST(RegistrationNumbers, EachCountrysFormatAndCheckDigit) {
   EXPECT_EQ(*normalise_registration_number("FR", "732 829 320"), "732829320");
-  EXPECT_EQ(normalise_registration_number("FR", "732829321").error().code, "registration_number_invalid");
+  EXPECT_EQ(normalise_registration_number("FR", "732829321").error().code.name(), "registration_number_invalid");
   EXPECT_FALSE(normalise_registration_number("FR", "73282932").ok()) << "8 digits";
   EXPECT_EQ(*normalise_registration_number("PT", "500 100 144"), "500100144");
   EXPECT_EQ(*normalise_registration_number("PT", "503504564"), "503504564");
@@ -23,7 +23,7 @@ TEST(RegistrationNumbers, EachCountrysFormatAndCheckDigit) {
   EXPECT_FALSE(normalise_registration_number("VN", "0100109107").ok());
   EXPECT_FALSE(normalise_registration_number("VN", "0100109106-000").ok());
   EXPECT_FALSE(normalise_registration_number("VN", "01001O9106").ok()) << "a letter O";
-  EXPECT_EQ(normalise_registration_number("DE", "123456789").error().code, "country_invalid");
+  EXPECT_EQ(normalise_registration_number("DE", "123456789").error().code.name(), "country_invalid");
 }
 
 class OrganisationsTest : public ::testing::TestWithParam<std::string> {
@@ -57,10 +57,10 @@ TEST_P(OrganisationsTest, TheDeclarerOwnsItAndManagesWhoActsForIt) {
   auto members = members_of(db(), ana, org->id);
   ASSERT_EQ(members->size(), 2U);
   EXPECT_EQ(memberships_of(db(), bo)->at(0).role, OrganisationRole::representative);
-  EXPECT_EQ(set_member(db(), ana, org->id, "ana@example.org", OrganisationRole::staff, clock).error().code,
+  EXPECT_EQ(set_member(db(), ana, org->id, "ana@example.org", OrganisationRole::staff, clock).error().code.name(),
             "last_owner");
-  EXPECT_EQ(remove_member(db(), ana, org->id, ana, clock).error().code, "last_owner");
-  EXPECT_EQ(set_member(db(), ana, org->id, "nobody@example.org", OrganisationRole::staff, clock).error().code,
+  EXPECT_EQ(remove_member(db(), ana, org->id, ana, clock).error().code.name(), "last_owner");
+  EXPECT_EQ(set_member(db(), ana, org->id, "nobody@example.org", OrganisationRole::staff, clock).error().code.name(),
             "no_such_person");
 }
 

@@ -80,7 +80,7 @@ TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   auto wrong =
       confirm_totp_enrolment(db(), user_id, signed_in.session.session_id, "000000", "198.51.100.1", notice_to, clock);
   ASSERT_FALSE(wrong.ok());
-  EXPECT_EQ(wrong.error().code, "wrong_code");
+  EXPECT_EQ(wrong.error().code.name(), "wrong_code");
   EXPECT_FALSE(*has_second_factor(db(), user_id));
 
   auto codes = confirm_totp_enrolment(db(), user_id, signed_in.session.session_id,
@@ -99,7 +99,7 @@ TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   ASSERT_EQ(mail->size(), 1U) << "the person is told by e-mail";
   auto again = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, "second_factor_exists") << "an attacker with the session cannot swap the factor";
+  EXPECT_EQ(again.error().code.name(), "second_factor_exists") << "an attacker with the session cannot swap the factor";
 }
 
 TEST_P(SecondFactorTest, WithASecondFactorThePasswordOpensOnlyAPendingSession) {
@@ -134,7 +134,7 @@ TEST_P(SecondFactorTest, ACodeWorksOnceAndTheWindowIsOneStepEitherSide) {
   auto replay = sign_in_ok();
   auto reused = prove(replay.session.session_id, *totp_code(secret, enrolled_at));
   ASSERT_FALSE(reused.ok()) << "the code that confirmed the enrolment is spent";
-  EXPECT_EQ(reused.error().code, "wrong_code");
+  EXPECT_EQ(reused.error().code.name(), "wrong_code");
 
   clock.advance(seconds(30 * 5));
   auto s = sign_in_ok();
@@ -166,7 +166,7 @@ TEST_P(SecondFactorTest, RecoveryCodesWorkOnceEachAndTellThePerson) {
   auto t = sign_in_ok();
   auto reused = prove(t.session.session_id, codes[3]);
   ASSERT_FALSE(reused.ok());
-  EXPECT_EQ(reused.error().code, "wrong_code");
+  EXPECT_EQ(reused.error().code.name(), "wrong_code");
 
   auto regenerated = regenerate_recovery_codes(db(), user_id, notice_to, clock);
   ASSERT_TRUE(regenerated.ok());
@@ -179,7 +179,7 @@ TEST_P(SecondFactorTest, WrongCodesAreThrottledAndTheWaitDoesNotWiden) {
   auto [secret, codes] = enrol(first.session.session_id);
   clock.advance(seconds(30));
   auto s = sign_in_ok();
-  for (int i = 0; i < 5; ++i) EXPECT_EQ(prove(s.session.session_id, "123456").error().code, "wrong_code");
+  for (int i = 0; i < 5; ++i) EXPECT_EQ(prove(s.session.session_id, "123456").error().code.name(), "wrong_code");
   auto blocked = prove(s.session.session_id, *totp_code(secret, clock.now()));
   ASSERT_FALSE(blocked.ok());
   EXPECT_EQ(blocked.error().kind, ErrorKind::rate_limited) << "even the right code waits";
@@ -219,7 +219,7 @@ TEST_P(SecondFactorTest, TurningItOffNeedsThePasswordAndIsAudited) {
   auto [secret, codes] = enrol(first.session.session_id);
   auto refused = disable_second_factor(db(), user_id, "not my password", "198.51.100.1", notice_to, clock);
   ASSERT_FALSE(refused.ok());
-  EXPECT_EQ(refused.error().code, "wrong_password");
+  EXPECT_EQ(refused.error().code.name(), "wrong_password");
   EXPECT_TRUE(*has_second_factor(db(), user_id));
   ASSERT_TRUE(disable_second_factor(db(), user_id, "correct horse battery", "198.51.100.1", notice_to, clock).ok());
   EXPECT_FALSE(*has_second_factor(db(), user_id));

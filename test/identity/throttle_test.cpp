@@ -29,15 +29,15 @@ class ThrottleTest : public ::testing::TestWithParam<std::string> {
 };
 
 TEST_P(ThrottleTest, AfterFiveFailuresEvenTheRightPasswordWaitsAndWaitsGrow) {
-  for (int i = 0; i < 4; ++i) EXPECT_EQ(attempt("wrong password!").error().code, "bad_credentials");
-  EXPECT_EQ(attempt("wrong password!").error().code, "bad_credentials");  // the fifth failure starts the wait
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(attempt("wrong password!").error().code.name(), "bad_credentials");
+  EXPECT_EQ(attempt("wrong password!").error().code.name(), "bad_credentials");  // the fifth failure starts the wait
   auto blocked = attempt("correct horse battery");
   ASSERT_FALSE(blocked.ok());
   EXPECT_EQ(blocked.error().kind, ErrorKind::rate_limited);
   EXPECT_EQ(*sign_in_wait(db(), "ana@example.org", "198.51.100.1", clock), seconds(30));
 
   clock.advance(seconds(31));
-  EXPECT_EQ(attempt("wrong again!!").error().code, "bad_credentials");
+  EXPECT_EQ(attempt("wrong again!!").error().code.name(), "bad_credentials");
   EXPECT_EQ(*sign_in_wait(db(), "ana@example.org", "203.0.113.9", clock), seconds(60)) << "the wait doubles";
   clock.advance(seconds(61));
   ASSERT_TRUE(attempt("correct horse battery").ok()) << "the real person gets in once the wait is over";
@@ -46,12 +46,12 @@ TEST_P(ThrottleTest, AfterFiveFailuresEvenTheRightPasswordWaitsAndWaitsGrow) {
 
 TEST_P(ThrottleTest, OneAddressTryingManyAccountsIsSlowedToo) {
   for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(attempt("guess", "192.0.2.50", "user" + std::to_string(i) + "@example.org").error().code,
+    EXPECT_EQ(attempt("guess", "192.0.2.50", "user" + std::to_string(i) + "@example.org").error().code.name(),
               "bad_credentials");
   }
   auto blocked = attempt("correct horse battery", "192.0.2.50");
   ASSERT_FALSE(blocked.ok());
-  EXPECT_EQ(blocked.error().code, "sign_in_throttled");
+  EXPECT_EQ(blocked.error().code.name(), "sign_in_throttled");
   EXPECT_TRUE(attempt("correct horse battery", "192.0.2.51").ok()) << "another address is not affected";
 }
 

@@ -50,11 +50,11 @@ TEST_P(UsersTest, RefusesDuplicatesBadAddressesAndWeakPasswordsWithoutWritingAny
   ASSERT_TRUE(create_user(database->db(), NewUser{"a@example.org", "correct horse battery"}, clock).ok());
   auto twice = create_user(database->db(), NewUser{"A@EXAMPLE.org", "another good passphrase"}, clock);
   ASSERT_FALSE(twice.ok());
-  EXPECT_EQ(twice.error().code, "email_taken");
+  EXPECT_EQ(twice.error().code.name(), "email_taken");
   EXPECT_EQ(twice.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(create_user(database->db(), NewUser{"not-an-address", "correct horse battery"}, clock).error().code,
+  EXPECT_EQ(create_user(database->db(), NewUser{"not-an-address", "correct horse battery"}, clock).error().code.name(),
             "email_invalid");
-  EXPECT_EQ(create_user(database->db(), NewUser{"b@example.org", "password1234"}, clock).error().code,
+  EXPECT_EQ(create_user(database->db(), NewUser{"b@example.org", "password1234"}, clock).error().code.name(),
             "password_common");
   auto c = database->db().acquire();
   EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM users")->rows[0].integer(0), 1);

@@ -11,6 +11,15 @@
 
 namespace guichet::jobs {
 namespace {
+
+enum class TestErrc { later_step_failed, down };
+
+const ErrorDomain& error_domain(TestErrc /*code*/) {
+  static constexpr ErrorCodeInfo kCodes[] = {{"later_step_failed", ErrorKind::conflict, ""},
+                                             {"down", ErrorKind::unavailable, ""}};
+  static constexpr ErrorDomain kDomain{"test", kCodes};
+  return kDomain;
+}
 using testing::TestDatabase;
 
 class OutboxTest : public ::testing::TestWithParam<std::string> {
@@ -39,7 +48,7 @@ class OutboxTest : public ::testing::TestWithParam<std::string> {
 TEST_P(OutboxTest, JobIsWrittenWithTheChangeOrNotAtAll) {
   auto rolled_back = db().transaction([&](storage::Connection& c) -> Result<int> {
     if (auto id = enqueue(c, NewJob{"test.kind", "{}", std::nullopt, 8, std::nullopt}, clock); !id) return id.error();
-    return make_error(ErrorKind::conflict, "later_step_failed", "the change failed after the job was queued");
+    return make_error(TestErrc::later_step_failed, "the change failed after the job was queued");
   });
   ASSERT_FALSE(rolled_back.ok());
   EXPECT_TRUE(list_jobs(db(), std::nullopt, 10)->empty());
@@ -112,7 +121,7 @@ TEST_P(OutboxTest, FailuresBackOffThenStayVisibleAsFailed) {
   Worker worker(db(), clock, options);
   worker.handle("flaky", [&](const Job&) -> Result<void> {
     ++calls;
-    return make_error(ErrorKind::unavailable, "down", "remote is down");
+    return make_error(TestErrc::down, "remote is down");
   });
   auto id = add(NewJob{"flaky", "{}", std::nullopt, 3, std::nullopt});
   EXPECT_EQ(*worker.run_due(), 1);

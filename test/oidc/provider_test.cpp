@@ -589,7 +589,8 @@ TEST_P(KeyRotationTest, VerifiersNameTheAlgorithm) {
   ASSERT_TRUE(es.ok() && rs.ok());
   std::string rs_token = *sign_jws(*rs, R"({"a":1})");
   EXPECT_TRUE(verify_jws(rs_token, *keys.published_keys(), {SigningAlgorithm::rs256}).ok());
-  EXPECT_EQ(verify_jws(rs_token, *keys.published_keys(), {SigningAlgorithm::es256}).error().code, "algorithm_refused");
+  EXPECT_EQ(verify_jws(rs_token, *keys.published_keys(), {SigningAlgorithm::es256}).error().code.name(),
+            "algorithm_refused");
   // A hand-made "none" token is refused whatever it says.
   std::string none = base64url(R"({"alg":"none"})") + "." + base64url(R"({"sub":"x"})") + ".";
   EXPECT_FALSE(verify_jws(none, *keys.published_keys(), {SigningAlgorithm::es256, SigningAlgorithm::rs256}).ok());

@@ -36,7 +36,7 @@ class AvailabilityTest : public ::testing::TestWithParam<std::string> {
       query.cursor = bad;
       auto page = find_availability_page(calendars(), query, clock.now());
       ASSERT_FALSE(page.ok()) << bad;
-      EXPECT_EQ(page.error().code, "bad_cursor") << bad;
+      EXPECT_EQ(page.error().code.name(), "bad_cursor") << bad;
     }
     auto site = app::Site::load(
         app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),

@@ -2,6 +2,7 @@
 // requests (threads and two pools, as two nodes), cancelling, moving, limits, and what a booking
 // causes (e-mails with .ics files, the reminder, waitlist offers).
 #include "guichet/scheduling/bookings.hpp"
+#include "guichet/scheduling/errors.hpp"
 
 #include <gtest/gtest.h>
 
@@ -105,7 +106,7 @@ TEST_P(BookingsTest, EveryItemIsBookedAndTheTimeIsNoLongerOffered) {
   card_only.start = card_time;
   auto again = book_visit(db(), card_only, clock, policy);
   ASSERT_FALSE(again.ok());
-  EXPECT_EQ(again.error().code, "slot_taken");
+  EXPECT_EQ(again.error().code.name(), "slot_taken");
   EXPECT_EQ(count("SELECT COUNT(*) FROM bookings"), 1) << "nothing half-written";
 
   auto next = next_visits(calendars(), id["lisboa"], {id["citizen-card"]}, card_time, clock.now(), 3);
@@ -182,7 +183,7 @@ TEST_P(BookingsTest, RequestsTheEngineWouldNotOfferAreRefused) {
   std::int64_t ana = person("ana@example.org");
   auto code = [&](BookingRequest r) {
     auto b = book_visit(db(), r, clock, policy);
-    return b ? std::string("ok") : b.error().code;
+    return b ? std::string("ok") : std::string(b.error().code.name());
   };
   EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T09:05:00Z")), "slot_taken") << "off the 15-minute grid";
   EXPECT_EQ(code(visit(ana, {"passport"}, "2026-12-07T13:00:00Z")), "slot_taken") << "after closing";
@@ -197,7 +198,7 @@ TEST_P(BookingsTest, RequestsTheEngineWouldNotOfferAreRefused) {
   by_video.video = true;
   EXPECT_EQ(code(by_video), "not_by_video");
   AvailabilityQuery online_only{{id["certificate"]}, id["lisboa"], "2026-12-07", 1, 10, "", std::nullopt};
-  EXPECT_EQ(find_availability(calendars(), online_only, clock.now()).error().code, "not_bookable")
+  EXPECT_EQ(find_availability(calendars(), online_only, clock.now()).error().code.name(), "not_bookable")
       << "availability refuses what cannot be booked";
   auto unknown = visit(ana, {"passport"}, "2026-12-07T09:00:00Z");
   unknown.services = {999999};
@@ -262,7 +263,7 @@ TEST_P(BookingsTest, SixtyFourRacingRequestsMakeExactlyOneBooking) {
       auto b = book_visit(node, visit(people[i], {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
       if (b) {
         ++won;
-      } else if (b.error().code == "slot_taken") {
+      } else if (b.error().code == Errc::slot_taken) {
         ++taken;
       } else {
         ++other;
@@ -295,7 +296,7 @@ TEST_P(BookingsTest, CancellingFreesTheCountersAndMovingKeepsTheReference) {
   ASSERT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T11:00:00Z"), clock, policy).ok());
   auto clash = reschedule_booking(db(), booked->reference, at("2026-12-07T11:00:00Z"), clock, policy);
   ASSERT_FALSE(clash.ok());
-  EXPECT_EQ(clash.error().code, "slot_taken");
+  EXPECT_EQ(clash.error().code.name(), "slot_taken");
   EXPECT_EQ((*find_booking(db(), booked->reference))->start, at("2026-12-07T10:00:00Z"));
   // Moving to an overlapping time of its own is fine: its old items are released first.
   EXPECT_TRUE(reschedule_booking(db(), booked->reference, at("2026-12-07T10:15:00Z"), clock, policy).ok());
@@ -303,8 +304,8 @@ TEST_P(BookingsTest, CancellingFreesTheCountersAndMovingKeepsTheReference) {
   auto cancelled = cancel_booking(db(), booked->reference, clock);
   ASSERT_TRUE(cancelled.ok());
   EXPECT_EQ(cancelled->status, BookingStatus::cancelled);
-  EXPECT_EQ(cancel_booking(db(), booked->reference, clock).error().code, "not_changeable");
-  EXPECT_EQ(reschedule_booking(db(), booked->reference, at("2026-12-07T09:00:00Z"), clock, policy).error().code,
+  EXPECT_EQ(cancel_booking(db(), booked->reference, clock).error().code.name(), "not_changeable");
+  EXPECT_EQ(reschedule_booking(db(), booked->reference, at("2026-12-07T09:00:00Z"), clock, policy).error().code.name(),
             "not_changeable");
   EXPECT_EQ(cancel_booking(db(), "NOPE-NOPE", clock).error().kind, ErrorKind::not_found);
   EXPECT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T10:15:00Z"), clock, policy).ok())
@@ -319,7 +320,7 @@ TEST_P(BookingsTest, CancellingFreesTheCountersAndMovingKeepsTheReference) {
   auto later = book_visit(db(), visit(ana, {"passport"}, "2026-12-09T09:00:00Z"), clock, policy);
   ASSERT_TRUE(later.ok());
   clock.set(at("2026-12-09T09:05:00Z"));
-  EXPECT_EQ(cancel_booking(db(), later->reference, clock).error().code, "not_changeable");
+  EXPECT_EQ(cancel_booking(db(), later->reference, clock).error().code.name(), "not_changeable");
 }
 
 TEST_P(BookingsTest, HoardingAndFloodingAreLimited) {
@@ -329,7 +330,7 @@ TEST_P(BookingsTest, HoardingAndFloodingAreLimited) {
   ASSERT_TRUE(book_visit(db(), visit(ana, {"passport"}, "2026-12-07T10:00:00Z"), clock, policy).ok());
   auto third = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T11:00:00Z"), clock, policy);
   ASSERT_FALSE(third.ok());
-  EXPECT_EQ(third.error().code, "booking_limit");
+  EXPECT_EQ(third.error().code.name(), "booking_limit");
   EXPECT_EQ(third.error().kind, ErrorKind::forbidden);
   EXPECT_TRUE(book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T11:00:00Z"), clock, policy).ok())
       << "the limit is per service";

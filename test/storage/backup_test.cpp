@@ -98,7 +98,7 @@ TEST_F(BackupTest, AnExistingFileIsNeverOverwritten) {
   std::ofstream(file("taken.db")) << "precious";
   auto copied = backup_to(*db, file("taken.db"));
   ASSERT_FALSE(copied);
-  EXPECT_EQ(copied.error().code, "backup_exists");
+  EXPECT_EQ(copied.error().code.name(), "backup_exists");
   std::ifstream in(file("taken.db"));
   std::string kept;
   in >> kept;
@@ -109,7 +109,7 @@ TEST_F(BackupTest, RestoreRefusesWhatIsNotAGuichetBackup) {
   std::ofstream(file("junk.db")) << "this is not a database at all, only text that goes on for a while";
   auto junk = restore_from(file("junk.db"), "sqlite:" + file("target.db"));
   ASSERT_FALSE(junk);
-  EXPECT_EQ(junk.error().code, "bad_backup");
+  EXPECT_EQ(junk.error().code.name(), "bad_backup");
 
   // A backup from a newer Guichet: its schema is beyond this binary's migrations.
   ASSERT_TRUE(backup_to(*db, file("newer.db")));
@@ -126,7 +126,7 @@ TEST_F(BackupTest, RestoreRefusesWhatIsNotAGuichetBackup) {
 
   auto postgres = restore_from(file("newer.db"), "postgresql://localhost/guichet");
   ASSERT_FALSE(postgres);
-  EXPECT_EQ(postgres.error().code, "restore_sqlite_only");
+  EXPECT_EQ(postgres.error().code.name(), "restore_sqlite_only");
 }
 
 }  // namespace

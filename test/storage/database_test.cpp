@@ -88,7 +88,7 @@ TEST_P(DatabaseTest, TransactionCommitsWholeOrNothing) {
   });
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().kind, ErrorKind::conflict);
-  EXPECT_EQ(failed.error().code, "unique_violation");
+  EXPECT_EQ(failed.error().code.name(), "unique_violation");
   EXPECT_EQ(count(), 2);
 
   EXPECT_THROW((void)db().transaction([](Connection& c) -> Result<int> {
@@ -159,7 +159,7 @@ TEST_P(DatabaseTest, ConstraintViolationsNameTheConstraint) {
   ASSERT_TRUE((*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{1}, std::string("a")}));
   auto duplicate = (*c)->execute("INSERT INTO items (id, name) VALUES (?, ?)", {std::int64_t{2}, std::string("a")});
   ASSERT_FALSE(duplicate);
-  EXPECT_EQ(duplicate.error().code, "unique_violation");
+  EXPECT_EQ(duplicate.error().code.name(), "unique_violation");
   EXPECT_FALSE(duplicate.error().constraint.empty());
 }
 
@@ -189,7 +189,7 @@ TEST_P(DatabaseTest, ATransactionPastItsDeadlineIsRolledBack) {
       return inserted;
     });
     ASSERT_FALSE(late);
-    EXPECT_EQ(late.error().code, "deadline_exceeded");
+    EXPECT_EQ(late.error().code.name(), "deadline_exceeded");
   }
   EXPECT_EQ(count(), 0);
 }
@@ -217,7 +217,7 @@ TEST(SqliteLocking, AWriterHoldingTheLockStallsOnlyWriters) {
       [](Connection& c) -> Result<std::int64_t> { return c.execute("INSERT INTO notes (n) VALUES (2)"); });
   ASSERT_FALSE(write);
   EXPECT_EQ(write.error().kind, ErrorKind::unavailable);
-  EXPECT_EQ(write.error().code, "database_busy");
+  EXPECT_EQ(write.error().code.name(), "database_busy");
   auto c = node->acquire();
   auto read = (*c)->query("SELECT COUNT(*) FROM notes");
   ASSERT_TRUE(read) << read.error().message;
@@ -239,7 +239,7 @@ TEST(PostgresTimeouts, AStatementThatDoesNotAnswerInTimeIsGivenUp) {
     auto slept = (*c)->query("SELECT pg_sleep(5)");
     ASSERT_FALSE(slept);
     EXPECT_EQ(slept.error().kind, ErrorKind::unavailable);
-    EXPECT_EQ(slept.error().code, "database_timeout");
+    EXPECT_EQ(slept.error().code.name(), "database_timeout");
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(3));
     EXPECT_FALSE((*c)->healthy());  // the pool will drop it
   }

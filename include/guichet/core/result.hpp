@@ -1,9 +1,15 @@
 #pragma once
-// Expected failures are values: every module returns Result<T> and the HTTP layer maps
-// ErrorKind to a status code in exactly one place (http_status in http/application.cpp).
+// Expected failures are values: every module returns Result<T>. An Error carries its module's typed
+// code (ErrorCode, from the module's errors.def) and that code's kind; the HTTP layer maps ErrorKind
+// to a status code in exactly one place (http_status in http/application.cpp).
 #include <cassert>
+#include <concepts>
+#include <cstddef>
+#include <iosfwd>
+#include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -28,18 +34,74 @@ enum class ErrorKind {
 
 std::string_view to_string(ErrorKind kind);
 
+// What one error code means: its stable wire name (the JSON "error" member, log lines), its kind
+// (hence its HTTP status, mapped once in http_status) and, when people see a text for it, the
+// message key of that text. Each module lists its codes once, in include/guichet/<module>/errors.def.
+struct ErrorCodeInfo {
+  std::string_view name;
+  ErrorKind kind;
+  std::string_view message_key;
+};
+
+// The codes of one module.
+struct ErrorDomain {
+  std::string_view module;
+  std::span<const ErrorCodeInfo> codes;
+};
+
+// A module's error-code enum: an enum with an error_domain() overload found by argument-dependent lookup.
+template <class E>
+concept ErrorCodeEnum = std::is_enum_v<E> && requires(E code) {
+  { error_domain(code) } -> std::same_as<const ErrorDomain&>;
+};
+
+// One module's code, held as (domain, value) so any module's enum converts to it and comparisons are
+// by value: error.code == identity::Errc::wrong_password. Never compared as a string.
+class ErrorCode {
+ public:
+  ErrorCode() = default;
+  template <ErrorCodeEnum E>
+  ErrorCode(E code)
+      : domain_(&error_domain(code)), value_(static_cast<int>(code)) {  // NOLINT(google-explicit-constructor)
+    assert(value_ >= 0 && static_cast<std::size_t>(value_) < domain_->codes.size());
+  }
+
+  // "internal" for a default-constructed code.
+  std::string_view name() const { return domain_ ? info().name : "internal"; }
+  ErrorKind kind() const { return domain_ ? info().kind : ErrorKind::internal; }
+  std::string_view message_key() const { return domain_ ? info().message_key : std::string_view(); }
+  std::string_view module() const { return domain_ ? domain_->module : "core"; }
+
+  bool operator==(const ErrorCode& other) const { return domain_ == other.domain_ && value_ == other.value_; }
+  template <ErrorCodeEnum E>
+  bool operator==(E code) const {
+    return *this == ErrorCode(code);
+  }
+
+ private:
+  const ErrorCodeInfo& info() const { return domain_->codes[static_cast<std::size_t>(value_)]; }
+
+  const ErrorDomain* domain_ = nullptr;
+  int value_ = 0;
+};
+
+// Prints module.name (tests, diagnostics).
+std::ostream& operator<<(std::ostream& out, const ErrorCode& code);
+
 struct Error {
-  ErrorKind kind = ErrorKind::internal;
-  std::string code;     // stable, machine-readable: "invalid_utf8", "unique_violation"
+  ErrorKind kind = ErrorKind::internal;  // the code's kind unless a caller states another
+  ErrorCode code;
   std::string message;  // for people; for internal/unavailable kinds it is only logged
   // Storage errors: the violated constraint as the engine names it (PostgreSQL's constraint name,
   // SQLite's trigger message or "table.column" list), so a lost race is recognised by constraint
   // and never by searching message text.
   std::string constraint;
+  // Validation errors: the input field at fault, so a page can show the message next to it.
+  std::string field;
 };
 
-inline Error make_error(ErrorKind kind, std::string code, std::string message) {
-  return Error{kind, std::move(code), std::move(message), {}};
+inline Error make_error(ErrorCode code, std::string message) {
+  return Error{code.kind(), code, std::move(message), {}, {}};
 }
 
 template <class T>
