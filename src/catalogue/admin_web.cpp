@@ -89,7 +89,7 @@ void register_admin_routes(http::Router& router, storage::Database& db, const ht
           // The import names the first problem by its place in the document; nothing was written.
           return admin_page(db, pages, catalog, request, roles, {},
                             catalog.text(request.lang, "admin_catalogue_refused") + " " + imported.error().message,
-                            imported.error().kind == ErrorKind::invalid_input ? 400 : 409);
+                            http::http_status(imported.error().kind));
         }
         std::string notice = catalog.text(request.lang, "admin_catalogue_imported");
         notice += " " + std::to_string(imported->administrations) + " / " + std::to_string(imported->services) + " / " +

@@ -20,6 +20,8 @@ std::string_view to_string(ErrorKind kind) {
       return "timeout";
     case ErrorKind::conflict:
       return "conflict";
+    case ErrorKind::unprocessable:
+      return "unprocessable";
     case ErrorKind::payload_too_large:
       return "payload_too_large";
     case ErrorKind::unsupported_media_type:

@@ -23,6 +23,8 @@ int http_status(ErrorKind kind) {
       return 408;
     case ErrorKind::conflict:
       return 409;
+    case ErrorKind::unprocessable:
+      return 422;
     case ErrorKind::payload_too_large:
       return 413;
     case ErrorKind::unsupported_media_type:

@@ -55,13 +55,10 @@ std::string fingerprint_of(const Request& request) {
   return sha256_hex(text);
 }
 
-// A page gets an error page, the API its JSON error; the status is this layer's own decision
-// where no error kind has it (422).
-Response refusal(const ErrorRenderer& page_errors, Request& request, const Error& error, int status) {
-  Response response =
-      request.route_kind == RouteKind::api || !page_errors ? json_error(request, error) : page_errors(request, error);
-  response.status = status;
-  return response;
+// A page gets an error page, the API its JSON error; the status is the error's.
+Response refusal(const ErrorRenderer& page_errors, Request& request, const Error& error) {
+  return request.route_kind == RouteKind::api || !page_errors ? json_error(request, error)
+                                                              : page_errors(request, error);
 }
 
 Error in_progress() {
@@ -81,7 +78,7 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       if (!acceptable_key(keyed_request->key)) {
         return refusal(
             page_errors, request,
-            make_error(Errc::bad_idempotency_key, "Idempotency-Key must be 1 to 255 printable ASCII characters"), 400);
+            make_error(Errc::bad_idempotency_key, "Idempotency-Key must be 1 to 255 printable ASCII characters"));
       }
       const std::string fingerprint = fingerprint_of(request);
       const std::int64_t now = to_unix_micros(clock.now());
@@ -106,16 +103,16 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       if (!claimed) {
         // Two first requests with one key at once: the other one inserted it (the only conflict
         // this transaction can meet).
-        if (claimed.error().kind == ErrorKind::conflict) return refusal(page_errors, request, in_progress(), 409);
-        return refusal(page_errors, request, claimed.error(), http_status(claimed.error().kind));
+        if (claimed.error().kind == ErrorKind::conflict) return refusal(page_errors, request, in_progress());
+        return refusal(page_errors, request, claimed.error());
       }
       if (const auto& row = *claimed) {
         if (row->text(0) != fingerprint) {
           return refusal(
               page_errors, request,
-              make_error(Errc::idempotency_key_reused, "this Idempotency-Key was used for a different request"), 422);
+              make_error(Errc::idempotency_key_reused, "this Idempotency-Key was used for a different request"));
         }
-        if (row->is_null(1)) return refusal(page_errors, request, in_progress(), 409);
+        if (row->is_null(1)) return refusal(page_errors, request, in_progress());
         Response replay;
         replay.status = static_cast<int>(row->integer(1));
         if (!row->is_null(2)) replay.headers.set("Content-Type", row->text(2));

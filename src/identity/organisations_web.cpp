@@ -148,7 +148,8 @@ void register_organisation_routes(http::Router& router, const WebContext& contex
           if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
             return members_page(ctx, request, *id, "org_error_person", 400);
           }
-          if (error.code == Errc::last_owner) return members_page(ctx, request, *id, error.code.message_key(), 409);
+          if (error.code == Errc::last_owner)
+            return members_page(ctx, request, *id, error.code.message_key(), http::http_status(error.kind));
           return ctx.pages.render_error(request, error);
         }
         return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
@@ -166,7 +167,8 @@ void register_organisation_routes(http::Router& router, const WebContext& contex
         if (!removed) {
           if (removed.error().kind == ErrorKind::not_found) return not_found(ctx, request);
           if (removed.error().code == Errc::last_owner)
-            return members_page(ctx, request, *id, removed.error().code.message_key(), 409);
+            return members_page(ctx, request, *id, removed.error().code.message_key(),
+                                http::http_status(removed.error().kind));
           return ctx.pages.render_error(request, removed.error());
         }
         return Response::redirect("/account/organisations/" + std::to_string(*id), 303);

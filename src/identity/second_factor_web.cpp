@@ -167,7 +167,7 @@ void register_second_factor_routes(http::Router& router, const WebContext& conte
         if (!proved) {
           std::string_view key = code_error_key(proved.error());
           if (key.empty()) return ctx.pages.render_error(request, proved.error());
-          return code_page(ctx, request, key, proved.error().kind == ErrorKind::rate_limited ? 429 : 401);
+          return code_page(ctx, request, key, http::http_status(proved.error().kind));
         }
         return Response::redirect(return_path_of(request));
       },
@@ -236,7 +236,7 @@ void register_second_factor_routes(http::Router& router, const WebContext& conte
           if (error.code == Errc::wrong_password)
             return second_factor_page(ctx, request, "account_error_wrong_password", 400);
           if (error.code == Errc::sign_in_throttled)
-            return second_factor_page(ctx, request, "signin_error_throttled", 429);
+            return second_factor_page(ctx, request, error.code.message_key(), http::http_status(error.kind));
           if (error.code == Errc::no_second_factor) return Response::redirect("/account/second-factor");
           return ctx.pages.render_error(request, error);
         }

@@ -214,7 +214,7 @@ void register_routes(http::Router& router, const WebContext& context) {
           if (error.code == storage::Errc::unique_violation) return Response::redirect("/account/register/sent");
           std::string_view key = registration_error_key(error);
           if (key.empty()) return ctx.pages.render_error(request, error);
-          return register_page(ctx, request, email, key, 400);
+          return register_page(ctx, request, email, key, http::http_status(error.kind));
         }
         return Response::redirect("/account/register/sent");
       },
@@ -298,7 +298,7 @@ void register_routes(http::Router& router, const WebContext& context) {
           }
           std::string_view key = registration_error_key(error);
           if (key.empty()) return ctx.pages.render_error(request, error);
-          return reset_form(request, token, key, 400);
+          return reset_form(request, token, key, http::http_status(error.kind));
         }
         Response done =
             message_page(ctx, request, "reset_done_title", "reset_done_text", "/account/sign-in", "nav_sign_in");
@@ -335,12 +335,10 @@ void register_routes(http::Router& router, const WebContext& context) {
             sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice);
         if (!signed_in) {
           const Error& error = signed_in.error();
-          if (error.code == Errc::bad_credentials)
-            return sign_in_page(ctx, request, email, "signin_error_credentials", 401);
-          if (error.code == Errc::email_unverified)
-            return sign_in_page(ctx, request, email, "signin_error_unverified", 403);
-          if (error.code == Errc::sign_in_throttled)
-            return sign_in_page(ctx, request, email, "signin_error_throttled", 429);
+          if (error.code == Errc::bad_credentials || error.code == Errc::email_unverified ||
+              error.code == Errc::sign_in_throttled) {
+            return sign_in_page(ctx, request, email, error.code.message_key(), http::http_status(error.kind));
+          }
           return ctx.pages.render_error(request, error);
         }
         // Signing in again (a relying party asked for a fresh sign-in) replaces the old session.
@@ -426,10 +424,12 @@ void register_routes(http::Router& router, const WebContext& context) {
         if (!changed) {
           const Error& error = changed.error();
           if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
-          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
+          if (error.code == Errc::sign_in_throttled) {
+            return account_page(request, "", error.code.message_key(), http::http_status(error.kind));
+          }
           std::string_view key = registration_error_key(error);
           if (key.empty()) return ctx.pages.render_error(request, error);
-          return account_page(request, "", key, 400);
+          return account_page(request, "", key, http::http_status(error.kind));
         }
         return Response::redirect("/account?changed=password");
       },
@@ -446,9 +446,11 @@ void register_routes(http::Router& router, const WebContext& context) {
         if (!requested) {
           const Error& error = requested.error();
           if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
-          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
+          if (error.code == Errc::sign_in_throttled) {
+            return account_page(request, "", error.code.message_key(), http::http_status(error.kind));
+          }
           if (error.code == Errc::email_invalid || error.code == Errc::email_same) {
-            return account_page(request, "", error.code.message_key(), 400);
+            return account_page(request, "", error.code.message_key(), http::http_status(error.kind));
           }
           return ctx.pages.render_error(request, error);
         }
@@ -498,7 +500,9 @@ void register_routes(http::Router& router, const WebContext& context) {
         if (!deleted) {
           const Error& error = deleted.error();
           if (error.code == Errc::wrong_password) return account_page(request, "", error.code.message_key(), 400);
-          if (error.code == Errc::sign_in_throttled) return account_page(request, "", error.code.message_key(), 429);
+          if (error.code == Errc::sign_in_throttled) {
+            return account_page(request, "", error.code.message_key(), http::http_status(error.kind));
+          }
           return ctx.pages.render_error(request, error);
         }
         Response response = Response::redirect("/account/deleted");

@@ -374,9 +374,10 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
                                  request.principal->user_id, ctx->clock);
     if (!blocked) {
       if (blocked.error().code == Errc::counter_booked) {
-        return agenda_page(*ctx, request, roles, {},
-                           ctx->catalog.text(request.lang, "agenda_counter_booked") + " " + blocked.error().message,
-                           409);
+        return agenda_page(
+            *ctx, request, roles, {},
+            ctx->catalog.text(request.lang, blocked.error().code.message_key()) + " " + blocked.error().message,
+            http::http_status(blocked.error().kind));
       }
       return ctx->pages.render_error(request, blocked.error());
     }
@@ -493,11 +494,12 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
                           std::string(request.lang)};
     auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
     if (!booked) {
-      const std::string key = booked.error().code == Errc::slot_taken      ? "book_slot_taken"
-                              : booked.error().code == Errc::booking_limit ? "book_limit_reached"
-                                                                           : "";
-      if (key.empty()) return ctx->pages.render_error(request, booked.error());
-      return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, key), 409);
+      // The agent chose the time for the caller: both refusals are a conflict with what is booked.
+      if (booked.error().code != Errc::slot_taken && booked.error().code != Errc::booking_limit) {
+        return ctx->pages.render_error(request, booked.error());
+      }
+      return caller_booking_page(*ctx, request, roles,
+                                 ctx->catalog.text(request.lang, booked.error().code.message_key()), 409);
     }
     return Response::redirect(
         agenda_link(*shop_id, local_day(shop->time_zone, booked->start)) + "&booked=" + booked->reference, 303);

@@ -311,14 +311,12 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
 
 // A refusal from booking or moving, shown on the page the person came from.
 Response booking_refused(const SchedulingContext& ctx, Request& request, const Error& error) {
-  if (error.code == Errc::slot_taken) {
-    return choose_time(ctx, request, ctx.catalog.text(request.lang, "book_slot_taken"), 409);
-  }
-  if (error.code == Errc::booking_limit) {
-    return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_limit_reached"), 403);
-  }
+  const std::string& text = ctx.catalog.text(request.lang, error.code.message_key());
+  if (error.code == Errc::slot_taken) return choose_time(ctx, request, text, http::http_status(error.kind));
+  if (error.code == Errc::booking_limit) return confirm_page(ctx, request, text, http::http_status(error.kind));
   if (error.kind == ErrorKind::rate_limited) {
-    return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_rate_limited"), 429);
+    return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_rate_limited"),
+                        http::http_status(error.kind));
   }
   return ctx.pages.render_error(request, error);
 }

@@ -23,6 +23,7 @@ enum class ErrorKind {
   method_not_allowed,      // 405
   timeout,                 // 408
   conflict,                // 409: a uniqueness rule or a concurrent change won
+  unprocessable,           // 422: well-formed, but contradicts an earlier request (a reused idempotency key)
   payload_too_large,       // 413
   unsupported_media_type,  // 415
   headers_too_large,       // 431
