@@ -28,13 +28,4 @@ std::string hex(std::string_view bytes) {
   return out;
 }
 
-std::string base64url(std::string_view bytes) {
-  constexpr int kVariant = sodium_base64_VARIANT_URLSAFE_NO_PADDING;
-  std::string out(sodium_base64_encoded_len(bytes.size(), kVariant), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    kVariant);
-  out.resize(std::char_traits<char>::length(out.c_str()));
-  return out;
-}
-
 }  // namespace guichet

@@ -1,5 +1,7 @@
 #include "guichet/core/random.hpp"
 
+#include "guichet/core/encoding.hpp"
+
 #include <sodium.h>
 
 #include <array>
@@ -43,10 +45,7 @@ std::string random_token(std::size_t bytes) {
   ensure_sodium();
   std::vector<unsigned char> raw(bytes);
   secure_random(raw.data(), raw.size());
-  std::string out(sodium_base64_encoded_len(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), raw.data(), raw.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.find('\0'));
-  return out;
+  return base64url(std::string_view(reinterpret_cast<const char*>(raw.data()), raw.size()));
 }
 
 std::string random_bytes(std::size_t bytes) {

@@ -46,7 +46,6 @@ Result<Templates> Templates::load(const fs::path& directory) {
   return templates;
 }
 
-namespace {
 // The same five characters as kainjow's html_escape, but text without any of them (most text)
 // is copied whole instead of byte by byte.
 std::string escape_html(const std::string& text) {
@@ -81,6 +80,8 @@ std::string escape_html(const std::string& text) {
   out.append(text, from);
   return out;
 }
+
+namespace {
 
 mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::string, std::less<>>& sources,
                           std::string_view name) {

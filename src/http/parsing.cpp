@@ -1,5 +1,8 @@
+#include <boost/url/encode.hpp>
 #include <boost/url/encoding_opts.hpp>
+#include <boost/url/parse.hpp>
 #include <boost/url/parse_query.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/http/errors.hpp"
@@ -164,22 +167,12 @@ std::optional<MediaType> parse_media_type(std::string_view header) {
   return media;
 }
 
-std::string url_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
-  for (unsigned char c : text) {
-    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-                      c == '.' || c == '_' || c == '~';
-    if (unreserved) {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
+std::string url_encode(std::string_view text) { return boost::urls::encode(text, boost::urls::unreserved_chars); }
+
+std::string url_host(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed) return {};
+  return std::string(parsed->encoded_host());
 }
 
 }  // namespace guichet::http

@@ -10,6 +10,8 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"
@@ -50,24 +52,9 @@ std::string encode_secret(std::string_view raw) {
   return text;
 }
 
-std::string percent_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : text) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~' || c == '@') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 0xF];
-    }
-  }
-  return out;
-}
-
 Result<TotpEnrolment> enrolment_for(std::string secret, std::string_view email, std::string_view issuer) {
-  std::string label = percent_encode(issuer) + ":" + percent_encode(email);
-  std::string uri = "otpauth://totp/" + label + "?secret=" + secret + "&issuer=" + percent_encode(issuer) +
+  std::string label = http::url_encode(issuer) + ":" + http::url_encode(email);
+  std::string uri = "otpauth://totp/" + label + "?secret=" + secret + "&issuer=" + http::url_encode(issuer) +
                     "&algorithm=SHA1&digits=6&period=30";
   auto svg = qr_code_svg(uri, std::string(issuer) + " " + std::string(email));
   if (!svg) return std::move(svg).error();
@@ -178,25 +165,7 @@ Result<std::string> qr_code_svg(std::string_view text, std::string_view title) {
       }
     }
   }
-  std::string escaped_title;
-  for (char c : title) {
-    switch (c) {
-      case '<':
-        escaped_title += "&lt;";
-        break;
-      case '>':
-        escaped_title += "&gt;";
-        break;
-      case '&':
-        escaped_title += "&amp;";
-        break;
-      case '"':
-        escaped_title += "&quot;";
-        break;
-      default:
-        escaped_title += c;
-    }
-  }
+  const std::string escaped_title = http::escape_html(std::string(title));
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + std::to_string(size) + " " +
          std::to_string(size) + "\" width=\"232\" height=\"232\" role=\"img\" aria-labelledby=\"qr-title\">" +
          "<title id=\"qr-title\">" + escaped_title + "</title><rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>" +

@@ -1,8 +1,7 @@
-#include <sodium.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/errors.hpp"
@@ -17,11 +16,8 @@ bool plausible_address(const std::string& address) {
          address.find('@', at + 1) == std::string::npos && address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
 }
 
-std::string base64(std::string_view data, bool wrap) {
-  std::string out(sodium_base64_encoded_len(data.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(data.data()), data.size(),
-                    sodium_base64_VARIANT_ORIGINAL);
-  out.resize(out.find('\0'));
+std::string mime_base64(std::string_view data, bool wrap) {
+  std::string out = guichet::base64(data);
   if (!wrap) return out;
   std::string wrapped;
   for (std::size_t i = 0; i < out.size(); i += 76) {
@@ -49,7 +45,7 @@ std::string encode_header_text(const std::string& text) {
     // Back up to the start of a character: continuation bytes are 10xxxxxx.
     while (end < text.size() && end > at && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
     if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + base64(std::string_view(text).substr(at, end - at), false) + "?=";
+    out += "=?UTF-8?B?" + mime_base64(std::string_view(text).substr(at, end - at), false) + "?=";
     at = end;
   }
   return out;
@@ -105,8 +101,9 @@ Result<void> validate(const EmailMessage& message) {
 std::string to_json(const EmailMessage& message) {
   boost::json::array attachments;
   for (const auto& a : message.attachments) {
-    attachments.push_back(
-        {{"filename", a.filename}, {"content_type", a.content_type}, {"content_base64", base64(a.content, false)}});
+    attachments.push_back({{"filename", a.filename},
+                           {"content_type", a.content_type},
+                           {"content_base64", mime_base64(a.content, false)}});
   }
   boost::json::object o{
       {"to", message.to}, {"subject", message.subject}, {"text", message.text}, {"attachments", attachments}};
@@ -127,15 +124,10 @@ Result<EmailMessage> email_from_json(std::string_view json) {
     for (const auto& item : list->as_array()) {
       if (!item.is_object()) continue;
       std::string encoded = text(item.as_object(), "content_base64");
-      std::string decoded(encoded.size(), '\0');
-      std::size_t length = 0;
-      if (sodium_base642bin(reinterpret_cast<unsigned char*>(decoded.data()), decoded.size(), encoded.data(),
-                            encoded.size(), nullptr, &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0) {
-        return make_error(Errc::bad_email_job, "an attachment is not valid base64");
-      }
-      decoded.resize(length);
+      auto decoded = base64_decode(encoded);
+      if (!decoded) return make_error(Errc::bad_email_job, "an attachment is not valid base64");
       message.attachments.push_back(
-          {text(item.as_object(), "filename"), text(item.as_object(), "content_type"), decoded});
+          {text(item.as_object(), "filename"), text(item.as_object(), "content_type"), std::move(decoded).value()});
     }
   }
   if (auto valid = validate(message); !valid) return std::move(valid).error();
@@ -164,7 +156,7 @@ std::string build_mime(const EmailMessage& message, const std::string& from, Ins
   out += "Message-ID: <" + message_id + ">\r\n";
   out += "MIME-Version: 1.0\r\n";
   std::string text_part = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-                          base64(message.text, true);
+                          mime_base64(message.text, true);
   if (message.attachments.empty()) return out + text_part;
   std::string boundary = "=_guichet_" + message_id.substr(0, message_id.find('@'));
   out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
@@ -173,7 +165,7 @@ std::string build_mime(const EmailMessage& message, const std::string& from, Ins
     out += "--" + boundary + "\r\n";
     out += "Content-Type: " + a.content_type + "; " + mime_parameter("name", a.filename) + "\r\n";
     out += "Content-Disposition: attachment; " + mime_parameter("filename", a.filename) + "\r\n";
-    out += "Content-Transfer-Encoding: base64\r\n\r\n" + base64(a.content, true);
+    out += "Content-Transfer-Encoding: base64\r\n\r\n" + mime_base64(a.content, true);
   }
   out += "--" + boundary + "--\r\n";
   return out;

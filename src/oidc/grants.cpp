@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "guichet/core/digest.hpp"
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/oidc/errors.hpp"

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/oidc/errors.hpp"
 
@@ -70,27 +71,6 @@ std::optional<SigningAlgorithm> parse_signing_algorithm(std::string_view text) {
   if (text == "ES256") return SigningAlgorithm::es256;
   if (text == "RS256") return SigningAlgorithm::rs256;
   return std::nullopt;
-}
-
-std::string base64url(std::string_view bytes) {
-  if (sodium_init() < 0) return {};
-  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_URLSAFE_NO_PADDING), '\0');
-  sodium_bin2base64(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(),
-                    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-  out.resize(out.find('\0'));
-  return out;
-}
-
-Result<std::string> base64url_decode(std::string_view text) {
-  if (sodium_init() < 0) return make_error(Errc::sodium, "libsodium could not start");
-  std::string out(text.size(), '\0');
-  std::size_t length = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), text.data(), text.size(), nullptr,
-                        &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
-    return make_error(Errc::base64url_invalid, "not base64url");
-  }
-  out.resize(length);
-  return out;
 }
 
 std::string sha256_bytes(std::string_view data) {

@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "guichet/core/digest.hpp"
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/headers.hpp"
@@ -362,23 +363,10 @@ std::variant<Client, Response> authenticate_client(const ProviderContext& ctx, c
   bool basic = false;
   if (auto authorization = request.header("Authorization"); authorization && authorization->starts_with("Basic ")) {
     basic = true;
-    std::string encoded(authorization->substr(6));
-    std::string decoded;
-    // Standard base64 (not url-safe) with padding.
-    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    int bits = 0;
-    std::uint32_t buffer = 0;
-    for (char c : encoded) {
-      if (c == '=') break;
-      auto index = kAlphabet.find(c);
-      if (index == std::string_view::npos) return invalid_client("malformed Basic credentials", true);
-      buffer = (buffer << 6) | static_cast<std::uint32_t>(index);
-      bits += 6;
-      if (bits >= 8) {
-        bits -= 8;
-        decoded += static_cast<char>((buffer >> bits) & 0xFF);
-      }
-    }
+    // RFC 7617: standard base64 with padding of the form-encoded id ":" secret (RFC 6749 2.3.1).
+    auto credentials = base64_decode(authorization->substr(6));
+    if (!credentials) return invalid_client("malformed Basic credentials", true);
+    const std::string& decoded = *credentials;
     auto colon = decoded.find(':');
     if (colon == std::string::npos) return invalid_client("malformed Basic credentials", true);
     auto id = http::parse_urlencoded("a=" + decoded.substr(0, colon) + "&b=" + decoded.substr(colon + 1));

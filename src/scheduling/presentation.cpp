@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <boost/json.hpp>
+#include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
@@ -15,12 +16,6 @@ std::string local_format(const std::string& time_zone, Instant t, const char* fo
   } catch (const std::exception&) {
     return date::format(format, seconds);
   }
-}
-
-std::string host_of(const std::string& url) {
-  auto scheme = url.find("://");
-  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
-  return rest.substr(0, rest.find_first_of("/:"));
 }
 
 }  // namespace
@@ -68,7 +63,7 @@ Result<BookingView> describe_booking(storage::Connection& c, const Booking& book
 
 CalendarEvent calendar_event(const SchedulingContext& ctx, const BookingView& view, const Booking& booking) {
   CalendarEvent event;
-  event.uid = booking.reference + "@" + host_of(ctx.public_url);
+  event.uid = booking.reference + "@" + http::url_host(ctx.public_url);
   std::string names;
   std::string description;
   for (const auto& item : view.items) {

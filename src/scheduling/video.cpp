@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include "guichet/core/digest.hpp"
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
@@ -11,12 +13,6 @@ namespace {
 
 std::int64_t unix_seconds(Instant t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
-}
-
-std::string host_of(const std::string& url) {
-  auto scheme = url.find("://");
-  std::string rest = scheme == std::string::npos ? url : url.substr(scheme + 3);
-  return rest.substr(0, rest.find_first_of("/:"));
 }
 
 }  // namespace
@@ -31,7 +27,7 @@ Result<void> validate(const VideoConfig& config) {
       !config.base_url.starts_with("http://127.0.0.1")) {
     return bad("--jitsi-url must be an https:// URL");
   }
-  if (host_of(config.base_url).empty()) return bad("--jitsi-url has no host");
+  if (http::url_host(config.base_url).empty()) return bad("--jitsi-url has no host");
   if (config.app_id.empty() != config.secret.empty()) return bad("--jitsi-app-id and --jitsi-secret go together");
   if (!config.secret.empty() && config.secret.size() < 32) return bad("--jitsi-secret must be at least 32 bytes");
   return {};
@@ -50,7 +46,7 @@ std::string video_link(const VideoConfig& config, const std::string& room, const
   json::object user{{"name", who.name}, {"email", who.email}, {"moderator", who.moderator}};
   json::object claims{{"aud", "jitsi"},
                       {"iss", config.app_id},
-                      {"sub", host_of(config.base_url)},
+                      {"sub", http::url_host(config.base_url)},
                       {"room", room},
                       {"nbf", unix_seconds(visit_start - std::chrono::minutes(15))},
                       {"exp", unix_seconds(visit_end + std::chrono::hours(1))},

@@ -5,6 +5,15 @@
 namespace guichet::http {
 namespace {
 
+TEST(Urls, EncodesAllButUnreservedAndFindsTheHost) {
+  EXPECT_EQ(url_encode("a b&c=d/é@~._-"), "a%20b%26c%3Dd%2F%C3%A9%40~._-");
+  EXPECT_EQ(url_host("https://Guichet.example:8443/path?q=1"), "Guichet.example");
+  EXPECT_EQ(url_host("https://user@meet.example/room"), "meet.example");
+  EXPECT_EQ(url_host("http://[::1]:8080/"), "[::1]");
+  EXPECT_EQ(url_host("not a url"), "");
+  EXPECT_EQ(url_host("/relative/path"), "");
+}
+
 TEST(Urlencoded, DecodesPercentAndPlus) {
   auto p = parse_urlencoded("q=caf%C3%A9+cr%C3%A8me&lang=fr&lang=pt&empty=&flag");
   ASSERT_TRUE(p.ok()) << p.error().message;

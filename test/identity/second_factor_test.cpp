@@ -72,7 +72,8 @@ TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   auto enrolment = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
   ASSERT_TRUE(enrolment.ok());
   EXPECT_EQ(enrolment->secret.size(), 32U) << "160 bits in base32";
-  EXPECT_TRUE(enrolment->otpauth_uri.starts_with("otpauth://totp/Guichet:ana@example.org?secret=" + enrolment->secret));
+  EXPECT_TRUE(
+      enrolment->otpauth_uri.starts_with("otpauth://totp/Guichet:ana%40example.org?secret=" + enrolment->secret));
   EXPECT_TRUE(enrolment->qr_svg.starts_with("<svg")) << enrolment->qr_svg.substr(0, 40);
   EXPECT_NE(enrolment->qr_svg.find("<title id=\"qr-title\">"), std::string::npos);
   EXPECT_FALSE(*has_second_factor(db(), user_id)) << "not before the first code";

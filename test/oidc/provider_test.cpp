@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "guichet/app/site.hpp"
+#include "guichet/core/encoding.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/users.hpp"

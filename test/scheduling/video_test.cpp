@@ -1,6 +1,7 @@
 // Video appointments: the configuration, the room token a Jitsi deployment checks, and booking by
 // video through the API (only for services offered by video).
 #include "guichet/scheduling/video.hpp"
+#include "guichet/core/encoding.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>

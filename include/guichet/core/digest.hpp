@@ -12,7 +12,4 @@ std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);
 std::string hex(std::string_view bytes);
 
-// Base64url without padding (RFC 4648 section 5), as JSON Web Tokens use it.
-std::string base64url(std::string_view bytes);
-
 }  // namespace guichet

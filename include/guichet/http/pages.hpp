@@ -74,4 +74,8 @@ class PageRenderer {
 // A local path to come back to, or "/" when `target` could lead off-site.
 std::string safe_return_path(std::string_view target);
 
+// The one HTML escape (the five characters kainjow's mustache escapes): every page goes through it,
+// and so does any markup built outside a template (the QR code's SVG title).
+std::string escape_html(const std::string& text);
+
 }  // namespace guichet::http

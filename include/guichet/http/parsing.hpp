@@ -15,8 +15,12 @@ namespace guichet::http {
 // application/x-www-form-urlencoded, also used for query strings ('+' is a space).
 // Keys and values must decode to valid UTF-8.
 Result<Params> parse_urlencoded(std::string_view text);
-// Percent-encodes everything but RFC 3986 unreserved characters: for a query parameter's value.
+// Percent-encodes everything but RFC 3986 unreserved characters (Boost.URL): for a query
+// parameter's value or a path segment such as an otpauth label.
 std::string url_encode(std::string_view text);
+// The host of an absolute URL (Boost.URL), lowercase as written, without port; empty when `url`
+// is not an absolute URI.
+std::string url_host(std::string_view url);
 
 // A Cookie header; malformed pairs are skipped, as browsers do (RFC 6265 section 5.4).
 void parse_cookie_header(std::string_view header, Params& into);

@@ -41,8 +41,6 @@ Result<VerifiedJws> verify_jws(std::string_view compact, const std::vector<std::
 // The unverified payload of a compact JWS: only to find which key to check it with.
 Result<std::string> peek_jws_payload(std::string_view compact);
 
-std::string base64url(std::string_view bytes);
-Result<std::string> base64url_decode(std::string_view text);
 // SHA-256 of `data`, raw bytes.
 std::string sha256_bytes(std::string_view data);
 
