@@ -10,6 +10,7 @@
 #include "guichet/catalogue/errors.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/core/calendar.hpp"
 
 namespace guichet::catalogue {
 namespace json = boost::json;
@@ -54,26 +55,9 @@ bool plain_text(const json::value* v, std::size_t max) {
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
-bool valid_day(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  int month = (text[5] - '0') * 10 + (text[6] - '0');
-  int day = (text[8] - '0') * 10 + (text[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
-}
+bool valid_day(std::string_view text) { return parse_iso_day(text).has_value(); }
 
-bool valid_time_zone(std::string_view zone) {
-  if (zone.empty() || zone.size() > 64 || zone.find("..") != std::string_view::npos || zone.front() == '/')
-    return false;
-  if (!std::all_of(zone.begin(), zone.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-' || c == '+';
-      })) {
-    return false;
-  }
-  return std::filesystem::is_regular_file(std::filesystem::path("/usr/share/zoneinfo") / std::string(zone));
-}
+bool valid_time_zone(std::string_view zone) { return find_time_zone(zone) != nullptr; }
 
 // "HH:MM" to minutes since midnight.
 std::optional<int> minutes_of(const json::value& v) {

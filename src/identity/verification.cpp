@@ -5,6 +5,7 @@
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"
+#include "guichet/core/calendar.hpp"
 
 namespace guichet::identity {
 namespace {
@@ -15,19 +16,10 @@ Error field_error(const std::string& field, std::string message) {
   return error;
 }
 
+// A date of birth: a real day, and no earlier than the oldest records.
 bool valid_date(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return false;
-  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (text[i] < '0' || text[i] > '9') return false;
-  }
-  int year = std::stoi(std::string(text.substr(0, 4)));
-  int month = std::stoi(std::string(text.substr(5, 2)));
-  int day = std::stoi(std::string(text.substr(8, 2)));
-  if (year < 1880 || month < 1 || month > 12 || day < 1) return false;
-  static constexpr int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (day > kDays[month - 1]) return false;
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return !(month == 2 && day == 29 && !leap);
+  auto day = parse_iso_day(text);
+  return day && text.substr(0, 4) >= "1880";
 }
 
 bool plain_text(std::string_view text, std::size_t max) {

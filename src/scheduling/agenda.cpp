@@ -10,6 +10,7 @@
 
 #include "guichet/identity/audit.hpp"
 #include "guichet/scheduling/errors.hpp"
+#include "guichet/core/calendar.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -32,12 +33,11 @@ std::set<std::string> administrations_served(const std::vector<identity::RoleGra
 
 // [start, end) of a local day in a time zone.
 std::optional<std::pair<Instant, Instant>> day_bounds(const std::string& time_zone, const std::string& day) {
-  date::local_days local{};
-  std::istringstream in(day);
-  in >> date::parse("%F", local);
-  if (in.fail() || day.size() != 10) return std::nullopt;
+  auto parsed = parse_iso_day(day);
+  const date::time_zone* zone = find_time_zone(time_zone);
+  if (!parsed || zone == nullptr) return std::nullopt;
+  const date::local_days local(date::days(parsed->time_since_epoch().count()));
   try {
-    const date::time_zone* zone = date::locate_zone(time_zone);
     auto start = zone->to_sys(date::local_seconds(local), date::choose::earliest);
     auto end = zone->to_sys(date::local_seconds(local + date::days(1)), date::choose::earliest);
     return std::pair{std::chrono::time_point_cast<Instant::duration>(start),

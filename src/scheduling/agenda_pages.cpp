@@ -16,6 +16,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
+#include "guichet/core/calendar.hpp"
 #include "scheduling/presentation.hpp"
 #include "scheduling/web_support.hpp"
 
@@ -37,11 +38,9 @@ std::string agenda_link(std::int64_t shop, const std::string& day) {
 }
 
 std::string shift_day(const std::string& day, int by) {
-  date::sys_days parsed{};
-  std::istringstream in(day);
-  in >> date::parse("%F", parsed);
-  if (in.fail()) return day;
-  return date::format("%F", parsed + date::days(by));
+  auto parsed = parse_iso_day(day);
+  if (!parsed) return day;
+  return format_iso_day(*parsed + std::chrono::days(by));
 }
 
 // The instant of a local "YYYY-MM-DD" and "HH:MM" in a time zone (the first one when ambiguous).

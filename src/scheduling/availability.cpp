@@ -11,6 +11,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "guichet/scheduling/errors.hpp"
+#include "guichet/core/calendar.hpp"
 #include "scheduling/calendar.hpp"
 #include "scheduling/visit_json.hpp"
 
@@ -73,12 +74,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
     if (!cursor) return make_error(Errc::bad_cursor, "the cursor is not one this API gave");
   }
   if (query.days < 1 || query.days > 90) return make_error(Errc::bad_days, "days must be 1 to 90");
-  {
-    date::sys_days first_day{};
-    std::istringstream in(query.from);
-    in >> date::parse("%F", first_day);
-    if (in.fail()) return make_error(Errc::bad_date, "the date must be YYYY-MM-DD");
-  }
+  if (!parse_iso_day(query.from)) return make_error(Errc::bad_date, "the date must be YYYY-MM-DD");
   std::vector<ServiceNeed> needs;
   {
     auto connection = calendars.database().acquire();

@@ -15,6 +15,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
+#include "guichet/core/calendar.hpp"
 #include "scheduling/presentation.hpp"
 #include "scheduling/web_support.hpp"
 
@@ -254,11 +255,10 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
     data.set(video_asked(ctx, request, *chosen) ? "mode_video" : "mode_in_person", true);
   }
   auto week = [&](int offset) {
-    date::year_month_day ymd{};
-    std::istringstream in(from);
-    in >> date::parse("%F", ymd);
+    // `from` was validated when the times were computed.
+    const std::chrono::sys_days first = parse_iso_day(from).value_or(std::chrono::sys_days{});
     std::string target = "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
-                         "&from=" + date::format("%F", date::sys_days(ymd) + date::days(offset));
+                         "&from=" + format_iso_day(first + std::chrono::days(offset));
     if (!reschedule.empty()) target += "&reschedule=" + http::url_encode(reschedule);
     return target;
   };

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include "guichet/scheduling/errors.hpp"
+#include "guichet/core/calendar.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -20,14 +21,9 @@ std::string iso_day(date::local_days day) {
 }
 
 std::optional<date::local_days> parse_day(std::string_view text) {
-  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
-  int y = 0;
-  unsigned m = 0;
-  unsigned d = 0;
-  if (std::sscanf(std::string(text).c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) return std::nullopt;
-  date::year_month_day ymd{date::year{y}, date::month{m}, date::day{d}};
-  if (!ymd.ok()) return std::nullopt;
-  return date::local_days(ymd);
+  auto day = parse_iso_day(text);
+  if (!day) return std::nullopt;
+  return date::local_days(date::days(day->time_since_epoch().count()));
 }
 
 // The instant of a local time, or nothing when that local time does not exist (the hour skipped
@@ -130,13 +126,7 @@ std::optional<Visit> best_visit(const ShopCalendar& shop, const BusyIndex& sched
   return best;
 }
 
-const date::time_zone* find_zone(const std::string& name) {
-  try {
-    return date::locate_zone(name);
-  } catch (const std::exception&) {
-    return nullptr;
-  }
-}
+const date::time_zone* find_zone(const std::string& name) { return find_time_zone(name); }
 
 bool earlier(const Taken& a, const Taken& b) { return a.start < b.start || (a.start == b.start && a.key < b.key); }
 

@@ -145,6 +145,11 @@ TEST_P(CatalogueTest, ABadDocumentNamesTheProblemAndWritesNothing) {
   zone.at("shops").as_array()[0].as_object()["time_zone"] = "Europe/Atlantis";
   EXPECT_EQ(import_catalogue(db(), json::serialize(zone), "test", clock).error().message,
             "shops[0].time_zone must be an IANA time zone such as Europe/Lisbon");
+  json::value closed = json::parse(sample());
+  closed.at("shops").as_array()[0].as_object()["closures"] = json::array{"2026-12-25", "2026-02-31"};
+  EXPECT_EQ(import_catalogue(db(), json::serialize(closed), "test", clock).error().message,
+            "shops[0].closures must be dates written YYYY-MM-DD")
+      << "a day the month does not have";
   json::value hours = json::parse(sample());
   hours.at("shops").as_array()[1].at("opening_hours").as_object()["mon"] =
       json::array{json::array{"14:00", "17:00"}, json::array{"09:00", "12:30"}};
