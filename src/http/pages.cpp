@@ -81,6 +81,16 @@ std::string escape_html(const std::string& text) {
   return out;
 }
 
+std::string fill_text(std::string_view text, const std::vector<std::pair<std::string, std::string>>& values) {
+  if (text.find('{') == std::string_view::npos) return std::string(text);
+  mustache tmpl("{{={ }=}}" + std::string(text));
+  if (!tmpl.is_valid()) return std::string(text);  // a stray brace: the text as written, never a half
+  tmpl.set_custom_escape([](const std::string& value) { return value; });
+  kainjow::mustache::data data;
+  for (const auto& [name, value] : values) data.set(name, value);
+  return tmpl.render(data);
+}
+
 namespace {
 
 mustache& parsed_template(std::uint64_t id, const std::map<std::string, std::string, std::less<>>& sources,

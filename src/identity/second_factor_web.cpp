@@ -62,9 +62,8 @@ Response second_factor_page(const WebContext& ctx, const Request& request, std::
     auto unused = unused_recovery_codes(ctx.db, who.user_id);
     if (!unused) return ctx.pages.render_error(request, unused.error());
     page.set("enabled", true);
-    std::string remaining = ctx.catalog.text(request.lang, "twofa_codes_left");
-    if (auto at = remaining.find("{count}"); at != std::string::npos) remaining.replace(at, 7, std::to_string(*unused));
-    page.set("codes_left", remaining);
+    page.set("codes_left",
+             http::fill_text(ctx.catalog.text(request.lang, "twofa_codes_left"), {{"count", std::to_string(*unused)}}));
   } else {
     auto pending = pending_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer);
     if (!pending) return ctx.pages.render_error(request, pending.error());

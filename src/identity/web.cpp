@@ -26,10 +26,8 @@ Cookie session_cookie(const Request& request, std::string value, std::int64_t ma
 
 Response redirect_to_sign_in() { return Response::redirect("/account/sign-in?return=%2Faccount", 303); }
 
-std::string fill(std::string text, std::string_view link) {
-  auto at = text.find("{link}");
-  if (at != std::string::npos) text.replace(at, 6, link);
-  return text;
+std::string fill(const std::string& text, std::string_view link) {
+  return http::fill_text(text, {{"link", std::string(link)}});
 }
 
 // A short page with a heading, a sentence and one link, in the request's language.
@@ -111,7 +109,7 @@ EmailChangeMail email_change_mail_in(const WebContext& ctx, const std::string& l
       [&ctx, lang](const std::string& to) { return security_notice(ctx, lang, to, "email_change_requested_body"); },
       [&ctx, lang](const std::string& to, const std::string& new_address) {
         jobs::EmailMessage message = security_notice(ctx, lang, to, "email_change_done_body");
-        if (auto at = message.text.find("{address}"); at != std::string::npos) message.text.replace(at, 9, new_address);
+        message.text = http::fill_text(message.text, {{"address", new_address}});
         return message;
       }};
 }
@@ -324,11 +322,9 @@ void register_routes(http::Router& router, const WebContext& context) {
         auto user_agent = request.header("User-Agent").value_or("");
         std::string lang = request.lang;
         auto notice = [&ctx, lang](const std::string& to, const std::string& device, const std::string& address) {
-          std::string body = fill(ctx.catalog.text(lang, "email_new_device_body"), ctx.public_url + "/account");
-          for (const auto& [token, value] : {std::pair{"{device}", device}, std::pair{"{address}", address}}) {
-            if (auto at = body.find(token); at != std::string::npos)
-              body.replace(at, std::string_view(token).size(), value);
-          }
+          std::string body =
+              http::fill_text(ctx.catalog.text(lang, "email_new_device_body"),
+                              {{"link", ctx.public_url + "/account"}, {"device", device}, {"address", address}});
           return jobs::EmailMessage{to, ctx.catalog.text(lang, "email_new_device_subject"), body, {}};
         };
         auto signed_in =

@@ -14,7 +14,7 @@ namespace guichet::identity {
 http::Cookie session_cookie(const http::Request& request, std::string value, std::int64_t max_age);
 http::Response redirect_to_sign_in();
 // Replaces "{link}" in a message with `link`.
-std::string fill(std::string text, std::string_view link);
+std::string fill(const std::string& text, std::string_view link);
 // A short page with a heading, a sentence and one link, in the request's language.
 http::Response message_page(const WebContext& ctx, const http::Request& request, std::string_view title_key,
                             std::string_view text_key, std::string_view link, std::string_view link_key,

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
+#include "guichet/http/pages.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/webhooks.hpp"
 #include "guichet/scheduling/errors.hpp"
@@ -17,13 +18,6 @@ namespace guichet::scheduling {
 namespace json = boost::json;
 
 namespace {
-
-std::string replace_all(std::string text, std::string_view key, std::string_view value) {
-  for (std::size_t at = text.find(key); at != std::string::npos; at = text.find(key, at + value.size())) {
-    text.replace(at, key.size(), value);
-  }
-  return text;
-}
 
 enum class Change { confirmed, rescheduled, cancelled, reminder };
 
@@ -64,7 +58,7 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
 
   jobs::EmailMessage message;
   message.to = **to;
-  message.subject = replace_all(t(base + "_subject"), "{reference}", booking.reference);
+  message.subject = http::fill_text(t(base + "_subject"), {{"reference", booking.reference}});
   std::string text = t(base + "_text") + "\n\n";
   text += t("booking_reference") + ": " + booking.reference + "\n";
   text += t("booking_when") + ": " + view->when + "\n";
@@ -84,7 +78,7 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
       text += "\n" + t("booking_video_join") + ": " +
               video_link(ctx.video, *booking.video_room, {"", **to, false}, booking.start, booking.end) + "\n";
     }
-    text += "\n" + replace_all(t("booking_email_manage"), "{link}", link) + "\n";
+    text += "\n" + http::fill_text(t("booking_email_manage"), {{"link", link}}) + "\n";
   }
   message.text = text;
   CalendarEvent event = calendar_event(ctx, *view, booking);
@@ -216,10 +210,8 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
     message.to = first->rows[0].text(1);
     message.subject = t("waitlist_email_subject");
     std::string text = t("waitlist_email_text");
-    text = replace_all(text, "{service}", service_name);
-    text = replace_all(text, "{shop}", view->shop_name);
-    text = replace_all(text, "{when}", time);
-    text = replace_all(text, "{link}", link);
+    text =
+        http::fill_text(text, {{"service", service_name}, {"shop", view->shop_name}, {"when", time}, {"link", link}});
     message.text = text;
     auto sent = jobs::enqueue_email(c, message, ctx.clock, "waitlist.offer:" + std::to_string(entry),
                                     jobs::JobPriority::background);

@@ -34,6 +34,18 @@ TEST(Templates, SyntaxErrorsStopLoading) {
   EXPECT_NE(templates.error().message.find("broken.mustache"), std::string::npos);
 }
 
+TEST(FillText, FillsPlaceholdersThroughTheTemplateEngineWithoutEscaping) {
+  EXPECT_EQ(fill_text("Open {link} before {when}.", {{"link", "https://g.example/a?b=1&c=<2>"}, {"when", "9:00"}}),
+            "Open https://g.example/a?b=1&c=<2> before 9:00.")
+      << "mail bodies are plain text: nothing escaped";
+  EXPECT_EQ(fill_text("{count} codes left, {count} in all", {{"count", "3"}}), "3 codes left, 3 in all");
+  EXPECT_EQ(fill_text("no placeholder", {}), "no placeholder");
+  EXPECT_EQ(fill_text("Đặt lịch {reference}", {{"reference", "GX-7"}}), "Đặt lịch GX-7");
+  EXPECT_EQ(fill_text("a stray { brace", {{"x", "y"}}), "a stray { brace");
+  EXPECT_EQ(fill_text("{{link}} is not ours", {{"link", "x"}}).find("x"), std::string::npos)
+      << "double braces are not a placeholder of ours";
+}
+
 TEST(SafeReturnPath, OnlyLocalPaths) {
   EXPECT_EQ(safe_return_path("/a?b=c"), "/a?b=c");
   EXPECT_EQ(safe_return_path("//evil.example/x"), "/");

@@ -9,6 +9,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "guichet/core/result.hpp"
 #include "guichet/http/i18n.hpp"
@@ -73,6 +75,11 @@ class PageRenderer {
 
 // A local path to come back to, or "/" when `target` could lead off-site.
 std::string safe_return_path(std::string_view target);
+
+// A translated text's placeholders, "{link}" and the like, filled through the template engine
+// (mustache with { } as delimiters, nothing escaped: the texts are mail bodies and page strings
+// that the page template escapes once). A placeholder without a value is left empty.
+std::string fill_text(std::string_view text, const std::vector<std::pair<std::string, std::string>>& values);
 
 // The one HTML escape (the five characters kainjow's mustache escapes): every page goes through it,
 // and so does any markup built outside a template (the QR code's SVG title).
