@@ -8,9 +8,10 @@
 #include <set>
 
 #include "guichet/catalogue/errors.hpp"
+#include "guichet/catalogue/opening_hours.hpp"
+#include "guichet/core/calendar.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
-#include "guichet/core/calendar.hpp"
 
 namespace guichet::catalogue {
 namespace json = boost::json;
@@ -58,44 +59,6 @@ std::string str(const json::value& v) { return std::string(v.as_string()); }
 bool valid_day(std::string_view text) { return parse_iso_day(text).has_value(); }
 
 bool valid_time_zone(std::string_view zone) { return find_time_zone(zone) != nullptr; }
-
-// "HH:MM" to minutes since midnight.
-std::optional<int> minutes_of(const json::value& v) {
-  if (!v.is_string() || v.as_string().size() != 5 || v.as_string()[2] != ':') return std::nullopt;
-  std::string s = str(v);
-  if (!std::isdigit(static_cast<unsigned char>(s[0])) || !std::isdigit(static_cast<unsigned char>(s[1])) ||
-      !std::isdigit(static_cast<unsigned char>(s[3])) || !std::isdigit(static_cast<unsigned char>(s[4]))) {
-    return std::nullopt;
-  }
-  int h = std::stoi(s.substr(0, 2));
-  int m = std::stoi(s.substr(3, 2));
-  if (h > 24 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
-  return h * 60 + m;
-}
-
-Result<void> check_opening_hours(const json::value* hours, const std::string& where) {
-  static const std::vector<std::string> kDays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-  if (hours == nullptr || !hours->is_object()) return invalid(where, "must be an object of weekdays");
-  for (const auto& [day, ranges] : hours->as_object()) {
-    if (std::find(kDays.begin(), kDays.end(), std::string(day)) == kDays.end()) {
-      return invalid(where + "." + std::string(day), "is not a weekday (mon to sun)");
-    }
-    if (!ranges.is_array()) return invalid(where + "." + std::string(day), "must be a list of [open, close]");
-    int previous_end = -1;
-    for (std::size_t i = 0; i < ranges.as_array().size(); ++i) {
-      const auto& range = ranges.as_array()[i];
-      std::string at = where + "." + std::string(day) + "[" + std::to_string(i) + "]";
-      if (!range.is_array() || range.as_array().size() != 2) return invalid(at, "must be [\"HH:MM\", \"HH:MM\"]");
-      auto open = minutes_of(range.as_array()[0]);
-      auto close = minutes_of(range.as_array()[1]);
-      if (!open || !close) return invalid(at, "must be [\"HH:MM\", \"HH:MM\"]");
-      if (*open >= *close) return invalid(at, "closes before it opens");
-      if (*open < previous_end) return invalid(at, "overlaps the previous range or is out of order");
-      previous_end = *close;
-    }
-  }
-  return {};
-}
 
 struct Document {
   json::array administrations;
@@ -214,7 +177,9 @@ Result<Document> check_document(std::string_view text) {
     if (zone == nullptr || !zone->is_string() || !valid_time_zone(zone->as_string())) {
       return invalid(at + ".time_zone", "must be an IANA time zone such as Europe/Lisbon");
     }
-    if (auto hours = check_opening_hours(s.if_contains("opening_hours"), at + ".opening_hours"); !hours) {
+    if (auto hours = parse_opening_hours(s.contains("opening_hours") ? s.at("opening_hours") : json::value(),
+                                         at + ".opening_hours");
+        !hours) {
       return std::move(hours).error();
     }
     if (const json::value* counters = s.if_contains("counters")) {

@@ -2,29 +2,18 @@
 
 #include <boost/json.hpp>
 #include <set>
+#include "guichet/core/log.hpp"
 #include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
 
 WeeklyHours parse_hours(std::string_view text) {
-  static constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-  WeeklyHours hours;
-  boost::system::error_code ec;
-  json::value parsed = json::parse(text, ec);
-  if (ec || !parsed.is_object()) return hours;
-  auto minutes_of = [](const json::value& v) {
-    std::string s(v.as_string());
-    return std::stoi(s.substr(0, 2)) * 60 + std::stoi(s.substr(3, 2));
-  };
-  for (std::size_t d = 0; d < 7; ++d) {
-    const json::value* ranges = parsed.as_object().if_contains(kDays[d]);
-    if (ranges == nullptr || !ranges->is_array()) continue;
-    for (const auto& range : ranges->as_array()) {
-      hours[d].push_back(OpeningRange{minutes_of(range.as_array()[0]), minutes_of(range.as_array()[1])});
-    }
-  }
-  return hours;
+  auto hours = catalogue::parse_opening_hours(text);
+  if (hours) return std::move(hours).value();
+  // The import validated what it stored: a shop whose hours cannot be read is shown closed, and said.
+  log_event(LogLevel::warn, "opening_hours_unreadable", {{"message", hours.error().message}});
+  return {};
 }
 
 namespace {

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 
 #include "guichet/app/site.hpp"
+#include "guichet/catalogue/errors.hpp"
+#include "guichet/catalogue/opening_hours.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
@@ -12,6 +14,23 @@
 namespace guichet::catalogue {
 namespace {
 namespace json = boost::json;
+
+TEST(OpeningHours, OneReaderForTheImportAndTheSlotEngine) {
+  auto week = parse_opening_hours(R"({"mon": [["09:00", "12:30"], ["14:00", "24:00"]], "sat": []})");
+  ASSERT_TRUE(week.ok()) << week.error().message;
+  ASSERT_EQ((*week)[0].size(), 2U);
+  EXPECT_EQ((*week)[0][0].open, 9 * 60);
+  EXPECT_EQ((*week)[0][1].close, 24 * 60);
+  EXPECT_TRUE((*week)[5].empty());
+  EXPECT_TRUE((*week)[6].empty());
+  for (const char* refused : {R"({"mon": [["9:00", "12:00"]]})", R"({"mon": [["12:00", "09:00"]]})",
+                              R"({"mon": [["09:00", "12:00"], ["11:00", "13:00"]]})", R"({"lun": []})",
+                              R"({"mon": [["24:30", "25:00"]]})", R"({"mon": [["09:00"]]})", "[]", "not json"}) {
+    auto refusal = parse_opening_hours(refused);
+    ASSERT_FALSE(refusal.ok()) << refused;
+    EXPECT_EQ(refusal.error().code, Errc::catalogue_invalid);
+  }
+}
 
 TEST(FoldForSearch, DropsAccentsAndCaseInEveryLanguage) {
   EXPECT_EQ(fold_for_search("Cartão de Cidadão"), "cartao de cidadao");

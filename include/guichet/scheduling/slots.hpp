@@ -14,18 +14,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "guichet/catalogue/opening_hours.hpp"
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 
 namespace guichet::scheduling {
 
-// Minutes since local midnight: [open, close).
-struct OpeningRange {
-  int open = 0;
-  int close = 0;
-};
-// Monday first.
-using WeeklyHours = std::array<std::vector<OpeningRange>, 7>;
+// The catalogue's opening hours, read by its one parser (catalogue/opening_hours.hpp).
+using catalogue::OpeningRange;
+using catalogue::WeeklyHours;
 
 struct Counter {
   std::int64_t id = 0;
