@@ -1,0 +1,69 @@
+#include "oidc/web_support.hpp"
+
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+
+#include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
+
+namespace guichet::oidc {
+namespace json = boost::json;
+using http::Response;
+
+int level_rank(std::string_view level) {
+  if (level == "high") return 3;
+  if (level == "substantial") return 2;
+  if (level == "low") return 1;
+  return 0;
+}
+
+std::int64_t now_seconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch()).count();
+}
+
+std::string origins_of(const std::vector<std::string>& uris) {
+  std::set<std::string> origins;
+  for (const auto& uri : uris) {
+    auto parsed = boost::urls::parse_absolute_uri(uri);
+    if (!parsed) continue;
+    std::string origin = std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host());
+    if (parsed->has_port()) origin += ":" + std::string(parsed->port());
+    origins.insert(origin);
+  }
+  std::string out;
+  for (const auto& origin : origins) out += (out.empty() ? "" : " ") + origin;
+  return out;
+}
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  response.headers.set("Pragma", "no-cache");
+  return response;
+}
+
+Response oauth_error(std::string_view error, std::string_view description, int status) {
+  json::object body{{"error", error}, {"error_description", description}};
+  return no_store(Response::json(json::serialize(body), status));
+}
+
+std::string with_query(std::string uri, const std::vector<std::pair<std::string, std::string>>& params) {
+  char separator = uri.find('?') == std::string::npos ? '?' : '&';
+  for (const auto& [name, value] : params) {
+    if (value.empty()) continue;
+    uri += separator;
+    uri += name + "=" + http::url_encode(value);
+    separator = '&';
+  }
+  return uri;
+}
+
+Response error_page(const ProviderContext& ctx, const http::Request& request, std::string_view detail) {
+  http::PageData page;
+  page.set("heading", ctx.catalog.text(request.lang, "oidc_error_title"));
+  page.set("text", ctx.catalog.text(request.lang, "oidc_error_text") + " (" + std::string(detail) + ")");
+  page.set("link", std::string("/"));
+  page.set("link_text", ctx.catalog.text(request.lang, "error_back_home"));
+  return no_store(ctx.pages.render(request, "message", "oidc_error_title", page, 400));
+}
+
+}  // namespace guichet::oidc
