@@ -2,10 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "guichet/core/calendar.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"
-#include "guichet/core/calendar.hpp"
 
 namespace guichet::identity {
 namespace {

@@ -1,11 +1,14 @@
 #pragma once
-// Helpers shared by the identity module's page handlers (web.cpp, second_factor_web.cpp).
+// Helpers shared by the identity module's page handlers (web.cpp and the *_web.cpp files).
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include "guichet/http/request.hpp"
+#include "guichet/http/router.hpp"
+#include "guichet/identity/account.hpp"
+#include "guichet/identity/registration.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/web.hpp"
 
@@ -33,6 +36,27 @@ std::variant<std::vector<RoleGrant>, http::Response> require_staff(
     const WebContext& ctx, const http::Request& request, std::string_view return_path,
     const std::function<bool(const std::vector<RoleGrant>&)>& allowed, std::string_view refusal);
 
+inline constexpr std::size_t kAccountFormLimit = 8 * 1024;
+// A form of ours: CSRF-checked, 8 KiB at most.
+inline const http::RouteOptions kAccountForm{http::RouteKind::page, kAccountFormLimit, true};
+
+std::string when(Instant instant);
+std::string_view level_key(std::string_view level);
+http::Response sign_in_page(const WebContext& ctx, const http::Request& request, std::string_view email,
+                            std::string_view error_key, int status);
+RegistrationMail mail_in(const WebContext& ctx, const std::string& lang);
+EmailChangeMail email_change_mail_in(const WebContext& ctx, const std::string& lang);
+ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang);
+// The text a form shows next to what was typed (the code's message key), or empty.
+std::string_view registration_error_key(const Error& error);
+http::Response register_page(const WebContext& ctx, const http::Request& request, std::string_view email,
+                             std::string_view error_key, int status);
+
+// One register function per capability, each in its own file.
+void register_registration_routes(http::Router& router, const WebContext& context);  // registration_web.cpp
+void register_recovery_routes(http::Router& router, const WebContext& context);      // recovery_web.cpp
+void register_sign_in_routes(http::Router& router, const WebContext& context);       // sign_in_web.cpp
+void register_account_routes(http::Router& router, const WebContext& context);       // account_web.cpp
 void register_second_factor_routes(http::Router& router, const WebContext& context);
 void register_verification_routes(http::Router& router, const WebContext& context);
 void register_organisation_routes(http::Router& router, const WebContext& context);

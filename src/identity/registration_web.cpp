@@ -1,0 +1,67 @@
+// Creating an account and verifying its address.
+#include <charconv>
+
+#include "guichet/http/middleware.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/identity/account.hpp"
+#include "guichet/identity/errors.hpp"
+#include "guichet/identity/registration.hpp"
+#include "guichet/identity/sessions.hpp"
+#include "guichet/storage/errors.hpp"
+#include "web_support.hpp"
+
+namespace guichet::identity {
+using http::PageData;
+using http::Request;
+using http::Response;
+namespace {
+
+Response register_form(const WebContext& ctx, Request& request) {
+  if (request.principal) return Response::redirect("/account");
+  return register_page(ctx, request, "", "", 200);
+}
+
+Response register_submit(const WebContext& ctx, Request& request) {
+  std::string email(request.form.get("email").value_or(""));
+  std::string password(request.form.get("password").value_or(""));
+  auto registered = register_account(ctx.db, email, password, ctx.public_url, mail_in(ctx, request.lang), ctx.clock);
+  if (!registered) {
+    const Error& error = registered.error();
+    // Two registrations racing for one address: answered like any registration.
+    if (error.code == storage::Errc::unique_violation) return Response::redirect("/account/register/sent");
+    std::string_view key = registration_error_key(error);
+    if (key.empty()) return ctx.pages.render_error(request, error);
+    return register_page(ctx, request, email, key, http::http_status(error.kind));
+  }
+  return Response::redirect("/account/register/sent");
+}
+
+Response register_sent(const WebContext& ctx, Request& request) {
+  return ctx.pages.render(request, "register_sent", "register_sent_title", PageData{});
+}
+
+Response verify_address(const WebContext& ctx, Request& request) {
+  auto verified = verify_email(ctx.db, request.query.get("token").value_or(""), ctx.clock);
+  PageData page;
+  page.set("verified", verified.ok());
+  if (!verified && verified.error().code != Errc::link_invalid)
+    return ctx.pages.render_error(request, verified.error());
+  Response response = ctx.pages.render(request, "verified", verified ? "verify_done_title" : "verify_failed_title",
+                                       page, verified ? 200 : 400);
+  response.headers.set("Cache-Control", "no-store");
+  response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
+  return response;
+}
+
+}  // namespace
+
+void register_registration_routes(http::Router& router, const WebContext& ctx) {
+  router.get("/account/register", [&ctx](Request& request) { return register_form(ctx, request); });
+  router.post(
+      "/account/register", [&ctx](Request& request) { return register_submit(ctx, request); }, kAccountForm);
+  router.get("/account/register/sent", [&ctx](Request& request) { return register_sent(ctx, request); });
+  router.get("/account/verify", [&ctx](Request& request) { return verify_address(ctx, request); });
+}
+
+}  // namespace guichet::identity

@@ -1,0 +1,83 @@
+// Signing in (password, then a second factor when the account has one) and out.
+#include <charconv>
+
+#include "guichet/http/middleware.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/identity/account.hpp"
+#include "guichet/identity/errors.hpp"
+#include "guichet/identity/registration.hpp"
+#include "guichet/identity/sessions.hpp"
+#include "guichet/storage/errors.hpp"
+#include "web_support.hpp"
+
+namespace guichet::identity {
+using http::PageData;
+using http::Request;
+using http::Response;
+namespace {
+
+Response sign_in_form(const WebContext& ctx, Request& request) {
+  // `fresh=1`: a relying party asked for a new sign-in (prompt=login, max_age), so the form is
+  // shown even to someone signed in.
+  if (request.principal && request.query.get("fresh").value_or("") != "1")
+    return Response::redirect(http::safe_return_path(request.query.get("return").value_or("/account")));
+  return sign_in_page(ctx, request, "", "", 200);
+}
+
+Response sign_in_submit(const WebContext& ctx, Request& request) {
+  std::string email(request.form.get("email").value_or(""));
+  std::string password(request.form.get("password").value_or(""));
+  if (email.empty() || password.empty()) return sign_in_page(ctx, request, email, "signin_error_missing", 400);
+  auto user_agent = request.header("User-Agent").value_or("");
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to, const std::string& device, const std::string& address) {
+    std::string body =
+        http::fill_text(ctx.catalog.text(lang, "email_new_device_body"),
+                        {{"link", ctx.public_url + "/account"}, {"device", device}, {"address", address}});
+    return jobs::EmailMessage{to, ctx.catalog.text(lang, "email_new_device_subject"), body, {}};
+  };
+  auto signed_in = sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice);
+  if (!signed_in) {
+    const Error& error = signed_in.error();
+    if (error.code == Errc::bad_credentials || error.code == Errc::email_unverified ||
+        error.code == Errc::sign_in_throttled) {
+      return sign_in_page(ctx, request, email, error.code.message_key(), http::http_status(error.kind));
+    }
+    return ctx.pages.render_error(request, error);
+  }
+  // Signing in again (a relying party asked for a fresh sign-in) replaces the old session.
+  if (request.principal) {
+    auto ended = end_session(ctx.db, request.principal->user_id, request.principal->session_id, ctx.clock);
+    if (!ended && ended.error().kind != ErrorKind::not_found) return ctx.pages.render_error(request, ended.error());
+  }
+  std::string return_path = http::safe_return_path(request.form.get("return").value_or("/account"));
+  Response response = Response::redirect(signed_in->session.pending_second_factor
+                                             ? "/account/sign-in/code?return=" + http::url_encode(return_path)
+                                             : return_path);
+  response.set_cookie(session_cookie(request, signed_in->token,
+                                     std::chrono::duration_cast<std::chrono::seconds>(ctx.policy.absolute).count()));
+  return response;
+}
+
+Response sign_out(const WebContext& ctx, Request& request) {
+  Response response = Response::redirect("/");
+  if (request.principal) {
+    auto ended = end_session(ctx.db, request.principal->user_id, request.principal->session_id, ctx.clock);
+    if (!ended && ended.error().kind != ErrorKind::not_found) return ctx.pages.render_error(request, ended.error());
+  }
+  response.set_cookie(session_cookie(request, "", 0));
+  return response;
+}
+
+}  // namespace
+
+void register_sign_in_routes(http::Router& router, const WebContext& ctx) {
+  router.get("/account/sign-in", [&ctx](Request& request) { return sign_in_form(ctx, request); });
+  router.post(
+      "/account/sign-in", [&ctx](Request& request) { return sign_in_submit(ctx, request); }, kAccountForm);
+  router.post(
+      "/account/sign-out", [&ctx](Request& request) { return sign_out(ctx, request); }, kAccountForm);
+}
+
+}  // namespace guichet::identity
