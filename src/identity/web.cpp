@@ -155,13 +155,15 @@ http::Middleware session_middleware(const WebContext& context) {
           const SessionInfo& info = **session;
           if (!info.pending_second_factor) {
             Authentication proved = authentication_of(info);
-            request.principal = http::Principal{.user_id = info.user.id,
-                                                .session_id = info.session_id,
-                                                .email = info.user.email,
-                                                .assurance_level = std::string(to_string(info.user.level)),
-                                                .acr = std::string(to_string(proved.acr)),
-                                                .auth_time_us = to_unix_micros(proved.auth_time),
-                                                .amr = proved.amr};
+            http::Principal principal;
+            principal.user_id = info.user.id;
+            principal.session_id = info.session_id;
+            principal.email = info.user.email;
+            principal.assurance_level = std::string(to_string(info.user.level));
+            principal.acr = std::string(to_string(proved.acr));
+            principal.auth_time_us = to_unix_micros(proved.auth_time);
+            principal.amr = proved.amr;
+            request.principal = std::move(principal);
             if (info.acting_for) {
               auto acting = acting_for(context.db, info.session_id);
               if (acting && *acting) {
