@@ -1,0 +1,196 @@
+#include "catalogue/document.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/errors.hpp"
+#include "guichet/catalogue/opening_hours.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/utf8.hpp"
+
+namespace guichet::catalogue {
+namespace json = boost::json;
+
+const std::vector<std::string>& languages() {
+  static const std::vector<std::string> langs{"fr", "pt", "vi", "en"};
+  return langs;
+}
+
+Error invalid(const std::string& where, const std::string& what) {
+  return make_error(Errc::catalogue_invalid, where + " " + what);
+}
+
+std::string str(const json::value& v) { return std::string(v.as_string()); }
+
+namespace {
+
+bool valid_code(std::string_view code) {
+  return !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+bool plain_text(const json::value* v, std::size_t max) {
+  if (v == nullptr || !v->is_string()) return false;
+  const auto& s = v->as_string();
+  if (s.empty() || s.size() > max || !is_valid_utf8(std::string_view(s.data(), s.size()))) return false;
+  return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; });
+}
+
+bool valid_day(std::string_view text) { return parse_iso_day(text).has_value(); }
+
+bool valid_time_zone(std::string_view zone) { return find_time_zone(zone) != nullptr; }
+
+}  // namespace
+
+Result<Document> check_document(std::string_view text) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return invalid("the document", "is not a JSON object");
+  Document doc;
+  const auto& root = parsed.as_object();
+  auto array_of = [&](const char* name) -> json::array {
+    auto it = root.find(name);
+    return it != root.end() && it->value().is_array() ? it->value().as_array() : json::array{};
+  };
+  doc.administrations = array_of("administrations");
+  doc.services = array_of("services");
+  doc.shops = array_of("shops");
+  std::set<std::string> administration_codes;
+  for (std::size_t i = 0; i < doc.administrations.size(); ++i) {
+    std::string at = "administrations[" + std::to_string(i) + "]";
+    if (!doc.administrations[i].is_object()) return invalid(at, "must be an object");
+    const auto& a = doc.administrations[i].as_object();
+    const json::value* code = a.if_contains("code");
+    if (code == nullptr || !code->is_string() || !valid_code(code->as_string())) {
+      return invalid(at + ".code", "must be lowercase letters, digits and dashes");
+    }
+    if (!administration_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
+    const json::value* names = a.if_contains("names");
+    for (const auto& lang : languages()) {
+      if (names == nullptr || !names->is_object() || !plain_text(names->as_object().if_contains(lang), 300)) {
+        return invalid(at + ".names." + lang, "is missing or empty");
+      }
+    }
+  }
+  std::set<std::string> service_codes;
+  for (std::size_t i = 0; i < doc.services.size(); ++i) {
+    std::string at = "services[" + std::to_string(i) + "]";
+    if (!doc.services[i].is_object()) return invalid(at, "must be an object");
+    const auto& s = doc.services[i].as_object();
+    const json::value* code = s.if_contains("code");
+    if (code == nullptr || !code->is_string() || !valid_code(code->as_string())) {
+      return invalid(at + ".code", "must be lowercase letters, digits and dashes");
+    }
+    if (!service_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
+    const json::value* administration = s.if_contains("administration");
+    if (administration == nullptr || !administration->is_string()) {
+      return invalid(at + ".administration", "must name an administration's code");
+    }
+    const json::value* audience = s.if_contains("audience");
+    if (audience == nullptr || !audience->is_string() ||
+        (audience->as_string() != "citizens" && audience->as_string() != "businesses" &&
+         audience->as_string() != "both")) {
+      return invalid(at + ".audience", "must be citizens, businesses or both");
+    }
+    const json::value* channels = s.if_contains("channels");
+    if (channels == nullptr || !channels->is_array() || channels->as_array().empty()) {
+      return invalid(at + ".channels", "must list in_person, video, online or phone");
+    }
+    for (const auto& c : channels->as_array()) {
+      if (!c.is_string() || !parse_channel(c.as_string())) {
+        return invalid(at + ".channels", "must list in_person, video, online or phone");
+      }
+    }
+    const json::value* duration = s.if_contains("duration_minutes");
+    if (duration == nullptr || !duration->is_int64() || duration->as_int64() < 5 || duration->as_int64() > 480) {
+      return invalid(at + ".duration_minutes", "must be 5 to 480");
+    }
+    if (const json::value* fee = s.if_contains("fee_cents");
+        fee != nullptr && (!fee->is_int64() || fee->as_int64() < 0)) {
+      return invalid(at + ".fee_cents", "must be a whole number of cents, 0 or more");
+    }
+    if (const json::value* basis = s.if_contains("legal_basis"); basis != nullptr && !basis->is_string()) {
+      return invalid(at + ".legal_basis", "must be text");
+    }
+    const json::value* texts = s.if_contains("texts");
+    for (const auto& lang : languages()) {
+      std::string where = at + ".texts." + lang;
+      const json::value* t = texts != nullptr && texts->is_object() ? texts->as_object().if_contains(lang) : nullptr;
+      if (t == nullptr || !t->is_object()) return invalid(where, "is missing");
+      if (!plain_text(t->as_object().if_contains("name"), 300)) return invalid(where + ".name", "is missing or empty");
+      if (!plain_text(t->as_object().if_contains("description"), 4000)) {
+        return invalid(where + ".description", "is missing or empty");
+      }
+      const json::value* documents = t->as_object().if_contains("documents");
+      if (documents != nullptr) {
+        if (!documents->is_array()) return invalid(where + ".documents", "must be a list of texts");
+        for (const auto& d : documents->as_array()) {
+          if (!plain_text(&d, 500)) return invalid(where + ".documents", "must be a list of texts");
+        }
+      }
+    }
+  }
+  std::set<std::string> shop_codes;
+  for (std::size_t i = 0; i < doc.shops.size(); ++i) {
+    std::string at = "shops[" + std::to_string(i) + "]";
+    if (!doc.shops[i].is_object()) return invalid(at, "must be an object");
+    const auto& s = doc.shops[i].as_object();
+    const json::value* code = s.if_contains("code");
+    if (code == nullptr || !code->is_string() || !valid_code(code->as_string())) {
+      return invalid(at + ".code", "must be lowercase letters, digits and dashes");
+    }
+    if (!shop_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
+    if (!plain_text(s.if_contains("name"), 300)) return invalid(at + ".name", "is missing or empty");
+    if (!plain_text(s.if_contains("address"), 500)) return invalid(at + ".address", "is missing or empty");
+    for (const char* name : {"latitude", "longitude"}) {
+      const json::value* v = s.if_contains(name);
+      double limit = std::string_view(name) == "latitude" ? 90 : 180;
+      if (v == nullptr || !v->is_number() || std::abs(v->to_number<double>()) > limit) {
+        return invalid(at + "." + name, "must be a number within ±" + std::to_string(static_cast<int>(limit)));
+      }
+    }
+    const json::value* zone = s.if_contains("time_zone");
+    if (zone == nullptr || !zone->is_string() || !valid_time_zone(zone->as_string())) {
+      return invalid(at + ".time_zone", "must be an IANA time zone such as Europe/Lisbon");
+    }
+    if (auto hours = parse_opening_hours(s.contains("opening_hours") ? s.at("opening_hours") : json::value(),
+                                         at + ".opening_hours");
+        !hours) {
+      return std::move(hours).error();
+    }
+    if (const json::value* counters = s.if_contains("counters")) {
+      if (!counters->is_array()) return invalid(at + ".counters", "must be a list");
+      std::set<std::string> counter_codes;
+      for (std::size_t k = 0; k < counters->as_array().size(); ++k) {
+        const json::value& counter = counters->as_array()[k];
+        std::string where = at + ".counters[" + std::to_string(k) + "]";
+        const json::value* counter_code = counter.is_object() ? counter.as_object().if_contains("code") : nullptr;
+        if (counter_code == nullptr || !counter_code->is_string() || !valid_code(counter_code->as_string())) {
+          return invalid(where + ".code", "must be lowercase letters, digits and dashes");
+        }
+        if (!counter_codes.insert(str(*counter_code)).second) return invalid(where + ".code", "is repeated");
+        const json::value* served = counter.as_object().if_contains("services");
+        if (served == nullptr || !served->is_array() || served->as_array().empty()) {
+          return invalid(where + ".services", "must list the codes of the services it serves");
+        }
+        for (const auto& service : served->as_array()) {
+          if (!service.is_string()) return invalid(where + ".services", "must list service codes");
+        }
+      }
+    }
+    if (const json::value* closures = s.if_contains("closures")) {
+      if (!closures->is_array()) return invalid(at + ".closures", "must be a list of dates");
+      for (const auto& day : closures->as_array()) {
+        if (!day.is_string() || !valid_day(day.as_string())) {
+          return invalid(at + ".closures", "must be dates written YYYY-MM-DD");
+        }
+      }
+    }
+  }
+  return doc;
+}
+
+}  // namespace guichet::catalogue

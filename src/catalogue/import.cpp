@@ -1,0 +1,208 @@
+#include <boost/json.hpp>
+
+#include "catalogue/document.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/errors.hpp"
+#include "guichet/identity/audit.hpp"
+
+// Importing a catalogue document (all or nothing, updating by code) and exporting it again.
+namespace guichet::catalogue {
+namespace json = boost::json;
+
+Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view json_text, const std::string& actor,
+                                       const Clock& clock) {
+  auto checked = check_document(json_text);
+  if (!checked) return std::move(checked).error();
+  const Document& doc = *checked;
+  return db.transaction([&](storage::Connection& c) -> Result<ImportSummary> {
+    const bool sqlite = c.backend() == storage::Backend::sqlite;
+    ImportSummary summary;
+    for (const auto& item : doc.administrations) {
+      const auto& a = item.as_object();
+      auto stored = c.execute(
+          "INSERT INTO administrations (code, names) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET names = "
+          "excluded.names",
+          {str(a.at("code")), json::serialize(a.at("names"))});
+      if (!stored) return std::move(stored).error();
+      ++summary.administrations;
+    }
+    for (std::size_t i = 0; i < doc.services.size(); ++i) {
+      const auto& s = doc.services[i].as_object();
+      auto administration = c.query("SELECT id FROM administrations WHERE code = ?", {str(s.at("administration"))});
+      if (!administration) return std::move(administration).error();
+      if (administration->empty()) {
+        return invalid("services[" + std::to_string(i) + "].administration", "names no known administration");
+      }
+      unsigned channels = 0;
+      for (const auto& ch : s.at("channels").as_array()) channels |= *parse_channel(ch.as_string());
+      const json::value* fee = s.if_contains("fee_cents");
+      const json::value* basis = s.if_contains("legal_basis");
+      auto stored = c.query(
+          "INSERT INTO services (code, administration_id, audience, channels, duration_minutes, fee_cents, "
+          "legal_basis) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET administration_id = "
+          "excluded.administration_id, audience = excluded.audience, channels = excluded.channels, duration_minutes "
+          "= excluded.duration_minutes, fee_cents = excluded.fee_cents, legal_basis = excluded.legal_basis "
+          "RETURNING id",
+          {str(s.at("code")), administration->rows[0].integer(0), str(s.at("audience")),
+           static_cast<std::int64_t>(channels), s.at("duration_minutes").as_int64(),
+           fee != nullptr ? fee->as_int64() : std::int64_t{0}, basis != nullptr ? str(*basis) : std::string()});
+      if (!stored) return std::move(stored).error();
+      const std::int64_t id = stored->rows.at(0).integer(0);
+      if (auto r = c.execute("DELETE FROM service_texts WHERE service_id = ?", {id}); !r) return std::move(r).error();
+      if (sqlite) {
+        if (auto r = c.execute("DELETE FROM service_search WHERE service_id = ?", {id}); !r) {
+          return std::move(r).error();
+        }
+      }
+      auto names = c.query("SELECT names FROM administrations WHERE id = ?", {administration->rows[0].integer(0)});
+      if (!names) return std::move(names).error();
+      json::value admin_names = json::parse(names->rows.at(0).text(0));
+      for (const auto& lang : languages()) {
+        const auto& t = s.at("texts").as_object().at(lang).as_object();
+        json::array documents;
+        if (const json::value* d = t.if_contains("documents")) documents = d->as_array();
+        std::string admin_name = admin_names.is_object() && admin_names.as_object().contains(lang)
+                                     ? str(admin_names.at(lang))
+                                     : std::string();
+        std::string search = fold_for_search(str(t.at("name")) + " " + str(t.at("description")) + " " + admin_name);
+        auto text = c.execute(
+            "INSERT INTO service_texts (service_id, lang, name, description, documents, search_text) VALUES (?, ?, ?, "
+            "?, ?, ?)",
+            {id, lang, str(t.at("name")), str(t.at("description")), json::serialize(documents), search});
+        if (!text) return std::move(text).error();
+        if (sqlite) {
+          auto indexed = c.execute("INSERT INTO service_search (search_text, service_id, lang) VALUES (?, ?, ?)",
+                                   {search, id, lang});
+          if (!indexed) return std::move(indexed).error();
+        }
+      }
+      ++summary.services;
+    }
+    for (const auto& item : doc.shops) {
+      const auto& s = item.as_object();
+      auto stored = c.query(
+          "INSERT INTO shops (code, name, address, latitude, longitude, time_zone, opening_hours) VALUES (?, ?, ?, ?, "
+          "?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, address = excluded.address, latitude = "
+          "excluded.latitude, longitude = excluded.longitude, time_zone = excluded.time_zone, opening_hours = "
+          "excluded.opening_hours RETURNING id",
+          {str(s.at("code")), str(s.at("name")), str(s.at("address")), s.at("latitude").to_number<double>(),
+           s.at("longitude").to_number<double>(), str(s.at("time_zone")), json::serialize(s.at("opening_hours"))});
+      if (!stored) return std::move(stored).error();
+      const std::int64_t shop_id = stored->rows.at(0).integer(0);
+      const std::string shop_at = "shops[" + std::to_string(summary.shops) + "]";
+      if (const json::value* counters = s.if_contains("counters")) {
+        for (const auto& counter : counters->as_array()) {
+          auto counter_row = c.query(
+              "INSERT INTO counters (shop_id, code) VALUES (?, ?) ON CONFLICT (shop_id, code) DO UPDATE SET code = "
+              "excluded.code RETURNING id",
+              {shop_id, str(counter.at("code"))});
+          if (!counter_row) return std::move(counter_row).error();
+          const std::int64_t counter_id = counter_row->rows.at(0).integer(0);
+          if (auto cleared = c.execute("DELETE FROM counter_services WHERE counter_id = ?", {counter_id}); !cleared) {
+            return std::move(cleared).error();
+          }
+          for (const auto& service : counter.at("services").as_array()) {
+            auto inserted = c.execute(
+                "INSERT INTO counter_services (counter_id, service_id) SELECT ?, id FROM services WHERE code = ? "
+                "ON CONFLICT DO NOTHING",
+                {counter_id, str(service)});
+            if (!inserted) return std::move(inserted).error();
+            auto known = c.query("SELECT 1 FROM services WHERE code = ?", {str(service)});
+            if (!known) return std::move(known).error();
+            if (known->empty()) {
+              return invalid(shop_at + ".counters", "names an unknown service " + str(service));
+            }
+          }
+        }
+      }
+      if (const json::value* closures = s.if_contains("closures")) {
+        if (auto cleared = c.execute("DELETE FROM shop_closures WHERE shop_id = ?", {shop_id}); !cleared) {
+          return std::move(cleared).error();
+        }
+        for (const auto& day : closures->as_array()) {
+          auto inserted = c.execute("INSERT INTO shop_closures (shop_id, day) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                                    {shop_id, str(day)});
+          if (!inserted) return std::move(inserted).error();
+        }
+      }
+      ++summary.shops;
+    }
+    json::object details{
+        {"administrations", summary.administrations}, {"services", summary.services}, {"shops", summary.shops}};
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{actor, "catalogue.imported", "catalogue", json::serialize(details)}, clock);
+    if (!audited) return std::move(audited).error();
+    return summary;
+  });
+}
+
+Result<std::string> export_catalogue(storage::Database& db) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  storage::Connection& c = **connection;
+  json::array administrations;
+  auto admins = c.query("SELECT code, names FROM administrations ORDER BY code");
+  if (!admins) return std::move(admins).error();
+  for (const auto& row : admins->rows) {
+    administrations.push_back(json::object{{"code", row.text(0)}, {"names", json::parse(row.text(1))}});
+  }
+  json::array services;
+  auto rows = c.query(
+      "SELECT s.id, s.code, a.code, s.audience, s.channels, s.duration_minutes, s.fee_cents, s.legal_basis FROM "
+      "services s JOIN administrations a ON a.id = s.administration_id ORDER BY s.code");
+  if (!rows) return std::move(rows).error();
+  for (const auto& row : rows->rows) {
+    json::array channels;
+    for (const auto& name : channel_names(static_cast<unsigned>(row.integer(4)))) channels.emplace_back(name);
+    json::object texts;
+    auto localised =
+        c.query("SELECT lang, name, description, documents FROM service_texts WHERE service_id = ?", {row.integer(0)});
+    if (!localised) return std::move(localised).error();
+    for (const auto& t : localised->rows) {
+      texts[t.text(0)] =
+          json::object{{"name", t.text(1)}, {"description", t.text(2)}, {"documents", json::parse(t.text(3))}};
+    }
+    services.push_back(json::object{{"code", row.text(1)},
+                                    {"administration", row.text(2)},
+                                    {"audience", row.text(3)},
+                                    {"channels", channels},
+                                    {"duration_minutes", row.integer(5)},
+                                    {"fee_cents", row.integer(6)},
+                                    {"legal_basis", row.text(7)},
+                                    {"texts", texts}});
+  }
+  json::array shops;
+  auto shop_rows =
+      c.query("SELECT code, name, address, latitude, longitude, time_zone, opening_hours, id FROM shops ORDER BY code");
+  if (!shop_rows) return std::move(shop_rows).error();
+  for (const auto& row : shop_rows->rows) {
+    json::array counters;
+    auto counter_rows = c.query("SELECT id, code FROM counters WHERE shop_id = ? ORDER BY code", {row.integer(7)});
+    if (!counter_rows) return std::move(counter_rows).error();
+    for (const auto& counter : counter_rows->rows) {
+      auto served = c.query(
+          "SELECT s.code FROM counter_services cs JOIN services s ON s.id = cs.service_id WHERE cs.counter_id = ? "
+          "ORDER BY s.code",
+          {counter.integer(0)});
+      if (!served) return std::move(served).error();
+      json::array codes;
+      for (const auto& service : served->rows) codes.emplace_back(service.text(0));
+      counters.push_back(json::object{{"code", counter.text(1)}, {"services", codes}});
+    }
+    json::array closures;
+    auto closure_rows = c.query("SELECT day FROM shop_closures WHERE shop_id = ? ORDER BY day", {row.integer(7)});
+    if (!closure_rows) return std::move(closure_rows).error();
+    for (const auto& day : closure_rows->rows) closures.emplace_back(day.text(0));
+    shops.push_back(json::object{{"code", row.text(0)},
+                                 {"name", row.text(1)},
+                                 {"address", row.text(2)},
+                                 {"latitude", row.real(3)},
+                                 {"longitude", row.real(4)},
+                                 {"time_zone", row.text(5)},
+                                 {"opening_hours", json::parse(row.text(6))},
+                                 {"counters", counters},
+                                 {"closures", closures}});
+  }
+  return json::serialize(json::object{{"administrations", administrations}, {"services", services}, {"shops", shops}});
+}
+}  // namespace guichet::catalogue
