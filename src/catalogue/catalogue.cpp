@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <set>
 
-#include "catalogue/document.hpp"
+#include "document.hpp"
 #include "guichet/catalogue/errors.hpp"
 #include "guichet/core/utf8.hpp"
 

@@ -1,4 +1,4 @@
-#include "catalogue/document.hpp"
+#include "document.hpp"
 
 #include <algorithm>
 #include <cmath>

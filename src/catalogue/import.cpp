@@ -1,6 +1,6 @@
 #include <boost/json.hpp>
 
-#include "catalogue/document.hpp"
+#include "document.hpp"
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/errors.hpp"
 #include "guichet/identity/audit.hpp"

@@ -26,10 +26,10 @@
 #include <thread>
 #include <unordered_map>
 
+#include "beast_conversion.hpp"
 #include "guichet/core/deadline.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/http/errors.hpp"
-#include "http/beast_conversion.hpp"
 
 namespace guichet::http {
 namespace asio = boost::asio;

@@ -2,8 +2,8 @@
 
 #include <boost/asio/buffer.hpp>
 
+#include "beast_conversion.hpp"
 #include "guichet/http/parsing.hpp"
-#include "http/beast_conversion.hpp"
 
 namespace guichet::http {
 

@@ -10,7 +10,7 @@
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/web.hpp"
 #include "guichet/oidc/errors.hpp"
-#include "oidc/web_support.hpp"
+#include "web_support.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;

@@ -3,7 +3,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/http/headers.hpp"
 #include "guichet/oidc/errors.hpp"
-#include "oidc/web_support.hpp"
+#include "web_support.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;

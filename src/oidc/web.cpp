@@ -1,7 +1,7 @@
 #include "guichet/oidc/web.hpp"
 
 #include "guichet/http/parsing.hpp"
-#include "oidc/web_support.hpp"
+#include "web_support.hpp"
 
 // The provider's endpoints, one file per capability: discovery and keys (discovery_web.cpp), the
 // authorization request and consent (authorize_web.cpp), tokens with client authentication,

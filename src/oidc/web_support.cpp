@@ -1,4 +1,4 @@
-#include "oidc/web_support.hpp"
+#include "web_support.hpp"
 
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>

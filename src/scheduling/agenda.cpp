@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "guichet/core/calendar.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/scheduling/errors.hpp"
-#include "guichet/core/calendar.hpp"
 
 namespace guichet::scheduling {
 namespace {

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/calendar.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/staff.hpp"
@@ -16,9 +17,8 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
-#include "guichet/core/calendar.hpp"
-#include "scheduling/presentation.hpp"
-#include "scheduling/web_support.hpp"
+#include "presentation.hpp"
+#include "web_support.hpp"
 
 namespace guichet::scheduling {
 using http::PageData;

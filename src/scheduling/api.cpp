@@ -6,7 +6,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
-#include "scheduling/visit_json.hpp"
+#include "visit_json.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;

@@ -8,12 +8,12 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "calendar.hpp"
+#include "guichet/core/calendar.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "guichet/scheduling/errors.hpp"
-#include "guichet/core/calendar.hpp"
-#include "scheduling/calendar.hpp"
-#include "scheduling/visit_json.hpp"
+#include "visit_json.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;

@@ -7,10 +7,10 @@
 #include <set>
 #include <sstream>
 
+#include "calendar.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/video.hpp"
-#include "scheduling/calendar.hpp"
 
 namespace guichet::scheduling {
 namespace {

@@ -1,4 +1,4 @@
-#include "scheduling/calendar.hpp"
+#include "calendar.hpp"
 
 #include <boost/json.hpp>
 #include <set>

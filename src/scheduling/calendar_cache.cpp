@@ -3,7 +3,7 @@
 #include <set>
 #include <vector>
 
-#include "scheduling/calendar.hpp"
+#include "calendar.hpp"
 
 namespace guichet::scheduling {
 namespace {

@@ -12,7 +12,7 @@
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/icalendar.hpp"
 #include "guichet/scheduling/web.hpp"
-#include "scheduling/presentation.hpp"
+#include "presentation.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;

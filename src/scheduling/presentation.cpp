@@ -1,4 +1,4 @@
-#include "scheduling/presentation.hpp"
+#include "presentation.hpp"
 
 #include <date/tz.h>
 

@@ -5,8 +5,8 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include "guichet/scheduling/errors.hpp"
 #include "guichet/core/calendar.hpp"
+#include "guichet/scheduling/errors.hpp"
 
 namespace guichet::scheduling {
 namespace {

@@ -1,4 +1,4 @@
-#include "scheduling/web_support.hpp"
+#include "web_support.hpp"
 
 #include <charconv>
 

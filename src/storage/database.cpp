@@ -3,8 +3,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include "backends.hpp"
 #include "guichet/storage/errors.hpp"
-#include "storage/backends.hpp"
 
 namespace guichet::storage {
 namespace {

@@ -12,8 +12,8 @@
 #include <memory>
 #include <string>
 
+#include "backends.hpp"
 #include "guichet/storage/errors.hpp"
-#include "storage/backends.hpp"
 
 namespace guichet::storage::detail {
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "backends.hpp"
 #include "guichet/storage/errors.hpp"
-#include "storage/backends.hpp"
 
 namespace guichet::storage::detail {
 namespace {

@@ -4,11 +4,10 @@
 
 #include <boost/json.hpp>
 
-#include "guichet/app/site.hpp"
+#include "catalogue/sample_catalogue.hpp"
 #include "guichet/catalogue/errors.hpp"
 #include "guichet/catalogue/opening_hours.hpp"
 #include "guichet/storage/migrations.hpp"
-#include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::catalogue {
@@ -40,83 +39,6 @@ TEST(FoldForSearch, DropsAccentsAndCaseInEveryLanguage) {
   EXPECT_EQ(fold_for_search("e\xCC\x81t\xC3\xA9"), "ete") << "a combining accent joins its letter";
   EXPECT_EQ(fold_for_search("  "), "");
 }
-
-// Two administrations, three services, two shops, in the four languages.
-std::string sample(const std::string& passport_pt = "Pedido de passaporte") {
-  auto texts = [](const std::string& fr, const std::string& pt, const std::string& vi, const std::string& en) {
-    return json::object{
-        {"fr", {{"name", fr}, {"description", fr + " (description)"}, {"documents", json::array{"Photo"}}}},
-        {"pt", {{"name", pt}, {"description", pt + " (descrição)"}}},
-        {"vi", {{"name", vi}, {"description", vi + " (mô tả)"}}},
-        {"en", {{"name", en}, {"description", en + " (description)"}}}};
-  };
-  auto names = [](const std::string& n) { return json::object{{"fr", n}, {"pt", n}, {"vi", n}, {"en", n}}; };
-  json::object doc{
-      {"administrations", json::array{{{"code", "irn"}, {"names", names("Instituto dos Registos e do Notariado")}},
-                                      {{"code", "financas"}, {"names", names("Autoridade Tributária")}}}},
-      {"services",
-       json::array{{{"code", "passport"},
-                    {"administration", "irn"},
-                    {"audience", "citizens"},
-                    {"channels", json::array{"in_person"}},
-                    {"duration_minutes", 20},
-                    {"fee_cents", 6500},
-                    {"texts", texts("Demande de passeport", passport_pt, "Cấp hộ chiếu", "Passport application")}},
-                   {{"code", "citizen-card"},
-                    {"administration", "irn"},
-                    {"audience", "citizens"},
-                    {"channels", json::array{"in_person", "video"}},
-                    {"duration_minutes", 15},
-                    {"texts", texts("Carte d'identité", "Cartão de Cidadão", "Căn cước công dân", "Citizen card")}},
-                   {{"code", "vat-registration"},
-                    {"administration", "financas"},
-                    {"audience", "both"},
-                    {"channels", json::array{"online", "phone"}},
-                    {"duration_minutes", 30},
-                    {"texts", texts("Immatriculation TVA", "Registo de IVA", "Đăng ký thuế giá trị gia tăng",
-                                    "VAT registration")}}}},
-      {"shops", json::array{{{"code", "lisboa-laranjeiras"},
-                             {"name", "Loja do Cidadão Laranjeiras"},
-                             {"address", "Rua Abranches Ferrão, Lisboa"},
-                             {"latitude", 38.745},
-                             {"longitude", -9.171},
-                             {"time_zone", "Europe/Lisbon"},
-                             {"opening_hours", {{"mon", json::array{json::array{"08:30", "19:30"}}}}}},
-                            {{"code", "ponta-delgada"},
-                             {"name", "Loja do Cidadão Ponta Delgada"},
-                             {"address", "Ponta Delgada, Açores"},
-                             {"latitude", 37.74},
-                             {"longitude", -25.67},
-                             {"time_zone", "Atlantic/Azores"},
-                             {"opening_hours",
-                              {{"mon", json::array{json::array{"09:00", "12:30"}, json::array{"14:00", "17:00"}}}}}}}}};
-  return json::serialize(doc);
-}
-
-class CatalogueTest : public ::testing::TestWithParam<std::string> {
- protected:
-  void SetUp() override {
-    database = std::make_unique<testing::TestDatabase>(GetParam());
-    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
-    auto imported = import_catalogue(db(), sample(), "test", clock);
-    ASSERT_TRUE(imported.ok()) << imported.error().message;
-    EXPECT_EQ(imported->services, 3);
-  }
-  storage::Database& db() { return database->db(); }
-  std::vector<std::string> codes(ServiceQuery query) {
-    auto page = search_services(db(), query);
-    EXPECT_TRUE(page.ok()) << (page ? "" : page.error().message);
-    std::vector<std::string> out;
-    if (page) {
-      for (const auto& s : page->services) out.push_back(s.code);
-    }
-    return out;
-  }
-  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
-  std::unique_ptr<testing::TestDatabase> database;
-};
-
-using Codes = std::vector<std::string>;
 
 TEST_P(CatalogueTest, SearchIsAccentInsensitiveInEachLanguage) {
   EXPECT_EQ(codes({"cidadao", "", "", "", "pt"}), Codes{"citizen-card"});
@@ -189,56 +111,6 @@ TEST_P(CatalogueTest, ReimportUpdatesByCodeAndExportRoundTrips) {
   ASSERT_TRUE(storage::apply_migrations(other.db(), storage::builtin_migrations(), clock).ok());
   ASSERT_TRUE(import_catalogue(other.db(), *exported, "test", clock).ok());
   EXPECT_EQ(*export_catalogue(other.db()), *exported);
-}
-
-TEST_P(CatalogueTest, TheJsonApiListsAndSearches) {
-  auto site = app::Site::load(
-      app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
-      clock);
-  ASSERT_TRUE(site.ok());
-  testing::Browser api((*site)->application());
-  auto found = api.get("/api/v1/services?q=cidad%C3%A3o&lang=pt");
-  ASSERT_EQ(found.status, 200) << found.body;
-  json::value body = json::parse(found.body);
-  ASSERT_EQ(body.at("services").as_array().size(), 1U);
-  const auto& service = body.at("services").as_array()[0];
-  EXPECT_EQ(service.at("name").as_string(), "Cartão de Cidadão");
-  EXPECT_EQ(service.at("administration").as_string(), "irn");
-  EXPECT_EQ(json::serialize(service.at("channels")), R"(["in_person","video"])");
-  EXPECT_TRUE(body.at("next_cursor").is_null());
-  auto paged = json::parse(api.get("/api/v1/services?limit=1").body);
-  EXPECT_EQ(paged.at("next_cursor").as_string(), "1");
-  EXPECT_EQ(api.get("/api/v1/services?limit=0").status, 400);
-  EXPECT_EQ(api.get("/api/v1/services?limit=x").status, 400);
-  EXPECT_EQ(api.get("/api/v1/services?channel=fax").status, 400);
-  auto shops = json::parse(api.get("/api/v1/shops").body);
-  ASSERT_EQ(shops.at("shops").as_array().size(), 2U);
-  EXPECT_EQ(shops.at("shops").as_array()[1].at("time_zone").as_string(), "Atlantic/Azores");
-}
-
-TEST_P(CatalogueTest, ThePagesSearchShowAServiceAndListShops) {
-  auto site = app::Site::load(
-      app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
-      clock);
-  ASSERT_TRUE(site.ok());
-  testing::Browser b((*site)->application());
-  auto found = b.get("/services?q=cidadao&audience=citizens", {{"Accept-Language", "pt-PT"}});
-  ASSERT_EQ(found.status, 200);
-  EXPECT_NE(found.body.find("href=\"/services/citizen-card\""), std::string::npos);
-  EXPECT_EQ(found.body.find("href=\"/services/passport\""), std::string::npos);
-  EXPECT_NE(found.body.find("Videochamada"), std::string::npos);
-  auto shown = b.get("/services/passport", {{"Accept-Language", "fr"}});
-  ASSERT_EQ(shown.status, 200);
-  EXPECT_NE(shown.body.find("Demande de passeport"), std::string::npos);
-  EXPECT_NE(shown.body.find("65,00 €"), std::string::npos);
-  EXPECT_NE(shown.body.find("<li>Photo</li>"), std::string::npos);
-  EXPECT_EQ(b.get("/services/no-such-service").status, 404);
-  auto none = b.get("/services?q=zzzz");
-  EXPECT_EQ(none.status, 200);
-  EXPECT_NE(none.body.find("No service matches"), std::string::npos);
-  EXPECT_EQ(b.get("/services?channel=fax").status, 400);
-  auto shops = b.get("/shops");
-  EXPECT_NE(shops.body.find("Loja do Cidadão Ponta Delgada"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest, ::testing::ValuesIn(testing::test_backends()),
