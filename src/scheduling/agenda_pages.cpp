@@ -302,207 +302,227 @@ Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
 
 }  // namespace
 
+namespace {
+
+// The agent-shop administration pages: platform and administration administrators only.
+std::variant<std::vector<identity::RoleGrant>, Response> require_admin(const SchedulingContext* ctx,
+                                                                       const Request& request) {
+  return identity::require_staff(ctx->db, ctx->pages, request, "/admin/agent-shops", administers,
+                                 "this page is for administrators");
+}
+
+Response agenda_day(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  std::string notice;
+  if (auto booked = request.query.get("booked")) {
+    notice = ctx->catalog.text(request.lang, "agenda_booked") + " " + std::string(*booked);
+  } else if (auto done = request.query.get("notice"); done == "marked" || done == "blocked") {
+    notice = ctx->catalog.text(request.lang, "agenda_notice_" + std::string(*done));
+  }
+  return agenda_page(*ctx, request, roles, notice);
+}
+
+Response mark_booking(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  const std::string status_text = param(request, "status");
+  if (status_text != "arrived" && status_text != "no_show") {
+    return ctx->pages.render_error(request, make_error(Errc::bad_status, "unknown status"));
+  }
+  auto booking = find_booking(ctx->db, request.path_params.get("reference").value_or(""));
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  Error missing = make_error(Errc::no_such_booking, "no such booking");
+  if (!*booking) return ctx->pages.render_error(request, missing);
+  auto allowed = may_serve(ctx->db, request.principal->user_id, roles, **booking);
+  if (!allowed) return ctx->pages.render_error(request, allowed.error());
+  if (!*allowed) return ctx->pages.render_error(request, missing);
+  auto marked = mark_booking(ctx->db, (*booking)->reference,
+                             status_text == "arrived" ? BookingStatus::arrived : BookingStatus::no_show,
+                             request.principal->user_id, ctx->clock, booking_hooks(*ctx));
+  if (!marked) return ctx->pages.render_error(request, marked.error());
+  std::string back = http::safe_return_path(param(request, "return"));
+  return Response::redirect(back + (back.find('?') == std::string::npos ? "?" : "&") + "notice=marked", 303);
+}
+
+Response block_counter_submit(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto shop_id = positive_id(param(request, "shop"));
+  auto counter_id = positive_id(param(request, "counter"));
+  auto shops = shops_of_staff(ctx->db, request.principal->user_id, roles);
+  if (!shops) return ctx->pages.render_error(request, shops.error());
+  auto shop =
+      std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return shop_id && s.id == *shop_id; });
+  if (!counter_id || shop == shops->end()) {
+    return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not one of your shops"));
+  }
+  {
+    auto connection = ctx->db.acquire();
+    if (!connection) return ctx->pages.render_error(request, connection.error());
+    auto owned = (*connection)->query("SELECT 1 FROM counters WHERE id = ? AND shop_id = ?", {*counter_id, *shop_id});
+    if (!owned) return ctx->pages.render_error(request, owned.error());
+    if (owned->empty()) {
+      return ctx->pages.render_error(request, make_error(Errc::no_such_counter, "no such counter here"));
+    }
+  }
+  const std::string day = param(request, "day");
+  auto from = local_instant(shop->time_zone, day, param(request, "from"));
+  auto until = local_instant(shop->time_zone, day, param(request, "until"));
+  if (!from || !until || *until <= *from) {
+    return agenda_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "agenda_bad_period"), 400);
+  }
+  auto blocked = block_counter(ctx->db, *counter_id, *from, *until, param(request, "reason"),
+                               request.principal->user_id, ctx->clock);
+  if (!blocked) {
+    if (blocked.error().code == Errc::counter_booked) {
+      return agenda_page(
+          *ctx, request, roles, {},
+          ctx->catalog.text(request.lang, blocked.error().code.message_key()) + " " + blocked.error().message,
+          http::http_status(blocked.error().kind));
+    }
+    return ctx->pages.render_error(request, blocked.error());
+  }
+  return Response::redirect(agenda_link(*shop_id, day) + "&notice=blocked", 303);
+}
+
+Response agent_shops_page(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_admin(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  return agent_shops_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {}, 200);
+}
+
+Response assign_agent_shop(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_admin(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto refuse = [&](const char* key, int status) {
+    return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, key), status);
+  };
+  auto shop_id = positive_id(param(request, "shop"));
+  auto user = identity::find_user_by_email(ctx->db, param(request, "email"));
+  if (!user) return ctx->pages.render_error(request, user.error());
+  if (!*user || !shop_id) return refuse("admin_agent_shops_unknown", 400);
+  auto agent_roles = identity::roles_of(ctx->db, (*user)->id);
+  if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
+  // Only the agents of an administration its administrators manage, so that nobody gives a
+  // shop's agenda to someone outside their own administration.
+  if (!may_assign(roles, *agent_roles)) return refuse("admin_agent_shops_not_yours", 403);
+  auto assigned = assign_agent_to_shop(ctx->db, (*user)->id, *shop_id,
+                                       "user:" + std::to_string(request.principal->user_id), ctx->clock);
+  if (!assigned) {
+    if (assigned.error().kind == ErrorKind::not_found) return refuse("admin_agent_shops_unknown", 400);
+    return ctx->pages.render_error(request, assigned.error());
+  }
+  return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_assigned"), {}, 200);
+}
+
+Response remove_agent_shop(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_admin(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto user_id = positive_id(param(request, "user"));
+  auto shop_id = positive_id(param(request, "shop"));
+  if (!user_id || !shop_id) {
+    return ctx->pages.render_error(request, make_error(Errc::bad_request, "bad form"));
+  }
+  auto agent_roles = identity::roles_of(ctx->db, *user_id);
+  if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
+  if (!may_assign(roles, *agent_roles)) {
+    return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "admin_agent_shops_not_yours"),
+                            403);
+  }
+  auto removed = unassign_agent_from_shop(ctx->db, *user_id, *shop_id,
+                                          "user:" + std::to_string(request.principal->user_id), ctx->clock);
+  if (!removed) return ctx->pages.render_error(request, removed.error());
+  return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_removed"), {}, 200);
+}
+
+Response caller_booking_form(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  return caller_booking_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff));
+}
+
+Response book_for_caller(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto shop_id = positive_id(param(request, "shop"));
+  auto start = parse_rfc3339(param(request, "start"));
+  std::vector<std::int64_t> services;
+  for (auto v : request.form.all("service")) {
+    if (auto id = positive_id(v)) services.push_back(*id);
+  }
+  if (!shop_id || services.empty()) {
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_choose"), 400);
+  }
+  if (!start) {
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "book_choose_a_time"), 400);
+  }
+  // The caller's services must be ones this agent serves, at one of their shops.
+  auto shops = shops_of_staff(ctx->db, request.principal->user_id, roles);
+  if (!shops) return ctx->pages.render_error(request, shops.error());
+  auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == *shop_id; });
+  if (shop == shops->end()) {
+    return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not your shop"));
+  }
+  auto offered = bookable_services(*ctx, request, roles, *shop_id);
+  if (!offered) return ctx->pages.render_error(request, offered.error());
+  for (auto id : services) {
+    if (std::none_of(offered->begin(), offered->end(), [&](const ServiceChoice& s) { return s.id == id; })) {
+      return ctx->pages.render_error(request, make_error(Errc::not_your_service, "not a service you serve here"));
+    }
+  }
+  auto caller = identity::account_for_caller(ctx->db, param(request, "email"),
+                                             "user:" + std::to_string(request.principal->user_id), ctx->clock);
+  if (!caller) {
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_bad_email"), 400);
+  }
+  BookingRequest wanted{caller->id,
+                        *shop_id,
+                        *start,
+                        services,
+                        param(request, "channel") == "desk" ? Channel::desk : Channel::phone,
+                        request.principal->user_id,
+                        request.remote_address,
+                        std::string(request.lang)};
+  auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
+  if (!booked) {
+    // The agent chose the time for the caller: both refusals are a conflict with what is booked.
+    if (booked.error().code != Errc::slot_taken && booked.error().code != Errc::booking_limit) {
+      return ctx->pages.render_error(request, booked.error());
+    }
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, booked.error().code.message_key()),
+                               409);
+  }
+  return Response::redirect(
+      agenda_link(*shop_id, local_day(shop->time_zone, booked->start)) + "&booked=" + booked->reference, 303);
+}
+
+}  // namespace
+
 void register_agenda_routes(http::Router& router, const SchedulingContext& context) {
   const SchedulingContext* ctx = &context;
 
-  router.get("/agent/agenda", [ctx](Request& request) {
-    auto staff = require_agent(*ctx, request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    std::string notice;
-    if (auto booked = request.query.get("booked")) {
-      notice = ctx->catalog.text(request.lang, "agenda_booked") + " " + std::string(*booked);
-    } else if (auto done = request.query.get("notice"); done == "marked" || done == "blocked") {
-      notice = ctx->catalog.text(request.lang, "agenda_notice_" + std::string(*done));
-    }
-    return agenda_page(*ctx, request, roles, notice);
-  });
+  router.get("/agent/agenda", [ctx](Request& request) { return agenda_day(ctx, request); });
 
-  router.post("/agent/bookings/{reference}/mark", [ctx](Request& request) {
-    auto staff = require_agent(*ctx, request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    const std::string status_text = param(request, "status");
-    if (status_text != "arrived" && status_text != "no_show") {
-      return ctx->pages.render_error(request, make_error(Errc::bad_status, "unknown status"));
-    }
-    auto booking = find_booking(ctx->db, request.path_params.get("reference").value_or(""));
-    if (!booking) return ctx->pages.render_error(request, booking.error());
-    Error missing = make_error(Errc::no_such_booking, "no such booking");
-    if (!*booking) return ctx->pages.render_error(request, missing);
-    auto allowed = may_serve(ctx->db, request.principal->user_id, roles, **booking);
-    if (!allowed) return ctx->pages.render_error(request, allowed.error());
-    if (!*allowed) return ctx->pages.render_error(request, missing);
-    auto marked = mark_booking(ctx->db, (*booking)->reference,
-                               status_text == "arrived" ? BookingStatus::arrived : BookingStatus::no_show,
-                               request.principal->user_id, ctx->clock, booking_hooks(*ctx));
-    if (!marked) return ctx->pages.render_error(request, marked.error());
-    std::string back = http::safe_return_path(param(request, "return"));
-    return Response::redirect(back + (back.find('?') == std::string::npos ? "?" : "&") + "notice=marked", 303);
-  });
+  router.post("/agent/bookings/{reference}/mark", [ctx](Request& request) { return mark_booking(ctx, request); });
 
-  router.post("/agent/absences", [ctx](Request& request) {
-    auto staff = require_agent(*ctx, request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    auto shop_id = positive_id(param(request, "shop"));
-    auto counter_id = positive_id(param(request, "counter"));
-    auto shops = shops_of_staff(ctx->db, request.principal->user_id, roles);
-    if (!shops) return ctx->pages.render_error(request, shops.error());
-    auto shop =
-        std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return shop_id && s.id == *shop_id; });
-    if (!counter_id || shop == shops->end()) {
-      return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not one of your shops"));
-    }
-    {
-      auto connection = ctx->db.acquire();
-      if (!connection) return ctx->pages.render_error(request, connection.error());
-      auto owned = (*connection)->query("SELECT 1 FROM counters WHERE id = ? AND shop_id = ?", {*counter_id, *shop_id});
-      if (!owned) return ctx->pages.render_error(request, owned.error());
-      if (owned->empty()) {
-        return ctx->pages.render_error(request, make_error(Errc::no_such_counter, "no such counter here"));
-      }
-    }
-    const std::string day = param(request, "day");
-    auto from = local_instant(shop->time_zone, day, param(request, "from"));
-    auto until = local_instant(shop->time_zone, day, param(request, "until"));
-    if (!from || !until || *until <= *from) {
-      return agenda_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "agenda_bad_period"), 400);
-    }
-    auto blocked = block_counter(ctx->db, *counter_id, *from, *until, param(request, "reason"),
-                                 request.principal->user_id, ctx->clock);
-    if (!blocked) {
-      if (blocked.error().code == Errc::counter_booked) {
-        return agenda_page(
-            *ctx, request, roles, {},
-            ctx->catalog.text(request.lang, blocked.error().code.message_key()) + " " + blocked.error().message,
-            http::http_status(blocked.error().kind));
-      }
-      return ctx->pages.render_error(request, blocked.error());
-    }
-    return Response::redirect(agenda_link(*shop_id, day) + "&notice=blocked", 303);
-  });
+  router.post("/agent/absences", [ctx](Request& request) { return block_counter_submit(ctx, request); });
 
-  auto require_admin = [ctx](const Request& request) {
-    return identity::require_staff(ctx->db, ctx->pages, request, "/admin/agent-shops", administers,
-                                   "this page is for administrators");
-  };
+  router.get("/admin/agent-shops", [ctx](Request& request) { return agent_shops_page(ctx, request); });
 
-  router.get("/admin/agent-shops", [ctx, require_admin](Request& request) {
-    auto staff = require_admin(request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    return agent_shops_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {}, 200);
-  });
+  router.post("/admin/agent-shops", [ctx](Request& request) { return assign_agent_shop(ctx, request); });
 
-  router.post("/admin/agent-shops", [ctx, require_admin](Request& request) {
-    auto staff = require_admin(request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    auto refuse = [&](const char* key, int status) {
-      return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, key), status);
-    };
-    auto shop_id = positive_id(param(request, "shop"));
-    auto user = identity::find_user_by_email(ctx->db, param(request, "email"));
-    if (!user) return ctx->pages.render_error(request, user.error());
-    if (!*user || !shop_id) return refuse("admin_agent_shops_unknown", 400);
-    auto agent_roles = identity::roles_of(ctx->db, (*user)->id);
-    if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
-    // Only the agents of an administration its administrators manage, so that nobody gives a
-    // shop's agenda to someone outside their own administration.
-    if (!may_assign(roles, *agent_roles)) return refuse("admin_agent_shops_not_yours", 403);
-    auto assigned = assign_agent_to_shop(ctx->db, (*user)->id, *shop_id,
-                                         "user:" + std::to_string(request.principal->user_id), ctx->clock);
-    if (!assigned) {
-      if (assigned.error().kind == ErrorKind::not_found) return refuse("admin_agent_shops_unknown", 400);
-      return ctx->pages.render_error(request, assigned.error());
-    }
-    return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_assigned"), {},
-                            200);
-  });
+  router.post("/admin/agent-shops/remove", [ctx](Request& request) { return remove_agent_shop(ctx, request); });
 
-  router.post("/admin/agent-shops/remove", [ctx, require_admin](Request& request) {
-    auto staff = require_admin(request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    auto user_id = positive_id(param(request, "user"));
-    auto shop_id = positive_id(param(request, "shop"));
-    if (!user_id || !shop_id) {
-      return ctx->pages.render_error(request, make_error(Errc::bad_request, "bad form"));
-    }
-    auto agent_roles = identity::roles_of(ctx->db, *user_id);
-    if (!agent_roles) return ctx->pages.render_error(request, agent_roles.error());
-    if (!may_assign(roles, *agent_roles)) {
-      return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "admin_agent_shops_not_yours"),
-                              403);
-    }
-    auto removed = unassign_agent_from_shop(ctx->db, *user_id, *shop_id,
-                                            "user:" + std::to_string(request.principal->user_id), ctx->clock);
-    if (!removed) return ctx->pages.render_error(request, removed.error());
-    return agent_shops_page(*ctx, request, roles, ctx->catalog.text(request.lang, "admin_agent_shops_removed"), {},
-                            200);
-  });
+  router.get("/agent/book", [ctx](Request& request) { return caller_booking_form(ctx, request); });
 
-  router.get("/agent/book", [ctx](Request& request) {
-    auto staff = require_agent(*ctx, request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    return caller_booking_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff));
-  });
-
-  router.post("/agent/book", [ctx](Request& request) {
-    auto staff = require_agent(*ctx, request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-    auto shop_id = positive_id(param(request, "shop"));
-    auto start = parse_rfc3339(param(request, "start"));
-    std::vector<std::int64_t> services;
-    for (auto v : request.form.all("service")) {
-      if (auto id = positive_id(v)) services.push_back(*id);
-    }
-    if (!shop_id || services.empty()) {
-      return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_choose"), 400);
-    }
-    if (!start) {
-      return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "book_choose_a_time"), 400);
-    }
-    // The caller's services must be ones this agent serves, at one of their shops.
-    auto shops = shops_of_staff(ctx->db, request.principal->user_id, roles);
-    if (!shops) return ctx->pages.render_error(request, shops.error());
-    auto shop = std::find_if(shops->begin(), shops->end(), [&](const StaffShop& s) { return s.id == *shop_id; });
-    if (shop == shops->end()) {
-      return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not your shop"));
-    }
-    auto offered = bookable_services(*ctx, request, roles, *shop_id);
-    if (!offered) return ctx->pages.render_error(request, offered.error());
-    for (auto id : services) {
-      if (std::none_of(offered->begin(), offered->end(), [&](const ServiceChoice& s) { return s.id == id; })) {
-        return ctx->pages.render_error(request, make_error(Errc::not_your_service, "not a service you serve here"));
-      }
-    }
-    auto caller = identity::account_for_caller(ctx->db, param(request, "email"),
-                                               "user:" + std::to_string(request.principal->user_id), ctx->clock);
-    if (!caller) {
-      return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_bad_email"), 400);
-    }
-    BookingRequest wanted{caller->id,
-                          *shop_id,
-                          *start,
-                          services,
-                          param(request, "channel") == "desk" ? Channel::desk : Channel::phone,
-                          request.principal->user_id,
-                          request.remote_address,
-                          std::string(request.lang)};
-    auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
-    if (!booked) {
-      // The agent chose the time for the caller: both refusals are a conflict with what is booked.
-      if (booked.error().code != Errc::slot_taken && booked.error().code != Errc::booking_limit) {
-        return ctx->pages.render_error(request, booked.error());
-      }
-      return caller_booking_page(*ctx, request, roles,
-                                 ctx->catalog.text(request.lang, booked.error().code.message_key()), 409);
-    }
-    return Response::redirect(
-        agenda_link(*shop_id, local_day(shop->time_zone, booked->start)) + "&booked=" + booked->reference, 303);
-  });
+  router.post("/agent/book", [ctx](Request& request) { return book_for_caller(ctx, request); });
 }
 
 }  // namespace guichet::scheduling

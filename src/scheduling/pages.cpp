@@ -388,6 +388,149 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
 
 }  // namespace
 
+namespace {
+
+Response confirm_booking(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto ids = parse_ids(param(request, "services"));
+  auto shop = positive_id(param(request, "shop"));
+  auto start = parse_rfc3339(param(request, "start"));
+  if (!ids || ids->empty() || !shop || !start) return bad_request(*ctx, request, "choose services, shop and time");
+  auto chosen = service_names(ctx->db, *ids, request.lang);
+  if (!chosen) return ctx->pages.render_error(request, chosen.error());
+  BookingRequest wanted{request.principal->user_id,
+                        *shop,
+                        *start,
+                        *ids,
+                        Channel::online,
+                        std::nullopt,
+                        request.remote_address,
+                        request.lang,
+                        video_asked(*ctx, request, *chosen)};
+  auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
+  if (!booked) return booking_refused(*ctx, request, booked.error());
+  return Response::redirect("/bookings/" + booked->reference + "?notice=booked", 303);
+}
+
+Response join_waitlist(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto ids = parse_ids(param(request, "services"));
+  auto shop = positive_id(param(request, "shop"));
+  if (!ids || ids->empty() || !shop) return bad_request(*ctx, request, "choose services and a shop");
+  // Unknown services or shop are told apart before anything is written.
+  auto known = service_names(ctx->db, *ids, request.lang);
+  if (!known) return ctx->pages.render_error(request, known.error());
+  auto shop_row = find_shop(ctx->db, *shop);
+  if (!shop_row) return ctx->pages.render_error(request, shop_row.error());
+  if (!*shop_row) {
+    return ctx->pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
+  }
+  auto joined = ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
+    for (auto service : *ids) {
+      // Joining again keeps one's place: the first entry stands until it is offered a visit.
+      auto existing = c.query(
+          "SELECT id FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ? AND offered_at IS "
+          "NULL",
+          {request.principal->user_id, *shop, service});
+      if (!existing) return std::move(existing).error();
+      if (!existing->empty()) continue;
+      auto removed = c.execute("DELETE FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ?",
+                               {request.principal->user_id, *shop, service});
+      if (!removed) return std::move(removed).error();
+      auto added =
+          c.execute("INSERT INTO waitlist_entries (user_id, shop_id, service_id, created_at) VALUES (?, ?, ?, ?)",
+                    {request.principal->user_id, *shop, service, to_unix_micros(ctx->clock.now())});
+      if (!added) return std::move(added).error();
+    }
+    return {};
+  });
+  if (!joined) return ctx->pages.render_error(request, joined.error());
+  return Response::redirect("/account/bookings?notice=waitlist", 303);
+}
+
+Response booking_calendar_file(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(*ctx, request);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  auto connection = ctx->db.acquire();
+  if (!connection) return ctx->pages.render_error(request, connection.error());
+  auto view = describe_booking(**connection, *booking, request.lang);
+  if (!view) return ctx->pages.render_error(request, view.error());
+  Response response = Response::text(calendar_file(calendar_event(*ctx, *view, *booking)));
+  response.headers.set("Content-Type", "text/calendar; charset=utf-8");
+  response.headers.set("Content-Disposition", "attachment; filename=\"" + booking->reference + ".ics\"");
+  return no_store(std::move(response));
+}
+
+Response cancel_booking_submit(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(*ctx, request);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
+  if (!cancelled) return ctx->pages.render_error(request, cancelled.error());
+  return Response::redirect("/bookings/" + booking->reference + "?notice=cancelled", 303);
+}
+
+Response reschedule_booking_submit(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(*ctx, request);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  auto start = parse_rfc3339(param(request, "start"));
+  if (!start) return bad_request(*ctx, request, "choose a time");
+  auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy, booking_hooks(*ctx));
+  if (!moved) return booking_refused(*ctx, request, moved.error());
+  return Response::redirect("/bookings/" + booking->reference + "?notice=moved", 303);
+}
+
+Response my_bookings(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto bookings = bookings_of(ctx->db, request.principal->user_id, ctx->clock);
+  if (!bookings) return ctx->pages.render_error(request, bookings.error());
+  auto connection = ctx->db.acquire();
+  if (!connection) return ctx->pages.render_error(request, connection.error());
+  PageData list{PageData::type::list};
+  for (const auto& b : *bookings) {
+    auto view = describe_booking(**connection, b, request.lang);
+    if (!view) return ctx->pages.render_error(request, view.error());
+    std::string names;
+    for (const auto& item : view->items) names += (names.empty() ? "" : ", ") + item.service_name;
+    PageData item;
+    item.set("reference", b.reference);
+    item.set("link", "/bookings/" + b.reference);
+    item.set("when", view->when);
+    item.set("shop", view->shop_name);
+    item.set("services", names);
+    item.set("status", ctx->catalog.text(request.lang, "booking_status_" + std::string(to_string(b.status))));
+    list.push_back(item);
+  }
+  auto waiting = (*connection)
+                     ->query(
+                         "SELECT s.name, t.name FROM waitlist_entries w JOIN shops s ON s.id = w.shop_id JOIN "
+                         "service_texts t ON t.service_id = w.service_id AND t.lang = ? WHERE w.user_id = ? AND "
+                         "w.offered_at IS NULL ORDER BY w.created_at",
+                         {std::string(request.lang), request.principal->user_id});
+  if (!waiting) return ctx->pages.render_error(request, waiting.error());
+  PageData waitlist{PageData::type::list};
+  for (const auto& row : waiting->rows) {
+    PageData item;
+    item.set("shop", row.text(0));
+    item.set("service", row.text(1));
+    waitlist.push_back(item);
+  }
+  PageData data;
+  data.set("bookings", list);
+  data.set("has_bookings", !bookings->empty());
+  data.set("no_bookings", bookings->empty());
+  data.set("waitlist", waitlist);
+  data.set("has_waitlist", !waiting->empty());
+  if (param(request, "notice") == "waitlist") {
+    data.set("notice", ctx->catalog.text(request.lang, "waitlist_joined"));
+  }
+  return no_store(ctx->pages.render(request, "bookings", "bookings_title", data));
+}
+
+}  // namespace
+
 void register_booking_page_routes(http::Router& router, const SchedulingContext& context) {
   const SchedulingContext* ctx = &context;
 
@@ -395,146 +538,21 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
   router.get("/book/times", [ctx](Request& request) { return choose_time(*ctx, request); });
   router.get("/book/confirm", [ctx](Request& request) { return confirm_page(*ctx, request); });
 
-  router.post("/book/confirm", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto ids = parse_ids(param(request, "services"));
-    auto shop = positive_id(param(request, "shop"));
-    auto start = parse_rfc3339(param(request, "start"));
-    if (!ids || ids->empty() || !shop || !start) return bad_request(*ctx, request, "choose services, shop and time");
-    auto chosen = service_names(ctx->db, *ids, request.lang);
-    if (!chosen) return ctx->pages.render_error(request, chosen.error());
-    BookingRequest wanted{request.principal->user_id,
-                          *shop,
-                          *start,
-                          *ids,
-                          Channel::online,
-                          std::nullopt,
-                          request.remote_address,
-                          request.lang,
-                          video_asked(*ctx, request, *chosen)};
-    auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
-    if (!booked) return booking_refused(*ctx, request, booked.error());
-    return Response::redirect("/bookings/" + booked->reference + "?notice=booked", 303);
-  });
+  router.post("/book/confirm", [ctx](Request& request) { return confirm_booking(ctx, request); });
 
-  router.post("/book/waitlist", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto ids = parse_ids(param(request, "services"));
-    auto shop = positive_id(param(request, "shop"));
-    if (!ids || ids->empty() || !shop) return bad_request(*ctx, request, "choose services and a shop");
-    // Unknown services or shop are told apart before anything is written.
-    auto known = service_names(ctx->db, *ids, request.lang);
-    if (!known) return ctx->pages.render_error(request, known.error());
-    auto shop_row = find_shop(ctx->db, *shop);
-    if (!shop_row) return ctx->pages.render_error(request, shop_row.error());
-    if (!*shop_row) {
-      return ctx->pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
-    }
-    auto joined = ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
-      for (auto service : *ids) {
-        // Joining again keeps one's place: the first entry stands until it is offered a visit.
-        auto existing = c.query(
-            "SELECT id FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ? AND offered_at IS "
-            "NULL",
-            {request.principal->user_id, *shop, service});
-        if (!existing) return std::move(existing).error();
-        if (!existing->empty()) continue;
-        auto removed = c.execute("DELETE FROM waitlist_entries WHERE user_id = ? AND shop_id = ? AND service_id = ?",
-                                 {request.principal->user_id, *shop, service});
-        if (!removed) return std::move(removed).error();
-        auto added =
-            c.execute("INSERT INTO waitlist_entries (user_id, shop_id, service_id, created_at) VALUES (?, ?, ?, ?)",
-                      {request.principal->user_id, *shop, service, to_unix_micros(ctx->clock.now())});
-        if (!added) return std::move(added).error();
-      }
-      return {};
-    });
-    if (!joined) return ctx->pages.render_error(request, joined.error());
-    return Response::redirect("/account/bookings?notice=waitlist", 303);
-  });
+  router.post("/book/waitlist", [ctx](Request& request) { return join_waitlist(ctx, request); });
 
   router.get("/bookings/{reference}", [ctx](Request& request) { return booking_page(*ctx, request); });
 
-  router.get("/bookings/{reference}/calendar.ics", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto booking = visible_booking(*ctx, request);
-    if (!booking) return ctx->pages.render_error(request, booking.error());
-    auto connection = ctx->db.acquire();
-    if (!connection) return ctx->pages.render_error(request, connection.error());
-    auto view = describe_booking(**connection, *booking, request.lang);
-    if (!view) return ctx->pages.render_error(request, view.error());
-    Response response = Response::text(calendar_file(calendar_event(*ctx, *view, *booking)));
-    response.headers.set("Content-Type", "text/calendar; charset=utf-8");
-    response.headers.set("Content-Disposition", "attachment; filename=\"" + booking->reference + ".ics\"");
-    return no_store(std::move(response));
-  });
+  router.get("/bookings/{reference}/calendar.ics",
+             [ctx](Request& request) { return booking_calendar_file(ctx, request); });
 
-  router.post("/bookings/{reference}/cancel", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto booking = visible_booking(*ctx, request);
-    if (!booking) return ctx->pages.render_error(request, booking.error());
-    auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
-    if (!cancelled) return ctx->pages.render_error(request, cancelled.error());
-    return Response::redirect("/bookings/" + booking->reference + "?notice=cancelled", 303);
-  });
+  router.post("/bookings/{reference}/cancel", [ctx](Request& request) { return cancel_booking_submit(ctx, request); });
 
-  router.post("/bookings/{reference}/reschedule", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto booking = visible_booking(*ctx, request);
-    if (!booking) return ctx->pages.render_error(request, booking.error());
-    auto start = parse_rfc3339(param(request, "start"));
-    if (!start) return bad_request(*ctx, request, "choose a time");
-    auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy, booking_hooks(*ctx));
-    if (!moved) return booking_refused(*ctx, request, moved.error());
-    return Response::redirect("/bookings/" + booking->reference + "?notice=moved", 303);
-  });
+  router.post("/bookings/{reference}/reschedule",
+              [ctx](Request& request) { return reschedule_booking_submit(ctx, request); });
 
-  router.get("/account/bookings", [ctx](Request& request) {
-    if (!request.principal) return sign_in_first(request);
-    auto bookings = bookings_of(ctx->db, request.principal->user_id, ctx->clock);
-    if (!bookings) return ctx->pages.render_error(request, bookings.error());
-    auto connection = ctx->db.acquire();
-    if (!connection) return ctx->pages.render_error(request, connection.error());
-    PageData list{PageData::type::list};
-    for (const auto& b : *bookings) {
-      auto view = describe_booking(**connection, b, request.lang);
-      if (!view) return ctx->pages.render_error(request, view.error());
-      std::string names;
-      for (const auto& item : view->items) names += (names.empty() ? "" : ", ") + item.service_name;
-      PageData item;
-      item.set("reference", b.reference);
-      item.set("link", "/bookings/" + b.reference);
-      item.set("when", view->when);
-      item.set("shop", view->shop_name);
-      item.set("services", names);
-      item.set("status", ctx->catalog.text(request.lang, "booking_status_" + std::string(to_string(b.status))));
-      list.push_back(item);
-    }
-    auto waiting = (*connection)
-                       ->query(
-                           "SELECT s.name, t.name FROM waitlist_entries w JOIN shops s ON s.id = w.shop_id JOIN "
-                           "service_texts t ON t.service_id = w.service_id AND t.lang = ? WHERE w.user_id = ? AND "
-                           "w.offered_at IS NULL ORDER BY w.created_at",
-                           {std::string(request.lang), request.principal->user_id});
-    if (!waiting) return ctx->pages.render_error(request, waiting.error());
-    PageData waitlist{PageData::type::list};
-    for (const auto& row : waiting->rows) {
-      PageData item;
-      item.set("shop", row.text(0));
-      item.set("service", row.text(1));
-      waitlist.push_back(item);
-    }
-    PageData data;
-    data.set("bookings", list);
-    data.set("has_bookings", !bookings->empty());
-    data.set("no_bookings", bookings->empty());
-    data.set("waitlist", waitlist);
-    data.set("has_waitlist", !waiting->empty());
-    if (param(request, "notice") == "waitlist") {
-      data.set("notice", ctx->catalog.text(request.lang, "waitlist_joined"));
-    }
-    return no_store(ctx->pages.render(request, "bookings", "bookings_title", data));
-  });
+  router.get("/account/bookings", [ctx](Request& request) { return my_bookings(ctx, request); });
 }
 
 }  // namespace guichet::scheduling
