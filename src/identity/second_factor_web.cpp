@@ -132,115 +132,125 @@ std::variant<std::vector<RoleGrant>, Response> require_staff(
   return require_staff(ctx.db, ctx.pages, request, return_path, allowed, refusal);
 }
 
+namespace {
+
+Response code_form(const WebContext& ctx, Request& request) {
+  auto session = cookie_session(ctx, request);
+  if (!session) return ctx.pages.render_error(request, session.error());
+  if (!*session) return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
+  if (!(*session)->pending_second_factor) {
+    auto enabled = has_second_factor(ctx.db, (*session)->user.id);
+    if (!enabled) return ctx.pages.render_error(request, enabled.error());
+    // Nothing to prove, or already proved: go on.
+    if (!*enabled || (*session)->second_factor_at) return Response::redirect(return_path_of(request));
+  }
+  return code_page(ctx, request, "", 200);
+}
+
+Response code_submit(const WebContext& ctx, Request& request) {
+  auto session = cookie_session(ctx, request);
+  if (!session) return ctx.pages.render_error(request, session.error());
+  if (!*session) {
+    return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
+  }
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to) {
+    return security_notice(ctx, lang, to, "email_recovery_used_body");
+  };
+  auto proved = prove_second_factor(ctx.db, (*session)->user.id, (*session)->session_id,
+                                    request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+  if (!proved) {
+    std::string_view key = code_error_key(proved.error());
+    if (key.empty()) return ctx.pages.render_error(request, proved.error());
+    return code_page(ctx, request, key, http::http_status(proved.error().kind));
+  }
+  return Response::redirect(return_path_of(request));
+}
+
+Response second_factor_home(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  return second_factor_page(ctx, request, "", 200);
+}
+
+Response confirm_enrolment_submit(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to) {
+    return security_notice(ctx, lang, to, "email_2fa_enabled_body");
+  };
+  auto codes = confirm_totp_enrolment(ctx.db, request.principal->user_id, request.principal->session_id,
+                                      request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+  if (!codes) {
+    if (codes.error().code == Errc::second_factor_exists || codes.error().code == Errc::no_enrolment) {
+      return Response::redirect("/account/second-factor");
+    }
+    std::string_view key = code_error_key(codes.error());
+    if (key.empty()) return ctx.pages.render_error(request, codes.error());
+    return second_factor_page(ctx, request, key, codes.error().kind == ErrorKind::rate_limited ? 429 : 400);
+  }
+  Response response = codes_page(ctx, request, *codes, "twofa_enabled");
+  return response;
+}
+
+Response new_recovery_codes_submit(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  // New codes are a second factor in themselves: only a session that proved one gets them.
+  if (request.principal->acr == "low") {
+    return Response::redirect("/account/sign-in/code?return=%2Faccount%2Fsecond-factor");
+  }
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to) {
+    return security_notice(ctx, lang, to, "email_recovery_replaced_body");
+  };
+  auto codes = regenerate_recovery_codes(ctx.db, request.principal->user_id, notice, ctx.clock);
+  if (!codes) return ctx.pages.render_error(request, codes.error());
+  return codes_page(ctx, request, *codes, "recovery_replaced");
+}
+
+Response disable_second_factor_submit(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to) {
+    return security_notice(ctx, lang, to, "email_2fa_disabled_body");
+  };
+  auto disabled = disable_second_factor(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
+                                        request.remote_address, notice, ctx.clock);
+  if (!disabled) {
+    const Error& error = disabled.error();
+    if (error.code == Errc::wrong_password)
+      return second_factor_page(ctx, request, "account_error_wrong_password", 400);
+    if (error.code == Errc::sign_in_throttled)
+      return second_factor_page(ctx, request, error.code.message_key(), http::http_status(error.kind));
+    if (error.code == Errc::no_second_factor) return Response::redirect("/account/second-factor");
+    return ctx.pages.render_error(request, error);
+  }
+  return message_page(ctx, request, "twofa_disabled_title", "twofa_disabled_text", "/account", "account_heading");
+}
+
+}  // namespace
+
 void register_second_factor_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
 
-  router.get("/account/sign-in/code", [&ctx](Request& request) {
-    auto session = cookie_session(ctx, request);
-    if (!session) return ctx.pages.render_error(request, session.error());
-    if (!*session) return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
-    if (!(*session)->pending_second_factor) {
-      auto enabled = has_second_factor(ctx.db, (*session)->user.id);
-      if (!enabled) return ctx.pages.render_error(request, enabled.error());
-      // Nothing to prove, or already proved: go on.
-      if (!*enabled || (*session)->second_factor_at) return Response::redirect(return_path_of(request));
-    }
-    return code_page(ctx, request, "", 200);
-  });
+  router.get("/account/sign-in/code", [&ctx](Request& request) { return code_form(ctx, request); });
 
   router.post(
-      "/account/sign-in/code",
-      [&ctx](Request& request) {
-        auto session = cookie_session(ctx, request);
-        if (!session) return ctx.pages.render_error(request, session.error());
-        if (!*session) {
-          return Response::redirect("/account/sign-in?return=" + http::url_encode(return_path_of(request)));
-        }
-        std::string lang = request.lang;
-        auto notice = [&ctx, lang](const std::string& to) {
-          return security_notice(ctx, lang, to, "email_recovery_used_body");
-        };
-        auto proved =
-            prove_second_factor(ctx.db, (*session)->user.id, (*session)->session_id,
-                                request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
-        if (!proved) {
-          std::string_view key = code_error_key(proved.error());
-          if (key.empty()) return ctx.pages.render_error(request, proved.error());
-          return code_page(ctx, request, key, http::http_status(proved.error().kind));
-        }
-        return Response::redirect(return_path_of(request));
-      },
+      "/account/sign-in/code", [&ctx](Request& request) { return code_submit(ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
-  router.get("/account/second-factor", [&ctx](Request& request) {
-    if (!request.principal) return redirect_to_sign_in();
-    return second_factor_page(ctx, request, "", 200);
-  });
+  router.get("/account/second-factor", [&ctx](Request& request) { return second_factor_home(ctx, request); });
 
   router.post(
-      "/account/second-factor/confirm",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        std::string lang = request.lang;
-        auto notice = [&ctx, lang](const std::string& to) {
-          return security_notice(ctx, lang, to, "email_2fa_enabled_body");
-        };
-        auto codes =
-            confirm_totp_enrolment(ctx.db, request.principal->user_id, request.principal->session_id,
-                                   request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
-        if (!codes) {
-          if (codes.error().code == Errc::second_factor_exists || codes.error().code == Errc::no_enrolment) {
-            return Response::redirect("/account/second-factor");
-          }
-          std::string_view key = code_error_key(codes.error());
-          if (key.empty()) return ctx.pages.render_error(request, codes.error());
-          return second_factor_page(ctx, request, key, codes.error().kind == ErrorKind::rate_limited ? 429 : 400);
-        }
-        Response response = codes_page(ctx, request, *codes, "twofa_enabled");
-        return response;
-      },
+      "/account/second-factor/confirm", [&ctx](Request& request) { return confirm_enrolment_submit(ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
   router.post(
       "/account/second-factor/recovery-codes",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        // New codes are a second factor in themselves: only a session that proved one gets them.
-        if (request.principal->acr == "low") {
-          return Response::redirect("/account/sign-in/code?return=%2Faccount%2Fsecond-factor");
-        }
-        std::string lang = request.lang;
-        auto notice = [&ctx, lang](const std::string& to) {
-          return security_notice(ctx, lang, to, "email_recovery_replaced_body");
-        };
-        auto codes = regenerate_recovery_codes(ctx.db, request.principal->user_id, notice, ctx.clock);
-        if (!codes) return ctx.pages.render_error(request, codes.error());
-        return codes_page(ctx, request, *codes, "recovery_replaced");
-      },
+      [&ctx](Request& request) { return new_recovery_codes_submit(ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 
   router.post(
-      "/account/second-factor/disable",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        std::string lang = request.lang;
-        auto notice = [&ctx, lang](const std::string& to) {
-          return security_notice(ctx, lang, to, "email_2fa_disabled_body");
-        };
-        auto disabled =
-            disable_second_factor(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
-                                  request.remote_address, notice, ctx.clock);
-        if (!disabled) {
-          const Error& error = disabled.error();
-          if (error.code == Errc::wrong_password)
-            return second_factor_page(ctx, request, "account_error_wrong_password", 400);
-          if (error.code == Errc::sign_in_throttled)
-            return second_factor_page(ctx, request, error.code.message_key(), http::http_status(error.kind));
-          if (error.code == Errc::no_second_factor) return Response::redirect("/account/second-factor");
-          return ctx.pages.render_error(request, error);
-        }
-        return message_page(ctx, request, "twofa_disabled_title", "twofa_disabled_text", "/account", "account_heading");
-      },
+      "/account/second-factor/disable", [&ctx](Request& request) { return disable_second_factor_submit(ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 }
 

@@ -68,48 +68,54 @@ Response verification_page(const WebContext& ctx, const Request& request, const 
 
 }  // namespace
 
+namespace {
+
+Response identity_check_form(const WebContext& ctx, Request& request) {
+  if (auto refused = refuse_unless_verifier(ctx, request)) return std::move(*refused);
+  return verification_page(ctx, request, IdentityCheck{}, request.query.get("email").value_or(""), "", "", 200);
+}
+
+Response identity_check_submit(const WebContext& ctx, Request& request) {
+  if (auto refused = refuse_unless_verifier(ctx, request)) return std::move(*refused);
+  auto field = [&](const char* name) { return std::string(request.form.get(name).value_or("")); };
+  IdentityCheck check{field("document_type"), field("document_country"), field("document_number"),
+                      field("given_name"),    field("family_name"),      field("birthdate"),
+                      field("birthplace"),    field("gender"),           field("place")};
+  for (auto& ch : check.document_country) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  const std::string email = field("email");
+  auto user = find_user_by_email(ctx.db, email);
+  if (!user) return ctx.pages.render_error(request, user.error());
+  if (!*user) return verification_page(ctx, request, check, email, "email", "verify_error_not_found", 404);
+  if (field("confirm") != "yes") {
+    return verification_page(ctx, request, check, email, "confirm", "verify_error_confirm", 400);
+  }
+  std::string lang = request.lang;
+  auto notice = [&ctx, lang](const std::string& to) {
+    return security_notice(ctx, lang, to, "email_identity_verified_body");
+  };
+  auto recorded = record_identity_check(ctx.db, request.principal->user_id, (*user)->id, check, notice, ctx.clock);
+  if (!recorded) {
+    const Error& error = recorded.error();
+    if (error.code == Errc::identity_field_invalid) {
+      return verification_page(ctx, request, check, email, error.field, "verify_error_" + error.field, 400);
+    }
+    if (error.code == Errc::self_verification) {
+      return verification_page(ctx, request, check, email, "email", "verify_error_self", 403);
+    }
+    return ctx.pages.render_error(request, error);
+  }
+  return message_page(ctx, request, "verify_identity_done_title", "verify_identity_done_text", "/agent/identity",
+                      "verify_identity_next");
+}
+
+}  // namespace
+
 void register_verification_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
-  router.get("/agent/identity", [&ctx](Request& request) {
-    if (auto refused = refuse_unless_verifier(ctx, request)) return std::move(*refused);
-    return verification_page(ctx, request, IdentityCheck{}, request.query.get("email").value_or(""), "", "", 200);
-  });
+  router.get("/agent/identity", [&ctx](Request& request) { return identity_check_form(ctx, request); });
 
   router.post(
-      "/agent/identity",
-      [&ctx](Request& request) {
-        if (auto refused = refuse_unless_verifier(ctx, request)) return std::move(*refused);
-        auto field = [&](const char* name) { return std::string(request.form.get(name).value_or("")); };
-        IdentityCheck check{field("document_type"), field("document_country"), field("document_number"),
-                            field("given_name"),    field("family_name"),      field("birthdate"),
-                            field("birthplace"),    field("gender"),           field("place")};
-        for (auto& ch : check.document_country) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        const std::string email = field("email");
-        auto user = find_user_by_email(ctx.db, email);
-        if (!user) return ctx.pages.render_error(request, user.error());
-        if (!*user) return verification_page(ctx, request, check, email, "email", "verify_error_not_found", 404);
-        if (field("confirm") != "yes") {
-          return verification_page(ctx, request, check, email, "confirm", "verify_error_confirm", 400);
-        }
-        std::string lang = request.lang;
-        auto notice = [&ctx, lang](const std::string& to) {
-          return security_notice(ctx, lang, to, "email_identity_verified_body");
-        };
-        auto recorded =
-            record_identity_check(ctx.db, request.principal->user_id, (*user)->id, check, notice, ctx.clock);
-        if (!recorded) {
-          const Error& error = recorded.error();
-          if (error.code == Errc::identity_field_invalid) {
-            return verification_page(ctx, request, check, email, error.field, "verify_error_" + error.field, 400);
-          }
-          if (error.code == Errc::self_verification) {
-            return verification_page(ctx, request, check, email, "email", "verify_error_self", 403);
-          }
-          return ctx.pages.render_error(request, error);
-        }
-        return message_page(ctx, request, "verify_identity_done_title", "verify_identity_done_text", "/agent/identity",
-                            "verify_identity_next");
-      },
+      "/agent/identity", [&ctx](Request& request) { return identity_check_submit(ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});
 }
 

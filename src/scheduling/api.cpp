@@ -90,73 +90,76 @@ Result<NewBooking> parse_new_booking(std::string_view body) {
 
 }  // namespace
 
+namespace {
+
+Response create_booking(const SchedulingContext* ctx, Request& request) {
+  auto who = ctx->bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto wanted = parse_new_booking(request.body);
+  if (!wanted) return http::json_error(request, wanted.error());
+  if (wanted->video && !ctx->video.enabled()) {
+    return http::json_error(request, make_error(Errc::video_unavailable, "this platform offers no video appointments"));
+  }
+  BookingRequest booking{std::get<std::int64_t>(who),
+                         wanted->shop,
+                         wanted->start,
+                         wanted->services,
+                         Channel::online,
+                         std::nullopt,
+                         request.remote_address,
+                         std::string(request.lang),
+                         wanted->video};
+  auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
+  if (!booked && booked.error().code == Errc::slot_taken) {
+    // The next free visits at that shop, so the client can offer one at once.
+    auto alternatives = next_visits(ctx->calendars, wanted->shop, wanted->services, wanted->start, ctx->clock.now(), 5,
+                                    ctx->policy.rules);
+    json::array offered;
+    if (alternatives) {
+      for (const auto& visit : *alternatives) offered.push_back(visit_json(visit));
+    }
+    json::object body{{"error", "slot_taken"},
+                      {"message", "this visit is no longer free"},
+                      {"request_id", request.request_id},
+                      {"alternatives", std::move(offered)}};
+    return no_store(Response::json(json::serialize(body), 409));
+  }
+  if (!booked) return http::json_error(request, booked.error());
+  Response response = Response::json(json::serialize(booking_json(*ctx, *booked)), 201);
+  response.headers.set("Location", "/api/v1/bookings/" + booked->reference);
+  return no_store(std::move(response));
+}
+
+Response list_bookings(const SchedulingContext* ctx, Request& request) {
+  auto who = ctx->bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto bookings = bookings_of(ctx->db, std::get<std::int64_t>(who), ctx->clock);
+  if (!bookings) return http::json_error(request, bookings.error());
+  json::array list;
+  for (const auto& b : *bookings) list.push_back(booking_json(*ctx, b));
+  return no_store(Response::json(json::serialize(json::object{{"bookings", list}})));
+}
+
+Response get_booking(const SchedulingContext* ctx, Request& request) {
+  auto booking = requested_booking(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
+  return no_store(Response::json(json::serialize(booking_json(*ctx, std::get<Booking>(booking)))));
+}
+
+}  // namespace
+
 void register_booking_api_routes(http::Router& router, const SchedulingContext& context) {
   const http::RouteOptions api{http::RouteKind::api, 16 * 1024, false};
   const SchedulingContext* ctx = &context;
 
   router.post(
-      "/api/v1/bookings",
-      [ctx](Request& request) {
-        auto who = ctx->bearer(request, kScope);
-        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-        auto wanted = parse_new_booking(request.body);
-        if (!wanted) return http::json_error(request, wanted.error());
-        if (wanted->video && !ctx->video.enabled()) {
-          return http::json_error(request,
-                                  make_error(Errc::video_unavailable, "this platform offers no video appointments"));
-        }
-        BookingRequest booking{std::get<std::int64_t>(who),
-                               wanted->shop,
-                               wanted->start,
-                               wanted->services,
-                               Channel::online,
-                               std::nullopt,
-                               request.remote_address,
-                               std::string(request.lang),
-                               wanted->video};
-        auto booked = book_visit(ctx->db, booking, ctx->clock, ctx->policy, booking_hooks(*ctx));
-        if (!booked && booked.error().code == Errc::slot_taken) {
-          // The next free visits at that shop, so the client can offer one at once.
-          auto alternatives = next_visits(ctx->calendars, wanted->shop, wanted->services, wanted->start,
-                                          ctx->clock.now(), 5, ctx->policy.rules);
-          json::array offered;
-          if (alternatives) {
-            for (const auto& visit : *alternatives) offered.push_back(visit_json(visit));
-          }
-          json::object body{{"error", "slot_taken"},
-                            {"message", "this visit is no longer free"},
-                            {"request_id", request.request_id},
-                            {"alternatives", std::move(offered)}};
-          return no_store(Response::json(json::serialize(body), 409));
-        }
-        if (!booked) return http::json_error(request, booked.error());
-        Response response = Response::json(json::serialize(booking_json(*ctx, *booked)), 201);
-        response.headers.set("Location", "/api/v1/bookings/" + booked->reference);
-        return no_store(std::move(response));
-      },
-      api);
+      "/api/v1/bookings", [ctx](Request& request) { return create_booking(ctx, request); }, api);
 
   router.get(
-      "/api/v1/bookings",
-      [ctx](Request& request) {
-        auto who = ctx->bearer(request, kScope);
-        if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-        auto bookings = bookings_of(ctx->db, std::get<std::int64_t>(who), ctx->clock);
-        if (!bookings) return http::json_error(request, bookings.error());
-        json::array list;
-        for (const auto& b : *bookings) list.push_back(booking_json(*ctx, b));
-        return no_store(Response::json(json::serialize(json::object{{"bookings", list}})));
-      },
-      api);
+      "/api/v1/bookings", [ctx](Request& request) { return list_bookings(ctx, request); }, api);
 
   router.get(
-      "/api/v1/bookings/{reference}",
-      [ctx](Request& request) {
-        auto booking = requested_booking(*ctx, request);
-        if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
-        return no_store(Response::json(json::serialize(booking_json(*ctx, std::get<Booking>(booking)))));
-      },
-      api);
+      "/api/v1/bookings/{reference}", [ctx](Request& request) { return get_booking(ctx, request); }, api);
 
   router.add(
       http::Method::del, "/api/v1/bookings/{reference}",
