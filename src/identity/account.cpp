@@ -72,7 +72,8 @@ Result<void> change_password(storage::Database& db, std::int64_t user_id, std::i
   });
 }
 
-Result<std::string> export_personal_data(storage::Database& db, std::int64_t user_id, const Clock& clock) {
+Result<std::string> export_personal_data(storage::Database& db, std::int64_t user_id, const Clock& clock,
+                                         const PersonalDataSections& others) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   auto user =
@@ -160,13 +161,9 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
       "SELECT o.name, o.country, o.registration_number, m.role, m.added_at FROM organisation_members m JOIN "
       "organisations o ON o.id = m.organisation_id WHERE m.user_id = ? ORDER BY o.id",
       {"name", "country", "registration_number", "role", "since"}, {false, false, false, false, true});
-  auto consents = section(
-      "SELECT c.name, o.scope, o.granted_at FROM oidc_consents o JOIN oidc_clients c ON c.client_id = o.client_id "
-      "WHERE o.user_id = ? ORDER BY c.name",
-      {"service", "scope", "granted_at"}, {false, false, true});
   auto roles = section("SELECT role, administration, granted_at FROM user_roles WHERE user_id = ? ORDER BY id",
                        {"role", "administration", "granted_at"}, {false, false, true});
-  for (auto* part : {&profile, &second_factor, &verifications, &organisations, &consents, &roles}) {
+  for (auto* part : {&profile, &second_factor, &verifications, &organisations, &roles}) {
     if (!*part) return std::move(*part).error();
   }
   boost::json::object document{
@@ -176,10 +173,17 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
       {"second_factor", second_factor->empty() ? boost::json::value(nullptr) : (*second_factor)[0]},
       {"identity_verifications", *verifications},
       {"organisations", *organisations},
-      {"consents", *consents},
       {"roles", *roles},
       {"sessions", session_list},
       {"audit_events", event_list}};
+  for (const auto& [name, read] : others) {
+    auto part = read(user_id);
+    if (!part) return std::move(part).error();
+    boost::system::error_code ec;
+    boost::json::value parsed = boost::json::parse(*part, ec);
+    if (ec) return make_error(Errc::bad_personal_data_section, name + " is not JSON");
+    document[name] = std::move(parsed);
+  }
   return boost::json::serialize(document);
 }
 

@@ -119,7 +119,7 @@ Response confirm_email_change(const WebContext& ctx, Request& request) {
 
 Response download_account_data(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
-  auto data = export_personal_data(ctx.db, request.principal->user_id, ctx.clock);
+  auto data = export_personal_data(ctx.db, request.principal->user_id, ctx.clock, ctx.personal_data);
   if (!data) return ctx.pages.render_error(request, data.error());
   Response response = Response::json(std::move(data).value());
   response.headers.set("Content-Disposition", "attachment; filename=\"guichet-my-data.json\"");

@@ -14,32 +14,26 @@ namespace {
 
 Response connected_services(const ProviderContext& ctx, Request& request) {
   if (!request.principal) return Response::redirect("/account/sign-in?return=%2Faccount%2Fconnected-services", 303);
-  auto connection = ctx.db.acquire();
-  if (!connection) return ctx.pages.render_error(request, connection.error());
-  auto rows = (*connection)
-                  ->query(
-                      "SELECT c.client_id, c.name, o.scope, o.granted_at FROM oidc_consents o JOIN oidc_clients c ON "
-                      "c.client_id = o.client_id WHERE o.user_id = ? ORDER BY c.name",
-                      {request.principal->user_id});
-  if (!rows) return ctx.pages.render_error(request, rows.error());
+  auto consents = consents_of(ctx.db, request.principal->user_id);
+  if (!consents) return ctx.pages.render_error(request, consents.error());
   PageData list{PageData::type::list};
-  for (const auto& row : rows->rows) {
+  for (const Consent& consent : *consents) {
     PageData item;
-    item.set("client_id", row.text(0));
-    item.set("name", row.text(1));
+    item.set("client_id", consent.client_id);
+    item.set("name", consent.client_name);
     std::string scopes;
-    for (const auto& s : parse_scope(row.text(2))) {
+    for (const auto& s : parse_scope(consent.scope)) {
       if (s == "openid") continue;
       if (!scopes.empty()) scopes += ", ";
       scopes += ctx.catalog.text(request.lang, "scope_" + s);
     }
     item.set("scopes", scopes);
-    item.set("granted", format_rfc3339(from_unix_micros(row.integer(3))).substr(0, 10));
+    item.set("granted", format_rfc3339(consent.granted_at).substr(0, 10));
     list.push_back(item);
   }
   PageData page;
   page.set("services", list);
-  page.set("none", rows->empty());
+  page.set("none", consents->empty());
   if (request.query.get("withdrawn")) page.set("notice", ctx.catalog.text(request.lang, "connected_withdrawn"));
   return no_store(ctx.pages.render(request, "connected_services", "connected_title", page, 200));
 }

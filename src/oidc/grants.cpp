@@ -543,4 +543,31 @@ Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, con
   return json::serialize(claims);
 }
 
+Result<std::vector<Consent>> consents_of(storage::Database& db, std::int64_t user_id) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT c.client_id, c.name, o.scope, o.granted_at FROM oidc_consents o JOIN oidc_clients c ON "
+                      "c.client_id = o.client_id WHERE o.user_id = ? ORDER BY c.name",
+                      {user_id});
+  if (!rows) return std::move(rows).error();
+  std::vector<Consent> consents;
+  for (const auto& row : rows->rows) {
+    consents.push_back(Consent{row.text(0), row.text(1), row.text(2), from_unix_micros(row.integer(3))});
+  }
+  return consents;
+}
+
+Result<std::string> consents_export(storage::Database& db, std::int64_t user_id) {
+  auto consents = consents_of(db, user_id);
+  if (!consents) return std::move(consents).error();
+  json::array out;
+  for (const Consent& c : *consents) {
+    out.push_back(
+        json::object{{"service", c.client_name}, {"scope", c.scope}, {"granted_at", format_rfc3339(c.granted_at)}});
+  }
+  return json::serialize(out);
+}
+
 }  // namespace guichet::oidc

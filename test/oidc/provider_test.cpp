@@ -503,6 +503,14 @@ TEST_P(ProviderTest, WithdrawingConsentRevokesTheServicesTokens) {
   Response list = b.get("/account/connected-services");
   ASSERT_EQ(list.status, 200);
   EXPECT_NE(list.body.find("Mairie de Lyon"), std::string::npos);
+  // The person's data export carries the consent too: identity's export asks oidc for its section.
+  Response data = b.get("/account/data.json");
+  ASSERT_EQ(data.status, 200);
+  const boost::json::value exported = json_of(data);
+  const auto& consents = exported.at("consents").as_array();
+  ASSERT_EQ(consents.size(), 1U);
+  EXPECT_EQ(consents[0].at("service").as_string(), "Mairie de Lyon");
+  EXPECT_NE(std::string(consents[0].at("scope").as_string()).find("openid"), std::string::npos);
   Response withdrawn = b.post("/account/connected-services/" + client_id + "/withdraw", {});
   EXPECT_EQ(withdrawn.status, 303);
   EXPECT_EQ(userinfo(std::string(tokens.at("access_token").as_string())).status, 401);

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
@@ -30,9 +32,16 @@ Result<void> change_password(storage::Database& db, std::int64_t user_id, std::i
                              const std::function<jobs::EmailMessage(const std::string& to)>& notice,
                              const Clock& clock);
 
-// Everything held about the person, as a JSON document: the account, its sessions and the audit
-// events about it.
-Result<std::string> export_personal_data(storage::Database& db, std::int64_t user_id, const Clock& clock);
+// A part of the person's data that another module holds (its tables, its query), as JSON; the
+// export names it. Modules that identity does not link (oidc's consents, later procedures) give
+// theirs through app.
+using PersonalDataSection = std::function<Result<std::string>(std::int64_t user_id)>;
+using PersonalDataSections = std::vector<std::pair<std::string, PersonalDataSection>>;
+
+// Everything held about the person, as a JSON document: the account, its sessions, the audit
+// events about it, and each of `others` under its name.
+Result<std::string> export_personal_data(storage::Database& db, std::int64_t user_id, const Clock& clock,
+                                         const PersonalDataSections& others = {});
 
 // Deletes the account after checking its password; sessions and links go with it (foreign keys).
 // The audit log keeps `user.deleted` with the account number only.

@@ -8,6 +8,7 @@
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
+#include "guichet/identity/account.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -23,6 +24,8 @@ struct WebContext {
   // Origins outside Guichet that a sign-in returning to `return_path` may end at (a relying
   // party's redirect URI), for the pages' form-action policy; empty when none.
   std::function<std::string(std::string_view return_path)> form_targets;
+  // The parts of the person's data export that other modules hold (see export_personal_data).
+  PersonalDataSections personal_data;
 };
 
 std::string_view session_cookie_name(bool secure);

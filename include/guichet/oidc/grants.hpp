@@ -112,4 +112,16 @@ Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, con
 // The session id as relying parties see it (the `sid` claim): not the database row id.
 Result<std::string> session_claim(storage::Database& db, std::int64_t session_id);
 
+// The services a person allowed to sign them in, with what each may read (oidc_consents), by name.
+struct Consent {
+  std::string client_id;
+  std::string client_name;
+  std::string scope;
+  Instant granted_at;
+};
+Result<std::vector<Consent>> consents_of(storage::Database& db, std::int64_t user_id);
+
+// The same, as the "consents" section of the person's data export (identity::PersonalDataSection).
+Result<std::string> consents_export(storage::Database& db, std::int64_t user_id);
+
 }  // namespace guichet::oidc
