@@ -186,22 +186,35 @@ Response token_endpoint(const ProviderContext& ctx, Request& request) {
   return oauth_error("unsupported_grant_type", "grant_type must be authorization_code or refresh_token");
 }
 
-Response revocation_endpoint(const ProviderContext& ctx, Request& request) {
+// Revocation (RFC 7009) and introspection (RFC 7662) both take an authenticated client and a
+// `token` parameter.
+struct TokenRequest {
+  Client client;
+  std::string token;
+};
+
+std::variant<TokenRequest, Response> read_token_request(const ProviderContext& ctx, const Request& request) {
   auto authenticated = authenticate_client(ctx, request);
   if (auto* failure = std::get_if<Response>(&authenticated)) return std::move(*failure);
   auto token = request.form.get("token");
   if (!token) return oauth_error("invalid_request", "token is required");
-  auto revoked = revoke_token(ctx.db, std::get<Client>(authenticated), *token, ctx.clock);
+  return TokenRequest{std::get<Client>(std::move(authenticated)), std::string(*token)};
+}
+
+Response revocation_endpoint(const ProviderContext& ctx, Request& request) {
+  auto read = read_token_request(ctx, request);
+  if (auto* failure = std::get_if<Response>(&read)) return std::move(*failure);
+  const auto& [client, token] = std::get<TokenRequest>(read);
+  auto revoked = revoke_token(ctx.db, client, token, ctx.clock);
   if (!revoked) return oauth_error("server_error", "the token could not be revoked", 503);
   return no_store(Response::text("", 200));
 }
 
 Response introspection_endpoint(const ProviderContext& ctx, Request& request) {
-  auto authenticated = authenticate_client(ctx, request);
-  if (auto* failure = std::get_if<Response>(&authenticated)) return std::move(*failure);
-  auto token = request.form.get("token");
-  if (!token) return oauth_error("invalid_request", "token is required");
-  auto state = introspect_token(ctx.db, std::get<Client>(authenticated), *token, ctx.clock);
+  auto read = read_token_request(ctx, request);
+  if (auto* failure = std::get_if<Response>(&read)) return std::move(*failure);
+  const auto& [client, token] = std::get<TokenRequest>(read);
+  auto state = introspect_token(ctx.db, client, token, ctx.clock);
   if (!state) return oauth_error("server_error", "the token could not be read", 503);
   return no_store(Response::json(std::move(state).value()));
 }
