@@ -4,6 +4,7 @@
 namespace guichet {
 namespace {
 thread_local std::optional<SteadyTime> this_thread_deadline;
+thread_local bool this_thread_answers_on_network = false;
 }  // namespace
 
 std::optional<SteadyTime> current_deadline() { return this_thread_deadline; }
@@ -25,5 +26,13 @@ DeadlineScope::DeadlineScope(std::chrono::milliseconds budget) : previous_(this_
 }
 
 DeadlineScope::~DeadlineScope() { this_thread_deadline = previous_; }
+
+NetworkThreadScope::NetworkThreadScope() : previous_(this_thread_answers_on_network) {
+  this_thread_answers_on_network = true;
+}
+
+NetworkThreadScope::~NetworkThreadScope() { this_thread_answers_on_network = previous_; }
+
+bool on_network_thread() { return this_thread_answers_on_network; }
 
 }  // namespace guichet

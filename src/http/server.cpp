@@ -267,6 +267,7 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     Response response;
     if (dispatch.on_network_thread) {
       request.on_network_thread = true;
+      NetworkThreadScope network_thread;  // the storage layer then reads without waiting, or refuses
       response = s.app.handle(request, dispatch);
     } else {
       response = co_await run_on_workers(s, request, [&] { return s.app.handle(request, dispatch); });

@@ -174,18 +174,22 @@ Result<std::vector<Membership>> memberships_of(storage::Database& db, std::int64
   return out;
 }
 
+Result<std::optional<Membership>> membership(storage::Connection& c, std::int64_t user_id,
+                                             std::int64_t organisation_id) {
+  auto rows = c.query(std::string("SELECT ") + kMembershipColumns +
+                          " FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id "
+                          "WHERE m.user_id = ? AND m.organisation_id = ?",
+                      {user_id, organisation_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<Membership>();
+  return std::optional<Membership>(membership_from(rows->rows[0]));
+}
+
 Result<std::optional<Membership>> membership(storage::Database& db, std::int64_t user_id,
                                              std::int64_t organisation_id) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto rows = (*connection)
-                  ->query(std::string("SELECT ") + kMembershipColumns +
-                              " FROM organisation_members m JOIN organisations o ON o.id = m.organisation_id "
-                              "WHERE m.user_id = ? AND m.organisation_id = ?",
-                          {user_id, organisation_id});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return std::optional<Membership>();
-  return std::optional<Membership>(membership_from(rows->rows[0]));
+  return membership(**connection, user_id, organisation_id);
 }
 
 Result<std::vector<Member>> members_of(storage::Database& db, std::int64_t owner_id, std::int64_t organisation_id) {

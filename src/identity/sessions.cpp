@@ -209,6 +209,13 @@ Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::s
   return std::optional<SessionInfo>(std::move(info));
 }
 
+Result<bool> session_stands(storage::Connection& c, std::int64_t session_id, Instant now) {
+  auto rows = c.query("SELECT 1 FROM sessions WHERE id = ? AND ended_at IS NULL AND absolute_expires_at > ?",
+                      {session_id, to_unix_micros(now)});
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
 Result<void> end_session(storage::Database& db, std::int64_t user_id, std::int64_t session_id, const Clock& clock) {
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     std::int64_t now = to_unix_micros(clock.now());

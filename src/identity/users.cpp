@@ -119,6 +119,27 @@ Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id) {
   return std::optional<User>(user_from_row(rows->rows[0]));
 }
 
+Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id) {
+  auto rows = c.query(
+      "SELECT email, email_verified_at, given_name, family_name, birthdate, birthplace, gender, phone_number, "
+      "address FROM users WHERE id = ?",
+      {user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<PersonAttributes>();
+  const auto& row = rows->rows[0];
+  PersonAttributes person;
+  person.email = row.text(0);
+  person.email_verified = !row.is_null(1);
+  person.given_name = row.optional_text(2);
+  person.family_name = row.optional_text(3);
+  person.birthdate = row.optional_text(4);
+  person.birthplace = row.optional_text(5);
+  person.gender = row.optional_text(6);
+  person.phone_number = row.optional_text(7);
+  person.address = row.optional_text(8);
+  return std::optional<PersonAttributes>(std::move(person));
+}
+
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email) {
   auto normalised = normalise_email(email);
   if (!normalised) return std::optional<User>();

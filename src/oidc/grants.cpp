@@ -10,6 +10,9 @@
 #include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/organisations.hpp"
+#include "guichet/identity/sessions.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/oidc/errors.hpp"
 
 namespace guichet::oidc {
@@ -45,14 +48,29 @@ std::vector<std::string> split(std::string_view text) {
   return out;
 }
 
-// A provider-wide secret, made once and shared by every node through the database.
+// Provider-wide secrets, made once and shared by every node through the database; remembered by
+// this process per database, as they never change.
+std::mutex known_secrets_mutex;
+std::map<std::string, std::string, std::less<>> known_secrets;
+
+std::string secret_key(const storage::Database& db, std::string_view name) {
+  return db.display_url() + "\n" + std::string(name);
+}
+
+std::optional<std::string> known_secret(const std::string& key) {
+  std::lock_guard lock(known_secrets_mutex);
+  if (auto found = known_secrets.find(key); found != known_secrets.end()) return found->second;
+  return std::nullopt;
+}
+
+void remember_secret(const std::string& key, const std::string& value) {
+  std::lock_guard lock(known_secrets_mutex);
+  known_secrets[key] = value;
+}
+
 Result<std::string> provider_secret(storage::Database& db, const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::string, std::string> known;
-  {
-    std::lock_guard lock(mutex);
-    if (auto found = known.find(name); found != known.end()) return found->second;
-  }
+  const std::string key = secret_key(db, name);
+  if (auto known = known_secret(key)) return *known;
   auto value = db.transaction([&](storage::Connection& c) -> Result<std::string> {
     auto inserted = c.execute("INSERT INTO oidc_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                               {name, random_token(32)});
@@ -62,9 +80,21 @@ Result<std::string> provider_secret(storage::Database& db, const std::string& na
     return rows->rows.at(0).text(0);
   });
   if (!value) return value;
-  std::lock_guard lock(mutex);
-  known[name] = *value;
+  remember_secret(key, *value);
   return value;
+}
+
+// The same without writing, for readers (a network thread may not write): a secret that does not
+// exist yet cannot have been used, and the caller has nothing to check against.
+Result<std::optional<std::string>> existing_provider_secret(storage::Database& db, storage::Connection& c,
+                                                            const std::string& name) {
+  const std::string key = secret_key(db, name);
+  if (auto known = known_secret(key)) return known;
+  auto rows = c.query("SELECT value FROM oidc_secrets WHERE name = ?", {name});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::string>();
+  remember_secret(key, rows->rows[0].text(0));
+  return std::optional<std::string>(rows->rows[0].text(0));
 }
 
 std::string hmac(std::string_view key, std::string_view message) {
@@ -289,10 +319,8 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
   auto issued = db.transaction([&](storage::Connection& c) -> Result<std::optional<TokenResponse>> {
     const std::int64_t now = to_unix_micros(issuer.clock.now());
     auto rows = c.query(
-        "SELECT t.id, t.client_id, t.user_id, t.session_id, t.family, t.scope, t.acr, t.amr, t.auth_time, "
-        "t.expires_at, t.used_at, t.revoked_at, s.ended_at, s.absolute_expires_at, t.organisation_id "
-        "FROM oidc_tokens t "
-        "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ? AND t.kind = 'refresh'",
+        "SELECT id, client_id, user_id, session_id, family, scope, acr, amr, auth_time, expires_at, used_at, "
+        "revoked_at, organisation_id FROM oidc_tokens WHERE token_hash = ? AND kind = 'refresh'",
         {sha256_hex(refresh_token)});
     if (!rows) return std::move(rows).error();
     auto refuse = [&](std::string message) -> Result<std::optional<TokenResponse>> {
@@ -317,9 +345,13 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
     if (!row.is_null(10)) return reused();
     if (now >= row.integer(9)) return refuse("the refresh token has expired");
     const std::set<std::string> granted = parse_scope(row.text(5));
-    if (session_bound(granted) && !row.is_null(3) && (row.is_null(13) || !row.is_null(12) || now >= row.integer(13))) {
-      if (auto revoked = revoke_family(c, family, now); !revoked) return std::move(revoked).error();
-      return refuse("the person has signed out; sign in again");
+    if (session_bound(granted) && !row.is_null(3)) {
+      auto stands = identity::session_stands(c, row.integer(3), from_unix_micros(now));
+      if (!stands) return std::move(stands).error();
+      if (!*stands) {
+        if (auto revoked = revoke_family(c, family, now); !revoked) return std::move(revoked).error();
+        return refuse("the person has signed out; sign in again");
+      }
     }
     std::set<std::string> scope = granted;
     if (!requested_scope.empty()) {
@@ -342,7 +374,7 @@ Result<TokenResponse> refresh_tokens(storage::Database& db, Issuer& issuer, cons
     GrantAuthentication authentication{row.text(6), split(row.text(7)), from_unix_micros(row.integer(8))};
     auto minted =
         mint(c, client.client_id, user_id, session_id, family, "", join_scope(scope), authentication, now,
-             now + micros(issuer.policy.access_token_lifetime), row.integer(9), row.is_null(14) ? 0 : row.integer(14));
+             now + micros(issuer.policy.access_token_lifetime), row.integer(9), row.is_null(12) ? 0 : row.integer(12));
     if (!minted) return std::move(minted).error();
     TokenResponse response{minted->access_token, minted->refresh_token, "",
                            static_cast<std::int64_t>(issuer.policy.access_token_lifetime.count()), join_scope(scope)};
@@ -377,10 +409,8 @@ struct TokenRow {
 Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_view token, Instant now_instant) {
   const std::int64_t now = to_unix_micros(now_instant);
   auto rows = c.query(
-      "SELECT t.kind, t.client_id, t.user_id, t.scope, t.acr, t.amr, t.auth_time, t.created_at, t.expires_at, "
-      "t.used_at, t.revoked_at, t.session_id, s.ended_at, s.absolute_expires_at, t.family, t.organisation_id "
-      "FROM oidc_tokens t "
-      "LEFT JOIN sessions s ON s.id = t.session_id WHERE t.token_hash = ?",
+      "SELECT kind, client_id, user_id, scope, acr, amr, auth_time, created_at, expires_at, used_at, revoked_at, "
+      "session_id, family, organisation_id FROM oidc_tokens WHERE token_hash = ?",
       {sha256_hex(token)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<TokenRow>();
@@ -393,26 +423,104 @@ Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_v
   t.authentication = GrantAuthentication{row.text(4), split(row.text(5)), from_unix_micros(row.integer(6))};
   t.created_at = from_unix_micros(row.integer(7));
   t.expires_at = from_unix_micros(row.integer(8));
-  t.family = row.text(14);
-  t.organisation_id = row.is_null(15) ? 0 : row.integer(15);
-  bool session_alive =
-      row.is_null(11) || !session_bound(t.scope) || (!row.is_null(13) && row.is_null(12) && now < row.integer(13));
-  t.live = now < row.integer(8) && row.is_null(10) && (t.kind == "access" || row.is_null(9)) && session_alive;
+  t.family = row.text(12);
+  t.organisation_id = row.is_null(13) ? 0 : row.integer(13);
+  t.live = now < row.integer(8) && row.is_null(10) && (t.kind == "access" || row.is_null(9));
+  // A grant bound to the browser session ends with it (sign-out, absolute expiry).
+  if (t.live && !row.is_null(11) && session_bound(t.scope)) {
+    auto stands = identity::session_stands(c, row.integer(11), now_instant);
+    if (!stands) return std::move(stands).error();
+    t.live = *stands;
+  }
   return std::optional<TokenRow>(std::move(t));
+}
+
+Result<std::optional<AccessGrant>> live_access_grant(storage::Connection& c, std::string_view token, Instant now) {
+  if (token.size() != 43) return std::optional<AccessGrant>();
+  auto found = find_token(c, token, now);
+  if (!found) return std::move(found).error();
+  if (!*found || !(*found)->live || (*found)->kind != "access") return std::optional<AccessGrant>();
+  const TokenRow& t = **found;
+  return std::optional<AccessGrant>(
+      AccessGrant{t.user_id, t.client_id, t.scope, t.authentication, t.created_at, t.expires_at, t.organisation_id});
+}
+
+Result<json::object> claims_of(storage::Connection& c, std::int64_t user_id, const std::set<std::string>& scope,
+                               std::int64_t organisation_id) {
+  auto found = identity::person_attributes(c, user_id);
+  if (!found) return std::move(found).error();
+  if (!*found) return make_error(Errc::no_such_user, "this account no longer exists");
+  const identity::PersonAttributes& person = **found;
+  json::object claims;
+  auto text = [&](const char* name, const std::optional<std::string>& value) {
+    if (value) claims[name] = *value;
+  };
+  if (scope.contains("email")) {
+    claims["email"] = person.email;
+    claims["email_verified"] = person.email_verified;
+  }
+  if (scope.contains("profile")) {
+    text("given_name", person.given_name);
+    text("family_name", person.family_name);
+    text("birthdate", person.birthdate);
+    text("birthplace", person.birthplace);
+    text("gender", person.gender);
+  }
+  if (scope.contains("phone") && person.phone_number) {
+    claims["phone_number"] = *person.phone_number;
+    claims["phone_number_verified"] = false;  // numbers are declared, not yet checked
+  }
+  if (scope.contains("address") && person.address) {
+    boost::system::error_code ec;
+    json::value address = json::parse(*person.address, ec);
+    if (!ec && address.is_object()) claims["address"] = address;
+  }
+  if (scope.contains("organisation") && organisation_id != 0) {
+    auto member = identity::membership(c, user_id, organisation_id);
+    if (!member) return std::move(member).error();
+    if (*member) {
+      const identity::Organisation& o = (*member)->organisation;
+      claims["organisation"] = json::object{{"id", o.id},
+                                            {"name", o.name},
+                                            {"country", o.country},
+                                            {"registration_number", o.registration_number},
+                                            {"role", identity::to_string((*member)->role)}};
+    }
+  }
+  return claims;
 }
 }  // namespace
 
 Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, std::string_view token,
                                                         const Clock& clock) {
   if (token.size() != 43) return std::optional<AccessGrant>();
-  auto connection = db.acquire();
-  if (!connection) return std::move(connection).error();
-  auto found = find_token(**connection, token, clock.now());
-  if (!found) return std::move(found).error();
-  if (!*found || !(*found)->live || (*found)->kind != "access") return std::optional<AccessGrant>();
-  const TokenRow& t = **found;
-  return std::optional<AccessGrant>(
-      AccessGrant{t.user_id, t.client_id, t.scope, t.authentication, t.created_at, t.expires_at, t.organisation_id});
+  return db.read([&](storage::Connection& c) { return live_access_grant(c, token, clock.now()); });
+}
+
+Result<void> ensure_provider_secrets(storage::Database& db) {
+  auto secret = provider_secret(db, "pairwise");
+  if (!secret) return std::move(secret).error();
+  return {};
+}
+
+Result<UserInfo> read_userinfo(storage::Database& db, std::string_view token, const Clock& clock) {
+  return db.read([&](storage::Connection& c) -> Result<UserInfo> {
+    auto grant = live_access_grant(c, token, clock.now());
+    if (!grant) return std::move(grant).error();
+    if (!*grant) return UserInfo{UserInfo::Outcome::token_not_live, {}};
+    if (!(*grant)->scope.contains("openid")) return UserInfo{UserInfo::Outcome::lacks_openid, {}};
+    auto sector =
+        c.query("SELECT sector FROM oidc_clients WHERE client_id = ? AND disabled_at IS NULL", {(*grant)->client_id});
+    if (!sector) return std::move(sector).error();
+    if (sector->empty()) return UserInfo{UserInfo::Outcome::client_gone, {}};
+    auto secret = existing_provider_secret(db, c, "pairwise");
+    if (!secret) return std::move(secret).error();
+    if (!*secret) return make_error(Errc::no_pairwise_secret, "no subject identifier has been issued yet");
+    auto claims = claims_of(c, (*grant)->user_id, (*grant)->scope, (*grant)->organisation_id);
+    if (!claims) return std::move(claims).error();
+    (*claims)["sub"] = subject_for(**secret, sector->rows[0].text(0), (*grant)->user_id);
+    return UserInfo{UserInfo::Outcome::answered, json::serialize(*claims)};
+  });
 }
 
 Result<std::string> issue_operator_token(storage::Database& db, std::int64_t user_id,
@@ -485,62 +593,6 @@ Result<std::string> session_claim(storage::Database& db, std::int64_t session_id
   auto secret = provider_secret(db, "pairwise");
   if (!secret) return std::move(secret).error();
   return sid_for(*secret, session_id);
-}
-
-Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope,
-                                std::int64_t organisation_id) {
-  auto connection = db.acquire();
-  if (!connection) return std::move(connection).error();
-  auto rows = (*connection)
-                  ->query(
-                      "SELECT email, email_verified_at, given_name, family_name, birthdate, birthplace, gender, "
-                      "phone_number, address FROM users WHERE id = ?",
-                      {user_id});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(Errc::no_such_user, "this account no longer exists");
-  const auto& row = rows->rows[0];
-  json::object claims;
-  auto text = [&](const char* name, int column) {
-    if (!row.is_null(column)) claims[name] = row.text(column);
-  };
-  if (scope.contains("email")) {
-    claims["email"] = row.text(0);
-    claims["email_verified"] = !row.is_null(1);
-  }
-  if (scope.contains("profile")) {
-    text("given_name", 2);
-    text("family_name", 3);
-    text("birthdate", 4);
-    text("birthplace", 5);
-    text("gender", 6);
-  }
-  if (scope.contains("phone") && !row.is_null(7)) {
-    claims["phone_number"] = row.text(7);
-    claims["phone_number_verified"] = false;  // numbers are declared, not yet checked
-  }
-  if (scope.contains("address") && !row.is_null(8)) {
-    boost::system::error_code ec;
-    json::value address = json::parse(row.text(8), ec);
-    if (!ec && address.is_object()) claims["address"] = address;
-  }
-  if (scope.contains("organisation") && organisation_id != 0) {
-    auto organisation =
-        (*connection)
-            ->query(
-                "SELECT o.id, o.name, o.country, o.registration_number, m.role FROM organisations o "
-                "JOIN organisation_members m ON m.organisation_id = o.id WHERE o.id = ? AND m.user_id = ?",
-                {organisation_id, user_id});
-    if (!organisation) return std::move(organisation).error();
-    if (!organisation->empty()) {
-      const auto& o = organisation->rows[0];
-      claims["organisation"] = json::object{{"id", o.integer(0)},
-                                            {"name", o.text(1)},
-                                            {"country", o.text(2)},
-                                            {"registration_number", o.text(3)},
-                                            {"role", o.text(4)}};
-    }
-  }
-  return json::serialize(claims);
 }
 
 Result<std::vector<Consent>> consents_of(storage::Database& db, std::int64_t user_id) {

@@ -63,10 +63,10 @@ std::optional<std::int64_t> Row::optional_integer(std::size_t i) const {
 }
 
 PooledConnection::PooledConnection(Database* owner, std::unique_ptr<Connection> connection)
-    : owner_(owner), connection_(std::move(connection)) {}
+    : owner_(owner), connection_(std::move(connection)), raw_(connection_.get()) {}
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept
-    : owner_(other.owner_), connection_(std::move(other.connection_)) {
+    : owner_(other.owner_), connection_(std::move(other.connection_)), raw_(other.raw_) {
   other.owner_ = nullptr;
 }
 
@@ -74,12 +74,59 @@ PooledConnection::~PooledConnection() {
   if (owner_ != nullptr && connection_) owner_->release(std::move(connection_));
 }
 
+namespace {
+std::atomic<std::uint64_t> next_database_serial{1};
+
+// This thread's readers, by database serial. A serial is never reused, so an entry left by a
+// closed database is never looked up again (its connection was closed with the database).
+struct ThreadReader {
+  std::uint64_t serial;
+  Connection* connection;
+};
+thread_local std::vector<ThreadReader> this_thread_readers;
+
+Error waits_on_network_thread(std::string_view what) {
+  return make_error(Errc::waits_on_network_thread,
+                    std::string(what) + " would wait on a network thread; the route must run on the worker pool");
+}
+}  // namespace
+
 Database::Database(Backend backend, std::string display_url, Factory factory, DatabaseOptions options)
-    : backend_(backend), display_url_(std::move(display_url)), factory_(std::move(factory)), options_(options) {}
+    : backend_(backend),
+      display_url_(std::move(display_url)),
+      factory_(std::move(factory)),
+      options_(options),
+      serial_(next_database_serial.fetch_add(1)) {}
 
 Database::~Database() = default;
 
+Result<Connection*> Database::network_thread_reader() {
+  for (const ThreadReader& reader : this_thread_readers) {
+    if (reader.serial == serial_) return reader.connection;
+  }
+  auto made = factory_();
+  if (!made) return std::move(made).error();
+  // It can only read, and waits at most 100 ms should it ever meet a lock (WAL readers meet one
+  // only while another connection recovers the log after a crash).
+  if (auto read_only = (*made)->execute_script("PRAGMA query_only=ON; PRAGMA busy_timeout=100;"); !read_only) {
+    return std::move(read_only).error();
+  }
+  Connection* connection = made->get();
+  {
+    std::lock_guard lock(readers_mutex_);
+    network_readers_.push_back(std::move(made).value());
+  }
+  this_thread_readers.push_back(ThreadReader{serial_, connection});
+  return connection;
+}
+
 Result<PooledConnection> Database::acquire() {
+  if (on_network_thread()) {
+    if (!reads_never_wait()) return waits_on_network_thread("a PostgreSQL call");
+    auto reader = network_thread_reader();
+    if (!reader) return std::move(reader).error();
+    return PooledConnection(**reader);
+  }
   std::unique_lock lock(mutex_);
   ++acquisitions_;
   bool waited = false;
@@ -129,6 +176,7 @@ void Database::release(std::unique_ptr<Connection> connection) {
 }
 
 Result<std::unique_lock<std::timed_mutex>> Database::enter_writer_gate() {
+  if (on_network_thread()) return waits_on_network_thread("a write transaction");
   if (backend_ != Backend::sqlite) return std::unique_lock<std::timed_mutex>();
   SteadyTime limit = std::chrono::steady_clock::now() + options_.busy_timeout;
   if (auto deadline = current_deadline(); deadline && *deadline < limit) limit = *deadline;

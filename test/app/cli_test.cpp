@@ -10,8 +10,10 @@
 #include <cstdio>
 #include <fstream>
 
+#include "guichet/core/encoding.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/http_client.hpp"
+#include "support/live_token.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -161,6 +163,46 @@ TEST(Cli, AnOutsideWriterHoldingSqlitesLockStallsOnlyWriters) {
                    line.find("database_busy") != std::string::npos && line.find("request_id") != std::string::npos);
   }
   EXPECT_TRUE(logged) << "the 503 is in the error log with its cause";
+}
+
+// Issue 17, item 13: on SQLite userinfo is answered on the network thread, through the thread's
+// own read-only connection. It answers while another process holds the write lock, and a token
+// revoked through one node is refused at once by both.
+TEST(Cli, UserinfoReadsOnTheNetworkThreadAndSeesARevocationAtOnceOnEveryNode) {
+  testing::TempDir dir;
+  const std::string db = "sqlite:" + (dir.path() / "g.db").string();
+  testing::ServeProcess a = testing::start_serve(db);
+  testing::ServeProcess b = testing::start_serve(db);
+  auto outside = storage::open_database(db);
+  ASSERT_TRUE(outside);
+  SystemClock clock;
+  auto token = testing::mint_live_token(**outside, clock);
+  ASSERT_TRUE(token) << token.error().message;
+  const std::vector<std::pair<std::string, std::string>> bearer{{"Authorization", "Bearer " + token->access_token}};
+  for (const auto& node : {a, b}) {
+    auto info = testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/oidc/userinfo", bearer);
+    ASSERT_EQ(info.status, 200) << info.body;
+    EXPECT_NE(info.body.find(R"("email":"ana@example.org")"), std::string::npos) << info.body;
+  }
+  {
+    auto holder = (*outside)->acquire();
+    ASSERT_TRUE((*holder)->begin());  // the write lock, held while node A answers
+    auto info = testing::http_request(static_cast<std::uint16_t>(a.port), "GET", "/oidc/userinfo", bearer);
+    EXPECT_EQ(info.status, 200) << "reads on the network thread never wait for writers: " << info.body;
+    ASSERT_TRUE((*holder)->commit());
+  }
+  auto revoked =
+      testing::http_request(static_cast<std::uint16_t>(a.port), "POST", "/oidc/revoke",
+                            {{"Content-Type", "application/x-www-form-urlencoded"},
+                             {"Authorization", "Basic " + base64(token->client_id + ":" + token->client_secret)}},
+                            "token=" + token->access_token);
+  ASSERT_EQ(revoked.status, 200) << revoked.body;
+  for (const auto& node : {a, b}) {
+    auto info = testing::http_request(static_cast<std::uint16_t>(node.port), "GET", "/oidc/userinfo", bearer);
+    EXPECT_EQ(info.status, 401) << "node on port " << node.port << ": " << info.body;
+  }
+  EXPECT_EQ(testing::stop_serve(a), 0);
+  EXPECT_EQ(testing::stop_serve(b), 0);
 }
 
 TEST(Cli, TwoNodesShareOnePostgresDatabase) {

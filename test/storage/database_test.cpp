@@ -194,6 +194,55 @@ TEST_P(DatabaseTest, ATransactionPastItsDeadlineIsRolledBack) {
   EXPECT_EQ(count(), 0);
 }
 
+// Issue 17 item 13: reads that belong together run on one connection; on SQLite in one snapshot.
+TEST_P(DatabaseTest, ReadsRunOnOneConnectionAndLeaveNoTransactionOpen) {
+  ASSERT_TRUE(db().transaction([](Connection& c) -> Result<std::int64_t> {
+    return c.execute("INSERT INTO items (id, name) VALUES (1, 'one')");
+  }));
+  auto names = db().read([](Connection& c) -> Result<std::string> {
+    auto first = c.query("SELECT name FROM items WHERE id = 1");
+    if (!first) return std::move(first).error();
+    auto second = c.query("SELECT COUNT(*) FROM items");
+    if (!second) return std::move(second).error();
+    return first->rows.at(0).text(0) + "/" + second->rows.at(0).text(0);
+  });
+  ASSERT_TRUE(names) << names.error().message;
+  EXPECT_EQ(*names, "one/1");
+  // The snapshot ended: a write transaction on the same pooled connection begins normally.
+  EXPECT_TRUE(db().transaction([](Connection& c) -> Result<std::int64_t> {
+    return c.execute("INSERT INTO items (id, name) VALUES (2, 'two')");
+  }));
+  EXPECT_EQ(count(), 2);
+}
+
+// On a network thread nothing may wait: PostgreSQL calls and write transactions are refused as
+// internal errors (a route wrongly marked on_network_thread), SQLite reads use the thread's own
+// connection.
+TEST_P(DatabaseTest, ANetworkThreadReadsOnlyAndOnlyWhereReadsNeverWait) {
+  ASSERT_TRUE(db().transaction([](Connection& c) -> Result<std::int64_t> {
+    return c.execute("INSERT INTO items (id, name) VALUES (1, 'one')");
+  }));
+  const PoolStats before = db().stats();
+  NetworkThreadScope network_thread;
+  auto write = db().transaction([](Connection& c) -> Result<std::int64_t> {
+    return c.execute("INSERT INTO items (id, name) VALUES (2, 'two')");
+  });
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().code.name(), "waits_on_network_thread");
+  auto read = db().read([](Connection& c) { return c.query("SELECT name FROM items"); });
+  if (!db().reads_never_wait()) {
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code.name(), "waits_on_network_thread");
+    return;
+  }
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->rows.at(0).text(0), "one");
+  EXPECT_EQ(db().stats().acquisitions, before.acquisitions);  // not from the pool
+  auto reader = db().acquire();
+  ASSERT_TRUE(reader);
+  EXPECT_FALSE((*reader)->execute("INSERT INTO items (id, name) VALUES (3, 'three')"));  // query_only
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
@@ -222,6 +271,33 @@ TEST(SqliteLocking, AWriterHoldingTheLockStallsOnlyWriters) {
   auto read = (*c)->query("SELECT COUNT(*) FROM notes");
   ASSERT_TRUE(read) << read.error().message;
   EXPECT_EQ(read->rows[0].integer(0), 0);
+  ASSERT_TRUE((*holder)->commit());
+}
+
+// ... and a network thread's reads go on while another process holds the write lock: they never
+// wait (the wait would stall every connection of that thread).
+TEST(SqliteLocking, ANetworkThreadReadsWhileAnotherProcessWrites) {
+  testing::TestDatabase database("sqlite");
+  auto node = database.open_another();
+  {
+    auto c = node->acquire();
+    ASSERT_TRUE((*c)->execute_script("CREATE TABLE notes (n BIGINT); INSERT INTO notes (n) VALUES (1);"));
+  }
+  auto outsider = database.open_another();
+  auto holder = outsider->acquire();
+  ASSERT_TRUE((*holder)->begin());
+  ASSERT_TRUE((*holder)->execute("INSERT INTO notes (n) VALUES (2)"));
+  ASSERT_TRUE((*holder)->commit());  // committed to the log: the next reader must see it
+  ASSERT_TRUE((*holder)->begin());
+  ASSERT_TRUE((*holder)->execute("INSERT INTO notes (n) VALUES (3)"));
+
+  std::thread network([&] {
+    NetworkThreadScope network_thread;
+    auto read = node->read([](Connection& c) { return c.query("SELECT COUNT(*) FROM notes"); });
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(read->rows[0].integer(0), 2);  // what was committed, not the holder's pending row
+  });
+  network.join();
   ASSERT_TRUE((*holder)->commit());
 }
 

@@ -4,7 +4,9 @@
 
 #include <cctype>
 #include <cstdio>
+#include <optional>
 
+#include "guichet/core/deadline.hpp"
 #include "guichet/jobs/outbox.hpp"
 
 namespace guichet::testing {
@@ -48,6 +50,13 @@ Response Browser::send(http::Method method, const std::string& target, const std
   if (!cookie_header.empty()) r.headers.add("Cookie", cookie_header);
   r.body = body;
   auto dispatch = app_.route(r);
+  // As the server does: a route marked on_network_thread runs under the network thread's rules,
+  // so a test fails when such a handler would write or wait.
+  std::optional<NetworkThreadScope> network_thread;
+  if (dispatch.on_network_thread) {
+    r.on_network_thread = true;
+    network_thread.emplace();
+  }
   Response response = app_.handle(r, dispatch);
   if (response.shared_body && response.body.empty()) response.body = *response.shared_body;
   for (const auto& [name, value] : response.headers.fields()) {

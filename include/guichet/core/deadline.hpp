@@ -33,4 +33,20 @@ class DeadlineScope {
   std::optional<SteadyTime> previous_;
 };
 
+// Marks this thread, for the scope's life, as a network thread answering a request itself (a
+// route marked on_network_thread). Nothing may wait there: the storage layer then serves reads
+// from the thread's own SQLite connection, which never waits for a pooled one or for writers
+// (WAL), and refuses write transactions and PostgreSQL calls.
+class NetworkThreadScope {
+ public:
+  NetworkThreadScope();
+  ~NetworkThreadScope();
+  NetworkThreadScope(const NetworkThreadScope&) = delete;
+  NetworkThreadScope& operator=(const NetworkThreadScope&) = delete;
+
+ private:
+  bool previous_;
+};
+bool on_network_thread();
+
 }  // namespace guichet

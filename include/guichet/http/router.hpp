@@ -18,8 +18,11 @@ struct RouteOptions {
   // Bearer-token APIs and forms that must work across sites opt out; pages never do.
   bool csrf_protected = true;
   // Handlers run on the server's worker pool, so a database call or a password hash never stalls
-  // the network threads. Only a handler that can never block (a probe that touches nothing, a
-  // static asset from memory) may run on the network thread instead.
+  // the network threads. Only a handler that can never block may run on the network thread
+  // instead: a probe that touches nothing, a static asset from memory, or a short read-only
+  // handler (the bearer check of userinfo) when the database's reads never wait
+  // (storage::Database::reads_never_wait, SQLite in WAL mode), reading through the thread's own
+  // connection; there, a write or a PostgreSQL call is refused rather than waited for.
   bool on_network_thread = false;
 };
 

@@ -63,5 +63,8 @@ Result<void> act_for(storage::Database& db, std::int64_t user_id, std::int64_t s
 Result<std::optional<Membership>> acting_for(storage::Database& db, std::int64_t session_id);
 // The person's membership of an organisation, if any.
 Result<std::optional<Membership>> membership(storage::Database& db, std::int64_t user_id, std::int64_t organisation_id);
+// The same on a connection the caller holds (inside its transaction or read snapshot).
+Result<std::optional<Membership>> membership(storage::Connection& c, std::int64_t user_id,
+                                             std::int64_t organisation_id);
 
 }  // namespace guichet::identity

@@ -69,6 +69,12 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
 Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,
                                                    const SessionPolicy& policy = {});
 
+// Whether a session still stands for what was granted under it (OpenID Connect tokens bound to
+// it): it exists, has not ended and is before its absolute expiry. Idle expiry does not end them;
+// relying parties refresh without the browser. On the caller's connection, inside its
+// transaction or read snapshot.
+Result<bool> session_stands(storage::Connection& c, std::int64_t session_id, Instant now);
+
 // Ends one of the user's sessions (their own only) and records `session.ended`.
 Result<void> end_session(storage::Database& db, std::int64_t user_id, std::int64_t session_id, const Clock& clock);
 Result<std::vector<SessionInfo>> active_sessions(storage::Database& db, std::int64_t user_id, const Clock& clock,

@@ -29,6 +29,22 @@ struct User {
   Instant created_at;
 };
 
+// What the account says of the person, for the claims a relying party was granted: the address,
+// and the attributes an identity check recorded or the person declared; nullopt where unknown.
+struct PersonAttributes {
+  std::string email;
+  bool email_verified = false;
+  std::optional<std::string> given_name;
+  std::optional<std::string> family_name;
+  std::optional<std::string> birthdate;  // YYYY-MM-DD
+  std::optional<std::string> birthplace;
+  std::optional<std::string> gender;
+  std::optional<std::string> phone_number;  // declared, not checked
+  std::optional<std::string> address;       // a JSON object (OpenID Connect's address claim)
+};
+// nullopt when the account no longer exists. On the caller's connection.
+Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id);
+
 // Lowercased and trimmed, or an error when it is not a plausible address.
 Result<std::string> normalise_email(std::string_view email);
 

@@ -104,11 +104,19 @@ Result<std::string> introspect_token(storage::Database& db, const Client& client
 
 // The subject identifier for a user at a sector: stable, and unlinkable across sectors.
 Result<std::string> pairwise_subject(storage::Database& db, std::string_view sector, std::int64_t user_id);
-// Claims of the user for these scopes (sub excluded), as a JSON object text. With the
-// `organisation` scope and a grant made while acting for an organisation the person still belongs
-// to, an `organisation` claim (id, name, country, registration_number, role).
-Result<std::string> user_claims(storage::Database& db, std::int64_t user_id, const std::set<std::string>& scope,
-                                std::int64_t organisation_id = 0);
+// What GET /oidc/userinfo answers for a bearer token, read in one snapshot (token, session,
+// client, account): the claims of the token's scopes as a JSON object text with the pairwise
+// `sub`. With the `organisation` scope and a grant made while acting for an organisation the
+// person still belongs to, an `organisation` claim (id, name, country, registration_number,
+// role). Reads only, so it may run on a network thread when the database's reads never wait.
+// Makes the provider-wide secrets (pairwise subjects, sid) if they do not exist yet: at start-up,
+// so that readers on a network thread, which may not write, always find them.
+Result<void> ensure_provider_secrets(storage::Database& db);
+struct UserInfo {
+  enum class Outcome { answered, token_not_live, lacks_openid, client_gone } outcome;
+  std::string claims;  // when answered
+};
+Result<UserInfo> read_userinfo(storage::Database& db, std::string_view token, const Clock& clock);
 // The session id as relying parties see it (the `sid` claim): not the database row id.
 Result<std::string> session_claim(storage::Database& db, std::int64_t session_id);
 

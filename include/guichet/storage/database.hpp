@@ -78,21 +78,25 @@ struct PoolStats {
 
 class Database;
 
-// A connection borrowed from the pool; it goes back when this handle is destroyed.
+// A connection borrowed from the pool; it goes back when this handle is destroyed. On a network
+// thread (core/deadline.hpp) it is the thread's own reader instead, which stays with the thread.
 class PooledConnection {
  public:
   PooledConnection(Database* owner, std::unique_ptr<Connection> connection);
+  explicit PooledConnection(Connection& thread_reader) : owner_(nullptr), raw_(&thread_reader) {}
   PooledConnection(PooledConnection&& other) noexcept;
   PooledConnection& operator=(PooledConnection&&) = delete;
   PooledConnection(const PooledConnection&) = delete;
   PooledConnection& operator=(const PooledConnection&) = delete;
   ~PooledConnection();
-  Connection& operator*() { return *connection_; }
-  Connection* operator->() { return connection_.get(); }
+
+  Connection& operator*() { return *raw_; }
+  Connection* operator->() { return raw_; }
 
  private:
   Database* owner_;
   std::unique_ptr<Connection> connection_;
+  Connection* raw_;
 };
 
 // Every wait below is also cut short by the request's deadline (core/deadline.hpp), and a wait
@@ -122,8 +126,14 @@ class Database {
   Backend backend() const { return backend_; }
   // The URL with any password removed, for logs.
   const std::string& display_url() const { return display_url_; }
+  // A pooled connection. On a network thread: the thread's own SQLite reader (opened on first
+  // use, query_only, never shared, so it never waits for another), and an internal error on
+  // PostgreSQL, whose every call may wait on the network.
   Result<PooledConnection> acquire();
   PoolStats stats() const;
+  // True when reads never wait for writers or for the network (SQLite in WAL mode), so a short
+  // read-only handler may run on a network thread (RouteOptions::on_network_thread).
+  bool reads_never_wait() const { return backend_ == Backend::sqlite; }
   // True when an engine of this process reported the disk full in the last minute (/readyz).
   static bool storage_exhausted_recently();
 
@@ -131,6 +141,13 @@ class Database {
   // returns an error or throws. Nothing is half-written.
   template <class F>
   auto transaction(F&& work) -> std::invoke_result_t<F, Connection&>;
+
+  // Runs reads on one connection. On SQLite they share one read snapshot (BEGIN ... COMMIT, so
+  // the file is locked once rather than once per statement); on PostgreSQL each statement reads
+  // its own (no extra round trips). For several reads that belong together, such as a token and
+  // the claims it gives access to.
+  template <class F>
+  auto read(F&& work) -> std::invoke_result_t<F, Connection&>;
 
  private:
   friend class PooledConnection;
@@ -150,6 +167,11 @@ class Database {
   std::uint64_t timeouts_ = 0;
   // SQLite only: one writer of this process at a time (see DatabaseOptions::busy_timeout).
   std::timed_mutex writer_gate_;
+  // SQLite only: the network threads' own readers, one per thread, closed with the database.
+  Result<Connection*> network_thread_reader();
+  const std::uint64_t serial_;  // tells databases apart in the threads' reader caches
+  std::mutex readers_mutex_;
+  std::vector<std::unique_ptr<Connection>> network_readers_;
 
  public:
   // Held by a SQLite write transaction for its whole length; empty on PostgreSQL.
@@ -190,6 +212,24 @@ auto Database::transaction(F&& work) -> std::invoke_result_t<F, Connection&> {
     return result;
   } catch (...) {
     (void)c.rollback();
+    throw;
+  }
+}
+
+template <class F>
+auto Database::read(F&& work) -> std::invoke_result_t<F, Connection&> {
+  using R = std::invoke_result_t<F, Connection&>;
+  auto connection = acquire();
+  if (!connection) return R(std::move(connection).error());
+  Connection& c = **connection;
+  if (backend_ != Backend::sqlite) return work(c);
+  if (auto began = c.execute("BEGIN"); !began) return R(std::move(began).error());
+  try {
+    R result = work(c);
+    (void)c.execute("COMMIT");  // a read snapshot: ending it cannot lose anything
+    return result;
+  } catch (...) {
+    (void)c.execute("ROLLBACK");
     throw;
   }
 }
