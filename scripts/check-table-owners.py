@@ -2,10 +2,7 @@
 """Each module owns its tables (docs/ARCHITECTURE.md, "Who owns which table"): SQL in src/<module>/
 may name only that module's tables. Every other access must go through the owner's functions.
 
-Accesses that predate the rule are listed in scripts/table-access-debt.txt (one "module table"
-per line); they are the work left for issue 17's item 2. This check fails on any access that is
-neither the module's own nor listed, and on a listed one that no longer exists (so the list only
-shrinks). Tables are found in the migrations and the owners read from ARCHITECTURE.md."""
+Tables are found in the migrations and the owners read from ARCHITECTURE.md."""
 import pathlib
 import re
 import sys
@@ -28,17 +25,9 @@ for migration in sorted((root / "migrations").glob("*.sql")):
 tables.add("schema_migrations")
 problems = [f"table {t} has no owner in docs/ARCHITECTURE.md" for t in sorted(tables - owner.keys())]
 
-debt_file = root / "scripts/table-access-debt.txt"
-debt = set()
-for line in debt_file.read_text().splitlines():
-    line = line.split("#", 1)[0].strip()
-    if line:
-        debt.add(tuple(line.split()))
-
 # A table named after FROM/JOIN/INTO/UPDATE/TABLE inside a C++ string literal.
 string_literal = re.compile(r'"((?:[^"\\]|\\.)*)"')
 table_use = re.compile(r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE|EXISTS)\s+([a-z_]+)", re.IGNORECASE)
-seen = set()
 for source in sorted((root / "src").rglob("*.cpp")):
     module = source.relative_to(root / "src").parts[0]
     text = source.read_text()
@@ -46,14 +35,10 @@ for source in sorted((root / "src").rglob("*.cpp")):
         for table in table_use.findall(literal):
             if table not in tables or owner.get(table) == module:
                 continue
-            seen.add((module, table))
-            if (module, table) not in debt:
-                problems.append(f"src/{module}/{source.name} names {table}, owned by {owner.get(table)}: "
-                                f"call {owner.get(table)}'s functions instead")
-for module, table in sorted(debt - seen):
-    problems.append(f"scripts/table-access-debt.txt lists '{module} {table}', which no longer happens: remove it")
+            problems.append(f"src/{module}/{source.name} names {table}, owned by {owner.get(table)}: "
+                            f"call {owner.get(table)}'s functions instead")
 
 if problems:
     print("\n".join(problems))
     sys.exit(1)
-print(f"lint: table owners respected ({len(tables)} tables, {len(debt)} known cross-module accesses left)")
+print(f"lint: table owners respected ({len(tables)} tables, no module names another's)")

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/bookings.hpp"
@@ -219,22 +220,19 @@ void report(const char* what, const std::vector<double>& ms) {
 }
 
 // The search as it was before the cache: every shop's calendar read from the database for the
-// days asked, then each shop searched for a page's worth of visits.
+// days asked (shop by shop, through the catalogue's reads since issue 17), then each shop
+// searched for a page's worth of visits.
 std::size_t search_from_database(storage::Database& db, const std::vector<ServiceNeed>& needs, const std::string& day,
                                  const SearchRules& rules) {
   auto c = connect(db);
-  std::vector<ShopHeader> headers;
-  for (const auto& row : need(c->query("SELECT id, time_zone, opening_hours FROM shops ORDER BY id"), "shops").rows) {
-    headers.push_back({row.integer(0), row.text(1), row.text(2)});
-  }
   date::sys_days first{};
   std::istringstream in(day);
   in >> date::parse("%F", first);
-  auto calendars =
-      need(load_calendars(*c, headers, false, Instant(first) - hours(24), Instant(first + date::days(9)) + hours(48)),
-           "calendars");
   std::vector<Instant> starts;
-  for (const auto& [id, calendar] : calendars) {
+  for (const auto& shop : need(catalogue::shop_records(*c), "shops")) {
+    auto calendar = need(load_calendar(*c, shop.id, shop.time_zone, shop.opening_hours, Instant(first) - hours(24),
+                                       Instant(first + date::days(9)) + hours(48)),
+                         "calendar");
     for (const auto& v : need(find_visits(calendar, needs, day, 7, kNow, rules, 52), "visits"))
       starts.push_back(v.start);
   }

@@ -14,6 +14,7 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/http/server.hpp"
@@ -337,17 +338,17 @@ int users_assign(const Config& config, const std::string& email, const std::stri
   std::int64_t shop_id = 0;
   {
     auto connection = (*db)->acquire();
-    auto shop = connection ? (*connection)->query("SELECT id FROM shops WHERE code = ?", {shop_code})
-                           : Result<storage::Rows>(connection.error());
+    auto shop = connection ? catalogue::shop_id_of(**connection, shop_code)
+                           : Result<std::optional<std::int64_t>>(connection.error());
     if (!shop) {
       fail("users assign", shop.error());
       return 1;
     }
-    if (shop->empty()) {
+    if (!*shop) {
       std::cerr << "guichet: users assign: no shop has the code " << shop_code << "\n";
       return 2;
     }
-    shop_id = shop->rows[0].integer(0);
+    shop_id = **shop;
   }
   auto assigned = scheduling::assign_agent_to_shop(**db, std::get<std::int64_t>(user), shop_id, "cli", clock);
   if (!assigned) {
@@ -367,14 +368,13 @@ int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
   }
   if (!webhook.administration.empty()) {
     auto connection = (*db)->acquire();
-    auto known = connection
-                     ? (*connection)->query("SELECT 1 FROM administrations WHERE code = ?", {webhook.administration})
-                     : Result<storage::Rows>(connection.error());
+    auto known = connection ? catalogue::administration_exists(**connection, webhook.administration)
+                            : Result<bool>(connection.error());
     if (!known) {
       fail("webhooks add", known.error());
       return 1;
     }
-    if (known->empty()) {
+    if (!*known) {
       std::cerr << "guichet: webhooks add: no administration has the code " << webhook.administration << "\n";
       return 2;
     }

@@ -140,6 +140,32 @@ Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c
   return std::optional<PersonAttributes>(std::move(person));
 }
 
+Result<std::map<std::int64_t, std::string>> emails_of(storage::Connection& c, const std::set<std::int64_t>& ids) {
+  std::map<std::int64_t, std::string> out;
+  if (ids.empty()) return out;
+  std::string sql = "SELECT id, email FROM users WHERE id IN (?";
+  for (std::size_t i = 1; i < ids.size(); ++i) sql += ", ?";
+  auto rows = c.query(sql + ")", storage::Params(ids.begin(), ids.end()));
+  if (!rows) return std::move(rows).error();
+  for (const auto& row : rows->rows) out.emplace(row.integer(0), row.text(1));
+  return out;
+}
+
+Result<std::optional<std::string>> email_of(storage::Connection& c, std::int64_t user_id) {
+  auto rows = c.query("SELECT email FROM users WHERE id = ?", {user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows->rows[0].text(0));
+}
+
+Result<bool> hold_account(storage::Connection& c, std::int64_t user_id) {
+  const char* sql = c.backend() == storage::Backend::postgresql ? "SELECT id FROM users WHERE id = ? FOR UPDATE"
+                                                                : "SELECT id FROM users WHERE id = ?";
+  auto rows = c.query(sql, {user_id});
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
 Result<std::optional<User>> find_user_by_email(storage::Database& db, std::string_view email) {
   auto normalised = normalise_email(email);
   if (!normalised) return std::optional<User>();

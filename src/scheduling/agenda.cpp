@@ -8,9 +8,12 @@
 #include <set>
 #include <sstream>
 
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/scheduling/errors.hpp"
+#include "presentation.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -92,13 +95,31 @@ Result<void> unassign_agent_from_shop(storage::Database& db, std::int64_t user_i
 Result<std::vector<ShopAssignment>> list_shop_assignments(storage::Database& db) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto rows = (*connection)
-                  ->query(
-                      "SELECT u.id, u.email, s.id, s.name FROM agent_shops a JOIN users u ON u.id = a.user_id JOIN "
-                      "shops s ON s.id = a.shop_id ORDER BY u.email, s.name");
+  storage::Connection& c = **connection;
+  auto rows = c.query("SELECT user_id, shop_id FROM agent_shops");
   if (!rows) return std::move(rows).error();
+  std::set<std::int64_t> user_ids;
+  std::set<std::int64_t> shop_ids;
+  for (const auto& row : rows->rows) {
+    user_ids.insert(row.integer(0));
+    shop_ids.insert(row.integer(1));
+  }
+  auto emails = identity::emails_of(c, user_ids);
+  if (!emails) return std::move(emails).error();
+  auto shops = catalogue::shop_records(c, shop_ids);
+  if (!shops) return std::move(shops).error();
+  std::map<std::int64_t, std::string> shop_names;
+  for (const auto& shop : *shops) shop_names[shop.id] = shop.name;
   std::vector<ShopAssignment> out;
-  for (const auto& row : rows->rows) out.push_back({row.integer(0), row.text(1), row.integer(2), row.text(3)});
+  for (const auto& row : rows->rows) {
+    auto email = emails->find(row.integer(0));
+    auto shop = shop_names.find(row.integer(1));
+    if (email == emails->end() || shop == shop_names.end()) continue;  // both cascade; never half there
+    out.push_back({row.integer(0), email->second, row.integer(1), shop->second});
+  }
+  std::sort(out.begin(), out.end(), [](const ShopAssignment& a, const ShopAssignment& b) {
+    return std::tie(a.email, a.shop_name) < std::tie(b.email, b.shop_name);
+  });
   return out;
 }
 
@@ -121,15 +142,16 @@ Result<std::vector<StaffShop>> shops_of_staff(storage::Database& db, std::int64_
   if (!is_scheduling_staff(roles)) return shops;
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto rows = is_platform_admin(roles)
-                  ? (*connection)->query("SELECT id, name, time_zone FROM shops ORDER BY name")
-                  : (*connection)
-                        ->query(
-                            "SELECT s.id, s.name, s.time_zone FROM shops s JOIN agent_shops a ON a.shop_id = s.id "
-                            "WHERE a.user_id = ? ORDER BY s.name",
-                            {user_id});
-  if (!rows) return std::move(rows).error();
-  for (const auto& row : rows->rows) shops.push_back({row.integer(0), row.text(1), row.text(2)});
+  std::optional<std::set<std::int64_t>> assigned;
+  if (!is_platform_admin(roles)) {
+    auto rows = (*connection)->query("SELECT shop_id FROM agent_shops WHERE user_id = ?", {user_id});
+    if (!rows) return std::move(rows).error();
+    assigned.emplace();
+    for (const auto& row : rows->rows) assigned->insert(row.integer(0));
+  }
+  auto records = catalogue::shop_records(**connection, assigned);  // by name
+  if (!records) return std::move(records).error();
+  for (const auto& record : *records) shops.push_back({record.id, record.name, record.time_zone});
   return shops;
 }
 
@@ -150,26 +172,37 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
   Agenda agenda;
   agenda.shop = *shop;
   agenda.day = day;
-  auto counters = c.query("SELECT id, code FROM counters WHERE shop_id = ? ORDER BY code", {shop_id});
+  auto counters = catalogue::counters_of(c, shop_id);
   if (!counters) return std::move(counters).error();
+  std::sort(counters->begin(), counters->end(),
+            [](const catalogue::CounterRecord& a, const catalogue::CounterRecord& b) { return a.code < b.code; });
   std::map<std::int64_t, std::size_t> index;
-  for (const auto& row : counters->rows) {
-    index[row.integer(0)] = agenda.counters.size();
-    agenda.counters.push_back({row.integer(0), row.text(1), {}, {}});
+  for (const auto& counter : *counters) {
+    index[counter.id] = agenda.counters.size();
+    agenda.counters.push_back({counter.id, counter.code, {}, {}});
   }
   const Instant now = clock.now();
   auto items = c.query(
-      "SELECT b.reference, b.status, b.channel, COALESCE(u.email, ''), COALESCE(t.name, ''), a.code, i.counter_id, "
-      "i.starts_at, i.ends_at, b.starts_at, b.video_room FROM booking_items i JOIN bookings b ON b.id = i.booking_id "
-      "JOIN counters k ON k.id = i.counter_id JOIN services s ON s.id = i.service_id "
-      "JOIN administrations a ON a.id = s.administration_id LEFT JOIN users u ON u.id = b.user_id "
-      "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? "
-      "WHERE k.shop_id = ? AND i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' "
+      "SELECT b.reference, b.status, b.channel, b.user_id, i.service_id, i.counter_id, i.starts_at, i.ends_at, "
+      "b.starts_at, b.video_room FROM booking_items i JOIN bookings b ON b.id = i.booking_id "
+      "WHERE b.shop_id = ? AND i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' "
       "ORDER BY i.starts_at, i.counter_id",
-      {lang, shop_id, to_unix_micros(bounds->first), to_unix_micros(bounds->second)});
+      {shop_id, to_unix_micros(bounds->first), to_unix_micros(bounds->second)});
   if (!items) return std::move(items).error();
+  std::set<std::int64_t> people;
+  std::set<std::int64_t> service_ids;
   for (const auto& row : items->rows) {
-    if (!everything && !mine.contains(row.text(5))) continue;
+    if (!row.is_null(3)) people.insert(row.integer(3));
+    service_ids.insert(row.integer(4));
+  }
+  auto emails = identity::emails_of(c, people);
+  if (!emails) return std::move(emails).error();
+  auto services = catalogue::service_records(c, service_ids, lang);
+  if (!services) return std::move(services).error();
+  for (const auto& row : items->rows) {
+    auto service = services->find(row.integer(4));
+    if (service == services->end() || !index.contains(row.integer(5))) continue;
+    if (!everything && !mine.contains(service->second.administration)) continue;
     AgendaItem item;
     item.reference = row.text(0);
     const std::string status = row.text(1);
@@ -177,38 +210,58 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
                   : status == "no_show" ? BookingStatus::no_show
                                         : BookingStatus::confirmed;
     item.channel = parse_channel(row.text(2)).value_or(Channel::online);
-    item.person = row.text(3);
-    item.service_name = row.text(4);
-    item.administration = row.text(5);
-    item.start = from_unix_micros(row.integer(7));
-    item.end = from_unix_micros(row.integer(8));
-    item.markable = item.status == BookingStatus::confirmed && from_unix_micros(row.integer(9)) - hours(12) <= now;
-    item.video_room = row.optional_text(10);
-    agenda.counters[index[row.integer(6)]].items.push_back(std::move(item));
+    if (auto email = emails->find(row.integer(3)); !row.is_null(3) && email != emails->end()) {
+      item.person = email->second;
+    }
+    item.service_name = service->second.name;
+    item.administration = service->second.administration;
+    item.start = from_unix_micros(row.integer(6));
+    item.end = from_unix_micros(row.integer(7));
+    item.markable = item.status == BookingStatus::confirmed && from_unix_micros(row.integer(8)) - hours(12) <= now;
+    item.video_room = row.optional_text(9);
+    agenda.counters[index[row.integer(5)]].items.push_back(std::move(item));
   }
-  auto absences = c.query(
-      "SELECT a.counter_id, a.starts_at, a.ends_at, a.reason FROM counter_absences a JOIN counters k ON k.id = "
-      "a.counter_id WHERE k.shop_id = ? AND a.ends_at > ? AND a.starts_at < ? ORDER BY a.starts_at",
-      {shop_id, to_unix_micros(bounds->first), to_unix_micros(bounds->second)});
-  if (!absences) return std::move(absences).error();
-  for (const auto& row : absences->rows) {
-    agenda.counters[index[row.integer(0)]].absences.push_back(
-        {from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), row.text(3)});
+  if (!counters->empty()) {
+    std::string sql =
+        "SELECT counter_id, starts_at, ends_at, reason FROM counter_absences WHERE ends_at > ? AND starts_at < ? AND "
+        "counter_id IN (?";
+    storage::Params params{to_unix_micros(bounds->first), to_unix_micros(bounds->second)};
+    for (const auto& counter : *counters) {
+      if (params.size() > 2) sql += ", ?";
+      params.emplace_back(counter.id);
+    }
+    auto absences = c.query(sql + ") ORDER BY starts_at", params);
+    if (!absences) return std::move(absences).error();
+    for (const auto& row : absences->rows) {
+      agenda.counters[index[row.integer(0)]].absences.push_back(
+          {from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), row.text(3)});
+    }
   }
   // No-show rates per service at this shop over the 90 days before the day.
-  auto rates = c.query(
-      "SELECT COALESCE(t.name, ''), a.code, SUM(CASE WHEN b.status = 'arrived' THEN 1 ELSE 0 END), "
+  auto counts = c.query(
+      "SELECT i.service_id, SUM(CASE WHEN b.status = 'arrived' THEN 1 ELSE 0 END), "
       "SUM(CASE WHEN b.status = 'no_show' THEN 1 ELSE 0 END) FROM booking_items i "
-      "JOIN bookings b ON b.id = i.booking_id JOIN services s ON s.id = i.service_id "
-      "JOIN administrations a ON a.id = s.administration_id "
-      "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? "
+      "JOIN bookings b ON b.id = i.booking_id "
       "WHERE b.shop_id = ? AND b.status IN ('arrived', 'no_show') AND b.starts_at >= ? AND b.starts_at < ? "
-      "GROUP BY t.name, a.code ORDER BY t.name",
-      {lang, shop_id, to_unix_micros(bounds->first - hours(24 * 90)), to_unix_micros(bounds->first)});
-  if (!rates) return std::move(rates).error();
-  for (const auto& row : rates->rows) {
-    if (!everything && !mine.contains(row.text(1))) continue;
-    NoShowRate rate{row.text(0), row.integer(2), row.integer(3), 0};
+      "GROUP BY i.service_id",
+      {shop_id, to_unix_micros(bounds->first - hours(24 * 90)), to_unix_micros(bounds->first)});
+  if (!counts) return std::move(counts).error();
+  std::set<std::int64_t> counted;
+  for (const auto& row : counts->rows) counted.insert(row.integer(0));
+  auto counted_services = catalogue::service_records(c, counted, lang);
+  if (!counted_services) return std::move(counted_services).error();
+  // One line per service name and administration, sorted by name, as shown.
+  std::map<std::pair<std::string, std::string>, NoShowRate> by_name;
+  for (const auto& row : counts->rows) {
+    auto service = counted_services->find(row.integer(0));
+    if (service == counted_services->end()) continue;
+    if (!everything && !mine.contains(service->second.administration)) continue;
+    NoShowRate& rate = by_name[{service->second.name, service->second.administration}];
+    rate.service_name = service->second.name;
+    rate.arrived += row.integer(1);
+    rate.no_show += row.integer(2);
+  }
+  for (auto& [key, rate] : by_name) {
     if (rate.arrived + rate.no_show > 0) {
       rate.rate = static_cast<double>(rate.no_show) / static_cast<double>(rate.arrived + rate.no_show);
     }
@@ -227,15 +280,10 @@ Result<bool> may_serve(storage::Database& db, std::int64_t user_id, const std::v
   }
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto codes = (*connection)
-                   ->query(
-                       "SELECT DISTINCT a.code FROM booking_items i JOIN services s ON s.id = i.service_id "
-                       "JOIN administrations a ON a.id = s.administration_id WHERE i.booking_id = ?",
-                       {booking.id});
+  auto codes = administrations_of(**connection, booking.id);
   if (!codes) return std::move(codes).error();
   const std::set<std::string> mine = administrations_served(roles);
-  return std::any_of(codes->rows.begin(), codes->rows.end(),
-                     [&](const auto& row) { return mine.contains(row.text(0)); });
+  return std::any_of(codes->begin(), codes->end(), [&](const std::string& code) { return mine.contains(code); });
 }
 
 Result<Booking> mark_booking(storage::Database& db, std::string_view reference, BookingStatus status,

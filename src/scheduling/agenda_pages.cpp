@@ -3,11 +3,13 @@
 // scheduling role and a session with a second factor (identity::require_staff).
 #include <date/tz.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
@@ -167,22 +169,22 @@ Result<std::vector<ServiceChoice>> bookable_services(const SchedulingContext& ct
                                                      std::int64_t shop_id) {
   auto connection = ctx.db.acquire();
   if (!connection) return std::move(connection).error();
-  auto rows = (*connection)
-                  ->query(
-                      "SELECT DISTINCT s.id, t.name, a.code FROM counter_services cs JOIN counters k ON k.id = "
-                      "cs.counter_id JOIN services s ON s.id = cs.service_id JOIN administrations a ON a.id = "
-                      "s.administration_id JOIN service_texts t ON t.service_id = s.id AND t.lang = ? WHERE "
-                      "k.shop_id = ? ORDER BY t.name",
-                      {std::string(request.lang), shop_id});
-  if (!rows) return std::move(rows).error();
+  auto counters = catalogue::counters_of(**connection, shop_id);
+  if (!counters) return std::move(counters).error();
+  std::set<std::int64_t> served;
+  for (const auto& counter : *counters) served.insert(counter.services.begin(), counter.services.end());
+  auto services = catalogue::service_records(**connection, served, request.lang);
+  if (!services) return std::move(services).error();
   std::vector<ServiceChoice> out;
-  for (const auto& row : rows->rows) {
-    const std::string code = row.text(2);
+  for (const auto& [id, service] : *services) {
+    if (service.name.empty()) continue;  // no text in this language
+    const std::string& code = service.administration;
     if (identity::allows(roles, identity::Role::agent, code) ||
         identity::allows(roles, identity::Role::administration_admin, code)) {
-      out.push_back({row.integer(0), row.text(1)});
+      out.push_back({id, service.name});
     }
   }
+  std::sort(out.begin(), out.end(), [](const ServiceChoice& a, const ServiceChoice& b) { return a.name < b.name; });
   return out;
 }
 
@@ -363,9 +365,9 @@ Response block_counter_submit(const SchedulingContext* ctx, Request& request) {
   {
     auto connection = ctx->db.acquire();
     if (!connection) return ctx->pages.render_error(request, connection.error());
-    auto owned = (*connection)->query("SELECT 1 FROM counters WHERE id = ? AND shop_id = ?", {*counter_id, *shop_id});
+    auto owned = catalogue::counter_record(**connection, *counter_id);
     if (!owned) return ctx->pages.render_error(request, owned.error());
-    if (owned->empty()) {
+    if (!*owned || (*owned)->shop_id != *shop_id) {
       return ctx->pages.render_error(request, make_error(Errc::no_such_counter, "no such counter here"));
     }
   }

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "calendar.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/scheduling/bookings.hpp"
@@ -193,10 +194,10 @@ Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_
   {
     auto connection = calendars.database().acquire();
     if (!connection) return std::move(connection).error();
-    auto row = (*connection)->query("SELECT time_zone FROM shops WHERE id = ?", {shop});
-    if (!row) return std::move(row).error();
-    if (row->empty()) return make_error(Errc::no_such_shop, "no such shop");
-    time_zone = row->rows[0].text(0);
+    auto record = catalogue::shop_record(**connection, shop);
+    if (!record) return std::move(record).error();
+    if (!*record) return make_error(Errc::no_such_shop, "no such shop");
+    time_zone = (*record)->time_zone;
   }
   std::string day;
   try {
@@ -221,66 +222,77 @@ Result<std::vector<ShopVisit>> next_visits(CalendarCache& calendars, std::int64_
   return later;
 }
 
+namespace {
+struct AvailabilityContext {
+  CalendarCache& calendars;
+  const Clock& clock;
+  SearchRules rules;
+};
+
+http::Response availability_api(const AvailabilityContext& ctx, http::Request& request) {
+  auto bad = [&](Errc code, const char* message) { return http::json_error(request, make_error(code, message)); };
+  auto number = [](std::string_view text) -> std::optional<std::int64_t> {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
+    return value;
+  };
+  AvailabilityQuery query;
+  std::string_view list = request.query.get("services").value_or("");
+  for (std::size_t at = 0; at <= list.size() && !list.empty();) {
+    auto end = list.find(',', at);
+    if (end == std::string_view::npos) end = list.size();
+    auto id = number(list.substr(at, end - at));
+    if (!id) return bad(Errc::bad_services, "services is a comma-separated list of service ids");
+    query.services.push_back(*id);
+    at = end + 1;
+  }
+  if (auto shop = request.query.get("shop")) {
+    query.shop = number(*shop);
+    if (!query.shop) return bad(Errc::bad_shop, "shop is a shop id");
+  }
+  query.from = std::string(request.query.get("from").value_or(""));
+  if (auto near = request.query.get("near")) {
+    // "latitude,longitude" in degrees.
+    std::string text(*near);
+    auto comma = text.find(',');
+    char* end = nullptr;
+    double lat = comma == std::string::npos ? 1000 : std::strtod(text.c_str(), &end);
+    bool lat_ok = comma != std::string::npos && end == text.c_str() + comma;
+    double lon = lat_ok ? std::strtod(text.c_str() + comma + 1, &end) : 1000;
+    bool lon_ok = lat_ok && end == text.c_str() + text.size() && comma + 1 < text.size();
+    if (!lon_ok || std::abs(lat) > 90 || std::abs(lon) > 180 || std::isnan(lat) || std::isnan(lon)) {
+      return bad(Errc::bad_near, "near is latitude,longitude in degrees");
+    }
+    query.near = std::pair{lat, lon};
+  }
+  if (auto days = request.query.get("days")) {
+    auto value = number(*days);
+    if (!value || *value > 90) return bad(Errc::bad_days, "days must be 1 to 90");
+    query.days = static_cast<int>(*value);
+  }
+  if (auto limit = request.query.get("limit")) {
+    auto value = number(*limit);
+    if (!value || *value > 200) return bad(Errc::bad_limit, "limit must be 1 to 200");
+    query.limit = static_cast<std::size_t>(*value);
+  }
+  query.cursor = std::string(request.query.get("cursor").value_or(""));
+  auto page = find_availability_page(ctx.calendars, query, ctx.clock.now(), ctx.rules);
+  if (!page) return http::json_error(request, page.error());
+  json::array visits;
+  visits.reserve(page->visits.size());
+  for (const auto& visit : page->visits) visits.push_back(visit_json(visit));
+  json::object body{{"visits", std::move(visits)}, {"next_cursor", nullptr}};
+  if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
+  return http::Response::json(json::serialize(body));
+}
+
+}  // namespace
+
 void register_api_routes(http::Router& router, CalendarCache& calendars, const Clock& clock, const SearchRules& rules) {
+  auto ctx = std::make_shared<const AvailabilityContext>(AvailabilityContext{calendars, clock, rules});
   router.get(
-      "/api/v1/availability",
-      [&calendars, &clock, rules](http::Request& request) {
-        auto bad = [&](Errc code, const char* message) { return http::json_error(request, make_error(code, message)); };
-        auto number = [](std::string_view text) -> std::optional<std::int64_t> {
-          std::int64_t value = 0;
-          auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-          if (ec != std::errc() || end != text.data() + text.size() || value <= 0) return std::nullopt;
-          return value;
-        };
-        AvailabilityQuery query;
-        std::string_view list = request.query.get("services").value_or("");
-        for (std::size_t at = 0; at <= list.size() && !list.empty();) {
-          auto end = list.find(',', at);
-          if (end == std::string_view::npos) end = list.size();
-          auto id = number(list.substr(at, end - at));
-          if (!id) return bad(Errc::bad_services, "services is a comma-separated list of service ids");
-          query.services.push_back(*id);
-          at = end + 1;
-        }
-        if (auto shop = request.query.get("shop")) {
-          query.shop = number(*shop);
-          if (!query.shop) return bad(Errc::bad_shop, "shop is a shop id");
-        }
-        query.from = std::string(request.query.get("from").value_or(""));
-        if (auto near = request.query.get("near")) {
-          // "latitude,longitude" in degrees.
-          std::string text(*near);
-          auto comma = text.find(',');
-          char* end = nullptr;
-          double lat = comma == std::string::npos ? 1000 : std::strtod(text.c_str(), &end);
-          bool lat_ok = comma != std::string::npos && end == text.c_str() + comma;
-          double lon = lat_ok ? std::strtod(text.c_str() + comma + 1, &end) : 1000;
-          bool lon_ok = lat_ok && end == text.c_str() + text.size() && comma + 1 < text.size();
-          if (!lon_ok || std::abs(lat) > 90 || std::abs(lon) > 180 || std::isnan(lat) || std::isnan(lon)) {
-            return bad(Errc::bad_near, "near is latitude,longitude in degrees");
-          }
-          query.near = std::pair{lat, lon};
-        }
-        if (auto days = request.query.get("days")) {
-          auto value = number(*days);
-          if (!value || *value > 90) return bad(Errc::bad_days, "days must be 1 to 90");
-          query.days = static_cast<int>(*value);
-        }
-        if (auto limit = request.query.get("limit")) {
-          auto value = number(*limit);
-          if (!value || *value > 200) return bad(Errc::bad_limit, "limit must be 1 to 200");
-          query.limit = static_cast<std::size_t>(*value);
-        }
-        query.cursor = std::string(request.query.get("cursor").value_or(""));
-        auto page = find_availability_page(calendars, query, clock.now(), rules);
-        if (!page) return http::json_error(request, page.error());
-        json::array visits;
-        visits.reserve(page->visits.size());
-        for (const auto& visit : page->visits) visits.push_back(visit_json(visit));
-        json::object body{{"visits", std::move(visits)}, {"next_cursor", nullptr}};
-        if (!page->next_cursor.empty()) body["next_cursor"] = page->next_cursor;
-        return http::Response::json(json::serialize(body));
-      },
+      "/api/v1/availability", [ctx](http::Request& request) { return availability_api(*ctx, request); },
       http::RouteOptions{http::RouteKind::api, 0, false});
 }
 

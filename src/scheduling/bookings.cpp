@@ -8,9 +8,12 @@
 #include <sstream>
 
 #include "calendar.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/video.hpp"
+#include "presentation.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -83,13 +86,13 @@ Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_
 // The visit the engine offers at `start` for these services, from what is committed now.
 Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const std::vector<ServiceNeed>& needs,
                             Instant start, Instant now, const SearchRules& rules) {
-  auto shop = c.query("SELECT time_zone, opening_hours FROM shops WHERE id = ?", {shop_id});
+  auto shop = catalogue::shop_record(c, shop_id);
   if (!shop) return std::move(shop).error();
-  if (shop->empty()) return make_error(Errc::no_such_shop, "no such shop");
+  if (!*shop) return make_error(Errc::no_such_shop, "no such shop");
   // A service lasts at most eight hours and a visit at most four of them back to back, so no
   // booked item starting a day before, nor anything after two days, can touch this visit.
   auto calendar =
-      load_calendar(c, shop_id, shop->rows[0].text(0), shop->rows[0].text(1), start - hours(24), start + hours(48));
+      load_calendar(c, shop_id, (*shop)->time_zone, (*shop)->opening_hours, start - hours(24), start + hours(48));
   if (!calendar) return std::move(calendar).error();
   auto visit = visit_at(*calendar, needs, start, now, rules);
   if (!visit) return std::move(visit).error();
@@ -152,11 +155,9 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
 // On PostgreSQL, one person's bookings are made one at a time, so two racing requests cannot both
 // pass the limits; different people never wait for each other. SQLite's writer lock already does.
 Result<void> lock_person(storage::Connection& c, std::int64_t user_id) {
-  const char* sql = c.backend() == storage::Backend::postgresql ? "SELECT id FROM users WHERE id = ? FOR UPDATE"
-                                                                : "SELECT id FROM users WHERE id = ?";
-  auto row = c.query(sql, {user_id});
-  if (!row) return std::move(row).error();
-  if (row->empty()) return make_error(Errc::no_such_user, "no such account");
+  auto held = identity::hold_account(c, user_id);
+  if (!held) return std::move(held).error();
+  if (!*held) return make_error(Errc::no_such_user, "no such account");
   return {};
 }
 
@@ -342,15 +343,11 @@ Result<bool> may_access(storage::Database& db, const Booking& booking, std::int6
   if (roles->empty()) return false;
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto administrations = (*connection)
-                             ->query(
-                                 "SELECT DISTINCT a.code FROM booking_items i JOIN services s ON s.id = i.service_id "
-                                 "JOIN administrations a ON a.id = s.administration_id WHERE i.booking_id = ?",
-                                 {booking.id});
+  auto administrations = administrations_of(**connection, booking.id);
   if (!administrations) return std::move(administrations).error();
-  for (const auto& row : administrations->rows) {
-    if (identity::allows(*roles, identity::Role::agent, row.text(0)) ||
-        identity::allows(*roles, identity::Role::administration_admin, row.text(0))) {
+  for (const std::string& code : *administrations) {
+    if (identity::allows(*roles, identity::Role::agent, code) ||
+        identity::allows(*roles, identity::Role::administration_admin, code)) {
       return true;
     }
   }

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "calendar.hpp"
+#include "guichet/catalogue/reads.hpp"
 
 namespace guichet::scheduling {
 namespace {
@@ -36,20 +37,20 @@ Result<std::int64_t> CalendarCache::feed_position(storage::Connection& c) const 
 }
 
 Result<std::optional<CachedShop>> CalendarCache::load_shop(storage::Connection& c, std::int64_t shop_id) const {
-  auto header = c.query("SELECT time_zone, opening_hours, latitude, longitude FROM shops WHERE id = ?", {shop_id});
+  auto header = catalogue::shop_record(c, shop_id);
   if (!header) return std::move(header).error();
-  if (header->empty()) return std::optional<CachedShop>();
-  const storage::Row& row = header->rows[0];
+  if (!*header) return std::optional<CachedShop>();
+  const catalogue::ShopRecord& record = **header;
   const Instant from = clock_.now() - kKeepPast;
   // Bookings reach at most the horizon; absences may be set for any time ahead.
   const Instant until = clock_.now() + hours(24 * 366 * 5);
-  auto calendars = load_calendars(c, {ShopHeader{shop_id, row.text(0), row.text(1)}}, true, from, until);
-  if (!calendars) return std::move(calendars).error();
+  auto calendar = load_calendar(c, shop_id, record.time_zone, record.opening_hours, from, until);
+  if (!calendar) return std::move(calendar).error();
   CachedShop shop;
   shop.id = shop_id;
-  shop.latitude = row.real(2);
-  shop.longitude = row.real(3);
-  shop.calendar = std::move(calendars->begin()->second);
+  shop.latitude = record.latitude;
+  shop.longitude = record.longitude;
+  shop.calendar = std::move(calendar).value();
   shop.busy = BusyIndex::of(shop.calendar.busy);
   // Not `= {}`, which keeps the capacity: the intervals now live in `busy` only.
   std::vector<Busy>().swap(shop.calendar.busy);
@@ -61,13 +62,13 @@ Result<void> CalendarCache::load_all(storage::Connection& c) {
   // again from the feed, which does no harm.
   auto position = feed_position(c);
   if (!position) return std::move(position).error();
-  auto ids = c.query("SELECT id FROM shops ORDER BY id");
+  auto ids = catalogue::shop_ids(c);
   if (!ids) return std::move(ids).error();
   CachedShops shops;
   std::map<std::int64_t, std::int64_t> counter_shop;
-  for (const auto& row : ids->rows) {
+  for (std::int64_t id : *ids) {
     // One shop at a time keeps the rows read in memory at once to one shop's.
-    auto shop = load_shop(c, row.integer(0));
+    auto shop = load_shop(c, id);
     if (!shop) return std::move(shop).error();
     if (!*shop) continue;
     for (const auto& counter : (*shop)->calendar.counters) counter_shop[counter.id] = (*shop)->id;

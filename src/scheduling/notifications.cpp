@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include "guichet/http/pages.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/webhooks.hpp"
 #include "guichet/scheduling/errors.hpp"
@@ -37,10 +38,7 @@ const char* key_of(Change change) {
 
 Result<std::optional<std::string>> email_of(storage::Connection& c, const std::optional<std::int64_t>& user_id) {
   if (!user_id) return std::optional<std::string>();
-  auto row = c.query("SELECT email FROM users WHERE id = ?", {*user_id});
-  if (!row) return std::move(row).error();
-  if (row->empty()) return std::optional<std::string>();
-  return std::optional<std::string>(row->rows[0].text(0));
+  return identity::email_of(c, *user_id);
 }
 
 // The e-mail for one change of a booking, in the booking's language.
@@ -183,12 +181,15 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
       continue;
     }
     auto first = c.query(
-        "SELECT w.id, u.email FROM waitlist_entries w JOIN users u ON u.id = w.user_id WHERE w.shop_id = ? AND "
-        "w.service_id = ? AND w.offered_at IS NULL AND w.user_id <> ? ORDER BY w.created_at, w.id LIMIT 1",
+        "SELECT id, user_id FROM waitlist_entries WHERE shop_id = ? AND service_id = ? AND offered_at IS NULL AND "
+        "user_id <> ? ORDER BY created_at, id LIMIT 1",
         {booking.shop, item.service, booking.user_id.value_or(0)});
     if (!first) return std::move(first).error();
     if (first->empty()) continue;
     const std::int64_t entry = first->rows[0].integer(0);
+    auto address = identity::email_of(c, first->rows[0].integer(1));
+    if (!address) return std::move(address).error();
+    if (!*address) continue;  // entries go with their account (ON DELETE CASCADE)
     auto taken = c.execute("UPDATE waitlist_entries SET offered_at = ? WHERE id = ? AND offered_at IS NULL",
                            {to_unix_micros(ctx.clock.now()), entry});
     if (!taken) return std::move(taken).error();
@@ -207,7 +208,7 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
                              "&shop=" + std::to_string(booking.shop) + "&from=" + view->day_iso;
     auto t = [&](std::string_view key) { return ctx.catalog.text(booking.lang, key); };
     jobs::EmailMessage message;
-    message.to = first->rows[0].text(1);
+    message.to = **address;
     message.subject = t("waitlist_email_subject");
     std::string text = t("waitlist_email_text");
     text =
@@ -223,14 +224,9 @@ Result<void> offer_to_waitlist(const SchedulingContext& ctx, storage::Connection
 // Tells the webhooks subscribed to this event for one of the booking's administrations.
 Result<void> publish(const SchedulingContext& ctx, storage::Connection& c, const std::string& event,
                      const Booking& booking) {
-  auto codes = c.query(
-      "SELECT DISTINCT a.code FROM booking_items i JOIN services s ON s.id = i.service_id JOIN administrations a ON "
-      "a.id = s.administration_id WHERE i.booking_id = ?",
-      {booking.id});
-  if (!codes) return std::move(codes).error();
-  std::set<std::string> administrations;
-  for (const auto& row : codes->rows) administrations.insert(row.text(0));
-  return jobs::publish_event(c, event, administrations, booking_json(booking),
+  auto administrations = administrations_of(c, booking.id);
+  if (!administrations) return std::move(administrations).error();
+  return jobs::publish_event(c, event, *administrations, booking_json(booking),
                              event + ":" + booking.reference + ":" + std::to_string(booking.sequence), ctx.clock);
 }
 

@@ -6,9 +6,11 @@
 #include <boost/json.hpp>
 #include <charconv>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/http/application.hpp"
@@ -70,24 +72,16 @@ Result<std::vector<ServiceName>> service_names(storage::Database& db, const std:
                                                const std::string& lang) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
+  auto services = catalogue::service_records(**connection, std::set<std::int64_t>(ids.begin(), ids.end()), lang);
+  if (!services) return std::move(services).error();
   std::vector<ServiceName> out;
   for (auto id : ids) {
-    auto row = (*connection)
-                   ->query(
-                       "SELECT t.name, t.documents, s.channels FROM service_texts t JOIN services s ON s.id = "
-                       "t.service_id WHERE t.service_id = ? AND t.lang = ?",
-                       {id, lang});
-    if (!row) return std::move(row).error();
-    if (row->empty()) return make_error(Errc::no_such_service, "no such service");
-    ServiceName s{id, row->rows[0].text(0), {}, (row->rows[0].integer(2) & 2) != 0};
-    boost::system::error_code ec;
-    auto documents = boost::json::parse(row->rows[0].text(1), ec);
-    if (!ec && documents.is_array()) {
-      for (const auto& d : documents.as_array()) {
-        if (d.is_string()) s.documents.emplace_back(d.as_string());
-      }
+    auto found = services->find(id);
+    if (found == services->end() || found->second.name.empty()) {
+      return make_error(Errc::no_such_service, "no such service");
     }
-    out.push_back(std::move(s));
+    const catalogue::ServiceRecord& service = found->second;
+    out.push_back(ServiceName{id, service.name, service.documents, (service.channels & catalogue::video) != 0});
   }
   return out;
 }
@@ -126,11 +120,10 @@ struct ShopRow {
 Result<std::optional<ShopRow>> find_shop(storage::Database& db, std::int64_t id) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  auto row = (*connection)->query("SELECT id, name, address, time_zone FROM shops WHERE id = ?", {id});
-  if (!row) return std::move(row).error();
-  if (row->empty()) return std::optional<ShopRow>();
-  return std::optional<ShopRow>(
-      ShopRow{row->rows[0].integer(0), row->rows[0].text(1), row->rows[0].text(2), row->rows[0].text(3)});
+  auto record = catalogue::shop_record(**connection, id);
+  if (!record) return std::move(record).error();
+  if (!*record) return std::optional<ShopRow>();
+  return std::optional<ShopRow>(ShopRow{(*record)->id, (*record)->name, (*record)->address, (*record)->time_zone});
 }
 
 // Whether the visit is asked for by video: only when the platform has video calls and every
@@ -505,16 +498,30 @@ Response my_bookings(const SchedulingContext* ctx, Request& request) {
   }
   auto waiting = (*connection)
                      ->query(
-                         "SELECT s.name, t.name FROM waitlist_entries w JOIN shops s ON s.id = w.shop_id JOIN "
-                         "service_texts t ON t.service_id = w.service_id AND t.lang = ? WHERE w.user_id = ? AND "
-                         "w.offered_at IS NULL ORDER BY w.created_at",
-                         {std::string(request.lang), request.principal->user_id});
+                         "SELECT shop_id, service_id FROM waitlist_entries WHERE user_id = ? AND offered_at IS NULL "
+                         "ORDER BY created_at",
+                         {request.principal->user_id});
   if (!waiting) return ctx->pages.render_error(request, waiting.error());
+  std::set<std::int64_t> waited_shops;
+  std::set<std::int64_t> waited_services;
+  for (const auto& row : waiting->rows) {
+    waited_shops.insert(row.integer(0));
+    waited_services.insert(row.integer(1));
+  }
+  auto shops = catalogue::shop_records(**connection, waited_shops);
+  if (!shops) return ctx->pages.render_error(request, shops.error());
+  auto services = catalogue::service_records(**connection, waited_services, request.lang);
+  if (!services) return ctx->pages.render_error(request, services.error());
+  std::map<std::int64_t, std::string> shop_names;
+  for (const auto& shop : *shops) shop_names[shop.id] = shop.name;
   PageData waitlist{PageData::type::list};
   for (const auto& row : waiting->rows) {
+    auto shop = shop_names.find(row.integer(0));
+    auto service = services->find(row.integer(1));
+    if (shop == shop_names.end() || service == services->end() || service->second.name.empty()) continue;
     PageData item;
-    item.set("shop", row.text(0));
-    item.set("service", row.text(1));
+    item.set("shop", shop->second);
+    item.set("service", service->second.name);
     waitlist.push_back(item);
   }
   PageData data;

@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <boost/json.hpp>
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/errors.hpp"
 
@@ -20,38 +21,47 @@ std::string local_format(const std::string& time_zone, Instant t, const char* fo
 
 }  // namespace
 
+Result<std::set<std::string>> administrations_of(storage::Connection& c, std::int64_t booking_id) {
+  auto rows = c.query("SELECT DISTINCT service_id FROM booking_items WHERE booking_id = ?", {booking_id});
+  if (!rows) return std::move(rows).error();
+  std::set<std::int64_t> ids;
+  for (const auto& row : rows->rows) ids.insert(row.integer(0));
+  auto services = catalogue::service_records(c, ids, "en");
+  if (!services) return std::move(services).error();
+  std::set<std::string> codes;
+  for (const auto& [id, service] : *services) codes.insert(service.administration);
+  return codes;
+}
+
 std::string local_day(const std::string& time_zone, Instant t) { return local_format(time_zone, t, "%F"); }
 std::string local_time(const std::string& time_zone, Instant t) { return local_format(time_zone, t, "%H:%M"); }
 
 Result<BookingView> describe_booking(storage::Connection& c, const Booking& booking, const std::string& lang) {
   BookingView view;
-  auto shop = c.query("SELECT name, address, time_zone FROM shops WHERE id = ?", {booking.shop});
+  auto shop = catalogue::shop_record(c, booking.shop);
   if (!shop) return std::move(shop).error();
-  if (shop->empty()) return make_error(Errc::no_such_shop, "no such shop");
-  view.shop_name = shop->rows[0].text(0);
-  view.shop_address = shop->rows[0].text(1);
-  view.time_zone = shop->rows[0].text(2);
+  if (!*shop) return make_error(Errc::no_such_shop, "no such shop");
+  view.shop_name = (*shop)->name;
+  view.shop_address = (*shop)->address;
+  view.time_zone = (*shop)->time_zone;
   view.day_iso = local_day(view.time_zone, booking.start);
   view.when = view.day_iso + " " + local_time(view.time_zone, booking.start) + "–" +
               local_time(view.time_zone, booking.end) + " (" + view.time_zone + ")";
+  std::set<std::int64_t> service_ids;
+  for (const auto& item : booking.items) service_ids.insert(item.service);
+  auto services = catalogue::service_records(c, service_ids, lang);
+  if (!services) return std::move(services).error();
+  auto counters = catalogue::counters_of(c, booking.shop);
+  if (!counters) return std::move(counters).error();
   for (const auto& item : booking.items) {
     ItemView iv;
     iv.service = item.service;
-    auto text = c.query(
-        "SELECT t.name, t.documents, c.code FROM service_texts t, counters c WHERE t.service_id = ? AND t.lang = ? "
-        "AND c.id = ?",
-        {item.service, lang, item.counter});
-    if (!text) return std::move(text).error();
-    if (!text->empty()) {
-      iv.service_name = text->rows[0].text(0);
-      boost::system::error_code ec;
-      auto documents = boost::json::parse(text->rows[0].text(1), ec);
-      if (!ec && documents.is_array()) {
-        for (const auto& d : documents.as_array()) {
-          if (d.is_string()) iv.documents.emplace_back(d.as_string());
-        }
-      }
-      iv.counter = text->rows[0].text(2);
+    if (auto found = services->find(item.service); found != services->end()) {
+      iv.service_name = found->second.name;
+      iv.documents = found->second.documents;
+    }
+    for (const auto& counter : *counters) {
+      if (counter.id == item.counter) iv.counter = counter.code;
     }
     iv.day = local_day(view.time_zone, item.start);
     iv.time = local_time(view.time_zone, item.start);

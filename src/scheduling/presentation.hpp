@@ -1,6 +1,7 @@
 #pragma once
 // A booking as people read it (pages, e-mails, calendar files): names in their language, times in
 // the shop's own time zone.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ std::string local_day(const std::string& time_zone, Instant t);
 std::string local_time(const std::string& time_zone, Instant t);
 
 Result<BookingView> describe_booking(storage::Connection& c, const Booking& booking, const std::string& lang);
+
+// The codes of the administrations whose services the booking holds (who may see and serve it).
+Result<std::set<std::string>> administrations_of(storage::Connection& c, std::int64_t booking_id);
 
 // The calendar entry for a booking, linking to its page.
 CalendarEvent calendar_event(const SchedulingContext& ctx, const BookingView& view, const Booking& booking);

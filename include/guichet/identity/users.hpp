@@ -1,6 +1,8 @@
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "guichet/core/clock.hpp"
@@ -44,6 +46,15 @@ struct PersonAttributes {
 };
 // nullopt when the account no longer exists. On the caller's connection.
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id);
+
+// The addresses of these accounts, by id (accounts that no longer exist are left out); on the
+// caller's connection, for pages and messages of other modules that name people.
+Result<std::map<std::int64_t, std::string>> emails_of(storage::Connection& c, const std::set<std::int64_t>& ids);
+Result<std::optional<std::string>> email_of(storage::Connection& c, std::int64_t user_id);
+// Holds the account's row until the caller's transaction ends (PostgreSQL: SELECT ... FOR
+// UPDATE; SQLite's writer lock already serialises writers), so that one person's acts that check
+// a limit run one at a time. False when the account does not exist.
+Result<bool> hold_account(storage::Connection& c, std::int64_t user_id);
 
 // Lowercased and trimmed, or an error when it is not a plausible address.
 Result<std::string> normalise_email(std::string_view email);

@@ -1,0 +1,69 @@
+#pragma once
+// What other modules read of the catalogue's tables (shops, counters, closures, services), on a
+// connection the caller holds, so the reads join the caller's transaction or read snapshot. The
+// catalogue owns these tables (docs/ARCHITECTURE.md, "Who owns which table"); scheduling and the
+// command line read them only through these functions.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::catalogue {
+
+struct ShopRecord {
+  std::int64_t id = 0;
+  std::string code;
+  std::string name;
+  std::string address;
+  std::string time_zone;      // IANA
+  std::string opening_hours;  // the stored JSON; catalogue::parse_opening_hours reads it
+  double latitude = 0;
+  double longitude = 0;
+};
+Result<std::optional<ShopRecord>> shop_record(storage::Connection& c, std::int64_t shop_id);
+Result<std::optional<std::int64_t>> shop_id_of(storage::Connection& c, std::string_view code);
+// Every shop, or only those of `only`, by name.
+Result<std::vector<ShopRecord>> shop_records(storage::Connection& c,
+                                             const std::optional<std::set<std::int64_t>>& only = std::nullopt);
+// Every shop's id, ascending.
+Result<std::vector<std::int64_t>> shop_ids(storage::Connection& c);
+
+// A counter and the services it serves (its skills).
+struct CounterRecord {
+  std::int64_t id = 0;
+  std::int64_t shop_id = 0;
+  std::string code;
+  std::set<std::int64_t> services;
+};
+// The counters of one shop, or of every shop, by shop then id.
+Result<std::vector<CounterRecord>> counters_of(storage::Connection& c, std::optional<std::int64_t> shop_id);
+Result<std::optional<CounterRecord>> counter_record(storage::Connection& c, std::int64_t counter_id);
+
+struct Closure {
+  std::int64_t shop_id = 0;
+  std::string day;  // YYYY-MM-DD, local
+};
+Result<std::vector<Closure>> closures_of(storage::Connection& c, std::optional<std::int64_t> shop_id);
+
+struct ServiceRecord {
+  std::int64_t id = 0;
+  std::string code;
+  int duration_minutes = 0;
+  unsigned channels = 0;       // catalogue::Channel bits
+  std::string administration;  // its code
+  std::string name;            // in the language asked for; empty when it has no text there
+  std::vector<std::string> documents;
+};
+// The services of `ids` that exist, by id, with their texts in `lang`.
+Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connection& c, const std::set<std::int64_t>& ids,
+                                                              std::string_view lang);
+
+Result<bool> administration_exists(storage::Connection& c, std::string_view code);
+
+}  // namespace guichet::catalogue
