@@ -159,6 +159,70 @@ Response Site::readiness(Request&) const {
   return response;
 }
 
+namespace {
+// /healthz: the process serves HTTP. Touches nothing, so it answers whatever the database does.
+Response liveness(Request&) {
+  Response response = Response::text("ok\n");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+}  // namespace
+
+Response Site::home_page(Request& request) const {
+  return pages_.render(request, "home", "home_title", http::PageData{});
+}
+
+// The language switcher is a plain link, so it works without JavaScript.
+Response Site::language_switch(Request& request) const {
+  auto lang = request.query.get("lang");
+  if (!lang || !catalog_.supports(*lang)) {
+    return pages_.render_error(request, make_error(Errc::bad_language, "unknown language"));
+  }
+  Response response = Response::redirect(http::safe_return_path(request.query.get("return").value_or("/")));
+  response.set_cookie(http::Cookie{std::string(http::kLanguageCookie), std::string(*lang), "/",
+                                   std::int64_t{365} * 24 * 3600, true, request.secure, "Lax"});
+  return response;
+}
+
+Response Site::metrics_text(Request&) const {
+  Response response = Response::text(metrics_.render());
+  response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  return response;
+}
+
+Response Site::platform_info(Request&) const {
+  boost::json::array languages;
+  for (const auto& lang : catalog_.languages()) {
+    languages.push_back({{"code", lang}, {"name", catalog_.text(lang, "language_name")}});
+  }
+  boost::json::object body{{"name", "Guichet"},
+                           {"version", options_.version},
+                           {"languages", languages},
+                           {"default_language", catalog_.default_language()}};
+  return Response::json(boost::json::serialize(body));
+}
+
+// The signed-in person's own account, for applications holding an access token with the
+// `account` scope.
+Response Site::own_account(Request& request) const {
+  auto grant = oidc::require_bearer(provider_, request, "account");
+  if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+  const oidc::AccessGrant& g = std::get<oidc::AccessGrant>(grant);
+  auto user = identity::find_user(db_, g.user_id);
+  if (!user) return http::json_error(request, user.error());
+  if (!*user) {
+    return http::json_error(request, make_error(Errc::no_such_user, "no such account"));
+  }
+  boost::json::object body{{"email", (*user)->email},
+                           {"email_verified", (*user)->email_verified},
+                           {"identity_level", std::string(identity::to_string((*user)->level))},
+                           {"token_acr", g.authentication.acr},
+                           {"created_at", format_rfc3339((*user)->created_at)}};
+  Response response = Response::json(boost::json::serialize(body));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
 http::Router Site::routes() {
   http::Router router;
   // /healthz and static assets touch nothing that can block, so they are answered on the network
@@ -167,40 +231,13 @@ http::Router Site::routes() {
   const RouteOptions probe{RouteKind::asset, 0, false};
   const RouteOptions api{RouteKind::api, 64 * 1024, false};
 
-  router.get("/", [this](Request& request) { return pages_.render(request, "home", "home_title", http::PageData{}); });
-
-  // The language switcher is a plain link, so it works without JavaScript.
-  router.get("/language", [this](Request& request) {
-    auto lang = request.query.get("lang");
-    if (!lang || !catalog_.supports(*lang)) {
-      return pages_.render_error(request, make_error(Errc::bad_language, "unknown language"));
-    }
-    Response response = Response::redirect(http::safe_return_path(request.query.get("return").value_or("/")));
-    response.set_cookie(http::Cookie{std::string(http::kLanguageCookie), std::string(*lang), "/",
-                                     std::int64_t{365} * 24 * 3600, true, request.secure, "Lax"});
-    return response;
-  });
-
-  router.get(
-      "/healthz",
-      [](Request&) {
-        Response response = Response::text("ok\n");
-        response.headers.set("Cache-Control", "no-store");
-        return response;
-      },
-      never_blocks);
-
+  router.get("/", [this](Request& request) { return home_page(request); });
+  router.get("/language", [this](Request& request) { return language_switch(request); });
+  router.get("/healthz", liveness, never_blocks);
   router.get(
       "/readyz", [this](Request& request) { return readiness(request); }, probe);
-
   router.get(
-      "/metrics",
-      [this](Request&) {
-        Response response = Response::text(metrics_.render());
-        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        return response;
-      },
-      probe);
+      "/metrics", [this](Request& request) { return metrics_text(request); }, probe);
 
   identity::register_routes(router, identity_);
   oidc::register_routes(router, provider_);
@@ -216,43 +253,9 @@ http::Router Site::routes() {
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);
 
   router.get(
-      "/api/v1/platform",
-      [this](Request&) {
-        boost::json::array languages;
-        for (const auto& lang : catalog_.languages()) {
-          languages.push_back({{"code", lang}, {"name", catalog_.text(lang, "language_name")}});
-        }
-        boost::json::object body{{"name", "Guichet"},
-                                 {"version", options_.version},
-                                 {"languages", languages},
-                                 {"default_language", catalog_.default_language()}};
-        return Response::json(boost::json::serialize(body));
-      },
-      api);
-
-  // The signed-in person's own account, for applications holding an access token with the
-  // `account` scope.
+      "/api/v1/platform", [this](Request& request) { return platform_info(request); }, api);
   router.get(
-      "/api/v1/account",
-      [this](Request& request) {
-        auto grant = oidc::require_bearer(provider_, request, "account");
-        if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
-        const oidc::AccessGrant& g = std::get<oidc::AccessGrant>(grant);
-        auto user = identity::find_user(db_, g.user_id);
-        if (!user) return http::json_error(request, user.error());
-        if (!*user) {
-          return http::json_error(request, make_error(Errc::no_such_user, "no such account"));
-        }
-        boost::json::object body{{"email", (*user)->email},
-                                 {"email_verified", (*user)->email_verified},
-                                 {"identity_level", std::string(identity::to_string((*user)->level))},
-                                 {"token_acr", g.authentication.acr},
-                                 {"created_at", format_rfc3339((*user)->created_at)}};
-        Response response = Response::json(boost::json::serialize(body));
-        response.headers.set("Cache-Control", "no-store");
-        return response;
-      },
-      api);
+      "/api/v1/account", [this](Request& request) { return own_account(request); }, api);
 
   return router;
 }

@@ -41,61 +41,77 @@ Response admin_page(storage::Database& db, const http::PageRenderer& pages, cons
   return response;
 }
 
+struct AdminContext {
+  storage::Database& db;
+  const http::PageRenderer& pages;
+  const http::Catalog& catalog;
+  const Clock& clock;
+};
+
+// The person's roles when they may use these pages (a role, then a second factor), or the page
+// that says why not.
+std::variant<std::vector<identity::RoleGrant>, Response> admin_staff(const AdminContext& ctx, const Request& request) {
+  return identity::require_staff(ctx.db, ctx.pages, request, "/admin/catalogue", manages_catalogue,
+                                 "this page is for administrators");
+}
+
+Response admin_catalogue_page(const AdminContext& ctx, Request& request) {
+  auto staff = admin_staff(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  return admin_page(ctx.db, ctx.pages, ctx.catalog, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {},
+                    200);
+}
+
+Response export_catalogue_file(const AdminContext& ctx, Request& request) {
+  auto staff = admin_staff(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  auto exported = export_catalogue(ctx.db);
+  if (!exported) return ctx.pages.render_error(request, exported.error());
+  Response response = Response::json(*exported);
+  response.headers.set("Content-Disposition", "attachment; filename=\"catalogue.json\"");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response import_catalogue_file(const AdminContext& ctx, Request& request) {
+  auto staff = admin_staff(ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  if (!identity::allows(roles, identity::Role::platform_admin)) {
+    return ctx.pages.render_error(request,
+                                  make_error(Errc::forbidden, "only platform administrators import a catalogue"));
+  }
+  auto file = std::find_if(request.files.begin(), request.files.end(),
+                           [](const http::UploadedFile& f) { return f.field == "catalogue"; });
+  if (file == request.files.end() || file->content.empty()) {
+    return admin_page(ctx.db, ctx.pages, ctx.catalog, request, roles, {},
+                      ctx.catalog.text(request.lang, "admin_catalogue_no_file"), 400);
+  }
+  auto imported =
+      import_catalogue(ctx.db, file->content, "user:" + std::to_string(request.principal->user_id), ctx.clock);
+  if (!imported) {
+    // The import names the first problem by its place in the document; nothing was written.
+    return admin_page(ctx.db, ctx.pages, ctx.catalog, request, roles, {},
+                      ctx.catalog.text(request.lang, "admin_catalogue_refused") + " " + imported.error().message,
+                      http::http_status(imported.error().kind));
+  }
+  std::string notice = ctx.catalog.text(request.lang, "admin_catalogue_imported");
+  notice += " " + std::to_string(imported->administrations) + " / " + std::to_string(imported->services) + " / " +
+            std::to_string(imported->shops);
+  return admin_page(ctx.db, ctx.pages, ctx.catalog, request, roles, notice, {}, 200);
+}
+
 }  // namespace
 
 void register_admin_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
                            const http::Catalog& catalog, const Clock& clock) {
-  auto guard = [&db, &pages](const Request& request) {
-    return identity::require_staff(db, pages, request, "/admin/catalogue", manages_catalogue,
-                                   "this page is for administrators");
-  };
+  auto ctx = std::make_shared<const AdminContext>(AdminContext{db, pages, catalog, clock});
+  router.get("/admin/catalogue", [ctx](Request& request) { return admin_catalogue_page(*ctx, request); });
 
-  router.get("/admin/catalogue", [&db, &pages, &catalog, guard](Request& request) {
-    auto staff = guard(request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    return admin_page(db, pages, catalog, request, std::get<std::vector<identity::RoleGrant>>(staff), {}, {}, 200);
-  });
-
-  router.get("/admin/catalogue/export", [&db, &pages, guard](Request& request) {
-    auto staff = guard(request);
-    if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-    auto exported = export_catalogue(db);
-    if (!exported) return pages.render_error(request, exported.error());
-    Response response = Response::json(*exported);
-    response.headers.set("Content-Disposition", "attachment; filename=\"catalogue.json\"");
-    response.headers.set("Cache-Control", "no-store");
-    return response;
-  });
+  router.get("/admin/catalogue/export", [ctx](Request& request) { return export_catalogue_file(*ctx, request); });
 
   router.post(
-      "/admin/catalogue/import",
-      [&db, &pages, &catalog, &clock, guard](Request& request) {
-        auto staff = guard(request);
-        if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-        const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-        if (!identity::allows(roles, identity::Role::platform_admin)) {
-          return pages.render_error(request,
-                                    make_error(Errc::forbidden, "only platform administrators import a catalogue"));
-        }
-        auto file = std::find_if(request.files.begin(), request.files.end(),
-                                 [](const http::UploadedFile& f) { return f.field == "catalogue"; });
-        if (file == request.files.end() || file->content.empty()) {
-          return admin_page(db, pages, catalog, request, roles, {},
-                            catalog.text(request.lang, "admin_catalogue_no_file"), 400);
-        }
-        auto imported =
-            import_catalogue(db, file->content, "user:" + std::to_string(request.principal->user_id), clock);
-        if (!imported) {
-          // The import names the first problem by its place in the document; nothing was written.
-          return admin_page(db, pages, catalog, request, roles, {},
-                            catalog.text(request.lang, "admin_catalogue_refused") + " " + imported.error().message,
-                            http::http_status(imported.error().kind));
-        }
-        std::string notice = catalog.text(request.lang, "admin_catalogue_imported");
-        notice += " " + std::to_string(imported->administrations) + " / " + std::to_string(imported->services) + " / " +
-                  std::to_string(imported->shops);
-        return admin_page(db, pages, catalog, request, roles, notice, {}, 200);
-      },
+      "/admin/catalogue/import", [ctx](Request& request) { return import_catalogue_file(*ctx, request); },
       http::RouteOptions{http::RouteKind::page, 16 * 1024 * 1024, true});
 }
 

@@ -51,7 +51,13 @@ class Site {
   Site(SiteOptions options, storage::Database& db, const Clock& clock, http::Catalog catalog, http::Templates templates,
        http::StaticAssets assets);
   http::Router routes();
+  // The handlers of the site's own routes (the modules register theirs).
+  http::Response home_page(http::Request& request) const;
+  http::Response language_switch(http::Request& request) const;
   http::Response readiness(http::Request& request) const;
+  http::Response metrics_text(http::Request& request) const;
+  http::Response platform_info(http::Request& request) const;
+  http::Response own_account(http::Request& request) const;
   static constexpr std::chrono::milliseconds kReadinessBudget{1000};
 
   SiteOptions options_;
