@@ -89,110 +89,114 @@ Response members_page(const WebContext& ctx, const Request& request, std::int64_
   return response;
 }
 
+Response organisations_list(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  return organisations_page(ctx, request, "", 200);
+}
+
+Response declare_organisation(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  std::map<std::string, std::string> typed{{"country", std::string(request.form.get("country").value_or(""))},
+                                           {"number", std::string(request.form.get("number").value_or(""))},
+                                           {"name", std::string(request.form.get("name").value_or(""))}};
+  auto created = create_organisation(ctx.db, request.principal->user_id, typed["country"], typed["number"],
+                                     typed["name"], ctx.clock);
+  if (!created) {
+    const Error& error = created.error();
+    if (error.code == Errc::registration_number_invalid) {
+      return organisations_page(ctx, request, "org_error_number_" + typed["country"], 400, typed);
+    }
+    if (error.code == Errc::country_invalid || error.code == Errc::organisation_name_invalid) {
+      return organisations_page(ctx, request, error.code.message_key(), 400, typed);
+    }
+    if (error.kind == ErrorKind::conflict) return organisations_page(ctx, request, "org_error_exists", 409, typed);
+    return ctx.pages.render_error(request, error);
+  }
+  return Response::redirect("/account/organisations/" + std::to_string(created->id), 303);
+}
+
+Response organisation_page_of(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  auto id = id_param(request, "id");
+  if (!id) return not_found(ctx, request);
+  return members_page(ctx, request, *id, "", 200);
+}
+
+Response set_organisation_member(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  auto id = id_param(request, "id");
+  if (!id) return not_found(ctx, request);
+  auto role = parse_organisation_role(request.form.get("role").value_or(""));
+  if (!role) return members_page(ctx, request, *id, "org_error_role", 400);
+  auto set =
+      set_member(ctx.db, request.principal->user_id, *id, request.form.get("email").value_or(""), *role, ctx.clock);
+  if (!set) {
+    const Error& error = set.error();
+    if (error.code == Errc::no_such_organisation) return not_found(ctx, request);
+    if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
+      return members_page(ctx, request, *id, "org_error_person", 400);
+    }
+    if (error.code == Errc::last_owner)
+      return members_page(ctx, request, *id, error.code.message_key(), http::http_status(error.kind));
+    return ctx.pages.render_error(request, error);
+  }
+  return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
+}
+
+Response remove_organisation_member(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  auto id = id_param(request, "id");
+  auto user = id_param(request, "user");
+  if (!id || !user) return not_found(ctx, request);
+  auto removed = remove_member(ctx.db, request.principal->user_id, *id, *user, ctx.clock);
+  if (!removed) {
+    if (removed.error().kind == ErrorKind::not_found) return not_found(ctx, request);
+    if (removed.error().code == Errc::last_owner)
+      return members_page(ctx, request, *id, removed.error().code.message_key(),
+                          http::http_status(removed.error().kind));
+    return ctx.pages.render_error(request, removed.error());
+  }
+  return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
+}
+
+Response switch_acting_as(const WebContext& ctx, Request& request) {
+  if (!request.principal) return redirect_to_sign_in();
+  std::optional<std::int64_t> organisation;
+  if (request.form.get("organisation").value_or("self") != "self") {
+    organisation = id_param(request, "organisation");
+    if (!organisation) return not_found(ctx, request);
+  }
+  auto switched = act_for(ctx.db, request.principal->user_id, request.principal->session_id, organisation, ctx.clock);
+  if (!switched) {
+    if (switched.error().kind == ErrorKind::not_found) return not_found(ctx, request);
+    return ctx.pages.render_error(request, switched.error());
+  }
+  return Response::redirect("/account/organisations", 303);
+}
+
 }  // namespace
 
 void register_organisation_routes(http::Router& router, const WebContext& context) {
   const WebContext& ctx = context;
   const http::RouteOptions form{http::RouteKind::page, kFormLimit, true};
 
-  router.get("/account/organisations", [&ctx](Request& request) {
-    if (!request.principal) return redirect_to_sign_in();
-    return organisations_page(ctx, request, "", 200);
-  });
+  router.get("/account/organisations", [&ctx](Request& request) { return organisations_list(ctx, request); });
 
   router.post(
-      "/account/organisations",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        std::map<std::string, std::string> typed{{"country", std::string(request.form.get("country").value_or(""))},
-                                                 {"number", std::string(request.form.get("number").value_or(""))},
-                                                 {"name", std::string(request.form.get("name").value_or(""))}};
-        auto created = create_organisation(ctx.db, request.principal->user_id, typed["country"], typed["number"],
-                                           typed["name"], ctx.clock);
-        if (!created) {
-          const Error& error = created.error();
-          if (error.code == Errc::registration_number_invalid) {
-            return organisations_page(ctx, request, "org_error_number_" + typed["country"], 400, typed);
-          }
-          if (error.code == Errc::country_invalid || error.code == Errc::organisation_name_invalid) {
-            return organisations_page(ctx, request, error.code.message_key(), 400, typed);
-          }
-          if (error.kind == ErrorKind::conflict)
-            return organisations_page(ctx, request, "org_error_exists", 409, typed);
-          return ctx.pages.render_error(request, error);
-        }
-        return Response::redirect("/account/organisations/" + std::to_string(created->id), 303);
-      },
-      form);
+      "/account/organisations", [&ctx](Request& request) { return declare_organisation(ctx, request); }, form);
 
-  router.get("/account/organisations/{id}", [&ctx](Request& request) {
-    if (!request.principal) return redirect_to_sign_in();
-    auto id = id_param(request, "id");
-    if (!id) return not_found(ctx, request);
-    return members_page(ctx, request, *id, "", 200);
-  });
+  router.get("/account/organisations/{id}", [&ctx](Request& request) { return organisation_page_of(ctx, request); });
 
   router.post(
-      "/account/organisations/{id}/members",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        auto id = id_param(request, "id");
-        if (!id) return not_found(ctx, request);
-        auto role = parse_organisation_role(request.form.get("role").value_or(""));
-        if (!role) return members_page(ctx, request, *id, "org_error_role", 400);
-        auto set = set_member(ctx.db, request.principal->user_id, *id, request.form.get("email").value_or(""), *role,
-                              ctx.clock);
-        if (!set) {
-          const Error& error = set.error();
-          if (error.code == Errc::no_such_organisation) return not_found(ctx, request);
-          if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
-            return members_page(ctx, request, *id, "org_error_person", 400);
-          }
-          if (error.code == Errc::last_owner)
-            return members_page(ctx, request, *id, error.code.message_key(), http::http_status(error.kind));
-          return ctx.pages.render_error(request, error);
-        }
-        return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
-      },
+      "/account/organisations/{id}/members", [&ctx](Request& request) { return set_organisation_member(ctx, request); },
       form);
 
   router.post(
       "/account/organisations/{id}/members/{user}/remove",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        auto id = id_param(request, "id");
-        auto user = id_param(request, "user");
-        if (!id || !user) return not_found(ctx, request);
-        auto removed = remove_member(ctx.db, request.principal->user_id, *id, *user, ctx.clock);
-        if (!removed) {
-          if (removed.error().kind == ErrorKind::not_found) return not_found(ctx, request);
-          if (removed.error().code == Errc::last_owner)
-            return members_page(ctx, request, *id, removed.error().code.message_key(),
-                                http::http_status(removed.error().kind));
-          return ctx.pages.render_error(request, removed.error());
-        }
-        return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
-      },
-      form);
+      [&ctx](Request& request) { return remove_organisation_member(ctx, request); }, form);
 
   router.post(
-      "/account/acting-as",
-      [&ctx](Request& request) {
-        if (!request.principal) return redirect_to_sign_in();
-        std::optional<std::int64_t> organisation;
-        if (request.form.get("organisation").value_or("self") != "self") {
-          organisation = id_param(request, "organisation");
-          if (!organisation) return not_found(ctx, request);
-        }
-        auto switched =
-            act_for(ctx.db, request.principal->user_id, request.principal->session_id, organisation, ctx.clock);
-        if (!switched) {
-          if (switched.error().kind == ErrorKind::not_found) return not_found(ctx, request);
-          return ctx.pages.render_error(request, switched.error());
-        }
-        return Response::redirect("/account/organisations", 303);
-      },
-      form);
+      "/account/acting-as", [&ctx](Request& request) { return switch_acting_as(ctx, request); }, form);
 }
 
 }  // namespace guichet::identity

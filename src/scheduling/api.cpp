@@ -146,6 +146,14 @@ Response get_booking(const SchedulingContext* ctx, Request& request) {
   return no_store(Response::json(json::serialize(booking_json(*ctx, std::get<Booking>(booking)))));
 }
 
+Response cancel_booking_api(const SchedulingContext& ctx, Request& request) {
+  auto booking = requested_booking(ctx, request);
+  if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
+  auto cancelled = cancel_booking(ctx.db, std::get<Booking>(booking).reference, ctx.clock, booking_hooks(ctx));
+  if (!cancelled) return http::json_error(request, cancelled.error());
+  return no_store(Response::json(json::serialize(booking_json(ctx, *cancelled))));
+}
+
 }  // namespace
 
 void register_booking_api_routes(http::Router& router, const SchedulingContext& context) {
@@ -163,14 +171,7 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
 
   router.add(
       http::Method::del, "/api/v1/bookings/{reference}",
-      [ctx](Request& request) {
-        auto booking = requested_booking(*ctx, request);
-        if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
-        auto cancelled = cancel_booking(ctx->db, std::get<Booking>(booking).reference, ctx->clock, booking_hooks(*ctx));
-        if (!cancelled) return http::json_error(request, cancelled.error());
-        return no_store(Response::json(json::serialize(booking_json(*ctx, *cancelled))));
-      },
-      api);
+      [ctx](Request& request) { return cancel_booking_api(*ctx, request); }, api);
 }
 
 }  // namespace guichet::scheduling
