@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev libpq-dev postgresql
   libssl-dev libsodium-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
-  liboath-dev libcjose-dev libjansson-dev libqrencode-dev libhowardhinnant-date-dev libical-dev
+  liboath-dev libcjose-dev libjansson-dev libqrencode-dev libhowardhinnant-date-dev libical-dev libgmime-3.0-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   chromium nginx-light wrk openssl curl python3
 )

@@ -240,6 +240,7 @@ std::size_t search_from_database(storage::Database& db, const std::vector<Servic
 }
 
 int run(int argc, char** argv) {
+  // A SQLite file path (made once, then reused) or a postgresql:// URL (generated when empty).
   std::string path = "/tmp/guichet-network-bench.db";
   int shops = 1000;
   int queries = 400;
@@ -248,9 +249,18 @@ int run(int argc, char** argv) {
     if (std::strcmp(argv[i], "--shops") == 0) shops = std::stoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--queries") == 0) queries = std::stoi(argv[i + 1]);
   }
-  const bool exists = std::filesystem::exists(path);
-  auto db = std::move(storage::open_database("sqlite:" + path)).value();
+  const bool postgres = path.starts_with("postgresql://") || path.starts_with("postgres://");
+  const std::string url = postgres ? path : "sqlite:" + path;
+  bool exists = !postgres && std::filesystem::exists(path);  // before opening makes the file
+  auto db = std::move(storage::open_database(url)).value();
+  if (postgres) {
+    auto c = connect(*db);
+    auto found = c->query("SELECT 1 FROM information_schema.tables WHERE table_name = 'shops'");
+    exists = found && !found->empty() && !need(c->query("SELECT id FROM shops LIMIT 1"), "shops").empty();
+  }
   if (!exists) generate(*db, shops);
+  if (postgres) need(connect(*db)->execute("ANALYZE"), "analyze");  // a database in service has statistics
+  std::printf("engine: %s\n", std::string(storage::to_string(db->backend())).c_str());
 
   FakeClock clock(kNow);
   SearchRules rules;
@@ -343,6 +353,24 @@ int run(int argc, char** argv) {
   report("every shop, nearest first (near=), 3 services, 50 visits", nearest);
   report("one shop, 3 services, 50 visits", one);
   report("every shop, a booking committed before each search", every_after_booking);
+
+  // Two nodes on one database: node B (its own connection pool and calendar cache, as another
+  // `guichet serve` would have) commits a booking, then node A searches, reading it from the feed.
+  std::vector<double> every_after_other_node;
+  {
+    auto other_db = std::move(storage::open_database(url)).value();
+    CalendarCache other(*other_db, clock);
+    need(other.refresh(), "node B load");
+    for (int i = 0; i < queries / 2; ++i) {
+      AvailabilityQuery q = query_of(false, false);
+      q.limit = 1;
+      auto page = need(find_availability_page(other, q, clock.now(), rules), "node B search");
+      BookingRequest request{someone.id, page.visits[0].shop, page.visits[0].visit.start, q.services};
+      if (book_visit(*other_db, request, clock, policy)) ++booked;
+      every_after_other_node.push_back(timed(query_of(false, false)));
+    }
+  }
+  report("every shop, node B committed a booking before each search", every_after_other_node);
   std::printf("bookings committed during the run: %zu; feed rows applied: %llu\n", booked,
               static_cast<unsigned long long>(cache.stats().changes_read));
 

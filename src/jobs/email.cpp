@@ -1,5 +1,8 @@
+#include <gmime/gmime.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
+#include <memory>
 
 #include "guichet/core/encoding.hpp"
 #include "guichet/core/utf8.hpp"
@@ -16,61 +19,49 @@ bool plausible_address(const std::string& address) {
          address.find('@', at + 1) == std::string::npos && address.find_first_of(" \t\r\n<>,;\"") == std::string::npos;
 }
 
-std::string mime_base64(std::string_view data, bool wrap) {
-  std::string out = guichet::base64(data);
-  if (!wrap) return out;
-  std::string wrapped;
-  for (std::size_t i = 0; i < out.size(); i += 76) {
-    wrapped += out.substr(i, 76);
-    wrapped += "\r\n";
-  }
-  return wrapped;
+// GMime (on GLib) is initialised once per process; building messages is thread-safe after that.
+void ensure_gmime() {
+  static const bool initialised = [] {
+    g_mime_init();
+    return true;
+  }();
+  (void)initialised;
 }
 
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+// Owns one reference to a GObject.
+struct Unref {
+  void operator()(gpointer object) const {
+    if (object != nullptr) g_object_unref(object);
+  }
+};
+template <class T>
+using Owned = std::unique_ptr<T, Unref>;
+
+// The text as UTF-8 in base64 (the whole message is ASCII, whatever the text's language). Not
+// g_mime_text_part_set_text, which would pick the smallest charset that fits (Latin-1 for French
+// or Portuguese): one charset for every message is simpler to read back and to test.
+Owned<GMimeTextPart> text_part(const std::string& text) {
+  Owned<GMimeTextPart> part(g_mime_text_part_new_with_subtype("plain"));
+  Owned<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(text.data(), text.size()));
+  Owned<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(GMIME_PART(part.get()), content.get());
+  g_mime_object_set_content_type_parameter(GMIME_OBJECT(part.get()), "charset", "utf-8");
+  g_mime_part_set_content_encoding(GMIME_PART(part.get()), GMIME_CONTENT_ENCODING_BASE64);
+  return part;
 }
 
-// RFC 2047: non-ASCII header text as "B" encoded-words of at most 75 characters each, split only
-// between UTF-8 characters, and folded onto continuation lines. 42 bytes make 56 base64
-// characters, 68 with =?UTF-8?B?...?=, so even the first line, "Subject: " and a word, stays
-// within RFC 5322's 78.
-std::string encode_header_text(const std::string& text) {
-  if (is_ascii(text)) return text;
-  constexpr std::size_t kBytesPerWord = 42;
-  std::string out;
-  std::size_t at = 0;
-  while (at < text.size()) {
-    std::size_t end = std::min(text.size(), at + kBytesPerWord);
-    // Back up to the start of a character: continuation bytes are 10xxxxxx.
-    while (end < text.size() && end > at && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-    if (!out.empty()) out += "\r\n ";
-    out += "=?UTF-8?B?" + mime_base64(std::string_view(text).substr(at, end - at), false) + "?=";
-    at = end;
-  }
-  return out;
-}
-
-// A MIME parameter (RFC 2045, 2231): an ASCII value quoted as it is, any other as
-// name*=UTF-8''percent-encoded, which every current mail reader decodes. (An ASCII stand-in beside
-// it would be read instead by parsers that take the first parameter of a name.)
-std::string mime_parameter(std::string_view name, const std::string& value) {
-  if (is_ascii(value)) return std::string(name) + "=\"" + value + "\"";
-  std::string encoded;
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (char c : value) {
-    auto byte = static_cast<unsigned char>(c);
-    bool plain = (byte >= 'a' && byte <= 'z') || (byte >= 'A' && byte <= 'Z') || (byte >= '0' && byte <= '9') ||
-                 byte == '.' || byte == '-' || byte == '_';
-    if (plain) {
-      encoded += c;
-    } else {
-      encoded += '%';
-      encoded += kHex[byte >> 4];
-      encoded += kHex[byte & 0x0F];
-    }
-  }
-  return std::string(name) + "*=UTF-8''" + encoded;
+// GMime writes a non-ASCII file name as an RFC 2231 parameter (filename*=UTF-8''...).
+Owned<GMimePart> attachment_part(const Attachment& attachment) {
+  Owned<GMimePart> part(g_mime_part_new());
+  Owned<GMimeContentType> type(g_mime_content_type_parse(nullptr, attachment.content_type.c_str()));
+  g_mime_object_set_content_type(GMIME_OBJECT(part.get()), type.get());
+  g_mime_part_set_filename(part.get(), attachment.filename.c_str());
+  Owned<GMimeStream> stream(g_mime_stream_mem_new_with_buffer(reinterpret_cast<const char*>(attachment.content.data()),
+                                                              attachment.content.size()));
+  Owned<GMimeDataWrapper> content(g_mime_data_wrapper_new_with_stream(stream.get(), GMIME_CONTENT_ENCODING_DEFAULT));
+  g_mime_part_set_content(part.get(), content.get());
+  g_mime_part_set_content_encoding(part.get(), GMIME_CONTENT_ENCODING_BASE64);
+  return part;
 }
 }  // namespace
 
@@ -101,9 +92,8 @@ Result<void> validate(const EmailMessage& message) {
 std::string to_json(const EmailMessage& message) {
   boost::json::array attachments;
   for (const auto& a : message.attachments) {
-    attachments.push_back({{"filename", a.filename},
-                           {"content_type", a.content_type},
-                           {"content_base64", mime_base64(a.content, false)}});
+    attachments.push_back(
+        {{"filename", a.filename}, {"content_type", a.content_type}, {"content_base64", guichet::base64(a.content)}});
   }
   boost::json::object o{
       {"to", message.to}, {"subject", message.subject}, {"text", message.text}, {"attachments", attachments}};
@@ -140,34 +130,43 @@ Result<std::int64_t> enqueue_email(storage::Connection& tx, const EmailMessage& 
   return enqueue(tx, NewJob{kEmailJobKind, to_json(message), std::nullopt, 8, std::move(dedupe_key), priority}, clock);
 }
 
+// Built with GMime: RFC 2047 encoded-words for non-ASCII subjects (at most 75 characters, folded
+// within 78), RFC 2231 parameters for non-ASCII attachment names, CRLF line ends for SMTP.
 std::string build_mime(const EmailMessage& message, const std::string& from, Instant date,
                        const std::string& message_id) {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::time_point_cast<std::chrono::seconds>(date));
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char date_text[64];
-  std::strftime(date_text, sizeof date_text, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  ensure_gmime();
+  Owned<GMimeMessage> mime(g_mime_message_new(TRUE));
+  Owned<InternetAddressList> sender(internet_address_list_parse(nullptr, from.c_str()));
+  if (sender) internet_address_list_append(g_mime_message_get_from(mime.get()), sender.get());
+  g_mime_message_add_mailbox(mime.get(), GMIME_ADDRESS_TYPE_TO, nullptr, message.to.c_str());
+  g_mime_message_set_subject(mime.get(), message.subject.c_str(), "utf-8");
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(date.time_since_epoch()).count();
+  GDateTime* when = g_date_time_new_from_unix_utc(seconds);
+  g_mime_message_set_date(mime.get(), when);
+  g_date_time_unref(when);
+  g_mime_message_set_message_id(mime.get(), message_id.c_str());
 
-  std::string out;
-  out += "From: " + from + "\r\n";
-  out += "To: " + message.to + "\r\n";
-  out += "Subject: " + encode_header_text(message.subject) + "\r\n";
-  out += std::string("Date: ") + date_text + "\r\n";
-  out += "Message-ID: <" + message_id + ">\r\n";
-  out += "MIME-Version: 1.0\r\n";
-  std::string text_part = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
-                          mime_base64(message.text, true);
-  if (message.attachments.empty()) return out + text_part;
-  std::string boundary = "=_guichet_" + message_id.substr(0, message_id.find('@'));
-  out += "Content-Type: multipart/mixed; boundary=\"" + boundary + "\"\r\n\r\n";
-  out += "--" + boundary + "\r\n" + text_part;
-  for (const auto& a : message.attachments) {
-    out += "--" + boundary + "\r\n";
-    out += "Content-Type: " + a.content_type + "; " + mime_parameter("name", a.filename) + "\r\n";
-    out += "Content-Disposition: attachment; " + mime_parameter("filename", a.filename) + "\r\n";
-    out += "Content-Transfer-Encoding: base64\r\n\r\n" + mime_base64(a.content, true);
+  Owned<GMimeTextPart> text = text_part(message.text);
+  if (message.attachments.empty()) {
+    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(text.get()));
+  } else {
+    Owned<GMimeMultipart> mixed(g_mime_multipart_new_with_subtype("mixed"));
+    // The boundary comes from the job, like the Message-ID, so a retried message is the same bytes.
+    const std::string boundary = "=_guichet_" + message_id.substr(0, message_id.find('@'));
+    g_mime_multipart_set_boundary(mixed.get(), boundary.c_str());
+    g_mime_multipart_add(mixed.get(), GMIME_OBJECT(text.get()));
+    for (const auto& attachment : message.attachments) {
+      Owned<GMimePart> part = attachment_part(attachment);
+      g_mime_multipart_add(mixed.get(), GMIME_OBJECT(part.get()));
+    }
+    g_mime_message_set_mime_part(mime.get(), GMIME_OBJECT(mixed.get()));
   }
-  out += "--" + boundary + "--\r\n";
+  GMimeFormatOptions* options = g_mime_format_options_clone(g_mime_format_options_get_default());
+  g_mime_format_options_set_newline_format(options, GMIME_NEWLINE_FORMAT_DOS);
+  char* written = g_mime_object_to_string(GMIME_OBJECT(mime.get()), options);
+  std::string out(written);
+  g_free(written);
+  g_mime_format_options_free(options);
   return out;
 }
 
