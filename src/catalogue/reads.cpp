@@ -12,13 +12,6 @@ ShopRecord shop_from(const storage::Row& row) {
                     row.text(4),    row.text(5), row.real(6), row.real(7)};
 }
 
-// "?, ?, ?" for an IN list: the values go as parameters, never into the text.
-std::string placeholders(std::size_t count) {
-  std::string out;
-  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
-  return out;
-}
-
 std::vector<std::string> string_array(const std::string& json) {
   std::vector<std::string> out;
   boost::system::error_code ec;
@@ -53,7 +46,7 @@ Result<std::vector<ShopRecord>> shop_records(storage::Connection& c,
   std::string sql = std::string("SELECT ") + kShopColumns + " FROM shops";
   storage::Params params;
   if (only) {
-    sql += " WHERE id IN (" + placeholders(only->size()) + ")";
+    sql += " WHERE id IN " + storage::in_list(only->size());
     params.assign(only->begin(), only->end());
   }
   auto rows = c.query(sql + " ORDER BY name, id", params);
@@ -123,8 +116,8 @@ Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connectio
   auto rows = c.query(
       "SELECT s.id, s.code, s.duration_minutes, s.channels, a.code, t.name, t.documents FROM services s "
       "JOIN administrations a ON a.id = s.administration_id "
-      "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? WHERE s.id IN (" +
-          placeholders(ids.size()) + ")",
+      "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? WHERE s.id IN " +
+          storage::in_list(ids.size()),
       params);
   if (!rows) return std::move(rows).error();
   for (const auto& row : rows->rows) {

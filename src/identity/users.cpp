@@ -143,9 +143,8 @@ Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c
 Result<std::map<std::int64_t, std::string>> emails_of(storage::Connection& c, const std::set<std::int64_t>& ids) {
   std::map<std::int64_t, std::string> out;
   if (ids.empty()) return out;
-  std::string sql = "SELECT id, email FROM users WHERE id IN (?";
-  for (std::size_t i = 1; i < ids.size(); ++i) sql += ", ?";
-  auto rows = c.query(sql + ")", storage::Params(ids.begin(), ids.end()));
+  auto rows = c.query("SELECT id, email FROM users WHERE id IN " + storage::in_list(ids.size()),
+                      storage::Params(ids.begin(), ids.end()));
   if (!rows) return std::move(rows).error();
   for (const auto& row : rows->rows) out.emplace(row.integer(0), row.text(1));
   return out;

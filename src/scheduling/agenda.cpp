@@ -222,15 +222,13 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
     agenda.counters[index[row.integer(5)]].items.push_back(std::move(item));
   }
   if (!counters->empty()) {
-    std::string sql =
-        "SELECT counter_id, starts_at, ends_at, reason FROM counter_absences WHERE ends_at > ? AND starts_at < ? AND "
-        "counter_id IN (?";
     storage::Params params{to_unix_micros(bounds->first), to_unix_micros(bounds->second)};
-    for (const auto& counter : *counters) {
-      if (params.size() > 2) sql += ", ?";
-      params.emplace_back(counter.id);
-    }
-    auto absences = c.query(sql + ") ORDER BY starts_at", params);
+    for (const auto& counter : *counters) params.emplace_back(counter.id);
+    auto absences = c.query(
+        "SELECT counter_id, starts_at, ends_at, reason FROM counter_absences WHERE ends_at > ? AND starts_at < ? AND "
+        "counter_id IN " +
+            storage::in_list(counters->size()) + " ORDER BY starts_at",
+        params);
     if (!absences) return std::move(absences).error();
     for (const auto& row : absences->rows) {
       agenda.counters[index[row.integer(0)]].absences.push_back(

@@ -70,9 +70,7 @@ Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id,
   if (counter_ids.empty()) return shop;
   // The shop's counters by id, as parameters: "counter_id IN (?, ?, ...)" reads each counter's
   // index range.
-  std::string in_counters = "counter_id IN (?";
-  for (std::size_t i = 1; i < counter_ids.size(); ++i) in_counters += ", ?";
-  in_counters += ")";
+  const std::string in_counters = "counter_id IN " + storage::in_list(counter_ids.size());
   auto with_counters = [&](storage::Params params) {
     params.insert(params.end(), counter_ids.begin(), counter_ids.end());
     return params;

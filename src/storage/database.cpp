@@ -24,6 +24,12 @@ bool Database::storage_exhausted_recently() {
   return std::chrono::steady_clock::now() - at < kExhaustionRemembered;
 }
 
+std::string in_list(std::size_t count) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < count; ++i) out += i == 0 ? "?" : ", ?";
+  return out + ")";
+}
+
 std::string_view to_string(Backend backend) { return backend == Backend::sqlite ? "sqlite" : "postgresql"; }
 
 bool Row::is_null(std::size_t i) const { return std::holds_alternative<std::nullptr_t>(values_.at(i)); }

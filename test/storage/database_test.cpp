@@ -368,6 +368,11 @@ TEST(OpenDatabase, UnreachablePostgresIsUnavailable) {
   EXPECT_EQ(down.error().kind, ErrorKind::unavailable);
 }
 
+TEST(Placeholders, AnInListHasOnePerValue) {
+  EXPECT_EQ(in_list(1), "(?)");
+  EXPECT_EQ(in_list(3), "(?, ?, ?)");
+}
+
 TEST(Placeholders, RewrittenOutsideQuotesAndComments) {
   EXPECT_EQ(detail::to_postgres_placeholders("SELECT ? , '?', \"a?\", ? -- why?\n, ?"),
             "SELECT $1 , '?', \"a?\", $2 -- why?\n, $3");

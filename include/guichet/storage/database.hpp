@@ -178,6 +178,10 @@ class Database {
   Result<std::unique_lock<std::timed_mutex>> enter_writer_gate();
 };
 
+// "(?, ?, ?)": the placeholders of an IN list of `count` values (at least one), which go as
+// parameters like any other, never into the text.
+std::string in_list(std::size_t count);
+
 // Opens a database from a URL: `sqlite:path/to/file.db` or `postgresql://user@host:port/db`
 // (also `postgres://`). Fails with invalid_input for an unknown scheme or bad path and with
 // unavailable when the server cannot be reached.
