@@ -108,17 +108,21 @@ Result<std::vector<Closure>> closures_of(storage::Connection& c, std::optional<s
 }
 
 Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connection& c, const std::set<std::int64_t>& ids,
-                                                              std::string_view lang) {
+                                                              std::optional<std::string_view> lang) {
   std::map<std::int64_t, ServiceRecord> out;
   if (ids.empty()) return out;
-  storage::Params params{std::string(lang)};
+  storage::Params params;
+  if (lang) params.emplace_back(std::string(*lang));
   params.insert(params.end(), ids.begin(), ids.end());
-  auto rows = c.query(
-      "SELECT s.id, s.code, s.duration_minutes, s.channels, a.code, t.name, t.documents FROM services s "
-      "JOIN administrations a ON a.id = s.administration_id "
-      "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? WHERE s.id IN " +
-          storage::in_list(ids.size()),
-      params);
+  const std::string sql =
+      lang ? "SELECT s.id, s.code, s.duration_minutes, s.channels, a.code, t.name, t.documents FROM services s "
+             "JOIN administrations a ON a.id = s.administration_id "
+             "LEFT JOIN service_texts t ON t.service_id = s.id AND t.lang = ? WHERE s.id IN " +
+                 storage::in_list(ids.size())
+           : "SELECT s.id, s.code, s.duration_minutes, s.channels, a.code, NULL, NULL FROM services s "
+             "JOIN administrations a ON a.id = s.administration_id WHERE s.id IN " +
+                 storage::in_list(ids.size());
+  auto rows = c.query(sql, params);
   if (!rows) return std::move(rows).error();
   for (const auto& row : rows->rows) {
     ServiceRecord service;
@@ -127,7 +131,7 @@ Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connectio
     service.duration_minutes = static_cast<int>(row.integer(2));
     service.channels = static_cast<unsigned>(row.integer(3));
     service.administration = row.text(4);
-    service.name = row.text(5);
+    if (!row.is_null(5)) service.name = row.text(5);
     if (!row.is_null(6)) service.documents = string_array(row.text(6));
     out.emplace(service.id, std::move(service));
   }

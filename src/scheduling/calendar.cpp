@@ -32,7 +32,7 @@ Result<std::vector<ServiceNeed>> load_needs(storage::Connection& c, const std::v
   if (ids.size() != services.size()) {
     return make_error(Errc::bad_services, "a service appears twice");
   }
-  auto known = catalogue::service_records(c, ids, "en");
+  auto known = catalogue::service_records(c, ids, std::nullopt);
   if (!known) return std::move(known).error();
   std::vector<ServiceNeed> needs;
   for (std::int64_t id : services) {

@@ -26,7 +26,7 @@ Result<std::set<std::string>> administrations_of(storage::Connection& c, std::in
   if (!rows) return std::move(rows).error();
   std::set<std::int64_t> ids;
   for (const auto& row : rows->rows) ids.insert(row.integer(0));
-  auto services = catalogue::service_records(c, ids, "en");
+  auto services = catalogue::service_records(c, ids, std::nullopt);
   if (!services) return std::move(services).error();
   std::set<std::string> codes;
   for (const auto& [id, service] : *services) codes.insert(service.administration);

@@ -96,6 +96,15 @@ TEST_P(CatalogueReadsTest, ServicesWithTheirTextsInOneLanguage) {
   EXPECT_EQ(p.duration_minutes, 20);
   EXPECT_EQ(p.channels, static_cast<unsigned>(in_person));
   EXPECT_TRUE(service_records(c(), {}, "fr")->empty());
+
+  auto bare = service_records(c(), ids, std::nullopt);
+  ASSERT_TRUE(bare) << bare.error().message;
+  ASSERT_EQ(bare->size(), 3U);
+  const ServiceRecord& q = bare->at(passport);
+  EXPECT_EQ(q.name, "") << "no language, no text";
+  EXPECT_TRUE(q.documents.empty());
+  EXPECT_EQ(q.administration, "irn");
+  EXPECT_EQ(q.duration_minutes, 20);
   EXPECT_TRUE(*administration_exists(c(), "financas"));
   EXPECT_FALSE(*administration_exists(c(), "nobody"));
 }

@@ -57,12 +57,13 @@ struct ServiceRecord {
   int duration_minutes = 0;
   unsigned channels = 0;       // catalogue::Channel bits
   std::string administration;  // its code
-  std::string name;            // in the language asked for; empty when it has no text there
+  std::string name;            // in the language asked for; empty when it has no text there or none was asked
   std::vector<std::string> documents;
 };
-// The services of `ids` that exist, by id, with their texts in `lang`.
+// The services of `ids` that exist, by id, with their texts in `lang`. Without a language no text is read: callers
+// that need only durations, channels or administrations (every booking) skip the join.
 Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connection& c, const std::set<std::int64_t>& ids,
-                                                              std::string_view lang);
+                                                              std::optional<std::string_view> lang);
 
 Result<bool> administration_exists(storage::Connection& c, std::string_view code);
 
