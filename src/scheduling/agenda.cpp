@@ -182,12 +182,19 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
     agenda.counters.push_back({counter.id, counter.code, {}, {}});
   }
   const Instant now = clock.now();
-  auto items = c.query(
-      "SELECT b.reference, b.status, b.channel, b.user_id, i.service_id, i.counter_id, i.starts_at, i.ends_at, "
-      "b.starts_at, b.video_room FROM booking_items i JOIN bookings b ON b.id = i.booking_id "
-      "WHERE b.shop_id = ? AND i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' "
-      "ORDER BY i.starts_at, i.counter_id",
-      {shop_id, to_unix_micros(bounds->first), to_unix_micros(bounds->second)});
+  // Through the shop's counters, so that the `booking_items (counter_id, starts_at)` index bounds the read to the
+  // day: filtering on the booking's shop would read every booking the shop ever had.
+  storage::Params item_params{to_unix_micros(bounds->first), to_unix_micros(bounds->second)};
+  for (const auto& counter : *counters) item_params.emplace_back(counter.id);
+  auto items =
+      counters->empty()
+          ? Result<storage::Rows>(storage::Rows{})
+          : c.query(
+                "SELECT b.reference, b.status, b.channel, b.user_id, i.service_id, i.counter_id, i.starts_at, "
+                "i.ends_at, b.starts_at, b.video_room FROM booking_items i JOIN bookings b ON b.id = i.booking_id "
+                "WHERE i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' AND i.counter_id IN " +
+                    storage::in_list(counters->size()) + " ORDER BY i.starts_at, i.counter_id",
+                item_params);
   if (!items) return std::move(items).error();
   std::set<std::int64_t> people;
   std::set<std::int64_t> service_ids;
