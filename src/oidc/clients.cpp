@@ -173,6 +173,14 @@ Result<std::optional<Client>> find_client(storage::Database& db, std::string_vie
   return std::optional<Client>(std::move(c));
 }
 
+Result<std::optional<std::string>> client_sector(storage::Connection& c, std::string_view client_id) {
+  auto rows =
+      c.query("SELECT sector FROM oidc_clients WHERE client_id = ? AND disabled_at IS NULL", {std::string(client_id)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(rows->rows[0].text(0));
+}
+
 std::string client_json(const RegisteredClient& registered) {
   const Client& c = registered.client;
   json::array redirect_uris(c.redirect_uris.begin(), c.redirect_uris.end());

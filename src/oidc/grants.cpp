@@ -509,16 +509,15 @@ Result<UserInfo> read_userinfo(storage::Database& db, std::string_view token, co
     if (!grant) return std::move(grant).error();
     if (!*grant) return UserInfo{UserInfo::Outcome::token_not_live, {}};
     if (!(*grant)->scope.contains("openid")) return UserInfo{UserInfo::Outcome::lacks_openid, {}};
-    auto sector =
-        c.query("SELECT sector FROM oidc_clients WHERE client_id = ? AND disabled_at IS NULL", {(*grant)->client_id});
+    auto sector = client_sector(c, (*grant)->client_id);
     if (!sector) return std::move(sector).error();
-    if (sector->empty()) return UserInfo{UserInfo::Outcome::client_gone, {}};
+    if (!*sector) return UserInfo{UserInfo::Outcome::client_gone, {}};
     auto secret = existing_provider_secret(db, c, "pairwise");
     if (!secret) return std::move(secret).error();
     if (!*secret) return make_error(Errc::no_pairwise_secret, "no subject identifier has been issued yet");
     auto claims = claims_of(c, (*grant)->user_id, (*grant)->scope, (*grant)->organisation_id);
     if (!claims) return std::move(claims).error();
-    (*claims)["sub"] = subject_for(**secret, sector->rows[0].text(0), (*grant)->user_id);
+    (*claims)["sub"] = subject_for(**secret, **sector, (*grant)->user_id);
     return UserInfo{UserInfo::Outcome::answered, json::serialize(*claims)};
   });
 }

@@ -47,6 +47,9 @@ struct RegisteredClient {
 // and the keys, stores the client and records `client.added`.
 Result<RegisteredClient> add_client(storage::Database& db, const NewClient& client, const Clock& clock);
 Result<std::optional<Client>> find_client(storage::Database& db, std::string_view client_id);
+// The sector of an enabled client, on a connection the caller already holds (userinfo reads it inside its snapshot);
+// nothing when the client is unknown or disabled.
+Result<std::optional<std::string>> client_sector(storage::Connection& c, std::string_view client_id);
 // The client as JSON for the CLI: client_id, name, auth method, URIs, client_secret when given.
 std::string client_json(const RegisteredClient& registered);
 
