@@ -158,6 +158,7 @@ class PostgresConnection final : public Connection {
     return execute_script("ROLLBACK");
   }
   bool healthy() const override { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+  bool in_transaction() const override { return PQtransactionStatus(conn_) != PQTRANS_IDLE; }
 
  private:
   Result<PgResult> run(std::string_view sql, const Params& params) {

@@ -167,6 +167,7 @@ class SqliteConnection final : public Connection {
     return simple("ROLLBACK");
   }
   bool healthy() const override { return true; }
+  bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
 
  private:
   Result<void> simple(const char* sql) {

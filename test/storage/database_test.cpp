@@ -238,8 +238,19 @@ TEST_P(DatabaseTest, ANetworkThreadReadsOnlyAndOnlyWhereReadsNeverWait) {
   ASSERT_TRUE(read) << read.error().message;
   EXPECT_EQ(read->rows.at(0).text(0), "one");
   EXPECT_EQ(db().stats().acquisitions, before.acquisitions);  // not from the pool
+  // Every read of the thread shares its one connection: a read inside a read joins the outer
+  // snapshot instead of beginning a second one, and the snapshot ends with the outer read.
+  auto nested = db().read([&](Connection& outer) -> Result<std::int64_t> {
+    auto inner = db().read([](Connection& c) { return c.query("SELECT COUNT(*) FROM items"); });
+    if (!inner) return std::move(inner).error();
+    EXPECT_TRUE(outer.in_transaction());
+    return inner->rows.at(0).integer(0);
+  });
+  ASSERT_TRUE(nested) << nested.error().message;
+  EXPECT_EQ(*nested, 1);
   auto reader = db().acquire();
   ASSERT_TRUE(reader);
+  EXPECT_FALSE((*reader)->in_transaction());
   EXPECT_FALSE((*reader)->execute("INSERT INTO items (id, name) VALUES (3, 'three')"));  // query_only
 }
 

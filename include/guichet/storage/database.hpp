@@ -65,6 +65,8 @@ class Connection {
   virtual Result<void> rollback() = 0;
   // False once the link to the server is broken; the pool then discards the connection.
   virtual bool healthy() const = 0;
+  // True inside BEGIN ... COMMIT (a write transaction or a read snapshot).
+  virtual bool in_transaction() const = 0;
 };
 
 struct PoolStats {
@@ -226,7 +228,9 @@ auto Database::read(F&& work) -> std::invoke_result_t<F, Connection&> {
   auto connection = acquire();
   if (!connection) return R(std::move(connection).error());
   Connection& c = **connection;
-  if (backend_ != Backend::sqlite) return work(c);
+  // A read inside another one (on a network thread every read shares the thread's connection)
+  // joins the outer snapshot.
+  if (backend_ != Backend::sqlite || c.in_transaction()) return work(c);
   if (auto began = c.execute("BEGIN"); !began) return R(std::move(began).error());
   try {
     R result = work(c);
