@@ -25,8 +25,11 @@ as_pg "$bindir/initdb" -D "$dir/data" -A trust -U guichet -E UTF8 --locale=C.UTF
 durability="-c fsync=off -c synchronous_commit=off"
 [ "${GUICHET_PG_DURABLE:-0}" = "1" ] && durability=""
 [ "${GUICHET_PG_DURABLE:-0}" = "async" ] && durability="-c synchronous_commit=off"
+# GUICHET_PG_OPTIONS adds server settings, e.g. "-c session_preload_libraries=auto_explain" for
+# bench/scheduling/explain-bookings.sh; the server's log is GUICHET_TEST_PG_LOG while the command runs.
 as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=300" \
+  -o "-c listen_addresses=127.0.0.1 -p $port -k $dir $durability -c max_connections=300 ${GUICHET_PG_OPTIONS:-}" \
   start >/dev/null || { cat "$dir/server.log"; exit 1; }
 export GUICHET_TEST_PG="postgresql://guichet@127.0.0.1:$port/postgres"
+export GUICHET_TEST_PG_LOG="$dir/server.log"
 "$@"

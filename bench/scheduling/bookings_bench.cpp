@@ -6,12 +6,14 @@
 // `/threads:2` books from two threads, each with its own connection pool, as two nodes would.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
+#include <string>
 
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/scheduling/availability.hpp"
@@ -126,6 +128,19 @@ Fixture& fixture() {
     if (f.db->backend() == storage::Backend::postgresql) {
       auto c = f.db->acquire();
       need((*c)->execute_script("ANALYZE"), "analyze");
+      // bench/scheduling/explain-bookings.sh turns PostgreSQL's auto_explain on here, so that the
+      // plans it collects are the bookings' and not the seeding's.
+      // Statement by statement: ALTER SYSTEM may not share a transaction with another one.
+      if (const char* sql = std::getenv("GUICHET_BENCH_AFTER_SEED_SQL"); sql != nullptr) {
+        std::string statements = sql;
+        for (std::size_t at = 0; at < statements.size();) {
+          std::size_t end = std::min(statements.find(';', at), statements.size());
+          if (statements.find_first_not_of(" \n", at) < end) {
+            need((*c)->execute_script(statements.substr(at, end - at)), "GUICHET_BENCH_AFTER_SEED_SQL");
+          }
+          at = end + 1;
+        }
+      }
     }
     f.clock = std::make_unique<FakeClock>(kNow);
     f.calendars = std::make_unique<CalendarCache>(*f.db, *f.clock);
