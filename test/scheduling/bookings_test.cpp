@@ -94,6 +94,29 @@ TEST_P(BookingsTest, EveryItemIsBookedAndTheTimeIsNoLongerOffered) {
   EXPECT_EQ(booked->end, booked->items.back().end);
   EXPECT_EQ(booked->status, BookingStatus::confirmed);
   EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items WHERE active = 1"), 2);
+  // What book_visit answers is what was stored.
+  auto stored = find_booking(db(), booked->reference);
+  ASSERT_TRUE(stored && *stored);
+  const Booking& s = **stored;
+  EXPECT_EQ(s.id, booked->id);
+  EXPECT_EQ(s.user_id, booked->user_id);
+  EXPECT_EQ(s.shop, booked->shop);
+  EXPECT_EQ(s.start, booked->start);
+  EXPECT_EQ(s.end, booked->end);
+  EXPECT_EQ(s.status, booked->status);
+  EXPECT_EQ(s.channel, booked->channel);
+  EXPECT_EQ(s.booked_by, booked->booked_by);
+  EXPECT_EQ(s.sequence, booked->sequence);
+  EXPECT_EQ(s.lang, booked->lang);
+  EXPECT_EQ(s.created_at, booked->created_at);
+  EXPECT_EQ(s.video_room, booked->video_room);
+  ASSERT_EQ(s.items.size(), booked->items.size());
+  for (std::size_t i = 0; i < s.items.size(); ++i) {
+    EXPECT_EQ(s.items[i].service, booked->items[i].service);
+    EXPECT_EQ(s.items[i].counter, booked->items[i].counter);
+    EXPECT_EQ(s.items[i].start, booked->items[i].start);
+    EXPECT_EQ(s.items[i].end, booked->items[i].end);
+  }
 
   // Lisboa has one counter for citizen cards: its time in Ana's visit is taken for anyone else.
   Instant card_time;
