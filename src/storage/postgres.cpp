@@ -11,6 +11,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "backends.hpp"
 #include "guichet/storage/errors.hpp"
@@ -178,11 +179,38 @@ class PostgresConnection final : public Connection {
       values[i] = storage[i].c_str();
     }
     if (broken_) return make_error(Errc::database_unreachable, "query: connection dropped");
-    if (PQsendQueryParams(conn_, text.c_str(), static_cast<int>(params.size()), nullptr, values.data(), nullptr,
-                          nullptr, 0) == 0) {
-      return failure("query");
-    }
+    const int count = static_cast<int>(params.size());
+    auto name = prepared_name(text, count);
+    if (!name) return std::move(name).error();
+    const int sent = name->empty()
+                         ? PQsendQueryParams(conn_, text.c_str(), count, nullptr, values.data(), nullptr, nullptr, 0)
+                         : PQsendQueryPrepared(conn_, name->c_str(), count, values.data(), nullptr, nullptr, 0);
+    if (sent == 0) return failure("query");
     return await_result("query");
+  }
+
+  // Each connection prepares a statement the first time it runs it and keeps it, as the SQLite
+  // connections keep theirs: a booking's dozen statements are then neither parsed nor analysed
+  // again (PostgreSQL still plans each run with its values for its first five runs, and keeps a
+  // generic plan only when that costs no more). A schema change makes PostgreSQL plan them anew.
+  // Beyond kMaxPrepared texts, statements run unnamed. Empty: run this one unnamed.
+  Result<std::string> prepared_name(const std::string& text, int count) {
+    if (prepared_stale_) {
+      if (PQtransactionStatus(conn_) != PQTRANS_IDLE) return std::string();
+      if (PQsendQuery(conn_, "DEALLOCATE ALL") == 0) return failure("deallocate");
+      auto dropped = await_result("deallocate");
+      if (!dropped) return std::move(dropped).error();
+      prepared_.clear();
+      prepared_stale_ = false;
+    }
+    if (auto found = prepared_.find(text); found != prepared_.end()) return found->second;
+    if (prepared_.size() >= kMaxPrepared) return std::string();
+    std::string name = "guichet_" + std::to_string(prepared_.size() + 1);
+    if (PQsendPrepare(conn_, name.c_str(), text.c_str(), count, nullptr) == 0) return failure("prepare");
+    auto prepared = await_result("prepare");
+    if (!prepared) return std::move(prepared).error();
+    prepared_.emplace(text, name);
+    return name;
   }
 
   // Reads the answer to the query just sent, within the statement timeout or the request's
@@ -256,6 +284,11 @@ class PostgresConnection final : public Connection {
     }
     // 57P: the server is shutting down or restarting; the connection is no use after it.
     if (PQstatus(conn_) != CONNECTION_OK || sqlstate.starts_with("57P")) broken_ = true;
+    // A schema change (another node's migration) can leave a prepared statement unfit: "cached
+    // plan must not change result type" (0A000), or a parameter's type fixed at preparation no
+    // longer matching its column (class 42). This statement fails as an unnamed one would not;
+    // the connection prepares everything anew once it is out of the failed transaction.
+    if ((sqlstate == "0A000" || sqlstate.starts_with("42")) && !prepared_.empty()) prepared_stale_ = true;
     if (broken_ || sqlstate.starts_with("08")) {
       return make_error(Errc::database_unreachable, message);
     }
@@ -265,6 +298,9 @@ class PostgresConnection final : public Connection {
   PGconn* conn_;
   std::chrono::milliseconds statement_timeout_;
   bool broken_ = false;
+  static constexpr std::size_t kMaxPrepared = 512;
+  std::unordered_map<std::string, std::string> prepared_;  // statement text -> its prepared name
+  bool prepared_stale_ = false;                            // set when a schema change may have left them unfit
 };
 
 std::string seconds_text(std::chrono::milliseconds d) {

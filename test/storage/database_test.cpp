@@ -340,6 +340,38 @@ TEST(PostgresTimeouts, AStatementThatDoesNotAnswerInTimeIsGivenUp) {
   EXPECT_EQ(cancelled.error().kind, ErrorKind::unavailable);
 }
 
+// Each PostgreSQL connection prepares a statement once and runs it prepared afterwards; after a
+// schema change leaves its statements unfit, the connection prepares them anew.
+TEST(PostgresPreparedStatements, PreparedOnceAndPreparedAnewAfterASchemaChange) {
+  if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL server for this run";
+  testing::TestDatabase database("postgresql");
+  auto pool = database.open_another();
+  auto c = pool->acquire();
+  ASSERT_TRUE((*c)->execute_script("CREATE TABLE notes (n INTEGER); INSERT INTO notes (n) VALUES (1);"));
+  auto prepared = [&] {
+    return (*c)->query("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT n FROM notes%'");
+  };
+  for (int run = 0; run < 3; ++run) {
+    auto read = (*c)->query("SELECT n FROM notes WHERE n >= ?", {std::int64_t{1}});
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_EQ(read->rows.at(0).integer(0), 1);
+  }
+  EXPECT_EQ(prepared()->rows.at(0).integer(0), 1) << "one prepared statement for three runs";
+
+  // Another node's migration changes the column's type: the statement prepared for an integer
+  // parameter fails once (an unnamed one would have been typed anew), then works again.
+  auto other = database.open_another();
+  auto migrator = other->acquire();
+  ASSERT_TRUE((*migrator)->execute_script("ALTER TABLE notes ALTER COLUMN n TYPE TEXT"));
+  auto stale = (*c)->query("SELECT n FROM notes WHERE n >= ?", {std::string("1")});
+  EXPECT_FALSE(stale);
+  EXPECT_TRUE((*c)->healthy());
+  auto read = (*c)->query("SELECT n FROM notes WHERE n >= ?", {std::string("1")});
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->rows.at(0).text(0), "1");
+  EXPECT_EQ(prepared()->rows.at(0).integer(0), 1) << "prepared anew, once";
+}
+
 // A server that accepts connections and never speaks (frozen) costs connect_timeout, no more.
 TEST(PostgresTimeouts, AServerThatNeverAnswersFailsTheConnectInTime) {
   int listener = ::socket(AF_INET, SOCK_STREAM, 0);
