@@ -3,7 +3,9 @@
 # engine behind FranceConnect) answering its userinfo (/me) with a live token in the same run, and
 # /healthz as the server's own ceiling. wrk, 64 keep-alive connections, loopback. Then revocation:
 # the token is revoked on one of two nodes sharing the database and both must refuse it at once.
-# Usage: [GUICHET_BENCH_WORKERS=16] bench/http/bearer_bench.sh [build-dir] [seconds-per-run] [runs]
+# Usage: [GUICHET_BENCH_WORKERS=16] [GUICHET_BENCH_PIN=1] bench/http/bearer_bench.sh [build-dir] [seconds-per-run] [runs]
+# GUICHET_BENCH_PIN=1 gives the servers the last core and wrk the others (taskset), so that the
+# load generator does not take the servers' processor time; both servers get the same core.
 set -euo pipefail
 build=${1:-build}
 seconds=${2:-10}
@@ -18,6 +20,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
+server_cpus=""
+load_cpus=""
+if [ "${GUICHET_BENCH_PIN:-0}" = 1 ]; then
+  last=$(($(nproc) - 1))
+  [ "$last" -ge 1 ] || { echo "GUICHET_BENCH_PIN needs two cores" >&2; exit 1; }
+  server_cpus="taskset -c $last"
+  load_cpus="taskset -c 0-$((last - 1))"
+fi
+
 reference="$root/bench/http/reference"
 if [ ! -d "$reference/node_modules/oidc-provider" ]; then
   (cd "$reference" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
@@ -26,7 +37,7 @@ fi
 read -r client_id client_secret token < <("$root/$build/bench/mint_token" "sqlite:$dir/bench.db")
 
 start_node() {  # name -> url
-  "$root/$build/guichet" serve --listen 127.0.0.1:0 --db "sqlite:$dir/bench.db" --threads 2 --workers "${GUICHET_BENCH_WORKERS:-16}" --no-access-log \
+  $server_cpus "$root/$build/guichet" serve --listen 127.0.0.1:0 --db "sqlite:$dir/bench.db" --threads 2 --workers "${GUICHET_BENCH_WORKERS:-16}" --no-access-log \
     >"$dir/$1.out" 2>"$dir/$1.err" &
   pids+=($!)
   for _ in $(seq 50); do grep -q listening "$dir/$1.out" 2>/dev/null && break; sleep 0.1; done
@@ -34,7 +45,7 @@ start_node() {  # name -> url
 }
 guichet_url=$(start_node a)
 
-node "$reference/oidc_provider_userinfo.mjs" 0 >"$dir/op.out" 2>"$dir/op.err" &
+$server_cpus node "$reference/oidc_provider_userinfo.mjs" 0 >"$dir/op.out" 2>"$dir/op.err" &
 pids+=($!)
 for _ in $(seq 50); do grep -q '^http' "$dir/op.out" 2>/dev/null && break; sleep 0.1; done
 read -r op_url op_token < <(grep '^http' "$dir/op.out")
@@ -45,9 +56,9 @@ curl -sf -H "Authorization: Bearer $op_token" "$op_url/me" >/dev/null
 measure() {  # url [header] -> "requests_per_second p99"
   local out
   if [ $# -gt 1 ]; then
-    out=$(wrk -t2 -c64 -d"${seconds}s" --latency -H "$2" "$1")
+    out=$($load_cpus wrk -t2 -c64 -d"${seconds}s" --latency -H "$2" "$1")
   else
-    out=$(wrk -t2 -c64 -d"${seconds}s" --latency "$1")
+    out=$($load_cpus wrk -t2 -c64 -d"${seconds}s" --latency "$1")
   fi
   if grep -q 'Non-2xx' <<<"$out"; then
     echo "non-2xx answers during the run of $1" >&2
