@@ -37,6 +37,7 @@ namespace beast = boost::beast;
 namespace bh = beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kOneTlsRecord = 16 * 1024;  // the most plaintext one TLS record carries
 
 struct SessionControl {
   std::atomic<bool> idle{true};
@@ -161,10 +162,24 @@ asio::awaitable<bool> write_response(Server::Impl& s, Stream& stream, const Requ
   const std::string& body = response.shared_body ? *response.shared_body : response.body;
   std::string head = serialize_head(response, body.size(), keep_alive, http10);
   beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
-  std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
-                                            request.method == Method::head ? asio::const_buffer() : asio::buffer(body)};
-  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
-  co_return !ec;
+  const bool with_body = request.method != Method::head && !body.empty();
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    // Over TLS, one buffer per write: given the head and the body as one sequence of two buffers,
+    // Beast's ssl_stream (Boost 1.81, through its flat_stream) wrote the head, reported the whole
+    // sequence done and sent no body once the body passed 16 KiB (issue 16: styles and scripts
+    // never arrived). A response that fits one TLS record goes as one record.
+    const bool apart = with_body && head.size() + body.size() > kOneTlsRecord;
+    if (with_body && !apart) head += body;
+    auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), kTuple);
+    if (ec || !apart) co_return !ec;
+    auto [bec, bn] = co_await asio::async_write(stream, asio::buffer(body), kTuple);
+    co_return !bec;
+  } else {
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(head),
+                                              with_body ? asio::buffer(body) : asio::const_buffer()};
+    auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+    co_return !ec;
+  }
 }
 
 // Decrements the pending count however the worker's coroutine ends.
