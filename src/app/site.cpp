@@ -7,7 +7,9 @@
 #include "guichet/catalogue/web.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
+#include "guichet/core/log.hpp"
 #include "guichet/http/idempotency.hpp"
+#include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/storage/migrations.hpp"
@@ -128,7 +130,19 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
 
 Result<void> Site::load_calendars() { return calendars_.refresh(); }
 
-void Site::register_jobs(jobs::Worker& worker) const { scheduling::register_jobs(worker, scheduling_); }
+void Site::register_jobs(jobs::Worker& worker) const {
+  scheduling::register_jobs(worker, scheduling_);
+  // Hourly, on whichever node takes it; each run queues the next (one per hour across nodes).
+  worker.handle(identity::kExpireUnverifiedJobKind, [this](const jobs::Job&) -> Result<void> {
+    auto expired = identity::expire_unverified_accounts(db_, clock_);
+    if (!expired) return std::move(expired).error();
+    return identity::schedule_unverified_expiry(db_, clock_);
+  });
+  if (auto scheduled = identity::schedule_unverified_expiry(db_, clock_); !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", identity::kExpireUnverifiedJobKind}, {"error", scheduled.error().message}});
+  }
+}
 
 // For the load balancer: 200 only when this node can serve, and within a second either way, so
 // a database that stops answering shows as 503 at once instead of a probe that hangs.

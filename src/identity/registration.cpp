@@ -10,6 +10,7 @@
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/throttle.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/outbox.hpp"
 
 namespace guichet::identity {
 
@@ -27,6 +28,13 @@ Result<void> send_link(storage::Connection& c, std::int64_t user_id, std::string
   if (!sent) return std::move(sent).error();
   return {};
 }
+
+// Every outstanding link of the account (verification and reset) stops working.
+Result<void> void_links(storage::Connection& c, std::int64_t user_id, std::int64_t now) {
+  auto voided = c.execute("UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND used_at IS NULL", {now, user_id});
+  if (!voided) return std::move(voided).error();
+  return {};
+}
 }  // namespace
 
 Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
@@ -40,8 +48,22 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
 
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     std::int64_t now = to_unix_micros(clock.now());
-    auto existing = c.query("SELECT id FROM users WHERE email = ?", {*address});
+    auto existing = c.query("SELECT id, email_verified_at FROM users WHERE email = ?", {*address});
     if (!existing) return std::move(existing).error();
+    if (!existing->empty() && existing->rows[0].is_null(1)) {
+      // Not verified yet: whoever registered before (perhaps not the owner) loses the address.
+      std::int64_t id = existing->rows[0].integer(0);
+      auto replaced = c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*hash, now, id});
+      if (!replaced) return std::move(replaced).error();
+      if (auto voided = void_links(c, id, now); !voided) return voided;
+      auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token,
+                            mail.verify(*address, public_url + "/account/verify?token=" + token), clock);
+      if (!sent) return sent;
+      auto audited = record_audit(
+          c, AuditEvent{"anonymous", "user.registration_restarted", "user:" + std::to_string(id), "{}"}, clock);
+      if (!audited) return std::move(audited).error();
+      return {};
+    }
     if (!existing->empty()) {
       std::int64_t id = existing->rows[0].integer(0);
       auto sent = jobs::enqueue_email(c, mail.already_registered(*address, public_url + "/account/sign-in"), clock,
@@ -97,6 +119,56 @@ Result<void> verify_email(storage::Database& db, std::string_view token, const C
   });
 }
 
+Result<bool> verification_link_usable(storage::Database& db, std::string_view token, const Clock& clock) {
+  if (token.size() != 43) return false;
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT 1 FROM email_tokens WHERE token_hash = ? AND purpose = 'verify_email' AND used_at IS "
+                      "NULL AND expires_at > ?",
+                      {sha256_hex(token), to_unix_micros(clock.now())});
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
+Result<std::int64_t> expire_unverified_accounts(storage::Database& db, const Clock& clock, int limit) {
+  return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+    const std::int64_t now = to_unix_micros(clock.now());
+    const std::int64_t before =
+        now - std::chrono::duration_cast<std::chrono::microseconds>(kUnverifiedAccountLifetime).count();
+    auto stale = c.query(
+        "SELECT id FROM users WHERE email_verified_at IS NULL AND password_hash IS NOT NULL AND updated_at < ? "
+        "ORDER BY id LIMIT ?",
+        {before, std::int64_t{limit}});
+    if (!stale) return std::move(stale).error();
+    for (const auto& row : stale->rows) {
+      const std::int64_t id = row.integer(0);
+      auto cleared = c.execute("UPDATE users SET password_hash = NULL, updated_at = ? WHERE id = ?", {now, id});
+      if (!cleared) return std::move(cleared).error();
+      if (auto voided = void_links(c, id, now); !voided) return std::move(voided).error();
+      auto audited =
+          record_audit(c, AuditEvent{"system", "user.registration_expired", "user:" + std::to_string(id), "{}"}, clock);
+      if (!audited) return std::move(audited).error();
+    }
+    return static_cast<std::int64_t>(stale->rows.size());
+  });
+}
+
+Result<void> schedule_unverified_expiry(storage::Database& db, const Clock& clock) {
+  const auto hour = std::chrono::duration_cast<std::chrono::hours>(clock.now().time_since_epoch()).count() + 1;
+  const Instant next{std::chrono::hours(hour)};
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto queued = jobs::enqueue(
+        c,
+        jobs::NewJob{kExpireUnverifiedJobKind, "{}", next, 3,
+                     std::string(kExpireUnverifiedJobKind) + ":" + std::to_string(hour), jobs::JobPriority::background},
+        clock);
+    if (!queued) return std::move(queued).error();
+    return {};
+  });
+}
+
 namespace {
 struct LiveToken {
   std::int64_t user_id;
@@ -123,7 +195,11 @@ Result<void> request_password_reset(storage::Database& db, std::string_view emai
   if (!address) return std::move(address).error();
   std::string token = random_token(32);
   return db.transaction([&](storage::Connection& c) -> Result<void> {
-    auto user = c.query("SELECT id FROM users WHERE email = ? AND email_verified_at IS NOT NULL", {*address});
+    // A verified account, or one whose registration is under way (its link may have expired, or
+    // someone else may have registered the address first): the owner reads the mail either way.
+    auto user =
+        c.query("SELECT id FROM users WHERE email = ? AND (email_verified_at IS NOT NULL OR password_hash IS NOT NULL)",
+                {*address});
     if (!user) return std::move(user).error();
     if (user->empty()) return {};
     std::int64_t id = user->rows[0].integer(0);
@@ -171,8 +247,14 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
                           {now, sha256_hex(token)});
     if (!used) return std::move(used).error();
     if (*used == 0) return invalid;
-    auto updated = c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*hash, now, id});
+    // Using the link proves the address, so an unverified account is verified now; and every
+    // other link of the account (an older reset, an attacker's verification) dies with this one.
+    auto updated = c.execute(
+        "UPDATE users SET password_hash = ?, email_verified_at = COALESCE(email_verified_at, ?), updated_at = ? "
+        "WHERE id = ?",
+        {*hash, now, now, id});
     if (!updated) return std::move(updated).error();
+    if (auto voided = void_links(c, id, now); !voided) return voided;
     auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", {now, id});
     if (!ended) return std::move(ended).error();
     if (auto cleared = clear_account_failures(c, (*live)->email); !cleared) return std::move(cleared).error();

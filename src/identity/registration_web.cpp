@@ -41,17 +41,37 @@ Response register_sent(const WebContext& ctx, Request& request) {
   return ctx.pages.render(request, "register_sent", "register_sent_title", PageData{});
 }
 
-Response verify_address(const WebContext& ctx, Request& request) {
-  auto verified = verify_email(ctx.db, request.query.get("token").value_or(""), ctx.clock);
+Response verification_page(const WebContext& ctx, const Request& request, std::string_view state,
+                           std::string_view token, int status) {
   PageData page;
-  page.set("verified", verified.ok());
-  if (!verified && verified.error().code != Errc::link_invalid)
-    return ctx.pages.render_error(request, verified.error());
-  Response response = ctx.pages.render(request, "verified", verified ? "verify_done_title" : "verify_failed_title",
-                                       page, verified ? 200 : 400);
+  page.set(std::string(state), true);
+  page.set("token", std::string(token));
+  const char* title = state == "verified"  ? "verify_done_title"
+                      : state == "confirm" ? "verify_confirm_title"
+                                           : "verify_failed_title";
+  Response response = ctx.pages.render(request, "verified", title, page, status);
   response.headers.set("Cache-Control", "no-store");
   response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
   return response;
+}
+
+// The link's page: a button that confirms, nothing more. A GET changes nothing, so the mail
+// scanners and link previews that fetch every link in a message cannot confirm an address.
+Response verify_address_page(const WebContext& ctx, Request& request) {
+  const std::string token(request.query.get("token").value_or(""));
+  auto usable = verification_link_usable(ctx.db, token, ctx.clock);
+  if (!usable) return ctx.pages.render_error(request, usable.error());
+  if (!*usable) return verification_page(ctx, request, "failed", "", 400);
+  return verification_page(ctx, request, "confirm", token, 200);
+}
+
+Response verify_address(const WebContext& ctx, Request& request) {
+  const std::string token(request.form.get("token").value_or(""));
+  auto verified = verify_email(ctx.db, token, ctx.clock);
+  if (!verified && verified.error().code != Errc::link_invalid) {
+    return ctx.pages.render_error(request, verified.error());
+  }
+  return verification_page(ctx, request, verified ? "verified" : "failed", "", verified ? 200 : 400);
 }
 
 }  // namespace
@@ -61,7 +81,9 @@ void register_registration_routes(http::Router& router, const WebContext& ctx) {
   router.post(
       "/account/register", [&ctx](Request& request) { return register_submit(ctx, request); }, kAccountForm);
   router.get("/account/register/sent", [&ctx](Request& request) { return register_sent(ctx, request); });
-  router.get("/account/verify", [&ctx](Request& request) { return verify_address(ctx, request); });
+  router.get("/account/verify", [&ctx](Request& request) { return verify_address_page(ctx, request); });
+  router.post(
+      "/account/verify", [&ctx](Request& request) { return verify_address(ctx, request); }, kAccountForm);
 }
 
 }  // namespace guichet::identity

@@ -6,6 +6,7 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/outbox.hpp"
@@ -183,17 +184,121 @@ TEST_P(AccountTest, RegisterConfirmTheAddressThenSignIn) {
       b.post("/account/sign-in", {{"email", "luis@example.pt"}, {"password", "uma frase longa e boa"}});
   EXPECT_EQ(too_early.status, 403) << "no sign-in before the address is confirmed";
 
-  Response confirmed = b.get(link);
+  // The link's page only offers a button: fetching it (a mail scanner does) confirms nothing.
+  Response page = b.get(link);
+  EXPECT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Confirm my address"), std::string::npos);
+  EXPECT_EQ(*page.headers.get("Referrer-Policy"), "no-referrer");
+  EXPECT_EQ(b.get(link).status, 200) << "still usable after any number of GETs";
+  EXPECT_EQ(b.post("/account/sign-in", {{"email", "luis@example.pt"}, {"password", "uma frase longa e boa"}}).status,
+            403);
+  const std::string token = link.substr(link.find('=') + 1);
+  Response confirmed = b.post("/account/verify", {{"token", token}});
   EXPECT_EQ(confirmed.status, 200);
   EXPECT_NE(confirmed.body.find("Your address is confirmed"), std::string::npos);
-  EXPECT_EQ(*confirmed.headers.get("Referrer-Policy"), "no-referrer");
-  Response again = b.get(link);
-  EXPECT_EQ(again.status, 400) << "a link works once";
+  EXPECT_EQ(b.post("/account/verify", {{"token", token}}).status, 400) << "a link works once";
+  EXPECT_EQ(b.get(link).status, 400);
+  EXPECT_EQ(b.post("/account/verify", {{"token", token}}, false).status, 403) << "the form's CSRF token is checked";
 
   EXPECT_EQ(b.post("/account/sign-in", {{"email", "luis@example.pt"}, {"password", "uma frase longa e boa"}}).status,
             303);
   EXPECT_EQ(b.get("/account").status, 200);
   EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
+}
+
+// Issue 16, finding 1: someone registers an address before its owner does. The owner's own
+// registration starts over (their password, a new link; the first link dies), and neither a
+// scanner's GET nor the first link confirms the first registrant's account. The owner ends in
+// control and the first password is refused.
+TEST_P(AccountTest, AnAddressCannotBeClaimedBeforeItsOwnerRegisters) {
+  Browser attacker = browser();
+  ASSERT_EQ(
+      attacker.post("/account/register", {{"email", "rosa@example.org"}, {"password", "attacker chose this"}}).status,
+      303);
+  const std::string first_link = link_in(queued_mail(database->db()).at(0).text);
+  Response scanned = browser().get(first_link);  // the victim's mail scanner previews the link
+  EXPECT_EQ(scanned.status, 200);
+
+  Browser rosa = browser();
+  ASSERT_EQ(rosa.post("/account/register", {{"email", "rosa@example.org"}, {"password", "a phrase of my own choosing"}})
+                .status,
+            303);
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 2U);
+  EXPECT_EQ(mail[0].subject, "Confirm your e-mail address for Guichet") << "a new link, not 'already registered'";
+  const std::string second_link = link_in(mail[0].text);
+  ASSERT_NE(second_link, first_link);
+  EXPECT_EQ(rosa.get(first_link).status, 400) << "the first link died";
+  EXPECT_EQ(attacker.post("/account/verify", {{"token", first_link.substr(first_link.find('=') + 1)}}).status, 400);
+
+  EXPECT_EQ(rosa.post("/account/verify", {{"token", second_link.substr(second_link.find('=') + 1)}}).status, 200);
+  EXPECT_EQ(
+      attacker.post("/account/sign-in", {{"email", "rosa@example.org"}, {"password", "attacker chose this"}}).status,
+      401)
+      << "the first registrant's password is refused";
+  EXPECT_EQ(rosa.post("/account/sign-in", {{"email", "rosa@example.org"}, {"password", "a phrase of my own choosing"}})
+                .status,
+            303);
+  auto c = database->db().acquire();
+  EXPECT_EQ(
+      (*c)->query("SELECT COUNT(*) FROM audit_log WHERE action = 'user.registration_restarted'")->rows[0].integer(0),
+      1);
+}
+
+// ... and when the owner uses "forgot password" instead: the reset link goes to the unverified
+// address, sets the owner's password and verifies the address; the first password is refused.
+TEST_P(AccountTest, AForgottenPasswordClaimsAnUnverifiedAddress) {
+  Browser attacker = browser();
+  ASSERT_EQ(
+      attacker.post("/account/register", {{"email", "tiago@example.org"}, {"password", "attacker chose this"}}).status,
+      303);
+  const std::string verify_link = link_in(queued_mail(database->db()).at(0).text);
+  Browser tiago = browser();
+  (void)tiago.get("/account/forgot");
+  ASSERT_EQ(tiago.post("/account/forgot", {{"email", "tiago@example.org"}}).status, 303);
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 2U);
+  const std::string reset = link_in(mail[0].text);
+  ASSERT_TRUE(reset.starts_with("/account/reset?token=")) << mail[0].text;
+  ASSERT_EQ(tiago
+                .post("/account/reset",
+                      {{"token", reset.substr(reset.find('=') + 1)}, {"password", "my very own secret phrase"}})
+                .status,
+            200);
+  EXPECT_EQ(attacker.get(verify_link).status, 400) << "the reset voided the older verification link";
+  EXPECT_EQ(
+      attacker.post("/account/sign-in", {{"email", "tiago@example.org"}, {"password", "attacker chose this"}}).status,
+      401);
+  EXPECT_EQ(tiago.post("/account/sign-in", {{"email", "tiago@example.org"}, {"password", "my very own secret phrase"}})
+                .status,
+            303)
+      << "signed in: the address counts as verified";
+}
+
+// Unverified registrations expire: after a week untouched, the password is cleared and the links
+// die; the hourly job does it once across nodes.
+TEST_P(AccountTest, UnverifiedRegistrationsExpireAfterAWeek) {
+  Browser b = browser();
+  ASSERT_EQ(b.post("/account/register", {{"email", "old@example.org"}, {"password", "a long enough phrase"}}).status,
+            303);
+  clock.advance(std::chrono::hours(24 * 6));
+  auto c = database->db().acquire();
+  auto cleared = [&] {
+    return (*c)->query("SELECT password_hash FROM users WHERE email = 'old@example.org'")->rows[0].is_null(0);
+  };
+  ASSERT_TRUE(identity::expire_unverified_accounts(database->db(), clock));
+  EXPECT_FALSE(cleared()) << "six days: not yet";
+  clock.advance(std::chrono::hours(25));
+  EXPECT_GE(*identity::expire_unverified_accounts(database->db(), clock), 1);
+  EXPECT_TRUE(cleared());
+  EXPECT_EQ(*identity::expire_unverified_accounts(database->db(), clock), 0) << "once";
+  ASSERT_TRUE(identity::schedule_unverified_expiry(database->db(), clock));
+  ASSERT_TRUE(identity::schedule_unverified_expiry(database->db(), clock)) << "a second node schedules the same run";
+  EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM jobs WHERE kind = 'identity.expire_unverified'")->rows[0].integer(0), 1);
+  // The address can be registered again, by anyone, and verified by whoever reads its mail.
+  ASSERT_EQ(b.post("/account/register", {{"email", "old@example.org"}, {"password", "another long phrase"}}).status,
+            303);
+  EXPECT_EQ(queued_mail(database->db()).at(0).subject, "Confirm your e-mail address for Guichet");
 }
 
 TEST_P(AccountTest, RegistrationDoesNotRevealWhoHasAnAccount) {
@@ -259,10 +364,11 @@ TEST_P(AccountTest, PasswordResetByEmailLinkEndsEverySession) {
   EXPECT_EQ(b.post("/account/forgot", {{"email", "new@example.org"}}).status, 303) << "unverified: answered alike";
 
   auto mail = queued_mail(database->db());
-  ASSERT_EQ(mail.size(), 1U) << "only the verified account gets a link";
-  EXPECT_EQ(mail[0].to, "ana@example.org");
-  std::string link = link_in(mail[0].text);
-  ASSERT_TRUE(link.starts_with("/account/reset?token=")) << mail[0].text;
+  ASSERT_EQ(mail.size(), 2U) << "the accounts get a link, verified or not (issue 16: the owner claims the address)";
+  EXPECT_EQ(mail[0].to, "new@example.org");
+  EXPECT_EQ(mail[1].to, "ana@example.org");
+  std::string link = link_in(mail[1].text);
+  ASSERT_TRUE(link.starts_with("/account/reset?token=")) << mail[1].text;
   std::string token = link.substr(link.find('=') + 1);
 
   Response form = b.get(link);
@@ -283,7 +389,7 @@ TEST_P(AccountTest, PasswordResetByEmailLinkEndsEverySession) {
   EXPECT_EQ(b.post("/account/reset", {{"token", token}, {"password", "yet another passphrase"}}).status, 400)
       << "the link works once";
   auto after = queued_mail(database->db());
-  ASSERT_EQ(after.size(), 2U);
+  ASSERT_EQ(after.size(), 3U);
   EXPECT_EQ(after[0].subject, "Your Guichet password was changed") << "the person is told of the change";
   EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
 }

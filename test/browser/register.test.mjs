@@ -46,6 +46,9 @@ test("register, confirm the address from the e-mail, sign in", async () => {
   const link = mail.match(/http:\/\/guichet\.test(\/account\/verify\?token=[A-Za-z0-9_-]+)/);
   assert.ok(link, mail);
   await page.goto(guichet.url + link[1]);
+  assert.equal((await page.textContent("h1")).trim(), "Confirmez votre adresse e-mail");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click('main button[type="submit"]');
   assert.equal((await page.textContent("h1")).trim(), "Votre adresse est confirmée");
   assert.deepEqual(await axeViolations(page), []);
 
