@@ -1,5 +1,5 @@
 // Builds build/web: the themed USWDS stylesheet (Sass), the USWDS script, only the images and
-// fonts the stylesheet refers to, and Guichet's templates and translations.
+// fonts the stylesheet refers to, Guichet's templates and translations, and the PDF fonts.
 import { compile } from "sass-embedded";
 import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -30,6 +30,11 @@ for (const match of css.matchAll(/url\(["']?\.\.\/((?:img|fonts)\/[^"')?#]+)/g))
   mkdirSync(dirname(join(theme, relative)), { recursive: true });
   cpSync(from, join(theme, relative));
   copied++;
+}
+// The PDFs Guichet issues are set in the site's font: the TrueType files pango embeds (not served).
+mkdirSync(join(out, "fonts"), { recursive: true });
+for (const weight of ["Regular", "Bold", "Italic"]) {
+  cpSync(join(uswds, "dist", "fonts", "public-sans", `PublicSans-${weight}.ttf`), join(out, "fonts", `PublicSans-${weight}.ttf`));
 }
 cpSync(join(uswds, "dist", "js", "uswds.min.js"), join(theme, "js", "uswds.min.js"));
 cpSync(join(root, "web", "templates"), join(out, "templates"), { recursive: true });

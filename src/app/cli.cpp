@@ -2,6 +2,7 @@
 #include <iostream>
 
 #include "guichet/app/commands.hpp"
+#include "guichet/core/secrets.hpp"
 
 namespace guichet::app {
 
@@ -83,6 +84,9 @@ int run_cli(int argc, char** argv) {
       ->capture_default_str();
   cli.add_flag("--smtp-require-tls", config.smtp.require_tls, "Refuse to send without TLS")
       ->envname("GUICHET_SMTP_REQUIRE_TLS");
+  cli.add_option("--secrets-key-file", config.secrets_key_file,
+                 "File holding the key that seals private keys at rest (guichet admin keys new-kek writes one)")
+      ->envname("GUICHET_SECRETS_KEY_FILE");
   cli.add_option("--jitsi-url", config.video.base_url,
                  "Jitsi Meet for video appointments, e.g. https://meet.example.org")
       ->envname("GUICHET_JITSI_URL");
@@ -200,6 +204,18 @@ int run_cli(int argc, char** argv) {
   auto* audit_verify_cmd =
       audit_cmd->add_subcommand("verify", "Check the hash chain; exit 1 if an event was altered or removed");
 
+  auto* keys_cmd = admin_cmd->add_subcommand("keys", "The secrets key that seals private keys at rest");
+  keys_cmd->require_subcommand(1);
+  auto* keys_new_cmd =
+      keys_cmd->add_subcommand("new-kek", "Print a new random secrets key (base64) for --secrets-key-file");
+  auto* pki_cmd = admin_cmd->add_subcommand("pki", "Guichet's certification authority, which seals documents");
+  pki_cmd->require_subcommand(1);
+  std::string pki_organisation = "Guichet";
+  auto* pki_init_cmd = pki_cmd->add_subcommand("init", "Create the root and issuing CA (needs --secrets-key-file)");
+  pki_init_cmd->add_option("--organisation", pki_organisation, "Named in the CA certificates")->capture_default_str();
+  auto* pki_root_cmd = pki_cmd->add_subcommand("root", "Print the root certificate (PEM), for verifiers to trust");
+  auto* pki_list_cmd = pki_cmd->add_subcommand("list", "The certificates issued, as JSON lines");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -207,6 +223,10 @@ int run_cli(int argc, char** argv) {
   }
   if (version_cmd->parsed()) {
     std::cout << "guichet " << GUICHET_VERSION << "\n";
+    return 0;
+  }
+  if (keys_new_cmd->parsed()) {
+    std::cout << SecretKey::generate_base64() << "\n";
     return 0;
   }
   config.job_poll = std::chrono::milliseconds(poll_ms);
@@ -234,6 +254,9 @@ int run_cli(int argc, char** argv) {
   if (webhooks_list_cmd->parsed()) return webhooks_list(config);
   if (catalogue_import_cmd->parsed()) return catalogue_import(config, catalogue_file);
   if (catalogue_export_cmd->parsed()) return catalogue_export(config);
+  if (pki_init_cmd->parsed()) return pki_init(config, pki_organisation);
+  if (pki_root_cmd->parsed()) return pki_root(config);
+  if (pki_list_cmd->parsed()) return pki_list(config);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();
   return 2;

@@ -17,6 +17,9 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/log.hpp"
+#include "guichet/core/secrets.hpp"
+#include "guichet/documents/errors.hpp"
+#include "guichet/documents/pki.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
@@ -45,6 +48,29 @@ void setup_logging(const Config& config) {
   auto access = spdlog::stdout_logger_mt("access");
   access->set_pattern("%v");
   spdlog::flush_every(std::chrono::seconds(1));
+}
+
+// The configured secrets key, or none when --secrets-key-file is not given.
+Result<std::optional<SecretKey>> secrets_key(const Config& config) {
+  if (config.secrets_key_file.empty()) return std::optional<SecretKey>();
+  auto key = SecretKey::from_file(config.secrets_key_file);
+  if (!key) return std::move(key).error();
+  return std::optional<SecretKey>(std::move(key).value());
+}
+
+// Certificates issued and revoked go to the audit log, in the transaction that changes them.
+documents::CertificateAudit certificate_audit(const Clock& clock) {
+  return [&clock](storage::Connection& c, std::string_view action,
+                  const documents::CertificateRecord& record) -> Result<void> {
+    boost::json::object details{{"role", record.role}, {"owner", record.owner}, {"subject", record.subject}};
+    auto recorded =
+        identity::record_audit(c,
+                               identity::AuditEvent{"cli", std::string(action), "certificate:" + record.serial,
+                                                    boost::json::serialize(details)},
+                               clock);
+    if (!recorded) return std::move(recorded).error();
+    return {};
+  };
 }
 
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock) {
@@ -113,10 +139,22 @@ int serve(const Config& config) {
                            config.public_url};
   site_options.trust_forwarded_for = config.trust_forwarded_for;
   site_options.video = config.video;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
+  site_options.secrets_key = *secrets;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());
     return 1;
+  }
+  // A certification authority whose keys this node cannot open is a configuration error: found
+  // now, not at the first document someone asks for.
+  if (auto opened = (*site)->check_secrets(); !opened) {
+    fail("secrets-key-file", opened.error());
+    return 2;
   }
   if (auto loaded = (*site)->load_calendars(); !loaded) {
     fail("calendars", loaded.error());
@@ -229,10 +267,98 @@ int demo_data(const Config& config) {
     fail("demo-data catalogue", catalogue.error());
     return 1;
   }
+  // With a secrets key, the demo seals its documents with a certification authority of its own.
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
+  if (*secrets) {
+    documents::CertificateAuthority authority(**db, clock, *secrets, certificate_audit(clock));
+    auto initialised = authority.initialised();
+    if (initialised && !*initialised) {
+      if (auto created = authority.initialise("Guichet Demo"); !created) {
+        fail("demo-data pki", created.error());
+        return 1;
+      }
+      std::cout << "demo certification authority created\n";
+    }
+  }
   std::cout << "demo catalogue: " << catalogue->administrations << " administrations, " << catalogue->services
             << " services, " << catalogue->shops << " citizen shops\n";
   std::cout << "demo database ready at " << (*db)->display_url() << "\n"
             << "demo account: " << demo_email << " / " << demo_password << "\n";
+  return 0;
+}
+
+int pki_init(const Config& config, const std::string& organisation) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = secrets_key(config);
+  if (!secrets || !*secrets) {
+    std::cerr << "guichet: admin pki init: give the secrets key with --secrets-key-file "
+                 "(guichet admin keys new-kek writes one)\n";
+    return 2;
+  }
+  documents::CertificateAuthority authority(**db, clock, *secrets, certificate_audit(clock));
+  if (auto created = authority.initialise(organisation); !created) {
+    fail("admin pki init", created.error());
+    return created.error().code == documents::Errc::pki_already_initialised ? 2 : 1;
+  }
+  auto root = authority.root();
+  if (!root) {
+    fail("admin pki init", root.error());
+    return 1;
+  }
+  std::cout << root->certificate_pem;
+  return 0;
+}
+
+int pki_root(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  documents::CertificateAuthority authority(**db, clock, std::nullopt);
+  auto root = authority.root();
+  if (!root) {
+    fail("admin pki root", root.error());
+    return 1;
+  }
+  std::cout << root->certificate_pem;
+  return 0;
+}
+
+int pki_list(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  documents::CertificateAuthority authority(**db, clock, std::nullopt);
+  auto listed = authority.certificates();
+  if (!listed) {
+    fail("admin pki list", listed.error());
+    return 1;
+  }
+  for (const auto& c : *listed) {
+    boost::json::object line{{"id", c.id},
+                             {"role", c.role},
+                             {"owner", c.owner},
+                             {"serial", c.serial},
+                             {"subject", c.subject},
+                             {"not_before", format_rfc3339(c.not_before)},
+                             {"not_after", format_rfc3339(c.not_after)}};
+    if (c.revoked_at) line["revoked_at"] = format_rfc3339(*c.revoked_at);
+    std::cout << boost::json::serialize(line) << "\n";
+  }
   return 0;
 }
 

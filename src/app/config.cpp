@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <thread>
 #include "guichet/app/errors.hpp"
+#include "guichet/core/secrets.hpp"
 
 namespace guichet::app {
 namespace {
@@ -49,6 +50,10 @@ Result<void> validate(Config& config) {
   if (config.tls_cert.empty() != config.tls_key.empty()) return bad("tls-cert", "--tls-cert and --tls-key go together");
   for (const auto& [option, path] : {std::pair{"tls-cert", config.tls_cert}, std::pair{"tls-key", config.tls_key}}) {
     if (!path.empty() && !std::filesystem::is_regular_file(path)) return bad(option, "no such file: " + path);
+  }
+  if (!config.secrets_key_file.empty()) {
+    if (auto key = SecretKey::from_file(config.secrets_key_file); !key)
+      return bad("secrets-key-file", key.error().message);
   }
   if (config.threads == 0) config.threads = std::max(2U, std::thread::hardware_concurrency());
   if (config.threads > 256) return bad("threads", "at most 256");

@@ -9,6 +9,7 @@
 #include "guichet/core/deadline.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/http/idempotency.hpp"
+#include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/availability.hpp"
@@ -51,6 +52,19 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 options_.public_url,
                 [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); },
                 {{"consents", [&db](std::int64_t user_id) { return oidc::consents_export(db, user_id); }}}},
+      authority_(
+          db_, clock_, options_.secrets_key,
+          [&clock](storage::Connection& c, std::string_view action,
+                   const documents::CertificateRecord& record) -> Result<void> {
+            boost::json::object details{{"role", record.role}, {"owner", record.owner}, {"subject", record.subject}};
+            auto recorded = identity::record_audit(
+                c,
+                identity::AuditEvent{"system", std::string(action), "certificate:" + record.serial,
+                                     boost::json::serialize(details)},
+                clock);
+            if (!recorded) return std::move(recorded).error();
+            return {};
+          }),
       keys_(db_, clock_),
       provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
       calendars_(db_, clock_),
@@ -66,7 +80,9 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                     return std::get<oidc::AccessGrant>(grant).user_id;
                   },
                   options_.booking_policy,
-                  options_.video} {
+                  options_.video,
+                  options_.secrets_key ? &authority_ : nullptr,
+                  documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()}} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };

@@ -144,4 +144,22 @@ Result<bool> administration_exists(storage::Connection& c, std::string_view code
   return !rows->empty();
 }
 
+Result<std::optional<std::string>> administration_name(storage::Connection& c, std::string_view code,
+                                                       std::string_view lang) {
+  auto rows = c.query("SELECT names FROM administrations WHERE code = ?", {std::string(code)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::string>();
+  boost::system::error_code ec;
+  const boost::json::value names = boost::json::parse(rows->rows.front().text(0), ec);
+  if (ec || !names.is_object() || names.as_object().empty()) return std::optional<std::string>(std::string(code));
+  const auto& o = names.as_object();
+  for (std::string_view wanted : {lang, std::string_view("en")}) {
+    if (const auto* name = o.if_contains(wanted); name != nullptr && name->is_string()) {
+      return std::optional<std::string>(std::string(name->as_string()));
+    }
+  }
+  const auto& first = o.begin()->value();
+  return std::optional<std::string>(first.is_string() ? std::string(first.as_string()) : std::string(code));
+}
+
 }  // namespace guichet::catalogue

@@ -6,6 +6,7 @@
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
+#include "presentation.hpp"
 #include "visit_json.hpp"
 
 namespace guichet::scheduling {
@@ -146,6 +147,21 @@ Response get_booking(const SchedulingContext* ctx, Request& request) {
   return no_store(Response::json(json::serialize(booking_json(*ctx, std::get<Booking>(booking)))));
 }
 
+// The sealed confirmation PDF, in the language Accept-Language asks for, else the booking's.
+Response get_confirmation_pdf(const SchedulingContext* ctx, Request& request) {
+  auto booking = requested_booking(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
+  const Booking& b = std::get<Booking>(booking);
+  std::string lang = request.headers.get("Accept-Language") ? ctx->catalog.negotiate(request) : b.lang;
+  if (!ctx->catalog.supports(lang)) lang = ctx->catalog.default_language();
+  auto pdf = confirmation_pdf(*ctx, b, lang);
+  if (!pdf) return http::json_error(request, pdf.error());
+  Response response = Response::text(std::move(*pdf));
+  response.headers.set("Content-Type", "application/pdf");
+  response.headers.set("Content-Disposition", "attachment; filename=\"" + b.reference + ".pdf\"");
+  return no_store(std::move(response));
+}
+
 Response cancel_booking_api(const SchedulingContext& ctx, Request& request) {
   auto booking = requested_booking(ctx, request);
   if (auto* refused = std::get_if<Response>(&booking)) return std::move(*refused);
@@ -168,6 +184,9 @@ void register_booking_api_routes(http::Router& router, const SchedulingContext& 
 
   router.get(
       "/api/v1/bookings/{reference}", [ctx](Request& request) { return get_booking(ctx, request); }, api);
+  router.get(
+      "/api/v1/bookings/{reference}/confirmation.pdf",
+      [ctx](Request& request) { return get_confirmation_pdf(ctx, request); }, api);
 
   router.add(
       http::Method::del, "/api/v1/bookings/{reference}",

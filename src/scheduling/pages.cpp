@@ -356,6 +356,7 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   data.set("documents", documents);
   data.set("has_documents", !documents.is_empty_list());
   data.set("calendar", "/bookings/" + booking->reference + "/calendar.ics");
+  if (ctx.authority != nullptr) data.set("confirmation_pdf", "/bookings/" + booking->reference + "/confirmation.pdf");
   if (booking->video_room && ctx.video.enabled()) {
     data.set("video", true);
     if (booking->status == BookingStatus::confirmed) {
@@ -453,6 +454,15 @@ Response booking_calendar_file(const SchedulingContext* ctx, Request& request) {
   response.headers.set("Content-Type", "text/calendar; charset=utf-8");
   response.headers.set("Content-Disposition", "attachment; filename=\"" + booking->reference + ".ics\"");
   return no_store(std::move(response));
+}
+
+Response booking_confirmation_file(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(*ctx, request);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  auto pdf = confirmation_pdf(*ctx, *booking, request.lang);
+  if (!pdf) return ctx->pages.render_error(request, pdf.error());
+  return no_store(pdf_response(std::move(*pdf), booking->reference));
 }
 
 Response cancel_booking_submit(const SchedulingContext* ctx, Request& request) {
@@ -553,6 +563,9 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
 
   router.get("/bookings/{reference}/calendar.ics",
              [ctx](Request& request) { return booking_calendar_file(ctx, request); });
+
+  router.get("/bookings/{reference}/confirmation.pdf",
+             [ctx](Request& request) { return booking_confirmation_file(ctx, request); });
 
   router.post("/bookings/{reference}/cancel", [ctx](Request& request) { return cancel_booking_submit(ctx, request); });
 

@@ -39,6 +39,10 @@ Result<BookingView> describe_booking(storage::Connection& c, const Booking& book
 // The codes of the administrations whose services the booking holds (who may see and serve it).
 Result<std::set<std::string>> administrations_of(storage::Connection& c, std::int64_t booking_id);
 
+// The booking's confirmation as a sealed PDF in `lang` (confirmation.cpp): layout and signature on
+// the compute pool; documents::Errc::pki_not_initialised where documents are not set up.
+Result<std::string> confirmation_pdf(const SchedulingContext& ctx, const Booking& booking, const std::string& lang);
+
 // The calendar entry for a booking, linking to its page.
 CalendarEvent calendar_event(const SchedulingContext& ctx, const BookingView& view, const Booking& booking);
 

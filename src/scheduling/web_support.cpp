@@ -21,4 +21,11 @@ http::Response no_store(http::Response response) {
   return response;
 }
 
+http::Response pdf_response(std::string pdf, const std::string& name) {
+  http::Response response = http::Response::text(std::move(pdf));
+  response.headers.set("Content-Type", "application/pdf");
+  response.headers.set("Content-Disposition", "inline; filename=\"" + name + ".pdf\"");
+  return response;
+}
+
 }  // namespace guichet::scheduling

@@ -15,5 +15,7 @@ std::optional<std::int64_t> positive_id(std::string_view text);
 std::string param(const http::Request& request, std::string_view name);
 // Pages with personal data are never cached.
 http::Response no_store(http::Response response);
+// A PDF shown in the browser's viewer, saved as <name>.pdf.
+http::Response pdf_response(std::string pdf, const std::string& name);
 
 }  // namespace guichet::scheduling

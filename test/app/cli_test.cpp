@@ -14,6 +14,7 @@
 #include "guichet/storage/migrations.hpp"
 #include "support/http_client.hpp"
 #include "support/live_token.hpp"
+#include "support/run_command.hpp"
 #include "support/serve_process.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -277,6 +278,51 @@ TEST(Cli, DemoDataCreatesASignInAccountOnce) {
   EXPECT_EQ(exported.exit_code, 0);
   EXPECT_NE(exported.output.find(R"("code":"company-on-the-spot")"), std::string::npos);
   EXPECT_NE(exported.output.find(R"("time_zone":"Atlantic/Azores")"), std::string::npos);
+}
+
+// The certification authority from the command line: a secrets key made by `admin keys new-kek`,
+// `admin pki init` once (audited), its root printed for verifiers, and `serve` refusing to start
+// with a missing or wrong key once the authority exists.
+TEST(Cli, PkiInitNeedsTheSecretsKeyAndServeChecksIt) {
+  testing::TempDir dir;
+  const std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  const std::string key_file = (dir.path() / "secrets.key").string();
+  auto made = run("admin keys new-kek");
+  ASSERT_EQ(made.exit_code, 0);
+  std::ofstream(key_file) << made.output;
+  std::ofstream(dir.path() / "other.key") << run("admin keys new-kek").output;
+  std::ofstream(dir.path() / "bad.key") << "not a key";
+
+  auto keyless = run("admin pki init " + db);
+  EXPECT_EQ(keyless.exit_code, 2);
+  EXPECT_NE(keyless.output.find("--secrets-key-file"), std::string::npos) << keyless.output;
+  auto bad = run("admin pki init --secrets-key-file " + (dir.path() / "bad.key").string() + " " + db);
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.output.find("configuration error: --secrets-key-file:"), std::string::npos) << bad.output;
+
+  auto created = run("admin pki init --organisation 'Guichet Test' --secrets-key-file " + key_file + " " + db);
+  EXPECT_EQ(created.exit_code, 0) << created.output;
+  EXPECT_NE(created.output.find("-----BEGIN CERTIFICATE-----"), std::string::npos);
+  auto twice = run("admin pki init --secrets-key-file " + key_file + " " + db);
+  EXPECT_EQ(twice.exit_code, 2) << twice.output;
+  auto root = run("admin pki root " + db);
+  EXPECT_EQ(root.exit_code, 0);
+  EXPECT_EQ(root.output, created.output);
+  std::ofstream(dir.path() / "root.pem") << root.output;
+  auto subject = testing::run_command("openssl x509 -noout -subject -in " + (dir.path() / "root.pem").string());
+  EXPECT_NE(subject.output.find("Guichet Test Root CA"), std::string::npos) << subject.output;
+  auto listed = run("admin pki list " + db);
+  EXPECT_NE(listed.output.find(R"("role":"root")"), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find(R"("role":"issuing")"), std::string::npos) << listed.output;
+  auto audit = run("admin audit verify " + db);
+  EXPECT_NE(audit.output.find("audit log intact: 2 event(s)"), std::string::npos) << audit.output;
+
+  auto without = run("serve --listen 127.0.0.1:0 " + db);
+  EXPECT_EQ(without.exit_code, 2);
+  EXPECT_NE(without.output.find("--secrets-key-file"), std::string::npos) << without.output;
+  auto wrong = run("serve --listen 127.0.0.1:0 --secrets-key-file " + (dir.path() / "other.key").string() + " " + db);
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.output.find("sealed with secrets key"), std::string::npos) << wrong.output;
 }
 
 TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {

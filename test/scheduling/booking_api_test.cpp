@@ -10,6 +10,8 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/secrets.hpp"
+#include "guichet/documents/pki.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/oidc/grants.hpp"
@@ -18,6 +20,7 @@
 #include "scheduling/two_shops.hpp"
 #include "support/http_client.hpp"
 #include "support/mini_browser.hpp"
+#include "support/run_command.hpp"
 #include "support/serve_process.hpp"
 #include "support/test_database.hpp"
 
@@ -193,6 +196,91 @@ TEST_P(BookingApiTest, TokensScopesAndBodiesAreChecked) {
                  booking_body("2026-12-07T10:00:00+01:00", std::to_string(id["passport"])))
                 .status,
             201);
+}
+
+// The confirmation PDF, sealed by the administration of the visit: its holder gets it from the
+// booking page and the API; nobody else does; pdfsig finds the seal valid and trusted with
+// Guichet's root; a node without documents set up answers 503, not a broken file.
+TEST_P(BookingApiTest, TheSealedConfirmationPdfIsForItsHolderOnly) {
+  const std::string ana_token = token_for("ana@example.org");
+  const std::string bruno_token = token_for("bruno@example.org");
+  const std::string card = std::to_string(id["citizen-card"]);
+  auto created = call(http::Method::post, "/api/v1/bookings", ana_token, booking_body("2026-12-07T09:00:00Z", card));
+  ASSERT_EQ(created.status, 201);
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+
+  auto unavailable = call(http::Method::get, "/api/v1/bookings/" + reference + "/confirmation.pdf", ana_token);
+  EXPECT_EQ(unavailable.status, 503) << unavailable.body;
+  EXPECT_TRUE(unavailable.headers.get("Retry-After").has_value());
+
+  const SecretKey key = SecretKey::from_base64(SecretKey::generate_base64()).value();
+  ASSERT_TRUE(documents::CertificateAuthority(db(), clock, key).initialise("Guichet Test"));
+  app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+  options.secrets_key = key;
+  auto sealing = app::Site::load(options, db(), clock);
+  ASSERT_TRUE(sealing) << sealing.error().message;
+  ASSERT_TRUE((*sealing)->check_secrets());
+
+  testing::Browser ana((*sealing)->application());
+  (void)ana.get("/account/sign-in");
+  ASSERT_EQ(
+      ana.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery staple"}}).status,
+      303);
+  auto page = ana.get("/bookings/" + reference);
+  EXPECT_NE(page.body.find("/bookings/" + reference + "/confirmation.pdf"), std::string::npos);
+  auto pdf = ana.get("/bookings/" + reference + "/confirmation.pdf");
+  ASSERT_EQ(pdf.status, 200) << pdf.body;
+  EXPECT_EQ(pdf.headers.get("Content-Type").value_or(""), "application/pdf");
+  EXPECT_EQ(pdf.headers.get("Cache-Control").value_or(""), "no-store");
+  ASSERT_TRUE(pdf.body.starts_with("%PDF-"));
+
+  testing::TempDir dir;
+  auto root = documents::CertificateAuthority(db(), clock, std::nullopt).root();
+  ASSERT_TRUE(root);
+  testing::write_file(dir.path() / "root.pem", root->certificate_pem);
+  testing::write_file(dir.path() / "confirmation.pdf", pdf.body);
+  ASSERT_EQ(testing::run_command("certutil -N --empty-password -d sql:" + dir.path().string()).status, 0);
+  ASSERT_EQ(testing::run_command("certutil -A -n root -t C,C,C -d sql:" + dir.path().string() + " -i " +
+                                 (dir.path() / "root.pem").string())
+                .status,
+            0);
+  auto report = testing::run_command("pdfsig -nssdir sql:" + dir.path().string() + " " +
+                                     (dir.path() / "confirmation.pdf").string());
+  EXPECT_NE(report.output.find("Signature is Valid."), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("Certificate is Trusted."), std::string::npos) << report.output;
+  EXPECT_NE(report.output.find("Total document signed"), std::string::npos) << report.output;
+  auto text = testing::run_command("pdftotext -enc UTF-8 " + (dir.path() / "confirmation.pdf").string() + " -");
+  EXPECT_NE(text.output.find(reference), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("Booking confirmation"), std::string::npos) << text.output;
+
+  // The API gives the same to the holder's token, in the language asked for.
+  auto by_api = testing::Browser((*sealing)->application())
+                    .send(http::Method::get, "/api/v1/bookings/" + reference + "/confirmation.pdf", "",
+                          {{"Authorization", "Bearer " + ana_token}, {"Accept-Language", "fr"}});
+  EXPECT_EQ(by_api.status, 200);
+  testing::write_file(dir.path() / "fr.pdf", by_api.body);
+  auto french = testing::run_command("pdftotext -enc UTF-8 " + (dir.path() / "fr.pdf").string() + " -");
+  EXPECT_NE(french.output.find("Confirmation de rendez-vous"), std::string::npos) << french.output;
+
+  // Nobody else: another person, no session, another person's token.
+  testing::Browser bruno((*sealing)->application());
+  (void)bruno.get("/account/sign-in");
+  (void)bruno.post("/account/sign-in", {{"email", "bruno@example.org"}, {"password", "correct horse battery staple"}});
+  EXPECT_EQ(bruno.get("/bookings/" + reference + "/confirmation.pdf").status, 404);
+  EXPECT_EQ(testing::Browser((*sealing)->application()).get("/bookings/" + reference + "/confirmation.pdf").status,
+            303);
+  testing::Browser api((*sealing)->application());
+  EXPECT_EQ(api.send(http::Method::get, "/api/v1/bookings/" + reference + "/confirmation.pdf", "",
+                     {{"Authorization", "Bearer " + bruno_token}})
+                .status,
+            404);
+
+  // Issuing the administration's seal was audited.
+  auto connection = db().acquire();
+  ASSERT_TRUE(connection);
+  auto audited = (**connection).query("SELECT COUNT(*) FROM audit_log WHERE action = 'certificate.issued'");
+  ASSERT_TRUE(audited);
+  EXPECT_EQ(audited->rows.front().integer(0), 1) << "the seal (the CA itself was made outside the site)";
 }
 
 // The pages check the same things: a person sees, downloads and cancels only their own booking;

@@ -46,6 +46,11 @@ int tokens_issue(const Config& config, const std::string& email, const std::stri
 int catalogue_import(const Config& config, const std::string& file);
 int catalogue_export(const Config& config);
 
+// `admin pki init` (audited), `admin pki root` (the root certificate, PEM), `admin pki list`.
+int pki_init(const Config& config, const std::string& organisation);
+int pki_root(const Config& config);
+int pki_list(const Config& config);
+
 // Runs the whole command line; main() only calls this.
 int run_cli(int argc, char** argv);
 

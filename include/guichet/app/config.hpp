@@ -35,6 +35,8 @@ struct Config {
   std::chrono::milliseconds job_poll{1000};
   jobs::SmtpConfig smtp;
   scheduling::VideoConfig video;
+  // The key-encryption key that seals private keys at rest (core/secrets.hpp); documents need it.
+  std::string secrets_key_file;
 
   // Filled by validate()
   std::string listen_host;

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/core/secrets.hpp"
+#include "guichet/documents/pki.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/metrics.hpp"
@@ -34,6 +36,7 @@ struct SiteOptions {
   scheduling::BookingPolicy booking_policy{};
   scheduling::VideoConfig video{};
   bool trust_forwarded_for = false;
+  std::optional<SecretKey> secrets_key;  // without it, documents are not sealed (503)
 };
 
 // Everything the pages need, loaded and checked at start-up.
@@ -44,6 +47,8 @@ class Site {
   http::Metrics& metrics() { return metrics_; }
   // Reads every shop's calendar into memory, so the first search does not wait for it.
   Result<void> load_calendars();
+  // At start-up: the secrets key opens the certification authority's keys (when it exists).
+  Result<void> check_secrets() const { return authority_.check_key(); }
   // The job handlers the modules need besides e-mail (booking reminders).
   void register_jobs(jobs::Worker& worker) const;
 
@@ -69,6 +74,7 @@ class Site {
   http::PageRenderer pages_;
   http::Metrics metrics_;
   identity::WebContext identity_;
+  documents::CertificateAuthority authority_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;
   scheduling::CalendarCache calendars_;

@@ -66,5 +66,8 @@ Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connectio
                                                               std::optional<std::string_view> lang);
 
 Result<bool> administration_exists(storage::Connection& c, std::string_view code);
+// An administration's name in `lang` (else English, else any it has); nullopt when the code is unknown.
+Result<std::optional<std::string>> administration_name(storage::Connection& c, std::string_view code,
+                                                       std::string_view lang);
 
 }  // namespace guichet::catalogue

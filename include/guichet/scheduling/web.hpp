@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/documents/pdf.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
@@ -15,6 +16,10 @@
 #include "guichet/scheduling/calendar_cache.hpp"
 #include "guichet/scheduling/video.hpp"
 #include "guichet/storage/database.hpp"
+
+namespace guichet::documents {
+class CertificateAuthority;
+}
 
 namespace guichet::scheduling {
 
@@ -32,6 +37,9 @@ struct SchedulingContext {
   BearerCheck bearer;
   BookingPolicy policy;
   VideoConfig video{};
+  // Seals the confirmation PDFs; null where documents are not set up (the PDF answers 503).
+  documents::CertificateAuthority* authority = nullptr;
+  documents::RenderOptions pdf{};
 };
 
 inline constexpr const char* kReminderJobKind = "booking.reminder";
@@ -53,7 +61,7 @@ void register_jobs(jobs::Worker& worker, const SchedulingContext& context);
 // `context` must outlive the router.
 void register_booking_api_routes(http::Router& router, const SchedulingContext& context);
 // /book, /book/times, /book/confirm, /book/waitlist, /bookings/{reference} (with calendar.ics,
-// cancel and reschedule) and /account/bookings.
+// confirmation.pdf, cancel and reschedule) and /account/bookings.
 void register_booking_page_routes(http::Router& router, const SchedulingContext& context);
 // The agents' pages: /agent/agenda (marking visits, blocking counters), /agent/book (for a caller).
 void register_agenda_routes(http::Router& router, const SchedulingContext& context);

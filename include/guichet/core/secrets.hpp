@@ -1,0 +1,47 @@
+#pragma once
+// Secrets at rest: private keys and other secrets a module stores are sealed with the
+// key-encryption key (KEK) an operator gives by configuration (`--secrets-key-file`), never kept
+// in the database beside what they protect. XChaCha20-Poly1305 from libsodium, with the purpose
+// (table, column and row) as associated data, so a sealed value copied to another row does not
+// open. A sealed value names the key that sealed it ("gk1.<key id>.<base64url>"), so a wrong key
+// is told apart from a damaged value and rotation can find what an older key sealed.
+#include <array>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "guichet/core/result.hpp"
+
+namespace guichet {
+
+class SecretKey {
+ public:
+  // 32 bytes in padded base64 (what `generate_base64` writes), surrounding white space ignored.
+  static Result<SecretKey> from_base64(std::string_view text);
+  // The file's content as above; the message names the file.
+  static Result<SecretKey> from_file(const std::string& path);
+  static std::string generate_base64();
+
+  SecretKey(const SecretKey&) = default;
+  SecretKey& operator=(const SecretKey&) = default;
+
+  // 16 hex digits naming this key (a keyed hash of it, which reveals nothing of the key).
+  const std::string& id() const { return state_->id; }
+  std::string seal(std::string_view plaintext, std::string_view purpose) const;
+  // CoreErrc::secret_key_mismatch when another key sealed it, secret_corrupt when it is damaged
+  // or sealed for another purpose.
+  Result<std::string> open(std::string_view sealed, std::string_view purpose) const;
+  // The id of the key that sealed a value, or empty if it is not a sealed value.
+  static std::string sealed_by(std::string_view sealed);
+
+ private:
+  struct State {
+    std::array<unsigned char, 32> key{};
+    std::string id;
+    ~State();
+  };
+  explicit SecretKey(std::shared_ptr<const State> state) : state_(std::move(state)) {}
+  std::shared_ptr<const State> state_;
+};
+
+}  // namespace guichet

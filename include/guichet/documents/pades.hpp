@@ -1,0 +1,36 @@
+#pragma once
+// PAdES baseline signatures (ETSI EN 319 142-1), level B-B: the signature is appended to the PDF
+// as an incremental update (earlier bytes, and so earlier signatures, untouched) holding a
+// signature field and a signature dictionary with /SubFilter /ETSI.CAdES.detached and /M; its
+// /Contents is a detached CMS SignedData over the /ByteRange with the signed attributes PAdES
+// asks for (content-type, message-digest, ESS signing-certificate-v2), DER-sorted, and no
+// signing-time (PAdES forbids it: the time is /M's).
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+
+namespace guichet::documents {
+
+// Who signs: a certificate, the certificates between it and the root (nearest first; the root is
+// left out, a verifier must already trust it), and the private key, in memory only for signing.
+struct SigningIdentity {
+  std::string certificate_pem;
+  std::vector<std::string> chain_pem;
+  std::string private_key_pem;  // PKCS#8
+};
+
+struct SignatureDetails {
+  std::string name;      // /Name: the signer as people read it
+  std::string reason;    // /Reason
+  std::string location;  // /Location
+  Instant time;          // /M, the claimed signing time
+};
+
+// The signed PDF. Errc::not_a_pdf for anything qpdf cannot read as a PDF, pdf_encrypted for an
+// encrypted one. CPU work: call it through the ComputePool.
+Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer, const SignatureDetails& details);
+
+}  // namespace guichet::documents

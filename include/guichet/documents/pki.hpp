@@ -1,0 +1,74 @@
+#pragma once
+// Guichet's certification authority: a root (created once by `guichet admin pki init`, kept
+// offline in spirit: it signs only the issuing CA), an issuing CA, and the certificates it issues
+// — each administration's electronic seal, issued on first use. Certificates and keys live in the
+// database (table documents_certificates) so every node seals with the same ones; private keys are
+// sealed with the operator's secrets key (core/secrets.hpp) and opened only in memory to sign.
+// Keys are ECDSA P-256, signatures SHA-256.
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
+#include "guichet/documents/pades.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::documents {
+
+struct CertificateRecord {
+  std::int64_t id = 0;
+  std::string role;    // "root", "issuing", "seal"
+  std::string owner;   // the administration's code for a seal, empty for the CA's own
+  std::string serial;  // hex
+  std::string subject;
+  std::string certificate_pem;
+  Instant not_before;
+  Instant not_after;
+  std::optional<Instant> revoked_at;
+};
+
+struct PkiValidity {
+  std::chrono::days root{365 * 20};
+  std::chrono::days issuing{365 * 10};
+  std::chrono::days seal{365 * 3};
+};
+
+// Called in the transaction that issues or revokes a certificate ("certificate.issued",
+// "certificate.revoked"), so the audit log records it with the change (app passes
+// identity::record_audit; documents does not depend on identity).
+using CertificateAudit =
+    std::function<Result<void>(storage::Connection&, std::string_view action, const CertificateRecord&)>;
+
+class CertificateAuthority {
+ public:
+  // Without a secrets key the authority can say whether it is initialised and publish its root,
+  // but neither create nor use a key (Errc::no_secrets_key).
+  CertificateAuthority(storage::Database& db, const Clock& clock, std::optional<SecretKey> key,
+                       CertificateAudit audit = {}, PkiValidity validity = {});
+
+  // Creates the root and the issuing CA, named after `organisation`;
+  // Errc::pki_already_initialised when they exist.
+  Result<void> initialise(const std::string& organisation);
+  Result<bool> initialised() const;
+  // For start-up: when the authority is initialised, the configured key must open the issuing
+  // CA's private key (a clear error names the key that sealed it). Succeeds when not initialised.
+  Result<void> check_key() const;
+
+  Result<CertificateRecord> root() const;
+  // The administration's electronic seal (issued now if it has none that is valid), ready to
+  // sign: its certificate, the issuing CA's, and the opened private key.
+  Result<SigningIdentity> seal_of(const std::string& administration_code, const std::string& administration_name);
+  Result<std::vector<CertificateRecord>> certificates() const;
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+  std::optional<SecretKey> key_;
+  CertificateAudit audit_;
+  PkiValidity validity_;
+};
+
+}  // namespace guichet::documents

@@ -1,0 +1,288 @@
+#include "guichet/documents/pki.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/x509v3.h>
+
+#include "guichet/core/digest.hpp"
+#include "guichet/core/random.hpp"
+#include "guichet/documents/errors.hpp"
+#include "openssl.hpp"
+
+namespace guichet::documents {
+namespace {
+
+constexpr const char* kColumns =
+    "id, role, owner, serial, subject, certificate_pem, not_before, not_after, revoked_at, sealed_key";
+
+CertificateRecord record_of(const storage::Row& row) {
+  CertificateRecord r;
+  r.id = row.integer(0);
+  r.role = row.text(1);
+  r.owner = row.text(2);
+  r.serial = row.text(3);
+  r.subject = row.text(4);
+  r.certificate_pem = row.text(5);
+  r.not_before = from_unix_micros(row.integer(6));
+  r.not_after = from_unix_micros(row.integer(7));
+  if (auto revoked = row.optional_integer(8)) r.revoked_at = from_unix_micros(*revoked);
+  return r;
+}
+
+// What a sealed key is bound to: its table, column and certificate, so it opens nowhere else.
+std::string key_purpose(const std::string& serial) { return "documents_certificates.sealed_key:" + serial; }
+
+struct Issued {
+  X509Ptr certificate;
+  PkeyPtr key;
+  std::string serial;
+};
+
+struct Name {
+  std::string common_name;
+  std::string organisation;
+  std::string organisational_unit;
+};
+
+enum class Profile { root, issuing, seal };
+
+// A new key and a certificate for it, signed by `issuer` (itself for the root).
+Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono::days validity, X509* issuer,
+                     EVP_PKEY* issuer_key) {
+  Issued out;
+  out.key.reset(EVP_EC_gen("P-256"));
+  if (!out.key) return crypto_error("generating a key");
+  out.certificate.reset(X509_new());
+  X509* x = out.certificate.get();
+  X509_set_version(x, 2);
+  // 16 random bytes, top bit clear: a positive serial no one can predict (CA/B Forum asks 64 bits).
+  std::string serial = random_bytes(16);
+  serial[0] = static_cast<char>(serial[0] & 0x7f);
+  std::unique_ptr<BIGNUM, OpenSslFree<BIGNUM, BN_free>> bn(
+      BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), static_cast<int>(serial.size()), nullptr));
+  BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x));
+  out.serial = hex(serial);
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(seconds));
+  ASN1_TIME_set(X509_getm_notAfter(x),
+                static_cast<time_t>(seconds + std::chrono::duration_cast<std::chrono::seconds>(validity).count()));
+  X509_NAME* subject = X509_get_subject_name(x);
+  auto add = [&](const char* field, const std::string& value) {
+    if (value.empty()) return;
+    X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                               -1, 0);
+  };
+  add("CN", name.common_name);
+  add("OU", name.organisational_unit);
+  add("O", name.organisation);
+  X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : subject);
+  X509_set_pubkey(x, out.key.get());
+
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : x, x, nullptr, nullptr, 0);
+  std::vector<std::pair<int, const char*>> extensions;
+  switch (profile) {
+    case Profile::root:
+      extensions = {{NID_basic_constraints, "critical,CA:TRUE"}, {NID_key_usage, "critical,keyCertSign,cRLSign"}};
+      break;
+    case Profile::issuing:
+      extensions = {{NID_basic_constraints, "critical,CA:TRUE,pathlen:0"},
+                    {NID_key_usage, "critical,keyCertSign,cRLSign"}};
+      break;
+    case Profile::seal:
+      // An electronic seal: it signs documents (non-repudiation), nothing else.
+      extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
+                    {NID_key_usage, "critical,digitalSignature,nonRepudiation"}};
+      break;
+  }
+  extensions.emplace_back(NID_subject_key_identifier, "hash");
+  extensions.emplace_back(NID_authority_key_identifier, "keyid:always");
+  for (const auto& [nid, value] : extensions) {
+    X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    if (extension == nullptr) return crypto_error("building a certificate extension");
+    X509_add_ext(x, extension, -1);
+    X509_EXTENSION_free(extension);
+  }
+  if (X509_sign(x, issuer_key != nullptr ? issuer_key : out.key.get(), EVP_sha256()) == 0) {
+    return crypto_error("signing a certificate");
+  }
+  return out;
+}
+
+Result<void> store(storage::Connection& c, const SecretKey& key, const CertificateAudit& audit, const Issued& issued,
+                   const std::string& role, const std::string& owner, std::optional<std::int64_t> issuer_id,
+                   Instant now) {
+  X509* x = issued.certificate.get();
+  storage::Value issuer = nullptr;
+  if (issuer_id) issuer = *issuer_id;
+  std::string pem = private_key_pem(issued.key.get());
+  const std::string sealed = key.seal(pem, key_purpose(issued.serial));
+  std::fill(pem.begin(), pem.end(), '\0');
+  std::tm before{};
+  std::tm after{};
+  ASN1_TIME_to_tm(X509_get0_notBefore(x), &before);
+  ASN1_TIME_to_tm(X509_get0_notAfter(x), &after);
+  auto micros = [](std::tm t) { return static_cast<std::int64_t>(timegm(&t)) * 1'000'000; };
+  auto inserted = c.execute(
+      "INSERT INTO documents_certificates (role, owner, serial, subject, issuer_id, certificate_pem, sealed_key, "
+      "not_before, not_after, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {role, owner, issued.serial, subject_line(x), issuer, certificate_pem(x), sealed, micros(before), micros(after),
+       to_unix_micros(now)});
+  if (!inserted) return std::move(inserted).error();
+  if (!audit) return {};
+  CertificateRecord record;
+  record.role = role;
+  record.owner = owner;
+  record.serial = issued.serial;
+  record.subject = subject_line(x);
+  record.not_before = from_unix_micros(micros(before));
+  record.not_after = from_unix_micros(micros(after));
+  return audit(c, "certificate.issued", record);
+}
+
+struct Loaded {
+  CertificateRecord record;
+  std::string sealed_key;
+};
+
+Result<std::optional<Loaded>> current(storage::Connection& c, const std::string& role, const std::string& owner) {
+  auto rows = c.query(std::string("SELECT ") + kColumns +
+                          " FROM documents_certificates WHERE role = ? AND owner = ? AND revoked_at IS NULL",
+                      {role, owner});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<Loaded>();
+  return std::optional<Loaded>(Loaded{record_of(rows->rows.front()), rows->rows.front().text(9)});
+}
+
+Result<PkeyPtr> open_key(const SecretKey& key, const Loaded& loaded) {
+  auto pem = key.open(loaded.sealed_key, key_purpose(loaded.record.serial));
+  if (!pem) return std::move(pem).error();
+  auto parsed = parse_private_key(*pem);
+  std::fill(pem->begin(), pem->end(), '\0');
+  return parsed;
+}
+
+}  // namespace
+
+CertificateAuthority::CertificateAuthority(storage::Database& db, const Clock& clock, std::optional<SecretKey> key,
+                                           CertificateAudit audit, PkiValidity validity)
+    : db_(db), clock_(clock), key_(std::move(key)), audit_(std::move(audit)), validity_(validity) {}
+
+Result<void> CertificateAuthority::initialise(const std::string& organisation) {
+  if (!key_) return make_error(Errc::no_secrets_key, "the certification authority needs --secrets-key-file");
+  const Instant now = clock_.now();
+  return db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto existing = current(c, "root", "");
+    if (!existing) return std::move(existing).error();
+    if (*existing) return make_error(Errc::pki_already_initialised, "the certification authority exists already");
+    auto root =
+        issue({organisation + " Root CA", organisation, ""}, Profile::root, now, validity_.root, nullptr, nullptr);
+    if (!root) return std::move(root).error();
+    if (auto stored = store(c, *key_, audit_, *root, "root", "", std::nullopt, now); !stored) return stored;
+    auto root_row = current(c, "root", "");
+    if (!root_row || !*root_row) return make_error(Errc::crypto_failed, "the root was not stored");
+    auto issuing = issue({organisation + " Issuing CA 1", organisation, ""}, Profile::issuing, now, validity_.issuing,
+                         root->certificate.get(), root->key.get());
+    if (!issuing) return std::move(issuing).error();
+    return store(c, *key_, audit_, *issuing, "issuing", "", (*root_row)->record.id, now);
+  });
+}
+
+Result<bool> CertificateAuthority::initialised() const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto issuing = current(**connection, "issuing", "");
+  if (!issuing) return std::move(issuing).error();
+  return issuing->has_value();
+}
+
+Result<void> CertificateAuthority::check_key() const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto issuing = current(**connection, "issuing", "");
+  if (!issuing) return std::move(issuing).error();
+  if (!*issuing) return {};
+  if (!key_) {
+    return make_error(Errc::no_secrets_key,
+                      "the certification authority is initialised: give its secrets key with --secrets-key-file");
+  }
+  auto opened = open_key(*key_, **issuing);
+  if (!opened) return std::move(opened).error();
+  return {};
+}
+
+Result<CertificateRecord> CertificateAuthority::root() const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto root = current(**connection, "root", "");
+  if (!root) return std::move(root).error();
+  if (!*root) return make_error(Errc::pki_not_initialised, "run guichet admin pki init first");
+  return (*root)->record;
+}
+
+Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& administration_code,
+                                                      const std::string& administration_name) {
+  if (!key_) return make_error(Errc::no_secrets_key, "sealing documents needs --secrets-key-file");
+  const Instant now = clock_.now();
+  auto read = [&](storage::Connection& c) -> Result<std::pair<std::optional<Loaded>, std::optional<Loaded>>> {
+    auto issuing = current(c, "issuing", "");
+    if (!issuing) return std::move(issuing).error();
+    auto seal = current(c, "seal", administration_code);
+    if (!seal) return std::move(seal).error();
+    return std::make_pair(std::move(*issuing), std::move(*seal));
+  };
+  auto found = db_.read(read);
+  if (!found) return std::move(found).error();
+  if (!found->first) return make_error(Errc::pki_not_initialised, "run guichet admin pki init first");
+  const Loaded issuing = *found->first;
+  std::optional<Loaded> seal = found->second;
+  // Renewed a month before it lapses, so a document is never sealed with a certificate that
+  // expires before anyone could check it.
+  const bool renew = seal && seal->record.not_after - std::chrono::days(30) <= now;
+  if (!seal || renew) {
+    auto issuer_key = open_key(*key_, issuing);
+    if (!issuer_key) return std::move(issuer_key).error();
+    auto issuer = parse_certificate(issuing.record.certificate_pem);
+    if (!issuer) return std::move(issuer).error();
+    auto issued = issue({administration_name, administration_name, administration_code}, Profile::seal, now,
+                        validity_.seal, issuer->get(), issuer_key->get());
+    if (!issued) return std::move(issued).error();
+    auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
+      if (renew) {
+        auto revoked = c.execute(
+            "UPDATE documents_certificates SET revoked_at = ?, revocation_reason = 'superseded' "
+            "WHERE id = ? AND revoked_at IS NULL",
+            {to_unix_micros(now), seal->record.id});
+        if (!revoked) return std::move(revoked).error();
+        if (audit_) {
+          if (auto audited = audit_(c, "certificate.revoked", seal->record); !audited) return audited;
+        }
+      }
+      return store(c, *key_, audit_, *issued, "seal", administration_code, issuing.record.id, now);
+    });
+    // Another node issued one at the same moment: use whichever is current.
+    if (!written && written.error().kind != ErrorKind::conflict) return std::move(written).error();
+    auto again = db_.read(read);
+    if (!again) return std::move(again).error();
+    if (!again->second) return make_error(Errc::crypto_failed, "the seal certificate was not stored");
+    seal = again->second;
+  }
+  auto key = open_key(*key_, *seal);
+  if (!key) return std::move(key).error();
+  SigningIdentity out;
+  out.certificate_pem = seal->record.certificate_pem;
+  out.chain_pem = {issuing.record.certificate_pem};
+  out.private_key_pem = private_key_pem(key->get());
+  return out;
+}
+
+Result<std::vector<CertificateRecord>> CertificateAuthority::certificates() const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (**connection).query(std::string("SELECT ") + kColumns + " FROM documents_certificates ORDER BY id");
+  if (!rows) return std::move(rows).error();
+  std::vector<CertificateRecord> out;
+  for (const auto& row : rows->rows) out.push_back(record_of(row));
+  return out;
+}
+
+}  // namespace guichet::documents
