@@ -14,7 +14,11 @@ python3 scripts/check-table-owners.py
 cache="$build/tidy-cache"
 mkdir -p "$cache"
 context=$( (cat .clang-tidy; git ls-files 'include/*.hpp' 'src/*.hpp' | xargs cat) | sha256sum | cut -c1-16)
-mapfile -t sources < <(git ls-files 'src/*.cpp')
+# src/documents/pdf_objects.cpp is the one file left out: it includes qpdf 11's headers, whose
+# JSON.hh clang 14 cannot parse in C++20 mode with libstdc++ 12 (a vector of the class being
+# defined, destroyed in a constexpr destructor). gcc builds it with every warning on; it holds only
+# the reading and writing of PDF objects, behind src/documents/pdf_objects.hpp.
+mapfile -t sources < <(git ls-files 'src/*.cpp' ':!src/documents/pdf_objects.cpp')
 todo=()
 for f in "${sources[@]}"; do
   key=$( (echo "$context"; cat "$f") | sha256sum | cut -c1-32)

@@ -216,6 +216,15 @@ int run_cli(int argc, char** argv) {
   auto* pki_root_cmd = pki_cmd->add_subcommand("root", "Print the root certificate (PEM), for verifiers to trust");
   auto* pki_list_cmd = pki_cmd->add_subcommand("list", "The certificates issued, as JSON lines");
 
+  auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
+  documents_cmd->require_subcommand(1);
+  auto* documents_verify_cmd =
+      documents_cmd->add_subcommand("verify", "Check every signature of a PDF against Guichet's authority");
+  std::string verify_file;
+  bool verify_json = false;
+  documents_verify_cmd->add_option("file", verify_file, "The PDF")->required()->check(CLI::ExistingFile);
+  documents_verify_cmd->add_flag("--json", verify_json, "The report as JSON, as POST /api/v1/verify gives it");
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -254,6 +263,7 @@ int run_cli(int argc, char** argv) {
   if (webhooks_list_cmd->parsed()) return webhooks_list(config);
   if (catalogue_import_cmd->parsed()) return catalogue_import(config, catalogue_file);
   if (catalogue_export_cmd->parsed()) return catalogue_export(config);
+  if (documents_verify_cmd->parsed()) return documents_verify(config, verify_file, verify_json);
   if (pki_init_cmd->parsed()) return pki_init(config, pki_organisation);
   if (pki_root_cmd->parsed()) return pki_root(config);
   if (pki_list_cmd->parsed()) return pki_list(config);

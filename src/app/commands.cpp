@@ -20,6 +20,7 @@
 #include "guichet/core/secrets.hpp"
 #include "guichet/documents/errors.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/verify.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
@@ -360,6 +361,51 @@ int pki_list(const Config& config) {
     std::cout << boost::json::serialize(line) << "\n";
   }
   return 0;
+}
+
+int documents_verify(const Config& config, const std::string& file, bool as_json) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  std::ifstream in(file, std::ios::binary);
+  const std::string pdf((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  documents::CertificateAuthority authority(**db, clock, std::nullopt);
+  auto trust = authority.trust_settings();
+  if (!trust) {
+    fail("documents verify", trust.error());
+    return 1;
+  }
+  auto report = documents::verify_pdf(pdf, *trust);
+  if (!report) {
+    fail("documents verify " + file, report.error());
+    return 2;
+  }
+  bool all_passed = !report->signatures.empty();
+  for (const auto& s : report->signatures)
+    all_passed = all_passed && s.indication == documents::Indication::total_passed;
+  if (as_json) {
+    std::cout << boost::json::serialize(documents::report_json(*report)) << "\n";
+    return all_passed ? 0 : 1;
+  }
+  std::cout << file << ": " << report->size << " bytes, SHA-256 " << report->sha256 << "\n";
+  if (report->signatures.empty()) std::cout << "no signature\n";
+  int number = 0;
+  for (const auto& s : report->signatures) {
+    std::cout << "signature " << ++number << " (" << s.field << "): " << documents::to_string(s.indication)
+              << (s.sub_indication.empty() ? "" : " / " + s.sub_indication) << "\n"
+              << "  signer: " << (s.signer.empty() ? "-" : s.signer) << "\n"
+              << "  claimed time: " << (s.claimed_time ? format_rfc3339(*s.claimed_time) : "-") << "\n"
+              << "  covers the whole document: " << (s.covers_whole_document ? "yes" : "no") << "\n"
+              << "  revocation: " << (s.revocation.empty() ? "unknown" : s.revocation) << "\n";
+    for (const auto& step : s.steps) {
+      std::cout << "  " << step.name << ": " << documents::to_string(step.status)
+                << (step.detail.empty() ? "" : " (" + step.detail + ")") << "\n";
+    }
+  }
+  return all_passed ? 0 : 1;
 }
 
 int jobs_list(const Config& config, std::optional<std::string> status, int limit, bool as_json) {

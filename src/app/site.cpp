@@ -65,6 +65,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
             if (!recorded) return std::move(recorded).error();
             return {};
           }),
+      documents_web_{authority_, pages_, catalog_},
       keys_(db_, clock_),
       provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
       calendars_(db_, clock_),
@@ -278,6 +279,7 @@ http::Router Site::routes() {
   scheduling::register_booking_api_routes(router, scheduling_);
   scheduling::register_booking_page_routes(router, scheduling_);
   scheduling::register_agenda_routes(router, scheduling_);
+  documents::register_verify_routes(router, documents_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
+#include "guichet/core/digest.hpp"
 #include "guichet/documents/errors.hpp"
 
 namespace guichet::documents {
@@ -61,6 +62,12 @@ std::string private_key_pem(EVP_PKEY* key) {
   BioPtr bio(BIO_new(BIO_s_mem()));
   PEM_write_bio_PKCS8PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
   return bio_text(bio.get());
+}
+
+std::string serial_hex(X509* certificate) {
+  const ASN1_INTEGER* serial = X509_get0_serialNumber(certificate);
+  return hex(std::string_view(reinterpret_cast<const char*>(ASN1_STRING_get0_data(serial)),
+                              static_cast<std::size_t>(ASN1_STRING_length(serial))));
 }
 
 std::string subject_line(X509* certificate) {

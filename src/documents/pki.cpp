@@ -54,13 +54,14 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
   out.certificate.reset(X509_new());
   X509* x = out.certificate.get();
   X509_set_version(x, 2);
-  // 16 random bytes, top bit clear: a positive serial no one can predict (CA/B Forum asks 64 bits).
+  // 16 random bytes, the first between 0x40 and 0x7f: a positive serial of exactly 16 bytes (no
+  // leading zero for DER to drop) that no one can predict (CA/B Forum asks 64 random bits).
   std::string serial = random_bytes(16);
-  serial[0] = static_cast<char>(serial[0] & 0x7f);
+  serial[0] = static_cast<char>((serial[0] & 0x3f) | 0x40);
   std::unique_ptr<BIGNUM, OpenSslFree<BIGNUM, BN_free>> bn(
       BN_bin2bn(reinterpret_cast<const unsigned char*>(serial.data()), static_cast<int>(serial.size()), nullptr));
   BN_to_ASN1_INTEGER(bn.get(), X509_get_serialNumber(x));
-  out.serial = hex(serial);
+  out.serial = serial_hex(x);
   const auto seconds = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
   ASN1_TIME_set(X509_getm_notBefore(x), static_cast<time_t>(seconds));
   ASN1_TIME_set(X509_getm_notAfter(x),
@@ -273,6 +274,40 @@ Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& adminis
   out.chain_pem = {issuing.record.certificate_pem};
   out.private_key_pem = private_key_pem(key->get());
   return out;
+}
+
+Result<TrustSettings> CertificateAuthority::trust_settings() const {
+  TrustSettings trust;
+  trust.now = clock_.now();
+  auto rows = db_.read([&](storage::Connection& c) -> Result<std::pair<storage::Rows, storage::Rows>> {
+    auto roots = c.query("SELECT certificate_pem FROM documents_certificates WHERE role = 'root'");
+    if (!roots) return std::move(roots).error();
+    auto revoked = c.query("SELECT serial, revoked_at FROM documents_certificates WHERE revoked_at IS NOT NULL");
+    if (!revoked) return std::move(revoked).error();
+    return std::make_pair(std::move(*roots), std::move(*revoked));
+  });
+  if (!rows) return std::move(rows).error();
+  for (const auto& row : rows->first.rows) trust.anchors_pem.push_back(row.text(0));
+  for (const auto& row : rows->second.rows) trust.revoked[row.text(0)] = from_unix_micros(row.integer(1));
+  return trust;
+}
+
+Result<void> CertificateAuthority::revoke(const std::string& serial, const std::string& reason) {
+  const Instant now = clock_.now();
+  return db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto rows = c.query(
+        std::string("SELECT ") + kColumns + " FROM documents_certificates WHERE serial = ? AND revoked_at IS NULL",
+        {serial});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return make_error(Errc::no_such_certificate, "no unrevoked certificate has serial " + serial);
+    auto revoked = c.execute("UPDATE documents_certificates SET revoked_at = ?, revocation_reason = ? WHERE serial = ?",
+                             {to_unix_micros(now), reason, serial});
+    if (!revoked) return std::move(revoked).error();
+    if (!audit_) return {};
+    CertificateRecord record = record_of(rows->rows.front());
+    record.revoked_at = now;
+    return audit_(c, "certificate.revoked", record);
+  });
 }
 
 Result<std::vector<CertificateRecord>> CertificateAuthority::certificates() const {

@@ -51,6 +51,10 @@ int pki_init(const Config& config, const std::string& organisation);
 int pki_root(const Config& config);
 int pki_list(const Config& config);
 
+// `documents verify FILE`: every signature's report (JSON with `as_json`); exit 0 when the file
+// has signatures and all pass, 1 when one does not, 2 when the file is not a readable PDF.
+int documents_verify(const Config& config, const std::string& file, bool as_json);
+
 // Runs the whole command line; main() only calls this.
 int run_cli(int argc, char** argv);
 

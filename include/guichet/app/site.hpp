@@ -8,6 +8,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/secrets.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/web.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/metrics.hpp"
@@ -75,6 +76,7 @@ class Site {
   http::Metrics metrics_;
   identity::WebContext identity_;
   documents::CertificateAuthority authority_;
+  documents::DocumentsWebContext documents_web_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;
   scheduling::CalendarCache calendars_;

@@ -29,8 +29,18 @@ struct SignatureDetails {
   Instant time;          // /M, the claimed signing time
 };
 
+// PAdES baseline by default. The deviations exist only to make the defective files verifiers are
+// tested against (a foreign /SubFilter, no signing-certificate-v2, a signing-time); nothing in
+// Guichet signs with them.
+struct SignatureFormat {
+  std::string sub_filter = "ETSI.CAdES.detached";
+  bool signing_certificate_v2 = true;
+  bool signing_time = false;
+};
+
 // The signed PDF. Errc::not_a_pdf for anything qpdf cannot read as a PDF, pdf_encrypted for an
 // encrypted one. CPU work: call it through the ComputePool.
-Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer, const SignatureDetails& details);
+Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer, const SignatureDetails& details,
+                             const SignatureFormat& format = {});
 
 }  // namespace guichet::documents

@@ -14,6 +14,7 @@
 #include "guichet/core/result.hpp"
 #include "guichet/core/secrets.hpp"
 #include "guichet/documents/pades.hpp"
+#include "guichet/documents/verify.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::documents {
@@ -62,6 +63,11 @@ class CertificateAuthority {
   // sign: its certificate, the issuing CA's, and the opened private key.
   Result<SigningIdentity> seal_of(const std::string& administration_code, const std::string& administration_name);
   Result<std::vector<CertificateRecord>> certificates() const;
+  // What a verifier of Guichet's documents trusts: every root, and every revocation, at `now`.
+  Result<TrustSettings> trust_settings() const;
+  // Revokes a certificate (audited); Errc::no_such_certificate for an unknown or revoked serial.
+  // A revoked seal is replaced by a new one at its administration's next document.
+  Result<void> revoke(const std::string& serial, const std::string& reason);
 
  private:
   storage::Database& db_;

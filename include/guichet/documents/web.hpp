@@ -1,0 +1,25 @@
+#pragma once
+// The documents module on the web: verification for anyone (/verify, POST /api/v1/verify) and
+// the certification authority's root for verifiers to trust (/pki/root.pem).
+#include <cstddef>
+
+#include "guichet/documents/pki.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/router.hpp"
+
+namespace guichet::documents {
+
+// The largest PDF /verify and the API take.
+inline constexpr std::size_t kMaxVerifiedPdf = 20 * 1024 * 1024;
+
+struct DocumentsWebContext {
+  CertificateAuthority& authority;
+  const http::PageRenderer& pages;
+  const http::Catalog& catalog;
+};
+
+// `context` must outlive the router.
+void register_verify_routes(http::Router& router, const DocumentsWebContext& context);
+
+}  // namespace guichet::documents

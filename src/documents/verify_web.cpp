@@ -1,0 +1,167 @@
+// Verification for anyone: /verify (a form that takes a PDF and shows a report in the reader's
+// language, usable without JavaScript), POST /api/v1/verify (a PDF in, the report as JSON out)
+// and /pki/root.pem (what verifiers trust). Nothing uploaded is kept.
+#include <magic.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <memory>
+
+#include "guichet/core/compute.hpp"
+#include "guichet/documents/errors.hpp"
+#include "guichet/documents/verify.hpp"
+#include "guichet/documents/web.hpp"
+#include "guichet/http/application.hpp"
+
+namespace guichet::documents {
+namespace json = boost::json;
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+// What the bytes are, by content (libmagic), not by the name or type the client claims. One
+// cookie per thread: libmagic's are not shared between threads.
+std::string content_type_of(std::string_view bytes) {
+  struct Cookie {
+    magic_t handle = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
+    Cookie() {
+      if (handle != nullptr && magic_load(handle, nullptr) != 0) {
+        magic_close(handle);
+        handle = nullptr;
+      }
+    }
+    ~Cookie() {
+      if (handle != nullptr) magic_close(handle);
+    }
+  };
+  thread_local Cookie cookie;
+  if (cookie.handle == nullptr) return bytes.starts_with("%PDF-") ? "application/pdf" : "";
+  const char* type = magic_buffer(cookie.handle, bytes.data(), bytes.size());
+  return type != nullptr ? type : "";
+}
+
+// Reads the trust settings on this worker, then verifies on the compute pool.
+Result<VerificationReport> check(const DocumentsWebContext& ctx, std::string_view pdf) {
+  if (pdf.size() > kMaxVerifiedPdf) return make_error(Errc::pdf_too_large, "the PDF is over 20 MiB");
+  if (content_type_of(pdf) != "application/pdf") return make_error(Errc::not_a_pdf, "the file is not a PDF");
+  auto trust = ctx.authority.trust_settings();
+  if (!trust) return std::move(trust).error();
+  auto verified = ComputePool::shared().run([&] { return verify_pdf(pdf, *trust); });
+  if (!verified) return std::move(verified).error();
+  return std::move(*verified);
+}
+
+PageData report_page_data(const DocumentsWebContext& ctx, const Request& request, const VerificationReport& report,
+                          const std::string& file_name) {
+  auto t = [&](std::string_view key) -> const std::string& { return ctx.catalog.text(request.lang, key); };
+  PageData data;
+  data.set("checked", true);
+  data.set("file_name", file_name);
+  data.set("size", std::to_string(report.size));
+  data.set("sha256", report.sha256);
+  PageData signatures{PageData::type::list};
+  int number = 0;
+  for (const auto& s : report.signatures) {
+    ++number;
+    PageData item;
+    item.set("number", std::to_string(number));
+    item.set("title", http::fill_text(t("check_signature"), {{"n", std::to_string(number)}}));
+    const std::string indication(to_string(s.indication));
+    item.set("result", t("check_result_" + indication));
+    item.set("alert", s.indication == Indication::total_passed   ? "success"
+                      : s.indication == Indication::total_failed ? "error"
+                                                                 : "warning");
+    if (!s.sub_indication.empty()) item.set("explanation", t("check_sub_" + s.sub_indication));
+    item.set("indication", indication);
+    if (!s.sub_indication.empty()) item.set("sub_indication", s.sub_indication);
+    if (!s.signer_name.empty()) item.set("signer", s.signer_name);
+    if (s.claimed_time) item.set("time", format_rfc3339(*s.claimed_time).substr(0, 19) + " UTC");
+    item.set("whole", t(s.covers_whole_document ? "check_whole_yes" : "check_whole_no"));
+    if (!s.revocation.empty()) item.set("revocation", t("check_revocation_" + s.revocation));
+    PageData steps{PageData::type::list};
+    for (const auto& step : s.steps) {
+      PageData st;
+      st.set("name", t("check_step_" + step.name));
+      st.set("status", t("check_status_" + std::string(to_string(step.status))));
+      if (!step.detail.empty()) st.set("detail", step.detail);
+      steps.push_back(st);
+    }
+    item.set("steps", steps);
+    signatures.push_back(item);
+  }
+  data.set("signatures", signatures);
+  return data;
+}
+
+Response verify_form(const DocumentsWebContext& ctx, Request& request) {
+  return ctx.pages.render(request, "verify", "check_title", PageData{});
+}
+
+Response verify_upload(const DocumentsWebContext& ctx, Request& request) {
+  auto file = std::find_if(request.files.begin(), request.files.end(),
+                           [](const http::UploadedFile& f) { return f.field == "document"; });
+  auto refuse = [&](const Error& error) {
+    PageData data;
+    data.set("error", ctx.catalog.text(request.lang, error.code.message_key()));
+    return ctx.pages.render(request, "verify", "check_title", data, http::http_status(error.kind));
+  };
+  if (file == request.files.end() || file->content.empty()) {
+    PageData data;
+    data.set("error", ctx.catalog.text(request.lang, "check_no_file"));
+    return ctx.pages.render(request, "verify", "check_title", data, 400);
+  }
+  auto report = check(ctx, file->content);
+  if (!report) {
+    if (report.error().kind == ErrorKind::invalid_input || report.error().kind == ErrorKind::payload_too_large) {
+      return refuse(report.error());
+    }
+    return ctx.pages.render_error(request, report.error());
+  }
+  Response response =
+      ctx.pages.render(request, "verify", "check_title", report_page_data(ctx, request, *report, file->filename));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response verify_api(const DocumentsWebContext& ctx, Request& request) {
+  const std::string type(request.headers.get("Content-Type").value_or(""));
+  if (!type.starts_with("application/pdf")) {
+    return http::json_error(request,
+                            make_error(Errc::pdf_expected, "send the PDF itself, as Content-Type: application/pdf"));
+  }
+  auto report = check(ctx, request.body);
+  if (!report) return http::json_error(request, report.error());
+  Response response = Response::json(json::serialize(report_json(*report)));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response root_certificate(const DocumentsWebContext& ctx, Request& request) {
+  auto root = ctx.authority.root();
+  if (!root) return ctx.pages.render_error(request, root.error());
+  Response response = Response::text(root->certificate_pem);
+  response.headers.set("Content-Type", "application/x-pem-file");
+  response.headers.set("Content-Disposition", "attachment; filename=\"guichet-root.pem\"");
+  response.headers.set("Cache-Control", "public, max-age=3600");
+  return response;
+}
+
+}  // namespace
+
+void register_verify_routes(http::Router& router, const DocumentsWebContext& context) {
+  const DocumentsWebContext* ctx = &context;
+  // The multipart envelope around the file adds a little to the PDF's own limit.
+  constexpr std::size_t kFormLimit = kMaxVerifiedPdf + 64 * 1024;
+  router.get("/verify", [ctx](Request& request) { return verify_form(*ctx, request); });
+  router.post(
+      "/verify", [ctx](Request& request) { return verify_upload(*ctx, request); },
+      http::RouteOptions{http::RouteKind::page, kFormLimit, true});
+  router.post(
+      "/api/v1/verify", [ctx](Request& request) { return verify_api(*ctx, request); },
+      http::RouteOptions{http::RouteKind::api, kMaxVerifiedPdf, false});
+  router.get("/pki/root.pem", [ctx](Request& request) { return root_certificate(*ctx, request); });
+}
+
+}  // namespace guichet::documents

@@ -1,0 +1,137 @@
+// Sealed documents in a real browser: a person downloads the sealed confirmation of a booking
+// from its page, then anyone checks that file on /verify (with and without JavaScript, at 320 px
+// and on a desktop), and a changed copy is shown as invalid. Every page checked with axe.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const binary = join(root, process.env.BUILD ?? "build", "guichet");
+const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+const work = mkdtempSync(join(tmpdir(), "guichet-documents-"));
+const keyFile = join(work, "secrets.key");
+let guichet;
+let browser;
+let reference;
+
+before(async () => {
+  writeFileSync(keyFile, execFileSync(binary, ["admin", "keys", "new-kek"]));
+  guichet = await startGuichet({
+    users: [ana],
+    admin: [
+      ["demo-data"],
+      ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile],
+      ["admin", "tokens", "issue", "--user", ana.email, "--scope", "appointments"],
+    ],
+    extraArgs: ["--secrets-key-file", keyFile],
+  });
+  // A booking made through the API, as a relying party's site would.
+  const token = guichet.adminOutput[2].trim();
+  const headers = { Authorization: `Bearer ${token}` };
+  const from = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  const free = await (await fetch(`${guichet.url}/api/v1/availability?services=1&shop=1&from=${from}`, { headers })).json();
+  const visit = free.visits[0];
+  const booked = await fetch(`${guichet.url}/api/v1/bookings`, {
+    method: "POST",
+    headers: { ...headers, "Content-Type": "application/json" },
+    body: JSON.stringify({ shop: visit.shop, start: visit.start, services: [1] }),
+  });
+  assert.equal(booked.status, 201);
+  reference = (await booked.json()).reference;
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await guichet?.stop();
+});
+
+test("download the sealed confirmation, then check it on /verify", async () => {
+  const context = await browser.newContext({ locale: "pt-PT", acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.fill("#email", ana.email);
+  await page.fill("#password", ana.password);
+  await page.click('main button[type="submit"]');
+  await page.goto(`${guichet.url}/bookings/${reference}`);
+  const link = page.locator(`a[href="/bookings/${reference}/confirmation.pdf"]`);
+  assert.match(await link.textContent(), /PDF selado/);
+  assert.deepEqual(await axeViolations(page), []);
+  const response = await page.request.get(`${guichet.url}/bookings/${reference}/confirmation.pdf`);
+  assert.equal(response.status(), 200);
+  assert.equal(response.headers()["content-type"], "application/pdf");
+  const pdf = await response.body();
+  assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
+  const file = join(work, `${reference}.pdf`);
+  writeFileSync(file, pdf);
+
+  await page.goto(guichet.url + "/verify");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.setInputFiles("#document", file);
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  const main = await page.textContent("main");
+  assert.match(main, /Assinatura válida/);
+  assert.match(main, /TOTAL_PASSED/);
+  assert.match(main, new RegExp(`${reference}\\.pdf`));
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(work, "verify-pt-desktop.png"), fullPage: true });
+
+  // A copy with one byte changed is shown as changed after signing.
+  const changed = Buffer.from(pdf);
+  changed[changed.indexOf("/Title") + 8] ^= 1;
+  const changedFile = join(work, "changed.pdf");
+  writeFileSync(changedFile, changed);
+  await page.setInputFiles("#document", changedFile);
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /Assinatura inválida/);
+  assert.match(await page.textContent("main"), /HASH_FAILURE/);
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});
+
+test("/verify works without JavaScript, and its error is next to the field", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, locale: "vi-VN" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/verify");
+  assert.equal(await page.getAttribute("html", "lang"), "vi");
+  await page.setInputFiles("#document", join(work, `${reference}.pdf`));
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /Chữ ký hợp lệ/);
+  const notPdf = join(work, "note.pdf");
+  writeFileSync(notPdf, "just some text, not a PDF");
+  await page.setInputFiles("#document", notPdf);
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  assert.equal(await page.getAttribute("#document", "aria-invalid"), "true");
+  assert.match(await page.textContent("#document-error"), /Tệp không phải là PDF/);
+  await context.close();
+});
+
+test("the report fits a 320 px screen, error and all", async () => {
+  const context = await browser.newContext({ viewport: { width: 320, height: 700 }, locale: "vi-VN" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/verify");
+  await page.setInputFiles("#document", join(work, `${reference}.pdf`));
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /Chữ ký hợp lệ/);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the report scrolls sideways by ${overflow}px`);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(work, "verify-vi-320.png"), fullPage: true });
+  writeFileSync(join(work, "note.pdf"), "just some text, not a PDF");
+  await page.setInputFiles("#document", join(work, "note.pdf"));
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  assert.match(await page.textContent("#document-error"), /Tệp không phải là PDF/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(work, "verify-vi-320-error.png"), fullPage: true });
+  await context.close();
+  if (process.env.GUICHET_SCREENSHOTS) {
+    for (const name of ["verify-pt-desktop.png", "verify-vi-320.png", "verify-vi-320-error.png"]) {
+      writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
+    }
+  }
+});

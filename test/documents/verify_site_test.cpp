@@ -1,0 +1,132 @@
+// Verification through the wired site: the /verify form (a multipart upload, no JavaScript), its
+// errors next to the field, the JSON API, and the root certificate verifiers download.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "guichet/app/site.hpp"
+#include "guichet/documents/pades.hpp"
+#include "guichet/documents/pdf.hpp"
+#include "guichet/documents/pki.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::documents {
+namespace {
+namespace json = boost::json;
+
+class VerifySiteTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    ASSERT_TRUE(CertificateAuthority(db(), clock, key).initialise("Guichet Test"));
+    app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+    auto loaded = app::Site::load(options, db(), clock);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    site = std::move(loaded).value();
+  }
+  storage::Database& db() { return database->db(); }
+
+  std::string sealed_pdf() {
+    DocumentSpec spec{"pt", "Autoridade Tributária", "Recibo", "R-1", {Paragraph{"Olá"}}, "", clock.now()};
+    auto pdf = render_pdf(spec, RenderOptions{std::string(GUICHET_TEST_WEB_ROOT) + "/fonts"});
+    EXPECT_TRUE(pdf);
+    auto seal = CertificateAuthority(db(), clock, key).seal_of("at", "Autoridade Tributária");
+    EXPECT_TRUE(seal);
+    auto out = sign_pdf(*pdf, *seal, {"AT", "", "", clock.now()});
+    EXPECT_TRUE(out);
+    return *out;
+  }
+
+  // The /verify form posted as a browser does: multipart/form-data with the CSRF token.
+  http::Response upload(testing::Browser& browser, const std::string& content, const std::string& name,
+                        const std::string& lang = "fr") {
+    const std::string boundary = "----guichet-test-boundary";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
+                       browser.cookies_["guichet_csrf"] + "\r\n--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"" + name +
+                       "\"\r\nContent-Type: application/pdf\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
+    return browser.send(http::Method::post, "/verify", body,
+                        {{"Content-Type", "multipart/form-data; boundary=" + boundary}, {"Accept-Language", lang}});
+  }
+
+  FakeClock clock{std::chrono::sys_days(std::chrono::year{2026} / 12 / 2) + std::chrono::hours(9)};
+  SecretKey key = SecretKey::from_base64(SecretKey::generate_base64()).value();
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<app::Site> site;
+};
+
+TEST_P(VerifySiteTest, AnyoneChecksADocumentOnTheVerifyPage) {
+  testing::Browser browser(site->application());
+  auto form = browser.get("/verify", {{"Accept-Language", "fr"}});
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("Vérifier un document signé"), std::string::npos);
+  EXPECT_NE(form.body.find("enctype=\"multipart/form-data\""), std::string::npos);
+
+  auto checked = upload(browser, sealed_pdf(), "recibo.pdf");
+  ASSERT_EQ(checked.status, 200) << checked.body;
+  EXPECT_NE(checked.body.find("Signature valide"), std::string::npos);
+  EXPECT_NE(checked.body.find("Autoridade Tributária"), std::string::npos);
+  EXPECT_NE(checked.body.find("recibo.pdf"), std::string::npos);
+  EXPECT_NE(checked.body.find("TOTAL_PASSED"), std::string::npos);
+  EXPECT_EQ(checked.headers.get("Cache-Control").value_or(""), "no-store");
+
+  std::string changed = sealed_pdf();
+  changed[changed.find("/Title") + 8] ^= 1;
+  auto tampered = upload(browser, changed, "recibo.pdf");
+  EXPECT_EQ(tampered.status, 200);
+  EXPECT_NE(tampered.body.find("Signature non valide"), std::string::npos);
+  EXPECT_NE(tampered.body.find("HASH_FAILURE"), std::string::npos);
+  EXPECT_NE(tampered.body.find("le document a été modifié après sa signature"), std::string::npos);
+}
+
+TEST_P(VerifySiteTest, WhatIsNotAPdfIsRefusedNextToTheField) {
+  testing::Browser browser(site->application());
+  (void)browser.get("/verify");
+  auto image = upload(browser, std::string("\x89PNG\r\n\x1a\n", 8) + std::string(64, 'x'), "photo.pdf");
+  EXPECT_EQ(image.status, 400);
+  EXPECT_NE(image.body.find("Le fichier n’est pas un PDF."), std::string::npos);
+  EXPECT_NE(image.body.find("aria-invalid=\"true\""), std::string::npos);
+  EXPECT_NE(image.body.find("id=\"document-error\""), std::string::npos);
+  auto nothing = browser.post("/verify", {});
+  EXPECT_EQ(nothing.status, 400);
+  EXPECT_NE(nothing.body.find("Choose a PDF file to check."), std::string::npos);
+  // Without the form's token, nothing is checked.
+  testing::Browser stranger(site->application());
+  auto forged =
+      stranger.send(http::Method::post, "/verify", "x", {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(forged.status, 403);
+}
+
+TEST_P(VerifySiteTest, TheApiReportsAsJsonAndTheRootIsPublished) {
+  testing::Browser api(site->application());
+  auto report = api.send(http::Method::post, "/api/v1/verify", sealed_pdf(), {{"Content-Type", "application/pdf"}});
+  ASSERT_EQ(report.status, 200) << report.body;
+  json::value parsed = json::parse(report.body);
+  const auto& signature = parsed.at("signatures").as_array().at(0).as_object();
+  EXPECT_EQ(signature.at("indication").as_string(), "TOTAL_PASSED");
+  EXPECT_EQ(signature.at("covers_whole_document").as_bool(), true);
+  EXPECT_EQ(signature.at("steps").as_array().size(), 6u);
+  EXPECT_EQ(signature.at("claimed_time").as_string(), "2026-12-02T09:00:00.000000Z");
+
+  auto wrong_type = api.send(http::Method::post, "/api/v1/verify", "{}", {{"Content-Type", "application/json"}});
+  EXPECT_EQ(wrong_type.status, 415);
+  auto not_pdf = api.send(http::Method::post, "/api/v1/verify", "hello", {{"Content-Type", "application/pdf"}});
+  EXPECT_EQ(not_pdf.status, 400);
+  EXPECT_NE(not_pdf.body.find("not_a_pdf"), std::string::npos);
+
+  auto root = api.get("/pki/root.pem");
+  ASSERT_EQ(root.status, 200);
+  EXPECT_TRUE(root.body.starts_with("-----BEGIN CERTIFICATE-----"));
+  auto expected = CertificateAuthority(db(), clock, std::nullopt).root();
+  ASSERT_TRUE(expected);
+  EXPECT_EQ(root.body, expected->certificate_pem);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, VerifySiteTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::documents
