@@ -87,6 +87,9 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--secrets-key-file", config.secrets_key_file,
                  "File holding the key that seals private keys at rest (guichet admin keys new-kek writes one)")
       ->envname("GUICHET_SECRETS_KEY_FILE");
+  cli.add_option("--tsa-url", config.tsa_url,
+                 "Time-stamp signatures (PAdES B-T): local (Guichet's own authority) or a TSA's URL")
+      ->envname("GUICHET_TSA_URL");
   cli.add_option("--jitsi-url", config.video.base_url,
                  "Jitsi Meet for video appointments, e.g. https://meet.example.org")
       ->envname("GUICHET_JITSI_URL");
@@ -215,6 +218,16 @@ int run_cli(int argc, char** argv) {
   pki_init_cmd->add_option("--organisation", pki_organisation, "Named in the CA certificates")->capture_default_str();
   auto* pki_root_cmd = pki_cmd->add_subcommand("root", "Print the root certificate (PEM), for verifiers to trust");
   auto* pki_list_cmd = pki_cmd->add_subcommand("list", "The certificates issued, as JSON lines");
+  auto* pki_revoke_cmd =
+      pki_cmd->add_subcommand("revoke", "Revoke a certificate (audited); a seal is reissued on next use");
+  std::string revoke_serial;
+  std::string revoke_reason = "unspecified";
+  pki_revoke_cmd->add_option("--serial", revoke_serial, "The certificate's serial (hex, from admin pki list)")
+      ->required();
+  pki_revoke_cmd->add_option("--reason", revoke_reason, "RFC 5280 reason")
+      ->check(
+          CLI::IsMember({"unspecified", "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation"}))
+      ->capture_default_str();
 
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
@@ -267,6 +280,7 @@ int run_cli(int argc, char** argv) {
   if (pki_init_cmd->parsed()) return pki_init(config, pki_organisation);
   if (pki_root_cmd->parsed()) return pki_root(config);
   if (pki_list_cmd->parsed()) return pki_list(config);
+  if (pki_revoke_cmd->parsed()) return pki_revoke(config, revoke_serial, revoke_reason);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();
   return 2;

@@ -146,6 +146,7 @@ int serve(const Config& config) {
     return 2;
   }
   site_options.secrets_key = *secrets;
+  site_options.tsa_url = config.tsa_url;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());
@@ -360,6 +361,22 @@ int pki_list(const Config& config) {
     if (c.revoked_at) line["revoked_at"] = format_rfc3339(*c.revoked_at);
     std::cout << boost::json::serialize(line) << "\n";
   }
+  return 0;
+}
+
+int pki_revoke(const Config& config, const std::string& serial, const std::string& reason) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  documents::CertificateAuthority authority(**db, clock, std::nullopt, certificate_audit(clock));
+  if (auto revoked = authority.revoke(serial, reason); !revoked) {
+    fail("admin pki revoke", revoked.error());
+    return revoked.error().code == documents::Errc::no_such_certificate ? 2 : 1;
+  }
+  std::cout << "revoked " << serial << "\n";
   return 0;
 }
 

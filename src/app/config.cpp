@@ -51,6 +51,13 @@ Result<void> validate(Config& config) {
   for (const auto& [option, path] : {std::pair{"tls-cert", config.tls_cert}, std::pair{"tls-key", config.tls_key}}) {
     if (!path.empty() && !std::filesystem::is_regular_file(path)) return bad(option, "no such file: " + path);
   }
+  if (!config.tsa_url.empty() && config.tsa_url != "local" && !config.tsa_url.starts_with("http://") &&
+      !config.tsa_url.starts_with("https://")) {
+    return bad("tsa-url", "must be local or an http(s) URL, got '" + config.tsa_url + "'");
+  }
+  if (config.tsa_url == "local" && config.secrets_key_file.empty()) {
+    return bad("tsa-url", "local time-stamping needs --secrets-key-file");
+  }
   if (!config.secrets_key_file.empty()) {
     if (auto key = SecretKey::from_file(config.secrets_key_file); !key)
       return bad("secrets-key-file", key.error().message);

@@ -65,7 +65,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
             if (!recorded) return std::move(recorded).error();
             return {};
           }),
-      documents_web_{authority_, pages_, catalog_},
+      tsa_(authority_, clock_),
+      documents_web_{authority_, pages_, catalog_, options_.secrets_key ? &tsa_ : nullptr},
       keys_(db_, clock_),
       provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
       calendars_(db_, clock_),
@@ -83,7 +84,10 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   options_.booking_policy,
                   options_.video,
                   options_.secrets_key ? &authority_ : nullptr,
-                  documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()}} {
+                  documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
+                  options_.tsa_url == "local" ? tsa_.stamper()
+                  : options_.tsa_url.empty()  ? documents::TimeStamper{}
+                                              : documents::http_time_stamper(options_.tsa_url)} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };

@@ -4,9 +4,12 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
+#include <openssl/sha.h>
+#include <openssl/ts.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <map>
 #include <optional>
 
@@ -15,6 +18,7 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/documents/errors.hpp"
+#include "guichet/documents/timestamp.hpp"
 #include "openssl.hpp"
 #include "pdf_objects.hpp"
 
@@ -63,8 +67,42 @@ std::string signed_attributes_der(CMS_SignerInfo* si) {
 // A detached CMS SignedData over `digest` (SHA-256 of the byte ranges). OpenSSL 3.0's own signing
 // always adds a signing-time attribute, which PAdES forbids, so the signer info is built with
 // CMS_PARTIAL and signed here over the DER of its attributes.
+// Asks for a time-stamp token over the signature value and adds it as an unsigned attribute.
+Result<void> add_time_stamp(CMS_SignerInfo* si, const std::string& signature, const TimeStamper& time_stamper,
+                            bool over_signature) {
+  unsigned char imprint[32];
+  const std::string stamped_data = over_signature ? signature : "other data";
+  SHA256(reinterpret_cast<const unsigned char*>(stamped_data.data()), stamped_data.size(), imprint);
+  const std::string_view digest(reinterpret_cast<const char*>(imprint), sizeof imprint);
+  auto answer = time_stamper(time_stamp_request(digest));
+  if (!answer) return std::move(answer).error();
+  const auto* p = reinterpret_cast<const unsigned char*>(answer->data());
+  std::unique_ptr<TS_RESP, OpenSslFree<TS_RESP, TS_RESP_free>> response(
+      d2i_TS_RESP(nullptr, &p, static_cast<long>(answer->size())));
+  if (!response)
+    return make_error(Errc::time_stamp_failed, "the time-stamping authority's answer is not a TimeStampResp");
+  const long status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response.get())));
+  PKCS7* token = TS_RESP_get_token(response.get());
+  TS_TST_INFO* info = TS_RESP_get_tst_info(response.get());
+  if ((status != 0 && status != 1) || token == nullptr || info == nullptr) {
+    return make_error(Errc::time_stamp_failed,
+                      "the time-stamping authority refused (status " + std::to_string(status) + ")");
+  }
+  const ASN1_OCTET_STRING* stamped = TS_MSG_IMPRINT_get_msg(TS_TST_INFO_get_msg_imprint(info));
+  if (ASN1_STRING_length(stamped) != static_cast<int>(sizeof imprint) ||
+      std::memcmp(ASN1_STRING_get0_data(stamped), imprint, sizeof imprint) != 0) {
+    return make_error(Errc::time_stamp_failed, "the time-stamp is over other data than this signature");
+  }
+  unsigned char* der = nullptr;
+  const int length = i2d_PKCS7(token, &der);
+  const int added = CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE, der, length);
+  OPENSSL_free(der);
+  if (added != 1) return crypto_error("adding the time-stamp token");
+  return {};
+}
+
 Result<std::string> cms_signature(std::string_view digest, const SigningIdentity& signer, const SignatureFormat& format,
-                                  Instant time) {
+                                  Instant time, const TimeStamper& time_stamper) {
   auto certificate = parse_certificate(signer.certificate_pem);
   if (!certificate) return std::move(certificate).error();
   auto key = parse_private_key(signer.private_key_pem);
@@ -106,6 +144,10 @@ Result<std::string> cms_signature(std::string_view digest, const SigningIdentity
   }
   signature.resize(length);
   ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), signature.data(), static_cast<int>(signature.size()));
+  if (time_stamper) {
+    if (auto stamped = add_time_stamp(si, signature, time_stamper, format.time_stamp_over_signature); !stamped)
+      return std::move(stamped).error();
+  }
   unsigned char* der = nullptr;
   const int der_length_ = i2d_CMS_ContentInfo(cms.get(), &der);
   if (der_length_ <= 0) return crypto_error("encoding the CMS");
@@ -121,7 +163,7 @@ std::string pdf_date(Instant t) {
 }  // namespace
 
 Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer, const SignatureDetails& details,
-                             const SignatureFormat& format) {
+                             const SignatureFormat& format, const TimeStamper& time_stamper) {
   if (!pdf.starts_with("%PDF-")) return make_error(Errc::not_a_pdf, "the file does not start with %PDF-");
   // The signature dictionary, with fixed-width placeholders for /ByteRange and /Contents.
   std::string dictionary = "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /" + format.sub_filter + " /ByteRange ";
@@ -155,7 +197,7 @@ Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer
   unsigned int digest_length = 0;
   EVP_Digest(covered.data(), covered.size(), digest, &digest_length, EVP_sha256(), nullptr);
   auto cms = cms_signature(std::string_view(reinterpret_cast<const char*>(digest), digest_length), signer, format,
-                           details.time);
+                           details.time, time_stamper);
   if (!cms) return std::move(cms).error();
   if (cms->size() > kSignatureCapacity) {
     return make_error(Errc::signature_too_large, "the signature does not fit the space reserved for it");

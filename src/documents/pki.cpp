@@ -43,7 +43,7 @@ struct Name {
   std::string organisational_unit;
 };
 
-enum class Profile { root, issuing, seal };
+enum class Profile { root, issuing, seal, tsa };
 
 // A new key and a certificate for it, signed by `issuer` (itself for the root).
 Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono::days validity, X509* issuer,
@@ -93,6 +93,12 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
       // An electronic seal: it signs documents (non-repudiation), nothing else.
       extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
                     {NID_key_usage, "critical,digitalSignature,nonRepudiation"}};
+      break;
+    case Profile::tsa:
+      // A time-stamping unit: RFC 3161 asks for this one extended key usage, critical.
+      extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
+                    {NID_key_usage, "critical,digitalSignature,nonRepudiation"},
+                    {NID_ext_key_usage, "critical,timeStamping"}};
       break;
   }
   extensions.emplace_back(NID_subject_key_identifier, "hash");
@@ -222,12 +228,21 @@ Result<CertificateRecord> CertificateAuthority::root() const {
 
 Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& administration_code,
                                                       const std::string& administration_name) {
-  if (!key_) return make_error(Errc::no_secrets_key, "sealing documents needs --secrets-key-file");
+  return current_identity("seal", administration_code, administration_name);
+}
+
+Result<SigningIdentity> CertificateAuthority::time_stamping_unit() {
+  return current_identity("tsa", "", organisation_name() + " Time-Stamping Unit 1");
+}
+
+Result<SigningIdentity> CertificateAuthority::current_identity(const std::string& role, const std::string& owner,
+                                                               const std::string& name) {
+  if (!key_) return make_error(Errc::no_secrets_key, "signing needs --secrets-key-file");
   const Instant now = clock_.now();
   auto read = [&](storage::Connection& c) -> Result<std::pair<std::optional<Loaded>, std::optional<Loaded>>> {
     auto issuing = current(c, "issuing", "");
     if (!issuing) return std::move(issuing).error();
-    auto seal = current(c, "seal", administration_code);
+    auto seal = current(c, role, owner);
     if (!seal) return std::move(seal).error();
     return std::make_pair(std::move(*issuing), std::move(*seal));
   };
@@ -244,8 +259,10 @@ Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& adminis
     if (!issuer_key) return std::move(issuer_key).error();
     auto issuer = parse_certificate(issuing.record.certificate_pem);
     if (!issuer) return std::move(issuer).error();
-    auto issued = issue({administration_name, administration_name, administration_code}, Profile::seal, now,
-                        validity_.seal, issuer->get(), issuer_key->get());
+    const bool tsa = role == "tsa";
+    auto issued =
+        issue(tsa ? Name{name, organisation_name(), ""} : Name{name, name, owner}, tsa ? Profile::tsa : Profile::seal,
+              now, tsa ? validity_.tsa : validity_.seal, issuer->get(), issuer_key->get());
     if (!issued) return std::move(issued).error();
     auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
       if (renew) {
@@ -258,13 +275,13 @@ Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& adminis
           if (auto audited = audit_(c, "certificate.revoked", seal->record); !audited) return audited;
         }
       }
-      return store(c, *key_, audit_, *issued, "seal", administration_code, issuing.record.id, now);
+      return store(c, *key_, audit_, *issued, role, owner, issuing.record.id, now);
     });
     // Another node issued one at the same moment: use whichever is current.
     if (!written && written.error().kind != ErrorKind::conflict) return std::move(written).error();
     auto again = db_.read(read);
     if (!again) return std::move(again).error();
-    if (!again->second) return make_error(Errc::crypto_failed, "the seal certificate was not stored");
+    if (!again->second) return make_error(Errc::crypto_failed, "the certificate was not stored");
     seal = again->second;
   }
   auto key = open_key(*key_, *seal);
@@ -273,6 +290,22 @@ Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& adminis
   out.certificate_pem = seal->record.certificate_pem;
   out.chain_pem = {issuing.record.certificate_pem};
   out.private_key_pem = private_key_pem(key->get());
+  return out;
+}
+
+std::string CertificateAuthority::organisation_name() const {
+  auto root = this->root();
+  if (!root) return "Guichet";
+  auto certificate = parse_certificate(root->certificate_pem);
+  if (!certificate) return "Guichet";
+  X509_NAME* subject = X509_get_subject_name(certificate->get());
+  const int at = X509_NAME_get_index_by_NID(subject, NID_organizationName, -1);
+  if (at < 0) return "Guichet";
+  unsigned char* utf8 = nullptr;
+  const int length = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, at)));
+  if (length < 0) return "Guichet";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(length));
+  OPENSSL_free(utf8);
   return out;
 }
 

@@ -2,6 +2,8 @@
 
 #include <openssl/cms.h>
 #include <openssl/ess.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
@@ -120,6 +122,7 @@ class SignatureCheck {
     report_.field = value.field;
     if (!format(value)) return std::move(report_);
     if (!identify()) return std::move(report_);
+    time_stamp();
     context();
     const bool chain_ok = x509();
     const bool crypto_ok = crypto();
@@ -243,6 +246,42 @@ class SignatureCheck {
     return true;
   }
 
+  // The signature time-stamp, checked over this signature's value with the token's own hash, its
+  // signature and its unit's certificate chain to the same anchors.
+  void time_stamp() {
+    const int at = CMS_unsigned_get_attr_by_NID(si_, NID_id_smime_aa_timeStampToken, -1);
+    if (at < 0) return;
+    auto invalid = [&](const std::string& why) {
+      openssl_errors();
+      report_.time_stamp_status = "invalid: " + why;
+    };
+    const ASN1_TYPE* value = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si_, at), 0);
+    if (value == nullptr || value->type != V_ASN1_SEQUENCE) return invalid("not a time-stamp token");
+    const unsigned char* p = value->value.sequence->data;
+    std::unique_ptr<PKCS7, decltype(&PKCS7_free)> token(d2i_PKCS7(nullptr, &p, value->value.sequence->length),
+                                                        &PKCS7_free);
+    if (!token) return invalid("not a time-stamp token");
+    const ASN1_OCTET_STRING* signature = CMS_SignerInfo_get0_signature(si_);
+    std::unique_ptr<TS_VERIFY_CTX, decltype(&TS_VERIFY_CTX_free)> ctx(TS_VERIFY_CTX_new(), &TS_VERIFY_CTX_free);
+    TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_DATA);
+    TS_VERIFY_CTX_set_data(ctx.get(), BIO_new_mem_buf(ASN1_STRING_get0_data(signature), ASN1_STRING_length(signature)));
+    X509_STORE* store = X509_STORE_new();
+    for (const auto& pem : trust_.anchors_pem) {
+      if (auto anchor = parse_certificate(pem)) X509_STORE_add_cert(store, anchor->get());
+    }
+    X509_VERIFY_PARAM_set_time(X509_STORE_get0_param(store),
+                               static_cast<time_t>(to_unix_micros(trust_.now) / 1'000'000));
+    TS_VERIFY_CTX_set_store(ctx.get(), store);  // the context owns it
+    if (TS_RESP_verify_token(ctx.get(), token.get()) != 1) {
+      return invalid("its signature, its unit's certificate or its imprint of this signature does not verify");
+    }
+    std::unique_ptr<TS_TST_INFO, decltype(&TS_TST_INFO_free)> info(PKCS7_to_TS_TST_INFO(token.get()),
+                                                                   &TS_TST_INFO_free);
+    if (!info) return invalid("no time-stamp information");
+    report_.time_stamp = asn1_instant(TS_TST_INFO_get_time(info.get()));
+    report_.time_stamp_status = "valid";
+  }
+
   void context() {
     pass(kContext,
          std::to_string(trust_.anchors_pem.size()) + " trust anchor(s), validation at " + format_rfc3339(trust_.now));
@@ -258,8 +297,20 @@ class SignatureCheck {
     X509_STORE_CTX_init(ctx.get(), store.get(), signer_, certificates_.get());
     X509_VERIFY_PARAM* param = X509_STORE_CTX_get0_param(ctx.get());
     X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(to_unix_micros(trust_.now) / 1'000'000));
-    const bool verified = X509_verify_cert(ctx.get()) == 1;
-    const int error = X509_STORE_CTX_get_error(ctx.get());
+    bool verified = X509_verify_cert(ctx.get()) == 1;
+    int error = X509_STORE_CTX_get_error(ctx.get());
+    std::string proof;
+    // Expired since, but the time-stamp proves the signature existed while it was valid.
+    if (!verified && error == X509_V_ERR_CERT_HAS_EXPIRED && report_.time_stamp) {
+      openssl_errors();
+      X509_STORE_CTX_cleanup(ctx.get());
+      X509_STORE_CTX_init(ctx.get(), store.get(), signer_, certificates_.get());
+      X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx.get()),
+                                 static_cast<time_t>(to_unix_micros(*report_.time_stamp) / 1'000'000));
+      verified = X509_verify_cert(ctx.get()) == 1;
+      error = X509_STORE_CTX_get_error(ctx.get());
+      if (verified) proof = "; the certificate has expired since, but the time-stamp proves the signature came before";
+    }
     if (!verified) {
       const std::string why = X509_verify_cert_error_string(error);
       openssl_errors();
@@ -290,6 +341,11 @@ class SignatureCheck {
       X509* certificate = sk_X509_value(chain, i);
       auto revoked = trust_.revoked.find(serial_hex(certificate));
       if (revoked == trust_.revoked.end()) continue;
+      if (report_.time_stamp && *report_.time_stamp < revoked->second) {
+        proof += "; " + common_name(certificate) + " was revoked at " + format_rfc3339(revoked->second) +
+                 ", after the time-stamp";
+        continue;
+      }
       report_.revocation = "revoked";
       const std::string when = format_rfc3339(revoked->second);
       // Without a time-stamp nothing proves the signature came before the revocation; when even
@@ -302,8 +358,8 @@ class SignatureCheck {
           kX509, Indication::indeterminate, "REVOKED_NO_POE",
           common_name(certificate) + " was revoked at " + when + "; no time-stamp proves the signature came before");
     }
-    report_.revocation = "good";
-    pass(kX509, "chain to a trust anchor, valid at the validation time, not revoked");
+    report_.revocation = proof.find("revoked") != std::string::npos ? "revoked" : "good";
+    pass(kX509, "chain to a trust anchor, valid at the validation time, not revoked before the signature" + proof);
     return true;
   }
 
@@ -413,6 +469,8 @@ json::object report_json(const VerificationReport& report) {
                    {"sub_indication", s.sub_indication},
                    {"steps", steps}};
     o["claimed_time"] = s.claimed_time ? json::value(format_rfc3339(*s.claimed_time)) : json::value(nullptr);
+    o["time_stamp_status"] = s.time_stamp_status;
+    o["time_stamp"] = s.time_stamp ? json::value(format_rfc3339(*s.time_stamp)) : json::value(nullptr);
     signatures.push_back(std::move(o));
   }
   return json::object{{"size", report.size}, {"sha256", report.sha256}, {"signatures", signatures}};

@@ -78,6 +78,11 @@ PageData report_page_data(const DocumentsWebContext& ctx, const Request& request
     if (!s.sub_indication.empty()) item.set("sub_indication", s.sub_indication);
     if (!s.signer_name.empty()) item.set("signer", s.signer_name);
     if (s.claimed_time) item.set("time", format_rfc3339(*s.claimed_time).substr(0, 19) + " UTC");
+    if (s.time_stamp) {
+      item.set("time_stamp", format_rfc3339(*s.time_stamp).substr(0, 19) + " UTC");
+    } else {
+      item.set("time_stamp", t(s.time_stamp_status == "none" ? "check_time_stamp_none" : "check_time_stamp_invalid"));
+    }
     item.set("whole", t(s.covers_whole_document ? "check_whole_yes" : "check_whole_no"));
     if (!s.revocation.empty()) item.set("revocation", t("check_revocation_" + s.revocation));
     PageData steps{PageData::type::list};
@@ -148,6 +153,25 @@ Response root_certificate(const DocumentsWebContext& ctx, Request& request) {
   return response;
 }
 
+// RFC 3161 over HTTP: a TimeStampReq in, a TimeStampResp out.
+Response time_stamp(const DocumentsWebContext& ctx, Request& request) {
+  const std::string type(request.headers.get("Content-Type").value_or(""));
+  if (ctx.tsa == nullptr) {
+    return http::json_error(request, make_error(Errc::no_secrets_key, "time-stamping is not set up on this node"));
+  }
+  if (!type.starts_with("application/timestamp-query")) {
+    return http::json_error(request,
+                            make_error(Errc::pdf_expected, "send a TimeStampReq as application/timestamp-query"));
+  }
+  auto answer = ComputePool::shared().run([&] { return ctx.tsa->respond(request.body); });
+  if (!answer) return http::json_error(request, answer.error());
+  if (!*answer) return http::json_error(request, answer->error());
+  Response response = Response::text(std::move(**answer));
+  response.headers.set("Content-Type", "application/timestamp-reply");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
 }  // namespace
 
 void register_verify_routes(http::Router& router, const DocumentsWebContext& context) {
@@ -162,6 +186,9 @@ void register_verify_routes(http::Router& router, const DocumentsWebContext& con
       "/api/v1/verify", [ctx](Request& request) { return verify_api(*ctx, request); },
       http::RouteOptions{http::RouteKind::api, kMaxVerifiedPdf, false});
   router.get("/pki/root.pem", [ctx](Request& request) { return root_certificate(*ctx, request); });
+  router.post(
+      "/tsa", [ctx](Request& request) { return time_stamp(*ctx, request); },
+      http::RouteOptions{http::RouteKind::api, 16 * 1024, false});
 }
 
 }  // namespace guichet::documents

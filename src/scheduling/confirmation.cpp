@@ -103,7 +103,7 @@ Result<std::string> confirmation_pdf(const SchedulingContext& ctx, const Booking
   auto made = ComputePool::shared().run([&]() -> Result<std::string> {
     auto pdf = documents::render_pdf(spec, ctx.pdf);
     if (!pdf) return std::move(pdf).error();
-    return documents::sign_pdf(*pdf, *seal, details);
+    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
   });
   std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
   if (!made) return std::move(made).error();

@@ -323,6 +323,17 @@ TEST(Cli, PkiInitNeedsTheSecretsKeyAndServeChecksIt) {
   auto wrong = run("serve --listen 127.0.0.1:0 --secrets-key-file " + (dir.path() / "other.key").string() + " " + db);
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.output.find("sealed with secrets key"), std::string::npos) << wrong.output;
+
+  // Revoking (here the issuing CA itself, as when it is retired).
+  const std::size_t at = listed.output.find(R"("role":"issuing")");
+  const std::size_t serial_at = listed.output.find(R"("serial":")", at) + 10;
+  const std::string serial = listed.output.substr(serial_at, 32);
+  auto unknown = run("admin pki revoke --serial 00 " + db);
+  EXPECT_EQ(unknown.exit_code, 2) << unknown.output;
+  auto revoked = run("admin pki revoke --serial " + serial + " --reason cessationOfOperation " + db);
+  EXPECT_EQ(revoked.exit_code, 0) << revoked.output;
+  EXPECT_NE(run("admin pki list " + db).output.find(R"("revoked_at")"), std::string::npos);
+  EXPECT_NE(run("admin audit verify " + db).output.find("audit log intact: 3 event(s)"), std::string::npos);
 }
 
 TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {

@@ -1,4 +1,5 @@
-// Sealed documents in a real browser: a person downloads the sealed confirmation of a booking
+// Sealed documents in a real browser: a person downloads the sealed and time-stamped (PAdES B-T)
+// confirmation of a booking
 // from its page, then anyone checks that file on /verify (with and without JavaScript, at 320 px
 // and on a desktop), and a changed copy is shown as invalid. Every page checked with axe.
 import { test, before, after } from "node:test";
@@ -28,7 +29,7 @@ before(async () => {
       ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile],
       ["admin", "tokens", "issue", "--user", ana.email, "--scope", "appointments"],
     ],
-    extraArgs: ["--secrets-key-file", keyFile],
+    extraArgs: ["--secrets-key-file", keyFile, "--tsa-url", "local"],
   });
   // A booking made through the API, as a relying party's site would.
   const token = guichet.adminOutput[2].trim();
@@ -77,6 +78,8 @@ test("download the sealed confirmation, then check it on /verify", async () => {
   const main = await page.textContent("main");
   assert.match(main, /Assinatura válida/);
   assert.match(main, /TOTAL_PASSED/);
+  // Sealed at level B-T: the time-stamp of Guichet's own authority is shown as the proven time.
+  assert.match(main, /Carimbo temporal \(prova da hora\)\s*\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2} UTC/);
   assert.match(main, new RegExp(`${reference}\\.pdf`));
   assert.deepEqual(await axeViolations(page), []);
   await page.screenshot({ path: join(work, "verify-pt-desktop.png"), fullPage: true });

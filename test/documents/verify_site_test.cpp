@@ -2,14 +2,18 @@
 // errors next to the field, the JSON API, and the root certificate verifiers download.
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include "guichet/app/site.hpp"
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/timestamp.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
+#include "support/run_command.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::documents {
@@ -123,6 +127,48 @@ TEST_P(VerifySiteTest, TheApiReportsAsJsonAndTheRootIsPublished) {
   auto expected = CertificateAuthority(db(), clock, std::nullopt).root();
   ASSERT_TRUE(expected);
   EXPECT_EQ(root.body, expected->certificate_pem);
+}
+
+// Guichet's own time-stamping authority over HTTP, checked by openssl's RFC 3161 verifier.
+TEST_P(VerifySiteTest, TheTimeStampingAuthorityAnswersRfc3161) {
+  testing::Browser api(site->application());
+  const std::string digest(32, '\x42');
+  auto keyless = api.send(http::Method::post, "/tsa", time_stamp_request(digest),
+                          {{"Content-Type", "application/timestamp-query"}});
+  EXPECT_EQ(keyless.status, 503) << "no secrets key on this node";
+
+  app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+  options.secrets_key = key;
+  options.tsa_url = "local";
+  auto stamping = app::Site::load(options, db(), clock);
+  ASSERT_TRUE(stamping);
+  testing::Browser client((*stamping)->application());
+  auto answer = client.send(http::Method::post, "/tsa", time_stamp_request(digest),
+                            {{"Content-Type", "application/timestamp-query"}});
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(answer.headers.get("Content-Type").value_or(""), "application/timestamp-reply");
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "reply.tsr", answer.body);
+  auto root = CertificateAuthority(db(), clock, std::nullopt).root();
+  ASSERT_TRUE(root);
+  testing::write_file(dir.path() / "root.pem", root->certificate_pem);
+  std::string hex_digest;
+  for (unsigned char c : digest) hex_digest += fmt::format("{:02x}", c);
+  auto text = testing::run_command("openssl ts -reply -in " + (dir.path() / "reply.tsr").string() + " -text");
+  EXPECT_NE(text.output.find("Status: Granted."), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find(kTimeStampPolicy), std::string::npos) << text.output;
+  auto verified =
+      testing::run_command("openssl ts -verify -digest " + hex_digest + " -in " + (dir.path() / "reply.tsr").string() +
+                           " -CAfile " + (dir.path() / "root.pem").string());
+  EXPECT_NE(verified.output.find("Verification: OK"), std::string::npos) << verified.output;
+  auto wrong = client.send(http::Method::post, "/tsa", "x", {{"Content-Type", "text/plain"}});
+  EXPECT_EQ(wrong.status, 415);
+  auto garbage =
+      client.send(http::Method::post, "/tsa", "not a request", {{"Content-Type", "application/timestamp-query"}});
+  ASSERT_EQ(garbage.status, 200) << "RFC 3161: a rejection is a response";
+  testing::write_file(dir.path() / "rejection.tsr", garbage.body);
+  auto rejection = testing::run_command("openssl ts -reply -in " + (dir.path() / "rejection.tsr").string() + " -text");
+  EXPECT_NE(rejection.output.find("Status: Rejected"), std::string::npos) << rejection.output;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerifySiteTest, ::testing::ValuesIn(testing::test_backends()),

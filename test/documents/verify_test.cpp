@@ -2,6 +2,7 @@
 // ETSI EN 319 102-1 validation gives it (as the EU's DSS reports them), and against pdfsig on the
 // valid ones: the two must agree.
 #include "guichet/documents/verify.hpp"
+#include "guichet/documents/timestamp.hpp"
 
 #include "documents/fixture.hpp"
 
@@ -225,6 +226,68 @@ TEST_P(VerifyTest, WithoutTheRootTheChainIsNotFound) {
   ASSERT_TRUE(report);
   ASSERT_EQ(report->signatures.size(), 1u);
   expect(report->signatures.front(), Indication::indeterminate, "NO_CERTIFICATE_CHAIN_FOUND");
+}
+
+// B-T: a time-stamp from Guichet's own authority over the signature value.
+TEST_P(VerifyTest, ATimeStampedSignaturePassesAndOutlivesItsCertificate) {
+  TimeStampAuthority tsa(*authority, clock);
+  auto pdf = sign_pdf(plain(), seal(), {"AT", "test", "Lisboa", clock.now()}, {}, tsa.stamper());
+  ASSERT_TRUE(pdf) << pdf.error().message;
+  SignatureReport r = only(*pdf);
+  expect(r, Indication::total_passed, "");
+  EXPECT_EQ(r.time_stamp_status, "valid");
+  ASSERT_TRUE(r.time_stamp);
+  EXPECT_EQ(*r.time_stamp, std::chrono::floor<std::chrono::seconds>(clock.now()));
+  auto report = pdfsig(*pdf);
+  EXPECT_NE(report.output.find("Signature is Valid."), std::string::npos) << report.output;
+  // Four years on the seal has expired, but the time-stamp proves the signature came before.
+  clock.advance(std::chrono::days(365 * 3 + 30));
+  r = only(*pdf);
+  expect(r, Indication::total_passed, "");
+  EXPECT_NE(r.steps[3].detail.find("expired since"), std::string::npos) << r.steps[3].detail;
+}
+
+TEST_P(VerifyTest, ARevocationAfterTheTimeStampDoesNotUndoTheSignature) {
+  TimeStampAuthority tsa(*authority, clock);
+  auto pdf = sign_pdf(plain(), seal(), {"AT", "test", "Lisboa", clock.now()}, {}, tsa.stamper());
+  ASSERT_TRUE(pdf);
+  clock.advance(std::chrono::hours(2));
+  auto certificates = authority->certificates();
+  ASSERT_TRUE(certificates);
+  for (const auto& c : *certificates) {
+    if (c.role == "seal") ASSERT_TRUE(authority->revoke(c.serial, "keyCompromise"));
+  }
+  const SignatureReport r = only(*pdf);
+  expect(r, Indication::total_passed, "");
+  EXPECT_EQ(r.revocation, "revoked");
+  EXPECT_NE(r.steps[3].detail.find("after the time-stamp"), std::string::npos) << r.steps[3].detail;
+}
+
+// 13. A time-stamp over other data: it proves nothing about this signature and is ignored, so an
+// expired certificate is again out of bounds.
+TEST_P(VerifyTest, ATimeStampOverOtherDataIsIgnored) {
+  TimeStampAuthority tsa(*authority, clock);
+  SignatureFormat format;
+  format.time_stamp_over_signature = false;
+  auto pdf = sign_pdf(plain(), seal(), {"AT", "test", "Lisboa", clock.now()}, format, tsa.stamper());
+  ASSERT_TRUE(pdf) << pdf.error().message;
+  SignatureReport r = only(*pdf);
+  EXPECT_TRUE(r.time_stamp_status.starts_with("invalid")) << r.time_stamp_status;
+  EXPECT_FALSE(r.time_stamp);
+  expect(r, Indication::total_passed, "");
+  clock.advance(std::chrono::days(365 * 3 + 30));
+  expect(only(*pdf), Indication::indeterminate, "OUT_OF_BOUNDS_NO_POE");
+}
+
+TEST_P(VerifyTest, ARefusedOrUnreachableTimeStampStopsTheSignature) {
+  TimeStamper refusing = [](std::string_view) -> Result<std::string> { return std::string("not a response"); };
+  auto refused = sign_pdf(plain(), seal(), {"AT", "", "", clock.now()}, {}, refusing);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::time_stamp_failed);
+  auto unreachable = sign_pdf(plain(), seal(), {"AT", "", "", clock.now()}, {},
+                              http_time_stamper("http://127.0.0.1:9/tsa", std::chrono::milliseconds(500)));
+  ASSERT_FALSE(unreachable);
+  EXPECT_EQ(unreachable.error().code, Errc::time_stamp_failed);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, VerifyTest, ::testing::ValuesIn(testing::test_backends()),

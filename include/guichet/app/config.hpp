@@ -37,6 +37,9 @@ struct Config {
   scheduling::VideoConfig video;
   // The key-encryption key that seals private keys at rest (core/secrets.hpp); documents need it.
   std::string secrets_key_file;
+  // Who time-stamps signatures (PAdES B-T): empty for none (B-B), "local" for Guichet's own
+  // authority in process, or a TSA's http(s) URL.
+  std::string tsa_url;
 
   // Filled by validate()
   std::string listen_host;

@@ -8,6 +8,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/secrets.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/timestamp.hpp"
 #include "guichet/documents/web.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
@@ -38,6 +39,7 @@ struct SiteOptions {
   scheduling::VideoConfig video{};
   bool trust_forwarded_for = false;
   std::optional<SecretKey> secrets_key;  // without it, documents are not sealed (503)
+  std::string tsa_url;                   // "", "local" or a TSA's URL (Config::tsa_url)
 };
 
 // Everything the pages need, loaded and checked at start-up.
@@ -76,6 +78,7 @@ class Site {
   http::Metrics metrics_;
   identity::WebContext identity_;
   documents::CertificateAuthority authority_;
+  documents::TimeStampAuthority tsa_;
   documents::DocumentsWebContext documents_web_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;

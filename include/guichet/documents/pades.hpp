@@ -5,6 +5,7 @@
 // /Contents is a detached CMS SignedData over the /ByteRange with the signed attributes PAdES
 // asks for (content-type, message-digest, ESS signing-certificate-v2), DER-sorted, and no
 // signing-time (PAdES forbids it: the time is /M's).
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,17 +31,26 @@ struct SignatureDetails {
 };
 
 // PAdES baseline by default. The deviations exist only to make the defective files verifiers are
-// tested against (a foreign /SubFilter, no signing-certificate-v2, a signing-time); nothing in
+// tested against (a foreign /SubFilter, no signing-certificate-v2, a signing-time, a time-stamp
+// over other data); nothing in
 // Guichet signs with them.
 struct SignatureFormat {
   std::string sub_filter = "ETSI.CAdES.detached";
   bool signing_certificate_v2 = true;
   bool signing_time = false;
+  bool time_stamp_over_signature = true;  // false: the time-stamp is asked over other data
 };
 
-// The signed PDF. Errc::not_a_pdf for anything qpdf cannot read as a PDF, pdf_encrypted for an
-// encrypted one. CPU work: call it through the ComputePool.
+// Asks a time-stamping authority (documents/timestamp.hpp): a TimeStampReq's DER in, the
+// TimeStampResp's DER out.
+using TimeStamper = std::function<Result<std::string>(std::string_view request_der)>;
+
+// The signed PDF, at level B-T when `time_stamper` is given (the time-stamp token over the
+// signature value is added as the unsigned attribute id-aa-signatureTimeStampToken), else B-B.
+// Errc::not_a_pdf for anything qpdf cannot read as a PDF, pdf_encrypted for an encrypted one,
+// time_stamp_failed when the authority does not grant a token. CPU work (and, with a remote
+// authority, a network wait): call it through the ComputePool.
 Result<std::string> sign_pdf(std::string_view pdf, const SigningIdentity& signer, const SignatureDetails& details,
-                             const SignatureFormat& format = {});
+                             const SignatureFormat& format = {}, const TimeStamper& time_stamper = {});
 
 }  // namespace guichet::documents

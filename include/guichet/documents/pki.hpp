@@ -21,7 +21,7 @@ namespace guichet::documents {
 
 struct CertificateRecord {
   std::int64_t id = 0;
-  std::string role;    // "root", "issuing", "seal"
+  std::string role;    // "root", "issuing", "seal", "tsa"
   std::string owner;   // the administration's code for a seal, empty for the CA's own
   std::string serial;  // hex
   std::string subject;
@@ -35,6 +35,9 @@ struct PkiValidity {
   std::chrono::days root{365 * 20};
   std::chrono::days issuing{365 * 10};
   std::chrono::days seal{365 * 3};
+  // A time-stamping unit's tokens are checked long after they were made, so it outlives the
+  // seals whose signatures it proves (up to the issuing CA's own end).
+  std::chrono::days tsa{365 * 9};
 };
 
 // Called in the transaction that issues or revokes a certificate ("certificate.issued",
@@ -62,6 +65,8 @@ class CertificateAuthority {
   // The administration's electronic seal (issued now if it has none that is valid), ready to
   // sign: its certificate, the issuing CA's, and the opened private key.
   Result<SigningIdentity> seal_of(const std::string& administration_code, const std::string& administration_name);
+  // The time-stamping unit's certificate and key (RFC 3161), issued on first use like a seal.
+  Result<SigningIdentity> time_stamping_unit();
   Result<std::vector<CertificateRecord>> certificates() const;
   // What a verifier of Guichet's documents trusts: every root, and every revocation, at `now`.
   Result<TrustSettings> trust_settings() const;
@@ -70,6 +75,9 @@ class CertificateAuthority {
   Result<void> revoke(const std::string& serial, const std::string& reason);
 
  private:
+  Result<SigningIdentity> current_identity(const std::string& role, const std::string& owner, const std::string& name);
+  std::string organisation_name() const;  // the root's O=
+
   storage::Database& db_;
   const Clock& clock_;
   std::optional<SecretKey> key_;

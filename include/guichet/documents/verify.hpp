@@ -36,8 +36,12 @@ struct SignatureReport {
   std::string signer;       // the signing certificate's subject (RFC 2253), when found
   std::string signer_name;  // its common name
   std::string issuer;
-  std::string serial;                                            // hex
-  std::optional<Instant> claimed_time;                           // /M
+  std::string serial;                   // hex
+  std::optional<Instant> claimed_time;  // /M
+  // The signature time-stamp (PAdES B-T): "none", "valid" (then `time_stamp` is its time, a proof
+  // that the signature existed then), or "invalid: why" (then it is ignored, as ETSI says).
+  std::string time_stamp_status = "none";
+  std::optional<Instant> time_stamp;
   std::vector<std::pair<std::size_t, std::size_t>> byte_ranges;  // (offset, length)
   bool covers_whole_document = false;
   std::string revocation;  // "good", "revoked", "unknown"

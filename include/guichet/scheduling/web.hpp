@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
@@ -40,6 +41,8 @@ struct SchedulingContext {
   // Seals the confirmation PDFs; null where documents are not set up (the PDF answers 503).
   documents::CertificateAuthority* authority = nullptr;
   documents::RenderOptions pdf{};
+  // Time-stamps the seals (PAdES B-T) when set.
+  documents::TimeStamper time_stamper{};
 };
 
 inline constexpr const char* kReminderJobKind = "booking.reminder";
