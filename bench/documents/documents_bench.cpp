@@ -1,5 +1,6 @@
 // Documents, measured against their own floor in the same run: laying out a one-page booking
-// confirmation, sealing it, signing a PDF of about 1 MB (PAdES B-B) and verifying both, beside the
+// confirmation, sealing it, signing a PDF of about 1 MB (PAdES B-B, and B-T with Guichet's own
+// time-stamping authority in process) and verifying both, beside the
 // cryptography no signer can skip (SHA-256 of the same megabyte and one ECDSA P-256 signature).
 // Latency percentiles over many runs, on one thread. Results go to docs/PERFORMANCE.md.
 //
@@ -20,6 +21,7 @@
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/timestamp.hpp"
 #include "guichet/documents/verify.hpp"
 #include "guichet/storage/database.hpp"
 #include "guichet/storage/migrations.hpp"
@@ -128,6 +130,10 @@ int run(int runs) {
   row("lay out and seal it (B-B)", seal_one);
   const Percentiles sign_large = measure(runs, [&] { (void)sign_pdf(large_pdf, seal, details); });
   row("sign the ~1 MB PDF (B-B)", sign_large);
+  TimeStampAuthority tsa(authority, clock);
+  const TimeStamper stamper = tsa.stamper();
+  const Percentiles sign_large_bt = measure(runs, [&] { (void)sign_pdf(large_pdf, seal, details, {}, stamper); });
+  row("sign the ~1 MB PDF (B-T, Guichet's own TSA)", sign_large_bt);
   const Percentiles reference = measure(runs, floor);
   row("reference: SHA-256 of 1 MB + one ECDSA signature", reference);
   const Percentiles verify_one = measure(runs, [&] { (void)verify_pdf(sealed_one, trust); });

@@ -42,8 +42,21 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* o
 TimeStampAuthority::TimeStampAuthority(CertificateAuthority& authority, const Clock& clock)
     : authority_(authority), clock_(clock) {}
 
+Result<SigningIdentity> TimeStampAuthority::unit() {
+  const Instant now = clock_.now();
+  {
+    std::lock_guard lock(mutex_);
+    if (cached_ && now - cached_->second < std::chrono::minutes(1)) return cached_->first;
+  }
+  auto fresh = authority_.time_stamping_unit();
+  if (!fresh) return std::move(fresh).error();
+  std::lock_guard lock(mutex_);
+  cached_.emplace(*fresh, now);
+  return fresh;
+}
+
 Result<std::string> TimeStampAuthority::respond(std::string_view request_der) {
-  auto unit = authority_.time_stamping_unit();
+  auto unit = this->unit();
   if (!unit) return std::move(unit).error();
   auto certificate = parse_certificate(unit->certificate_pem);
   if (!certificate) return std::move(certificate).error();

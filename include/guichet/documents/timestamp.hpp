@@ -9,6 +9,8 @@
 // without a qualified TSA.
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -32,8 +34,14 @@ class TimeStampAuthority {
   TimeStamper stamper();
 
  private:
+  // The unit's certificate and opened key, read again once a minute: a time-stamp is asked from
+  // inside a signature on the compute pool, which should not wait on the database each time.
+  Result<SigningIdentity> unit();
+
   CertificateAuthority& authority_;
   const Clock& clock_;
+  std::mutex mutex_;
+  std::optional<std::pair<SigningIdentity, Instant>> cached_;
 };
 
 // A TSA over HTTP(S): POST application/timestamp-query, within `timeout`.
