@@ -255,7 +255,9 @@ TEST_P(VerifyTest, ARevocationAfterTheTimeStampDoesNotUndoTheSignature) {
   auto certificates = authority->certificates();
   ASSERT_TRUE(certificates);
   for (const auto& c : *certificates) {
-    if (c.role == "seal") ASSERT_TRUE(authority->revoke(c.serial, "keyCompromise"));
+    if (c.role == "seal") {
+      ASSERT_TRUE(authority->revoke(c.serial, "keyCompromise"));
+    }
   }
   const SignatureReport r = only(*pdf);
   expect(r, Indication::total_passed, "");
