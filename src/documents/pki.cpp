@@ -3,6 +3,8 @@
 #include <openssl/bn.h>
 #include <openssl/x509v3.h>
 
+#include <map>
+
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/documents/errors.hpp"
@@ -323,6 +325,74 @@ Result<TrustSettings> CertificateAuthority::trust_settings() const {
   for (const auto& row : rows->first.rows) trust.anchors_pem.push_back(row.text(0));
   for (const auto& row : rows->second.rows) trust.revoked[row.text(0)] = from_unix_micros(row.integer(1));
   return trust;
+}
+
+Result<std::string> CertificateAuthority::revocation_list() {
+  if (!key_) return make_error(Errc::no_secrets_key, "the revocation list is signed with the issuing CA's key");
+  const Instant now = clock_.now();
+  struct Read {
+    std::optional<Loaded> issuing;
+    storage::Rows revoked;
+  };
+  auto read = db_.read([&](storage::Connection& c) -> Result<Read> {
+    auto issuing = current(c, "issuing", "");
+    if (!issuing) return std::move(issuing).error();
+    auto revoked = c.query(
+        "SELECT serial, revoked_at, revocation_reason FROM documents_certificates "
+        "WHERE revoked_at IS NOT NULL AND role IN ('seal', 'tsa') ORDER BY revoked_at");
+    if (!revoked) return std::move(revoked).error();
+    return Read{std::move(*issuing), std::move(*revoked)};
+  });
+  if (!read) return std::move(read).error();
+  if (!read->issuing) return make_error(Errc::pki_not_initialised, "run guichet admin pki init first");
+  auto issuer = parse_certificate(read->issuing->record.certificate_pem);
+  if (!issuer) return std::move(issuer).error();
+  auto issuer_key = open_key(*key_, *read->issuing);
+  if (!issuer_key) return std::move(issuer_key).error();
+  std::unique_ptr<X509_CRL, OpenSslFree<X509_CRL, X509_CRL_free>> crl(X509_CRL_new());
+  X509_CRL_set_version(crl.get(), 1);  // v2
+  X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(issuer->get()));
+  const auto seconds = static_cast<time_t>(to_unix_micros(now) / 1'000'000);
+  std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME, ASN1_TIME_free>> last(ASN1_TIME_set(nullptr, seconds));
+  std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME, ASN1_TIME_free>> next(ASN1_TIME_set(nullptr, seconds + 86400));
+  X509_CRL_set1_lastUpdate(crl.get(), last.get());
+  X509_CRL_set1_nextUpdate(crl.get(), next.get());
+  static const std::map<std::string, int, std::less<>> kReasons{
+      {"unspecified", CRL_REASON_UNSPECIFIED},
+      {"keyCompromise", CRL_REASON_KEY_COMPROMISE},
+      {"affiliationChanged", CRL_REASON_AFFILIATION_CHANGED},
+      {"superseded", CRL_REASON_SUPERSEDED},
+      {"cessationOfOperation", CRL_REASON_CESSATION_OF_OPERATION}};
+  for (const auto& row : read->revoked.rows) {
+    X509_REVOKED* entry = X509_REVOKED_new();
+    std::unique_ptr<BIGNUM, OpenSslFree<BIGNUM, BN_free>> bn;
+    BIGNUM* parsed = nullptr;
+    BN_hex2bn(&parsed, row.text(0).c_str());
+    bn.reset(parsed);
+    std::unique_ptr<ASN1_INTEGER, OpenSslFree<ASN1_INTEGER, ASN1_INTEGER_free>> serial(
+        BN_to_ASN1_INTEGER(bn.get(), nullptr));
+    X509_REVOKED_set_serialNumber(entry, serial.get());
+    std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME, ASN1_TIME_free>> when(
+        ASN1_TIME_set(nullptr, static_cast<time_t>(row.integer(1) / 1'000'000)));
+    X509_REVOKED_set_revocationDate(entry, when.get());
+    const auto reason = kReasons.find(row.optional_text(2).value_or("unspecified"));
+    std::unique_ptr<ASN1_ENUMERATED, OpenSslFree<ASN1_ENUMERATED, ASN1_ENUMERATED_free>> code(ASN1_ENUMERATED_new());
+    ASN1_ENUMERATED_set(code.get(), reason == kReasons.end() ? CRL_REASON_UNSPECIFIED : reason->second);
+    X509_REVOKED_add1_ext_i2d(entry, NID_crl_reason, code.get(), 0, 0);
+    X509_CRL_add0_revoked(crl.get(), entry);
+  }
+  std::unique_ptr<ASN1_INTEGER, OpenSslFree<ASN1_INTEGER, ASN1_INTEGER_free>> number(ASN1_INTEGER_new());
+  ASN1_INTEGER_set_int64(number.get(), static_cast<std::int64_t>(seconds));
+  X509_CRL_add1_ext_i2d(crl.get(), NID_crl_number, number.get(), 0, 0);
+  X509_CRL_sort(crl.get());
+  if (X509_CRL_sign(crl.get(), issuer_key->get(), EVP_sha256()) == 0)
+    return crypto_error("signing the revocation list");
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_CRL(crl.get(), &der);
+  if (length <= 0) return crypto_error("encoding the revocation list");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
 }
 
 Result<void> CertificateAuthority::revoke(const std::string& serial, const std::string& reason) {

@@ -153,6 +153,21 @@ Response root_certificate(const DocumentsWebContext& ctx, Request& request) {
   return response;
 }
 
+// The issuing CA's revocation list, for verifiers that check revocation themselves.
+Response revocation_list(const DocumentsWebContext& ctx, Request& request) {
+  if (ctx.tsa == nullptr) {
+    return http::json_error(request,
+                            make_error(Errc::no_secrets_key, "the revocation list is not served by this node"));
+  }
+  auto crl = ctx.authority.revocation_list();
+  if (!crl) return http::json_error(request, crl.error());
+  Response response = Response::text(std::move(*crl));
+  response.headers.set("Content-Type", "application/pkix-crl");
+  // A verifier may keep it a few minutes; a revocation shows everywhere within that.
+  response.headers.set("Cache-Control", "public, max-age=300");
+  return response;
+}
+
 // RFC 3161 over HTTP: a TimeStampReq in, a TimeStampResp out.
 Response time_stamp(const DocumentsWebContext& ctx, Request& request) {
   const std::string type(request.headers.get("Content-Type").value_or(""));
@@ -186,6 +201,7 @@ void register_verify_routes(http::Router& router, const DocumentsWebContext& con
       "/api/v1/verify", [ctx](Request& request) { return verify_api(*ctx, request); },
       http::RouteOptions{http::RouteKind::api, kMaxVerifiedPdf, false});
   router.get("/pki/root.pem", [ctx](Request& request) { return root_certificate(*ctx, request); });
+  router.get("/pki/issuing.crl", [ctx](Request& request) { return revocation_list(*ctx, request); });
   router.post(
       "/tsa", [ctx](Request& request) { return time_stamp(*ctx, request); },
       http::RouteOptions{http::RouteKind::api, 16 * 1024, false});

@@ -171,6 +171,53 @@ TEST_P(VerifySiteTest, TheTimeStampingAuthorityAnswersRfc3161) {
   EXPECT_NE(rejection.output.find("Status: Rejected"), std::string::npos) << rejection.output;
 }
 
+// The issuing CA's revocation list: openssl finds a revoked seal revoked with it.
+TEST_P(VerifySiteTest, TheRevocationListNamesRevokedSeals) {
+  testing::Browser anonymous(site->application());
+  EXPECT_EQ(anonymous.get("/pki/issuing.crl").status, 503) << "no secrets key on this node";
+  app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+  options.secrets_key = key;
+  auto keyed = app::Site::load(options, db(), clock);
+  ASSERT_TRUE(keyed);
+  CertificateAuthority authority(db(), clock, key);
+  auto seal = authority.seal_of("at", "Autoridade Tributária");
+  ASSERT_TRUE(seal);
+  testing::Browser client((*keyed)->application());
+  auto empty = client.get("/pki/issuing.crl");
+  ASSERT_EQ(empty.status, 200);
+  EXPECT_EQ(empty.headers.get("Content-Type").value_or(""), "application/pkix-crl");
+
+  auto listed = authority.certificates();
+  ASSERT_TRUE(listed);
+  std::string serial;
+  for (const auto& c : *listed) {
+    if (c.role == "seal") serial = c.serial;
+  }
+  clock.advance(std::chrono::seconds(5));
+  ASSERT_TRUE(authority.revoke(serial, "keyCompromise"));
+  auto crl = client.get("/pki/issuing.crl");
+  ASSERT_EQ(crl.status, 200);
+  testing::TempDir dir;
+  testing::write_file(dir.path() / "crl.der", crl.body);
+  testing::write_file(dir.path() / "seal.pem", seal->certificate_pem);
+  testing::write_file(dir.path() / "issuing.pem", seal->chain_pem.front());
+  auto root = authority.root();
+  ASSERT_TRUE(root);
+  testing::write_file(dir.path() / "root.pem", root->certificate_pem);
+  const std::string d = dir.path().string();
+  auto text =
+      testing::run_command("openssl crl -inform DER -in " + d + "/crl.der -noout -text -CAfile " + d + "/issuing.pem");
+  EXPECT_NE(text.output.find("verify OK"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("Key Compromise"), std::string::npos) << text.output;
+  std::string upper = serial;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_NE(text.output.find(upper), std::string::npos) << text.output;
+  ASSERT_EQ(testing::run_command("openssl crl -inform DER -in " + d + "/crl.der -out " + d + "/crl.pem").status, 0);
+  auto verified = testing::run_command("openssl verify -crl_check -CRLfile " + d + "/crl.pem -CAfile " + d +
+                                       "/root.pem -untrusted " + d + "/issuing.pem " + d + "/seal.pem");
+  EXPECT_NE(verified.output.find("certificate revoked"), std::string::npos) << verified.output;
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VerifySiteTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -70,6 +70,9 @@ class CertificateAuthority {
   Result<std::vector<CertificateRecord>> certificates() const;
   // What a verifier of Guichet's documents trusts: every root, and every revocation, at `now`.
   Result<TrustSettings> trust_settings() const;
+  // The issuing CA's certificate revocation list (DER, RFC 5280): every certificate it issued
+  // and revoked, with the reason; valid for a day, numbered by its time. Needs the secrets key.
+  Result<std::string> revocation_list();
   // Revokes a certificate (audited); Errc::no_such_certificate for an unknown or revoked serial.
   // A revoked seal is replaced by a new one at its administration's next document.
   Result<void> revoke(const std::string& serial, const std::string& reason);
