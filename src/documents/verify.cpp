@@ -7,6 +7,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <set>
 #include <sstream>
@@ -69,8 +70,13 @@ std::optional<Instant> parse_pdf_date(std::string text) {
   if (in.fail()) return std::nullopt;
   std::string zone = text.substr(14);
   if (zone.size() >= 6 && (zone[0] == '+' || zone[0] == '-')) {
-    const int hours = std::stoi(zone.substr(1, 2));
-    const int minutes = std::stoi(zone.substr(4, 2));
+    // Whatever a file's author wrote there: digits or no claimed time at all, never an exception.
+    int hours = 0;
+    int minutes = 0;
+    const char* z = zone.data();
+    if (std::from_chars(z + 1, z + 3, hours).ptr != z + 3 || std::from_chars(z + 4, z + 6, minutes).ptr != z + 6) {
+      return std::nullopt;
+    }
     const auto offset = std::chrono::hours(hours) + std::chrono::minutes(minutes);
     t = zone[0] == '+' ? t - offset : t + offset;
   }

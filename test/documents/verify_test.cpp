@@ -292,6 +292,22 @@ TEST_P(VerifyTest, ARefusedOrUnreachableTimeStampStopsTheSignature) {
   EXPECT_EQ(unreachable.error().code, Errc::time_stamp_failed);
 }
 
+// A claimed time with a malformed offset (a file's author writes what they like there): reported
+// without a time, never an exception.
+TEST_P(VerifyTest, AMalformedClaimedTimeIsLeftOut) {
+  std::string pdf = sealed(plain());
+  const std::size_t m = pdf.rfind("/M (D:");
+  ASSERT_NE(m, std::string::npos);
+  const std::size_t close = pdf.find(')', m);
+  pdf.replace(m, close - m + 1, "/M (D:20261202090000+xx'yy')");
+  auto trust = authority->trust_settings();
+  ASSERT_TRUE(trust);
+  auto report = verify_pdf(pdf, *trust);
+  ASSERT_TRUE(report) << report.error().message;
+  ASSERT_EQ(report->signatures.size(), 1u);
+  EXPECT_FALSE(report->signatures.front().claimed_time);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VerifyTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
