@@ -61,8 +61,9 @@ Result<std::optional<SecretKey>> secrets_key(const Config& config) {
 
 // Certificates issued and revoked go to the audit log, in the transaction that changes them.
 documents::CertificateAudit certificate_audit(const Clock& clock) {
-  return [&clock](storage::Connection& c, std::string_view action,
-                  const documents::CertificateRecord& record) -> Result<void> {
+  // The command line acts as the operator, whatever the authority says did it.
+  return [&clock](storage::Connection& c, std::string_view action, const documents::CertificateRecord& record,
+                  std::string_view /*actor*/) -> Result<void> {
     boost::json::object details{{"role", record.role}, {"owner", record.owner}, {"subject", record.subject}};
     auto recorded =
         identity::record_audit(c,

@@ -1,6 +1,7 @@
 #include "guichet/app/site.hpp"
 
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <filesystem>
 
 #include "guichet/app/errors.hpp"
@@ -20,6 +21,13 @@ using http::Request;
 using http::Response;
 using http::RouteKind;
 using http::RouteOptions;
+
+namespace {
+std::string host_of(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  return parsed ? std::string(parsed->host()) : std::string("localhost");
+}
+}  // namespace
 
 Result<std::unique_ptr<Site>> Site::load(SiteOptions options, storage::Database& db, const Clock& clock) {
   std::filesystem::path root = options.web_root;
@@ -54,19 +62,28 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 {{"consents", [&db](std::int64_t user_id) { return oidc::consents_export(db, user_id); }}}},
       authority_(
           db_, clock_, options_.secrets_key,
-          [&clock](storage::Connection& c, std::string_view action,
-                   const documents::CertificateRecord& record) -> Result<void> {
+          [&clock](storage::Connection& c, std::string_view action, const documents::CertificateRecord& record,
+                   std::string_view actor) -> Result<void> {
             boost::json::object details{{"role", record.role}, {"owner", record.owner}, {"subject", record.subject}};
             auto recorded = identity::record_audit(
                 c,
-                identity::AuditEvent{"system", std::string(action), "certificate:" + record.serial,
+                identity::AuditEvent{std::string(actor), std::string(action), "certificate:" + record.serial,
                                      boost::json::serialize(details)},
                 clock);
             if (!recorded) return std::move(recorded).error();
             return {};
           }),
       tsa_(authority_, clock_),
-      documents_web_{authority_, pages_, catalog_, options_.secrets_key ? &tsa_ : nullptr},
+      time_stamper_(options_.tsa_url == "local" ? tsa_.stamper()
+                    : options_.tsa_url.empty()  ? documents::TimeStamper{}
+                                                : documents::http_time_stamper(options_.tsa_url)),
+      signing_(db_, authority_, clock_, options_.secrets_key, time_stamper_),
+      documents_web_{authority_,
+                     pages_,
+                     catalog_,
+                     options_.secrets_key ? &tsa_ : nullptr,
+                     options_.secrets_key ? &signing_ : nullptr,
+                     host_of(options_.public_url)},
       keys_(db_, clock_),
       provider_{db_, clock_, pages_, catalog_, options_.public_url, keys_, oidc::GrantPolicy{}},
       calendars_(db_, clock_),
@@ -85,9 +102,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   options_.video,
                   options_.secrets_key ? &authority_ : nullptr,
                   documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
-                  options_.tsa_url == "local" ? tsa_.stamper()
-                  : options_.tsa_url.empty()  ? documents::TimeStamper{}
-                                              : documents::http_time_stamper(options_.tsa_url)} {
+                  time_stamper_} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };
@@ -162,6 +177,14 @@ void Site::register_jobs(jobs::Worker& worker) const {
   if (auto scheduled = identity::schedule_unverified_expiry(db_, clock_); !scheduled) {
     log_event(LogLevel::warn, "schedule_failed",
               {{"job", identity::kExpireUnverifiedJobKind}, {"error", scheduled.error().message}});
+  }
+  worker.handle(documents::kPurgeSignaturesJobKind, [this](const jobs::Job&) -> Result<void> {
+    if (auto purged = signing_.purge(); !purged) return purged;
+    return documents::schedule_signature_purge(db_, clock_);
+  });
+  if (auto scheduled = documents::schedule_signature_purge(db_, clock_); !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", documents::kPurgeSignaturesJobKind}, {"error", scheduled.error().message}});
   }
 }
 
@@ -284,6 +307,7 @@ http::Router Site::routes() {
   scheduling::register_booking_page_routes(router, scheduling_);
   scheduling::register_agenda_routes(router, scheduling_);
   documents::register_verify_routes(router, documents_web_);
+  documents::register_signing_routes(router, documents_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

@@ -70,10 +70,12 @@ std::string serial_hex(X509* certificate) {
                               static_cast<std::size_t>(ASN1_STRING_length(serial))));
 }
 
-std::string subject_line(X509* certificate) {
+std::string name_line(const X509_NAME* name) {
   BioPtr bio(BIO_new(BIO_s_mem()));
-  X509_NAME_print_ex(bio.get(), X509_get_subject_name(certificate), 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+  X509_NAME_print_ex(bio.get(), name, 0, XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
   return bio_text(bio.get());
 }
+
+std::string subject_line(X509* certificate) { return name_line(X509_get_subject_name(certificate)); }
 
 }  // namespace guichet::documents

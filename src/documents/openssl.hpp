@@ -30,8 +30,9 @@ Result<X509Ptr> parse_certificate(std::string_view pem);
 Result<PkeyPtr> parse_private_key(std::string_view pem);
 std::string certificate_pem(X509* certificate);
 std::string certificate_der(X509* certificate);
-std::string private_key_pem(EVP_PKEY* key);   // PKCS#8, unencrypted: seal it before storing
-std::string subject_line(X509* certificate);  // RFC 2253, UTF-8
+std::string private_key_pem(EVP_PKEY* key);    // PKCS#8, unencrypted: seal it before storing
+std::string subject_line(X509* certificate);   // RFC 2253, UTF-8
+std::string name_line(const X509_NAME* name);  // the same, for a name alone
 // The serial number's bytes in lowercase hex, as stored in documents_certificates.serial.
 std::string serial_hex(X509* certificate);
 

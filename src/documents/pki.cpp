@@ -33,6 +33,8 @@ CertificateRecord record_of(const storage::Row& row) {
 // What a sealed key is bound to: its table, column and certificate, so it opens nowhere else.
 std::string key_purpose(const std::string& serial) { return "documents_certificates.sealed_key:" + serial; }
 
+std::string person_owner(std::int64_t user_id) { return "user:" + std::to_string(user_id); }
+
 struct Issued {
   X509Ptr certificate;
   PkeyPtr key;
@@ -43,9 +45,61 @@ struct Name {
   std::string common_name;
   std::string organisation;
   std::string organisational_unit;
+  // A natural person's certificate (ETSI EN 319 412-2): given name and surname once verified,
+  // else a pseudonym; with the pairwise serial number in both cases.
+  std::string given_name;
+  std::string surname;
+  std::string pseudonym;
+  std::string serial_number;
 };
 
-enum class Profile { root, issuing, seal, tsa };
+Name organisation_entity(std::string common_name, std::string organisation, std::string unit) {
+  Name name;
+  name.common_name = std::move(common_name);
+  name.organisation = std::move(organisation);
+  name.organisational_unit = std::move(unit);
+  return name;
+}
+
+Name person_name(const PersonalSubject& subject) {
+  Name name;
+  name.serial_number = subject.serial_number;
+  if (!subject.given_name.empty() || !subject.family_name.empty()) {
+    name.given_name = subject.given_name;
+    name.surname = subject.family_name;
+    name.common_name = subject.given_name.empty()    ? subject.family_name
+                       : subject.family_name.empty() ? subject.given_name
+                                                     : subject.given_name + " " + subject.family_name;
+  } else {
+    name.pseudonym = subject.serial_number;
+    name.common_name = subject.serial_number;
+  }
+  return name;
+}
+
+void fill_name(X509_NAME* subject, const Name& name) {
+  auto add = [&](const char* field, const std::string& value) {
+    if (value.empty()) return;
+    X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()), -1,
+                               -1, 0);
+  };
+  add("CN", name.common_name);
+  add("GN", name.given_name);
+  add("SN", name.surname);
+  add("pseudonym", name.pseudonym);
+  add("serialNumber", name.serial_number);
+  add("OU", name.organisational_unit);
+  add("O", name.organisation);
+}
+
+// The subject line a certificate for `name` has, as stored in documents_certificates.subject.
+std::string subject_line_of(const Name& name) {
+  std::unique_ptr<X509_NAME, OpenSslFree<X509_NAME, X509_NAME_free>> subject(X509_NAME_new());
+  fill_name(subject.get(), name);
+  return name_line(subject.get());
+}
+
+enum class Profile { root, issuing, seal, tsa, person };
 
 // A new key and a certificate for it, signed by `issuer` (itself for the root).
 Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono::days validity, X509* issuer,
@@ -69,14 +123,7 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
   ASN1_TIME_set(X509_getm_notAfter(x),
                 static_cast<time_t>(seconds + std::chrono::duration_cast<std::chrono::seconds>(validity).count()));
   X509_NAME* subject = X509_get_subject_name(x);
-  auto add = [&](const char* field, const std::string& value) {
-    if (value.empty()) return;
-    X509_NAME_add_entry_by_txt(subject, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()), -1,
-                               -1, 0);
-  };
-  add("CN", name.common_name);
-  add("OU", name.organisational_unit);
-  add("O", name.organisation);
+  fill_name(subject, name);
   X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : subject);
   X509_set_pubkey(x, out.key.get());
 
@@ -92,7 +139,9 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
                     {NID_key_usage, "critical,keyCertSign,cRLSign"}};
       break;
     case Profile::seal:
-      // An electronic seal: it signs documents (non-repudiation), nothing else.
+    case Profile::person:
+      // An electronic seal, or a person's signing certificate: it signs documents
+      // (non-repudiation), nothing else.
       extensions = {{NID_basic_constraints, "critical,CA:FALSE"},
                     {NID_key_usage, "critical,digitalSignature,nonRepudiation"}};
       break;
@@ -119,7 +168,7 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
 
 Result<void> store(storage::Connection& c, const SecretKey& key, const CertificateAudit& audit, const Issued& issued,
                    const std::string& role, const std::string& owner, std::optional<std::int64_t> issuer_id,
-                   Instant now) {
+                   Instant now, std::string_view actor = "system") {
   X509* x = issued.certificate.get();
   storage::Value issuer = nullptr;
   if (issuer_id) issuer = *issuer_id;
@@ -145,7 +194,7 @@ Result<void> store(storage::Connection& c, const SecretKey& key, const Certifica
   record.subject = subject_line(x);
   record.not_before = from_unix_micros(micros(before));
   record.not_after = from_unix_micros(micros(after));
-  return audit(c, "certificate.issued", record);
+  return audit(c, "certificate.issued", record, actor);
 }
 
 struct Loaded {
@@ -183,14 +232,14 @@ Result<void> CertificateAuthority::initialise(const std::string& organisation) {
     auto existing = current(c, "root", "");
     if (!existing) return std::move(existing).error();
     if (*existing) return make_error(Errc::pki_already_initialised, "the certification authority exists already");
-    auto root =
-        issue({organisation + " Root CA", organisation, ""}, Profile::root, now, validity_.root, nullptr, nullptr);
+    auto root = issue(organisation_entity(organisation + " Root CA", organisation, ""), Profile::root, now,
+                      validity_.root, nullptr, nullptr);
     if (!root) return std::move(root).error();
     if (auto stored = store(c, *key_, audit_, *root, "root", "", std::nullopt, now); !stored) return stored;
     auto root_row = current(c, "root", "");
     if (!root_row || !*root_row) return make_error(Errc::crypto_failed, "the root was not stored");
-    auto issuing = issue({organisation + " Issuing CA 1", organisation, ""}, Profile::issuing, now, validity_.issuing,
-                         root->certificate.get(), root->key.get());
+    auto issuing = issue(organisation_entity(organisation + " Issuing CA 1", organisation, ""), Profile::issuing, now,
+                         validity_.issuing, root->certificate.get(), root->key.get());
     if (!issuing) return std::move(issuing).error();
     return store(c, *key_, audit_, *issuing, "issuing", "", (*root_row)->record.id, now);
   });
@@ -230,15 +279,37 @@ Result<CertificateRecord> CertificateAuthority::root() const {
 
 Result<SigningIdentity> CertificateAuthority::seal_of(const std::string& administration_code,
                                                       const std::string& administration_name) {
-  return current_identity("seal", administration_code, administration_name);
+  return current_identity("seal", administration_code, administration_name, std::nullopt);
 }
 
 Result<SigningIdentity> CertificateAuthority::time_stamping_unit() {
-  return current_identity("tsa", "", organisation_name() + " Time-Stamping Unit 1");
+  return current_identity("tsa", "", organisation_name() + " Time-Stamping Unit 1", std::nullopt);
+}
+
+Result<SigningIdentity> CertificateAuthority::personal_identity(std::int64_t user_id, const PersonalSubject& subject) {
+  return current_identity("person", person_owner(user_id), "", subject);
+}
+
+Result<std::optional<CertificateRecord>> CertificateAuthority::personal_certificate(std::int64_t user_id) const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto found = current(**connection, "person", person_owner(user_id));
+  if (!found) return std::move(found).error();
+  if (!*found) return std::optional<CertificateRecord>();
+  return std::optional<CertificateRecord>((*found)->record);
+}
+
+Result<void> CertificateAuthority::revoke_personal(std::int64_t user_id) {
+  const std::string actor = person_owner(user_id);
+  auto found = personal_certificate(user_id);
+  if (!found) return std::move(found).error();
+  if (!*found) return make_error(Errc::no_such_certificate, "this person has no valid certificate");
+  return revoke((*found)->serial, "unspecified", actor);
 }
 
 Result<SigningIdentity> CertificateAuthority::current_identity(const std::string& role, const std::string& owner,
-                                                               const std::string& name) {
+                                                               const std::string& name,
+                                                               const std::optional<PersonalSubject>& person) {
   if (!key_) return make_error(Errc::no_secrets_key, "signing needs --secrets-key-file");
   const Instant now = clock_.now();
   auto read = [&](storage::Connection& c) -> Result<std::pair<std::optional<Loaded>, std::optional<Loaded>>> {
@@ -255,7 +326,10 @@ Result<SigningIdentity> CertificateAuthority::current_identity(const std::string
   std::optional<Loaded> seal = found->second;
   // Renewed a month before it lapses, so a document is never sealed with a certificate that
   // expires before anyone could check it.
-  const bool renew = seal && seal->record.not_after - std::chrono::days(30) <= now;
+  bool renew = seal && seal->record.not_after - std::chrono::days(30) <= now;
+  // A person's certificate names them as their account does now: verified in person since, they
+  // get one with their name in place of the pseudonym.
+  if (person && seal && subject_line_of(person_name(*person)) != seal->record.subject) renew = true;
   if (!seal || renew) {
     auto issuer_key = open_key(*key_, issuing);
     if (!issuer_key) return std::move(issuer_key).error();
@@ -263,8 +337,11 @@ Result<SigningIdentity> CertificateAuthority::current_identity(const std::string
     if (!issuer) return std::move(issuer).error();
     const bool tsa = role == "tsa";
     auto issued =
-        issue(tsa ? Name{name, organisation_name(), ""} : Name{name, name, owner}, tsa ? Profile::tsa : Profile::seal,
-              now, tsa ? validity_.tsa : validity_.seal, issuer->get(), issuer_key->get());
+        person ? issue(person_name(*person), Profile::person, now, validity_.person, issuer->get(), issuer_key->get())
+        : tsa  ? issue(organisation_entity(name, organisation_name(), ""), Profile::tsa, now, validity_.tsa,
+                       issuer->get(), issuer_key->get())
+               : issue(organisation_entity(name, name, owner), Profile::seal, now, validity_.seal, issuer->get(),
+                       issuer_key->get());
     if (!issued) return std::move(issued).error();
     auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
       if (renew) {
@@ -274,7 +351,7 @@ Result<SigningIdentity> CertificateAuthority::current_identity(const std::string
             {to_unix_micros(now), seal->record.id});
         if (!revoked) return std::move(revoked).error();
         if (audit_) {
-          if (auto audited = audit_(c, "certificate.revoked", seal->record); !audited) return audited;
+          if (auto audited = audit_(c, "certificate.revoked", seal->record, "system"); !audited) return audited;
         }
       }
       return store(c, *key_, audit_, *issued, role, owner, issuing.record.id, now);
@@ -339,7 +416,7 @@ Result<std::string> CertificateAuthority::revocation_list() {
     if (!issuing) return std::move(issuing).error();
     auto revoked = c.query(
         "SELECT serial, revoked_at, revocation_reason FROM documents_certificates "
-        "WHERE revoked_at IS NOT NULL AND role IN ('seal', 'tsa') ORDER BY revoked_at");
+        "WHERE revoked_at IS NOT NULL AND role IN ('seal', 'tsa', 'person') ORDER BY revoked_at");
     if (!revoked) return std::move(revoked).error();
     return Read{std::move(*issuing), std::move(*revoked)};
   });
@@ -395,7 +472,8 @@ Result<std::string> CertificateAuthority::revocation_list() {
   return out;
 }
 
-Result<void> CertificateAuthority::revoke(const std::string& serial, const std::string& reason) {
+Result<void> CertificateAuthority::revoke(const std::string& serial, const std::string& reason,
+                                          const std::string& actor) {
   const Instant now = clock_.now();
   return db_.transaction([&](storage::Connection& c) -> Result<void> {
     auto rows = c.query(
@@ -409,7 +487,7 @@ Result<void> CertificateAuthority::revoke(const std::string& serial, const std::
     if (!audit_) return {};
     CertificateRecord record = record_of(rows->rows.front());
     record.revoked_at = now;
-    return audit_(c, "certificate.revoked", record);
+    return audit_(c, "certificate.revoked", record, actor);
   });
 }
 

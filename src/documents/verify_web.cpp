@@ -1,12 +1,12 @@
 // Verification for anyone: /verify (a form that takes a PDF and shows a report in the reader's
 // language, usable without JavaScript), POST /api/v1/verify (a PDF in, the report as JSON out)
 // and /pki/root.pem (what verifiers trust). Nothing uploaded is kept.
-#include <magic.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <memory>
 
+#include "content_type.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/documents/errors.hpp"
 #include "guichet/documents/verify.hpp"
@@ -20,27 +20,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-// What the bytes are, by content (libmagic), not by the name or type the client claims. One
-// cookie per thread: libmagic's are not shared between threads.
-std::string content_type_of(std::string_view bytes) {
-  struct Cookie {
-    magic_t handle = magic_open(MAGIC_MIME_TYPE | MAGIC_ERROR);
-    Cookie() {
-      if (handle != nullptr && magic_load(handle, nullptr) != 0) {
-        magic_close(handle);
-        handle = nullptr;
-      }
-    }
-    ~Cookie() {
-      if (handle != nullptr) magic_close(handle);
-    }
-  };
-  thread_local Cookie cookie;
-  if (cookie.handle == nullptr) return bytes.starts_with("%PDF-") ? "application/pdf" : "";
-  const char* type = magic_buffer(cookie.handle, bytes.data(), bytes.size());
-  return type != nullptr ? type : "";
-}
 
 // Reads the trust settings on this worker, then verifies on the compute pool.
 Result<VerificationReport> check(const DocumentsWebContext& ctx, std::string_view pdf) {

@@ -343,6 +343,31 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
   return proved;
 }
 
+Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now) {
+  auto rows = c.query("SELECT secret, last_step FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NOT NULL",
+                      {user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::no_second_factor, "no second factor is set up");
+  auto step = match_totp(rows->rows[0].text(0), canonical_code(code), rows->rows[0].integer(1), now);
+  if (!step) return std::move(step).error();
+  if (!*step) return wrong_code();
+  auto spent = c.execute("UPDATE totp_credentials SET last_step = ? WHERE user_id = ? AND last_step < ?",
+                         {static_cast<std::int64_t>(**step), user_id, static_cast<std::int64_t>(**step)});
+  if (!spent) return std::move(spent).error();
+  if (*spent == 0) return wrong_code();  // another request spent this step first
+  return clear_account_failures(c, throttle_account(user_id));
+}
+
+Result<std::chrono::seconds> second_factor_wait(storage::Database& db, std::int64_t user_id,
+                                                std::string_view remote_address, const Clock& clock) {
+  return sign_in_wait(db, throttle_account(user_id), remote_address, clock);
+}
+
+Result<void> record_second_factor_failure(storage::Database& db, std::int64_t user_id, std::string_view remote_address,
+                                          const Clock& clock) {
+  return record_sign_in_failure(db, throttle_account(user_id), remote_address, clock);
+}
+
 Result<std::vector<std::string>> regenerate_recovery_codes(storage::Database& db, std::int64_t user_id,
                                                            const SecurityNotice& notice, const Clock& clock) {
   return db.transaction([&](storage::Connection& c) -> Result<std::vector<std::string>> {

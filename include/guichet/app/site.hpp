@@ -79,6 +79,8 @@ class Site {
   identity::WebContext identity_;
   documents::CertificateAuthority authority_;
   documents::TimeStampAuthority tsa_;
+  documents::TimeStamper time_stamper_;  // --tsa-url: Guichet's own, another, or none (B-B)
+  documents::PersonalSigning signing_;
   documents::DocumentsWebContext documents_web_;
   oidc::KeyStore keys_;
   oidc::ProviderContext provider_;

@@ -21,8 +21,8 @@ namespace guichet::documents {
 
 struct CertificateRecord {
   std::int64_t id = 0;
-  std::string role;    // "root", "issuing", "seal", "tsa"
-  std::string owner;   // the administration's code for a seal, empty for the CA's own
+  std::string role;    // "root", "issuing", "seal", "tsa", "person"
+  std::string owner;   // the administration's code for a seal, "user:<id>" for a person's, empty for the CA's own
   std::string serial;  // hex
   std::string subject;
   std::string certificate_pem;
@@ -38,13 +38,26 @@ struct PkiValidity {
   // A time-stamping unit's tokens are checked long after they were made, so it outlives the
   // seals whose signatures it proves (up to the issuing CA's own end).
   std::chrono::days tsa{365 * 9};
+  // A person's signing certificate: two years, within the one to three years such certificates
+  // usually last (long enough not to bother people, short enough to follow a change of name).
+  std::chrono::days person{365 * 2};
+};
+
+// Whom a personal certificate names: the person's verified given and family names at the `high`
+// level of assurance (both empty below it: the certificate then carries a pseudonym), and the
+// pairwise serial number that stays the same across their certificates.
+struct PersonalSubject {
+  std::string given_name;
+  std::string family_name;
+  std::string serial_number;
 };
 
 // Called in the transaction that issues or revokes a certificate ("certificate.issued",
-// "certificate.revoked"), so the audit log records it with the change (app passes
-// identity::record_audit; documents does not depend on identity).
-using CertificateAudit =
-    std::function<Result<void>(storage::Connection&, std::string_view action, const CertificateRecord&)>;
+// "certificate.revoked"), so the audit log records it with the change, by `actor` ("system" for
+// what the authority does by itself, "user:<id>" for a person revoking theirs); app passes
+// identity::record_audit.
+using CertificateAudit = std::function<Result<void>(storage::Connection&, std::string_view action,
+                                                    const CertificateRecord&, std::string_view actor)>;
 
 class CertificateAuthority {
  public:
@@ -67,6 +80,14 @@ class CertificateAuthority {
   Result<SigningIdentity> seal_of(const std::string& administration_code, const std::string& administration_name);
   // The time-stamping unit's certificate and key (RFC 3161), issued on first use like a seal.
   Result<SigningIdentity> time_stamping_unit();
+  // A person's own signing certificate and key (remote signing: the key is generated, kept sealed
+  // and used by Guichet, only after the person's second factor, which the caller checks). Issued
+  // on first use, renewed a month before it lapses or when `subject` no longer matches it.
+  Result<SigningIdentity> personal_identity(std::int64_t user_id, const PersonalSubject& subject);
+  // The person's valid certificate, if any.
+  Result<std::optional<CertificateRecord>> personal_certificate(std::int64_t user_id) const;
+  // The person revokes their certificate (audited as theirs); the next signature gets a new one.
+  Result<void> revoke_personal(std::int64_t user_id);
   Result<std::vector<CertificateRecord>> certificates() const;
   // What a verifier of Guichet's documents trusts: every root, and every revocation, at `now`.
   Result<TrustSettings> trust_settings() const;
@@ -75,10 +96,11 @@ class CertificateAuthority {
   Result<std::string> revocation_list();
   // Revokes a certificate (audited); Errc::no_such_certificate for an unknown or revoked serial.
   // A revoked seal is replaced by a new one at its administration's next document.
-  Result<void> revoke(const std::string& serial, const std::string& reason);
+  Result<void> revoke(const std::string& serial, const std::string& reason, const std::string& actor = "system");
 
  private:
-  Result<SigningIdentity> current_identity(const std::string& role, const std::string& owner, const std::string& name);
+  Result<SigningIdentity> current_identity(const std::string& role, const std::string& owner, const std::string& name,
+                                           const std::optional<PersonalSubject>& person);
   std::string organisation_name() const;  // the root's O=
 
   storage::Database& db_;

@@ -1,9 +1,11 @@
 #pragma once
-// The documents module on the web: verification for anyone (/verify, POST /api/v1/verify) and
+// The documents module on the web: verification for anyone (/verify, POST /api/v1/verify),
+// a person signing their own documents (/account/sign), and
 // the certification authority's root for verifiers to trust (/pki/root.pem), and Guichet's own
 // time-stamping authority (POST /tsa, RFC 3161 over HTTP).
 #include <cstddef>
 
+#include "guichet/documents/personal.hpp"
 #include "guichet/documents/pki.hpp"
 #include "guichet/documents/timestamp.hpp"
 #include "guichet/http/i18n.hpp"
@@ -19,10 +21,17 @@ struct DocumentsWebContext {
   CertificateAuthority& authority;
   const http::PageRenderer& pages;
   const http::Catalog& catalog;
-  TimeStampAuthority* tsa = nullptr;  // answers POST /tsa when set (it needs the secrets key)
+  TimeStampAuthority* tsa = nullptr;   // answers POST /tsa when set (it needs the secrets key)
+  PersonalSigning* signing = nullptr;  // people sign their own documents when set (secrets key)
+  std::string signing_location;        // /Location of personal signatures: the site's host
 };
 
 // `context` must outlive the router.
 void register_verify_routes(http::Router& router, const DocumentsWebContext& context);
+
+// A person's own signature: GET/POST /account/sign, GET/POST /account/sign/{token},
+// GET /account/signatures, GET /account/signatures/{token}/signed.pdf,
+// POST /account/certificate/revoke. Nothing when context.signing is not set.
+void register_signing_routes(http::Router& router, const DocumentsWebContext& context);
 
 }  // namespace guichet::documents

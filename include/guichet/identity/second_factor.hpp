@@ -2,6 +2,7 @@
 // The second factor: TOTP (RFC 6238, 30-second steps, six digits, HMAC-SHA1 as every
 // authenticator app expects) with a window of one step either side that never widens, and ten
 // single-use recovery codes. A code is never accepted twice: the newest accepted step is stored.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -56,6 +57,19 @@ enum class SecondFactorMethod { totp, recovery_code };
 Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64_t user_id, std::int64_t session_id,
                                                std::string_view code, std::string_view remote_address,
                                                const SecurityNotice& recovery_notice, const Clock& clock);
+
+// A fresh code from the authenticator app for one act of consequence (signing a document with
+// the person's own certificate): checked and spent on the caller's connection, inside its
+// transaction, so the act and the spent code commit together or not at all. Only TOTP codes:
+// recovery codes restore access to an account, they do not consent to an act. Errc::wrong_code
+// (wrong, or a step already spent), no_second_factor. Throttled like proving the second factor:
+// ask second_factor_wait first, and record_second_factor_failure after a wrong code (outside the
+// transaction, which rolled back).
+Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now);
+Result<std::chrono::seconds> second_factor_wait(storage::Database& db, std::int64_t user_id,
+                                                std::string_view remote_address, const Clock& clock);
+Result<void> record_second_factor_failure(storage::Database& db, std::int64_t user_id, std::string_view remote_address,
+                                          const Clock& clock);
 
 // Replaces the recovery codes (the old ones stop working). Audited and e-mailed.
 Result<std::vector<std::string>> regenerate_recovery_codes(storage::Database& db, std::int64_t user_id,
