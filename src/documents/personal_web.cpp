@@ -37,6 +37,19 @@ std::string size_text(std::int64_t bytes) {
   return buffer;
 }
 
+// The CN of an RFC 2253 subject line (what people read as the name), or the whole line.
+std::string common_name_of(const std::string& subject) {
+  std::size_t at = subject.starts_with("CN=") ? 0 : subject.find(",CN=");
+  if (at == std::string::npos) return subject;
+  at += subject[at] == ',' ? 4 : 3;
+  std::string name;
+  for (std::size_t i = at; i < subject.size() && subject[i] != ','; ++i) {
+    if (subject[i] == '\\' && i + 1 < subject.size()) ++i;  // an escaped character
+    name += subject[i];
+  }
+  return name;
+}
+
 Response to_sign_in(const Request& request) {
   return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(request.target)), 303);
 }
@@ -174,7 +187,7 @@ Response signatures_page(const DocumentsWebContext& ctx, Request& request, std::
   page.set("signatures", items);
   if (*certificate) {
     PageData c;
-    c.set("subject", (*certificate)->subject);
+    c.set("subject", common_name_of((*certificate)->subject));
     c.set("serial", (*certificate)->serial);
     c.set("not_before", when((*certificate)->not_before));
     c.set("not_after", when((*certificate)->not_after));

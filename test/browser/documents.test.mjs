@@ -1,7 +1,9 @@
 // Sealed documents in a real browser: a person downloads the sealed and time-stamped (PAdES B-T)
 // confirmation of a booking
 // from its page, then anyone checks that file on /verify (with and without JavaScript, at 320 px
-// and on a desktop), and a changed copy is shown as invalid. Every page checked with axe.
+// and on a desktop), and a changed copy is shown as invalid; a person signs that PDF themselves
+// with a code from their authenticator app and checks their signature the same way. Every page
+// checked with axe.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -9,11 +11,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
+import { createHash } from "node:crypto";
+import { startGuichet, launchChromium, axeViolations, totp } from "./support.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
 const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+const rui = { email: "rui@example.org", password: "another long unguessable passphrase" };
 const work = mkdtempSync(join(tmpdir(), "guichet-documents-"));
 const keyFile = join(work, "secrets.key");
 let guichet;
@@ -23,7 +27,7 @@ let reference;
 before(async () => {
   writeFileSync(keyFile, execFileSync(binary, ["admin", "keys", "new-kek"]));
   guichet = await startGuichet({
-    users: [ana],
+    users: [ana, rui],
     admin: [
       ["demo-data"],
       ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile],
@@ -134,6 +138,70 @@ test("the report fits a 320 px screen, error and all", async () => {
   await context.close();
   if (process.env.GUICHET_SCREENSHOTS) {
     for (const name of ["verify-pt-desktop.png", "verify-vi-320.png", "verify-vi-320-error.png"]) {
+      writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
+    }
+  }
+});
+
+test("a person signs a PDF with their second factor, downloads it and verifies it", async () => {
+  const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 320, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.fill("#email", rui.email);
+  await page.fill("#password", rui.password);
+  await page.click('main button[type="submit"]');
+  await page.goto(guichet.url + "/account/sign");
+  assert.match(await page.textContent("main"), /Un second facteur est nécessaire pour signer/);
+  assert.equal(await page.locator("#document").count(), 0, "no upload without a second factor");
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click('main a[href="/account/second-factor"]');
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#code", totp(secret));
+  await page.click('form[action="/account/second-factor/confirm"] button[type="submit"]');
+
+  await page.goto(guichet.url + "/account/sign");
+  assert.match(await page.textContent("main"), /20\.0 MiB/);
+  assert.deepEqual(await axeViolations(page), []);
+  const original = join(work, `${reference}.pdf`);
+  await page.setInputFiles("#document", original);
+  await page.click('main form[action="/account/sign"] button[type="submit"]');
+  const sha256 = createHash("sha256").update(readFileSync(original)).digest("hex");
+  assert.equal((await page.textContent("#document-sha256")).trim(), sha256, "the person sees what they sign");
+  assert.deepEqual(await axeViolations(page), []);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `the confirmation scrolls sideways by ${overflow}px`);
+  await page.screenshot({ path: join(work, "sign-fr-320.png"), fullPage: true });
+
+  await page.fill("#code", "000000");
+  await page.click('main form[action^="/account/sign/"] button[type="submit"]');
+  assert.equal(await page.getAttribute("#code", "aria-invalid"), "true");
+  assert.ok((await page.textContent("#code-error")).length > 0);
+  assert.deepEqual(await axeViolations(page), []);
+  // The next step's code: the enrolment spent this one.
+  await page.fill("#code", totp(secret, Date.now() + 30_000));
+  await page.click('main form[action^="/account/sign/"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account/signatures");
+  assert.match(await page.textContent("main"), /Le document est signé/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.screenshot({ path: join(work, "signatures-fr-320.png"), fullPage: true });
+  const href = await page.getAttribute('.usa-alert a[href$="/signed.pdf"]', "href");
+  const response = await page.request.get(guichet.url + href);
+  assert.equal(response.status(), 200);
+  const signed = await response.body();
+  assert.ok(signed.subarray(0, readFileSync(original).length).equals(readFileSync(original)), "the seal stays intact");
+  const signedFile = join(work, "signed-by-rui.pdf");
+  writeFileSync(signedFile, signed);
+
+  await page.goto(guichet.url + "/verify");
+  await page.setInputFiles("#document", signedFile);
+  await page.click('main form[action="/verify"] button[type="submit"]');
+  const report = await page.textContent("main");
+  assert.equal((report.match(/Signature valide/g) ?? []).length, 2, "the administration's seal and the person's signature");
+  assert.match(report, /GU-[0-9A-F]{20}/, "signed under the person's pseudonym");
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+  if (process.env.GUICHET_SCREENSHOTS) {
+    for (const name of ["sign-fr-320.png", "signatures-fr-320.png"]) {
       writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
     }
   }
