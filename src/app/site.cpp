@@ -72,7 +72,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 clock);
             if (!recorded) return std::move(recorded).error();
             return {};
-          }),
+          },
+          documents::PkiValidity{.public_url = options_.public_url}),
       tsa_(authority_, clock_),
       time_stamper_(options_.tsa_url == "local" ? tsa_.stamper()
                     : options_.tsa_url.empty()  ? documents::TimeStamper{}

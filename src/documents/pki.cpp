@@ -1,6 +1,8 @@
 #include "guichet/documents/pki.hpp"
 
 #include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <openssl/x509v3.h>
 
 #include <map>
@@ -103,7 +105,7 @@ enum class Profile { root, issuing, seal, tsa, person };
 
 // A new key and a certificate for it, signed by `issuer` (itself for the root).
 Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono::days validity, X509* issuer,
-                     EVP_PKEY* issuer_key) {
+                     EVP_PKEY* issuer_key, const std::string& public_url = "") {
   Issued out;
   out.key.reset(EVP_EC_gen("P-256"));
   if (!out.key) return crypto_error("generating a key");
@@ -154,6 +156,14 @@ Result<Issued> issue(const Name& name, Profile profile, Instant now, std::chrono
   }
   extensions.emplace_back(NID_subject_key_identifier, "hash");
   extensions.emplace_back(NID_authority_key_identifier, "keyid:always");
+  // An end-entity certificate says where its status is published, so a verifier that does not
+  // know Guichet finds it (RFC 5280 4.2.1.13, 4.2.2.1).
+  const std::string crl_point = "URI:" + public_url + "/pki/issuing.crl";
+  const std::string access = "OCSP;URI:" + public_url + "/pki/ocsp,caIssuers;URI:" + public_url + "/pki/issuing.pem";
+  if (!public_url.empty() && profile != Profile::root && profile != Profile::issuing) {
+    extensions.emplace_back(NID_crl_distribution_points, crl_point.c_str());
+    extensions.emplace_back(NID_info_access, access.c_str());
+  }
   for (const auto& [nid, value] : extensions) {
     X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
     if (extension == nullptr) return crypto_error("building a certificate extension");
@@ -336,12 +346,13 @@ Result<SigningIdentity> CertificateAuthority::current_identity(const std::string
     auto issuer = parse_certificate(issuing.record.certificate_pem);
     if (!issuer) return std::move(issuer).error();
     const bool tsa = role == "tsa";
-    auto issued =
-        person ? issue(person_name(*person), Profile::person, now, validity_.person, issuer->get(), issuer_key->get())
-        : tsa  ? issue(organisation_entity(name, organisation_name(), ""), Profile::tsa, now, validity_.tsa,
-                       issuer->get(), issuer_key->get())
-               : issue(organisation_entity(name, name, owner), Profile::seal, now, validity_.seal, issuer->get(),
-                       issuer_key->get());
+    const std::string& url = validity_.public_url;
+    auto issued = person ? issue(person_name(*person), Profile::person, now, validity_.person, issuer->get(),
+                                 issuer_key->get(), url)
+                  : tsa  ? issue(organisation_entity(name, organisation_name(), ""), Profile::tsa, now, validity_.tsa,
+                                 issuer->get(), issuer_key->get(), url)
+                         : issue(organisation_entity(name, name, owner), Profile::seal, now, validity_.seal,
+                                 issuer->get(), issuer_key->get(), url);
     if (!issued) return std::move(issued).error();
     auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
       if (renew) {
@@ -499,6 +510,147 @@ Result<std::vector<CertificateRecord>> CertificateAuthority::certificates() cons
   std::vector<CertificateRecord> out;
   for (const auto& row : rows->rows) out.push_back(record_of(row));
   return out;
+}
+
+Result<std::string> CertificateAuthority::issuing_certificate() const {
+  auto connection = db_.acquire();
+  if (!connection) return std::move(connection).error();
+  auto issuing = current(**connection, "issuing", "");
+  if (!issuing) return std::move(issuing).error();
+  if (!*issuing) return make_error(Errc::pki_not_initialised, "run guichet admin pki init first");
+  return (*issuing)->record.certificate_pem;
+}
+
+namespace {
+using OcspResponsePtr = std::unique_ptr<OCSP_RESPONSE, OpenSslFree<OCSP_RESPONSE, OCSP_RESPONSE_free>>;
+using TimePtr = std::unique_ptr<ASN1_TIME, OpenSslFree<ASN1_TIME, ASN1_TIME_free>>;
+
+Result<std::string> ocsp_der(OCSP_RESPONSE* response) {
+  if (response == nullptr) return crypto_error("building an OCSP response");
+  unsigned char* der = nullptr;
+  const int length = i2d_OCSP_RESPONSE(response, &der);
+  if (length <= 0) return crypto_error("encoding an OCSP response");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(length));
+  OPENSSL_free(der);
+  return out;
+}
+
+Result<std::string> ocsp_refusal(int status) {
+  OcspResponsePtr response(OCSP_response_create(status, nullptr));
+  return ocsp_der(response.get());
+}
+
+// In the form documents_certificates.serial keeps: lowercase hex of the serial's bytes.
+std::string serial_hex_of(const ASN1_INTEGER* serial) {
+  std::unique_ptr<BIGNUM, OpenSslFree<BIGNUM, BN_free>> bn(ASN1_INTEGER_to_BN(serial, nullptr));
+  if (!bn) return {};
+  char* hex = BN_bn2hex(bn.get());
+  std::string out(hex);
+  OPENSSL_free(hex);
+  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+struct OcspStatus {
+  std::optional<std::int64_t> revoked_at;
+  std::string reason;
+};
+}  // namespace
+
+Result<std::string> CertificateAuthority::ocsp_response(std::string_view request_der) {
+  if (!key_) return make_error(Errc::no_secrets_key, "OCSP responses are signed with the issuing CA's key");
+  const auto* in = reinterpret_cast<const unsigned char*>(request_der.data());
+  std::unique_ptr<OCSP_REQUEST, OpenSslFree<OCSP_REQUEST, OCSP_REQUEST_free>> request(
+      d2i_OCSP_REQUEST(nullptr, &in, static_cast<long>(request_der.size())));
+  const int count = request ? OCSP_request_onereq_count(request.get()) : 0;
+  // At most a few certificates per request: a chain's worth, not a scan of the register.
+  if (!request || count <= 0 || count > 16) {
+    ERR_clear_error();
+    return ocsp_refusal(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+  }
+  std::vector<std::string> asked;
+  for (int i = 0; i < count; ++i) {
+    ASN1_INTEGER* serial = nullptr;
+    OCSP_id_get0_info(nullptr, nullptr, nullptr, &serial,
+                      OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i)));
+    asked.push_back(serial != nullptr ? serial_hex_of(serial) : std::string());
+  }
+  struct Read {
+    std::optional<Loaded> issuing;
+    std::map<std::string, OcspStatus> issued;  // what the issuing CA issued, of what was asked
+  };
+  auto read = db_.read([&](storage::Connection& c) -> Result<Read> {
+    Read out;
+    auto issuing = current(c, "issuing", "");
+    if (!issuing) return std::move(issuing).error();
+    out.issuing = std::move(*issuing);
+    if (!out.issuing) return out;
+    for (const auto& serial : asked) {
+      auto rows =
+          c.query("SELECT revoked_at, revocation_reason FROM documents_certificates WHERE serial = ? AND issuer_id = ?",
+                  {serial, out.issuing->record.id});
+      if (!rows) return std::move(rows).error();
+      if (!rows->empty()) {
+        out.issued[serial] = OcspStatus{rows->rows.front().optional_integer(0),
+                                        rows->rows.front().optional_text(1).value_or("unspecified")};
+      }
+    }
+    return out;
+  });
+  if (!read) return std::move(read).error();
+  if (!read->issuing) return ocsp_refusal(OCSP_RESPONSE_STATUS_UNAUTHORIZED);
+  auto issuer = parse_certificate(read->issuing->record.certificate_pem);
+  if (!issuer) return std::move(issuer).error();
+  auto issuer_key = open_key(*key_, *read->issuing);
+  if (!issuer_key) return std::move(issuer_key).error();
+
+  static const std::map<std::string, int, std::less<>> kReasons{
+      {"unspecified", OCSP_REVOKED_STATUS_UNSPECIFIED},
+      {"keyCompromise", OCSP_REVOKED_STATUS_KEYCOMPROMISE},
+      {"affiliationChanged", OCSP_REVOKED_STATUS_AFFILIATIONCHANGED},
+      {"superseded", OCSP_REVOKED_STATUS_SUPERSEDED},
+      {"cessationOfOperation", OCSP_REVOKED_STATUS_CESSATIONOFOPERATION}};
+  std::unique_ptr<OCSP_BASICRESP, OpenSslFree<OCSP_BASICRESP, OCSP_BASICRESP_free>> basic(OCSP_BASICRESP_new());
+  const auto seconds = static_cast<time_t>(to_unix_micros(clock_.now()) / 1'000'000);
+  TimePtr this_update(ASN1_TIME_set(nullptr, seconds));
+  // A status may change at any moment; a relying party keeps this answer an hour at most.
+  TimePtr next_update(ASN1_TIME_set(nullptr, seconds + 3600));
+  for (int i = 0; i < count; ++i) {
+    OCSP_CERTID* id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(request.get(), i));
+    ASN1_OBJECT* hash_algorithm = nullptr;
+    OCSP_id_get0_info(nullptr, &hash_algorithm, nullptr, nullptr, id);
+    const EVP_MD* md = hash_algorithm != nullptr ? EVP_get_digestbyobj(hash_algorithm) : nullptr;
+    // The request names the issuer by hashes of its name and key, in a hash of its choosing.
+    std::unique_ptr<OCSP_CERTID, OpenSslFree<OCSP_CERTID, OCSP_CERTID_free>> ours(
+        md != nullptr ? OCSP_cert_to_id(md, nullptr, issuer->get()) : nullptr);
+    const auto found = read->issued.find(asked[static_cast<std::size_t>(i)]);
+    int status = V_OCSP_CERTSTATUS_UNKNOWN;
+    int reason = 0;
+    TimePtr revoked_time;
+    if (ours && OCSP_id_issuer_cmp(ours.get(), id) == 0 && found != read->issued.end()) {
+      if (found->second.revoked_at) {
+        status = V_OCSP_CERTSTATUS_REVOKED;
+        const auto named = kReasons.find(found->second.reason);
+        reason = named == kReasons.end() ? OCSP_REVOKED_STATUS_UNSPECIFIED : named->second;
+        revoked_time.reset(ASN1_TIME_set(nullptr, static_cast<time_t>(*found->second.revoked_at / 1'000'000)));
+      } else {
+        status = V_OCSP_CERTSTATUS_GOOD;
+      }
+    }
+    if (OCSP_basic_add1_status(basic.get(), id, status, reason, revoked_time.get(), this_update.get(),
+                               next_update.get()) == nullptr) {
+      return crypto_error("adding a status to an OCSP response");
+    }
+  }
+  ERR_clear_error();
+  OCSP_copy_nonce(basic.get(), request.get());
+  // Signed by the CA that issued the certificates, so no delegated responder certificate is
+  // needed (RFC 6960 4.2.2.2).
+  if (OCSP_basic_sign(basic.get(), issuer->get(), issuer_key->get(), EVP_sha256(), nullptr, 0) == 0) {
+    return crypto_error("signing an OCSP response");
+  }
+  OcspResponsePtr response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
+  return ocsp_der(response.get());
 }
 
 }  // namespace guichet::documents

@@ -134,7 +134,7 @@ Response root_certificate(const DocumentsWebContext& ctx, Request& request) {
 
 // The issuing CA's revocation list, for verifiers that check revocation themselves.
 Response revocation_list(const DocumentsWebContext& ctx, Request& request) {
-  if (ctx.tsa == nullptr) {
+  if (!ctx.authority.can_sign()) {
     return http::json_error(request,
                             make_error(Errc::no_secrets_key, "the revocation list is not served by this node"));
   }
@@ -147,6 +147,35 @@ Response revocation_list(const DocumentsWebContext& ctx, Request& request) {
   return response;
 }
 
+// OCSP over HTTP (RFC 6960 A.1, POST): an OCSPRequest in, an OCSPResponse out. Signed on the
+// compute pool; a request that does not parse still gets an OCSP answer (malformedRequest).
+Response ocsp(const DocumentsWebContext& ctx, Request& request) {
+  if (!ctx.authority.can_sign()) {
+    return http::json_error(request, make_error(Errc::no_secrets_key, "OCSP is not served by this node"));
+  }
+  const std::string type(request.headers.get("Content-Type").value_or(""));
+  if (!type.starts_with("application/ocsp-request")) {
+    return http::json_error(request,
+                            make_error(Errc::ocsp_request_expected, "send an OCSPRequest as application/ocsp-request"));
+  }
+  auto answer = ComputePool::shared().run([&] { return ctx.authority.ocsp_response(request.body); });
+  if (!answer) return http::json_error(request, answer.error());
+  if (!*answer) return http::json_error(request, answer->error());
+  Response response = Response::text(std::move(**answer));
+  response.headers.set("Content-Type", "application/ocsp-response");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response issuing_certificate(const DocumentsWebContext& ctx, Request& request) {
+  auto pem = ctx.authority.issuing_certificate();
+  if (!pem) return ctx.pages.render_error(request, pem.error());
+  Response response = Response::text(std::move(*pem));
+  response.headers.set("Content-Type", "application/x-pem-file");
+  response.headers.set("Cache-Control", "public, max-age=3600");
+  return response;
+}
+
 // RFC 3161 over HTTP: a TimeStampReq in, a TimeStampResp out.
 Response time_stamp(const DocumentsWebContext& ctx, Request& request) {
   const std::string type(request.headers.get("Content-Type").value_or(""));
@@ -154,8 +183,8 @@ Response time_stamp(const DocumentsWebContext& ctx, Request& request) {
     return http::json_error(request, make_error(Errc::no_secrets_key, "time-stamping is not set up on this node"));
   }
   if (!type.starts_with("application/timestamp-query")) {
-    return http::json_error(request,
-                            make_error(Errc::pdf_expected, "send a TimeStampReq as application/timestamp-query"));
+    return http::json_error(
+        request, make_error(Errc::time_stamp_query_expected, "send a TimeStampReq as application/timestamp-query"));
   }
   auto answer = ComputePool::shared().run([&] { return ctx.tsa->respond(request.body); });
   if (!answer) return http::json_error(request, answer.error());
@@ -181,6 +210,10 @@ void register_verify_routes(http::Router& router, const DocumentsWebContext& con
       http::RouteOptions{http::RouteKind::api, kMaxVerifiedPdf, false});
   router.get("/pki/root.pem", [ctx](Request& request) { return root_certificate(*ctx, request); });
   router.get("/pki/issuing.crl", [ctx](Request& request) { return revocation_list(*ctx, request); });
+  router.get("/pki/issuing.pem", [ctx](Request& request) { return issuing_certificate(*ctx, request); });
+  router.post(
+      "/pki/ocsp", [ctx](Request& request) { return ocsp(*ctx, request); },
+      http::RouteOptions{http::RouteKind::api, 16 * 1024, false});
   router.post(
       "/tsa", [ctx](Request& request) { return time_stamp(*ctx, request); },
       http::RouteOptions{http::RouteKind::api, 16 * 1024, false});

@@ -218,6 +218,95 @@ TEST_P(VerifySiteTest, TheRevocationListNamesRevokedSeals) {
   EXPECT_NE(verified.output.find("certificate revoked"), std::string::npos) << verified.output;
 }
 
+// OCSP (RFC 6960) as OpenSSL's client asks it: good for a valid seal, revoked with its reason for
+// a revoked one, unknown for a certificate Guichet never issued; the certificates name where to
+// ask (AIA) and where the CRL is (CRL distribution point).
+TEST_P(VerifySiteTest, TheOcspResponderAnswersForEveryCertificateTheCaIssued) {
+  app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+  options.secrets_key = key;
+  auto keyed = app::Site::load(options, db(), clock);
+  ASSERT_TRUE(keyed);
+  testing::Browser client((*keyed)->application());
+  // A seal issued by the serving site, which knows its public URL.
+  CertificateAuthority serving(db(), clock, key, {}, PkiValidity{.public_url = "http://guichet.test"});
+  auto good = serving.seal_of("at", "Autoridade Tributária");
+  ASSERT_TRUE(good);
+  auto revoked = serving.seal_of("irn", "Instituto dos Registos e do Notariado");
+  ASSERT_TRUE(revoked);
+  std::string revoked_serial;
+  auto listed = serving.certificates();
+  ASSERT_TRUE(listed);
+  for (const auto& c : *listed) {
+    if (c.owner == "irn") revoked_serial = c.serial;
+  }
+  ASSERT_TRUE(serving.revoke(revoked_serial, "keyCompromise"));
+
+  testing::TempDir dir;
+  const std::string d = dir.path().string();
+  auto issuing = client.get("/pki/issuing.pem");
+  ASSERT_EQ(issuing.status, 200);
+  EXPECT_EQ(issuing.body, good->chain_pem.front());
+  testing::write_file(dir.path() / "issuing.pem", issuing.body);
+  testing::write_file(dir.path() / "root.pem", serving.root()->certificate_pem);
+  testing::write_file(dir.path() / "good.pem", good->certificate_pem);
+  testing::write_file(dir.path() / "revoked.pem", revoked->certificate_pem);
+  // Someone else's certificate, from another authority.
+  auto other_db = std::make_unique<testing::TestDatabase>("sqlite");
+  ASSERT_TRUE(storage::apply_migrations(other_db->db(), storage::builtin_migrations(), clock).ok());
+  CertificateAuthority other(other_db->db(), clock, key);
+  ASSERT_TRUE(other.initialise("Guichet Test"));
+  auto stranger = other.seal_of("at", "Autoridade Tributária");
+  ASSERT_TRUE(stranger);
+  testing::write_file(dir.path() / "stranger.pem", stranger->certificate_pem);
+
+  auto text = testing::run_command("openssl x509 -noout -text -in " + d + "/good.pem");
+  EXPECT_NE(text.output.find("OCSP - URI:http://guichet.test/pki/ocsp"), std::string::npos) << text.output;
+  EXPECT_NE(text.output.find("CA Issuers - URI:http://guichet.test/pki/issuing.pem"), std::string::npos);
+  EXPECT_NE(text.output.find("URI:http://guichet.test/pki/issuing.crl"), std::string::npos);
+
+  auto ask = [&](const std::string& certificate) {
+    auto made = testing::run_command("openssl ocsp -issuer " + d + "/issuing.pem -cert " + d + "/" + certificate +
+                                     " -reqout " + d + "/request.der");
+    EXPECT_EQ(made.status, 0) << made.output;
+    auto answer = client.send(http::Method::post, "/pki/ocsp", testing::read_file(dir.path() / "request.der"),
+                              {{"Content-Type", "application/ocsp-request"}});
+    EXPECT_EQ(answer.status, 200) << answer.body;
+    EXPECT_EQ(answer.headers.get("Content-Type").value_or(""), "application/ocsp-response");
+    testing::write_file(dir.path() / "response.der", answer.body);
+    // The fake clock is not the machine's: a wide validity period accepts its times.
+    // (-no_nonce: the client would compare a new request's nonce; the echo is checked below.)
+    return testing::run_command("openssl ocsp -respin " + d + "/response.der -issuer " + d + "/issuing.pem -cert " + d +
+                                "/" + certificate + " -CAfile " + d +
+                                "/root.pem -validity_period 315360000 -no_nonce -resp_text");
+  };
+  auto good_answer = ask("good.pem");
+  EXPECT_NE(good_answer.output.find("Response verify OK"), std::string::npos) << good_answer.output;
+  EXPECT_NE(good_answer.output.find(": good"), std::string::npos) << good_answer.output;
+  auto request_text = testing::run_command("openssl ocsp -reqin " + d + "/request.der -req_text");
+  const auto nonce_at = request_text.output.find("OCSP Nonce:");
+  ASSERT_NE(nonce_at, std::string::npos) << request_text.output;
+  const std::string nonce =
+      request_text.output.substr(nonce_at, request_text.output.find('\n', nonce_at + 13) - nonce_at);
+  EXPECT_NE(good_answer.output.find(nonce.substr(nonce.find('\n') + 1)), std::string::npos)
+      << "the request's nonce is echoed: " << nonce << "\n"
+      << good_answer.output;
+  auto revoked_answer = ask("revoked.pem");
+  EXPECT_NE(revoked_answer.output.find(": revoked"), std::string::npos) << revoked_answer.output;
+  EXPECT_NE(revoked_answer.output.find("keyCompromise"), std::string::npos) << revoked_answer.output;
+  // Asked with another issuer's name and key, the responder cannot vouch for it.
+  testing::write_file(dir.path() / "issuing.pem", stranger->chain_pem.front());
+  auto stranger_answer = ask("stranger.pem");
+  EXPECT_NE(stranger_answer.output.find(": unknown"), std::string::npos) << stranger_answer.output;
+
+  auto malformed =
+      client.send(http::Method::post, "/pki/ocsp", "not DER at all", {{"Content-Type", "application/ocsp-request"}});
+  ASSERT_EQ(malformed.status, 200) << "OCSP says malformedRequest itself";
+  testing::write_file(dir.path() / "malformed.der", malformed.body);
+  auto parsed = testing::run_command("openssl ocsp -respin " + d + "/malformed.der -resp_text -noverify");
+  EXPECT_NE(parsed.output.find("malformedrequest"), std::string::npos) << parsed.output;
+  EXPECT_EQ(client.send(http::Method::post, "/pki/ocsp", "x", {{"Content-Type", "text/plain"}}).status, 415);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, VerifySiteTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -41,6 +41,10 @@ struct PkiValidity {
   // A person's signing certificate: two years, within the one to three years such certificates
   // usually last (long enough not to bother people, short enough to follow a change of name).
   std::chrono::days person{365 * 2};
+  // Where verifiers find revocation status, written into every certificate the issuing CA issues
+  // (CRL distribution point <url>/pki/issuing.crl, OCSP <url>/pki/ocsp, CA issuers
+  // <url>/pki/issuing.pem); none when empty (the command line, which does not serve them).
+  std::string public_url;
 };
 
 // Whom a personal certificate names: the person's verified given and family names at the `high`
@@ -94,6 +98,15 @@ class CertificateAuthority {
   // The issuing CA's certificate revocation list (DER, RFC 5280): every certificate it issued
   // and revoked, with the reason; valid for a day, numbered by its time. Needs the secrets key.
   Result<std::string> revocation_list();
+  // An OCSP response (RFC 6960) to a DER OCSPRequest, signed by the issuing CA: good, revoked
+  // (with time and reason) or unknown for each certificate asked about, the request's nonce
+  // echoed, valid for an hour. A request that does not parse gets a malformedRequest response,
+  // not an error. Needs the secrets key.
+  Result<std::string> ocsp_response(std::string_view request_der);
+  // The issuing CA's certificate (PEM), for verifiers that need the chain.
+  Result<std::string> issuing_certificate() const;
+  // Whether this authority can sign (it was given the secrets key).
+  bool can_sign() const { return key_.has_value(); }
   // Revokes a certificate (audited); Errc::no_such_certificate for an unknown or revoked serial.
   // A revoked seal is replaced by a new one at its administration's next document.
   Result<void> revoke(const std::string& serial, const std::string& reason, const std::string& actor = "system");

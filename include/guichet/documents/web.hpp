@@ -26,7 +26,8 @@ struct DocumentsWebContext {
   std::string signing_location;        // /Location of personal signatures: the site's host
 };
 
-// `context` must outlive the router.
+// GET/POST /verify, POST /api/v1/verify, GET /pki/root.pem, /pki/issuing.pem, /pki/issuing.crl,
+// POST /pki/ocsp, POST /tsa. `context` must outlive the router.
 void register_verify_routes(http::Router& router, const DocumentsWebContext& context);
 
 // A person's own signature: GET/POST /account/sign, GET/POST /account/sign/{token},
