@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHash } from "node:crypto";
-import { startGuichet, launchChromium, axeViolations, totp } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, totp, freePort } from "./support.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
@@ -23,10 +23,13 @@ const keyFile = join(work, "secrets.key");
 let guichet;
 let browser;
 let reference;
+let nss; // an NSS database trusting Guichet's root, for pdfsig
 
 before(async () => {
   writeFileSync(keyFile, execFileSync(binary, ["admin", "keys", "new-kek"]));
+  // A fixed port, so the certificates name the OCSP responder pdfsig will ask.
   guichet = await startGuichet({
+    port: await freePort(),
     users: [ana, rui],
     admin: [
       ["demo-data"],
@@ -74,6 +77,15 @@ test("download the sealed confirmation, then check it on /verify", async () => {
   assert.equal(pdf.subarray(0, 5).toString(), "%PDF-");
   const file = join(work, `${reference}.pdf`);
   writeFileSync(file, pdf);
+  // poppler's pdfsig, trusting Guichet's root, checks the seal's status online with the OCSP
+  // responder the certificate names.
+  nss = mkdtempSync(join(tmpdir(), "guichet-nss-"));
+  writeFileSync(join(nss, "root.pem"), await (await fetch(`${guichet.url}/pki/root.pem`)).text());
+  execFileSync("certutil", ["-N", "--empty-password", "-d", `sql:${nss}`]);
+  execFileSync("certutil", ["-A", "-n", "guichet-root", "-t", "C,C,C", "-d", `sql:${nss}`, "-i", join(nss, "root.pem")]);
+  const checked = execFileSync("pdfsig", ["-nssdir", `sql:${nss}`, file]).toString();
+  assert.match(checked, /Signature is Valid/);
+  assert.match(checked, /Certificate is Trusted/, checked);
 
   await page.goto(guichet.url + "/verify");
   assert.deepEqual(await axeViolations(page), []);
@@ -205,4 +217,23 @@ test("a person signs a PDF with their second factor, downloads it and verifies i
       writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
     }
   }
+});
+
+// Last, since it revokes the seal the other tests use.
+test("pdfsig learns from Guichet's OCSP responder that a revoked seal is revoked", async () => {
+  const seal = execFileSync(binary, ["admin", "pki", "list", "--db", guichet.db])
+    .toString()
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line))
+    .find((c) => c.role === "seal" && !c.revoked_at);
+  execFileSync(binary, ["admin", "pki", "revoke", "--serial", seal.serial, "--reason", "keyCompromise", "--db", guichet.db]);
+  let checked = "";
+  try {
+    checked = execFileSync("pdfsig", ["-nssdir", `sql:${nss}`, join(work, `${reference}.pdf`)]).toString();
+  } catch (failed) {
+    checked = failed.stdout.toString();
+  }
+  assert.match(checked, /Signature is Valid/);
+  assert.match(checked, /Certificate has been Revoked/, checked);
 });

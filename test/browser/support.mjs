@@ -53,6 +53,7 @@ export async function startGuichet({ extraArgs = [], users = [], port = 0, admin
   });
   return {
     url,
+    db,
     adminOutput,
     async stop() {
       const exited = new Promise((r) => child.on("exit", r));
