@@ -49,8 +49,9 @@ std::string der_length(std::size_t length) {
   return std::string(1, static_cast<char>(0x80 | bytes.size())) + bytes;
 }
 
-// The signed attributes as the signature covers them: a DER SET OF (tag 0x31), sorted.
-std::string signed_attributes_der(CMS_SignerInfo* si) {
+// The signed attributes as the signature covers them: a DER SET OF (tag 0x31), sorted (or, for a
+// defective test file, in the opposite order).
+std::string signed_attributes_der(CMS_SignerInfo* si, bool sorted = true) {
   std::vector<std::string> members;
   for (int i = 0; i < CMS_signed_get_attr_count(si); ++i) {
     unsigned char* der = nullptr;
@@ -59,6 +60,7 @@ std::string signed_attributes_der(CMS_SignerInfo* si) {
     OPENSSL_free(der);
   }
   std::sort(members.begin(), members.end(), der_set_order);
+  if (!sorted) std::reverse(members.begin(), members.end());
   std::string content;
   for (const auto& m : members) content += m;
   return "\x31" + der_length(content.size()) + content;
@@ -129,7 +131,7 @@ Result<std::string> cms_signature(std::string_view digest, const SigningIdentity
         ASN1_TIME_set(nullptr, static_cast<time_t>(to_unix_micros(time) / 1'000'000)));
     CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, at->type, at.get(), -1);
   }
-  const std::string to_sign = signed_attributes_der(si);
+  const std::string to_sign = signed_attributes_der(si, format.der_sorted_attributes);
   std::unique_ptr<EVP_MD_CTX, OpenSslFree<EVP_MD_CTX, EVP_MD_CTX_free>> md(EVP_MD_CTX_new());
   std::size_t length = 0;
   if (EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key->get()) != 1 ||

@@ -183,6 +183,17 @@ TEST_P(VerifyTest, ASigningTimeAttributeIsAFormatFailure) {
   EXPECT_NE(r.steps[0].detail.find("signing-time"), std::string::npos);
 }
 
+// A signature computed over the signed attributes in an unsorted SET OF (node-signpdf #183,
+// #187): the file holds them DER-sorted, as every encoder writes a SET OF, so the signature does
+// not match what it claims to sign; pdfsig agrees.
+TEST_P(VerifyTest, ASignatureOverAnUnsortedSetOfIsASignatureCryptoFailure) {
+  SignatureFormat format;
+  format.der_sorted_attributes = false;
+  const std::string pdf = signed_with(format, seal());
+  expect(only(pdf), Indication::total_failed, "SIG_CRYPTO_FAILURE");
+  EXPECT_EQ(pdfsig(pdf).output.find("Signature is Valid"), std::string::npos);
+}
+
 // 8. Another /SubFilter: reported, never silently left out (pyHanko #845).
 TEST_P(VerifyTest, AnotherSubFilterIsReportedAsAFormatFailure) {
   SignatureFormat format;

@@ -32,13 +32,16 @@ struct SignatureDetails {
 
 // PAdES baseline by default. The deviations exist only to make the defective files verifiers are
 // tested against (a foreign /SubFilter, no signing-certificate-v2, a signing-time, a time-stamp
-// over other data); nothing in
-// Guichet signs with them.
+// over other data, a signature over the signed attributes in an unsorted SET OF, as node-signpdf
+// #183 made them); nothing in Guichet signs with them.
 struct SignatureFormat {
   std::string sub_filter = "ETSI.CAdES.detached";
   bool signing_certificate_v2 = true;
   bool signing_time = false;
   bool time_stamp_over_signature = true;  // false: the time-stamp is asked over other data
+  // false: the signature is computed over the attributes in descending order, while the file
+  // holds them DER-sorted (every encoder sorts a SET OF), so the signature cannot verify.
+  bool der_sorted_attributes = true;
 };
 
 // Asks a time-stamping authority (documents/timestamp.hpp): a TimeStampReq's DER in, the
