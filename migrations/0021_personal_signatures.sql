@@ -1,10 +1,13 @@
--- A person's own signature (documents module). Guichet's CA now also issues personal
--- certificates (role 'person', `owner` 'user:<id>'), so the role check widens: PostgreSQL
--- replaces the constraint, SQLite rebuilds the table (it cannot alter a CHECK).
+-- A person's own signature, and seals an administration imports (documents module). Guichet's
+-- CA now also issues personal certificates (role 'person', `owner` 'user:<id>'), so the role
+-- check widens: PostgreSQL replaces the constraint, SQLite rebuilds the table (it cannot alter a
+-- CHECK). An imported seal (PKCS#12) has no issuer_id and keeps its own chain in `chain_pem`
+-- (PEM certificates, nearest first); for Guichet's own, the chain is the issuing CA's row.
 -- @postgresql
 ALTER TABLE documents_certificates DROP CONSTRAINT documents_certificates_role_check;
 ALTER TABLE documents_certificates ADD CONSTRAINT documents_certificates_role_check
   CHECK (role IN ('root', 'issuing', 'seal', 'tsa', 'person'));
+ALTER TABLE documents_certificates ADD COLUMN chain_pem TEXT NOT NULL DEFAULT '';
 -- @sqlite
 CREATE TABLE documents_certificates_rebuilt (
   id AUTO_ID,
@@ -19,9 +22,13 @@ CREATE TABLE documents_certificates_rebuilt (
   not_after BIGINT NOT NULL,
   created_at BIGINT NOT NULL,
   revoked_at BIGINT,
-  revocation_reason TEXT
+  revocation_reason TEXT,
+  chain_pem TEXT NOT NULL DEFAULT ''
 );
-INSERT INTO documents_certificates_rebuilt SELECT * FROM documents_certificates;
+INSERT INTO documents_certificates_rebuilt (id, role, owner, serial, subject, issuer_id, certificate_pem, sealed_key,
+  not_before, not_after, created_at, revoked_at, revocation_reason)
+SELECT id, role, owner, serial, subject, issuer_id, certificate_pem, sealed_key, not_before, not_after, created_at,
+  revoked_at, revocation_reason FROM documents_certificates;
 DROP TABLE documents_certificates;
 ALTER TABLE documents_certificates_rebuilt RENAME TO documents_certificates;
 CREATE UNIQUE INDEX documents_certificates_current ON documents_certificates (role, owner) WHERE revoked_at IS NULL;

@@ -229,6 +229,15 @@ int run_cli(int argc, char** argv) {
           CLI::IsMember({"unspecified", "keyCompromise", "affiliationChanged", "superseded", "cessationOfOperation"}))
       ->capture_default_str();
 
+  auto* pki_import_cmd = pki_cmd->add_subcommand(
+      "import-seal", "Seal an administration's documents with its own certificate and key (PKCS#12)");
+  std::string import_administration;
+  std::string import_file;
+  pki_import_cmd->add_option("--administration", import_administration, "The administration's code")->required();
+  pki_import_cmd->add_option("--p12", import_file, "The PKCS#12 file (its password on standard input)")
+      ->required()
+      ->check(CLI::ExistingFile);
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -281,6 +290,7 @@ int run_cli(int argc, char** argv) {
   if (pki_root_cmd->parsed()) return pki_root(config);
   if (pki_list_cmd->parsed()) return pki_list(config);
   if (pki_revoke_cmd->parsed()) return pki_revoke(config, revoke_serial, revoke_reason);
+  if (pki_import_cmd->parsed()) return pki_import_seal(config, import_administration, import_file);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();
   return 2;

@@ -381,6 +381,37 @@ int pki_revoke(const Config& config, const std::string& serial, const std::strin
   return 0;
 }
 
+int pki_import_seal(const Config& config, const std::string& administration, const std::string& file) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = secrets_key(config);
+  if (!secrets || !*secrets) {
+    std::cerr << "guichet: admin pki import-seal: the key is sealed with --secrets-key-file\n";
+    return 2;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    std::cerr << "guichet: admin pki import-seal: cannot read " << file << "\n";
+    return 2;
+  }
+  const std::string bundle((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string password;
+  std::getline(std::cin, password);
+  documents::CertificateAuthority authority(**db, clock, *secrets, certificate_audit(clock));
+  auto imported = authority.import_seal(administration, bundle, password);
+  std::fill(password.begin(), password.end(), '\0');
+  if (!imported) {
+    fail("admin pki import-seal", imported.error());
+    return imported.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << "imported " << imported->serial << " " << imported->subject << "\n";
+  return 0;
+}
+
 int documents_verify(const Config& config, const std::string& file, bool as_json) {
   SystemClock clock;
   auto db = open_and_migrate(config, clock);

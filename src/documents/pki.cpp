@@ -3,6 +3,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509v3.h>
 
 #include <map>
@@ -16,7 +17,8 @@ namespace guichet::documents {
 namespace {
 
 constexpr const char* kColumns =
-    "id, role, owner, serial, subject, certificate_pem, not_before, not_after, revoked_at, sealed_key";
+    "id, role, owner, serial, subject, certificate_pem, not_before, not_after, revoked_at, sealed_key, issuer_id, "
+    "chain_pem";
 
 CertificateRecord record_of(const storage::Row& row) {
   CertificateRecord r;
@@ -210,7 +212,32 @@ Result<void> store(storage::Connection& c, const SecretKey& key, const Certifica
 struct Loaded {
   CertificateRecord record;
   std::string sealed_key;
+  bool imported = false;  // an administration's own certificate, not issued by Guichet's CA
+  std::string chain_pem;  // an imported one's chain, PEM, nearest first
 };
+
+Loaded loaded_of(const storage::Row& row) {
+  Loaded out{record_of(row), row.text(9)};
+  out.imported = out.record.role == "seal" && !row.optional_integer(10);
+  out.chain_pem = row.text(11);
+  return out;
+}
+
+// The PEM certificates of a concatenation, in order.
+std::vector<std::string> split_pem(const std::string& pems) {
+  std::vector<std::string> out;
+  constexpr std::string_view kEnd = "-----END CERTIFICATE-----";
+  std::size_t from = 0;
+  while (true) {
+    const auto begin = pems.find("-----BEGIN CERTIFICATE-----", from);
+    if (begin == std::string::npos) break;
+    const auto end = pems.find(kEnd, begin);
+    if (end == std::string::npos) break;
+    out.push_back(pems.substr(begin, end + kEnd.size() - begin) + "\n");
+    from = end + kEnd.size();
+  }
+  return out;
+}
 
 Result<std::optional<Loaded>> current(storage::Connection& c, const std::string& role, const std::string& owner) {
   auto rows = c.query(std::string("SELECT ") + kColumns +
@@ -218,7 +245,7 @@ Result<std::optional<Loaded>> current(storage::Connection& c, const std::string&
                       {role, owner});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<Loaded>();
-  return std::optional<Loaded>(Loaded{record_of(rows->rows.front()), rows->rows.front().text(9)});
+  return std::optional<Loaded>(loaded_of(rows->rows.front()));
 }
 
 Result<PkeyPtr> open_key(const SecretKey& key, const Loaded& loaded) {
@@ -336,6 +363,20 @@ Result<SigningIdentity> CertificateAuthority::current_identity(const std::string
   std::optional<Loaded> seal = found->second;
   // Renewed a month before it lapses, so a document is never sealed with a certificate that
   // expires before anyone could check it.
+  // An imported seal is the administration's to renew: Guichet never replaces it with its own.
+  if (seal && seal->imported) {
+    if (seal->record.not_after <= now) {
+      return make_error(Errc::imported_seal_expired, "the seal imported for " + owner +
+                                                         " has expired: import its successor (admin pki import-seal)");
+    }
+    auto key = open_key(*key_, *seal);
+    if (!key) return std::move(key).error();
+    SigningIdentity out;
+    out.certificate_pem = seal->record.certificate_pem;
+    out.chain_pem = split_pem(seal->chain_pem);
+    out.private_key_pem = private_key_pem(key->get());
+    return out;
+  }
   bool renew = seal && seal->record.not_after - std::chrono::days(30) <= now;
   // A person's certificate names them as their account does now: verified in person since, they
   // get one with their name in place of the pseudonym.
@@ -403,14 +444,33 @@ Result<TrustSettings> CertificateAuthority::trust_settings() const {
   TrustSettings trust;
   trust.now = clock_.now();
   auto rows = db_.read([&](storage::Connection& c) -> Result<std::pair<storage::Rows, storage::Rows>> {
-    auto roots = c.query("SELECT certificate_pem FROM documents_certificates WHERE role = 'root'");
+    auto roots = c.query(
+        "SELECT certificate_pem, chain_pem FROM documents_certificates WHERE role = 'root' "
+        "OR (role = 'seal' AND issuer_id IS NULL)");
     if (!roots) return std::move(roots).error();
-    auto revoked = c.query("SELECT serial, revoked_at FROM documents_certificates WHERE revoked_at IS NOT NULL");
+    // An imported seal that was replaced is marked revoked here only to retire it; its own CA
+    // says whether it is revoked, so only what Guichet's CA issued counts.
+    auto revoked = c.query(
+        "SELECT serial, revoked_at FROM documents_certificates WHERE revoked_at IS NOT NULL "
+        "AND issuer_id IS NOT NULL");
     if (!revoked) return std::move(revoked).error();
     return std::make_pair(std::move(*roots), std::move(*revoked));
   });
   if (!rows) return std::move(rows).error();
-  for (const auto& row : rows->first.rows) trust.anchors_pem.push_back(row.text(0));
+  for (const auto& row : rows->first.rows) {
+    if (row.text(1).empty()) {
+      trust.anchors_pem.push_back(row.text(0));
+      continue;
+    }
+    // The self-signed root an operator imported with an administration's seal: trusted, as the
+    // operator chose it (the PKCS#12 is imported on the server's command line, not the web).
+    for (const auto& pem : split_pem(row.text(1))) {
+      auto certificate = parse_certificate(pem);
+      if (certificate && X509_check_issued(certificate->get(), certificate->get()) == X509_V_OK) {
+        trust.anchors_pem.push_back(pem);
+      }
+    }
+  }
   for (const auto& row : rows->second.rows) trust.revoked[row.text(0)] = from_unix_micros(row.integer(1));
   return trust;
 }
@@ -427,7 +487,8 @@ Result<std::string> CertificateAuthority::revocation_list() {
     if (!issuing) return std::move(issuing).error();
     auto revoked = c.query(
         "SELECT serial, revoked_at, revocation_reason FROM documents_certificates "
-        "WHERE revoked_at IS NOT NULL AND role IN ('seal', 'tsa', 'person') ORDER BY revoked_at");
+        "WHERE revoked_at IS NOT NULL AND role IN ('seal', 'tsa', 'person') AND issuer_id IS NOT NULL "
+        "ORDER BY revoked_at");
     if (!revoked) return std::move(revoked).error();
     return Read{std::move(*issuing), std::move(*revoked)};
   });
@@ -651,6 +712,82 @@ Result<std::string> CertificateAuthority::ocsp_response(std::string_view request
   }
   OcspResponsePtr response(OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, basic.get()));
   return ocsp_der(response.get());
+}
+
+Result<CertificateRecord> CertificateAuthority::import_seal(const std::string& administration_code,
+                                                            std::string_view pkcs12, const std::string& password) {
+  if (!key_) return make_error(Errc::no_secrets_key, "an imported key is sealed with --secrets-key-file");
+  if (administration_code.empty()) return make_error(Errc::bad_pkcs12, "name the administration");
+  const auto* in = reinterpret_cast<const unsigned char*>(pkcs12.data());
+  std::unique_ptr<PKCS12, OpenSslFree<PKCS12, PKCS12_free>> bundle(
+      d2i_PKCS12(nullptr, &in, static_cast<long>(pkcs12.size())));
+  if (!bundle) {
+    ERR_clear_error();
+    return make_error(Errc::bad_pkcs12, "the file is not a PKCS#12 bundle");
+  }
+  EVP_PKEY* raw_key = nullptr;
+  X509* raw_certificate = nullptr;
+  STACK_OF(X509)* raw_chain = nullptr;
+  if (PKCS12_parse(bundle.get(), password.c_str(), &raw_key, &raw_certificate, &raw_chain) != 1) {
+    ERR_clear_error();
+    return make_error(Errc::bad_pkcs12, "the PKCS#12 bundle does not open with this password");
+  }
+  PkeyPtr key(raw_key);
+  X509Ptr certificate(raw_certificate);
+  std::unique_ptr<STACK_OF(X509), decltype([](STACK_OF(X509) * s) { sk_X509_pop_free(s, X509_free); })> chain(
+      raw_chain);
+  if (!key || !certificate) return make_error(Errc::bad_pkcs12, "the bundle holds no certificate with its key");
+  if (X509_check_private_key(certificate.get(), key.get()) != 1) {
+    ERR_clear_error();
+    return make_error(Errc::bad_pkcs12, "the bundle's key is not the certificate's");
+  }
+  // A seal signs documents: the certificate must allow it, and be valid now.
+  const std::uint32_t usage = X509_get_key_usage(certificate.get());
+  if ((usage & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0) {
+    return make_error(Errc::bad_pkcs12, "the certificate's key usage does not allow signing");
+  }
+  const auto seconds = static_cast<time_t>(to_unix_micros(clock_.now()) / 1'000'000);
+  if (X509_cmp_time(X509_get0_notAfter(certificate.get()), const_cast<time_t*>(&seconds)) <= 0 ||
+      X509_cmp_time(X509_get0_notBefore(certificate.get()), const_cast<time_t*>(&seconds)) > 0) {
+    return make_error(Errc::bad_pkcs12, "the certificate is not valid now");
+  }
+  Issued imported;
+  imported.serial = serial_hex(certificate.get());
+  imported.certificate = std::move(certificate);
+  imported.key = std::move(key);
+  std::string chain_pem;
+  for (int i = 0; chain && i < sk_X509_num(chain.get()); ++i)
+    chain_pem += certificate_pem(sk_X509_value(chain.get(), i));
+  const Instant now = clock_.now();
+  CertificateRecord out;
+  auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto existing = current(c, "seal", administration_code);
+    if (!existing) return std::move(existing).error();
+    if (*existing) {
+      auto retired = c.execute(
+          "UPDATE documents_certificates SET revoked_at = ?, revocation_reason = 'superseded' "
+          "WHERE id = ? AND revoked_at IS NULL",
+          {to_unix_micros(now), (*existing)->record.id});
+      if (!retired) return std::move(retired).error();
+      if (audit_) {
+        if (auto audited = audit_(c, "certificate.revoked", (*existing)->record, "system"); !audited) return audited;
+      }
+    }
+    if (auto stored = store(c, *key_, audit_, imported, "seal", administration_code, std::nullopt, now, "system");
+        !stored) {
+      return stored;
+    }
+    auto updated =
+        c.execute("UPDATE documents_certificates SET chain_pem = ? WHERE serial = ?", {chain_pem, imported.serial});
+    if (!updated) return std::move(updated).error();
+    auto stored = current(c, "seal", administration_code);
+    if (!stored) return std::move(stored).error();
+    if (!*stored) return make_error(Errc::crypto_failed, "the imported seal was not stored");
+    out = (*stored)->record;
+    return {};
+  });
+  if (!written) return std::move(written).error();
+  return out;
 }
 
 }  // namespace guichet::documents

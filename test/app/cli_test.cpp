@@ -336,6 +336,34 @@ TEST(Cli, PkiInitNeedsTheSecretsKeyAndServeChecksIt) {
   EXPECT_NE(run("admin audit verify " + db).output.find("audit log intact: 3 event(s)"), std::string::npos);
 }
 
+// An administration's own seal from a PKCS#12 file, its password on standard input.
+TEST(Cli, PkiImportSealTakesAPkcs12AndItsPasswordOnStandardInput) {
+  testing::TempDir dir;
+  const std::string d = dir.path().string();
+  const std::string db = "--db sqlite:" + d + "/g.db";
+  std::ofstream(d + "/secrets.key") << run("admin keys new-kek").output;
+  const std::string key = " --secrets-key-file " + d + "/secrets.key ";
+  ASSERT_EQ(run("admin pki init" + key + db).exit_code, 0);
+  ASSERT_EQ(testing::run_command("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout " + d +
+                                 "/seal.key -out " + d +
+                                 "/seal.pem -subj '/CN=IRN/O=IRN' -days 30 -addext "
+                                 "keyUsage=critical,digitalSignature,nonRepudiation 2>&1")
+                .status,
+            0);
+  ASSERT_EQ(testing::run_command("openssl pkcs12 -export -inkey " + d + "/seal.key -in " + d + "/seal.pem -out " + d +
+                                 "/seal.p12 -passout pass:s3cret")
+                .status,
+            0);
+  const std::string import = "admin pki import-seal --administration irn --p12 " + d + "/seal.p12" + key + db;
+  auto wrong = run(import, "printf 'nope\\n' |");
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.output.find("password"), std::string::npos) << wrong.output;
+  auto imported = run(import, "printf 's3cret\\n' |");
+  EXPECT_EQ(imported.exit_code, 0) << imported.output;
+  EXPECT_NE(imported.output.find("imported"), std::string::npos);
+  EXPECT_NE(run("admin pki list " + db).output.find(R"("owner":"irn")"), std::string::npos);
+}
+
 TEST(Cli, UsersGrantGivesRolesAndRefusesNonsense) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "g.db").string();

@@ -51,6 +51,8 @@ int pki_init(const Config& config, const std::string& organisation);
 int pki_root(const Config& config);
 int pki_list(const Config& config);
 int pki_revoke(const Config& config, const std::string& serial, const std::string& reason);
+// Imports an administration's own seal from a PKCS#12 file, its password on standard input.
+int pki_import_seal(const Config& config, const std::string& administration, const std::string& file);
 
 // `documents verify FILE`: every signature's report (JSON with `as_json`); exit 0 when the file
 // has signatures and all pass, 1 when one does not, 2 when the file is not a readable PDF.

@@ -103,6 +103,15 @@ class CertificateAuthority {
   // echoed, valid for an hour. A request that does not parse gets a malformedRequest response,
   // not an error. Needs the secrets key.
   Result<std::string> ocsp_response(std::string_view request_der);
+  // An administration's own seal certificate and key from a PKCS#12 bundle (its chain with it),
+  // used in place of one from Guichet's CA from now on (the current one retired). The key is
+  // sealed like every other; the certificate must be valid now and allow signing
+  // (Errc::bad_pkcs12 says what is wrong, including a wrong password). Guichet never renews an
+  // imported seal: once it expires, sealing for that administration fails with
+  // imported_seal_expired until its successor is imported. A self-signed root in the bundle's
+  // chain becomes a trust anchor of Guichet's verifier. Audited as `certificate.issued`.
+  Result<CertificateRecord> import_seal(const std::string& administration_code, std::string_view pkcs12,
+                                        const std::string& password);
   // The issuing CA's certificate (PEM), for verifiers that need the chain.
   Result<std::string> issuing_certificate() const;
   // Whether this authority can sign (it was given the secrets key).
