@@ -284,6 +284,16 @@ class SignatureCheck {
     std::unique_ptr<TS_TST_INFO, decltype(&TS_TST_INFO_free)> info(PKCS7_to_TS_TST_INFO(token.get()),
                                                                    &TS_TST_INFO_free);
     if (!info) return invalid("no time-stamp information");
+    // A unit whose certificate was revoked (its key lost, say) proves nothing any more: its tokens
+    // could be made now with any time in them.
+    std::unique_ptr<STACK_OF(X509), decltype([](STACK_OF(X509) * s) { sk_X509_free(s); })> units(
+        PKCS7_get0_signers(token.get(), nullptr, 0));
+    for (int i = 0; units && i < sk_X509_num(units.get()); ++i) {
+      auto revoked = trust_.revoked.find(serial_hex(sk_X509_value(units.get(), i)));
+      if (revoked != trust_.revoked.end()) {
+        return invalid("its unit's certificate was revoked at " + format_rfc3339(revoked->second));
+      }
+    }
     report_.time_stamp = asn1_instant(TS_TST_INFO_get_time(info.get()));
     report_.time_stamp_status = "valid";
   }

@@ -258,6 +258,28 @@ TEST_P(VerifyTest, ATimeStampedSignaturePassesAndOutlivesItsCertificate) {
   EXPECT_NE(r.steps[3].detail.find("expired since"), std::string::npos) << r.steps[3].detail;
 }
 
+// A time-stamp whose unit's certificate was revoked since proves nothing: reported invalid and
+// ignored, so a seal revoked after it is no longer covered (REVOKED_NO_POE).
+TEST_P(VerifyTest, ATimeStampFromARevokedUnitProvesNothing) {
+  TimeStampAuthority tsa(*authority, clock);
+  auto pdf = sign_pdf(plain(), seal(), {"AT", "test", "Lisboa", clock.now()}, {}, tsa.stamper());
+  ASSERT_TRUE(pdf);
+  clock.advance(std::chrono::hours(2));
+  auto certificates = authority->certificates();
+  ASSERT_TRUE(certificates);
+  for (const auto& c : *certificates) {
+    if (c.role == "tsa") ASSERT_TRUE(authority->revoke(c.serial, "keyCompromise"));
+  }
+  SignatureReport r = only(*pdf);
+  expect(r, Indication::total_passed, "");
+  EXPECT_NE(r.time_stamp_status.find("revoked"), std::string::npos) << r.time_stamp_status;
+  EXPECT_FALSE(r.time_stamp);
+  for (const auto& c : *certificates) {
+    if (c.role == "seal") ASSERT_TRUE(authority->revoke(c.serial, "keyCompromise"));
+  }
+  expect(only(*pdf), Indication::indeterminate, "REVOKED_NO_POE");
+}
+
 TEST_P(VerifyTest, ARevocationAfterTheTimeStampDoesNotUndoTheSignature) {
   TimeStampAuthority tsa(*authority, clock);
   auto pdf = sign_pdf(plain(), seal(), {"AT", "test", "Lisboa", clock.now()}, {}, tsa.stamper());
