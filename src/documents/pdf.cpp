@@ -3,6 +3,7 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <fontconfig/fontconfig.h>
+#include <lcms2.h>
 #include <pango/pangocairo.h>
 #include <pango/pangofc-fontmap.h>
 #include <qrencode.h>
@@ -14,6 +15,7 @@
 #include <fmt/chrono.h>
 
 #include "guichet/documents/errors.hpp"
+#include "pdf_objects.hpp"
 
 namespace guichet::documents {
 namespace {
@@ -299,6 +301,21 @@ int typeset(cairo_surface_t* surface, PangoFontMap* fonts, const DocumentSpec& s
   return pages;
 }
 
+// sRGB IEC 61966-2.1, the output intent of every document (its colours are device RGB), made by
+// Little CMS once.
+const std::string& srgb_profile() {
+  static const std::string profile = [] {
+    cmsHPROFILE srgb = cmsCreate_sRGBProfile();
+    cmsUInt32Number size = 0;
+    cmsSaveProfileToMem(srgb, nullptr, &size);
+    std::string bytes(size, '\0');
+    cmsSaveProfileToMem(srgb, bytes.data(), &size);
+    cmsCloseProfile(srgb);
+    return bytes;
+  }();
+  return profile;
+}
+
 }  // namespace
 
 Result<std::string> render_pdf(const DocumentSpec& spec, const RenderOptions& options) {
@@ -326,7 +343,7 @@ Result<std::string> render_pdf(const DocumentSpec& spec, const RenderOptions& op
   if (status != CAIRO_STATUS_SUCCESS) {
     return make_error(Errc::render_failed, std::string("cairo: ") + cairo_status_to_string(status));
   }
-  return out;
+  return with_archival_metadata(out, {spec.title, spec.issuer, spec.subject, spec.lang, created, srgb_profile()});
 }
 
 }  // namespace guichet::documents

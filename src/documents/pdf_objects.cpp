@@ -6,6 +6,7 @@
 
 #include <qpdf/QPDF.hh>
 #include <qpdf/QPDFObjectHandle.hh>
+#include <qpdf/QPDFWriter.hh>
 
 #include <charconv>
 #include <map>
@@ -234,6 +235,136 @@ Result<std::vector<SignatureDictionary>> signature_dictionaries(std::string_view
     return make_error(Errc::not_a_pdf, std::string("unreadable PDF: ") + e.what());
   }
   return out;
+}
+
+namespace {
+// Text for an XML element's content: the five characters XML reserves, escaped.
+std::string xml_text(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string xmp_packet(const ArchivalMetadata& m) {
+  const std::string lang = m.language.empty() ? "x-default" : m.language;
+  auto alternative = [&](const std::string& value) {
+    return "<rdf:Alt><rdf:li xml:lang=\"x-default\">" + xml_text(value) + "</rdf:li></rdf:Alt>";
+  };
+  return "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
+         "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
+         "<rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\">\n"
+         "<rdf:Description rdf:about=\"\" xmlns:pdfaid=\"http://www.aiim.org/pdfa/ns/id/\">"
+         "<pdfaid:part>2</pdfaid:part><pdfaid:conformance>B</pdfaid:conformance></rdf:Description>\n"
+         "<rdf:Description rdf:about=\"\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\">"
+         "<dc:format>application/pdf</dc:format>"
+         "<dc:title>" +
+         alternative(m.title) +
+         "</dc:title>"
+         "<dc:creator><rdf:Seq><rdf:li>" +
+         xml_text(m.author) +
+         "</rdf:li></rdf:Seq></dc:creator>"
+         "<dc:description>" +
+         alternative(m.subject) +
+         "</dc:description>"
+         "<dc:language><rdf:Bag><rdf:li>" +
+         xml_text(lang) +
+         "</rdf:li></rdf:Bag></dc:language>"
+         "</rdf:Description>\n"
+         "<rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">"
+         "<xmp:CreatorTool>Guichet</xmp:CreatorTool>"
+         "<xmp:CreateDate>" +
+         m.created +
+         "</xmp:CreateDate>"
+         "<xmp:ModifyDate>" +
+         m.created +
+         "</xmp:ModifyDate>"
+         "<xmp:MetadataDate>" +
+         m.created +
+         "</xmp:MetadataDate></rdf:Description>\n"
+         "<rdf:Description rdf:about=\"\" xmlns:pdf=\"http://ns.adobe.com/pdf/1.3/\">"
+         "<pdf:Producer>Guichet</pdf:Producer></rdf:Description>\n"
+         "</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>";
+}
+
+// 2026-12-02T09:00:00Z as a PDF date: D:20261202090000Z.
+std::string pdf_date(const std::string& iso) {
+  std::string digits;
+  for (char c : iso) {
+    if (c >= '0' && c <= '9') digits += c;
+  }
+  return "D:" + digits.substr(0, 14) + "Z";
+}
+}  // namespace
+
+Result<std::string> with_archival_metadata(std::string_view pdf, const ArchivalMetadata& metadata) {
+  try {
+    QPDF document;
+    document.setSuppressWarnings(true);
+    document.processMemoryFile("document.pdf", pdf.data(), pdf.size());
+    QPDFObjectHandle root = document.getRoot();
+
+    QPDFObjectHandle xmp = QPDFObjectHandle::newStream(&document, xmp_packet(metadata));
+    xmp.getDict().replaceKey("/Type", QPDFObjectHandle::newName("/Metadata"));
+    xmp.getDict().replaceKey("/Subtype", QPDFObjectHandle::newName("/XML"));
+    root.replaceKey("/Metadata", xmp);
+
+    QPDFObjectHandle profile = QPDFObjectHandle::newStream(&document, metadata.icc_profile);
+    profile.getDict().replaceKey("/N", QPDFObjectHandle::newInteger(3));
+    QPDFObjectHandle intent = QPDFObjectHandle::newDictionary();
+    intent.replaceKey("/Type", QPDFObjectHandle::newName("/OutputIntent"));
+    intent.replaceKey("/S", QPDFObjectHandle::newName("/GTS_PDFA1"));
+    intent.replaceKey("/OutputConditionIdentifier", QPDFObjectHandle::newString("sRGB IEC61966-2.1"));
+    intent.replaceKey("/Info", QPDFObjectHandle::newString("sRGB IEC61966-2.1"));
+    intent.replaceKey("/DestOutputProfile", profile);
+    QPDFObjectHandle intents = QPDFObjectHandle::newArray();
+    intents.appendItem(intent);
+    root.replaceKey("/OutputIntents", intents);
+    if (!metadata.language.empty()) {
+      root.replaceKey("/Lang", QPDFObjectHandle::newUnicodeString(metadata.language));
+    }
+
+    // The Info dictionary says the same as the XMP (ISO 19005-2, 6.6.3).
+    QPDFObjectHandle info = QPDFObjectHandle::newDictionary();
+    info.replaceKey("/Title", QPDFObjectHandle::newUnicodeString(metadata.title));
+    info.replaceKey("/Author", QPDFObjectHandle::newUnicodeString(metadata.author));
+    info.replaceKey("/Subject", QPDFObjectHandle::newUnicodeString(metadata.subject));
+    info.replaceKey("/Creator", QPDFObjectHandle::newString("Guichet"));
+    info.replaceKey("/Producer", QPDFObjectHandle::newString("Guichet"));
+    info.replaceKey("/CreationDate", QPDFObjectHandle::newString(pdf_date(metadata.created)));
+    info.replaceKey("/ModDate", QPDFObjectHandle::newString(pdf_date(metadata.created)));
+    document.getTrailer().replaceKey("/Info", document.makeIndirectObject(info));
+
+    QPDFWriter writer(document);
+    writer.setOutputMemory();
+    writer.setDeterministicID(true);  // a file identifier, and the same bytes for the same input
+    writer.setMinimumPDFVersion("1.7");
+    writer.setObjectStreamMode(qpdf_o_disable);
+    writer.write();
+    std::shared_ptr<Buffer> buffer = writer.getBufferSharedPointer();
+    return std::string(reinterpret_cast<const char*>(buffer->getBuffer()), buffer->getSize());
+  } catch (const std::exception& e) {
+    return make_error(Errc::render_failed, std::string("qpdf: ") + e.what());
+  }
 }
 
 }  // namespace guichet::documents

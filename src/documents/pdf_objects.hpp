@@ -21,6 +21,23 @@ std::string pdf_text_string(const std::string& utf8);
 // one (a table, or a stream). Errc::not_a_pdf or pdf_encrypted when qpdf cannot use the file.
 Result<std::string> signature_update(std::string_view pdf, std::string_view signature_dictionary);
 
+// What PDF/A-2b asks of a document's identity (ISO 19005-2, 6.6 and 6.2.3): the same title,
+// author, subject, tool and dates in the Info dictionary and in an XMP metadata stream that
+// declares the conformance (pdfaid:part 2, conformance B), an sRGB output intent for the
+// device-RGB colours, the document's language and a file identifier.
+struct ArchivalMetadata {
+  std::string title;
+  std::string author;
+  std::string subject;
+  std::string language;     // BCP 47, e.g. "pt"
+  std::string created;      // 2026-12-02T09:00:00Z
+  std::string icc_profile;  // the output intent's ICC profile (sRGB)
+};
+
+// The PDF rewritten whole with that metadata; Errc::render_failed if qpdf cannot read it. The
+// same input gives the same bytes (the identifier is derived from the content).
+Result<std::string> with_archival_metadata(std::string_view pdf, const ArchivalMetadata& metadata);
+
 // A signature field's value as found, nothing checked yet.
 struct SignatureDictionary {
   std::string field;                                 // the field's full name

@@ -30,6 +30,38 @@ TEST_P(DocumentsTest, RendersTextThatToolsReadBackInVietnamese) {
   EXPECT_EQ(*again, *pdf);
 }
 
+// PDF/A-2b's identity: an XMP packet declaring the conformance, saying what the Info dictionary
+// says, an sRGB output intent, the language, a file identifier. (veraPDF, the reference
+// validator, is Java and not in Debian; these are the parts ISO 19005-2 asks that Guichet adds.)
+TEST_P(DocumentsTest, DocumentsCarryPdfaMetadataAndAnSrgbOutputIntent) {
+  auto pdf = render_pdf(sample_document(clock.now()), fonts());
+  ASSERT_TRUE(pdf);
+  write_file(dir.path() / "archival.pdf", *pdf);
+  const std::string file = (dir.path() / "archival.pdf").string();
+  auto xmp = run("pdfinfo -meta " + file);
+  EXPECT_NE(xmp.output.find("<pdfaid:part>2</pdfaid:part>"), std::string::npos) << xmp.output;
+  EXPECT_NE(xmp.output.find("<pdfaid:conformance>B</pdfaid:conformance>"), std::string::npos);
+  EXPECT_NE(xmp.output.find("<xmp:CreateDate>2026-12-02T09:00:00Z</xmp:CreateDate>"), std::string::npos);
+  auto info = run("pdfinfo " + file);
+  auto line = [&](const std::string& key) {
+    const auto at = info.output.find(key + ":");
+    return at == std::string::npos ? std::string() : info.output.substr(at, info.output.find('\n', at) - at);
+  };
+  EXPECT_NE(line("Producer").find("Guichet"), std::string::npos) << info.output;
+  EXPECT_NE(line("Title").find("Xác nhận lịch hẹn"), std::string::npos) << info.output;
+  EXPECT_NE(xmp.output.find(">Xác nhận lịch hẹn</rdf:li>"), std::string::npos) << "the same title in both";
+  // Uncompressed (QDF), so the objects can be read as text.
+  auto objects = run("qpdf --qdf --object-streams=disable " + file + " -");
+  EXPECT_NE(objects.output.find("/ID ["), std::string::npos);
+  EXPECT_NE(objects.output.find("/S /GTS_PDFA1"), std::string::npos);
+  EXPECT_NE(objects.output.find("(sRGB IEC61966-2.1)"), std::string::npos);
+  EXPECT_NE(objects.output.find("/Lang (vi)"), std::string::npos);
+  EXPECT_EQ(run("qpdf --check " + file).status, 0);
+  // And the seal still verifies over it.
+  auto report = pdfsig(sealed(*pdf));
+  EXPECT_NE(report.output.find("Signature is Valid."), std::string::npos) << report.output;
+}
+
 TEST_P(DocumentsTest, LongDocumentsBreakIntoPagesWithTheirCount) {
   DocumentSpec spec = sample_document(clock.now());
   Table table{{"#", "Dịch vụ"}, {}};
