@@ -9,6 +9,7 @@
 #include "content_type.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/documents/errors.hpp"
+#include "guichet/documents/issued.hpp"
 #include "guichet/documents/verify.hpp"
 #include "guichet/documents/web.hpp"
 #include "guichet/http/application.hpp"
@@ -79,8 +80,35 @@ PageData report_page_data(const DocumentsWebContext& ctx, const Request& request
   return data;
 }
 
+PageData issued_data(const IssuedDocument& d) {
+  PageData data;
+  data.set("code", d.code);
+  data.set("title", d.title);
+  data.set("issuer", d.issuer);
+  data.set("reference", d.reference);
+  data.set("issued_at", format_rfc3339(d.issued_at).substr(0, 19) + " UTC");
+  data.set("sha256", d.sha256);
+  data.set("size", std::to_string(d.size));
+  return data;
+}
+
 Response verify_form(const DocumentsWebContext& ctx, Request& request) {
   return ctx.pages.render(request, "verify", "check_title", PageData{});
+}
+
+// Where a document's QR code leads: what Guichet issued under this code, and the form to check a
+// copy against it.
+Response issued_page(const DocumentsWebContext& ctx, Request& request) {
+  auto found = find_issued(*ctx.db, request.path_params.get("code").value_or(""));
+  if (!found) return ctx.pages.render_error(request, found.error());
+  if (!*found) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_issued_document, "no document has this code"));
+  }
+  PageData data;
+  data.set("issued", issued_data(**found));
+  Response response = ctx.pages.render(request, "verify", "check_title", data);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
 }
 
 Response verify_upload(const DocumentsWebContext& ctx, Request& request) {
@@ -103,8 +131,23 @@ Response verify_upload(const DocumentsWebContext& ctx, Request& request) {
     }
     return ctx.pages.render_error(request, report.error());
   }
-  Response response =
-      ctx.pages.render(request, "verify", "check_title", report_page_data(ctx, request, *report, file->filename));
+  PageData data = report_page_data(ctx, request, *report, file->filename);
+  // The register of issued documents: this exact file, or the one a code names.
+  auto exact = ctx.db != nullptr ? find_issued_by_hash(*ctx.db, report->sha256)
+                                 : Result<std::optional<IssuedDocument>>(std::nullopt);
+  if (!exact) return ctx.pages.render_error(request, exact.error());
+  if (*exact) {
+    data.set("issued", issued_data(**exact));
+    data.set("issued_match", true);
+  } else if (auto code = request.form.get("code"); ctx.db != nullptr && code && !code->empty()) {
+    auto named = find_issued(*ctx.db, *code);
+    if (!named) return ctx.pages.render_error(request, named.error());
+    if (*named) {
+      data.set("issued", issued_data(**named));
+      data.set("issued_differs", true);
+    }
+  }
+  Response response = ctx.pages.render(request, "verify", "check_title", data);
   response.headers.set("Cache-Control", "no-store");
   return response;
 }
@@ -117,7 +160,18 @@ Response verify_api(const DocumentsWebContext& ctx, Request& request) {
   }
   auto report = check(ctx, request.body);
   if (!report) return http::json_error(request, report.error());
-  Response response = Response::json(json::serialize(report_json(*report)));
+  json::object body = report_json(*report);
+  auto issued = ctx.db != nullptr ? find_issued_by_hash(*ctx.db, report->sha256)
+                                  : Result<std::optional<IssuedDocument>>(std::nullopt);
+  if (!issued) return http::json_error(request, issued.error());
+  if (*issued) {
+    const IssuedDocument& d = **issued;
+    body["issued"] = {{"code", d.code},   {"kind", d.kind},           {"issuer", d.issuer},
+                      {"title", d.title}, {"reference", d.reference}, {"issued_at", format_rfc3339(d.issued_at)}};
+  } else {
+    body["issued"] = nullptr;
+  }
+  Response response = Response::json(json::serialize(body));
   response.headers.set("Cache-Control", "no-store");
   return response;
 }
@@ -202,6 +256,9 @@ void register_verify_routes(http::Router& router, const DocumentsWebContext& con
   // The multipart envelope around the file adds a little to the PDF's own limit.
   constexpr std::size_t kFormLimit = kMaxVerifiedPdf + 64 * 1024;
   router.get("/verify", [ctx](Request& request) { return verify_form(*ctx, request); });
+  if (ctx->db != nullptr) {
+    router.get("/verify/{code}", [ctx](Request& request) { return issued_page(*ctx, request); });
+  }
   router.post(
       "/verify", [ctx](Request& request) { return verify_upload(*ctx, request); },
       http::RouteOptions{http::RouteKind::page, kFormLimit, true});

@@ -1,11 +1,14 @@
 // The booking confirmation as a PDF sealed by the administration of the visit's first service:
 // reference, status, time, place, the services with their counters, the documents to bring (each
-// once), and a QR code leading to the booking, which the shop's reception scans to check in.
+// once), a QR code leading to the booking, which the shop's reception scans to check in, and one
+// leading to /verify/<code>, where anyone checks the copy against what was issued.
 #include <set>
 
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/compute.hpp"
+#include "guichet/core/digest.hpp"
 #include "guichet/documents/errors.hpp"
+#include "guichet/documents/issued.hpp"
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/documents/pki.hpp"
@@ -45,7 +48,8 @@ Result<ConfirmationFacts> gather(storage::Connection& c, const SchedulingContext
 }
 
 documents::DocumentSpec confirmation_spec(const SchedulingContext& ctx, const Booking& booking,
-                                          const ConfirmationFacts& facts, const std::string& lang) {
+                                          const ConfirmationFacts& facts, const std::string& lang,
+                                          const std::string& verification_code) {
   auto t = [&](std::string_view key) -> const std::string& { return ctx.catalog.text(lang, key); };
   const std::string booking_url = ctx.public_url + "/bookings/" + booking.reference;
   documents::DocumentSpec spec;
@@ -80,6 +84,9 @@ documents::DocumentSpec confirmation_spec(const SchedulingContext& ctx, const Bo
   }
   spec.blocks.emplace_back(
       documents::QrCode{booking_url, http::fill_text(t("confirmation_check_in"), {{"url", booking_url}})});
+  const std::string verify_url = ctx.public_url + "/verify/" + verification_code;
+  spec.blocks.emplace_back(documents::QrCode{
+      verify_url, http::fill_text(t("confirmation_verify"), {{"url", verify_url}, {"code", verification_code}})});
   spec.blocks.emplace_back(documents::Paragraph{
       http::fill_text(t("confirmation_sealed"),
                       {{"issuer", facts.issuer_name}, {"date", local_day(facts.view.time_zone, booking.created_at)}})});
@@ -96,7 +103,9 @@ Result<std::string> confirmation_pdf(const SchedulingContext& ctx, const Booking
   if (!facts) return std::move(facts).error();
   auto seal = ctx.authority->seal_of(facts->issuer_code, facts->issuer_legal_name);
   if (!seal) return std::move(seal).error();
-  const documents::DocumentSpec spec = confirmation_spec(ctx, booking, *facts, lang);
+  // Each copy issued is registered under its own code, with its hash, for /verify/{code}.
+  const std::string code = documents::new_verification_code();
+  const documents::DocumentSpec spec = confirmation_spec(ctx, booking, *facts, lang, code);
   const documents::SignatureDetails details{facts->issuer_legal_name, ctx.catalog.text(lang, "confirmation_title"),
                                             facts->view.shop_name, ctx.clock.now()};
   // Layout and signing are CPU work: the compute pool, never more at once than cores.
@@ -107,6 +116,12 @@ Result<std::string> confirmation_pdf(const SchedulingContext& ctx, const Booking
   });
   std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
   if (!made) return std::move(made).error();
+  if (!*made) return std::move(*made).error();
+  auto recorded = documents::record_issued(
+      ctx.db,
+      documents::IssuedDocument{code, "booking_confirmation", facts->issuer_legal_name, spec.title, booking.reference,
+                                sha256_hex(**made), static_cast<std::int64_t>(made->value().size()), ctx.clock.now()});
+  if (!recorded) return std::move(recorded).error();
   return std::move(*made);
 }
 

@@ -2,6 +2,8 @@
 // items, 409 with alternatives, and bookings that only their owner or an authorised agent sees.
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <date/date.h>
 
 #include <atomic>
@@ -10,6 +12,7 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/digest.hpp"
 #include "guichet/core/secrets.hpp"
 #include "guichet/documents/pki.hpp"
 #include "guichet/identity/roles.hpp"
@@ -254,6 +257,43 @@ TEST_P(BookingApiTest, TheSealedConfirmationPdfIsForItsHolderOnly) {
   auto text = testing::run_command("pdftotext -enc UTF-8 " + (dir.path() / "confirmation.pdf").string() + " -");
   EXPECT_NE(text.output.find(reference), std::string::npos) << text.output;
   EXPECT_NE(text.output.find("Booking confirmation"), std::string::npos) << text.output;
+
+  // Its verification code leads anyone to what was issued, and tells this copy from another.
+  std::smatch code;
+  ASSERT_TRUE(
+      std::regex_search(text.output, code, std::regex("verification code ([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})")))
+      << text.output;
+  testing::Browser anyone((*sealing)->application());
+  auto issued = anyone.get("/verify/" + code[1].str());
+  ASSERT_EQ(issued.status, 200) << issued.body;
+  EXPECT_NE(issued.body.find("Issued by Guichet"), std::string::npos);
+  EXPECT_NE(issued.body.find(reference), std::string::npos);
+  EXPECT_NE(issued.body.find(sha256_hex(pdf.body)), std::string::npos);
+  std::string lower = code[1].str();
+  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_EQ(anyone.get("/verify/" + lower).status, 200) << "typed in lower case, it still finds the document";
+  EXPECT_EQ(anyone.get("/verify/0000-0000-0000").status, 404);
+  auto upload = [&](const std::string& content) {
+    const std::string boundary = "----guichet-test-boundary";
+    std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
+                       anyone.cookies_["guichet_csrf"] + "\r\n--" + boundary +
+                       "\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n" + code[1].str() + "\r\n--" +
+                       boundary +
+                       "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"c.pdf\"\r\n"
+                       "Content-Type: application/pdf\r\n\r\n" +
+                       content + "\r\n--" + boundary + "--\r\n";
+    return anyone.send(http::Method::post, "/verify", body,
+                       {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+  };
+  auto same = upload(pdf.body);
+  EXPECT_NE(same.body.find("This file is exactly the document Guichet issued"), std::string::npos) << same.body;
+  std::string other = pdf.body;
+  other[other.find("/Title") + 8] ^= 1;
+  auto changed = upload(other);
+  EXPECT_NE(changed.body.find("This file is not the document issued under this code"), std::string::npos);
+  auto reported = anyone.send(http::Method::post, "/api/v1/verify", pdf.body, {{"Content-Type", "application/pdf"}});
+  ASSERT_EQ(reported.status, 200);
+  EXPECT_EQ(json::parse(reported.body).at("issued").at("reference").as_string(), reference);
 
   // The API gives the same to the holder's token, in the language asked for.
   auto by_api = testing::Browser((*sealing)->application())

@@ -24,9 +24,10 @@ struct DocumentsWebContext {
   TimeStampAuthority* tsa = nullptr;   // answers POST /tsa when set (it needs the secrets key)
   PersonalSigning* signing = nullptr;  // people sign their own documents when set (secrets key)
   std::string signing_location;        // /Location of personal signatures: the site's host
+  storage::Database* db = nullptr;     // the register of issued documents (/verify/{code})
 };
 
-// GET/POST /verify, POST /api/v1/verify, GET /pki/root.pem, /pki/issuing.pem, /pki/issuing.crl,
+// GET/POST /verify, GET /verify/{code}, POST /api/v1/verify, GET /pki/root.pem, /pki/issuing.pem, /pki/issuing.crl,
 // POST /pki/ocsp, POST /tsa. `context` must outlive the router.
 void register_verify_routes(http::Router& router, const DocumentsWebContext& context);
 
