@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "guichet/documents/errors.hpp"
+#include "guichet/http/pages.hpp"  // escape_html, the XML escape too
 
 namespace guichet::documents {
 namespace {
@@ -238,37 +239,10 @@ Result<std::vector<SignatureDictionary>> signature_dictionaries(std::string_view
 }
 
 namespace {
-// Text for an XML element's content: the five characters XML reserves, escaped.
-std::string xml_text(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&apos;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 std::string xmp_packet(const ArchivalMetadata& m) {
   const std::string lang = m.language.empty() ? "x-default" : m.language;
   auto alternative = [&](const std::string& value) {
-    return "<rdf:Alt><rdf:li xml:lang=\"x-default\">" + xml_text(value) + "</rdf:li></rdf:Alt>";
+    return "<rdf:Alt><rdf:li xml:lang=\"x-default\">" + http::escape_html(value) + "</rdf:li></rdf:Alt>";
   };
   return "<?xpacket begin=\"\xEF\xBB\xBF\" id=\"W5M0MpCehiHzreSzNTczkc9d\"?>\n"
          "<x:xmpmeta xmlns:x=\"adobe:ns:meta/\">\n"
@@ -281,13 +255,13 @@ std::string xmp_packet(const ArchivalMetadata& m) {
          alternative(m.title) +
          "</dc:title>"
          "<dc:creator><rdf:Seq><rdf:li>" +
-         xml_text(m.author) +
+         http::escape_html(m.author) +
          "</rdf:li></rdf:Seq></dc:creator>"
          "<dc:description>" +
          alternative(m.subject) +
          "</dc:description>"
          "<dc:language><rdf:Bag><rdf:li>" +
-         xml_text(lang) +
+         http::escape_html(lang) +
          "</rdf:li></rdf:Bag></dc:language>"
          "</rdf:Description>\n"
          "<rdf:Description rdf:about=\"\" xmlns:xmp=\"http://ns.adobe.com/xap/1.0/\">"
