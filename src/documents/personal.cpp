@@ -344,17 +344,7 @@ Result<void> PersonalSigning::purge() const {
 }
 
 Result<void> schedule_signature_purge(storage::Database& db, const Clock& clock) {
-  const auto hour = std::chrono::duration_cast<std::chrono::hours>(clock.now().time_since_epoch()).count() + 1;
-  const Instant next{std::chrono::hours(hour)};
-  return db.transaction([&](storage::Connection& c) -> Result<void> {
-    auto queued = jobs::enqueue(
-        c,
-        jobs::NewJob{kPurgeSignaturesJobKind, "{}", next, 3,
-                     std::string(kPurgeSignaturesJobKind) + ":" + std::to_string(hour), jobs::JobPriority::background},
-        clock);
-    if (!queued) return std::move(queued).error();
-    return {};
-  });
+  return jobs::schedule_next_hour(db, kPurgeSignaturesJobKind, clock);
 }
 
 }  // namespace guichet::documents

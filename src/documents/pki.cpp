@@ -260,7 +260,7 @@ Result<PkeyPtr> open_key(const SecretKey& key, const Loaded& loaded) {
 
 CertificateAuthority::CertificateAuthority(storage::Database& db, const Clock& clock, std::optional<SecretKey> key,
                                            CertificateAudit audit, PkiValidity validity)
-    : db_(db), clock_(clock), key_(std::move(key)), audit_(std::move(audit)), validity_(validity) {}
+    : db_(db), clock_(clock), key_(std::move(key)), audit_(std::move(audit)), validity_(std::move(validity)) {}
 
 Result<void> CertificateAuthority::initialise(const std::string& organisation) {
   if (!key_) return make_error(Errc::no_secrets_key, "the certification authority needs --secrets-key-file");

@@ -156,17 +156,7 @@ Result<std::int64_t> expire_unverified_accounts(storage::Database& db, const Clo
 }
 
 Result<void> schedule_unverified_expiry(storage::Database& db, const Clock& clock) {
-  const auto hour = std::chrono::duration_cast<std::chrono::hours>(clock.now().time_since_epoch()).count() + 1;
-  const Instant next{std::chrono::hours(hour)};
-  return db.transaction([&](storage::Connection& c) -> Result<void> {
-    auto queued = jobs::enqueue(
-        c,
-        jobs::NewJob{kExpireUnverifiedJobKind, "{}", next, 3,
-                     std::string(kExpireUnverifiedJobKind) + ":" + std::to_string(hour), jobs::JobPriority::background},
-        clock);
-    if (!queued) return std::move(queued).error();
-    return {};
-  });
+  return jobs::schedule_next_hour(db, kExpireUnverifiedJobKind, clock);
 }
 
 namespace {

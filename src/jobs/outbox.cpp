@@ -115,4 +115,17 @@ std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono
   return std::chrono::seconds(static_cast<std::int64_t>(delay * (1.0 + spread)));
 }
 
+Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, const Clock& clock) {
+  const auto hour = std::chrono::duration_cast<std::chrono::hours>(clock.now().time_since_epoch()).count() + 1;
+  const Instant next{std::chrono::hours(hour)};
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto queued = enqueue(c,
+                          NewJob{std::string(kind), "{}", next, 3, std::string(kind) + ":" + std::to_string(hour),
+                                 JobPriority::background},
+                          clock);
+    if (!queued) return std::move(queued).error();
+    return {};
+  });
+}
+
 }  // namespace guichet::jobs

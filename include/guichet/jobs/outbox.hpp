@@ -47,6 +47,10 @@ struct Job {
 // Returns the job id, or the existing job's id when the dedupe key was already queued.
 Result<std::int64_t> enqueue(storage::Connection& transaction, const NewJob& job, const Clock& clock);
 
+// Queues an hourly housekeeping job (`kind`, no payload, background priority) for the start of
+// the next hour, once across nodes: its dedupe key is the hour. Its handler calls this again.
+Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, const Clock& clock);
+
 // What /metrics shows of the outbox.
 struct QueueStats {
   std::int64_t due[3] = {0, 0, 0};  // pending and due now, by priority
