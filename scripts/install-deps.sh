@@ -11,7 +11,7 @@ packages=(
   libssl-dev libsodium-dev libcurl4-openssl-dev
   libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
   liboath-dev libcjose-dev libjansson-dev libqrencode-dev libhowardhinnant-date-dev libical-dev libgmime-3.0-dev
-  libcairo2-dev libpango1.0-dev libfontconfig-dev libqpdf-dev libmagic-dev liblcms2-dev fonts-dejavu-core
+  libcairo2-dev libpango1.0-dev libfontconfig-dev libqpdf-dev libmagic-dev liblcms2-dev libicu-dev fonts-dejavu-core
   libgtest-dev libgmock-dev libbenchmark-dev
   qpdf poppler-utils libnss3-tools
   chromium nginx-light wrk openssl curl python3

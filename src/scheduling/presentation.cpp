@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 #include "guichet/catalogue/reads.hpp"
+#include "guichet/core/spoken_time.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/scheduling/errors.hpp"
 
@@ -45,8 +46,7 @@ Result<BookingView> describe_booking(storage::Connection& c, const Booking& book
   view.shop_address = (*shop)->address;
   view.time_zone = (*shop)->time_zone;
   view.day_iso = local_day(view.time_zone, booking.start);
-  view.when = view.day_iso + " " + local_time(view.time_zone, booking.start) + "–" +
-              local_time(view.time_zone, booking.end) + " (" + view.time_zone + ")";
+  view.when = spoken_interval(lang, view.time_zone, booking.start, booking.end);
   std::set<std::int64_t> service_ids;
   for (const auto& item : booking.items) service_ids.insert(item.service);
   auto services = catalogue::service_records(c, service_ids, lang);

@@ -431,7 +431,7 @@ TEST_P(BookingEffectsTest, ConfirmationReminderCancellationAndWaitlist) {
   EXPECT_NE(sent[0].subject.find(booked->reference), std::string::npos);
   EXPECT_NE(sent[0].subject.find("confirmada"), std::string::npos) << "in the booking's language";
   EXPECT_NE(sent[0].text.find("https://guichet.test/bookings/" + booked->reference), std::string::npos);
-  EXPECT_NE(sent[0].text.find("2026-12-07 09:00"), std::string::npos) << sent[0].text;
+  EXPECT_NE(sent[0].text.find("segunda-feira, 7 de dezembro de 2026 09:00"), std::string::npos) << sent[0].text;
   ASSERT_EQ(sent[0].attachments.size(), 1U);
   EXPECT_NE(sent[0].attachments[0].content.find("BEGIN:VEVENT"), std::string::npos);
   EXPECT_NE(sent[0].attachments[0].content.find("DTSTART:20261207T090000Z"), std::string::npos);
@@ -488,7 +488,7 @@ TEST_P(BookingEffectsTest, BookingEmailsAreRenderedByTheirJobNotInTheBookingsTra
   ASSERT_TRUE(reschedule_booking(db(), booked->reference, at("2026-12-09T09:00:00Z"), clock, policy, hooks).ok());
   auto sent = emails();
   ASSERT_EQ(sent.size(), 1U);
-  EXPECT_NE(sent[0].text.find("2026-12-09"), std::string::npos) << sent[0].text;
+  EXPECT_NE(sent[0].text.find("Wednesday, December 9, 2026"), std::string::npos) << sent[0].text;
   EXPECT_EQ(emails().size(), 1U) << "each e-mail once";
 }
 

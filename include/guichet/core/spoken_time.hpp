@@ -1,0 +1,17 @@
+#pragma once
+// Times as people read them, in their language and in the place's time zone, through ICU (CLDR's
+// patterns): "Friday, December 4, 2026, 08:30 – 08:50 (Portugal Time)", "vendredi 4 décembre
+// 2026, 08:30 – 08:50 (heure : Portugal)". ICU stays inside core/spoken_time.cpp.
+#include <string>
+#include <string_view>
+
+#include "guichet/core/clock.hpp"
+
+namespace guichet {
+
+// A visit from `start` to `end` on one day, in `lang` (BCP 47: "en", "fr", "pt", "vi"), in the
+// IANA zone `time_zone`, with the zone's generic name. Falls back to the ISO form
+// ("2026-12-04 08:30–08:50 (Europe/Lisbon)") if ICU cannot format it.
+std::string spoken_interval(std::string_view lang, const std::string& time_zone, Instant start, Instant end);
+
+}  // namespace guichet

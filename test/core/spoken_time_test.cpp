@@ -1,0 +1,41 @@
+// Visit times in words, in each of the four languages, in the shop's zone (not the server's).
+#include <gtest/gtest.h>
+
+#include "guichet/core/spoken_time.hpp"
+
+namespace guichet {
+namespace {
+
+// 2026-12-04 08:30–08:50 in Lisbon (UTC+0 in winter), 07:30–07:50 in the Azores (UTC-1).
+const Instant kStart = std::chrono::sys_days(std::chrono::year{2026} / 12 / 4) + std::chrono::minutes(8 * 60 + 30);
+const Instant kEnd = kStart + std::chrono::minutes(20);
+
+TEST(SpokenTime, EachLanguageSaysTheDayInWordsAndTheZone) {
+  const std::string en = spoken_interval("en", "Europe/Lisbon", kStart, kEnd);
+  EXPECT_NE(en.find("Friday"), std::string::npos) << en;
+  EXPECT_NE(en.find("December"), std::string::npos) << en;
+  EXPECT_NE(en.find("08:30"), std::string::npos) << en;
+  EXPECT_NE(en.find("08:50"), std::string::npos) << en;
+  EXPECT_NE(en.find("Portugal"), std::string::npos) << en;
+  const std::string fr = spoken_interval("fr", "Europe/Lisbon", kStart, kEnd);
+  EXPECT_NE(fr.find("vendredi 4 décembre 2026"), std::string::npos) << fr;
+  const std::string pt = spoken_interval("pt", "Europe/Lisbon", kStart, kEnd);
+  EXPECT_NE(pt.find("sexta-feira"), std::string::npos) << pt;
+  EXPECT_NE(pt.find("dezembro"), std::string::npos) << pt;
+  const std::string vi = spoken_interval("vi", "Europe/Lisbon", kStart, kEnd);
+  EXPECT_NE(vi.find("Thứ Sáu"), std::string::npos) << vi;
+  EXPECT_NE(vi.find("tháng 12"), std::string::npos) << vi;
+}
+
+TEST(SpokenTime, TheShopsZoneGivesTheLocalHour) {
+  const std::string azores = spoken_interval("en", "Atlantic/Azores", kStart, kEnd);
+  EXPECT_NE(azores.find("07:30"), std::string::npos) << azores;
+  EXPECT_NE(azores.find("Azores"), std::string::npos) << azores;
+}
+
+TEST(SpokenTime, AnUnknownZoneFallsBackToTheIsoForm) {
+  EXPECT_EQ(spoken_interval("en", "Nowhere/Atlantis", kStart, kEnd), "2026-12-04 08:30–08:50 (Nowhere/Atlantis)");
+}
+
+}  // namespace
+}  // namespace guichet
