@@ -238,6 +238,14 @@ int run_cli(int argc, char** argv) {
       ->required()
       ->check(CLI::ExistingFile);
 
+  auto* procedures_cmd = admin_cmd->add_subcommand("procedures", "Online procedures' definitions");
+  procedures_cmd->require_subcommand(1);
+  auto* procedures_publish_cmd = procedures_cmd->add_subcommand(
+      "publish", "Publish definitions (docs/PROCEDURES.md) as new versions; unchanged ones are skipped");
+  std::string procedures_file;
+  procedures_publish_cmd->add_option("--file", procedures_file, "A definition or a list of them (- for standard input)")
+      ->required();
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -290,6 +298,7 @@ int run_cli(int argc, char** argv) {
   if (pki_root_cmd->parsed()) return pki_root(config);
   if (pki_list_cmd->parsed()) return pki_list(config);
   if (pki_revoke_cmd->parsed()) return pki_revoke(config, revoke_serial, revoke_reason);
+  if (procedures_publish_cmd->parsed()) return procedures_publish(config, procedures_file);
   if (pki_import_cmd->parsed()) return pki_import_seal(config, import_administration, import_file);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();

@@ -29,6 +29,8 @@
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/clients.hpp"
 #include "guichet/oidc/grants.hpp"
+#include "guichet/procedures/cases.hpp"
+#include "guichet/procedures/errors.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "guichet/storage/backup.hpp"
 #include "guichet/storage/migrations.hpp"
@@ -236,7 +238,35 @@ int migrate(const Config& config, bool status_only) {
   return *version == latest ? 0 : 3;
 }
 
-std::string_view demo_catalogue_json();  // generated from data/demo-catalogue.json
+std::string_view demo_catalogue_json();    // generated from data/demo-catalogue.json
+std::string_view demo_procedures_json();   // generated from data/demo-procedures.json
+
+namespace {
+// Publishes each definition whose latest published version differs (a new version), so running
+// demo-data again changes nothing and an edited demo file publishes its changes.
+Result<int> publish_procedures(storage::Database& db, std::string_view definitions, std::string_view actor,
+                               const Clock& clock) {
+  boost::system::error_code ec;
+  boost::json::value all = boost::json::parse(definitions, ec);
+  if (ec || !all.is_array()) return make_error(procedures::Errc::bad_definition, "a list of definitions is expected");
+  procedures::Procedures registry(db, clock);
+  int published = 0;
+  for (const boost::json::value& definition : all.as_array()) {
+    const std::string text = boost::json::serialize(definition);
+    const boost::json::value* service = definition.is_object() ? definition.as_object().if_contains("service") : nullptr;
+    if (service == nullptr || !service->is_string()) {
+      return make_error(procedures::Errc::bad_definition, "a definition names no service");
+    }
+    auto latest = registry.published(service->as_string());
+    if (!latest) return std::move(latest).error();
+    if (*latest && (*latest)->json == text) continue;
+    auto done = registry.publish(text, actor);
+    if (!done) return std::move(done).error();
+    ++published;
+  }
+  return published;
+}
+}  // namespace
 
 int demo_data(const Config& config) {
   if (config.db.starts_with("sqlite:")) {
@@ -270,6 +300,11 @@ int demo_data(const Config& config) {
     fail("demo-data catalogue", catalogue.error());
     return 1;
   }
+  auto procedures_published = publish_procedures(**db, demo_procedures_json(), "demo-data", clock);
+  if (!procedures_published) {
+    fail("demo-data procedures", procedures_published.error());
+    return 1;
+  }
   // With a secrets key, the demo seals its documents with a certification authority of its own.
   auto secrets = secrets_key(config);
   if (!secrets) {
@@ -288,9 +323,44 @@ int demo_data(const Config& config) {
     }
   }
   std::cout << "demo catalogue: " << catalogue->administrations << " administrations, " << catalogue->services
-            << " services, " << catalogue->shops << " citizen shops\n";
+            << " services, " << catalogue->shops << " citizen shops, " << *procedures_published
+            << " online procedures published\n";
   std::cout << "demo database ready at " << (*db)->display_url() << "\n"
             << "demo account: " << demo_email << " / " << demo_password << "\n";
+  return 0;
+}
+
+int procedures_publish(const Config& config, const std::string& file) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  std::string text;
+  if (file == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      std::cerr << "guichet: admin procedures publish: cannot read " << file << "\n";
+      return 2;
+    }
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  boost::system::error_code ec;
+  boost::json::value parsed = boost::json::parse(text, ec);
+  if (ec) {
+    std::cerr << "guichet: admin procedures publish: " << file << " is not JSON: " << ec.message() << "\n";
+    return 2;
+  }
+  const std::string list = parsed.is_array() ? text : "[" + text + "]";
+  auto published = publish_procedures(**db, list, "cli", clock);
+  if (!published) {
+    std::cerr << "guichet: admin procedures publish: " << published.error().message << "\n";
+    return published.error().code == procedures::Errc::bad_definition ? 3 : 1;
+  }
+  std::cout << *published << " procedure versions published\n";
   return 0;
 }
 

@@ -104,7 +104,20 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   options_.video,
                   options_.secrets_key ? &authority_ : nullptr,
                   documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
-                  time_stamper_} {
+                  time_stamper_},
+      procedures_(db_, clock_),
+      procedures_web_{procedures_,
+                      pages_,
+                      catalog_,
+                      options_.public_url,
+                      [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
+                        auto grant = oidc::require_bearer(provider_, request, scope);
+                        if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+                        return std::get<oidc::AccessGrant>(grant).user_id;
+                      },
+                      options_.secrets_key ? &authority_ : nullptr,
+                      documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
+                      time_stamper_} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };
@@ -170,6 +183,7 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 
 void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
+  procedures::register_jobs(worker, procedures_web_);
   // Hourly, on whichever node takes it; each run queues the next (one per hour across nodes).
   worker.handle(identity::kExpireUnverifiedJobKind, [this](const jobs::Job&) -> Result<void> {
     auto expired = identity::expire_unverified_accounts(db_, clock_);
@@ -310,6 +324,8 @@ http::Router Site::routes() {
   scheduling::register_agenda_routes(router, scheduling_);
   documents::register_verify_routes(router, documents_web_);
   documents::register_signing_routes(router, documents_web_);
+  procedures::register_page_routes(router, procedures_web_);
+  procedures::register_api_routes(router, procedures_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

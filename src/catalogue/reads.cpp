@@ -39,6 +39,13 @@ Result<std::optional<std::int64_t>> shop_id_of(storage::Connection& c, std::stri
   return std::optional<std::int64_t>(rows->rows[0].integer(0));
 }
 
+Result<std::optional<std::int64_t>> service_id_of(storage::Connection& c, std::string_view code) {
+  auto rows = c.query("SELECT id FROM services WHERE code = ?", {std::string(code)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<std::int64_t>();
+  return std::optional<std::int64_t>(rows->rows[0].integer(0));
+}
+
 Result<std::vector<ShopRecord>> shop_records(storage::Connection& c,
                                              const std::optional<std::set<std::int64_t>>& only) {
   std::vector<ShopRecord> out;

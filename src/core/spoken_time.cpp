@@ -1,12 +1,17 @@
 #include "guichet/core/spoken_time.hpp"
 
+#include <unicode/datefmt.h>
 #include <unicode/dtitvfmt.h>
+#include <unicode/dtptngen.h>
+#include <unicode/numberformatter.h>
+#include <unicode/smpdtfmt.h>
 #include <unicode/locid.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
 #include <map>
 #include <memory>
+#include <sstream>
 
 #include <date/tz.h>
 
@@ -66,6 +71,79 @@ std::string spoken_interval(std::string_view lang, const std::string& time_zone,
   icu::UnicodeString zone_name;
   zone->getDisplayName(false, icu::TimeZone::GENERIC_LOCATION, icu::Locale(language.c_str()), zone_name);
   return utf8(text) + " (" + utf8(zone_name) + ")";
+}
+
+namespace {
+
+// A formatter of `skeleton` in `lang`, one per thread, language and skeleton (ICU's are not shared
+// between threads).
+icu::SimpleDateFormat* day_format(const std::string& lang, const char* skeleton) {
+  thread_local std::map<std::string, std::unique_ptr<icu::SimpleDateFormat>> formats;
+  auto& slot = formats[lang + "/" + skeleton];
+  if (!slot) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Locale locale(lang.c_str());
+    std::unique_ptr<icu::DateTimePatternGenerator> generator(
+        icu::DateTimePatternGenerator::createInstance(locale, status));
+    if (U_FAILURE(status)) return nullptr;
+    icu::UnicodeString pattern = generator->getBestPattern(icu::UnicodeString(skeleton), status);
+    if (U_FAILURE(status)) return nullptr;
+    slot = std::make_unique<icu::SimpleDateFormat>(pattern, locale, status);
+    if (U_FAILURE(status)) slot.reset();
+  }
+  return slot.get();
+}
+
+UDate to_udate(Instant t) {
+  return static_cast<UDate>(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+}  // namespace
+
+std::string spoken_instant(std::string_view lang, const std::string& time_zone, Instant at) {
+  const std::string language(lang);
+  icu::SimpleDateFormat* format = day_format(language, "yMMMMdHHmm");
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(time_zone)));
+  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(at);
+  if (format == nullptr || !zone || *zone == icu::TimeZone::getUnknown()) {
+    return date::format("%F %H:%M UTC", seconds);
+  }
+  format->setTimeZone(*zone);
+  icu::UnicodeString text;
+  format->format(to_udate(at), text);
+  icu::UnicodeString zone_name;
+  zone->getDisplayName(false, icu::TimeZone::GENERIC_LOCATION, icu::Locale(language.c_str()), zone_name);
+  return utf8(text) + " (" + utf8(zone_name) + ")";
+}
+
+std::string spoken_day(std::string_view lang, std::string_view iso_day) {
+  date::year_month_day day{};
+  std::istringstream in{std::string(iso_day)};
+  in >> date::parse("%F", day);
+  if (in.fail() || !day.ok()) return std::string(iso_day);
+  icu::SimpleDateFormat* format = day_format(std::string(lang), "yMMMMd");
+  if (format == nullptr) return std::string(iso_day);
+  // Noon UTC of that day, formatted in UTC, so no zone moves it to another day.
+  std::unique_ptr<icu::TimeZone> utc(icu::TimeZone::createTimeZone("UTC"));
+  format->setTimeZone(*utc);
+  const auto noon = date::sys_days(day) + std::chrono::hours(12);
+  icu::UnicodeString text;
+  format->format(to_udate(Instant(std::chrono::duration_cast<Instant::duration>(noon.time_since_epoch()))), text);
+  return utf8(text);
+}
+
+std::string spoken_euros(std::string_view lang, std::int64_t cents) {
+  UErrorCode status = U_ZERO_ERROR;
+  // Guichet's Portuguese is Portugal's: "18,00 €", where ICU's plain "pt" (Brazil) writes "€ 18,00".
+  const icu::Locale locale(lang == "pt" ? "pt_PT" : std::string(lang).c_str());
+  const auto formatter =
+      icu::number::NumberFormatter::withLocale(locale).unit(icu::CurrencyUnit(u"EUR", status));
+  if (U_FAILURE(status)) return std::to_string(cents) + " cents";
+  // Cents up to 2^53 are exact in a double; the currency's two decimals round nothing away.
+  const icu::number::FormattedNumber formatted = formatter.formatDouble(static_cast<double>(cents) / 100.0, status);
+  icu::UnicodeString text = formatted.toString(status);
+  if (U_FAILURE(status)) return std::to_string(cents) + " cents";
+  return utf8(text);
 }
 
 }  // namespace guichet

@@ -245,7 +245,9 @@ Response PageRenderer::render_fresh(const Request& request, std::string_view pag
   kainjow::mustache::context<std::string> context(&language_frame(request.lang));
   context.push(&frame);
   frame.set("content", templates_.render(page, context));
-  frame.set("title", catalog_.text(request.lang, title_key));
+  // A page may name its own document title (a form page: "Error: Your address – Change of address").
+  const PageData* own = page_data.is_object() ? page_data.get("document_title") : nullptr;
+  frame.set("title", own != nullptr && own->is_string() ? own->string_value() : catalog_.text(request.lang, title_key));
   return Response::html(templates_.render("layout", context), status);
 }
 

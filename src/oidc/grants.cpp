@@ -194,8 +194,9 @@ bool pkce_matches(std::string_view verifier, std::string_view challenge) {
 }  // namespace
 
 const std::vector<std::string>& supported_scopes() {
-  static const std::vector<std::string> scopes{"openid",         "profile", "email",        "phone",       "address",
-                                               "offline_access", "account", "appointments", "organisation"};
+  static const std::vector<std::string> scopes{"openid",       "profile",        "email",   "phone",
+                                               "address",      "offline_access", "account", "appointments",
+                                               "organisation", "procedures"};
   return scopes;
 }
 

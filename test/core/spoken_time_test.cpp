@@ -39,3 +39,30 @@ TEST(SpokenTime, AnUnknownZoneFallsBackToTheIsoForm) {
 
 }  // namespace
 }  // namespace guichet
+
+namespace guichet {
+namespace {
+
+TEST(SpokenDay, ADayInEachLanguage) {
+  EXPECT_EQ(spoken_day("en", "2026-12-02"), "December 2, 2026");
+  EXPECT_EQ(spoken_day("fr", "2026-12-02"), "2 décembre 2026");
+  EXPECT_EQ(spoken_day("pt", "2026-12-02"), "2 de dezembro de 2026");
+  EXPECT_EQ(spoken_day("en", "2026-02-30"), "2026-02-30");
+}
+
+TEST(SpokenEuros, MoneyAsEachLanguageWritesIt) {
+  EXPECT_EQ(spoken_euros("en", 1850), "€18.50");
+  // French and Portuguese put a (narrow) no-break space before the sign.
+  EXPECT_EQ(spoken_euros("fr", 123456), "1\u202f234,56\u00a0€");
+  EXPECT_EQ(spoken_euros("pt", 1800), "18,00\u00a0€");
+}
+
+TEST(SpokenInstant, ADayAndATimeInTheZone) {
+  const Instant at = from_unix_micros(std::int64_t{1796306700} * 1000000);  // 2026-12-03T14:05:00Z
+  EXPECT_EQ(spoken_instant("en", "Europe/Lisbon", at).substr(0, 16), "December 3, 2026");
+  EXPECT_NE(spoken_instant("en", "Europe/Lisbon", at).find("14:05"), std::string::npos);
+  EXPECT_NE(spoken_instant("en", "Europe/Paris", at).find("15:05"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace guichet

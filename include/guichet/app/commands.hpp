@@ -51,6 +51,9 @@ int pki_init(const Config& config, const std::string& organisation);
 int pki_root(const Config& config);
 int pki_list(const Config& config);
 int pki_revoke(const Config& config, const std::string& serial, const std::string& reason);
+// `admin procedures publish`: publishes each definition of FILE (one JSON object or a list) whose
+// latest version differs, as a new version; audited. Every problem of a refused one is printed.
+int procedures_publish(const Config& config, const std::string& file);
 // Imports an administration's own seal from a PKCS#12 file, its password on standard input.
 int pki_import_seal(const Config& config, const std::string& administration, const std::string& file);
 

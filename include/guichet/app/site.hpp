@@ -20,6 +20,7 @@
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/keys.hpp"
 #include "guichet/oidc/web.hpp"
+#include "guichet/procedures/web.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -86,6 +87,8 @@ class Site {
   oidc::ProviderContext provider_;
   scheduling::CalendarCache calendars_;
   scheduling::SchedulingContext scheduling_;
+  procedures::Procedures procedures_;
+  procedures::ProceduresContext procedures_web_;
   std::unique_ptr<http::Application> application_;
 };
 

@@ -65,6 +65,8 @@ struct ServiceRecord {
 Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connection& c, const std::set<std::int64_t>& ids,
                                                               std::optional<std::string_view> lang);
 
+Result<std::optional<std::int64_t>> service_id_of(storage::Connection& c, std::string_view code);
+
 Result<bool> administration_exists(storage::Connection& c, std::string_view code);
 // An administration's name in `lang` (else English, else any it has); nullopt when the code is unknown.
 Result<std::optional<std::string>> administration_name(storage::Connection& c, std::string_view code,

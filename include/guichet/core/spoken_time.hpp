@@ -2,6 +2,7 @@
 // Times as people read them, in their language and in the place's time zone, through ICU (CLDR's
 // patterns): "Friday, December 4, 2026, 08:30 – 08:50 (Portugal Time)", "vendredi 4 décembre
 // 2026, 08:30 – 08:50 (heure : Portugal)". ICU stays inside core/spoken_time.cpp.
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,5 +14,16 @@ namespace guichet {
 // IANA zone `time_zone`, with the zone's generic name. Falls back to the ISO form
 // ("2026-12-04 08:30–08:50 (Europe/Lisbon)") if ICU cannot format it.
 std::string spoken_interval(std::string_view lang, const std::string& time_zone, Instant start, Instant end);
+
+// An instant as a day and a time in `time_zone`, with the zone's generic name: "3 December 2026
+// at 14:05 (Portugal Time)". ISO on failure.
+std::string spoken_instant(std::string_view lang, const std::string& time_zone, Instant at);
+
+// A calendar day given as YYYY-MM-DD, in words: "2 December 2026", "2 décembre 2026". The text as
+// given when it is not a valid day.
+std::string spoken_day(std::string_view lang, std::string_view iso_day);
+
+// An amount of euros given in cents, as `lang` writes money: "€18.50", "18,50 €".
+std::string spoken_euros(std::string_view lang, std::int64_t cents);
 
 }  // namespace guichet

@@ -47,7 +47,8 @@ class PageRenderer {
   Result<void> validate() const;
 
   // Renders templates/<page>.mustache inside the layout. `page_data` gets `t` (messages in the
-  // request's language), `lang` and `csrf_token` added. `title_key` names the page title message.
+  // request's language), `lang` and `csrf_token` added. `title_key` names the page title message,
+  // unless the page data has a `document_title` text of its own.
   Response render(const Request& request, std::string_view page, std::string_view title_key, const PageData& page_data,
                   int status = 200) const;
   // The localised error page: 404, 403, 500 with its request id...

@@ -1,0 +1,143 @@
+#pragma once
+// Procedures and their cases: an administration publishes versions of a procedure's definition;
+// a person starts a case as a draft pre-filled from their account, saves answers page by page
+// (each checked, the valid ones kept whatever else is wrong), resumes on any device, and submits;
+// submission freezes the answers, records the history and queues the sealed receipt, rendered by
+// the job worker (procedures.receipt) and kept with the case.
+//
+// Every call names the person: a case that is not theirs answers exactly as one that does not
+// exist (Errc::no_such_case), so references cannot be probed.
+#include <boost/json/object.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/procedures/answers.hpp"
+#include "guichet/procedures/definition.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::procedures {
+
+struct ProcedurePolicy {
+  std::chrono::days draft_kept{30};  // a draft not saved for this long is deleted
+  int drafts_per_person = 20;        // open drafts at once
+};
+
+// A published version of a procedure: immutable once published.
+struct PublishedProcedure {
+  std::int64_t id = 0;  // the version's row
+  std::int64_t service_id = 0;
+  std::string service_code;
+  std::string administration;  // its code
+  int version = 0;
+  Instant published_at;
+  std::string json;  // as published
+  std::shared_ptr<const Definition> definition;
+};
+
+enum class CaseStatus { draft, submitted, under_review, waiting_for_person, accepted, refused, closed };
+std::string_view to_string(CaseStatus status);
+std::optional<CaseStatus> parse_case_status(std::string_view text);
+
+struct CaseEvent {
+  Instant at;
+  std::string actor;  // "user:12", "system"
+  std::optional<CaseStatus> from;
+  CaseStatus to = CaseStatus::draft;
+  std::string note;
+};
+
+struct Case {
+  std::int64_t id = 0;
+  std::string reference;  // PRC-XXXX-XXXX
+  std::int64_t user_id = 0;
+  std::int64_t organisation_id = 0;  // 0: for oneself
+  std::int64_t procedure_id = 0;     // the published version it follows
+  std::string service_code;
+  CaseStatus status = CaseStatus::draft;
+  boost::json::object answers;
+  boost::json::object prefilled;  // field id -> the source its value came from
+  std::string lang;               // the person's language at submission (the receipt's)
+  Instant created_at;
+  Instant updated_at;
+  std::optional<Instant> submitted_at;
+  std::optional<Instant> expires_at;  // drafts only
+  bool receipt_ready = false;
+};
+
+// What saving answers did: the case as stored (valid answers kept) and what was refused.
+struct SaveOutcome {
+  Case saved;
+  std::vector<FieldProblem> problems;
+};
+
+// Who acts: the person, and the organisation their session acts for (0 for themselves).
+struct Actor {
+  std::int64_t user_id = 0;
+  std::int64_t organisation_id = 0;
+};
+
+class Procedures {
+ public:
+  Procedures(storage::Database& db, const Clock& clock, ProcedurePolicy policy = {});
+
+  // Checks the definition (parse_definition) and that its service exists, then stores it as
+  // the service's next version, audited `procedure.published`. Errc::bad_definition lists every
+  // problem; Errc::no_such_service.
+  Result<PublishedProcedure> publish(std::string_view definition_json, std::string_view actor);
+  // The latest published version of a service's procedure (by the service's code), if any.
+  Result<std::optional<PublishedProcedure>> published(std::string_view service_code) const;
+  // A version by its row (the one a case follows).
+  Result<PublishedProcedure> version(std::int64_t procedure_id) const;
+  // Every service with a published procedure: the latest version of each, by service code.
+  Result<std::vector<PublishedProcedure>> catalogue() const;
+
+  // A new draft of the service's latest version, pre-filled from the person's account
+  // (Errc::no_procedure, too_many_drafts).
+  Result<Case> start(const Actor& actor, std::string_view service_code);
+  // A case by its row, whoever it belongs to: for the jobs, never for a request.
+  Result<Case> case_by_id(std::int64_t id) const;
+  // The person's case (Errc::no_such_case otherwise).
+  Result<Case> find(const Actor& actor, std::string_view reference) const;
+  // Checks and stores answers (field id -> raw value). Unknown fields, invalid values and changes
+  // to values kept as their source gave them are problems; every valid answer is kept. An empty
+  // value clears the answer. Errc::not_a_draft once submitted.
+  Result<SaveOutcome> save(const Actor& actor, std::string_view reference, const boost::json::object& raw);
+  // Submits the draft: every required question on the person's path answered (Errc::incomplete,
+  // with `problems` filled), answers off the path dropped; the receipt queued.
+  Result<Case> submit(const Actor& actor, std::string_view reference, std::string_view lang,
+                      std::vector<FieldProblem>* problems = nullptr);
+  // Deletes a draft (not a submitted case).
+  Result<void> discard(const Actor& actor, std::string_view reference);
+  // A person's cases and drafts, newest first (lapsed drafts left out).
+  Result<std::vector<Case>> cases_of(const Actor& actor) const;
+  Result<std::vector<CaseEvent>> history(const Case& c) const;
+  // The sealed receipt (PDF bytes) once the job made it: Errc::receipt_not_ready before.
+  Result<std::string> receipt(const Actor& actor, std::string_view reference) const;
+
+  // Deletes drafts past their expiry (the hourly job; every node may run it).
+  Result<int> purge_drafts() const;
+
+  const Clock& clock() const { return clock_; }
+  storage::Database& db() const { return db_; }
+
+ private:
+  storage::Database& db_;
+  const Clock& clock_;
+  ProcedurePolicy policy_;
+};
+
+inline constexpr const char* kReceiptJobKind = "procedures.receipt";
+inline constexpr const char* kPurgeDraftsJobKind = "procedures.purge_drafts";
+
+// What a case's receipt job stores: called by the receipt job with the PDF it rendered.
+Result<void> store_receipt(storage::Database& db, std::int64_t case_id, std::string_view pdf,
+                           std::string_view verification_code, const Clock& clock);
+
+}  // namespace guichet::procedures

@@ -1,0 +1,136 @@
+#pragma once
+// A procedure's definition: the pages of an online form and their typed fields, with texts in the
+// four languages, conditions that show a field or route to a page, and the rules of processing
+// (deadline, tacit decision, fee). Written as JSON (docs/PROCEDURES.md), checked as a whole when
+// published: a definition with an unreachable page, a routing cycle or a condition on an unknown
+// field is refused with every problem listed. A published version never changes; cases keep the
+// version they were started with.
+#include <boost/json/value.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "guichet/core/result.hpp"
+
+namespace guichet::procedures {
+
+// A text in each of the four languages.
+using Texts = std::map<std::string, std::string, std::less<>>;
+// The text in `lang`, else English, else any.
+const std::string& text_in(const Texts& texts, std::string_view lang);
+
+enum class FieldType {
+  text,
+  long_text,
+  number,
+  amount,  // money, kept in cents
+  date,
+  choice,
+  multiple_choice,
+  yes_no,
+  address,  // street, postcode, city
+  postcode,
+  iban,
+  email,
+  phone,
+  organisation_number,  // SIREN, NIPC or MST
+  national_id,          // NIF, NIR or CCCD
+  section,              // a heading with help text: asks nothing
+};
+std::string_view to_string(FieldType type);
+std::optional<FieldType> parse_field_type(std::string_view text);
+
+// A condition over earlier answers: one test, or all/any of several.
+struct Condition {
+  enum class Op { equals, not_equals, in, answered, all, any };
+  Op op = Op::equals;
+  std::string field;                    // equals, not_equals, in, answered
+  std::vector<boost::json::value> values;  // equals, not_equals: one; in: several
+  std::vector<Condition> parts;         // all, any
+};
+
+struct Option {
+  std::string id;
+  Texts label;
+};
+
+// Where a field's value can come from. `source` is a source Guichet reads now (the person's
+// account: "account.given_name"...), used to pre-fill; `available_from` names data another
+// administration holds ("at.reference_income") that is not connected yet: the field is still
+// asked, and counts in the "Dites-le-nous une fois" figure.
+struct Field {
+  std::string id;
+  FieldType type = FieldType::text;
+  Texts label;
+  Texts help;
+  bool required = true;
+  std::optional<std::string> source;
+  bool editable = true;  // false: a pre-filled value stays as the source gave it
+  std::optional<std::string> available_from;
+  std::optional<Condition> visible_if;
+  std::vector<Option> options;  // choice, multiple_choice
+  std::optional<double> min;    // number; amount in units (18.5 = 18,50)
+  std::optional<double> max;
+  std::size_t max_length = 0;   // text, long_text (0: the type's default)
+  std::string country;          // postcode, address, phone, organisation_number, national_id: FR, PT or VN
+  std::string when;             // date: "past", "future" or "" (any)
+};
+
+struct Route {
+  std::optional<Condition> when;  // none: always
+  std::string page;               // a page id, or "end" (check your answers)
+};
+
+struct Page {
+  std::string id;
+  Texts title;
+  Texts intro;
+  std::vector<Field> fields;
+  std::vector<Route> next;  // the first that holds; else the following page
+};
+
+enum class TacitRule { none, approval, refusal };
+std::string_view to_string(TacitRule rule);
+
+struct Definition {
+  std::string service;  // the catalogue service's code
+  Texts title;          // empty: the service's name
+  std::vector<Page> pages;
+  int processing_days = 0;  // 0: no deadline
+  TacitRule tacit = TacitRule::none;
+  std::int64_t fee_cents = 0;
+  bool result_online = false;  // the decision is delivered online (level 4 with online payment)
+
+  const Field* field(std::string_view id) const;
+  const Page* page(std::string_view id) const;
+  // Fields that ask something (sections excluded), in page order.
+  std::vector<const Field*> questions() const;
+};
+
+// One thing wrong in a definition, for its author: where ("pages[1].fields[0].visible_if") and what.
+struct DefinitionProblem {
+  std::string where;
+  std::string what;
+};
+
+// Parses and checks a definition. On failure the error's message lists every problem (one per
+// line); `problems`, when given, receives them one by one.
+Result<Definition> parse_definition(std::string_view json, std::vector<DefinitionProblem>* problems = nullptr);
+
+// The sources Guichet reads now, for `source` (account attributes).
+const std::vector<std::string>& known_sources();
+
+// Online service level as Vietnam's portal counts it: 3 when the whole request is made online,
+// 4 when the fee is paid and the result delivered online too.
+int service_level(const Definition& definition);
+
+// France's "Dites-le-nous une fois" count: the questions asked of the person that an
+// administration could have supplied, that is fields naming data held elsewhere (available_from)
+// with no source Guichet pre-fills them from. 0–1 optimal, 2–4 partial, more is weak.
+int asked_but_known_count(const Definition& definition);
+
+}  // namespace guichet::procedures

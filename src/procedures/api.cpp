@@ -1,0 +1,243 @@
+// The procedures JSON API: published definitions for anyone, a person's cases for bearer tokens
+// with the `procedures` scope. Answers are checked as on the pages; refused ones come back with
+// 422, each naming its field, while the draft keeps every valid answer.
+#include <boost/json.hpp>
+
+#include <cctype>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/web.hpp"
+#include "presentation.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr std::string_view kScope = "procedures";
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+json::value time_or_null(const std::optional<Instant>& at) {
+  return at ? json::value(format_rfc3339(*at)) : json::value(nullptr);
+}
+
+// A service named by its id ("12") or its code ("address-change"), as its code.
+Result<std::string> service_code_of(const ProceduresContext& ctx, std::string_view named) {
+  if (named.empty() || named.size() > 100) return make_error(Errc::no_procedure, "no such service");
+  if (!std::all_of(named.begin(), named.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    return std::string(named);
+  }
+  if (named.size() > 18) return make_error(Errc::no_procedure, "no such service");
+  const std::int64_t id = std::stoll(std::string(named));
+  auto services = ctx.procedures.db().read(
+      [&](storage::Connection& c) { return catalogue::service_records(c, {id}, std::nullopt); });
+  if (!services) return std::move(services).error();
+  if (services->empty()) return make_error(Errc::no_procedure, "no such service");
+  return services->begin()->second.code;
+}
+
+json::array problems_json(const ProceduresContext& ctx, const Definition* definition,
+                          const std::vector<FieldProblem>& problems) {
+  json::array out;
+  for (const FieldProblem& fp : problems) {
+    const Field* field = definition != nullptr ? definition->field(fp.field) : nullptr;
+    out.push_back(json::object{{"field", fp.field},
+                               {"problem", to_string(fp.problem)},
+                               {"message", problem_text(field, fp.problem, "en", ctx.catalog)}});
+  }
+  return out;
+}
+
+json::object case_json(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p, bool with_history) {
+  json::object out{{"reference", c.reference},
+                   {"service", c.service_code},
+                   {"version", p.version},
+                   {"status", to_string(c.status)},
+                   {"answers", c.answers},
+                   {"prefilled", c.prefilled},
+                   {"created_at", format_rfc3339(c.created_at)},
+                   {"updated_at", format_rfc3339(c.updated_at)},
+                   {"submitted_at", time_or_null(c.submitted_at)},
+                   {"expires_at", time_or_null(c.expires_at)}};
+  json::object documents;
+  documents["receipt"] = c.receipt_ready ? json::value(ctx.public_url + "/api/v1/cases/" + c.reference + "/receipt")
+                                         : json::value(nullptr);
+  out["documents"] = documents;
+  if (with_history) {
+    auto history = ctx.procedures.history(c);
+    json::array events;
+    if (history) {
+      for (const CaseEvent& e : *history) {
+        events.push_back(json::object{{"at", format_rfc3339(e.at)},
+                                      {"status", to_string(e.to)},
+                                      {"from", e.from ? json::value(to_string(*e.from)) : json::value(nullptr)},
+                                      {"note", e.note}});
+      }
+    }
+    out["history"] = events;
+  }
+  return out;
+}
+
+Response case_response(const ProceduresContext& ctx, const Request& request, const Case& c, int status = 200) {
+  auto p = ctx.procedures.version(c.procedure_id);
+  if (!p) return http::json_error(request, p.error());
+  return no_store(Response::json(json::serialize(case_json(ctx, c, *p, true)), status));
+}
+
+Response unprocessable(const ProceduresContext& ctx, const Request& request, const Error& error, const Case& c,
+                       const std::vector<FieldProblem>& problems) {
+  auto p = ctx.procedures.version(c.procedure_id);
+  json::object body{{"error", error.code.name()}, {"message", error.message}};
+  if (!request.request_id.empty()) body["request_id"] = request.request_id;
+  body["errors"] = problems_json(ctx, p ? p->definition.get() : nullptr, problems);
+  if (p) body["case"] = case_json(ctx, c, *p, false);
+  return no_store(Response::json(json::serialize(body), http::http_status(error.kind)));
+}
+
+Result<json::object> body_object(const Request& request) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(request.body, ec);
+  if (ec || !parsed.is_object()) return make_error(Errc::bad_request_body, "the body must be a JSON object");
+  return std::move(parsed.as_object());
+}
+
+Response procedure_get(const ProceduresContext& ctx, Request& request) {
+  auto code = service_code_of(ctx, request.path_params.get("service").value_or(""));
+  if (!code) return http::json_error(request, code.error());
+  auto p = ctx.procedures.published(*code);
+  if (!p) return http::json_error(request, p.error());
+  if (!*p) return http::json_error(request, make_error(Errc::no_procedure, "this service has no online procedure"));
+  const Definition& d = *(*p)->definition;
+  json::object body{{"service", (*p)->service_code},
+                    {"service_id", (*p)->service_id},
+                    {"administration", (*p)->administration},
+                    {"version", (*p)->version},
+                    {"published_at", format_rfc3339((*p)->published_at)},
+                    {"level", service_level(d)},
+                    {"asked_but_known", asked_but_known_count(d)},
+                    {"definition", json::parse((*p)->json)}};
+  Response response = Response::json(json::serialize(body));
+  // A version never changes, but a newer one may be published: caches check back within a minute.
+  response.headers.set("Cache-Control", "public, max-age=60");
+  return response;
+}
+
+Response case_create(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto body = body_object(request);
+  if (!body) return http::json_error(request, body.error());
+  const json::value* service = body->if_contains("service");
+  std::string named;
+  if (service != nullptr && service->is_int64()) named = std::to_string(service->as_int64());
+  if (service != nullptr && service->is_string()) named = std::string(service->as_string());
+  if (named.empty()) {
+    Error error = make_error(Errc::bad_request_body, "service must be a service id or code");
+    error.field = "service";
+    return http::json_error(request, error);
+  }
+  auto code = service_code_of(ctx, named);
+  if (!code) return http::json_error(request, code.error());
+  auto started = ctx.procedures.start(Actor{std::get<std::int64_t>(who), 0}, *code);
+  if (!started) return http::json_error(request, started.error());
+  Response response = case_response(ctx, request, *started, 201);
+  response.headers.set("Location", "/api/v1/cases/" + started->reference);
+  return response;
+}
+
+Response case_get(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto found = ctx.procedures.find(Actor{std::get<std::int64_t>(who), 0}, request.path_params.get("reference").value_or(""));
+  if (!found) return http::json_error(request, found.error());
+  return case_response(ctx, request, *found);
+}
+
+Response case_patch(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto body = body_object(request);
+  if (!body) return http::json_error(request, body.error());
+  const json::value* answers = body->if_contains("answers");
+  if (answers == nullptr || !answers->is_object()) {
+    Error error = make_error(Errc::bad_request_body, "answers must be an object of field: value");
+    error.field = "answers";
+    return http::json_error(request, error);
+  }
+  const Actor actor{std::get<std::int64_t>(who), 0};
+  auto saved = ctx.procedures.save(actor, request.path_params.get("reference").value_or(""), answers->as_object());
+  if (!saved) return http::json_error(request, saved.error());
+  if (!saved->problems.empty()) {
+    return unprocessable(ctx, request,
+                         make_error(Errc::invalid_answers, std::to_string(saved->problems.size()) +
+                                                               " answers were refused; the others are saved"),
+                         saved->saved, saved->problems);
+  }
+  return case_response(ctx, request, saved->saved);
+}
+
+Response case_submit(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const Actor actor{std::get<std::int64_t>(who), 0};
+  const std::string reference(request.path_params.get("reference").value_or(""));
+  std::vector<FieldProblem> problems;
+  auto lang = request.header("Accept-Language").value_or("en").substr(0, 2);
+  const std::string language = lang == "fr" || lang == "pt" || lang == "vi" ? std::string(lang) : std::string("en");
+  auto submitted = ctx.procedures.submit(actor, reference, language, &problems);
+  if (!submitted) {
+    if (submitted.error().code == Errc::incomplete) {
+      auto found = ctx.procedures.find(actor, reference);
+      if (!found) return http::json_error(request, found.error());
+      return unprocessable(ctx, request, submitted.error(), *found, problems);
+    }
+    return http::json_error(request, submitted.error());
+  }
+  return case_response(ctx, request, *submitted);
+}
+
+Response case_receipt(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const std::string reference(request.path_params.get("reference").value_or(""));
+  auto pdf = ctx.procedures.receipt(Actor{std::get<std::int64_t>(who), 0}, reference);
+  if (!pdf) {
+    Response response = http::json_error(request, pdf.error());
+    return response;
+  }
+  Response response = Response::text(std::move(*pdf));
+  response.headers.set("Content-Type", "application/pdf");
+  response.headers.set("Content-Disposition", "attachment; filename=\"receipt-" + reference + ".pdf\"");
+  response.headers.set("Cache-Control", "private, no-store");
+  return response;
+}
+
+}  // namespace
+
+void register_api_routes(http::Router& router, const ProceduresContext& context) {
+  const ProceduresContext* ctx = &context;
+  const http::RouteOptions api{http::RouteKind::api, 256 * 1024, false};
+  router.get(
+      "/api/v1/procedures/{service}", [ctx](Request& request) { return procedure_get(*ctx, request); }, api);
+  router.post(
+      "/api/v1/cases", [ctx](Request& request) { return case_create(*ctx, request); }, api);
+  router.get(
+      "/api/v1/cases/{reference}", [ctx](Request& request) { return case_get(*ctx, request); }, api);
+  router.add(
+      http::Method::patch, "/api/v1/cases/{reference}", [ctx](Request& request) { return case_patch(*ctx, request); }, api);
+  router.post(
+      "/api/v1/cases/{reference}/submit", [ctx](Request& request) { return case_submit(*ctx, request); }, api);
+  router.get(
+      "/api/v1/cases/{reference}/receipt", [ctx](Request& request) { return case_receipt(*ctx, request); }, api);
+}
+
+}  // namespace guichet::procedures

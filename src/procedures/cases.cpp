@@ -1,0 +1,537 @@
+#include "guichet/procedures/cases.hpp"
+
+#include <boost/json.hpp>
+
+#include <map>
+#include <mutex>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/digest.hpp"
+#include "guichet/core/encoding.hpp"
+#include "guichet/core/random.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/organisations.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/outbox.hpp"
+#include "guichet/procedures/errors.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+
+namespace {
+
+struct StatusName {
+  CaseStatus status;
+  std::string_view name;
+};
+constexpr StatusName kStatuses[] = {
+    {CaseStatus::draft, "draft"},
+    {CaseStatus::submitted, "submitted"},
+    {CaseStatus::under_review, "under_review"},
+    {CaseStatus::waiting_for_person, "waiting_for_person"},
+    {CaseStatus::accepted, "accepted"},
+    {CaseStatus::refused, "refused"},
+    {CaseStatus::closed, "closed"},
+};
+
+// Published versions never change, so each node keeps the parsed definitions it has read.
+std::shared_ptr<const Definition> cached_definition(std::int64_t id, const std::string& text) {
+  static std::mutex mutex;
+  static std::map<std::int64_t, std::shared_ptr<const Definition>> cache;
+  {
+    std::lock_guard lock(mutex);
+    if (auto it = cache.find(id); it != cache.end()) return it->second;
+  }
+  auto parsed = parse_definition(text);
+  if (!parsed) return nullptr;
+  auto definition = std::make_shared<const Definition>(std::move(parsed).value());
+  std::lock_guard lock(mutex);
+  // Bounded: past 1,000 versions the cache starts again (a version is parsed in microseconds).
+  if (cache.size() >= 1000) cache.clear();
+  cache.emplace(id, definition);
+  return definition;
+}
+
+constexpr const char* kVersionColumns =
+    "v.id, v.service_id, s.code, a.code, v.version, v.published_at, v.definition "
+    "FROM procedures_versions v JOIN services s ON s.id = v.service_id "
+    "JOIN administrations a ON a.id = s.administration_id";
+
+Result<PublishedProcedure> version_of(const storage::Row& row) {
+  PublishedProcedure p;
+  p.id = row.integer(0);
+  p.service_id = row.integer(1);
+  p.service_code = row.text(2);
+  p.administration = row.text(3);
+  p.version = static_cast<int>(row.integer(4));
+  p.published_at = from_unix_micros(row.integer(5));
+  p.json = row.text(6);
+  p.definition = cached_definition(p.id, p.json);
+  if (!p.definition) return make_error(Errc::bad_definition, "a stored definition no longer reads");
+  return p;
+}
+
+Result<PublishedProcedure> version_on(storage::Connection& c, std::int64_t procedure_id) {
+  auto rows = c.query(std::string("SELECT ") + kVersionColumns + " WHERE v.id = ?", {procedure_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::no_procedure, "no such procedure version");
+  return version_of(rows->rows.front());
+}
+
+constexpr const char* kCaseColumns =
+    "c.id, c.reference, c.user_id, c.organisation_id, c.procedure_id, s.code, c.status, c.answers, c.prefilled, "
+    "c.lang, c.created_at, c.updated_at, c.submitted_at, c.expires_at, "
+    "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'receipt') "
+    "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id JOIN services s ON s.id = v.service_id";
+
+json::object object_of(const std::string& text) {
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  return !ec && v.is_object() ? v.as_object() : json::object{};
+}
+
+Case case_of(const storage::Row& row) {
+  Case c;
+  c.id = row.integer(0);
+  c.reference = row.text(1);
+  c.user_id = row.integer(2);
+  c.organisation_id = row.integer(3);
+  c.procedure_id = row.integer(4);
+  c.service_code = row.text(5);
+  c.status = parse_case_status(row.text(6)).value_or(CaseStatus::draft);
+  c.answers = object_of(row.text(7));
+  c.prefilled = object_of(row.text(8));
+  c.lang = row.text(9);
+  c.created_at = from_unix_micros(row.integer(10));
+  c.updated_at = from_unix_micros(row.integer(11));
+  if (auto at = row.optional_integer(12)) c.submitted_at = from_unix_micros(*at);
+  if (auto at = row.optional_integer(13)) c.expires_at = from_unix_micros(*at);
+  c.receipt_ready = row.integer(14) > 0;
+  return c;
+}
+
+Error no_such_case() { return make_error(Errc::no_such_case, "no such case"); }
+
+// The person's case, held for the rest of the caller's transaction (FOR UPDATE on PostgreSQL;
+// SQLite's write transaction already holds the file).
+Result<Case> held_case(storage::Connection& c, const Actor& actor, std::string_view reference, const Clock& clock) {
+  std::string sql = std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ? AND c.user_id = ?";
+  if (c.backend() == storage::Backend::postgresql) sql += " FOR UPDATE OF c";
+  auto rows = c.query(sql, {std::string(reference), actor.user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return no_such_case();
+  Case found = case_of(rows->rows.front());
+  if (found.status == CaseStatus::draft && found.expires_at && *found.expires_at <= clock.now()) return no_such_case();
+  return found;
+}
+
+// Twelve characters of Crockford's base32 would be 60 bits; eight (40 bits) are plenty for a
+// reference that is never the only check (the case must also be the person's).
+std::string new_reference() {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  const std::string bytes = random_bytes(8);
+  std::string out = "PRC-";
+  for (int i = 0; i < 8; ++i) {
+    if (i == 4) out += '-';
+    out += kAlphabet[static_cast<unsigned char>(bytes[static_cast<std::size_t>(i)]) % 32];
+  }
+  return out;
+}
+
+std::string today_utc(const Clock& clock) {
+  return format_iso_day(std::chrono::floor<std::chrono::days>(clock.now()));
+}
+
+Result<void> record_event(storage::Connection& c, std::int64_t case_id, Instant at, const std::string& actor,
+                          std::optional<CaseStatus> from, CaseStatus to, const std::string& note) {
+  storage::Value from_value = nullptr;
+  if (from) from_value = std::string(to_string(*from));
+  auto inserted = c.execute(
+      "INSERT INTO procedures_case_events (case_id, at, actor, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)",
+      {case_id, to_unix_micros(at), actor, from_value, std::string(to_string(to)), note});
+  if (!inserted) return std::move(inserted).error();
+  return {};
+}
+
+// What the account gives for each source Guichet reads.
+json::object account_values(const identity::PersonAttributes& person,
+                            const std::optional<identity::Membership>& organisation) {
+  json::object out;
+  if (person.given_name) out["account.given_name"] = *person.given_name;
+  if (person.family_name) out["account.family_name"] = *person.family_name;
+  if (person.birthdate) out["account.birthdate"] = *person.birthdate;
+  out["account.email"] = person.email;
+  if (person.phone_number) out["account.phone_number"] = *person.phone_number;
+  if (person.address) {
+    // OpenID Connect's address claim, as the account keeps it.
+    json::object claim = object_of(*person.address);
+    json::object address;
+    if (const json::value* v = claim.if_contains("street_address"); v && v->is_string()) address["street"] = *v;
+    if (const json::value* v = claim.if_contains("postal_code"); v && v->is_string()) address["postcode"] = *v;
+    if (const json::value* v = claim.if_contains("locality"); v && v->is_string()) address["city"] = *v;
+    if (!address.empty()) out["account.address"] = address;
+  }
+  if (organisation) {
+    out["account.organisation_name"] = organisation->organisation.name;
+    out["account.organisation_number"] = organisation->organisation.registration_number;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string_view to_string(CaseStatus status) {
+  for (const StatusName& s : kStatuses) {
+    if (s.status == status) return s.name;
+  }
+  return "draft";
+}
+
+std::optional<CaseStatus> parse_case_status(std::string_view text) {
+  for (const StatusName& s : kStatuses) {
+    if (s.name == text) return s.status;
+  }
+  return std::nullopt;
+}
+
+Procedures::Procedures(storage::Database& db, const Clock& clock, ProcedurePolicy policy)
+    : db_(db), clock_(clock), policy_(policy) {}
+
+Result<PublishedProcedure> Procedures::publish(std::string_view definition_json, std::string_view actor) {
+  auto definition = parse_definition(definition_json);
+  if (!definition) return std::move(definition).error();
+  // Stored as the author wrote it, re-serialised so it is compact and valid JSON.
+  const std::string stored = json::serialize(json::parse(definition_json));
+  const Instant now = clock_.now();
+  auto id = db_.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+    auto service = catalogue::service_id_of(c, definition->service);
+    if (!service) return std::move(service).error();
+    if (!*service) return make_error(Errc::no_such_service, "no service " + definition->service + " in the catalogue");
+    auto latest = c.query("SELECT COALESCE(MAX(version), 0) FROM procedures_versions WHERE service_id = ?", {**service});
+    if (!latest) return std::move(latest).error();
+    const std::int64_t version = latest->rows.front().integer(0) + 1;
+    auto inserted = c.query(
+        "INSERT INTO procedures_versions (service_id, version, definition, published_at, published_by) "
+        "VALUES (?, ?, ?, ?, ?) RETURNING id",
+        {**service, version, stored, to_unix_micros(now), std::string(actor)});
+    if (!inserted) return std::move(inserted).error();
+    const std::int64_t row = inserted->rows.front().integer(0);
+    json::object details{{"service", definition->service}, {"version", version}};
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{std::string(actor), "procedure.published", "procedure:" + definition->service,
+                                json::serialize(details)},
+        clock_);
+    if (!audited) return std::move(audited).error();
+    return row;
+  });
+  if (!id) return std::move(id).error();
+  return version(*id);
+}
+
+Result<PublishedProcedure> Procedures::version(std::int64_t procedure_id) const {
+  return db_.read([&](storage::Connection& c) { return version_on(c, procedure_id); });
+}
+
+Result<std::optional<PublishedProcedure>> Procedures::published(std::string_view service_code) const {
+  auto rows = db_.read([&](storage::Connection& c) {
+    return c.query(std::string("SELECT ") + kVersionColumns + " WHERE s.code = ? ORDER BY v.version DESC LIMIT 1",
+                   {std::string(service_code)});
+  });
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<PublishedProcedure>();
+  auto found = version_of(rows->rows.front());
+  if (!found) return std::move(found).error();
+  return std::optional<PublishedProcedure>(std::move(found).value());
+}
+
+Result<std::vector<PublishedProcedure>> Procedures::catalogue() const {
+  auto rows = db_.read([&](storage::Connection& c) {
+    return c.query(std::string("SELECT ") + kVersionColumns +
+                   " WHERE v.version = (SELECT MAX(w.version) FROM procedures_versions w WHERE w.service_id = "
+                   "v.service_id) ORDER BY s.code");
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<PublishedProcedure> out;
+  for (const storage::Row& row : rows->rows) {
+    auto p = version_of(row);
+    if (!p) return std::move(p).error();
+    out.push_back(std::move(p).value());
+  }
+  return out;
+}
+
+Result<Case> Procedures::start(const Actor& actor, std::string_view service_code) {
+  auto procedure = published(service_code);
+  if (!procedure) return std::move(procedure).error();
+  if (!*procedure) return make_error(Errc::no_procedure, "this service has no online procedure");
+  const Definition& definition = *(*procedure)->definition;
+  std::optional<identity::Membership> organisation;
+  if (actor.organisation_id != 0) {
+    auto member = identity::membership(db_, actor.user_id, actor.organisation_id);
+    if (!member) return std::move(member).error();
+    if (!*member) return make_error(Errc::not_allowed, "this account does not act for that organisation");
+    organisation = std::move(*member);
+  }
+  const Instant now = clock_.now();
+  const std::string today = today_utc(clock_);
+  Case created;
+  auto stored = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = identity::hold_account(c, actor.user_id);
+    if (!held) return std::move(held).error();
+    if (!*held) return no_such_case();
+    auto open = c.query("SELECT COUNT(*) FROM procedures_cases WHERE user_id = ? AND status = 'draft' AND expires_at > ?",
+                        {actor.user_id, to_unix_micros(now)});
+    if (!open) return std::move(open).error();
+    if (open->rows.front().integer(0) >= policy_.drafts_per_person) {
+      return make_error(Errc::too_many_drafts, "submit or delete some of your drafts first");
+    }
+    auto person = identity::person_attributes(c, actor.user_id);
+    if (!person) return std::move(person).error();
+    if (!*person) return no_such_case();
+    const json::object values = account_values(**person, organisation);
+    json::object answers;
+    json::object prefilled;
+    for (const Field* field : definition.questions()) {
+      if (!field->source) continue;
+      const json::value* value = values.if_contains(*field->source);
+      if (value == nullptr) continue;
+      Checked checked = check_answer(*field, *value, today);
+      if (checked.problem || checked.empty) continue;
+      answers[field->id] = std::move(checked.value);
+      prefilled[field->id] = *field->source;
+    }
+    created.reference = new_reference();
+    created.user_id = actor.user_id;
+    created.organisation_id = actor.organisation_id;
+    created.procedure_id = (*procedure)->id;
+    created.service_code = (*procedure)->service_code;
+    created.status = CaseStatus::draft;
+    created.answers = std::move(answers);
+    created.prefilled = std::move(prefilled);
+    created.lang = "en";
+    created.created_at = now;
+    created.updated_at = now;
+    created.expires_at = now + policy_.draft_kept;
+    storage::Value organisation_value = nullptr;
+    if (actor.organisation_id != 0) organisation_value = actor.organisation_id;
+    auto inserted = c.query(
+        "INSERT INTO procedures_cases (reference, procedure_id, user_id, organisation_id, status, answers, prefilled, "
+        "lang, created_at, updated_at, expires_at) VALUES (?, ?, ?, ?, 'draft', ?, ?, ?, ?, ?, ?) RETURNING id",
+        {created.reference, created.procedure_id, actor.user_id, organisation_value, json::serialize(created.answers),
+         json::serialize(created.prefilled), created.lang, to_unix_micros(now), to_unix_micros(now),
+         to_unix_micros(*created.expires_at)});
+    if (!inserted) return std::move(inserted).error();
+    created.id = inserted->rows.front().integer(0);
+    return record_event(c, created.id, now, "user:" + std::to_string(actor.user_id), std::nullopt, CaseStatus::draft,
+                        "");
+  });
+  if (!stored) return std::move(stored).error();
+  return created;
+}
+
+Result<Case> Procedures::case_by_id(std::int64_t id) const {
+  return db_.read([&](storage::Connection& c) -> Result<Case> {
+    auto rows = c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.id = ?", {id});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return no_such_case();
+    return case_of(rows->rows.front());
+  });
+}
+
+Result<Case> Procedures::find(const Actor& actor, std::string_view reference) const {
+  auto found = db_.read([&](storage::Connection& c) -> Result<Case> {
+    auto rows =
+        c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ? AND c.user_id = ?",
+                {std::string(reference), actor.user_id});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return no_such_case();
+    return case_of(rows->rows.front());
+  });
+  if (!found) return found;
+  if (found->status == CaseStatus::draft && found->expires_at && *found->expires_at <= clock_.now()) {
+    return no_such_case();
+  }
+  return found;
+}
+
+Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view reference, const json::object& raw) {
+  const Instant now = clock_.now();
+  const std::string today = today_utc(clock_);
+  SaveOutcome outcome;
+  auto saved = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case(c, actor, reference, clock_);
+    if (!held) return std::move(held).error();
+    Case current = std::move(held).value();
+    if (current.status != CaseStatus::draft) return make_error(Errc::not_a_draft, "this case was submitted");
+    auto procedure = version_on(c, current.procedure_id);
+    if (!procedure) return std::move(procedure).error();
+    const Definition& definition = *procedure->definition;
+    for (const auto& [key, value] : raw) {
+      const Field* field = definition.field(key);
+      if (field == nullptr || field->type == FieldType::section) {
+        outcome.problems.push_back({std::string(key), Problem::unknown_field});
+        continue;
+      }
+      Checked checked = check_answer(*field, value, today);
+      if (checked.problem) {
+        outcome.problems.push_back({field->id, *checked.problem});
+        continue;
+      }
+      const json::value* before = current.answers.if_contains(field->id);
+      const bool kept_as_given = !field->editable && current.prefilled.contains(field->id);
+      if (kept_as_given && (checked.empty || before == nullptr || *before != checked.value)) {
+        outcome.problems.push_back({field->id, Problem::not_editable});
+        continue;
+      }
+      if (checked.empty) {
+        current.answers.erase(field->id);
+        current.prefilled.erase(field->id);
+        continue;
+      }
+      // A pre-filled value the person corrects is theirs from then on.
+      if (before != nullptr && *before != checked.value) current.prefilled.erase(field->id);
+      current.answers[field->id] = std::move(checked.value);
+    }
+    current.updated_at = now;
+    current.expires_at = now + policy_.draft_kept;
+    auto updated = c.execute(
+        "UPDATE procedures_cases SET answers = ?, prefilled = ?, updated_at = ?, expires_at = ? WHERE id = ?",
+        {json::serialize(current.answers), json::serialize(current.prefilled), to_unix_micros(now),
+         to_unix_micros(*current.expires_at), current.id});
+    if (!updated) return std::move(updated).error();
+    outcome.saved = std::move(current);
+    return {};
+  });
+  if (!saved) return std::move(saved).error();
+  return outcome;
+}
+
+Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, std::string_view lang,
+                                std::vector<FieldProblem>* problems) {
+  const Instant now = clock_.now();
+  Case submitted;
+  auto done = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case(c, actor, reference, clock_);
+    if (!held) return std::move(held).error();
+    Case current = std::move(held).value();
+    if (current.status != CaseStatus::draft) return make_error(Errc::not_a_draft, "this case was already submitted");
+    auto procedure = version_on(c, current.procedure_id);
+    if (!procedure) return std::move(procedure).error();
+    const Definition& definition = *procedure->definition;
+    std::vector<FieldProblem> gaps = missing(definition, current.answers);
+    if (!gaps.empty()) {
+      if (problems != nullptr) *problems = gaps;
+      return make_error(Errc::incomplete, std::to_string(gaps.size()) + " required answers are missing");
+    }
+    current.answers = submitted_answers(definition, current.answers);
+    for (auto it = current.prefilled.begin(); it != current.prefilled.end();) {
+      it = current.answers.contains(it->key()) ? std::next(it) : current.prefilled.erase(it);
+    }
+    current.status = CaseStatus::submitted;
+    current.lang = std::string(lang);
+    current.submitted_at = now;
+    current.updated_at = now;
+    current.expires_at.reset();
+    auto updated = c.execute(
+        "UPDATE procedures_cases SET status = 'submitted', answers = ?, prefilled = ?, lang = ?, submitted_at = ?, "
+        "updated_at = ?, expires_at = NULL WHERE id = ?",
+        {json::serialize(current.answers), json::serialize(current.prefilled), current.lang, to_unix_micros(now),
+         to_unix_micros(now), current.id});
+    if (!updated) return std::move(updated).error();
+    auto event = record_event(c, current.id, now, "user:" + std::to_string(actor.user_id), CaseStatus::draft,
+                              CaseStatus::submitted, "");
+    if (!event) return event;
+    // The sealed receipt is rendered by the job, outside this transaction.
+    json::object payload{{"case_id", current.id}};
+    auto queued = jobs::enqueue(c,
+                                jobs::NewJob{kReceiptJobKind, json::serialize(payload), std::nullopt, 8,
+                                             std::string(kReceiptJobKind) + ":" + std::to_string(current.id),
+                                             jobs::JobPriority::normal},
+                                clock_);
+    if (!queued) return std::move(queued).error();
+    submitted = std::move(current);
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  return submitted;
+}
+
+Result<void> Procedures::discard(const Actor& actor, std::string_view reference) {
+  return db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case(c, actor, reference, clock_);
+    if (!held) return std::move(held).error();
+    if (held->status != CaseStatus::draft) return make_error(Errc::not_a_draft, "a submitted case is kept");
+    auto deleted = c.execute("DELETE FROM procedures_cases WHERE id = ?", {held->id});
+    if (!deleted) return std::move(deleted).error();
+    return {};
+  });
+}
+
+Result<std::vector<Case>> Procedures::cases_of(const Actor& actor) const {
+  auto rows = db_.read([&](storage::Connection& c) {
+    return c.query(std::string("SELECT ") + kCaseColumns +
+                       " WHERE c.user_id = ? AND (c.status <> 'draft' OR c.expires_at > ?) "
+                       "ORDER BY c.updated_at DESC, c.id DESC LIMIT 500",
+                   {actor.user_id, to_unix_micros(clock_.now())});
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<Case> out;
+  for (const storage::Row& row : rows->rows) out.push_back(case_of(row));
+  return out;
+}
+
+Result<std::vector<CaseEvent>> Procedures::history(const Case& c) const {
+  auto rows = db_.read([&](storage::Connection& connection) {
+    return connection.query(
+        "SELECT at, actor, from_status, to_status, note FROM procedures_case_events WHERE case_id = ? ORDER BY id",
+        {c.id});
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<CaseEvent> out;
+  for (const storage::Row& row : rows->rows) {
+    CaseEvent e;
+    e.at = from_unix_micros(row.integer(0));
+    e.actor = row.text(1);
+    if (auto from = row.optional_text(2)) e.from = parse_case_status(*from);
+    e.to = parse_case_status(row.text(3)).value_or(CaseStatus::draft);
+    e.note = row.text(4);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+Result<std::string> Procedures::receipt(const Actor& actor, std::string_view reference) const {
+  auto found = find(actor, reference);
+  if (!found) return std::move(found).error();
+  auto rows = db_.read([&](storage::Connection& c) {
+    return c.query("SELECT pdf FROM procedures_documents WHERE case_id = ? AND kind = 'receipt'", {found->id});
+  });
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::receipt_not_ready, "the receipt is being prepared");
+  return base64_decode(rows->rows.front().text(0));
+}
+
+Result<int> Procedures::purge_drafts() const {
+  auto deleted = db_.transaction([&](storage::Connection& c) {
+    return c.execute(
+        "DELETE FROM procedures_cases WHERE status = 'draft' AND (expires_at <= ? OR user_id IS NULL)",
+        {to_unix_micros(clock_.now())});
+  });
+  if (!deleted) return std::move(deleted).error();
+  return static_cast<int>(*deleted);
+}
+
+Result<void> store_receipt(storage::Database& db, std::int64_t case_id, std::string_view pdf,
+                           std::string_view verification_code, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto inserted = c.execute(
+        "INSERT INTO procedures_documents (case_id, kind, pdf, sha256, verification_code, created_at) "
+        "VALUES (?, 'receipt', ?, ?, ?, ?)",
+        {case_id, base64(pdf), sha256_hex(pdf), std::string(verification_code), to_unix_micros(clock.now())});
+    if (!inserted) return std::move(inserted).error();
+    return {};
+  });
+}
+
+}  // namespace guichet::procedures

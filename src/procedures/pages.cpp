@@ -1,0 +1,614 @@
+// Online procedures on the web, usable without JavaScript: each step is a form and a redirect.
+// A page's answers are saved when it is sent, the valid ones kept whatever else is wrong, and the
+// page shown again with each problem next to its field and listed above the form (GOV.UK's error
+// summary); "Save and come back later" keeps the draft for any device the person signs in on.
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/spoken_time.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/web.hpp"
+#include "presentation.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response to_sign_in(std::string_view back) {
+  return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
+}
+
+Actor actor_of(const Request& request) {
+  return Actor{request.principal->user_id, request.principal->organisation_id};
+}
+
+std::string reference_of(const Request& request) {
+  return std::string(request.path_params.get("reference").value_or(""));
+}
+
+// The procedure's title in `lang`: its own, else its service's name.
+std::string title_of(const ProceduresContext& ctx, const PublishedProcedure& p, const std::string& lang) {
+  if (!p.definition->title.empty()) return text_in(p.definition->title, lang);
+  auto services = ctx.procedures.db().read(
+      [&](storage::Connection& c) { return catalogue::service_records(c, {p.service_id}, std::string_view(lang)); });
+  if (services && !services->empty() && !services->begin()->second.name.empty()) {
+    return services->begin()->second.name;
+  }
+  return p.service_code;
+}
+
+std::string administration_of(const ProceduresContext& ctx, const PublishedProcedure& p, const std::string& lang) {
+  auto name = ctx.procedures.db().read(
+      [&](storage::Connection& c) { return catalogue::administration_name(c, p.administration, lang); });
+  return name && *name ? **name : p.administration;
+}
+
+std::string local_time(const ProceduresContext& ctx, const std::string& lang, Instant at) {
+  return spoken_instant(lang, ctx.time_zone, at);
+}
+
+// The value an input shows: what the person typed when it was refused, else the stored answer
+// in the form people type it.
+std::string input_text(const Field& field, const json::value& value, const std::string& lang) {
+  if (value.is_string()) {
+    return field.type == FieldType::iban ? std::string(value.as_string()) : std::string(value.as_string());
+  }
+  if (field.type == FieldType::amount && value.is_int64()) {
+    const std::int64_t cents = value.as_int64();
+    const std::int64_t fraction = cents < 0 ? -(cents % 100) : cents % 100;
+    std::string text = std::to_string(cents / 100) + (lang == "en" ? "." : ",") + (fraction < 10 ? "0" : "") +
+                       std::to_string(fraction);
+    if (cents < 0 && cents / 100 == 0) text = "-" + text;
+    return text;
+  }
+  if (value.is_null()) return "";
+  return json::serialize(value);
+}
+
+std::string part_of(const json::value& value, const char* key) {
+  if (!value.is_object()) return "";
+  const json::value* v = value.as_object().if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+// The id of the first control of a field, which the error summary links to.
+std::string anchor_of(const Field& field) {
+  switch (field.type) {
+    case FieldType::date:
+      return field.id + "-day";
+    case FieldType::address:
+      return field.id + "-street";
+    case FieldType::choice:
+    case FieldType::multiple_choice:
+      return field.options.empty() ? field.id : field.id + "-" + field.options.front().id;
+    case FieldType::yes_no:
+      return field.id + "-yes";
+    default:
+      return field.id;
+  }
+}
+
+std::string autocomplete_of(const Field& field) {
+  if (!field.source) {
+    if (field.type == FieldType::email) return "email";
+    if (field.type == FieldType::phone) return "tel";
+    return "off";
+  }
+  const std::string& s = *field.source;
+  if (s == "account.given_name") return "given-name";
+  if (s == "account.family_name") return "family-name";
+  if (s == "account.email") return "email";
+  if (s == "account.phone_number") return "tel";
+  if (s == "account.organisation_name") return "organization";
+  return "off";
+}
+
+struct ShownPage {
+  json::object values;                       // what each input shows
+  std::map<std::string, std::string> errors;  // field id -> message
+  std::vector<std::pair<std::string, std::string>> summary;  // anchor, message, in page order
+};
+
+PageData field_data(const ProceduresContext& ctx, const Request& request, const Case& c, const Field& field,
+                    const ShownPage& shown) {
+  const std::string& lang = request.lang;
+  PageData f;
+  f.set("id", field.id);
+  f.set("anchor", anchor_of(field));
+  f.set("label", text_in(field.label, lang));
+  if (!field.help.empty()) f.set("help", text_in(field.help, lang));
+  if (!field.required) f.set("optional", true);
+  f.set("is_" + std::string(to_string(field.type)), true);
+  // One-line inputs share one template block; their type, keyboard and width differ.
+  switch (field.type) {
+    case FieldType::text:
+      f.set("is_input", true);
+      f.set("input_type", "text");
+      break;
+    case FieldType::email:
+      f.set("is_input", true);
+      f.set("input_type", "email");
+      break;
+    case FieldType::phone:
+      f.set("is_input", true);
+      f.set("input_type", "tel");
+      f.set("width", "usa-input--xl");
+      break;
+    case FieldType::number:
+    case FieldType::amount:
+      f.set("is_input", true);
+      f.set("input_type", "text");
+      f.set("inputmode", "decimal");
+      f.set("width", "usa-input--medium");
+      break;
+    case FieldType::postcode:
+    case FieldType::organisation_number:
+    case FieldType::national_id:
+      f.set("is_input", true);
+      f.set("input_type", "text");
+      f.set("inputmode", field.type == FieldType::postcode && field.country != "PT" ? "numeric" : "text");
+      f.set("width", "usa-input--xl");
+      break;
+    case FieldType::iban:
+      f.set("is_input", true);
+      f.set("input_type", "text");
+      break;
+    default:
+      break;
+  }
+  const json::value* value = shown.values.if_contains(field.id);
+  const json::value empty;
+  const json::value& v = value != nullptr ? *value : empty;
+  if (auto error = shown.errors.find(field.id); error != shown.errors.end()) f.set("error", error->second);
+  if (c.prefilled.contains(field.id)) {
+    f.set("prefilled", true);
+    if (!field.editable) {
+      f.set("fixed", true);
+      f.set("fixed_value", display_answer(field, c.answers.at(field.id), lang, ctx.catalog));
+    }
+  }
+  f.set("value", input_text(field, v, lang));
+  f.set("autocomplete", autocomplete_of(field));
+  if (field.type == FieldType::date) {
+    const std::string iso = v.is_string() ? std::string(v.as_string()) : std::string();
+    if (iso.size() == 10 && iso[4] == '-' && iso[7] == '-') {
+      f.set("year", iso.substr(0, 4));
+      f.set("month", iso.substr(5, 2).front() == '0' ? iso.substr(6, 1) : iso.substr(5, 2));
+      f.set("day", iso.substr(8, 2).front() == '0' ? iso.substr(9, 1) : iso.substr(8, 2));
+    }
+    if (field.source == "account.birthdate") f.set("birthday", true);
+  }
+  if (field.type == FieldType::address) {
+    f.set("street", part_of(v, "street"));
+    f.set("postcode", part_of(v, "postcode"));
+    f.set("city", part_of(v, "city"));
+  }
+  if (field.type == FieldType::yes_no) {
+    if (v.is_bool()) f.set(v.as_bool() ? "yes_checked" : "no_checked", true);
+    if (v.is_string()) f.set(v.as_string() == "yes" ? "yes_checked" : "no_checked", v.as_string() == "yes" || v.as_string() == "no");
+  }
+  if (field.type == FieldType::choice || field.type == FieldType::multiple_choice) {
+    PageData options{PageData::type::list};
+    for (const Option& option : field.options) {
+      PageData o;
+      o.set("option_id", option.id);
+      o.set("option_label", text_in(option.label, lang));
+      bool checked = false;
+      if (v.is_string()) checked = v.as_string() == option.id;
+      if (v.is_array()) {
+        checked = std::any_of(v.as_array().begin(), v.as_array().end(),
+                              [&](const json::value& x) { return x.is_string() && x.as_string() == option.id; });
+      }
+      if (checked) o.set("checked", true);
+      options.push_back(o);
+    }
+    f.set("options", options);
+  }
+  return f;
+}
+
+Response form_page(const ProceduresContext& ctx, const Request& request, const Case& c, const PublishedProcedure& p,
+                   const Page& page, const ShownPage& shown, int status) {
+  const std::string& lang = request.lang;
+  PageData data;
+  data.set("procedure_title", title_of(ctx, p, lang));
+  data.set("page_title", text_in(page.title, lang));
+  if (!page.intro.empty()) data.set("intro", text_in(page.intro, lang));
+  data.set("reference", c.reference);
+  data.set("page_id", page.id);
+  const json::object effective = submitted_answers(*p.definition, c.answers);
+  PageData fields{PageData::type::list};
+  for (const Field& field : page.fields) {
+    if (field.type != FieldType::section && !visible(field, effective)) continue;
+    fields.push_back(field_data(ctx, request, c, field, shown));
+  }
+  data.set("fields", fields);
+  if (!shown.summary.empty()) {
+    PageData errors{PageData::type::list};
+    for (const auto& [anchor, message] : shown.summary) {
+      PageData e;
+      e.set("anchor", anchor);
+      e.set("message", message);
+      errors.push_back(e);
+    }
+    data.set("errors", errors);
+    data.set("has_errors", true);
+  }
+  // Back: the page before this one on the person's path.
+  const std::vector<const Page*> pages = path(*p.definition, c.answers);
+  for (std::size_t i = 1; i < pages.size(); ++i) {
+    if (pages[i]->id == page.id) data.set("back", "/cases/" + c.reference + "/pages/" + pages[i - 1]->id);
+  }
+  if (!c.prefilled.empty()) data.set("has_prefilled", true);
+  const std::string title = text_in(page.title, lang) + " – " + title_of(ctx, p, lang);
+  data.set("document_title", (shown.summary.empty() ? "" : ctx.catalog.text(lang, "procedure_error_prefix") + " ") + title);
+  return no_store(ctx.pages.render(request, "procedure_page", "procedure_page_title", data, status));
+}
+
+// The person's case and the version it follows, or the response to give instead.
+struct Loaded {
+  Case c;
+  PublishedProcedure p;
+};
+std::variant<Loaded, Response> load(const ProceduresContext& ctx, const Request& request) {
+  auto found = ctx.procedures.find(actor_of(request), reference_of(request));
+  if (!found) return ctx.pages.render_error(request, found.error());
+  auto p = ctx.procedures.version(found->procedure_id);
+  if (!p) return ctx.pages.render_error(request, p.error());
+  return Loaded{std::move(found).value(), std::move(p).value()};
+}
+
+Response page_get(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  const std::string page_id(request.path_params.get("page").value_or(""));
+  const Page* page = l.p.definition->page(page_id);
+  if (page == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such page"));
+  ShownPage shown;
+  shown.values = l.c.answers;
+  return form_page(ctx, request, l.c, l.p, *page, shown, 200);
+}
+
+Response page_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  const std::string page_id(request.path_params.get("page").value_or(""));
+  const Page* page = l.p.definition->page(page_id);
+  if (page == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such page"));
+  const Definition& definition = *l.p.definition;
+  const json::object raw =
+      answers_from_form(*page, request.form, submitted_answers(definition, l.c.answers), l.c.prefilled);
+  auto saved = ctx.procedures.save(actor_of(request), l.c.reference, raw);
+  if (!saved) return ctx.pages.render_error(request, saved.error());
+  const bool later = request.form.get("action").value_or("") == "later";
+  ShownPage shown;
+  shown.values = saved->saved.answers;
+  std::vector<FieldProblem> problems = saved->problems;
+  bool invalid = !problems.empty();
+  if (!later) {
+    // This page's own required questions (GOV.UK checks a page when it is sent).
+    const json::object effective = submitted_answers(definition, saved->saved.answers);
+    for (const Field& field : page->fields) {
+      if (field.type == FieldType::section || !field.required || !visible(field, effective)) continue;
+      const bool reported = std::any_of(problems.begin(), problems.end(),
+                                        [&](const FieldProblem& fp) { return fp.field == field.id; });
+      if (!reported && !saved->saved.answers.contains(field.id)) problems.push_back({field.id, Problem::required});
+    }
+  }
+  if (problems.empty() || (later && !invalid)) {
+    if (later) return Response::redirect("/account/cases?saved=" + l.c.reference, 303);
+    const std::string next = next_page(definition, page->id, saved->saved.answers);
+    return Response::redirect("/cases/" + l.c.reference + (next == "end" ? "/check" : "/pages/" + next), 303);
+  }
+  // Shown again: the refused values as typed, each problem next to its field, in page order.
+  for (const Field& field : page->fields) {
+    auto problem = std::find_if(problems.begin(), problems.end(),
+                                [&](const FieldProblem& fp) { return fp.field == field.id; });
+    if (problem == problems.end()) continue;
+    if (const json::value* typed = raw.if_contains(field.id); typed != nullptr && problem->problem != Problem::required) {
+      shown.values[field.id] = *typed;
+    }
+    const std::string message = problem_text(&field, problem->problem, request.lang, ctx.catalog);
+    shown.errors[field.id] = message;
+    shown.summary.emplace_back(anchor_of(field), message);
+  }
+  return form_page(ctx, request, saved->saved, l.p, *page, shown, 400);
+}
+
+// The answers along the person's path, page by page, for check-your-answers and the case page.
+PageData answer_sections(const ProceduresContext& ctx, const Request& request, const Case& c,
+                         const PublishedProcedure& p, bool editable, const std::vector<FieldProblem>& problems) {
+  const std::string& lang = request.lang;
+  const Definition& definition = *p.definition;
+  const json::object effective = submitted_answers(definition, c.answers);
+  PageData sections{PageData::type::list};
+  for (const Page* page : path(definition, c.answers)) {
+    PageData rows{PageData::type::list};
+    for (const Field& field : page->fields) {
+      if (field.type == FieldType::section || !visible(field, effective)) continue;
+      PageData row;
+      row.set("label", text_in(field.label, lang));
+      row.set("anchor", field.id);
+      if (const json::value* v = c.answers.if_contains(field.id)) {
+        row.set("answer", display_answer(field, *v, lang, ctx.catalog));
+        if (c.prefilled.contains(field.id)) row.set("prefilled", true);
+      } else {
+        row.set("unanswered", true);
+      }
+      if (std::any_of(problems.begin(), problems.end(), [&](const FieldProblem& fp) { return fp.field == field.id; })) {
+        row.set("missing", problem_text(&field, Problem::required, lang, ctx.catalog));
+      }
+      if (editable && (field.editable || !c.prefilled.contains(field.id))) {
+        row.set("change", "/cases/" + c.reference + "/pages/" + page->id + "#" + anchor_of(field));
+      }
+      rows.push_back(row);
+    }
+    PageData section;
+    section.set("title", text_in(page->title, lang));
+    section.set("rows", rows);
+    sections.push_back(section);
+  }
+  return sections;
+}
+
+Response check_page(const ProceduresContext& ctx, const Request& request, const Loaded& l,
+                    const std::vector<FieldProblem>& problems, int status) {
+  const std::string& lang = request.lang;
+  PageData data;
+  data.set("procedure_title", title_of(ctx, l.p, lang));
+  data.set("reference", l.c.reference);
+  data.set("sections", answer_sections(ctx, request, l.c, l.p, true, problems));
+  if (!problems.empty()) {
+    PageData errors{PageData::type::list};
+    for (const FieldProblem& fp : problems) {
+      const Field* field = l.p.definition->field(fp.field);
+      PageData e;
+      e.set("anchor", fp.field);
+      e.set("message", problem_text(field, fp.problem, lang, ctx.catalog));
+      errors.push_back(e);
+    }
+    data.set("errors", errors);
+    data.set("has_errors", true);
+  }
+  if (l.c.expires_at) data.set("expires", local_time(ctx, lang, *l.c.expires_at));
+  return no_store(ctx.pages.render(request, "procedure_check", "procedure_check_title", data, status));
+}
+
+Response check_get(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  return check_page(ctx, request, l, {}, 200);
+}
+
+Response submit_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/cases/" + reference_of(request) + "/check");
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  std::vector<FieldProblem> problems;
+  auto submitted = ctx.procedures.submit(actor_of(request), l.c.reference, request.lang, &problems);
+  if (!submitted) {
+    if (submitted.error().code == Errc::incomplete) return check_page(ctx, request, l, problems, 400);
+    return ctx.pages.render_error(request, submitted.error());
+  }
+  return Response::redirect("/cases/" + l.c.reference + "?submitted=1", 303);
+}
+
+Response case_page(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  const std::string& lang = request.lang;
+  PageData data;
+  data.set("procedure_title", title_of(ctx, l.p, lang));
+  data.set("administration", administration_of(ctx, l.p, lang));
+  data.set("reference", l.c.reference);
+  data.set("status", ctx.catalog.text(lang, "case_status_" + std::string(to_string(l.c.status))));
+  data.set("status_" + std::string(to_string(l.c.status)), true);
+  if (request.query.get("submitted")) data.set("just_submitted", true);
+  if (l.c.status == CaseStatus::draft) {
+    data.set("draft", true);
+    const std::vector<const Page*> pages = path(*l.p.definition, l.c.answers);
+    data.set("continue", "/cases/" + l.c.reference + "/pages/" + pages.front()->id);
+    if (l.c.expires_at) data.set("expires", local_time(ctx, lang, *l.c.expires_at));
+  }
+  if (l.c.submitted_at) data.set("submitted_at", local_time(ctx, lang, *l.c.submitted_at));
+  if (l.c.receipt_ready) data.set("receipt", "/cases/" + l.c.reference + "/receipt.pdf");
+  if (l.c.submitted_at && !l.c.receipt_ready) data.set("receipt_pending", true);
+  if (l.c.submitted_at && l.p.definition->processing_days > 0) {
+    const Instant due = *l.c.submitted_at + std::chrono::days(l.p.definition->processing_days);
+    data.set("due", http::fill_text(ctx.catalog.text(lang, "case_due_" + std::string(to_string(l.p.definition->tacit))),
+                                    {{"date", spoken_day(lang, format_iso_day(std::chrono::floor<std::chrono::days>(due)))}}));
+  }
+  auto history = ctx.procedures.history(l.c);
+  if (!history) return ctx.pages.render_error(request, history.error());
+  PageData events{PageData::type::list};
+  for (const CaseEvent& e : *history) {
+    PageData event;
+    event.set("at", local_time(ctx, lang, e.at));
+    event.set("status", ctx.catalog.text(lang, "case_status_" + std::string(to_string(e.to))));
+    if (!e.note.empty()) event.set("note", e.note);
+    events.push_back(event);
+  }
+  data.set("history", events);
+  data.set("sections", answer_sections(ctx, request, l.c, l.p, false, {}));
+  return no_store(ctx.pages.render(request, "case", "case_title", data));
+}
+
+Response receipt_pdf(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  const std::string reference = reference_of(request);
+  auto pdf = ctx.procedures.receipt(actor_of(request), reference);
+  if (!pdf) return ctx.pages.render_error(request, pdf.error());
+  Response response = Response::text(std::move(*pdf));
+  response.headers.set("Content-Type", "application/pdf");
+  response.headers.set("Content-Disposition", "inline; filename=\"receipt-" + reference + ".pdf\"");
+  response.headers.set("Cache-Control", "private, no-store");
+  return response;
+}
+
+Response cases_page(const ProceduresContext& ctx, Request& request, std::string_view notice_key = {}, int status = 200) {
+  if (!request.principal) return to_sign_in(request.target);
+  const std::string& lang = request.lang;
+  auto cases = ctx.procedures.cases_of(actor_of(request));
+  if (!cases) return ctx.pages.render_error(request, cases.error());
+  PageData drafts{PageData::type::list};
+  PageData submitted{PageData::type::list};
+  std::map<std::int64_t, std::string> titles;
+  for (const Case& c : *cases) {
+    if (!titles.contains(c.procedure_id)) {
+      auto p = ctx.procedures.version(c.procedure_id);
+      titles[c.procedure_id] = p ? title_of(ctx, *p, lang) : c.service_code;
+    }
+    PageData item;
+    item.set("reference", c.reference);
+    item.set("title", titles[c.procedure_id]);
+    item.set("updated", local_time(ctx, lang, c.updated_at));
+    if (c.status == CaseStatus::draft) {
+      if (c.expires_at) item.set("expires", local_time(ctx, lang, *c.expires_at));
+      drafts.push_back(item);
+    } else {
+      item.set("status", ctx.catalog.text(lang, "case_status_" + std::string(to_string(c.status))));
+      if (c.submitted_at) item.set("submitted_at", local_time(ctx, lang, *c.submitted_at));
+      submitted.push_back(item);
+    }
+  }
+  PageData data;
+  if (!drafts.is_empty_list()) data.set("drafts", drafts);
+  if (!submitted.is_empty_list()) data.set("cases", submitted);
+  if (!notice_key.empty()) data.set("notice", ctx.catalog.text(lang, notice_key));
+  if (auto saved = request.query.get("saved")) {
+    data.set("notice", http::fill_text(ctx.catalog.text(lang, "cases_saved"), {{"reference", std::string(*saved)}}));
+  }
+  return no_store(ctx.pages.render(request, "cases", "cases_title", data, status));
+}
+
+Response delete_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/account/cases");
+  if (request.form.get("confirm").value_or("") != "yes") {
+    return Response::redirect("/cases/" + reference_of(request) + "?confirm_delete=1", 303);
+  }
+  auto discarded = ctx.procedures.discard(actor_of(request), reference_of(request));
+  if (!discarded) return ctx.pages.render_error(request, discarded.error());
+  return Response::redirect("/account/cases?deleted=1", 303);
+}
+
+Response procedures_page(const ProceduresContext& ctx, Request& request) {
+  const std::string& lang = request.lang;
+  auto all = ctx.procedures.catalogue();
+  if (!all) return ctx.pages.render_error(request, all.error());
+  PageData items{PageData::type::list};
+  std::vector<std::pair<std::string, PageData>> sorted;
+  for (const PublishedProcedure& p : *all) {
+    PageData item;
+    const std::string title = title_of(ctx, p, lang);
+    item.set("title", title);
+    item.set("code", p.service_code);
+    item.set("administration", administration_of(ctx, p, lang));
+    item.set("level", std::to_string(service_level(*p.definition)));
+    sorted.emplace_back(title, item);
+  }
+  std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& [title, item] : sorted) items.push_back(item);
+  PageData data;
+  data.set("procedures", items);
+  return ctx.pages.render(request, "procedures", "procedures_title", data);
+}
+
+Response start_page(const ProceduresContext& ctx, const Request& request, std::string_view error_key, int status) {
+  const std::string& lang = request.lang;
+  const std::string code(request.path_params.get("service").value_or(""));
+  auto p = ctx.procedures.published(code);
+  if (!p) return ctx.pages.render_error(request, p.error());
+  if (!*p) return ctx.pages.render_error(request, make_error(Errc::no_procedure, "no online procedure"));
+  const Definition& definition = *(*p)->definition;
+  PageData data;
+  data.set("title", title_of(ctx, **p, lang));
+  data.set("code", code);
+  data.set("administration", administration_of(ctx, **p, lang));
+  data.set("level", http::fill_text(ctx.catalog.text(lang, "procedure_level_" + std::to_string(service_level(definition))), {}));
+  PageData steps{PageData::type::list};
+  for (const Page& page : definition.pages) steps.push_back(PageData(text_in(page.title, lang)));
+  data.set("steps", steps);
+  int prefillable = 0;
+  for (const Field* f : definition.questions()) {
+    if (f->source) ++prefillable;
+  }
+  if (prefillable > 0) {
+    data.set("prefill", http::fill_text(ctx.catalog.text(lang, "procedure_prefill_count"),
+                                        {{"count", std::to_string(prefillable)}}));
+  }
+  if (definition.fee_cents > 0) data.set("fee", spoken_euros(lang, definition.fee_cents));
+  if (definition.processing_days > 0) {
+    data.set("deadline", http::fill_text(ctx.catalog.text(lang, "procedure_deadline_" + std::string(to_string(definition.tacit))),
+                                         {{"days", std::to_string(definition.processing_days)}}));
+  }
+  if (request.principal) {
+    data.set("signed_in", true);
+  } else {
+    data.set("sign_in", "/account/sign-in?return=" + http::url_encode("/procedures/" + code));
+  }
+  if (!error_key.empty()) data.set("error", ctx.catalog.text(lang, error_key));
+  return ctx.pages.render(request, "procedure_start", "procedure_start_title", data, status);
+}
+
+Response start_post(const ProceduresContext& ctx, Request& request) {
+  const std::string code(request.path_params.get("service").value_or(""));
+  if (!request.principal) return to_sign_in("/procedures/" + code);
+  auto started = ctx.procedures.start(actor_of(request), code);
+  if (!started) {
+    if (started.error().code == Errc::too_many_drafts) {
+      return start_page(ctx, request, started.error().code.message_key(), 429);
+    }
+    return ctx.pages.render_error(request, started.error());
+  }
+  auto p = ctx.procedures.version(started->procedure_id);
+  if (!p) return ctx.pages.render_error(request, p.error());
+  return Response::redirect("/cases/" + started->reference + "/pages/" + p->definition->pages.front().id, 303);
+}
+
+}  // namespace
+
+void register_page_routes(http::Router& router, const ProceduresContext& context) {
+  const ProceduresContext* ctx = &context;
+  router.get("/procedures", [ctx](Request& request) { return procedures_page(*ctx, request); });
+  router.get("/procedures/{service}", [ctx](Request& request) { return start_page(*ctx, request, "", 200); });
+  router.post("/procedures/{service}/start", [ctx](Request& request) { return start_post(*ctx, request); });
+  router.get("/cases/{reference}", [ctx](Request& request) { return case_page(*ctx, request); });
+  router.get("/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_get(*ctx, request); });
+  router.post("/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_post(*ctx, request); });
+  router.get("/cases/{reference}/check", [ctx](Request& request) { return check_get(*ctx, request); });
+  router.post("/cases/{reference}/submit", [ctx](Request& request) { return submit_post(*ctx, request); });
+  router.get("/cases/{reference}/receipt.pdf", [ctx](Request& request) { return receipt_pdf(*ctx, request); });
+  router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });
+  router.get("/account/cases", [ctx](Request& request) {
+    return cases_page(*ctx, request, request.query.get("deleted") ? "cases_deleted" : "");
+  });
+}
+
+}  // namespace guichet::procedures

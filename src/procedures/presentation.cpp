@@ -1,0 +1,125 @@
+#include "presentation.hpp"
+
+#include <boost/json.hpp>
+
+#include "guichet/core/spoken_time.hpp"
+#include "guichet/http/pages.hpp"
+#include "identifiers.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+
+namespace {
+
+std::string string_of(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  return json::serialize(v);
+}
+
+// A day, month or year typed in separate boxes, as one ISO day ("" when all three are empty;
+// something that does not read as a date when a part is missing or not a number).
+std::string iso_day_from(std::string_view day, std::string_view month, std::string_view year) {
+  auto clean = [](std::string_view part) {
+    std::string out;
+    for (char c : part) {
+      if (c != ' ') out += c;
+    }
+    return out;
+  };
+  std::string d = clean(day);
+  std::string m = clean(month);
+  std::string y = clean(year);
+  if (d.empty() && m.empty() && y.empty()) return "";
+  auto digits = [](const std::string& s) {
+    return !s.empty() && s.size() <= 4 && s.find_first_not_of("0123456789") == std::string::npos;
+  };
+  if (!digits(d) || !digits(m) || !digits(y) || y.size() != 4 || d.size() > 2 || m.size() > 2) return "invalid";
+  if (d.size() == 1) d = "0" + d;
+  if (m.size() == 1) m = "0" + m;
+  return y + "-" + m + "-" + d;
+}
+
+}  // namespace
+
+std::string display_answer(const Field& field, const json::value& value, const std::string& lang,
+                           const http::Catalog& catalog) {
+  switch (field.type) {
+    case FieldType::amount:
+      return value.is_int64() ? spoken_euros(lang, value.as_int64()) : string_of(value);
+    case FieldType::date:
+      return value.is_string() ? spoken_day(lang, value.as_string()) : string_of(value);
+    case FieldType::yes_no:
+      return value.is_bool() ? catalog.text(lang, value.as_bool() ? "procedure_yes" : "procedure_no")
+                             : string_of(value);
+    case FieldType::choice:
+      for (const Option& option : field.options) {
+        if (value.is_string() && option.id == value.as_string()) return text_in(option.label, lang);
+      }
+      return string_of(value);
+    case FieldType::multiple_choice: {
+      std::string out;
+      if (!value.is_array()) return string_of(value);
+      for (const Option& option : field.options) {
+        for (const json::value& chosen : value.as_array()) {
+          if (chosen.is_string() && chosen.as_string() == option.id) {
+            if (!out.empty()) out += "\n";
+            out += text_in(option.label, lang);
+          }
+        }
+      }
+      return out;
+    }
+    case FieldType::address: {
+      if (!value.is_object()) return string_of(value);
+      const json::object& a = value.as_object();
+      auto part = [&](const char* key) {
+        const json::value* v = a.if_contains(key);
+        return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+      };
+      return part("street") + "\n" + part("postcode") + " " + part("city");
+    }
+    case FieldType::iban:
+      return value.is_string() ? grouped_iban(value.as_string()) : string_of(value);
+    default:
+      return string_of(value);
+  }
+}
+
+json::object answers_from_form(const Page& page, const http::Params& form, const json::object& effective_answers,
+                               const json::object& prefilled) {
+  json::object out;
+  for (const Field& field : page.fields) {
+    if (field.type == FieldType::section || !visible(field, effective_answers)) continue;
+    if (!field.editable && prefilled.contains(field.id)) continue;
+    const std::string& id = field.id;
+    switch (field.type) {
+      case FieldType::multiple_choice: {
+        json::array chosen;
+        for (std::string_view v : form.all(id)) chosen.emplace_back(v);
+        out[id] = std::move(chosen);
+        break;
+      }
+      case FieldType::address:
+        out[id] = json::object{{"street", form.get(id + ".street").value_or("")},
+                               {"postcode", form.get(id + ".postcode").value_or("")},
+                               {"city", form.get(id + ".city").value_or("")}};
+        break;
+      case FieldType::date:
+        out[id] = iso_day_from(form.get(id + ".day").value_or(""), form.get(id + ".month").value_or(""),
+                               form.get(id + ".year").value_or(""));
+        break;
+      default:
+        out[id] = form.get(id).value_or("");
+        break;
+    }
+  }
+  return out;
+}
+
+std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog) {
+  const std::string label = field != nullptr ? text_in(field->label, lang) : std::string();
+  return http::fill_text(catalog.text(lang, "procedure_problem_" + std::string(to_string(problem))),
+                         {{"label", label}});
+}
+
+}  // namespace guichet::procedures

@@ -1,0 +1,32 @@
+#pragma once
+// How answers are shown (check your answers, the case page, the receipt) and read back from an
+// HTML form: shared by the pages, the API and the receipt job.
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/request.hpp"
+#include "guichet/procedures/answers.hpp"
+#include "guichet/procedures/definition.hpp"
+
+namespace guichet::procedures {
+
+// An answer as people read it in `lang`: an option's label, "Yes", "18,50 €", "2 décembre 2026",
+// an address on two lines, an IBAN in groups of four.
+std::string display_answer(const Field& field, const boost::json::value& value, const std::string& lang,
+                           const http::Catalog& catalog);
+
+// The raw answers of one page's fields, as the page's form sent them: a date's day, month and
+// year as YYYY-MM-DD, an address's three parts, the boxes ticked of a multiple choice. Fields not
+// shown on the page (hidden by a condition, or kept as their source gave them) are left out.
+boost::json::object answers_from_form(const Page& page, const http::Params& form,
+                                      const boost::json::object& effective_answers,
+                                      const boost::json::object& prefilled);
+
+// The text of a problem in `lang`, naming the field: "Enter your postcode", in effect.
+std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog);
+
+}  // namespace guichet::procedures

@@ -1,0 +1,166 @@
+// The receipt of a submitted case: what was submitted, when and by whom, every answer along the
+// person's path, sealed by the administration that runs the procedure, registered for /verify
+// with its own code, and kept with the case. Rendered by the procedures.receipt job, after the
+// submission's transaction, on the compute pool.
+#include <boost/json.hpp>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/compute.hpp"
+#include "guichet/core/digest.hpp"
+#include "guichet/core/log.hpp"
+#include "guichet/core/spoken_time.hpp"
+#include "guichet/documents/errors.hpp"
+#include "guichet/documents/issued.hpp"
+#include "guichet/documents/pades.hpp"
+#include "guichet/documents/pdf.hpp"
+#include "guichet/documents/pki.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/web.hpp"
+#include "presentation.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+
+namespace {
+
+struct ReceiptFacts {
+  std::string title;              // the procedure's, in the case's language
+  std::string issuer_name;        // the administration, in the case's language
+  std::string issuer_legal_name;  // in the site's default language, as its seal names it
+  std::string submitted_by;       // the account's address
+};
+
+Result<ReceiptFacts> gather(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p) {
+  return ctx.procedures.db().read([&](storage::Connection& connection) -> Result<ReceiptFacts> {
+    ReceiptFacts facts;
+    if (!p.definition->title.empty()) {
+      facts.title = text_in(p.definition->title, c.lang);
+    } else {
+      auto services = catalogue::service_records(connection, {p.service_id}, std::string_view(c.lang));
+      if (!services) return std::move(services).error();
+      facts.title = services->empty() ? p.service_code : services->begin()->second.name;
+    }
+    auto name = catalogue::administration_name(connection, p.administration, c.lang);
+    if (!name) return std::move(name).error();
+    facts.issuer_name = name->value_or(p.administration);
+    auto legal = catalogue::administration_name(connection, p.administration, ctx.catalog.default_language());
+    if (!legal) return std::move(legal).error();
+    facts.issuer_legal_name = legal->value_or(p.administration);
+    if (c.user_id != 0) {
+      auto email = identity::email_of(connection, c.user_id);
+      if (!email) return std::move(email).error();
+      facts.submitted_by = email->value_or("");
+    }
+    return facts;
+  });
+}
+
+documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p,
+                                     const ReceiptFacts& facts, const std::string& code) {
+  const std::string& lang = c.lang;
+  auto t = [&](std::string_view key) -> const std::string& { return ctx.catalog.text(lang, key); };
+  documents::DocumentSpec spec;
+  spec.lang = lang;
+  spec.issuer = facts.issuer_name;
+  spec.title = t("receipt_title");
+  spec.subject = t("receipt_title") + " " + c.reference;
+  spec.created = *c.submitted_at;
+  spec.footer = facts.issuer_name + " · " + t("case_reference") + " " + c.reference;
+  documents::Facts summary;
+  summary.facts.push_back({t("case_reference"), c.reference});
+  summary.facts.push_back({t("receipt_procedure"), facts.title});
+  summary.facts.push_back({t("receipt_submitted_at"), spoken_instant(lang, ctx.time_zone, *c.submitted_at)});
+  if (!facts.submitted_by.empty()) summary.facts.push_back({t("receipt_submitted_by"), facts.submitted_by});
+  if (p.definition->processing_days > 0) {
+    const auto due = std::chrono::floor<std::chrono::days>(*c.submitted_at) +
+                     std::chrono::days(p.definition->processing_days);
+    summary.facts.push_back({t("receipt_due"), http::fill_text(t("case_due_" + std::string(to_string(p.definition->tacit))),
+                                                               {{"date", spoken_day(lang, format_iso_day(due))}})});
+  }
+  spec.blocks.emplace_back(std::move(summary));
+  const json::object effective = submitted_answers(*p.definition, c.answers);
+  for (const Page* page : path(*p.definition, c.answers)) {
+    documents::Table answers{{t("receipt_question"), t("receipt_answer")}, {}};
+    for (const Field& field : page->fields) {
+      if (field.type == FieldType::section || !visible(field, effective)) continue;
+      const json::value* v = c.answers.if_contains(field.id);
+      std::string answer = v != nullptr ? display_answer(field, *v, lang, ctx.catalog) : t("procedure_not_answered");
+      if (v != nullptr && c.prefilled.contains(field.id)) answer += "\n(" + t("procedure_from_account") + ")";
+      answers.rows.push_back({text_in(field.label, lang), answer});
+    }
+    if (answers.rows.empty()) continue;
+    spec.blocks.emplace_back(documents::Heading{text_in(page->title, lang)});
+    spec.blocks.emplace_back(std::move(answers));
+  }
+  const std::string verify_url = ctx.public_url + "/verify/" + code;
+  spec.blocks.emplace_back(documents::QrCode{
+      verify_url, http::fill_text(t("confirmation_verify"), {{"url", verify_url}, {"code", code}})});
+  spec.blocks.emplace_back(documents::Paragraph{http::fill_text(
+      t("receipt_sealed"), {{"issuer", facts.issuer_name}, {"date", spoken_instant(lang, ctx.time_zone, *c.submitted_at)}})});
+  return spec;
+}
+
+Result<void> make_receipt(const ProceduresContext& ctx, std::int64_t case_id) {
+  auto c = ctx.procedures.case_by_id(case_id);
+  if (!c) {
+    // A case deleted since (its author's account and draft are gone) has nothing to receipt.
+    if (c.error().code == Errc::no_such_case) return {};
+    return std::move(c).error();
+  }
+  if (c->receipt_ready || !c->submitted_at) return {};  // already made by an earlier attempt
+  if (ctx.authority == nullptr) {
+    return make_error(documents::Errc::pki_not_initialised, "documents are not set up on this node");
+  }
+  auto p = ctx.procedures.version(c->procedure_id);
+  if (!p) return std::move(p).error();
+  auto facts = gather(ctx, *c, *p);
+  if (!facts) return std::move(facts).error();
+  auto seal = ctx.authority->seal_of(p->administration, facts->issuer_legal_name);
+  if (!seal) return std::move(seal).error();
+  const std::string code = documents::new_verification_code();
+  const documents::DocumentSpec spec = receipt_spec(ctx, *c, *p, *facts, code);
+  const documents::SignatureDetails details{facts->issuer_legal_name, ctx.catalog.text(c->lang, "receipt_title"), "",
+                                            ctx.procedures.clock().now()};
+  auto made = ComputePool::shared().run([&]() -> Result<std::string> {
+    auto pdf = documents::render_pdf(spec, ctx.pdf);
+    if (!pdf) return std::move(pdf).error();
+    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
+  });
+  std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
+  if (!made) return std::move(made).error();
+  if (!*made) return std::move(*made).error();
+  const std::string& pdf = **made;
+  auto recorded = documents::record_issued(
+      ctx.procedures.db(),
+      documents::IssuedDocument{code, "procedure_receipt", facts->issuer_legal_name, spec.title, c->reference,
+                                sha256_hex(pdf), static_cast<std::int64_t>(pdf.size()), ctx.procedures.clock().now()});
+  if (!recorded) return std::move(recorded).error();
+  return store_receipt(ctx.procedures.db(), c->id, pdf, code, ctx.procedures.clock());
+}
+
+}  // namespace
+
+void register_jobs(jobs::Worker& worker, const ProceduresContext& context) {
+  const ProceduresContext* ctx = &context;
+  worker.handle(kReceiptJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    boost::system::error_code ec;
+    json::value payload = json::parse(job.payload, ec);
+    const json::value* id = !ec && payload.is_object() ? payload.as_object().if_contains("case_id") : nullptr;
+    if (id == nullptr || !id->is_int64()) return make_error(Errc::bad_request_body, "a receipt job names its case");
+    return make_receipt(*ctx, id->as_int64());
+  });
+  worker.handle(kPurgeDraftsJobKind, [ctx](const jobs::Job&) -> Result<void> {
+    auto purged = ctx->procedures.purge_drafts();
+    if (!purged) return std::move(purged).error();
+    return jobs::schedule_next_hour(ctx->procedures.db(), kPurgeDraftsJobKind, ctx->procedures.clock());
+  });
+  if (auto scheduled = jobs::schedule_next_hour(context.procedures.db(), kPurgeDraftsJobKind, context.procedures.clock());
+      !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed", {{"job", kPurgeDraftsJobKind}, {"error", scheduled.error().message}});
+  }
+}
+
+}  // namespace guichet::procedures

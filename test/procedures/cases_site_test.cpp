@@ -1,0 +1,326 @@
+// Online procedures through the wired site, on both engines: a form pre-filled from the account,
+// pages saved one at a time with each refused answer shown next to its field and the draft kept,
+// resuming from another browser, check your answers, submission, the sealed receipt rendered by
+// the job and registered for /verify; the JSON API (422 naming each field, the valid answers
+// kept); and what no one else may see.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/core/digest.hpp"
+#include "guichet/documents/issued.hpp"
+#include "guichet/documents/pki.hpp"
+#include "guichet/documents/verify.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/worker.hpp"
+#include "guichet/oidc/grants.hpp"
+#include "guichet/procedures/cases.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::app {
+std::string_view demo_catalogue_json();
+std::string_view demo_procedures_json();
+}  // namespace guichet::app
+
+namespace guichet::procedures {
+namespace {
+namespace json = boost::json;
+using http::Response;
+using testing::Browser;
+
+class ProceduresSiteTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    auto imported = catalogue::import_catalogue(db(), app::demo_catalogue_json(), "test", clock);
+    ASSERT_TRUE(imported) << imported.error().message;
+    documents::CertificateAuthority authority(db(), clock, key);
+    ASSERT_TRUE(authority.initialise("Guichet Test"));
+    json::value all = json::parse(app::demo_procedures_json());
+    Procedures registry(db(), clock);
+    for (const json::value& d : all.as_array()) {
+      auto published = registry.publish(json::serialize(d), "test");
+      ASSERT_TRUE(published) << published.error().message;
+    }
+    app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+    options.secrets_key = key;
+    auto loaded = app::Site::load(options, db(), clock);
+    ASSERT_TRUE(loaded) << loaded.error().message;
+    site = std::move(loaded).value();
+    ana = make_user("ana@example.org");
+  }
+  storage::Database& db() { return database->db(); }
+
+  std::int64_t make_user(const std::string& email) {
+    auto user = identity::create_user(db(), identity::NewUser{email, "correct horse battery", true}, clock);
+    EXPECT_TRUE(user) << (user ? "" : user.error().message);
+    return user ? user->id : 0;
+  }
+
+  void sign_in(Browser& b, const std::string& email) {
+    (void)b.get("/account/sign-in");
+    Response r = b.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery"}});
+    ASSERT_EQ(r.status, 303) << r.body;
+  }
+
+  std::string token_for(std::int64_t user_id) {
+    auto token = oidc::issue_operator_token(db(), user_id, {"procedures"}, std::chrono::hours(1), clock);
+    EXPECT_TRUE(token.ok());
+    return token ? *token : "";
+  }
+
+  Response api(Browser& b, http::Method method, const std::string& target, const std::string& token,
+               const std::string& body = "") {
+    std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}};
+    if (!body.empty()) headers["Content-Type"] = "application/json";
+    return b.send(method, target, body, headers);
+  }
+
+  // Runs the due jobs as a node's worker would (the receipt; mail is not needed here).
+  void run_jobs() {
+    jobs::Worker worker(db(), clock);
+    site->register_jobs(worker);
+    worker.handle(jobs::kEmailJobKind, [](const jobs::Job&) -> Result<void> { return {}; });
+    auto ran = worker.run_due();
+    ASSERT_TRUE(ran) << ran.error().message;
+  }
+
+  static std::string location(const Response& r) { return std::string(r.headers.get("Location").value_or("")); }
+
+  SecretKey key = SecretKey::from_base64(SecretKey::generate_base64()).value();
+  FakeClock clock{std::chrono::sys_days(std::chrono::year{2026} / 12 / 3) + std::chrono::hours(10)};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<app::Site> site;
+  std::int64_t ana = 0;
+};
+
+TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) {
+  Browser b(site->application());
+  Response start = b.get("/procedures/address-change");
+  ASSERT_EQ(start.status, 200);
+  EXPECT_NE(start.body.find("Sign in to start"), std::string::npos);
+  sign_in(b, "ana@example.org");
+  Response started = b.post("/procedures/address-change/start", {});
+  ASSERT_EQ(started.status, 303) << started.body;
+  const std::string first = location(started);
+  ASSERT_TRUE(first.starts_with("/cases/PRC-")) << first;
+  const std::string reference = first.substr(7, 13);
+  ASSERT_EQ(first, "/cases/" + reference + "/pages/you");
+
+  // The account's address is pre-filled on the contact page, marked as such.
+  Response contact = b.get("/cases/" + reference + "/pages/contact");
+  EXPECT_NE(contact.body.find("value=\"ana@example.org\""), std::string::npos);
+  EXPECT_NE(contact.body.find("From your account"), std::string::npos);
+
+  // A wrong NIF and a missing name: the page comes back with both next to their fields, in the
+  // error summary, the typed NIF kept; the valid date is saved.
+  Response refused = b.post("/cases/" + reference + "/pages/you", {{"given_name", "Ana"},
+                                                                    {"family_name", ""},
+                                                                    {"birthdate.day", "7"},
+                                                                    {"birthdate.month", "3"},
+                                                                    {"birthdate.year", "1990"},
+                                                                    {"nif", "123456788"},
+                                                                    {"action", "continue"}});
+  ASSERT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("href=\"#nif\""), std::string::npos);
+  EXPECT_NE(refused.body.find("href=\"#family_name\""), std::string::npos);
+  EXPECT_NE(refused.body.find("id=\"nif-error\""), std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"123456788\""), std::string::npos);
+  EXPECT_NE(refused.body.find("<title>Error:"), std::string::npos);
+  Procedures registry(db(), clock);
+  auto draft = registry.find(Actor{ana, 0}, reference);
+  ASSERT_TRUE(draft);
+  EXPECT_EQ(draft->answers.at("birthdate"), json::value("1990-03-07"));
+  EXPECT_EQ(draft->answers.at("given_name"), json::value("Ana"));
+  EXPECT_FALSE(draft->answers.contains("nif"));
+
+  Response you = b.post("/cases/" + reference + "/pages/you", {{"given_name", "Ana"},
+                                                               {"family_name", "Silva"},
+                                                               {"birthdate.day", "7"},
+                                                               {"birthdate.month", "3"},
+                                                               {"birthdate.year", "1990"},
+                                                               {"nif", "123 456 789"},
+                                                               {"action", "continue"}});
+  ASSERT_EQ(you.status, 303) << you.body;
+  EXPECT_EQ(location(you), "/cases/" + reference + "/pages/new_address");
+  // Save and come back later: the draft is listed on the account.
+  Response later = b.post("/cases/" + reference + "/pages/new_address",
+                          {{"address.street", "Rua Abílio Mendes 1"},
+                           {"address.postcode", "1500458"},
+                           {"address.city", "Lisboa"},
+                           {"action", "later"}});
+  ASSERT_EQ(later.status, 303);
+  EXPECT_EQ(location(later), "/account/cases?saved=" + reference);
+  EXPECT_NE(b.get("/account/cases").body.find(reference), std::string::npos);
+
+  // Another browser, the same person: the draft carries on where it was left.
+  Browser phone(site->application());
+  sign_in(phone, "ana@example.org");
+  Response resumed = phone.get("/cases/" + reference + "/pages/new_address");
+  ASSERT_EQ(resumed.status, 200);
+  EXPECT_NE(resumed.body.find("value=\"1500-458\""), std::string::npos);
+  ASSERT_EQ(phone.post("/cases/" + reference + "/pages/new_address", {{"address.street", "Rua Abílio Mendes 1"},
+                                                                      {"address.postcode", "1500-458"},
+                                                                      {"address.city", "Lisboa"},
+                                                                      {"moved_on.day", "1"},
+                                                                      {"moved_on.month", "12"},
+                                                                      {"moved_on.year", "2026"},
+                                                                      {"household", "2"},
+                                                                      {"action", "continue"}})
+                .status,
+            303);
+  // No new card: the delivery page is skipped.
+  Response card = phone.post("/cases/" + reference + "/pages/card", {{"new_card", "no"}, {"action", "continue"}});
+  ASSERT_EQ(card.status, 303);
+  EXPECT_EQ(location(card), "/cases/" + reference + "/pages/contact");
+  Response done = phone.post("/cases/" + reference + "/pages/contact",
+                             {{"email", "ana@example.org"}, {"phone", "912 345 678"}, {"action", "continue"}});
+  ASSERT_EQ(done.status, 303);
+  EXPECT_EQ(location(done), "/cases/" + reference + "/check");
+  Response check = phone.get("/cases/" + reference + "/check");
+  ASSERT_EQ(check.status, 200);
+  EXPECT_NE(check.body.find("March 7, 1990"), std::string::npos) << "dates read as words";
+  EXPECT_NE(check.body.find("+351912345678"), std::string::npos);
+  EXPECT_EQ(check.body.find("Getting the new card"), std::string::npos) << "a page routed away from is not listed";
+
+  Response submitted = phone.post("/cases/" + reference + "/submit", {});
+  ASSERT_EQ(submitted.status, 303);
+  Response page = phone.get("/cases/" + reference + "?submitted=1");
+  EXPECT_NE(page.body.find("Application submitted"), std::string::npos);
+  EXPECT_NE(page.body.find("id=\"receipt-pending\""), std::string::npos);
+  // A submitted case takes no more answers.
+  EXPECT_EQ(phone.post("/cases/" + reference + "/pages/you", {{"given_name", "Eve"}}).status, 303);
+
+  run_jobs();
+  Response with_receipt = phone.get("/cases/" + reference);
+  EXPECT_NE(with_receipt.body.find("id=\"receipt-link\""), std::string::npos);
+  Response pdf = phone.get("/cases/" + reference + "/receipt.pdf");
+  ASSERT_EQ(pdf.status, 200);
+  EXPECT_EQ(pdf.headers.get("Content-Type").value_or(""), "application/pdf");
+  EXPECT_TRUE(pdf.body.starts_with("%PDF-"));
+  auto issued = documents::find_issued_by_hash(db(), sha256_hex(pdf.body));
+  ASSERT_TRUE(issued);
+  ASSERT_TRUE(issued->has_value()) << "the receipt is in the register of issued documents";
+  EXPECT_EQ((*issued)->kind, "procedure_receipt");
+  EXPECT_EQ((*issued)->reference, reference);
+
+  // Someone else sees nothing of it.
+  make_user("eve@example.org");
+  Browser eve(site->application());
+  sign_in(eve, "eve@example.org");
+  EXPECT_EQ(eve.get("/cases/" + reference).status, 404);
+  EXPECT_EQ(eve.get("/cases/" + reference + "/receipt.pdf").status, 404);
+  EXPECT_EQ(eve.post("/cases/" + reference + "/pages/you", {{"given_name", "Eve"}}).status, 404);
+}
+
+TEST_P(ProceduresSiteTest, TheApiNamesEachRefusedFieldAndKeepsTheValidAnswers) {
+  Browser b(site->application());
+  const std::string token = token_for(ana);
+  Response definition = b.get("/api/v1/procedures/family-allowance");
+  ASSERT_EQ(definition.status, 200) << definition.body;
+  json::object d = json::parse(definition.body).as_object();
+  EXPECT_EQ(d.at("asked_but_known"), json::value(1));
+  EXPECT_EQ(b.get("/api/v1/procedures/passport").status, 404);
+
+  EXPECT_EQ(b.send(http::Method::post, "/api/v1/cases", R"({"service": "family-allowance"})",
+                   {{"Content-Type", "application/json"}})
+                .status,
+            401);
+  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+  EXPECT_EQ(json::parse(created.body).at("prefilled").at("email"), json::value("account.email"));
+
+  Response patched =
+      api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+          R"({"answers": {"children": "2", "iban": "PT50 0002 0123 1234 5678 9015 5", "colour": "blue", "single_parent": true}})");
+  ASSERT_EQ(patched.status, 422) << patched.body;
+  json::object body = json::parse(patched.body).as_object();
+  EXPECT_EQ(body.at("error"), json::value("invalid_answers"));
+  std::set<std::string> fields;
+  for (const json::value& e : body.at("errors").as_array()) fields.insert(std::string(e.at("field").as_string()));
+  EXPECT_EQ(fields, (std::set<std::string>{"iban", "colour"}));
+  EXPECT_EQ(body.at("case").at("answers").at("children"), json::value(2));
+  EXPECT_EQ(body.at("case").at("answers").at("single_parent"), json::value(true));
+
+  Response incomplete = api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token);
+  ASSERT_EQ(incomplete.status, 422);
+  EXPECT_EQ(json::parse(incomplete.body).at("error"), json::value("incomplete"));
+
+  Response filled = api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                        R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                            "nif": "123456789", "reference_income": "15 300,00",
+                            "iban": "PT50 0002 0123 1234 5678 9015 4"}})");
+  ASSERT_EQ(filled.status, 200) << filled.body;
+  Response submitted = api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token);
+  ASSERT_EQ(submitted.status, 200) << submitted.body;
+  json::object c = json::parse(submitted.body).as_object();
+  EXPECT_EQ(c.at("status"), json::value("submitted"));
+  EXPECT_EQ(c.at("answers").at("reference_income"), json::value(1530000));
+  EXPECT_EQ(c.at("history").as_array().size(), 2u);
+  EXPECT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token, R"({"answers": {"children": 3}})").status,
+            409);
+
+  run_jobs();
+  Response got = api(b, http::Method::get, "/api/v1/cases/" + reference, token);
+  ASSERT_EQ(got.status, 200);
+  EXPECT_TRUE(json::parse(got.body).at("documents").at("receipt").is_string());
+  Response receipt = api(b, http::Method::get, "/api/v1/cases/" + reference + "/receipt", token);
+  ASSERT_EQ(receipt.status, 200);
+  auto verified = documents::verify_pdf(receipt.body, {});
+  ASSERT_TRUE(verified) << verified.error().message;
+
+  // Another person's token: as if the case did not exist.
+  const std::string eve = token_for(make_user("eve@example.org"));
+  EXPECT_EQ(api(b, http::Method::get, "/api/v1/cases/" + reference, eve).status, 404);
+  EXPECT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, eve, R"({"answers": {}})").status, 404);
+}
+
+TEST_P(ProceduresSiteTest, DraftsLapseAndAreLimited) {
+  Procedures registry(db(), clock, ProcedurePolicy{std::chrono::days(30), 2});
+  auto one = registry.start(Actor{ana, 0}, "resident-parking");
+  ASSERT_TRUE(one) << one.error().message;
+  ASSERT_TRUE(registry.start(Actor{ana, 0}, "resident-parking"));
+  auto third = registry.start(Actor{ana, 0}, "resident-parking");
+  ASSERT_FALSE(third);
+  EXPECT_EQ(third.error().code, Errc::too_many_drafts);
+  EXPECT_EQ(registry.start(Actor{ana, 0}, "passport").error().code, Errc::no_procedure);
+  clock.advance(std::chrono::days(31));
+  EXPECT_EQ(registry.find(Actor{ana, 0}, one->reference).error().code, Errc::no_such_case);
+  auto purged = registry.purge_drafts();
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 2);
+}
+
+TEST_P(ProceduresSiteTest, APublishedVersionNeverChangesUnderACase) {
+  Procedures registry(db(), clock);
+  auto draft = registry.start(Actor{ana, 0}, "resident-parking");
+  ASSERT_TRUE(draft);
+  auto current = registry.published("resident-parking");
+  ASSERT_TRUE(current && *current);
+  json::object changed = json::parse((*current)->json).as_object();
+  changed["processing_days"] = 5;
+  auto next = registry.publish(json::serialize(changed), "test");
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_EQ(next->version, (*current)->version + 1);
+  auto still = registry.find(Actor{ana, 0}, draft->reference);
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->procedure_id, (*current)->id);
+  // A broken definition is refused whole, and nothing is published.
+  changed["pages"] = json::array{};
+  auto refused = registry.publish(json::serialize(changed), "test");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, Errc::bad_definition);
+  EXPECT_EQ((*registry.published("resident-parking"))->version, next->version);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
+
+}  // namespace
+}  // namespace guichet::procedures

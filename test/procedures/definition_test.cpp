@@ -1,0 +1,311 @@
+// Procedure definitions checked on publication (every problem listed: unknown fields in
+// conditions, conditions looking forward, unreachable pages, cycles, missing translations), each
+// field type's checks and normalisation, and the path answers lead through a form.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "guichet/procedures/answers.hpp"
+#include "guichet/procedures/definition.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "identifiers.hpp"
+
+namespace guichet::procedures {
+namespace {
+namespace json = boost::json;
+
+std::string texts(const std::string& en) {
+  std::string out = "{";
+  for (const char* lang : {"fr", "pt", "vi"}) out += std::string("\"") + lang + "\": \"" + en + " " + lang + "\", ";
+  return out + "\"en\": \"" + en + "\"}";
+}
+
+std::string field(const std::string& id, const std::string& type, const std::string& extra = "") {
+  return R"({"id": ")" + id + R"(", "type": ")" + type + R"(", "label": )" + texts(id) + extra + "}";
+}
+
+std::string page(const std::string& id, const std::string& fields, const std::string& extra = "") {
+  return R"({"id": ")" + id + R"(", "title": )" + texts(id) + R"(, "fields": [)" + fields + "]" + extra + "}";
+}
+
+std::string definition(const std::string& pages, const std::string& extra = "") {
+  return R"({"format": 1, "service": "address-change", "pages": [)" + pages + "]" + extra + "}";
+}
+
+std::vector<DefinitionProblem> problems_of(const std::string& text) {
+  std::vector<DefinitionProblem> problems;
+  auto parsed = parse_definition(text, &problems);
+  EXPECT_FALSE(parsed.ok());
+  if (!parsed) {
+    EXPECT_EQ(parsed.error().code, Errc::bad_definition);
+  }
+  return problems;
+}
+
+bool mentions(const std::vector<DefinitionProblem>& problems, const std::string& where, const std::string& what) {
+  for (const auto& p : problems) {
+    if (p.where == where && p.what.find(what) != std::string::npos) return true;
+  }
+  return false;
+}
+
+std::string dump(const std::vector<DefinitionProblem>& problems) {
+  std::string out;
+  for (const auto& p : problems) out += p.where + " " + p.what + "\n";
+  return out;
+}
+
+const std::string kYesNoRouting = definition(
+    page("first", field("moving", "yes_no")) + "," +
+    page("second", field("when", "date"), R"(, "next": [{"if": {"field": "moving", "equals": true}, "page": "end"}])") +
+    "," + page("third", field("staying", "text")));
+
+TEST(Definition, TheDemoDefinitionsAreValid) {
+  std::ifstream in(std::string(GUICHET_TEST_SOURCE_DIR) + "/data/demo-procedures.json");
+  std::stringstream text;
+  text << in.rdbuf();
+  json::value all = json::parse(text.str());
+  ASSERT_TRUE(all.is_array());
+  EXPECT_GE(all.as_array().size(), 4u);
+  for (const json::value& d : all.as_array()) {
+    std::vector<DefinitionProblem> problems;
+    auto parsed = parse_definition(json::serialize(d), &problems);
+    EXPECT_TRUE(parsed.ok()) << json::serialize(d.at("service")) << "\n" << dump(problems);
+  }
+}
+
+TEST(Definition, ListsEveryProblemWithWhereItIs) {
+  auto problems = problems_of(definition(
+      page("one", field("a", "text") + "," + field("a", "number") + "," + field("b", "colour")) + "," +
+      page("one", field("c", "file"))));
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[1].id", "used twice")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[2].type", "not a field type")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[1].id", "used twice")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[1].fields[0].type", "not available yet")) << dump(problems);
+}
+
+TEST(Definition, AskForTextsInTheFourLanguages) {
+  auto problems = problems_of(definition(
+      R"({"id": "p", "title": {"en": "Only English"}, "fields": [)" + field("a", "text") + "]}"));
+  EXPECT_TRUE(mentions(problems, "pages[0].title", "no text in fr")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].title", "no text in vi")) << dump(problems);
+}
+
+TEST(Definition, RefusesConditionsOnUnknownOrLaterFields) {
+  auto problems = problems_of(definition(
+      page("one", field("a", "text", R"(, "visible_if": {"field": "nowhere", "equals": "x"})") + "," +
+                      field("b", "text", R"(, "visible_if": {"field": "c", "answered": true})")) +
+      "," + page("two", field("c", "text"))));
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].visible_if", "unknown field nowhere")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[1].visible_if", "later page")) << dump(problems);
+}
+
+TEST(Definition, RefusesAChoiceComparedWithAnotherValue) {
+  auto problems = problems_of(definition(
+      page("one", field("kind", "choice", R"(, "options": [{"id": "a", "label": )" + texts("A") + "}]")) + "," +
+      page("two", field("b", "text", R"(, "visible_if": {"field": "kind", "equals": "z"})"))));
+  EXPECT_TRUE(mentions(problems, "pages[1].fields[0].visible_if", "not one of its options")) << dump(problems);
+}
+
+TEST(Definition, RefusesUnreachablePagesAndCycles) {
+  auto unreachable = problems_of(definition(page("one", field("a", "text"), R"(, "next": [{"page": "three"}])") +
+                                            "," + page("two", field("b", "text")) + "," +
+                                            page("three", field("c", "text"))));
+  EXPECT_TRUE(mentions(unreachable, "pages[1]", "no route leads to two")) << dump(unreachable);
+
+  auto cycle = problems_of(definition(page("one", field("a", "yes_no")) + "," +
+                                      page("two", field("b", "text"), R"(, "next": [{"page": "one"}])")));
+  EXPECT_TRUE(mentions(cycle, "pages[1].next", "cycle")) << dump(cycle);
+
+  auto nowhere = problems_of(definition(page("one", field("a", "text"), R"(, "next": [{"page": "elsewhere"}])")));
+  EXPECT_TRUE(mentions(nowhere, "pages[0].next[0].page", "names no page")) << dump(nowhere);
+}
+
+TEST(Definition, RefusesASourceOfAnotherType) {
+  auto problems = problems_of(definition(page("one", field("a", "number", R"(, "source": "account.email")") + "," +
+                                                         field("b", "text", R"(, "source": "tax.secret")"))));
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].source", "gives a email")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[1].source", "not a source")) << dump(problems);
+}
+
+TEST(Definition, CountsWhatIsAskedThatTheStateKnows) {
+  auto parsed = parse_definition(definition(page(
+      "one", field("income", "amount", R"(, "available_from": "at.reference_income")") + "," +
+                 field("name", "text", R"(, "source": "account.given_name", "available_from": "irn.name")") + "," +
+                 field("free", "text"))));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(asked_but_known_count(*parsed), 1);
+  EXPECT_EQ(service_level(*parsed), 3);
+}
+
+Field typed(FieldType type, const std::string& country = "PT") {
+  Field f;
+  f.id = "x";
+  f.type = type;
+  f.country = country;
+  return f;
+}
+
+json::value value_of(const Field& f, const json::value& raw, const std::string& today = "2026-12-03") {
+  Checked c = check_answer(f, raw, today);
+  EXPECT_FALSE(c.problem) << to_string(*c.problem);
+  return c.value;
+}
+
+std::optional<Problem> problem_of(const Field& f, const json::value& raw, const std::string& today = "2026-12-03") {
+  return check_answer(f, raw, today).problem;
+}
+
+TEST(Answers, TextIsTrimmedAndLimited) {
+  Field f = typed(FieldType::text);
+  f.max_length = 5;
+  EXPECT_EQ(value_of(f, json::value("  Ana  ")), json::value("Ana"));
+  EXPECT_EQ(problem_of(f, json::value("Anabela")), Problem::too_long);
+  EXPECT_EQ(value_of(f, json::value("Ngọc")), json::value("Ngọc"));  // four characters, more bytes
+  EXPECT_TRUE(check_answer(f, json::value("   "), "2026-12-03").empty);
+  EXPECT_EQ(problem_of(f, json::value(12)), Problem::wrong_type);
+  EXPECT_EQ(problem_of(f, json::value("\xff\xfe")), Problem::wrong_type);
+}
+
+TEST(Answers, AmountsAsPeopleTypeThem) {
+  Field f = typed(FieldType::amount);
+  EXPECT_EQ(value_of(f, json::value("18,50")), json::value(1850));
+  EXPECT_EQ(value_of(f, json::value("18.5")), json::value(1850));
+  EXPECT_EQ(value_of(f, json::value("1 234,56 €")), json::value(123456));
+  EXPECT_EQ(value_of(f, json::value("1.234,56")), json::value(123456));
+  EXPECT_EQ(value_of(f, json::value("1,234.56")), json::value(123456));
+  EXPECT_EQ(value_of(f, json::value("1.234")), json::value(123400));
+  EXPECT_EQ(value_of(f, json::value(18.5)), json::value(1850));
+  EXPECT_EQ(value_of(f, json::value("18,505")), json::value(1850500));  // three digits after: thousands
+  EXPECT_EQ(problem_of(f, json::value("18,5055")), Problem::not_a_number);
+  EXPECT_EQ(problem_of(f, json::value("12,34,5")), Problem::not_a_number);
+  EXPECT_EQ(problem_of(f, json::value("ten")), Problem::not_a_number);
+  f.min = 0;
+  EXPECT_EQ(problem_of(f, json::value("-1")), Problem::too_small);
+}
+
+TEST(Answers, NumbersWithBounds) {
+  Field f = typed(FieldType::number);
+  f.min = 1;
+  f.max = 20;
+  EXPECT_EQ(value_of(f, json::value("3")), json::value(3));
+  EXPECT_EQ(value_of(f, json::value("2,5")), json::value(2.5));
+  EXPECT_EQ(problem_of(f, json::value("0")), Problem::too_small);
+  EXPECT_EQ(problem_of(f, json::value(21)), Problem::too_large);
+  EXPECT_EQ(problem_of(f, json::value("3 children")), Problem::not_a_number);
+}
+
+TEST(Answers, DatesExistAndRespectPastOrFuture) {
+  Field f = typed(FieldType::date);
+  f.when = "past";
+  EXPECT_EQ(value_of(f, json::value("2026-12-03")), json::value("2026-12-03"));
+  EXPECT_EQ(problem_of(f, json::value("2026-12-04")), Problem::not_in_past);
+  EXPECT_EQ(problem_of(f, json::value("2026-02-30")), Problem::not_a_date);
+  EXPECT_EQ(problem_of(f, json::value("invalid")), Problem::not_a_date);
+  f.when = "future";
+  EXPECT_EQ(problem_of(f, json::value("2026-12-02")), Problem::not_in_future);
+}
+
+TEST(Answers, ChoicesAreOptions) {
+  Field f = typed(FieldType::multiple_choice);
+  f.options = {Option{"a", {}}, Option{"b", {}}, Option{"c", {}}};
+  EXPECT_EQ(value_of(f, json::parse(R"(["c", "a", "c"])")), json::parse(R"(["a", "c"])"));
+  EXPECT_EQ(problem_of(f, json::parse(R"(["a", "z"])")), Problem::unknown_option);
+  EXPECT_TRUE(check_answer(f, json::parse("[]"), "2026-12-03").empty);
+  Field one = typed(FieldType::choice);
+  one.options = f.options;
+  EXPECT_EQ(value_of(one, json::value("b")), json::value("b"));
+  EXPECT_EQ(problem_of(one, json::value("z")), Problem::unknown_option);
+  Field yes = typed(FieldType::yes_no);
+  EXPECT_EQ(value_of(yes, json::value("yes")), json::value(true));
+  EXPECT_EQ(value_of(yes, json::value(false)), json::value(false));
+  EXPECT_EQ(problem_of(yes, json::value("maybe")), Problem::unknown_option);
+}
+
+TEST(Answers, AddressesAndPostcodesByCountry) {
+  Field a = typed(FieldType::address);
+  EXPECT_EQ(value_of(a, json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500458", "city": "Lisboa"})")),
+            json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500-458", "city": "Lisboa", "country": "PT"})"));
+  EXPECT_EQ(problem_of(a, json::parse(R"({"street": "Rua", "postcode": "", "city": "Lisboa"})")),
+            Problem::incomplete_address);
+  EXPECT_EQ(problem_of(a, json::parse(R"({"street": "Rua", "postcode": "15004", "city": "Lisboa"})")),
+            Problem::bad_postcode);
+  EXPECT_TRUE(check_answer(a, json::parse(R"({"street": "", "postcode": " ", "city": ""})"), "2026-12-03").empty);
+  EXPECT_EQ(value_of(typed(FieldType::postcode, "FR"), json::value("75001")), json::value("75001"));
+  EXPECT_EQ(problem_of(typed(FieldType::postcode, "FR"), json::value("7500")), Problem::bad_postcode);
+  EXPECT_EQ(value_of(typed(FieldType::postcode, "VN"), json::value("100000")), json::value("100000"));
+}
+
+TEST(Answers, IbansByTheirCheckDigits) {
+  Field f = typed(FieldType::iban);
+  EXPECT_EQ(value_of(f, json::value("pt50 0002 0123 1234 5678 9015 4")), json::value("PT50000201231234567890154"));
+  EXPECT_EQ(value_of(f, json::value("FR76 3000 6000 0112 3456 7890 189")), json::value("FR7630006000011234567890189"));
+  EXPECT_EQ(problem_of(f, json::value("PT50 0002 0123 1234 5678 9015 5")), Problem::bad_iban);
+  EXPECT_EQ(problem_of(f, json::value("PT50 0002 0123")), Problem::bad_iban);
+  EXPECT_EQ(grouped_iban("PT50000201231234567890154"), "PT50 0002 0123 1234 5678 9015 4");
+}
+
+TEST(Answers, PhonesByLibphonenumber) {
+  Field f = typed(FieldType::phone, "PT");
+  EXPECT_EQ(value_of(f, json::value("912 345 678")), json::value("+351912345678"));
+  EXPECT_EQ(value_of(f, json::value("+33 6 12 34 56 78")), json::value("+33612345678"));
+  EXPECT_EQ(problem_of(f, json::value("12345")), Problem::bad_phone);
+  EXPECT_EQ(value_of(typed(FieldType::phone, "VN"), json::value("0912 345 678")), json::value("+84912345678"));
+}
+
+TEST(Answers, NationalNumbersByTheirCheckDigits) {
+  EXPECT_EQ(value_of(typed(FieldType::national_id, "PT"), json::value("123 456 789")), json::value("123456789"));
+  EXPECT_EQ(problem_of(typed(FieldType::national_id, "PT"), json::value("123456788")), Problem::bad_national_id);
+  EXPECT_EQ(problem_of(typed(FieldType::national_id, "PT"), json::value("503504564")), Problem::bad_national_id);
+  // 1 85 05 78 006 084: its key is 97 - (1850578006084 mod 97) = 91.
+  EXPECT_EQ(value_of(typed(FieldType::national_id, "FR"), json::value("1 85 05 78 006 084 91")),
+            json::value("185057800608491"));
+  EXPECT_EQ(problem_of(typed(FieldType::national_id, "FR"), json::value("185057800608492")), Problem::bad_national_id);
+  EXPECT_EQ(value_of(typed(FieldType::national_id, "VN"), json::value("001099012345")), json::value("001099012345"));
+  EXPECT_EQ(problem_of(typed(FieldType::national_id, "VN"), json::value("099099012345")), Problem::bad_national_id);
+  EXPECT_EQ(value_of(typed(FieldType::organisation_number, "PT"), json::value("503 504 564")), json::value("503504564"));
+  EXPECT_EQ(problem_of(typed(FieldType::organisation_number, "FR"), json::value("732829321")),
+            Problem::bad_organisation_number);
+}
+
+TEST(Navigation, RoutesFollowTheAnswers) {
+  auto parsed = parse_definition(kYesNoRouting);
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const Definition& d = *parsed;
+  json::object answers;
+  EXPECT_EQ(path(d, answers).size(), 3u);
+  EXPECT_EQ(next_page(d, "second", answers), "third");
+  auto gaps = missing(d, answers);
+  ASSERT_EQ(gaps.size(), 3u);
+  EXPECT_EQ(gaps[0].field, "moving");
+  answers["moving"] = true;  // the second page then ends the form
+  EXPECT_EQ(path(d, answers).size(), 2u);
+  EXPECT_EQ(next_page(d, "first", answers), "second");
+  EXPECT_EQ(next_page(d, "second", answers), "end");
+  gaps = missing(d, answers);
+  ASSERT_EQ(gaps.size(), 1u);
+  EXPECT_EQ(gaps[0].field, "when");
+}
+
+TEST(Navigation, AnswersOffThePathAreDroppedAndSteerNothing) {
+  auto parsed = parse_definition(definition(
+      page("first", field("moving", "yes_no"), R"(, "next": [{"if": {"field": "moving", "equals": false}, "page": "last"}])") +
+      "," + page("moved", field("city", "text")) + "," +
+      page("last", field("note", "text", R"(, "required": false, "visible_if": {"field": "city", "answered": true})"))));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  json::object answers{{"moving", false}, {"city", "Porto"}, {"note", "hello"}};
+  const auto pages = path(*parsed, answers);
+  ASSERT_EQ(pages.size(), 2u);
+  EXPECT_EQ(pages[1]->id, "last");
+  // "city" was answered on a page the person routed away from: it is dropped, and the note it
+  // would have shown is not asked either.
+  EXPECT_EQ(submitted_answers(*parsed, answers), (json::object{{"moving", false}}));
+  answers["moving"] = true;
+  EXPECT_EQ(submitted_answers(*parsed, answers), (json::object{{"moving", true}, {"city", "Porto"}, {"note", "hello"}}));
+}
+
+}  // namespace
+}  // namespace guichet::procedures
