@@ -6,12 +6,15 @@
 CREATE TABLE procedures_versions (
   id AUTO_ID,
   service_id BIGINT NOT NULL REFERENCES services (id),
+  service_code TEXT NOT NULL,               -- the service's and its administration's codes when
+  administration TEXT NOT NULL,             -- published (the catalogue owns them; read once)
   version INTEGER NOT NULL CHECK (version > 0),
   definition TEXT NOT NULL,
   published_at BIGINT NOT NULL,
   published_by TEXT NOT NULL,
   UNIQUE (service_id, version)
 );
+CREATE INDEX procedures_versions_code ON procedures_versions (service_code, version);
 
 CREATE TABLE procedures_cases (
   id AUTO_ID,

@@ -238,8 +238,8 @@ int migrate(const Config& config, bool status_only) {
   return *version == latest ? 0 : 3;
 }
 
-std::string_view demo_catalogue_json();    // generated from data/demo-catalogue.json
-std::string_view demo_procedures_json();   // generated from data/demo-procedures.json
+std::string_view demo_catalogue_json();   // generated from data/demo-catalogue.json
+std::string_view demo_procedures_json();  // generated from data/demo-procedures.json
 
 namespace {
 // Publishes each definition whose latest published version differs (a new version), so running
@@ -253,7 +253,8 @@ Result<int> publish_procedures(storage::Database& db, std::string_view definitio
   int published = 0;
   for (const boost::json::value& definition : all.as_array()) {
     const std::string text = boost::json::serialize(definition);
-    const boost::json::value* service = definition.is_object() ? definition.as_object().if_contains("service") : nullptr;
+    const boost::json::value* service =
+        definition.is_object() ? definition.as_object().if_contains("service") : nullptr;
     if (service == nullptr || !service->is_string()) {
       return make_error(procedures::Errc::bad_definition, "a definition names no service");
     }

@@ -59,7 +59,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 identity::SessionPolicy{},
                 options_.public_url,
                 [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); },
-                {{"consents", [&db](std::int64_t user_id) { return oidc::consents_export(db, user_id); }}}},
+                {{"consents", [&db](std::int64_t user_id) { return oidc::consents_export(db, user_id); }},
+                 {"cases", [&db](std::int64_t user_id) { return procedures::personal_data(db, user_id); }}}},
       authority_(
           db_, clock_, options_.secrets_key,
           [&clock](storage::Connection& c, std::string_view action, const documents::CertificateRecord& record,

@@ -3,9 +3,9 @@
 #include <unicode/datefmt.h>
 #include <unicode/dtitvfmt.h>
 #include <unicode/dtptngen.h>
+#include <unicode/locid.h>
 #include <unicode/numberformatter.h>
 #include <unicode/smpdtfmt.h>
-#include <unicode/locid.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
 
@@ -136,8 +136,7 @@ std::string spoken_euros(std::string_view lang, std::int64_t cents) {
   UErrorCode status = U_ZERO_ERROR;
   // Guichet's Portuguese is Portugal's: "18,00 €", where ICU's plain "pt" (Brazil) writes "€ 18,00".
   const icu::Locale locale(lang == "pt" ? "pt_PT" : std::string(lang).c_str());
-  const auto formatter =
-      icu::number::NumberFormatter::withLocale(locale).unit(icu::CurrencyUnit(u"EUR", status));
+  const auto formatter = icu::number::NumberFormatter::withLocale(locale).unit(icu::CurrencyUnit(u"EUR", status));
   if (U_FAILURE(status)) return std::to_string(cents) + " cents";
   // Cents up to 2^53 are exact in a double; the currency's two decimals round nothing away.
   const icu::number::FormattedNumber formatted = formatter.formatDouble(static_cast<double>(cents) / 100.0, status);

@@ -278,7 +278,8 @@ Checked check_address(const Field& field, const json::value& raw) {
   if (parts[0].empty() || parts[1].empty() || parts[2].empty()) return refused(Problem::incomplete_address);
   auto postcode = normalised_postcode(field.country, parts[1]);
   if (!postcode) return refused(Problem::bad_postcode);
-  return accepted(json::object{{"street", parts[0]}, {"postcode", *postcode}, {"city", parts[2]}, {"country", field.country}});
+  return accepted(
+      json::object{{"street", parts[0]}, {"postcode", *postcode}, {"city", parts[2]}, {"country", field.country}});
 }
 
 // A one-line answer checked by `normalise`.
@@ -426,12 +427,11 @@ Checked check_answer(const Field& field, const json::value& raw, std::string_vie
       return check_code(raw, Problem::bad_phone,
                         [&](const std::string& t) { return normalised_phone(field.country, t); });
     case FieldType::organisation_number:
-      return check_code(raw, Problem::bad_organisation_number,
-                        [&](const std::string& t) -> std::optional<std::string> {
-                          auto number = identity::normalise_registration_number(field.country, t);
-                          if (!number) return std::nullopt;
-                          return *number;
-                        });
+      return check_code(raw, Problem::bad_organisation_number, [&](const std::string& t) -> std::optional<std::string> {
+        auto number = identity::normalise_registration_number(field.country, t);
+        if (!number) return std::nullopt;
+        return *number;
+      });
     case FieldType::national_id:
       return check_code(raw, Problem::bad_national_id,
                         [&](const std::string& t) { return normalised_national_id(field.country, t); });

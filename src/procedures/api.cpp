@@ -157,7 +157,8 @@ Response case_create(const ProceduresContext& ctx, Request& request) {
 Response case_get(const ProceduresContext& ctx, Request& request) {
   auto who = ctx.bearer(request, kScope);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
-  auto found = ctx.procedures.find(Actor{std::get<std::int64_t>(who), 0}, request.path_params.get("reference").value_or(""));
+  auto found =
+      ctx.procedures.find(Actor{std::get<std::int64_t>(who), 0}, request.path_params.get("reference").value_or(""));
   if (!found) return http::json_error(request, found.error());
   return case_response(ctx, request, *found);
 }
@@ -233,7 +234,8 @@ void register_api_routes(http::Router& router, const ProceduresContext& context)
   router.get(
       "/api/v1/cases/{reference}", [ctx](Request& request) { return case_get(*ctx, request); }, api);
   router.add(
-      http::Method::patch, "/api/v1/cases/{reference}", [ctx](Request& request) { return case_patch(*ctx, request); }, api);
+      http::Method::patch, "/api/v1/cases/{reference}", [ctx](Request& request) { return case_patch(*ctx, request); },
+      api);
   router.post(
       "/api/v1/cases/{reference}/submit", [ctx](Request& request) { return case_submit(*ctx, request); }, api);
   router.get(

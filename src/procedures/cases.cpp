@@ -54,9 +54,8 @@ std::shared_ptr<const Definition> cached_definition(std::int64_t id, const std::
 }
 
 constexpr const char* kVersionColumns =
-    "v.id, v.service_id, s.code, a.code, v.version, v.published_at, v.definition "
-    "FROM procedures_versions v JOIN services s ON s.id = v.service_id "
-    "JOIN administrations a ON a.id = s.administration_id";
+    "v.id, v.service_id, v.service_code, v.administration, v.version, v.published_at, v.definition "
+    "FROM procedures_versions v";
 
 Result<PublishedProcedure> version_of(const storage::Row& row) {
   PublishedProcedure p;
@@ -80,10 +79,11 @@ Result<PublishedProcedure> version_on(storage::Connection& c, std::int64_t proce
 }
 
 constexpr const char* kCaseColumns =
-    "c.id, c.reference, c.user_id, c.organisation_id, c.procedure_id, s.code, c.status, c.answers, c.prefilled, "
+    "c.id, c.reference, c.user_id, c.organisation_id, c.procedure_id, v.service_code, c.status, c.answers, "
+    "c.prefilled, "
     "c.lang, c.created_at, c.updated_at, c.submitted_at, c.expires_at, "
     "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'receipt') "
-    "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id JOIN services s ON s.id = v.service_id";
+    "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id";
 
 json::object object_of(const std::string& text) {
   boost::system::error_code ec;
@@ -139,9 +139,7 @@ std::string new_reference() {
   return out;
 }
 
-std::string today_utc(const Clock& clock) {
-  return format_iso_day(std::chrono::floor<std::chrono::days>(clock.now()));
-}
+std::string today_utc(const Clock& clock) { return format_iso_day(std::chrono::floor<std::chrono::days>(clock.now())); }
 
 Result<void> record_event(storage::Connection& c, std::int64_t case_id, Instant at, const std::string& actor,
                           std::optional<CaseStatus> from, CaseStatus to, const std::string& note) {
@@ -208,20 +206,26 @@ Result<PublishedProcedure> Procedures::publish(std::string_view definition_json,
     auto service = catalogue::service_id_of(c, definition->service);
     if (!service) return std::move(service).error();
     if (!*service) return make_error(Errc::no_such_service, "no service " + definition->service + " in the catalogue");
-    auto latest = c.query("SELECT COALESCE(MAX(version), 0) FROM procedures_versions WHERE service_id = ?", {**service});
+    auto record = catalogue::service_records(c, {**service}, std::nullopt);
+    if (!record) return std::move(record).error();
+    if (record->empty()) return make_error(Errc::no_such_service, "no service " + definition->service);
+    const std::string administration = record->begin()->second.administration;
+    auto latest =
+        c.query("SELECT COALESCE(MAX(version), 0) FROM procedures_versions WHERE service_id = ?", {**service});
     if (!latest) return std::move(latest).error();
     const std::int64_t version = latest->rows.front().integer(0) + 1;
     auto inserted = c.query(
-        "INSERT INTO procedures_versions (service_id, version, definition, published_at, published_by) "
-        "VALUES (?, ?, ?, ?, ?) RETURNING id",
-        {**service, version, stored, to_unix_micros(now), std::string(actor)});
+        "INSERT INTO procedures_versions (service_id, service_code, administration, version, definition, "
+        "published_at, published_by) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {**service, definition->service, administration, version, stored, to_unix_micros(now), std::string(actor)});
     if (!inserted) return std::move(inserted).error();
     const std::int64_t row = inserted->rows.front().integer(0);
     json::object details{{"service", definition->service}, {"version", version}};
-    auto audited = identity::record_audit(
-        c, identity::AuditEvent{std::string(actor), "procedure.published", "procedure:" + definition->service,
-                                json::serialize(details)},
-        clock_);
+    auto audited =
+        identity::record_audit(c,
+                               identity::AuditEvent{std::string(actor), "procedure.published",
+                                                    "procedure:" + definition->service, json::serialize(details)},
+                               clock_);
     if (!audited) return std::move(audited).error();
     return row;
   });
@@ -235,8 +239,9 @@ Result<PublishedProcedure> Procedures::version(std::int64_t procedure_id) const 
 
 Result<std::optional<PublishedProcedure>> Procedures::published(std::string_view service_code) const {
   auto rows = db_.read([&](storage::Connection& c) {
-    return c.query(std::string("SELECT ") + kVersionColumns + " WHERE s.code = ? ORDER BY v.version DESC LIMIT 1",
-                   {std::string(service_code)});
+    return c.query(
+        std::string("SELECT ") + kVersionColumns + " WHERE v.service_code = ? ORDER BY v.version DESC LIMIT 1",
+        {std::string(service_code)});
   });
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<PublishedProcedure>();
@@ -249,7 +254,7 @@ Result<std::vector<PublishedProcedure>> Procedures::catalogue() const {
   auto rows = db_.read([&](storage::Connection& c) {
     return c.query(std::string("SELECT ") + kVersionColumns +
                    " WHERE v.version = (SELECT MAX(w.version) FROM procedures_versions w WHERE w.service_id = "
-                   "v.service_id) ORDER BY s.code");
+                   "v.service_id) ORDER BY v.service_code");
   });
   if (!rows) return std::move(rows).error();
   std::vector<PublishedProcedure> out;
@@ -280,8 +285,9 @@ Result<Case> Procedures::start(const Actor& actor, std::string_view service_code
     auto held = identity::hold_account(c, actor.user_id);
     if (!held) return std::move(held).error();
     if (!*held) return no_such_case();
-    auto open = c.query("SELECT COUNT(*) FROM procedures_cases WHERE user_id = ? AND status = 'draft' AND expires_at > ?",
-                        {actor.user_id, to_unix_micros(now)});
+    auto open =
+        c.query("SELECT COUNT(*) FROM procedures_cases WHERE user_id = ? AND status = 'draft' AND expires_at > ?",
+                {actor.user_id, to_unix_micros(now)});
     if (!open) return std::move(open).error();
     if (open->rows.front().integer(0) >= policy_.drafts_per_person) {
       return make_error(Errc::too_many_drafts, "submit or delete some of your drafts first");
@@ -341,9 +347,8 @@ Result<Case> Procedures::case_by_id(std::int64_t id) const {
 
 Result<Case> Procedures::find(const Actor& actor, std::string_view reference) const {
   auto found = db_.read([&](storage::Connection& c) -> Result<Case> {
-    auto rows =
-        c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ? AND c.user_id = ?",
-                {std::string(reference), actor.user_id});
+    auto rows = c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ? AND c.user_id = ?",
+                        {std::string(reference), actor.user_id});
     if (!rows) return std::move(rows).error();
     if (rows->empty()) return no_such_case();
     return case_of(rows->rows.front());
@@ -395,10 +400,10 @@ Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view refere
     }
     current.updated_at = now;
     current.expires_at = now + policy_.draft_kept;
-    auto updated = c.execute(
-        "UPDATE procedures_cases SET answers = ?, prefilled = ?, updated_at = ?, expires_at = ? WHERE id = ?",
-        {json::serialize(current.answers), json::serialize(current.prefilled), to_unix_micros(now),
-         to_unix_micros(*current.expires_at), current.id});
+    auto updated =
+        c.execute("UPDATE procedures_cases SET answers = ?, prefilled = ?, updated_at = ?, expires_at = ? WHERE id = ?",
+                  {json::serialize(current.answers), json::serialize(current.prefilled), to_unix_micros(now),
+                   to_unix_micros(*current.expires_at), current.id});
     if (!updated) return std::move(updated).error();
     outcome.saved = std::move(current);
     return {};
@@ -444,11 +449,11 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
     if (!event) return event;
     // The sealed receipt is rendered by the job, outside this transaction.
     json::object payload{{"case_id", current.id}};
-    auto queued = jobs::enqueue(c,
-                                jobs::NewJob{kReceiptJobKind, json::serialize(payload), std::nullopt, 8,
-                                             std::string(kReceiptJobKind) + ":" + std::to_string(current.id),
-                                             jobs::JobPriority::normal},
-                                clock_);
+    auto queued = jobs::enqueue(
+        c,
+        jobs::NewJob{kReceiptJobKind, json::serialize(payload), std::nullopt, 8,
+                     std::string(kReceiptJobKind) + ":" + std::to_string(current.id), jobs::JobPriority::normal},
+        clock_);
     if (!queued) return std::move(queued).error();
     submitted = std::move(current);
     return {};
@@ -514,12 +519,32 @@ Result<std::string> Procedures::receipt(const Actor& actor, std::string_view ref
 
 Result<int> Procedures::purge_drafts() const {
   auto deleted = db_.transaction([&](storage::Connection& c) {
-    return c.execute(
-        "DELETE FROM procedures_cases WHERE status = 'draft' AND (expires_at <= ? OR user_id IS NULL)",
-        {to_unix_micros(clock_.now())});
+    return c.execute("DELETE FROM procedures_cases WHERE status = 'draft' AND (expires_at <= ? OR user_id IS NULL)",
+                     {to_unix_micros(clock_.now())});
   });
   if (!deleted) return std::move(deleted).error();
   return static_cast<int>(*deleted);
+}
+
+Result<std::string> personal_data(storage::Database& db, std::int64_t user_id) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.user_id = ? ORDER BY c.id", {user_id});
+  });
+  if (!rows) return std::move(rows).error();
+  json::array out;
+  for (const storage::Row& row : rows->rows) {
+    const Case c = case_of(row);
+    out.push_back(json::object{
+        {"reference", c.reference},
+        {"service", c.service_code},
+        {"status", to_string(c.status)},
+        {"answers", c.answers},
+        {"prefilled", c.prefilled},
+        {"created_at", format_rfc3339(c.created_at)},
+        {"updated_at", format_rfc3339(c.updated_at)},
+        {"submitted_at", c.submitted_at ? json::value(format_rfc3339(*c.submitted_at)) : json::value(nullptr)}});
+  }
+  return json::serialize(out);
 }
 
 Result<void> store_receipt(storage::Database& db, std::int64_t case_id, std::string_view pdf,

@@ -48,14 +48,10 @@ struct SourceFit {
   FieldType type;
 };
 constexpr SourceFit kSources[] = {
-    {"account.given_name", FieldType::text},
-    {"account.family_name", FieldType::text},
-    {"account.birthdate", FieldType::date},
-    {"account.email", FieldType::email},
-    {"account.phone_number", FieldType::phone},
-    {"account.address", FieldType::address},
-    {"account.organisation_name", FieldType::text},
-    {"account.organisation_number", FieldType::organisation_number},
+    {"account.given_name", FieldType::text},        {"account.family_name", FieldType::text},
+    {"account.birthdate", FieldType::date},         {"account.email", FieldType::email},
+    {"account.phone_number", FieldType::phone},     {"account.address", FieldType::address},
+    {"account.organisation_name", FieldType::text}, {"account.organisation_number", FieldType::organisation_number},
 };
 
 bool valid_id(std::string_view id) {
@@ -120,8 +116,8 @@ class Reader {
           return std::nullopt;
         }
         for (std::size_t i = 0; i < parts->as_array().size(); ++i) {
-          auto part =
-              condition(parts->as_array()[i], where + "." + std::string(group) + "[" + std::to_string(i) + "]", depth + 1);
+          auto part = condition(parts->as_array()[i], where + "." + std::string(group) + "[" + std::to_string(i) + "]",
+                                depth + 1);
           if (part) c.parts.push_back(std::move(*part));
         }
         if (o.size() != 1) problem(where, "a group takes no other member");
@@ -175,10 +171,9 @@ class Reader {
       return f;
     }
     const json::object& o = v.as_object();
-    static const std::set<std::string_view> kKnown{"id",      "type",           "label",      "help", "required",
-                                                   "source",  "editable",       "visible_if", "options",
-                                                   "min",     "max",            "max_length", "country",
-                                                   "when",    "available_from"};
+    static const std::set<std::string_view> kKnown{"id",     "type",       "label",      "help",    "required",
+                                                   "source", "editable",   "visible_if", "options", "min",
+                                                   "max",    "max_length", "country",    "when",    "available_from"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) problem(where + "." + std::string(member.key()), "is not a field property");
     }
@@ -223,8 +218,8 @@ class Reader {
       if (fit == std::end(kSources)) {
         problem(where + ".source", "is not a source Guichet reads (docs/PROCEDURES.md lists them)");
       } else if (fit->type != f.type) {
-        problem(where + ".source", "gives a " + std::string(to_string(fit->type)) + ", not a " +
-                                       std::string(to_string(f.type)));
+        problem(where + ".source",
+                "gives a " + std::string(to_string(fit->type)) + ", not a " + std::string(to_string(f.type)));
       } else {
         f.source = std::string(source->as_string());
       }
@@ -237,7 +232,8 @@ class Reader {
         problem(where + ".available_from", "must name the data, such as at.reference_income");
       }
     }
-    if (const json::value* visible = o.if_contains("visible_if")) f.visible_if = condition(*visible, where + ".visible_if");
+    if (const json::value* visible = o.if_contains("visible_if"))
+      f.visible_if = condition(*visible, where + ".visible_if");
     if (const json::value* options = o.if_contains("options")) {
       if (!options->is_array() || options->as_array().empty() || options->as_array().size() > kMaxOptions) {
         problem(where + ".options", "must be a list of 1 to 100 options");
@@ -362,14 +358,16 @@ void check_graph(const Definition& d, Reader& reader) {
       if (target->type == FieldType::section) reader.problem(where, "names the section " + test->field);
       if (target->type == FieldType::choice || target->type == FieldType::multiple_choice) {
         for (const json::value& value : test->values) {
-          const bool known = value.is_string() && std::any_of(target->options.begin(), target->options.end(),
-                                                              [&](const Option& o) { return o.id == value.as_string(); });
+          const bool known =
+              value.is_string() && std::any_of(target->options.begin(), target->options.end(),
+                                               [&](const Option& o) { return o.id == value.as_string(); });
           if (!known) reader.problem(where, "compares " + test->field + " with a value that is not one of its options");
         }
       }
       if (target->type == FieldType::yes_no) {
         for (const json::value& value : test->values) {
-          if (!value.is_bool()) reader.problem(where, "compares the yes/no " + test->field + " with other than true/false");
+          if (!value.is_bool())
+            reader.problem(where, "compares the yes/no " + test->field + " with other than true/false");
         }
       }
     }
@@ -493,7 +491,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     reader.problem("", ec ? "is not JSON: " + ec.message() : "must be a JSON object");
   } else {
     const json::object& o = parsed.as_object();
-    static const std::set<std::string_view> kKnown{"format", "service",       "title",         "pages",
+    static const std::set<std::string_view> kKnown{"format", "service",         "title",     "pages",
                                                    "tacit",  "processing_days", "fee_cents", "result_online"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "is not a definition property");
@@ -501,8 +499,8 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     const json::value* format = o.if_contains("format");
     if (format == nullptr || !format->is_int64() || format->as_int64() != 1) reader.problem("format", "must be 1");
     if (const json::value* service = o.if_contains("service"); service != nullptr && service->is_string() &&
-                                                                 !service->as_string().empty() &&
-                                                                 service->as_string().size() <= 100) {
+                                                               !service->as_string().empty() &&
+                                                               service->as_string().size() <= 100) {
       d.service = std::string(service->as_string());
     } else {
       reader.problem("service", "must be the catalogue service's code");
@@ -542,8 +540,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
       }
     }
     const json::value* pages = o.if_contains("pages");
-    if (pages == nullptr || !pages->is_array() || pages->as_array().empty() ||
-        pages->as_array().size() > kMaxPages) {
+    if (pages == nullptr || !pages->is_array() || pages->as_array().empty() || pages->as_array().size() > kMaxPages) {
       reader.problem("pages", "must be a list of 1 to 50 pages");
     } else {
       std::set<std::string> page_ids;
@@ -564,7 +561,8 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
             reader.problem(where + "." + std::string(key), "is not a page property");
           }
         }
-        if (const json::value* id = po.if_contains("id"); id != nullptr && id->is_string() && valid_id(id->as_string())) {
+        if (const json::value* id = po.if_contains("id");
+            id != nullptr && id->is_string() && valid_id(id->as_string())) {
           page.id = std::string(id->as_string());
           if (page.id == "end" || page.id == "check") {
             reader.problem(where + ".id", "end and check are kept for the end of the form");
@@ -603,7 +601,8 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
               }
               Route route;
               route.page = std::string(target->as_string());
-              if (const json::value* when = rv.as_object().if_contains("if")) route.when = reader.condition(*when, at + ".if");
+              if (const json::value* when = rv.as_object().if_contains("if"))
+                route.when = reader.condition(*when, at + ".if");
               page.next.push_back(std::move(route));
             }
           }

@@ -32,9 +32,7 @@ Response to_sign_in(std::string_view back) {
   return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
 }
 
-Actor actor_of(const Request& request) {
-  return Actor{request.principal->user_id, request.principal->organisation_id};
-}
+Actor actor_of(const Request& request) { return Actor{request.principal->user_id, request.principal->organisation_id}; }
 
 std::string reference_of(const Request& request) {
   return std::string(request.path_params.get("reference").value_or(""));
@@ -118,8 +116,8 @@ std::string autocomplete_of(const Field& field) {
 }
 
 struct ShownPage {
-  json::object values;                       // what each input shows
-  std::map<std::string, std::string> errors;  // field id -> message
+  json::object values;                                       // what each input shows
+  std::map<std::string, std::string> errors;                 // field id -> message
   std::vector<std::pair<std::string, std::string>> summary;  // anchor, message, in page order
 };
 
@@ -199,7 +197,8 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
   }
   if (field.type == FieldType::yes_no) {
     if (v.is_bool()) f.set(v.as_bool() ? "yes_checked" : "no_checked", true);
-    if (v.is_string()) f.set(v.as_string() == "yes" ? "yes_checked" : "no_checked", v.as_string() == "yes" || v.as_string() == "no");
+    if (v.is_string())
+      f.set(v.as_string() == "yes" ? "yes_checked" : "no_checked", v.as_string() == "yes" || v.as_string() == "no");
   }
   if (field.type == FieldType::choice || field.type == FieldType::multiple_choice) {
     PageData options{PageData::type::list};
@@ -253,9 +252,12 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
   for (std::size_t i = 1; i < pages.size(); ++i) {
     if (pages[i]->id == page.id) data.set("back", "/cases/" + c.reference + "/pages/" + pages[i - 1]->id);
   }
-  if (!c.prefilled.empty()) data.set("has_prefilled", true);
+  if (std::any_of(page.fields.begin(), page.fields.end(), [&](const Field& f) { return c.prefilled.contains(f.id); })) {
+    data.set("has_prefilled", true);
+  }
   const std::string title = text_in(page.title, lang) + " – " + title_of(ctx, p, lang);
-  data.set("document_title", (shown.summary.empty() ? "" : ctx.catalog.text(lang, "procedure_error_prefix") + " ") + title);
+  data.set("document_title",
+           (shown.summary.empty() ? "" : ctx.catalog.text(lang, "procedure_error_prefix") + " ") + title);
   return no_store(ctx.pages.render(request, "procedure_page", "procedure_page_title", data, status));
 }
 
@@ -310,8 +312,8 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
     const json::object effective = submitted_answers(definition, saved->saved.answers);
     for (const Field& field : page->fields) {
       if (field.type == FieldType::section || !field.required || !visible(field, effective)) continue;
-      const bool reported = std::any_of(problems.begin(), problems.end(),
-                                        [&](const FieldProblem& fp) { return fp.field == field.id; });
+      const bool reported =
+          std::any_of(problems.begin(), problems.end(), [&](const FieldProblem& fp) { return fp.field == field.id; });
       if (!reported && !saved->saved.answers.contains(field.id)) problems.push_back({field.id, Problem::required});
     }
   }
@@ -322,10 +324,11 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   }
   // Shown again: the refused values as typed, each problem next to its field, in page order.
   for (const Field& field : page->fields) {
-    auto problem = std::find_if(problems.begin(), problems.end(),
-                                [&](const FieldProblem& fp) { return fp.field == field.id; });
+    auto problem =
+        std::find_if(problems.begin(), problems.end(), [&](const FieldProblem& fp) { return fp.field == field.id; });
     if (problem == problems.end()) continue;
-    if (const json::value* typed = raw.if_contains(field.id); typed != nullptr && problem->problem != Problem::required) {
+    if (const json::value* typed = raw.if_contains(field.id);
+        typed != nullptr && problem->problem != Problem::required) {
       shown.values[field.id] = *typed;
     }
     const std::string message = problem_text(&field, problem->problem, request.lang, ctx.catalog);
@@ -442,8 +445,9 @@ Response case_page(const ProceduresContext& ctx, Request& request) {
   if (l.c.submitted_at && !l.c.receipt_ready) data.set("receipt_pending", true);
   if (l.c.submitted_at && l.p.definition->processing_days > 0) {
     const Instant due = *l.c.submitted_at + std::chrono::days(l.p.definition->processing_days);
-    data.set("due", http::fill_text(ctx.catalog.text(lang, "case_due_" + std::string(to_string(l.p.definition->tacit))),
-                                    {{"date", spoken_day(lang, format_iso_day(std::chrono::floor<std::chrono::days>(due)))}}));
+    data.set("due",
+             http::fill_text(ctx.catalog.text(lang, "case_due_" + std::string(to_string(l.p.definition->tacit))),
+                             {{"date", spoken_day(lang, format_iso_day(std::chrono::floor<std::chrono::days>(due)))}}));
   }
   auto history = ctx.procedures.history(l.c);
   if (!history) return ctx.pages.render_error(request, history.error());
@@ -472,7 +476,8 @@ Response receipt_pdf(const ProceduresContext& ctx, Request& request) {
   return response;
 }
 
-Response cases_page(const ProceduresContext& ctx, Request& request, std::string_view notice_key = {}, int status = 200) {
+Response cases_page(const ProceduresContext& ctx, Request& request, std::string_view notice_key = {},
+                    int status = 200) {
   if (!request.principal) return to_sign_in(request.target);
   const std::string& lang = request.lang;
   auto cases = ctx.procedures.cases_of(actor_of(request));
@@ -551,7 +556,8 @@ Response start_page(const ProceduresContext& ctx, const Request& request, std::s
   data.set("title", title_of(ctx, **p, lang));
   data.set("code", code);
   data.set("administration", administration_of(ctx, **p, lang));
-  data.set("level", http::fill_text(ctx.catalog.text(lang, "procedure_level_" + std::to_string(service_level(definition))), {}));
+  data.set("level",
+           http::fill_text(ctx.catalog.text(lang, "procedure_level_" + std::to_string(service_level(definition))), {}));
   PageData steps{PageData::type::list};
   for (const Page& page : definition.pages) steps.push_back(PageData(text_in(page.title, lang)));
   data.set("steps", steps);
@@ -565,8 +571,9 @@ Response start_page(const ProceduresContext& ctx, const Request& request, std::s
   }
   if (definition.fee_cents > 0) data.set("fee", spoken_euros(lang, definition.fee_cents));
   if (definition.processing_days > 0) {
-    data.set("deadline", http::fill_text(ctx.catalog.text(lang, "procedure_deadline_" + std::string(to_string(definition.tacit))),
-                                         {{"days", std::to_string(definition.processing_days)}}));
+    data.set("deadline",
+             http::fill_text(ctx.catalog.text(lang, "procedure_deadline_" + std::string(to_string(definition.tacit))),
+                             {{"days", std::to_string(definition.processing_days)}}));
   }
   if (request.principal) {
     data.set("signed_in", true);

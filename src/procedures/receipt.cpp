@@ -75,10 +75,11 @@ documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c
   summary.facts.push_back({t("receipt_submitted_at"), spoken_instant(lang, ctx.time_zone, *c.submitted_at)});
   if (!facts.submitted_by.empty()) summary.facts.push_back({t("receipt_submitted_by"), facts.submitted_by});
   if (p.definition->processing_days > 0) {
-    const auto due = std::chrono::floor<std::chrono::days>(*c.submitted_at) +
-                     std::chrono::days(p.definition->processing_days);
-    summary.facts.push_back({t("receipt_due"), http::fill_text(t("case_due_" + std::string(to_string(p.definition->tacit))),
-                                                               {{"date", spoken_day(lang, format_iso_day(due))}})});
+    const auto due =
+        std::chrono::floor<std::chrono::days>(*c.submitted_at) + std::chrono::days(p.definition->processing_days);
+    summary.facts.push_back(
+        {t("receipt_due"), http::fill_text(t("case_due_" + std::string(to_string(p.definition->tacit))),
+                                           {{"date", spoken_day(lang, format_iso_day(due))}})});
   }
   spec.blocks.emplace_back(std::move(summary));
   const json::object effective = submitted_answers(*p.definition, c.answers);
@@ -96,10 +97,11 @@ documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c
     spec.blocks.emplace_back(std::move(answers));
   }
   const std::string verify_url = ctx.public_url + "/verify/" + code;
-  spec.blocks.emplace_back(documents::QrCode{
-      verify_url, http::fill_text(t("confirmation_verify"), {{"url", verify_url}, {"code", code}})});
+  spec.blocks.emplace_back(
+      documents::QrCode{verify_url, http::fill_text(t("confirmation_verify"), {{"url", verify_url}, {"code", code}})});
   spec.blocks.emplace_back(documents::Paragraph{http::fill_text(
-      t("receipt_sealed"), {{"issuer", facts.issuer_name}, {"date", spoken_instant(lang, ctx.time_zone, *c.submitted_at)}})});
+      t("receipt_sealed"),
+      {{"issuer", facts.issuer_name}, {"date", spoken_instant(lang, ctx.time_zone, *c.submitted_at)}})});
   return spec;
 }
 
@@ -157,7 +159,8 @@ void register_jobs(jobs::Worker& worker, const ProceduresContext& context) {
     if (!purged) return std::move(purged).error();
     return jobs::schedule_next_hour(ctx->procedures.db(), kPurgeDraftsJobKind, ctx->procedures.clock());
   });
-  if (auto scheduled = jobs::schedule_next_hour(context.procedures.db(), kPurgeDraftsJobKind, context.procedures.clock());
+  if (auto scheduled =
+          jobs::schedule_next_hour(context.procedures.db(), kPurgeDraftsJobKind, context.procedures.clock());
       !scheduled) {
     log_event(LogLevel::warn, "schedule_failed", {{"job", kPurgeDraftsJobKind}, {"error", scheduled.error().message}});
   }

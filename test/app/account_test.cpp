@@ -476,8 +476,9 @@ TEST_P(AccountTest, APersonDownloadsTheirDataAndOnlyTheirs) {
   EXPECT_NE(data.body.find(R"("device":"TestBrowser/1.0")"), std::string::npos);
   EXPECT_EQ(data.body.find("eve@example.org"), std::string::npos);
   EXPECT_EQ(data.body.find("password_hash"), std::string::npos);
-  for (const char* section : {R"("second_factor":null)", R"("identity_verifications":[])", R"("organisations":[])",
-                              R"("consents":[])", R"("roles":[])", R"("profile":{"given_name":null)"}) {
+  for (const char* section :
+       {R"("second_factor":null)", R"("identity_verifications":[])", R"("organisations":[])", R"("consents":[])",
+        R"("cases":[])", R"("roles":[])", R"("profile":{"given_name":null)"}) {
     EXPECT_NE(data.body.find(section), std::string::npos) << section << " in " << data.body;
   }
   EXPECT_EQ(browser().get("/account/data.json").status, 303) << "signed out: no data";

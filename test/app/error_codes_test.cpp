@@ -10,11 +10,13 @@
 #include "guichet/app/errors.hpp"
 #include "guichet/catalogue/errors.hpp"
 #include "guichet/core/errors.hpp"
+#include "guichet/documents/errors.hpp"
 #include "guichet/http/errors.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/identity/errors.hpp"
 #include "guichet/jobs/errors.hpp"
 #include "guichet/oidc/errors.hpp"
+#include "guichet/procedures/errors.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/storage/errors.hpp"
 
@@ -24,7 +26,8 @@ namespace {
 std::vector<const ErrorDomain*> all_domains() {
   return {&error_domain(CoreErrc{}),        &error_domain(storage::Errc{}),    &error_domain(http::Errc{}),
           &error_domain(jobs::Errc{}),      &error_domain(identity::Errc{}),   &error_domain(oidc::Errc{}),
-          &error_domain(catalogue::Errc{}), &error_domain(scheduling::Errc{}), &error_domain(app::Errc{})};
+          &error_domain(catalogue::Errc{}), &error_domain(scheduling::Errc{}), &error_domain(app::Errc{}),
+          &error_domain(documents::Errc{}), &error_domain(procedures::Errc{})};
 }
 
 TEST(ErrorCodes, WireNamesAreUniqueWithinEachModule) {

@@ -121,12 +121,12 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   // A wrong NIF and a missing name: the page comes back with both next to their fields, in the
   // error summary, the typed NIF kept; the valid date is saved.
   Response refused = b.post("/cases/" + reference + "/pages/you", {{"given_name", "Ana"},
-                                                                    {"family_name", ""},
-                                                                    {"birthdate.day", "7"},
-                                                                    {"birthdate.month", "3"},
-                                                                    {"birthdate.year", "1990"},
-                                                                    {"nif", "123456788"},
-                                                                    {"action", "continue"}});
+                                                                   {"family_name", ""},
+                                                                   {"birthdate.day", "7"},
+                                                                   {"birthdate.month", "3"},
+                                                                   {"birthdate.year", "1990"},
+                                                                   {"nif", "123456788"},
+                                                                   {"action", "continue"}});
   ASSERT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("href=\"#nif\""), std::string::npos);
   EXPECT_NE(refused.body.find("href=\"#family_name\""), std::string::npos);
@@ -150,11 +150,10 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   ASSERT_EQ(you.status, 303) << you.body;
   EXPECT_EQ(location(you), "/cases/" + reference + "/pages/new_address");
   // Save and come back later: the draft is listed on the account.
-  Response later = b.post("/cases/" + reference + "/pages/new_address",
-                          {{"address.street", "Rua Abílio Mendes 1"},
-                           {"address.postcode", "1500458"},
-                           {"address.city", "Lisboa"},
-                           {"action", "later"}});
+  Response later = b.post("/cases/" + reference + "/pages/new_address", {{"address.street", "Rua Abílio Mendes 1"},
+                                                                         {"address.postcode", "1500458"},
+                                                                         {"address.city", "Lisboa"},
+                                                                         {"action", "later"}});
   ASSERT_EQ(later.status, 303);
   EXPECT_EQ(location(later), "/account/cases?saved=" + reference);
   EXPECT_NE(b.get("/account/cases").body.find(reference), std::string::npos);
@@ -165,14 +164,15 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   Response resumed = phone.get("/cases/" + reference + "/pages/new_address");
   ASSERT_EQ(resumed.status, 200);
   EXPECT_NE(resumed.body.find("value=\"1500-458\""), std::string::npos);
-  ASSERT_EQ(phone.post("/cases/" + reference + "/pages/new_address", {{"address.street", "Rua Abílio Mendes 1"},
-                                                                      {"address.postcode", "1500-458"},
-                                                                      {"address.city", "Lisboa"},
-                                                                      {"moved_on.day", "1"},
-                                                                      {"moved_on.month", "12"},
-                                                                      {"moved_on.year", "2026"},
-                                                                      {"household", "2"},
-                                                                      {"action", "continue"}})
+  ASSERT_EQ(phone
+                .post("/cases/" + reference + "/pages/new_address", {{"address.street", "Rua Abílio Mendes 1"},
+                                                                     {"address.postcode", "1500-458"},
+                                                                     {"address.city", "Lisboa"},
+                                                                     {"moved_on.day", "1"},
+                                                                     {"moved_on.month", "12"},
+                                                                     {"moved_on.year", "2026"},
+                                                                     {"household", "2"},
+                                                                     {"action", "continue"}})
                 .status,
             303);
   // No new card: the delivery page is skipped.
@@ -210,6 +210,10 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   EXPECT_EQ((*issued)->kind, "procedure_receipt");
   EXPECT_EQ((*issued)->reference, reference);
 
+  // The case is part of what the person can download of their data.
+  Response data = phone.get("/account/data.json");
+  EXPECT_NE(data.body.find("\"reference\":\"" + reference + "\""), std::string::npos);
+
   // Someone else sees nothing of it.
   make_user("eve@example.org");
   Browser eve(site->application());
@@ -237,9 +241,9 @@ TEST_P(ProceduresSiteTest, TheApiNamesEachRefusedFieldAndKeepsTheValidAnswers) {
   const std::string reference(json::parse(created.body).at("reference").as_string());
   EXPECT_EQ(json::parse(created.body).at("prefilled").at("email"), json::value("account.email"));
 
-  Response patched =
-      api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
-          R"({"answers": {"children": "2", "iban": "PT50 0002 0123 1234 5678 9015 5", "colour": "blue", "single_parent": true}})");
+  Response patched = api(
+      b, http::Method::patch, "/api/v1/cases/" + reference, token,
+      R"({"answers": {"children": "2", "iban": "PT50 0002 0123 1234 5678 9015 5", "colour": "blue", "single_parent": true}})");
   ASSERT_EQ(patched.status, 422) << patched.body;
   json::object body = json::parse(patched.body).as_object();
   EXPECT_EQ(body.at("error"), json::value("invalid_answers"));

@@ -78,9 +78,9 @@ TEST(Definition, TheDemoDefinitionsAreValid) {
 }
 
 TEST(Definition, ListsEveryProblemWithWhereItIs) {
-  auto problems = problems_of(definition(
-      page("one", field("a", "text") + "," + field("a", "number") + "," + field("b", "colour")) + "," +
-      page("one", field("c", "file"))));
+  auto problems =
+      problems_of(definition(page("one", field("a", "text") + "," + field("a", "number") + "," + field("b", "colour")) +
+                             "," + page("one", field("c", "file"))));
   EXPECT_TRUE(mentions(problems, "pages[0].fields[1].id", "used twice")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[0].fields[2].type", "not a field type")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[1].id", "used twice")) << dump(problems);
@@ -88,32 +88,31 @@ TEST(Definition, ListsEveryProblemWithWhereItIs) {
 }
 
 TEST(Definition, AskForTextsInTheFourLanguages) {
-  auto problems = problems_of(definition(
-      R"({"id": "p", "title": {"en": "Only English"}, "fields": [)" + field("a", "text") + "]}"));
+  auto problems = problems_of(
+      definition(R"({"id": "p", "title": {"en": "Only English"}, "fields": [)" + field("a", "text") + "]}"));
   EXPECT_TRUE(mentions(problems, "pages[0].title", "no text in fr")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[0].title", "no text in vi")) << dump(problems);
 }
 
 TEST(Definition, RefusesConditionsOnUnknownOrLaterFields) {
-  auto problems = problems_of(definition(
-      page("one", field("a", "text", R"(, "visible_if": {"field": "nowhere", "equals": "x"})") + "," +
-                      field("b", "text", R"(, "visible_if": {"field": "c", "answered": true})")) +
-      "," + page("two", field("c", "text"))));
+  auto problems = problems_of(
+      definition(page("one", field("a", "text", R"(, "visible_if": {"field": "nowhere", "equals": "x"})") + "," +
+                                 field("b", "text", R"(, "visible_if": {"field": "c", "answered": true})")) +
+                 "," + page("two", field("c", "text"))));
   EXPECT_TRUE(mentions(problems, "pages[0].fields[0].visible_if", "unknown field nowhere")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[0].fields[1].visible_if", "later page")) << dump(problems);
 }
 
 TEST(Definition, RefusesAChoiceComparedWithAnotherValue) {
-  auto problems = problems_of(definition(
-      page("one", field("kind", "choice", R"(, "options": [{"id": "a", "label": )" + texts("A") + "}]")) + "," +
-      page("two", field("b", "text", R"(, "visible_if": {"field": "kind", "equals": "z"})"))));
+  auto problems = problems_of(
+      definition(page("one", field("kind", "choice", R"(, "options": [{"id": "a", "label": )" + texts("A") + "}]")) +
+                 "," + page("two", field("b", "text", R"(, "visible_if": {"field": "kind", "equals": "z"})"))));
   EXPECT_TRUE(mentions(problems, "pages[1].fields[0].visible_if", "not one of its options")) << dump(problems);
 }
 
 TEST(Definition, RefusesUnreachablePagesAndCycles) {
-  auto unreachable = problems_of(definition(page("one", field("a", "text"), R"(, "next": [{"page": "three"}])") +
-                                            "," + page("two", field("b", "text")) + "," +
-                                            page("three", field("c", "text"))));
+  auto unreachable = problems_of(definition(page("one", field("a", "text"), R"(, "next": [{"page": "three"}])") + "," +
+                                            page("two", field("b", "text")) + "," + page("three", field("c", "text"))));
   EXPECT_TRUE(mentions(unreachable, "pages[1]", "no route leads to two")) << dump(unreachable);
 
   auto cycle = problems_of(definition(page("one", field("a", "yes_no")) + "," +
@@ -132,10 +131,10 @@ TEST(Definition, RefusesASourceOfAnotherType) {
 }
 
 TEST(Definition, CountsWhatIsAskedThatTheStateKnows) {
-  auto parsed = parse_definition(definition(page(
-      "one", field("income", "amount", R"(, "available_from": "at.reference_income")") + "," +
-                 field("name", "text", R"(, "source": "account.given_name", "available_from": "irn.name")") + "," +
-                 field("free", "text"))));
+  auto parsed = parse_definition(definition(
+      page("one", field("income", "amount", R"(, "available_from": "at.reference_income")") + "," +
+                      field("name", "text", R"(, "source": "account.given_name", "available_from": "irn.name")") + "," +
+                      field("free", "text"))));
   ASSERT_TRUE(parsed) << parsed.error().message;
   EXPECT_EQ(asked_but_known_count(*parsed), 1);
   EXPECT_EQ(service_level(*parsed), 3);
@@ -227,8 +226,9 @@ TEST(Answers, ChoicesAreOptions) {
 
 TEST(Answers, AddressesAndPostcodesByCountry) {
   Field a = typed(FieldType::address);
-  EXPECT_EQ(value_of(a, json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500458", "city": "Lisboa"})")),
-            json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500-458", "city": "Lisboa", "country": "PT"})"));
+  EXPECT_EQ(
+      value_of(a, json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500458", "city": "Lisboa"})")),
+      json::parse(R"({"street": "Rua Abílio Mendes 1", "postcode": "1500-458", "city": "Lisboa", "country": "PT"})"));
   EXPECT_EQ(problem_of(a, json::parse(R"({"street": "Rua", "postcode": "", "city": "Lisboa"})")),
             Problem::incomplete_address);
   EXPECT_EQ(problem_of(a, json::parse(R"({"street": "Rua", "postcode": "15004", "city": "Lisboa"})")),
@@ -266,7 +266,8 @@ TEST(Answers, NationalNumbersByTheirCheckDigits) {
   EXPECT_EQ(problem_of(typed(FieldType::national_id, "FR"), json::value("185057800608492")), Problem::bad_national_id);
   EXPECT_EQ(value_of(typed(FieldType::national_id, "VN"), json::value("001099012345")), json::value("001099012345"));
   EXPECT_EQ(problem_of(typed(FieldType::national_id, "VN"), json::value("099099012345")), Problem::bad_national_id);
-  EXPECT_EQ(value_of(typed(FieldType::organisation_number, "PT"), json::value("503 504 564")), json::value("503504564"));
+  EXPECT_EQ(value_of(typed(FieldType::organisation_number, "PT"), json::value("503 504 564")),
+            json::value("503504564"));
   EXPECT_EQ(problem_of(typed(FieldType::organisation_number, "FR"), json::value("732829321")),
             Problem::bad_organisation_number);
 }
@@ -291,10 +292,12 @@ TEST(Navigation, RoutesFollowTheAnswers) {
 }
 
 TEST(Navigation, AnswersOffThePathAreDroppedAndSteerNothing) {
-  auto parsed = parse_definition(definition(
-      page("first", field("moving", "yes_no"), R"(, "next": [{"if": {"field": "moving", "equals": false}, "page": "last"}])") +
-      "," + page("moved", field("city", "text")) + "," +
-      page("last", field("note", "text", R"(, "required": false, "visible_if": {"field": "city", "answered": true})"))));
+  auto parsed = parse_definition(
+      definition(page("first", field("moving", "yes_no"),
+                      R"(, "next": [{"if": {"field": "moving", "equals": false}, "page": "last"}])") +
+                 "," + page("moved", field("city", "text")) + "," +
+                 page("last", field("note", "text",
+                                    R"(, "required": false, "visible_if": {"field": "city", "answered": true})"))));
   ASSERT_TRUE(parsed) << parsed.error().message;
   json::object answers{{"moving", false}, {"city", "Porto"}, {"note", "hello"}};
   const auto pages = path(*parsed, answers);
@@ -304,7 +307,8 @@ TEST(Navigation, AnswersOffThePathAreDroppedAndSteerNothing) {
   // would have shown is not asked either.
   EXPECT_EQ(submitted_answers(*parsed, answers), (json::object{{"moving", false}}));
   answers["moving"] = true;
-  EXPECT_EQ(submitted_answers(*parsed, answers), (json::object{{"moving", true}, {"city", "Porto"}, {"note", "hello"}}));
+  EXPECT_EQ(submitted_answers(*parsed, answers),
+            (json::object{{"moving", true}, {"city", "Porto"}, {"note", "hello"}}));
 }
 
 }  // namespace

@@ -133,6 +133,10 @@ class Procedures {
   ProcedurePolicy policy_;
 };
 
+// The person's cases and drafts as JSON, for the export of everything held about them (app adds
+// it to identity's export as "cases").
+Result<std::string> personal_data(storage::Database& db, std::int64_t user_id);
+
 inline constexpr const char* kReceiptJobKind = "procedures.receipt";
 inline constexpr const char* kPurgeDraftsJobKind = "procedures.purge_drafts";
 

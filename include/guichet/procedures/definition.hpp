@@ -48,9 +48,9 @@ std::optional<FieldType> parse_field_type(std::string_view text);
 struct Condition {
   enum class Op { equals, not_equals, in, answered, all, any };
   Op op = Op::equals;
-  std::string field;                    // equals, not_equals, in, answered
+  std::string field;                       // equals, not_equals, in, answered
   std::vector<boost::json::value> values;  // equals, not_equals: one; in: several
-  std::vector<Condition> parts;         // all, any
+  std::vector<Condition> parts;            // all, any
 };
 
 struct Option {
@@ -75,9 +75,9 @@ struct Field {
   std::vector<Option> options;  // choice, multiple_choice
   std::optional<double> min;    // number; amount in units (18.5 = 18,50)
   std::optional<double> max;
-  std::size_t max_length = 0;   // text, long_text (0: the type's default)
-  std::string country;          // postcode, address, phone, organisation_number, national_id: FR, PT or VN
-  std::string when;             // date: "past", "future" or "" (any)
+  std::size_t max_length = 0;  // text, long_text (0: the type's default)
+  std::string country;         // postcode, address, phone, organisation_number, national_id: FR, PT or VN
+  std::string when;            // date: "past", "future" or "" (any)
 };
 
 struct Route {
