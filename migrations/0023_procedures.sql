@@ -30,7 +30,9 @@ CREATE TABLE procedures_cases (
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
   submitted_at BIGINT,
-  expires_at BIGINT
+  expires_at BIGINT,
+  assigned_to BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  requested_fields TEXT                     -- JSON list, while waiting for the person
 );
 CREATE INDEX procedures_cases_user ON procedures_cases (user_id, updated_at);
 CREATE INDEX procedures_cases_expiry ON procedures_cases (status, expires_at);
@@ -47,6 +49,18 @@ CREATE TABLE procedures_case_events (
   note TEXT NOT NULL
 );
 CREATE INDEX procedures_case_events_case ON procedures_case_events (case_id, id);
+
+-- Messages on a case: to the person (a request for information, a decision's reasons) or internal
+-- notes between agents. `author_id` is the agent; NULL for the person or a deleted account.
+CREATE TABLE procedures_notes (
+  id AUTO_ID,
+  case_id BIGINT NOT NULL REFERENCES procedures_cases (id) ON DELETE CASCADE,
+  at BIGINT NOT NULL,
+  author_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  internal INTEGER NOT NULL CHECK (internal IN (0, 1)),
+  text TEXT NOT NULL
+);
+CREATE INDEX procedures_notes_case ON procedures_notes (case_id, id);
 
 -- The sealed documents of a case (the receipt; decisions later), base64, as issued.
 CREATE TABLE procedures_documents (

@@ -327,6 +327,7 @@ http::Router Site::routes() {
   documents::register_signing_routes(router, documents_web_);
   procedures::register_page_routes(router, procedures_web_);
   procedures::register_api_routes(router, procedures_web_);
+  procedures::register_agent_routes(router, procedures_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

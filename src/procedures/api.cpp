@@ -70,6 +70,8 @@ json::object case_json(const ProceduresContext& ctx, const Case& c, const Publis
   json::object documents;
   documents["receipt"] = c.receipt_ready ? json::value(ctx.public_url + "/api/v1/cases/" + c.reference + "/receipt")
                                          : json::value(nullptr);
+  documents["decision"] = c.decision_ready ? json::value(ctx.public_url + "/api/v1/cases/" + c.reference + "/decision")
+                                           : json::value(nullptr);
   out["documents"] = documents;
   if (with_history) {
     auto history = ctx.procedures.history(c);
@@ -206,18 +208,16 @@ Response case_submit(const ProceduresContext& ctx, Request& request) {
   return case_response(ctx, request, *submitted);
 }
 
-Response case_receipt(const ProceduresContext& ctx, Request& request) {
+Response case_document(const ProceduresContext& ctx, Request& request, std::string_view kind) {
   auto who = ctx.bearer(request, kScope);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
   const std::string reference(request.path_params.get("reference").value_or(""));
-  auto pdf = ctx.procedures.receipt(Actor{std::get<std::int64_t>(who), 0}, reference);
-  if (!pdf) {
-    Response response = http::json_error(request, pdf.error());
-    return response;
-  }
+  auto pdf = ctx.procedures.document(Actor{std::get<std::int64_t>(who), 0}, reference, kind);
+  if (!pdf) return http::json_error(request, pdf.error());
   Response response = Response::text(std::move(*pdf));
   response.headers.set("Content-Type", "application/pdf");
-  response.headers.set("Content-Disposition", "attachment; filename=\"receipt-" + reference + ".pdf\"");
+  response.headers.set("Content-Disposition",
+                       "attachment; filename=\"" + std::string(kind) + "-" + reference + ".pdf\"");
   response.headers.set("Cache-Control", "private, no-store");
   return response;
 }
@@ -239,7 +239,11 @@ void register_api_routes(http::Router& router, const ProceduresContext& context)
   router.post(
       "/api/v1/cases/{reference}/submit", [ctx](Request& request) { return case_submit(*ctx, request); }, api);
   router.get(
-      "/api/v1/cases/{reference}/receipt", [ctx](Request& request) { return case_receipt(*ctx, request); }, api);
+      "/api/v1/cases/{reference}/receipt", [ctx](Request& request) { return case_document(*ctx, request, "receipt"); },
+      api);
+  router.get(
+      "/api/v1/cases/{reference}/decision",
+      [ctx](Request& request) { return case_document(*ctx, request, "decision"); }, api);
 }
 
 }  // namespace guichet::procedures

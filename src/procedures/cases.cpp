@@ -2,9 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 
+#include "case_rows.hpp"
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/digest.hpp"
@@ -71,25 +73,21 @@ Result<PublishedProcedure> version_of(const storage::Row& row) {
   return p;
 }
 
-Result<PublishedProcedure> version_on(storage::Connection& c, std::int64_t procedure_id) {
-  auto rows = c.query(std::string("SELECT ") + kVersionColumns + " WHERE v.id = ?", {procedure_id});
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(Errc::no_procedure, "no such procedure version");
-  return version_of(rows->rows.front());
-}
-
-constexpr const char* kCaseColumns =
-    "c.id, c.reference, c.user_id, c.organisation_id, c.procedure_id, v.service_code, c.status, c.answers, "
-    "c.prefilled, "
-    "c.lang, c.created_at, c.updated_at, c.submitted_at, c.expires_at, "
-    "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'receipt') "
-    "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id";
-
 json::object object_of(const std::string& text) {
   boost::system::error_code ec;
   json::value v = json::parse(text, ec);
   return !ec && v.is_object() ? v.as_object() : json::object{};
 }
+
+}  // namespace
+
+const char* const kCaseColumns =
+    "c.id, c.reference, c.user_id, c.organisation_id, c.procedure_id, v.service_code, c.status, c.answers, "
+    "c.prefilled, c.lang, c.created_at, c.updated_at, c.submitted_at, c.expires_at, "
+    "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'receipt'), "
+    "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'decision'), "
+    "c.assigned_to, c.requested_fields, v.administration "
+    "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id";
 
 Case case_of(const storage::Row& row) {
   Case c;
@@ -108,8 +106,49 @@ Case case_of(const storage::Row& row) {
   if (auto at = row.optional_integer(12)) c.submitted_at = from_unix_micros(*at);
   if (auto at = row.optional_integer(13)) c.expires_at = from_unix_micros(*at);
   c.receipt_ready = row.integer(14) > 0;
+  c.decision_ready = row.integer(15) > 0;
+  c.assigned_to = row.integer(16);
+  if (auto fields = row.optional_text(17)) {
+    boost::system::error_code ec;
+    json::value list = json::parse(*fields, ec);
+    if (!ec && list.is_array()) {
+      for (const json::value& f : list.as_array()) {
+        if (f.is_string()) c.requested_fields.emplace_back(f.as_string());
+      }
+    }
+  }
+  c.administration = row.text(18);
   return c;
 }
+
+Result<PublishedProcedure> version_on(storage::Connection& c, std::int64_t procedure_id) {
+  auto rows = c.query(std::string("SELECT ") + kVersionColumns + " WHERE v.id = ?", {procedure_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::no_procedure, "no such procedure version");
+  return version_of(rows->rows.front());
+}
+
+Result<void> record_event(storage::Connection& c, std::int64_t case_id, Instant at, const std::string& actor,
+                          std::optional<CaseStatus> from, CaseStatus to, const std::string& note) {
+  storage::Value from_value = nullptr;
+  if (from) from_value = std::string(to_string(*from));
+  auto inserted = c.execute(
+      "INSERT INTO procedures_case_events (case_id, at, actor, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)",
+      {case_id, to_unix_micros(at), actor, from_value, std::string(to_string(to)), note});
+  if (!inserted) return std::move(inserted).error();
+  return {};
+}
+
+Result<Case> held_case_by_reference(storage::Connection& c, std::string_view reference) {
+  std::string sql = std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ?";
+  if (c.backend() == storage::Backend::postgresql) sql += " FOR UPDATE OF c";
+  auto rows = c.query(sql, {std::string(reference)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::no_such_case, "no such case");
+  return case_of(rows->rows.front());
+}
+
+namespace {
 
 Error no_such_case() { return make_error(Errc::no_such_case, "no such case"); }
 
@@ -140,17 +179,6 @@ std::string new_reference() {
 }
 
 std::string today_utc(const Clock& clock) { return format_iso_day(std::chrono::floor<std::chrono::days>(clock.now())); }
-
-Result<void> record_event(storage::Connection& c, std::int64_t case_id, Instant at, const std::string& actor,
-                          std::optional<CaseStatus> from, CaseStatus to, const std::string& note) {
-  storage::Value from_value = nullptr;
-  if (from) from_value = std::string(to_string(*from));
-  auto inserted = c.execute(
-      "INSERT INTO procedures_case_events (case_id, at, actor, from_status, to_status, note) VALUES (?, ?, ?, ?, ?, ?)",
-      {case_id, to_unix_micros(at), actor, from_value, std::string(to_string(to)), note});
-  if (!inserted) return std::move(inserted).error();
-  return {};
-}
 
 // What the account gives for each source Guichet reads.
 json::object account_values(const identity::PersonAttributes& person,
@@ -368,7 +396,11 @@ Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view refere
     auto held = held_case(c, actor, reference, clock_);
     if (!held) return std::move(held).error();
     Case current = std::move(held).value();
-    if (current.status != CaseStatus::draft) return make_error(Errc::not_a_draft, "this case was submitted");
+    // A draft takes any answer; a case waiting for the person, only those the agent reopened.
+    const bool reopened = current.status == CaseStatus::waiting_for_person;
+    if (current.status != CaseStatus::draft && !reopened) {
+      return make_error(Errc::not_a_draft, "this case was submitted");
+    }
     auto procedure = version_on(c, current.procedure_id);
     if (!procedure) return std::move(procedure).error();
     const Definition& definition = *procedure->definition;
@@ -376,6 +408,11 @@ Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view refere
       const Field* field = definition.field(key);
       if (field == nullptr || field->type == FieldType::section) {
         outcome.problems.push_back({std::string(key), Problem::unknown_field});
+        continue;
+      }
+      if (reopened && std::find(current.requested_fields.begin(), current.requested_fields.end(), field->id) ==
+                          current.requested_fields.end()) {
+        outcome.problems.push_back({field->id, Problem::not_editable});
         continue;
       }
       Checked checked = check_answer(*field, value, today);
@@ -506,15 +543,10 @@ Result<std::vector<CaseEvent>> Procedures::history(const Case& c) const {
   return out;
 }
 
-Result<std::string> Procedures::receipt(const Actor& actor, std::string_view reference) const {
+Result<std::string> Procedures::document(const Actor& actor, std::string_view reference, std::string_view kind) const {
   auto found = find(actor, reference);
   if (!found) return std::move(found).error();
-  auto rows = db_.read([&](storage::Connection& c) {
-    return c.query("SELECT pdf FROM procedures_documents WHERE case_id = ? AND kind = 'receipt'", {found->id});
-  });
-  if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(Errc::receipt_not_ready, "the receipt is being prepared");
-  return base64_decode(rows->rows.front().text(0));
+  return case_document(db_, found->id, kind);
 }
 
 Result<int> Procedures::purge_drafts() const {
@@ -547,13 +579,23 @@ Result<std::string> personal_data(storage::Database& db, std::int64_t user_id) {
   return json::serialize(out);
 }
 
-Result<void> store_receipt(storage::Database& db, std::int64_t case_id, std::string_view pdf,
-                           std::string_view verification_code, const Clock& clock) {
+Result<std::string> case_document(storage::Database& db, std::int64_t case_id, std::string_view kind) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query("SELECT pdf FROM procedures_documents WHERE case_id = ? AND kind = ?", {case_id, std::string(kind)});
+  });
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return make_error(Errc::receipt_not_ready, "the document is being prepared");
+  return base64_decode(rows->rows.front().text(0));
+}
+
+Result<void> store_document(storage::Database& db, std::int64_t case_id, std::string_view kind, std::string_view pdf,
+                            std::string_view verification_code, const Clock& clock) {
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     auto inserted = c.execute(
         "INSERT INTO procedures_documents (case_id, kind, pdf, sha256, verification_code, created_at) "
-        "VALUES (?, 'receipt', ?, ?, ?, ?)",
-        {case_id, base64(pdf), sha256_hex(pdf), std::string(verification_code), to_unix_micros(clock.now())});
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        {case_id, std::string(kind), base64(pdf), sha256_hex(pdf), std::string(verification_code),
+         to_unix_micros(clock.now())});
     if (!inserted) return std::move(inserted).error();
     return {};
   });

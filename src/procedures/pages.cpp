@@ -12,6 +12,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
 #include "presentation.hpp"
 
@@ -172,12 +173,18 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
   const json::value empty;
   const json::value& v = value != nullptr ? *value : empty;
   if (auto error = shown.errors.find(field.id); error != shown.errors.end()) f.set("error", error->second);
-  if (c.prefilled.contains(field.id)) {
-    f.set("prefilled", true);
-    if (!field.editable) {
-      f.set("fixed", true);
-      f.set("fixed_value", display_answer(field, c.answers.at(field.id), lang, ctx.catalog));
-    }
+  const bool kept_as_given = c.prefilled.contains(field.id) && !field.editable;
+  // While the case waits for the person, only the questions the agent reopened can change.
+  const bool locked =
+      c.status == CaseStatus::waiting_for_person &&
+      std::find(c.requested_fields.begin(), c.requested_fields.end(), field.id) == c.requested_fields.end();
+  if (c.prefilled.contains(field.id)) f.set("prefilled", true);
+  if (kept_as_given || locked) {
+    f.set("fixed", true);
+    const json::value* answer = c.answers.if_contains(field.id);
+    f.set("fixed_value", answer != nullptr ? display_answer(field, *answer, lang, ctx.catalog)
+                                           : ctx.catalog.text(lang, "procedure_not_answered"));
+    if (kept_as_given) f.set("from_account", true);
   }
   f.set("value", input_text(field, v, lang));
   f.set("autocomplete", autocomplete_of(field));
@@ -279,7 +286,9 @@ Response page_get(const ProceduresContext& ctx, Request& request) {
   auto loaded = load(ctx, request);
   if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
   Loaded& l = std::get<Loaded>(loaded);
-  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  if (l.c.status != CaseStatus::draft && l.c.status != CaseStatus::waiting_for_person) {
+    return Response::redirect("/cases/" + l.c.reference, 303);
+  }
   const std::string page_id(request.path_params.get("page").value_or(""));
   const Page* page = l.p.definition->page(page_id);
   if (page == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such page"));
@@ -293,13 +302,21 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   auto loaded = load(ctx, request);
   if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
   Loaded& l = std::get<Loaded>(loaded);
-  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  const bool reopened = l.c.status == CaseStatus::waiting_for_person;
+  if (l.c.status != CaseStatus::draft && !reopened) return Response::redirect("/cases/" + l.c.reference, 303);
   const std::string page_id(request.path_params.get("page").value_or(""));
   const Page* page = l.p.definition->page(page_id);
   if (page == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such page"));
   const Definition& definition = *l.p.definition;
-  const json::object raw =
-      answers_from_form(*page, request.form, submitted_answers(definition, l.c.answers), l.c.prefilled);
+  json::object raw = answers_from_form(*page, request.form, submitted_answers(definition, l.c.answers), l.c.prefilled);
+  if (reopened) {
+    // Only the reopened questions are on the form as inputs; the others are shown as text.
+    for (auto it = raw.begin(); it != raw.end();) {
+      const bool asked_again =
+          std::find(l.c.requested_fields.begin(), l.c.requested_fields.end(), it->key()) != l.c.requested_fields.end();
+      it = asked_again ? std::next(it) : raw.erase(it);
+    }
+  }
   auto saved = ctx.procedures.save(actor_of(request), l.c.reference, raw);
   if (!saved) return ctx.pages.render_error(request, saved.error());
   const bool later = request.form.get("action").value_or("") == "later";
@@ -312,12 +329,17 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
     const json::object effective = submitted_answers(definition, saved->saved.answers);
     for (const Field& field : page->fields) {
       if (field.type == FieldType::section || !field.required || !visible(field, effective)) continue;
+      if (reopened &&
+          std::find(l.c.requested_fields.begin(), l.c.requested_fields.end(), field.id) == l.c.requested_fields.end()) {
+        continue;
+      }
       const bool reported =
           std::any_of(problems.begin(), problems.end(), [&](const FieldProblem& fp) { return fp.field == field.id; });
       if (!reported && !saved->saved.answers.contains(field.id)) problems.push_back({field.id, Problem::required});
     }
   }
   if (problems.empty() || (later && !invalid)) {
+    if (reopened) return Response::redirect("/cases/" + l.c.reference, 303);
     if (later) return Response::redirect("/account/cases?saved=" + l.c.reference, 303);
     const std::string next = next_page(definition, page->id, saved->saved.answers);
     return Response::redirect("/cases/" + l.c.reference + (next == "end" ? "/check" : "/pages/" + next), 303);
@@ -421,7 +443,8 @@ Response submit_post(const ProceduresContext& ctx, Request& request) {
   return Response::redirect("/cases/" + l.c.reference + "?submitted=1", 303);
 }
 
-Response case_page(const ProceduresContext& ctx, Request& request) {
+Response case_page(const ProceduresContext& ctx, Request& request, const std::vector<FieldProblem>& problems = {},
+                   int status = 200) {
   if (!request.principal) return to_sign_in(request.target);
   auto loaded = load(ctx, request);
   if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
@@ -442,6 +465,50 @@ Response case_page(const ProceduresContext& ctx, Request& request) {
   }
   if (l.c.submitted_at) data.set("submitted_at", local_time(ctx, lang, *l.c.submitted_at));
   if (l.c.receipt_ready) data.set("receipt", "/cases/" + l.c.reference + "/receipt.pdf");
+  if (l.c.decision_ready) data.set("decision", "/cases/" + l.c.reference + "/decision.pdf");
+  const bool decided =
+      l.c.status == CaseStatus::accepted || l.c.status == CaseStatus::refused || l.c.status == CaseStatus::closed;
+  if (decided && !l.c.decision_ready) data.set("decision_pending", true);
+  if (l.c.status == CaseStatus::waiting_for_person) {
+    data.set("waiting", true);
+    PageData questions{PageData::type::list};
+    for (const Page* page : path(*l.p.definition, l.c.answers)) {
+      for (const Field& field : page->fields) {
+        if (std::find(l.c.requested_fields.begin(), l.c.requested_fields.end(), field.id) ==
+            l.c.requested_fields.end()) {
+          continue;
+        }
+        PageData q;
+        q.set("label", text_in(field.label, lang));
+        q.set("link", "/cases/" + l.c.reference + "/pages/" + page->id + "#" + anchor_of(field));
+        questions.push_back(q);
+      }
+    }
+    data.set("questions", questions);
+  }
+  CaseProcessing processing(ctx.procedures);
+  auto notes = processing.notes(l.c, false);
+  if (!notes) return ctx.pages.render_error(request, notes.error());
+  PageData messages{PageData::type::list};
+  for (const CaseNote& n : *notes) {
+    PageData m;
+    m.set("at", local_time(ctx, lang, n.at));
+    m.set("text", n.text);
+    messages.push_back(m);
+  }
+  if (!notes->empty()) {
+    data.set("messages", messages);
+    data.set("has_messages", true);
+  }
+  if (!problems.empty()) {
+    PageData errors{PageData::type::list};
+    for (const FieldProblem& fp : problems) {
+      PageData e;
+      e.set("message", problem_text(l.p.definition->field(fp.field), fp.problem, lang, ctx.catalog));
+      errors.push_back(e);
+    }
+    data.set("errors", errors);
+  }
   if (l.c.submitted_at && !l.c.receipt_ready) data.set("receipt_pending", true);
   if (l.c.submitted_at && l.p.definition->processing_days > 0) {
     const Instant due = *l.c.submitted_at + std::chrono::days(l.p.definition->processing_days);
@@ -461,17 +528,17 @@ Response case_page(const ProceduresContext& ctx, Request& request) {
   }
   data.set("history", events);
   data.set("sections", answer_sections(ctx, request, l.c, l.p, false, {}));
-  return no_store(ctx.pages.render(request, "case", "case_title", data));
+  return no_store(ctx.pages.render(request, "case", "case_title", data, status));
 }
 
-Response receipt_pdf(const ProceduresContext& ctx, Request& request) {
+Response document_pdf(const ProceduresContext& ctx, Request& request, std::string_view kind) {
   if (!request.principal) return to_sign_in(request.target);
   const std::string reference = reference_of(request);
-  auto pdf = ctx.procedures.receipt(actor_of(request), reference);
+  auto pdf = ctx.procedures.document(actor_of(request), reference, kind);
   if (!pdf) return ctx.pages.render_error(request, pdf.error());
   Response response = Response::text(std::move(*pdf));
   response.headers.set("Content-Type", "application/pdf");
-  response.headers.set("Content-Disposition", "inline; filename=\"receipt-" + reference + ".pdf\"");
+  response.headers.set("Content-Disposition", "inline; filename=\"" + std::string(kind) + "-" + reference + ".pdf\"");
   response.headers.set("Cache-Control", "private, no-store");
   return response;
 }
@@ -511,6 +578,18 @@ Response cases_page(const ProceduresContext& ctx, Request& request, std::string_
     data.set("notice", http::fill_text(ctx.catalog.text(lang, "cases_saved"), {{"reference", std::string(*saved)}}));
   }
   return no_store(ctx.pages.render(request, "cases", "cases_title", data, status));
+}
+
+Response respond_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
+  CaseProcessing processing(ctx.procedures);
+  std::vector<FieldProblem> problems;
+  auto responded = processing.respond(actor_of(request), reference_of(request), &problems);
+  if (!responded) {
+    if (responded.error().code == Errc::incomplete) return case_page(ctx, request, problems, 400);
+    return ctx.pages.render_error(request, responded.error());
+  }
+  return Response::redirect("/cases/" + reference_of(request), 303);
 }
 
 Response delete_post(const ProceduresContext& ctx, Request& request) {
@@ -611,7 +690,11 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
   router.post("/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_post(*ctx, request); });
   router.get("/cases/{reference}/check", [ctx](Request& request) { return check_get(*ctx, request); });
   router.post("/cases/{reference}/submit", [ctx](Request& request) { return submit_post(*ctx, request); });
-  router.get("/cases/{reference}/receipt.pdf", [ctx](Request& request) { return receipt_pdf(*ctx, request); });
+  router.get("/cases/{reference}/receipt.pdf",
+             [ctx](Request& request) { return document_pdf(*ctx, request, "receipt"); });
+  router.get("/cases/{reference}/decision.pdf",
+             [ctx](Request& request) { return document_pdf(*ctx, request, "decision"); });
+  router.post("/cases/{reference}/respond", [ctx](Request& request) { return respond_post(*ctx, request); });
   router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });
   router.get("/account/cases", [ctx](Request& request) {
     return cases_page(*ctx, request, request.query.get("deleted") ? "cases_deleted" : "");

@@ -1,7 +1,9 @@
-// The receipt of a submitted case: what was submitted, when and by whom, every answer along the
-// person's path, sealed by the administration that runs the procedure, registered for /verify
-// with its own code, and kept with the case. Rendered by the procedures.receipt job, after the
-// submission's transaction, on the compute pool.
+// The documents of a case, each sealed by the administration that runs the procedure, registered
+// for /verify with its own code and kept with the case: the receipt (what was submitted, when and
+// by whom, every answer along the person's path; the procedures.receipt job) and the decision
+// (the outcome and its reasons; the procedures.decision job). Rendered after the transaction that
+// caused them, on the compute pool. The procedures.notice job tells the person by e-mail that
+// their case has news, without saying what.
 #include <boost/json.hpp>
 
 #include "guichet/catalogue/reads.hpp"
@@ -17,7 +19,9 @@
 #include "guichet/documents/pki.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
 #include "presentation.hpp"
 
@@ -105,6 +109,120 @@ documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c
   return spec;
 }
 
+documents::DocumentSpec decision_spec(const ProceduresContext& ctx, const Case& c, const ReceiptFacts& facts,
+                                      const std::string& reasons, Instant decided_at, const std::string& code) {
+  const std::string& lang = c.lang;
+  auto t = [&](std::string_view key) -> const std::string& { return ctx.catalog.text(lang, key); };
+  documents::DocumentSpec spec;
+  spec.lang = lang;
+  spec.issuer = facts.issuer_name;
+  spec.title = t("decision_title");
+  spec.subject = t("decision_title") + " " + c.reference;
+  spec.created = decided_at;
+  spec.footer = facts.issuer_name + " · " + t("case_reference") + " " + c.reference;
+  documents::Facts summary;
+  summary.facts.push_back({t("case_reference"), c.reference});
+  summary.facts.push_back({t("receipt_procedure"), facts.title});
+  if (c.submitted_at) {
+    summary.facts.push_back({t("receipt_submitted_at"), spoken_instant(lang, ctx.time_zone, *c.submitted_at)});
+  }
+  summary.facts.push_back({t("decision_decided_at"), spoken_instant(lang, ctx.time_zone, decided_at)});
+  summary.facts.push_back({t("decision_outcome"), t("decision_" + std::string(to_string(c.status)))});
+  spec.blocks.emplace_back(std::move(summary));
+  if (!reasons.empty()) {
+    spec.blocks.emplace_back(documents::Heading{t("decision_reasons")});
+    spec.blocks.emplace_back(documents::Paragraph{reasons});
+  }
+  const std::string verify_url = ctx.public_url + "/verify/" + code;
+  spec.blocks.emplace_back(
+      documents::QrCode{verify_url, http::fill_text(t("confirmation_verify"), {{"url", verify_url}, {"code", code}})});
+  spec.blocks.emplace_back(documents::Paragraph{
+      http::fill_text(t("receipt_sealed"),
+                      {{"issuer", facts.issuer_name}, {"date", spoken_instant(lang, ctx.time_zone, decided_at)}})});
+  return spec;
+}
+
+// Seals `spec` with the administration's seal, registers it and keeps it with the case.
+Result<void> seal_and_keep(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p,
+                           const ReceiptFacts& facts, const documents::DocumentSpec& spec, const std::string& code,
+                           std::string_view kind) {
+  auto seal = ctx.authority->seal_of(p.administration, facts.issuer_legal_name);
+  if (!seal) return std::move(seal).error();
+  const documents::SignatureDetails details{facts.issuer_legal_name, spec.title, "", ctx.procedures.clock().now()};
+  auto made = ComputePool::shared().run([&]() -> Result<std::string> {
+    auto pdf = documents::render_pdf(spec, ctx.pdf);
+    if (!pdf) return std::move(pdf).error();
+    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
+  });
+  std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
+  if (!made) return std::move(made).error();
+  if (!*made) return std::move(*made).error();
+  const std::string& pdf = **made;
+  auto recorded = documents::record_issued(
+      ctx.procedures.db(), documents::IssuedDocument{
+                               code, "procedure_" + std::string(kind), facts.issuer_legal_name, spec.title, c.reference,
+                               sha256_hex(pdf), static_cast<std::int64_t>(pdf.size()), ctx.procedures.clock().now()});
+  if (!recorded) return std::move(recorded).error();
+  return store_document(ctx.procedures.db(), c.id, kind, pdf, code, ctx.procedures.clock());
+}
+
+Result<void> make_decision(const ProceduresContext& ctx, std::int64_t case_id) {
+  auto c = ctx.procedures.case_by_id(case_id);
+  if (!c) {
+    if (c.error().code == Errc::no_such_case) return {};
+    return std::move(c).error();
+  }
+  const bool decided =
+      c->status == CaseStatus::accepted || c->status == CaseStatus::refused || c->status == CaseStatus::closed;
+  if (c->decision_ready || !decided) return {};
+  if (ctx.authority == nullptr) {
+    return make_error(documents::Errc::pki_not_initialised, "documents are not set up on this node");
+  }
+  auto p = ctx.procedures.version(c->procedure_id);
+  if (!p) return std::move(p).error();
+  auto facts = gather(ctx, *c, *p);
+  if (!facts) return std::move(facts).error();
+  // The reasons and the time are the decision event's.
+  auto history = ctx.procedures.history(*c);
+  if (!history) return std::move(history).error();
+  std::string reasons;
+  Instant decided_at = c->updated_at;
+  for (const CaseEvent& e : *history) {
+    if (e.to == c->status) {
+      reasons = e.note;
+      decided_at = e.at;
+    }
+  }
+  const std::string code = documents::new_verification_code();
+  return seal_and_keep(ctx, *c, *p, *facts, decision_spec(ctx, *c, *facts, reasons, decided_at, code), code,
+                       "decision");
+}
+
+// "There is news about your application": what, the person reads after signing in.
+Result<void> send_notice(const ProceduresContext& ctx, std::int64_t case_id) {
+  auto c = ctx.procedures.case_by_id(case_id);
+  if (!c) {
+    if (c.error().code == Errc::no_such_case) return {};
+    return std::move(c).error();
+  }
+  if (c->user_id == 0) return {};
+  return ctx.procedures.db().transaction([&](storage::Connection& connection) -> Result<void> {
+    auto email = identity::email_of(connection, c->user_id);
+    if (!email) return std::move(email).error();
+    if (!*email) return {};
+    const std::string lang = c->lang.empty() ? ctx.catalog.default_language() : c->lang;
+    const std::string url = ctx.public_url + "/cases/" + c->reference;
+    jobs::EmailMessage message{
+        **email,
+        http::fill_text(ctx.catalog.text(lang, "case_notice_subject"), {{"reference", c->reference}}),
+        http::fill_text(ctx.catalog.text(lang, "case_notice_text"), {{"reference", c->reference}, {"url", url}}),
+        {}};
+    auto queued = jobs::enqueue_email(connection, message, ctx.procedures.clock());
+    if (!queued) return std::move(queued).error();
+    return {};
+  });
+}
+
 Result<void> make_receipt(const ProceduresContext& ctx, std::int64_t case_id) {
   auto c = ctx.procedures.case_by_id(case_id);
   if (!c) {
@@ -120,27 +238,17 @@ Result<void> make_receipt(const ProceduresContext& ctx, std::int64_t case_id) {
   if (!p) return std::move(p).error();
   auto facts = gather(ctx, *c, *p);
   if (!facts) return std::move(facts).error();
-  auto seal = ctx.authority->seal_of(p->administration, facts->issuer_legal_name);
-  if (!seal) return std::move(seal).error();
   const std::string code = documents::new_verification_code();
-  const documents::DocumentSpec spec = receipt_spec(ctx, *c, *p, *facts, code);
-  const documents::SignatureDetails details{facts->issuer_legal_name, ctx.catalog.text(c->lang, "receipt_title"), "",
-                                            ctx.procedures.clock().now()};
-  auto made = ComputePool::shared().run([&]() -> Result<std::string> {
-    auto pdf = documents::render_pdf(spec, ctx.pdf);
-    if (!pdf) return std::move(pdf).error();
-    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
-  });
-  std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
-  if (!made) return std::move(made).error();
-  if (!*made) return std::move(*made).error();
-  const std::string& pdf = **made;
-  auto recorded = documents::record_issued(
-      ctx.procedures.db(),
-      documents::IssuedDocument{code, "procedure_receipt", facts->issuer_legal_name, spec.title, c->reference,
-                                sha256_hex(pdf), static_cast<std::int64_t>(pdf.size()), ctx.procedures.clock().now()});
-  if (!recorded) return std::move(recorded).error();
-  return store_receipt(ctx.procedures.db(), c->id, pdf, code, ctx.procedures.clock());
+  return seal_and_keep(ctx, *c, *p, *facts, receipt_spec(ctx, *c, *p, *facts, code), code, "receipt");
+}
+
+// The case a job's payload names.
+Result<std::int64_t> case_of_job(const jobs::Job& job) {
+  boost::system::error_code ec;
+  json::value payload = json::parse(job.payload, ec);
+  const json::value* id = !ec && payload.is_object() ? payload.as_object().if_contains("case_id") : nullptr;
+  if (id == nullptr || !id->is_int64()) return make_error(Errc::bad_request_body, "a case job names its case");
+  return id->as_int64();
 }
 
 }  // namespace
@@ -148,11 +256,19 @@ Result<void> make_receipt(const ProceduresContext& ctx, std::int64_t case_id) {
 void register_jobs(jobs::Worker& worker, const ProceduresContext& context) {
   const ProceduresContext* ctx = &context;
   worker.handle(kReceiptJobKind, [ctx](const jobs::Job& job) -> Result<void> {
-    boost::system::error_code ec;
-    json::value payload = json::parse(job.payload, ec);
-    const json::value* id = !ec && payload.is_object() ? payload.as_object().if_contains("case_id") : nullptr;
-    if (id == nullptr || !id->is_int64()) return make_error(Errc::bad_request_body, "a receipt job names its case");
-    return make_receipt(*ctx, id->as_int64());
+    auto id = case_of_job(job);
+    if (!id) return std::move(id).error();
+    return make_receipt(*ctx, *id);
+  });
+  worker.handle(kDecisionJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    auto id = case_of_job(job);
+    if (!id) return std::move(id).error();
+    return make_decision(*ctx, *id);
+  });
+  worker.handle(kNoticeJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    auto id = case_of_job(job);
+    if (!id) return std::move(id).error();
+    return send_notice(*ctx, *id);
   });
   worker.handle(kPurgeDraftsJobKind, [ctx](const jobs::Job&) -> Result<void> {
     auto purged = ctx->procedures.purge_drafts();

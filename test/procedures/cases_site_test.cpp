@@ -13,11 +13,13 @@
 #include "guichet/documents/issued.hpp"
 #include "guichet/documents/pki.hpp"
 #include "guichet/documents/verify.hpp"
+#include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/grants.hpp"
 #include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/processing.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
@@ -322,6 +324,105 @@ TEST_P(ProceduresSiteTest, APublishedVersionNeverChangesUnderACase) {
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, Errc::bad_definition);
   EXPECT_EQ((*registry.published("resident-parking"))->version, next->version);
+}
+
+TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSealed) {
+  // Ana's family allowance, submitted through the API.
+  Browser b(site->application());
+  const std::string token = token_for(ana);
+  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+  ASSERT_EQ(created.status, 201);
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
+                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
+                .status,
+            200);
+  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+
+  // Rui is an agent of social security; Eve of another administration.
+  const std::int64_t rui = make_user("rui@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "seguranca-social"}, "test", clock));
+  const std::int64_t eve = make_user("eve@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), eve, {identity::Role::agent, "irn"}, "test", clock));
+  Browser agent(site->application());
+  sign_in(agent, "rui@example.org");
+  Response queue = agent.get("/agent/cases");
+  ASSERT_EQ(queue.status, 200);
+  EXPECT_NE(queue.body.find(reference), std::string::npos);
+  Browser other(site->application());
+  sign_in(other, "eve@example.org");
+  EXPECT_EQ(other.get("/agent/cases").body.find(reference), std::string::npos);
+  EXPECT_EQ(other.get("/agent/cases/" + reference).status, 404);
+  EXPECT_EQ(other.post("/agent/cases/" + reference + "/take", {}).status, 404);
+  Browser person(site->application());
+  sign_in(person, "ana@example.org");
+  EXPECT_EQ(person.get("/agent/cases").status, 403);
+
+  ASSERT_EQ(agent.post("/agent/cases/" + reference + "/take", {}).status, 303);
+  // A request needs a message and a question.
+  Response empty = agent.post("/agent/cases/" + reference + "/request", {{"message", " "}});
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_NE(empty.body.find("id=\"message-error\""), std::string::npos);
+  ASSERT_EQ(
+      agent
+          .post("/agent/cases/" + reference + "/request",
+                {{"message", "Your IBAN's bank refused the test payment: give another account."}, {"fields", "iban"}})
+          .status,
+      303);
+  ASSERT_EQ(agent.post("/agent/cases/" + reference + "/note", {{"note", "Checked with the bank by phone."}}).status,
+            303);
+
+  // Ana is told there is news, and nothing more.
+  run_jobs();
+  auto mail = testing::queued_mail(db());
+  ASSERT_FALSE(mail.empty());
+  EXPECT_NE(mail.back().subject.find(reference), std::string::npos);
+  EXPECT_EQ(mail.back().text.find("IBAN"), std::string::npos);
+  Response waiting = person.get("/cases/" + reference);
+  EXPECT_NE(waiting.body.find("id=\"case-request\""), std::string::npos);
+  EXPECT_NE(waiting.body.find("give another account"), std::string::npos);
+  EXPECT_EQ(waiting.body.find("Checked with the bank"), std::string::npos) << "internal notes stay internal";
+  // Only the reopened question can change.
+  Response locked =
+      person.post("/cases/" + reference + "/pages/household", {{"children", "5"}, {"action", "continue"}});
+  EXPECT_EQ(locked.status, 303);
+  Procedures registry(db(), clock);
+  EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->answers.at("children"), json::value(2));
+  Response iban = person.post("/cases/" + reference + "/pages/payment",
+                              {{"iban", "FR76 3000 6000 0112 3456 7890 189"}, {"action", "continue"}});
+  ASSERT_EQ(iban.status, 303);
+  EXPECT_EQ(location(iban), "/cases/" + reference);
+  ASSERT_EQ(person.post("/cases/" + reference + "/respond", {}).status, 303);
+  EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->status, CaseStatus::under_review);
+
+  // A refusal needs reasons; an acceptance is sealed.
+  Response no_reasons = agent.post("/agent/cases/" + reference + "/decide", {{"decision", "refuse"}});
+  EXPECT_EQ(no_reasons.status, 400);
+  ASSERT_EQ(agent
+                .post("/agent/cases/" + reference + "/decide",
+                      {{"decision", "accept"}, {"reasons", "Two children in your care; paid monthly from January."}})
+                .status,
+            303);
+  EXPECT_EQ(agent.post("/agent/cases/" + reference + "/decide", {{"decision", "refuse"}, {"reasons", "x"}}).status,
+            409);
+  run_jobs();
+  Response decided = person.get("/cases/" + reference);
+  EXPECT_NE(decided.body.find("id=\"decision-link\""), std::string::npos);
+  Response pdf = person.get("/cases/" + reference + "/decision.pdf");
+  ASSERT_EQ(pdf.status, 200);
+  auto issued = documents::find_issued_by_hash(db(), sha256_hex(pdf.body));
+  ASSERT_TRUE(issued && issued->has_value());
+  EXPECT_EQ((*issued)->kind, "procedure_decision");
+  auto verified = documents::verify_pdf(pdf.body, {});
+  ASSERT_TRUE(verified) << verified.error().message;
+  Response via_api = api(b, http::Method::get, "/api/v1/cases/" + reference, token);
+  json::object c = json::parse(via_api.body).as_object();
+  EXPECT_EQ(c.at("status"), json::value("accepted"));
+  EXPECT_TRUE(c.at("documents").at("decision").is_string());
+  EXPECT_EQ(c.at("answers").at("iban"), json::value("FR7630006000011234567890189"));
+  EXPECT_EQ(c.at("history").as_array().size(), 6u);  // draft, submitted, review, waiting, review, accepted
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

@@ -60,6 +60,7 @@ struct Case {
   std::int64_t organisation_id = 0;  // 0: for oneself
   std::int64_t procedure_id = 0;     // the published version it follows
   std::string service_code;
+  std::string administration;  // the code of the administration that runs the procedure
   CaseStatus status = CaseStatus::draft;
   boost::json::object answers;
   boost::json::object prefilled;  // field id -> the source its value came from
@@ -69,6 +70,9 @@ struct Case {
   std::optional<Instant> submitted_at;
   std::optional<Instant> expires_at;  // drafts only
   bool receipt_ready = false;
+  bool decision_ready = false;
+  std::int64_t assigned_to = 0;               // the agent processing it (0: nobody yet)
+  std::vector<std::string> requested_fields;  // waiting for the person: what they may answer again
 };
 
 // What saving answers did: the case as stored (valid answers kept) and what was refused.
@@ -118,8 +122,8 @@ class Procedures {
   // A person's cases and drafts, newest first (lapsed drafts left out).
   Result<std::vector<Case>> cases_of(const Actor& actor) const;
   Result<std::vector<CaseEvent>> history(const Case& c) const;
-  // The sealed receipt (PDF bytes) once the job made it: Errc::receipt_not_ready before.
-  Result<std::string> receipt(const Actor& actor, std::string_view reference) const;
+  // The sealed receipt or decision (PDF bytes) once its job made it: Errc::receipt_not_ready before.
+  Result<std::string> document(const Actor& actor, std::string_view reference, std::string_view kind) const;
 
   // Deletes drafts past their expiry (the hourly job; every node may run it).
   Result<int> purge_drafts() const;
@@ -140,8 +144,10 @@ Result<std::string> personal_data(storage::Database& db, std::int64_t user_id);
 inline constexpr const char* kReceiptJobKind = "procedures.receipt";
 inline constexpr const char* kPurgeDraftsJobKind = "procedures.purge_drafts";
 
-// What a case's receipt job stores: called by the receipt job with the PDF it rendered.
-Result<void> store_receipt(storage::Database& db, std::int64_t case_id, std::string_view pdf,
-                           std::string_view verification_code, const Clock& clock);
+// Keeps a case's sealed document ("receipt" or "decision"), as its job rendered it.
+Result<void> store_document(storage::Database& db, std::int64_t case_id, std::string_view kind, std::string_view pdf,
+                            std::string_view verification_code, const Clock& clock);
+// The PDF of a case's document once made: Errc::receipt_not_ready before.
+Result<std::string> case_document(storage::Database& db, std::int64_t case_id, std::string_view kind);
 
 }  // namespace guichet::procedures

@@ -43,6 +43,9 @@ struct ProceduresContext {
 // /cases/{reference}/submit, GET /cases/{reference}, GET /cases/{reference}/receipt.pdf, POST
 // /cases/{reference}/delete, GET /account/cases. `context` must outlive the router.
 void register_page_routes(http::Router& router, const ProceduresContext& context);
+// The agents' side: GET /agent/cases, GET /agent/cases/{reference}, POST
+// /agent/cases/{reference}/take, /request, /decide and /note.
+void register_agent_routes(http::Router& router, const ProceduresContext& context);
 // GET /api/v1/procedures/{service}, POST /api/v1/cases, GET and PATCH /api/v1/cases/{reference},
 // POST /api/v1/cases/{reference}/submit.
 void register_api_routes(http::Router& router, const ProceduresContext& context);

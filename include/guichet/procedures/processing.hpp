@@ -1,0 +1,77 @@
+#pragma once
+// Agents process the cases of their administration's procedures: a queue with counts by status,
+// taking a case (submitted -> under review, assigned to the agent), asking the person for more
+// information on chosen questions (-> waiting for the person, who answers those questions only
+// and sends the case back), internal notes, and a decision (accepted, refused, closed without
+// action) delivered as a document sealed by the administration. The person is told by e-mail that
+// there is news, never what it is (they sign in to read it).
+//
+// An agent reaches a case only through a role of its procedure's administration (agent or
+// administration administrator; a platform administrator reaches all): any other case answers
+// Errc::no_such_case.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/procedures/cases.hpp"
+
+namespace guichet::procedures {
+
+enum class Decision { accept, refuse, close };
+std::optional<Decision> parse_decision(std::string_view text);
+
+// A message on a case: to the person (a request for information, a decision's reasons) or
+// internal to the agents.
+struct CaseNote {
+  Instant at;
+  std::string author;  // the agent's address, or "" for the person
+  bool internal = false;
+  std::string text;
+};
+
+struct QueueFilter {
+  std::optional<CaseStatus> status;  // none: every submitted case not yet decided
+  bool mine = false;                 // only the cases assigned to the agent
+};
+
+class CaseProcessing {
+ public:
+  explicit CaseProcessing(Procedures& procedures);
+
+  // The administrations whose cases the account processes.
+  Result<std::vector<std::string>> administrations_of(std::int64_t agent) const;
+  // Their cases (never drafts), oldest submitted first, at most 500.
+  Result<std::vector<Case>> queue(std::int64_t agent, const QueueFilter& filter) const;
+  // How many of their cases are in each status (drafts left out).
+  Result<std::map<CaseStatus, int>> counts(std::int64_t agent) const;
+  Result<Case> find(std::int64_t agent, std::string_view reference) const;
+  // The case's messages and notes, oldest first; the person's view leaves out internal ones.
+  Result<std::vector<CaseNote>> notes(const Case& c, bool with_internal) const;
+
+  // submitted or under review -> under review, assigned to the agent.
+  Result<Case> take(std::int64_t agent, std::string_view reference);
+  // under review -> waiting for the person, who may change only `fields` (questions on their
+  // path); `message` tells them what is needed. Errc::bad_request_body for no message or no
+  // field, or a field not asked.
+  Result<Case> request_information(std::int64_t agent, std::string_view reference, std::string_view message,
+                                   const std::vector<std::string>& fields);
+  // under review -> accepted, refused or closed; `reasons` go to the person with the sealed
+  // decision (procedures.decision job). A refusal needs reasons.
+  Result<Case> decide(std::int64_t agent, std::string_view reference, Decision decision, std::string_view reasons);
+  // An internal note, seen by agents only.
+  Result<void> add_note(std::int64_t agent, std::string_view reference, std::string_view text);
+
+  // The person sends their answers back: waiting for the person -> under review. Every requested
+  // question must be answered (Errc::incomplete).
+  Result<Case> respond(const Actor& actor, std::string_view reference, std::vector<FieldProblem>* problems = nullptr);
+
+ private:
+  Procedures& procedures_;
+};
+
+inline constexpr const char* kDecisionJobKind = "procedures.decision";
+inline constexpr const char* kNoticeJobKind = "procedures.notice";
+
+}  // namespace guichet::procedures

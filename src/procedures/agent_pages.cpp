@@ -1,0 +1,236 @@
+// The agents' side of online procedures: /agent/cases (the queue of their administrations' cases,
+// with counts by status and "mine") and /agent/cases/{reference} (the answers, the history, the
+// messages and internal notes, and what can be done in the case's status). Each act is a form
+// and a redirect, so it works without JavaScript.
+#include <boost/json.hpp>
+
+#include "guichet/core/spoken_time.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/processing.hpp"
+#include "guichet/procedures/web.hpp"
+#include "presentation.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response no_store(Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response to_sign_in(std::string_view back) {
+  return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
+}
+
+std::string status_text(const ProceduresContext& ctx, const std::string& lang, CaseStatus status) {
+  return ctx.catalog.text(lang, "case_status_" + std::string(to_string(status)));
+}
+
+Response queue_page(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  const std::string& lang = request.lang;
+  CaseProcessing processing(ctx.procedures);
+  const std::int64_t agent = request.principal->user_id;
+  auto reach = processing.administrations_of(agent);
+  if (!reach) return ctx.pages.render_error(request, reach.error());
+  if (reach->empty()) return ctx.pages.render_error(request, make_error(Errc::not_allowed, "agents only"));
+  QueueFilter filter;
+  const std::string status(request.query.get("status").value_or(""));
+  if (!status.empty()) filter.status = parse_case_status(status);
+  filter.mine = request.query.get("mine").value_or("") == "1";
+  auto cases = processing.queue(agent, filter);
+  if (!cases) return ctx.pages.render_error(request, cases.error());
+  auto counts = processing.counts(agent);
+  if (!counts) return ctx.pages.render_error(request, counts.error());
+  PageData data;
+  PageData tabs{PageData::type::list};
+  for (CaseStatus s : {CaseStatus::submitted, CaseStatus::under_review, CaseStatus::waiting_for_person,
+                       CaseStatus::accepted, CaseStatus::refused, CaseStatus::closed}) {
+    PageData tab;
+    tab.set("status", std::string(to_string(s)));
+    tab.set("label", status_text(ctx, lang, s));
+    tab.set("count", std::to_string(counts->contains(s) ? counts->at(s) : 0));
+    if (filter.status == s) tab.set("current", true);
+    tabs.push_back(tab);
+  }
+  data.set("tabs", tabs);
+  if (filter.mine) data.set("mine", true);
+  PageData items{PageData::type::list};
+  std::map<std::int64_t, std::string> titles;
+  for (const Case& c : *cases) {
+    if (!titles.contains(c.procedure_id)) {
+      auto p = ctx.procedures.version(c.procedure_id);
+      titles[c.procedure_id] =
+          p && !p->definition->title.empty() ? text_in(p->definition->title, lang) : c.service_code;
+    }
+    PageData item;
+    item.set("reference", c.reference);
+    item.set("title", titles[c.procedure_id]);
+    item.set("status", status_text(ctx, lang, c.status));
+    if (c.submitted_at) item.set("submitted_at", spoken_instant(lang, ctx.time_zone, *c.submitted_at));
+    if (c.assigned_to == agent) item.set("mine", true);
+    items.push_back(item);
+  }
+  data.set("cases", items);
+  if (cases->empty()) data.set("empty", true);
+  return no_store(ctx.pages.render(request, "agent_cases", "agent_cases_title", data));
+}
+
+Response case_page(const ProceduresContext& ctx, const Request& request, std::string_view error_field,
+                   const std::string& error, int status) {
+  if (!request.principal) return to_sign_in(request.target);
+  const std::string& lang = request.lang;
+  CaseProcessing processing(ctx.procedures);
+  const std::int64_t agent = request.principal->user_id;
+  auto found = processing.find(agent, request.path_params.get("reference").value_or(""));
+  if (!found) return ctx.pages.render_error(request, found.error());
+  auto p = ctx.procedures.version(found->procedure_id);
+  if (!p) return ctx.pages.render_error(request, p.error());
+  const Case& c = *found;
+  PageData data;
+  data.set("reference", c.reference);
+  data.set("title", p->definition->title.empty() ? c.service_code : text_in(p->definition->title, lang));
+  data.set("status", status_text(ctx, lang, c.status));
+  data.set("can_take",
+           c.status == CaseStatus::submitted || (c.status == CaseStatus::under_review && c.assigned_to != agent));
+  data.set("can_decide", c.status == CaseStatus::under_review);
+  if (c.assigned_to == agent) data.set("mine", true);
+  if (c.submitted_at) data.set("submitted_at", spoken_instant(lang, ctx.time_zone, *c.submitted_at));
+  // The answers, and the questions that can be reopened.
+  const json::object effective = submitted_answers(*p->definition, c.answers);
+  PageData sections{PageData::type::list};
+  PageData questions{PageData::type::list};
+  for (const Page* page : path(*p->definition, c.answers)) {
+    PageData rows{PageData::type::list};
+    for (const Field& field : page->fields) {
+      if (field.type == FieldType::section || !visible(field, effective)) continue;
+      PageData row;
+      row.set("label", text_in(field.label, lang));
+      if (const json::value* v = c.answers.if_contains(field.id)) {
+        row.set("answer", display_answer(field, *v, lang, ctx.catalog));
+        if (c.prefilled.contains(field.id)) row.set("prefilled", true);
+      } else {
+        row.set("unanswered", true);
+      }
+      rows.push_back(row);
+      PageData q;
+      q.set("field", field.id);
+      q.set("label", text_in(field.label, lang));
+      questions.push_back(q);
+    }
+    PageData section;
+    section.set("title", text_in(page->title, lang));
+    section.set("rows", rows);
+    sections.push_back(section);
+  }
+  data.set("sections", sections);
+  data.set("questions", questions);
+  auto history = ctx.procedures.history(c);
+  if (!history) return ctx.pages.render_error(request, history.error());
+  PageData events{PageData::type::list};
+  for (const CaseEvent& e : *history) {
+    PageData event;
+    event.set("at", spoken_instant(lang, ctx.time_zone, e.at));
+    event.set("status", status_text(ctx, lang, e.to));
+    events.push_back(event);
+  }
+  data.set("history", events);
+  auto notes = processing.notes(c, true);
+  if (!notes) return ctx.pages.render_error(request, notes.error());
+  PageData note_list{PageData::type::list};
+  for (const CaseNote& n : *notes) {
+    PageData note;
+    note.set("at", spoken_instant(lang, ctx.time_zone, n.at));
+    note.set("author", n.author.empty() ? ctx.catalog.text(lang, "agent_case_the_person") : n.author);
+    note.set("text", n.text);
+    if (n.internal) note.set("internal", true);
+    note_list.push_back(note);
+  }
+  data.set("notes", note_list);
+  if (!error.empty()) {
+    data.set("error", error);
+    data.set("error_" + std::string(error_field), error);
+  }
+  return no_store(ctx.pages.render(request, "agent_case", "agent_case_title", data, status));
+}
+
+// After an act: the case again, or the page with the error next to the field at fault.
+Response after(const ProceduresContext& ctx, const Request& request, const Result<void>& done) {
+  const std::string reference(request.path_params.get("reference").value_or(""));
+  if (done) return Response::redirect("/agent/cases/" + reference, 303);
+  const Error& error = done.error();
+  if (error.code == Errc::bad_request_body || error.code == Errc::wrong_status) {
+    const std::string key =
+        error.code == Errc::wrong_status ? "procedure_wrong_status" : "agent_case_error_" + error.field;
+    return case_page(ctx, request, error.field.empty() ? "status" : error.field, ctx.catalog.text(request.lang, key),
+                     http::http_status(error.kind));
+  }
+  return ctx.pages.render_error(request, error);
+}
+
+template <class T>
+Result<void> discard(Result<T> result) {
+  if (!result) return std::move(result).error();
+  return {};
+}
+
+Response take_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  return after(ctx, request,
+               discard(processing.take(request.principal->user_id, request.path_params.get("reference").value_or(""))));
+}
+
+Response request_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  std::vector<std::string> fields;
+  for (std::string_view f : request.form.all("fields")) fields.emplace_back(f);
+  return after(ctx, request,
+               discard(processing.request_information(request.principal->user_id,
+                                                      request.path_params.get("reference").value_or(""),
+                                                      request.form.get("message").value_or(""), fields)));
+}
+
+Response decide_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  auto decision = parse_decision(request.form.get("decision").value_or(""));
+  if (!decision) {
+    Error error = make_error(Errc::bad_request_body, "choose a decision");
+    error.field = "decision";
+    return after(ctx, request, error);
+  }
+  return after(ctx, request,
+               discard(processing.decide(request.principal->user_id, request.path_params.get("reference").value_or(""),
+                                         *decision, request.form.get("reasons").value_or(""))));
+}
+
+Response note_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  return after(ctx, request,
+               processing.add_note(request.principal->user_id, request.path_params.get("reference").value_or(""),
+                                   request.form.get("note").value_or("")));
+}
+
+}  // namespace
+
+void register_agent_routes(http::Router& router, const ProceduresContext& context) {
+  const ProceduresContext* ctx = &context;
+  router.get("/agent/cases", [ctx](Request& request) { return queue_page(*ctx, request); });
+  router.get("/agent/cases/{reference}", [ctx](Request& request) { return case_page(*ctx, request, "", "", 200); });
+  router.post("/agent/cases/{reference}/take", [ctx](Request& request) { return take_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/request", [ctx](Request& request) { return request_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/decide", [ctx](Request& request) { return decide_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/note", [ctx](Request& request) { return note_post(*ctx, request); });
+}
+
+}  // namespace guichet::procedures

@@ -1,0 +1,365 @@
+#include "guichet/procedures/processing.hpp"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "case_rows.hpp"
+#include "guichet/identity/roles.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/outbox.hpp"
+#include "guichet/procedures/errors.hpp"
+
+namespace guichet::procedures {
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxMessage = 5000;
+
+Error no_such_case() { return make_error(Errc::no_such_case, "no such case"); }
+
+Error wrong_status(const Case& c) {
+  return make_error(Errc::wrong_status, "the case is " + std::string(to_string(c.status)));
+}
+
+// Every administration (a platform administrator), or those named.
+struct Reach {
+  bool everywhere = false;
+  std::set<std::string> administrations;
+  bool allows(const std::string& administration) const {
+    return everywhere || administrations.contains(administration);
+  }
+};
+
+Result<Reach> reach_of(storage::Database& db, std::int64_t agent) {
+  auto roles = identity::roles_of(db, agent);
+  if (!roles) return std::move(roles).error();
+  Reach reach;
+  for (const identity::RoleGrant& grant : *roles) {
+    if (grant.role == identity::Role::platform_admin) reach.everywhere = true;
+    if (grant.role == identity::Role::agent || grant.role == identity::Role::administration_admin) {
+      reach.administrations.insert(grant.administration);
+    }
+  }
+  return reach;
+}
+
+std::string trimmed(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(first, last - first + 1));
+}
+
+Result<void> add_note_on(storage::Connection& c, std::int64_t case_id, Instant at, std::int64_t author, bool internal,
+                         const std::string& text) {
+  auto inserted =
+      c.execute("INSERT INTO procedures_notes (case_id, at, author_id, internal, text) VALUES (?, ?, ?, ?, ?)",
+                {case_id, to_unix_micros(at), author, std::int64_t{internal ? 1 : 0}, text});
+  if (!inserted) return std::move(inserted).error();
+  return {};
+}
+
+// The person is told there is news (never what: they sign in to read it), by the notice job.
+Result<void> tell_the_person(storage::Connection& c, const Case& found, std::string_view what, const Clock& clock) {
+  if (found.user_id == 0) return {};
+  json::object payload{{"case_id", found.id}, {"what", what}};
+  auto queued = jobs::enqueue(
+      c,
+      jobs::NewJob{kNoticeJobKind, json::serialize(payload), std::nullopt, 8, std::nullopt, jobs::JobPriority::normal},
+      clock);
+  if (!queued) return std::move(queued).error();
+  return {};
+}
+
+}  // namespace
+
+std::optional<Decision> parse_decision(std::string_view text) {
+  if (text == "accept") return Decision::accept;
+  if (text == "refuse") return Decision::refuse;
+  if (text == "close") return Decision::close;
+  return std::nullopt;
+}
+
+CaseProcessing::CaseProcessing(Procedures& procedures) : procedures_(procedures) {}
+
+Result<std::vector<std::string>> CaseProcessing::administrations_of(std::int64_t agent) const {
+  auto reach = reach_of(procedures_.db(), agent);
+  if (!reach) return std::move(reach).error();
+  if (reach->everywhere) return std::vector<std::string>{"*"};
+  return std::vector<std::string>(reach->administrations.begin(), reach->administrations.end());
+}
+
+Result<std::vector<Case>> CaseProcessing::queue(std::int64_t agent, const QueueFilter& filter) const {
+  auto reach = reach_of(procedures_.db(), agent);
+  if (!reach) return std::move(reach).error();
+  std::vector<Case> out;
+  if (!reach->everywhere && reach->administrations.empty()) return out;
+  std::string sql = std::string("SELECT ") + kCaseColumns + " WHERE ";
+  storage::Params params;
+  if (filter.status) {
+    sql += "c.status = ?";
+    params.emplace_back(std::string(to_string(*filter.status)));
+  } else {
+    sql += "c.status IN ('submitted', 'under_review', 'waiting_for_person')";
+  }
+  if (!reach->everywhere) {
+    sql += " AND v.administration IN " + storage::in_list(reach->administrations.size());
+    for (const std::string& a : reach->administrations) params.emplace_back(a);
+  }
+  if (filter.mine) {
+    sql += " AND c.assigned_to = ?";
+    params.emplace_back(agent);
+  }
+  sql += " ORDER BY c.submitted_at, c.id LIMIT 500";
+  auto rows = procedures_.db().read([&](storage::Connection& c) { return c.query(sql, params); });
+  if (!rows) return std::move(rows).error();
+  for (const storage::Row& row : rows->rows) out.push_back(case_of(row));
+  return out;
+}
+
+Result<std::map<CaseStatus, int>> CaseProcessing::counts(std::int64_t agent) const {
+  auto reach = reach_of(procedures_.db(), agent);
+  if (!reach) return std::move(reach).error();
+  std::map<CaseStatus, int> out;
+  if (!reach->everywhere && reach->administrations.empty()) return out;
+  std::string sql =
+      "SELECT c.status, COUNT(*) FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id "
+      "WHERE c.status <> 'draft'";
+  storage::Params params;
+  if (!reach->everywhere) {
+    sql += " AND v.administration IN " + storage::in_list(reach->administrations.size());
+    for (const std::string& a : reach->administrations) params.emplace_back(a);
+  }
+  sql += " GROUP BY c.status";
+  auto rows = procedures_.db().read([&](storage::Connection& c) { return c.query(sql, params); });
+  if (!rows) return std::move(rows).error();
+  for (const storage::Row& row : rows->rows) {
+    if (auto status = parse_case_status(row.text(0))) out[*status] = static_cast<int>(row.integer(1));
+  }
+  return out;
+}
+
+Result<Case> CaseProcessing::find(std::int64_t agent, std::string_view reference) const {
+  auto reach = reach_of(procedures_.db(), agent);
+  if (!reach) return std::move(reach).error();
+  auto found = procedures_.db().read([&](storage::Connection& c) -> Result<Case> {
+    auto rows = c.query(std::string("SELECT ") + kCaseColumns + " WHERE c.reference = ? AND c.status <> 'draft'",
+                        {std::string(reference)});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return no_such_case();
+    return case_of(rows->rows.front());
+  });
+  if (!found) return found;
+  if (!reach->allows(found->administration)) return no_such_case();
+  return found;
+}
+
+Result<std::vector<CaseNote>> CaseProcessing::notes(const Case& c, bool with_internal) const {
+  auto rows = procedures_.db().read([&](storage::Connection& connection) {
+    return connection.query(
+        std::string("SELECT at, author_id, internal, text FROM procedures_notes WHERE case_id = ?") +
+            (with_internal ? "" : " AND internal = 0") + " ORDER BY id",
+        {c.id});
+  });
+  if (!rows) return std::move(rows).error();
+  std::set<std::int64_t> authors;
+  for (const storage::Row& row : rows->rows) {
+    if (auto id = row.optional_integer(1)) authors.insert(*id);
+  }
+  std::map<std::int64_t, std::string> emails;
+  if (!authors.empty()) {
+    auto found = procedures_.db().read(
+        [&](storage::Connection& connection) { return identity::emails_of(connection, authors); });
+    if (!found) return std::move(found).error();
+    emails = std::move(found).value();
+  }
+  std::vector<CaseNote> out;
+  for (const storage::Row& row : rows->rows) {
+    CaseNote note;
+    note.at = from_unix_micros(row.integer(0));
+    if (auto id = row.optional_integer(1); id && emails.contains(*id)) note.author = emails.at(*id);
+    note.internal = row.integer(2) != 0;
+    note.text = row.text(3);
+    out.push_back(std::move(note));
+  }
+  return out;
+}
+
+// Runs `act` on the case held in a transaction, once the agent is known to reach it.
+template <class F>
+Result<Case> act_on(Procedures& procedures, std::int64_t agent, std::string_view reference, F&& act) {
+  auto reach = reach_of(procedures.db(), agent);
+  if (!reach) return std::move(reach).error();
+  Case changed;
+  auto done = procedures.db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case_by_reference(c, reference);
+    if (!held) return std::move(held).error();
+    if (held->status == CaseStatus::draft || !reach->allows(held->administration)) return no_such_case();
+    changed = std::move(held).value();
+    return act(c, changed);
+  });
+  if (!done) return std::move(done).error();
+  return changed;
+}
+
+Result<Case> CaseProcessing::take(std::int64_t agent, std::string_view reference) {
+  const Clock& clock = procedures_.clock();
+  return act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    if (found.status != CaseStatus::submitted && found.status != CaseStatus::under_review) return wrong_status(found);
+    const Instant now = clock.now();
+    auto updated =
+        c.execute("UPDATE procedures_cases SET status = 'under_review', assigned_to = ?, updated_at = ? WHERE id = ?",
+                  {agent, to_unix_micros(now), found.id});
+    if (!updated) return std::move(updated).error();
+    if (found.status == CaseStatus::submitted) {
+      auto event =
+          record_event(c, found.id, now, "user:" + std::to_string(agent), found.status, CaseStatus::under_review, "");
+      if (!event) return event;
+    }
+    found.status = CaseStatus::under_review;
+    found.assigned_to = agent;
+    return {};
+  });
+}
+
+Result<Case> CaseProcessing::request_information(std::int64_t agent, std::string_view reference,
+                                                 std::string_view message, const std::vector<std::string>& fields) {
+  const std::string text = trimmed(message);
+  if (text.empty() || text.size() > kMaxMessage) {
+    Error error = make_error(Errc::bad_request_body, "say what is needed, in at most 5000 characters");
+    error.field = "message";
+    return error;
+  }
+  if (fields.empty()) {
+    Error error = make_error(Errc::bad_request_body, "choose the questions the person may answer again");
+    error.field = "fields";
+    return error;
+  }
+  const Clock& clock = procedures_.clock();
+  return act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    if (found.status != CaseStatus::under_review) return wrong_status(found);
+    auto procedure = version_on(c, found.procedure_id);
+    if (!procedure) return std::move(procedure).error();
+    std::vector<std::string> reopened;
+    for (const Field* field : asked(*procedure->definition, found.answers)) {
+      if (std::find(fields.begin(), fields.end(), field->id) != fields.end()) reopened.push_back(field->id);
+    }
+    if (reopened.size() != std::set<std::string>(fields.begin(), fields.end()).size()) {
+      Error error = make_error(Errc::bad_request_body, "only questions the person was asked can be reopened");
+      error.field = "fields";
+      return error;
+    }
+    const Instant now = clock.now();
+    json::array list(reopened.begin(), reopened.end());
+    auto updated = c.execute(
+        "UPDATE procedures_cases SET status = 'waiting_for_person', requested_fields = ?, updated_at = ? WHERE id = ?",
+        {json::serialize(list), to_unix_micros(now), found.id});
+    if (!updated) return std::move(updated).error();
+    auto event = record_event(c, found.id, now, "user:" + std::to_string(agent), found.status,
+                              CaseStatus::waiting_for_person, "");
+    if (!event) return event;
+    auto noted = add_note_on(c, found.id, now, agent, false, text);
+    if (!noted) return noted;
+    found.status = CaseStatus::waiting_for_person;
+    found.requested_fields = reopened;
+    return tell_the_person(c, found, "request", clock);
+  });
+}
+
+Result<Case> CaseProcessing::decide(std::int64_t agent, std::string_view reference, Decision decision,
+                                    std::string_view reasons) {
+  const std::string text = trimmed(reasons);
+  if (text.size() > kMaxMessage || (decision == Decision::refuse && text.empty())) {
+    Error error = make_error(Errc::bad_request_body, "a refusal gives its reasons, in at most 5000 characters");
+    error.field = "reasons";
+    return error;
+  }
+  const CaseStatus to = decision == Decision::accept   ? CaseStatus::accepted
+                        : decision == Decision::refuse ? CaseStatus::refused
+                                                       : CaseStatus::closed;
+  const Clock& clock = procedures_.clock();
+  return act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    if (found.status != CaseStatus::under_review) return wrong_status(found);
+    const Instant now = clock.now();
+    auto updated =
+        c.execute("UPDATE procedures_cases SET status = ?, requested_fields = NULL, updated_at = ? WHERE id = ?",
+                  {std::string(to_string(to)), to_unix_micros(now), found.id});
+    if (!updated) return std::move(updated).error();
+    auto event = record_event(c, found.id, now, "user:" + std::to_string(agent), found.status, to, text);
+    if (!event) return event;
+    if (!text.empty()) {
+      auto noted = add_note_on(c, found.id, now, agent, false, text);
+      if (!noted) return noted;
+    }
+    found.status = to;
+    found.requested_fields.clear();
+    // The sealed decision is made by the job, outside this transaction.
+    json::object payload{{"case_id", found.id}};
+    auto queued = jobs::enqueue(
+        c,
+        jobs::NewJob{kDecisionJobKind, json::serialize(payload), std::nullopt, 8,
+                     std::string(kDecisionJobKind) + ":" + std::to_string(found.id), jobs::JobPriority::normal},
+        clock);
+    if (!queued) return std::move(queued).error();
+    return {};
+  });
+}
+
+Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view reference, std::string_view text) {
+  const std::string note = trimmed(text);
+  if (note.empty() || note.size() > kMaxMessage) {
+    Error error = make_error(Errc::bad_request_body, "a note has 1 to 5000 characters");
+    error.field = "note";
+    return error;
+  }
+  const Clock& clock = procedures_.clock();
+  auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    return add_note_on(c, found.id, clock.now(), agent, true, note);
+  });
+  if (!done) return std::move(done).error();
+  return {};
+}
+
+Result<Case> CaseProcessing::respond(const Actor& actor, std::string_view reference,
+                                     std::vector<FieldProblem>* problems) {
+  const Clock& clock = procedures_.clock();
+  Case changed;
+  auto done = procedures_.db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case_by_reference(c, reference);
+    if (!held) return std::move(held).error();
+    if (held->user_id != actor.user_id) return no_such_case();
+    if (held->status != CaseStatus::waiting_for_person) return wrong_status(*held);
+    auto procedure = version_on(c, held->procedure_id);
+    if (!procedure) return std::move(procedure).error();
+    std::vector<FieldProblem> gaps;
+    for (const FieldProblem& gap : missing(*procedure->definition, held->answers)) {
+      if (std::find(held->requested_fields.begin(), held->requested_fields.end(), gap.field) !=
+          held->requested_fields.end()) {
+        gaps.push_back(gap);
+      }
+    }
+    if (!gaps.empty()) {
+      if (problems != nullptr) *problems = gaps;
+      return make_error(Errc::incomplete, "some requested answers are missing");
+    }
+    const Instant now = clock.now();
+    auto updated = c.execute(
+        "UPDATE procedures_cases SET status = 'under_review', requested_fields = NULL, updated_at = ? WHERE id = ?",
+        {to_unix_micros(now), held->id});
+    if (!updated) return std::move(updated).error();
+    auto event = record_event(c, held->id, now, "user:" + std::to_string(actor.user_id), held->status,
+                              CaseStatus::under_review, "");
+    if (!event) return event;
+    changed = std::move(held).value();
+    changed.status = CaseStatus::under_review;
+    changed.requested_fields.clear();
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  return changed;
+}
+
+}  // namespace guichet::procedures
