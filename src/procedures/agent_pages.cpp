@@ -96,7 +96,7 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
   const Case& c = *found;
   PageData data;
   data.set("reference", c.reference);
-  data.set("title", p->definition->title.empty() ? c.service_code : text_in(p->definition->title, lang));
+  data.set("title", title_of(ctx.procedures, *p, lang));
   data.set("status", status_text(ctx, lang, c.status));
   data.set("can_take",
            c.status == CaseStatus::submitted || (c.status == CaseStatus::under_review && c.assigned_to != agent));

@@ -37,13 +37,15 @@ constexpr StatusName kStatuses[] = {
     {CaseStatus::closed, "closed"},
 };
 
-// Published versions never change, so each node keeps the parsed definitions it has read.
+// Published versions never change, so each node keeps the parsed definitions it has read, by row
+// and text: the text is compared on each hit, so a process that opens several databases (tests,
+// tools) never takes one database's version for another's with the same row id.
 std::shared_ptr<const Definition> cached_definition(std::int64_t id, const std::string& text) {
   static std::mutex mutex;
-  static std::map<std::int64_t, std::shared_ptr<const Definition>> cache;
+  static std::map<std::int64_t, std::pair<std::string, std::shared_ptr<const Definition>>> cache;
   {
     std::lock_guard lock(mutex);
-    if (auto it = cache.find(id); it != cache.end()) return it->second;
+    if (auto it = cache.find(id); it != cache.end() && it->second.first == text) return it->second.second;
   }
   auto parsed = parse_definition(text);
   if (!parsed) return nullptr;
@@ -51,7 +53,7 @@ std::shared_ptr<const Definition> cached_definition(std::int64_t id, const std::
   std::lock_guard lock(mutex);
   // Bounded: past 1,000 versions the cache starts again (a version is parsed in microseconds).
   if (cache.size() >= 1000) cache.clear();
-  cache.emplace(id, definition);
+  cache.insert_or_assign(id, std::make_pair(text, definition));
   return definition;
 }
 
@@ -492,6 +494,10 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
                      std::string(kReceiptJobKind) + ":" + std::to_string(current.id), jobs::JobPriority::normal},
         clock_);
     if (!queued) return std::move(queued).error();
+    if (definition.processing_days > 0 && definition.tacit != TacitRule::none) {
+      auto deadline = schedule_deadline(c, current.id, now + std::chrono::days(definition.processing_days), clock_);
+      if (!deadline) return deadline;
+    }
     submitted = std::move(current);
     return {};
   });
@@ -586,6 +592,18 @@ Result<std::string> case_document(storage::Database& db, std::int64_t case_id, s
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(Errc::receipt_not_ready, "the document is being prepared");
   return base64_decode(rows->rows.front().text(0));
+}
+
+Result<void> schedule_deadline(storage::Connection& c, std::int64_t case_id, Instant due, const Clock& clock) {
+  json::object payload{{"case_id", case_id}};
+  auto queued = jobs::enqueue(
+      c,
+      jobs::NewJob{"procedures.deadline", json::serialize(payload), due, 8,
+                   "procedures.deadline:" + std::to_string(case_id) + ":" + std::to_string(to_unix_micros(due)),
+                   jobs::JobPriority::normal},
+      clock);
+  if (!queued) return std::move(queued).error();
+  return {};
 }
 
 Result<void> store_document(storage::Database& db, std::int64_t case_id, std::string_view kind, std::string_view pdf,

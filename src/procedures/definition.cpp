@@ -491,8 +491,9 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     reader.problem("", ec ? "is not JSON: " + ec.message() : "must be a JSON object");
   } else {
     const json::object& o = parsed.as_object();
-    static const std::set<std::string_view> kKnown{"format", "service",         "title",     "pages",
-                                                   "tacit",  "processing_days", "fee_cents", "result_online"};
+    static const std::set<std::string_view> kKnown{"format",    "service",       "title",
+                                                   "pages",     "tacit",         "processing_days",
+                                                   "fee_cents", "result_online", "clock_after_request"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "is not a definition property");
     }
@@ -520,6 +521,13 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         d.tacit = TacitRule::refusal;
       } else if (!tacit->is_string() || tacit->as_string() != "none") {
         reader.problem("tacit", "must be approval, refusal or none");
+      }
+    }
+    if (const json::value* clock = o.if_contains("clock_after_request")) {
+      if (clock->is_string() && clock->as_string() == "restart") {
+        d.restart_after_request = true;
+      } else if (!clock->is_string() || clock->as_string() != "continue") {
+        reader.problem("clock_after_request", "must be continue or restart");
       }
     }
     if (d.tacit != TacitRule::none && d.processing_days == 0) {

@@ -39,23 +39,6 @@ std::string reference_of(const Request& request) {
   return std::string(request.path_params.get("reference").value_or(""));
 }
 
-// The procedure's title in `lang`: its own, else its service's name.
-std::string title_of(const ProceduresContext& ctx, const PublishedProcedure& p, const std::string& lang) {
-  if (!p.definition->title.empty()) return text_in(p.definition->title, lang);
-  auto services = ctx.procedures.db().read(
-      [&](storage::Connection& c) { return catalogue::service_records(c, {p.service_id}, std::string_view(lang)); });
-  if (services && !services->empty() && !services->begin()->second.name.empty()) {
-    return services->begin()->second.name;
-  }
-  return p.service_code;
-}
-
-std::string administration_of(const ProceduresContext& ctx, const PublishedProcedure& p, const std::string& lang) {
-  auto name = ctx.procedures.db().read(
-      [&](storage::Connection& c) { return catalogue::administration_name(c, p.administration, lang); });
-  return name && *name ? **name : p.administration;
-}
-
 std::string local_time(const ProceduresContext& ctx, const std::string& lang, Instant at) {
   return spoken_instant(lang, ctx.time_zone, at);
 }
@@ -231,7 +214,7 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
                    const Page& page, const ShownPage& shown, int status) {
   const std::string& lang = request.lang;
   PageData data;
-  data.set("procedure_title", title_of(ctx, p, lang));
+  data.set("procedure_title", title_of(ctx.procedures, p, lang));
   data.set("page_title", text_in(page.title, lang));
   if (!page.intro.empty()) data.set("intro", text_in(page.intro, lang));
   data.set("reference", c.reference);
@@ -262,7 +245,7 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
   if (std::any_of(page.fields.begin(), page.fields.end(), [&](const Field& f) { return c.prefilled.contains(f.id); })) {
     data.set("has_prefilled", true);
   }
-  const std::string title = text_in(page.title, lang) + " – " + title_of(ctx, p, lang);
+  const std::string title = text_in(page.title, lang) + " – " + title_of(ctx.procedures, p, lang);
   data.set("document_title",
            (shown.summary.empty() ? "" : ctx.catalog.text(lang, "procedure_error_prefix") + " ") + title);
   return no_store(ctx.pages.render(request, "procedure_page", "procedure_page_title", data, status));
@@ -400,7 +383,7 @@ Response check_page(const ProceduresContext& ctx, const Request& request, const 
                     const std::vector<FieldProblem>& problems, int status) {
   const std::string& lang = request.lang;
   PageData data;
-  data.set("procedure_title", title_of(ctx, l.p, lang));
+  data.set("procedure_title", title_of(ctx.procedures, l.p, lang));
   data.set("reference", l.c.reference);
   data.set("sections", answer_sections(ctx, request, l.c, l.p, true, problems));
   if (!problems.empty()) {
@@ -451,8 +434,8 @@ Response case_page(const ProceduresContext& ctx, Request& request, const std::ve
   Loaded& l = std::get<Loaded>(loaded);
   const std::string& lang = request.lang;
   PageData data;
-  data.set("procedure_title", title_of(ctx, l.p, lang));
-  data.set("administration", administration_of(ctx, l.p, lang));
+  data.set("procedure_title", title_of(ctx.procedures, l.p, lang));
+  data.set("administration", administration_of(ctx.procedures, l.p, lang));
   data.set("reference", l.c.reference);
   data.set("status", ctx.catalog.text(lang, "case_status_" + std::string(to_string(l.c.status))));
   data.set("status_" + std::string(to_string(l.c.status)), true);
@@ -510,20 +493,25 @@ Response case_page(const ProceduresContext& ctx, Request& request, const std::ve
     data.set("errors", errors);
   }
   if (l.c.submitted_at && !l.c.receipt_ready) data.set("receipt_pending", true);
-  if (l.c.submitted_at && l.p.definition->processing_days > 0) {
-    const Instant due = *l.c.submitted_at + std::chrono::days(l.p.definition->processing_days);
-    data.set("due",
-             http::fill_text(ctx.catalog.text(lang, "case_due_" + std::string(to_string(l.p.definition->tacit))),
-                             {{"date", spoken_day(lang, format_iso_day(std::chrono::floor<std::chrono::days>(due)))}}));
-  }
   auto history = ctx.procedures.history(l.c);
   if (!history) return ctx.pages.render_error(request, history.error());
+  const bool decided_already =
+      l.c.status == CaseStatus::accepted || l.c.status == CaseStatus::refused || l.c.status == CaseStatus::closed;
+  if (auto due = decision_due(*l.p.definition, l.c, *history); due && !decided_already) {
+    data.set("due", http::fill_text(
+                        ctx.catalog.text(lang, "case_due_" + std::string(to_string(l.p.definition->tacit))),
+                        {{"date", spoken_day(lang, format_iso_day(std::chrono::floor<std::chrono::days>(*due)))}}));
+  }
   PageData events{PageData::type::list};
   for (const CaseEvent& e : *history) {
     PageData event;
     event.set("at", local_time(ctx, lang, e.at));
     event.set("status", ctx.catalog.text(lang, "case_status_" + std::string(to_string(e.to))));
-    if (!e.note.empty()) event.set("note", e.note);
+    if (!e.note.empty()) {
+      event.set("note", e.actor == "system" && e.note == "tacit"
+                            ? ctx.catalog.text(lang, "decision_tacit_" + std::string(to_string(e.to)))
+                            : e.note);
+    }
     events.push_back(event);
   }
   data.set("history", events);
@@ -555,7 +543,7 @@ Response cases_page(const ProceduresContext& ctx, Request& request, std::string_
   for (const Case& c : *cases) {
     if (!titles.contains(c.procedure_id)) {
       auto p = ctx.procedures.version(c.procedure_id);
-      titles[c.procedure_id] = p ? title_of(ctx, *p, lang) : c.service_code;
+      titles[c.procedure_id] = p ? title_of(ctx.procedures, *p, lang) : c.service_code;
     }
     PageData item;
     item.set("reference", c.reference);
@@ -610,10 +598,10 @@ Response procedures_page(const ProceduresContext& ctx, Request& request) {
   std::vector<std::pair<std::string, PageData>> sorted;
   for (const PublishedProcedure& p : *all) {
     PageData item;
-    const std::string title = title_of(ctx, p, lang);
+    const std::string title = title_of(ctx.procedures, p, lang);
     item.set("title", title);
     item.set("code", p.service_code);
-    item.set("administration", administration_of(ctx, p, lang));
+    item.set("administration", administration_of(ctx.procedures, p, lang));
     item.set("level", std::to_string(service_level(*p.definition)));
     sorted.emplace_back(title, item);
   }
@@ -632,9 +620,9 @@ Response start_page(const ProceduresContext& ctx, const Request& request, std::s
   if (!*p) return ctx.pages.render_error(request, make_error(Errc::no_procedure, "no online procedure"));
   const Definition& definition = *(*p)->definition;
   PageData data;
-  data.set("title", title_of(ctx, **p, lang));
+  data.set("title", title_of(ctx.procedures, **p, lang));
   data.set("code", code);
-  data.set("administration", administration_of(ctx, **p, lang));
+  data.set("administration", administration_of(ctx.procedures, **p, lang));
   data.set("level",
            http::fill_text(ctx.catalog.text(lang, "procedure_level_" + std::to_string(service_level(definition))), {}));
   PageData steps{PageData::type::list};

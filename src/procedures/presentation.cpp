@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "guichet/catalogue/reads.hpp"
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/http/pages.hpp"
 #include "identifiers.hpp"
@@ -114,6 +115,23 @@ json::object answers_from_form(const Page& page, const http::Params& form, const
     }
   }
   return out;
+}
+
+// The procedure's title in `lang`: its own, else its service's name.
+std::string title_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang) {
+  if (!p.definition->title.empty()) return text_in(p.definition->title, lang);
+  auto services = procedures.db().read(
+      [&](storage::Connection& c) { return catalogue::service_records(c, {p.service_id}, std::string_view(lang)); });
+  if (services && !services->empty() && !services->begin()->second.name.empty()) {
+    return services->begin()->second.name;
+  }
+  return p.service_code;
+}
+
+std::string administration_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang) {
+  auto name = procedures.db().read(
+      [&](storage::Connection& c) { return catalogue::administration_name(c, p.administration, lang); });
+  return name && *name ? **name : p.administration;
 }
 
 std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog) {

@@ -10,6 +10,7 @@
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/request.hpp"
 #include "guichet/procedures/answers.hpp"
+#include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/definition.hpp"
 
 namespace guichet::procedures {
@@ -25,6 +26,11 @@ std::string display_answer(const Field& field, const boost::json::value& value, 
 boost::json::object answers_from_form(const Page& page, const http::Params& form,
                                       const boost::json::object& effective_answers,
                                       const boost::json::object& prefilled);
+
+// The procedure's title in `lang`: its own, else its service's name; and its administration's
+// name in `lang`.
+std::string title_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
+std::string administration_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 
 // The text of a problem in `lang`, naming the field: "Enter your postcode", in effect.
 std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog);

@@ -304,7 +304,7 @@ Result<Case> CaseProcessing::decide(std::int64_t agent, std::string_view referen
                      std::string(kDecisionJobKind) + ":" + std::to_string(found.id), jobs::JobPriority::normal},
         clock);
     if (!queued) return std::move(queued).error();
-    return {};
+    return tell_the_person(c, found, "decision", clock);
   });
 }
 
@@ -356,10 +356,71 @@ Result<Case> CaseProcessing::respond(const Actor& actor, std::string_view refere
     changed = std::move(held).value();
     changed.status = CaseStatus::under_review;
     changed.requested_fields.clear();
+    // The deadline is checked again from here (a restarted clock counts from this answer).
+    const Definition& definition = *procedure->definition;
+    if (definition.processing_days > 0 && definition.tacit != TacitRule::none) {
+      const Instant due = definition.restart_after_request
+                              ? now + std::chrono::days(definition.processing_days)
+                              : std::max(now, *changed.submitted_at + std::chrono::days(definition.processing_days));
+      return schedule_deadline(c, changed.id, due, clock);
+    }
     return {};
   });
   if (!done) return std::move(done).error();
   return changed;
+}
+
+std::optional<Instant> decision_due(const Definition& definition, const Case& c,
+                                    const std::vector<CaseEvent>& history) {
+  if (definition.processing_days == 0 || !c.submitted_at) return std::nullopt;
+  Instant from = *c.submitted_at;
+  if (definition.restart_after_request) {
+    for (const CaseEvent& e : history) {
+      if (e.from == CaseStatus::waiting_for_person && e.to == CaseStatus::under_review) from = e.at;
+    }
+  }
+  return from + std::chrono::days(definition.processing_days);
+}
+
+Result<void> apply_deadline(Procedures& procedures, std::int64_t case_id) {
+  auto found = procedures.case_by_id(case_id);
+  if (!found) {
+    if (found.error().code == Errc::no_such_case) return {};
+    return std::move(found).error();
+  }
+  if (found->status != CaseStatus::submitted && found->status != CaseStatus::under_review) return {};
+  auto procedure = procedures.version(found->procedure_id);
+  if (!procedure) return std::move(procedure).error();
+  const Definition& definition = *procedure->definition;
+  if (definition.tacit == TacitRule::none) return {};
+  auto history = procedures.history(*found);
+  if (!history) return std::move(history).error();
+  const std::optional<Instant> due = decision_due(definition, *found, *history);
+  if (!due) return {};
+  const Clock& clock = procedures.clock();
+  return procedures.db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case_by_reference(c, found->reference);
+    if (!held) return std::move(held).error();
+    if (held->status != CaseStatus::submitted && held->status != CaseStatus::under_review) return {};
+    const Instant now = clock.now();
+    if (now < *due) return schedule_deadline(c, held->id, *due, clock);
+    const CaseStatus to = definition.tacit == TacitRule::approval ? CaseStatus::accepted : CaseStatus::refused;
+    auto updated =
+        c.execute("UPDATE procedures_cases SET status = ?, requested_fields = NULL, updated_at = ? WHERE id = ?",
+                  {std::string(to_string(to)), to_unix_micros(now), held->id});
+    if (!updated) return std::move(updated).error();
+    auto event = record_event(c, held->id, now, "system", held->status, to, "tacit");
+    if (!event) return event;
+    json::object payload{{"case_id", held->id}};
+    auto queued = jobs::enqueue(
+        c,
+        jobs::NewJob{kDecisionJobKind, json::serialize(payload), std::nullopt, 8,
+                     std::string(kDecisionJobKind) + ":" + std::to_string(held->id), jobs::JobPriority::normal},
+        clock);
+    if (!queued) return std::move(queued).error();
+    held->status = to;
+    return tell_the_person(c, *held, "decision", clock);
+  });
 }
 
 }  // namespace guichet::procedures

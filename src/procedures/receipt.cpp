@@ -189,7 +189,10 @@ Result<void> make_decision(const ProceduresContext& ctx, std::int64_t case_id) {
   Instant decided_at = c->updated_at;
   for (const CaseEvent& e : *history) {
     if (e.to == c->status) {
-      reasons = e.note;
+      // A tacit decision is the law's, at the deadline; its reasons say so.
+      reasons = e.actor == "system" && e.note == "tacit"
+                    ? ctx.catalog.text(c->lang, "decision_tacit_" + std::string(to_string(c->status)))
+                    : e.note;
       decided_at = e.at;
     }
   }
@@ -264,6 +267,11 @@ void register_jobs(jobs::Worker& worker, const ProceduresContext& context) {
     auto id = case_of_job(job);
     if (!id) return std::move(id).error();
     return make_decision(*ctx, *id);
+  });
+  worker.handle(kDeadlineJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    auto id = case_of_job(job);
+    if (!id) return std::move(id).error();
+    return apply_deadline(ctx->procedures, *id);
   });
   worker.handle(kNoticeJobKind, [ctx](const jobs::Job& job) -> Result<void> {
     auto id = case_of_job(job);

@@ -14,6 +14,7 @@ import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
 const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+const rui = { email: "rui@example.org", password: "another long unguessable passphrase" };
 const work = mkdtempSync(join(tmpdir(), "guichet-procedures-"));
 const keyFile = join(work, "secrets.key");
 let guichet;
@@ -23,8 +24,12 @@ let reference;
 before(async () => {
   writeFileSync(keyFile, execFileSync(binary, ["admin", "keys", "new-kek"]));
   guichet = await startGuichet({
-    users: [ana],
-    admin: [["demo-data"], ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile]],
+    users: [ana, rui],
+    admin: [
+      ["demo-data"],
+      ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile],
+      ["admin", "users", "grant", "--email", rui.email, "--role", "agent", "--administration", "irn"],
+    ],
     extraArgs: ["--secrets-key-file", keyFile],
   });
   browser = await launchChromium();
@@ -35,10 +40,10 @@ after(async () => {
   await guichet?.stop();
 });
 
-async function signIn(page) {
+async function signIn(page, who = ana) {
   await page.goto(guichet.url + "/account/sign-in");
-  await page.fill("#email", ana.email);
-  await page.fill("#password", ana.password);
+  await page.fill("#email", who.email);
+  await page.fill("#password", who.password);
   await page.click('main button[type="submit"]');
 }
 
@@ -162,8 +167,71 @@ test("resume on a desktop browser, check the answers, submit and get the sealed 
   await page.screenshot({ path: join(work, "case-pt-desktop.png"), fullPage: true });
   await context.close();
 
+});
+
+async function reloadUntil(page, selector) {
+  for (let i = 0; i < 40; i++) {
+    if ((await page.locator(selector).count()) > 0) return true;
+    await page.waitForTimeout(250);
+    await page.reload();
+  }
+  return false;
+}
+
+test("an agent asks for more, the person answers, the agent accepts and the person gets the sealed decision", async () => {
+  const agentContext = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
+  const agent = await agentContext.newPage();
+  await signIn(agent, rui);
+  await agent.goto(guichet.url + "/agent/cases");
+  assert.deepEqual(await axeViolations(agent), []);
+  await agent.click(`a[href="/agent/cases/${reference}"]`);
+  await agent.click("#take");
+  assert.match(await agent.textContent("#agent-case-status"), /Under review/);
+  assert.deepEqual(await axeViolations(agent), []);
+  await agent.fill("#message", "Please give the exact date you moved in.");
+  await agent.click('label[for="reopen-moved_on"]');
+  await agent.click("#send-request");
+  assert.match(await agent.textContent("#agent-case-status"), /Waiting for you|Waiting/);
+
+  // The person, on a phone, answers the reopened question only.
+  const personContext = await browser.newContext({ locale: "pt-PT", viewport: { width: 320, height: 800 } });
+  const person = await personContext.newPage();
+  await signIn(person);
+  await person.goto(`${guichet.url}/cases/${reference}`);
+  assert.match(await person.textContent("#case-request"), /precisa de mais informação/);
+  assert.match(await person.textContent("main"), /exact date you moved in/);
+  assert.deepEqual(await axeViolations(person), []);
+  await fitsTheScreen(person);
+  await person.click("#case-request a");
+  assert.equal(await person.locator("input#household").count(), 0, "questions not reopened are shown as text");
+  await person.fill("#moved_on-day", "15");
+  await person.click('button[value="continue"]');
+  await person.click("#respond");
+  assert.match(await person.textContent("#case-status"), /Em análise/);
+
+  await agent.reload();
+  await agent.click('label[for="decision-accept"]');
+  await agent.fill("#reasons", "The new address is recorded; your card follows by post.");
+  await agent.click("#decide");
+  assert.match(await agent.textContent("#agent-case-status"), /Accepted/);
+  await agent.screenshot({ path: join(work, "agent-case-en-desktop.png"), fullPage: true });
+
+  await person.goto(`${guichet.url}/cases/${reference}`);
+  assert.ok(await reloadUntil(person, "#decision-link"), "the sealed decision is ready");
+  assert.deepEqual(await axeViolations(person), []);
+  await person.screenshot({ path: join(work, "case-pt-320-decided.png"), fullPage: true });
+  const response = await person.request.get(`${guichet.url}/cases/${reference}/decision.pdf`);
+  assert.equal(response.status(), 200);
+  const file = join(work, "decision.pdf");
+  writeFileSync(file, await response.body());
+  assert.match(execFileSync("pdfsig", ["-nocert", file]).toString(), /Signature is Valid/);
+  assert.match(execFileSync("pdftotext", [file, "-"]).toString(), /O seu pedido foi deferido/);
+  await agentContext.close();
+  await personContext.close();
+
   if (process.env.GUICHET_SCREENSHOTS) {
-    for (const name of ["procedure-fr-320-error.png", "procedure-pt-check.png", "case-pt-desktop.png", "receipt.pdf"]) {
+    for (const name of ["procedure-fr-320-error.png", "procedure-pt-check.png", "case-pt-desktop.png", "receipt.pdf",
+      "agent-case-en-desktop.png", "case-pt-320-decided.png", "decision.pdf"]) {
       writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
     }
   }

@@ -425,6 +425,77 @@ TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSea
   EXPECT_EQ(c.at("history").as_array().size(), 6u);  // draft, submitted, review, waiting, review, accepted
 }
 
+TEST_P(ProceduresSiteTest, SilenceAtTheDeadlineIsATacitApproval) {
+  // The change of address: 10 days, silence means approval.
+  Procedures registry(db(), clock);
+  auto draft = registry.start(Actor{ana, 0}, "address-change");
+  ASSERT_TRUE(draft);
+  auto saved = registry.save(Actor{ana, 0}, draft->reference,
+                             json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                                 "nif": "123456789", "address": {"street": "Rua A 1", "postcode": "1500-458",
+                                 "city": "Lisboa"}, "moved_on": "2026-11-01", "household": 1, "new_card": false,
+                                 "email": "ana@example.org"})")
+                                 .as_object());
+  ASSERT_TRUE(saved && saved->problems.empty());
+  ASSERT_TRUE(registry.submit(Actor{ana, 0}, draft->reference, "fr"));
+  run_jobs();  // the receipt; the deadline job is not due yet
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::submitted);
+  clock.advance(std::chrono::days(9));
+  run_jobs();
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::submitted);
+  clock.advance(std::chrono::days(1) + std::chrono::minutes(1));
+  run_jobs();
+  run_jobs();  // the decision the deadline queued
+  auto decided = registry.find(Actor{ana, 0}, draft->reference);
+  ASSERT_TRUE(decided);
+  EXPECT_EQ(decided->status, CaseStatus::accepted);
+  EXPECT_TRUE(decided->decision_ready);
+  auto history = registry.history(*decided);
+  ASSERT_TRUE(history);
+  EXPECT_EQ(history->back().actor, "system");
+  auto pdf = registry.document(Actor{ana, 0}, draft->reference, "decision");
+  ASSERT_TRUE(pdf);
+  auto verified = documents::verify_pdf(*pdf, {});
+  ASSERT_TRUE(verified) << verified.error().message;
+}
+
+TEST_P(ProceduresSiteTest, AnAgentsDecisionBeforeTheDeadlineStandsAndTheClockCanRestart) {
+  Procedures registry(db(), clock);
+  auto current = registry.published("address-change");
+  ASSERT_TRUE(current && *current);
+  json::object restarted = json::parse((*current)->json).as_object();
+  restarted["clock_after_request"] = "restart";
+  ASSERT_TRUE(registry.publish(json::serialize(restarted), "test"));
+  auto draft = registry.start(Actor{ana, 0}, "address-change");
+  ASSERT_TRUE(draft);
+  auto saved = registry.save(Actor{ana, 0}, draft->reference,
+                             json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                                "nif": "123456789", "address": {"street": "Rua A 1", "postcode": "1500-458",
+                                "city": "Lisboa"}, "moved_on": "2026-11-01", "household": 1, "new_card": false,
+                                "email": "ana@example.org"})")
+                                 .as_object());
+  ASSERT_TRUE(saved);
+  for (const auto& p : saved->problems) ADD_FAILURE() << p.field << " " << to_string(p.problem);
+  auto submitted = registry.submit(Actor{ana, 0}, draft->reference, "en");
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const std::int64_t rui = make_user("rui@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "irn"}, "test", clock));
+  CaseProcessing processing(registry);
+  ASSERT_TRUE(processing.take(rui, draft->reference));
+  clock.advance(std::chrono::days(8));
+  ASSERT_TRUE(processing.request_information(rui, draft->reference, "Which floor?", {"address"}));
+  clock.advance(std::chrono::days(5));  // day 13: waiting for the person, no tacit decision
+  run_jobs();
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::waiting_for_person);
+  ASSERT_TRUE(processing.respond(Actor{ana, 0}, draft->reference));
+  clock.advance(std::chrono::days(9));  // nine days after the answer: the restarted clock runs on
+  run_jobs();
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::under_review);
+  clock.advance(std::chrono::days(1) + std::chrono::minutes(1));
+  run_jobs();
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::accepted);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
 
 }  // namespace

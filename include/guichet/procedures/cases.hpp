@@ -141,6 +141,9 @@ class Procedures {
 // it to identity's export as "cases").
 Result<std::string> personal_data(storage::Database& db, std::int64_t user_id);
 
+// Queues the deadline job of a case for `due` (once per case and due time).
+Result<void> schedule_deadline(storage::Connection& c, std::int64_t case_id, Instant due, const Clock& clock);
+
 inline constexpr const char* kReceiptJobKind = "procedures.receipt";
 inline constexpr const char* kPurgeDraftsJobKind = "procedures.purge_drafts";
 

@@ -102,6 +102,9 @@ struct Definition {
   std::vector<Page> pages;
   int processing_days = 0;  // 0: no deadline
   TacitRule tacit = TacitRule::none;
+  // After a request for information answered, the deadline keeps counting from the submission
+  // (false) or starts again from the answer (true).
+  bool restart_after_request = false;
   std::int64_t fee_cents = 0;
   bool result_online = false;  // the decision is delivered online (level 4 with online payment)
 

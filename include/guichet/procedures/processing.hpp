@@ -71,6 +71,17 @@ class CaseProcessing {
   Procedures& procedures_;
 };
 
+// When the decision is due: the submission (or, when the definition restarts the clock, the
+// person's last answer to a request) plus the processing days; nothing without a deadline.
+std::optional<Instant> decision_due(const Definition& definition, const Case& c, const std::vector<CaseEvent>& history);
+
+// The deadline job: at the due time, a case still submitted or under review gets the tacit
+// decision its procedure names (approval or refusal, by "system", sealed and told like an
+// agent's); a case waiting for the person waits (their answer queues the job again); a due time
+// moved by a restart queues the job again for then. Idempotent: a decided case is left alone.
+Result<void> apply_deadline(Procedures& procedures, std::int64_t case_id);
+
+inline constexpr const char* kDeadlineJobKind = "procedures.deadline";
 inline constexpr const char* kDecisionJobKind = "procedures.decision";
 inline constexpr const char* kNoticeJobKind = "procedures.notice";
 
