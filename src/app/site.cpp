@@ -156,6 +156,31 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
     http::Metrics::write(out, "guichet_jobs_failed", "gauge", "Outbox jobs that gave up after their last attempt.",
                          {{"", queue->failed}});
   });
+  metrics_.add_collector([this](std::string& out) {
+    // Read from the database at each scrape, so every node reports the same figures.
+    auto figures = procedures_.metrics();
+    if (!figures) return;
+    std::vector<http::Metrics::Sample> started, submitted, decided, in_time, median, known;
+    for (const procedures::ProcedureMetrics& m : *figures) {
+      const std::string label = "service=\"" + m.service_code + "\"";
+      started.push_back({label, m.started});
+      submitted.push_back({label, m.submitted});
+      decided.push_back({label, m.decided});
+      in_time.push_back({label, m.decided_within_deadline});
+      if (m.median_processing) median.push_back({label, m.median_processing->count()});
+      known.push_back({label, m.asked_but_known});
+    }
+    http::Metrics::write(out, "guichet_procedure_cases_started", "gauge", "Cases started, by procedure.", started);
+    http::Metrics::write(out, "guichet_procedure_cases_submitted", "gauge", "Cases submitted, by procedure.",
+                         submitted);
+    http::Metrics::write(out, "guichet_procedure_cases_decided", "gauge", "Cases decided, by procedure.", decided);
+    http::Metrics::write(out, "guichet_procedure_cases_decided_in_time", "gauge",
+                         "Cases decided by their due time, by procedure.", in_time);
+    http::Metrics::write(out, "guichet_procedure_median_processing_seconds", "gauge",
+                         "Median time from submission to decision, by procedure.", median);
+    http::Metrics::write(out, "guichet_procedure_asked_but_known", "gauge",
+                         "Questions asked that another administration holds (Dites-le-nous une fois).", known);
+  });
   metrics_.add_collector([](std::string& out) {
     ComputePoolStats c = ComputePool::shared().stats();
     http::Metrics::write(out, "guichet_compute_queued", "gauge", "CPU-heavy steps waiting for a compute thread.",
@@ -328,6 +353,7 @@ http::Router Site::routes() {
   procedures::register_page_routes(router, procedures_web_);
   procedures::register_api_routes(router, procedures_web_);
   procedures::register_agent_routes(router, procedures_web_);
+  procedures::register_admin_routes(router, procedures_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

@@ -555,6 +555,68 @@ Result<std::string> Procedures::document(const Actor& actor, std::string_view re
   return case_document(db_, found->id, kind);
 }
 
+Result<std::vector<ProcedureMetrics>> Procedures::metrics(const std::set<std::string>& administrations) const {
+  std::string filter;
+  storage::Params params;
+  if (!administrations.empty()) {
+    filter = " WHERE v.administration IN " + storage::in_list(administrations.size());
+    for (const std::string& a : administrations) params.emplace_back(a);
+  }
+  struct Read {
+    storage::Rows counts;
+    storage::Rows decisions;
+  };
+  auto read = db_.read([&](storage::Connection& c) -> Result<Read> {
+    auto counts = c.query(
+        "SELECT v.service_code, v.administration, COUNT(*), "
+        "SUM(CASE WHEN c.submitted_at IS NOT NULL THEN 1 ELSE 0 END) "
+        "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id" +
+            filter + " GROUP BY v.service_code, v.administration ORDER BY v.service_code",
+        params);
+    if (!counts) return std::move(counts).error();
+    // Each decided case once: its submission and its (last) decision.
+    auto decisions = c.query(
+        "SELECT v.service_code, c.procedure_id, c.submitted_at, MAX(e.at) "
+        "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id "
+        "JOIN procedures_case_events e ON e.case_id = c.id AND e.to_status IN ('accepted', 'refused', 'closed')" +
+            filter + " GROUP BY v.service_code, c.id, c.procedure_id, c.submitted_at",
+        params);
+    if (!decisions) return std::move(decisions).error();
+    return Read{std::move(counts).value(), std::move(decisions).value()};
+  });
+  if (!read) return std::move(read).error();
+  std::map<std::string, ProcedureMetrics> by_service;
+  for (const storage::Row& row : read->counts.rows) {
+    ProcedureMetrics& m = by_service[row.text(0)];
+    m.service_code = row.text(0);
+    m.administration = row.text(1);
+    m.started = row.integer(2);
+    m.submitted = row.integer(3);
+  }
+  std::map<std::string, std::vector<std::int64_t>> durations;
+  for (const storage::Row& row : read->decisions.rows) {
+    ProcedureMetrics& m = by_service[row.text(0)];
+    const std::int64_t took = (row.integer(3) - row.integer(2)) / 1'000'000;
+    durations[row.text(0)].push_back(took);
+    ++m.decided;
+    auto p = version(row.integer(1));
+    const int days = p ? p->definition->processing_days : 0;
+    if (days == 0 || took <= std::int64_t{days} * 86400) ++m.decided_within_deadline;
+  }
+  std::vector<ProcedureMetrics> out;
+  for (auto& [code, m] : by_service) {
+    auto& d = durations[code];
+    if (!d.empty()) {
+      std::nth_element(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() / 2), d.end());
+      m.median_processing = std::chrono::seconds(d[d.size() / 2]);
+    }
+    auto latest = published(code);
+    if (latest && *latest) m.asked_but_known = asked_but_known_count(*(*latest)->definition);
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
 Result<int> Procedures::purge_drafts() const {
   auto deleted = db_.transaction([&](storage::Connection& c) {
     return c.execute("DELETE FROM procedures_cases WHERE status = 'draft' AND (expires_at <= ? OR user_id IS NULL)",

@@ -14,6 +14,7 @@
 #include "guichet/procedures/errors.hpp"
 #include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
+#include "identifiers.hpp"
 #include "presentation.hpp"
 
 namespace guichet::procedures {
@@ -46,8 +47,11 @@ std::string local_time(const ProceduresContext& ctx, const std::string& lang, In
 // The value an input shows: what the person typed when it was refused, else the stored answer
 // in the form people type it.
 std::string input_text(const Field& field, const json::value& value, const std::string& lang) {
+  // A stored IBAN is shown in groups of four, as it is typed from a bank card; a refused one as typed.
   if (value.is_string()) {
-    return field.type == FieldType::iban ? std::string(value.as_string()) : std::string(value.as_string());
+    const std::string_view text = value.as_string();
+    const bool stored_iban = field.type == FieldType::iban && text.find(' ') == std::string_view::npos;
+    return stored_iban ? grouped_iban(text) : std::string(text);
   }
   if (field.type == FieldType::amount && value.is_int64()) {
     const std::int64_t cents = value.as_int64();

@@ -134,6 +134,42 @@ std::string administration_of(const Procedures& procedures, const PublishedProce
   return name && *name ? **name : p.administration;
 }
 
+namespace {
+void pretty_into(std::string& out, const json::value& v, int depth) {
+  const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+  const std::string inner(static_cast<std::size_t>(depth + 1) * 2, ' ');
+  if (v.is_object() && !v.as_object().empty()) {
+    out += "{\n";
+    bool first = true;
+    for (const auto& [key, member] : v.as_object()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner + json::serialize(json::value(key)) + ": ";
+      pretty_into(out, member, depth + 1);
+    }
+    out += "\n" + indent + "}";
+  } else if (v.is_array() && !v.as_array().empty()) {
+    out += "[\n";
+    bool first = true;
+    for (const json::value& item : v.as_array()) {
+      if (!first) out += ",\n";
+      first = false;
+      out += inner;
+      pretty_into(out, item, depth + 1);
+    }
+    out += "\n" + indent + "]";
+  } else {
+    out += json::serialize(v);
+  }
+}
+}  // namespace
+
+std::string pretty_json(const json::value& value) {
+  std::string out;
+  pretty_into(out, value, 0);
+  return out + "\n";
+}
+
 std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog) {
   const std::string label = field != nullptr ? text_in(field->label, lang) : std::string();
   return http::fill_text(catalog.text(lang, "procedure_problem_" + std::string(to_string(problem))),

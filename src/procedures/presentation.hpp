@@ -32,6 +32,9 @@ boost::json::object answers_from_form(const Page& page, const http::Params& form
 std::string title_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 std::string administration_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 
+// JSON indented by two spaces, one member or item per line, for people to edit.
+std::string pretty_json(const boost::json::value& value);
+
 // The text of a problem in `lang`, naming the field: "Enter your postcode", in effect.
 std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog);
 

@@ -496,6 +496,66 @@ TEST_P(ProceduresSiteTest, AnAgentsDecisionBeforeTheDeadlineStandsAndTheClockCan
   EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::accepted);
 }
 
+TEST_P(ProceduresSiteTest, AdministratorsEditTheirProceduresAndSeeTheirFigures) {
+  const std::int64_t admin = make_user("admin@irn.example");
+  ASSERT_TRUE(identity::grant_role(db(), admin, {identity::Role::administration_admin, "irn"}, "test", clock));
+  const std::int64_t other = make_user("admin@at.example");
+  ASSERT_TRUE(identity::grant_role(db(), other, {identity::Role::administration_admin, "at"}, "test", clock));
+  // One case started and submitted, one started only.
+  Procedures registry(db(), clock);
+  auto first = registry.start(Actor{ana, 0}, "address-change");
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(registry.start(Actor{ana, 0}, "address-change"));
+
+  Browser b(site->application());
+  sign_in(b, "admin@irn.example");
+  Response list = b.get("/admin/procedures");
+  ASSERT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find("/admin/procedures/address-change"), std::string::npos);
+  EXPECT_EQ(list.body.find("/admin/procedures/family-allowance"), std::string::npos) << "another administration's";
+  Response edit = b.get("/admin/procedures/address-change");
+  ASSERT_EQ(edit.status, 200);
+  EXPECT_NE(edit.body.find("&quot;processing_days&quot;: 10"), std::string::npos);
+
+  auto current = registry.published("address-change");
+  json::object changed = json::parse((*current)->json).as_object();
+  changed["processing_days"] = 15;
+  json::object broken = changed;
+  broken["pages"].as_array()[0].as_object()["fields"].as_array()[0].as_object()["visible_if"] =
+      json::object{{"field", "nowhere"}, {"answered", true}};
+  Response refused =
+      b.post("/admin/procedures/address-change", {{"definition", json::serialize(broken)}, {"action", "publish"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("unknown field nowhere"), std::string::npos);
+  EXPECT_EQ((*registry.published("address-change"))->version, (*current)->version);
+  Response checked =
+      b.post("/admin/procedures/address-change", {{"definition", json::serialize(changed)}, {"action", "check"}});
+  EXPECT_EQ(checked.status, 200);
+  EXPECT_EQ((*registry.published("address-change"))->version, (*current)->version) << "checking publishes nothing";
+  Response published =
+      b.post("/admin/procedures/address-change", {{"definition", json::serialize(changed)}, {"action", "publish"}});
+  ASSERT_EQ(published.status, 303) << published.body;
+  EXPECT_EQ((*registry.published("address-change"))->version, (*current)->version + 1);
+  // Not another service's definition through this page, nor another administration's page.
+  changed["service"] = "passport";
+  EXPECT_EQ(
+      b.post("/admin/procedures/address-change", {{"definition", json::serialize(changed)}, {"action", "publish"}})
+          .status,
+      400);
+  Browser at(site->application());
+  sign_in(at, "admin@at.example");
+  EXPECT_EQ(at.get("/admin/procedures/address-change").status, 403);
+  EXPECT_EQ(at.post("/admin/procedures/address-change", {{"definition", "{}"}, {"action", "publish"}}).status, 403);
+  Browser person(site->application());
+  sign_in(person, "ana@example.org");
+  EXPECT_EQ(person.get("/admin/procedures").status, 403);
+
+  Response metrics = b.get("/metrics");
+  EXPECT_NE(metrics.body.find("guichet_procedure_cases_started{service=\"address-change\"} 2"), std::string::npos)
+      << metrics.body;
+  EXPECT_NE(metrics.body.find("guichet_procedure_asked_but_known{service=\"address-change\"} 0"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
 
 }  // namespace

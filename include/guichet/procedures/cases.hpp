@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -81,6 +82,19 @@ struct SaveOutcome {
   std::vector<FieldProblem> problems;
 };
 
+// A procedure's figures, as GOV.UK Forms and France's observatory show them.
+struct ProcedureMetrics {
+  std::string service_code;
+  std::string administration;
+  std::int64_t started = 0;                  // cases started (drafts that lapsed or were deleted are not counted)
+  std::int64_t submitted = 0;                // of which submitted
+  std::int64_t decided = 0;                  // of which decided (accepted, refused, closed)
+  std::int64_t decided_within_deadline = 0;  // of which by the due time (every one without a deadline)
+  std::optional<std::chrono::seconds> median_processing;  // submission to decision
+  int asked_but_known = 0;                                // the latest version's "Dites-le-nous une fois" count
+  double completion_rate() const { return started == 0 ? 0.0 : static_cast<double>(submitted) / started; }
+};
+
 // Who acts: the person, and the organisation their session acts for (0 for themselves).
 struct Actor {
   std::int64_t user_id = 0;
@@ -124,6 +138,10 @@ class Procedures {
   Result<std::vector<CaseEvent>> history(const Case& c) const;
   // The sealed receipt or decision (PDF bytes) once its job made it: Errc::receipt_not_ready before.
   Result<std::string> document(const Actor& actor, std::string_view reference, std::string_view kind) const;
+
+  // What happened to each procedure's cases (every version), by service code; only the services
+  // of `administrations` unless empty.
+  Result<std::vector<ProcedureMetrics>> metrics(const std::set<std::string>& administrations = {}) const;
 
   // Deletes drafts past their expiry (the hourly job; every node may run it).
   Result<int> purge_drafts() const;

@@ -46,6 +46,9 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
 // The agents' side: GET /agent/cases, GET /agent/cases/{reference}, POST
 // /agent/cases/{reference}/take, /request, /decide and /note.
 void register_agent_routes(http::Router& router, const ProceduresContext& context);
+// The administrators' side: GET /admin/procedures (their procedures and figures), GET and POST
+// /admin/procedures/{service} (edit, check and publish a definition as JSON).
+void register_admin_routes(http::Router& router, const ProceduresContext& context);
 // GET /api/v1/procedures/{service}, POST /api/v1/cases, GET and PATCH /api/v1/cases/{reference},
 // POST /api/v1/cases/{reference}/submit.
 void register_api_routes(http::Router& router, const ProceduresContext& context);
