@@ -15,6 +15,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
 const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
 const rui = { email: "rui@example.org", password: "another long unguessable passphrase" };
+const ines = { email: "ines@example.org", password: "a third long unguessable passphrase" };
 const work = mkdtempSync(join(tmpdir(), "guichet-procedures-"));
 const keyFile = join(work, "secrets.key");
 let guichet;
@@ -24,11 +25,12 @@ let reference;
 before(async () => {
   writeFileSync(keyFile, execFileSync(binary, ["admin", "keys", "new-kek"]));
   guichet = await startGuichet({
-    users: [ana, rui],
+    users: [ana, rui, ines],
     admin: [
       ["demo-data"],
       ["admin", "pki", "init", "--organisation", "Guichet Test", "--secrets-key-file", keyFile],
       ["admin", "users", "grant", "--email", rui.email, "--role", "agent", "--administration", "irn"],
+      ["admin", "users", "grant", "--email", ines.email, "--role", "administration_admin", "--administration", "irn"],
     ],
     extraArgs: ["--secrets-key-file", keyFile],
   });
@@ -235,4 +237,28 @@ test("an agent asks for more, the person answers, the agent accepts and the pers
       writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
     }
   }
+});
+
+test("an administrator sees the figures, and a definition that does not pass is shown with its problems", async () => {
+  const context = await browser.newContext({ locale: "vi-VN", viewport: { width: 320, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page, ines);
+  await page.goto(guichet.url + "/admin/procedures");
+  assert.deepEqual(await axeViolations(page), []);
+  await fitsTheScreen(page);
+  assert.match(await page.textContent("main"), /Thay đổi địa chỉ/);
+  await page.click('a[href="/admin/procedures/address-change"]');
+  const text = await page.inputValue("#definition");
+  await page.fill("#definition", text.replace('"processing_days": 10', '"processing_days": -1'));
+  await page.click("#publish");
+  assert.equal(await page.getAttribute("#definition", "aria-invalid"), "true");
+  assert.match(await page.textContent("main"), /processing_days must be 0 to 3650/);
+  assert.deepEqual(await axeViolations(page), []);
+  await fitsTheScreen(page);
+  await page.screenshot({ path: join(work, "admin-procedure-vi-320.png"), fullPage: true });
+  if (process.env.GUICHET_SCREENSHOTS) {
+    writeFileSync(join(process.env.GUICHET_SCREENSHOTS, "admin-procedure-vi-320.png"),
+      readFileSync(join(work, "admin-procedure-vi-320.png")));
+  }
+  await context.close();
 });
