@@ -297,6 +297,16 @@ Result<std::vector<PublishedProcedure>> Procedures::catalogue() const {
 }
 
 Result<Case> Procedures::start(const Actor& actor, std::string_view service_code) {
+  return begin(actor, service_code, nullptr);
+}
+
+Result<Case> Procedures::duplicate(const Actor& actor, std::string_view reference) {
+  auto earlier = find(actor, reference);
+  if (!earlier) return std::move(earlier).error();
+  return begin(actor, earlier->service_code, &earlier->answers);
+}
+
+Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code, const json::object* earlier) {
   auto procedure = published(service_code);
   if (!procedure) return std::move(procedure).error();
   if (!*procedure) return make_error(Errc::no_procedure, "this service has no online procedure");
@@ -328,6 +338,14 @@ Result<Case> Procedures::start(const Actor& actor, std::string_view service_code
     const json::object values = account_values(**person, organisation);
     json::object answers;
     json::object prefilled;
+    if (earlier != nullptr) {
+      for (const Field* field : definition.questions()) {
+        const json::value* value = earlier->if_contains(field->id);
+        if (value == nullptr) continue;
+        Checked checked = check_answer(*field, *value, today);
+        if (!checked.problem && !checked.empty) answers[field->id] = std::move(checked.value);
+      }
+    }
     for (const Field* field : definition.questions()) {
       if (!field->source) continue;
       const json::value* value = values.if_contains(*field->source);

@@ -572,6 +572,15 @@ Response cases_page(const ProceduresContext& ctx, Request& request, std::string_
   return no_store(ctx.pages.render(request, "cases", "cases_title", data, status));
 }
 
+Response duplicate_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
+  auto started = ctx.procedures.duplicate(actor_of(request), reference_of(request));
+  if (!started) return ctx.pages.render_error(request, started.error());
+  auto p = ctx.procedures.version(started->procedure_id);
+  if (!p) return ctx.pages.render_error(request, p.error());
+  return Response::redirect("/cases/" + started->reference + "/pages/" + p->definition->pages.front().id, 303);
+}
+
 Response respond_post(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
   CaseProcessing processing(ctx.procedures);
@@ -687,6 +696,7 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
   router.get("/cases/{reference}/decision.pdf",
              [ctx](Request& request) { return document_pdf(*ctx, request, "decision"); });
   router.post("/cases/{reference}/respond", [ctx](Request& request) { return respond_post(*ctx, request); });
+  router.post("/cases/{reference}/duplicate", [ctx](Request& request) { return duplicate_post(*ctx, request); });
   router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });
   router.get("/account/cases", [ctx](Request& request) {
     return cases_page(*ctx, request, request.query.get("deleted") ? "cases_deleted" : "");

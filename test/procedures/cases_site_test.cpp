@@ -212,6 +212,18 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   EXPECT_EQ((*issued)->kind, "procedure_receipt");
   EXPECT_EQ((*issued)->reference, reference);
 
+  // "Apply again": a new draft with the same answers, the earlier case untouched.
+  Response again = phone.post("/cases/" + reference + "/duplicate", {});
+  ASSERT_EQ(again.status, 303);
+  const std::string copy = location(again).substr(7, 13);
+  ASSERT_NE(copy, reference);
+  auto copied = registry.find(Actor{ana, 0}, copy);
+  ASSERT_TRUE(copied);
+  EXPECT_EQ(copied->status, CaseStatus::draft);
+  EXPECT_EQ(copied->answers.at("nif"), json::value("123456789"));
+  EXPECT_EQ(copied->answers.at("phone"), json::value("+351912345678"));
+  EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->status, CaseStatus::submitted);
+
   // The case is part of what the person can download of their data.
   Response data = phone.get("/account/data.json");
   EXPECT_NE(data.body.find("\"reference\":\"" + reference + "\""), std::string::npos);
@@ -223,6 +235,7 @@ TEST_P(ProceduresSiteTest, APersonFillsInSavesResumesAndSubmitsThroughThePages) 
   EXPECT_EQ(eve.get("/cases/" + reference).status, 404);
   EXPECT_EQ(eve.get("/cases/" + reference + "/receipt.pdf").status, 404);
   EXPECT_EQ(eve.post("/cases/" + reference + "/pages/you", {{"given_name", "Eve"}}).status, 404);
+  EXPECT_EQ(eve.post("/cases/" + reference + "/duplicate", {}).status, 404);
 }
 
 TEST_P(ProceduresSiteTest, TheApiNamesEachRefusedFieldAndKeepsTheValidAnswers) {

@@ -119,6 +119,10 @@ class Procedures {
   // A new draft of the service's latest version, pre-filled from the person's account
   // (Errc::no_procedure, too_many_drafts).
   Result<Case> start(const Actor& actor, std::string_view service_code);
+  // A new draft of the same service's latest version with the answers of one of the person's
+  // earlier cases (each checked again against that version; fields it no longer has are left
+  // out), pre-filled afresh from the account: "apply again", as Démarches Simplifiées' users ask.
+  Result<Case> duplicate(const Actor& actor, std::string_view reference);
   // A case by its row, whoever it belongs to: for the jobs, never for a request.
   Result<Case> case_by_id(std::int64_t id) const;
   // The person's case (Errc::no_such_case otherwise).
@@ -150,6 +154,8 @@ class Procedures {
   storage::Database& db() const { return db_; }
 
  private:
+  Result<Case> begin(const Actor& actor, std::string_view service_code, const boost::json::object* earlier);
+
   storage::Database& db_;
   const Clock& clock_;
   ProcedurePolicy policy_;
