@@ -62,6 +62,21 @@ CREATE TABLE procedures_notes (
 );
 CREATE INDEX procedures_notes_case ON procedures_notes (case_id, id);
 
+-- Fees paid through a payment provider: one row per attempt (pending, then paid, failed or
+-- abandoned). `provider_reference` is the provider's id for the payment.
+CREATE TABLE procedures_payments (
+  id AUTO_ID,
+  case_id BIGINT NOT NULL REFERENCES procedures_cases (id) ON DELETE CASCADE,
+  token TEXT NOT NULL UNIQUE,
+  provider TEXT NOT NULL,
+  provider_reference TEXT NOT NULL,
+  amount_cents BIGINT NOT NULL CHECK (amount_cents > 0),
+  status TEXT NOT NULL CHECK (status IN ('pending', 'paid', 'failed', 'abandoned')),
+  created_at BIGINT NOT NULL,
+  completed_at BIGINT
+);
+CREATE INDEX procedures_payments_case ON procedures_payments (case_id, id);
+
 -- The sealed documents of a case (the receipt; decisions later), base64, as issued.
 CREATE TABLE procedures_documents (
   id AUTO_ID,

@@ -107,6 +107,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
                   time_stamper_},
       procedures_(db_, clock_),
+      test_payments_(db_, clock_),
       procedures_web_{procedures_,
                       pages_,
                       catalog_,
@@ -118,7 +119,10 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       },
                       options_.secrets_key ? &authority_ : nullptr,
                       documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
-                      time_stamper_} {
+                      time_stamper_,
+                      "Europe/Lisbon",
+                      &test_payments_,
+                      &test_payments_} {
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };
@@ -354,6 +358,7 @@ http::Router Site::routes() {
   procedures::register_api_routes(router, procedures_web_);
   procedures::register_agent_routes(router, procedures_web_);
   procedures::register_admin_routes(router, procedures_web_);
+  procedures::register_payment_routes(router, procedures_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

@@ -486,6 +486,12 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
       if (problems != nullptr) *problems = gaps;
       return make_error(Errc::incomplete, std::to_string(gaps.size()) + " required answers are missing");
     }
+    if (definition.fee_cents > 0) {
+      // A fee is paid online first (procedures/payments.hpp), whatever the client sends.
+      auto paid = c.query("SELECT 1 FROM procedures_payments WHERE case_id = ? AND status = 'paid'", {current.id});
+      if (!paid) return std::move(paid).error();
+      if (paid->empty()) return make_error(Errc::payment_required, "the fee must be paid before submitting");
+    }
     current.answers = submitted_answers(definition, current.answers);
     for (auto it = current.prefilled.begin(); it != current.prefilled.end();) {
       it = current.answers.contains(it->key()) ? std::next(it) : current.prefilled.erase(it);

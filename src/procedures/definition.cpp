@@ -634,9 +634,9 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
 }
 
 int service_level(const Definition& definition) {
-  // A fee cannot be paid online yet (the payment step is still to come), so a procedure with one
-  // stays at level 3 whatever happens to its result.
-  return definition.result_online && definition.fee_cents == 0 ? 4 : 3;
+  // A fee is always paid online before submission (procedures/payments.hpp), so the result is
+  // what decides.
+  return definition.result_online ? 4 : 3;
 }
 
 int asked_but_known_count(const Definition& definition) {

@@ -384,7 +384,7 @@ PageData answer_sections(const ProceduresContext& ctx, const Request& request, c
 }
 
 Response check_page(const ProceduresContext& ctx, const Request& request, const Loaded& l,
-                    const std::vector<FieldProblem>& problems, int status) {
+                    const std::vector<FieldProblem>& problems, int status, std::string_view notice_key = {}) {
   const std::string& lang = request.lang;
   PageData data;
   data.set("procedure_title", title_of(ctx.procedures, l.p, lang));
@@ -403,6 +403,11 @@ Response check_page(const ProceduresContext& ctx, const Request& request, const 
     data.set("has_errors", true);
   }
   if (l.c.expires_at) data.set("expires", local_time(ctx, lang, *l.c.expires_at));
+  if (!notice_key.empty()) data.set("payment_problem", ctx.catalog.text(lang, notice_key));
+  if (l.p.definition->fee_cents > 0) {
+    data.set("fee", http::fill_text(ctx.catalog.text(lang, "procedure_pay_and_submit"),
+                                    {{"fee", spoken_euros(lang, l.p.definition->fee_cents)}}));
+  }
   return no_store(ctx.pages.render(request, "procedure_check", "procedure_check_title", data, status));
 }
 
@@ -422,12 +427,42 @@ Response submit_post(const ProceduresContext& ctx, Request& request) {
   Loaded& l = std::get<Loaded>(loaded);
   if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
   std::vector<FieldProblem> problems;
+  if (l.p.definition->fee_cents > 0 && ctx.payments != nullptr) {
+    // The fee first: the provider's page, then back to /cases/{reference}/payment, which submits.
+    Payments payments(ctx.procedures, *ctx.payments);
+    auto opened = payments.open(actor_of(request), l.c.reference, ctx.public_url, &problems);
+    if (!opened) {
+      if (opened.error().code == Errc::incomplete) return check_page(ctx, request, l, problems, 400);
+      return ctx.pages.render_error(request, opened.error());
+    }
+    return Response::redirect(*opened, 303);
+  }
   auto submitted = ctx.procedures.submit(actor_of(request), l.c.reference, request.lang, &problems);
   if (!submitted) {
     if (submitted.error().code == Errc::incomplete) return check_page(ctx, request, l, problems, 400);
     return ctx.pages.render_error(request, submitted.error());
   }
   return Response::redirect("/cases/" + l.c.reference + "?submitted=1", 303);
+}
+
+Response payment_return(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  if (ctx.payments == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_procedure, "no payments"));
+  auto loaded = load(ctx, request);
+  if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
+  Loaded& l = std::get<Loaded>(loaded);
+  Payments payments(ctx.procedures, *ctx.payments);
+  auto payment =
+      payments.complete(actor_of(request), l.c.reference, request.query.get("token").value_or(""), request.lang);
+  if (!payment) return ctx.pages.render_error(request, payment.error());
+  if (payment->status == PaymentStatus::paid) {
+    return Response::redirect("/cases/" + l.c.reference + "?submitted=1", 303);
+  }
+  if (l.c.status != CaseStatus::draft) return Response::redirect("/cases/" + l.c.reference, 303);
+  return check_page(ctx, request, l, {}, 200,
+                    payment->status == PaymentStatus::pending
+                        ? "procedure_payment_pending"
+                        : "procedure_payment_" + std::string(to_string(payment->status)));
 }
 
 Response case_page(const ProceduresContext& ctx, Request& request, const std::vector<FieldProblem>& problems = {},
@@ -695,6 +730,7 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
              [ctx](Request& request) { return document_pdf(*ctx, request, "receipt"); });
   router.get("/cases/{reference}/decision.pdf",
              [ctx](Request& request) { return document_pdf(*ctx, request, "decision"); });
+  router.get("/cases/{reference}/payment", [ctx](Request& request) { return payment_return(*ctx, request); });
   router.post("/cases/{reference}/respond", [ctx](Request& request) { return respond_post(*ctx, request); });
   router.post("/cases/{reference}/duplicate", [ctx](Request& request) { return duplicate_post(*ctx, request); });
   router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });

@@ -21,6 +21,7 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/payments.hpp"
 #include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
 #include "presentation.hpp"
@@ -63,7 +64,8 @@ Result<ReceiptFacts> gather(const ProceduresContext& ctx, const Case& c, const P
 }
 
 documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p,
-                                     const ReceiptFacts& facts, const std::string& code) {
+                                     const ReceiptFacts& facts, const std::optional<Payment>& payment,
+                                     const std::string& code) {
   const std::string& lang = c.lang;
   auto t = [&](std::string_view key) -> const std::string& { return ctx.catalog.text(lang, key); };
   documents::DocumentSpec spec;
@@ -84,6 +86,10 @@ documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c
     summary.facts.push_back(
         {t("receipt_due"), http::fill_text(t("case_due_" + std::string(to_string(p.definition->tacit))),
                                            {{"date", spoken_day(lang, format_iso_day(due))}})});
+  }
+  if (payment) {
+    summary.facts.push_back(
+        {t("receipt_fee_paid"), spoken_euros(lang, payment->amount_cents) + " · " + payment->provider_reference});
   }
   spec.blocks.emplace_back(std::move(summary));
   const json::object effective = submitted_answers(*p.definition, c.answers);
@@ -242,7 +248,9 @@ Result<void> make_receipt(const ProceduresContext& ctx, std::int64_t case_id) {
   auto facts = gather(ctx, *c, *p);
   if (!facts) return std::move(facts).error();
   const std::string code = documents::new_verification_code();
-  return seal_and_keep(ctx, *c, *p, *facts, receipt_spec(ctx, *c, *p, *facts, code), code, "receipt");
+  auto payment = paid_payment(ctx.procedures.db(), c->id);
+  if (!payment) return std::move(payment).error();
+  return seal_and_keep(ctx, *c, *p, *facts, receipt_spec(ctx, *c, *p, *facts, *payment, code), code, "receipt");
 }
 
 // The case a job's payload names.

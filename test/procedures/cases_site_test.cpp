@@ -19,6 +19,7 @@
 #include "guichet/oidc/grants.hpp"
 #include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/payments.hpp"
 #include "guichet/procedures/processing.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
@@ -567,6 +568,59 @@ TEST_P(ProceduresSiteTest, AdministratorsEditTheirProceduresAndSeeTheirFigures) 
   EXPECT_NE(metrics.body.find("guichet_procedure_cases_started{service=\"address-change\"} 2"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("guichet_procedure_asked_but_known{service=\"address-change\"} 0"), std::string::npos);
+}
+
+TEST_P(ProceduresSiteTest, AFeeIsPaidThroughTheProviderBeforeSubmission) {
+  Procedures registry(db(), clock);
+  auto draft = registry.start(Actor{ana, 0}, "resident-parking");
+  ASSERT_TRUE(draft);
+  auto saved = registry.save(Actor{ana, 0}, draft->reference,
+                             json::parse(R"({"given_name": "Ana", "family_name": "Silva", "nif": "123456789",
+                                 "address": {"street": "Rua A 1", "postcode": "1500-458", "city": "Lisboa"},
+                                 "plate": "AA-00-AA", "owner": "me", "email": "ana@example.org"})")
+                                 .as_object());
+  ASSERT_TRUE(saved && saved->problems.empty());
+  // Not without paying, whatever the client does.
+  auto unpaid = registry.submit(Actor{ana, 0}, draft->reference, "en");
+  ASSERT_FALSE(unpaid);
+  EXPECT_EQ(unpaid.error().code, Errc::payment_required);
+  Browser b(site->application());
+  const std::string token = token_for(ana);
+  EXPECT_EQ(api(b, http::Method::post, "/api/v1/cases/" + draft->reference + "/submit", token).status, 409);
+
+  sign_in(b, "ana@example.org");
+  EXPECT_NE(b.get("/cases/" + draft->reference + "/check").body.find("Pay €12.00 and submit"), std::string::npos);
+  Response to_provider = b.post("/cases/" + draft->reference + "/submit", {});
+  ASSERT_EQ(to_provider.status, 303);
+  const std::string provider_page = location(to_provider);
+  ASSERT_TRUE(provider_page.starts_with("/pay/test/")) << provider_page;
+  Response page = b.get(provider_page);
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("€12.00"), std::string::npos);
+  // Coming back before paying proves nothing.
+  Response early = b.post(provider_page, {{"outcome", "failed"}});
+  ASSERT_EQ(early.status, 303);
+  Response failed = b.get(location(early));
+  EXPECT_EQ(failed.status, 200);
+  EXPECT_NE(failed.body.find("id=\"payment-problem\""), std::string::npos);
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::draft);
+
+  Response again = b.post("/cases/" + draft->reference + "/submit", {});
+  ASSERT_EQ(again.status, 303);
+  ASSERT_NE(location(again), provider_page) << "a new attempt";
+  Response paid = b.post(location(again), {{"outcome", "paid"}});
+  ASSERT_EQ(paid.status, 303);
+  Response back = b.get(location(paid));
+  ASSERT_EQ(back.status, 303);
+  EXPECT_EQ(location(back), "/cases/" + draft->reference + "?submitted=1");
+  EXPECT_EQ(registry.find(Actor{ana, 0}, draft->reference)->status, CaseStatus::submitted);
+  // A settled attempt is not settled again.
+  EXPECT_EQ(b.post(location(again), {{"outcome", "failed"}}).status, 303);
+  auto payment = paid_payment(db(), draft->id);
+  ASSERT_TRUE(payment && payment->has_value());
+  EXPECT_EQ((*payment)->amount_cents, 1200);
+  run_jobs();
+  EXPECT_TRUE(registry.find(Actor{ana, 0}, draft->reference)->receipt_ready);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

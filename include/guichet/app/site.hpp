@@ -88,6 +88,8 @@ class Site {
   scheduling::CalendarCache calendars_;
   scheduling::SchedulingContext scheduling_;
   procedures::Procedures procedures_;
+  // Fees are taken by Guichet's test provider (no money moves) until a real one is configured.
+  procedures::TestPaymentProvider test_payments_;
   procedures::ProceduresContext procedures_web_;
   std::unique_ptr<http::Application> application_;
 };

@@ -128,7 +128,7 @@ Result<Definition> parse_definition(std::string_view json, std::vector<Definitio
 const std::vector<std::string>& known_sources();
 
 // Online service level as Vietnam's portal counts it: 3 when the whole request is made online,
-// 4 when the fee is paid and the result delivered online too.
+// 4 when the result is delivered online too (any fee is always paid online, before submission).
 int service_level(const Definition& definition);
 
 // France's "Dites-le-nous une fois" count: the questions asked of the person that an

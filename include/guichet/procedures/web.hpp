@@ -14,6 +14,7 @@
 #include "guichet/http/router.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/procedures/cases.hpp"
+#include "guichet/procedures/payments.hpp"
 
 namespace guichet::documents {
 class CertificateAuthority;
@@ -36,6 +37,10 @@ struct ProceduresContext {
   documents::RenderOptions pdf{};
   documents::TimeStamper time_stamper{};
   std::string time_zone = "Europe/Lisbon";  // the zone times on receipts are given in
+  // Takes procedures' fees (the test provider when nothing else is configured).
+  PaymentProvider* payments = nullptr;
+  // The test provider's own page (/pay/test/...), when it is the one in use.
+  TestPaymentProvider* test_payments = nullptr;
 };
 
 // The pages: GET /procedures, GET /procedures/{service}, POST /procedures/{service}/start,
@@ -43,6 +48,9 @@ struct ProceduresContext {
 // /cases/{reference}/submit, GET /cases/{reference}, GET /cases/{reference}/receipt.pdf, POST
 // /cases/{reference}/delete, GET /account/cases. `context` must outlive the router.
 void register_page_routes(http::Router& router, const ProceduresContext& context);
+// Paying a fee: GET /cases/{reference}/payment (back from the provider) and the test provider's
+// page, GET/POST /pay/test/{reference}.
+void register_payment_routes(http::Router& router, const ProceduresContext& context);
 // The agents' side: GET /agent/cases, GET /agent/cases/{reference}, POST
 // /agent/cases/{reference}/take, /request, /decide and /note.
 void register_agent_routes(http::Router& router, const ProceduresContext& context);
