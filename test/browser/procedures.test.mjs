@@ -262,3 +262,43 @@ test("an administrator sees the figures, and a definition that does not pass is 
   }
   await context.close();
 });
+
+test("a fee is paid with the test provider: a failed payment keeps the answers, a paid one submits", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 320, height: 800 } });
+  const page = await context.newPage();
+  await signIn(page);
+  await page.goto(guichet.url + "/procedures/resident-parking");
+  assert.match(await page.textContent("main"), /€12\.00/);
+  await page.click('main form[action="/procedures/resident-parking/start"] button');
+  const parking = new URL(page.url()).pathname.split("/")[2];
+  await page.fill("#given_name", "Ana");
+  await page.fill("#family_name", "Silva");
+  await page.fill("#nif", "123456789");
+  await page.fill("#address-street", "Rua Abílio Mendes 1");
+  await page.fill("#address-postcode", "1500-458");
+  await page.fill("#address-city", "Lisboa");
+  await page.click('button[value="continue"]');
+  await page.fill("#plate", "AA-00-AA");
+  await page.click('label[for="owner-me"]');
+  await page.click('button[value="continue"]');
+  await page.click('button[value="continue"]');
+  assert.equal(new URL(page.url()).pathname, `/cases/${parking}/check`);
+  assert.match(await page.textContent("#submit"), /Pay €12\.00 and submit/);
+  await page.click("#submit");
+  assert.match(new URL(page.url()).pathname, /^\/pay\/test\//);
+  assert.match(await page.textContent("#pay-amount"), /€12\.00/);
+  assert.deepEqual(await axeViolations(page), []);
+  await fitsTheScreen(page);
+  await page.click("#pay-fail");
+  assert.match(await page.textContent("#payment-problem"), /refused and nothing was charged/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click("#submit");
+  await page.click("#pay");
+  assert.match(await page.textContent("main"), /Application submitted/);
+  assert.ok(await reloadUntil(page, "#receipt-link"), "the receipt is ready");
+  const response = await page.request.get(`${guichet.url}/cases/${parking}/receipt.pdf`);
+  const file = join(work, "parking-receipt.pdf");
+  writeFileSync(file, await response.body());
+  assert.match(execFileSync("pdftotext", [file, "-"]).toString(), /Fee paid\s+€12\.00/);
+  await context.close();
+});
