@@ -32,6 +32,7 @@ CREATE TABLE procedures_cases (
   submitted_at BIGINT,
   expires_at BIGINT,
   assigned_to BIGINT REFERENCES users (id) ON DELETE SET NULL,
+  agent_group TEXT,                         -- set at submission by the definition's routing
   requested_fields TEXT                     -- JSON list, while waiting for the person
 );
 CREATE INDEX procedures_cases_user ON procedures_cases (user_id, updated_at);
@@ -49,6 +50,15 @@ CREATE TABLE procedures_case_events (
   note TEXT NOT NULL
 );
 CREATE INDEX procedures_case_events_case ON procedures_case_events (case_id, id);
+
+-- Agents' groups within an administration: an agent who belongs to groups of an administration
+-- sees only their cases; one who belongs to none sees all of the administration's.
+CREATE TABLE procedures_group_members (
+  administration TEXT NOT NULL,
+  agent_group TEXT NOT NULL,
+  user_id BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  PRIMARY KEY (administration, agent_group, user_id)
+);
 
 -- Messages on a case: to the person (a request for information, a decision's reasons) or internal
 -- notes between agents. `author_id` is the agent; NULL for the person or a deleted account.

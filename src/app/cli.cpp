@@ -246,6 +246,19 @@ int run_cli(int argc, char** argv) {
   procedures_publish_cmd->add_option("--file", procedures_file, "A definition or a list of them (- for standard input)")
       ->required();
 
+  auto* groups_cmd = procedures_cmd->add_subcommand("groups", "Agents' groups, which the routing sends cases to");
+  groups_cmd->require_subcommand(1);
+  std::string group_administration;
+  std::string group_name;
+  std::string group_email;
+  auto* groups_add_cmd = groups_cmd->add_subcommand("add", "Put an agent in a group (they then see only its cases)");
+  auto* groups_remove_cmd = groups_cmd->add_subcommand("remove", "Take an agent out of a group");
+  for (auto* cmd : {groups_add_cmd, groups_remove_cmd}) {
+    cmd->add_option("--administration", group_administration, "The administration's code")->required();
+    cmd->add_option("--group", group_name, "The group, as the definitions' routing names it")->required();
+    cmd->add_option("--email", group_email, "The agent's account")->required();
+  }
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -299,6 +312,10 @@ int run_cli(int argc, char** argv) {
   if (pki_list_cmd->parsed()) return pki_list(config);
   if (pki_revoke_cmd->parsed()) return pki_revoke(config, revoke_serial, revoke_reason);
   if (procedures_publish_cmd->parsed()) return procedures_publish(config, procedures_file);
+  if (groups_add_cmd->parsed()) return procedures_group(config, group_administration, group_name, group_email, true);
+  if (groups_remove_cmd->parsed()) {
+    return procedures_group(config, group_administration, group_name, group_email, false);
+  }
   if (pki_import_cmd->parsed()) return pki_import_seal(config, import_administration, import_file);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
   std::cerr << cli.help();

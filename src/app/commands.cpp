@@ -365,6 +365,41 @@ int procedures_publish(const Config& config, const std::string& file) {
   return 0;
 }
 
+int procedures_group(const Config& config, const std::string& administration, const std::string& group,
+                     const std::string& email, bool add) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto user = identity::find_user_by_email(**db, email);
+  if (!user || !*user) {
+    std::cerr << "guichet: admin procedures groups: no account " << email << "\n";
+    return 2;
+  }
+  const std::int64_t id = (*user)->id;
+  auto done = add ? procedures::add_group_member(**db, administration, group, id)
+                  : procedures::remove_group_member(**db, administration, group, id);
+  if (!done) {
+    fail("admin procedures groups", done.error());
+    return 1;
+  }
+  boost::json::object details{{"administration", administration}, {"group", group}};
+  auto audited = (*db)->transaction([&](storage::Connection& c) {
+    return identity::record_audit(c,
+                                  identity::AuditEvent{"cli", add ? "procedure_group.joined" : "procedure_group.left",
+                                                       "user:" + std::to_string(id), boost::json::serialize(details)},
+                                  clock);
+  });
+  if (!audited) {
+    fail("admin procedures groups", audited.error());
+    return 1;
+  }
+  std::cout << email << (add ? " is in " : " is no longer in ") << administration << "/" << group << "\n";
+  return 0;
+}
+
 int pki_init(const Config& config, const std::string& organisation) {
   SystemClock clock;
   auto db = open_and_migrate(config, clock);

@@ -45,6 +45,7 @@ Response queue_page(const ProceduresContext& ctx, Request& request) {
   const std::string status(request.query.get("status").value_or(""));
   if (!status.empty()) filter.status = parse_case_status(status);
   filter.mine = request.query.get("mine").value_or("") == "1";
+  if (auto group = request.query.get("group"); group && !group->empty()) filter.group = std::string(*group);
   auto cases = processing.queue(agent, filter);
   if (!cases) return ctx.pages.render_error(request, cases.error());
   auto counts = processing.counts(agent);
@@ -76,6 +77,7 @@ Response queue_page(const ProceduresContext& ctx, Request& request) {
     item.set("status", status_text(ctx, lang, c.status));
     if (c.submitted_at) item.set("submitted_at", spoken_instant(lang, ctx.time_zone, *c.submitted_at));
     if (c.assigned_to == agent) item.set("mine", true);
+    if (!c.agent_group.empty()) item.set("group", c.agent_group);
     items.push_back(item);
   }
   data.set("cases", items);
@@ -103,6 +105,7 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
   data.set("can_decide", c.status == CaseStatus::under_review);
   if (c.assigned_to == agent) data.set("mine", true);
   if (c.submitted_at) data.set("submitted_at", spoken_instant(lang, ctx.time_zone, *c.submitted_at));
+  if (!c.agent_group.empty()) data.set("group", c.agent_group);
   // The answers, and the questions that can be reopened.
   const json::object effective = submitted_answers(*p->definition, c.answers);
   PageData sections{PageData::type::list};

@@ -88,7 +88,7 @@ const char* const kCaseColumns =
     "c.prefilled, c.lang, c.created_at, c.updated_at, c.submitted_at, c.expires_at, "
     "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'receipt'), "
     "(SELECT COUNT(*) FROM procedures_documents d WHERE d.case_id = c.id AND d.kind = 'decision'), "
-    "c.assigned_to, c.requested_fields, v.administration "
+    "c.assigned_to, c.requested_fields, v.administration, c.agent_group "
     "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id";
 
 Case case_of(const storage::Row& row) {
@@ -120,6 +120,7 @@ Case case_of(const storage::Row& row) {
     }
   }
   c.administration = row.text(18);
+  c.agent_group = row.optional_text(19).value_or("");
   return c;
 }
 
@@ -497,15 +498,16 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
       it = current.answers.contains(it->key()) ? std::next(it) : current.prefilled.erase(it);
     }
     current.status = CaseStatus::submitted;
+    current.agent_group = definition.group_for(current.answers);
     current.lang = std::string(lang);
     current.submitted_at = now;
     current.updated_at = now;
     current.expires_at.reset();
     auto updated = c.execute(
         "UPDATE procedures_cases SET status = 'submitted', answers = ?, prefilled = ?, lang = ?, submitted_at = ?, "
-        "updated_at = ?, expires_at = NULL WHERE id = ?",
+        "updated_at = ?, expires_at = NULL, agent_group = ? WHERE id = ?",
         {json::serialize(current.answers), json::serialize(current.prefilled), current.lang, to_unix_micros(now),
-         to_unix_micros(now), current.id});
+         to_unix_micros(now), current.agent_group, current.id});
     if (!updated) return std::move(updated).error();
     auto event = record_event(c, current.id, now, "user:" + std::to_string(actor.user_id), CaseStatus::draft,
                               CaseStatus::submitted, "");
@@ -678,6 +680,33 @@ Result<std::string> case_document(storage::Database& db, std::int64_t case_id, s
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(Errc::receipt_not_ready, "the document is being prepared");
   return base64_decode(rows->rows.front().text(0));
+}
+
+Result<void> add_group_member(storage::Database& db, std::string_view administration, std::string_view group,
+                              std::int64_t user_id) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto existing =
+        c.query("SELECT 1 FROM procedures_group_members WHERE administration = ? AND agent_group = ? AND user_id = ?",
+                {std::string(administration), std::string(group), user_id});
+    if (!existing) return std::move(existing).error();
+    if (!existing->empty()) return {};
+    auto inserted =
+        c.execute("INSERT INTO procedures_group_members (administration, agent_group, user_id) VALUES (?, ?, ?)",
+                  {std::string(administration), std::string(group), user_id});
+    if (!inserted) return std::move(inserted).error();
+    return {};
+  });
+}
+
+Result<void> remove_group_member(storage::Database& db, std::string_view administration, std::string_view group,
+                                 std::int64_t user_id) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto deleted =
+        c.execute("DELETE FROM procedures_group_members WHERE administration = ? AND agent_group = ? AND user_id = ?",
+                  {std::string(administration), std::string(group), user_id});
+    if (!deleted) return std::move(deleted).error();
+    return {};
+  });
 }
 
 Result<void> schedule_deadline(storage::Connection& c, std::int64_t case_id, Instant due, const Clock& clock) {

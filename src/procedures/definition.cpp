@@ -7,6 +7,7 @@
 #include <set>
 
 #include "guichet/core/utf8.hpp"
+#include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/errors.hpp"
 
 namespace guichet::procedures {
@@ -456,6 +457,13 @@ const Field* Definition::field(std::string_view id) const {
   return nullptr;
 }
 
+std::string Definition::group_for(const json::object& answers) const {
+  for (const GroupRule& rule : routing) {
+    if (!rule.when || holds(*rule.when, answers)) return rule.group;
+  }
+  return "general";
+}
+
 const Page* Definition::page(std::string_view id) const {
   for (const Page& p : pages) {
     if (p.id == id) return &p;
@@ -493,7 +501,8 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     const json::object& o = parsed.as_object();
     static const std::set<std::string_view> kKnown{"format",    "service",       "title",
                                                    "pages",     "tacit",         "processing_days",
-                                                   "fee_cents", "result_online", "clock_after_request"};
+                                                   "fee_cents", "result_online", "clock_after_request",
+                                                   "routing"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "is not a definition property");
     }
@@ -545,6 +554,26 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         d.result_online = online->as_bool();
       } else {
         reader.problem("result_online", "must be true or false");
+      }
+    }
+    if (const json::value* routing = o.if_contains("routing")) {
+      if (!routing->is_array()) {
+        reader.problem("routing", "must be a list of {\"if\": condition, \"group\": id}");
+      } else {
+        for (std::size_t i = 0; i < routing->as_array().size(); ++i) {
+          const std::string at = "routing[" + std::to_string(i) + "]";
+          const json::value& rv = routing->as_array()[i];
+          const json::value* group = rv.is_object() ? rv.as_object().if_contains("group") : nullptr;
+          if (group == nullptr || !group->is_string() || !valid_id(group->as_string())) {
+            reader.problem(at + ".group", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter");
+            continue;
+          }
+          Definition::GroupRule rule;
+          rule.group = std::string(group->as_string());
+          if (const json::value* when = rv.as_object().if_contains("if"))
+            rule.when = reader.condition(*when, at + ".if");
+          d.routing.push_back(std::move(rule));
+        }
       }
     }
     const json::value* pages = o.if_contains("pages");
@@ -619,6 +648,17 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
       }
       if (fields > kMaxFields) reader.problem("pages", "hold more than 200 fields");
       if (reader.problems.empty()) check_graph(d, reader);
+      // Routing rules read answers: they must name fields that exist.
+      for (std::size_t i = 0; i < d.routing.size(); ++i) {
+        if (!d.routing[i].when) continue;
+        std::vector<const Condition*> tests;
+        condition_fields(*d.routing[i].when, tests);
+        for (const Condition* test : tests) {
+          if (d.field(test->field) == nullptr) {
+            reader.problem("routing[" + std::to_string(i) + "].if", "names the unknown field " + test->field);
+          }
+        }
+      }
     }
   }
   if (problems != nullptr) *problems = reader.problems;

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "case_rows.hpp"
@@ -25,11 +26,34 @@ Error wrong_status(const Case& c) {
 }
 
 // Every administration (a platform administrator), or those named.
+// An agent who belongs to groups of an administration reaches only those groups' cases there;
+// an administrator of it, or an agent in no group of it, reaches all of its cases.
 struct Reach {
   bool everywhere = false;
   std::set<std::string> administrations;
-  bool allows(const std::string& administration) const {
-    return everywhere || administrations.contains(administration);
+  std::map<std::string, std::set<std::string>> groups;  // administration -> its groups the agent is in
+  bool allows(const std::string& administration, const std::string& group) const {
+    if (everywhere) return true;
+    if (!administrations.contains(administration)) return false;
+    auto limited = groups.find(administration);
+    return limited == groups.end() || limited->second.contains(group);
+  }
+  // "(...)" restricting `v.administration` and `c.agent_group` to this reach, with its parameters.
+  std::string sql(storage::Params& params) const {
+    std::string out;
+    for (const std::string& a : administrations) {
+      if (!out.empty()) out += " OR ";
+      auto limited = groups.find(a);
+      if (limited == groups.end()) {
+        out += "v.administration = ?";
+        params.emplace_back(a);
+      } else {
+        out += "(v.administration = ? AND c.agent_group IN " + storage::in_list(limited->second.size()) + ")";
+        params.emplace_back(a);
+        for (const std::string& g : limited->second) params.emplace_back(g);
+      }
+    }
+    return "(" + out + ")";
   }
 };
 
@@ -37,11 +61,20 @@ Result<Reach> reach_of(storage::Database& db, std::int64_t agent) {
   auto roles = identity::roles_of(db, agent);
   if (!roles) return std::move(roles).error();
   Reach reach;
+  std::set<std::string> administered;
   for (const identity::RoleGrant& grant : *roles) {
     if (grant.role == identity::Role::platform_admin) reach.everywhere = true;
     if (grant.role == identity::Role::agent || grant.role == identity::Role::administration_admin) {
       reach.administrations.insert(grant.administration);
     }
+    if (grant.role == identity::Role::administration_admin) administered.insert(grant.administration);
+  }
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query("SELECT administration, agent_group FROM procedures_group_members WHERE user_id = ?", {agent});
+  });
+  if (!rows) return std::move(rows).error();
+  for (const storage::Row& row : rows->rows) {
+    if (!administered.contains(row.text(0))) reach.groups[row.text(0)].insert(row.text(1));
   }
   return reach;
 }
@@ -105,9 +138,10 @@ Result<std::vector<Case>> CaseProcessing::queue(std::int64_t agent, const QueueF
   } else {
     sql += "c.status IN ('submitted', 'under_review', 'waiting_for_person')";
   }
-  if (!reach->everywhere) {
-    sql += " AND v.administration IN " + storage::in_list(reach->administrations.size());
-    for (const std::string& a : reach->administrations) params.emplace_back(a);
+  if (!reach->everywhere) sql += " AND " + reach->sql(params);
+  if (filter.group) {
+    sql += " AND c.agent_group = ?";
+    params.emplace_back(*filter.group);
   }
   if (filter.mine) {
     sql += " AND c.assigned_to = ?";
@@ -129,10 +163,7 @@ Result<std::map<CaseStatus, int>> CaseProcessing::counts(std::int64_t agent) con
       "SELECT c.status, COUNT(*) FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id "
       "WHERE c.status <> 'draft'";
   storage::Params params;
-  if (!reach->everywhere) {
-    sql += " AND v.administration IN " + storage::in_list(reach->administrations.size());
-    for (const std::string& a : reach->administrations) params.emplace_back(a);
-  }
+  if (!reach->everywhere) sql += " AND " + reach->sql(params);
   sql += " GROUP BY c.status";
   auto rows = procedures_.db().read([&](storage::Connection& c) { return c.query(sql, params); });
   if (!rows) return std::move(rows).error();
@@ -153,7 +184,7 @@ Result<Case> CaseProcessing::find(std::int64_t agent, std::string_view reference
     return case_of(rows->rows.front());
   });
   if (!found) return found;
-  if (!reach->allows(found->administration)) return no_such_case();
+  if (!reach->allows(found->administration, found->agent_group)) return no_such_case();
   return found;
 }
 
@@ -197,7 +228,9 @@ Result<Case> act_on(Procedures& procedures, std::int64_t agent, std::string_view
   auto done = procedures.db().transaction([&](storage::Connection& c) -> Result<void> {
     auto held = held_case_by_reference(c, reference);
     if (!held) return std::move(held).error();
-    if (held->status == CaseStatus::draft || !reach->allows(held->administration)) return no_such_case();
+    if (held->status == CaseStatus::draft || !reach->allows(held->administration, held->agent_group)) {
+      return no_such_case();
+    }
     changed = std::move(held).value();
     return act(c, changed);
   });

@@ -623,6 +623,51 @@ TEST_P(ProceduresSiteTest, AFeeIsPaidThroughTheProviderBeforeSubmission) {
   EXPECT_TRUE(registry.find(Actor{ana, 0}, draft->reference)->receipt_ready);
 }
 
+TEST_P(ProceduresSiteTest, CasesGoToTheGroupTheRoutingChoosesAndItsAgentsOnly) {
+  Procedures registry(db(), clock);
+  auto submit = [&](bool single) {
+    auto draft = registry.start(Actor{ana, 0}, "family-allowance");
+    EXPECT_TRUE(draft);
+    json::object answers = json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+        "nif": "123456789", "children": 2, "reference_income": "15300", "iban": "PT50000201231234567890154"})")
+                               .as_object();
+    answers["single_parent"] = single;
+    auto saved = registry.save(Actor{ana, 0}, draft->reference, answers);
+    EXPECT_TRUE(saved && saved->problems.empty());
+    auto submitted = registry.submit(Actor{ana, 0}, draft->reference, "en");
+    EXPECT_TRUE(submitted);
+    return submitted ? *submitted : Case{};
+  };
+  const Case alone = submit(true);
+  const Case couple = submit(false);
+  EXPECT_EQ(alone.agent_group, "single_parents");
+  EXPECT_EQ(couple.agent_group, "general");
+
+  const std::int64_t grouped = make_user("grouped@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), grouped, {identity::Role::agent, "seguranca-social"}, "test", clock));
+  ASSERT_TRUE(add_group_member(db(), "seguranca-social", "single_parents", grouped));
+  const std::int64_t ungrouped = make_user("ungrouped@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), ungrouped, {identity::Role::agent, "seguranca-social"}, "test", clock));
+  CaseProcessing processing(registry);
+  auto mine = processing.queue(grouped, {});
+  ASSERT_TRUE(mine);
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ(mine->front().reference, alone.reference);
+  EXPECT_EQ(processing.find(grouped, couple.reference).error().code, Errc::no_such_case);
+  EXPECT_EQ(processing.take(grouped, couple.reference).error().code, Errc::no_such_case);
+  auto all = processing.queue(ungrouped, {});
+  ASSERT_TRUE(all);
+  EXPECT_EQ(all->size(), 2u);
+  QueueFilter one_group;
+  one_group.group = "general";
+  EXPECT_EQ(processing.queue(ungrouped, one_group)->size(), 1u);
+  auto counts = processing.counts(grouped);
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->at(CaseStatus::submitted), 1);
+  ASSERT_TRUE(remove_group_member(db(), "seguranca-social", "single_parents", grouped));
+  EXPECT_EQ(processing.queue(grouped, {})->size(), 2u) << "in no group: the whole administration";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
 
 }  // namespace

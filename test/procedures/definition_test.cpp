@@ -130,6 +130,17 @@ TEST(Definition, RefusesASourceOfAnotherType) {
   EXPECT_TRUE(mentions(problems, "pages[0].fields[1].source", "not a source")) << dump(problems);
 }
 
+TEST(Definition, RoutingNamesKnownFieldsAndPicksAGroup) {
+  auto problems = problems_of(definition(page("one", field("a", "yes_no")),
+                                         R"(, "routing": [{"if": {"field": "zz", "equals": true}, "group": "x"}])"));
+  EXPECT_TRUE(mentions(problems, "routing[0].if", "unknown field zz")) << dump(problems);
+  auto parsed = parse_definition(definition(page("one", field("a", "yes_no")),
+                                            R"(, "routing": [{"if": {"field": "a", "equals": true}, "group": "x"}])"));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  EXPECT_EQ(parsed->group_for(json::object{{"a", true}}), "x");
+  EXPECT_EQ(parsed->group_for(json::object{{"a", false}}), "general");
+}
+
 TEST(Definition, CountsWhatIsAskedThatTheStateKnows) {
   auto parsed = parse_definition(definition(
       page("one", field("income", "amount", R"(, "available_from": "at.reference_income")") + "," +

@@ -54,6 +54,9 @@ int pki_revoke(const Config& config, const std::string& serial, const std::strin
 // `admin procedures publish`: publishes each definition of FILE (one JSON object or a list) whose
 // latest version differs, as a new version; audited. Every problem of a refused one is printed.
 int procedures_publish(const Config& config, const std::string& file);
+// `admin procedures groups add|remove`: an agent in or out of a group (audited).
+int procedures_group(const Config& config, const std::string& administration, const std::string& group,
+                     const std::string& email, bool add);
 // Imports an administration's own seal from a PKCS#12 file, its password on standard input.
 int pki_import_seal(const Config& config, const std::string& administration, const std::string& file);
 

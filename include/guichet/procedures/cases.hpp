@@ -73,6 +73,7 @@ struct Case {
   bool receipt_ready = false;
   bool decision_ready = false;
   std::int64_t assigned_to = 0;               // the agent processing it (0: nobody yet)
+  std::string agent_group;                    // the group its procedure's routing chose
   std::vector<std::string> requested_fields;  // waiting for the person: what they may answer again
 };
 
@@ -164,6 +165,12 @@ class Procedures {
 // The person's cases and drafts as JSON, for the export of everything held about them (app adds
 // it to identity's export as "cases").
 Result<std::string> personal_data(storage::Database& db, std::int64_t user_id);
+
+// Agents' groups: `user_id` processes the cases of `group` in `administration` (audited by the caller).
+Result<void> add_group_member(storage::Database& db, std::string_view administration, std::string_view group,
+                              std::int64_t user_id);
+Result<void> remove_group_member(storage::Database& db, std::string_view administration, std::string_view group,
+                                 std::int64_t user_id);
 
 // Queues the deadline job of a case for `due` (once per case and due time).
 Result<void> schedule_deadline(storage::Connection& c, std::int64_t case_id, Instant due, const Clock& clock);

@@ -107,7 +107,16 @@ struct Definition {
   bool restart_after_request = false;
   std::int64_t fee_cents = 0;
   bool result_online = false;  // the decision is delivered online (level 4 with online payment)
+  // Which group of agents processes a case: the first rule that holds over the submitted answers,
+  // else "general".
+  struct GroupRule {
+    std::optional<Condition> when;
+    std::string group;
+  };
+  std::vector<GroupRule> routing;
 
+  // The group a case with these (submitted) answers goes to.
+  std::string group_for(const boost::json::object& answers) const;
   const Field* field(std::string_view id) const;
   const Page* page(std::string_view id) const;
   // Fields that ask something (sections excluded), in page order.

@@ -34,6 +34,7 @@ struct CaseNote {
 struct QueueFilter {
   std::optional<CaseStatus> status;  // none: every submitted case not yet decided
   bool mine = false;                 // only the cases assigned to the agent
+  std::optional<std::string> group;  // only one group's cases
 };
 
 class CaseProcessing {
