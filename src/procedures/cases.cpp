@@ -620,13 +620,19 @@ Result<std::vector<ProcedureMetrics>> Procedures::metrics(const std::set<std::st
     m.submitted = row.integer(3);
   }
   std::map<std::string, std::vector<std::int64_t>> durations;
+  std::map<std::int64_t, int> deadline_days;
   for (const storage::Row& row : read->decisions.rows) {
     ProcedureMetrics& m = by_service[row.text(0)];
     const std::int64_t took = (row.integer(3) - row.integer(2)) / 1'000'000;
     durations[row.text(0)].push_back(took);
     ++m.decided;
-    auto p = version(row.integer(1));
-    const int days = p ? p->definition->processing_days : 0;
+    // One read per version, not per case.
+    auto known = deadline_days.find(row.integer(1));
+    if (known == deadline_days.end()) {
+      auto p = version(row.integer(1));
+      known = deadline_days.emplace(row.integer(1), p ? p->definition->processing_days : 0).first;
+    }
+    const int days = known->second;
     if (days == 0 || took <= std::int64_t{days} * 86400) ++m.decided_within_deadline;
   }
   std::vector<ProcedureMetrics> out;
