@@ -151,7 +151,7 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
   for (const CaseNote& n : *notes) {
     PageData note;
     note.set("at", spoken_instant(lang, ctx.time_zone, n.at));
-    note.set("author", n.author.empty() ? ctx.catalog.text(lang, "agent_case_the_person") : n.author);
+    note.set("author", n.from_person || n.author.empty() ? ctx.catalog.text(lang, "agent_case_the_person") : n.author);
     note.set("text", n.text);
     if (n.internal) note.set("internal", true);
     note_list.push_back(note);
@@ -216,6 +216,14 @@ Response decide_post(const ProceduresContext& ctx, Request& request) {
                                          *decision, request.form.get("reasons").value_or(""))));
 }
 
+Response message_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  return after(ctx, request,
+               processing.message_person(request.principal->user_id, request.path_params.get("reference").value_or(""),
+                                         request.form.get("message").value_or("")));
+}
+
 Response note_post(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in("/agent/cases");
   CaseProcessing processing(ctx.procedures);
@@ -234,6 +242,7 @@ void register_agent_routes(http::Router& router, const ProceduresContext& contex
   router.post("/agent/cases/{reference}/request", [ctx](Request& request) { return request_post(*ctx, request); });
   router.post("/agent/cases/{reference}/decide", [ctx](Request& request) { return decide_post(*ctx, request); });
   router.post("/agent/cases/{reference}/note", [ctx](Request& request) { return note_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/message", [ctx](Request& request) { return message_post(*ctx, request); });
 }
 
 }  // namespace guichet::procedures

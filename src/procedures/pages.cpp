@@ -516,8 +516,12 @@ Response case_page(const ProceduresContext& ctx, Request& request, const std::ve
     PageData m;
     m.set("at", local_time(ctx, lang, n.at));
     m.set("text", n.text);
+    if (n.from_person) m.set("from_you", true);
     messages.push_back(m);
   }
+  const std::string message_state(request.query.get("message").value_or(""));
+  if (message_state == "empty") data.set("message_error", ctx.catalog.text(lang, "case_message_empty"));
+  if (message_state == "limit") data.set("message_error", ctx.catalog.text(lang, "procedure_too_many_messages"));
   if (!notes->empty()) {
     data.set("messages", messages);
     data.set("has_messages", true);
@@ -614,6 +618,25 @@ Response duplicate_post(const ProceduresContext& ctx, Request& request) {
   auto p = ctx.procedures.version(started->procedure_id);
   if (!p) return ctx.pages.render_error(request, p.error());
   return Response::redirect("/cases/" + started->reference + "/pages/" + p->definition->pages.front().id, 303);
+}
+
+Response message_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
+  CaseProcessing processing(ctx.procedures);
+  auto sent = processing.message_administration(actor_of(request), reference_of(request),
+                                                request.form.get("message").value_or(""));
+  if (!sent) {
+    const Error& error = sent.error();
+    // Nothing typed is lost: an empty message, or one past the case's limit, which no retry sends.
+    if (error.code == Errc::bad_request_body) {
+      return Response::redirect("/cases/" + reference_of(request) + "?message=empty#message", 303);
+    }
+    if (error.code == Errc::too_many_messages) {
+      return Response::redirect("/cases/" + reference_of(request) + "?message=limit#message", 303);
+    }
+    return ctx.pages.render_error(request, error);
+  }
+  return Response::redirect("/cases/" + reference_of(request) + "#messages", 303);
 }
 
 Response respond_post(const ProceduresContext& ctx, Request& request) {
@@ -731,6 +754,7 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
   router.get("/cases/{reference}/decision.pdf",
              [ctx](Request& request) { return document_pdf(*ctx, request, "decision"); });
   router.get("/cases/{reference}/payment", [ctx](Request& request) { return payment_return(*ctx, request); });
+  router.post("/cases/{reference}/messages", [ctx](Request& request) { return message_post(*ctx, request); });
   router.post("/cases/{reference}/respond", [ctx](Request& request) { return respond_post(*ctx, request); });
   router.post("/cases/{reference}/duplicate", [ctx](Request& request) { return duplicate_post(*ctx, request); });
   router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });

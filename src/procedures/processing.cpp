@@ -211,7 +211,9 @@ Result<std::vector<CaseNote>> CaseProcessing::notes(const Case& c, bool with_int
   for (const storage::Row& row : rows->rows) {
     CaseNote note;
     note.at = from_unix_micros(row.integer(0));
-    if (auto id = row.optional_integer(1); id && emails.contains(*id)) note.author = emails.at(*id);
+    const auto id = row.optional_integer(1);
+    note.from_person = id && *id == c.user_id;
+    if (id && !note.from_person && emails.contains(*id)) note.author = emails.at(*id);
     note.internal = row.integer(2) != 0;
     note.text = row.text(3);
     out.push_back(std::move(note));
@@ -354,6 +356,47 @@ Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view refer
   });
   if (!done) return std::move(done).error();
   return {};
+}
+
+Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view reference, std::string_view text) {
+  const std::string message = trimmed(text);
+  if (message.empty() || message.size() > kMaxMessage) {
+    Error error = make_error(Errc::bad_request_body, "a message has 1 to 5000 characters");
+    error.field = "message";
+    return error;
+  }
+  const Clock& clock = procedures_.clock();
+  auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    auto noted = add_note_on(c, found.id, clock.now(), agent, false, message);
+    if (!noted) return noted;
+    return tell_the_person(c, found, "message", clock);
+  });
+  if (!done) return std::move(done).error();
+  return {};
+}
+
+Result<void> CaseProcessing::message_administration(const Actor& actor, std::string_view reference,
+                                                    std::string_view text) {
+  const std::string message = trimmed(text);
+  if (message.empty() || message.size() > kMaxMessage) {
+    Error error = make_error(Errc::bad_request_body, "a message has 1 to 5000 characters");
+    error.field = "message";
+    return error;
+  }
+  const Clock& clock = procedures_.clock();
+  return procedures_.db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto held = held_case_by_reference(c, reference);
+    if (!held) return std::move(held).error();
+    if (held->user_id != actor.user_id) return no_such_case();
+    if (held->status == CaseStatus::draft) return wrong_status(*held);
+    auto sent =
+        c.query("SELECT COUNT(*) FROM procedures_notes WHERE case_id = ? AND author_id = ?", {held->id, actor.user_id});
+    if (!sent) return std::move(sent).error();
+    if (sent->rows.front().integer(0) >= 50) {
+      return make_error(Errc::too_many_messages, "this case has had 50 messages from you");
+    }
+    return add_note_on(c, held->id, clock.now(), actor.user_id, false, message);
+  });
 }
 
 Result<Case> CaseProcessing::respond(const Actor& actor, std::string_view reference,

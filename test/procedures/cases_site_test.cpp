@@ -411,6 +411,15 @@ TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSea
   ASSERT_EQ(person.post("/cases/" + reference + "/respond", {}).status, 303);
   EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->status, CaseStatus::under_review);
 
+  // Messages both ways: the person writes, the agent answers (the person is told there is news).
+  EXPECT_EQ(location(person.post("/cases/" + reference + "/messages", {{"message", "  "}})),
+            "/cases/" + reference + "?message=empty#message");
+  ASSERT_EQ(person.post("/cases/" + reference + "/messages", {{"message", "I sent the new IBAN."}}).status, 303);
+  EXPECT_NE(agent.get("/agent/cases/" + reference).body.find("I sent the new IBAN."), std::string::npos);
+  EXPECT_EQ(other.post("/agent/cases/" + reference + "/message", {{"message", "hello"}}).status, 404);
+  ASSERT_EQ(agent.post("/agent/cases/" + reference + "/message", {{"message", "Thank you, received."}}).status, 303);
+  EXPECT_NE(person.get("/cases/" + reference).body.find("Thank you, received."), std::string::npos);
+
   // A refusal needs reasons; an acceptance is sealed.
   Response no_reasons = agent.post("/agent/cases/" + reference + "/decide", {{"decision", "refuse"}});
   EXPECT_EQ(no_reasons.status, 400);

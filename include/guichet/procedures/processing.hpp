@@ -27,6 +27,7 @@ std::optional<Decision> parse_decision(std::string_view text);
 struct CaseNote {
   Instant at;
   std::string author;  // the agent's address, or "" for the person
+  bool from_person = false;
   bool internal = false;
   std::string text;
 };
@@ -63,6 +64,11 @@ class CaseProcessing {
   Result<Case> decide(std::int64_t agent, std::string_view reference, Decision decision, std::string_view reasons);
   // An internal note, seen by agents only.
   Result<void> add_note(std::int64_t agent, std::string_view reference, std::string_view text);
+  // A message to the person, who is e-mailed that there is news.
+  Result<void> message_person(std::int64_t agent, std::string_view reference, std::string_view text);
+  // The person writes to the administration about their submitted case (at most 50 messages a
+  // case; Errc::too_many_drafts is not it: Errc::wrong_status for a draft, rate_limited beyond).
+  Result<void> message_administration(const Actor& actor, std::string_view reference, std::string_view text);
 
   // The person sends their answers back: waiting for the person -> under review. Every requested
   // question must be answered (Errc::incomplete).
