@@ -23,11 +23,6 @@ using http::Response;
 
 namespace {
 
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
 // The administrations the account administers; `everywhere` for a platform administrator.
 struct Administered {
   bool everywhere = false;

@@ -20,15 +20,6 @@ using http::Response;
 
 namespace {
 
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
-Response to_sign_in(std::string_view back) {
-  return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
-}
-
 std::string status_text(const ProceduresContext& ctx, const std::string& lang, CaseStatus status) {
   return ctx.catalog.text(lang, "case_status_" + std::string(to_string(status)));
 }

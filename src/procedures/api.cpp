@@ -20,11 +20,6 @@ namespace {
 
 constexpr std::string_view kScope = "procedures";
 
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
 json::value time_or_null(const std::optional<Instant>& at) {
   return at ? json::value(format_rfc3339(*at)) : json::value(nullptr);
 }

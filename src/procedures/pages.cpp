@@ -25,15 +25,6 @@ using http::Response;
 
 namespace {
 
-Response no_store(Response response) {
-  response.headers.set("Cache-Control", "no-store");
-  return response;
-}
-
-Response to_sign_in(std::string_view back) {
-  return Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
-}
-
 Actor actor_of(const Request& request) { return Actor{request.principal->user_id, request.principal->organisation_id}; }
 
 std::string reference_of(const Request& request) {

@@ -5,6 +5,7 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
 #include "identifiers.hpp"
 
 namespace guichet::procedures {
@@ -132,6 +133,15 @@ std::string administration_of(const Procedures& procedures, const PublishedProce
   auto name = procedures.db().read(
       [&](storage::Connection& c) { return catalogue::administration_name(c, p.administration, lang); });
   return name && *name ? **name : p.administration;
+}
+
+http::Response no_store(http::Response response) {
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+http::Response to_sign_in(std::string_view back) {
+  return http::Response::redirect("/account/sign-in?return=" + http::url_encode(http::safe_return_path(back)), 303);
 }
 
 namespace {

@@ -32,6 +32,11 @@ boost::json::object answers_from_form(const Page& page, const http::Params& form
 std::string title_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 std::string administration_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 
+// Pages with personal data are never cached.
+http::Response no_store(http::Response response);
+// To the sign-in page, coming back to `back` (a local path) afterwards.
+http::Response to_sign_in(std::string_view back);
+
 // JSON indented by two spaces, one member or item per line, for people to edit.
 std::string pretty_json(const boost::json::value& value);
 

@@ -86,6 +86,17 @@ std::string trimmed(std::string_view text) {
   return std::string(text.substr(first, last - first + 1));
 }
 
+// A message or note: trimmed, 1 to 5000 characters, or an error naming `field`.
+Result<std::string> message_text(std::string_view text, const char* field) {
+  std::string message = trimmed(text);
+  if (message.empty() || message.size() > kMaxMessage) {
+    Error error = make_error(Errc::bad_request_body, "1 to 5000 characters");
+    error.field = field;
+    return error;
+  }
+  return message;
+}
+
 Result<void> add_note_on(storage::Connection& c, std::int64_t case_id, Instant at, std::int64_t author, bool internal,
                          const std::string& text) {
   auto inserted =
@@ -344,12 +355,9 @@ Result<Case> CaseProcessing::decide(std::int64_t agent, std::string_view referen
 }
 
 Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view reference, std::string_view text) {
-  const std::string note = trimmed(text);
-  if (note.empty() || note.size() > kMaxMessage) {
-    Error error = make_error(Errc::bad_request_body, "a note has 1 to 5000 characters");
-    error.field = "note";
-    return error;
-  }
+  auto checked_text = message_text(text, "note");
+  if (!checked_text) return std::move(checked_text).error();
+  const std::string& note = *checked_text;
   const Clock& clock = procedures_.clock();
   auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
     return add_note_on(c, found.id, clock.now(), agent, true, note);
@@ -359,12 +367,9 @@ Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view refer
 }
 
 Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view reference, std::string_view text) {
-  const std::string message = trimmed(text);
-  if (message.empty() || message.size() > kMaxMessage) {
-    Error error = make_error(Errc::bad_request_body, "a message has 1 to 5000 characters");
-    error.field = "message";
-    return error;
-  }
+  auto checked_text = message_text(text, "message");
+  if (!checked_text) return std::move(checked_text).error();
+  const std::string& message = *checked_text;
   const Clock& clock = procedures_.clock();
   auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
     auto noted = add_note_on(c, found.id, clock.now(), agent, false, message);
@@ -377,12 +382,9 @@ Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view
 
 Result<void> CaseProcessing::message_administration(const Actor& actor, std::string_view reference,
                                                     std::string_view text) {
-  const std::string message = trimmed(text);
-  if (message.empty() || message.size() > kMaxMessage) {
-    Error error = make_error(Errc::bad_request_body, "a message has 1 to 5000 characters");
-    error.field = "message";
-    return error;
-  }
+  auto checked_text = message_text(text, "message");
+  if (!checked_text) return std::move(checked_text).error();
+  const std::string& message = *checked_text;
   const Clock& clock = procedures_.clock();
   return procedures_.db().transaction([&](storage::Connection& c) -> Result<void> {
     auto held = held_case_by_reference(c, reference);
