@@ -120,16 +120,18 @@ Checked check_number(const Field& field, const json::value& raw) {
   return within(field, value, json::value(value));
 }
 
-// Money: at most two decimals. A separator followed by exactly three digits, other than a lone
-// one with one or two after it, groups thousands ("1.234,56", "1,234.56", "1 234").
+// Money: a JSON number of cents, or text with at most two decimals. A separator followed by exactly three digits, other
+// than a lone one with one or two after it, groups thousands ("1.234,56", "1,234.56", "1 234").
 Checked check_amount(const Field& field, const json::value& raw) {
   std::int64_t cents = 0;
   if (raw.is_number()) {
-    const double units = raw.to_number<double>();
-    if (!std::isfinite(units) || std::fabs(units) > 1e13) return refused(Problem::not_a_number);
-    const double scaled = std::round(units * 100.0);
-    if (std::fabs(units * 100.0 - scaled) > 1e-6) return refused(Problem::not_a_number);
-    cents = static_cast<std::int64_t>(scaled);
+    // A JSON number is cents, as answers are stored and returned, so a value read back can be
+    // sent again unchanged; people's "18,50" comes as text.
+    const double value = raw.to_number<double>();
+    if (!std::isfinite(value) || std::fabs(value) > 1e15 || value != std::floor(value)) {
+      return refused(Problem::not_a_number);
+    }
+    cents = static_cast<std::int64_t>(value);
   } else if (raw.is_string()) {
     std::string text;
     const std::string_view input = raw.as_string();

@@ -188,7 +188,8 @@ TEST(Answers, AmountsAsPeopleTypeThem) {
   EXPECT_EQ(value_of(f, json::value("1.234,56")), json::value(123456));
   EXPECT_EQ(value_of(f, json::value("1,234.56")), json::value(123456));
   EXPECT_EQ(value_of(f, json::value("1.234")), json::value(123400));
-  EXPECT_EQ(value_of(f, json::value(18.5)), json::value(1850));
+  EXPECT_EQ(value_of(f, json::value(1850)), json::value(1850));  // a JSON number is cents, as stored
+  EXPECT_EQ(problem_of(f, json::value(18.5)), Problem::not_a_number);
   EXPECT_EQ(value_of(f, json::value("18,505")), json::value(1850500));  // three digits after: thousands
   EXPECT_EQ(problem_of(f, json::value("18,5055")), Problem::not_a_number);
   EXPECT_EQ(problem_of(f, json::value("12,34,5")), Problem::not_a_number);

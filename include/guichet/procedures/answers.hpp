@@ -52,7 +52,8 @@ struct Checked {
   bool empty = false;
 };
 
-// Normalised forms: text trimmed; number a JSON number; amount integer cents; date YYYY-MM-DD;
+// Normalised forms, each accepted again unchanged: text trimmed; number a JSON number; amount
+// integer cents (a JSON number is read as cents, text as people write money); date YYYY-MM-DD;
 // choice an option id; multiple_choice a list of option ids; yes_no true/false; address
 // {"street", "postcode", "city", "country"}; postcode, iban, phone (E.164), organisation_number
 // and national_id without spaces. `today` (YYYY-MM-DD) bounds past and future dates.
