@@ -54,7 +54,7 @@ test("keyboard: the skip link comes first and moves focus to the main content", 
   const page = await context.newPage();
   await page.goto(guichet.url + "/");
   const order = [];
-  for (let i = 0; i < 8; i++) {
+  for (let i = 0; i < 9; i++) {
     await page.keyboard.press("Tab");
     order.push(await page.evaluate(() => `${document.activeElement.tagName}:${document.activeElement.textContent.trim()}`));
   }
@@ -62,6 +62,7 @@ test("keyboard: the skip link comes first and moves focus to the main content", 
     "A:Aller au contenu principal",
     "A:Guichet",
     "A:Services",
+    "A:Démarches en ligne",
     "A:Se connecter",
     "A:Français",
     "A:Português",
