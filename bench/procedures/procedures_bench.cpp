@@ -109,10 +109,10 @@ std::pair<std::string, std::map<std::string, std::string>> forty_fields() {
     }
     fields.push_back(f);
   }
-  json::object definition{{"format", 1},
-                          {"service", "address-change"},
-                          {"pages", json::array{json::object{{"id", "all"}, {"title", texts("Everything")},
-                                                             {"fields", fields}}}}};
+  json::object definition{
+      {"format", 1},
+      {"service", "address-change"},
+      {"pages", json::array{json::object{{"id", "all"}, {"title", texts("Everything")}, {"fields", fields}}}}};
   form["action"] = "continue";
   return {json::serialize(definition), form};
 }
