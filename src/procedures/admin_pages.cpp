@@ -5,6 +5,7 @@
 // makes it the next version (audited as the administrator's).
 #include <boost/json.hpp>
 
+#include <optional>
 #include <set>
 
 #include "guichet/catalogue/reads.hpp"
@@ -54,9 +55,7 @@ std::string percent(std::int64_t part, std::int64_t whole) {
 }
 
 Response list_page(const ProceduresContext& ctx, Request& request) {
-  if (!request.principal) {
-    return Response::redirect("/account/sign-in?return=" + http::url_encode("/admin/procedures"), 303);
-  }
+  if (!request.principal) return to_sign_in("/admin/procedures");
   const std::string& lang = request.lang;
   auto administered = administered_by(ctx.procedures.db(), request.principal->user_id);
   if (!administered) return ctx.pages.render_error(request, administered.error());
@@ -134,14 +133,19 @@ Result<bool> may_publish(const ProceduresContext& ctx, std::int64_t user_id, con
   return *administration && administered->allows(**administration);
 }
 
-Response edit_get(const ProceduresContext& ctx, Request& request) {
-  const std::string code(request.path_params.get("service").value_or(""));
-  if (!request.principal) {
-    return Response::redirect("/account/sign-in?return=" + http::url_encode("/admin/procedures/" + code), 303);
-  }
+// The edit page's gate: a signed-in administrator of the service's administration, or the
+// response to give instead.
+std::optional<Response> refused(const ProceduresContext& ctx, const Request& request, const std::string& code) {
+  if (!request.principal) return to_sign_in("/admin/procedures/" + code);
   auto allowed = may_publish(ctx, request.principal->user_id, code);
   if (!allowed) return ctx.pages.render_error(request, allowed.error());
   if (!*allowed) return ctx.pages.render_error(request, make_error(Errc::not_allowed, "not your administration's"));
+  return std::nullopt;
+}
+
+Response edit_get(const ProceduresContext& ctx, Request& request) {
+  const std::string code(request.path_params.get("service").value_or(""));
+  if (auto response = refused(ctx, request, code)) return std::move(*response);
   auto latest = ctx.procedures.published(code);
   if (!latest) return ctx.pages.render_error(request, latest.error());
   std::string text;
@@ -149,19 +153,14 @@ Response edit_get(const ProceduresContext& ctx, Request& request) {
     text = pretty_json(json::parse((*latest)->json));
   } else {
     // A first page to start from.
-    text = pretty_json(json::parse(R"({"format": 1, "service": ")" + code + R"(", "pages": []})"));
+    text = pretty_json(json::object{{"format", 1}, {"service", code}, {"pages", json::array{}}});
   }
   return edit_page(ctx, request, text, {}, 200);
 }
 
 Response edit_post(const ProceduresContext& ctx, Request& request) {
   const std::string code(request.path_params.get("service").value_or(""));
-  if (!request.principal) {
-    return Response::redirect("/account/sign-in?return=" + http::url_encode("/admin/procedures/" + code), 303);
-  }
-  auto allowed = may_publish(ctx, request.principal->user_id, code);
-  if (!allowed) return ctx.pages.render_error(request, allowed.error());
-  if (!*allowed) return ctx.pages.render_error(request, make_error(Errc::not_allowed, "not your administration's"));
+  if (auto response = refused(ctx, request, code)) return std::move(*response);
   const std::string text(request.form.get("definition").value_or(""));
   std::vector<DefinitionProblem> problems;
   auto parsed = parse_definition(text, &problems);

@@ -684,7 +684,7 @@ Result<std::string> case_document(storage::Database& db, std::int64_t case_id, s
     return c.query("SELECT pdf FROM procedures_documents WHERE case_id = ? AND kind = ?", {case_id, std::string(kind)});
   });
   if (!rows) return std::move(rows).error();
-  if (rows->empty()) return make_error(Errc::receipt_not_ready, "the document is being prepared");
+  if (rows->empty()) return make_error(Errc::document_not_ready, "the document is being prepared");
   return base64_decode(rows->rows.front().text(0));
 }
 

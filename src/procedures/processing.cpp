@@ -367,7 +367,7 @@ Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view refer
 }
 
 Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view reference, std::string_view text) {
-  auto checked_text = message_text(text, "message");
+  auto checked_text = message_text(text, "person_message");
   if (!checked_text) return std::move(checked_text).error();
   const std::string& message = *checked_text;
   const Clock& clock = procedures_.clock();

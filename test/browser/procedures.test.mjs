@@ -256,9 +256,18 @@ test("an administrator sees the figures, and a definition that does not pass is 
   assert.deepEqual(await axeViolations(page), []);
   await fitsTheScreen(page);
   await page.screenshot({ path: join(work, "admin-procedure-vi-320.png"), fullPage: true });
+  // The agents' pages on a phone too.
+  await page.goto(guichet.url + "/agent/cases?status=accepted");
+  assert.deepEqual(await axeViolations(page), []);
+  await fitsTheScreen(page);
+  await page.click(`a[href="/agent/cases/${reference}"]`);
+  assert.deepEqual(await axeViolations(page), []);
+  await fitsTheScreen(page);
+  await page.screenshot({ path: join(work, "agent-case-vi-320.png"), fullPage: true });
   if (process.env.GUICHET_SCREENSHOTS) {
-    writeFileSync(join(process.env.GUICHET_SCREENSHOTS, "admin-procedure-vi-320.png"),
-      readFileSync(join(work, "admin-procedure-vi-320.png")));
+    for (const name of ["admin-procedure-vi-320.png", "agent-case-vi-320.png"]) {
+      writeFileSync(join(process.env.GUICHET_SCREENSHOTS, name), readFileSync(join(work, name)));
+    }
   }
   await context.close();
 });

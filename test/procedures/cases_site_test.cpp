@@ -417,6 +417,9 @@ TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSea
   ASSERT_EQ(person.post("/cases/" + reference + "/messages", {{"message", "I sent the new IBAN."}}).status, 303);
   EXPECT_NE(agent.get("/agent/cases/" + reference).body.find("I sent the new IBAN."), std::string::npos);
   EXPECT_EQ(other.post("/agent/cases/" + reference + "/message", {{"message", "hello"}}).status, 404);
+  Response blank = agent.post("/agent/cases/" + reference + "/message", {{"message", " "}});
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_NE(blank.body.find("id=\"person-message-error\""), std::string::npos);
   ASSERT_EQ(agent.post("/agent/cases/" + reference + "/message", {{"message", "Thank you, received."}}).status, 303);
   EXPECT_NE(person.get("/cases/" + reference).body.find("Thank you, received."), std::string::npos);
 

@@ -141,7 +141,7 @@ class Procedures {
   // A person's cases and drafts, newest first (lapsed drafts left out).
   Result<std::vector<Case>> cases_of(const Actor& actor) const;
   Result<std::vector<CaseEvent>> history(const Case& c) const;
-  // The sealed receipt or decision (PDF bytes) once its job made it: Errc::receipt_not_ready before.
+  // The sealed receipt or decision (PDF bytes) once its job made it: Errc::document_not_ready before.
   Result<std::string> document(const Actor& actor, std::string_view reference, std::string_view kind) const;
 
   // What happened to each procedure's cases (every version), by service code; only the services
@@ -181,7 +181,7 @@ inline constexpr const char* kPurgeDraftsJobKind = "procedures.purge_drafts";
 // Keeps a case's sealed document ("receipt" or "decision"), as its job rendered it.
 Result<void> store_document(storage::Database& db, std::int64_t case_id, std::string_view kind, std::string_view pdf,
                             std::string_view verification_code, const Clock& clock);
-// The PDF of a case's document once made: Errc::receipt_not_ready before.
+// The PDF of a case's document once made: Errc::document_not_ready before.
 Result<std::string> case_document(storage::Database& db, std::int64_t case_id, std::string_view kind);
 
 }  // namespace guichet::procedures
