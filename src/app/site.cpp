@@ -60,7 +60,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                 options_.public_url,
                 [&db](std::string_view return_path) { return oidc::form_targets(db, return_path); },
                 {{"consents", [&db](std::int64_t user_id) { return oidc::consents_export(db, user_id); }},
-                 {"cases", [&db](std::int64_t user_id) { return procedures::personal_data(db, user_id); }}}},
+                 {"cases", [&db](std::int64_t user_id) { return procedures::personal_data(db, user_id); }},
+                 {"documents", [&db](std::int64_t user_id) { return procedures::vault_personal_data(db, user_id); }}}},
       authority_(
           db_, clock_, options_.secrets_key,
           [&clock](storage::Connection& c, std::string_view action, const documents::CertificateRecord& record,
@@ -359,6 +360,7 @@ http::Router Site::routes() {
   procedures::register_agent_routes(router, procedures_web_);
   procedures::register_admin_routes(router, procedures_web_);
   procedures::register_payment_routes(router, procedures_web_);
+  procedures::register_vault_routes(router, procedures_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

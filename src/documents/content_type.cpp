@@ -1,4 +1,4 @@
-#include "content_type.hpp"
+#include "guichet/documents/content_type.hpp"
 
 #include <magic.h>
 

@@ -4,11 +4,11 @@
 
 #include <algorithm>
 
-#include "content_type.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/core/utf8.hpp"
+#include "guichet/documents/content_type.hpp"
 #include "guichet/documents/errors.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"

@@ -6,8 +6,8 @@
 #include <algorithm>
 #include <memory>
 
-#include "content_type.hpp"
 #include "guichet/core/compute.hpp"
+#include "guichet/documents/content_type.hpp"
 #include "guichet/documents/errors.hpp"
 #include "guichet/documents/issued.hpp"
 #include "guichet/documents/verify.hpp"

@@ -109,6 +109,9 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
       row.set("label", text_in(field.label, lang));
       if (const json::value* v = c.answers.if_contains(field.id)) {
         row.set("answer", display_answer(field, *v, lang, ctx.catalog));
+        if (auto link = file_link(field, *v, "/agent/cases/" + c.reference + "/", false); !link.empty()) {
+          row.set("file_link", link);
+        }
         if (c.prefilled.contains(field.id)) row.set("prefilled", true);
       } else {
         row.set("unanswered", true);
@@ -145,6 +148,15 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
     note.set("author", n.from_person || n.author.empty() ? ctx.catalog.text(lang, "agent_case_the_person") : n.author);
     note.set("text", n.text);
     if (n.internal) note.set("internal", true);
+    PageData files{PageData::type::list};
+    for (const Attachment& a : n.attachments) {
+      PageData file;
+      file.set("link", "/agent/cases/" + c.reference + "/files/" + std::to_string(a.id));
+      file.set("name", a.name);
+      file.set("size", file_size_text(a.size, lang, ctx.catalog));
+      files.push_back(file);
+    }
+    if (!n.attachments.empty()) note.set("files", files);
     note_list.push_back(note);
   }
   data.set("notes", note_list);
@@ -210,9 +222,30 @@ Response decide_post(const ProceduresContext& ctx, Request& request) {
 Response message_post(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in("/agent/cases");
   CaseProcessing processing(ctx.procedures);
-  return after(ctx, request,
-               processing.message_person(request.principal->user_id, request.path_params.get("reference").value_or(""),
-                                         request.form.get("message").value_or("")));
+  auto file = message_file(request, "file");
+  if (!file) {
+    return case_page(ctx, request, "person_file", ctx.catalog.text(request.lang, file.error().code.message_key()),
+                     http::http_status(file.error().kind));
+  }
+  return after(
+      ctx, request,
+      processing.message_person(request.principal->user_id, request.path_params.get("reference").value_or(""),
+                                request.form.get("message").value_or(""), file->has_value() ? &**file : nullptr));
+}
+
+// A file of a case the agent reaches: an answer, or a message's attachment.
+Response case_file(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  CaseProcessing processing(ctx.procedures);
+  auto found = processing.find(request.principal->user_id, request.path_params.get("reference").value_or(""));
+  if (!found) return ctx.pages.render_error(request, found.error());
+  const std::string_view id = request.path_params.get("id").value_or("");
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string_view::npos) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_document, "no such file"));
+  }
+  auto file = attachment_content(ctx.procedures.db(), found->id, std::stoll(std::string(id)));
+  if (!file) return ctx.pages.render_error(request, file.error());
+  return file_response(file->first.name, file->first.content_type, std::move(file->second));
 }
 
 Response note_post(const ProceduresContext& ctx, Request& request) {
@@ -233,7 +266,11 @@ void register_agent_routes(http::Router& router, const ProceduresContext& contex
   router.post("/agent/cases/{reference}/request", [ctx](Request& request) { return request_post(*ctx, request); });
   router.post("/agent/cases/{reference}/decide", [ctx](Request& request) { return decide_post(*ctx, request); });
   router.post("/agent/cases/{reference}/note", [ctx](Request& request) { return note_post(*ctx, request); });
-  router.post("/agent/cases/{reference}/message", [ctx](Request& request) { return message_post(*ctx, request); });
+  http::RouteOptions with_file;
+  with_file.max_body_bytes = kMaxUploadBodyBytes / 4;
+  router.post(
+      "/agent/cases/{reference}/message", [ctx](Request& request) { return message_post(*ctx, request); }, with_file);
+  router.get("/agent/cases/{reference}/files/{id}", [ctx](Request& request) { return case_file(*ctx, request); });
 }
 
 }  // namespace guichet::procedures

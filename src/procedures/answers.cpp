@@ -348,6 +348,32 @@ Walk walk(const Definition& d, const json::object& answers) {
   return w;
 }
 
+// A file answer names a document of the person's vault: its id as a number or digits, or the
+// object a stored answer is ({"document": id, ...}; the rest is read again from the vault).
+Checked check_file_answer(const json::value& raw) {
+  std::int64_t id = 0;
+  if (raw.is_int64()) {
+    id = raw.as_int64();
+  } else if (raw.is_uint64() && raw.as_uint64() <= static_cast<std::uint64_t>(INT64_MAX)) {
+    id = static_cast<std::int64_t>(raw.as_uint64());
+  } else if (raw.is_string()) {
+    const std::string text = trimmed(raw.as_string());
+    if (text.empty()) return empty_answer();
+    if (text.size() > 18 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return refused(Problem::no_such_document);
+    }
+    id = std::stoll(text);
+  } else if (raw.is_object()) {
+    const json::value* document = raw.as_object().if_contains("document");
+    if (document == nullptr || !document->is_int64()) return refused(Problem::no_such_document);
+    id = document->as_int64();
+  } else {
+    return refused(Problem::wrong_type);
+  }
+  if (id <= 0) return refused(Problem::no_such_document);
+  return accepted(json::object{{"document", id}});
+}
+
 }  // namespace
 
 std::string_view to_string(Problem problem) {
@@ -390,6 +416,18 @@ std::string_view to_string(Problem problem) {
       return "not_editable";
     case Problem::incomplete_address:
       return "incomplete_address";
+    case Problem::no_such_document:
+      return "no_such_document";
+    case Problem::file_type_refused:
+      return "file_type_refused";
+    case Problem::file_too_large:
+      return "file_too_large";
+    case Problem::file_empty:
+      return "file_empty";
+    case Problem::document_expired:
+      return "document_expired";
+    case Problem::vault_full:
+      return "vault_full";
   }
   return "wrong_type";
 }
@@ -439,6 +477,8 @@ Checked check_answer(const Field& field, const json::value& raw, std::string_vie
                         [&](const std::string& t) { return normalised_national_id(field.country, t); });
     case FieldType::section:
       return refused(Problem::unknown_field);
+    case FieldType::file:
+      return check_file_answer(raw);
   }
   return refused(Problem::wrong_type);
 }

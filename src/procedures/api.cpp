@@ -3,6 +3,7 @@
 // 422, each naming its field, while the draft keeps every valid answer.
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 
 #include "guichet/catalogue/reads.hpp"
@@ -217,6 +218,59 @@ Response case_document(const ProceduresContext& ctx, Request& request, std::stri
   return response;
 }
 
+json::object document_json(const VaultDocument& d) {
+  return json::object{{"id", d.id},
+                      {"kind", d.kind},
+                      {"issuer", d.issuer},
+                      {"expires_on", d.expires_on.empty() ? json::value(nullptr) : json::value(d.expires_on)},
+                      {"name", d.name},
+                      {"content_type", d.content_type},
+                      {"size", d.size},
+                      {"sha256", d.sha256},
+                      {"created_at", format_rfc3339(d.created_at)}};
+}
+
+// The person's vault: what a file answer names by its id.
+Response documents_get(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  auto documents = ctx.procedures.vault().list(std::get<std::int64_t>(who));
+  if (!documents) return http::json_error(request, documents.error());
+  json::array items;
+  for (const VaultDocument& d : *documents) items.push_back(document_json(d));
+  return no_store(Response::json(json::serialize(json::object{{"documents", std::move(items)}})));
+}
+
+// multipart/form-data: `file`, `kind`, and optionally `issuer` and `expires_on`.
+Response documents_post(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const auto file = std::find_if(request.files.begin(), request.files.end(),
+                                 [](const http::UploadedFile& f) { return f.field == "file"; });
+  if (file == request.files.end()) {
+    Error error = make_error(Errc::bad_request_body, "send the document as the multipart/form-data part `file`");
+    error.field = "file";
+    return http::json_error(request, error);
+  }
+  NewDocument document{std::string(request.form.get("kind").value_or("")),
+                       std::string(request.form.get("issuer").value_or("")),
+                       std::string(request.form.get("expires_on").value_or("")), file->filename, file->content};
+  auto added = ctx.procedures.vault().add(std::get<std::int64_t>(who), document);
+  if (!added) {
+    Error error = added.error();
+    if (error.code == Errc::bad_document_kind) error.field = "kind";
+    if (error.code == Errc::bad_issuer) error.field = "issuer";
+    if (error.code == Errc::bad_expiry) error.field = "expires_on";
+    if (error.code == Errc::file_empty || error.code == Errc::file_too_large || error.code == Errc::file_type_refused) {
+      error.field = "file";
+    }
+    return http::json_error(request, error);
+  }
+  Response response = no_store(Response::json(json::serialize(document_json(*added)), 201));
+  response.headers.set("Location", "/api/v1/documents/" + std::to_string(added->id));
+  return response;
+}
+
 }  // namespace
 
 void register_api_routes(http::Router& router, const ProceduresContext& context) {
@@ -236,6 +290,12 @@ void register_api_routes(http::Router& router, const ProceduresContext& context)
   router.get(
       "/api/v1/cases/{reference}/receipt", [ctx](Request& request) { return case_document(*ctx, request, "receipt"); },
       api);
+  http::RouteOptions with_file = api;
+  with_file.max_body_bytes = kMaxUploadBodyBytes / 4;
+  router.get(
+      "/api/v1/documents", [ctx](Request& request) { return documents_get(*ctx, request); }, api);
+  router.post(
+      "/api/v1/documents", [ctx](Request& request) { return documents_post(*ctx, request); }, with_file);
   router.get(
       "/api/v1/cases/{reference}/decision",
       [ctx](Request& request) { return case_document(*ctx, request, "decision"); }, api);

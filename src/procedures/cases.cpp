@@ -17,6 +17,7 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/outbox.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/vault.hpp"
 
 namespace guichet::procedures {
 namespace json = boost::json;
@@ -409,6 +410,49 @@ Result<Case> Procedures::find(const Actor& actor, std::string_view reference) co
   return found;
 }
 
+Checked resolve_file(storage::Connection& c, std::int64_t user_id, const Field& field, const json::value& answer,
+                     std::string_view today) {
+  const json::value* id = answer.is_object() ? answer.as_object().if_contains("document") : nullptr;
+  if (id == nullptr || !id->is_int64()) return Checked{nullptr, Problem::no_such_document, false};
+  auto document = vault_document_on(c, user_id, id->as_int64());
+  if (!document) return Checked{nullptr, Problem::no_such_document, false};
+  if (std::find(field.accept.begin(), field.accept.end(), document->content_type) == field.accept.end()) {
+    return Checked{nullptr, Problem::file_type_refused, false};
+  }
+  if (document->size > field.max_bytes) return Checked{nullptr, Problem::file_too_large, false};
+  if (document->expired(today)) return Checked{nullptr, Problem::document_expired, false};
+  return Checked{json::object{{"document", document->id},
+                              {"name", document->name},
+                              {"content_type", document->content_type},
+                              {"size", document->size},
+                              {"sha256", document->sha256}},
+                 std::nullopt, false};
+}
+
+Result<std::vector<FieldProblem>> freeze_files(storage::Connection& c, const Definition& definition, Case& held,
+                                               std::int64_t user_id, Instant now) {
+  std::vector<FieldProblem> gone;
+  for (const Field* field : asked(definition, held.answers)) {
+    if (field->type != FieldType::file) continue;
+    json::value* answer = held.answers.if_contains(field->id);
+    if (answer == nullptr || !answer->is_object() || !answer->as_object().contains("document")) continue;
+    const json::value& id = answer->as_object().at("document");
+    auto copied = id.is_int64() ? attach_from_vault(c, held.id, field->id, user_id, id.as_int64(), now)
+                                : Result<Attachment>(make_error(Errc::no_such_document, "no document"));
+    if (!copied) {
+      if (copied.error().code != Errc::no_such_document) return std::move(copied).error();
+      gone.push_back({field->id, Problem::no_such_document});
+      continue;
+    }
+    *answer = json::object{{"attachment", copied->id},
+                           {"name", copied->name},
+                           {"content_type", copied->content_type},
+                           {"size", copied->size},
+                           {"sha256", copied->sha256}};
+  }
+  return gone;
+}
+
 Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view reference, const json::object& raw) {
   const Instant now = clock_.now();
   const std::string today = today_utc(clock_);
@@ -437,6 +481,9 @@ Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view refere
         continue;
       }
       Checked checked = check_answer(*field, value, today);
+      if (field->type == FieldType::file && !checked.problem && !checked.empty) {
+        checked = resolve_file(c, actor.user_id, *field, checked.value, today);
+      }
       if (checked.problem) {
         outcome.problems.push_back({field->id, *checked.problem});
         continue;
@@ -494,6 +541,13 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
       if (paid->empty()) return make_error(Errc::payment_required, "the fee must be paid before submitting");
     }
     current.answers = submitted_answers(definition, current.answers);
+    // Documents from the vault are copied to the case: the administration keeps what was sent.
+    auto gone = freeze_files(c, definition, current, actor.user_id, now);
+    if (!gone) return std::move(gone).error();
+    if (!gone->empty()) {
+      if (problems != nullptr) *problems = *gone;
+      return make_error(Errc::incomplete, "a document is no longer in the vault");
+    }
     for (auto it = current.prefilled.begin(); it != current.prefilled.end();) {
       it = current.answers.contains(it->key()) ? std::next(it) : current.prefilled.erase(it);
     }

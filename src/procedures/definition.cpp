@@ -9,6 +9,7 @@
 #include "guichet/core/utf8.hpp"
 #include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/vault.hpp"
 
 namespace guichet::procedures {
 namespace json = boost::json;
@@ -41,6 +42,7 @@ constexpr TypeName kTypes[] = {
     {FieldType::organisation_number, "organisation_number"},
     {FieldType::national_id, "national_id"},
     {FieldType::section, "section"},
+    {FieldType::file, "file"},
 };
 
 // Which account attribute fits which type of field.
@@ -172,9 +174,9 @@ class Reader {
       return f;
     }
     const json::object& o = v.as_object();
-    static const std::set<std::string_view> kKnown{"id",     "type",       "label",      "help",    "required",
-                                                   "source", "editable",   "visible_if", "options", "min",
-                                                   "max",    "max_length", "country",    "when",    "available_from"};
+    static const std::set<std::string_view> kKnown{
+        "id",  "type", "label",      "help",    "required", "source",         "editable", "visible_if", "options",
+        "min", "max",  "max_length", "country", "when",     "available_from", "kind",     "accept",     "max_bytes"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) problem(where + "." + std::string(member.key()), "is not a field property");
     }
@@ -187,7 +189,7 @@ class Reader {
       auto parsed = parse_field_type(type->as_string());
       if (parsed) {
         f.type = *parsed;
-      } else if (type->as_string() == "file" || type->as_string() == "group") {
+      } else if (type->as_string() == "group") {
         problem(where + ".type", std::string(type->as_string()) + " fields are not available yet");
       } else {
         problem(where + ".type", "is not a field type");
@@ -309,7 +311,48 @@ class Reader {
         f.when = std::string(when->as_string());
       }
     }
+    file_properties(o, where, f);
     return f;
+  }
+
+  // A file question's kind of document, accepted types and largest size.
+  void file_properties(const json::object& o, const std::string& where, Field& f) {
+    const bool file = f.type == FieldType::file;
+    for (std::string_view key : {"kind", "accept", "max_bytes"}) {
+      if (!file && o.if_contains(key) != nullptr)
+        problem(where + "." + std::string(key), "only files take " + std::string(key));
+    }
+    if (!file) return;
+    if (const json::value* kind = o.if_contains("kind");
+        kind != nullptr && kind->is_string() && known_document_kind(kind->as_string())) {
+      f.document_kind = std::string(kind->as_string());
+    } else {
+      problem(where + ".kind", "must be a kind of document (docs/PROCEDURES.md lists them)");
+    }
+    f.accept = attachable_content_types();
+    if (const json::value* accept = o.if_contains("accept")) {
+      f.accept.clear();
+      const auto& known = attachable_content_types();
+      if (!accept->is_array() || accept->as_array().empty()) {
+        problem(where + ".accept", "must be a list of content types");
+      } else {
+        for (const json::value& type : accept->as_array()) {
+          if (type.is_string() && std::find(known.begin(), known.end(), type.as_string()) != known.end()) {
+            f.accept.emplace_back(type.as_string());
+          } else {
+            problem(where + ".accept", "takes application/pdf, image/jpeg and image/png only");
+          }
+        }
+      }
+    }
+    f.max_bytes = kMaxFileBytes;
+    if (const json::value* max = o.if_contains("max_bytes")) {
+      if (!max->is_int64() || max->as_int64() < 1024 || max->as_int64() > kMaxFileBytes) {
+        problem(where + ".max_bytes", "must be 1024 to " + std::to_string(kMaxFileBytes));
+      } else {
+        f.max_bytes = max->as_int64();
+      }
+    }
   }
 };
 
@@ -357,6 +400,9 @@ void check_graph(const Definition& d, Reader& reader) {
                                   (at == page ? "on the same page" : "on a later page"));
       }
       if (target->type == FieldType::section) reader.problem(where, "names the section " + test->field);
+      if (target->type == FieldType::file && test->op != Condition::Op::answered) {
+        reader.problem(where, "can only ask whether the file " + test->field + " is answered");
+      }
       if (target->type == FieldType::choice || target->type == FieldType::multiple_choice) {
         for (const json::value& value : test->values) {
           const bool known =

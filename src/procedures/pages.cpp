@@ -74,6 +74,8 @@ std::string anchor_of(const Field& field) {
       return field.options.empty() ? field.id : field.id + "-" + field.options.front().id;
     case FieldType::yes_no:
       return field.id + "-yes";
+    case FieldType::file:
+      return field.id + "-upload";
     default:
       return field.id;
   }
@@ -98,7 +100,65 @@ struct ShownPage {
   json::object values;                                       // what each input shows
   std::map<std::string, std::string> errors;                 // field id -> message
   std::vector<std::pair<std::string, std::string>> summary;  // anchor, message, in page order
+  std::vector<VaultDocument> documents;                      // the person's vault, for file questions
+  std::string today;
 };
+
+// "PDF, JPEG or PNG, 10 MB at most": what a file question takes.
+std::string file_hint(const ProceduresContext& ctx, const Field& field, const std::string& lang) {
+  std::string types;
+  for (std::size_t i = 0; i < field.accept.size(); ++i) {
+    const std::string& type = field.accept[i];
+    if (i > 0) types += i + 1 == field.accept.size() ? " " + ctx.catalog.text(lang, "procedure_file_or") + " " : ", ";
+    types += type == "application/pdf" ? "PDF" : type == "image/jpeg" ? "JPEG" : "PNG";
+  }
+  return http::fill_text(ctx.catalog.text(lang, "procedure_file_hint"),
+                         {{"types", types}, {"size", file_size_text(field.max_bytes, lang, ctx.catalog)}});
+}
+
+// A vault document as it is offered: "Medical certificate, valid until 3 June 2027, PDF, 120 KB".
+std::string document_details(const ProceduresContext& ctx, const VaultDocument& d, const std::string& lang) {
+  std::string out = ctx.catalog.text(lang, "document_kind_" + d.kind);
+  if (!d.issuer.empty()) out += ", " + d.issuer;
+  if (!d.expires_on.empty()) {
+    out +=
+        ", " + http::fill_text(ctx.catalog.text(lang, "vault_valid_until"), {{"date", spoken_day(lang, d.expires_on)}});
+  }
+  return out + ", " + file_size_text(d.size, lang, ctx.catalog);
+}
+
+void file_data(const ProceduresContext& ctx, const Field& field, const json::value& v, const ShownPage& shown,
+               const std::string& lang, PageData& f) {
+  f.set("file_hint", file_hint(ctx, field, lang));
+  std::string accept;
+  for (const std::string& type : field.accept) accept += (accept.empty() ? "" : ",") + type;
+  f.set("accept", accept);
+  std::int64_t chosen = 0;
+  if (const json::value* id = v.is_object() ? v.as_object().if_contains("document") : nullptr; id && id->is_int64()) {
+    chosen = id->as_int64();
+  }
+  // An answer already copied to the case (while the person answers a request again) is kept
+  // unless another is chosen.
+  const bool attached = v.is_object() && v.as_object().contains("attachment");
+  if (attached) f.set("current", display_answer(field, v, lang, ctx.catalog));
+  PageData documents{PageData::type::list};
+  for (const VaultDocument& d : shown.documents) {
+    const bool usable = std::find(field.accept.begin(), field.accept.end(), d.content_type) != field.accept.end() &&
+                        d.size <= field.max_bytes && !d.expired(shown.today);
+    if (d.id != chosen && (d.kind != field.document_kind || !usable)) continue;
+    PageData doc;
+    doc.set("doc_id", std::to_string(d.id));
+    doc.set("doc_name", d.name);
+    doc.set("doc_details", document_details(ctx, d, lang));
+    if (d.id == chosen) doc.set("checked", true);
+    documents.push_back(doc);
+  }
+  if (!documents.is_empty_list()) {
+    f.set("documents", documents);
+    f.set("has_documents", true);
+    if (chosen == 0 && !attached) f.set("new_checked", true);
+  }
+}
 
 PageData field_data(const ProceduresContext& ctx, const Request& request, const Case& c, const Field& field,
                     const ShownPage& shown) {
@@ -175,6 +235,7 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
     }
     if (field.source == "account.birthdate") f.set("birthday", true);
   }
+  if (field.type == FieldType::file) file_data(ctx, field, v, shown, lang, f);
   if (field.type == FieldType::address) {
     f.set("street", part_of(v, "street"));
     f.set("postcode", part_of(v, "postcode"));
@@ -218,6 +279,7 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
   PageData fields{PageData::type::list};
   for (const Field& field : page.fields) {
     if (field.type != FieldType::section && !visible(field, effective)) continue;
+    if (field.type == FieldType::file) data.set("has_files", true);
     fields.push_back(field_data(ctx, request, c, field, shown));
   }
   data.set("fields", fields);
@@ -246,6 +308,18 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
   return no_store(ctx.pages.render(request, "procedure_page", "procedure_page_title", data, status));
 }
 
+// The person's vault documents, when the page asks for a file.
+Result<void> load_documents(const ProceduresContext& ctx, const Request& request, const Page& page, ShownPage& shown) {
+  shown.today = format_iso_day(std::chrono::floor<std::chrono::days>(ctx.procedures.clock().now()));
+  if (std::none_of(page.fields.begin(), page.fields.end(), [](const Field& f) { return f.type == FieldType::file; })) {
+    return {};
+  }
+  auto documents = ctx.procedures.vault().list(request.principal->user_id);
+  if (!documents) return std::move(documents).error();
+  shown.documents = std::move(documents).value();
+  return {};
+}
+
 // The person's case and the version it follows, or the response to give instead.
 struct Loaded {
   Case c;
@@ -257,6 +331,48 @@ std::variant<Loaded, Response> load(const ProceduresContext& ctx, const Request&
   auto p = ctx.procedures.version(found->procedure_id);
   if (!p) return ctx.pages.render_error(request, p.error());
   return Loaded{std::move(found).value(), std::move(p).value()};
+}
+
+// The problem a refused upload is, next to its question.
+Problem upload_problem(const Error& error) {
+  if (error.code == Errc::file_empty) return Problem::file_empty;
+  if (error.code == Errc::file_too_large) return Problem::file_too_large;
+  if (error.code == Errc::vault_full) return Problem::vault_full;
+  return Problem::file_type_refused;
+}
+
+std::vector<FieldProblem> keep_uploads(const ProceduresContext& ctx, const Request& request,
+                                       const Definition& definition, const Page& page, const Case& c,
+                                       json::object& raw) {
+  std::vector<FieldProblem> problems;
+  const json::object effective = submitted_answers(definition, c.answers);
+  for (const Field& field : page.fields) {
+    if (field.type != FieldType::file || !visible(field, effective)) continue;
+    const std::string name = field.id + ".upload";
+    const auto file = std::find_if(request.files.begin(), request.files.end(), [&](const http::UploadedFile& f) {
+      return f.field == name && (!f.filename.empty() || !f.content.empty());
+    });
+    if (file == request.files.end()) continue;
+    // Checked against the question first: a file it refuses is not kept in the vault either.
+    auto type = check_file(file->content, field.accept, field.max_bytes);
+    if (!type) {
+      problems.push_back({field.id, upload_problem(type.error())});
+      raw.erase(field.id);
+      continue;
+    }
+    NewDocument document;
+    document.kind = field.document_kind;
+    document.name = file->filename;
+    document.bytes = file->content;
+    auto added = ctx.procedures.vault().add(request.principal->user_id, document);
+    if (!added) {
+      problems.push_back({field.id, upload_problem(added.error())});
+      raw.erase(field.id);
+      continue;
+    }
+    raw[field.id] = added->id;
+  }
+  return problems;
 }
 
 Response page_get(const ProceduresContext& ctx, Request& request) {
@@ -272,6 +388,9 @@ Response page_get(const ProceduresContext& ctx, Request& request) {
   if (page == nullptr) return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such page"));
   ShownPage shown;
   shown.values = l.c.answers;
+  if (auto loaded_documents = load_documents(ctx, request, *page, shown); !loaded_documents) {
+    return ctx.pages.render_error(request, loaded_documents.error());
+  }
   return form_page(ctx, request, l.c, l.p, *page, shown, 200);
 }
 
@@ -295,12 +414,16 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
       it = asked_again ? std::next(it) : raw.erase(it);
     }
   }
+  // Files sent with the page go to the person's vault first, then answer their question; one
+  // refused is a problem next to its question, and every other answer is still saved.
+  std::vector<FieldProblem> upload_problems = keep_uploads(ctx, request, definition, *page, l.c, raw);
   auto saved = ctx.procedures.save(actor_of(request), l.c.reference, raw);
   if (!saved) return ctx.pages.render_error(request, saved.error());
   const bool later = request.form.get("action").value_or("") == "later";
   ShownPage shown;
   shown.values = saved->saved.answers;
   std::vector<FieldProblem> problems = saved->problems;
+  problems.insert(problems.end(), upload_problems.begin(), upload_problems.end());
   bool invalid = !problems.empty();
   if (!later) {
     // This page's own required questions (GOV.UK checks a page when it is sent).
@@ -335,6 +458,9 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
     shown.errors[field.id] = message;
     shown.summary.emplace_back(anchor_of(field), message);
   }
+  if (auto loaded_documents = load_documents(ctx, request, *page, shown); !loaded_documents) {
+    return ctx.pages.render_error(request, loaded_documents.error());
+  }
   return form_page(ctx, request, saved->saved, l.p, *page, shown, 400);
 }
 
@@ -354,6 +480,9 @@ PageData answer_sections(const ProceduresContext& ctx, const Request& request, c
       row.set("anchor", field.id);
       if (const json::value* v = c.answers.if_contains(field.id)) {
         row.set("answer", display_answer(field, *v, lang, ctx.catalog));
+        if (auto link = file_link(field, *v, "/cases/" + c.reference + "/", true); !link.empty()) {
+          row.set("file_link", link);
+        }
         if (c.prefilled.contains(field.id)) row.set("prefilled", true);
       } else {
         row.set("unanswered", true);
@@ -456,8 +585,14 @@ Response payment_return(const ProceduresContext& ctx, Request& request) {
                         : "procedure_payment_" + std::string(to_string(payment->status)));
 }
 
+// A message the person could not send: why, and what they typed.
+struct MessageState {
+  std::string error_key;
+  std::string typed;
+};
+
 Response case_page(const ProceduresContext& ctx, Request& request, const std::vector<FieldProblem>& problems = {},
-                   int status = 200) {
+                   int status = 200, const MessageState& message = {}) {
   if (!request.principal) return to_sign_in(request.target);
   auto loaded = load(ctx, request);
   if (auto* r = std::get_if<Response>(&loaded)) return std::move(*r);
@@ -508,11 +643,24 @@ Response case_page(const ProceduresContext& ctx, Request& request, const std::ve
     m.set("at", local_time(ctx, lang, n.at));
     m.set("text", n.text);
     if (n.from_person) m.set("from_you", true);
+    PageData files{PageData::type::list};
+    for (const Attachment& a : n.attachments) {
+      PageData file;
+      file.set("link", "/cases/" + l.c.reference + "/files/" + std::to_string(a.id));
+      file.set("name", a.name);
+      file.set("size", file_size_text(a.size, lang, ctx.catalog));
+      files.push_back(file);
+    }
+    if (!n.attachments.empty()) m.set("files", files);
     messages.push_back(m);
   }
   const std::string message_state(request.query.get("message").value_or(""));
   if (message_state == "empty") data.set("message_error", ctx.catalog.text(lang, "case_message_empty"));
   if (message_state == "limit") data.set("message_error", ctx.catalog.text(lang, "procedure_too_many_messages"));
+  if (!message.error_key.empty()) {
+    data.set("message_error", ctx.catalog.text(lang, message.error_key));
+    data.set("message_typed", message.typed);
+  }
   if (!notes->empty()) {
     data.set("messages", messages);
     data.set("has_messages", true);
@@ -602,6 +750,20 @@ Response cases_page(const ProceduresContext& ctx, Request& request, std::string_
   return no_store(ctx.pages.render(request, "cases", "cases_title", data, status));
 }
 
+// A file of the person's own case: an answer or a message's attachment (never an internal note's).
+Response case_file(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in(request.target);
+  auto found = ctx.procedures.find(actor_of(request), reference_of(request));
+  if (!found) return ctx.pages.render_error(request, found.error());
+  const std::string_view id = request.path_params.get("id").value_or("");
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string_view::npos) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_document, "no such file"));
+  }
+  auto file = attachment_content(ctx.procedures.db(), found->id, std::stoll(std::string(id)));
+  if (!file) return ctx.pages.render_error(request, file.error());
+  return file_response(file->first.name, file->first.content_type, std::move(file->second));
+}
+
 Response duplicate_post(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
   auto started = ctx.procedures.duplicate(actor_of(request), reference_of(request));
@@ -614,8 +776,15 @@ Response duplicate_post(const ProceduresContext& ctx, Request& request) {
 Response message_post(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in("/cases/" + reference_of(request));
   CaseProcessing processing(ctx.procedures);
-  auto sent = processing.message_administration(actor_of(request), reference_of(request),
-                                                request.form.get("message").value_or(""));
+  const std::string typed(request.form.get("message").value_or(""));
+  auto file = message_file(request, "file");
+  if (!file) {
+    // The message comes back as typed, the file's problem next to it.
+    return case_page(ctx, request, {}, http::http_status(file.error().kind),
+                     MessageState{std::string(file.error().code.message_key()), typed});
+  }
+  auto sent = processing.message_administration(actor_of(request), reference_of(request), typed,
+                                                file->has_value() ? &**file : nullptr);
   if (!sent) {
     const Error& error = sent.error();
     // Nothing typed is lost: an empty message, or one past the case's limit, which no retry sends.
@@ -737,7 +906,10 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
   router.post("/procedures/{service}/start", [ctx](Request& request) { return start_post(*ctx, request); });
   router.get("/cases/{reference}", [ctx](Request& request) { return case_page(*ctx, request); });
   router.get("/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_get(*ctx, request); });
-  router.post("/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_post(*ctx, request); });
+  http::RouteOptions with_files;
+  with_files.max_body_bytes = kMaxUploadBodyBytes;
+  router.post(
+      "/cases/{reference}/pages/{page}", [ctx](Request& request) { return page_post(*ctx, request); }, with_files);
   router.get("/cases/{reference}/check", [ctx](Request& request) { return check_get(*ctx, request); });
   router.post("/cases/{reference}/submit", [ctx](Request& request) { return submit_post(*ctx, request); });
   router.get("/cases/{reference}/receipt.pdf",
@@ -745,7 +917,11 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
   router.get("/cases/{reference}/decision.pdf",
              [ctx](Request& request) { return document_pdf(*ctx, request, "decision"); });
   router.get("/cases/{reference}/payment", [ctx](Request& request) { return payment_return(*ctx, request); });
-  router.post("/cases/{reference}/messages", [ctx](Request& request) { return message_post(*ctx, request); });
+  http::RouteOptions with_file;
+  with_file.max_body_bytes = kMaxUploadBodyBytes / 4;
+  router.post(
+      "/cases/{reference}/messages", [ctx](Request& request) { return message_post(*ctx, request); }, with_file);
+  router.get("/cases/{reference}/files/{id}", [ctx](Request& request) { return case_file(*ctx, request); });
   router.post("/cases/{reference}/respond", [ctx](Request& request) { return respond_post(*ctx, request); });
   router.post("/cases/{reference}/duplicate", [ctx](Request& request) { return duplicate_post(*ctx, request); });
   router.post("/cases/{reference}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });

@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/http/pages.hpp"
@@ -43,6 +45,40 @@ std::string iso_day_from(std::string_view day, std::string_view month, std::stri
 
 }  // namespace
 
+std::string file_size_text(std::int64_t bytes, const std::string& lang, const http::Catalog& catalog) {
+  const bool comma = lang != "en";
+  if (bytes < 1024 * 1024) {
+    const std::int64_t kb = std::max<std::int64_t>(1, (bytes + 1023) / 1024);
+    return http::fill_text(catalog.text(lang, "file_size_kb"), {{"size", std::to_string(kb)}});
+  }
+  const std::int64_t tenths = (bytes * 10 + 512 * 1024) / (1024 * 1024);
+  std::string size = std::to_string(tenths / 10);
+  if (tenths % 10 != 0) size += (comma ? "," : ".") + std::to_string(tenths % 10);
+  return http::fill_text(catalog.text(lang, "file_size_mb"), {{"size", size}});
+}
+
+Result<std::optional<MessageFile>> message_file(const http::Request& request, std::string_view field) {
+  const auto file = std::find_if(request.files.begin(), request.files.end(),
+                                 [&](const http::UploadedFile& f) { return f.field == field; });
+  if (file == request.files.end() || (file->filename.empty() && file->content.empty())) {
+    return std::optional<MessageFile>();
+  }
+  auto type = check_file(file->content, attachable_content_types());
+  if (!type) return std::move(type).error();
+  return std::optional<MessageFile>(MessageFile{file->filename, *type, file->content});
+}
+
+std::string file_link(const Field& field, const json::value& value, std::string_view case_base, bool person) {
+  if (field.type != FieldType::file || !value.is_object()) return "";
+  if (const json::value* id = value.as_object().if_contains("attachment"); id != nullptr && id->is_int64()) {
+    return std::string(case_base) + "files/" + std::to_string(id->as_int64());
+  }
+  if (const json::value* id = value.as_object().if_contains("document"); person && id != nullptr && id->is_int64()) {
+    return "/account/documents/" + std::to_string(id->as_int64());
+  }
+  return "";
+}
+
 std::string display_answer(const Field& field, const json::value& value, const std::string& lang,
                            const http::Catalog& catalog) {
   switch (field.type) {
@@ -82,6 +118,13 @@ std::string display_answer(const Field& field, const json::value& value, const s
     }
     case FieldType::iban:
       return value.is_string() ? grouped_iban(value.as_string()) : string_of(value);
+    case FieldType::file: {
+      const json::value* name = value.is_object() ? value.as_object().if_contains("name") : nullptr;
+      const json::value* size = value.is_object() ? value.as_object().if_contains("size") : nullptr;
+      if (name == nullptr || !name->is_string()) return catalog.text(lang, "procedure_file_missing");
+      return std::string(name->as_string()) +
+             (size != nullptr && size->is_int64() ? " (" + file_size_text(size->as_int64(), lang, catalog) + ")" : "");
+    }
     default:
       return string_of(value);
   }
@@ -106,6 +149,14 @@ json::object answers_from_form(const Page& page, const http::Params& form, const
                                {"postcode", form.get(id + ".postcode").value_or("")},
                                {"city", form.get(id + ".city").value_or("")}};
         break;
+      case FieldType::file: {
+        // A radio names a document of the vault, "none" clears the answer, "new" waits for the
+        // upload (page_post reads it); no radio at all keeps the answer as it is.
+        const auto chosen = form.get(id);
+        if (!chosen || *chosen == "keep") break;
+        out[id] = *chosen == "none" || *chosen == "new" ? std::string_view() : *chosen;
+        break;
+      }
       case FieldType::date:
         out[id] = iso_day_from(form.get(id + ".day").value_or(""), form.get(id + ".month").value_or(""),
                                form.get(id + ".year").value_or(""));

@@ -12,6 +12,7 @@
 #include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/definition.hpp"
+#include "guichet/procedures/processing.hpp"
 
 namespace guichet::procedures {
 
@@ -19,6 +20,9 @@ namespace guichet::procedures {
 // an address on two lines, an IBAN in groups of four.
 std::string display_answer(const Field& field, const boost::json::value& value, const std::string& lang,
                            const http::Catalog& catalog);
+
+// A file's size as people read it: "120 KB", "1,5 Mo".
+std::string file_size_text(std::int64_t bytes, const std::string& lang, const http::Catalog& catalog);
 
 // The raw answers of one page's fields, as the page's form sent them: a date's day, month and
 // year as YYYY-MM-DD, an address's three parts, the boxes ticked of a multiple choice. Fields not
@@ -31,6 +35,18 @@ boost::json::object answers_from_form(const Page& page, const http::Params& form
 // name in `lang`.
 std::string title_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
 std::string administration_of(const Procedures& procedures, const PublishedProcedure& p, const std::string& lang);
+
+// Where a file answer is downloaded: an attachment under `case_base` ("/cases/PRC-.../"), a
+// draft's vault document under /account/documents (when `person` is the reader); "" otherwise.
+std::string file_link(const Field& field, const boost::json::value& value, std::string_view case_base, bool person);
+
+// A file the person or an agent sent, as a download: its name (ASCII and UTF-8 forms), the type
+// libmagic found, never sniffed, never shown inline from this origin, never cached.
+http::Response file_response(std::string_view name, std::string_view content_type, std::string bytes);
+
+// The file sent in the form part `field` with a message, checked (check_file's errors); none when
+// the part is absent or empty.
+Result<std::optional<MessageFile>> message_file(const http::Request& request, std::string_view field);
 
 // Pages with personal data are never cached.
 http::Response no_store(http::Response response);

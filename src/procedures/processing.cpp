@@ -98,11 +98,24 @@ Result<std::string> message_text(std::string_view text, const char* field) {
 }
 
 Result<void> add_note_on(storage::Connection& c, std::int64_t case_id, Instant at, std::int64_t author, bool internal,
-                         const std::string& text) {
-  auto inserted =
-      c.execute("INSERT INTO procedures_notes (case_id, at, author_id, internal, text) VALUES (?, ?, ?, ?, ?)",
-                {case_id, to_unix_micros(at), author, std::int64_t{internal ? 1 : 0}, text});
+                         const std::string& text, const MessageFile* file = nullptr) {
+  auto inserted = c.query(
+      "INSERT INTO procedures_notes (case_id, at, author_id, internal, text) VALUES (?, ?, ?, ?, ?) RETURNING id",
+      {case_id, to_unix_micros(at), author, std::int64_t{internal ? 1 : 0}, text});
   if (!inserted) return std::move(inserted).error();
+  if (file == nullptr) return {};
+  auto attached =
+      attach_to_note(c, case_id, inserted->rows.at(0).integer(0), file->name, file->content_type, file->bytes, at);
+  if (!attached) return std::move(attached).error();
+  return {};
+}
+
+// A file sent with a message, checked before anything is written.
+Result<void> check_message_file(const MessageFile* file) {
+  if (file == nullptr) return {};
+  auto type = check_file(file->bytes, attachable_content_types());
+  if (!type) return std::move(type).error();
+  if (*type != file->content_type) return make_error(Errc::file_type_refused, "the file's type was not checked");
   return {};
 }
 
@@ -202,7 +215,7 @@ Result<Case> CaseProcessing::find(std::int64_t agent, std::string_view reference
 Result<std::vector<CaseNote>> CaseProcessing::notes(const Case& c, bool with_internal) const {
   auto rows = procedures_.db().read([&](storage::Connection& connection) {
     return connection.query(
-        std::string("SELECT at, author_id, internal, text FROM procedures_notes WHERE case_id = ?") +
+        std::string("SELECT at, author_id, internal, text, id FROM procedures_notes WHERE case_id = ?") +
             (with_internal ? "" : " AND internal = 0") + " ORDER BY id",
         {c.id});
   });
@@ -218,9 +231,15 @@ Result<std::vector<CaseNote>> CaseProcessing::notes(const Case& c, bool with_int
     if (!found) return std::move(found).error();
     emails = std::move(found).value();
   }
+  auto files = attachments_of(procedures_.db(), c.id);
+  if (!files) return std::move(files).error();
   std::vector<CaseNote> out;
   for (const storage::Row& row : rows->rows) {
     CaseNote note;
+    const std::int64_t note_id = row.integer(4);
+    for (const Attachment& a : *files) {
+      if (a.note_id == note_id) note.attachments.push_back(a);
+    }
     note.at = from_unix_micros(row.integer(0));
     const auto id = row.optional_integer(1);
     note.from_person = id && *id == c.user_id;
@@ -366,13 +385,15 @@ Result<void> CaseProcessing::add_note(std::int64_t agent, std::string_view refer
   return {};
 }
 
-Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view reference, std::string_view text) {
+Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view reference, std::string_view text,
+                                            const MessageFile* file) {
   auto checked_text = message_text(text, "person_message");
   if (!checked_text) return std::move(checked_text).error();
+  if (auto checked_file = check_message_file(file); !checked_file) return checked_file;
   const std::string& message = *checked_text;
   const Clock& clock = procedures_.clock();
   auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
-    auto noted = add_note_on(c, found.id, clock.now(), agent, false, message);
+    auto noted = add_note_on(c, found.id, clock.now(), agent, false, message, file);
     if (!noted) return noted;
     return tell_the_person(c, found, "message", clock);
   });
@@ -381,9 +402,10 @@ Result<void> CaseProcessing::message_person(std::int64_t agent, std::string_view
 }
 
 Result<void> CaseProcessing::message_administration(const Actor& actor, std::string_view reference,
-                                                    std::string_view text) {
+                                                    std::string_view text, const MessageFile* file) {
   auto checked_text = message_text(text, "message");
   if (!checked_text) return std::move(checked_text).error();
+  if (auto checked_file = check_message_file(file); !checked_file) return checked_file;
   const std::string& message = *checked_text;
   const Clock& clock = procedures_.clock();
   return procedures_.db().transaction([&](storage::Connection& c) -> Result<void> {
@@ -397,7 +419,7 @@ Result<void> CaseProcessing::message_administration(const Actor& actor, std::str
     if (sent->rows.front().integer(0) >= 50) {
       return make_error(Errc::too_many_messages, "this case has had 50 messages from you");
     }
-    return add_note_on(c, held->id, clock.now(), actor.user_id, false, message);
+    return add_note_on(c, held->id, clock.now(), actor.user_id, false, message, file);
   });
 }
 
@@ -424,9 +446,16 @@ Result<Case> CaseProcessing::respond(const Actor& actor, std::string_view refere
       return make_error(Errc::incomplete, "some requested answers are missing");
     }
     const Instant now = clock.now();
+    auto gone = freeze_files(c, *procedure->definition, *held, actor.user_id, now);
+    if (!gone) return std::move(gone).error();
+    if (!gone->empty()) {
+      if (problems != nullptr) *problems = *gone;
+      return make_error(Errc::incomplete, "a document is no longer in the vault");
+    }
     auto updated = c.execute(
-        "UPDATE procedures_cases SET status = 'under_review', requested_fields = NULL, updated_at = ? WHERE id = ?",
-        {to_unix_micros(now), held->id});
+        "UPDATE procedures_cases SET status = 'under_review', requested_fields = NULL, answers = ?, updated_at = ? "
+        "WHERE id = ?",
+        {json::serialize(held->answers), to_unix_micros(now), held->id});
     if (!updated) return std::move(updated).error();
     auto event = record_event(c, held->id, now, "user:" + std::to_string(actor.user_id), held->status,
                               CaseStatus::under_review, "");

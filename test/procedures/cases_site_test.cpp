@@ -21,6 +21,7 @@
 #include "guichet/procedures/errors.hpp"
 #include "guichet/procedures/payments.hpp"
 #include "guichet/procedures/processing.hpp"
+#include "guichet/procedures/vault.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
 #include "support/test_database.hpp"
@@ -678,6 +679,180 @@ TEST_P(ProceduresSiteTest, CasesGoToTheGroupTheRoutingChoosesAndItsAgentsOnly) {
   EXPECT_EQ(counts->at(CaseStatus::submitted), 1);
   ASSERT_TRUE(remove_group_member(db(), "seguranca-social", "single_parents", grouped));
   EXPECT_EQ(processing.queue(grouped, {})->size(), 2u) << "in no group: the whole administration";
+}
+
+// A small real PDF and PNG, as libmagic reads them.
+const std::string kPdf = "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+const std::string kPng =
+    std::string("\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89", 33) +
+    std::string("\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82", 37);
+
+// A multipart/form-data form with the page's CSRF token, text fields and files (name, filename, bytes).
+Response send_multipart(Browser& b, const std::string& target, const std::map<std::string, std::string>& fields,
+                        const std::vector<std::tuple<std::string, std::string, std::string>>& files) {
+  const std::string boundary = "----guichet-vault-boundary";
+  std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
+                     b.cookies_["guichet_csrf"] + "\r\n";
+  for (const auto& [name, value] : fields) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
+  }
+  for (const auto& [name, filename, bytes] : files) {
+    body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename +
+            "\"\r\nContent-Type: application/octet-stream\r\n\r\n" + bytes + "\r\n";
+  }
+  body += "--" + boundary + "--\r\n";
+  return b.send(http::Method::post, target, body, {{"Content-Type", "multipart/form-data; boundary=" + boundary}});
+}
+
+TEST_P(ProceduresSiteTest, DocumentsGivenOnceAreOfferedAgainCopiedAtSubmissionAndOnlyTheirOwnersSeeThem) {
+  Browser b(site->application());
+  sign_in(b, "ana@example.org");
+  ASSERT_EQ(b.get("/account/documents").status, 200);
+  // A file that is not a PDF or an image is refused by its bytes, whatever its name; the form
+  // comes back with the problem next to the file and the typed values kept.
+  Response refused = send_multipart(
+      b, "/account/documents", {{"kind", "medical_certificate"}, {"issuer", "Dr. Sousa"}, {"expires_on", "31/12/2027"}},
+      {{"file", "certificate.pdf", "#!/bin/sh\necho not a pdf\n"}});
+  ASSERT_EQ(refused.status, 415);
+  EXPECT_NE(refused.body.find("id=\"document-file-error\""), std::string::npos);
+  EXPECT_NE(refused.body.find("value=\"Dr. Sousa\""), std::string::npos);
+  Response bad_date =
+      send_multipart(b, "/account/documents", {{"kind", "medical_certificate"}, {"expires_on", "31/02/2027"}},
+                     {{"file", "certificate.pdf", kPdf}});
+  ASSERT_EQ(bad_date.status, 400);
+  EXPECT_NE(bad_date.body.find("id=\"document-expires-error\""), std::string::npos);
+  Response added = send_multipart(
+      b, "/account/documents", {{"kind", "medical_certificate"}, {"issuer", "Dr. Sousa"}, {"expires_on", "31/12/2027"}},
+      {{"file", "/home/ana/certificate.pdf", kPdf}});
+  ASSERT_EQ(added.status, 303) << added.body;
+  Procedures registry(db(), clock);
+  Vault vault = registry.vault();
+  auto documents = vault.list(ana);
+  ASSERT_TRUE(documents);
+  ASSERT_EQ(documents->size(), 1U);
+  const VaultDocument& certificate = documents->front();
+  EXPECT_EQ(certificate.name, "certificate.pdf") << "no path kept";
+  EXPECT_EQ(certificate.content_type, "application/pdf");
+  EXPECT_EQ(certificate.expires_on, "2027-12-31");
+  const std::string id = std::to_string(certificate.id);
+  Response download = b.get("/account/documents/" + id);
+  ASSERT_EQ(download.status, 200);
+  EXPECT_EQ(download.body, kPdf);
+  EXPECT_EQ(download.headers.get("Content-Type").value_or(""), "application/pdf");
+  EXPECT_TRUE(download.headers.get("Content-Disposition").value_or("").starts_with("attachment;"));
+
+  // The driving-licence renewal asks for a medical certificate: the one in the vault is offered.
+  Response started = b.post("/procedures/driving-licence-renewal/start", {});
+  ASSERT_EQ(started.status, 303);
+  const std::string reference = location(started).substr(7, 13);
+  Response licence = b.get("/cases/" + reference + "/pages/licence");
+  ASSERT_EQ(licence.status, 200);
+  EXPECT_NE(licence.body.find("enctype=\"multipart/form-data\""), std::string::npos);
+  EXPECT_NE(licence.body.find("id=\"medical_certificate-doc-" + id + "\""), std::string::npos);
+  // An upload the question refuses: the problem next to it, the other answers saved.
+  Response wrong = send_multipart(
+      b, "/cases/" + reference + "/pages/licence",
+      {{"licence_number", "L-1234567 8"}, {"categories", "b"}, {"medical_certificate", "new"}, {"action", "continue"}},
+      {{"medical_certificate.upload", "notes.txt", "just some text"}});
+  ASSERT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("id=\"medical_certificate-error\""), std::string::npos);
+  EXPECT_NE(wrong.body.find("href=\"#medical_certificate-upload\""), std::string::npos);
+  EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->answers.at("licence_number"), json::value("L-1234567 8"));
+  EXPECT_EQ(vault.list(ana)->size(), 1U) << "a refused file is not kept";
+  // One click: the vault's document answers the question.
+  Response chosen = send_multipart(
+      b, "/cases/" + reference + "/pages/licence",
+      {{"licence_number", "L-1234567 8"}, {"categories", "b"}, {"medical_certificate", id}, {"action", "continue"}},
+      {});
+  ASSERT_EQ(chosen.status, 303) << chosen.body;
+  auto draft = registry.find(Actor{ana, 0}, reference);
+  ASSERT_TRUE(draft);
+  EXPECT_EQ(draft->answers.at("medical_certificate").as_object().at("document"), json::value(certificate.id));
+  EXPECT_EQ(draft->answers.at("medical_certificate").as_object().at("name"), json::value("certificate.pdf"));
+
+  // Someone else's document cannot be named, through the API or the pages, nor downloaded.
+  const std::int64_t bob = make_user("bob@example.org");
+  auto bobs = registry.start(Actor{bob, 0}, "driving-licence-renewal");
+  ASSERT_TRUE(bobs);
+  Browser other(site->application());
+  Response stolen = api(other, http::Method::patch, "/api/v1/cases/" + bobs->reference, token_for(bob),
+                        R"({"answers": {"medical_certificate": )" + id + "}}");
+  EXPECT_EQ(stolen.status, 422);
+  EXPECT_NE(stolen.body.find("\"problem\":\"no_such_document\""), std::string::npos) << stolen.body;
+  sign_in(other, "bob@example.org");
+  EXPECT_EQ(other.get("/account/documents/" + id).status, 404);
+  EXPECT_EQ(other.post("/account/documents/" + id + "/delete", {}).status, 404);
+  EXPECT_EQ(other.get("/cases/" + reference + "/pages/licence").status, 404);
+
+  // A new upload in the form goes to the vault and answers the question.
+  Response uploaded = send_multipart(b, "/cases/" + reference + "/pages/licence",
+                                     {{"licence_number", "L-1234567 8"}, {"categories", "b"}, {"action", "continue"}},
+                                     {{"medical_certificate.upload", "photo.png", kPng}});
+  ASSERT_EQ(uploaded.status, 303) << uploaded.body;
+  ASSERT_EQ(vault.list(ana)->size(), 2U);
+  const std::int64_t photo = vault.list(ana)->front().id;
+  EXPECT_EQ(registry.find(Actor{ana, 0}, reference)->answers.at("medical_certificate").as_object().at("document"),
+            json::value(photo));
+
+  // At submission the document is copied to the case; deleting it from the vault later leaves
+  // the administration's copy.
+  ASSERT_TRUE(registry.save(Actor{ana, 0}, reference,
+                            json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                                "nif": "123456789", "address": {"street": "Rua A 1", "postcode": "1500-458",
+                                "city": "Lisboa"}, "email": "ana@example.org"})")
+                                .as_object()));
+  ASSERT_TRUE(db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto paid = c.execute(
+        "INSERT INTO procedures_payments (case_id, token, provider, provider_reference, amount_cents, status, "
+        "created_at, completed_at) VALUES (?, 'tok', 'test', 'ref', 3000, 'paid', 0, 0)",
+        {registry.find(Actor{ana, 0}, reference)->id});
+    if (!paid) return std::move(paid).error();
+    return {};
+  }));
+  auto submitted = registry.submit(Actor{ana, 0}, reference, "en");
+  ASSERT_TRUE(submitted) << submitted.error().message;
+  const json::object& answer = submitted->answers.at("medical_certificate").as_object();
+  ASSERT_TRUE(answer.contains("attachment"));
+  EXPECT_FALSE(answer.contains("document"));
+  const std::string attachment = std::to_string(answer.at("attachment").as_int64());
+  Response removed = b.post("/account/documents/" + std::to_string(photo) + "/delete", {});
+  ASSERT_EQ(removed.status, 303);
+  EXPECT_EQ(vault.list(ana)->size(), 1U);
+  Response kept = b.get("/cases/" + reference + "/files/" + attachment);
+  ASSERT_EQ(kept.status, 200);
+  EXPECT_EQ(kept.body, kPng);
+  EXPECT_NE(b.get("/cases/" + reference).body.find("/cases/" + reference + "/files/" + attachment), std::string::npos);
+  EXPECT_EQ(other.get("/cases/" + reference + "/files/" + attachment).status, 404);
+
+  // The agents of the IMT see it; a message to the person carries a file, which the person downloads.
+  const std::int64_t rui = make_user("rui@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "imt"}, "test", clock));
+  Browser agent(site->application());
+  sign_in(agent, "rui@example.org");
+  EXPECT_EQ(agent.get("/agent/cases/" + reference + "/files/" + attachment).body, kPng);
+  EXPECT_EQ(other.get("/agent/cases/" + reference + "/files/" + attachment).status, 404);
+  ASSERT_EQ(agent.post("/agent/cases/" + reference + "/take", {}).status, 303);
+  Response bad_file = send_multipart(agent, "/agent/cases/" + reference + "/message", {{"message", "See attached"}},
+                                     {{"file", "x.exe", "MZ\x90\x00 not a document"}});
+  EXPECT_EQ(bad_file.status, 415);
+  EXPECT_NE(bad_file.body.find("id=\"person-file-error\""), std::string::npos);
+  Response sent = send_multipart(agent, "/agent/cases/" + reference + "/message",
+                                 {{"message", "Your appointment letter"}}, {{"file", "letter.pdf", kPdf}});
+  ASSERT_EQ(sent.status, 303) << sent.body;
+  Response with_letter = b.get("/cases/" + reference);
+  const auto link = with_letter.body.find(">letter.pdf</a>");
+  ASSERT_NE(link, std::string::npos);
+  const auto href = with_letter.body.rfind("href=\"", link);
+  const std::string letter = with_letter.body.substr(href + 6, with_letter.body.find('"', href + 6) - href - 6);
+  EXPECT_EQ(b.get(letter).body, kPdf);
+  // The person writes back with a file; an empty vault-less message is still checked.
+  Response reply = send_multipart(b, "/cases/" + reference + "/messages", {{"message", "Thank you"}},
+                                  {{"file", "reply.txt", "plain text"}});
+  EXPECT_EQ(reply.status, 415);
+  EXPECT_NE(reply.body.find(">Thank you</textarea>"), std::string::npos) << "the message comes back as typed";
+
+  // Everything the person holds is in their export, the vault included.
+  EXPECT_NE(b.get("/account/data.json").body.find("\"kind\":\"medical_certificate\""), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

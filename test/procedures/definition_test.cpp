@@ -11,6 +11,7 @@
 #include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/definition.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/vault.hpp"
 #include "identifiers.hpp"
 
 namespace guichet::procedures {
@@ -80,7 +81,7 @@ TEST(Definition, TheDemoDefinitionsAreValid) {
 TEST(Definition, ListsEveryProblemWithWhereItIs) {
   auto problems =
       problems_of(definition(page("one", field("a", "text") + "," + field("a", "number") + "," + field("b", "colour")) +
-                             "," + page("one", field("c", "file"))));
+                             "," + page("one", field("c", "group"))));
   EXPECT_TRUE(mentions(problems, "pages[0].fields[1].id", "used twice")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[0].fields[2].type", "not a field type")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[1].id", "used twice")) << dump(problems);
@@ -321,6 +322,46 @@ TEST(Navigation, AnswersOffThePathAreDroppedAndSteerNothing) {
   answers["moving"] = true;
   EXPECT_EQ(submitted_answers(*parsed, answers),
             (json::object{{"moving", true}, {"city", "Porto"}, {"note", "hello"}}));
+}
+
+TEST(Definition, FileQuestionsNameAKindOfDocumentAndTakeOnlyAttachableTypes) {
+  auto parsed = parse_definition(definition(page("p", field("proof", "file", R"(, "kind": "proof_of_address")"))));
+  ASSERT_TRUE(parsed) << parsed.error().message;
+  const Field* proof = parsed->field("proof");
+  ASSERT_NE(proof, nullptr);
+  EXPECT_EQ(proof->document_kind, "proof_of_address");
+  EXPECT_EQ(proof->accept.size(), 3U) << "PDF, JPEG and PNG by default";
+  EXPECT_EQ(proof->max_bytes, kMaxFileBytes);
+
+  auto problems = problems_of(definition(
+      page("p", field("proof", "file", R"(, "kind": "selfie", "accept": ["text/html"], "max_bytes": 999999999)") + "," +
+                    field("note", "text", R"(, "kind": "photo")"))));
+  // A file is answered or not: nothing else about it steers a form.
+  auto compared =
+      problems_of(definition(page("p", field("proof", "file", R"(, "kind": "photo")")) + "," +
+                             page("q", field("city", "text", R"(, "visible_if": {"field": "proof", "equals": "x"})"))));
+  EXPECT_TRUE(mentions(compared, "pages[1].fields[0].visible_if", "whether the file proof is answered"))
+      << dump(compared);
+
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].kind", "kind of document")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].accept", "application/pdf")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].max_bytes", "1024")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[1].kind", "only files")) << dump(problems);
+}
+
+TEST(Answers, AFileAnswerNamesAVaultDocumentById) {
+  Field proof;
+  proof.id = "proof";
+  proof.type = FieldType::file;
+  EXPECT_EQ(check_answer(proof, json::value(12), "2026-12-03").value, (json::object{{"document", 12}}));
+  EXPECT_EQ(check_answer(proof, json::value("12"), "2026-12-03").value, (json::object{{"document", 12}}));
+  const json::value stored = json::object{{"document", 12}, {"name", "a.pdf"}, {"size", 10}};
+  EXPECT_EQ(check_answer(proof, stored, "2026-12-03").value, (json::object{{"document", 12}}))
+      << "only the id is read from the client: the rest comes from the vault";
+  EXPECT_TRUE(check_answer(proof, json::value(""), "2026-12-03").empty);
+  EXPECT_EQ(check_answer(proof, json::value(-1), "2026-12-03").problem, Problem::no_such_document);
+  EXPECT_EQ(check_answer(proof, json::value("../etc"), "2026-12-03").problem, Problem::no_such_document);
+  EXPECT_EQ(check_answer(proof, json::object{{"attachment", 3}}, "2026-12-03").problem, Problem::no_such_document);
 }
 
 }  // namespace

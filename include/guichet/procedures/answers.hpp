@@ -35,6 +35,12 @@ enum class Problem {
   unknown_field,
   not_editable,
   incomplete_address,
+  no_such_document,   // a file answer naming no document of the person's vault
+  file_type_refused,  // a document of a type this question does not accept
+  file_too_large,
+  file_empty,
+  document_expired,
+  vault_full,  // an upload the person's vault has no room for
 };
 std::string_view to_string(Problem problem);
 
@@ -56,7 +62,8 @@ struct Checked {
 // integer cents (a JSON number is read as cents, text as people write money); date YYYY-MM-DD;
 // choice an option id; multiple_choice a list of option ids; yes_no true/false; address
 // {"street", "postcode", "city", "country"}; postcode, iban, phone (E.164), organisation_number
-// and national_id without spaces. `today` (YYYY-MM-DD) bounds past and future dates.
+// and national_id without spaces; file {"document": id} (the id of a vault document: the caller
+// resolves it, see Procedures::save). `today` (YYYY-MM-DD) bounds past and future dates.
 Checked check_answer(const Field& field, const boost::json::value& raw, std::string_view today);
 
 // Conditions read answers already normalised.

@@ -21,6 +21,7 @@
 #include "guichet/core/result.hpp"
 #include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/definition.hpp"
+#include "guichet/procedures/vault.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::procedures {
@@ -28,6 +29,7 @@ namespace guichet::procedures {
 struct ProcedurePolicy {
   std::chrono::days draft_kept{30};  // a draft not saved for this long is deleted
   int drafts_per_person = 20;        // open drafts at once
+  VaultPolicy vault{};
 };
 
 // A published version of a procedure: immutable once published.
@@ -153,6 +155,8 @@ class Procedures {
 
   const Clock& clock() const { return clock_; }
   storage::Database& db() const { return db_; }
+  // The people's documents, under this policy.
+  Vault vault() const { return Vault(db_, clock_, policy_.vault); }
 
  private:
   Result<Case> begin(const Actor& actor, std::string_view service_code, const boost::json::object* earlier);

@@ -40,6 +40,7 @@ enum class FieldType {
   organisation_number,  // SIREN, NIPC or MST
   national_id,          // NIF, NIR or CCCD
   section,              // a heading with help text: asks nothing
+  file,                 // a document: uploaded, or chosen from the person's vault
 };
 std::string_view to_string(FieldType type);
 std::optional<FieldType> parse_field_type(std::string_view text);
@@ -78,6 +79,11 @@ struct Field {
   std::size_t max_length = 0;  // text, long_text (0: the type's default)
   std::string country;         // postcode, address, phone, organisation_number, national_id: FR, PT or VN
   std::string when;            // date: "past", "future" or "" (any)
+  // file: the kind of document asked (procedures/vault.hpp), the content types accepted (default:
+  // every attachable type) and the largest size in bytes (default and ceiling: kMaxFileBytes).
+  std::string document_kind;
+  std::vector<std::string> accept;
+  std::int64_t max_bytes = 0;
 };
 
 struct Route {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "guichet/procedures/cases.hpp"
+#include "guichet/procedures/vault.hpp"
 
 namespace guichet::procedures {
 
@@ -30,6 +31,14 @@ struct CaseNote {
   bool from_person = false;
   bool internal = false;
   std::string text;
+  std::vector<Attachment> attachments;
+};
+
+// A file sent with a message: its type is what check_file found in its bytes.
+struct MessageFile {
+  std::string name;
+  std::string content_type;
+  std::string bytes;
 };
 
 struct QueueFilter {
@@ -65,10 +74,12 @@ class CaseProcessing {
   // An internal note, seen by agents only.
   Result<void> add_note(std::int64_t agent, std::string_view reference, std::string_view text);
   // A message to the person, who is e-mailed that there is news.
-  Result<void> message_person(std::int64_t agent, std::string_view reference, std::string_view text);
+  Result<void> message_person(std::int64_t agent, std::string_view reference, std::string_view text,
+                              const MessageFile* file = nullptr);
   // The person writes to the administration about their submitted case (at most 50 messages a
   // case; Errc::too_many_drafts is not it: Errc::wrong_status for a draft, rate_limited beyond).
-  Result<void> message_administration(const Actor& actor, std::string_view reference, std::string_view text);
+  Result<void> message_administration(const Actor& actor, std::string_view reference, std::string_view text,
+                                      const MessageFile* file = nullptr);
 
   // The person sends their answers back: waiting for the person -> under review. Every requested
   // question must be answered (Errc::incomplete).

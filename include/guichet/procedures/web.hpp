@@ -51,6 +51,9 @@ void register_page_routes(http::Router& router, const ProceduresContext& context
 // Paying a fee: GET /cases/{reference}/payment (back from the provider) and the test provider's
 // page, GET/POST /pay/test/{reference}.
 void register_payment_routes(http::Router& router, const ProceduresContext& context);
+// The person's documents: GET/POST /account/documents (list, add), GET /account/documents/{id}
+// (download), GET/POST /account/documents/{id}/delete.
+void register_vault_routes(http::Router& router, const ProceduresContext& context);
 // The agents' side: GET /agent/cases, GET /agent/cases/{reference}, POST
 // /agent/cases/{reference}/take, /request, /decide and /note.
 void register_agent_routes(http::Router& router, const ProceduresContext& context);
