@@ -156,9 +156,46 @@ std::string serialize_head(const Response& response, std::size_t body_size, bool
   return head;
 }
 
+// The next chunk of a streamed body, produced on the worker pool. A coroutine function (not a
+// lambda) so that it owns its argument; Asio's co_spawn wants a default-constructible result, so
+// an optional holds the Result.
+asio::awaitable<std::optional<Result<std::string>>> next_chunk(std::shared_ptr<BodyStream> body) {
+  co_return body->next();
+}
+
+// A streamed body (http::BodyStream): the head, then each chunk as the worker pool produces it.
+// Only one chunk is held at a time; a failed or short producer ends the connection.
+template <class Stream>
+asio::awaitable<bool> write_stream(Server::Impl& s, Stream& stream, const Request& request, Response& response,
+                                   bool keep_alive, bool http10) {
+  std::shared_ptr<BodyStream> body = response.stream;
+  std::string head = serialize_head(response, static_cast<std::size_t>(body->length), keep_alive, http10);
+  beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), kTuple);
+  if (ec) co_return false;
+  if (request.method == Method::head) co_return true;
+  std::uint64_t sent = 0;
+  for (;;) {
+    std::optional<Result<std::string>> chunk =
+        co_await asio::co_spawn(s.workers, next_chunk(body), asio::use_awaitable);
+    if (!*chunk) {
+      log_event(LogLevel::error, "stream_failed", {{"error", (*chunk).error().message}, {"sent", sent}});
+      co_return false;
+    }
+    const std::string& data = **chunk;
+    if (data.empty()) co_return sent == body->length;
+    sent += data.size();
+    if (sent > body->length) co_return false;
+    beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+    auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(data), kTuple);
+    if (wec) co_return false;
+  }
+}
+
 template <class Stream>
 asio::awaitable<bool> write_response(Server::Impl& s, Stream& stream, const Request& request, Response& response,
                                      bool keep_alive, bool http10 = false) {
+  if (response.stream) co_return co_await write_stream(s, stream, request, response, keep_alive, http10);
   const std::string& body = response.shared_body ? *response.shared_body : response.body;
   std::string head = serialize_head(response, body.size(), keep_alive, http10);
   beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);

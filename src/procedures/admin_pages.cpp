@@ -7,12 +7,14 @@
 
 #include <optional>
 #include <set>
+#include <variant>
 
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/exports.hpp"
 #include "guichet/procedures/web.hpp"
 #include "presentation.hpp"
 
@@ -179,6 +181,78 @@ Response edit_post(const ProceduresContext& ctx, Request& request) {
   return Response::redirect("/admin/procedures?published=" + http::url_encode(code), 303);
 }
 
+Response export_post(const ProceduresContext& ctx, Request& request) {
+  const std::string code(request.path_params.get("service").value_or(""));
+  if (auto response = refused(ctx, request, code)) return std::move(*response);
+  auto latest = ctx.procedures.published(code);
+  if (!latest) return ctx.pages.render_error(request, latest.error());
+  if (!*latest) return ctx.pages.render_error(request, make_error(Errc::no_procedure, "nothing published"));
+  auto format = parse_export_format(request.form.get("format").value_or(""));
+  if (!format) {
+    Error error = make_error(Errc::bad_request_body, "choose CSV, XLSX or JSON");
+    error.field = "format";
+    return ctx.pages.render_error(request, error);
+  }
+  auto requested = request_export(ctx.procedures.db(), ctx.procedures.clock(), (*latest)->administration, code, *format,
+                                  request.principal->user_id);
+  if (!requested) return ctx.pages.render_error(request, requested.error());
+  return Response::redirect("/admin/procedures/" + code + "/exports/" + requested->token, 303);
+}
+
+// An export of the page's service, for an administrator of its administration, or the response to give.
+std::variant<CaseExport, Response> export_of_request(const ProceduresContext& ctx, const Request& request) {
+  const std::string code(request.path_params.get("service").value_or(""));
+  if (auto response = refused(ctx, request, code)) return std::move(*response);
+  auto found = find_export(ctx.procedures.db(), request.path_params.get("token").value_or(""));
+  if (!found || found->service_code != code) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_export, "no such export"));
+  }
+  return std::move(found).value();
+}
+
+// The export's progress; without JavaScript the page refreshes itself until the file is ready.
+Response export_get(const ProceduresContext& ctx, Request& request) {
+  auto found = export_of_request(ctx, request);
+  if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+  const CaseExport& e = std::get<CaseExport>(found);
+  const std::string& lang = request.lang;
+  PageData data;
+  data.set("code", e.service_code);
+  data.set("format", std::string(to_string(e.format)));
+  data.set("format_name", e.format == ExportFormat::xlsx ? "XLSX" : e.format == ExportFormat::json ? "JSON" : "CSV");
+  data.set("done_rows", std::to_string(e.done_rows));
+  data.set("total_rows", std::to_string(std::max<std::int64_t>(e.total_rows, 1)));
+  data.set("progress",
+           http::fill_text(ctx.catalog.text(lang, "export_progress"),
+                           {{"done", std::to_string(e.done_rows)}, {"total", std::to_string(e.total_rows)}}));
+  data.set("status_" + std::string(to_string(e.status)), true);
+  if (e.status == ExportStatus::queued || e.status == ExportStatus::running) data.set("working", true);
+  if (e.status == ExportStatus::done) {
+    data.set("download", "/admin/procedures/" + e.service_code + "/exports/" + e.token + "/download");
+    data.set("file_name", e.file_name());
+    data.set("size", file_size_text(e.size_bytes, lang, ctx.catalog));
+  }
+  Response response = no_store(ctx.pages.render(request, "admin_export", "export_title", data));
+  if (e.status == ExportStatus::queued || e.status == ExportStatus::running) response.headers.set("Refresh", "3");
+  return response;
+}
+
+Response export_download(const ProceduresContext& ctx, Request& request) {
+  auto found = export_of_request(ctx, request);
+  if (auto* response = std::get_if<Response>(&found)) return std::move(*response);
+  const CaseExport& e = std::get<CaseExport>(found);
+  if (e.status != ExportStatus::done) {
+    return ctx.pages.render_error(request, make_error(Errc::export_not_ready, "the export is not finished"));
+  }
+  Response response;
+  response.stream = export_stream(ctx.procedures.db(), e);
+  response.headers.set("Content-Type", std::string(content_type_of(e.format)));
+  response.headers.set("Content-Disposition", "attachment; filename=\"" + e.file_name() + "\"");
+  response.headers.set("Cache-Control", "private, no-store");
+  response.headers.set("X-Content-Type-Options", "nosniff");
+  return response;
+}
+
 }  // namespace
 
 void register_admin_routes(http::Router& router, const ProceduresContext& context) {
@@ -188,6 +262,11 @@ void register_admin_routes(http::Router& router, const ProceduresContext& contex
   router.post(
       "/admin/procedures/{service}", [ctx](Request& request) { return edit_post(*ctx, request); },
       http::RouteOptions{http::RouteKind::page, 512 * 1024, true});
+  router.post("/admin/procedures/{service}/exports", [ctx](Request& request) { return export_post(*ctx, request); });
+  router.get("/admin/procedures/{service}/exports/{token}",
+             [ctx](Request& request) { return export_get(*ctx, request); });
+  router.get("/admin/procedures/{service}/exports/{token}/download",
+             [ctx](Request& request) { return export_download(*ctx, request); });
 }
 
 }  // namespace guichet::procedures

@@ -21,6 +21,7 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/exports.hpp"
 #include "guichet/procedures/payments.hpp"
 #include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
@@ -286,9 +287,18 @@ void register_jobs(jobs::Worker& worker, const ProceduresContext& context) {
     if (!id) return std::move(id).error();
     return send_notice(*ctx, *id);
   });
+  worker.handle(kExportJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    boost::system::error_code ec;
+    const json::value payload = json::parse(job.payload, ec);
+    const json::value* id = !ec && payload.is_object() ? payload.as_object().if_contains("export_id") : nullptr;
+    if (id == nullptr || !id->is_int64()) return make_error(Errc::bad_request_body, "an export job names its export");
+    return run_export(ctx->procedures.db(), ctx->procedures.clock(), id->as_int64());
+  });
   worker.handle(kPurgeDraftsJobKind, [ctx](const jobs::Job&) -> Result<void> {
     auto purged = ctx->procedures.purge_drafts();
     if (!purged) return std::move(purged).error();
+    auto exports = purge_exports(ctx->procedures.db(), ctx->procedures.clock());
+    if (!exports) return std::move(exports).error();
     return jobs::schedule_next_hour(ctx->procedures.db(), kPurgeDraftsJobKind, ctx->procedures.clock());
   });
   if (auto scheduled =

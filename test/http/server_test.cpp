@@ -14,6 +14,7 @@
 #include <mutex>
 #include <thread>
 
+#include "guichet/http/errors.hpp"
 #include "guichet/http/middleware.hpp"
 #include "support/http_client.hpp"
 #include "support/temp_dir.hpp"
@@ -65,6 +66,29 @@ class RunningServer {
       std::string body(n, '\0');
       for (std::size_t i = 0; i < n; ++i) body[i] = static_cast<char>('a' + (i * 7 + i / 26) % 26);
       return Response::text(body);
+    });
+    // A streamed body of `n` chunks of 300 KiB in the /bytes pattern; `fail=k` makes chunk k fail.
+    router.get("/stream", [](Request& r) {
+      const int n = std::stoi(std::string(r.query.get("n").value_or("0")));
+      const int fail = std::stoi(std::string(r.query.get("fail").value_or("-1")));
+      constexpr std::size_t kChunk = 300 * 1024;
+      Response response;
+      response.headers.set("Content-Type", "application/octet-stream");
+      response.stream = std::make_shared<BodyStream>();
+      response.stream->length = kChunk * static_cast<std::size_t>(n);
+      auto next = std::make_shared<int>(0);
+      response.stream->next = [n, fail, next]() -> Result<std::string> {
+        if (*next == fail) return make_error(http::Errc::overloaded, "the chunk could not be read");
+        if (*next >= n) return std::string();
+        std::string chunk(kChunk, '\0');
+        for (std::size_t i = 0; i < kChunk; ++i) {
+          const std::size_t at = static_cast<std::size_t>(*next) * kChunk + i;
+          chunk[i] = static_cast<char>('a' + (at * 7 + at / 26) % 26);
+        }
+        ++*next;
+        return chunk;
+      };
+      return response;
     });
     router.get(
         "/probe", [](Request& r) { return Response::text(r.on_network_thread ? "network" : "worker"); },
@@ -207,6 +231,32 @@ TEST(Server, HeadAnswersWithoutBody) {
   auto get = c.read_response();
   ASSERT_TRUE(get);
   EXPECT_EQ(get->body, "root") << "the HEAD response must not have carried a body";
+}
+
+// Exports: a body produced chunk by chunk on the workers reaches the client whole, with its
+// length, over a kept-alive connection; a chunk that fails cuts the connection rather than
+// sending a file that is wrong.
+TEST(Server, StreamedBodiesArriveWholeAndAFailedChunkClosesTheConnection) {
+  RunningServer s;
+  RawConnection c(s.port());
+  c.send("GET /stream?n=5 HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto reply = c.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  ASSERT_EQ(reply->body.size(), 5U * 300 * 1024);
+  for (std::size_t i = 0; i < reply->body.size(); i += 4099) {
+    ASSERT_EQ(reply->body[i], static_cast<char>('a' + (i * 7 + i / 26) % 26)) << "at " << i;
+  }
+  c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto after = c.read_response();
+  ASSERT_TRUE(after) << "the connection is kept alive after a whole stream";
+  EXPECT_EQ(after->body, "root");
+
+  RawConnection cut(s.port());
+  cut.send("GET /stream?n=5&fail=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto partial = cut.read_response();
+  EXPECT_FALSE(partial && partial->body.size() == 5U * 300 * 1024) << "never a complete-looking file";
+  EXPECT_TRUE(cut.closed_by_peer());
 }
 
 TEST(Server, HeaderFieldsWithLineBreaksNeverReachTheWire) {

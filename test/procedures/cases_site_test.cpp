@@ -19,6 +19,7 @@
 #include "guichet/oidc/grants.hpp"
 #include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/exports.hpp"
 #include "guichet/procedures/payments.hpp"
 #include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/vault.hpp"
@@ -853,6 +854,77 @@ TEST_P(ProceduresSiteTest, DocumentsGivenOnceAreOfferedAgainCopiedAtSubmissionAn
 
   // Everything the person holds is in their export, the vault included.
   EXPECT_NE(b.get("/account/data.json").body.find("\"kind\":\"medical_certificate\""), std::string::npos);
+}
+
+TEST_P(ProceduresSiteTest, AdministratorsExportTheirCasesInChunksAndDownloadThemStreamed) {
+  const std::int64_t admin = make_user("admin@irn.example");
+  ASSERT_TRUE(identity::grant_role(db(), admin, {identity::Role::administration_admin, "irn"}, "test", clock));
+  make_user("admin@at.example");
+  ASSERT_TRUE(identity::grant_role(db(), ana, {identity::Role::administration_admin, "at"}, "test", clock));
+  Procedures registry(db(), clock);
+  // Three submitted cases, one with a street a spreadsheet would run as a formula, and a draft,
+  // which is not exported.
+  for (const std::string street : {"Rua A, 1", "=HYPERLINK(\"http://evil\")", "Rua \"C\" 3"}) {
+    auto draft = registry.start(Actor{ana, 0}, "address-change");
+    ASSERT_TRUE(draft);
+    json::object answers = json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+        "nif": "123456789", "moved_on": "2026-11-01", "household": 1, "new_card": false,
+        "email": "ana@example.org"})")
+                               .as_object();
+    answers["address"] = json::object{{"street", street}, {"postcode", "1500-458"}, {"city", "Lisboa"}};
+    auto saved = registry.save(Actor{ana, 0}, draft->reference, answers);
+    ASSERT_TRUE(saved && saved->problems.empty());
+    ASSERT_TRUE(registry.submit(Actor{ana, 0}, draft->reference, "en"));
+  }
+  ASSERT_TRUE(registry.start(Actor{ana, 0}, "address-change"));
+
+  Browser b(site->application());
+  sign_in(b, "admin@irn.example");
+  EXPECT_NE(b.get("/admin/procedures/address-change").body.find("id=\"export-start\""), std::string::npos);
+  std::map<std::string, std::string> files;
+  for (const std::string format : {"csv", "json", "xlsx"}) {
+    Response requested = b.post("/admin/procedures/address-change/exports", {{"format", format}});
+    ASSERT_EQ(requested.status, 303) << requested.body;
+    const std::string page = location(requested);
+    Response waiting = b.get(page);
+    ASSERT_EQ(waiting.status, 200);
+    EXPECT_NE(waiting.body.find("<progress"), std::string::npos);
+    EXPECT_EQ(waiting.headers.get("Refresh").value_or(""), "3") << "the page follows the job without JavaScript";
+    EXPECT_EQ(b.get(page + "/download").status, 409) << "not before it is finished";
+    run_jobs();
+    Response ready = b.get(page);
+    ASSERT_NE(ready.body.find("id=\"export-download\""), std::string::npos) << ready.body;
+    EXPECT_FALSE(ready.headers.get("Refresh").has_value());
+    Response file = b.get(page + "/download");
+    ASSERT_EQ(file.status, 200) << "every chunk read, to the promised length";
+    files[format] = file.body;
+    // Another administration's administrator reaches neither the page nor the file.
+    Browser other(site->application());
+    sign_in(other, "ana@example.org");
+    EXPECT_EQ(other.get(page + "/download").status, 403);
+  }
+  const std::string& csv = files["csv"];
+  EXPECT_TRUE(csv.starts_with("\xEF\xBB\xBFreference,status,version,submitted_at")) << csv.substr(0, 80);
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4) << "a header and three cases: no draft";
+  EXPECT_NE(csv.find("\"Rua A, 1, 1500-458 Lisboa\""), std::string::npos) << csv;
+  EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"http://evil\"\"), 1500-458 Lisboa\""), std::string::npos)
+      << "a formula is kept as text";
+  json::value all = json::parse(files["json"]);
+  ASSERT_TRUE(all.is_array());
+  ASSERT_EQ(all.as_array().size(), 3U);
+  EXPECT_EQ(all.as_array()[0].at("answers").at("nif"), json::value("123456789"));
+  EXPECT_TRUE(files["xlsx"].starts_with("PK")) << "an XLSX file is a zip";
+  EXPECT_GT(files["xlsx"].size(), 1000U);
+  // The exports are audited, and purged after a week.
+  auto audited = db().read([&](storage::Connection& c) {
+    return c.query("SELECT COUNT(*) FROM audit_log WHERE action = 'procedure.exported'");
+  });
+  ASSERT_TRUE(audited);
+  EXPECT_EQ(audited->rows.front().integer(0), 3);
+  clock.advance(std::chrono::days(8));
+  auto purged = purge_exports(db(), clock);
+  ASSERT_TRUE(purged);
+  EXPECT_EQ(*purged, 3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

@@ -58,6 +58,20 @@ Response Browser::send(http::Method method, const std::string& target, const std
     network_thread.emplace();
   }
   Response response = app_.handle(r, dispatch);
+  // A streamed body is read to its end, as a client would, and checked against its length.
+  if (response.stream) {
+    for (;;) {
+      auto chunk = response.stream->next();
+      if (!chunk) {
+        response.status = 599;  // a cut transfer: no status a server sends
+        break;
+      }
+      if (chunk->empty()) break;
+      response.body += *chunk;
+    }
+    if (response.body.size() != response.stream->length) response.status = 599;
+    response.stream.reset();
+  }
   if (response.shared_body && response.body.empty()) response.body = *response.shared_body;
   for (const auto& [name, value] : response.headers.fields()) {
     if (!http::iequals(name, "Set-Cookie")) continue;

@@ -3,6 +3,7 @@
 // http/server.cpp and http/wire.cpp, so most translation units never include it.
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -109,18 +110,33 @@ struct Cookie {
   std::string same_site = "Lax";
 };
 
+// A body too large to hold at once (an export of a million cases): written chunk by chunk, each
+// produced on the worker pool (it may read the database) just before it is sent, so memory holds
+// one chunk per connection whatever the size. `length` is sent as Content-Length; `next` gives
+// the following chunk, an empty string at the end, or an error, after which the connection is
+// closed (the length promised cannot be kept; the client sees a cut transfer, never a wrong file).
+struct BodyStream {
+  std::uint64_t length = 0;
+  std::function<Result<std::string>()> next;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
   std::string body;
   // Large immutable bodies (static assets) are shared instead of copied; used when set.
   std::shared_ptr<const std::string> shared_body;
+  // Used when set, instead of both: see BodyStream.
+  std::shared_ptr<BodyStream> stream;
   bool close_connection = false;
   // Why a 5xx happened (the error's code and internal message), for the error log only; never
   // sent to the client.
   std::string failure_cause;
 
-  std::size_t body_size() const { return shared_body ? shared_body->size() : body.size(); }
+  std::size_t body_size() const {
+    if (stream) return static_cast<std::size_t>(stream->length);
+    return shared_body ? shared_body->size() : body.size();
+  }
   static Response html(std::string body, int status = 200);
   static Response text(std::string body, int status = 200);
   static Response json(std::string body, int status = 200);
