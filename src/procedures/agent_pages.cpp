@@ -73,6 +73,21 @@ Response queue_page(const ProceduresContext& ctx, Request& request) {
   }
   data.set("cases", items);
   if (cases->empty()) data.set("empty", true);
+  auto asked = processing.opinions_asked_of(agent);
+  if (!asked) return ctx.pages.render_error(request, asked.error());
+  PageData opinion_items{PageData::type::list};
+  for (const Opinion& o : *asked) {
+    PageData item;
+    item.set("reference", o.reference);
+    item.set("group", o.group);
+    item.set("question", o.question);
+    item.set("asked_at", spoken_instant(lang, ctx.time_zone, o.asked_at));
+    opinion_items.push_back(item);
+  }
+  if (!asked->empty()) {
+    data.set("opinions", opinion_items);
+    data.set("has_opinions", true);
+  }
   return no_store(ctx.pages.render(request, "agent_cases", "agent_cases_title", data));
 }
 
@@ -91,9 +106,48 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
   data.set("reference", c.reference);
   data.set("title", title_of(ctx.procedures, *p, lang));
   data.set("status", status_text(ctx, lang, c.status));
-  data.set("can_take",
-           c.status == CaseStatus::submitted || (c.status == CaseStatus::under_review && c.assigned_to != agent));
-  data.set("can_decide", c.status == CaseStatus::under_review);
+  // An expert asked for an opinion reads the case and answers; only its processing agents act.
+  auto processes = processing.can_process(agent, c);
+  if (!processes) return ctx.pages.render_error(request, processes.error());
+  data.set("can_act", *processes);
+  data.set("can_take", *processes && (c.status == CaseStatus::submitted ||
+                                      (c.status == CaseStatus::under_review && c.assigned_to != agent)));
+  data.set("can_decide", *processes && c.status == CaseStatus::under_review);
+  auto opinions = processing.opinions(c);
+  if (!opinions) return ctx.pages.render_error(request, opinions.error());
+  auto mine = processing.opinions_asked_of(agent);
+  if (!mine) return ctx.pages.render_error(request, mine.error());
+  PageData opinion_list{PageData::type::list};
+  for (const Opinion& o : *opinions) {
+    PageData item;
+    item.set("id", std::to_string(o.id));
+    item.set("group", o.group);
+    item.set("question", o.question);
+    item.set("asked_by", o.asked_by);
+    item.set("asked_at", spoken_instant(lang, ctx.time_zone, o.asked_at));
+    if (o.answer) {
+      item.set("answer", *o.answer);
+      item.set("answered_by", o.answered_by);
+      item.set("answered_at", spoken_instant(lang, ctx.time_zone, *o.answered_at));
+    } else {
+      item.set("pending", true);
+      if (std::any_of(mine->begin(), mine->end(), [&](const Opinion& m) { return m.id == o.id; })) {
+        item.set("mine_to_give", true);
+      }
+    }
+    opinion_list.push_back(item);
+  }
+  if (!opinions->empty()) data.set("opinions", opinion_list);
+  if (*processes && c.status == CaseStatus::under_review) {
+    auto groups = processing.expert_groups(c);
+    if (!groups) return ctx.pages.render_error(request, groups.error());
+    PageData group_list{PageData::type::list};
+    for (const std::string& g : *groups) group_list.push_back(PageData(g));
+    if (!groups->empty()) {
+      data.set("expert_groups", group_list);
+      data.set("can_ask_opinion", true);
+    }
+  }
   if (c.assigned_to == agent) data.set("mine", true);
   if (c.submitted_at) data.set("submitted_at", spoken_instant(lang, ctx.time_zone, *c.submitted_at));
   if (!c.agent_group.empty()) data.set("group", c.agent_group);
@@ -233,6 +287,28 @@ Response message_post(const ProceduresContext& ctx, Request& request) {
                                 request.form.get("message").value_or(""), file->has_value() ? &**file : nullptr));
 }
 
+Response ask_opinion_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  CaseProcessing processing(ctx.procedures);
+  return after(ctx, request,
+               discard(processing.ask_opinion(
+                   request.principal->user_id, request.path_params.get("reference").value_or(""),
+                   request.form.get("group").value_or(""), request.form.get("question").value_or(""))));
+}
+
+Response give_opinion_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/agent/cases");
+  const std::string_view id = request.path_params.get("id").value_or("");
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string_view::npos) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_case, "no such opinion"));
+  }
+  CaseProcessing processing(ctx.procedures);
+  return after(
+      ctx, request,
+      discard(processing.give_opinion(request.principal->user_id, request.path_params.get("reference").value_or(""),
+                                      std::stoll(std::string(id)), request.form.get("answer").value_or(""))));
+}
+
 // A file of a case the agent reaches: an answer, or a message's attachment.
 Response case_file(const ProceduresContext& ctx, Request& request) {
   if (!request.principal) return to_sign_in(request.target);
@@ -266,6 +342,9 @@ void register_agent_routes(http::Router& router, const ProceduresContext& contex
   router.post("/agent/cases/{reference}/request", [ctx](Request& request) { return request_post(*ctx, request); });
   router.post("/agent/cases/{reference}/decide", [ctx](Request& request) { return decide_post(*ctx, request); });
   router.post("/agent/cases/{reference}/note", [ctx](Request& request) { return note_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/opinions", [ctx](Request& request) { return ask_opinion_post(*ctx, request); });
+  router.post("/agent/cases/{reference}/opinions/{id}",
+              [ctx](Request& request) { return give_opinion_post(*ctx, request); });
   http::RouteOptions with_file;
   with_file.max_body_bytes = kMaxUploadBodyBytes / 4;
   router.post(

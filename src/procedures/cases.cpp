@@ -344,6 +344,20 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
       for (const Field* field : definition.questions()) {
         const json::value* value = earlier->if_contains(field->id);
         if (value == nullptr) continue;
+        if (field->type == FieldType::file) {
+          // The earlier case's copy stays with it; the same document, if still in the vault, is
+          // offered again (found by its hash).
+          const json::value* hash = value->is_object() ? value->as_object().if_contains("sha256") : nullptr;
+          if (hash == nullptr || !hash->is_string()) continue;
+          auto same = c.query("SELECT id FROM procedures_vault WHERE user_id = ? AND sha256 = ? ORDER BY id DESC",
+                              {actor.user_id, std::string(hash->as_string())});
+          if (!same) return std::move(same).error();
+          if (same->empty()) continue;
+          Checked found =
+              resolve_file(c, actor.user_id, *field, json::object{{"document", same->rows.front().integer(0)}}, today);
+          if (!found.problem) answers[field->id] = std::move(found.value);
+          continue;
+        }
         Checked checked = check_answer(*field, *value, today);
         if (!checked.problem && !checked.empty) answers[field->id] = std::move(checked.value);
       }

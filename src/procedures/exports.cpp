@@ -207,45 +207,55 @@ class ChunkSink {
   std::int64_t rows_ = 0;
 };
 
-// Reads the service's submitted cases a batch at a time, by id, calling `each` with each case and
-// `after_batch` with the number done.
+// Reads the service's submitted cases version by version, and in each by id a batch at a time
+// (the (procedure_id, id) index: no sort), calling `each` with each case and `after_batch` with
+// the number done.
 Result<void> for_each_case(storage::Database& db, std::string_view service_code,
                            const std::function<Result<void>(const ExportedCase&)>& each,
                            const std::function<Result<void>(std::int64_t)>& after_batch) {
-  std::int64_t last = 0;
+  auto versions = db.read([&](storage::Connection& connection) {
+    return connection.query("SELECT id, version FROM procedures_versions WHERE service_code = ? ORDER BY version",
+                            {std::string(service_code)});
+  });
+  if (!versions) return std::move(versions).error();
   std::int64_t done = 0;
   ExportedCase c;
-  for (;;) {
-    auto rows = db.read([&](storage::Connection& connection) {
-      return connection.query(
-          "SELECT c.id, c.reference, c.status, c.answers, c.submitted_at, c.updated_at, c.agent_group, v.version "
-          "FROM procedures_cases c JOIN procedures_versions v ON v.id = c.procedure_id "
-          "WHERE v.service_code = ? AND c.status <> 'draft' AND c.id > ? ORDER BY c.id LIMIT ?",
-          {std::string(service_code), last, kBatch});
-    });
-    if (!rows) return std::move(rows).error();
-    if (rows->empty()) return {};
-    for (const storage::Row& row : rows->rows) {
-      c.id = row.integer(0);
-      c.reference = row.text(1);
-      c.status = row.text(2);
-      boost::system::error_code ec;
-      json::value answers = json::parse(row.text(3), ec);
-      c.answers = !ec && answers.is_object() ? std::move(answers.as_object()) : json::object();
-      c.submitted_at.reset();
-      if (auto at = row.optional_integer(4)) c.submitted_at = from_unix_micros(*at);
-      c.updated_at = from_unix_micros(row.integer(5));
-      c.agent_group = row.text(6);
-      c.version = static_cast<int>(row.integer(7));
-      auto written = each(c);
-      if (!written) return written;
-      last = c.id;
-      ++done;
+  for (const storage::Row& version : versions->rows) {
+    const std::int64_t procedure_id = version.integer(0);
+    c.version = static_cast<int>(version.integer(1));
+    std::int64_t last = 0;
+    for (;;) {
+      auto rows = db.read([&](storage::Connection& connection) {
+        return connection.query(
+            "SELECT id, reference, status, answers, submitted_at, updated_at, agent_group FROM procedures_cases "
+            "WHERE procedure_id = ? AND id > ? AND status <> 'draft' ORDER BY id LIMIT ?",
+            {procedure_id, last, kBatch});
+      });
+      if (!rows) return std::move(rows).error();
+      for (const storage::Row& row : rows->rows) {
+        c.id = row.integer(0);
+        c.reference = row.text(1);
+        c.status = row.text(2);
+        boost::system::error_code ec;
+        json::value answers = json::parse(row.text(3), ec);
+        c.answers = !ec && answers.is_object() ? std::move(answers.as_object()) : json::object();
+        c.submitted_at.reset();
+        if (auto at = row.optional_integer(4)) c.submitted_at = from_unix_micros(*at);
+        c.updated_at = from_unix_micros(row.integer(5));
+        c.agent_group = row.text(6);
+        auto written = each(c);
+        if (!written) return written;
+        last = c.id;
+        ++done;
+      }
+      if (!rows->empty()) {
+        auto reported = after_batch(done);
+        if (!reported) return reported;
+      }
+      if (rows->size() < static_cast<std::size_t>(kBatch)) break;
     }
-    auto reported = after_batch(done);
-    if (!reported) return reported;
-    if (rows->size() < static_cast<std::size_t>(kBatch)) return {};
   }
+  return {};
 }
 
 Result<void> write_text(storage::Database& db, const CaseExport& e, const Columns& columns, ChunkSink& sink) {

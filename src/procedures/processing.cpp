@@ -79,6 +79,59 @@ Result<Reach> reach_of(storage::Database& db, std::int64_t agent) {
   return reach;
 }
 
+// Whether the agent belongs to a group an opinion on the case is asked of.
+Result<bool> is_expert_on(storage::Database& db, std::int64_t agent, const Case& found) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query(
+        "SELECT 1 FROM procedures_opinions o JOIN procedures_group_members m ON m.agent_group = o.agent_group "
+        "AND m.administration = ? AND m.user_id = ? WHERE o.case_id = ?",
+        {found.administration, agent, found.id});
+  });
+  if (!rows) return std::move(rows).error();
+  return !rows->empty();
+}
+
+Result<std::vector<Opinion>> read_opinions(storage::Database& db, const std::string& where, storage::Params params) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query(
+        "SELECT o.id, c.reference, o.agent_group, o.question, o.asked_by, o.asked_at, o.answer, o.answered_by, "
+        "o.answered_at FROM procedures_opinions o JOIN procedures_cases c ON c.id = o.case_id "
+        "JOIN procedures_versions v ON v.id = c.procedure_id WHERE " +
+            where + " ORDER BY o.id LIMIT 500",
+        params);
+  });
+  if (!rows) return std::move(rows).error();
+  std::set<std::int64_t> people;
+  for (const storage::Row& row : rows->rows) {
+    if (auto id = row.optional_integer(4)) people.insert(*id);
+    if (auto id = row.optional_integer(7)) people.insert(*id);
+  }
+  std::map<std::int64_t, std::string> emails;
+  if (!people.empty()) {
+    auto found = db.read([&](storage::Connection& c) { return identity::emails_of(c, people); });
+    if (!found) return std::move(found).error();
+    emails = std::move(found).value();
+  }
+  auto email = [&](std::optional<std::int64_t> id) {
+    return id && emails.contains(*id) ? emails.at(*id) : std::string();
+  };
+  std::vector<Opinion> out;
+  for (const storage::Row& row : rows->rows) {
+    Opinion o;
+    o.id = row.integer(0);
+    o.reference = row.text(1);
+    o.group = row.text(2);
+    o.question = row.text(3);
+    o.asked_by = email(row.optional_integer(4));
+    o.asked_at = from_unix_micros(row.integer(5));
+    o.answer = row.optional_text(6);
+    o.answered_by = email(row.optional_integer(7));
+    if (auto at = row.optional_integer(8)) o.answered_at = from_unix_micros(*at);
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
 std::string trimmed(std::string_view text) {
   const auto first = text.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
@@ -208,8 +261,17 @@ Result<Case> CaseProcessing::find(std::int64_t agent, std::string_view reference
     return case_of(rows->rows.front());
   });
   if (!found) return found;
-  if (!reach->allows(found->administration, found->agent_group)) return no_such_case();
+  if (reach->allows(found->administration, found->agent_group)) return found;
+  auto expert = is_expert_on(procedures_.db(), agent, *found);
+  if (!expert) return std::move(expert).error();
+  if (!*expert) return no_such_case();
   return found;
+}
+
+Result<bool> CaseProcessing::can_process(std::int64_t agent, const Case& c) const {
+  auto reach = reach_of(procedures_.db(), agent);
+  if (!reach) return std::move(reach).error();
+  return reach->allows(c.administration, c.agent_group);
 }
 
 Result<std::vector<CaseNote>> CaseProcessing::notes(const Case& c, bool with_internal) const {
@@ -528,6 +590,95 @@ Result<void> apply_deadline(Procedures& procedures, std::int64_t case_id) {
     held->status = to;
     return tell_the_person(c, *held, "decision", clock);
   });
+}
+
+Result<Opinion> CaseProcessing::ask_opinion(std::int64_t agent, std::string_view reference, std::string_view group,
+                                            std::string_view question) {
+  auto text = message_text(question, "question");
+  if (!text) return std::move(text).error();
+  const Clock& clock = procedures_.clock();
+  std::int64_t id = 0;
+  auto done = act_on(procedures_, agent, reference, [&](storage::Connection& c, Case& found) -> Result<void> {
+    if (found.status != CaseStatus::under_review) return wrong_status(found);
+    auto members = c.query("SELECT COUNT(*) FROM procedures_group_members WHERE administration = ? AND agent_group = ?",
+                           {found.administration, std::string(group)});
+    if (!members) return std::move(members).error();
+    if (members->rows.front().integer(0) == 0) {
+      Error error = make_error(Errc::bad_request_body, "no agent belongs to that group");
+      error.field = "group";
+      return error;
+    }
+    auto inserted = c.query(
+        "INSERT INTO procedures_opinions (case_id, agent_group, question, asked_by, asked_at) VALUES (?, ?, ?, ?, ?) "
+        "RETURNING id",
+        {found.id, std::string(group), *text, agent, to_unix_micros(clock.now())});
+    if (!inserted) return std::move(inserted).error();
+    id = inserted->rows.at(0).integer(0);
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  auto all = opinions(*done);
+  if (!all) return std::move(all).error();
+  for (Opinion& o : *all) {
+    if (o.id == id) return std::move(o);
+  }
+  return make_error(Errc::no_such_case, "the opinion vanished");
+}
+
+Result<Opinion> CaseProcessing::give_opinion(std::int64_t agent, std::string_view reference, std::int64_t opinion_id,
+                                             std::string_view answer) {
+  auto text = message_text(answer, "answer");
+  if (!text) return std::move(text).error();
+  const Clock& clock = procedures_.clock();
+  auto found = find(agent, reference);
+  if (!found) return std::move(found).error();
+  auto done = procedures_.db().transaction([&](storage::Connection& c) -> Result<void> {
+    auto rows = c.query(
+        "SELECT o.answered_at FROM procedures_opinions o JOIN procedures_group_members m "
+        "ON m.agent_group = o.agent_group AND m.administration = ? AND m.user_id = ? "
+        "WHERE o.id = ? AND o.case_id = ?",
+        {found->administration, agent, opinion_id, found->id});
+    if (!rows) return std::move(rows).error();
+    if (rows->empty()) return no_such_case();
+    if (!rows->rows.front().is_null(0)) return make_error(Errc::wrong_status, "this opinion was given already");
+    auto updated = c.execute(
+        "UPDATE procedures_opinions SET answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND answered_at IS "
+        "NULL",
+        {*text, agent, to_unix_micros(clock.now()), opinion_id});
+    if (!updated) return std::move(updated).error();
+    if (*updated == 0) return make_error(Errc::wrong_status, "this opinion was given already");
+    return {};
+  });
+  if (!done) return std::move(done).error();
+  auto all = opinions(*found);
+  if (!all) return std::move(all).error();
+  for (Opinion& o : *all) {
+    if (o.id == opinion_id) return std::move(o);
+  }
+  return no_such_case();
+}
+
+Result<std::vector<Opinion>> CaseProcessing::opinions(const Case& c) const {
+  return read_opinions(procedures_.db(), "o.case_id = ?", {c.id});
+}
+
+Result<std::vector<Opinion>> CaseProcessing::opinions_asked_of(std::int64_t agent) const {
+  return read_opinions(procedures_.db(),
+                       "o.answered_at IS NULL AND EXISTS (SELECT 1 FROM procedures_group_members m WHERE m.user_id = "
+                       "? AND m.agent_group = o.agent_group AND m.administration = v.administration)",
+                       {agent});
+}
+
+Result<std::vector<std::string>> CaseProcessing::expert_groups(const Case& c) const {
+  auto rows = procedures_.db().read([&](storage::Connection& connection) {
+    return connection.query(
+        "SELECT DISTINCT agent_group FROM procedures_group_members WHERE administration = ? ORDER BY agent_group",
+        {c.administration});
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<std::string> out;
+  for (const storage::Row& row : rows->rows) out.push_back(row.text(0));
+  return out;
 }
 
 }  // namespace guichet::procedures

@@ -311,3 +311,87 @@ test("a fee is paid with the test provider: a failed payment keeps the answers, 
   assert.match(execFileSync("pdftotext", [file, "-"]).toString(), /Fee paid\s+€12\.00/);
   await context.close();
 });
+
+test("a document given once is attached in one click, a wrong file is refused next to its question, and an administrator exports the cases", async () => {
+  const pdf = join(work, "atestado.pdf");
+  writeFileSync(pdf, "%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+  const text = join(work, "notas.txt");
+  writeFileSync(text, "just some notes, not a certificate\n");
+  // Without JavaScript, on a phone, in Portuguese: the vault, then the form.
+  const phone = await browser.newContext({ javaScriptEnabled: false, locale: "pt-PT", viewport: { width: 320, height: 800 } });
+  const page = await phone.newPage();
+  await signIn(page);
+  await page.goto(guichet.url + "/account");
+  await page.click('a[href="/account/documents"]');
+  await page.selectOption("#document-kind", "medical_certificate");
+  await page.fill("#document-issuer", "Dr.ª Sousa");
+  await page.fill("#document-expires", "31/12/2027");
+  await page.setInputFiles("#document-file", text);
+  await page.click('main form[action="/account/documents"] button[type="submit"]');
+  assert.match(await page.textContent("#document-file-error"), /PDF, JPEG ou PNG/);
+  assert.equal(await page.inputValue("#document-issuer"), "Dr.ª Sousa", "what was typed is kept");
+  await page.setInputFiles("#document-file", pdf);
+  await page.click('main form[action="/account/documents"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /atestado\.pdf/);
+  assert.match(await page.textContent("main"), /Atestado médico/);
+  await fitsTheScreen(page);
+
+  await page.goto(guichet.url + "/procedures/driving-licence-renewal");
+  await page.click('main form[action="/procedures/driving-licence-renewal/start"] button');
+  const renewal = new URL(page.url()).pathname.split("/")[2];
+  await page.fill("#given_name", "Ana");
+  await page.fill("#family_name", "Silva");
+  await page.fill("#birthdate-day", "7");
+  await page.fill("#birthdate-month", "3");
+  await page.fill("#birthdate-year", "1990");
+  await page.fill("#nif", "123456789");
+  await page.click('button[value="continue"]');
+  assert.equal(new URL(page.url()).pathname, `/cases/${renewal}/pages/licence`);
+  await page.fill("#licence_number", "L-1234567 8");
+  await page.click('label[for="categories-b"]');
+  // A new file the question refuses: the problem next to it, the other answers kept.
+  await page.click('label[for="medical_certificate-new"]');
+  await page.setInputFiles("#medical_certificate-upload", text);
+  await page.click('button[value="continue"]');
+  assert.match(await page.textContent("#medical_certificate-error"), /atestado médico/i);
+  assert.equal(await page.inputValue("#licence_number"), "L-1234567 8");
+  await fitsTheScreen(page);
+  // The certificate from the vault, in one click.
+  const offered = await page.getAttribute('input[id^="medical_certificate-doc-"]', "id");
+  await page.click(`label[for="${offered}"]`);
+  await page.click('button[value="continue"]');
+  assert.equal(new URL(page.url()).pathname, `/cases/${renewal}/pages/delivery`);
+  await page.goto(guichet.url + `/cases/${renewal}/check`);
+  assert.match(await page.textContent("main"), /atestado\.pdf/);
+  await phone.close();
+
+  // The same pages with JavaScript, checked with axe at 320 px.
+  const desktop = await browser.newContext({ locale: "pt-PT", viewport: { width: 320, height: 800 } });
+  const checked = await desktop.newPage();
+  await signIn(checked);
+  for (const path of ["/account/documents", `/cases/${renewal}/pages/licence`]) {
+    await checked.goto(guichet.url + path);
+    assert.deepEqual(await axeViolations(checked), [], path);
+    await fitsTheScreen(checked);
+  }
+  await checked.screenshot({ path: join(work, "file-question-pt-320.png"), fullPage: true });
+  await desktop.close();
+
+  // An administrator of the IRN exports the change-of-address cases as CSV.
+  const office = await browser.newContext({ locale: "fr-FR", viewport: { width: 1280, height: 900 } });
+  const admin = await office.newPage();
+  await signIn(admin, ines);
+  await admin.goto(guichet.url + "/admin/procedures/address-change");
+  await admin.click('label[for="format-csv"]');
+  await admin.click("#export-start");
+  assert.ok(await reloadUntil(admin, "#export-download"), "the export is made by the job worker");
+  assert.deepEqual(await axeViolations(admin), []);
+  const href = await admin.getAttribute("#export-download", "href");
+  const csv = await (await admin.request.get(guichet.url + href)).text();
+  assert.match(csv, /^\uFEFFreference,status,version,submitted_at/);
+  assert.ok(csv.includes(reference), "the submitted case is in the export");
+  await office.close();
+  if (process.env.GUICHET_SCREENSHOTS) {
+    writeFileSync(join(process.env.GUICHET_SCREENSHOTS, "file-question-pt-320.png"), readFileSync(join(work, "file-question-pt-320.png")));
+  }
+});

@@ -816,6 +816,10 @@ TEST_P(ProceduresSiteTest, DocumentsGivenOnceAreOfferedAgainCopiedAtSubmissionAn
   ASSERT_TRUE(answer.contains("attachment"));
   EXPECT_FALSE(answer.contains("document"));
   const std::string attachment = std::to_string(answer.at("attachment").as_int64());
+  // "Apply again" offers the same document again while it is in the vault.
+  auto again = registry.duplicate(Actor{ana, 0}, reference);
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(again->answers.at("medical_certificate").as_object().at("document"), json::value(photo));
   Response removed = b.post("/account/documents/" + std::to_string(photo) + "/delete", {});
   ASSERT_EQ(removed.status, 303);
   EXPECT_EQ(vault.list(ana)->size(), 1U);
@@ -925,6 +929,73 @@ TEST_P(ProceduresSiteTest, AdministratorsExportTheirCasesInChunksAndDownloadThem
   auto purged = purge_exports(db(), clock);
   ASSERT_TRUE(purged);
   EXPECT_EQ(*purged, 3);
+}
+
+TEST_P(ProceduresSiteTest, AnAgentAsksAnotherGroupForAnOpinionWhoseMembersReadTheCaseAndAnswerOnce) {
+  Procedures registry(db(), clock);
+  auto draft = registry.start(Actor{ana, 0}, "address-change");
+  ASSERT_TRUE(draft);
+  ASSERT_TRUE(registry.save(Actor{ana, 0}, draft->reference,
+                            json::parse(R"({"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                                "nif": "123456789", "address": {"street": "Rua A 1", "postcode": "1500-458",
+                                "city": "Lisboa"}, "moved_on": "2026-11-01", "household": 1, "new_card": false,
+                                "email": "ana@example.org"})")
+                                .as_object()));
+  ASSERT_TRUE(registry.submit(Actor{ana, 0}, draft->reference, "en"));
+  const std::string reference = draft->reference;
+  const std::int64_t rui = make_user("rui@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "irn"}, "test", clock));
+  // A lawyer of the IRN's legal group: her group's cases only, and this one is the general group's.
+  const std::int64_t eva = make_user("eva@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), eva, {identity::Role::agent, "irn"}, "test", clock));
+  ASSERT_TRUE(add_group_member(db(), "irn", "legal", eva));
+  CaseProcessing processing(registry);
+  EXPECT_EQ(processing.find(eva, reference).error().code, Errc::no_such_case);
+
+  Browser agent(site->application());
+  sign_in(agent, "rui@example.org");
+  ASSERT_EQ(agent.post("/agent/cases/" + reference + "/take", {}).status, 303);
+  Response page = agent.get("/agent/cases/" + reference);
+  ASSERT_NE(page.body.find("id=\"ask-opinion\""), std::string::npos);
+  EXPECT_NE(page.body.find("<option value=\"legal\">"), std::string::npos);
+  Response nobody = agent.post("/agent/cases/" + reference + "/opinions", {{"group", "astrology"}, {"question", "?"}});
+  EXPECT_EQ(nobody.status, 400);
+  EXPECT_NE(nobody.body.find("id=\"opinion-group-error\""), std::string::npos);
+  ASSERT_EQ(agent
+                .post("/agent/cases/" + reference + "/opinions",
+                      {{"group", "legal"}, {"question", "Is a move abroad within this procedure?"}})
+                .status,
+            303);
+
+  // The lawyer sees it asked of her group, reads the case, answers; she cannot act on the case.
+  Browser lawyer(site->application());
+  sign_in(lawyer, "eva@example.org");
+  Response queue = lawyer.get("/agent/cases");
+  EXPECT_NE(queue.body.find("Is a move abroad within this procedure?"), std::string::npos);
+  Response read = lawyer.get("/agent/cases/" + reference);
+  ASSERT_EQ(read.status, 200);
+  EXPECT_EQ(read.body.find("id=\"take\""), std::string::npos) << "an expert does not act on the case";
+  EXPECT_EQ(read.body.find("id=\"send-message\""), std::string::npos);
+  EXPECT_EQ(lawyer.post("/agent/cases/" + reference + "/take", {}).status, 404);
+  auto asked = processing.opinions_asked_of(eva);
+  ASSERT_TRUE(asked);
+  ASSERT_EQ(asked->size(), 1U);
+  const std::string id = std::to_string(asked->front().id);
+  EXPECT_NE(read.body.find("id=\"give-opinion-" + id + "\""), std::string::npos);
+  // Rui is not of the legal group: he cannot give it.
+  EXPECT_EQ(agent.post("/agent/cases/" + reference + "/opinions/" + id, {{"answer", "Yes"}}).status, 404);
+  ASSERT_EQ(
+      lawyer.post("/agent/cases/" + reference + "/opinions/" + id, {{"answer", "No: that is the consulate's."}}).status,
+      303);
+  EXPECT_EQ(lawyer.post("/agent/cases/" + reference + "/opinions/" + id, {{"answer", "Again"}}).status, 409)
+      << "an opinion is given once";
+  Response answered = agent.get("/agent/cases/" + reference);
+  EXPECT_NE(answered.body.find("No: that is the consulate&apos;s."), std::string::npos);
+  EXPECT_TRUE(processing.opinions_asked_of(eva)->empty());
+  // The person never sees opinions.
+  Browser person(site->application());
+  sign_in(person, "ana@example.org");
+  EXPECT_EQ(person.get("/cases/" + reference).body.find("consulate"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

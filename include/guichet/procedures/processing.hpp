@@ -41,6 +41,19 @@ struct MessageFile {
   std::string bytes;
 };
 
+// An expert opinion asked of a group of agents about a case.
+struct Opinion {
+  std::int64_t id = 0;
+  std::string reference;  // the case's
+  std::string group;
+  std::string question;
+  std::string asked_by;  // the agent's address
+  Instant asked_at;
+  std::optional<std::string> answer;
+  std::string answered_by;
+  std::optional<Instant> answered_at;
+};
+
 struct QueueFilter {
   std::optional<CaseStatus> status;  // none: every submitted case not yet decided
   bool mine = false;                 // only the cases assigned to the agent
@@ -57,7 +70,24 @@ class CaseProcessing {
   Result<std::vector<Case>> queue(std::int64_t agent, const QueueFilter& filter) const;
   // How many of their cases are in each status (drafts left out).
   Result<std::map<CaseStatus, int>> counts(std::int64_t agent) const;
+  // A case the agent reaches, or one whose opinion is asked of a group they belong to (to read
+  // only: acts still need the reach).
   Result<Case> find(std::int64_t agent, std::string_view reference) const;
+  // Whether the agent may act on the case (take, ask, decide), not only read it as an expert.
+  Result<bool> can_process(std::int64_t agent, const Case& c) const;
+
+  // Asks the agents of `group` (of the case's administration, with at least one member) for an
+  // opinion on a case under review (Errc::bad_request_body naming `group` or `question`).
+  Result<Opinion> ask_opinion(std::int64_t agent, std::string_view reference, std::string_view group,
+                              std::string_view question);
+  // A member of the opinion's group answers it, once (Errc::wrong_status when answered already).
+  Result<Opinion> give_opinion(std::int64_t agent, std::string_view reference, std::int64_t opinion_id,
+                               std::string_view answer);
+  Result<std::vector<Opinion>> opinions(const Case& c) const;
+  // The opinions waiting for an answer from the agent's groups, oldest first.
+  Result<std::vector<Opinion>> opinions_asked_of(std::int64_t agent) const;
+  // The groups of the case's administration that can be asked (those with members).
+  Result<std::vector<std::string>> expert_groups(const Case& c) const;
   // The case's messages and notes, oldest first; the person's view leaves out internal ones.
   Result<std::vector<CaseNote>> notes(const Case& c, bool with_internal) const;
 
