@@ -51,7 +51,12 @@ async function signIn(page, who = ana) {
 
 async function fitsTheScreen(page) {
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
+  const wide = overflow <= 0 ? [] : await page.evaluate(() =>
+    [...document.querySelectorAll("main *")]
+      .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(0, 3)
+      .map((e) => `${e.tagName.toLowerCase()}#${e.id}.${e.className}`));
+  assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px: ${wide.join(", ")}`);
 }
 
 test("start on a phone without JavaScript, meet an error, save for later", async () => {
