@@ -315,13 +315,7 @@ Response case_file(const ProceduresContext& ctx, Request& request) {
   CaseProcessing processing(ctx.procedures);
   auto found = processing.find(request.principal->user_id, request.path_params.get("reference").value_or(""));
   if (!found) return ctx.pages.render_error(request, found.error());
-  const std::string_view id = request.path_params.get("id").value_or("");
-  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string_view::npos) {
-    return ctx.pages.render_error(request, make_error(Errc::no_such_document, "no such file"));
-  }
-  auto file = attachment_content(ctx.procedures.db(), found->id, std::stoll(std::string(id)));
-  if (!file) return ctx.pages.render_error(request, file.error());
-  return file_response(file->first.name, file->first.content_type, std::move(file->second));
+  return attachment_download(ctx, request, found->id);
 }
 
 Response note_post(const ProceduresContext& ctx, Request& request) {

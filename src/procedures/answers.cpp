@@ -11,6 +11,7 @@
 #include "guichet/identity/organisations.hpp"
 #include "guichet/identity/users.hpp"
 #include "identifiers.hpp"
+#include "text.hpp"
 
 namespace guichet::procedures {
 namespace json = boost::json;
@@ -19,18 +20,6 @@ namespace {
 
 constexpr std::size_t kTextDefault = 200;
 constexpr std::size_t kLongTextDefault = 5000;
-
-std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
 
 Checked refused(Problem problem) { return Checked{nullptr, problem, false}; }
 Checked empty_answer() { return Checked{nullptr, std::nullopt, true}; }

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 
 #include "case_rows.hpp"
 #include "guichet/core/calendar.hpp"
@@ -315,26 +316,30 @@ Result<void> write_xlsx(storage::Database& db, const CaseExport& e, const Column
   options.constant_memory = LXW_TRUE;
   const std::string tmpdir = fs::temp_directory_path().string();
   options.tmpdir = const_cast<char*>(tmpdir.c_str());  // NOLINT(cppcoreguidelines-pro-type-const-cast): a C API
-  lxw_workbook* workbook = workbook_new_opt(path.c_str(), &options);
-  if (workbook == nullptr) return make_error(Errc::bad_request_body, "the spreadsheet could not be started");
-  bool closed = false;
-  struct Close {
-    lxw_workbook* workbook;
-    bool& closed;
-    ~Close() {
-      if (!closed) workbook_close(workbook);
-    }
-  } close_guard{workbook, closed};
-  lxw_worksheet* sheet = workbook_add_worksheet(workbook, e.service_code.substr(0, 31).c_str());
-  lxw_format* bold = workbook_add_format(workbook);
+  // Closed (and so written) once, by the end of the function or by the guard on an early return.
+  std::unique_ptr<lxw_workbook, decltype(&workbook_close)> workbook(workbook_new_opt(path.c_str(), &options),
+                                                                    &workbook_close);
+  if (!workbook) return make_error(Errc::export_failed, "the spreadsheet could not be started");
+  lxw_format* bold = workbook_add_format(workbook.get());
   format_set_bold(bold);
   std::vector<std::string> names = case_headers();
   names.insert(names.end(), columns.fields.begin(), columns.fields.end());
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    worksheet_write_string(sheet, 0, static_cast<lxw_col_t>(i), names[i].c_str(), bold);
-  }
-  lxw_row_t row = 1;
+  // A sheet holds 1,048,576 rows: past that, the cases go on in a new sheet with the same header.
+  lxw_worksheet* sheet = nullptr;
+  lxw_row_t row = 0;
+  int sheets = 0;
+  auto new_sheet = [&] {
+    ++sheets;
+    const std::string name = e.service_code.substr(0, 24) + (sheets > 1 ? "-" + std::to_string(sheets) : "");
+    sheet = workbook_add_worksheet(workbook.get(), name.c_str());
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      worksheet_write_string(sheet, 0, static_cast<lxw_col_t>(i), names[i].c_str(), bold);
+    }
+    row = 1;
+  };
+  new_sheet();
   auto each = [&](const ExportedCase& c) -> Result<void> {
+    if (row >= LXW_ROW_MAX) new_sheet();
     const std::vector<std::string> cells = cells_of(c, columns);
     for (std::size_t i = 0; i < cells.size(); ++i) {
       if (!cells[i].empty()) worksheet_write_string(sheet, row, static_cast<lxw_col_t>(i), cells[i].c_str(), nullptr);
@@ -351,9 +356,8 @@ Result<void> write_xlsx(storage::Database& db, const CaseExport& e, const Column
   };
   auto done = for_each_case(db, e.service_code, each, progress);
   if (!done) return done;
-  closed = true;
-  if (workbook_close(workbook) != LXW_NO_ERROR) {
-    return make_error(Errc::bad_request_body, "the spreadsheet could not be written");
+  if (workbook_close(workbook.release()) != LXW_NO_ERROR) {
+    return make_error(Errc::export_failed, "the spreadsheet could not be written");
   }
   std::ifstream in(path, std::ios::binary);
   std::string buffer(kExportChunkBytes, '\0');

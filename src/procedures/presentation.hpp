@@ -13,6 +13,7 @@
 #include "guichet/procedures/cases.hpp"
 #include "guichet/procedures/definition.hpp"
 #include "guichet/procedures/processing.hpp"
+#include "guichet/procedures/web.hpp"
 
 namespace guichet::procedures {
 
@@ -47,6 +48,10 @@ http::Response file_response(std::string_view name, std::string_view content_typ
 // The file sent in the form part `field` with a message, checked (check_file's errors); none when
 // the part is absent or empty.
 Result<std::optional<MessageFile>> message_file(const http::Request& request, std::string_view field);
+
+// The attachment named by the path's {id} of the case `case_id` (the caller has checked who may
+// read the case), as a download; 404 for any other.
+http::Response attachment_download(const ProceduresContext& ctx, const http::Request& request, std::int64_t case_id);
 
 // Pages with personal data are never cached.
 http::Response no_store(http::Response response);

@@ -11,6 +11,7 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/outbox.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "text.hpp"
 
 namespace guichet::procedures {
 namespace json = boost::json;
@@ -130,13 +131,6 @@ Result<std::vector<Opinion>> read_opinions(storage::Database& db, const std::str
     out.push_back(std::move(o));
   }
   return out;
-}
-
-std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
 }
 
 // A message or note: trimmed, 1 to 5000 characters, or an error naming `field`.

@@ -10,6 +10,7 @@
 #include "guichet/core/utf8.hpp"
 #include "guichet/documents/content_type.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "text.hpp"
 
 namespace guichet::procedures {
 
@@ -48,18 +49,6 @@ Attachment attachment_of(const storage::Row& row) {
 
 // An expiry as people type it: YYYY-MM-DD, or DD/MM/YYYY as on French, Portuguese and
 // Vietnamese documents.
-std::string trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return std::string(text.substr(first, last - first + 1));
-}
-
-std::size_t code_points(std::string_view text) {
-  return static_cast<std::size_t>(
-      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xc0) != 0x80; }));
-}
-
 // At most `limit` bytes, cut before a UTF-8 continuation byte.
 std::string cut_utf8(std::string text, std::size_t limit) {
   if (text.size() <= limit) return text;

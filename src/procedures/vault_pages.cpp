@@ -176,6 +176,14 @@ http::Response file_response(std::string_view name, std::string_view content_typ
   return response;
 }
 
+http::Response attachment_download(const ProceduresContext& ctx, const http::Request& request, std::int64_t case_id) {
+  const auto id = id_of(request);
+  if (!id) return ctx.pages.render_error(request, make_error(Errc::no_such_document, "no such file"));
+  auto file = attachment_content(ctx.procedures.db(), case_id, *id);
+  if (!file) return ctx.pages.render_error(request, file.error());
+  return file_response(file->first.name, file->first.content_type, std::move(file->second));
+}
+
 void register_vault_routes(http::Router& router, const ProceduresContext& context) {
   const ProceduresContext* ctx = &context;
   http::RouteOptions with_file;
