@@ -124,8 +124,8 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       }
 
       Response response = next(request);
-      const bool keep =
-          response.status < 500 && !response.shared_body && !response.stream && response.body.size() <= options.max_stored_body;
+      const bool keep = response.status < 500 && !response.shared_body && !response.stream &&
+                        response.body.size() <= options.max_stored_body;
       auto recorded = db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
         if (!keep) {
           return c.execute("DELETE FROM idempotency_keys WHERE scope = ? AND idempotency_key = ?",
