@@ -70,24 +70,6 @@ std::optional<std::string> expiry_of(std::string_view text) {
 
 }  // namespace
 
-const std::vector<std::string>& document_kinds() {
-  static const std::vector<std::string> kinds{"identity_document",   "proof_of_address",
-                                              "bank_statement",      "tax_notice",
-                                              "medical_certificate", "photo",
-                                              "student_certificate", "other"};
-  return kinds;
-}
-
-bool known_document_kind(std::string_view kind) {
-  const auto& kinds = document_kinds();
-  return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-}
-
-const std::vector<std::string>& attachable_content_types() {
-  static const std::vector<std::string> types{"application/pdf", "image/jpeg", "image/png"};
-  return types;
-}
-
 Result<std::string> check_file(std::string_view bytes, const std::vector<std::string>& accepted,
                                std::int64_t max_bytes) {
   if (bytes.empty()) return make_error(Errc::file_empty, "the file is empty");
