@@ -99,6 +99,8 @@ int run_cli(int argc, char** argv) {
       ->envname("GUICHET_JITSI_SECRET");
 
   auto* serve_cmd = cli.add_subcommand("serve", "Serve the site and the API, and run background jobs");
+  serve_cmd->add_option("--clock-offset-days", config.clock_offset_days,
+                        "Rehearsals and tests only: run as if this many days later (deadlines, expiries)");
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply database migrations");
   bool status_only = false;
   migrate_cmd->add_flag("--status", status_only, "Only print the schema version");
@@ -190,7 +192,9 @@ int run_cli(int argc, char** argv) {
   std::string token_scope;
   int token_lifetime = 600;
   tokens_issue_cmd->add_option("--user", user_email, "E-mail address of the account")->required();
-  tokens_issue_cmd->add_option("--scope", token_scope, "Space-separated scopes, e.g. \"account appointments\"")
+  tokens_issue_cmd
+      ->add_option("--scope", token_scope,
+                   "Space-separated scopes, e.g. \"account appointments\"; the staff scope \"cases\" only here")
       ->required();
   tokens_issue_cmd->add_option("--lifetime", token_lifetime, "Seconds")
       ->check(CLI::Range(60, 3600))

@@ -125,7 +125,11 @@ std::optional<std::string> read_input(const std::string& file, const std::string
 int serve(const Config& config) {
   setup_logging(config);
   ComputePool::configure_shared(ComputePoolOptions{config.compute_threads, config.compute_queue, config.compute_nice});
-  SystemClock clock;
+  OffsetClock clock(std::chrono::days(config.clock_offset_days));
+  if (config.clock_offset_days != 0) {
+    log_event(LogLevel::warn, "clock_offset",
+              {{"days", config.clock_offset_days}, {"now", format_rfc3339(clock.now())}});
+  }
   auto db = open_and_migrate(config, clock);
   if (!db) {
     fail("database " + config.db, db.error());
@@ -789,7 +793,7 @@ int clients_add(const Config& config, const ClientOptions& options) {
 }
 
 int tokens_issue(const Config& config, const std::string& email, const std::string& scope, int lifetime_seconds) {
-  std::set<std::string> scopes = oidc::parse_scope(scope);
+  std::set<std::string> scopes = oidc::parse_scope(scope, true);
   // Relying parties' unknown scopes are ignored, as OpenID Connect asks; an operator's typo is not.
   std::istringstream words(scope);
   for (std::string word; words >> word;) {

@@ -75,6 +75,8 @@ Result<void> validate(Config& config) {
     return bad("db-statement-timeout-ms", "at least 100");
   }
   if (config.job_poll < std::chrono::milliseconds(10)) return bad("job-poll-ms", "must be at least 10");
+  if (config.clock_offset_days < 0 || config.clock_offset_days > 3650)
+    return bad("clock-offset-days", "from 0 to 3650");
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {
     std::string host =

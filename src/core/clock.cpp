@@ -9,6 +9,8 @@ Instant SystemClock::now() const {
   return std::chrono::time_point_cast<std::chrono::microseconds>(std::chrono::system_clock::now());
 }
 
+Instant OffsetClock::now() const { return SystemClock().now() + offset_; }
+
 FakeClock::FakeClock(Instant start) : micros_(to_unix_micros(start)) {}
 Instant FakeClock::now() const { return from_unix_micros(micros_.load()); }
 void FakeClock::set(Instant t) { micros_.store(to_unix_micros(t)); }

@@ -60,6 +60,8 @@ Response json_error(const Request& request, const Error& error) {
   boost::json::object body;
   body["error"] = error.kind == ErrorKind::internal ? std::string_view("internal") : error.code.name();
   body["message"] = public_message(error);
+  // The member or parameter at fault, so a client can point at it without reading the message.
+  if (!error.field.empty() && error.kind != ErrorKind::internal) body["field"] = error.field;
   if (!request.request_id.empty()) body["request_id"] = request.request_id;
   Response response = Response::json(boost::json::serialize(body), http_status(error.kind));
   describe_failure(response, error);

@@ -200,11 +200,20 @@ const std::vector<std::string>& supported_scopes() {
   return scopes;
 }
 
-std::set<std::string> parse_scope(std::string_view scope) {
+const std::vector<std::string>& staff_scopes() {
+  static const std::vector<std::string> scopes{"cases"};
+  return scopes;
+}
+
+std::set<std::string> parse_scope(std::string_view scope, bool with_staff) {
   std::set<std::string> out;
   for (auto& item : split(scope)) {
     const auto& known = supported_scopes();
-    if (std::find(known.begin(), known.end(), item) != known.end()) out.insert(item);
+    const auto& staff = staff_scopes();
+    if (std::find(known.begin(), known.end(), item) != known.end() ||
+        (with_staff && std::find(staff.begin(), staff.end(), item) != staff.end())) {
+      out.insert(item);
+    }
   }
   return out;
 }
@@ -420,7 +429,7 @@ Result<std::optional<TokenRow>> find_token(storage::Connection& c, std::string_v
   t.kind = row.text(0);
   t.client_id = row.text(1);
   t.user_id = row.integer(2);
-  t.scope = parse_scope(row.text(3));
+  t.scope = parse_scope(row.text(3), true);
   t.authentication = GrantAuthentication{row.text(4), split(row.text(5)), from_unix_micros(row.integer(6))};
   t.created_at = from_unix_micros(row.integer(7));
   t.expires_at = from_unix_micros(row.integer(8));

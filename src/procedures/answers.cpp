@@ -363,6 +363,52 @@ Checked check_file_answer(const json::value& raw) {
   return accepted(json::object{{"document", id}});
 }
 
+// A group: a list of items, each an object answering the group's item fields. An item with
+// nothing answered is dropped (the blank item a form offers); in any other, each item field is
+// checked as a field on its own, required ones included. Problems name the item as sent.
+Checked check_group(const Field& field, const json::value& raw, std::string_view today) {
+  if (!raw.is_array()) return refused(Problem::wrong_type);
+  if (raw.as_array().size() > 2 * field.max_items + 1) return refused(Problem::too_many_items);
+  Checked out;
+  json::array items;
+  for (std::size_t i = 0; i < raw.as_array().size(); ++i) {
+    const json::value& item = raw.as_array()[i];
+    if (!item.is_object()) return refused(Problem::wrong_type);
+    std::vector<FieldProblem> problems;
+    for (const auto& member : item.as_object()) {
+      if (field.item_field(member.key()) == nullptr) {
+        problems.push_back({item_path(field.id, i, member.key()), Problem::unknown_field});
+      }
+    }
+    json::object answers;
+    std::vector<FieldProblem> unanswered;
+    for (const Field& part : field.fields) {
+      const json::value* given = item.as_object().if_contains(part.id);
+      Checked checked = given != nullptr ? check_answer(part, *given, today) : empty_answer();
+      if (checked.problem) {
+        problems.push_back({item_path(field.id, i, part.id), *checked.problem});
+      } else if (checked.empty) {
+        if (part.required) unanswered.push_back({item_path(field.id, i, part.id), Problem::required});
+      } else {
+        answers[part.id] = std::move(checked.value);
+      }
+    }
+    if (answers.empty() && problems.empty()) continue;
+    problems.insert(problems.end(), unanswered.begin(), unanswered.end());
+    out.parts.insert(out.parts.end(), problems.begin(), problems.end());
+    items.push_back(std::move(answers));
+  }
+  if (!out.parts.empty()) {
+    out.problem = Problem::item_problems;
+    out.value = nullptr;
+    return out;
+  }
+  if (items.empty()) return empty_answer();
+  if (items.size() > field.max_items) return refused(Problem::too_many_items);
+  if (items.size() < field.min_items) return refused(Problem::too_few_items);
+  return accepted(std::move(items));
+}
+
 }  // namespace
 
 std::string_view to_string(Problem problem) {
@@ -417,6 +463,12 @@ std::string_view to_string(Problem problem) {
       return "document_expired";
     case Problem::vault_full:
       return "vault_full";
+    case Problem::too_few_items:
+      return "too_few_items";
+    case Problem::too_many_items:
+      return "too_many_items";
+    case Problem::item_problems:
+      return "item_problems";
   }
   return "wrong_type";
 }
@@ -468,6 +520,8 @@ Checked check_answer(const Field& field, const json::value& raw, std::string_vie
       return refused(Problem::unknown_field);
     case FieldType::file:
       return check_file_answer(raw);
+    case FieldType::group:
+      return check_group(field, raw, today);
   }
   return refused(Problem::wrong_type);
 }

@@ -1,6 +1,8 @@
 // The procedures JSON API: published definitions for anyone, a person's cases for bearer tokens
 // with the `procedures` scope. Answers are checked as on the pages; refused ones come back with
-// 422, each naming its field, while the draft keeps every valid answer.
+// 422, each naming its field, while the draft keeps every valid answer. Agents process their
+// administrations' cases with the staff scope `cases` (an operator issues it; no relying party
+// can ask for it), under exactly the reach and rules of the agents' pages (CaseProcessing).
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -9,6 +11,7 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/procedures/errors.hpp"
+#include "guichet/procedures/processing.hpp"
 #include "guichet/procedures/web.hpp"
 #include "presentation.hpp"
 
@@ -20,6 +23,7 @@ using http::Response;
 namespace {
 
 constexpr std::string_view kScope = "procedures";
+constexpr std::string_view kStaffScope = "cases";
 
 json::value time_or_null(const std::optional<Instant>& at) {
   return at ? json::value(format_rfc3339(*at)) : json::value(nullptr);
@@ -44,10 +48,11 @@ json::array problems_json(const ProceduresContext& ctx, const Definition* defini
                           const std::vector<FieldProblem>& problems) {
   json::array out;
   for (const FieldProblem& fp : problems) {
-    const Field* field = definition != nullptr ? definition->field(fp.field) : nullptr;
-    out.push_back(json::object{{"field", fp.field},
-                               {"problem", to_string(fp.problem)},
-                               {"message", problem_text(field, fp.problem, "en", ctx.catalog)}});
+    out.push_back(
+        json::object{{"field", fp.field},
+                     {"problem", to_string(fp.problem)},
+                     {"message", definition != nullptr ? problem_text_at(*definition, fp, "en", ctx.catalog)
+                                                       : problem_text(nullptr, fp.problem, "en", ctx.catalog)}});
   }
   return out;
 }
@@ -218,6 +223,11 @@ Response case_document(const ProceduresContext& ctx, Request& request, std::stri
   return response;
 }
 
+Result<void> discard_case(Result<Case> result) {
+  if (!result) return std::move(result).error();
+  return {};
+}
+
 json::object document_json(const VaultDocument& d) {
   return json::object{{"id", d.id},
                       {"kind", d.kind},
@@ -271,6 +281,193 @@ Response documents_post(const ProceduresContext& ctx, Request& request) {
   return response;
 }
 
+// ---- Agents ----
+
+json::object opinion_json(const Opinion& o) {
+  return json::object{{"id", o.id},
+                      {"group", o.group},
+                      {"question", o.question},
+                      {"asked_by", o.asked_by},
+                      {"asked_at", format_rfc3339(o.asked_at)},
+                      {"answer", o.answer ? json::value(*o.answer) : json::value(nullptr)},
+                      {"answered_by", o.answered_by.empty() ? json::value(nullptr) : json::value(o.answered_by)},
+                      {"answered_at", time_or_null(o.answered_at)}};
+}
+
+// The agent's view of a case: the person's, with the group it went to, who processes it, the
+// questions reopened, every message and note (internal ones included) and the opinions.
+Response agent_case_response(const ProceduresContext& ctx, const Request& request, CaseProcessing& processing,
+                             std::int64_t agent, const Case& c) {
+  auto p = ctx.procedures.version(c.procedure_id);
+  if (!p) return http::json_error(request, p.error());
+  json::object out = case_json(ctx, c, *p, true);
+  out.erase("documents");  // the person's download addresses; agents read the case's pages
+  out["administration"] = c.administration;
+  out["group"] = c.agent_group;
+  out["assigned_to_me"] = c.assigned_to != 0 && c.assigned_to == agent;
+  out["assigned"] = c.assigned_to != 0;
+  json::array requested;
+  for (const std::string& f : c.requested_fields) requested.emplace_back(f);
+  out["requested_fields"] = std::move(requested);
+  auto notes = processing.notes(c, true);
+  if (!notes) return http::json_error(request, notes.error());
+  json::array messages;
+  for (const CaseNote& n : *notes) {
+    json::array files;
+    for (const Attachment& a : n.attachments) files.push_back(json::object{{"name", a.name}, {"size", a.size}});
+    messages.push_back(json::object{{"at", format_rfc3339(n.at)},
+                                    {"from_person", n.from_person},
+                                    {"author", n.author},
+                                    {"internal", n.internal},
+                                    {"text", n.text},
+                                    {"files", std::move(files)}});
+  }
+  out["messages"] = std::move(messages);
+  auto opinions = processing.opinions(c);
+  if (!opinions) return http::json_error(request, opinions.error());
+  json::array asked;
+  for (const Opinion& o : *opinions) asked.push_back(opinion_json(o));
+  out["opinions"] = std::move(asked);
+  auto processes = processing.can_process(agent, c);
+  if (!processes) return http::json_error(request, processes.error());
+  out["can_process"] = *processes;
+  return no_store(Response::json(json::serialize(out)));
+}
+
+Error bad_member(std::string_view field, std::string message) {
+  Error error = make_error(Errc::bad_request_body, std::move(message));
+  error.field = std::string(field);
+  return error;
+}
+
+// A body member that must be a text (empty when absent).
+Result<std::string> text_member(const json::object& body, std::string_view key) {
+  const json::value* v = body.if_contains(key);
+  if (v == nullptr) return std::string();
+  if (!v->is_string()) return bad_member(key, std::string(key) + " must be a text");
+  return std::string(v->as_string());
+}
+
+// GET /api/v1/agent/cases?status=&group=&mine=true: the agent's queue and counts.
+Response agent_cases_get(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kStaffScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const std::int64_t agent = std::get<std::int64_t>(who);
+  QueueFilter filter;
+  if (auto status = request.query.get("status"); status && !status->empty()) {
+    filter.status = parse_case_status(*status);
+    if (!filter.status || *filter.status == CaseStatus::draft) {
+      return http::json_error(request, bad_member("status", "status must be a case status other than draft"));
+    }
+  }
+  if (auto group = request.query.get("group"); group && !group->empty()) filter.group = std::string(*group);
+  if (auto mine = request.query.get("mine"); mine && *mine != "false" && *mine != "0") filter.mine = true;
+  CaseProcessing processing(ctx.procedures);
+  auto reach = processing.administrations_of(agent);
+  if (!reach) return http::json_error(request, reach.error());
+  if (reach->empty()) return http::json_error(request, make_error(Errc::not_allowed, "agents only"));
+  auto cases = processing.queue(agent, filter);
+  if (!cases) return http::json_error(request, cases.error());
+  auto counts = processing.counts(agent);
+  if (!counts) return http::json_error(request, counts.error());
+  json::array items;
+  for (const Case& c : *cases) {
+    items.push_back(json::object{{"reference", c.reference},
+                                 {"service", c.service_code},
+                                 {"administration", c.administration},
+                                 {"status", to_string(c.status)},
+                                 {"group", c.agent_group},
+                                 {"assigned", c.assigned_to != 0},
+                                 {"assigned_to_me", c.assigned_to != 0 && c.assigned_to == agent},
+                                 {"submitted_at", time_or_null(c.submitted_at)},
+                                 {"updated_at", format_rfc3339(c.updated_at)}});
+  }
+  json::object by_status;
+  for (const auto& [status, count] : *counts) by_status[to_string(status)] = count;
+  return no_store(
+      Response::json(json::serialize(json::object{{"cases", std::move(items)}, {"counts", std::move(by_status)}})));
+}
+
+Response agent_case_get(const ProceduresContext& ctx, Request& request) {
+  auto who = ctx.bearer(request, kStaffScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const std::int64_t agent = std::get<std::int64_t>(who);
+  CaseProcessing processing(ctx.procedures);
+  auto found = processing.find(agent, request.path_params.get("reference").value_or(""));
+  if (!found) return http::json_error(request, found.error());
+  return agent_case_response(ctx, request, processing, agent, *found);
+}
+
+enum class AgentAct { take, request_information, decide, note, message };
+
+// POST /api/v1/agent/cases/{reference}/take, /requests ({"message", "fields"}), /decision
+// ({"decision", "reasons"}), /notes ({"text"}), /messages ({"text"}): the case as it is after.
+Response agent_case_act(const ProceduresContext& ctx, Request& request, AgentAct act) {
+  auto who = ctx.bearer(request, kStaffScope);
+  if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
+  const std::int64_t agent = std::get<std::int64_t>(who);
+  const std::string reference(request.path_params.get("reference").value_or(""));
+  json::object body;
+  if (act != AgentAct::take) {
+    auto parsed = body_object(request);
+    if (!parsed) return http::json_error(request, parsed.error());
+    body = std::move(parsed).value();
+  }
+  CaseProcessing processing(ctx.procedures);
+  Result<void> done;
+  switch (act) {
+    case AgentAct::take:
+      done = discard_case(processing.take(agent, reference));
+      break;
+    case AgentAct::request_information: {
+      auto message = text_member(body, "message");
+      if (!message) return http::json_error(request, message.error());
+      std::vector<std::string> fields;
+      const json::value* named = body.if_contains("fields");
+      if (named == nullptr || !named->is_array()) {
+        return http::json_error(request, bad_member("fields", "fields must be a list of field ids"));
+      }
+      for (const json::value& f : named->as_array()) {
+        if (!f.is_string())
+          return http::json_error(request, bad_member("fields", "fields must be a list of field ids"));
+        fields.emplace_back(f.as_string());
+      }
+      done = discard_case(processing.request_information(agent, reference, *message, fields));
+      break;
+    }
+    case AgentAct::decide: {
+      auto named = text_member(body, "decision");
+      if (!named) return http::json_error(request, named.error());
+      auto decision = parse_decision(*named);
+      if (!decision)
+        return http::json_error(request, bad_member("decision", "decision must be accept, refuse or close"));
+      auto reasons = text_member(body, "reasons");
+      if (!reasons) return http::json_error(request, reasons.error());
+      done = discard_case(processing.decide(agent, reference, *decision, *reasons));
+      break;
+    }
+    case AgentAct::note:
+    case AgentAct::message: {
+      auto text = text_member(body, "text");
+      if (!text) return http::json_error(request, text.error());
+      done = act == AgentAct::note ? processing.add_note(agent, reference, *text)
+                                   : processing.message_person(agent, reference, *text);
+      break;
+    }
+  }
+  if (!done) {
+    Error error = done.error();
+    // The pages' form fields are named otherwise; the API's member is "text".
+    if (error.code == Errc::bad_request_body && (error.field == "note" || error.field == "person_message")) {
+      error.field = "text";
+    }
+    return http::json_error(request, error);
+  }
+  auto found = processing.find(agent, reference);
+  if (!found) return http::json_error(request, found.error());
+  return agent_case_response(ctx, request, processing, agent, *found);
+}
+
 }  // namespace
 
 void register_api_routes(http::Router& router, const ProceduresContext& context) {
@@ -299,6 +496,20 @@ void register_api_routes(http::Router& router, const ProceduresContext& context)
   router.get(
       "/api/v1/cases/{reference}/decision",
       [ctx](Request& request) { return case_document(*ctx, request, "decision"); }, api);
+  router.get(
+      "/api/v1/agent/cases", [ctx](Request& request) { return agent_cases_get(*ctx, request); }, api);
+  router.get(
+      "/api/v1/agent/cases/{reference}", [ctx](Request& request) { return agent_case_get(*ctx, request); }, api);
+  const std::pair<const char*, AgentAct> acts[] = {{"/take", AgentAct::take},
+                                                   {"/requests", AgentAct::request_information},
+                                                   {"/decision", AgentAct::decide},
+                                                   {"/notes", AgentAct::note},
+                                                   {"/messages", AgentAct::message}};
+  for (const auto& [suffix, act] : acts) {
+    router.post(
+        std::string("/api/v1/agent/cases/{reference}") + suffix,
+        [ctx, act = act](Request& request) { return agent_case_act(*ctx, request, act); }, api);
+  }
 }
 
 }  // namespace guichet::procedures

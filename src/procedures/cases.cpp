@@ -499,7 +499,11 @@ Result<SaveOutcome> Procedures::save(const Actor& actor, std::string_view refere
         checked = resolve_file(c, actor.user_id, *field, checked.value, today);
       }
       if (checked.problem) {
-        outcome.problems.push_back({field->id, *checked.problem});
+        if (checked.parts.empty()) {
+          outcome.problems.push_back({field->id, *checked.problem});
+        } else {
+          outcome.problems.insert(outcome.problems.end(), checked.parts.begin(), checked.parts.end());
+        }
         continue;
       }
       const json::value* before = current.answers.if_contains(field->id);

@@ -20,6 +20,8 @@ constexpr std::string_view kLanguages[] = {"fr", "pt", "vi", "en"};
 constexpr std::size_t kMaxPages = 50;
 constexpr std::size_t kMaxFields = 200;
 constexpr std::size_t kMaxOptions = 100;
+constexpr std::size_t kMaxItemFields = 20;
+constexpr std::size_t kMaxItems = 50;
 
 struct TypeName {
   FieldType type;
@@ -43,6 +45,7 @@ constexpr TypeName kTypes[] = {
     {FieldType::national_id, "national_id"},
     {FieldType::section, "section"},
     {FieldType::file, "file"},
+    {FieldType::group, "group"},
 };
 
 // Which account attribute fits which type of field.
@@ -167,7 +170,8 @@ class Reader {
     return c;
   }
 
-  Field field(const json::value& v, const std::string& where) {
+  // A field of a page, or (in_group) of a group's items.
+  Field field(const json::value& v, const std::string& where, bool in_group = false) {
     Field f;
     if (!v.is_object()) {
       problem(where, "must be an object");
@@ -175,8 +179,9 @@ class Reader {
     }
     const json::object& o = v.as_object();
     static const std::set<std::string_view> kKnown{
-        "id",  "type", "label",      "help",    "required", "source",         "editable", "visible_if", "options",
-        "min", "max",  "max_length", "country", "when",     "available_from", "kind",     "accept",     "max_bytes"};
+        "id",      "type",      "label",  "help",       "required",  "source",    "editable",       "visible_if",
+        "options", "min",       "max",    "max_length", "country",   "when",      "available_from", "kind",
+        "accept",  "max_bytes", "fields", "min_items",  "max_items", "item_label"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) problem(where + "." + std::string(member.key()), "is not a field property");
     }
@@ -189,8 +194,6 @@ class Reader {
       auto parsed = parse_field_type(type->as_string());
       if (parsed) {
         f.type = *parsed;
-      } else if (type->as_string() == "group") {
-        problem(where + ".type", std::string(type->as_string()) + " fields are not available yet");
       } else {
         problem(where + ".type", "is not a field type");
       }
@@ -312,7 +315,53 @@ class Reader {
       }
     }
     file_properties(o, where, f);
+    group_properties(o, where, f);
+    if (in_group) {
+      if (f.type == FieldType::section || f.type == FieldType::file || f.type == FieldType::group) {
+        problem(where + ".type", "a group's items take no " + std::string(to_string(f.type)));
+      }
+      for (std::string_view key : {"visible_if", "source", "editable", "available_from"}) {
+        if (o.if_contains(key) != nullptr) problem(where + "." + std::string(key), "a group's items take none");
+      }
+    }
     return f;
+  }
+
+  // A group's item fields and how many items it takes.
+  void group_properties(const json::object& o, const std::string& where, Field& f) {
+    const bool group = f.type == FieldType::group;
+    for (std::string_view key : {"fields", "min_items", "max_items", "item_label"}) {
+      if (!group && o.if_contains(key) != nullptr)
+        problem(where + "." + std::string(key), "only groups take " + std::string(key));
+    }
+    if (!group) return;
+    const json::value* fields = o.if_contains("fields");
+    if (fields == nullptr || !fields->is_array() || fields->as_array().empty() ||
+        fields->as_array().size() > kMaxItemFields) {
+      problem(where + ".fields", "must be a list of 1 to 20 fields");
+    } else {
+      std::set<std::string> ids;
+      for (std::size_t i = 0; i < fields->as_array().size(); ++i) {
+        const std::string at = where + ".fields[" + std::to_string(i) + "]";
+        Field item = field(fields->as_array()[i], at, true);
+        if (!item.id.empty() && !ids.insert(item.id).second) problem(at + ".id", item.id + " is used twice");
+        f.fields.push_back(std::move(item));
+      }
+    }
+    f.max_items = 10;
+    for (std::string_view key : {"min_items", "max_items"}) {
+      const json::value* count = o.if_contains(key);
+      if (count == nullptr) continue;
+      if (!count->is_int64() || count->as_int64() < (key == "min_items" ? 0 : 1) ||
+          count->as_int64() > static_cast<std::int64_t>(kMaxItems)) {
+        problem(where + "." + std::string(key), key == "min_items" ? "must be 0 to 50" : "must be 1 to 50");
+      } else {
+        (key == "min_items" ? f.min_items : f.max_items) = static_cast<std::size_t>(count->as_int64());
+      }
+    }
+    if (f.min_items > f.max_items) problem(where + ".min_items", "is above max_items");
+    if (f.required && f.min_items == 0) f.min_items = 1;
+    if (o.contains("item_label")) f.item_label = texts(o, "item_label", where, true);
   }
 
   // A file question's kind of document, accepted types and largest size.
@@ -400,8 +449,10 @@ void check_graph(const Definition& d, Reader& reader) {
                                   (at == page ? "on the same page" : "on a later page"));
       }
       if (target->type == FieldType::section) reader.problem(where, "names the section " + test->field);
-      if (target->type == FieldType::file && test->op != Condition::Op::answered) {
-        reader.problem(where, "can only ask whether the file " + test->field + " is answered");
+      if ((target->type == FieldType::file || target->type == FieldType::group) &&
+          test->op != Condition::Op::answered) {
+        reader.problem(where, "can only ask whether the " + std::string(to_string(target->type)) + " " + test->field +
+                                  " is answered");
       }
       if (target->type == FieldType::choice || target->type == FieldType::multiple_choice) {
         for (const json::value& value : test->values) {
@@ -492,6 +543,26 @@ std::string_view to_string(TacitRule rule) {
       break;
   }
   return "none";
+}
+
+const Field* Field::item_field(std::string_view id) const {
+  for (const Field& f : fields) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+std::string item_path(std::string_view group, std::size_t index, std::string_view field) {
+  return std::string(group) + "." + std::to_string(index) + "." + std::string(field);
+}
+
+const Field* Definition::field_at(std::string_view path) const {
+  const std::size_t first = path.find('.');
+  if (first == std::string_view::npos) return field(path);
+  const Field* group = field(path.substr(0, first));
+  const std::size_t second = path.find('.', first + 1);
+  if (group == nullptr || group->type != FieldType::group || second == std::string_view::npos) return nullptr;
+  return group->item_field(path.substr(second + 1));
 }
 
 const Field* Definition::field(std::string_view id) const {

@@ -82,7 +82,7 @@ Result<Columns> columns_of(storage::Database& db, std::string_view service_code)
 }
 
 // An answer as one cell: dates as written (ISO), amounts in units with a point, choices by their
-// id, several separated by ";", an address on one line, a file by its name.
+// id, several separated by ";", an address on one line, a file by its name, a group as JSON.
 std::string cell_text(const Field* field, const json::value& v) {
   if (v.is_null()) return "";
   if (v.is_string()) return std::string(v.as_string());
@@ -94,6 +94,8 @@ std::string cell_text(const Field* field, const json::value& v) {
     return (cents < 0 && whole == 0 ? "-" : "") + std::to_string(whole) + "." + (fraction < 10 ? "0" : "") +
            std::to_string(fraction);
   }
+  // A group's items keep their structure: one JSON list of objects.
+  if (field != nullptr && field->type == FieldType::group) return json::serialize(v);
   if (v.is_array()) {
     std::string out;
     for (const json::value& item : v.as_array()) {

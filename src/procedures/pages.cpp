@@ -160,8 +160,10 @@ void file_data(const ProceduresContext& ctx, const Field& field, const json::val
   }
 }
 
+// One field's entry on the form page. An item field of a group comes with its path as its id
+// and its `item_value` (null when the item does not answer it).
 PageData field_data(const ProceduresContext& ctx, const Request& request, const Case& c, const Field& field,
-                    const ShownPage& shown) {
+                    const ShownPage& shown, const json::value* item_value = nullptr, bool in_item = false) {
   const std::string& lang = request.lang;
   PageData f;
   f.set("id", field.id);
@@ -207,14 +209,14 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
     default:
       break;
   }
-  const json::value* value = shown.values.if_contains(field.id);
+  const json::value* value = in_item ? item_value : shown.values.if_contains(field.id);
   const json::value empty;
   const json::value& v = value != nullptr ? *value : empty;
   if (auto error = shown.errors.find(field.id); error != shown.errors.end()) f.set("error", error->second);
   const bool kept_as_given = c.prefilled.contains(field.id) && !field.editable;
   // While the case waits for the person, only the questions the agent reopened can change.
   const bool locked =
-      c.status == CaseStatus::waiting_for_person &&
+      !in_item && c.status == CaseStatus::waiting_for_person &&
       std::find(c.requested_fields.begin(), c.requested_fields.end(), field.id) == c.requested_fields.end();
   if (c.prefilled.contains(field.id)) f.set("prefilled", true);
   if (kept_as_given || locked) {
@@ -266,6 +268,62 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
   return f;
 }
 
+// Whether a group's item, as typed, answers nothing (the blank item the form offers).
+bool blank_item(const Field& group, const json::value& item, std::string_view today) {
+  if (!item.is_object()) return false;
+  return std::all_of(group.fields.begin(), group.fields.end(), [&](const Field& part) {
+    const json::value* given = item.as_object().if_contains(part.id);
+    if (given == nullptr) return true;
+    const Checked checked = check_answer(part, *given, today);
+    return checked.empty && !checked.problem;
+  });
+}
+
+// A group's items on the form page, after the group's own entry, as a flat run of entries the
+// template reads in order (mustache has no recursion without partials): each item opens a
+// fieldset, lists its fields (ids are paths, "children.0.name") and closes with its remove
+// button; a blank item follows while there is room, and the group closes with the number of
+// items shown and "save and add another". Without JavaScript every step is a form post.
+void group_entries(const ProceduresContext& ctx, const Request& request, const Case& c, const Field& group,
+                   const ShownPage& shown, PageData& fields) {
+  const std::string& lang = request.lang;
+  json::array items;
+  if (const json::value* value = shown.values.if_contains(group.id); value != nullptr && value->is_array()) {
+    items = value->as_array();
+  }
+  while (!items.empty() && blank_item(group, items.back(), shown.today)) items.pop_back();
+  const std::size_t answered = items.size();
+  if (answered < group.max_items) items.emplace_back(json::object());
+  const json::value nothing;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    PageData open;
+    open.set("is_item_start", true);
+    open.set("item_anchor", group.id + "-item-" + std::to_string(i));
+    open.set("item_name", item_name(group, i, lang, ctx.catalog));
+    if (i == answered) open.set("item_blank", true);
+    fields.push_back(open);
+    for (const Field& part : group.fields) {
+      Field at = part;
+      at.id = item_path(group.id, i, part.id);
+      const json::value* given = items[i].is_object() ? items[i].as_object().if_contains(part.id) : nullptr;
+      fields.push_back(field_data(ctx, request, c, at, shown, given != nullptr ? given : &nothing, true));
+    }
+    PageData close;
+    close.set("is_item_end", true);
+    if (i < answered) {
+      close.set("remove", "remove:" + group.id + "." + std::to_string(i));
+      close.set("item_name", item_name(group, i, lang, ctx.catalog));
+    }
+    fields.push_back(close);
+  }
+  PageData end;
+  end.set("is_group_end", true);
+  end.set("group_id", group.id);
+  end.set("items_shown", std::to_string(items.size()));
+  if (answered < group.max_items) end.set("add", "add:" + group.id);
+  fields.push_back(end);
+}
+
 Response form_page(const ProceduresContext& ctx, const Request& request, const Case& c, const PublishedProcedure& p,
                    const Page& page, const ShownPage& shown, int status) {
   const std::string& lang = request.lang;
@@ -280,7 +338,12 @@ Response form_page(const ProceduresContext& ctx, const Request& request, const C
   for (const Field& field : page.fields) {
     if (field.type != FieldType::section && !visible(field, effective)) continue;
     if (field.type == FieldType::file) data.set("has_files", true);
-    fields.push_back(field_data(ctx, request, c, field, shown));
+    // Enter in a text box sends the form with its first button: "continue", not "remove".
+    if (field.type == FieldType::group) data.set("has_groups", true);
+    PageData entry = field_data(ctx, request, c, field, shown);
+    const bool fixed = entry.get("fixed") != nullptr;
+    fields.push_back(entry);
+    if (field.type == FieldType::group && !fixed) group_entries(ctx, request, c, field, shown, fields);
   }
   data.set("fields", fields);
   if (!shown.summary.empty()) {
@@ -419,13 +482,16 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   std::vector<FieldProblem> upload_problems = keep_uploads(ctx, request, definition, *page, l.c, raw);
   auto saved = ctx.procedures.save(actor_of(request), l.c.reference, raw);
   if (!saved) return ctx.pages.render_error(request, saved.error());
-  const bool later = request.form.get("action").value_or("") == "later";
+  const std::string_view action = request.form.get("action").value_or("");
+  const bool later = action == "later";
+  // "Save and add another" and "remove" save what is typed and show the page again.
+  const bool stay = action.starts_with("add:") || removed_item(action).has_value();
   ShownPage shown;
   shown.values = saved->saved.answers;
   std::vector<FieldProblem> problems = saved->problems;
   problems.insert(problems.end(), upload_problems.begin(), upload_problems.end());
   bool invalid = !problems.empty();
-  if (!later) {
+  if (!later && !stay) {
     // This page's own required questions (GOV.UK checks a page when it is sent).
     const json::object effective = submitted_answers(definition, saved->saved.answers);
     for (const Field& field : page->fields) {
@@ -439,7 +505,16 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
       if (!reported && !saved->saved.answers.contains(field.id)) problems.push_back({field.id, Problem::required});
     }
   }
-  if (problems.empty() || (later && !invalid)) {
+  if (problems.empty() || ((later || stay) && !invalid)) {
+    if (stay) {
+      const std::string group =
+          action.starts_with("add:") ? std::string(action.substr(4)) : removed_item(action)->first;
+      const json::value* items = saved->saved.answers.if_contains(group);
+      const std::size_t count = items != nullptr && items->is_array() ? items->as_array().size() : 0;
+      return Response::redirect("/cases/" + l.c.reference + "/pages/" + page->id + "#" +
+                                    (action.starts_with("add:") ? group + "-item-" + std::to_string(count) : group),
+                                303);
+    }
     if (reopened) return Response::redirect("/cases/" + l.c.reference, 303);
     if (later) return Response::redirect("/account/cases?saved=" + l.c.reference, 303);
     const std::string next = next_page(definition, page->id, saved->saved.answers);
@@ -447,6 +522,20 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   }
   // Shown again: the refused values as typed, each problem next to its field, in page order.
   for (const Field& field : page->fields) {
+    if (field.type == FieldType::group) {
+      // Problems inside items, each next to its item field; the items shown again as typed.
+      const std::string prefix = field.id + ".";
+      for (const FieldProblem& fp : problems) {
+        if (!fp.field.starts_with(prefix)) continue;
+        if (const json::value* typed = raw.if_contains(field.id)) shown.values[field.id] = *typed;
+        const std::string message = problem_text_at(definition, fp, request.lang, ctx.catalog);
+        const Field* target = definition.field_at(fp.field);
+        Field at = target != nullptr ? *target : field;
+        at.id = fp.field;
+        shown.errors[fp.field] = message;
+        shown.summary.emplace_back(anchor_of(at), message);
+      }
+    }
     auto problem =
         std::find_if(problems.begin(), problems.end(), [&](const FieldProblem& fp) { return fp.field == field.id; });
     if (problem == problems.end()) continue;
@@ -513,10 +602,9 @@ Response check_page(const ProceduresContext& ctx, const Request& request, const 
   if (!problems.empty()) {
     PageData errors{PageData::type::list};
     for (const FieldProblem& fp : problems) {
-      const Field* field = l.p.definition->field(fp.field);
       PageData e;
       e.set("anchor", fp.field);
-      e.set("message", problem_text(field, fp.problem, lang, ctx.catalog));
+      e.set("message", problem_text_at(*l.p.definition, fp, lang, ctx.catalog));
       errors.push_back(e);
     }
     data.set("errors", errors);
@@ -669,7 +757,7 @@ Response case_page(const ProceduresContext& ctx, Request& request, const std::ve
     PageData errors{PageData::type::list};
     for (const FieldProblem& fp : problems) {
       PageData e;
-      e.set("message", problem_text(l.p.definition->field(fp.field), fp.problem, lang, ctx.catalog));
+      e.set("message", problem_text_at(*l.p.definition, fp, lang, ctx.catalog));
       errors.push_back(e);
     }
     data.set("errors", errors);

@@ -118,6 +118,25 @@ std::string display_answer(const Field& field, const json::value& value, const s
     }
     case FieldType::iban:
       return value.is_string() ? grouped_iban(value.as_string()) : string_of(value);
+    case FieldType::group: {
+      // Each item on a line of its own, then its answers, one per line.
+      std::string out;
+      if (!value.is_array()) return string_of(value);
+      for (std::size_t i = 0; i < value.as_array().size(); ++i) {
+        const json::value& item = value.as_array()[i];
+        if (!out.empty()) out += "\n";
+        out += item_name(field, i, lang, catalog);
+        if (!item.is_object()) continue;
+        for (const Field& part : field.fields) {
+          const json::value* answer = item.as_object().if_contains(part.id);
+          if (answer == nullptr) continue;
+          std::string shown = display_answer(part, *answer, lang, catalog);
+          std::replace(shown.begin(), shown.end(), '\n', ' ');
+          out += "\n" + text_in(part.label, lang) + (lang == "fr" ? " : " : ": ") + shown;
+        }
+      }
+      return out;
+    }
     case FieldType::file: {
       const json::value* name = value.is_object() ? value.as_object().if_contains("name") : nullptr;
       const json::value* size = value.is_object() ? value.as_object().if_contains("size") : nullptr;
@@ -130,41 +149,77 @@ std::string display_answer(const Field& field, const json::value& value, const s
   }
 }
 
+namespace {
+
+// One field's raw answer from the form inputs named after `name` (the field's id, or an item
+// field's path); none when the form leaves it as it is.
+std::optional<json::value> form_answer(const Field& field, const std::string& name, const http::Params& form) {
+  switch (field.type) {
+    case FieldType::multiple_choice: {
+      json::array chosen;
+      for (std::string_view v : form.all(name)) chosen.emplace_back(v);
+      return json::value(std::move(chosen));
+    }
+    case FieldType::address:
+      return json::object{{"street", form.get(name + ".street").value_or("")},
+                          {"postcode", form.get(name + ".postcode").value_or("")},
+                          {"city", form.get(name + ".city").value_or("")}};
+    case FieldType::file: {
+      // A radio names a document of the vault, "none" clears the answer, "new" waits for the
+      // upload (page_post reads it); no radio at all keeps the answer as it is.
+      const auto chosen = form.get(name);
+      if (!chosen || *chosen == "keep") return std::nullopt;
+      return json::value(*chosen == "none" || *chosen == "new" ? std::string_view() : *chosen);
+    }
+    case FieldType::date:
+      return json::value(iso_day_from(form.get(name + ".day").value_or(""), form.get(name + ".month").value_or(""),
+                                      form.get(name + ".year").value_or("")));
+    case FieldType::group: {
+      // The items the page showed (a blank one included), less one the person removed.
+      std::size_t shown = 0;
+      const std::string count(form.get(name + ".items").value_or("0"));
+      if (count.size() <= 2 && !count.empty() && count.find_first_not_of("0123456789") == std::string::npos) {
+        shown = std::min<std::size_t>(std::stoul(count), field.max_items + 1);
+      }
+      const auto removed = removed_item(form.get("action").value_or(""));
+      json::array items;
+      for (std::size_t i = 0; i < shown; ++i) {
+        if (removed && removed->first == field.id && removed->second == i) continue;
+        json::object item;
+        for (const Field& part : field.fields) {
+          if (auto answer = form_answer(part, item_path(name, i, part.id), form)) item[part.id] = std::move(*answer);
+        }
+        items.push_back(std::move(item));
+      }
+      return json::value(std::move(items));
+    }
+    default:
+      return json::value(form.get(name).value_or(""));
+  }
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, std::size_t>> removed_item(std::string_view action) {
+  constexpr std::string_view kPrefix = "remove:";
+  if (!action.starts_with(kPrefix)) return std::nullopt;
+  action.remove_prefix(kPrefix.size());
+  const std::size_t dot = action.rfind('.');
+  if (dot == std::string_view::npos || dot == 0 || dot + 1 == action.size() || action.size() - dot > 3) {
+    return std::nullopt;
+  }
+  const std::string_view index = action.substr(dot + 1);
+  if (index.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::pair<std::string, std::size_t>(std::string(action.substr(0, dot)), std::stoul(std::string(index)));
+}
+
 json::object answers_from_form(const Page& page, const http::Params& form, const json::object& effective_answers,
                                const json::object& prefilled) {
   json::object out;
   for (const Field& field : page.fields) {
     if (field.type == FieldType::section || !visible(field, effective_answers)) continue;
     if (!field.editable && prefilled.contains(field.id)) continue;
-    const std::string& id = field.id;
-    switch (field.type) {
-      case FieldType::multiple_choice: {
-        json::array chosen;
-        for (std::string_view v : form.all(id)) chosen.emplace_back(v);
-        out[id] = std::move(chosen);
-        break;
-      }
-      case FieldType::address:
-        out[id] = json::object{{"street", form.get(id + ".street").value_or("")},
-                               {"postcode", form.get(id + ".postcode").value_or("")},
-                               {"city", form.get(id + ".city").value_or("")}};
-        break;
-      case FieldType::file: {
-        // A radio names a document of the vault, "none" clears the answer, "new" waits for the
-        // upload (page_post reads it); no radio at all keeps the answer as it is.
-        const auto chosen = form.get(id);
-        if (!chosen || *chosen == "keep") break;
-        out[id] = *chosen == "none" || *chosen == "new" ? std::string_view() : *chosen;
-        break;
-      }
-      case FieldType::date:
-        out[id] = iso_day_from(form.get(id + ".day").value_or(""), form.get(id + ".month").value_or(""),
-                               form.get(id + ".year").value_or(""));
-        break;
-      default:
-        out[id] = form.get(id).value_or("");
-        break;
-    }
+    if (auto answer = form_answer(field, field.id, form)) out[field.id] = std::move(*answer);
   }
   return out;
 }
@@ -235,6 +290,25 @@ std::string problem_text(const Field* field, Problem problem, const std::string&
   const std::string label = field != nullptr ? text_in(field->label, lang) : std::string();
   return http::fill_text(catalog.text(lang, "procedure_problem_" + std::string(to_string(problem))),
                          {{"label", label}});
+}
+
+std::string item_name(const Field& group, std::size_t index, const std::string& lang, const http::Catalog& catalog) {
+  const std::string number = std::to_string(index + 1);
+  if (!group.item_label.empty()) return text_in(group.item_label, lang) + " " + number;
+  return http::fill_text(catalog.text(lang, "procedure_item"), {{"number", number}});
+}
+
+std::string problem_text_at(const Definition& definition, const FieldProblem& problem, const std::string& lang,
+                            const http::Catalog& catalog) {
+  const std::string text = problem_text(definition.field_at(problem.field), problem.problem, lang, catalog);
+  const std::size_t first = problem.field.find('.');
+  if (first == std::string::npos) return text;
+  const Field* group = definition.field(std::string_view(problem.field).substr(0, first));
+  const std::size_t second = problem.field.find('.', first + 1);
+  if (group == nullptr || second == std::string::npos || second - first > 3) return text;
+  const std::string index = problem.field.substr(first + 1, second - first - 1);
+  if (index.empty() || index.find_first_not_of("0123456789") != std::string::npos) return text;
+  return item_name(*group, std::stoul(index), lang, catalog) + " – " + text;
 }
 
 }  // namespace guichet::procedures

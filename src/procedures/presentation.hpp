@@ -26,7 +26,8 @@ std::string display_answer(const Field& field, const boost::json::value& value, 
 std::string file_size_text(std::int64_t bytes, const std::string& lang, const http::Catalog& catalog);
 
 // The raw answers of one page's fields, as the page's form sent them: a date's day, month and
-// year as YYYY-MM-DD, an address's three parts, the boxes ticked of a multiple choice. Fields not
+// year as YYYY-MM-DD, an address's three parts, the boxes ticked of a multiple choice, a group's
+// items as many as the form says it showed ("children.items"). Fields not
 // shown on the page (hidden by a condition, or kept as their source gave them) are left out.
 boost::json::object answers_from_form(const Page& page, const http::Params& form,
                                       const boost::json::object& effective_answers,
@@ -63,5 +64,16 @@ std::string pretty_json(const boost::json::value& value);
 
 // The text of a problem in `lang`, naming the field: "Enter your postcode", in effect.
 std::string problem_text(const Field* field, Problem problem, const std::string& lang, const http::Catalog& catalog);
+// The same for a problem named by its path, a group's item field's naming the item first:
+// "Child 2: Enter the date of birth".
+std::string problem_text_at(const Definition& definition, const FieldProblem& problem, const std::string& lang,
+                            const http::Catalog& catalog);
+
+// What a group's item `index` (from 0) is called in `lang`: "Child 2", or "Item 2".
+std::string item_name(const Field& group, std::size_t index, const std::string& lang, const http::Catalog& catalog);
+
+// The action of a form button that removes a group's item: "remove:children.1"; the group's id
+// and the item's index, when `action` is one.
+std::optional<std::pair<std::string, std::size_t>> removed_item(std::string_view action);
 
 }  // namespace guichet::procedures

@@ -23,10 +23,11 @@ export async function freePort() {
 
 // `users` are created first with `guichet admin users add`, as an operator would; `admin` runs
 // further operator commands (argument lists) before the server starts and returns their output.
-export async function startGuichet({ extraArgs = [], users = [], port = 0, admin = [] } = {}) {
-  const dir = mkdtempSync(join(tmpdir(), "guichet-browser-"));
+// `db` starts on the database an earlier server left (stopped with `keep`), as a node restarted.
+export async function startGuichet({ extraArgs = [], users = [], port = 0, admin = [], db: existing } = {}) {
+  const dir = existing ? null : mkdtempSync(join(tmpdir(), "guichet-browser-"));
   const binary = join(root, process.env.BUILD ?? "build", "guichet");
-  const db = `sqlite:${join(dir, "g.db")}`;
+  const db = existing ?? `sqlite:${join(dir, "g.db")}`;
   for (const user of users) {
     execFileSync(binary, ["admin", "users", "add", "--email", user.email, "--password-stdin", "--verified", "--db", db], {
       input: user.password + "\n",
@@ -55,12 +56,14 @@ export async function startGuichet({ extraArgs = [], users = [], port = 0, admin
     url,
     db,
     adminOutput,
-    async stop() {
+    // `keep`: the database stays for another server (the caller's `stop` later removes it).
+    async stop({ keep = false } = {}) {
       const exited = new Promise((r) => child.on("exit", r));
       child.kill("SIGTERM");
       await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (dir && !keep) rmSync(dir, { recursive: true, force: true });
     },
+    dir,
   };
 }
 

@@ -1004,6 +1004,215 @@ TEST_P(ProceduresSiteTest, AnAgentAsksAnotherGroupForAnOpinionWhoseMembersReadTh
   EXPECT_EQ(person.get("/cases/" + reference).body.find("consulate"), std::string::npos);
 }
 
+TEST_P(ProceduresSiteTest, RepeatedGroupsAddAndRemoveItemsWithoutJavaScriptAndNameEachItemsProblems) {
+  Browser b(site->application());
+  sign_in(b, "ana@example.org");
+  Response started = b.post("/procedures/irn-declaration/start", {});
+  ASSERT_EQ(started.status, 303) << started.body;
+  const std::string reference = location(started).substr(7, 13);
+  const std::string page = "/cases/" + reference + "/pages/owner";
+  Procedures registry(db(), clock);
+  // The group's answer as stored (null when none).
+  auto owners = [&] {
+    auto found = registry.find(Actor{ana, 0}, reference);
+    const json::value* v = found->answers.if_contains("owners");
+    return std::make_shared<json::value>(v != nullptr ? *v : json::value());
+  };
+
+  // One blank item to fill, no remove button yet.
+  Response empty = b.get(page);
+  ASSERT_EQ(empty.status, 200);
+  EXPECT_NE(empty.body.find(R"(name="owners.items" value="1")"), std::string::npos);
+  EXPECT_NE(empty.body.find("Owner 1"), std::string::npos);
+  EXPECT_NE(empty.body.find(R"(name="owners.0.birthdate.day")"), std::string::npos);
+  EXPECT_EQ(empty.body.find("remove:owners"), std::string::npos);
+  // Continue with nothing: the group is required.
+  Response none = b.post(page, {{"owners.items", "1"}, {"owners.0.given_name", ""}, {"action", "continue"}});
+  ASSERT_EQ(none.status, 400);
+  EXPECT_NE(none.body.find("Answer “Beneficial owners”"), std::string::npos);
+
+  const std::map<std::string, std::string> first{{"owners.0.given_name", "Ana"},      {"owners.0.family_name", "Silva"},
+                                                 {"owners.0.birthdate.day", "7"},     {"owners.0.birthdate.month", "3"},
+                                                 {"owners.0.birthdate.year", "1990"}, {"owners.0.nif", "123456789"},
+                                                 {"owners.0.control", "shares"},      {"owners.0.share", "60"}};
+  auto form = [&](const std::map<std::string, std::string>& extra) {
+    std::map<std::string, std::string> out = first;
+    out.insert(extra.begin(), extra.end());
+    return out;
+  };
+  // Save and add another: back to the page, at the new blank item.
+  Response added = b.post(page, form({{"owners.items", "1"}, {"action", "add:owners"}}));
+  ASSERT_EQ(added.status, 303) << added.body;
+  EXPECT_EQ(location(added), page + "#owners-item-1");
+  ASSERT_TRUE(owners()->is_array());
+  EXPECT_EQ(
+      json::serialize(*owners()),
+      R"([{"given_name":"Ana","family_name":"Silva","birthdate":"1990-03-07","nif":"123456789","control":["shares"],"share":60}])");
+  Response two = b.get(page);
+  EXPECT_NE(two.body.find(R"(name="owners.items" value="2")"), std::string::npos);
+  EXPECT_NE(two.body.find(R"(value="remove:owners.0")"), std::string::npos);
+  EXPECT_NE(two.body.find("Owner 2"), std::string::npos);
+
+  // The second owner born in the future and without a NIF: each problem next to its item field,
+  // named with the item; what was typed shown again; the draft keeps the first owner.
+  Response refused = b.post(page, form({{"owners.items", "2"},
+                                        {"owners.1.given_name", "Rui"},
+                                        {"owners.1.family_name", "Costa"},
+                                        {"owners.1.birthdate.day", "1"},
+                                        {"owners.1.birthdate.month", "1"},
+                                        {"owners.1.birthdate.year", "2030"},
+                                        {"action", "continue"}}));
+  ASSERT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find(R"(href="#owners.1.birthdate-day")"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find(R"(href="#owners.1.nif")"), std::string::npos);
+  EXPECT_NE(refused.body.find("Owner 2 – “Date of birth” must be today or in the past"), std::string::npos);
+  EXPECT_NE(refused.body.find(R"(id="owners.1.nif-error")"), std::string::npos);
+  EXPECT_NE(refused.body.find(R"(value="Rui")"), std::string::npos);
+  EXPECT_EQ(owners()->as_array().size(), 1u);
+
+  Response both = b.post(page, form({{"owners.items", "3"},
+                                     {"owners.1.given_name", "Rui"},
+                                     {"owners.1.family_name", "Costa"},
+                                     {"owners.1.birthdate.day", "1"},
+                                     {"owners.1.birthdate.month", "1"},
+                                     {"owners.1.birthdate.year", "1980"},
+                                     {"owners.1.nif", "123456789"},
+                                     {"owners.1.control", "votes"},
+                                     {"owners.2.given_name", ""},
+                                     {"action", "continue"}}));
+  ASSERT_EQ(both.status, 303) << both.body;
+  EXPECT_EQ(owners()->as_array().size(), 2u);
+  // Remove the first: the second stays, and the page comes back.
+  Response removed = b.post(page, form({{"owners.items", "3"},
+                                        {"owners.1.given_name", "Rui"},
+                                        {"owners.1.family_name", "Costa"},
+                                        {"owners.1.birthdate.day", "1"},
+                                        {"owners.1.birthdate.month", "1"},
+                                        {"owners.1.birthdate.year", "1980"},
+                                        {"owners.1.nif", "123456789"},
+                                        {"owners.1.control", "votes"},
+                                        {"action", "remove:owners.0"}}));
+  ASSERT_EQ(removed.status, 303) << removed.body;
+  EXPECT_EQ(location(removed), page + "#owners");
+  ASSERT_EQ(owners()->as_array().size(), 1u);
+  EXPECT_EQ(owners()->as_array()[0].at("given_name"), json::value("Rui"));
+
+  // Check your answers shows each item with its answers.
+  Response check = b.get("/cases/" + reference + "/check");
+  EXPECT_NE(check.body.find("Owner 1"), std::string::npos);
+  EXPECT_NE(check.body.find("Given names: Rui"), std::string::npos) << check.body;
+
+  // The API takes a group as a list and names each refused item field.
+  const std::string token = token_for(ana);
+  Response patched =
+      api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+          R"({"answers": {"owners": [{"given_name": "Eva", "family_name": "Lima", "birthdate": "1985-01-01",
+                             "nif": "123456788", "control": ["other"]}, {"given_name": "Rui", "hair": "red"}]}})");
+  ASSERT_EQ(patched.status, 422) << patched.body;
+  std::set<std::string> fields;
+  const json::value refusal = json::parse(patched.body);
+  for (const json::value& e : refusal.at("errors").as_array()) fields.insert(std::string(e.at("field").as_string()));
+  EXPECT_TRUE(fields.contains("owners.0.nif"));
+  EXPECT_TRUE(fields.contains("owners.1.hair"));
+  EXPECT_TRUE(fields.contains("owners.1.birthdate"));
+  EXPECT_EQ(owners()->as_array()[0].at("given_name"), json::value("Rui")) << "the group as it was";
+  EXPECT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                R"({"answers": {"owners": [{"given_name": "Eva", "family_name": "Lima", "birthdate": "1985-01-01",
+                    "nif": "123456789", "control": ["other"]}]}})")
+                .status,
+            200);
+  EXPECT_EQ(owners()->as_array()[0].at("given_name"), json::value("Eva"));
+}
+
+TEST_P(ProceduresSiteTest, AgentsProcessTheirCasesThroughTheApiWithTheStaffScopeOnly) {
+  Browser b(site->application());
+  const std::string token = token_for(ana);
+  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+  ASSERT_EQ(created.status, 201);
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
+                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
+                .status,
+            200);
+  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+
+  const std::int64_t rui = make_user("rui@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "seguranca-social"}, "test", clock));
+  const std::int64_t eve = make_user("eve@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), eve, {identity::Role::agent, "irn"}, "test", clock));
+  auto staff = [&](std::int64_t user) {
+    auto issued =
+        oidc::issue_operator_token(db(), user, oidc::parse_scope("cases", true), std::chrono::hours(1), clock);
+    EXPECT_TRUE(issued.ok());
+    return issued ? *issued : std::string();
+  };
+  const std::string rui_token = staff(rui);
+  const std::string base = "/api/v1/agent/cases/" + reference;
+
+  // The staff scope is an operator's to give: no relying party gets it, and a person's token
+  // (procedures) does not carry it.
+  EXPECT_FALSE(oidc::parse_scope("openid cases procedures").contains("cases"));
+  EXPECT_EQ(api(b, http::Method::get, "/api/v1/agent/cases", token_for(rui)).status, 403);
+  EXPECT_EQ(api(b, http::Method::get, "/api/v1/agent/cases", staff(ana)).status, 403) << "Ana is no agent";
+
+  Response queue = api(b, http::Method::get, "/api/v1/agent/cases?status=submitted", rui_token);
+  ASSERT_EQ(queue.status, 200) << queue.body;
+  json::object listed = json::parse(queue.body).as_object();
+  ASSERT_EQ(listed.at("cases").as_array().size(), 1u);
+  EXPECT_EQ(listed.at("cases").as_array()[0].at("reference"), json::value(reference));
+  EXPECT_EQ(listed.at("counts").at("submitted"), json::value(1));
+  Response bad_status = api(b, http::Method::get, "/api/v1/agent/cases?status=draft", rui_token);
+  EXPECT_EQ(bad_status.status, 400);
+  EXPECT_EQ(json::parse(bad_status.body).at("field"), json::value("status")) << bad_status.body;
+
+  // Another administration's agent: as if the case did not exist.
+  const std::string eve_token = staff(eve);
+  EXPECT_TRUE(
+      json::parse(api(b, http::Method::get, "/api/v1/agent/cases", eve_token).body).at("cases").as_array().empty());
+  EXPECT_EQ(api(b, http::Method::get, base, eve_token).status, 404);
+  EXPECT_EQ(api(b, http::Method::post, base + "/take", eve_token).status, 404);
+
+  Response taken = api(b, http::Method::post, base + "/take", rui_token);
+  ASSERT_EQ(taken.status, 200) << taken.body;
+  EXPECT_EQ(json::parse(taken.body).at("status"), json::value("under_review"));
+  EXPECT_EQ(json::parse(taken.body).at("assigned_to_me"), json::value(true));
+  Response noted = api(b, http::Method::post, base + "/notes", rui_token, R"({"text": "Called the bank."})");
+  ASSERT_EQ(noted.status, 200) << noted.body;
+  const json::value noted_case = json::parse(noted.body);
+  const json::array& messages = noted_case.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].at("internal"), json::value(true));
+  Response blank = api(b, http::Method::post, base + "/notes", rui_token, R"({"text": " "})");
+  EXPECT_EQ(blank.status, 400);
+  EXPECT_EQ(json::parse(blank.body).at("field"), json::value("text"));
+
+  // A request names questions on the case's path, with a message.
+  Response unknown =
+      api(b, http::Method::post, base + "/requests", rui_token, R"({"message": "Another IBAN", "fields": ["colour"]})");
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_EQ(json::parse(unknown.body).at("field"), json::value("fields"));
+  EXPECT_EQ(api(b, http::Method::post, base + "/requests", rui_token, R"({"message": "x", "fields": "iban"})").status,
+            400);
+  // A decision: one of three, a refusal with reasons.
+  Response maybe = api(b, http::Method::post, base + "/decision", rui_token, R"({"decision": "maybe"})");
+  EXPECT_EQ(maybe.status, 400);
+  EXPECT_EQ(json::parse(maybe.body).at("field"), json::value("decision"));
+  Response unreasoned = api(b, http::Method::post, base + "/decision", rui_token, R"({"decision": "refuse"})");
+  EXPECT_EQ(unreasoned.status, 400);
+  EXPECT_EQ(json::parse(unreasoned.body).at("field"), json::value("reasons"));
+  Response accepted = api(b, http::Method::post, base + "/decision", rui_token,
+                          R"({"decision": "accept", "reasons": "Two children in your care."})");
+  ASSERT_EQ(accepted.status, 200) << accepted.body;
+  EXPECT_EQ(json::parse(accepted.body).at("status"), json::value("accepted"));
+  EXPECT_EQ(api(b, http::Method::post, base + "/take", rui_token).status, 409);
+  // The person sees the decision, never the internal note.
+  Response mine = api(b, http::Method::get, "/api/v1/cases/" + reference, token);
+  EXPECT_EQ(json::parse(mine.body).at("status"), json::value("accepted"));
+  EXPECT_EQ(mine.body.find("Called the bank"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
 
 }  // namespace

@@ -85,7 +85,7 @@ TEST(Definition, ListsEveryProblemWithWhereItIs) {
   EXPECT_TRUE(mentions(problems, "pages[0].fields[1].id", "used twice")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[0].fields[2].type", "not a field type")) << dump(problems);
   EXPECT_TRUE(mentions(problems, "pages[1].id", "used twice")) << dump(problems);
-  EXPECT_TRUE(mentions(problems, "pages[1].fields[0].type", "not available yet")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[1].fields[0].fields", "list of 1 to 20 fields")) << dump(problems);
 }
 
 TEST(Definition, AskForTextsInTheFourLanguages) {
@@ -362,6 +362,98 @@ TEST(Answers, AFileAnswerNamesAVaultDocumentById) {
   EXPECT_EQ(check_answer(proof, json::value(-1), "2026-12-03").problem, Problem::no_such_document);
   EXPECT_EQ(check_answer(proof, json::value("../etc"), "2026-12-03").problem, Problem::no_such_document);
   EXPECT_EQ(check_answer(proof, json::object{{"attachment", 3}}, "2026-12-03").problem, Problem::no_such_document);
+}
+
+}  // namespace
+}  // namespace guichet::procedures
+
+namespace guichet::procedures {
+namespace {
+
+const std::string kChildren = field("children", "group",
+                                    R"(, "item_label": )" + texts("Child") + R"(, "max_items": 3, "fields": [)" +
+                                        field("name", "text") + "," + field("born", "date", R"(, "when": "past")") +
+                                        "," + field("school", "text", R"(, "required": false)") + "]");
+
+TEST(Definition, GroupsTakeItemFieldsWithoutSectionsFilesGroupsOrConditions) {
+  auto parsed = parse_definition(definition(page("p", kChildren)));
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const Field* children = parsed->field("children");
+  ASSERT_NE(children, nullptr);
+  EXPECT_EQ(children->type, FieldType::group);
+  EXPECT_EQ(children->fields.size(), 3u);
+  EXPECT_EQ(children->min_items, 1u);  // required: one at least
+  EXPECT_EQ(children->max_items, 3u);
+  EXPECT_EQ(parsed->field_at("children.2.born"), children->item_field("born"));
+  EXPECT_EQ(parsed->field_at("children.2.colour"), nullptr);
+  EXPECT_EQ(parsed->field_at("born"), nullptr);
+
+  auto problems = problems_of(definition(page(
+      "p", field("g", "group",
+                 R"(, "min_items": 5, "max_items": 2, "fields": [)" + field("s", "section") + "," +
+                     field("f", "file", R"(, "kind": "photo")") + "," +
+                     field("n", "text", R"(, "source": "account.given_name")") + "," + field("n", "number") + "]") +
+               "," + field("t", "text", R"(, "max_items": 4)"))));
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].fields[0].type", "take no section")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].fields[1].type", "take no file")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].fields[2].source", "take none")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].fields[3].id", "used twice")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].min_items", "above max_items")) << dump(problems);
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[1].max_items", "only groups")) << dump(problems);
+  // A group is answered or not: nothing else about it steers a form.
+  auto compared = problems_of(
+      definition(page("p", kChildren) + "," +
+                 page("q", field("why", "text", R"(, "visible_if": {"field": "children", "equals": "x"})"))));
+  EXPECT_TRUE(mentions(compared, "pages[1].fields[0].visible_if", "whether the group children is answered"))
+      << dump(compared);
+}
+
+TEST(Answers, AGroupChecksEachItemAndDropsBlankOnes) {
+  auto parsed = parse_definition(definition(page("p", kChildren)));
+  ASSERT_TRUE(parsed.ok());
+  const Field& children = *parsed->field("children");
+  // Items normalised field by field; the blank item a form offers is dropped.
+  const Checked good = check_answer(
+      children,
+      json::parse(
+          R"([{"name": "  Ana ", "born": "2015-05-02"}, {"name": "", "born": ""}, {"name": "Rui", "born": "2018-01-09", "school": "EB1"}])"),
+      "2026-12-03");
+  ASSERT_FALSE(good.problem);
+  EXPECT_EQ(json::serialize(good.value),
+            R"([{"name":"Ana","born":"2015-05-02"},{"name":"Rui","born":"2018-01-09","school":"EB1"}])");
+  // Accepted again unchanged.
+  const Checked again = check_answer(children, good.value, "2026-12-03");
+  EXPECT_EQ(again.value, good.value);
+  // Each refused item field named by its path, the index as sent.
+  const Checked bad = check_answer(
+      children, json::parse(R"([{"name": "Ana", "born": "2030-01-01"}, {}, {"born": "2015-02-30", "eyes": "blue"}])"),
+      "2026-12-03");
+  ASSERT_EQ(bad.problem, Problem::item_problems);
+  std::vector<std::string> parts;
+  for (const FieldProblem& fp : bad.parts) parts.push_back(fp.field + " " + std::string(to_string(fp.problem)));
+  EXPECT_EQ(parts, (std::vector<std::string>{"children.0.born not_in_past", "children.2.eyes unknown_field",
+                                             "children.2.born not_a_date", "children.2.name required"}));
+  // Counts, and shapes.
+  EXPECT_EQ(
+      check_answer(
+          children,
+          json::parse(
+              R"([{"name":"a","born":"2015-01-01"},{"name":"b","born":"2015-01-01"},{"name":"c","born":"2015-01-01"},{"name":"d","born":"2015-01-01"}])"),
+          "2026-12-03")
+          .problem,
+      Problem::too_many_items);
+  EXPECT_TRUE(check_answer(children, json::array{}, "2026-12-03").empty);
+  EXPECT_TRUE(check_answer(children, json::parse(R"([{"name": " "}])"), "2026-12-03").empty);
+  EXPECT_EQ(check_answer(children, json::value("Ana"), "2026-12-03").problem, Problem::wrong_type);
+  EXPECT_EQ(check_answer(children, json::parse(R"(["Ana"])"), "2026-12-03").problem, Problem::wrong_type);
+  Field pair = children;
+  pair.min_items = 2;
+  EXPECT_EQ(check_answer(pair, json::parse(R"([{"name": "Ana", "born": "2015-01-01"}])"), "2026-12-03").problem,
+            Problem::too_few_items);
+  // Required: one item at least, like any other question.
+  json::object answers{{"children", good.value}};
+  EXPECT_TRUE(missing(*parsed, answers).empty());
+  EXPECT_EQ(missing(*parsed, json::object{}).size(), 1u);
 }
 
 }  // namespace

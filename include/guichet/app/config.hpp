@@ -40,6 +40,9 @@ struct Config {
   // Who time-stamps signatures (PAdES B-T): empty for none (B-B), "local" for Guichet's own
   // authority in process, or a TSA's http(s) URL.
   std::string tsa_url;
+  // Days the node's clock runs ahead of the system's: rehearsals and tests only (deadlines
+  // reached, drafts lapsing), against a copy of the data; 0 in production.
+  int clock_offset_days = 0;
 
   // Filled by validate()
   std::string listen_host;

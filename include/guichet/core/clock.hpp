@@ -22,6 +22,17 @@ class SystemClock final : public Clock {
   Instant now() const override;
 };
 
+// The system's time shifted by a fixed offset: a node rehearsing what happens later (deadlines
+// reached, drafts lapsing) against a copy of its data. `guichet serve --clock-offset-days`.
+class OffsetClock final : public Clock {
+ public:
+  explicit OffsetClock(std::chrono::microseconds offset) : offset_(offset) {}
+  Instant now() const override;
+
+ private:
+  std::chrono::microseconds offset_;
+};
+
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(Instant start);

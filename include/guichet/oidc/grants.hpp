@@ -25,8 +25,12 @@ struct GrantPolicy {
 
 // Scopes this provider knows; others in a request are ignored, as OpenID Connect asks.
 const std::vector<std::string>& supported_scopes();
-// "openid profile" → the known scopes, sorted, without duplicates.
-std::set<std::string> parse_scope(std::string_view scope);
+// Scopes only an operator grants (`guichet admin tokens issue`), never a relying party: `cases`,
+// an agent processing their administrations' cases through the API (procedures/web.hpp).
+const std::vector<std::string>& staff_scopes();
+// "openid profile" → the known scopes, sorted, without duplicates; staff scopes kept only when
+// `with_staff` (an operator's request, or a token an operator was issued).
+std::set<std::string> parse_scope(std::string_view scope, bool with_staff = false);
 std::string join_scope(const std::set<std::string>& scope);
 
 // The authentication a grant was issued under, carried unchanged into every token of the grant.

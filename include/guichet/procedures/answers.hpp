@@ -40,7 +40,10 @@ enum class Problem {
   file_too_large,
   file_empty,
   document_expired,
-  vault_full,  // an upload the person's vault has no room for
+  vault_full,      // an upload the person's vault has no room for
+  too_few_items,   // a group with fewer items than it takes
+  too_many_items,  // a group with more
+  item_problems,   // a group with an item refused: Checked::parts say which and why
 };
 std::string_view to_string(Problem problem);
 
@@ -56,6 +59,9 @@ struct Checked {
   boost::json::value value;
   std::optional<Problem> problem;
   bool empty = false;
+  // A group's answer refused for its items (problem item_problems): each item field refused,
+  // named by its path (item_path: "children.1.birth_date").
+  std::vector<FieldProblem> parts;
 };
 
 // Normalised forms, each accepted again unchanged: text trimmed; number a JSON number; amount
@@ -63,7 +69,8 @@ struct Checked {
 // choice an option id; multiple_choice a list of option ids; yes_no true/false; address
 // {"street", "postcode", "city", "country"}; postcode, iban, phone (E.164), organisation_number
 // and national_id without spaces; file {"document": id} (the id of a vault document: the caller
-// resolves it, see Procedures::save). `today` (YYYY-MM-DD) bounds past and future dates.
+// resolves it, see Procedures::save); group a list of items, each an object of its item fields'
+// answers, items with nothing answered dropped. `today` (YYYY-MM-DD) bounds past and future dates.
 Checked check_answer(const Field& field, const boost::json::value& raw, std::string_view today);
 
 // Conditions read answers already normalised.

@@ -41,6 +41,7 @@ enum class FieldType {
   national_id,          // NIF, NIR or CCCD
   section,              // a heading with help text: asks nothing
   file,                 // a document: uploaded, or chosen from the person's vault
+  group,                // repeated: a list of items, each answering the group's own fields
 };
 std::string_view to_string(FieldType type);
 std::optional<FieldType> parse_field_type(std::string_view text);
@@ -84,7 +85,20 @@ struct Field {
   std::string document_kind;
   std::vector<std::string> accept;
   std::int64_t max_bytes = 0;
+  // group: the fields each item answers (no sections, files, groups or conditions among them),
+  // how many items at least (when required: at least one) and at most, and what one item is
+  // called ("Child": shown as "Child 1", "Child 2"...).
+  std::vector<Field> fields;
+  std::size_t min_items = 0;
+  std::size_t max_items = 0;
+  Texts item_label;
+  // The item field `id` of a group; null if none.
+  const Field* item_field(std::string_view id) const;
 };
+
+// Where a problem sits in a group's answer: "children.1.birth_date" is the second item's
+// birth_date of the group children (the index counts the items as sent, from 0).
+std::string item_path(std::string_view group, std::size_t index, std::string_view field);
 
 struct Route {
   std::optional<Condition> when;  // none: always
@@ -124,6 +138,8 @@ struct Definition {
   // The group a case with these (submitted) answers goes to.
   std::string group_for(const boost::json::object& answers) const;
   const Field* field(std::string_view id) const;
+  // A field, or a group's item field by its path ("children.1.birth_date"); null if none.
+  const Field* field_at(std::string_view path) const;
   const Page* page(std::string_view id) const;
   // Fields that ask something (sections excluded), in page order.
   std::vector<const Field*> questions() const;
