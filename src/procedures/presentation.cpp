@@ -300,7 +300,7 @@ std::string item_name(const Field& group, std::size_t index, const std::string& 
 
 std::string problem_text_at(const Definition& definition, const FieldProblem& problem, const std::string& lang,
                             const http::Catalog& catalog) {
-  const std::string text = problem_text(definition.field_at(problem.field), problem.problem, lang, catalog);
+  std::string text = problem_text(definition.field_at(problem.field), problem.problem, lang, catalog);
   const std::size_t first = problem.field.find('.');
   if (first == std::string::npos) return text;
   const Field* group = definition.field(std::string_view(problem.field).substr(0, first));
