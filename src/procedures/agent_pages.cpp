@@ -166,7 +166,8 @@ Response case_page(const ProceduresContext& ctx, const Request& request, std::st
         if (auto link = file_link(field, *v, "/agent/cases/" + c.reference + "/", false); !link.empty()) {
           row.set("file_link", link);
         }
-        if (c.prefilled.contains(field.id)) row.set("prefilled", true);
+        if (c.prefilled.contains(field.id))
+          row.set("prefilled", prefilled_text(c, field.id, request.lang, ctx.catalog));
       } else {
         row.set("unanswered", true);
       }

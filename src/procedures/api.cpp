@@ -240,7 +240,7 @@ json::object document_json(const VaultDocument& d) {
                       {"created_at", format_rfc3339(d.created_at)}};
 }
 
-// The person's vault: what a file answer names by its id.
+// The person's vault: what a file answer names by its id, and the facts given before.
 Response documents_get(const ProceduresContext& ctx, Request& request) {
   auto who = ctx.bearer(request, kScope);
   if (auto* refused = std::get_if<Response>(&who)) return std::move(*refused);
@@ -248,7 +248,18 @@ Response documents_get(const ProceduresContext& ctx, Request& request) {
   if (!documents) return http::json_error(request, documents.error());
   json::array items;
   for (const VaultDocument& d : *documents) items.push_back(document_json(d));
-  return no_store(Response::json(json::serialize(json::object{{"documents", std::move(items)}})));
+  auto facts = ctx.procedures.vault().facts(std::get<std::int64_t>(who));
+  if (!facts) return http::json_error(request, facts.error());
+  json::array given;
+  for (const Fact& f : *facts) {
+    given.push_back(json::object{{"name", f.name},
+                                 {"source", std::string(kVaultSourcePrefix) + f.name},
+                                 {"value", f.value},
+                                 {"case", f.case_reference},
+                                 {"updated_at", format_rfc3339(f.updated_at)}});
+  }
+  return no_store(
+      Response::json(json::serialize(json::object{{"documents", std::move(items)}, {"facts", std::move(given)}})));
 }
 
 // multipart/form-data: `file`, `kind`, and optionally `issuer` and `expires_on`.

@@ -337,7 +337,14 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
     auto person = identity::person_attributes(c, actor.user_id);
     if (!person) return std::move(person).error();
     if (!*person) return no_such_case();
-    const json::object values = account_values(**person, organisation);
+    json::object values = account_values(**person, organisation);
+    // And the facts the person gave with earlier cases, when acting for themselves (a company's
+    // IBAN is not its manager's).
+    if (actor.organisation_id == 0) {
+      auto facts = facts_on(c, actor.user_id);
+      if (!facts) return std::move(facts).error();
+      for (const Fact& f : *facts) values[std::string(kVaultSourcePrefix) + f.name] = f.value;
+    }
     json::object answers;
     json::object prefilled;
     if (earlier != nullptr) {
@@ -568,6 +575,15 @@ Result<Case> Procedures::submit(const Actor& actor, std::string_view reference, 
     }
     for (auto it = current.prefilled.begin(); it != current.prefilled.end();) {
       it = current.answers.contains(it->key()) ? std::next(it) : current.prefilled.erase(it);
+    }
+    // Facts given with this case are offered in the person's later forms.
+    for (const Field* field : current.organisation_id != 0 ? std::vector<const Field*>() : definition.questions()) {
+      if (!field->source || !field->source->starts_with(kVaultSourcePrefix)) continue;
+      const json::value* answer = current.answers.if_contains(field->id);
+      if (answer == nullptr) continue;
+      auto kept = keep_fact(c, actor.user_id, std::string_view(*field->source).substr(kVaultSourcePrefix.size()),
+                            *answer, current.reference, now);
+      if (!kept) return kept;
     }
     current.status = CaseStatus::submitted;
     current.agent_group = definition.group_for(current.answers);

@@ -54,10 +54,19 @@ struct SourceFit {
   FieldType type;
 };
 constexpr SourceFit kSources[] = {
-    {"account.given_name", FieldType::text},        {"account.family_name", FieldType::text},
-    {"account.birthdate", FieldType::date},         {"account.email", FieldType::email},
-    {"account.phone_number", FieldType::phone},     {"account.address", FieldType::address},
-    {"account.organisation_name", FieldType::text}, {"account.organisation_number", FieldType::organisation_number},
+    {"account.given_name", FieldType::text},
+    {"account.family_name", FieldType::text},
+    {"account.birthdate", FieldType::date},
+    {"account.email", FieldType::email},
+    {"account.phone_number", FieldType::phone},
+    {"account.address", FieldType::address},
+    {"account.organisation_name", FieldType::text},
+    {"account.organisation_number", FieldType::organisation_number},
+    // Facts the person gave with an earlier case (procedures/vault.hpp).
+    {"vault.iban", FieldType::iban},
+    {"vault.vehicle_plate", FieldType::text},
+    {"vault.driving_licence_number", FieldType::text},
+    {"vault.household_size", FieldType::number},
 };
 
 bool valid_id(std::string_view id) {
@@ -596,6 +605,13 @@ std::vector<const Field*> Definition::questions() const {
     }
   }
   return out;
+}
+
+std::optional<FieldType> source_type(std::string_view source) {
+  for (const SourceFit& s : kSources) {
+    if (s.source == source) return s.type;
+  }
+  return std::nullopt;
 }
 
 const std::vector<std::string>& known_sources() {

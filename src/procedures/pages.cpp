@@ -218,7 +218,7 @@ PageData field_data(const ProceduresContext& ctx, const Request& request, const 
   const bool locked =
       !in_item && c.status == CaseStatus::waiting_for_person &&
       std::find(c.requested_fields.begin(), c.requested_fields.end(), field.id) == c.requested_fields.end();
-  if (c.prefilled.contains(field.id)) f.set("prefilled", true);
+  if (c.prefilled.contains(field.id)) f.set("prefilled", prefilled_text(c, field.id, lang, ctx.catalog));
   if (kept_as_given || locked) {
     f.set("fixed", true);
     const json::value* answer = c.answers.if_contains(field.id);
@@ -572,7 +572,7 @@ PageData answer_sections(const ProceduresContext& ctx, const Request& request, c
         if (auto link = file_link(field, *v, "/cases/" + c.reference + "/", true); !link.empty()) {
           row.set("file_link", link);
         }
-        if (c.prefilled.contains(field.id)) row.set("prefilled", true);
+        if (c.prefilled.contains(field.id)) row.set("prefilled", prefilled_text(c, field.id, lang, ctx.catalog));
       } else {
         row.set("unanswered", true);
       }

@@ -241,6 +241,14 @@ std::string administration_of(const Procedures& procedures, const PublishedProce
   return name && *name ? **name : p.administration;
 }
 
+std::string prefilled_text(const Case& c, std::string_view field_id, const std::string& lang,
+                           const http::Catalog& catalog) {
+  const json::value* source = c.prefilled.if_contains(field_id);
+  if (source == nullptr) return "";
+  const bool fact = source->is_string() && source->as_string().starts_with(kVaultSourcePrefix);
+  return catalog.text(lang, fact ? "procedure_from_vault" : "procedure_from_account");
+}
+
 http::Response no_store(http::Response response) {
   response.headers.set("Cache-Control", "no-store");
   return response;

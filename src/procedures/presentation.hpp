@@ -54,6 +54,11 @@ Result<std::optional<MessageFile>> message_file(const http::Request& request, st
 // read the case), as a download; 404 for any other.
 http::Response attachment_download(const ProceduresContext& ctx, const http::Request& request, std::int64_t case_id);
 
+// What a pre-filled answer came from, as people read it: "From your account", or "From your
+// documents" for a fact given with an earlier case; "" when the answer was not pre-filled.
+std::string prefilled_text(const Case& c, std::string_view field_id, const std::string& lang,
+                           const http::Catalog& catalog);
+
 // Pages with personal data are never cached.
 http::Response no_store(http::Response response);
 // To the sign-in page, coming back to `back` (a local path) afterwards.

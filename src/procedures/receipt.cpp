@@ -100,7 +100,9 @@ documents::DocumentSpec receipt_spec(const ProceduresContext& ctx, const Case& c
       if (field.type == FieldType::section || !visible(field, effective)) continue;
       const json::value* v = c.answers.if_contains(field.id);
       std::string answer = v != nullptr ? display_answer(field, *v, lang, ctx.catalog) : t("procedure_not_answered");
-      if (v != nullptr && c.prefilled.contains(field.id)) answer += "\n(" + t("procedure_from_account") + ")";
+      if (v != nullptr && c.prefilled.contains(field.id)) {
+        answer += "\n(" + prefilled_text(c, field.id, lang, ctx.catalog) + ")";
+      }
       answers.rows.push_back({text_in(field.label, lang), answer});
     }
     if (answers.rows.empty()) continue;

@@ -201,6 +201,44 @@ Result<void> Vault::remove(std::int64_t user_id, std::int64_t id) const {
   return {};
 }
 
+Result<std::vector<Fact>> facts_on(storage::Connection& c, std::int64_t user_id) {
+  auto rows =
+      c.query("SELECT name, value, case_reference, updated_at FROM procedures_facts WHERE user_id = ? ORDER BY name",
+              {user_id});
+  if (!rows) return std::move(rows).error();
+  std::vector<Fact> out;
+  for (const storage::Row& row : rows->rows) {
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(row.text(1), ec);
+    if (ec) continue;  // never written so: keep_fact serialises a checked answer
+    out.push_back(Fact{row.text(0), std::move(value), row.text(2), from_unix_micros(row.integer(3))});
+  }
+  return out;
+}
+
+Result<void> keep_fact(storage::Connection& c, std::int64_t user_id, std::string_view name,
+                       const boost::json::value& value, std::string_view case_reference, Instant now) {
+  auto kept = c.execute(
+      "INSERT INTO procedures_facts (user_id, name, value, case_reference, updated_at) VALUES (?, ?, ?, ?, ?) "
+      "ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, case_reference = excluded.case_reference, "
+      "updated_at = excluded.updated_at",
+      {user_id, std::string(name), boost::json::serialize(value), std::string(case_reference), to_unix_micros(now)});
+  if (!kept) return std::move(kept).error();
+  return {};
+}
+
+Result<std::vector<Fact>> Vault::facts(std::int64_t user_id) const {
+  return db_.read([&](storage::Connection& c) { return facts_on(c, user_id); });
+}
+
+Result<void> Vault::forget(std::int64_t user_id, std::string_view name) const {
+  auto removed = db_.transaction([&](storage::Connection& c) {
+    return c.execute("DELETE FROM procedures_facts WHERE user_id = ? AND name = ?", {user_id, std::string(name)});
+  });
+  if (!removed) return std::move(removed).error();
+  return {};
+}
+
 Result<std::string> vault_personal_data(storage::Database& db, std::int64_t user_id) {
   auto rows = db.read([&](storage::Connection& c) {
     return c.query(std::string("SELECT ") + "id, name, content_type, size_bytes, sha256, created_at, kind, issuer, " +
@@ -208,6 +246,15 @@ Result<std::string> vault_personal_data(storage::Database& db, std::int64_t user
                    {user_id});
   });
   if (!rows) return std::move(rows).error();
+  auto facts = db.read([&](storage::Connection& c) { return facts_on(c, user_id); });
+  if (!facts) return std::move(facts).error();
+  boost::json::array given;
+  for (const Fact& f : *facts) {
+    given.push_back(boost::json::object{{"name", f.name},
+                                        {"value", f.value},
+                                        {"case", f.case_reference},
+                                        {"updated_at", format_rfc3339(f.updated_at)}});
+  }
   boost::json::array out;
   for (const storage::Row& row : rows->rows) {
     const VaultDocument d = document_of(row);
@@ -220,7 +267,7 @@ Result<std::string> vault_personal_data(storage::Database& db, std::int64_t user
                                       {"created_at", format_rfc3339(d.created_at)},
                                       {"content_base64", row.text(9)}});
   }
-  return boost::json::serialize(out);
+  return boost::json::serialize(boost::json::object{{"files", std::move(out)}, {"facts", std::move(given)}});
 }
 
 Result<Attachment> attach_from_vault(storage::Connection& c, std::int64_t case_id, std::string_view field,

@@ -1,5 +1,6 @@
 // The person's documents on the web (/account/documents): what the vault holds, each document to
-// download or delete, and a form to add one with its kind, issuer and expiry. Every page works
+// download or delete, the facts given with earlier cases (to forget), and a form to add a
+// document with its kind, issuer and expiry. Every page works
 // without JavaScript; a refused file or value comes back next to its field with the rest kept.
 #include <algorithm>
 
@@ -54,6 +55,22 @@ Response documents_page(const ProceduresContext& ctx, const Request& request, co
     item.set("added", spoken_instant(lang, ctx.time_zone, d.created_at));
     items.push_back(item);
   }
+  // The facts given with earlier cases, each as its field would show it.
+  auto facts = ctx.procedures.vault().facts(request.principal->user_id);
+  if (!facts) return ctx.pages.render_error(request, facts.error());
+  PageData given{PageData::type::list};
+  for (const Fact& f : *facts) {
+    const std::string source = std::string(kVaultSourcePrefix) + f.name;
+    Field shown;
+    shown.type = source_type(source).value_or(FieldType::text);
+    PageData item;
+    item.set("fact_name", f.name);
+    item.set("fact_label", ctx.catalog.text(lang, "fact_" + f.name));
+    item.set("fact_value", display_answer(shown, f.value, lang, ctx.catalog));
+    item.set("fact_case", f.case_reference);
+    item.set("fact_updated", spoken_instant(lang, ctx.time_zone, f.updated_at));
+    given.push_back(item);
+  }
   PageData kinds{PageData::type::list};
   for (const std::string& kind : document_kinds()) {
     PageData k;
@@ -64,6 +81,10 @@ Response documents_page(const ProceduresContext& ctx, const Request& request, co
   }
   PageData data;
   if (!documents->empty()) data.set("documents", items);
+  if (!facts->empty()) {
+    data.set("facts", given);
+    data.set("has_facts", true);
+  }
   data.set("kinds", kinds);
   data.set("issuer", form.issuer);
   data.set("expires_on", form.expires_on);
@@ -85,6 +106,7 @@ Response documents_page(const ProceduresContext& ctx, const Request& request, co
   if (!notice_key.empty()) data.set("notice", ctx.catalog.text(lang, notice_key));
   if (request.query.get("added")) data.set("notice", ctx.catalog.text(lang, "vault_added"));
   if (request.query.get("deleted")) data.set("notice", ctx.catalog.text(lang, "vault_deleted"));
+  if (request.query.get("forgotten")) data.set("notice", ctx.catalog.text(lang, "vault_fact_forgotten"));
   return no_store(ctx.pages.render(request, "documents", "vault_title", data, status));
 }
 
@@ -159,6 +181,18 @@ Response delete_post(const ProceduresContext& ctx, Request& request) {
   return Response::redirect("/account/documents?deleted=1", 303);
 }
 
+// Forgets a fact: later forms ask it again, empty. Cases already sent keep their answers.
+Response fact_forget_post(const ProceduresContext& ctx, Request& request) {
+  if (!request.principal) return to_sign_in("/account/documents");
+  const std::string name(request.path_params.get("name").value_or(""));
+  if (!source_type(std::string(kVaultSourcePrefix) + name)) {
+    return ctx.pages.render_error(request, make_error(Errc::no_such_document, "no such fact"));
+  }
+  auto forgotten = ctx.procedures.vault().forget(request.principal->user_id, name);
+  if (!forgotten) return ctx.pages.render_error(request, forgotten.error());
+  return Response::redirect("/account/documents?forgotten=1#facts", 303);
+}
+
 }  // namespace
 
 http::Response file_response(std::string_view name, std::string_view content_type, std::string bytes) {
@@ -194,6 +228,8 @@ void register_vault_routes(http::Router& router, const ProceduresContext& contex
   router.get("/account/documents/{id}", [ctx](Request& request) { return document_download(*ctx, request); });
   router.get("/account/documents/{id}/delete", [ctx](Request& request) { return delete_get(*ctx, request); });
   router.post("/account/documents/{id}/delete", [ctx](Request& request) { return delete_post(*ctx, request); });
+  router.post("/account/documents/facts/{name}/forget",
+              [ctx](Request& request) { return fact_forget_post(*ctx, request); });
 }
 
 }  // namespace guichet::procedures

@@ -2,7 +2,8 @@
 // means approval) through the API, nobody at the registry decides, and the node restarted eleven
 // days later (`serve --clock-offset-days 11`, the fake clock of a rehearsal) lets its job worker
 // apply the deadline. Ana then reads on her case, in French on a phone without JavaScript, that
-// it was accepted by silence, and downloads the decision sealed by the administration (pdfsig).
+// it was accepted by silence, and downloads the decision sealed by the administration (pdfsig);
+// the size of her household, a fact given with the case, waits among her documents.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -97,12 +98,23 @@ test("silence at the deadline is an approval the person reads and downloads, sea
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow} px`);
   await page.screenshot({ path: join(process.env.GUICHET_SCREENSHOTS ?? work, "case-fr-tacit-320.png"), fullPage: true });
+  // The household's size she gave is kept among her documents, for the next form that asks.
+  await page.goto(`${guichet.url}/account/documents`);
+  const facts = await page.textContent("main");
+  assert.match(facts, /Ce que vous nous avez déjà dit/);
+  assert.match(facts, /Personnes dans votre foyer/);
+  assert.match(facts, new RegExp(reference));
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(wide <= 0, `the documents page scrolls sideways by ${wide} px`);
+  await page.screenshot({ path: join(process.env.GUICHET_SCREENSHOTS ?? work, "documents-fr-facts-320.png"), fullPage: true });
   await context.close();
 
   // The same page with JavaScript, checked with axe; the decision downloaded from there.
   const desktop = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
   const page2 = await desktop.newPage();
   await signIn(page2);
+  await page2.goto(`${guichet.url}/account/documents`);
+  assert.deepEqual(await axeViolations(page2), []);
   await page2.goto(`${guichet.url}/cases/${reference}`);
   assert.deepEqual(await axeViolations(page2), []);
   const href = await page2.getAttribute("#decision-link", "href");

@@ -1213,6 +1213,56 @@ TEST_P(ProceduresSiteTest, AgentsProcessTheirCasesThroughTheApiWithTheStaffScope
   EXPECT_EQ(mine.body.find("Called the bank"), std::string::npos);
 }
 
+TEST_P(ProceduresSiteTest, FactsGivenOnceFillLaterFormsAndThePersonForgetsThem) {
+  Browser b(site->application());
+  const std::string token = token_for(ana);
+  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+  ASSERT_EQ(created.status, 201);
+  const std::string reference(json::parse(created.body).at("reference").as_string());
+  EXPECT_FALSE(json::parse(created.body).at("answers").as_object().contains("iban")) << "nothing given yet";
+  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
+                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
+                .status,
+            200);
+  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+
+  // The next form asking for a bank account opens with it, marked as coming from the documents.
+  Response next = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "student-housing-aid"})");
+  ASSERT_EQ(next.status, 201) << next.body;
+  const json::value opened = json::parse(next.body);
+  EXPECT_EQ(opened.at("answers").at("iban"), json::value("PT50000201231234567890154"));
+  EXPECT_EQ(opened.at("prefilled").at("iban"), json::value("vault.iban"));
+  const std::string second(opened.at("reference").as_string());
+  sign_in(b, "ana@example.org");
+  Response payment = b.get("/cases/" + second + "/pages/payment");
+  EXPECT_NE(payment.body.find("From your documents"), std::string::npos);
+  Response documents = b.get("/account/documents");
+  EXPECT_NE(documents.body.find("Bank account (IBAN)"), std::string::npos);
+  EXPECT_NE(documents.body.find("PT50 0002 0123 1234 5678 9015 4"), std::string::npos);
+  EXPECT_NE(documents.body.find(reference), std::string::npos);
+  const json::value listed = json::parse(api(b, http::Method::get, "/api/v1/documents", token).body);
+  ASSERT_EQ(listed.at("facts").as_array().size(), 1u);
+  EXPECT_EQ(listed.at("facts").as_array()[0].at("source"), json::value("vault.iban"));
+
+  // Nobody else's form gets it.
+  const std::string eve = token_for(make_user("eve@example.org"));
+  Response hers = api(b, http::Method::post, "/api/v1/cases", eve, R"({"service": "student-housing-aid"})");
+  EXPECT_FALSE(json::parse(hers.body).at("answers").as_object().contains("iban"));
+  EXPECT_TRUE(json::parse(api(b, http::Method::get, "/api/v1/documents", eve).body).at("facts").as_array().empty());
+
+  // Forgotten: later forms ask again; the case sent keeps its answer.
+  Response forgotten = b.post("/account/documents/facts/iban/forget", {});
+  ASSERT_EQ(forgotten.status, 303);
+  EXPECT_EQ(b.get("/account/documents").body.find("Bank account (IBAN)"), std::string::npos);
+  EXPECT_EQ(b.post("/account/documents/facts/colour/forget", {}).status, 404);
+  Response after = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+  EXPECT_FALSE(json::parse(after.body).at("answers").as_object().contains("iban"));
+  EXPECT_EQ(json::parse(api(b, http::Method::get, "/api/v1/cases/" + reference, token).body).at("answers").at("iban"),
+            json::value("PT50000201231234567890154"));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));
 
 }  // namespace

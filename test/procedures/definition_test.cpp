@@ -124,6 +124,14 @@ TEST(Definition, RefusesUnreachablePagesAndCycles) {
   EXPECT_TRUE(mentions(nowhere, "pages[0].next[0].page", "names no page")) << dump(nowhere);
 }
 
+TEST(Definition, FactsOfTheVaultAreSourcesOfTheirType) {
+  EXPECT_TRUE(parse_definition(definition(page("p", field("iban", "iban", R"(, "source": "vault.iban")")))).ok());
+  auto problems = problems_of(definition(page("p", field("iban", "text", R"(, "source": "vault.iban")"))));
+  EXPECT_TRUE(mentions(problems, "pages[0].fields[0].source", "gives a iban")) << dump(problems);
+  EXPECT_EQ(source_type("vault.household_size"), FieldType::number);
+  EXPECT_FALSE(source_type("vault.colour"));
+}
+
 TEST(Definition, RefusesASourceOfAnotherType) {
   auto problems = problems_of(definition(page("one", field("a", "number", R"(, "source": "account.email")") + "," +
                                                          field("b", "text", R"(, "source": "tax.secret")"))));

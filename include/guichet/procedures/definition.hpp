@@ -61,9 +61,9 @@ struct Option {
 };
 
 // Where a field's value can come from. `source` is a source Guichet reads now (the person's
-// account: "account.given_name"...), used to pre-fill; `available_from` names data another
-// administration holds ("at.reference_income") that is not connected yet: the field is still
-// asked, and counts in the "Dites-le-nous une fois" figure.
+// account: "account.given_name"...; a fact they gave before: "vault.iban"), used to pre-fill; `available_from` names
+// data another administration holds ("at.reference_income") that is not connected yet: the field is still asked, and
+// counts in the "Dites-le-nous une fois" figure.
 struct Field {
   std::string id;
   FieldType type = FieldType::text;
@@ -155,8 +155,12 @@ struct DefinitionProblem {
 // line); `problems`, when given, receives them one by one.
 Result<Definition> parse_definition(std::string_view json, std::vector<DefinitionProblem>* problems = nullptr);
 
-// The sources Guichet reads now, for `source` (account attributes).
+// The sources Guichet reads now, for `source`: the person's account ("account.given_name"...)
+// and the facts they gave with earlier cases ("vault.iban", kept at each submission); and the type
+// of field each fills.
 const std::vector<std::string>& known_sources();
+std::optional<FieldType> source_type(std::string_view source);
+inline constexpr std::string_view kVaultSourcePrefix = "vault.";
 
 // Online service level as Vietnam's portal counts it: 3 when the whole request is made online,
 // 4 when the result is delivered online too (any fee is always paid online, before submission).

@@ -8,6 +8,8 @@
 // Every file is checked before anything is stored: its size, and its type as libmagic reads it
 // from the bytes (never the name or the type the browser claimed). Files live in the database,
 // so every node serves them, and each person's vault is limited in number and total size.
+#include <boost/json/value.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -68,6 +70,15 @@ Result<std::string> check_file(std::string_view bytes, const std::vector<std::st
 // no quotes, at most 120 bytes of UTF-8; "file" when nothing is left.
 std::string clean_file_name(std::string_view name);
 
+// A fact the person gave once (a bank account's IBAN, a vehicle's registration...), offered again,
+// pre-filled, in every later form whose field names it as its source ("vault.iban").
+struct Fact {
+  std::string name;            // the source without "vault.": iban, vehicle_plate...
+  boost::json::value value;    // the answer as normalised (procedures/answers.hpp)
+  std::string case_reference;  // the case it was last given with
+  Instant updated_at;
+};
+
 class Vault {
  public:
   Vault(storage::Database& db, const Clock& clock, VaultPolicy policy = {});
@@ -81,6 +92,9 @@ class Vault {
   Result<VaultDocument> find(std::int64_t user_id, std::int64_t id) const;
   Result<std::string> content(std::int64_t user_id, std::int64_t id) const;
   Result<void> remove(std::int64_t user_id, std::int64_t id) const;
+  // The person's facts, by name; forgetting one that is not there is not an error.
+  Result<std::vector<Fact>> facts(std::int64_t user_id) const;
+  Result<void> forget(std::int64_t user_id, std::string_view name) const;
 
   const Clock& clock() const { return clock_; }
 
@@ -93,9 +107,15 @@ class Vault {
 // Within the caller's transaction: one of the person's vault documents, without its bytes.
 Result<VaultDocument> vault_document_on(storage::Connection& c, std::int64_t user_id, std::int64_t id);
 
-// The person's vault as JSON, for the export of everything held about them: each document's
-// description and its contents in base64.
+// The person's vault as JSON, for the export of everything held about them: {"files": each
+// document's description and its contents in base64, "facts": each fact given}.
 Result<std::string> vault_personal_data(storage::Database& db, std::int64_t user_id);
+
+// Within the caller's transaction: the person's facts, and keeping one given with a case (the one
+// before replaced).
+Result<std::vector<Fact>> facts_on(storage::Connection& c, std::int64_t user_id);
+Result<void> keep_fact(storage::Connection& c, std::int64_t user_id, std::string_view name,
+                       const boost::json::value& value, std::string_view case_reference, Instant now);
 
 // A case's attachment: the question it answers, or the message it came with.
 struct Attachment : StoredFile {
