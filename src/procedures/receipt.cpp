@@ -8,8 +8,6 @@
 
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
-#include "guichet/core/compute.hpp"
-#include "guichet/core/digest.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/documents/errors.hpp"
@@ -17,6 +15,7 @@
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/sealing.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
@@ -155,24 +154,12 @@ documents::DocumentSpec decision_spec(const ProceduresContext& ctx, const Case& 
 Result<void> seal_and_keep(const ProceduresContext& ctx, const Case& c, const PublishedProcedure& p,
                            const ReceiptFacts& facts, const documents::DocumentSpec& spec, const std::string& code,
                            std::string_view kind) {
-  auto seal = ctx.authority->seal_of(p.administration, facts.issuer_legal_name);
-  if (!seal) return std::move(seal).error();
-  const documents::SignatureDetails details{facts.issuer_legal_name, spec.title, "", ctx.procedures.clock().now()};
-  auto made = ComputePool::shared().run([&]() -> Result<std::string> {
-    auto pdf = documents::render_pdf(spec, ctx.pdf);
-    if (!pdf) return std::move(pdf).error();
-    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
-  });
-  std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
-  if (!made) return std::move(made).error();
-  if (!*made) return std::move(*made).error();
-  const std::string& pdf = **made;
-  auto recorded = documents::record_issued(
-      ctx.procedures.db(), documents::IssuedDocument{
-                               code, "procedure_" + std::string(kind), facts.issuer_legal_name, spec.title, c.reference,
-                               sha256_hex(pdf), static_cast<std::int64_t>(pdf.size()), ctx.procedures.clock().now()});
-  if (!recorded) return std::move(recorded).error();
-  return store_document(ctx.procedures.db(), c.id, kind, pdf, code, ctx.procedures.clock());
+  auto pdf = documents::issue_sealed(ctx.procedures.db(), *ctx.authority, spec,
+                                     documents::SealedIssue{p.administration, facts.issuer_legal_name,
+                                                            "procedure_" + std::string(kind), c.reference, code, ""},
+                                     ctx.pdf, ctx.time_stamper, ctx.procedures.clock());
+  if (!pdf) return std::move(pdf).error();
+  return store_document(ctx.procedures.db(), c.id, kind, *pdf, code, ctx.procedures.clock());
 }
 
 Result<void> make_decision(const ProceduresContext& ctx, std::int64_t case_id) {

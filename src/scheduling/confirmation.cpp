@@ -5,13 +5,12 @@
 #include <set>
 
 #include "guichet/catalogue/reads.hpp"
-#include "guichet/core/compute.hpp"
-#include "guichet/core/digest.hpp"
 #include "guichet/documents/errors.hpp"
 #include "guichet/documents/issued.hpp"
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pdf.hpp"
 #include "guichet/documents/pki.hpp"
+#include "guichet/documents/sealing.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "presentation.hpp"
@@ -101,28 +100,14 @@ Result<std::string> confirmation_pdf(const SchedulingContext& ctx, const Booking
   }
   auto facts = ctx.db.read([&](storage::Connection& c) { return gather(c, ctx, booking, lang); });
   if (!facts) return std::move(facts).error();
-  auto seal = ctx.authority->seal_of(facts->issuer_code, facts->issuer_legal_name);
-  if (!seal) return std::move(seal).error();
   // Each copy issued is registered under its own code, with its hash, for /verify/{code}.
   const std::string code = documents::new_verification_code();
   const documents::DocumentSpec spec = confirmation_spec(ctx, booking, *facts, lang, code);
-  const documents::SignatureDetails details{facts->issuer_legal_name, ctx.catalog.text(lang, "confirmation_title"),
-                                            facts->view.shop_name, ctx.clock.now()};
-  // Layout and signing are CPU work: the compute pool, never more at once than cores.
-  auto made = ComputePool::shared().run([&]() -> Result<std::string> {
-    auto pdf = documents::render_pdf(spec, ctx.pdf);
-    if (!pdf) return std::move(pdf).error();
-    return documents::sign_pdf(*pdf, *seal, details, {}, ctx.time_stamper);
-  });
-  std::fill(seal->private_key_pem.begin(), seal->private_key_pem.end(), '\0');
-  if (!made) return std::move(made).error();
-  if (!*made) return std::move(*made).error();
-  auto recorded = documents::record_issued(
-      ctx.db,
-      documents::IssuedDocument{code, "booking_confirmation", facts->issuer_legal_name, spec.title, booking.reference,
-                                sha256_hex(**made), static_cast<std::int64_t>(made->value().size()), ctx.clock.now()});
-  if (!recorded) return std::move(recorded).error();
-  return std::move(*made);
+  return documents::issue_sealed(
+      ctx.db, *ctx.authority, spec,
+      documents::SealedIssue{facts->issuer_code, facts->issuer_legal_name, "booking_confirmation", booking.reference,
+                             code, facts->view.shop_name},
+      ctx.pdf, ctx.time_stamper, ctx.clock);
 }
 
 }  // namespace guichet::scheduling
