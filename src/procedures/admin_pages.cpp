@@ -108,8 +108,15 @@ Response edit_page(const ProceduresContext& ctx, const Request& request, const s
   }
   if (!problems.empty()) {
     PageData list{PageData::type::list};
-    for (const DefinitionProblem& p : problems)
-      list.push_back(PageData((p.where.empty() ? "" : p.where + " ") + p.what));
+    for (const DefinitionProblem& p : problems) {
+      // The place stays as written in the JSON; what is wrong is said in the reader's language.
+      const std::string what =
+          p.key.empty()
+              ? p.what
+              : http::fill_text(ctx.catalog.text(request.lang, "definition_problem_" + p.key),
+                                std::vector<std::pair<std::string, std::string>>(p.params.begin(), p.params.end()));
+      list.push_back(PageData((p.where.empty() ? "" : p.where + " ") + what));
+    }
     data.set("problems", list);
     data.set("has_problems", true);
   } else if (status == 200 && request.method == http::Method::post) {
@@ -167,7 +174,8 @@ Response edit_post(const ProceduresContext& ctx, Request& request) {
   std::vector<DefinitionProblem> problems;
   auto parsed = parse_definition(text, &problems);
   if (parsed && parsed->service != code) {
-    problems.push_back({"service", "must be " + code + ", the service this page edits"});
+    const std::map<std::string, std::string> params{{"code", code}};
+    problems.push_back({"service", english_problem("wrong_service", params), "wrong_service", params});
   }
   if (!problems.empty()) return edit_page(ctx, request, text, problems, 400);
   if (request.form.get("action").value_or("") != "publish") return edit_page(ctx, request, text, {}, 200);

@@ -75,38 +75,120 @@ bool valid_id(std::string_view id) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
+// What each problem says, in English (the command line's and the logs' language; the pages read
+// definition_problem_<key> in the person's language): {name} is a parameter.
+struct ProblemText {
+  std::string_view key;
+  std::string_view text;
+};
+constexpr ProblemText kProblemTexts[] = {
+    {"missing", "is missing"},
+    {"not_texts", "must be an object of texts by language"},
+    {"not_a_language", "is not one of fr, pt, vi, en"},
+    {"bad_text", "must be a text of 1 to 2000 bytes"},
+    {"no_text_in", "has no text in {lang}"},
+    {"not_an_object", "must be an object"},
+    {"too_deep", "nests too deep (5 levels at most)"},
+    {"empty_conditions", "must be a non-empty list of conditions"},
+    {"condition_group_alone", "a group of conditions takes no other member"},
+    {"no_field_named", "must name a field"},
+    {"empty_list", "must be a non-empty list"},
+    {"must_be_true", "must be true"},
+    {"one_test", "needs exactly one of equals, not_equals, in, answered"},
+    {"bad_comparison_value", "compares with texts, numbers or true/false only"},
+    {"not_a_field_property", "is not a field property"},
+    {"bad_id", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter"},
+    {"not_a_field_type", "is not a field type"},
+    {"not_a_boolean", "must be true or false"},
+    {"unknown_source", "is not a source Guichet reads (docs/PROCEDURES.md lists them)"},
+    {"source_type", "gives a {given}, not a {type}"},
+    {"fixed_without_source", "only a field with a source can be kept as given"},
+    {"bad_available_from", "must name the data, such as at.reference_income"},
+    {"bad_options", "must be a list of 1 to 100 options"},
+    {"used_twice", "is used twice"},
+    {"choice_without_options", "a choice needs options"},
+    {"only_choices_options", "only choices take options"},
+    {"only_numbers_bounds", "only numbers and amounts take bounds"},
+    {"not_a_number", "must be a number"},
+    {"min_above_max", "is above max"},
+    {"only_texts_length", "only texts take a length"},
+    {"bad_range", "must be {low} to {high}"},
+    {"only_national_country", "only postcodes, addresses, phones and national numbers take a country"},
+    {"bad_country", "must be FR, PT or VN"},
+    {"only_dates_when", "only dates take when"},
+    {"bad_when", "must be past or future"},
+    {"item_type", "a group's items take no {type}"},
+    {"item_property", "a group's items take none"},
+    {"only_groups", "only groups take {property}"},
+    {"bad_item_fields", "must be a list of 1 to 20 fields"},
+    {"min_items_above", "is above max_items"},
+    {"only_files", "only files take {property}"},
+    {"bad_kind", "must be a kind of document (docs/PROCEDURES.md lists them)"},
+    {"bad_accept_list", "must be a list of content types"},
+    {"bad_accept_type", "takes application/pdf, image/jpeg and image/png only"},
+    {"unknown_field", "names the unknown field {field}"},
+    {"asked_same_page", "names {field}, which is asked on the same page"},
+    {"asked_later", "names {field}, which is asked on a later page"},
+    {"names_section", "names the section {field}"},
+    {"only_answered", "can only ask whether the {type} {field} is answered"},
+    {"not_an_option", "compares {field} with a value that is not one of its options"},
+    {"yes_no_value", "compares the yes/no {field} with other than true/false"},
+    {"no_such_page", "names no page"},
+    {"cycle", "leads back to {page}: a cycle"},
+    {"unreachable", "no route leads to {page}"},
+    {"not_json", "is not JSON: {reason}"},
+    {"not_json_object", "must be a JSON object"},
+    {"not_a_definition_property", "is not a definition property"},
+    {"bad_format", "must be 1"},
+    {"bad_service", "must be the catalogue service's code"},
+    {"bad_tacit", "must be approval, refusal or none"},
+    {"bad_clock", "must be continue or restart"},
+    {"tacit_without_days", "a tacit decision needs processing_days"},
+    {"bad_routing", "must be a list of {\"if\": condition, \"group\": id}"},
+    {"bad_pages", "must be a list of 1 to 50 pages"},
+    {"not_a_page_property", "is not a page property"},
+    {"reserved_page_id", "end and check are kept for the end of the form"},
+    {"bad_routes", "must be a list of routes"},
+    {"bad_route_page", "must name a page or end"},
+    {"too_many_fields", "hold more than 200 fields"},
+    {"wrong_service", "must be {code}, the service this page edits"},
+};
+
 // Collects problems as the definition is read, so the author sees all of them at once.
 class Reader {
  public:
   std::vector<DefinitionProblem> problems;
 
-  void problem(std::string where, std::string what) { problems.push_back({std::move(where), std::move(what)}); }
+  // A problem by its key (kProblemTexts, and definition_problem_<key> in every language).
+  void problem(std::string where, std::string_view key, std::map<std::string, std::string> params = {}) {
+    problems.push_back({std::move(where), english_problem(key, params), std::string(key), std::move(params)});
+  }
 
   // A text in every language: {"fr": ..., "pt": ..., "vi": ..., "en": ...}.
   Texts texts(const json::object& o, std::string_view key, const std::string& where, bool required) {
     Texts out;
     const json::value* v = o.if_contains(key);
     if (v == nullptr) {
-      if (required) problem(where + "." + std::string(key), "is missing");
+      if (required) problem(where + "." + std::string(key), "missing");
       return out;
     }
     if (!v->is_object()) {
-      problem(where + "." + std::string(key), "must be an object of texts by language");
+      problem(where + "." + std::string(key), "not_texts");
       return out;
     }
     for (const auto& [lang, text] : v->as_object()) {
       if (std::find(std::begin(kLanguages), std::end(kLanguages), lang) == std::end(kLanguages)) {
-        problem(where + "." + std::string(key) + "." + std::string(lang), "is not one of fr, pt, vi, en");
+        problem(where + "." + std::string(key) + "." + std::string(lang), "not_a_language");
       } else if (!text.is_string() || text.as_string().empty() || text.as_string().size() > 2000 ||
                  !is_valid_utf8(text.as_string())) {
-        problem(where + "." + std::string(key) + "." + std::string(lang), "must be a text of 1 to 2000 bytes");
+        problem(where + "." + std::string(key) + "." + std::string(lang), "bad_text");
       } else {
         out.emplace(std::string(lang), std::string(text.as_string()));
       }
     }
     for (std::string_view lang : kLanguages) {
       if (!v->as_object().contains(lang)) {
-        problem(where + "." + std::string(key), "has no text in " + std::string(lang));
+        problem(where + "." + std::string(key), "no_text_in", {{"lang", std::string(lang)}});
       }
     }
     return out;
@@ -114,11 +196,11 @@ class Reader {
 
   std::optional<Condition> condition(const json::value& v, const std::string& where, int depth = 0) {
     if (!v.is_object()) {
-      problem(where, "must be an object");
+      problem(where, "not_an_object");
       return std::nullopt;
     }
     if (depth > 5) {
-      problem(where, "nests too deep (5 levels at most)");
+      problem(where, "too_deep");
       return std::nullopt;
     }
     const json::object& o = v.as_object();
@@ -127,7 +209,7 @@ class Reader {
       if (const json::value* parts = o.if_contains(group)) {
         c.op = group == "all" ? Condition::Op::all : Condition::Op::any;
         if (!parts->is_array() || parts->as_array().empty()) {
-          problem(where + "." + std::string(group), "must be a non-empty list of conditions");
+          problem(where + "." + std::string(group), "empty_conditions");
           return std::nullopt;
         }
         for (std::size_t i = 0; i < parts->as_array().size(); ++i) {
@@ -135,13 +217,13 @@ class Reader {
                                 depth + 1);
           if (part) c.parts.push_back(std::move(*part));
         }
-        if (o.size() != 1) problem(where, "a group takes no other member");
+        if (o.size() != 1) problem(where, "condition_group_alone");
         return c;
       }
     }
     const json::value* field = o.if_contains("field");
     if (field == nullptr || !field->is_string()) {
-      problem(where + ".field", "must name a field");
+      problem(where + ".field", "no_field_named");
       return std::nullopt;
     }
     c.field = std::string(field->as_string());
@@ -159,7 +241,7 @@ class Reader {
     if (const json::value* value = o.if_contains("in")) {
       c.op = Condition::Op::in;
       if (!value->is_array() || value->as_array().empty()) {
-        problem(where + ".in", "must be a non-empty list");
+        problem(where + ".in", "empty_list");
       } else {
         c.values.assign(value->as_array().begin(), value->as_array().end());
       }
@@ -167,13 +249,13 @@ class Reader {
     }
     if (const json::value* value = o.if_contains("answered")) {
       c.op = Condition::Op::answered;
-      if (!value->is_bool() || !value->as_bool()) problem(where + ".answered", "must be true");
+      if (!value->is_bool() || !value->as_bool()) problem(where + ".answered", "must_be_true");
       ++tests;
     }
-    if (tests != 1) problem(where, "needs exactly one of equals, not_equals, in, answered");
+    if (tests != 1) problem(where, "one_test");
     for (const json::value& value : c.values) {
       if (!value.is_string() && !value.is_bool() && !value.is_number()) {
-        problem(where, "compares with texts, numbers or true/false only");
+        problem(where, "bad_comparison_value");
       }
     }
     return c;
@@ -183,7 +265,7 @@ class Reader {
   Field field(const json::value& v, const std::string& where, bool in_group = false) {
     Field f;
     if (!v.is_object()) {
-      problem(where, "must be an object");
+      problem(where, "not_an_object");
       return f;
     }
     const json::object& o = v.as_object();
@@ -192,22 +274,22 @@ class Reader {
         "options", "min",       "max",    "max_length", "country",   "when",      "available_from", "kind",
         "accept",  "max_bytes", "fields", "min_items",  "max_items", "item_label"};
     for (const auto& member : o) {
-      if (!kKnown.contains(member.key())) problem(where + "." + std::string(member.key()), "is not a field property");
+      if (!kKnown.contains(member.key())) problem(where + "." + std::string(member.key()), "not_a_field_property");
     }
     if (const json::value* id = o.if_contains("id"); id != nullptr && id->is_string() && valid_id(id->as_string())) {
       f.id = std::string(id->as_string());
     } else {
-      problem(where + ".id", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter");
+      problem(where + ".id", "bad_id");
     }
     if (const json::value* type = o.if_contains("type"); type != nullptr && type->is_string()) {
       auto parsed = parse_field_type(type->as_string());
       if (parsed) {
         f.type = *parsed;
       } else {
-        problem(where + ".type", "is not a field type");
+        problem(where + ".type", "not_a_field_type");
       }
     } else {
-      problem(where + ".type", "is missing");
+      problem(where + ".type", "missing");
     }
     f.label = texts(o, "label", where, true);
     f.help = texts(o, "help", where, false);
@@ -215,7 +297,7 @@ class Reader {
       if (required->is_bool()) {
         f.required = required->as_bool();
       } else {
-        problem(where + ".required", "must be true or false");
+        problem(where + ".required", "not_a_boolean");
       }
     }
     if (f.type == FieldType::section) f.required = false;
@@ -223,7 +305,7 @@ class Reader {
       if (editable->is_bool()) {
         f.editable = editable->as_bool();
       } else {
-        problem(where + ".editable", "must be true or false");
+        problem(where + ".editable", "not_a_boolean");
       }
     }
     if (const json::value* source = o.if_contains("source")) {
@@ -231,43 +313,43 @@ class Reader {
         return source->is_string() && s.source == source->as_string();
       });
       if (fit == std::end(kSources)) {
-        problem(where + ".source", "is not a source Guichet reads (docs/PROCEDURES.md lists them)");
+        problem(where + ".source", "unknown_source");
       } else if (fit->type != f.type) {
-        problem(where + ".source",
-                "gives a " + std::string(to_string(fit->type)) + ", not a " + std::string(to_string(f.type)));
+        problem(where + ".source", "source_type",
+                {{"given", std::string(to_string(fit->type))}, {"type", std::string(to_string(f.type))}});
       } else {
         f.source = std::string(source->as_string());
       }
     }
-    if (!f.editable && !f.source) problem(where + ".editable", "only a field with a source can be kept as given");
+    if (!f.editable && !f.source) problem(where + ".editable", "fixed_without_source");
     if (const json::value* from = o.if_contains("available_from")) {
       if (from->is_string() && !from->as_string().empty() && from->as_string().size() <= 100) {
         f.available_from = std::string(from->as_string());
       } else {
-        problem(where + ".available_from", "must name the data, such as at.reference_income");
+        problem(where + ".available_from", "bad_available_from");
       }
     }
     if (const json::value* visible = o.if_contains("visible_if"))
       f.visible_if = condition(*visible, where + ".visible_if");
     if (const json::value* options = o.if_contains("options")) {
       if (!options->is_array() || options->as_array().empty() || options->as_array().size() > kMaxOptions) {
-        problem(where + ".options", "must be a list of 1 to 100 options");
+        problem(where + ".options", "bad_options");
       } else {
         std::set<std::string> seen;
         for (std::size_t i = 0; i < options->as_array().size(); ++i) {
           const std::string at = where + ".options[" + std::to_string(i) + "]";
           const json::value& ov = options->as_array()[i];
           if (!ov.is_object()) {
-            problem(at, "must be an object");
+            problem(at, "not_an_object");
             continue;
           }
           Option option;
           const json::value* id = ov.as_object().if_contains("id");
           if (id != nullptr && id->is_string() && valid_id(id->as_string())) {
             option.id = std::string(id->as_string());
-            if (!seen.insert(option.id).second) problem(at + ".id", "is used twice");
+            if (!seen.insert(option.id).second) problem(at + ".id", "used_twice");
           } else {
-            problem(at + ".id", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter");
+            problem(at + ".id", "bad_id");
           }
           option.label = texts(ov.as_object(), "label", at, true);
           f.options.push_back(std::move(option));
@@ -276,26 +358,26 @@ class Reader {
     }
     const bool with_options = f.type == FieldType::choice || f.type == FieldType::multiple_choice;
     if (with_options && f.options.empty() && o.if_contains("options") == nullptr) {
-      problem(where + ".options", "a choice needs options");
+      problem(where + ".options", "choice_without_options");
     }
-    if (!with_options && o.if_contains("options") != nullptr) problem(where + ".options", "only choices take options");
+    if (!with_options && o.if_contains("options") != nullptr) problem(where + ".options", "only_choices_options");
     for (std::string_view bound : {"min", "max"}) {
       if (const json::value* b = o.if_contains(bound)) {
         if (f.type != FieldType::number && f.type != FieldType::amount) {
-          problem(where + "." + std::string(bound), "only numbers and amounts take bounds");
+          problem(where + "." + std::string(bound), "only_numbers_bounds");
         } else if (!b->is_number()) {
-          problem(where + "." + std::string(bound), "must be a number");
+          problem(where + "." + std::string(bound), "not_a_number");
         } else {
           (bound == "min" ? f.min : f.max) = b->to_number<double>();
         }
       }
     }
-    if (f.min && f.max && *f.min > *f.max) problem(where + ".min", "is above max");
+    if (f.min && f.max && *f.min > *f.max) problem(where + ".min", "min_above_max");
     if (const json::value* length = o.if_contains("max_length")) {
       if (f.type != FieldType::text && f.type != FieldType::long_text) {
-        problem(where + ".max_length", "only texts take a length");
+        problem(where + ".max_length", "only_texts_length");
       } else if (!length->is_int64() || length->as_int64() < 1 || length->as_int64() > 20000) {
-        problem(where + ".max_length", "must be 1 to 20000");
+        problem(where + ".max_length", "bad_range", {{"low", "1"}, {"high", "20000"}});
       } else {
         f.max_length = static_cast<std::size_t>(length->as_int64());
       }
@@ -304,10 +386,10 @@ class Reader {
                           f.type == FieldType::organisation_number || f.type == FieldType::national_id;
     if (const json::value* country = o.if_contains("country")) {
       if (!national) {
-        problem(where + ".country", "only postcodes, addresses, phones and national numbers take a country");
+        problem(where + ".country", "only_national_country");
       } else if (!country->is_string() ||
                  (country->as_string() != "FR" && country->as_string() != "PT" && country->as_string() != "VN")) {
-        problem(where + ".country", "must be FR, PT or VN");
+        problem(where + ".country", "bad_country");
       } else {
         f.country = std::string(country->as_string());
       }
@@ -316,9 +398,9 @@ class Reader {
     }
     if (const json::value* when = o.if_contains("when")) {
       if (f.type != FieldType::date) {
-        problem(where + ".when", "only dates take when");
+        problem(where + ".when", "only_dates_when");
       } else if (!when->is_string() || (when->as_string() != "past" && when->as_string() != "future")) {
-        problem(where + ".when", "must be past or future");
+        problem(where + ".when", "bad_when");
       } else {
         f.when = std::string(when->as_string());
       }
@@ -327,10 +409,10 @@ class Reader {
     group_properties(o, where, f);
     if (in_group) {
       if (f.type == FieldType::section || f.type == FieldType::file || f.type == FieldType::group) {
-        problem(where + ".type", "a group's items take no " + std::string(to_string(f.type)));
+        problem(where + ".type", "item_type", {{"type", std::string(to_string(f.type))}});
       }
       for (std::string_view key : {"visible_if", "source", "editable", "available_from"}) {
-        if (o.if_contains(key) != nullptr) problem(where + "." + std::string(key), "a group's items take none");
+        if (o.if_contains(key) != nullptr) problem(where + "." + std::string(key), "item_property");
       }
     }
     return f;
@@ -341,19 +423,19 @@ class Reader {
     const bool group = f.type == FieldType::group;
     for (std::string_view key : {"fields", "min_items", "max_items", "item_label"}) {
       if (!group && o.if_contains(key) != nullptr)
-        problem(where + "." + std::string(key), "only groups take " + std::string(key));
+        problem(where + "." + std::string(key), "only_groups", {{"property", std::string(key)}});
     }
     if (!group) return;
     const json::value* fields = o.if_contains("fields");
     if (fields == nullptr || !fields->is_array() || fields->as_array().empty() ||
         fields->as_array().size() > kMaxItemFields) {
-      problem(where + ".fields", "must be a list of 1 to 20 fields");
+      problem(where + ".fields", "bad_item_fields");
     } else {
       std::set<std::string> ids;
       for (std::size_t i = 0; i < fields->as_array().size(); ++i) {
         const std::string at = where + ".fields[" + std::to_string(i) + "]";
         Field item = field(fields->as_array()[i], at, true);
-        if (!item.id.empty() && !ids.insert(item.id).second) problem(at + ".id", item.id + " is used twice");
+        if (!item.id.empty() && !ids.insert(item.id).second) problem(at + ".id", "used_twice");
         f.fields.push_back(std::move(item));
       }
     }
@@ -363,12 +445,12 @@ class Reader {
       if (count == nullptr) continue;
       if (!count->is_int64() || count->as_int64() < (key == "min_items" ? 0 : 1) ||
           count->as_int64() > static_cast<std::int64_t>(kMaxItems)) {
-        problem(where + "." + std::string(key), key == "min_items" ? "must be 0 to 50" : "must be 1 to 50");
+        problem(where + "." + std::string(key), "bad_range", {{"low", key == "min_items" ? "0" : "1"}, {"high", "50"}});
       } else {
         (key == "min_items" ? f.min_items : f.max_items) = static_cast<std::size_t>(count->as_int64());
       }
     }
-    if (f.min_items > f.max_items) problem(where + ".min_items", "is above max_items");
+    if (f.min_items > f.max_items) problem(where + ".min_items", "min_items_above");
     if (f.required && f.min_items == 0) f.min_items = 1;
     if (o.contains("item_label")) f.item_label = texts(o, "item_label", where, true);
   }
@@ -378,27 +460,27 @@ class Reader {
     const bool file = f.type == FieldType::file;
     for (std::string_view key : {"kind", "accept", "max_bytes"}) {
       if (!file && o.if_contains(key) != nullptr)
-        problem(where + "." + std::string(key), "only files take " + std::string(key));
+        problem(where + "." + std::string(key), "only_files", {{"property", std::string(key)}});
     }
     if (!file) return;
     if (const json::value* kind = o.if_contains("kind");
         kind != nullptr && kind->is_string() && known_document_kind(kind->as_string())) {
       f.document_kind = std::string(kind->as_string());
     } else {
-      problem(where + ".kind", "must be a kind of document (docs/PROCEDURES.md lists them)");
+      problem(where + ".kind", "bad_kind");
     }
     f.accept = attachable_content_types();
     if (const json::value* accept = o.if_contains("accept")) {
       f.accept.clear();
       const auto& known = attachable_content_types();
       if (!accept->is_array() || accept->as_array().empty()) {
-        problem(where + ".accept", "must be a list of content types");
+        problem(where + ".accept", "bad_accept_list");
       } else {
         for (const json::value& type : accept->as_array()) {
           if (type.is_string() && std::find(known.begin(), known.end(), type.as_string()) != known.end()) {
             f.accept.emplace_back(type.as_string());
           } else {
-            problem(where + ".accept", "takes application/pdf, image/jpeg and image/png only");
+            problem(where + ".accept", "bad_accept_type");
           }
         }
       }
@@ -406,7 +488,7 @@ class Reader {
     f.max_bytes = kMaxFileBytes;
     if (const json::value* max = o.if_contains("max_bytes")) {
       if (!max->is_int64() || max->as_int64() < 1024 || max->as_int64() > kMaxFileBytes) {
-        problem(where + ".max_bytes", "must be 1024 to " + std::to_string(kMaxFileBytes));
+        problem(where + ".max_bytes", "bad_range", {{"low", "1024"}, {"high", std::to_string(kMaxFileBytes)}});
       } else {
         f.max_bytes = max->as_int64();
       }
@@ -449,32 +531,30 @@ void check_graph(const Definition& d, Reader& reader) {
     for (const Condition* test : tests) {
       const Field* target = d.field(test->field);
       if (target == nullptr) {
-        reader.problem(where, "names the unknown field " + test->field);
+        reader.problem(where, "unknown_field", {{"field", test->field}});
         continue;
       }
       const std::size_t at = field_page.at(test->field);
       if (at > page || (at == page && !same_page_allowed)) {
-        reader.problem(where, "names " + test->field + ", which is asked " +
-                                  (at == page ? "on the same page" : "on a later page"));
+        reader.problem(where, at == page ? "asked_same_page" : "asked_later", {{"field", test->field}});
       }
-      if (target->type == FieldType::section) reader.problem(where, "names the section " + test->field);
+      if (target->type == FieldType::section) reader.problem(where, "names_section", {{"field", test->field}});
       if ((target->type == FieldType::file || target->type == FieldType::group) &&
           test->op != Condition::Op::answered) {
-        reader.problem(where, "can only ask whether the " + std::string(to_string(target->type)) + " " + test->field +
-                                  " is answered");
+        reader.problem(where, "only_answered",
+                       {{"type", std::string(to_string(target->type))}, {"field", test->field}});
       }
       if (target->type == FieldType::choice || target->type == FieldType::multiple_choice) {
         for (const json::value& value : test->values) {
           const bool known =
               value.is_string() && std::any_of(target->options.begin(), target->options.end(),
                                                [&](const Option& o) { return o.id == value.as_string(); });
-          if (!known) reader.problem(where, "compares " + test->field + " with a value that is not one of its options");
+          if (!known) reader.problem(where, "not_an_option", {{"field", test->field}});
         }
       }
       if (target->type == FieldType::yes_no) {
         for (const json::value& value : test->values) {
-          if (!value.is_bool())
-            reader.problem(where, "compares the yes/no " + test->field + " with other than true/false");
+          if (!value.is_bool()) reader.problem(where, "yes_no_value", {{"field", test->field}});
         }
       }
     }
@@ -490,7 +570,7 @@ void check_graph(const Definition& d, Reader& reader) {
     for (std::size_t j = 0; j < page.next.size(); ++j) {
       const Route& route = page.next[j];
       const std::string at = where + ".next[" + std::to_string(j) + "]";
-      if (route.page != "end" && !index.contains(route.page)) reader.problem(at + ".page", "names no page");
+      if (route.page != "end" && !index.contains(route.page)) reader.problem(at + ".page", "no_such_page");
       if (route.when) check_condition(*route.when, at + ".if", i, true);
     }
   }
@@ -505,7 +585,7 @@ void check_graph(const Definition& d, Reader& reader) {
       auto found = index.find(next);
       if (found == index.end()) continue;
       if (state[found->second] == 1) {
-        if (!cycle) reader.problem("pages[" + std::to_string(i) + "].next", "leads back to " + next + ": a cycle");
+        if (!cycle) reader.problem("pages[" + std::to_string(i) + "].next", "cycle", {{"page", next}});
         cycle = true;
       } else if (state[found->second] == 0) {
         visit(found->second);
@@ -515,11 +595,35 @@ void check_graph(const Definition& d, Reader& reader) {
   };
   if (!d.pages.empty()) visit(0);
   for (std::size_t i = 0; i < d.pages.size(); ++i) {
-    if (!reached.contains(i)) reader.problem("pages[" + std::to_string(i) + "]", "no route leads to " + d.pages[i].id);
+    if (!reached.contains(i))
+      reader.problem("pages[" + std::to_string(i) + "]", "unreachable", {{"page", d.pages[i].id}});
   }
 }
 
 }  // namespace
+
+const std::vector<std::string>& definition_problem_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> out;
+    for (const ProblemText& t : kProblemTexts) out.emplace_back(t.key);
+    return out;
+  }();
+  return keys;
+}
+
+std::string english_problem(std::string_view key, const std::map<std::string, std::string>& params) {
+  const auto* found = std::find_if(std::begin(kProblemTexts), std::end(kProblemTexts),
+                                   [&](const ProblemText& t) { return t.key == key; });
+  std::string text(found != std::end(kProblemTexts) ? found->text : key);
+  for (const auto& [name, value] : params) {
+    const std::string placeholder = "{" + name + "}";
+    for (std::size_t at = text.find(placeholder); at != std::string::npos;
+         at = text.find(placeholder, at + value.size())) {
+      text.replace(at, placeholder.size(), value);
+    }
+  }
+  return text;
+}
 
 const std::string& text_in(const Texts& texts, std::string_view lang) {
   static const std::string kEmpty;
@@ -629,7 +733,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
   boost::system::error_code ec;
   json::value parsed = json::parse(text, ec);
   if (ec || !parsed.is_object()) {
-    reader.problem("", ec ? "is not JSON: " + ec.message() : "must be a JSON object");
+    reader.problem("", ec ? "not_json" : "not_json_object", {{"reason", ec ? ec.message() : ""}});
   } else {
     const json::object& o = parsed.as_object();
     static const std::set<std::string_view> kKnown{"format",    "service",       "title",
@@ -637,21 +741,21 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
                                                    "fee_cents", "result_online", "clock_after_request",
                                                    "routing"};
     for (const auto& member : o) {
-      if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "is not a definition property");
+      if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "not_a_definition_property");
     }
     const json::value* format = o.if_contains("format");
-    if (format == nullptr || !format->is_int64() || format->as_int64() != 1) reader.problem("format", "must be 1");
+    if (format == nullptr || !format->is_int64() || format->as_int64() != 1) reader.problem("format", "bad_format");
     if (const json::value* service = o.if_contains("service"); service != nullptr && service->is_string() &&
                                                                !service->as_string().empty() &&
                                                                service->as_string().size() <= 100) {
       d.service = std::string(service->as_string());
     } else {
-      reader.problem("service", "must be the catalogue service's code");
+      reader.problem("service", "bad_service");
     }
     if (o.contains("title")) d.title = reader.texts(o, "title", "", true);
     if (const json::value* days = o.if_contains("processing_days")) {
       if (!days->is_int64() || days->as_int64() < 0 || days->as_int64() > 3650) {
-        reader.problem("processing_days", "must be 0 to 3650");
+        reader.problem("processing_days", "bad_range", {{"low", "0"}, {"high", "3650"}});
       } else {
         d.processing_days = static_cast<int>(days->as_int64());
       }
@@ -662,22 +766,22 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
       } else if (tacit->is_string() && tacit->as_string() == "refusal") {
         d.tacit = TacitRule::refusal;
       } else if (!tacit->is_string() || tacit->as_string() != "none") {
-        reader.problem("tacit", "must be approval, refusal or none");
+        reader.problem("tacit", "bad_tacit");
       }
     }
     if (const json::value* clock = o.if_contains("clock_after_request")) {
       if (clock->is_string() && clock->as_string() == "restart") {
         d.restart_after_request = true;
       } else if (!clock->is_string() || clock->as_string() != "continue") {
-        reader.problem("clock_after_request", "must be continue or restart");
+        reader.problem("clock_after_request", "bad_clock");
       }
     }
     if (d.tacit != TacitRule::none && d.processing_days == 0) {
-      reader.problem("tacit", "a tacit decision needs processing_days");
+      reader.problem("tacit", "tacit_without_days");
     }
     if (const json::value* fee = o.if_contains("fee_cents")) {
       if (!fee->is_int64() || fee->as_int64() < 0 || fee->as_int64() > 100'000'000) {
-        reader.problem("fee_cents", "must be 0 to 100000000");
+        reader.problem("fee_cents", "bad_range", {{"low", "0"}, {"high", "100000000"}});
       } else {
         d.fee_cents = fee->as_int64();
       }
@@ -686,19 +790,19 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
       if (online->is_bool()) {
         d.result_online = online->as_bool();
       } else {
-        reader.problem("result_online", "must be true or false");
+        reader.problem("result_online", "not_a_boolean");
       }
     }
     if (const json::value* routing = o.if_contains("routing")) {
       if (!routing->is_array()) {
-        reader.problem("routing", "must be a list of {\"if\": condition, \"group\": id}");
+        reader.problem("routing", "bad_routing");
       } else {
         for (std::size_t i = 0; i < routing->as_array().size(); ++i) {
           const std::string at = "routing[" + std::to_string(i) + "]";
           const json::value& rv = routing->as_array()[i];
           const json::value* group = rv.is_object() ? rv.as_object().if_contains("group") : nullptr;
           if (group == nullptr || !group->is_string() || !valid_id(group->as_string())) {
-            reader.problem(at + ".group", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter");
+            reader.problem(at + ".group", "bad_id");
             continue;
           }
           Definition::GroupRule rule;
@@ -711,7 +815,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     }
     const json::value* pages = o.if_contains("pages");
     if (pages == nullptr || !pages->is_array() || pages->as_array().empty() || pages->as_array().size() > kMaxPages) {
-      reader.problem("pages", "must be a list of 1 to 50 pages");
+      reader.problem("pages", "bad_pages");
     } else {
       std::set<std::string> page_ids;
       std::set<std::string> field_ids;
@@ -720,7 +824,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         const std::string where = "pages[" + std::to_string(i) + "]";
         const json::value& pv = pages->as_array()[i];
         if (!pv.is_object()) {
-          reader.problem(where, "must be an object");
+          reader.problem(where, "not_an_object");
           continue;
         }
         const json::object& po = pv.as_object();
@@ -728,30 +832,30 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         for (const auto& member : po) {
           const std::string_view key = member.key();
           if (key != "id" && key != "title" && key != "intro" && key != "fields" && key != "next") {
-            reader.problem(where + "." + std::string(key), "is not a page property");
+            reader.problem(where + "." + std::string(key), "not_a_page_property");
           }
         }
         if (const json::value* id = po.if_contains("id");
             id != nullptr && id->is_string() && valid_id(id->as_string())) {
           page.id = std::string(id->as_string());
           if (page.id == "end" || page.id == "check") {
-            reader.problem(where + ".id", "end and check are kept for the end of the form");
+            reader.problem(where + ".id", "reserved_page_id");
           } else if (!page_ids.insert(page.id).second) {
-            reader.problem(where + ".id", "is used twice");
+            reader.problem(where + ".id", "used_twice");
           }
         } else {
-          reader.problem(where + ".id", "must be 1 to 40 of a-z, 0-9 and _, starting with a letter");
+          reader.problem(where + ".id", "bad_id");
         }
         page.title = reader.texts(po, "title", where, true);
         page.intro = reader.texts(po, "intro", where, false);
         const json::value* fv = po.if_contains("fields");
         if (fv == nullptr || !fv->is_array() || fv->as_array().empty()) {
-          reader.problem(where + ".fields", "must be a non-empty list");
+          reader.problem(where + ".fields", "empty_list");
         } else {
           for (std::size_t j = 0; j < fv->as_array().size(); ++j) {
             Field f = reader.field(fv->as_array()[j], where + ".fields[" + std::to_string(j) + "]");
             if (!f.id.empty() && !field_ids.insert(f.id).second) {
-              reader.problem(where + ".fields[" + std::to_string(j) + "].id", f.id + " is used twice");
+              reader.problem(where + ".fields[" + std::to_string(j) + "].id", "used_twice");
             }
             page.fields.push_back(std::move(f));
             ++fields;
@@ -759,14 +863,14 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         }
         if (const json::value* next = po.if_contains("next")) {
           if (!next->is_array()) {
-            reader.problem(where + ".next", "must be a list of routes");
+            reader.problem(where + ".next", "bad_routes");
           } else {
             for (std::size_t j = 0; j < next->as_array().size(); ++j) {
               const std::string at = where + ".next[" + std::to_string(j) + "]";
               const json::value& rv = next->as_array()[j];
               const json::value* target = rv.is_object() ? rv.as_object().if_contains("page") : nullptr;
               if (target == nullptr || !target->is_string()) {
-                reader.problem(at + ".page", "must name a page or end");
+                reader.problem(at + ".page", "bad_route_page");
                 continue;
               }
               Route route;
@@ -779,7 +883,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         }
         d.pages.push_back(std::move(page));
       }
-      if (fields > kMaxFields) reader.problem("pages", "hold more than 200 fields");
+      if (fields > kMaxFields) reader.problem("pages", "too_many_fields");
       if (reader.problems.empty()) check_graph(d, reader);
       // Routing rules read answers: they must name fields that exist.
       for (std::size_t i = 0; i < d.routing.size(); ++i) {
@@ -788,7 +892,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         condition_fields(*d.routing[i].when, tests);
         for (const Condition* test : tests) {
           if (d.field(test->field) == nullptr) {
-            reader.problem("routing[" + std::to_string(i) + "].if", "names the unknown field " + test->field);
+            reader.problem("routing[" + std::to_string(i) + "].if", "unknown_field", {{"field", test->field}});
           }
         }
       }

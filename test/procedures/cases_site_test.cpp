@@ -7,12 +7,15 @@
 
 #include <boost/json.hpp>
 
+#include <filesystem>
+
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/core/digest.hpp"
 #include "guichet/documents/issued.hpp"
 #include "guichet/documents/pki.hpp"
 #include "guichet/documents/verify.hpp"
+#include "guichet/http/i18n.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/worker.hpp"
@@ -555,6 +558,13 @@ TEST_P(ProceduresSiteTest, AdministratorsEditTheirProceduresAndSeeTheirFigures) 
       b.post("/admin/procedures/address-change", {{"definition", json::serialize(broken)}, {"action", "publish"}});
   EXPECT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("unknown field nowhere"), std::string::npos);
+  // In the administrator's language; where it is stays as the JSON says it.
+  (void)b.get("/language?lang=pt&return=%2F");
+  Response recusado =
+      b.post("/admin/procedures/address-change", {{"definition", json::serialize(broken)}, {"action", "check"}});
+  EXPECT_NE(recusado.body.find("pages[0].fields[0].visible_if indica o campo desconhecido nowhere"), std::string::npos)
+      << recusado.body;
+  (void)b.get("/language?lang=en&return=%2F");
   EXPECT_EQ((*registry.published("address-change"))->version, (*current)->version);
   Response checked =
       b.post("/admin/procedures/address-change", {{"definition", json::serialize(changed)}, {"action", "check"}});
@@ -1261,6 +1271,26 @@ TEST_P(ProceduresSiteTest, FactsGivenOnceFillLaterFormsAndThePersonForgetsThem) 
   EXPECT_FALSE(json::parse(after.body).at("answers").as_object().contains("iban"));
   EXPECT_EQ(json::parse(api(b, http::Method::get, "/api/v1/cases/" + reference, token).body).at("answers").at("iban"),
             json::value("PT50000201231234567890154"));
+}
+
+TEST(DefinitionProblems, EachIsSaidInEveryLanguageWithItsPlaceholders) {
+  auto catalog =
+      http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", {"fr", "pt", "vi", "en"}, "en");
+  ASSERT_TRUE(catalog.ok()) << catalog.error().message;
+  for (const std::string& key : definition_problem_keys()) {
+    const std::string english = english_problem(key, {});
+    for (const char* lang : {"fr", "pt", "vi", "en"}) {
+      const std::string& text = catalog->text(lang, "definition_problem_" + key);
+      EXPECT_NE(text, "definition_problem_" + key) << lang;
+      // The same placeholders as the English, so every parameter is said.
+      for (const char* name : {"{lang}", "{given}", "{type}", "{low}", "{high}", "{property}", "{field}", "{page}",
+                               "{reason}", "{code}"}) {
+        EXPECT_EQ(text.find(name) == std::string::npos, english.find(name) == std::string::npos)
+            << lang << " " << key << " " << name;
+      }
+    }
+  }
+  EXPECT_EQ(english_problem("bad_range", {{"low", "1"}, {"high", "50"}}), "must be 1 to 50");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ProceduresSiteTest, ::testing::ValuesIn(testing::test_backends()));

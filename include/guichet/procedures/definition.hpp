@@ -148,8 +148,15 @@ struct Definition {
 // One thing wrong in a definition, for its author: where ("pages[1].fields[0].visible_if") and what.
 struct DefinitionProblem {
   std::string where;
-  std::string what;
+  std::string what;  // in English, for the command line and logs
+  // For pages: the text definition_problem_<key> in the reader's language, its {placeholders}
+  // filled from `params`.
+  std::string key;
+  std::map<std::string, std::string> params;
 };
+// Every problem's key, and its English text with `params` filled in.
+const std::vector<std::string>& definition_problem_keys();
+std::string english_problem(std::string_view key, const std::map<std::string, std::string>& params);
 
 // Parses and checks a definition. On failure the error's message lists every problem (one per
 // line); `problems`, when given, receives them one by one.
