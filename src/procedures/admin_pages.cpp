@@ -182,7 +182,7 @@ Response edit_post(const ProceduresContext& ctx, Request& request) {
   auto published = ctx.procedures.publish(text, "user:" + std::to_string(request.principal->user_id));
   if (!published) {
     if (published.error().code == Errc::bad_definition || published.error().code == Errc::no_such_service) {
-      return edit_page(ctx, request, text, {{"", published.error().message}}, 400);
+      return edit_page(ctx, request, text, {DefinitionProblem{"", published.error().message, "", {}}}, 400);
     }
     return ctx.pages.render_error(request, published.error());
   }

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, signIn as signInAs, pdfsigReport } from "./support.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
@@ -35,10 +35,7 @@ after(async () => {
 });
 
 async function signIn(page) {
-  await page.goto(guichet.url + "/account/sign-in");
-  await page.fill("#email", ana.email);
-  await page.fill("#password", ana.password);
-  await page.click('main button[type="submit"]');
+  await signInAs(page, guichet.url, ana);
 }
 
 async function api(method, path, token, body) {
@@ -122,12 +119,7 @@ test("silence at the deadline is an approval the person reads and downloads, sea
   assert.equal(response.status(), 200);
   const file = join(work, "decision.pdf");
   writeFileSync(file, await response.body());
-  const nss = mkdtempSync(join(tmpdir(), "guichet-nss-"));
-  writeFileSync(join(nss, "root.pem"), await (await fetch(`${guichet.url}/pki/root.pem`)).text());
-  execFileSync("certutil", ["-N", "--empty-password", "-d", `sql:${nss}`]);
-  execFileSync("certutil", ["-A", "-n", "guichet-root", "-t", "C,C,C", "-d", `sql:${nss}`, "-i", join(nss, "root.pem")]);
-  const checked = execFileSync("pdfsig", ["-nssdir", `sql:${nss}`, "-nocert", file]).toString();
-  rmSync(nss, { recursive: true, force: true });
+  const checked = await pdfsigReport(file, guichet.url);
   assert.match(checked, /Signature is Valid/, checked);
   const text = execFileSync("pdftotext", [file, "-"]).toString();
   assert.match(text, new RegExp(reference));

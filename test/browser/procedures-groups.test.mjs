@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { startGuichet, launchChromium, axeViolations } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, signIn as signInAs } from "./support.mjs";
 
 const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
 let guichet;
@@ -22,10 +22,7 @@ after(async () => {
 });
 
 async function signIn(page) {
-  await page.goto(guichet.url + "/account/sign-in");
-  await page.fill("#email", ana.email);
-  await page.fill("#password", ana.password);
-  await page.click('main button[type="submit"]');
+  await signInAs(page, guichet.url, ana);
 }
 
 async function fitsTheScreen(page) {

@@ -2,7 +2,7 @@
 // Chromium through playwright-core (no browser download).
 import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,6 +65,28 @@ export async function startGuichet({ extraArgs = [], users = [], port = 0, admin
     },
     dir,
   };
+}
+
+// Signs `who` ({email, password}) in through the form at `url`, as a person would.
+export async function signIn(page, url, who) {
+  await page.goto(url + "/account/sign-in");
+  await page.fill("#email", who.email);
+  await page.fill("#password", who.password);
+  await page.click('main button[type="submit"]');
+}
+
+// pdfsig's report on a sealed PDF, with an NSS database trusting only the root Guichet at `url`
+// publishes (no revocation check: see documents.test.mjs for OCSP).
+export async function pdfsigReport(file, url) {
+  const nss = mkdtempSync(join(tmpdir(), "guichet-nss-"));
+  try {
+    writeFileSync(join(nss, "root.pem"), await (await fetch(`${url}/pki/root.pem`)).text());
+    execFileSync("certutil", ["-N", "--empty-password", "-d", `sql:${nss}`]);
+    execFileSync("certutil", ["-A", "-n", "guichet-root", "-t", "C,C,C", "-d", `sql:${nss}`, "-i", join(nss, "root.pem")]);
+    return execFileSync("pdfsig", ["-nssdir", `sql:${nss}`, "-nocert", file]).toString();
+  } finally {
+    rmSync(nss, { recursive: true, force: true });
+  }
 }
 
 export async function launchChromium() {

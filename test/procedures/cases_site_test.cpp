@@ -71,6 +71,13 @@ class ProceduresSiteTest : public ::testing::TestWithParam<std::string> {
     return user ? user->id : 0;
   }
 
+  // An account with the agent role in `administration`.
+  std::int64_t make_agent(const std::string& email, const std::string& administration) {
+    const std::int64_t id = make_user(email);
+    EXPECT_TRUE(identity::grant_role(db(), id, {identity::Role::agent, administration}, "test", clock));
+    return id;
+  }
+
   void sign_in(Browser& b, const std::string& email) {
     (void)b.get("/account/sign-in");
     Response r = b.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery"}});
@@ -88,6 +95,23 @@ class ProceduresSiteTest : public ::testing::TestWithParam<std::string> {
     std::map<std::string, std::string> headers{{"Authorization", "Bearer " + token}};
     if (!body.empty()) headers["Content-Type"] = "application/json";
     return b.send(method, target, body, headers);
+  }
+
+  // Ana's family allowance, answered and submitted through the API: its reference ("" on failure).
+  std::string submitted_family_allowance(Browser& b, const std::string& token) {
+    Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
+    EXPECT_EQ(created.status, 201) << created.body;
+    if (created.status != 201) return "";
+    const std::string reference(json::parse(created.body).at("reference").as_string());
+    EXPECT_FALSE(json::parse(created.body).at("answers").as_object().contains("iban")) << "no IBAN given before";
+    Response answered = api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
+                            R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
+                                "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
+                                "iban": "PT50 0002 0123 1234 5678 9015 4"}})");
+    EXPECT_EQ(answered.status, 200) << answered.body;
+    Response submitted = api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token);
+    EXPECT_EQ(submitted.status, 200) << submitted.body;
+    return answered.status == 200 && submitted.status == 200 ? reference : "";
   }
 
   // Runs the due jobs as a node's worker would (the receipt; mail is not needed here).
@@ -349,22 +373,12 @@ TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSea
   // Ana's family allowance, submitted through the API.
   Browser b(site->application());
   const std::string token = token_for(ana);
-  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
-  ASSERT_EQ(created.status, 201);
-  const std::string reference(json::parse(created.body).at("reference").as_string());
-  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
-                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
-                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
-                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
-                .status,
-            200);
-  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+  const std::string reference = submitted_family_allowance(b, token);
+  ASSERT_FALSE(reference.empty());
 
   // Rui is an agent of social security; Eve of another administration.
-  const std::int64_t rui = make_user("rui@example.org");
-  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "seguranca-social"}, "test", clock));
-  const std::int64_t eve = make_user("eve@example.org");
-  ASSERT_TRUE(identity::grant_role(db(), eve, {identity::Role::agent, "irn"}, "test", clock));
+  const std::int64_t rui = make_agent("rui@example.org", "seguranca-social");
+  const std::int64_t eve = make_agent("eve@example.org", "irn");
   Browser agent(site->application());
   sign_in(agent, "rui@example.org");
   Response queue = agent.get("/agent/cases");
@@ -1080,28 +1094,18 @@ TEST_P(ProceduresSiteTest, RepeatedGroupsAddAndRemoveItemsWithoutJavaScriptAndNa
   EXPECT_NE(refused.body.find(R"(value="Rui")"), std::string::npos);
   EXPECT_EQ(owners()->as_array().size(), 1u);
 
-  Response both = b.post(page, form({{"owners.items", "3"},
-                                     {"owners.1.given_name", "Rui"},
-                                     {"owners.1.family_name", "Costa"},
-                                     {"owners.1.birthdate.day", "1"},
-                                     {"owners.1.birthdate.month", "1"},
-                                     {"owners.1.birthdate.year", "1980"},
-                                     {"owners.1.nif", "123456789"},
-                                     {"owners.1.control", "votes"},
-                                     {"owners.2.given_name", ""},
-                                     {"action", "continue"}}));
+  // Both owners right, with a blank third item the page offered.
+  std::map<std::string, std::string> rui{
+      {"owners.items", "3"},           {"owners.1.given_name", "Rui"},    {"owners.1.family_name", "Costa"},
+      {"owners.1.birthdate.day", "1"}, {"owners.1.birthdate.month", "1"}, {"owners.1.birthdate.year", "1980"},
+      {"owners.1.nif", "123456789"},   {"owners.1.control", "votes"},     {"owners.2.given_name", ""}};
+  rui["action"] = "continue";
+  Response both = b.post(page, form(rui));
   ASSERT_EQ(both.status, 303) << both.body;
   EXPECT_EQ(owners()->as_array().size(), 2u);
   // Remove the first: the second stays, and the page comes back.
-  Response removed = b.post(page, form({{"owners.items", "3"},
-                                        {"owners.1.given_name", "Rui"},
-                                        {"owners.1.family_name", "Costa"},
-                                        {"owners.1.birthdate.day", "1"},
-                                        {"owners.1.birthdate.month", "1"},
-                                        {"owners.1.birthdate.year", "1980"},
-                                        {"owners.1.nif", "123456789"},
-                                        {"owners.1.control", "votes"},
-                                        {"action", "remove:owners.0"}}));
+  rui["action"] = "remove:owners.0";
+  Response removed = b.post(page, form(rui));
   ASSERT_EQ(removed.status, 303) << removed.body;
   EXPECT_EQ(location(removed), page + "#owners");
   ASSERT_EQ(owners()->as_array().size(), 1u);
@@ -1137,21 +1141,11 @@ TEST_P(ProceduresSiteTest, RepeatedGroupsAddAndRemoveItemsWithoutJavaScriptAndNa
 TEST_P(ProceduresSiteTest, AgentsProcessTheirCasesThroughTheApiWithTheStaffScopeOnly) {
   Browser b(site->application());
   const std::string token = token_for(ana);
-  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
-  ASSERT_EQ(created.status, 201);
-  const std::string reference(json::parse(created.body).at("reference").as_string());
-  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
-                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
-                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
-                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
-                .status,
-            200);
-  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+  const std::string reference = submitted_family_allowance(b, token);
+  ASSERT_FALSE(reference.empty());
 
-  const std::int64_t rui = make_user("rui@example.org");
-  ASSERT_TRUE(identity::grant_role(db(), rui, {identity::Role::agent, "seguranca-social"}, "test", clock));
-  const std::int64_t eve = make_user("eve@example.org");
-  ASSERT_TRUE(identity::grant_role(db(), eve, {identity::Role::agent, "irn"}, "test", clock));
+  const std::int64_t rui = make_agent("rui@example.org", "seguranca-social");
+  const std::int64_t eve = make_agent("eve@example.org", "irn");
   auto staff = [&](std::int64_t user) {
     auto issued =
         oidc::issue_operator_token(db(), user, oidc::parse_scope("cases", true), std::chrono::hours(1), clock);
@@ -1226,17 +1220,8 @@ TEST_P(ProceduresSiteTest, AgentsProcessTheirCasesThroughTheApiWithTheStaffScope
 TEST_P(ProceduresSiteTest, FactsGivenOnceFillLaterFormsAndThePersonForgetsThem) {
   Browser b(site->application());
   const std::string token = token_for(ana);
-  Response created = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "family-allowance"})");
-  ASSERT_EQ(created.status, 201);
-  const std::string reference(json::parse(created.body).at("reference").as_string());
-  EXPECT_FALSE(json::parse(created.body).at("answers").as_object().contains("iban")) << "nothing given yet";
-  ASSERT_EQ(api(b, http::Method::patch, "/api/v1/cases/" + reference, token,
-                R"({"answers": {"given_name": "Ana", "family_name": "Silva", "birthdate": "1990-03-07",
-                    "nif": "123456789", "children": 2, "single_parent": false, "reference_income": "15300",
-                    "iban": "PT50 0002 0123 1234 5678 9015 4"}})")
-                .status,
-            200);
-  ASSERT_EQ(api(b, http::Method::post, "/api/v1/cases/" + reference + "/submit", token).status, 200);
+  const std::string reference = submitted_family_allowance(b, token);
+  ASSERT_FALSE(reference.empty());
 
   // The next form asking for a bank account opens with it, marked as coming from the documents.
   Response next = api(b, http::Method::post, "/api/v1/cases", token, R"({"service": "student-housing-aid"})");
