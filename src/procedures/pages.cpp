@@ -484,8 +484,14 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   if (!saved) return ctx.pages.render_error(request, saved.error());
   const std::string_view action = request.form.get("action").value_or("");
   const bool later = action == "later";
-  // "Save and add another" and "remove" save what is typed and show the page again.
-  const bool stay = action.starts_with("add:") || removed_item(action).has_value();
+  // "Save and add another" and "remove" save what is typed and show the page again; they must
+  // name a group of this page (anything else is taken as "continue").
+  const std::string stay_group = action.starts_with("add:") ? std::string(action.substr(4))
+                                 : removed_item(action)     ? removed_item(action)->first
+                                                            : std::string();
+  const bool stay = std::any_of(page->fields.begin(), page->fields.end(), [&](const Field& f) {
+    return f.type == FieldType::group && !stay_group.empty() && f.id == stay_group;
+  });
   ShownPage shown;
   shown.values = saved->saved.answers;
   std::vector<FieldProblem> problems = saved->problems;
@@ -507,13 +513,12 @@ Response page_post(const ProceduresContext& ctx, Request& request) {
   }
   if (problems.empty() || ((later || stay) && !invalid)) {
     if (stay) {
-      const std::string group =
-          action.starts_with("add:") ? std::string(action.substr(4)) : removed_item(action)->first;
-      const json::value* items = saved->saved.answers.if_contains(group);
+      const json::value* items = saved->saved.answers.if_contains(stay_group);
       const std::size_t count = items != nullptr && items->is_array() ? items->as_array().size() : 0;
-      return Response::redirect("/cases/" + l.c.reference + "/pages/" + page->id + "#" +
-                                    (action.starts_with("add:") ? group + "-item-" + std::to_string(count) : group),
-                                303);
+      return Response::redirect(
+          "/cases/" + l.c.reference + "/pages/" + page->id + "#" +
+              (action.starts_with("add:") ? stay_group + "-item-" + std::to_string(count) : stay_group),
+          303);
     }
     if (reopened) return Response::redirect("/cases/" + l.c.reference, 303);
     if (later) return Response::redirect("/account/cases?saved=" + l.c.reference, 303);

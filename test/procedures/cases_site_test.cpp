@@ -1050,6 +1050,10 @@ TEST_P(ProceduresSiteTest, RepeatedGroupsAddAndRemoveItemsWithoutJavaScriptAndNa
   EXPECT_NE(empty.body.find("Owner 1"), std::string::npos);
   EXPECT_NE(empty.body.find(R"(name="owners.0.birthdate.day")"), std::string::npos);
   EXPECT_EQ(empty.body.find("remove:owners"), std::string::npos);
+  // An action naming no group of the page is "continue": checked, never redirected elsewhere.
+  Response bogus = b.post(page, {{"owners.items", "1"}, {"action", "add:nowhere\r\nX-Evil: 1"}});
+  EXPECT_EQ(bogus.status, 400);
+  EXPECT_FALSE(bogus.headers.get("X-Evil").has_value());
   // Continue with nothing: the group is required.
   Response none = b.post(page, {{"owners.items", "1"}, {"owners.0.given_name", ""}, {"action", "continue"}});
   ASSERT_EQ(none.status, 400);
