@@ -263,6 +263,59 @@ int run_cli(int argc, char** argv) {
     cmd->add_option("--email", group_email, "The agent's account")->required();
   }
 
+  cli.add_option("--node-id", config.node_id, "This node's id among the nodes exchanging data")
+      ->envname("GUICHET_NODE_ID")
+      ->capture_default_str();
+  auto* registry_cmd = cli.add_subcommand(
+      "registry", "Serve one administration's dataset to entitled nodes (imports --dataset first when given)");
+  std::string dataset_csv;
+  std::string dataset_description;
+  registry_cmd->add_option("--dataset", dataset_csv, "The administration's CSV extract")->check(CLI::ExistingFile);
+  registry_cmd->add_option("--describe", dataset_description, "The dataset's description (JSON)")
+      ->check(CLI::ExistingFile);
+  auto* exchange_cmd = cli.add_subcommand("exchange", "Data exchanged between administrations");
+  exchange_cmd->require_subcommand(1);
+  auto* exchange_import_cmd =
+      exchange_cmd->add_subcommand("import", "Import a new version of a dataset (all or nothing)");
+  exchange_import_cmd->add_option("--dataset", dataset_csv, "The CSV extract")->required()->check(CLI::ExistingFile);
+  exchange_import_cmd->add_option("--describe", dataset_description, "The dataset's description (JSON)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  auto* exchange_keys_cmd = exchange_cmd->add_subcommand("keys", "This node's signing keys (JSON lines)");
+  bool rotate_key = false;
+  bool print_key_set = false;
+  exchange_keys_cmd->add_flag("--rotate", rotate_key, "Make a new key that signs from now on");
+  exchange_keys_cmd->add_flag("--key-set", print_key_set, "Print the signed key set, to hand to a peer's operator");
+  auto* peers_cmd = exchange_cmd->add_subcommand("peers", "The node registry: nodes this one exchanges with");
+  peers_cmd->require_subcommand(1);
+  auto* peers_add_cmd = peers_cmd->add_subcommand("add", "Register a node, pinning its keys (audited)");
+  std::string peer_node, peer_name, peer_url, peer_kid, peer_key_set;
+  peers_add_cmd->add_option("--node", peer_node, "The node's id")->required();
+  peers_add_cmd->add_option("--name", peer_name, "Its administration's name")->required();
+  peers_add_cmd->add_option("--url", peer_url, "Its base URL")->required();
+  peers_add_cmd->add_option("--kid", peer_kid, "The key id its operator gave you: its key set must be signed by it")
+      ->required();
+  peers_add_cmd->add_option("--key-set", peer_key_set, "Its signed key set from a file, instead of fetching it")
+      ->check(CLI::ExistingFile);
+  auto* peers_list_cmd = peers_cmd->add_subcommand("list", "The registered nodes, as JSON lines");
+  auto* grant_cmd = exchange_cmd->add_subcommand("grant", "Entitle a consumer to attributes for a purpose (audited)");
+  GrantOptions grant;
+  grant_cmd->add_option("--consumer", grant.consumer, "The consumer's node id")->required();
+  grant_cmd->add_option("--purpose", grant.purpose, "What for: the procedure's service code")->required();
+  grant_cmd->add_option("--dataset", grant.dataset, "The dataset")->required();
+  grant_cmd->add_option("--attributes", grant.attributes, "Attributes, comma-separated")->required();
+  grant_cmd->add_option("--law", grant.law, "The legal basis: the law's reference");
+  grant_cmd->add_option("--consent", grant.consent, "Or: the person's consent to this");
+  grant_cmd->add_option("--expires", grant.expires, "Last day, YYYY-MM-DD")->required();
+  auto* revoke_cmd = exchange_cmd->add_subcommand("revoke", "End an entitlement now (audited)");
+  std::int64_t revoke_id = 0;
+  revoke_cmd->add_option("--id", revoke_id, "The entitlement's id")->required();
+  auto* entitlements_cmd = exchange_cmd->add_subcommand("entitlements", "Every entitlement, as JSON lines");
+  auto* journal_cmd = exchange_cmd->add_subcommand("journal", "The exchange journal");
+  journal_cmd->require_subcommand(1);
+  auto* journal_verify_cmd =
+      journal_cmd->add_subcommand("verify", "Check the hash chain; exit 1 if an entry was altered or removed");
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -322,6 +375,23 @@ int run_cli(int argc, char** argv) {
   }
   if (pki_import_cmd->parsed()) return pki_import_seal(config, import_administration, import_file);
   if (tokens_issue_cmd->parsed()) return tokens_issue(config, user_email, token_scope, token_lifetime);
+  if (registry_cmd->parsed()) {
+    if (!dataset_csv.empty() && dataset_description.empty()) {
+      std::cerr << "guichet: registry: --dataset needs --describe\n";
+      return 2;
+    }
+    return registry(config, dataset_csv, dataset_description);
+  }
+  if (exchange_import_cmd->parsed()) return exchange_import(config, dataset_csv, dataset_description);
+  if (exchange_keys_cmd->parsed()) return exchange_keys(config, rotate_key, print_key_set);
+  if (peers_add_cmd->parsed()) {
+    return exchange_peers_add(config, peer_node, peer_name, peer_url, peer_kid, peer_key_set);
+  }
+  if (peers_list_cmd->parsed()) return exchange_peers_list(config);
+  if (grant_cmd->parsed()) return exchange_grant(config, grant);
+  if (revoke_cmd->parsed()) return exchange_revoke(config, revoke_id);
+  if (entitlements_cmd->parsed()) return exchange_entitlements(config);
+  if (journal_verify_cmd->parsed()) return exchange_journal_verify(config);
   std::cerr << cli.help();
   return 2;
 }

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <variant>
 
+#include "command_support.hpp"
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/reads.hpp"
@@ -36,8 +37,7 @@
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
-namespace {
-
+// Shared with the other command files (command_support.hpp).
 void fail(const std::string& what, const Error& error) {
   std::cerr << "guichet: " << what << ": " << error.message << "\n";
 }
@@ -61,6 +61,8 @@ Result<std::optional<SecretKey>> secrets_key(const Config& config) {
   return std::optional<SecretKey>(std::move(key).value());
 }
 
+namespace {
+
 // Certificates issued and revoked go to the audit log, in the transaction that changes them.
 documents::CertificateAudit certificate_audit(const Clock& clock) {
   // The command line acts as the operator, whatever the authority says did it.
@@ -76,6 +78,8 @@ documents::CertificateAudit certificate_audit(const Clock& clock) {
     return {};
   };
 }
+
+}  // namespace
 
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock) {
   storage::DatabaseOptions options;
@@ -93,6 +97,8 @@ Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config
 std::string web_root(const Config& config) {
   return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root;
 }
+
+namespace {
 
 // The id of the account using `email`, or the exit code after saying why not (2: no such account).
 std::variant<std::int64_t, int> account_id(storage::Database& db, const std::string& email,
@@ -154,6 +160,7 @@ int serve(const Config& config) {
   }
   site_options.secrets_key = *secrets;
   site_options.tsa_url = config.tsa_url;
+  site_options.node_id = config.node_id;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());

@@ -1,5 +1,7 @@
 #include "guichet/app/config.hpp"
 
+#include "guichet/exchange/nodes.hpp"
+
 #include <charconv>
 #include <filesystem>
 #include <thread>
@@ -77,6 +79,7 @@ Result<void> validate(Config& config) {
   if (config.job_poll < std::chrono::milliseconds(10)) return bad("job-poll-ms", "must be at least 10");
   if (config.clock_offset_days < 0 || config.clock_offset_days > 3650)
     return bad("clock-offset-days", "from 0 to 3650");
+  if (!exchange::valid_node_id(config.node_id)) return bad("node-id", "1 to 32 of a-z, 0-9, - and _");
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {
     std::string host =

@@ -123,7 +123,26 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       time_stamper_,
                       "Europe/Lisbon",
                       &test_payments_,
-                      &test_payments_} {
+                      &test_payments_},
+      exchange_web_{nullptr,
+                    db_,
+                    &pages_,
+                    &catalog_,
+                    [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
+                      auto grant = oidc::require_bearer(provider_, request, scope);
+                      if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+                      return std::get<oidc::AccessGrant>(grant).user_id;
+                    },
+                    "Europe/Lisbon"} {
+  if (options_.secrets_key) {
+    exchange_transport_ = exchange::curl_transport();
+    exchange_keys_ = std::make_unique<exchange::NodeKeys>(options_.node_id, db_, clock_, *options_.secrets_key);
+    exchange_peers_ = std::make_unique<exchange::Peers>(db_, clock_, *exchange_transport_);
+    exchange_node_ =
+        std::make_unique<exchange::Node>(*exchange_keys_, *exchange_peers_, db_, clock_, *exchange_transport_);
+    exchange_web_.node = exchange_node_.get();
+    procedures_.use_exchange(exchange_node_.get());
+  }
   metrics_.add_collector([this](std::string& out) {
     storage::PoolStats s = db_.stats();
     auto n = [](auto v) { return static_cast<std::int64_t>(v); };
@@ -361,6 +380,8 @@ http::Router Site::routes() {
   procedures::register_admin_routes(router, procedures_web_);
   procedures::register_payment_routes(router, procedures_web_);
   procedures::register_vault_routes(router, procedures_web_);
+  exchange::register_node_routes(router, exchange_web_);
+  exchange::register_data_access_routes(router, exchange_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

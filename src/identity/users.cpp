@@ -122,7 +122,7 @@ Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id) {
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id) {
   auto rows = c.query(
       "SELECT email, email_verified_at, given_name, family_name, birthdate, birthplace, gender, phone_number, "
-      "address FROM users WHERE id = ?",
+      "address, national_id FROM users WHERE id = ?",
       {user_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<PersonAttributes>();
@@ -137,6 +137,7 @@ Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c
   person.gender = row.optional_text(6);
   person.phone_number = row.optional_text(7);
   person.address = row.optional_text(8);
+  person.national_id = row.optional_text(9);
   return std::optional<PersonAttributes>(std::move(person));
 }
 

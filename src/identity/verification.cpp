@@ -1,5 +1,8 @@
 #include "guichet/identity/verification.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 #include <boost/json.hpp>
 
 #include "guichet/core/calendar.hpp"
@@ -30,6 +33,14 @@ bool plain_text(std::string_view text, std::size_t max) {
   return true;
 }
 
+bool nif_check_digit_valid(std::string_view digits) {
+  int sum = 0;
+  for (int i = 0; i < 8; ++i) sum += (digits[static_cast<std::size_t>(i)] - '0') * (9 - i);
+  const int rest = sum % 11;
+  const int check = rest < 2 ? 0 : 11 - rest;
+  return digits[8] - '0' == check;
+}
+
 Result<void> check_fields(const IdentityCheck& c, Instant now) {
   if (c.document_type != "passport" && c.document_type != "identity_card" && c.document_type != "residence_permit") {
     return field_error("document_type", "choose the kind of document checked");
@@ -54,10 +65,34 @@ Result<void> check_fields(const IdentityCheck& c, Instant now) {
     return field_error("gender", "choose female, male, or leave it unset");
   }
   if (!plain_text(c.place, 200)) return field_error("place", "name the citizen shop where the check is done");
+  if (!c.national_id.empty() && !normalise_national_id(c.document_country, c.national_id)) {
+    return field_error("national_id", "the national identification number does not fit the document's country");
+  }
   return {};
 }
 
 }  // namespace
+
+std::optional<std::string> normalise_national_id(std::string_view country, std::string_view number) {
+  std::string kept;
+  for (char ch : number) {
+    if (ch == ' ' || ch == '.') continue;
+    if (!std::isalnum(static_cast<unsigned char>(ch))) return std::nullopt;
+    kept += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  const bool digits =
+      !kept.empty() && std::all_of(kept.begin(), kept.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+  if (country == "PT") {
+    if (kept.size() != 9 || !digits || !nif_check_digit_valid(kept)) return std::nullopt;
+  } else if (country == "FR") {
+    if (kept.size() != 13 || !digits || kept[0] > '3') return std::nullopt;
+  } else if (country == "VN") {
+    if (kept.size() != 12 || !digits) return std::nullopt;
+  } else if (country.size() != 2 || kept.size() < 5 || kept.size() > 20) {
+    return std::nullopt;
+  }
+  return std::string(country) + ":" + kept;
+}
 
 Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_id, std::int64_t user_id,
                                    const IdentityCheck& check,
@@ -78,6 +113,18 @@ Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_
         {check.given_name, check.family_name, check.birthdate, check.birthplace,
          check.gender.empty() ? storage::Value(nullptr) : storage::Value(check.gender), now, user_id});
     if (!updated) return std::move(updated).error();
+    if (!check.national_id.empty()) {
+      const std::string national_id = *normalise_national_id(check.document_country, check.national_id);
+      auto holder = c.query("SELECT id FROM users WHERE national_id = ? AND id <> ?", {national_id, user_id});
+      if (!holder) return std::move(holder).error();
+      if (!holder->empty()) {
+        Error taken = make_error(Errc::national_id_taken, "another account holds this national identification number");
+        taken.field = "national_id";
+        return taken;
+      }
+      auto kept = c.execute("UPDATE users SET national_id = ? WHERE id = ?", {national_id, user_id});
+      if (!kept) return std::move(kept).error();
+    }
     const std::string hint = check.document_number.substr(check.document_number.size() - 4);
     auto stored = c.execute(
         "INSERT INTO identity_verifications (user_id, verifier_id, document_type, document_country, "

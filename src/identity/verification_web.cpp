@@ -52,7 +52,8 @@ Response verification_page(const WebContext& ctx, const Request& request, const 
                                     {"family_name", typed.family_name},
                                     {"birthdate", typed.birthdate},
                                     {"birthplace", typed.birthplace},
-                                    {"place", typed.place}}) {
+                                    {"place", typed.place},
+                                    {"national_id", typed.national_id}}) {
     page.set(std::string("v_") + name, value);
   }
   page.set("type_" + (typed.document_type.empty() ? std::string("identity_card") : typed.document_type), true);
@@ -78,9 +79,9 @@ Response identity_check_form(const WebContext& ctx, Request& request) {
 Response identity_check_submit(const WebContext& ctx, Request& request) {
   if (auto refused = refuse_unless_verifier(ctx, request)) return std::move(*refused);
   auto field = [&](const char* name) { return std::string(request.form.get(name).value_or("")); };
-  IdentityCheck check{field("document_type"), field("document_country"), field("document_number"),
-                      field("given_name"),    field("family_name"),      field("birthdate"),
-                      field("birthplace"),    field("gender"),           field("place")};
+  IdentityCheck check{field("document_type"), field("document_country"), field("document_number"), field("given_name"),
+                      field("family_name"),   field("birthdate"),        field("birthplace"),      field("gender"),
+                      field("place"),         field("national_id")};
   for (auto& ch : check.document_country) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
   const std::string email = field("email");
   auto user = find_user_by_email(ctx.db, email);
@@ -98,6 +99,9 @@ Response identity_check_submit(const WebContext& ctx, Request& request) {
     const Error& error = recorded.error();
     if (error.code == Errc::identity_field_invalid) {
       return verification_page(ctx, request, check, email, error.field, "verify_error_" + error.field, 400);
+    }
+    if (error.code == Errc::national_id_taken) {
+      return verification_page(ctx, request, check, email, "national_id", "verify_error_national_id_taken", 409);
     }
     if (error.code == Errc::self_verification) {
       return verification_page(ctx, request, check, email, "email", "verify_error_self", 403);

@@ -11,6 +11,7 @@
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
+#include "guichet/core/log.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/organisations.hpp"
@@ -320,6 +321,8 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
     if (!*member) return make_error(Errc::not_allowed, "this account does not act for that organisation");
     organisation = std::move(*member);
   }
+  // Asked before the transaction: an exchange is a network call, never made holding a lock.
+  const External external = external_data(actor, **procedure);
   const Instant now = clock_.now();
   const std::string today = today_utc(clock_);
   Case created;
@@ -378,6 +381,16 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
       answers[field->id] = std::move(checked.value);
       prefilled[field->id] = *field->source;
     }
+    for (const Field* field : definition.questions()) {
+      if (field->source || !field->available_from) continue;
+      const json::value* value = external.values.if_contains(*field->available_from);
+      if (value == nullptr) continue;
+      Checked checked = check_answer(*field, *value, today);
+      if (checked.problem || checked.empty) continue;
+      answers[field->id] = std::move(checked.value);
+      prefilled[field->id] =
+          json::object{{"source", *field->available_from}, {"from", external.from.at(*field->available_from)}};
+    }
     created.reference = new_reference();
     created.user_id = actor.user_id;
     created.organisation_id = actor.organisation_id;
@@ -405,6 +418,54 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
   });
   if (!stored) return std::move(stored).error();
   return created;
+}
+
+Procedures::External Procedures::external_data(const Actor& actor, const PublishedProcedure& procedure) {
+  External out;
+  const Definition& definition = *procedure.definition;
+  if (exchange_ == nullptr || actor.organisation_id != 0 || !definition.legal_basis) return out;
+  // The attributes to ask each node for: "at.reference_income" is attribute reference_income of
+  // dataset "at", served by node "at".
+  std::map<std::string, std::vector<std::string>> wanted;
+  for (const Field* field : definition.questions()) {
+    // Registries give values; a document (a tax notice's PDF) is still uploaded.
+    if (field->source || !field->available_from || field->type == FieldType::file || field->type == FieldType::group) {
+      continue;
+    }
+    const std::string& from = *field->available_from;
+    const auto dot = from.find('.');
+    if (dot == std::string::npos) continue;
+    auto& list = wanted[from.substr(0, dot)];
+    const std::string attribute = from.substr(dot + 1);
+    if (std::find(list.begin(), list.end(), attribute) == list.end()) list.push_back(attribute);
+  }
+  if (wanted.empty()) return out;
+  auto person = db_.read([&](storage::Connection& c) { return identity::person_attributes(c, actor.user_id); });
+  if (!person || !*person || !(*person)->national_id) return out;
+  for (const auto& [node, attributes] : wanted) {
+    auto peer = exchange_->peers().find(node);
+    if (!peer || !*peer) continue;
+    exchange::ExchangeRequest request{node,
+                                      node,
+                                      attributes,
+                                      procedure.service_code,
+                                      exchange::LegalBasis{exchange::LegalBasisKind::law, *definition.legal_basis},
+                                      *(*person)->national_id,
+                                      actor.user_id};
+    auto result = exchange_->fetch(request);
+    if (!result) {
+      // Journaled by the exchange; the person types the values instead.
+      log_event(LogLevel::warn, "exchange_prefill_failed",
+                {{"node", node}, {"service", procedure.service_code}, {"error", result.error().code.name()}});
+      continue;
+    }
+    for (const auto& [name, value] : result->values) {
+      const std::string source = node + "." + std::string(name);
+      out.values[source] = value;
+      out.from[source] = (*peer)->name;
+    }
+  }
+  return out;
 }
 
 Result<Case> Procedures::case_by_id(std::int64_t id) const {

@@ -145,6 +145,7 @@ constexpr ProblemText kProblemTexts[] = {
     {"bad_clock", "must be continue or restart"},
     {"tacit_without_days", "a tacit decision needs processing_days"},
     {"bad_routing", "must be a list of {\"if\": condition, \"group\": id}"},
+    {"bad_legal_basis", "must name the law that lets Guichet ask other administrations (3 to 300 characters)"},
     {"bad_pages", "must be a list of 1 to 50 pages"},
     {"not_a_page_property", "is not a page property"},
     {"reserved_page_id", "end and check are kept for the end of the form"},
@@ -739,7 +740,7 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
     static const std::set<std::string_view> kKnown{"format",    "service",       "title",
                                                    "pages",     "tacit",         "processing_days",
                                                    "fee_cents", "result_online", "clock_after_request",
-                                                   "routing"};
+                                                   "routing",   "legal_basis"};
     for (const auto& member : o) {
       if (!kKnown.contains(member.key())) reader.problem(std::string(member.key()), "not_a_definition_property");
     }
@@ -791,6 +792,13 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
         d.result_online = online->as_bool();
       } else {
         reader.problem("result_online", "not_a_boolean");
+      }
+    }
+    if (const json::value* basis = o.if_contains("legal_basis")) {
+      if (basis->is_string() && basis->as_string().size() >= 3 && basis->as_string().size() <= 300) {
+        d.legal_basis = std::string(basis->as_string());
+      } else {
+        reader.problem("legal_basis", "bad_legal_basis");
       }
     }
     if (const json::value* routing = o.if_contains("routing")) {
@@ -919,7 +927,8 @@ int service_level(const Definition& definition) {
 int asked_but_known_count(const Definition& definition) {
   int count = 0;
   for (const Field* f : definition.questions()) {
-    if (f->available_from && !f->source) ++count;
+    // With a legal basis the exchange module fetches it (docs/EXCHANGE.md); without, it is asked.
+    if (f->available_from && !f->source && !definition.legal_basis) ++count;
   }
   return count;
 }

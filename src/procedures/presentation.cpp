@@ -245,6 +245,13 @@ std::string prefilled_text(const Case& c, std::string_view field_id, const std::
                            const http::Catalog& catalog) {
   const json::value* source = c.prefilled.if_contains(field_id);
   if (source == nullptr) return "";
+  if (const json::object* exchanged = source->if_object()) {
+    // Given by another administration through the exchange module: named.
+    const json::value* from = exchanged->if_contains("from");
+    return http::fill_text(
+        catalog.text(lang, "procedure_from_exchange"),
+        {{"administration", from != nullptr && from->is_string() ? std::string(from->as_string()) : std::string()}});
+  }
   const bool fact = source->is_string() && source->as_string().starts_with(kVaultSourcePrefix);
   return catalog.text(lang, fact ? "procedure_from_vault" : "procedure_from_account");
 }

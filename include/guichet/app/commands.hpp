@@ -67,4 +67,26 @@ int documents_verify(const Config& config, const std::string& file, bool as_json
 // Runs the whole command line; main() only calls this.
 int run_cli(int argc, char** argv);
 
+// The exchange module (docs/EXCHANGE.md). `registry`: imports the extract (when given) and serves
+// the node's endpoints only. The others act on the database of --db, as the node --node-id.
+int registry(const Config& config, const std::string& csv, const std::string& description_file);
+int exchange_import(const Config& config, const std::string& csv, const std::string& description_file);
+int exchange_keys(const Config& config, bool rotate, bool print_key_set);
+int exchange_peers_add(const Config& config, const std::string& node, const std::string& name, const std::string& url,
+                       const std::string& kid, const std::string& key_set_file);
+int exchange_peers_list(const Config& config);
+struct GrantOptions {
+  std::string consumer;
+  std::string purpose;
+  std::string dataset;
+  std::string attributes;  // comma-separated
+  std::string law;         // the legal basis: a law's reference...
+  std::string consent;     // ...or what the person consents to
+  std::string expires;     // YYYY-MM-DD
+};
+int exchange_grant(const Config& config, const GrantOptions& options);
+int exchange_revoke(const Config& config, std::int64_t id);
+int exchange_entitlements(const Config& config);
+int exchange_journal_verify(const Config& config);
+
 }  // namespace guichet::app

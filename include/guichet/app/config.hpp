@@ -43,6 +43,9 @@ struct Config {
   // Days the node's clock runs ahead of the system's: rehearsals and tests only (deadlines
   // reached, drafts lapsing), against a copy of the data; 0 in production.
   int clock_offset_days = 0;
+  // This process's id among the nodes that exchange data (exchange module): "guichet" for the
+  // portal, the administration's dataset name for a registry node.
+  std::string node_id = "guichet";
 
   // Filled by validate()
   std::string listen_host;

@@ -10,6 +10,7 @@
 #include "guichet/documents/pki.hpp"
 #include "guichet/documents/timestamp.hpp"
 #include "guichet/documents/web.hpp"
+#include "guichet/exchange/web.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/metrics.hpp"
@@ -41,6 +42,7 @@ struct SiteOptions {
   bool trust_forwarded_for = false;
   std::optional<SecretKey> secrets_key;  // without it, documents are not sealed (503)
   std::string tsa_url;                   // "", "local" or a TSA's URL (Config::tsa_url)
+  std::string node_id = "guichet";       // among the nodes exchanging data (needs the secrets key)
 };
 
 // Everything the pages need, loaded and checked at start-up.
@@ -91,6 +93,12 @@ class Site {
   // Fees are taken by Guichet's test provider (no money moves) until a real one is configured.
   procedures::TestPaymentProvider test_payments_;
   procedures::ProceduresContext procedures_web_;
+  // The portal as a node of the data exchange: only with the secrets key, which seals its keys.
+  std::unique_ptr<exchange::Transport> exchange_transport_;
+  std::unique_ptr<exchange::NodeKeys> exchange_keys_;
+  std::unique_ptr<exchange::Peers> exchange_peers_;
+  std::unique_ptr<exchange::Node> exchange_node_;
+  exchange::ExchangeWebContext exchange_web_;
   std::unique_ptr<http::Application> application_;
 };
 

@@ -43,6 +43,7 @@ struct PersonAttributes {
   std::optional<std::string> gender;
   std::optional<std::string> phone_number;  // declared, not checked
   std::optional<std::string> address;       // a JSON object (OpenID Connect's address claim)
+  std::optional<std::string> national_id;   // "PT:123456789", recorded by an identity verifier
 };
 // nullopt when the account no longer exists. On the caller's connection.
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id);

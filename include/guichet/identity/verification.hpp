@@ -2,7 +2,9 @@
 // The `high` level of assurance: an identity verifier checks a person's document in person, at a
 // citizen shop, and records it. The person's name, birth date and place come from the document.
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
@@ -21,7 +23,16 @@ struct IdentityCheck {
   std::string birthplace;
   std::string gender;  // female, male or empty
   std::string place;   // the citizen shop
+  // The person's national identification number as the document shows it (Portugal: the NIF,
+  // 9 digits with a check digit; France: the numéro fiscal, 13 digits; Vietnam: the CCCD number,
+  // 12 digits; elsewhere 5 to 20 letters and digits), for the document's country. Optional; once
+  // recorded it is the key registries know the person by (the exchange module).
+  std::string national_id = {};
 };
+
+// "PT:123456789" when `number` is a valid national identification number of `country` (spaces
+// and dots ignored), else nullopt.
+std::optional<std::string> normalise_national_id(std::string_view country, std::string_view number);
 
 // Validates the check (each problem is an invalid_input error whose code names the field), then
 // raises the person to `high`, stores the check and the document's attributes, records

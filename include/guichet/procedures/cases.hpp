@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -19,6 +20,7 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/exchange/exchange.hpp"
 #include "guichet/procedures/answers.hpp"
 #include "guichet/procedures/definition.hpp"
 #include "guichet/procedures/vault.hpp"
@@ -158,12 +160,27 @@ class Procedures {
   // The people's documents, under this policy.
   Vault vault() const { return Vault(db_, clock_, policy_.vault); }
 
+  // "Dites-le-nous une fois": with a node, a field naming data another administration holds
+  // (`available_from`: "at.reference_income") is pre-filled when a case starts, through a signed
+  // exchange with that administration's registry node under the definition's legal basis, for a
+  // person acting for themselves whose identity carries a national identification number.
+  // Without one (or when the exchange fails or is refused) the field is asked.
+  void use_exchange(exchange::Node* node) { exchange_ = node; }
+
  private:
   Result<Case> begin(const Actor& actor, std::string_view service_code, const boost::json::object* earlier);
+  // The values other administrations give for the definition's available_from fields, by source
+  // ("at.reference_income"), with the name of the administration each came from.
+  struct External {
+    boost::json::object values;
+    std::map<std::string, std::string> from;
+  };
+  External external_data(const Actor& actor, const PublishedProcedure& procedure);
 
   storage::Database& db_;
   const Clock& clock_;
   ProcedurePolicy policy_;
+  exchange::Node* exchange_ = nullptr;
 };
 
 // The person's cases and drafts as JSON, for the export of everything held about them (app adds

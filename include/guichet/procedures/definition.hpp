@@ -134,6 +134,9 @@ struct Definition {
     std::string group;
   };
   std::vector<GroupRule> routing;
+  // The law that lets Guichet ask the administrations holding `available_from` data for it
+  // (exchange module); without it such fields are asked.
+  std::optional<std::string> legal_basis;
 
   // The group a case with these (submitted) answers goes to.
   std::string group_for(const boost::json::object& answers) const;

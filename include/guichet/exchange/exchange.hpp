@@ -1,0 +1,89 @@
+#pragma once
+// Signed exchanges between nodes. The consumer signs a request naming the provider, purpose,
+// legal basis, person and attributes, with a unique id and a one-minute life; the provider checks
+// the signature against the key pinned for the consumer, refuses stale and replayed requests,
+// releases only what a live entitlement covers, and signs its answer bound to the request's hash.
+// Both write the exchange, answered or refused, to their journal. Wire format in docs/EXCHANGE.md.
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/exchange/entitlements.hpp"
+#include "guichet/exchange/errors.hpp"
+#include "guichet/exchange/journal.hpp"
+#include "guichet/exchange/nodes.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::exchange {
+
+inline constexpr std::string_view kRequestType = "guichet-exchange-request";
+inline constexpr std::string_view kResponseType = "guichet-exchange-response";
+inline constexpr std::size_t kMaxRequestBytes = 16 * 1024;
+
+std::optional<Errc> errc_named(std::string_view name);
+
+struct ExchangeRequest {
+  std::string provider;  // node id, in the node registry
+  std::string dataset;
+  std::vector<std::string> attributes;
+  std::string purpose;
+  LegalBasis legal_basis;
+  std::string person_id;                // "PT:123456789"
+  std::optional<std::int64_t> user_id;  // the portal's account: in the consumer's journal only
+};
+
+struct ExchangeResult {
+  std::string outcome;         // answered, not_found
+  boost::json::object values;  // the attributes given (an attribute the record lacks is absent)
+  std::int64_t journal_seq = 0;
+};
+
+struct ProviderAnswer {
+  int status = 200;
+  std::string body;  // a compact JWS (application/jose), or a plain error when nothing could be signed
+  bool signed_body = true;
+};
+
+struct ExchangeOptions {
+  std::chrono::seconds request_life{60};
+  std::chrono::seconds clock_skew{30};
+};
+
+class Node {
+ public:
+  Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clock, Transport& transport,
+       ExchangeOptions options = {});
+  const std::string& id() const { return keys_.node_id(); }
+
+  // Consumer side: asks the provider and checks its answer. A refusal is the provider's error
+  // code (not_entitled, replayed_request...); peer_unreachable and bad_response when the answer
+  // did not come or does not check. Journaled whatever happens once a request is sent.
+  Result<ExchangeResult> fetch(const ExchangeRequest& request);
+
+  // Provider side: the answer to a request body, signed; journaled whatever it says.
+  ProviderAnswer answer(std::string_view compact_request);
+
+  // The current head of this node's journal, signed: {"typ": "guichet-exchange-journal-head",
+  // "iss", "iat", "seq", "hash"}.
+  Result<std::string> signed_journal_head();
+
+  NodeKeys& keys() { return keys_; }
+  Peers& peers() { return peers_; }
+
+ private:
+  ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);
+  NodeKeys& keys_;
+  Peers& peers_;
+  storage::Database& db_;
+  const Clock& clock_;
+  Transport& transport_;
+  ExchangeOptions options_;
+};
+
+}  // namespace guichet::exchange

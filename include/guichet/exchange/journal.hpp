@@ -1,0 +1,75 @@
+#pragma once
+// The exchange journal: every exchange a node takes part in, answered or refused, written by both
+// sides in the transaction that decides it. Append-only (database triggers refuse changes) and
+// hash-chained like the audit log, so an edit or a removal is found by verify_journal; its head is
+// published signed (GET /exchange/v1/journal/head) so a copy kept elsewhere can show the chain was
+// not cut short. Entries older than the retention period are pruned from the oldest, after the
+// anchor (the last pruned entry's hash) is recorded.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/exchange/entitlements.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::exchange {
+
+enum class Side { consumer, provider };
+
+struct JournalEntry {
+  std::int64_t seq = 0;
+  Instant at;
+  Side side = Side::consumer;
+  std::string consumer;
+  std::string provider;
+  std::string purpose;
+  LegalBasis legal_basis;
+  std::string person_id;
+  std::optional<std::int64_t> user_id;
+  std::vector<std::string> attributes;  // asked
+  std::vector<std::string> released;    // given
+  std::string outcome;                  // answered, not_found, refused, failed
+  std::string reason;                   // an Errc name when not answered
+  std::string request_hash;
+  std::string request_jws;
+  std::string response_hash;
+  std::string response_signature;
+};
+
+// Appends inside the caller's transaction (serialised, so the chain never forks).
+Result<std::int64_t> append_journal(storage::Connection& c, const JournalEntry& entry, const Clock& clock);
+
+struct JournalHead {
+  std::int64_t seq = 0;
+  std::string hash;
+};
+Result<JournalHead> journal_head(storage::Database& db);
+
+struct JournalVerification {
+  std::int64_t entries = 0;
+  bool intact = true;
+  std::optional<std::int64_t> broken_at;
+  std::string problem;
+  JournalHead head;
+};
+Result<JournalVerification> verify_journal(storage::Database& db);
+
+struct JournalQuery {
+  std::optional<std::string> person_id;
+  std::optional<std::int64_t> user_id;
+  std::optional<std::string> peer;  // consumer or provider
+  std::optional<Instant> since;
+  std::int64_t before_seq = 0;  // 0: from the newest
+  std::int64_t limit = 100;
+};
+// Newest first. A person's own page asks by person_id or user_id (their accesses); an auditor by
+// peer and time.
+Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const JournalQuery& query);
+
+// Removes entries older than `keep`, recording the anchor first. Returns how many went.
+Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours keep, const Clock& clock);
+
+}  // namespace guichet::exchange

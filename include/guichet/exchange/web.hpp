@@ -1,0 +1,36 @@
+#pragma once
+// The exchange module on the web. A node's endpoints (every node, the portal included):
+// POST /exchange/v1/query (a signed request in, a signed answer out), GET /exchange/v1/keys (the
+// node's signed key set), GET /exchange/v1/journal/head (its journal's signed head). And the
+// person's own journal: GET /account/data (who read their data, when, what, why, under which
+// legal basis, with what outcome), /account/data/accesses.csv and .json, and GET
+// /api/v1/account/data-access (bearer token with the `account` scope).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "guichet/exchange/exchange.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/http/router.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::exchange {
+
+using BearerCheck = std::function<std::variant<std::int64_t, http::Response>(const http::Request&, std::string_view)>;
+
+struct ExchangeWebContext {
+  Node* node = nullptr;  // null where this process does not exchange (no secrets key): 503
+  storage::Database& db;
+  const http::PageRenderer* pages = nullptr;
+  const http::Catalog* catalog = nullptr;
+  BearerCheck bearer;
+  std::string time_zone = "Europe/Lisbon";
+};
+
+void register_node_routes(http::Router& router, const ExchangeWebContext& context);
+void register_data_access_routes(http::Router& router, const ExchangeWebContext& context);
+
+}  // namespace guichet::exchange

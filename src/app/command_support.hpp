@@ -1,0 +1,23 @@
+#pragma once
+// What the command files share: how a command says it failed, the logs, the secrets key and the
+// migrated database every command opens.
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "guichet/app/config.hpp"
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::app {
+
+void fail(const std::string& what, const Error& error);
+void setup_logging(const Config& config);
+// The configured secrets key, or none when --secrets-key-file is not given.
+Result<std::optional<SecretKey>> secrets_key(const Config& config);
+Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock);
+std::string web_root(const Config& config);
+
+}  // namespace guichet::app

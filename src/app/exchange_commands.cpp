@@ -1,0 +1,401 @@
+// The exchange module's commands: `guichet registry` (a registry node serving one
+// administration's dataset) and `guichet exchange ...` (import, keys, peers, entitlements, journal).
+#include <spdlog/spdlog.h>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include <boost/json.hpp>
+
+#include "command_support.hpp"
+#include "guichet/app/commands.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/log.hpp"
+#include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/entitlements.hpp"
+#include "guichet/exchange/exchange.hpp"
+#include "guichet/exchange/journal.hpp"
+#include "guichet/exchange/web.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/metrics.hpp"
+#include "guichet/http/middleware.hpp"
+#include "guichet/http/server.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/storage/migrations.hpp"
+
+namespace guichet::app {
+namespace json = boost::json;
+namespace {
+
+// Progress on standard error: a bar redrawn in place on a terminal, a line per tenth otherwise.
+std::function<void(const exchange::ImportProgress&)> progress_printer() {
+  const bool terminal = isatty(STDERR_FILENO) != 0;
+  auto last_tenth = std::make_shared<int>(-1);
+  return [terminal, last_tenth](const exchange::ImportProgress& p) {
+    const int percent = p.total_bytes > 0 ? static_cast<int>(100 * p.bytes_read / p.total_bytes) : 0;
+    if (terminal) {
+      const int filled = percent / 5;
+      std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+                << std::string(static_cast<std::size_t>(20 - filled), ' ') << "] " << percent << "% " << p.records
+                << " rows" << std::flush;
+    } else if (percent / 10 != *last_tenth) {
+      *last_tenth = percent / 10;
+      std::cerr << "import: " << percent << "% (" << p.records << " rows)\n";
+    }
+  };
+}
+
+int import_files(storage::Database& db, const std::string& csv, const std::string& description_file,
+                 const Clock& clock) {
+  std::ifstream description_in(description_file);
+  if (!description_in) {
+    std::cerr << "guichet: cannot read " << description_file << "\n";
+    return 2;
+  }
+  const std::string text((std::istreambuf_iterator<char>(description_in)), std::istreambuf_iterator<char>());
+  auto description = exchange::parse_description(text);
+  if (!description) {
+    std::cerr << "guichet: " << description_file << ": " << description.error().message << "\n";
+    return 3;
+  }
+  std::ifstream extract(csv, std::ios::binary);
+  if (!extract) {
+    std::cerr << "guichet: cannot read " << csv << "\n";
+    return 2;
+  }
+  exchange::ImportOptions options;
+  std::error_code ec;
+  options.total_bytes = static_cast<std::int64_t>(std::filesystem::file_size(csv, ec));
+  options.progress = progress_printer();
+  auto report = exchange::import_extract(db, *description, extract, clock, options);
+  if (isatty(STDERR_FILENO) != 0) std::cerr << "\n";
+  if (!report) {
+    std::cerr << "guichet: " << csv << ": " << report.error().message << "\n";
+    return report.error().code == exchange::Errc::bad_extract ? 3 : 1;
+  }
+  if (report->unchanged) {
+    std::cout << "dataset " << description->name << ": unchanged (version " << report->version << ", "
+              << report->records << " records)\n";
+  } else {
+    std::cout << "dataset " << description->name << ": version " << report->version << " is current, "
+              << report->records << " records\n";
+  }
+  return 0;
+}
+
+Result<SecretKey> required_secrets(const Config& config, const std::string& command) {
+  auto secrets = secrets_key(config);
+  if (!secrets) return std::move(secrets).error();
+  if (!*secrets) {
+    return make_error(exchange::Errc::no_signing_key,
+                      command + " needs --secrets-key-file: the node's signing keys are sealed with it");
+  }
+  return **secrets;
+}
+
+http::Response liveness(http::Request&) {
+  http::Response response = http::Response::text("ok\n");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace
+
+int registry(const Config& config, const std::string& csv, const std::string& description_file) {
+  setup_logging(config);
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = required_secrets(config, "registry");
+  if (!secrets) {
+    fail("registry", secrets.error());
+    return 2;
+  }
+  if (!csv.empty()) {
+    if (int imported = import_files(**db, csv, description_file, clock); imported != 0) return imported;
+  }
+  auto transport = exchange::curl_transport();
+  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
+  exchange::Peers peers(**db, clock, *transport);
+  exchange::Node node(keys, peers, **db, clock, *transport);
+  auto key = keys.signing_key();
+  if (!key) {
+    fail("registry keys", key.error());
+    return 1;
+  }
+  http::Metrics metrics;
+  exchange::ExchangeWebContext web{&node, **db, nullptr, nullptr, {}, "Europe/Lisbon"};
+  http::Router router;
+  router.get("/healthz", liveness, http::RouteOptions{http::RouteKind::asset, 0, false, true});
+  router.get(
+      "/metrics",
+      [&metrics](http::Request&) {
+        http::Response response = http::Response::text(metrics.render());
+        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+        return response;
+      },
+      http::RouteOptions{http::RouteKind::asset, 0, false});
+  exchange::register_node_routes(router, web);
+  auto access = spdlog::get("access");
+  http::LogSink access_log = config.access_log
+                                 ? http::LogSink([access](std::string_view line) { access->info("{}", line); })
+                                 : http::LogSink();
+  http::LogSink error_log = [](std::string_view line) { spdlog::error("{}", line); };
+  http::ErrorRenderer errors = [](http::Request& request, const Error& error) {
+    return http::json_error(request, error);
+  };
+  std::vector<http::Middleware> chain{http::request_context({config.public_url.starts_with("https://"), false}),
+                                      http::observe(metrics, access_log, error_log), http::security_headers(),
+                                      http::recover(errors, error_log)};
+  http::Application application(std::move(router), chain, errors);
+  http::ServerOptions server_options;
+  server_options.host = config.listen_host;
+  server_options.port = config.listen_port;
+  server_options.threads = config.threads;
+  server_options.worker_threads = config.workers;
+  server_options.max_pending_requests = config.max_pending;
+  server_options.request_timeout = config.request_timeout;
+  if (!config.tls_cert.empty()) server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key};
+  http::Server server(server_options, application);
+  if (auto listening = server.listen(); !listening) {
+    fail("listen", listening.error());
+    return 1;
+  }
+  const std::string host =
+      config.listen_host.find(':') != std::string::npos ? "[" + config.listen_host + "]" : config.listen_host;
+  std::cout << json::serialize(json::object{{"event", "listening"},
+                                            {"url", std::string(server_options.tls ? "https" : "http") + "://" + host +
+                                                        ":" + std::to_string(server.port())},
+                                            {"node", config.node_id},
+                                            {"kid", key->kid}})
+            << std::endl;
+  log_event(LogLevel::info, "started", {{"db", (*db)->display_url()}, {"node", config.node_id}, {"role", "registry"}});
+  server.run(true);
+  log_event(LogLevel::info, "stopped");
+  spdlog::shutdown();
+  return 0;
+}
+
+int exchange_import(const Config& config, const std::string& csv, const std::string& description_file) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  return import_files(**db, csv, description_file, clock);
+}
+
+int exchange_keys(const Config& config, bool rotate, bool print_key_set) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = required_secrets(config, "exchange keys");
+  if (!secrets) {
+    fail("exchange keys", secrets.error());
+    return 2;
+  }
+  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
+  auto key = rotate ? keys.rotate() : keys.signing_key();
+  if (!key) {
+    fail("exchange keys", key.error());
+    return 1;
+  }
+  if (print_key_set) {
+    auto set = keys.signed_key_set();
+    if (!set) {
+      fail("exchange keys", set.error());
+      return 1;
+    }
+    std::cout << *set << "\n";
+    return 0;
+  }
+  auto published = keys.published();
+  if (!published) {
+    fail("exchange keys", published.error());
+    return 1;
+  }
+  for (const exchange::PublishedKey& k : *published) {
+    std::cout << json::serialize(json::object{
+                     {"kid", k.kid}, {"signs", k.kid == key->kid}, {"not_after", format_rfc3339(k.not_after)}})
+              << "\n";
+  }
+  return 0;
+}
+
+int exchange_peers_add(const Config& config, const std::string& node, const std::string& name, const std::string& url,
+                       const std::string& kid, const std::string& key_set_file) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto transport = exchange::curl_transport();
+  exchange::Peers peers(**db, clock, *transport);
+  Result<std::vector<exchange::PublishedKey>> pinned = std::vector<exchange::PublishedKey>{};
+  if (key_set_file.empty()) {
+    pinned = peers.add(node, name, url, kid);
+  } else {
+    std::ifstream in(key_set_file);
+    if (!in) {
+      std::cerr << "guichet: cannot read " << key_set_file << "\n";
+      return 2;
+    }
+    std::string set((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    while (!set.empty() && std::isspace(static_cast<unsigned char>(set.back()))) set.pop_back();
+    pinned = peers.add_from_key_set(node, name, url, set, kid);
+  }
+  if (!pinned) {
+    fail("exchange peers add", pinned.error());
+    return pinned.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  auto audited = (*db)->transaction([&](storage::Connection& c) {
+    json::object details{{"url", url}, {"kid", kid}, {"keys", pinned->size()}};
+    return identity::record_audit(
+        c, identity::AuditEvent{"cli", "exchange.peer_added", "node:" + node, json::serialize(details)}, clock);
+  });
+  if (!audited) {
+    fail("exchange peers add", audited.error());
+    return 1;
+  }
+  std::cout << "node " << node << " (" << name << ") at " << url << ": " << pinned->size() << " key(s) pinned\n";
+  return 0;
+}
+
+int exchange_peers_list(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto transport = exchange::curl_transport();
+  exchange::Peers peers(**db, clock, *transport);
+  auto list = peers.list();
+  if (!list) {
+    fail("exchange peers list", list.error());
+    return 1;
+  }
+  for (const exchange::Peer& p : *list) {
+    std::cout << json::serialize(json::object{{"node", p.node_id}, {"name", p.name}, {"url", p.url}}) << "\n";
+  }
+  return 0;
+}
+
+int exchange_grant(const Config& config, const GrantOptions& options) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  exchange::Entitlement e;
+  e.consumer = options.consumer;
+  e.purpose = options.purpose;
+  e.dataset = options.dataset;
+  std::string rest = options.attributes;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string name = rest.substr(0, comma);
+    if (!name.empty()) e.attributes.push_back(name);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+  }
+  if (!options.law.empty() == !options.consent.empty()) {
+    std::cerr << "guichet: exchange grant: give the legal basis: --law REFERENCE or --consent TEXT (one of them)\n";
+    return 2;
+  }
+  e.legal_basis = options.law.empty() ? exchange::LegalBasis{exchange::LegalBasisKind::consent, options.consent}
+                                      : exchange::LegalBasis{exchange::LegalBasisKind::law, options.law};
+  auto expires = parse_iso_day(options.expires);
+  if (!expires) {
+    std::cerr << "guichet: exchange grant: --expires is a date written YYYY-MM-DD\n";
+    return 2;
+  }
+  e.expires_at = Instant(std::chrono::sys_days(*expires));
+  auto granted = exchange::grant_entitlement(**db, e, "cli", clock);
+  if (!granted) {
+    fail("exchange grant", granted.error());
+    return granted.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << "entitlement " << granted->id << ": " << granted->consumer << " may read " << options.attributes
+            << " of " << granted->dataset << " for " << granted->purpose << " until " << options.expires << "\n";
+  return 0;
+}
+
+int exchange_revoke(const Config& config, std::int64_t id) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  if (auto revoked = exchange::revoke_entitlement(**db, id, "cli", clock); !revoked) {
+    fail("exchange revoke", revoked.error());
+    return revoked.error().kind == ErrorKind::not_found ? 2 : 1;
+  }
+  std::cout << "entitlement " << id << " revoked\n";
+  return 0;
+}
+
+int exchange_entitlements(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto list = exchange::list_entitlements(**db);
+  if (!list) {
+    fail("exchange entitlements", list.error());
+    return 1;
+  }
+  for (const exchange::Entitlement& e : *list) {
+    json::array attributes;
+    for (const std::string& a : e.attributes) attributes.emplace_back(a);
+    json::object line{{"id", e.id},
+                      {"consumer", e.consumer},
+                      {"purpose", e.purpose},
+                      {"dataset", e.dataset},
+                      {"attributes", attributes},
+                      {"legal_basis", json::object{{"kind", std::string(exchange::to_string(e.legal_basis.kind))},
+                                                   {"reference", e.legal_basis.reference}}},
+                      {"granted_by", e.granted_by},
+                      {"expires_at", format_rfc3339(e.expires_at)}};
+    if (e.revoked_at) line["revoked_at"] = format_rfc3339(*e.revoked_at);
+    std::cout << json::serialize(line) << "\n";
+  }
+  return 0;
+}
+
+int exchange_journal_verify(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto verified = exchange::verify_journal(**db);
+  if (!verified) {
+    fail("exchange journal verify", verified.error());
+    return 1;
+  }
+  if (!verified->intact) {
+    std::cout << "exchange journal BROKEN after " << verified->entries << " intact entries: " << verified->problem
+              << "\n";
+    return 1;
+  }
+  std::cout << "exchange journal intact: " << verified->entries << " entries, head " << verified->head.seq << " "
+            << verified->head.hash << "\n";
+  return 0;
+}
+
+}  // namespace guichet::app

@@ -1,0 +1,561 @@
+#include "guichet/exchange/dataset.hpp"
+
+#include <csv.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <memory>
+
+#include <boost/json.hpp>
+
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/digest.hpp"
+#include "guichet/core/utf8.hpp"
+#include "guichet/exchange/errors.hpp"
+#include "guichet/identity/verification.hpp"
+
+namespace guichet::exchange {
+namespace json = boost::json;
+namespace {
+
+constexpr std::array<std::pair<AttributeType, std::string_view>, 7> kTypes{{{AttributeType::text, "text"},
+                                                                            {AttributeType::integer, "integer"},
+                                                                            {AttributeType::decimal, "decimal"},
+                                                                            {AttributeType::amount, "amount"},
+                                                                            {AttributeType::boolean, "boolean"},
+                                                                            {AttributeType::date, "date"},
+                                                                            {AttributeType::list, "list"}}};
+
+bool valid_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+Error description_error(std::string where, std::string what) {
+  return make_error(Errc::bad_description, where + " " + what);
+}
+
+Result<std::map<std::string, std::string>> texts_of(const json::value* v, const std::string& where) {
+  std::map<std::string, std::string> out;
+  if (v == nullptr || !v->is_object() || v->as_object().empty()) {
+    return description_error(where, "must be an object of texts by language, such as {\"en\": \"...\"}");
+  }
+  for (const auto& [lang, text] : v->as_object()) {
+    if (!text.is_string() || text.as_string().empty() || text.as_string().size() > 500 ||
+        !is_valid_utf8(text.as_string())) {
+      return description_error(where + "." + std::string(lang), "must be a text of 1 to 500 characters");
+    }
+    out.emplace(std::string(lang), std::string(text.as_string()));
+  }
+  return out;
+}
+
+Error value_error(std::string message) { return make_error(Errc::bad_extract, std::move(message)); }
+
+}  // namespace
+
+std::string_view to_string(AttributeType type) {
+  for (const auto& [t, name] : kTypes) {
+    if (t == type) return name;
+  }
+  return "text";
+}
+
+std::optional<AttributeType> parse_attribute_type(std::string_view text) {
+  for (const auto& [t, name] : kTypes) {
+    if (name == text) return t;
+  }
+  return std::nullopt;
+}
+
+const Attribute* DatasetDescription::find(std::string_view attribute) const {
+  for (const Attribute& a : attributes) {
+    if (a.name == attribute) return &a;
+  }
+  return nullptr;
+}
+
+Result<DatasetDescription> parse_description(std::string_view text) {
+  boost::system::error_code ec;
+  json::value parsed = json::parse(text, ec);
+  if (ec || !parsed.is_object()) return description_error("description", "is not a JSON object");
+  const json::object& o = parsed.as_object();
+  for (const auto& [key, value] : o) {
+    if (key != "dataset" && key != "title" && key != "country" && key != "attributes") {
+      return description_error(std::string(key), "is not a property of a dataset's description");
+    }
+  }
+  DatasetDescription d;
+  const json::value* name = o.if_contains("dataset");
+  if (name == nullptr || !name->is_string() || !valid_name(name->as_string())) {
+    return description_error("dataset", "must be a name of lowercase letters, digits and _ (such as \"at\")");
+  }
+  d.name = std::string(name->as_string());
+  auto title = texts_of(o.if_contains("title"), "title");
+  if (!title) return std::move(title).error();
+  d.title = std::move(title).value();
+  const json::value* country = o.if_contains("country");
+  if (country == nullptr || !country->is_string() || country->as_string().size() != 2 ||
+      !std::all_of(country->as_string().begin(), country->as_string().end(),
+                   [](char c) { return c >= 'A' && c <= 'Z'; })) {
+    return description_error("country", "must be the two-letter code of the country whose numbers key the dataset");
+  }
+  d.country = std::string(country->as_string());
+  const json::value* attributes = o.if_contains("attributes");
+  if (attributes == nullptr || !attributes->is_array() || attributes->as_array().empty() ||
+      attributes->as_array().size() > 200) {
+    return description_error("attributes", "must list 1 to 200 attributes");
+  }
+  std::size_t i = 0;
+  for (const json::value& a : attributes->as_array()) {
+    const std::string where = "attributes[" + std::to_string(i++) + "]";
+    if (!a.is_object()) return description_error(where, "must be an object");
+    Attribute attribute;
+    const json::value* an = a.as_object().if_contains("name");
+    if (an == nullptr || !an->is_string() || !valid_name(an->as_string()) || an->as_string() == "person_id") {
+      return description_error(where + ".name", "must be a name of lowercase letters, digits and _");
+    }
+    attribute.name = std::string(an->as_string());
+    if (d.find(attribute.name) != nullptr) return description_error(where + ".name", "is used twice");
+    const json::value* type = a.as_object().if_contains("type");
+    auto parsed_type = type != nullptr && type->is_string() ? parse_attribute_type(type->as_string()) : std::nullopt;
+    if (!parsed_type) {
+      return description_error(where + ".type", "must be text, integer, decimal, amount, boolean, date or list");
+    }
+    attribute.type = *parsed_type;
+    auto meaning = texts_of(a.as_object().if_contains("meaning"), where + ".meaning");
+    if (!meaning) return std::move(meaning).error();
+    attribute.meaning = std::move(meaning).value();
+    for (const auto& [key, value] : a.as_object()) {
+      if (key != "name" && key != "type" && key != "meaning") {
+        return description_error(where + "." + std::string(key), "is not a property of an attribute");
+      }
+    }
+    d.attributes.push_back(std::move(attribute));
+  }
+  return d;
+}
+
+std::string to_json(const DatasetDescription& d) {
+  auto texts = [](const std::map<std::string, std::string>& m) {
+    json::object out;
+    for (const auto& [k, v] : m) out[k] = v;
+    return out;
+  };
+  json::array attributes;
+  for (const Attribute& a : d.attributes) {
+    attributes.push_back(
+        json::object{{"name", a.name}, {"type", std::string(to_string(a.type))}, {"meaning", texts(a.meaning)}});
+  }
+  return json::serialize(
+      json::object{{"dataset", d.name}, {"title", texts(d.title)}, {"country", d.country}, {"attributes", attributes}});
+}
+
+Result<json::value> parse_value(const Attribute& attribute, std::string_view text) {
+  if (!is_valid_utf8(text)) return value_error(attribute.name + " is not UTF-8 text");
+  if (text.empty()) return json::value(nullptr);  // unknown for this person
+  switch (attribute.type) {
+    case AttributeType::text:
+      if (text.size() > 1000) return value_error(attribute.name + " is longer than 1000 bytes");
+      return json::value(json::string(text));
+    case AttributeType::integer: {
+      std::int64_t v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size()) {
+        return value_error(attribute.name + " is not a whole number: " + std::string(text.substr(0, 40)));
+      }
+      return json::value(v);
+    }
+    case AttributeType::decimal: {
+      double v = 0;
+      auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v)) {
+        return value_error(attribute.name + " is not a number: " + std::string(text.substr(0, 40)));
+      }
+      return json::value(v);
+    }
+    case AttributeType::amount: {
+      // "1234.56", "1234.5" or "1234": cents, exactly (no floating point).
+      std::string_view whole = text;
+      std::string_view fraction;
+      if (auto dot = text.find('.'); dot != std::string_view::npos) {
+        whole = text.substr(0, dot);
+        fraction = text.substr(dot + 1);
+      }
+      const bool negative = whole.starts_with('-');
+      if (negative) whole.remove_prefix(1);
+      auto digits = [](std::string_view s) {
+        return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+      };
+      if (!digits(whole) || whole.size() > 13 || (text.find('.') != std::string_view::npos && !digits(fraction)) ||
+          fraction.size() > 2) {
+        return value_error(attribute.name + " is not an amount such as 1234.56: " + std::string(text.substr(0, 40)));
+      }
+      std::int64_t cents = 0;
+      std::from_chars(whole.data(), whole.data() + whole.size(), cents);
+      cents *= 100;
+      if (!fraction.empty()) cents += (fraction[0] - '0') * 10 + (fraction.size() > 1 ? fraction[1] - '0' : 0);
+      return json::value(negative ? -cents : cents);
+    }
+    case AttributeType::boolean:
+      if (text == "true" || text == "1") return json::value(true);
+      if (text == "false" || text == "0") return json::value(false);
+      return value_error(attribute.name + " is not true or false: " + std::string(text.substr(0, 40)));
+    case AttributeType::date:
+      if (text.size() != 10 || !parse_iso_day(text)) {
+        return value_error(attribute.name + " is not a date written YYYY-MM-DD: " + std::string(text.substr(0, 40)));
+      }
+      return json::value(json::string(text));
+    case AttributeType::list: {
+      json::array items;
+      std::size_t start = 0;
+      while (start <= text.size()) {
+        const std::size_t end = std::min(text.find(';', start), text.size());
+        const std::string_view item = text.substr(start, end - start);
+        if (item.empty() || item.size() > 200) {
+          return value_error(attribute.name + " has an empty or overlong item in its list (items separated by ;)");
+        }
+        items.push_back(json::string(item));
+        start = end + 1;
+      }
+      return json::value(std::move(items));
+    }
+  }
+  return value_error(attribute.name + " has an unknown type");
+}
+
+namespace {
+
+constexpr std::size_t kBatch = 500;
+
+// Everything one import keeps between libcsv's callbacks.
+class ExtractReader {
+ public:
+  ExtractReader(storage::Database& db, const DatasetDescription& d, const ImportOptions& options)
+      : db_(db), description_(d), options_(options) {}
+
+  Result<ImportReport> run(std::istream& in, const Clock& clock) {
+    csv_parser parser{};
+    if (csv_init(&parser, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL) != 0) {
+      return make_error(Errc::bad_extract, "the CSV reader could not start");
+    }
+    std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&parser, csv_free);
+    std::array<char, 64 * 1024> buffer{};
+    crypto_hash_sha256_state hash;
+    crypto_hash_sha256_init(&hash);
+    while (in) {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto got = static_cast<std::size_t>(in.gcount());
+      if (got == 0) break;
+      crypto_hash_sha256_update(&hash, reinterpret_cast<const unsigned char*>(buffer.data()), got);
+      bytes_ += static_cast<std::int64_t>(got);
+      if (csv_parse(&parser, buffer.data(), got, &ExtractReader::on_field, &ExtractReader::on_record, this) != got) {
+        problem("line " + std::to_string(line_ + 1) + ": " + csv_strerror(csv_error(&parser)) +
+                " (a quote is misplaced or not closed)");
+        break;
+      }
+      if (fatal_) break;
+    }
+    if (!fatal_ && csv_fini(&parser, &ExtractReader::on_field, &ExtractReader::on_record, this) != 0) {
+      problem("line " + std::to_string(line_ + 1) + ": the last quoted field is not closed");
+    }
+    if (!fatal_ && !header_done_) problem("the extract is empty: it needs a header line person_id,...");
+    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
+    crypto_hash_sha256_final(&hash, digest.data());
+    sha256_ = guichet::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+    if (problems_.empty() && !fatal_) {
+      if (auto flushed = flush(clock); !flushed) return std::move(flushed).error();
+    }
+    if (!fatal_) check_duplicates();
+    if (!problems_.empty()) {
+      discard();
+      std::string message = "the extract was not imported:";
+      for (const std::string& p : problems_) message += "\n" + p;
+      if (more_problems_ > 0) message += "\n... and " + std::to_string(more_problems_) + " more";
+      return make_error(Errc::bad_extract, message);
+    }
+    return finish(clock);
+  }
+
+ private:
+  static void on_field(void* field, std::size_t size, void* self) {
+    static_cast<ExtractReader*>(self)->fields_.emplace_back(static_cast<const char*>(field), size);
+  }
+  static void on_record(int /*terminator*/, void* self) { static_cast<ExtractReader*>(self)->record(); }
+
+  void problem(std::string text) {
+    if (problems_.size() < options_.max_problems) {
+      problems_.push_back(std::move(text));
+    } else {
+      ++more_problems_;
+    }
+    if (problems_.size() >= options_.max_problems && more_problems_ > 10000) fatal_ = true;
+  }
+
+  void record() {
+    ++line_;
+    std::vector<std::string> fields = std::move(fields_);
+    fields_.clear();
+    if (!header_done_) {
+      header(fields);
+      return;
+    }
+    if (fatal_) return;
+    if (fields.size() == 1 && fields[0].empty()) return;  // a blank line
+    const std::string at = "line " + std::to_string(line_) + ": ";
+    if (fields.size() != columns_.size() + 1) {
+      problem(at + "has " + std::to_string(fields.size()) + " fields, the header " +
+              std::to_string(columns_.size() + 1));
+      return;
+    }
+    std::string raw_id = fields[0];
+    if (raw_id.starts_with(description_.country + ":")) raw_id = raw_id.substr(3);
+    auto person = identity::normalise_national_id(description_.country, raw_id);
+    if (!person) {
+      problem(at + "person_id " + fields[0].substr(0, 40) + " is not a national identification number of " +
+              description_.country);
+      return;
+    }
+    json::object values;
+    for (std::size_t i = 0; i < columns_.size(); ++i) {
+      auto value = parse_value(*columns_[i], fields[i + 1]);
+      if (!value) {
+        problem(at + value.error().message);
+        return;
+      }
+      if (!value->is_null()) values[columns_[i]->name] = std::move(value).value();
+    }
+    ids_.emplace_back(std::hash<std::string>{}(*person), line_);
+    batch_.push_back({std::move(*person), json::serialize(values)});
+    ++records_;
+    if (options_.progress && records_ % options_.progress_every == 0) {
+      options_.progress(ImportProgress{records_, bytes_, options_.total_bytes});
+    }
+    if (batch_.size() >= kBatch && problems_.empty()) {
+      if (auto flushed = flush(*clock_for_batches_); !flushed) {
+        problem("the database refused the rows: " + flushed.error().message);
+        fatal_ = true;
+      }
+    }
+  }
+
+  void header(const std::vector<std::string>& fields) {
+    header_done_ = true;
+    if (fields.empty() || fields[0] != "person_id") {
+      problem("line 1: the header must start with person_id");
+      fatal_ = true;
+      return;
+    }
+    for (std::size_t i = 1; i < fields.size(); ++i) {
+      const Attribute* a = description_.find(fields[i]);
+      if (a == nullptr) {
+        problem("line 1: " + fields[i].substr(0, 64) + " is not an attribute of dataset " + description_.name);
+        fatal_ = true;
+        continue;
+      }
+      if (std::find(columns_.begin(), columns_.end(), a) != columns_.end()) {
+        problem("line 1: " + fields[i] + " appears twice");
+        fatal_ = true;
+      }
+      columns_.push_back(a);
+    }
+  }
+
+  // The version's rows are written as they come, in their own transactions, so an import of
+  // millions of rows never holds the write lock for long; the version stays incomplete (and
+  // invisible) until finish().
+  Result<void> flush(const Clock& clock) {
+    if (batch_.empty()) return {};
+    if (version_ == 0) {
+      auto created = db_.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+        if (auto stored = store_description(c); !stored) return std::move(stored).error();
+        auto row = c.query(
+            "INSERT INTO exchange_dataset_versions (dataset, imported_at, source_sha256, records, complete) "
+            "VALUES (?, ?, '', 0, 0) RETURNING id",
+            {description_.name, to_unix_micros(clock.now())});
+        if (!row) return std::move(row).error();
+        return row->rows.front().integer(0);
+      });
+      if (!created) return std::move(created).error();
+      version_ = *created;
+    }
+    std::string sql = "INSERT INTO exchange_records (version_id, person_id, attributes) VALUES ";
+    storage::Params params;
+    params.reserve(batch_.size() * 3);
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+      sql += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
+      params.emplace_back(version_);
+      params.emplace_back(std::move(batch_[i].first));
+      params.emplace_back(std::move(batch_[i].second));
+    }
+    batch_.clear();
+    auto written = db_.transaction([&](storage::Connection& c) { return c.execute(sql, params); });
+    if (!written) return std::move(written).error();
+    return {};
+  }
+
+  Result<void> store_description(storage::Connection& c) {
+    auto existing = c.query("SELECT 1 FROM exchange_datasets WHERE name = ?", {description_.name});
+    if (!existing) return std::move(existing).error();
+    auto done = existing->empty() ? c.execute("INSERT INTO exchange_datasets (name, description) VALUES (?, ?)",
+                                              {description_.name, to_json(description_)})
+                                  : c.execute("UPDATE exchange_datasets SET description = ? WHERE name = ?",
+                                              {to_json(description_), description_.name});
+    if (!done) return std::move(done).error();
+    return {};
+  }
+
+  void check_duplicates() {
+    std::sort(ids_.begin(), ids_.end());
+    for (std::size_t i = 1; i < ids_.size(); ++i) {
+      if (ids_[i].first == ids_[i - 1].first) {
+        problem("line " + std::to_string(ids_[i].second) + ": the person of line " +
+                std::to_string(ids_[i - 1].second) + " appears again");
+      }
+    }
+  }
+
+  void discard() {
+    if (version_ == 0) return;
+    (void)db_.transaction([&](storage::Connection& c) -> Result<void> {
+      if (auto r = c.execute("DELETE FROM exchange_records WHERE version_id = ?", {version_}); !r) {
+        return std::move(r).error();
+      }
+      if (auto r = c.execute("DELETE FROM exchange_dataset_versions WHERE id = ?", {version_}); !r) {
+        return std::move(r).error();
+      }
+      return {};
+    });
+  }
+
+  Result<ImportReport> finish(const Clock& clock) {
+    return db_.transaction([&](storage::Connection& c) -> Result<ImportReport> {
+      auto current = c.query(
+          "SELECT v.id, v.source_sha256, v.records FROM exchange_datasets d JOIN exchange_dataset_versions v ON v.id = "
+          "d.current_version WHERE d.name = ?",
+          {description_.name});
+      if (!current) return std::move(current).error();
+      if (!current->empty() && current->rows.front().text(1) == sha256_) {
+        // The extract already current: the rows just written go, the current version stays.
+        if (version_ != 0) {
+          if (auto r = c.execute("DELETE FROM exchange_records WHERE version_id = ?", {version_}); !r) {
+            return std::move(r).error();
+          }
+          if (auto r = c.execute("DELETE FROM exchange_dataset_versions WHERE id = ?", {version_}); !r) {
+            return std::move(r).error();
+          }
+        }
+        return ImportReport{current->rows.front().integer(0), current->rows.front().integer(2), true};
+      }
+      if (version_ == 0) {
+        // An extract with a header and no rows: an empty version, current like any other.
+        if (auto stored = store_description(c); !stored) return std::move(stored).error();
+        auto row = c.query(
+            "INSERT INTO exchange_dataset_versions (dataset, imported_at, source_sha256, records, complete) "
+            "VALUES (?, ?, '', 0, 0) RETURNING id",
+            {description_.name, to_unix_micros(clock.now())});
+        if (!row) return std::move(row).error();
+        version_ = row->rows.front().integer(0);
+      }
+      if (auto r = c.execute(
+              "UPDATE exchange_dataset_versions SET complete = 1, records = ?, source_sha256 = ?, imported_at = ? "
+              "WHERE id = ?",
+              {records_, sha256_, to_unix_micros(clock.now()), version_});
+          !r) {
+        return std::move(r).error();
+      }
+      if (auto r = c.execute("UPDATE exchange_datasets SET current_version = ? WHERE name = ?",
+                             {version_, description_.name});
+          !r) {
+        return std::move(r).error();
+      }
+      // Older versions, and what an interrupted import left, go.
+      if (auto r = c.execute(
+              "DELETE FROM exchange_records WHERE version_id IN (SELECT id FROM exchange_dataset_versions WHERE "
+              "dataset = ? AND id <> ?)",
+              {description_.name, version_});
+          !r) {
+        return std::move(r).error();
+      }
+      if (auto r = c.execute("DELETE FROM exchange_dataset_versions WHERE dataset = ? AND id <> ?",
+                             {description_.name, version_});
+          !r) {
+        return std::move(r).error();
+      }
+      return ImportReport{version_, records_, false};
+    });
+  }
+
+ public:
+  const Clock* clock_for_batches_ = nullptr;
+
+ private:
+  storage::Database& db_;
+  const DatasetDescription& description_;
+  const ImportOptions& options_;
+  std::vector<std::string> fields_;
+  std::vector<const Attribute*> columns_;
+  std::vector<std::pair<std::string, std::string>> batch_;
+  std::vector<std::pair<std::size_t, std::int64_t>> ids_;
+  std::vector<std::string> problems_;
+  std::int64_t more_problems_ = 0;
+  std::int64_t line_ = 0;
+  std::int64_t records_ = 0;
+  std::int64_t bytes_ = 0;
+  std::int64_t version_ = 0;
+  std::string sha256_;
+  bool header_done_ = false;
+  bool fatal_ = false;
+};
+
+}  // namespace
+
+Result<ImportReport> import_extract(storage::Database& db, const DatasetDescription& description, std::istream& extract,
+                                    const Clock& clock, const ImportOptions& options) {
+  ExtractReader reader(db, description, options);
+  reader.clock_for_batches_ = &clock;
+  return reader.run(extract, clock);
+}
+
+Result<std::optional<json::object>> current_record(storage::Connection& c, std::string_view dataset,
+                                                   std::string_view person_id) {
+  auto rows = c.query(
+      "SELECT r.attributes FROM exchange_datasets d JOIN exchange_records r ON r.version_id = d.current_version "
+      "WHERE d.name = ? AND r.person_id = ?",
+      {std::string(dataset), std::string(person_id)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<json::object>();
+  json::value v = json::parse(rows->rows.front().text(0));
+  return std::optional<json::object>(std::move(v.as_object()));
+}
+
+Result<std::optional<DatasetDescription>> stored_description(storage::Connection& c, std::string_view dataset) {
+  auto rows = c.query("SELECT description FROM exchange_datasets WHERE name = ? AND current_version IS NOT NULL",
+                      {std::string(dataset)});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::optional<DatasetDescription>();
+  auto parsed = parse_description(rows->rows.front().text(0));
+  if (!parsed) return std::move(parsed).error();
+  return std::optional<DatasetDescription>(std::move(parsed).value());
+}
+
+Result<std::vector<DatasetStatus>> datasets(storage::Database& db) {
+  auto rows = db.read([](storage::Connection& c) {
+    return c.query(
+        "SELECT d.name, v.id, v.records, v.imported_at FROM exchange_datasets d JOIN exchange_dataset_versions v ON "
+        "v.id = d.current_version ORDER BY d.name");
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<DatasetStatus> out;
+  for (const storage::Row& row : rows->rows) {
+    out.push_back({row.text(0), row.integer(1), row.integer(2), from_unix_micros(row.integer(3))});
+  }
+  return out;
+}
+
+}  // namespace guichet::exchange

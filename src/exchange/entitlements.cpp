@@ -1,0 +1,177 @@
+#include "guichet/exchange/entitlements.hpp"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+#include "guichet/core/utf8.hpp"
+#include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/errors.hpp"
+#include "guichet/exchange/nodes.hpp"
+#include "guichet/identity/audit.hpp"
+
+namespace guichet::exchange {
+namespace json = boost::json;
+namespace {
+
+Error entitlement_error(std::string field, std::string message) {
+  Error e = make_error(Errc::bad_entitlement, std::move(message));
+  e.field = std::move(field);
+  return e;
+}
+
+std::vector<std::string> names_of(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& item : v.as_array()) {
+    if (item.is_string()) out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+json::array array_of(const std::vector<std::string>& names) {
+  json::array out;
+  for (const std::string& n : names) out.emplace_back(n);
+  return out;
+}
+
+constexpr std::string_view kColumns =
+    "id, consumer, purpose, dataset, attributes, legal_basis_kind, legal_basis, granted_by, granted_at, expires_at, "
+    "revoked_at";
+
+Entitlement entitlement_of(const storage::Row& row) {
+  Entitlement e;
+  e.id = row.integer(0);
+  e.consumer = row.text(1);
+  e.purpose = row.text(2);
+  e.dataset = row.text(3);
+  e.attributes = names_of(row.text(4));
+  e.legal_basis = LegalBasis{parse_legal_basis_kind(row.text(5)).value_or(LegalBasisKind::law), row.text(6)};
+  e.granted_by = row.text(7);
+  e.granted_at = from_unix_micros(row.integer(8));
+  e.expires_at = from_unix_micros(row.integer(9));
+  if (!row.is_null(10)) e.revoked_at = from_unix_micros(row.integer(10));
+  return e;
+}
+
+}  // namespace
+
+std::string_view to_string(LegalBasisKind kind) { return kind == LegalBasisKind::consent ? "consent" : "law"; }
+
+std::optional<LegalBasisKind> parse_legal_basis_kind(std::string_view text) {
+  if (text == "law") return LegalBasisKind::law;
+  if (text == "consent") return LegalBasisKind::consent;
+  return std::nullopt;
+}
+
+bool valid_purpose(std::string_view purpose) {
+  if (purpose.empty() || purpose.size() > 100) return false;
+  return std::all_of(purpose.begin(), purpose.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+  });
+}
+
+Result<Entitlement> grant_entitlement(storage::Database& db, Entitlement e, const std::string& actor,
+                                      const Clock& clock) {
+  const Instant now = clock.now();
+  if (!valid_node_id(e.consumer)) return entitlement_error("consumer", "the consumer is a node id such as guichet");
+  if (!valid_purpose(e.purpose)) {
+    return entitlement_error("purpose", "the purpose is 1 to 100 of a-z, 0-9, '.', '-' and '_' (a service's code)");
+  }
+  if (e.legal_basis.reference.size() < 3 || e.legal_basis.reference.size() > 300 ||
+      !is_valid_utf8(e.legal_basis.reference)) {
+    return entitlement_error("legal_basis", "the legal basis is a text of 3 to 300 characters naming the law");
+  }
+  if (e.expires_at <= now || e.expires_at > now + std::chrono::days(5 * 366)) {
+    return entitlement_error("expires", "an entitlement expires in the future, within five years");
+  }
+  if (e.attributes.empty()) return entitlement_error("attributes", "name the attributes granted");
+  std::sort(e.attributes.begin(), e.attributes.end());
+  e.attributes.erase(std::unique(e.attributes.begin(), e.attributes.end()), e.attributes.end());
+  auto stored = db.transaction([&](storage::Connection& c) -> Result<Entitlement> {
+    auto description = stored_description(c, e.dataset);
+    if (!description) return std::move(description).error();
+    if (!*description) {
+      return entitlement_error("dataset", "this node serves no dataset " + e.dataset + " (import it first)");
+    }
+    for (const std::string& a : e.attributes) {
+      if ((*description)->find(a) == nullptr) {
+        return entitlement_error("attributes", a + " is not an attribute of dataset " + e.dataset);
+      }
+    }
+    auto row = c.query(
+        "INSERT INTO exchange_entitlements (consumer, purpose, dataset, attributes, legal_basis_kind, legal_basis, "
+        "granted_by, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {e.consumer, e.purpose, e.dataset, json::serialize(array_of(e.attributes)),
+         std::string(to_string(e.legal_basis.kind)), e.legal_basis.reference, actor, to_unix_micros(now),
+         to_unix_micros(e.expires_at)});
+    if (!row) return std::move(row).error();
+    e.id = row->rows.front().integer(0);
+    e.granted_by = actor;
+    e.granted_at = now;
+    json::object details{{"consumer", e.consumer},
+                         {"purpose", e.purpose},
+                         {"dataset", e.dataset},
+                         {"attributes", array_of(e.attributes)},
+                         {"legal_basis", e.legal_basis.reference},
+                         {"legal_basis_kind", std::string(to_string(e.legal_basis.kind))},
+                         {"expires_at", format_rfc3339(e.expires_at)}};
+    auto audited =
+        identity::record_audit(c,
+                               identity::AuditEvent{actor, "exchange.entitlement_granted",
+                                                    "entitlement:" + std::to_string(e.id), json::serialize(details)},
+                               clock);
+    if (!audited) return std::move(audited).error();
+    return e;
+  });
+  return stored;
+}
+
+Result<void> revoke_entitlement(storage::Database& db, std::int64_t id, const std::string& actor, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto changed = c.execute("UPDATE exchange_entitlements SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                             {to_unix_micros(clock.now()), id});
+    if (!changed) return std::move(changed).error();
+    if (*changed == 0) return make_error(Errc::no_such_entitlement, "no live entitlement " + std::to_string(id));
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{actor, "exchange.entitlement_revoked", "entitlement:" + std::to_string(id), "{}"},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<std::vector<Entitlement>> list_entitlements(storage::Database& db) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query(std::string("SELECT ") + std::string(kColumns) + " FROM exchange_entitlements ORDER BY id");
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<Entitlement> out;
+  for (const storage::Row& row : rows->rows) out.push_back(entitlement_of(row));
+  return out;
+}
+
+Result<std::optional<Entitlement>> covering_entitlement(storage::Connection& c, const std::string& consumer,
+                                                        const std::string& purpose, const std::string& dataset,
+                                                        const std::vector<std::string>& attributes,
+                                                        const LegalBasis& basis, Instant now) {
+  auto rows =
+      c.query(std::string("SELECT ") + std::string(kColumns) +
+                  " FROM exchange_entitlements WHERE consumer = ? AND purpose = ? AND dataset = ? AND "
+                  "revoked_at IS NULL AND expires_at > ? AND legal_basis_kind = ? AND legal_basis = ? "
+                  "ORDER BY id",
+              {consumer, purpose, dataset, to_unix_micros(now), std::string(to_string(basis.kind)), basis.reference});
+  if (!rows) return std::move(rows).error();
+  for (const storage::Row& row : rows->rows) {
+    Entitlement e = entitlement_of(row);
+    const bool covers = std::all_of(attributes.begin(), attributes.end(), [&](const std::string& a) {
+      return std::find(e.attributes.begin(), e.attributes.end(), a) != e.attributes.end();
+    });
+    if (covers) return std::optional<Entitlement>(std::move(e));
+  }
+  return std::optional<Entitlement>();
+}
+
+}  // namespace guichet::exchange

@@ -1,0 +1,385 @@
+#include "guichet/exchange/exchange.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include <boost/json.hpp>
+
+#include "guichet/core/encoding.hpp"
+#include "guichet/core/log.hpp"
+#include "guichet/core/random.hpp"
+#include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/journal.hpp"
+#include "guichet/oidc/jose.hpp"
+
+namespace guichet::exchange {
+namespace json = boost::json;
+namespace {
+
+std::string hash_of(std::string_view compact) { return base64url(oidc::sha256_bytes(compact)); }
+
+std::string signature_of(std::string_view compact) {
+  const auto dot = compact.rfind('.');
+  return dot == std::string_view::npos ? std::string() : std::string(compact.substr(dot + 1));
+}
+
+std::int64_t seconds_of(Instant t) { return to_unix_micros(t) / 1000000; }
+
+std::optional<std::string> text_member(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return std::string(v->as_string());
+}
+
+std::optional<std::int64_t> int_member(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  if (v == nullptr || !v->is_int64()) return std::nullopt;
+  return v->as_int64();
+}
+
+// The attributes a request names: a list of distinct names, at most 50.
+std::optional<std::vector<std::string>> attribute_list(const json::object& o) {
+  const json::value* v = o.if_contains("attributes");
+  if (v == nullptr || !v->is_array() || v->as_array().empty() || v->as_array().size() > 50) return std::nullopt;
+  std::vector<std::string> out;
+  for (const json::value& item : v->as_array()) {
+    if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 64) return std::nullopt;
+    out.emplace_back(item.as_string());
+  }
+  std::set<std::string> distinct(out.begin(), out.end());
+  if (distinct.size() != out.size()) return std::nullopt;
+  return out;
+}
+
+std::optional<LegalBasis> legal_basis_of(const json::object& o) {
+  const json::value* v = o.if_contains("legal_basis");
+  if (v == nullptr || !v->is_object()) return std::nullopt;
+  auto kind = text_member(v->as_object(), "kind");
+  auto reference = text_member(v->as_object(), "reference");
+  if (!kind || !reference || reference->empty() || reference->size() > 300) return std::nullopt;
+  auto parsed = parse_legal_basis_kind(*kind);
+  if (!parsed) return std::nullopt;
+  return LegalBasis{*parsed, *reference};
+}
+
+json::object legal_basis_json(const LegalBasis& basis) {
+  return json::object{{"kind", std::string(to_string(basis.kind))}, {"reference", basis.reference}};
+}
+
+int status_of(Errc code) {
+  switch (ErrorCode(code).kind()) {
+    case ErrorKind::invalid_input:
+      return 400;
+    case ErrorKind::unauthenticated:
+      return 401;
+    case ErrorKind::forbidden:
+      return 403;
+    case ErrorKind::not_found:
+      return 404;
+    case ErrorKind::conflict:
+      return 409;
+    case ErrorKind::unavailable:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+}  // namespace
+
+std::optional<Errc> errc_named(std::string_view name) {
+#define GUICHET_ERROR(code, kind, key) \
+  if (name == #code) return Errc::code;
+#include "guichet/exchange/errors.def"
+#undef GUICHET_ERROR
+  return std::nullopt;
+}
+
+Node::Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clock, Transport& transport,
+           ExchangeOptions options)
+    : keys_(keys), peers_(peers), db_(db), clock_(clock), transport_(transport), options_(options) {}
+
+// --- Provider --------------------------------------------------------------------------------
+
+ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience) {
+  entry.outcome = "refused";
+  entry.reason = std::string(ErrorCode(code).name());
+  entry.released.clear();
+  json::object payload{{"typ", kResponseType},
+                       {"iss", id()},
+                       {"aud", audience},
+                       {"iat", seconds_of(clock_.now())},
+                       {"request_hash", entry.request_hash},
+                       {"outcome", "refused"},
+                       {"reason", entry.reason},
+                       {"message", message}};
+  ProviderAnswer answer;
+  answer.status = status_of(code);
+  auto signed_answer = keys_.sign(json::serialize(payload));
+  if (signed_answer) {
+    answer.body = std::move(signed_answer).value();
+    entry.response_hash = hash_of(answer.body);
+    entry.response_signature = signature_of(answer.body);
+  } else {
+    answer.signed_body = false;
+    answer.body = json::serialize(json::object{{"error", entry.reason}, {"message", message}});
+    answer.status = 503;
+  }
+  auto journaled = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto seq = append_journal(c, entry, clock_);
+    if (!seq) return std::move(seq).error();
+    return {};
+  });
+  if (!journaled) {
+    // Nothing leaves without its journal line: an unjournaled refusal is still a refusal, but the
+    // failure is logged and the answer says the node is unavailable.
+    log_event(LogLevel::error, "exchange_journal_failed", {{"error", journaled.error().message}});
+    answer.status = 503;
+    answer.signed_body = false;
+    answer.body = json::serialize(json::object{{"error", "journal_unavailable"}});
+  }
+  return answer;
+}
+
+ProviderAnswer Node::answer(std::string_view compact) {
+  const Instant now = clock_.now();
+  JournalEntry entry;
+  entry.side = Side::provider;
+  entry.provider = id();
+  entry.consumer = "unknown";
+  entry.request_hash = hash_of(compact);
+  if (compact.size() > kMaxRequestBytes) {
+    return refuse(entry, Errc::bad_request, "the request is larger than 16 KiB", "unknown");
+  }
+  entry.request_jws = std::string(compact);
+  auto claimed = peek_payload(compact);
+  if (!claimed) return refuse(entry, Errc::bad_request, claimed.error().message, "unknown");
+  // What the request claims goes to the journal even when it is refused (marked by its outcome).
+  if (auto iss = text_member(*claimed, "iss"); iss && valid_node_id(*iss)) entry.consumer = *iss;
+  if (auto purpose = text_member(*claimed, "purpose"); purpose && purpose->size() <= 100) entry.purpose = *purpose;
+  if (auto person = text_member(*claimed, "person"); person && person->size() <= 40) entry.person_id = *person;
+  if (auto basis = legal_basis_of(*claimed)) entry.legal_basis = *basis;
+  if (auto attributes = attribute_list(*claimed)) entry.attributes = *attributes;
+  if (entry.consumer == "unknown") {
+    return refuse(entry, Errc::unknown_node, "the request names no known issuer", "unknown");
+  }
+  const std::string consumer = entry.consumer;
+  auto verified = peers_.verify(consumer, compact);
+  if (!verified) {
+    const auto code = errc_named(verified.error().code.name()).value_or(Errc::bad_signature);
+    return refuse(entry, code, verified.error().message, consumer);
+  }
+  const json::object& request = verified->payload;
+  if (text_member(request, "typ") != std::string(kRequestType)) {
+    return refuse(entry, Errc::bad_request, "this is not an exchange request", consumer);
+  }
+  if (text_member(request, "aud") != id()) {
+    return refuse(entry, Errc::bad_request, "the request is meant for another node", consumer);
+  }
+  auto iat = int_member(request, "iat");
+  auto exp = int_member(request, "exp");
+  auto jti = text_member(request, "jti");
+  const std::int64_t now_s = seconds_of(now);
+  if (!iat || !exp || !jti || jti->size() < 16 || jti->size() > 100) {
+    return refuse(entry, Errc::bad_request, "the request needs iat, exp and a jti of 16 to 100 characters", consumer);
+  }
+  if (*iat > now_s + options_.clock_skew.count() || *exp <= now_s - options_.clock_skew.count() ||
+      *exp - *iat > options_.request_life.count() * 5 ||
+      *iat < now_s - options_.request_life.count() - options_.clock_skew.count()) {
+    return refuse(entry, Errc::stale_request, "the request is stale or not yet valid", consumer);
+  }
+  auto purpose = text_member(request, "purpose");
+  auto basis = legal_basis_of(request);
+  auto person = text_member(request, "person");
+  auto dataset = text_member(request, "dataset");
+  auto attributes = attribute_list(request);
+  if (!purpose || !valid_purpose(*purpose) || !basis || !person || person->empty() || person->size() > 40 || !dataset ||
+      !attributes) {
+    return refuse(entry, Errc::bad_request,
+                  "the request needs a purpose, a legal basis, a person, a dataset and distinct attributes", consumer);
+  }
+  // Read what the answer needs: the dataset's description, the entitlement, the record.
+  struct Found {
+    std::optional<DatasetDescription> description;
+    std::optional<Entitlement> entitlement;
+    std::optional<json::object> record;
+  };
+  auto found = db_.read([&](storage::Connection& c) -> Result<Found> {
+    Found f;
+    auto description = stored_description(c, *dataset);
+    if (!description) return std::move(description).error();
+    f.description = std::move(description).value();
+    if (!f.description) return f;
+    auto entitlement = covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
+    if (!entitlement) return std::move(entitlement).error();
+    f.entitlement = std::move(entitlement).value();
+    if (!f.entitlement) return f;
+    auto record = current_record(c, *dataset, *person);
+    if (!record) return std::move(record).error();
+    f.record = std::move(record).value();
+    return f;
+  });
+  if (!found) return refuse(entry, Errc::peer_unreachable, "the registry cannot read its data now", consumer);
+  if (!found->description)
+    return refuse(entry, Errc::no_such_dataset, "this node serves no dataset " + *dataset, consumer);
+  for (const std::string& a : *attributes) {
+    if (found->description->find(a) == nullptr) {
+      return refuse(entry, Errc::unknown_attribute, a + " is not an attribute of dataset " + *dataset, consumer);
+    }
+  }
+  if (!found->entitlement) {
+    return refuse(
+        entry, Errc::not_entitled,
+        "no live entitlement lets " + consumer + " read these attributes for this purpose under this legal basis",
+        consumer);
+  }
+  json::object values;
+  if (found->record) {
+    for (const std::string& a : *attributes) {
+      if (const json::value* v = found->record->if_contains(a)) {
+        values[a] = *v;
+        entry.released.push_back(a);
+      }
+    }
+  }
+  entry.outcome = found->record ? "answered" : "not_found";
+  json::object payload{{"typ", kResponseType},
+                       {"iss", id()},
+                       {"aud", consumer},
+                       {"iat", now_s},
+                       {"request_hash", entry.request_hash},
+                       {"outcome", entry.outcome},
+                       {"legal_basis", legal_basis_json(*basis)},
+                       {"values", std::move(values)}};
+  auto response = keys_.sign(json::serialize(payload));
+  if (!response) return refuse(entry, Errc::no_signing_key, "the registry cannot sign now", consumer);
+  entry.response_hash = hash_of(*response);
+  entry.response_signature = signature_of(*response);
+  const std::int64_t seen_until = to_unix_micros(now) + std::chrono::duration_cast<std::chrono::microseconds>(
+                                                            options_.request_life * 5 + options_.clock_skew * 2)
+                                                            .count();
+  auto kept = db_.transaction([&](storage::Connection& c) -> Result<void> {
+    auto seen = c.execute("INSERT INTO exchange_seen_requests (issuer, jti, expires_at) VALUES (?, ?, ?)",
+                          {consumer, *jti, seen_until});
+    if (!seen) return std::move(seen).error();
+    // Now and then, requests that can no longer be fresh are forgotten.
+    if (fast_unique_id().ends_with("00")) {
+      if (auto swept = c.execute("DELETE FROM exchange_seen_requests WHERE expires_at < ?", {to_unix_micros(now)});
+          !swept) {
+        return std::move(swept).error();
+      }
+    }
+    auto seq = append_journal(c, entry, clock_);
+    if (!seq) return std::move(seq).error();
+    return {};
+  });
+  if (!kept) {
+    if (kept.error().kind == ErrorKind::conflict) {
+      return refuse(entry, Errc::replayed_request, "this request was already answered", consumer);
+    }
+    log_event(LogLevel::error, "exchange_journal_failed", {{"error", kept.error().message}});
+    return ProviderAnswer{503, json::serialize(json::object{{"error", "journal_unavailable"}}), false};
+  }
+  return ProviderAnswer{200, std::move(response).value(), true};
+}
+
+// --- Consumer --------------------------------------------------------------------------------
+
+Result<ExchangeResult> Node::fetch(const ExchangeRequest& r) {
+  if (!valid_node_id(r.provider)) return make_error(Errc::bad_request, "the provider is a node id");
+  if (!valid_purpose(r.purpose)) return make_error(Errc::bad_request, "the purpose is a service's code");
+  if (r.attributes.empty() || r.attributes.size() > 50) return make_error(Errc::bad_request, "name 1 to 50 attributes");
+  if (r.person_id.empty()) return make_error(Errc::bad_request, "name the person");
+  auto peer = peers_.find(r.provider);
+  if (!peer) return std::move(peer).error();
+  if (!*peer) return make_error(Errc::no_such_peer, "node " + r.provider + " is not in the node registry");
+  const Instant now = clock_.now();
+  json::array attributes;
+  for (const std::string& a : r.attributes) attributes.emplace_back(a);
+  json::object payload{{"typ", kRequestType},     {"iss", id()},
+                       {"aud", r.provider},       {"jti", random_token(18)},
+                       {"iat", seconds_of(now)},  {"exp", seconds_of(now) + options_.request_life.count()},
+                       {"purpose", r.purpose},    {"legal_basis", legal_basis_json(r.legal_basis)},
+                       {"person", r.person_id},   {"dataset", r.dataset},
+                       {"attributes", attributes}};
+  auto compact = keys_.sign(json::serialize(payload));
+  if (!compact) return std::move(compact).error();
+
+  JournalEntry entry;
+  entry.side = Side::consumer;
+  entry.consumer = id();
+  entry.provider = r.provider;
+  entry.purpose = r.purpose;
+  entry.legal_basis = r.legal_basis;
+  entry.person_id = r.person_id;
+  entry.user_id = r.user_id;
+  entry.attributes = r.attributes;
+  entry.request_hash = hash_of(*compact);
+  entry.request_jws = *compact;
+  auto journal = [&]() -> Result<std::int64_t> {
+    return db_.transaction([&](storage::Connection& c) { return append_journal(c, entry, clock_); });
+  };
+  auto failed = [&](Errc code, std::string message) -> Result<ExchangeResult> {
+    entry.outcome = "failed";
+    entry.reason = std::string(ErrorCode(code).name());
+    entry.released.clear();
+    if (auto j = journal(); !j) return std::move(j).error();
+    return make_error(code, std::move(message));
+  };
+
+  auto reply = transport_.post((*peer)->url + "/exchange/v1/query", "application/jose", *compact);
+  if (!reply) return failed(Errc::peer_unreachable, reply.error().message);
+  if (!reply->content_type.starts_with("application/jose")) {
+    return failed(Errc::bad_response,
+                  "node " + r.provider + " answered " + std::to_string(reply->status) + " without a signed answer");
+  }
+  auto verified = peers_.verify(r.provider, reply->body);
+  if (!verified)
+    return failed(Errc::bad_response, "the answer's signature does not check: " + verified.error().message);
+  const json::object& answer = verified->payload;
+  if (text_member(answer, "typ") != std::string(kResponseType) || text_member(answer, "iss") != r.provider ||
+      text_member(answer, "aud") != id() || text_member(answer, "request_hash") != entry.request_hash) {
+    return failed(Errc::bad_response, "the answer is not bound to this request");
+  }
+  entry.response_hash = hash_of(reply->body);
+  entry.response_signature = signature_of(reply->body);
+  const auto outcome = text_member(answer, "outcome").value_or("");
+  if (outcome == "refused") {
+    const std::string reason = text_member(answer, "reason").value_or("bad_response");
+    entry.outcome = "refused";
+    entry.reason = reason;
+    if (auto j = journal(); !j) return std::move(j).error();
+    return make_error(errc_named(reason).value_or(Errc::bad_response),
+                      "node " + r.provider + " refused: " + text_member(answer, "message").value_or(reason));
+  }
+  if (outcome != "answered" && outcome != "not_found") return failed(Errc::bad_response, "the answer has no outcome");
+  const json::value* values = answer.if_contains("values");
+  if (values == nullptr || !values->is_object()) return failed(Errc::bad_response, "the answer has no values");
+  ExchangeResult result;
+  result.outcome = outcome;
+  for (const auto& [name, value] : values->as_object()) {
+    if (std::find(r.attributes.begin(), r.attributes.end(), std::string_view(name)) == r.attributes.end()) {
+      return failed(Errc::bad_response, "the answer gives an attribute that was not asked for");
+    }
+    result.values[name] = value;
+    entry.released.emplace_back(name);
+  }
+  entry.outcome = outcome;
+  auto seq = journal();
+  if (!seq) return std::move(seq).error();
+  result.journal_seq = *seq;
+  return result;
+}
+
+Result<std::string> Node::signed_journal_head() {
+  auto head = journal_head(db_);
+  if (!head) return std::move(head).error();
+  json::object payload{{"typ", "guichet-exchange-journal-head"},
+                       {"iss", id()},
+                       {"iat", seconds_of(clock_.now())},
+                       {"seq", head->seq},
+                       {"hash", head->hash}};
+  return keys_.sign(json::serialize(payload));
+}
+
+}  // namespace guichet::exchange

@@ -1,0 +1,263 @@
+#include "guichet/exchange/journal.hpp"
+
+#include <boost/json.hpp>
+
+#include "guichet/core/digest.hpp"
+#include "guichet/exchange/errors.hpp"
+
+namespace guichet::exchange {
+namespace json = boost::json;
+namespace {
+
+constexpr std::string_view kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
+// Not the audit log's lock: the two chains are appended independently.
+constexpr std::int64_t kJournalLock = 4823013;
+
+std::string names_json(const std::vector<std::string>& names) {
+  json::array out;
+  for (const std::string& n : names) out.emplace_back(n);
+  return json::serialize(out);
+}
+
+std::vector<std::string> names_of(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  json::value v = json::parse(text, ec);
+  if (ec || !v.is_array()) return out;
+  for (const json::value& item : v.as_array()) {
+    if (item.is_string()) out.emplace_back(item.as_string());
+  }
+  return out;
+}
+
+std::string_view side_name(Side side) { return side == Side::provider ? "provider" : "consumer"; }
+
+// Length-prefixed fields, so no choice of contents makes two entries hash alike.
+std::string entry_hash(std::string_view previous, std::int64_t seq, std::int64_t at, const JournalEntry& e) {
+  const std::string seq_text = std::to_string(seq);
+  const std::string at_text = std::to_string(at);
+  const std::string user_text = e.user_id ? std::to_string(*e.user_id) : std::string();
+  const std::string attributes = names_json(e.attributes);
+  const std::string released = names_json(e.released);
+  std::string material;
+  for (std::string_view field :
+       {previous, std::string_view(seq_text), std::string_view(at_text), side_name(e.side),
+        std::string_view(e.consumer), std::string_view(e.provider), std::string_view(e.purpose),
+        to_string(e.legal_basis.kind), std::string_view(e.legal_basis.reference), std::string_view(e.person_id),
+        std::string_view(user_text), std::string_view(attributes), std::string_view(released),
+        std::string_view(e.outcome), std::string_view(e.reason), std::string_view(e.request_hash),
+        std::string_view(e.request_jws), std::string_view(e.response_hash), std::string_view(e.response_signature)}) {
+    material += std::to_string(field.size());
+    material += ':';
+    material += field;
+  }
+  return sha256_hex(material);
+}
+
+constexpr std::string_view kColumns =
+    "seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis, person_id, user_id, attributes, "
+    "released, outcome, reason, request_hash, request_jws, response_hash, response_signature, previous_hash, hash";
+
+JournalEntry entry_of(const storage::Row& row) {
+  JournalEntry e;
+  e.seq = row.integer(0);
+  e.at = from_unix_micros(row.integer(1));
+  e.side = row.text(2) == "provider" ? Side::provider : Side::consumer;
+  e.consumer = row.text(3);
+  e.provider = row.text(4);
+  e.purpose = row.text(5);
+  e.legal_basis = LegalBasis{parse_legal_basis_kind(row.text(6)).value_or(LegalBasisKind::law), row.text(7)};
+  e.person_id = row.text(8);
+  e.user_id = row.optional_integer(9);
+  e.attributes = names_of(row.text(10));
+  e.released = names_of(row.text(11));
+  e.outcome = row.text(12);
+  e.reason = row.text(13);
+  e.request_hash = row.text(14);
+  e.request_jws = row.text(15);
+  e.response_hash = row.text(16);
+  e.response_signature = row.text(17);
+  return e;
+}
+
+}  // namespace
+
+Result<std::int64_t> append_journal(storage::Connection& tx, const JournalEntry& e, const Clock& clock) {
+  if (tx.backend() == storage::Backend::postgresql) {
+    if (auto locked = tx.query("SELECT pg_advisory_xact_lock(?)", {kJournalLock}); !locked) {
+      return std::move(locked).error();
+    }
+  }
+  auto last = tx.query("SELECT seq, hash FROM exchange_journal ORDER BY seq DESC LIMIT 1");
+  if (!last) return std::move(last).error();
+  std::int64_t seq = 1;
+  std::string previous(kGenesis);
+  if (!last->empty()) {
+    seq = last->rows[0].integer(0) + 1;
+    previous = last->rows[0].text(1);
+  } else {
+    // Everything was pruned: the chain goes on from the anchor.
+    auto anchor = tx.query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
+    if (!anchor) return std::move(anchor).error();
+    if (!anchor->empty()) {
+      seq = anchor->rows[0].integer(0) + 1;
+      previous = anchor->rows[0].text(1);
+    }
+  }
+  const std::int64_t at = to_unix_micros(clock.now());
+  const std::string hash = entry_hash(previous, seq, at, e);
+  storage::Value user = nullptr;
+  if (e.user_id) user = *e.user_id;
+  auto inserted = tx.execute(
+      "INSERT INTO exchange_journal (seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis, "
+      "person_id, user_id, attributes, released, outcome, reason, request_hash, request_jws, response_hash, "
+      "response_signature, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {seq,
+       at,
+       std::string(side_name(e.side)),
+       e.consumer,
+       e.provider,
+       e.purpose,
+       std::string(to_string(e.legal_basis.kind)),
+       e.legal_basis.reference,
+       e.person_id,
+       user,
+       names_json(e.attributes),
+       names_json(e.released),
+       e.outcome,
+       e.reason,
+       e.request_hash,
+       e.request_jws,
+       e.response_hash,
+       e.response_signature,
+       previous,
+       hash});
+  if (!inserted) return std::move(inserted).error();
+  return seq;
+}
+
+Result<JournalHead> journal_head(storage::Database& db) {
+  return db.read([](storage::Connection& c) -> Result<JournalHead> {
+    auto last = c.query("SELECT seq, hash FROM exchange_journal ORDER BY seq DESC LIMIT 1");
+    if (!last) return std::move(last).error();
+    if (!last->empty()) return JournalHead{last->rows[0].integer(0), last->rows[0].text(1)};
+    auto anchor = c.query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
+    if (!anchor) return std::move(anchor).error();
+    if (!anchor->empty()) return JournalHead{anchor->rows[0].integer(0), anchor->rows[0].text(1)};
+    return JournalHead{0, std::string(kGenesis)};
+  });
+}
+
+Result<JournalVerification> verify_journal(storage::Database& db) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  JournalVerification result;
+  std::string previous(kGenesis);
+  std::int64_t expected = 1;
+  auto anchor = (*connection)->query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
+  if (!anchor) return std::move(anchor).error();
+  if (!anchor->empty()) {
+    expected = anchor->rows[0].integer(0) + 1;
+    previous = anchor->rows[0].text(1);
+  }
+  result.head = JournalHead{expected - 1, previous};
+  constexpr std::int64_t kBatch = 5000;
+  for (;;) {
+    auto rows = (*connection)
+                    ->query(std::string("SELECT ") + std::string(kColumns) +
+                                " FROM exchange_journal WHERE seq >= ? ORDER BY seq LIMIT ?",
+                            {expected, kBatch});
+    if (!rows) return std::move(rows).error();
+    for (const storage::Row& row : rows->rows) {
+      const std::int64_t seq = row.integer(0);
+      auto fail = [&](std::string problem) {
+        result.intact = false;
+        result.broken_at = expected;
+        result.problem = std::move(problem);
+      };
+      if (seq != expected) {
+        fail("entry " + std::to_string(expected) + " is missing");
+        return result;
+      }
+      if (row.text(18) != previous) {
+        fail("entry " + std::to_string(seq) + " does not follow the entry before it");
+        return result;
+      }
+      if (entry_hash(previous, seq, row.integer(1), entry_of(row)) != row.text(19)) {
+        fail("entry " + std::to_string(seq) + " was altered");
+        return result;
+      }
+      previous = row.text(19);
+      result.head = JournalHead{seq, previous};
+      ++expected;
+      ++result.entries;
+    }
+    if (static_cast<std::int64_t>(rows->size()) < kBatch) break;
+  }
+  return result;
+}
+
+Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const JournalQuery& q) {
+  if (q.limit < 1 || q.limit > 1000) return make_error(Errc::bad_journal_query, "a page holds 1 to 1000 entries");
+  std::string sql = std::string("SELECT ") + std::string(kColumns) + " FROM exchange_journal WHERE 1 = 1";
+  storage::Params params;
+  if (q.person_id && q.user_id) {
+    sql += " AND (person_id = ? OR user_id = ?)";
+    params.emplace_back(*q.person_id);
+    params.emplace_back(*q.user_id);
+  } else if (q.person_id) {
+    sql += " AND person_id = ?";
+    params.emplace_back(*q.person_id);
+  } else if (q.user_id) {
+    sql += " AND user_id = ?";
+    params.emplace_back(*q.user_id);
+  }
+  if (q.peer) {
+    sql += " AND (consumer = ? OR provider = ?)";
+    params.emplace_back(*q.peer);
+    params.emplace_back(*q.peer);
+  }
+  if (q.since) {
+    sql += " AND at >= ?";
+    params.emplace_back(to_unix_micros(*q.since));
+  }
+  if (q.before_seq > 0) {
+    sql += " AND seq < ?";
+    params.emplace_back(q.before_seq);
+  }
+  sql += " ORDER BY seq DESC LIMIT ?";
+  params.emplace_back(q.limit);
+  auto rows = db.read([&](storage::Connection& c) { return c.query(sql, params); });
+  if (!rows) return std::move(rows).error();
+  std::vector<JournalEntry> out;
+  for (const storage::Row& row : rows->rows) out.push_back(entry_of(row));
+  return out;
+}
+
+Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours keep, const Clock& clock) {
+  const std::int64_t cutoff = to_unix_micros(clock.now() - keep);
+  return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+    if (c.backend() == storage::Backend::postgresql) {
+      if (auto locked = c.query("SELECT pg_advisory_xact_lock(?)", {kJournalLock}); !locked) {
+        return std::move(locked).error();
+      }
+    }
+    // The newest entry is never pruned, so the chain always has a head in the table or anchor.
+    auto last = c.query(
+        "SELECT seq, hash FROM exchange_journal WHERE at < ? AND seq < (SELECT MAX(seq) FROM exchange_journal) ORDER "
+        "BY seq DESC LIMIT 1",
+        {cutoff});
+    if (!last) return std::move(last).error();
+    if (last->empty()) return std::int64_t{0};
+    const std::int64_t through = last->rows[0].integer(0);
+    auto anchored = c.execute(
+        "INSERT INTO exchange_journal_anchor (id, through_seq, hash, pruned_at) VALUES (1, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, hash = excluded.hash, "
+        "pruned_at = excluded.pruned_at",
+        {through, last->rows[0].text(1), to_unix_micros(clock.now())});
+    if (!anchored) return std::move(anchored).error();
+    return c.execute("DELETE FROM exchange_journal WHERE seq <= ?", {through});
+  });
+}
+
+}  // namespace guichet::exchange

@@ -1,0 +1,331 @@
+// The exchange module's routes: a node's endpoints (query, keys, journal head) and the person's
+// own journal (/account/data, its CSV and JSON exports, and the API).
+#include "guichet/exchange/web.hpp"
+
+#include <set>
+
+#include <boost/json.hpp>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/core/spoken_time.hpp"
+#include "guichet/exchange/errors.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/parsing.hpp"
+#include "guichet/identity/users.hpp"
+
+namespace guichet::exchange {
+namespace json = boost::json;
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response jose(std::string body, int status) {
+  Response response = Response::text(std::move(body), status);
+  response.headers.set("Content-Type", "application/jose");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response not_exchanging(const Request& request) {
+  return http::json_error(request,
+                          make_error(Errc::no_signing_key, "this node does not exchange data (no secrets key is set)"));
+}
+
+Response query_post(const ExchangeWebContext& ctx, Request& request) {
+  if (ctx.node == nullptr) return not_exchanging(request);
+  const std::string type(request.header("Content-Type").value_or(""));
+  if (!type.starts_with("application/jose")) {
+    Error error = make_error(Errc::bad_request, "the request body is a compact JWS sent as application/jose");
+    error.kind = ErrorKind::unsupported_media_type;
+    return http::json_error(request, error);
+  }
+  ProviderAnswer answer = ctx.node->answer(request.body);
+  if (!answer.signed_body) {
+    Response response = Response::json(answer.body, answer.status);
+    if (answer.status == 503) response.headers.set("Retry-After", std::string(http::kRetryAfterSeconds));
+    return response;
+  }
+  return jose(std::move(answer.body), answer.status);
+}
+
+Response keys_get(const ExchangeWebContext& ctx, Request& request) {
+  if (ctx.node == nullptr) return not_exchanging(request);
+  auto set = ctx.node->keys().signed_key_set();
+  if (!set) return http::json_error(request, set.error());
+  Response response = jose(std::move(set).value(), 200);
+  response.headers.set("Cache-Control", "max-age=60");
+  return response;
+}
+
+Response journal_head_get(const ExchangeWebContext& ctx, Request& request) {
+  if (ctx.node == nullptr) return not_exchanging(request);
+  auto head = ctx.node->signed_journal_head();
+  if (!head) return http::json_error(request, head.error());
+  return jose(std::move(head).value(), 200);
+}
+
+// --- The person's journal --------------------------------------------------------------------
+
+struct Accesses {
+  std::vector<JournalEntry> entries;
+  std::map<std::string, std::string> node_names;     // node id -> name, from the node registry
+  std::map<std::string, std::string> purpose_names;  // service code -> its name in the language
+  bool has_more = false;
+};
+
+Result<Accesses> accesses_of(const ExchangeWebContext& ctx, std::int64_t user_id, std::string_view lang,
+                             std::int64_t before, std::int64_t limit) {
+  auto person = ctx.db.read([&](storage::Connection& c) { return identity::person_attributes(c, user_id); });
+  if (!person) return std::move(person).error();
+  JournalQuery query;
+  query.user_id = user_id;
+  if (*person && (*person)->national_id) query.person_id = (*person)->national_id;
+  query.before_seq = before;
+  query.limit = limit + 1;
+  auto entries = read_journal(ctx.db, query);
+  if (!entries) return std::move(entries).error();
+  Accesses out;
+  out.has_more = static_cast<std::int64_t>(entries->size()) > limit;
+  if (out.has_more) entries->pop_back();
+  out.entries = std::move(entries).value();
+  std::set<std::string> purposes;
+  for (const JournalEntry& e : out.entries) purposes.insert(e.purpose);
+  auto names = ctx.db.read([&](storage::Connection& c) -> Result<void> {
+    auto peers = c.query("SELECT node_id, name FROM exchange_peers");
+    if (!peers) return std::move(peers).error();
+    for (const storage::Row& row : peers->rows) out.node_names[row.text(0)] = row.text(1);
+    std::set<std::int64_t> ids;
+    std::map<std::int64_t, std::string> codes;
+    for (const std::string& p : purposes) {
+      auto id = catalogue::service_id_of(c, p);
+      if (!id) return std::move(id).error();
+      if (*id) {
+        ids.insert(**id);
+        codes[**id] = p;
+      }
+    }
+    auto records = catalogue::service_records(c, ids, lang);
+    if (!records) return std::move(records).error();
+    for (const auto& [id, record] : *records) {
+      if (!record.name.empty()) out.purpose_names[codes[id]] = record.name;
+    }
+    return {};
+  });
+  if (!names) return std::move(names).error();
+  return out;
+}
+
+std::string node_name(const Accesses& a, const std::string& node, const ExchangeWebContext& ctx) {
+  if (ctx.node != nullptr && node == ctx.node->id()) return "Guichet";
+  auto it = a.node_names.find(node);
+  return it == a.node_names.end() ? node : it->second;
+}
+
+std::string attribute_label(const ExchangeWebContext& ctx, std::string_view lang, const std::string& name) {
+  const std::string key = "exchange_attribute_" + name;
+  const std::string& text = ctx.catalog->text(lang, key);
+  return text == key ? name : text;
+}
+
+std::string joined_labels(const ExchangeWebContext& ctx, std::string_view lang, const std::vector<std::string>& names) {
+  std::string out;
+  for (const std::string& n : names) {
+    if (!out.empty()) out += ", ";
+    out += attribute_label(ctx, lang, n);
+  }
+  return out;
+}
+
+std::optional<std::int64_t> before_of(const Request& request) {
+  const std::string_view text = request.query.get("before").value_or("");
+  if (text.empty()) return std::int64_t{0};
+  if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::stoll(std::string(text));
+}
+
+Response data_page(const ExchangeWebContext& ctx, Request& request) {
+  if (!request.principal) {
+    return Response::redirect("/account/sign-in?return=" + http::url_encode("/account/data"), 303);
+  }
+  const std::string& lang = request.lang;
+  auto before = before_of(request);
+  if (!before) {
+    return ctx.pages->render_error(request, make_error(Errc::bad_journal_query, "before is an entry's number"));
+  }
+  auto accesses = accesses_of(ctx, request.principal->user_id, lang, *before, 50);
+  if (!accesses) return ctx.pages->render_error(request, accesses.error());
+  PageData items{PageData::type::list};
+  for (const JournalEntry& e : accesses->entries) {
+    PageData item;
+    item.set("when", spoken_instant(lang, ctx.time_zone, e.at));
+    item.set("when_iso", format_rfc3339(e.at));
+    item.set("provider", node_name(*accesses, e.provider, ctx));
+    item.set("consumer", node_name(*accesses, e.consumer, ctx));
+    auto purpose = accesses->purpose_names.find(e.purpose);
+    item.set("purpose", purpose == accesses->purpose_names.end() ? e.purpose : purpose->second);
+    item.set("attributes", joined_labels(ctx, lang, e.attributes));
+    if (!e.released.empty()) item.set("released", joined_labels(ctx, lang, e.released));
+    item.set("legal_basis", ctx.catalog->text(lang, "data_access_basis_" + std::string(to_string(e.legal_basis.kind))) +
+                                ": " + e.legal_basis.reference);
+    item.set("outcome", ctx.catalog->text(lang, "data_access_outcome_" + e.outcome));
+    item.set("outcome_" + e.outcome, true);
+    items.push_back(item);
+  }
+  PageData data;
+  if (!accesses->entries.empty()) {
+    data.set("entries", items);
+    data.set("has_entries", true);
+  }
+  if (accesses->has_more) data.set("older", "/account/data?before=" + std::to_string(accesses->entries.back().seq));
+  Response response = ctx.pages->render(request, "data_access", "data_access_title", data);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+json::object entry_json(const ExchangeWebContext& ctx, const Accesses& a, const JournalEntry& e) {
+  json::array attributes;
+  for (const std::string& n : e.attributes) attributes.emplace_back(n);
+  json::array released;
+  for (const std::string& n : e.released) released.emplace_back(n);
+  json::object out{{"id", e.seq},
+                   {"at", format_rfc3339(e.at)},
+                   {"provider", e.provider},
+                   {"provider_name", node_name(a, e.provider, ctx)},
+                   {"consumer", e.consumer},
+                   {"consumer_name", node_name(a, e.consumer, ctx)},
+                   {"purpose", e.purpose},
+                   {"legal_basis", json::object{{"kind", std::string(to_string(e.legal_basis.kind))},
+                                                {"reference", e.legal_basis.reference}}},
+                   {"attributes", attributes},
+                   {"released", released},
+                   {"outcome", e.outcome}};
+  if (auto it = a.purpose_names.find(e.purpose); it != a.purpose_names.end()) out["purpose_name"] = it->second;
+  if (!e.reason.empty()) out["reason"] = e.reason;
+  return out;
+}
+
+// A CSV cell: quoted when it must be, and a leading = + - @ defused so a spreadsheet shows text.
+std::string csv_cell(std::string text) {
+  if (!text.empty() && (text[0] == '=' || text[0] == '+' || text[0] == '-' || text[0] == '@')) text = "'" + text;
+  if (text.find_first_of(",\"\r\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+// Every entry, newest first, in pages of 1000.
+Result<Accesses> all_accesses(const ExchangeWebContext& ctx, std::int64_t user_id, std::string_view lang) {
+  Accesses all;
+  std::int64_t before = 0;
+  for (int page = 0; page < 100; ++page) {
+    auto part = accesses_of(ctx, user_id, lang, before, 1000);
+    if (!part) return std::move(part).error();
+    all.node_names = part->node_names;
+    all.purpose_names.insert(part->purpose_names.begin(), part->purpose_names.end());
+    for (JournalEntry& e : part->entries) all.entries.push_back(std::move(e));
+    if (!part->has_more || all.entries.empty()) break;
+    before = all.entries.back().seq;
+  }
+  return all;
+}
+
+Response data_export(const ExchangeWebContext& ctx, Request& request, bool csv) {
+  if (!request.principal) {
+    return Response::redirect("/account/sign-in?return=" + http::url_encode("/account/data"), 303);
+  }
+  auto all = all_accesses(ctx, request.principal->user_id, request.lang);
+  if (!all) return ctx.pages->render_error(request, all.error());
+  Response response;
+  if (csv) {
+    std::string out = "at,provider,consumer,purpose,legal_basis_kind,legal_basis,attributes,released,outcome\r\n";
+    for (const JournalEntry& e : all->entries) {
+      auto purpose = all->purpose_names.find(e.purpose);
+      std::string attributes, released;
+      for (const std::string& n : e.attributes) attributes += (attributes.empty() ? "" : ";") + n;
+      for (const std::string& n : e.released) released += (released.empty() ? "" : ";") + n;
+      for (const std::string& cell :
+           {format_rfc3339(e.at), node_name(*all, e.provider, ctx), node_name(*all, e.consumer, ctx),
+            purpose == all->purpose_names.end() ? e.purpose : purpose->second,
+            std::string(to_string(e.legal_basis.kind)), e.legal_basis.reference, attributes, released, e.outcome}) {
+        out += csv_cell(cell);
+        out += ',';
+      }
+      out.back() = '\r';
+      out += '\n';
+    }
+    response = Response::text(std::move(out));
+    response.headers.set("Content-Type", "text/csv; charset=utf-8");
+    response.headers.set("Content-Disposition", "attachment; filename=\"data-access.csv\"");
+  } else {
+    json::array entries;
+    for (const JournalEntry& e : all->entries) entries.push_back(entry_json(ctx, *all, e));
+    response = Response::json(json::serialize(json::object{{"accesses", entries}}));
+    response.headers.set("Content-Disposition", "attachment; filename=\"data-access.json\"");
+  }
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
+  auto grant = ctx.bearer(request, "account");
+  if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+  const std::int64_t user_id = std::get<std::int64_t>(grant);
+  auto before = before_of(request);
+  if (!before) {
+    Error error = make_error(Errc::bad_journal_query, "before is an entry's id");
+    error.field = "before";
+    return http::json_error(request, error);
+  }
+  std::int64_t limit = 100;
+  if (auto text = request.query.get("limit")) {
+    if (text->empty() || text->size() > 4 || text->find_first_not_of("0123456789") != std::string_view::npos ||
+        std::stoll(std::string(*text)) < 1 || std::stoll(std::string(*text)) > 1000) {
+      Error error = make_error(Errc::bad_journal_query, "limit is 1 to 1000");
+      error.field = "limit";
+      return http::json_error(request, error);
+    }
+    limit = std::stoll(std::string(*text));
+  }
+  auto accesses = accesses_of(ctx, user_id, request.lang, *before, limit);
+  if (!accesses) return http::json_error(request, accesses.error());
+  json::array entries;
+  for (const JournalEntry& e : accesses->entries) entries.push_back(entry_json(ctx, *accesses, e));
+  json::object body{{"accesses", entries}};
+  if (accesses->has_more)
+    body["next"] = "/api/v1/account/data-access?before=" + std::to_string(accesses->entries.back().seq);
+  Response response = Response::json(json::serialize(body));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+}  // namespace
+
+void register_node_routes(http::Router& router, const ExchangeWebContext& context) {
+  const ExchangeWebContext* ctx = &context;
+  const http::RouteOptions query{http::RouteKind::api, kMaxRequestBytes, false};
+  const http::RouteOptions api{http::RouteKind::api, 0, false};
+  router.post(
+      "/exchange/v1/query", [ctx](Request& request) { return query_post(*ctx, request); }, query);
+  router.get(
+      "/exchange/v1/keys", [ctx](Request& request) { return keys_get(*ctx, request); }, api);
+  router.get(
+      "/exchange/v1/journal/head", [ctx](Request& request) { return journal_head_get(*ctx, request); }, api);
+}
+
+void register_data_access_routes(http::Router& router, const ExchangeWebContext& context) {
+  const ExchangeWebContext* ctx = &context;
+  router.get("/account/data", [ctx](Request& request) { return data_page(*ctx, request); });
+  router.get("/account/data/accesses.csv", [ctx](Request& request) { return data_export(*ctx, request, true); });
+  router.get("/account/data/accesses.json", [ctx](Request& request) { return data_export(*ctx, request, false); });
+  router.get(
+      "/api/v1/account/data-access", [ctx](Request& request) { return data_access_api(*ctx, request); },
+      http::RouteOptions{http::RouteKind::api, 0, false});
+}
+
+}  // namespace guichet::exchange
