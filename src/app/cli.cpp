@@ -139,6 +139,9 @@ int run_cli(int argc, char** argv) {
   users_add_cmd->add_option("--email", user_email, "E-mail address")->required();
   users_add_cmd->add_flag("--password-stdin", password_stdin, "Read the password from standard input")->required();
   users_add_cmd->add_flag("--verified", user_verified, "Mark the e-mail address as verified");
+  std::string user_national_id;
+  users_add_cmd->add_option("--national-id", user_national_id,
+                            "National identification number from a trusted register, CC:NUMBER (PT:123456789)");
   users_add_cmd->add_option("--level", user_level, "Level of assurance")
       ->check(CLI::IsMember({"low", "substantial", "high"}))
       ->capture_default_str();
@@ -354,7 +357,7 @@ int run_cli(int argc, char** argv) {
   if (jobs_list_cmd->parsed())
     return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
-  if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level);
+  if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level, user_national_id);
   if (audit_verify_cmd->parsed()) return audit_verify(config);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   if (users_assign_cmd->parsed()) return users_assign(config, user_email, assign_shop);

@@ -26,6 +26,7 @@
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/identity/verification.hpp"
 #include "guichet/jobs/webhooks.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/clients.hpp"
@@ -608,7 +609,8 @@ int jobs_list(const Config& config, std::optional<std::string> status, int limit
   return 0;
 }
 
-int users_add(const Config& config, const std::string& email, bool verified, const std::string& level) {
+int users_add(const Config& config, const std::string& email, bool verified, const std::string& level,
+              const std::string& national_id) {
   auto parsed_level = identity::parse_assurance_level(level);
   if (!parsed_level) {
     std::cerr << "guichet: --level must be low, substantial or high\n";
@@ -635,6 +637,14 @@ int users_add(const Config& config, const std::string& email, bool verified, con
                           {"email", user->email},
                           {"email_verified", user->email_verified},
                           {"assurance_level", std::string(identity::to_string(user->level))}};
+  if (!national_id.empty()) {
+    auto set = identity::set_national_id(**db, user->id, national_id, "cli", clock);
+    if (!set) {
+      fail("users add", set.error());
+      return set.error().kind == ErrorKind::internal || set.error().kind == ErrorKind::unavailable ? 1 : 2;
+    }
+    out["national_id"] = *set;
+  }
   std::cout << boost::json::serialize(out) << "\n";
   return 0;
 }

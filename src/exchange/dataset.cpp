@@ -245,7 +245,7 @@ class ExtractReader {
       return make_error(Errc::bad_extract, "the CSV reader could not start");
     }
     std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&parser, csv_free);
-    std::array<char, 64 * 1024> buffer{};
+    std::vector<char> buffer(std::max<std::size_t>(options_.chunk_bytes, 1));
     crypto_hash_sha256_state hash;
     crypto_hash_sha256_init(&hash);
     while (in) {

@@ -136,8 +136,23 @@ Result<std::string> NodeKeys::sign(std::string_view payload) {
   return oidc::sign_jws(*key, payload, "JWT");
 }
 
-Result<std::string> NodeKeys::signed_key_set() {
-  if (auto current = signing_key(); !current) return std::move(current).error();
+Result<std::string> NodeKeys::signed_key_set(const std::string& signer) {
+  auto current = signing_key();
+  if (!current) return std::move(current).error();
+  oidc::KeyPair signing = *current;
+  if (!signer.empty() && signer != current->kid) {
+    auto rows = db_.read([&](storage::Connection& c) {
+      return c.query("SELECT kid, private_jwk, public_jwk FROM exchange_keys WHERE kid = ? AND not_after > ?",
+                     {signer, to_unix_micros(clock_.now())});
+    });
+    if (!rows) return std::move(rows).error();
+    if (!rows->empty()) {
+      auto opened = secrets_.open(rows->rows.front().text(1), sealing_purpose(signer));
+      if (!opened) return std::move(opened).error();
+      signing =
+          oidc::KeyPair{signer, oidc::SigningAlgorithm::es256, std::move(opened).value(), rows->rows.front().text(2)};
+    }
+  }
   auto keys = published();
   if (!keys) return std::move(keys).error();
   json::array list;
@@ -149,7 +164,7 @@ Result<std::string> NodeKeys::signed_key_set() {
                        {"iss", node_id_},
                        {"iat", to_unix_micros(clock_.now()) / 1000000},
                        {"keys", std::move(list)}};
-  return sign(json::serialize(payload));
+  return oidc::sign_jws(signing, json::serialize(payload), "JWT");
 }
 
 // --- Transport -------------------------------------------------------------------------------
@@ -231,7 +246,7 @@ Peers::Peers(storage::Database& db, const Clock& clock, Transport& transport)
 
 Result<std::vector<PublishedKey>> Peers::add(const std::string& node_id, const std::string& name,
                                              const std::string& url, const std::string& pinned_kid) {
-  auto reply = transport_.get(url + "/exchange/v1/keys");
+  auto reply = transport_.get(url + "/exchange/v1/keys?signed_by=" + pinned_kid);
   if (!reply) return make_error(Errc::bad_peer, "cannot fetch the key set: " + reply.error().message);
   if (reply->status != 200) {
     return make_error(Errc::bad_peer, url + "/exchange/v1/keys answered " + std::to_string(reply->status));
@@ -391,7 +406,15 @@ Result<bool> Peers::refresh(const std::string& node_id) {
   auto peer = find(node_id);
   if (!peer) return std::move(peer).error();
   if (!*peer) return false;
-  auto reply = transport_.get((*peer)->url + "/exchange/v1/keys");
+  // The set signed by the newest key pinned for the peer that is still live.
+  auto pinned_kid = db_.read([&](storage::Connection& c) {
+    return c.query(
+        "SELECT kid FROM exchange_peer_keys WHERE node_id = ? AND not_after > ? ORDER BY pinned_at DESC, kid LIMIT 1",
+        {node_id, to_unix_micros(now)});
+  });
+  if (!pinned_kid) return std::move(pinned_kid).error();
+  if (pinned_kid->empty()) return false;
+  auto reply = transport_.get((*peer)->url + "/exchange/v1/keys?signed_by=" + pinned_kid->rows.front().text(0));
   if (!reply || reply->status != 200) {
     log_event(LogLevel::warn, "exchange_keys_unreachable",
               {{"peer", node_id}, {"error", reply ? std::to_string(reply->status) : reply.error().message}});

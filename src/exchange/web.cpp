@@ -53,7 +53,9 @@ Response query_post(const ExchangeWebContext& ctx, Request& request) {
 
 Response keys_get(const ExchangeWebContext& ctx, Request& request) {
   if (ctx.node == nullptr) return not_exchanging(request);
-  auto set = ctx.node->keys().signed_key_set();
+  const std::string signer(request.query.get("signed_by").value_or(""));
+  if (signer.size() > 64) return http::json_error(request, make_error(Errc::bad_request, "signed_by is a key id"));
+  auto set = ctx.node->keys().signed_key_set(signer);
   if (!set) return http::json_error(request, set.error());
   Response response = jose(std::move(set).value(), 200);
   response.headers.set("Cache-Control", "max-age=60");

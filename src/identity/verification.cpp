@@ -152,3 +152,34 @@ Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_
 }
 
 }  // namespace guichet::identity
+
+namespace guichet::identity {
+
+Result<std::string> set_national_id(storage::Database& db, std::int64_t user_id, std::string_view national_id,
+                                    const std::string& actor, const Clock& clock) {
+  const auto colon = national_id.find(':');
+  auto normalised = colon == std::string_view::npos
+                        ? std::nullopt
+                        : normalise_national_id(national_id.substr(0, colon), national_id.substr(colon + 1));
+  if (!normalised) {
+    return field_error("national_id", "a national identification number is written CC:NUMBER, such as PT:123456789");
+  }
+  return db.transaction([&](storage::Connection& c) -> Result<std::string> {
+    auto holder = c.query("SELECT id FROM users WHERE national_id = ? AND id <> ?", {*normalised, user_id});
+    if (!holder) return std::move(holder).error();
+    if (!holder->empty()) {
+      Error taken = make_error(Errc::national_id_taken, "another account holds this national identification number");
+      taken.field = "national_id";
+      return taken;
+    }
+    auto changed = c.execute("UPDATE users SET national_id = ? WHERE id = ?", {*normalised, user_id});
+    if (!changed) return std::move(changed).error();
+    if (*changed == 0) return make_error(Errc::no_such_user, "no such account");
+    auto audited =
+        record_audit(c, AuditEvent{actor, "identity.national_id_set", "user:" + std::to_string(user_id), "{}"}, clock);
+    if (!audited) return std::move(audited).error();
+    return *normalised;
+  });
+}
+
+}  // namespace guichet::identity

@@ -274,7 +274,12 @@ TEST_P(ProceduresSiteTest, TheApiNamesEachRefusedFieldAndKeepsTheValidAnswers) {
   Response definition = b.get("/api/v1/procedures/family-allowance");
   ASSERT_EQ(definition.status, 200) << definition.body;
   json::object d = json::parse(definition.body).as_object();
-  EXPECT_EQ(d.at("asked_but_known"), json::value(1));
+  // Its reference income is fetched from the tax administration under its legal basis...
+  EXPECT_EQ(d.at("asked_but_known"), json::value(0));
+  // ...while the parking permit, which names none, still asks who owns the vehicle.
+  Response parking = b.get("/api/v1/procedures/resident-parking");
+  ASSERT_EQ(parking.status, 200) << parking.body;
+  EXPECT_EQ(json::parse(parking.body).at("asked_but_known"), json::value(1));
   EXPECT_EQ(b.get("/api/v1/procedures/passport").status, 404);
 
   EXPECT_EQ(b.send(http::Method::post, "/api/v1/cases", R"({"service": "family-allowance"})",

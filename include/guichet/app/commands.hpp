@@ -18,7 +18,9 @@ int jobs_retry(const Config& config, std::int64_t id);
 int admin_backup(const Config& config, const std::string& file);
 int admin_restore(const Config& config, const std::string& file);
 // Reads the password from standard input (one line), so it never appears in `ps` or shell history.
-int users_add(const Config& config, const std::string& email, bool verified, const std::string& level);
+// With `national_id` ("PT:123456789"), the account is known by it to registries (audited).
+int users_add(const Config& config, const std::string& email, bool verified, const std::string& level,
+              const std::string& national_id = {});
 int audit_verify(const Config& config);
 // `admin users assign`: the agent sees that shop's agenda (audited).
 int users_assign(const Config& config, const std::string& email, const std::string& shop_code);

@@ -62,7 +62,8 @@ struct ImportOptions {
   std::int64_t total_bytes = 0;
   std::function<void(const ImportProgress&)> progress;  // called every `progress_every` records
   std::int64_t progress_every = 10000;
-  std::size_t max_problems = 20;  // listed in the error, each "line N: ..."
+  std::size_t max_problems = 20;        // listed in the error, each "line N: ..."
+  std::size_t chunk_bytes = 64 * 1024;  // how much is read and parsed at a time (tests vary it)
 };
 
 // Reads the extract (a header `person_id,<attribute>,...` naming attributes of the description,

@@ -54,9 +54,11 @@ class NodeKeys {
   // the key set again.
   Result<void> retire(const std::string& kid);
   Result<std::vector<PublishedKey>> published();
-  // The key set, signed with the current key: a compact JWS of {"typ": "guichet-exchange-keys",
+  // The key set: a compact JWS of {"typ": "guichet-exchange-keys",
   // "iss": node id, "iat", "keys": [{"kid", "jwk", "not_after"}]}.
-  Result<std::string> signed_key_set();
+  // Signed by `signer` when it names a live key of this node (a peer asks for the set signed by a
+  // key it pinned, so it can trust the keys it does not know yet), else by the current key.
+  Result<std::string> signed_key_set(const std::string& signer = {});
   // Signs a JSON payload with the current key.
   Result<std::string> sign(std::string_view payload);
 

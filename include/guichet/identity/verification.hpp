@@ -43,4 +43,11 @@ Result<void> record_identity_check(storage::Database& db, std::int64_t verifier_
                                    const std::function<jobs::EmailMessage(const std::string&)>& notice,
                                    const Clock& clock);
 
+// Records the national identification number of an account whose identity was established
+// elsewhere (an operator loading accounts from a trusted register): "PT:123456789" or a number
+// with `country`. Audited as `identity.national_id_set` by `actor`; Errc::identity_field_invalid
+// (field national_id) or national_id_taken.
+Result<std::string> set_national_id(storage::Database& db, std::int64_t user_id, std::string_view national_id,
+                                    const std::string& actor, const Clock& clock);
+
 }  // namespace guichet::identity

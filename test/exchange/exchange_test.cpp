@@ -1,0 +1,504 @@
+// Two nodes, each on its own database, talking through an in-process transport that hands each
+// request to the other node's handlers as the HTTP routes would: datasets, entitlements, signed
+// exchanges, refusals, rotation and both journals. (The same nodes as separate processes over
+// HTTP: test/browser/exchange.test.mjs.)
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include <boost/json.hpp>
+
+#include "guichet/core/encoding.hpp"
+#include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/entitlements.hpp"
+#include "guichet/exchange/exchange.hpp"
+#include "guichet/exchange/journal.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::exchange {
+namespace {
+namespace json = boost::json;
+
+constexpr std::string_view kDescription = R"({
+  "dataset": "at", "title": {"en": "Tax administration", "pt": "Autoridade Tributária"}, "country": "PT",
+  "attributes": [
+    {"name": "reference_income", "type": "amount", "meaning": {"en": "Reference income"}},
+    {"name": "household_parts", "type": "decimal", "meaning": {"en": "Household parts"}},
+    {"name": "student", "type": "boolean", "meaning": {"en": "Enrolled as a student"}},
+    {"name": "benefits", "type": "list", "meaning": {"en": "Benefits received"}},
+    {"name": "assessed_on", "type": "date", "meaning": {"en": "Assessment date"}}
+  ]})";
+
+constexpr std::string_view kExtract =
+    "person_id,reference_income,household_parts,student,benefits,assessed_on\n"
+    "123456789,12345.67,2.5,true,\"abono;rsi, social\",2026-05-01\n"
+    "PT:100000002,800,1,0,,\n"
+    "\"100000010\",0.5,1,false,abono,2026-04-30\n";
+
+constexpr std::string_view kLaw = "Code de la construction et de l'habitation, art. L831-1";
+
+// One node: its database, keys, registry of peers and the protocol.
+struct TestNode {
+  TestNode(const std::string& backend, const std::string& id, const Clock& clock, Transport& transport)
+      : database(backend),
+        keys(id, database.db(), clock, *SecretKey::from_base64(SecretKey::generate_base64())),
+        peers(database.db(), clock, transport),
+        node(keys, peers, database.db(), clock, transport) {
+    EXPECT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
+  }
+  storage::Database& db() { return database.db(); }
+  testing::TestDatabase database;
+  NodeKeys keys;
+  Peers peers;
+  Node node;
+};
+
+// Routes "http://<node>.test/exchange/v1/..." to that node's handlers.
+class LoopTransport : public Transport {
+ public:
+  std::map<std::string, Node*> nodes;
+  std::function<std::string(std::string)> tamper;  // changes a request on its way, when set
+  std::vector<std::string> sent;                   // every request body, as sent
+
+  Result<HttpReply> get(const std::string& url) override {
+    Node* node = find(url);
+    if (node == nullptr) return make_error(Errc::peer_unreachable, "no such host");
+    std::string signer;
+    if (auto at = url.find("signed_by="); at != std::string::npos) signer = url.substr(at + 10);
+    auto set = node->keys().signed_key_set(signer);
+    if (!set) return std::move(set).error();
+    return HttpReply{200, "application/jose", *set};
+  }
+  Result<HttpReply> post(const std::string& url, const std::string&, const std::string& body) override {
+    Node* node = find(url);
+    if (node == nullptr) return make_error(Errc::peer_unreachable, "no such host");
+    const std::string request = tamper ? tamper(body) : body;
+    sent.push_back(request);
+    ProviderAnswer answer = node->answer(request);
+    return HttpReply{answer.status, answer.signed_body ? "application/jose" : "application/json", answer.body};
+  }
+
+ private:
+  Node* find(const std::string& url) {
+    for (auto& [host, node] : nodes) {
+      if (url.starts_with("http://" + host + ".test/")) return node;
+    }
+    return nullptr;
+  }
+};
+
+class ExchangeTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    transport.nodes = {{"guichet", &portal.node}, {"at", &tax.node}};
+    auto description = parse_description(kDescription);
+    ASSERT_TRUE(description.ok()) << description.error().message;
+    std::istringstream extract{std::string(kExtract)};
+    auto imported = import_extract(tax.db(), *description, extract, clock);
+    ASSERT_TRUE(imported.ok()) << imported.error().message;
+    // Each side pins the other's current key, as their operators would.
+    auto portal_key = portal.keys.signing_key();
+    auto tax_key = tax.keys.signing_key();
+    ASSERT_TRUE(portal_key.ok() && tax_key.ok());
+    ASSERT_TRUE(tax.peers.add("guichet", "Guichet", "http://guichet.test", portal_key->kid).ok());
+    auto pinned = portal.peers.add("at", "Autoridade Tributária", "http://at.test", tax_key->kid);
+    ASSERT_TRUE(pinned.ok()) << pinned.error().message;
+  }
+
+  Entitlement entitlement(std::vector<std::string> attributes, std::chrono::days valid = std::chrono::days(365)) {
+    Entitlement e;
+    e.consumer = "guichet";
+    e.purpose = "student-housing-aid";
+    e.dataset = "at";
+    e.attributes = std::move(attributes);
+    e.legal_basis = LegalBasis{LegalBasisKind::law, std::string(kLaw)};
+    e.expires_at = clock.now() + valid;
+    return e;
+  }
+
+  ExchangeRequest request(std::vector<std::string> attributes, std::string person = "PT:123456789") {
+    return ExchangeRequest{"at",
+                           "at",
+                           std::move(attributes),
+                           "student-housing-aid",
+                           LegalBasis{LegalBasisKind::law, std::string(kLaw)},
+                           std::move(person),
+                           42};
+  }
+
+  std::vector<JournalEntry> journal(TestNode& n) {
+    auto entries = read_journal(n.db(), JournalQuery{});
+    EXPECT_TRUE(entries.ok());
+    return entries.ok() ? *entries : std::vector<JournalEntry>{};
+  }
+
+  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
+  LoopTransport transport;
+  TestNode portal{GetParam(), "guichet", clock, transport};
+  TestNode tax{GetParam(), "at", clock, transport};
+};
+
+TEST_P(ExchangeTest, AnEntitledRequestIsAnsweredSignedAndJournaledOnBothSides) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income", "household_parts"}), "admin", clock).ok());
+  auto result = portal.node.fetch(request({"reference_income", "household_parts"}));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->outcome, "answered");
+  EXPECT_EQ(result->values.at("reference_income"), json::value(1234567));  // cents, exactly
+  EXPECT_EQ(result->values.at("household_parts"), json::value(2.5));
+  EXPECT_FALSE(result->values.contains("student"));  // never more than asked
+
+  const auto sent = journal(portal);
+  const auto received = journal(tax);
+  ASSERT_EQ(sent.size(), 1u);
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(sent[0].side, Side::consumer);
+  EXPECT_EQ(received[0].side, Side::provider);
+  for (const JournalEntry* e : {&sent[0], &received[0]}) {
+    EXPECT_EQ(e->outcome, "answered");
+    EXPECT_EQ(e->consumer, "guichet");
+    EXPECT_EQ(e->provider, "at");
+    EXPECT_EQ(e->purpose, "student-housing-aid");
+    EXPECT_EQ(e->legal_basis.reference, kLaw);
+    EXPECT_EQ(e->person_id, "PT:123456789");
+    EXPECT_EQ(e->released, (std::vector<std::string>{"reference_income", "household_parts"}));
+  }
+  // Both sides hold the same signed request and the same answer's hash.
+  EXPECT_EQ(sent[0].request_hash, received[0].request_hash);
+  EXPECT_EQ(sent[0].request_jws, received[0].request_jws);
+  EXPECT_EQ(sent[0].response_hash, received[0].response_hash);
+  EXPECT_EQ(sent[0].user_id, std::optional<std::int64_t>(42));
+  EXPECT_EQ(received[0].user_id, std::nullopt);  // the portal's account never leaves it
+  EXPECT_EQ(sent[0].request_jws.find("12345"), std::string::npos);
+  for (TestNode* n : {&portal, &tax}) {
+    auto verified = verify_journal(n->db());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified->intact) << verified->problem;
+    EXPECT_EQ(verified->entries, 1);
+  }
+}
+
+TEST_P(ExchangeTest, APersonTheRegistryDoesNotKnowIsNotFoundAndStillJournaled) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  auto result = portal.node.fetch(request({"reference_income"}, "PT:100000029"));
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->outcome, "not_found");
+  EXPECT_TRUE(result->values.empty());
+  EXPECT_EQ(journal(tax).at(0).outcome, "not_found");
+}
+
+TEST_P(ExchangeTest, WithoutAnEntitlementNothingLeavesAndTheRefusalIsJournaledOnBothSides) {
+  // Nothing granted; then an entitlement for one attribute but not the other; then another law;
+  // then an expired one; then a revoked one.
+  auto refused = portal.node.fetch(request({"reference_income"}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::not_entitled);
+
+  auto granted = grant_entitlement(tax.db(), entitlement({"reference_income"}, std::chrono::days(30)), "admin", clock);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_EQ(portal.node.fetch(request({"reference_income", "student"})).error().code, Errc::not_entitled);
+  ExchangeRequest other_law = request({"reference_income"});
+  other_law.legal_basis.reference = "Another law";
+  EXPECT_EQ(portal.node.fetch(other_law).error().code, Errc::not_entitled);
+  ExchangeRequest other_purpose = request({"reference_income"});
+  other_purpose.purpose = "family-allowance";
+  EXPECT_EQ(portal.node.fetch(other_purpose).error().code, Errc::not_entitled);
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+
+  clock.advance(std::chrono::days(31));  // the entitlement has expired
+  EXPECT_EQ(portal.node.fetch(request({"reference_income"})).error().code, Errc::not_entitled);
+  auto again = grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock);
+  ASSERT_TRUE(again.ok());
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  ASSERT_TRUE(revoke_entitlement(tax.db(), again->id, "admin", clock).ok());
+  EXPECT_EQ(portal.node.fetch(request({"reference_income"})).error().code, Errc::not_entitled);
+  EXPECT_EQ(revoke_entitlement(tax.db(), again->id, "admin", clock).error().code, Errc::no_such_entitlement);
+
+  const auto provider = journal(tax);
+  const auto consumer = journal(portal);
+  ASSERT_EQ(provider.size(), 8u);
+  ASSERT_EQ(consumer.size(), 8u);
+  int refusals = 0;
+  for (const JournalEntry& e : provider) {
+    if (e.outcome == "refused") {
+      ++refusals;
+      EXPECT_EQ(e.reason, "not_entitled");
+      EXPECT_TRUE(e.released.empty());
+    }
+  }
+  EXPECT_EQ(refusals, 6);
+  EXPECT_EQ(consumer.front().outcome, "refused");
+  EXPECT_EQ(consumer.front().reason, "not_entitled");
+  EXPECT_TRUE(verify_journal(tax.db())->intact);
+  EXPECT_TRUE(verify_journal(portal.db())->intact);
+}
+
+TEST_P(ExchangeTest, TamperedReplayedStaleAndUnknownRequestsAreRefusedAndJournaled) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  const std::string genuine = transport.sent.back();
+
+  // The same request again: a replay.
+  ProviderAnswer replay = tax.node.answer(genuine);
+  EXPECT_EQ(replay.status, 409);
+  auto replay_payload = peek_payload(replay.body);
+  ASSERT_TRUE(replay_payload.ok());
+  EXPECT_EQ(replay_payload->at("reason"), "replayed_request");
+
+  // A changed payload under the original signature: the person swapped for another.
+  const auto first = genuine.find('.');
+  const auto second = genuine.find('.', first + 1);
+  std::string payload = *base64url_decode(genuine.substr(first + 1, second - first - 1));
+  payload.replace(payload.find("123456789"), 9, "100000002");
+  const std::string swapped = genuine.substr(0, first + 1) + base64url(payload) + genuine.substr(second);
+  ProviderAnswer tampered = tax.node.answer(swapped);
+  EXPECT_EQ(tampered.status, 401);
+  EXPECT_EQ(peek_payload(tampered.body)->at("reason"), "bad_signature");
+
+  // A request signed by a key the provider never pinned (a stranger calling itself the portal).
+  TestNode stranger{GetParam(), "guichet", clock, transport};
+  transport.nodes["stranger"] = &stranger.node;
+  ASSERT_TRUE(stranger.peers.add("at", "AT", "http://at.test", tax.keys.signing_key()->kid).ok());
+  auto forged = stranger.node.fetch(request({"reference_income"}));
+  ASSERT_FALSE(forged.ok());
+  EXPECT_EQ(forged.error().code, Errc::unknown_key);
+
+  // A node the registry does not know at all.
+  TestNode unknown{GetParam(), "elsewhere", clock, transport};
+  ASSERT_TRUE(unknown.peers.add("at", "AT", "http://at.test", tax.keys.signing_key()->kid).ok());
+  EXPECT_EQ(unknown.node.fetch(request({"reference_income"})).error().code, Errc::unknown_node);
+
+  // A request held back two minutes before it reaches the registry: stale.
+  transport.tamper = [&](std::string body) {
+    clock.advance(std::chrono::minutes(2));
+    return body;
+  };
+  EXPECT_EQ(portal.node.fetch(request({"reference_income"})).error().code, Errc::stale_request);
+  transport.tamper = nullptr;
+
+  // An answer changed on its way back does not check at the portal.
+  class Flipping : public Transport {
+   public:
+    explicit Flipping(Transport& inner) : inner_(inner) {}
+    Result<HttpReply> get(const std::string& url) override { return inner_.get(url); }
+    Result<HttpReply> post(const std::string& url, const std::string& type, const std::string& body) override {
+      auto reply = inner_.post(url, type, body);
+      if (reply.ok()) reply->body[reply->body.size() - 10] = reply->body[reply->body.size() - 10] == 'A' ? 'B' : 'A';
+      return reply;
+    }
+
+   private:
+    Transport& inner_;
+  } flipping(transport);
+  Peers flipped_peers(portal.db(), clock, flipping);
+  Node flipped(portal.keys, flipped_peers, portal.db(), clock, flipping);
+  auto bad_answer = flipped.fetch(request({"reference_income"}));
+  ASSERT_FALSE(bad_answer.ok());
+  EXPECT_EQ(bad_answer.error().code, Errc::bad_response);
+  EXPECT_EQ(journal(portal).front().outcome, "failed");
+  EXPECT_EQ(journal(portal).front().reason, "bad_response");
+
+  std::vector<std::string> reasons;
+  for (const JournalEntry& e : journal(tax)) reasons.push_back(e.reason);
+  // Newest first: the flipped answer was given (the registry did answer), the stale, unknown
+  // node, stranger's key, tampered and replayed requests refused, the genuine one answered.
+  EXPECT_EQ(reasons, (std::vector<std::string>{"", "stale_request", "unknown_node", "unknown_key", "bad_signature",
+                                               "replayed_request", ""}));
+  EXPECT_TRUE(verify_journal(tax.db())->intact);
+  EXPECT_TRUE(verify_journal(portal.db())->intact);
+}
+
+TEST_P(ExchangeTest, KeysRotateWithoutAnOperatorAndAnExpiredKeyIsRefused) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  auto old_key = portal.keys.signing_key();
+  ASSERT_TRUE(old_key.ok());
+  clock.advance(std::chrono::days(50));
+  // The portal rotates: the registry sees an unknown key id, fetches the portal's key set signed
+  // by the key it pinned, and pins the new key.
+  auto new_key = portal.keys.rotate();
+  ASSERT_TRUE(new_key.ok());
+  ASSERT_NE(new_key->kid, old_key->kid);
+  ASSERT_TRUE(tax.keys.rotate().ok());     // and so does the registry, whose answers the portal checks
+  clock.advance(std::chrono::minutes(2));  // a peer looks for new keys at most once a minute
+  auto after_rotation = portal.node.fetch(request({"reference_income"}));
+  ASSERT_TRUE(after_rotation.ok()) << after_rotation.error().message;
+  EXPECT_EQ(peek_header(transport.sent.back())->kid, new_key->kid);
+
+  // A request signed with the old key once it is past its end: refused.
+  json::object payload{{"typ", kRequestType},
+                       {"iss", "guichet"},
+                       {"aud", "at"},
+                       {"jti", "a-request-of-the-old-key"},
+                       {"iat", 0},
+                       {"exp", 0},
+                       {"purpose", "student-housing-aid"},
+                       {"legal_basis", json::object{{"kind", "law"}, {"reference", kLaw}}},
+                       {"person", "PT:123456789"},
+                       {"dataset", "at"},
+                       {"attributes", json::array{"reference_income"}}};
+  clock.advance(std::chrono::days(48));  // the old key is past its 90 days and 7 of overlap
+  const std::int64_t now_s = to_unix_micros(clock.now()) / 1000000;
+  payload["iat"] = now_s;
+  payload["exp"] = now_s + 60;
+  auto signed_by_old = oidc::sign_jws(*old_key, json::serialize(payload), "JWT");
+  ASSERT_TRUE(signed_by_old.ok());
+  ProviderAnswer expired = tax.node.answer(*signed_by_old);
+  EXPECT_EQ(expired.status, 401);
+  EXPECT_EQ(peek_payload(expired.body)->at("reason"), "key_expired");
+  // The portal's current key still works.
+  auto still = portal.node.fetch(request({"reference_income"}));
+  EXPECT_TRUE(still.ok()) << still.error().message;
+
+  // A key set signed by a key the peer never pinned is not taken.
+  TestNode stranger{GetParam(), "guichet", clock, transport};
+  auto stranger_set = stranger.keys.signed_key_set();
+  ASSERT_TRUE(stranger_set.ok());
+  auto refused = tax.peers.add_from_key_set("guichet", "Guichet", "http://guichet.test", *stranger_set, old_key->kid);
+  EXPECT_FALSE(refused.ok());
+}
+
+TEST_P(ExchangeTest, AnImportIsWholeOrNothingAndNamesEachBadLine) {
+  auto description = parse_description(kDescription);
+  ASSERT_TRUE(description.ok());
+  const std::string bad =
+      "person_id,reference_income,student\n"
+      "123456789,12.5,true\n"
+      "123456780,1,true\n"       // a check digit wrong
+      "100000002,12.345,true\n"  // three decimals
+      "100000010,1,maybe\n"      // not a boolean
+      "100000002,1\n"            // a field short
+      "123456789,3,false\n";     // the first person again
+  std::istringstream in(bad);
+  auto refused = import_extract(tax.db(), *description, in, clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::bad_extract);
+  for (std::string_view line : {"line 3: person_id", "line 4: reference_income", "line 5: student",
+                                "line 6: has 2 fields", "line 7: the person of line 2"}) {
+    EXPECT_NE(refused.error().message.find(line), std::string::npos) << line << " in " << refused.error().message;
+  }
+  // The version imported in SetUp is still the one served.
+  auto record = tax.db().read([](storage::Connection& c) { return current_record(c, "at", "PT:100000002"); });
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((**record).at("reference_income"), json::value(80000));
+
+  std::istringstream unknown_column("person_id,wealth\n123456789,1\n");
+  EXPECT_NE(import_extract(tax.db(), *description, unknown_column, clock).error().message.find("wealth"),
+            std::string::npos);
+  std::istringstream unclosed("person_id,benefits\n123456789,\"abono\n");
+  EXPECT_FALSE(import_extract(tax.db(), *description, unclosed, clock).ok());
+
+  // The same extract again changes nothing; a new one replaces the old whole.
+  std::istringstream same{std::string(kExtract)};
+  auto unchanged = import_extract(tax.db(), *description, same, clock);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_TRUE(unchanged->unchanged);
+  std::istringstream next("person_id,reference_income\n100000002,900\n");
+  auto replaced = import_extract(tax.db(), *description, next, clock);
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->records, 1);
+  auto gone = tax.db().read([](storage::Connection& c) { return current_record(c, "at", "PT:123456789"); });
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  auto stats = datasets(tax.db());
+  ASSERT_TRUE(stats.ok());
+  ASSERT_EQ(stats->size(), 1u);
+  EXPECT_EQ(stats->front().records, 1);
+}
+
+TEST_P(ExchangeTest, AnExtractReadsTheSameWhateverItsChunks) {
+  auto description = parse_description(kDescription);
+  ASSERT_TRUE(description.ok());
+  for (std::size_t chunk : {1u, 2u, 3u, 7u, 64u}) {
+    std::istringstream next("person_id,reference_income,benefits\n100000002,1.5,\"a;b\"\n\"PT:123456789\",\"2\",c\n");
+    ImportOptions options;
+    options.chunk_bytes = chunk;
+    // The first is written; the others are the same bytes (found unchanged), read in other chunks.
+    auto imported = import_extract(tax.db(), *description, next, clock, options);
+    ASSERT_TRUE(imported.ok()) << chunk << ": " << imported.error().message;
+    auto record = tax.db().read([](storage::Connection& c) { return current_record(c, "at", "PT:100000002"); });
+    ASSERT_TRUE(record.ok() && record->has_value());
+    EXPECT_EQ((**record).at("reference_income"), json::value(150)) << chunk;
+    EXPECT_EQ((**record).at("benefits"), (json::array{"a", "b"})) << chunk;
+    auto other = tax.db().read([](storage::Connection& c) { return current_record(c, "at", "PT:123456789"); });
+    ASSERT_TRUE(other.ok() && other->has_value());
+    EXPECT_EQ((**other).at("reference_income"), json::value(200)) << chunk;
+  }
+}
+
+TEST_P(ExchangeTest, DescriptionsAndEntitlementsAreChecked) {
+  EXPECT_FALSE(parse_description(R"({"dataset": "at"})").ok());
+  EXPECT_FALSE(parse_description(R"({"dataset": "AT", "title": {"en": "x"}, "country": "PT",
+      "attributes": [{"name": "a", "type": "text", "meaning": {"en": "x"}}]})")
+                   .ok());
+  auto twice = parse_description(R"({"dataset": "at", "title": {"en": "x"}, "country": "PT",
+      "attributes": [{"name": "a", "type": "text", "meaning": {"en": "x"}},
+                     {"name": "a", "type": "integer", "meaning": {"en": "y"}}]})");
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.error().message.find("attributes[1].name is used twice"), std::string::npos);
+  auto bad_type = parse_description(R"({"dataset": "at", "title": {"en": "x"}, "country": "PT",
+      "attributes": [{"name": "a", "type": "money", "meaning": {"en": "x"}}]})");
+  EXPECT_NE(bad_type.error().message.find("attributes[0].type"), std::string::npos);
+
+  Entitlement unknown_attribute = entitlement({"wealth"});
+  auto refused = grant_entitlement(tax.db(), unknown_attribute, "admin", clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().field, "attributes");
+  Entitlement past = entitlement({"reference_income"});
+  past.expires_at = clock.now() - std::chrono::hours(1);
+  EXPECT_EQ(grant_entitlement(tax.db(), past, "admin", clock).error().field, "expires");
+  Entitlement no_law = entitlement({"reference_income"});
+  no_law.legal_basis.reference = "";
+  EXPECT_EQ(grant_entitlement(tax.db(), no_law, "admin", clock).error().field, "legal_basis");
+  auto granted = grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock);
+  ASSERT_TRUE(granted.ok());
+  EXPECT_TRUE(identity::verify_audit_chain(tax.db())->intact);
+  EXPECT_EQ(list_entitlements(tax.db())->size(), 1u);
+}
+
+TEST_P(ExchangeTest, AnAlteredJournalEntryIsFoundAndPruningKeepsTheChain) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+    clock.advance(std::chrono::days(2));
+  }
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  // Kept three days: the entries of days 0 and 2 go, the chain still verifies from the anchor.
+  auto pruned = prune_journal(tax.db(), std::chrono::hours(24 * 3), clock);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 2);
+  auto verified = verify_journal(tax.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
+  EXPECT_EQ(verified->entries, 2);
+  EXPECT_EQ(verified->head.seq, 4);
+  // Later entries continue the chain.
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  EXPECT_TRUE(verify_journal(tax.db())->intact);
+
+  // An entry changed behind the triggers' back is found.
+  auto c = tax.db().acquire();
+  ASSERT_TRUE((*c)->execute_script(GetParam() == "sqlite"
+                                       ? "DROP TRIGGER exchange_journal_no_update;"
+                                       : "DROP TRIGGER exchange_journal_no_change ON exchange_journal;")
+                  .ok());
+  ASSERT_TRUE((*c)->execute("UPDATE exchange_journal SET released = '[]' WHERE seq = 4").ok());
+  auto broken = verify_journal(tax.db());
+  ASSERT_TRUE(broken.ok());
+  EXPECT_FALSE(broken->intact);
+  EXPECT_EQ(broken->broken_at, std::optional<std::int64_t>(4));
+}
+
+TEST_P(ExchangeTest, TheJournalRefusesChangesAndDeletionsPastTheAnchor) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  auto c = tax.db().acquire();
+  EXPECT_FALSE((*c)->execute("UPDATE exchange_journal SET outcome = 'refused'").ok());
+  EXPECT_FALSE((*c)->execute("DELETE FROM exchange_journal").ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ExchangeTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::exchange
