@@ -318,6 +318,13 @@ int run_cli(int argc, char** argv) {
   journal_cmd->require_subcommand(1);
   auto* journal_verify_cmd =
       journal_cmd->add_subcommand("verify", "Check the hash chain; exit 1 if an entry was altered or removed");
+  auto* journal_list_cmd = journal_cmd->add_subcommand("list", "Entries, newest first, as JSON lines (auditors)");
+  std::string journal_person, journal_peer;
+  std::int64_t journal_limit = 100, journal_before = 0;
+  journal_list_cmd->add_option("--person", journal_person, "Only this person (PT:123456789)");
+  journal_list_cmd->add_option("--peer", journal_peer, "Only exchanges with this node");
+  journal_list_cmd->add_option("--before", journal_before, "Only entries before this sequence number");
+  journal_list_cmd->add_option("--limit", journal_limit, "At most this many (1 to 1000)")->capture_default_str();
 
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
@@ -395,6 +402,9 @@ int run_cli(int argc, char** argv) {
   if (revoke_cmd->parsed()) return exchange_revoke(config, revoke_id);
   if (entitlements_cmd->parsed()) return exchange_entitlements(config);
   if (journal_verify_cmd->parsed()) return exchange_journal_verify(config);
+  if (journal_list_cmd->parsed()) {
+    return exchange_journal_list(config, journal_person, journal_peer, journal_before, journal_limit);
+  }
   std::cerr << cli.help();
   return 2;
 }

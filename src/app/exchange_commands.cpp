@@ -398,4 +398,50 @@ int exchange_journal_verify(const Config& config) {
   return 0;
 }
 
+int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
+                          std::int64_t limit) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  exchange::JournalQuery query;
+  if (!person.empty()) query.person_id = person;
+  if (!peer.empty()) query.peer = peer;
+  query.before_seq = before;
+  query.limit = limit;
+  auto entries = exchange::read_journal(**db, query);
+  if (!entries) {
+    fail("exchange journal list", entries.error());
+    return entries.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  auto names = [](const std::vector<std::string>& list) {
+    json::array out;
+    for (const std::string& n : list) out.emplace_back(n);
+    return out;
+  };
+  for (const exchange::JournalEntry& e : *entries) {
+    json::object line{{"seq", e.seq},
+                      {"at", format_rfc3339(e.at)},
+                      {"side", e.side == exchange::Side::provider ? "provider" : "consumer"},
+                      {"consumer", e.consumer},
+                      {"provider", e.provider},
+                      {"purpose", e.purpose},
+                      {"legal_basis", json::object{{"kind", std::string(exchange::to_string(e.legal_basis.kind))},
+                                                   {"reference", e.legal_basis.reference}}},
+                      {"person", e.person_id},
+                      {"attributes", names(e.attributes)},
+                      {"released", names(e.released)},
+                      {"outcome", e.outcome},
+                      {"reason", e.reason},
+                      {"request_hash", e.request_hash},
+                      {"request_jws", e.request_jws},
+                      {"response_hash", e.response_hash}};
+    if (e.user_id) line["user_id"] = *e.user_id;
+    std::cout << json::serialize(line) << "\n";
+  }
+  return 0;
+}
+
 }  // namespace guichet::app

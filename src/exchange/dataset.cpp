@@ -36,7 +36,7 @@ bool valid_name(std::string_view name) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
-Error description_error(std::string where, std::string what) {
+Error description_error(const std::string& where, const std::string& what) {
   return make_error(Errc::bad_description, where + " " + what);
 }
 

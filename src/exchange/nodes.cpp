@@ -56,9 +56,9 @@ Result<json::object> peek_payload(std::string_view compact) {
   return std::move(payload.as_object());
 }
 
-NodeKeys::NodeKeys(std::string node_id, storage::Database& db, const Clock& clock, SecretKey secrets,
+NodeKeys::NodeKeys(std::string node_id, storage::Database& db, const Clock& clock, const SecretKey& secrets,
                    NodeKeyPolicy policy)
-    : node_id_(std::move(node_id)), db_(db), clock_(clock), secrets_(std::move(secrets)), policy_(policy) {}
+    : node_id_(std::move(node_id)), db_(db), clock_(clock), secrets_(secrets), policy_(policy) {}
 
 Result<oidc::KeyPair> NodeKeys::create(Instant now) {
   auto key = oidc::generate_key_pair(oidc::SigningAlgorithm::es256);

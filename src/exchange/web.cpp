@@ -221,12 +221,12 @@ std::string csv_cell(std::string text) {
   return out + "\"";
 }
 
-// Every entry, newest first, in pages of 1000.
+// Every entry, newest first, read 500 at a time (at most 100,000).
 Result<Accesses> all_accesses(const ExchangeWebContext& ctx, std::int64_t user_id, std::string_view lang) {
   Accesses all;
   std::int64_t before = 0;
-  for (int page = 0; page < 100; ++page) {
-    auto part = accesses_of(ctx, user_id, lang, before, 1000);
+  for (int page = 0; page < 200; ++page) {
+    auto part = accesses_of(ctx, user_id, lang, before, 500);
     if (!part) return std::move(part).error();
     all.node_names = part->node_names;
     all.purpose_names.insert(part->purpose_names.begin(), part->purpose_names.end());
@@ -287,8 +287,8 @@ Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
   std::int64_t limit = 100;
   if (auto text = request.query.get("limit")) {
     if (text->empty() || text->size() > 4 || text->find_first_not_of("0123456789") != std::string_view::npos ||
-        std::stoll(std::string(*text)) < 1 || std::stoll(std::string(*text)) > 1000) {
-      Error error = make_error(Errc::bad_journal_query, "limit is 1 to 1000");
+        std::stoll(std::string(*text)) < 1 || std::stoll(std::string(*text)) > 500) {
+      Error error = make_error(Errc::bad_journal_query, "limit is 1 to 500");
       error.field = "limit";
       return http::json_error(request, error);
     }

@@ -203,6 +203,11 @@ json::object account_values(const identity::PersonAttributes& person,
     if (const json::value* v = claim.if_contains("locality"); v && v->is_string()) address["city"] = *v;
     if (!address.empty()) out["account.address"] = address;
   }
+  if (person.national_id && !organisation) {
+    // "PT:123456789": the number alone; a field for another country's numbers refuses it.
+    const auto colon = person.national_id->find(':');
+    out["account.national_id"] = person.national_id->substr(colon == std::string::npos ? 0 : colon + 1);
+  }
   if (organisation) {
     out["account.organisation_name"] = organisation->organisation.name;
     out["account.organisation_number"] = organisation->organisation.registration_number;

@@ -62,6 +62,8 @@ constexpr SourceFit kSources[] = {
     {"account.address", FieldType::address},
     {"account.organisation_name", FieldType::text},
     {"account.organisation_number", FieldType::organisation_number},
+    // Recorded by an identity verifier from the person's document (identity/verification.hpp).
+    {"account.national_id", FieldType::national_id},
     // Facts the person gave with an earlier case (procedures/vault.hpp).
     {"vault.iban", FieldType::iban},
     {"vault.vehicle_plate", FieldType::text},

@@ -5,9 +5,11 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/identity/errors.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/identity/verification.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
@@ -131,6 +133,37 @@ TEST_P(VerificationPagesTest, AVerificationRaisesTheLevelAndIsAuditedAndEmailed)
   EXPECT_EQ(joao.post("/account/delete", {{"password", "agent passphrase long"}}).status, 303)
       << "a verifier's account can be deleted; the checks they made stay";
   EXPECT_EQ(identity::find_user_by_email(db(), "ana@example.org")->value().level, identity::AssuranceLevel::high);
+}
+
+TEST_P(VerificationPagesTest, TheNationalIdentificationNumberIsCheckedForTheCountryAndHeldByOneAccount) {
+  Browser joao = signed_in("joao@loja.pt", "agent passphrase long");
+  enrol(joao);
+  // A Portuguese NIF whose check digit is wrong: refused next to its field, the rest kept.
+  Response wrong = joao.post("/agent/identity", check({{"national_id", "123 456 780"}}));
+  EXPECT_EQ(wrong.status, 400);
+  EXPECT_NE(wrong.body.find("id=\"national_id\" name=\"national_id\""), std::string::npos);
+  EXPECT_NE(wrong.body.find("does not fit the document"), std::string::npos) << wrong.body;
+  EXPECT_NE(wrong.body.find("value=\"123 456 780\""), std::string::npos);
+  EXPECT_EQ(identity::find_user_by_email(db(), "ana@example.org")->value().level, identity::AssuranceLevel::low);
+
+  ASSERT_EQ(joao.post("/agent/identity", check({{"national_id", "123 456 789"}})).status, 200);
+  auto person = db().read([](storage::Connection& c) { return identity::person_attributes(c, 1); });
+  ASSERT_TRUE(person.ok() && person->has_value());
+  EXPECT_EQ((*person)->national_id, std::optional<std::string>("PT:123456789"));
+  Browser ana = signed_in("ana@example.org", "correct horse battery");
+  EXPECT_NE(ana.get("/account/data.json").body.find(R"("national_id":"PT:123456789")"), std::string::npos);
+
+  // Another person cannot be given the same number; the operator's command checks it as well.
+  ASSERT_TRUE(
+      identity::create_user(db(), identity::NewUser{"rui@example.org", "another long passphrase", true}, clock).ok());
+  Response taken = joao.post("/agent/identity", check({{"email", "rui@example.org"}, {"national_id", "123456789"}}));
+  EXPECT_EQ(taken.status, 409);
+  EXPECT_NE(taken.body.find("Another account already holds"), std::string::npos);
+  auto rui = identity::find_user_by_email(db(), "rui@example.org");
+  EXPECT_EQ(identity::set_national_id(db(), (*rui)->id, "PT:123456789", "cli", clock).error().code,
+            identity::Errc::national_id_taken);
+  EXPECT_EQ(identity::set_national_id(db(), (*rui)->id, "123456789", "cli", clock).error().field, "national_id");
+  EXPECT_EQ(*identity::set_national_id(db(), (*rui)->id, "VN:001234567890", "cli", clock), "VN:001234567890");
 }
 
 TEST_P(VerificationPagesTest, AdministratorsManageRolesWithinTheirReach) {

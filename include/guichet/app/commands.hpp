@@ -90,5 +90,7 @@ int exchange_grant(const Config& config, const GrantOptions& options);
 int exchange_revoke(const Config& config, std::int64_t id);
 int exchange_entitlements(const Config& config);
 int exchange_journal_verify(const Config& config);
+int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
+                          std::int64_t limit);
 
 }  // namespace guichet::app

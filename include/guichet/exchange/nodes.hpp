@@ -43,7 +43,7 @@ struct PublishedKey {
 
 class NodeKeys {
  public:
-  NodeKeys(std::string node_id, storage::Database& db, const Clock& clock, SecretKey secrets,
+  NodeKeys(std::string node_id, storage::Database& db, const Clock& clock, const SecretKey& secrets,
            NodeKeyPolicy policy = {});
   const std::string& node_id() const { return node_id_; }
   // The key that signs now, made when there is none or the current one nears its end.

@@ -1,0 +1,220 @@
+// "Dites-le-nous une fois" across three processes on loopback: the portal and two registry nodes
+// (the tax administration, `at`, and social security, `ss`), each on its own database, set up with
+// the operators' commands (keys pinned by id, one entitlement). Ana's reference income is fetched
+// from the tax administration when she starts her student housing aid (shown with its source, in
+// Portuguese, on a phone without JavaScript); her family allowance, for which nothing is granted,
+// is refused and she types it; a replayed request, a tampered one and one from a node nobody
+// registered are refused by the registry; both journals' chains verify; and Ana reads every
+// access on /account/data (axe clean) and downloads it.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startGuichet, launchChromium, axeViolations, signIn, freePort } from "./support.mjs";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const binary = join(root, process.env.BUILD ?? "build", "guichet");
+const ana = { email: "ana@example.org", password: "a long and unguessable passphrase" };
+const work = mkdtempSync(join(tmpdir(), "guichet-exchange-"));
+const keyFile = join(work, "secrets.key");
+const definitions = JSON.parse(readFileSync(join(root, "data", "demo-procedures.json"), "utf8"));
+const housingLaw = definitions.find((d) => d.service === "student-housing-aid").legal_basis;
+const allowanceLaw = definitions.find((d) => d.service === "family-allowance").legal_basis;
+const inAYear = new Date(Date.now() + 365 * 86400e3).toISOString().slice(0, 10);
+const registries = {};
+let portal;
+let browser;
+
+function run(...args) {
+  return execFileSync(binary, args).toString();
+}
+
+// `guichet registry` as its own process; resolves with its URL and key id once it listens.
+function startRegistry(node, files) {
+  const child = spawn(binary, ["registry", "--node-id", node, "--db", `sqlite:${join(work, node + ".db")}`,
+    "--listen", "127.0.0.1:0", "--secrets-key-file", keyFile, "--no-access-log",
+    "--dataset", files.csv, "--describe", files.description], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolveNode, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error(`registry ${node} did not start`)), 20_000);
+    child.stdout.on("data", (chunk) => {
+      buffered += chunk;
+      const line = buffered.split("\n").find((l) => l.includes('"listening"'));
+      if (line) {
+        clearTimeout(timer);
+        const { url, kid } = JSON.parse(line);
+        resolveNode({ url, kid, db: `sqlite:${join(work, node + ".db")}`, child, output: buffered });
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`registry ${node} exited with ${code}`)));
+  });
+}
+
+function dataset(node, description, rows) {
+  const csv = join(work, node + ".csv");
+  const json = join(work, node + ".json");
+  writeFileSync(json, JSON.stringify(description));
+  writeFileSync(csv, rows.join("\n") + "\n");
+  return { csv, description: json };
+}
+
+before(async () => {
+  writeFileSync(keyFile, run("admin", "keys", "new-kek"));
+  registries.at = await startRegistry("at", dataset("at", {
+    dataset: "at", country: "PT",
+    title: { en: "Tax and Customs Authority", pt: "Autoridade Tributária e Aduaneira" },
+    attributes: [
+      { name: "reference_income", type: "amount", meaning: { en: "Reference taxable income" } },
+      { name: "household_parts", type: "decimal", meaning: { en: "Household tax parts" } },
+    ],
+  }, ["person_id,reference_income,household_parts", "123456789,8421.50,1", "100000002,30000,2.5"]));
+  registries.ss = await startRegistry("ss", dataset("ss", {
+    dataset: "ss", country: "PT",
+    title: { en: "Social Security", pt: "Segurança Social" },
+    attributes: [
+      { name: "children", type: "integer", meaning: { en: "Dependent children" } },
+      { name: "benefits", type: "list", meaning: { en: "Benefits received" } },
+    ],
+  }, ["person_id,children,benefits", "123456789,2,abono"]));
+
+  // The portal: its database, Ana (her identity known by her NIF), its key set for the registries.
+  const port = await freePort();
+  const portalDb = `sqlite:${join(work, "portal.db")}`;
+  run("demo-data", "--db", portalDb, "--secrets-key-file", keyFile);
+  execFileSync(binary, ["admin", "users", "add", "--email", ana.email, "--password-stdin", "--verified",
+    "--national-id", "PT:123456789", "--db", portalDb], { input: ana.password + "\n" });
+  writeFileSync(join(work, "portal.keys"), run("exchange", "keys", "--key-set", "--db", portalDb, "--secrets-key-file", keyFile));
+  const portalKid = JSON.parse(run("exchange", "keys", "--db", portalDb, "--secrets-key-file", keyFile).split("\n")[0]).kid;
+  for (const [node, name] of [["at", "Autoridade Tributária e Aduaneira"], ["ss", "Segurança Social"]]) {
+    const r = registries[node];
+    run("exchange", "peers", "add", "--node", node, "--name", name, "--url", r.url, "--kid", r.kid, "--db", portalDb);
+    run("exchange", "peers", "add", "--node", "guichet", "--name", "Guichet", "--url", `http://127.0.0.1:${port}`,
+      "--kid", portalKid, "--key-set", join(work, "portal.keys"), "--db", r.db);
+  }
+  // The tax administration lets the portal read the reference income for the housing aid, and
+  // social security the number of children for the family allowance, under the laws the
+  // procedures name; nothing else is granted.
+  run("exchange", "grant", "--consumer", "guichet", "--purpose", "student-housing-aid", "--dataset", "at",
+    "--attributes", "reference_income", "--law", housingLaw, "--expires", inAYear, "--db", registries.at.db);
+  run("exchange", "grant", "--consumer", "guichet", "--purpose", "family-allowance", "--dataset", "ss",
+    "--attributes", "children", "--law", allowanceLaw, "--expires", inAYear, "--db", registries.ss.db);
+  portal = await startGuichet({ db: portalDb, port, extraArgs: ["--secrets-key-file", keyFile] });
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await portal?.stop();
+  for (const r of Object.values(registries)) {
+    const exited = new Promise((resolveExit) => r.child.on("exit", resolveExit));
+    r.child.kill("SIGTERM");
+    await exited;
+  }
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function start(page, service) {
+  await page.goto(`${portal.url}/procedures/${service}`);
+  await page.click(`main form[action="/procedures/${service}/start"] button`);
+  return new URL(page.url()).pathname.split("/")[2];
+}
+
+test("the portal asks the registries once, and Ana sees each access", async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 640 }, locale: "pt-PT" });
+  const page = await context.newPage();
+  await signIn(page, portal.url, ana);
+  await page.goto(`${portal.url}/language?lang=pt&return=/`);
+
+  // Entitled: the reference income comes from the tax administration, with its source.
+  const housing = await start(page, "student-housing-aid");
+  await page.goto(`${portal.url}/cases/${housing}/pages/income`);
+  assert.equal((await page.inputValue("#reference_income")).replace(/\D/g, ""), "842150");
+  assert.match(await page.textContent("main"), /Transmitido por Autoridade Tributária e Aduaneira/);
+  await page.goto(`${portal.url}/cases/${housing}/pages/you`);
+  assert.equal(await page.inputValue("#nif"), "123456789", "her NIF comes from her verified identity");
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+
+  // For the family allowance social security gives the number of children; the tax
+  // administration, which granted nothing for it, refuses the income: she types it.
+  const allowance = await start(page, "family-allowance");
+  await page.goto(`${portal.url}/cases/${allowance}/pages/household`);
+  assert.equal(await page.inputValue("#children"), "2");
+  assert.match(await page.textContent("main"), /Transmitido por Segurança Social/);
+  assert.equal(await page.inputValue("#reference_income"), "");
+
+  // Her page lists both, newest first, with the law and the outcome.
+  await page.goto(`${portal.url}/account/data`);
+  const text = await page.textContent("main");
+  assert.match(text, /Quem consultou os meus dados/);
+  assert.match(text, /Code de la construction et de l'habitation/);
+  assert.match(text, /Transmitido/);
+  assert.match(text, /Recusado/);
+  assert.match(text, /rendimento de referência/);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+  const csv = await (await context.request.get(`${portal.url}/account/data/accesses.csv`)).text();
+  assert.equal(csv.trim().split("\r\n").length, 4, csv);
+  await context.close();
+
+  const withScript = await browser.newContext({ locale: "pt-PT" });
+  const checked = await withScript.newPage();
+  await signIn(checked, portal.url, ana);
+  await checked.goto(`${portal.url}/account/data`);
+  assert.deepEqual(await axeViolations(checked), []);
+  await withScript.close();
+
+  // The API gives the same with the account scope.
+  const token = run("admin", "tokens", "issue", "--user", ana.email, "--scope", "account", "--db", portal.db).trim();
+  const api = await (await fetch(`${portal.url}/api/v1/account/data-access`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.deepEqual(api.accesses.map((a) => [a.provider, a.purpose, a.outcome]), [
+    ["ss", "family-allowance", "answered"],
+    ["at", "family-allowance", "refused"],
+    ["at", "student-housing-aid", "answered"],
+  ]);
+  assert.deepEqual(api.accesses[2].released, ["reference_income"]);
+  assert.equal(api.accesses[1].reason, "not_entitled");
+});
+
+test("the registry refuses replayed, tampered and unknown requests, and both journals verify", async () => {
+  // The signed request the portal sent, as the registry's auditors see it in the portal's journal.
+  const journal = await (await fetch(`${portal.url}/exchange/v1/journal/head`)).text();
+  assert.match(journal, /^[\w-]+\.[\w-]+\.[\w-]+$/);
+  const token = run("admin", "tokens", "issue", "--user", ana.email, "--scope", "account", "--db", portal.db).trim();
+  const accesses = await (await fetch(`${portal.url}/api/v1/account/data-access`, { headers: { Authorization: `Bearer ${token}` } })).json();
+  assert.ok(accesses.accesses.length >= 2);
+  const sent = run("exchange", "journal", "list", "--limit", "10", "--db", portal.db).trim().split("\n").map((l) => JSON.parse(l));
+  const request = sent.find((e) => e.provider === "at" && e.outcome === "answered").request_jws;
+
+  const post = (body) => fetch(`${registries.at.url}/exchange/v1/query`, {
+    method: "POST", headers: { "Content-Type": "application/jose" }, body,
+  });
+  const claim = (compact) => JSON.parse(Buffer.from(compact.split(".")[1], "base64url").toString());
+
+  const replay = await post(request);
+  assert.equal(replay.status, 409);
+  assert.equal(claim(await replay.text()).reason, "replayed_request");
+
+  const [header, payload, signature] = request.split(".");
+  const changed = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url")), person: "PT:100000002" })).toString("base64url");
+  const tampered = await post(`${header}.${changed}.${signature}`);
+  assert.equal(tampered.status, 401);
+  assert.equal(claim(await tampered.text()).reason, "bad_signature");
+
+  const strangerHeader = Buffer.from(JSON.stringify({ alg: "ES256", kid: "nobody" })).toString("base64url");
+  const strangerPayload = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload, "base64url")), iss: "elsewhere" })).toString("base64url");
+  const stranger = await post(`${strangerHeader}.${strangerPayload}.${signature}`);
+  assert.equal(stranger.status, 403);
+  assert.equal(claim(await stranger.text()).reason, "unknown_node");
+
+  const wrongType = await fetch(`${registries.at.url}/exchange/v1/query`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+  assert.equal(wrongType.status, 415);
+
+  // Every one of them is in the registry's journal, and both chains hold.
+  const refused = run("exchange", "journal", "list", "--limit", "10", "--db", registries.at.db).trim().split("\n").map((l) => JSON.parse(l));
+  assert.deepEqual(refused.slice(0, 3).map((e) => e.reason), ["unknown_node", "bad_signature", "replayed_request"]);
+  for (const db of [portal.db, registries.at.db, registries.ss.db]) {
+    assert.match(run("exchange", "journal", "verify", "--db", db), /exchange journal intact/);
+  }
+});
