@@ -200,16 +200,28 @@ ProviderAnswer Node::answer(std::string_view compact) {
   }
   // Read what the answer needs: the dataset's description, the entitlement, the record.
   struct Found {
-    std::optional<DatasetDescription> description;
+    std::shared_ptr<const DatasetDescription> description;
     std::optional<Entitlement> entitlement;
     std::optional<json::object> record;
   };
+  std::shared_ptr<const DatasetDescription> known;
+  {
+    std::lock_guard lock(descriptions_mutex_);
+    auto it = descriptions_.find(*dataset);
+    if (it != descriptions_.end() && now - it->second.second < std::chrono::seconds(30)) known = it->second.first;
+  }
   auto found = db_.read([&](storage::Connection& c) -> Result<Found> {
     Found f;
-    auto description = stored_description(c, *dataset);
-    if (!description) return std::move(description).error();
-    f.description = std::move(description).value();
-    if (!f.description) return f;
+    f.description = known;
+    if (!f.description) {
+      auto description = stored_description(c, *dataset);
+      if (!description) return std::move(description).error();
+      if (!*description) return f;
+      f.description = std::make_shared<const DatasetDescription>(std::move(**description));
+      std::lock_guard lock(descriptions_mutex_);
+      if (descriptions_.size() > 100) descriptions_.clear();
+      descriptions_[*dataset] = {f.description, now};
+    }
     auto entitlement = covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
     if (!entitlement) return std::move(entitlement).error();
     f.entitlement = std::move(entitlement).value();

@@ -357,6 +357,10 @@ Result<std::vector<PublishedKey>> Peers::pin(const std::string& node_id, const s
     return {};
   });
   if (!stored) return std::move(stored).error();
+  {
+    std::lock_guard lock(cache_mutex_);
+    std::erase_if(cache_, [&](const auto& entry) { return entry.first.first == node_id; });
+  }
   return offered;
 }
 
@@ -368,6 +372,10 @@ Result<void> Peers::remove(const std::string& node_id) {
     return c.execute("DELETE FROM exchange_peers WHERE node_id = ?", {node_id});
   });
   if (!removed) return std::move(removed).error();
+  {
+    std::lock_guard lock(cache_mutex_);
+    std::erase_if(cache_, [&](const auto& entry) { return entry.first.first == node_id; });
+  }
   if (*removed == 0) return make_error(Errc::no_such_peer, "no peer " + node_id);
   return {};
 }
@@ -434,6 +442,25 @@ Result<VerifiedMessage> Peers::verify(const std::string& node_id, std::string_vi
   if (!header) return std::move(header).error();
   if (header->alg != "ES256") return make_error(Errc::bad_signature, "only ES256 signatures are accepted");
   const Instant now = clock_.now();
+  auto check = [&](const std::string& jwk) -> Result<VerifiedMessage> {
+    auto verified = oidc::verify_jws(compact, {jwk}, {oidc::SigningAlgorithm::es256});
+    if (!verified) {
+      return make_error(Errc::bad_signature, "the signature does not check with node " + node_id + "'s key");
+    }
+    boost::system::error_code ec;
+    json::value payload = json::parse(verified->payload, ec);
+    if (ec || !payload.is_object()) return make_error(Errc::bad_request, "the signed payload is not a JSON object");
+    return VerifiedMessage{header->kid, std::move(payload.as_object())};
+  };
+  std::optional<std::string> cached;
+  {
+    std::lock_guard lock(cache_mutex_);
+    auto it = cache_.find({node_id, header->kid});
+    if (it != cache_.end() && now - it->second.read_at < std::chrono::seconds(30) && it->second.not_after > now) {
+      cached = it->second.public_jwk;
+    }
+  }
+  if (cached) return check(*cached);
   for (int attempt = 0; attempt < 2; ++attempt) {
     auto rows = db_.read([&](storage::Connection& c) {
       return c.query(
@@ -455,13 +482,12 @@ Result<VerifiedMessage> Peers::verify(const std::string& node_id, std::string_vi
     if (from_unix_micros(row.integer(1)) <= now) {
       return make_error(Errc::key_expired, "key " + header->kid + " of node " + node_id + " has expired");
     }
-    auto verified = oidc::verify_jws(compact, {row.text(0)}, {oidc::SigningAlgorithm::es256});
-    if (!verified)
-      return make_error(Errc::bad_signature, "the signature does not check with node " + node_id + "'s key");
-    boost::system::error_code ec;
-    json::value payload = json::parse(verified->payload, ec);
-    if (ec || !payload.is_object()) return make_error(Errc::bad_request, "the signed payload is not a JSON object");
-    return VerifiedMessage{header->kid, std::move(payload.as_object())};
+    {
+      std::lock_guard lock(cache_mutex_);
+      if (cache_.size() > 1000) cache_.clear();
+      cache_[{node_id, header->kid}] = CachedKey{row.text(0), from_unix_micros(row.integer(1)), now};
+    }
+    return check(row.text(0));
   }
   return make_error(Errc::unknown_key, "key " + header->kid + " is not pinned for node " + node_id);
 }

@@ -6,6 +6,9 @@
 // Both write the exchange, answered or refused, to their journal. Wire format in docs/EXCHANGE.md.
 #include <chrono>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +17,7 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/exchange/dataset.hpp"
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/exchange/journal.hpp"
@@ -84,6 +88,10 @@ class Node {
   const Clock& clock_;
   Transport& transport_;
   ExchangeOptions options_;
+  // Dataset descriptions read in the last 30 seconds: what attributes exist changes with an
+  // import, rarely; entitlements and records are read for every request.
+  std::mutex descriptions_mutex_;
+  std::map<std::string, std::pair<std::shared_ptr<const DatasetDescription>, Instant>> descriptions_;
 };
 
 }  // namespace guichet::exchange

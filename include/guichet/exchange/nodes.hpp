@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -125,6 +126,15 @@ class Peers {
   storage::Database& db_;
   const Clock& clock_;
   Transport& transport_;
+  // Pinned keys read in the last 30 seconds, by node and kid (a miss, a new pin or a key past its
+  // end reads the table again), so an exchange does not open a read snapshot to check a signature.
+  struct CachedKey {
+    std::string public_jwk;
+    Instant not_after;
+    Instant read_at;
+  };
+  std::mutex cache_mutex_;
+  std::map<std::pair<std::string, std::string>, CachedKey> cache_;
 };
 
 // The header of a compact JWS (unverified): its kid and alg.

@@ -1,0 +1,256 @@
+// Signed and journaled exchanges per second on one core: a consumer node and a provider node,
+// each on its own database, in one process and on one thread, so the figure is the whole cost of
+// an exchange on both sides (sign the request, check it, read the entitlement and the record, sign
+// the answer, write the jti and the provider's journal line, check the answer, write the
+// consumer's journal line). The transport hands the request straight to the provider (no HTTP):
+// what is measured is the exchange, not the network. References in the same run: the
+// cryptographic floor (two ES256 signatures and two verifications, nothing else) and the
+// provider's reads alone (entitlement and record, nothing signed or written).
+//
+//   build/bench/exchange_bench [exchanges] [rounds] [threads]   (default 3000, 5 rounds, 4 threads)
+//   GUICHET_BENCH_PG=postgresql://user@host:port/postgres build/bench/exchange_bench
+//     (two databases, exchange_bench_consumer and exchange_bench_provider, are made and dropped)
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/entitlements.hpp"
+#include "guichet/exchange/exchange.hpp"
+#include "guichet/storage/database.hpp"
+#include "guichet/storage/migrations.hpp"
+
+namespace guichet::exchange {
+namespace {
+using Steady = std::chrono::steady_clock;
+
+[[noreturn]] void die(const std::string& what, const Error& e) {
+  std::fprintf(stderr, "%s: %s\n", what.c_str(), e.message.c_str());
+  std::exit(1);
+}
+
+template <class T>
+T need(Result<T> r, const std::string& what) {
+  if (!r) die(what, r.error());
+  return std::move(r).value();
+}
+void need(Result<void> r, const std::string& what) {
+  if (!r) die(what, r.error());
+}
+
+// The provider's handlers called directly: the request and its answer as they would travel.
+class Direct : public Transport {
+ public:
+  Node* provider = nullptr;
+  Node* consumer = nullptr;
+  Result<HttpReply> get(const std::string& url) override {
+    Node* n = url.find("provider") != std::string::npos ? provider : consumer;
+    auto signer = url.substr(url.find("signed_by=") + 10);
+    return HttpReply{200, "application/jose", need(n->keys().signed_key_set(signer), "key set")};
+  }
+  Result<HttpReply> post(const std::string&, const std::string&, const std::string& body) override {
+    const auto start = Steady::now();
+    ProviderAnswer answer = provider->answer(body);
+    provider_nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start).count();
+    return HttpReply{answer.status, "application/jose", answer.body};
+  }
+  std::atomic<std::int64_t> provider_nanos{0};
+};
+
+std::string nif(int i) {
+  std::string digits = std::to_string(100000000 + i).substr(1, 8);
+  digits = "1" + digits.substr(1);
+  int sum = 0;
+  for (int k = 0; k < 8; ++k) sum += (digits[static_cast<std::size_t>(k)] - '0') * (9 - k);
+  const int rest = sum % 11;
+  return digits + std::to_string(rest < 2 ? 0 : 11 - rest);
+}
+
+struct Databases {
+  std::string consumer;
+  std::string provider;
+  std::function<void()> cleanup;
+};
+
+Databases databases() {
+  if (const char* pg = std::getenv("GUICHET_BENCH_PG"); pg != nullptr && *pg != '\0') {
+    const std::string admin_url = pg;
+    auto admin = need(storage::open_database(admin_url, storage::DatabaseOptions{1}), "postgres");
+    auto run = [&](const std::string& sql) {
+      auto c = need(admin->acquire(), "connect");
+      (void)need(c->execute_script(sql), sql);
+    };
+    for (const char* name : {"exchange_bench_consumer", "exchange_bench_provider"}) {
+      run(std::string("DROP DATABASE IF EXISTS ") + name);
+      run(std::string("CREATE DATABASE ") + name);
+    }
+    const std::string base = admin_url.substr(0, admin_url.rfind('/') + 1);
+    return {base + "exchange_bench_consumer", base + "exchange_bench_provider", [] {}};
+  }
+  auto dir = std::filesystem::temp_directory_path() / ("exchange-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  return {"sqlite:" + (dir / "consumer.db").string(), "sqlite:" + (dir / "provider.db").string(),
+          [dir] { std::filesystem::remove_all(dir); }};
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+void report(const char* name, const std::vector<double>& per_second) {
+  const auto [low, high] = std::minmax_element(per_second.begin(), per_second.end());
+  std::printf("%-44s %10.0f /s   (rounds: min %.0f, max %.0f)\n", name, median(per_second), *low, *high);
+}
+
+}  // namespace
+}  // namespace guichet::exchange
+
+int main(int argc, char** argv) {
+  using namespace guichet;
+  using namespace guichet::exchange;
+  const int exchanges = argc > 1 ? std::atoi(argv[1]) : 3000;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 5;
+  const int threads = argc > 3 ? std::atoi(argv[3]) : 4;
+  const int people = 10000;
+  SystemClock clock;
+  Databases urls = databases();
+  {
+    auto consumer_db = need(storage::open_database(urls.consumer), "consumer database");
+    auto provider_db = need(storage::open_database(urls.provider), "provider database");
+    (void)need(storage::apply_migrations(*consumer_db, storage::builtin_migrations(), clock), "migrate");
+    (void)need(storage::apply_migrations(*provider_db, storage::builtin_migrations(), clock), "migrate");
+    std::printf("exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset\n",
+                std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people);
+
+    // The dataset: `people` records of four attributes.
+    auto description = need(parse_description(R"({"dataset": "at", "title": {"en": "Tax"}, "country": "PT",
+        "attributes": [{"name": "reference_income", "type": "amount", "meaning": {"en": "x"}},
+                       {"name": "household_parts", "type": "decimal", "meaning": {"en": "x"}},
+                       {"name": "student", "type": "boolean", "meaning": {"en": "x"}},
+                       {"name": "benefits", "type": "list", "meaning": {"en": "x"}}]})"),
+                            "description");
+    std::ostringstream extract;
+    extract << "person_id,reference_income,household_parts,student,benefits\n";
+    for (int i = 0; i < people; ++i) extract << nif(i) << "," << (i * 37 % 90000) << ".50,2.5,true,abono;rsi\n";
+    std::istringstream in(extract.str());
+    (void)need(import_extract(*provider_db, description, in, clock), "import");
+
+    const SecretKey secrets = need(SecretKey::from_base64(SecretKey::generate_base64()), "secrets");
+    Direct transport;
+    NodeKeys consumer_keys("guichet", *consumer_db, clock, secrets);
+    NodeKeys provider_keys("at", *provider_db, clock, secrets);
+    Peers consumer_peers(*consumer_db, clock, transport);
+    Peers provider_peers(*provider_db, clock, transport);
+    Node consumer(consumer_keys, consumer_peers, *consumer_db, clock, transport);
+    Node provider(provider_keys, provider_peers, *provider_db, clock, transport);
+    transport.provider = &provider;
+    transport.consumer = &consumer;
+    (void)need(
+        provider_peers.add("guichet", "Guichet", "http://consumer", need(consumer_keys.signing_key(), "key").kid),
+        "peer");
+    (void)need(consumer_peers.add("at", "AT", "http://provider", need(provider_keys.signing_key(), "key").kid), "peer");
+    const LegalBasis law{LegalBasisKind::law, "Code de la construction et de l'habitation, art. L831-1"};
+    Entitlement e;
+    e.consumer = "guichet";
+    e.purpose = "student-housing-aid";
+    e.dataset = "at";
+    e.attributes = {"reference_income", "household_parts"};
+    e.legal_basis = law;
+    e.expires_at = clock.now() + std::chrono::days(365);
+    (void)need(grant_entitlement(*provider_db, e, "bench", clock), "grant");
+
+    auto request = [&](int i) {
+      return ExchangeRequest{
+          "at", "at", {"reference_income", "household_parts"}, "student-housing-aid", law, "PT:" + nif(i % people), i};
+    };
+    for (int i = 0; i < 200; ++i) need(consumer.fetch(request(i)), "warm-up");
+
+    std::vector<double> full, provider_side, consumer_side, concurrent, floor, reads;
+    const auto key_c = need(consumer_keys.signing_key(), "key");
+    const auto key_p = need(provider_keys.signing_key(), "key");
+    for (int round = 0; round < rounds; ++round) {
+      auto start = Steady::now();
+      transport.provider_nanos = 0;
+      for (int i = 0; i < exchanges; ++i) {
+        auto result = consumer.fetch(request(round * exchanges + i));
+        if (!result || result->outcome != "answered") die("exchange", result ? Error{} : result.error());
+      }
+      const double total = std::chrono::duration<double>(Steady::now() - start).count();
+      const double provider_seconds = static_cast<double>(transport.provider_nanos.load()) / 1e9;
+      full.push_back(exchanges / total);
+      provider_side.push_back(exchanges / provider_seconds);
+      consumer_side.push_back(exchanges / (total - provider_seconds));
+
+      // The same with `threads` consumers at once, as a portal's workers would (both nodes in
+      // this process, on every core of the machine).
+      start = Steady::now();
+      std::vector<std::thread> workers;
+      for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&, t] {
+          for (int i = t; i < exchanges; i += threads) {
+            auto result = consumer.fetch(request(round * exchanges + i + 7));
+            if (!result || result->outcome != "answered") die("exchange", result ? Error{} : result.error());
+          }
+        });
+      }
+      for (std::thread& w : workers) w.join();
+      concurrent.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
+
+      start = Steady::now();
+      for (int i = 0; i < exchanges; ++i) {
+        const std::string payload = R"({"typ":"guichet-exchange-request","n":)" + std::to_string(i) + "}";
+        const std::string req = need(oidc::sign_jws(key_c, payload, "JWT"), "sign");
+        (void)need(oidc::verify_jws(req, {key_c.public_jwk}, {oidc::SigningAlgorithm::es256}), "verify");
+        const std::string ans = need(oidc::sign_jws(key_p, payload, "JWT"), "sign");
+        (void)need(oidc::verify_jws(ans, {key_p.public_jwk}, {oidc::SigningAlgorithm::es256}), "verify");
+      }
+      floor.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
+
+      start = Steady::now();
+      for (int i = 0; i < exchanges; ++i) {
+        (void)need(provider_db->read([&](storage::Connection& c) -> Result<void> {
+          (void)need(covering_entitlement(c, "guichet", "student-housing-aid", "at",
+                                          {"reference_income", "household_parts"}, law, clock.now()),
+                     "entitlement");
+          (void)need(current_record(c, "at", "PT:" + nif(i % people)), "record");
+          return {};
+        }),
+                   "reads");
+      }
+      reads.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
+    }
+    report("signed, journaled exchanges (both sides)", full);
+    report("  the provider's side alone", provider_side);
+    report("  the consumer's side alone", consumer_side);
+    const std::string label = "the same, " + std::to_string(threads) + " threads on " +
+                              std::to_string(std::thread::hardware_concurrency()) + " cores";
+    report(label.c_str(), concurrent);
+    report("reference: 2 ES256 signatures + 2 checks", floor);
+    report("reference: the provider's reads alone", reads);
+    std::printf("ratio: the exchange costs %.2fx the cryptographic floor\n", median(floor) / median(full));
+    (void)need(verify_journal(*consumer_db), "journal");
+    auto v = need(verify_journal(*provider_db), "journal");
+    std::printf("journals: %lld entries on the provider, chain %s\n", static_cast<long long>(v.entries),
+                v.intact ? "intact" : "BROKEN");
+  }
+  if (const char* pg = std::getenv("GUICHET_BENCH_PG"); pg != nullptr && *pg != '\0') {
+    auto admin = storage::open_database(pg, storage::DatabaseOptions{1});
+    if (admin) {
+      for (const char* name : {"exchange_bench_consumer", "exchange_bench_provider"}) {
+        if (auto c = (*admin)->acquire()) (void)(*c)->execute_script(std::string("DROP DATABASE IF EXISTS ") + name);
+      }
+    }
+  }
+  urls.cleanup();
+  return 0;
+}
