@@ -269,6 +269,10 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--node-id", config.node_id, "This node's id among the nodes exchanging data")
       ->envname("GUICHET_NODE_ID")
       ->capture_default_str();
+  cli.add_option("--exchange-journal-days", config.exchange_journal_days,
+                 "Days the exchange journal keeps its entries (30 to 3650)")
+      ->envname("GUICHET_EXCHANGE_JOURNAL_DAYS")
+      ->capture_default_str();
   auto* registry_cmd = cli.add_subcommand(
       "registry", "Serve one administration's dataset to entitled nodes (imports --dataset first when given)");
   std::string dataset_csv;

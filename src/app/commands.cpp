@@ -162,6 +162,7 @@ int serve(const Config& config) {
   site_options.secrets_key = *secrets;
   site_options.tsa_url = config.tsa_url;
   site_options.node_id = config.node_id;
+  site_options.exchange_journal_days = config.exchange_journal_days;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());

@@ -80,6 +80,9 @@ Result<void> validate(Config& config) {
   if (config.clock_offset_days < 0 || config.clock_offset_days > 3650)
     return bad("clock-offset-days", "from 0 to 3650");
   if (!exchange::valid_node_id(config.node_id)) return bad("node-id", "1 to 32 of a-z, 0-9, - and _");
+  if (config.exchange_journal_days < 30 || config.exchange_journal_days > 3650) {
+    return bad("exchange-journal-days", "from 30 to 3650");
+  }
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {
     std::string host =

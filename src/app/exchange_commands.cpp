@@ -23,6 +23,7 @@
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -174,8 +175,15 @@ int registry(const Config& config, const std::string& csv, const std::string& de
                                             {"node", config.node_id},
                                             {"kid", key->kid}})
             << std::endl;
+  // The registry's own job worker: only the journal's pruning runs here.
+  jobs::WorkerOptions worker_options;
+  worker_options.poll_interval = config.job_poll;
+  jobs::Worker worker(**db, clock, worker_options);
+  exchange::register_journal_pruning(worker, **db, clock, std::chrono::hours(24 * config.exchange_journal_days));
   log_event(LogLevel::info, "started", {{"db", (*db)->display_url()}, {"node", config.node_id}, {"role", "registry"}});
+  worker.start();
   server.run(true);
+  worker.stop();
   log_event(LogLevel::info, "stopped");
   spdlog::shutdown();
   return 0;

@@ -233,6 +233,7 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 
 void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
+  exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   procedures::register_jobs(worker, procedures_web_);
   // Hourly, on whichever node takes it; each run queues the next (one per hour across nodes).
   worker.handle(identity::kExpireUnverifiedJobKind, [this](const jobs::Job&) -> Result<void> {

@@ -3,7 +3,9 @@
 #include <boost/json.hpp>
 
 #include "guichet/core/digest.hpp"
+#include "guichet/core/log.hpp"
 #include "guichet/exchange/errors.hpp"
+#include "guichet/jobs/outbox.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
@@ -258,6 +260,20 @@ Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours kee
     if (!anchored) return std::move(anchored).error();
     return c.execute("DELETE FROM exchange_journal WHERE seq <= ?", {through});
   });
+}
+
+void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock,
+                              std::chrono::hours keep) {
+  worker.handle(std::string(kPruneJournalJobKind), [&db, &clock, keep](const jobs::Job&) -> Result<void> {
+    auto pruned = prune_journal(db, keep, clock);
+    if (!pruned) return std::move(pruned).error();
+    if (*pruned > 0) log_event(LogLevel::info, "exchange_journal_pruned", {{"entries", *pruned}});
+    return jobs::schedule_next_hour(db, kPruneJournalJobKind, clock);
+  });
+  if (auto scheduled = jobs::schedule_next_hour(db, kPruneJournalJobKind, clock); !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", std::string(kPruneJournalJobKind)}, {"error", scheduled.error().message}});
+  }
 }
 
 }  // namespace guichet::exchange

@@ -170,8 +170,11 @@ Response data_page(const ExchangeWebContext& ctx, Request& request) {
     item.set("purpose", purpose == accesses->purpose_names.end() ? e.purpose : purpose->second);
     item.set("attributes", joined_labels(ctx, lang, e.attributes));
     if (!e.released.empty()) item.set("released", joined_labels(ctx, lang, e.released));
-    item.set("legal_basis", ctx.catalog->text(lang, "data_access_basis_" + std::string(to_string(e.legal_basis.kind))) +
-                                ": " + e.legal_basis.reference);
+    item.set("legal_basis",
+             http::fill_text(
+                 ctx.catalog->text(lang, "data_access_basis_line"),
+                 {{"kind", ctx.catalog->text(lang, "data_access_basis_" + std::string(to_string(e.legal_basis.kind)))},
+                  {"reference", e.legal_basis.reference}}));
     item.set("outcome", ctx.catalog->text(lang, "data_access_outcome_" + e.outcome));
     item.set("outcome_" + e.outcome, true);
     items.push_back(item);

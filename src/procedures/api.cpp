@@ -150,7 +150,14 @@ Response case_create(const ProceduresContext& ctx, Request& request) {
   }
   auto code = service_code_of(ctx, named);
   if (!code) return http::json_error(request, code.error());
-  auto started = ctx.procedures.start(Actor{std::get<std::int64_t>(who), 0}, *code);
+  const json::value* consent = body->if_contains("consent");
+  if (consent != nullptr && !consent->is_bool()) {
+    Error error = make_error(Errc::bad_request_body, "consent is true or false");
+    error.field = "consent";
+    return http::json_error(request, error);
+  }
+  auto started =
+      ctx.procedures.start(Actor{std::get<std::int64_t>(who), 0}, *code, consent != nullptr && consent->as_bool());
   if (!started) return http::json_error(request, started.error());
   Response response = case_response(ctx, request, *started, 201);
   response.headers.set("Location", "/api/v1/cases/" + started->reference);

@@ -304,8 +304,8 @@ Result<std::vector<PublishedProcedure>> Procedures::catalogue() const {
   return out;
 }
 
-Result<Case> Procedures::start(const Actor& actor, std::string_view service_code) {
-  return begin(actor, service_code, nullptr);
+Result<Case> Procedures::start(const Actor& actor, std::string_view service_code, bool consent) {
+  return begin(actor, service_code, nullptr, consent);
 }
 
 Result<Case> Procedures::duplicate(const Actor& actor, std::string_view reference) {
@@ -314,7 +314,8 @@ Result<Case> Procedures::duplicate(const Actor& actor, std::string_view referenc
   return begin(actor, earlier->service_code, &earlier->answers);
 }
 
-Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code, const json::object* earlier) {
+Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code, const json::object* earlier,
+                               bool consent) {
   auto procedure = published(service_code);
   if (!procedure) return std::move(procedure).error();
   if (!*procedure) return make_error(Errc::no_procedure, "this service has no online procedure");
@@ -327,7 +328,7 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
     organisation = std::move(*member);
   }
   // Asked before the transaction: an exchange is a network call, never made holding a lock.
-  const External external = external_data(actor, **procedure);
+  const External external = external_data(actor, **procedure, consent);
   const Instant now = clock_.now();
   const std::string today = today_utc(clock_);
   Case created;
@@ -425,24 +426,52 @@ Result<Case> Procedures::begin(const Actor& actor, std::string_view service_code
   return created;
 }
 
-Procedures::External Procedures::external_data(const Actor& actor, const PublishedProcedure& procedure) {
-  External out;
-  const Definition& definition = *procedure.definition;
-  if (exchange_ == nullptr || actor.organisation_id != 0 || !definition.legal_basis) return out;
-  // The attributes to ask each node for: "at.reference_income" is attribute reference_income of
-  // dataset "at", served by node "at".
-  std::map<std::string, std::vector<std::string>> wanted;
+namespace {
+
+// The fields a registry can fill, by node: "at.reference_income" is attribute reference_income of
+// dataset "at", served by node "at". Registries give values; a document (a tax notice's PDF) is
+// still uploaded.
+std::map<std::string, std::vector<const Field*>> fetchable_fields(const Definition& definition) {
+  std::map<std::string, std::vector<const Field*>> out;
   for (const Field* field : definition.questions()) {
-    // Registries give values; a document (a tax notice's PDF) is still uploaded.
     if (field->source || !field->available_from || field->type == FieldType::file || field->type == FieldType::group) {
       continue;
     }
-    const std::string& from = *field->available_from;
-    const auto dot = from.find('.');
+    const auto dot = field->available_from->find('.');
     if (dot == std::string::npos) continue;
-    auto& list = wanted[from.substr(0, dot)];
-    const std::string attribute = from.substr(dot + 1);
-    if (std::find(list.begin(), list.end(), attribute) == list.end()) list.push_back(attribute);
+    out[field->available_from->substr(0, dot)].push_back(field);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<Procedures::AskedOf> Procedures::external_preview(const Definition& definition) {
+  std::vector<AskedOf> out;
+  if (exchange_ == nullptr || !definition.legal_basis) return out;
+  for (const auto& [node, fields] : fetchable_fields(definition)) {
+    auto peer = exchange_->peers().find(node);
+    if (!peer || !*peer) continue;
+    AskedOf asked{(*peer)->name, {}};
+    for (const Field* f : fields) asked.fields.push_back(f->id);
+    out.push_back(std::move(asked));
+  }
+  return out;
+}
+
+Procedures::External Procedures::external_data(const Actor& actor, const PublishedProcedure& procedure, bool consent) {
+  External out;
+  const Definition& definition = *procedure.definition;
+  if (exchange_ == nullptr || actor.organisation_id != 0 || !definition.legal_basis) return out;
+  // Consent is asked before each case: without it, nothing is fetched and the person types.
+  if (definition.legal_basis_is_consent && !consent) return out;
+  std::map<std::string, std::vector<std::string>> wanted;
+  for (const auto& [node, fields] : fetchable_fields(definition)) {
+    auto& list = wanted[node];
+    for (const Field* f : fields) {
+      const std::string attribute = f->available_from->substr(node.size() + 1);
+      if (std::find(list.begin(), list.end(), attribute) == list.end()) list.push_back(attribute);
+    }
   }
   if (wanted.empty()) return out;
   auto person = db_.read([&](storage::Connection& c) { return identity::person_attributes(c, actor.user_id); });
@@ -450,13 +479,16 @@ Procedures::External Procedures::external_data(const Actor& actor, const Publish
   for (const auto& [node, attributes] : wanted) {
     auto peer = exchange_->peers().find(node);
     if (!peer || !*peer) continue;
-    exchange::ExchangeRequest request{node,
-                                      node,
-                                      attributes,
-                                      procedure.service_code,
-                                      exchange::LegalBasis{exchange::LegalBasisKind::law, *definition.legal_basis},
-                                      *(*person)->national_id,
-                                      actor.user_id};
+    exchange::ExchangeRequest request{
+        node,
+        node,
+        attributes,
+        procedure.service_code,
+        exchange::LegalBasis{
+            definition.legal_basis_is_consent ? exchange::LegalBasisKind::consent : exchange::LegalBasisKind::law,
+            *definition.legal_basis},
+        *(*person)->national_id,
+        actor.user_id};
     auto result = exchange_->fetch(request);
     if (!result) {
       // Journaled by the exchange; the person types the values instead.

@@ -147,7 +147,9 @@ constexpr ProblemText kProblemTexts[] = {
     {"bad_clock", "must be continue or restart"},
     {"tacit_without_days", "a tacit decision needs processing_days"},
     {"bad_routing", "must be a list of {\"if\": condition, \"group\": id}"},
-    {"bad_legal_basis", "must name the law that lets Guichet ask other administrations (3 to 300 characters)"},
+    {"bad_legal_basis",
+     "must name the law that lets Guichet ask other administrations, or what the person consents to as \"consent\" "
+     "(3 to 300 characters)"},
     {"bad_pages", "must be a list of 1 to 50 pages"},
     {"not_a_page_property", "is not a page property"},
     {"reserved_page_id", "end and check are kept for the end of the form"},
@@ -797,8 +799,11 @@ Result<Definition> parse_definition(std::string_view text, std::vector<Definitio
       }
     }
     if (const json::value* basis = o.if_contains("legal_basis")) {
-      if (basis->is_string() && basis->as_string().size() >= 3 && basis->as_string().size() <= 300) {
-        d.legal_basis = std::string(basis->as_string());
+      const json::object* consent = basis->if_object();
+      const json::value* text = consent != nullptr && consent->size() == 1 ? consent->if_contains("consent") : basis;
+      if (text != nullptr && text->is_string() && text->as_string().size() >= 3 && text->as_string().size() <= 300) {
+        d.legal_basis = std::string(text->as_string());
+        d.legal_basis_is_consent = consent != nullptr;
       } else {
         reader.problem("legal_basis", "bad_legal_basis");
       }
@@ -930,7 +935,7 @@ int asked_but_known_count(const Definition& definition) {
   int count = 0;
   for (const Field* f : definition.questions()) {
     // With a legal basis the exchange module fetches it (docs/EXCHANGE.md); without, it is asked.
-    if (f->available_from && !f->source && !definition.legal_basis) ++count;
+    if (f->available_from && !f->source && (!definition.legal_basis || definition.legal_basis_is_consent)) ++count;
   }
   return count;
 }

@@ -954,6 +954,29 @@ Response start_page(const ProceduresContext& ctx, const Request& request, std::s
     data.set("prefill", http::fill_text(ctx.catalog.text(lang, "procedure_prefill_count"),
                                         {{"count", std::to_string(prefillable)}}));
   }
+  // "Dites-le-nous une fois", said before it happens: which administration will be asked for what,
+  // and under which law; or, when the legal basis is consent, the person's choice.
+  PageData asked{PageData::type::list};
+  bool asks = false;
+  for (const Procedures::AskedOf& a : ctx.procedures.external_preview(definition)) {
+    std::string labels;
+    for (const std::string& id : a.fields) {
+      const Field* f = definition.field(id);
+      if (f == nullptr) continue;
+      if (!labels.empty()) labels += ", ";
+      labels += text_in(f->label, lang);
+    }
+    PageData item;
+    item.set("text", http::fill_text(ctx.catalog.text(lang, "procedure_exchange_item"),
+                                     {{"administration", a.administration}, {"data", labels}}));
+    asked.push_back(item);
+    asks = true;
+  }
+  if (asks) {
+    data.set("asked", asked);
+    data.set("asked_basis", *definition.legal_basis);
+    data.set(definition.legal_basis_is_consent ? "consent" : "by_law", true);
+  }
   if (definition.fee_cents > 0) data.set("fee", spoken_euros(lang, definition.fee_cents));
   if (definition.processing_days > 0) {
     data.set("deadline",
@@ -972,7 +995,9 @@ Response start_page(const ProceduresContext& ctx, const Request& request, std::s
 Response start_post(const ProceduresContext& ctx, Request& request) {
   const std::string code(request.path_params.get("service").value_or(""));
   if (!request.principal) return to_sign_in("/procedures/" + code);
-  auto started = ctx.procedures.start(actor_of(request), code);
+  // Only an explicit yes counts as consent; any other answer means the person types.
+  const bool consent = request.form.get("consent").value_or("") == "yes";
+  auto started = ctx.procedures.start(actor_of(request), code, consent);
   if (!started) {
     if (started.error().code == Errc::too_many_drafts) {
       return start_page(ctx, request, started.error().code.message_key(), 429);

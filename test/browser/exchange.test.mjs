@@ -128,6 +128,10 @@ test("the portal asks the registries once, and Ana sees each access", async () =
   await signIn(page, portal.url, ana);
   await page.goto(`${portal.url}/language?lang=pt&return=/`);
 
+  // Before starting, the page says whom Guichet will ask for what, and under which law.
+  await page.goto(`${portal.url}/procedures/student-housing-aid`);
+  assert.match(await page.textContent("main"), /Autoridade Tributária e Aduaneira: /);
+  assert.match(await page.textContent("main"), /Code de la construction/);
   // Entitled: the reference income comes from the tax administration, with its source.
   const housing = await start(page, "student-housing-aid");
   await page.goto(`${portal.url}/cases/${housing}/pages/income`);
@@ -217,4 +221,51 @@ test("the registry refuses replayed, tampered and unknown requests, and both jou
   for (const db of [portal.db, registries.at.db, registries.ss.db]) {
     assert.match(run("exchange", "journal", "verify", "--db", db), /exchange journal intact/);
   }
+});
+
+test("where the legal basis is consent, Ana sees what will be asked and chooses", async () => {
+  // The housing aid's next version asks her consent instead of naming a law; the tax
+  // administration grants the portal that consent as the legal basis.
+  const consent = "Consentement de la personne : revenu fiscal pour l'aide au logement étudiant";
+  const definition = { ...definitions.find((d) => d.service === "student-housing-aid"), legal_basis: { consent } };
+  writeFileSync(join(work, "consent.json"), JSON.stringify(definition));
+  run("admin", "procedures", "publish", "--file", join(work, "consent.json"), "--db", portal.db);
+  run("exchange", "grant", "--consumer", "guichet", "--purpose", "student-housing-aid", "--dataset", "at",
+    "--attributes", "reference_income", "--consent", consent, "--expires", inAYear, "--db", registries.at.db);
+  const before = run("exchange", "journal", "list", "--db", registries.at.db).trim().split("\n").length;
+
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await signIn(page, portal.url, ana);
+  await page.goto(`${portal.url}/language?lang=en&return=/`);
+  await page.goto(`${portal.url}/procedures/student-housing-aid`);
+  assert.match(await page.textContent("main"), /May we ask for it for you\?/);
+  assert.match(await page.textContent("main"), /Autoridade Tributária e Aduaneira: /);
+  assert.equal(await page.isChecked("#consent-no"), true, "no is the default");
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+
+  // No: nothing is asked of anyone, and she types it.
+  await page.click('main form[action="/procedures/student-housing-aid/start"] button');
+  const typed = new URL(page.url()).pathname.split("/")[2];
+  await page.goto(`${portal.url}/cases/${typed}/pages/income`);
+  assert.equal(await page.inputValue("#reference_income"), "");
+  assert.equal(run("exchange", "journal", "list", "--db", registries.at.db).trim().split("\n").length, before);
+
+  // Yes: asked under her consent, and filled in.
+  await page.goto(`${portal.url}/procedures/student-housing-aid`);
+  await page.click('label[for="consent-yes"]');
+  await page.click('main form[action="/procedures/student-housing-aid/start"] button');
+  const fetched = new URL(page.url()).pathname.split("/")[2];
+  await page.goto(`${portal.url}/cases/${fetched}/pages/income`);
+  assert.equal((await page.inputValue("#reference_income")).replace(/\D/g, ""), "842150");
+  const latest = JSON.parse(run("exchange", "journal", "list", "--limit", "1", "--db", registries.at.db));
+  assert.deepEqual([latest.outcome, latest.legal_basis.kind, latest.legal_basis.reference], ["answered", "consent", consent]);
+  await context.close();
+
+  const withScript = await browser.newContext();
+  const checked = await withScript.newPage();
+  await signIn(checked, portal.url, ana);
+  await checked.goto(`${portal.url}/language?lang=en&return=/procedures/student-housing-aid`);
+  assert.deepEqual(await axeViolations(checked), []);
+  await withScript.close();
 });

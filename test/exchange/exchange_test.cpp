@@ -489,6 +489,23 @@ TEST_P(ExchangeTest, AnAlteredJournalEntryIsFoundAndPruningKeepsTheChain) {
   EXPECT_EQ(broken->broken_at, std::optional<std::int64_t>(4));
 }
 
+TEST_P(ExchangeTest, TheHourlyJobPrunesPastTheRetention) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  clock.advance(std::chrono::days(40));
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  jobs::Worker worker(tax.db(), clock);
+  register_journal_pruning(worker, tax.db(), clock, std::chrono::hours(24 * 30));
+  clock.advance(std::chrono::hours(2));  // the job is due at the next hour
+  auto ran = worker.run_due();
+  ASSERT_TRUE(ran.ok()) << ran.error().message;
+  EXPECT_GE(*ran, 1);
+  auto verified = verify_journal(tax.db());
+  EXPECT_TRUE(verified->intact);
+  EXPECT_EQ(verified->entries, 1);  // the entry of 40 days ago went
+  EXPECT_EQ(verified->head.seq, 2);
+}
+
 TEST_P(ExchangeTest, TheJournalRefusesChangesAndDeletionsPastTheAnchor) {
   ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
   ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());

@@ -46,6 +46,8 @@ struct Config {
   // This process's id among the nodes that exchange data (exchange module): "guichet" for the
   // portal, the administration's dataset name for a registry node.
   std::string node_id = "guichet";
+  // How long the exchange journal keeps its entries (pruned hourly past it).
+  int exchange_journal_days = 365;
 
   // Filled by validate()
   std::string listen_host;

@@ -43,6 +43,7 @@ struct SiteOptions {
   std::optional<SecretKey> secrets_key;  // without it, documents are not sealed (503)
   std::string tsa_url;                   // "", "local" or a TSA's URL (Config::tsa_url)
   std::string node_id = "guichet";       // among the nodes exchanging data (needs the secrets key)
+  int exchange_journal_days = 365;
 };
 
 // Everything the pages need, loaded and checked at start-up.

@@ -13,6 +13,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 #include "guichet/exchange/entitlements.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::exchange {
@@ -71,5 +72,10 @@ Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const Jour
 
 // Removes entries older than `keep`, recording the anchor first. Returns how many went.
 Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours keep, const Clock& clock);
+
+// The hourly job that prunes the journal past its retention (`--exchange-journal-days`, a year by
+// default, as EU OOTS keeps its exchange logs 12 months), on whichever node takes it.
+inline constexpr std::string_view kPruneJournalJobKind = "exchange.prune_journal";
+void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep);
 
 }  // namespace guichet::exchange

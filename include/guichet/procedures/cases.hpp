@@ -123,7 +123,9 @@ class Procedures {
 
   // A new draft of the service's latest version, pre-filled from the person's account
   // (Errc::no_procedure, too_many_drafts).
-  Result<Case> start(const Actor& actor, std::string_view service_code);
+  // `consent`: the person agreed, on the start page, that Guichet asks the administrations the
+  // definition names (only for a definition whose legal basis is consent).
+  Result<Case> start(const Actor& actor, std::string_view service_code, bool consent = false);
   // A new draft of the same service's latest version with the answers of one of the person's
   // earlier cases (each checked again against that version; fields it no longer has are left
   // out), pre-filled afresh from the account: "apply again", as Démarches Simplifiées' users ask.
@@ -166,16 +168,25 @@ class Procedures {
   // person acting for themselves whose identity carries a national identification number.
   // Without one (or when the exchange fails or is refused) the field is asked.
   void use_exchange(exchange::Node* node) { exchange_ = node; }
+  // What starting a case of this procedure would ask, and of whom: for each administration (the
+  // node registry's name), the ids of the fields it would fill. Empty without an exchange, a legal
+  // basis, or such fields.
+  struct AskedOf {
+    std::string administration;
+    std::vector<std::string> fields;
+  };
+  std::vector<AskedOf> external_preview(const Definition& definition);
 
  private:
-  Result<Case> begin(const Actor& actor, std::string_view service_code, const boost::json::object* earlier);
+  Result<Case> begin(const Actor& actor, std::string_view service_code, const boost::json::object* earlier,
+                     bool consent = false);
   // The values other administrations give for the definition's available_from fields, by source
   // ("at.reference_income"), with the name of the administration each came from.
   struct External {
     boost::json::object values;
     std::map<std::string, std::string> from;
   };
-  External external_data(const Actor& actor, const PublishedProcedure& procedure);
+  External external_data(const Actor& actor, const PublishedProcedure& procedure, bool consent);
 
   storage::Database& db_;
   const Clock& clock_;

@@ -134,9 +134,12 @@ struct Definition {
     std::string group;
   };
   std::vector<GroupRule> routing;
-  // The law that lets Guichet ask the administrations holding `available_from` data for it
-  // (exchange module); without it such fields are asked.
+  // What lets Guichet ask the administrations holding `available_from` data for it (exchange
+  // module): a law's reference ("legal_basis": "..."), or the person's consent ("legal_basis":
+  // {"consent": "what they agree to"}), asked before each case starts. Without it such fields
+  // are asked.
   std::optional<std::string> legal_basis;
+  bool legal_basis_is_consent = false;
 
   // The group a case with these (submitted) answers goes to.
   std::string group_for(const boost::json::object& answers) const;
