@@ -55,12 +55,14 @@ test: test-unit test-browser
 fuzz: deps
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DGUICHET_BUILD_FUZZ=ON -DGUICHET_BUILD_TESTS=OFF -DGUICHET_BUILD_BENCH=OFF
-	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request fuzz_definition
-	mkdir -p $(BUILD)-fuzz/corpus $(BUILD)-fuzz/corpus-definition
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request fuzz_definition fuzz_extract
+	mkdir -p $(BUILD)-fuzz/corpus $(BUILD)-fuzz/corpus-definition $(BUILD)-fuzz/corpus-extract
 	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus fuzz/corpus
 	$(BUILD)-fuzz/fuzz/fuzz_definition -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus-definition fuzz/corpus-definition
+	$(BUILD)-fuzz/fuzz/fuzz_extract -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
+	  $(BUILD)-fuzz/corpus-extract fuzz/corpus-extract
 
 lint: build
 	bash scripts/lint.sh $(BUILD)

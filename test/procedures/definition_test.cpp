@@ -160,6 +160,33 @@ TEST(Definition, CountsWhatIsAskedThatTheStateKnows) {
   EXPECT_EQ(service_level(*parsed), 3);
 }
 
+TEST(Definition, ALegalBasisIsALawOrThePersonsConsent) {
+  const std::string pages = page("one", field("income", "amount", R"(, "available_from": "at.reference_income")"));
+  auto law = parse_definition(definition(pages, R"(, "legal_basis": "Code de la construction, art. L831-1")"));
+  ASSERT_TRUE(law) << law.error().message;
+  EXPECT_EQ(law->legal_basis, std::optional<std::string>("Code de la construction, art. L831-1"));
+  EXPECT_FALSE(law->legal_basis_is_consent);
+  EXPECT_EQ(asked_but_known_count(*law), 0) << "fetched under the law, not asked";
+
+  auto consent = parse_definition(definition(pages, R"(, "legal_basis": {"consent": "My income for this aid"})"));
+  ASSERT_TRUE(consent) << consent.error().message;
+  EXPECT_TRUE(consent->legal_basis_is_consent);
+  EXPECT_EQ(consent->legal_basis, std::optional<std::string>("My income for this aid"));
+  EXPECT_EQ(asked_but_known_count(*consent), 1) << "the person may refuse and type it";
+
+  for (const char* bad :
+       {R"(, "legal_basis": "")", R"(, "legal_basis": 12)", R"(, "legal_basis": {"consent": ""})",
+        R"(, "legal_basis": {"consent": "ok text", "law": "x"})", R"(, "legal_basis": {"law": "x"})"}) {
+    auto problems = problems_of(definition(pages, bad));
+    ASSERT_EQ(problems.size(), 1u) << bad;
+    EXPECT_EQ(problems[0].where, "legal_basis");
+    EXPECT_EQ(problems[0].key, "bad_legal_basis");
+  }
+  auto national = parse_definition(
+      definition(page("one", field("nif", "national_id", R"(, "country": "PT", "source": "account.national_id")"))));
+  EXPECT_TRUE(national) << national.error().message;
+}
+
 Field typed(FieldType type, const std::string& country = "PT") {
   Field f;
   f.id = "x";
