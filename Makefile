@@ -33,13 +33,7 @@ build: deps node_modules/.package-lock.json $(BUILD)/build.ninja $(BUILD)/web/.s
 	cmake --build $(BUILD) -j $(JOBS)
 
 demo: build
-	mkdir -p var
-	@# The key that seals private keys at rest (documents' certification authority), made once.
-	test -s var/secrets.key || (umask 077 && $(BUILD)/guichet admin keys new-kek > var/secrets.key)
-	$(BUILD)/guichet demo-data --db sqlite:var/guichet.db --secrets-key-file var/secrets.key
-	@echo "Guichet is on http://localhost:8080 (Ctrl-C stops it)"
-	$(BUILD)/guichet serve --listen 127.0.0.1:8080 --db sqlite:var/guichet.db --secrets-key-file var/secrets.key \
-	  --tsa-url local
+	bash scripts/demo.sh $(BUILD)
 
 # Unit, HTTP and storage tests run once; the storage, jobs and server suites run on SQLite and
 # on a throw-away PostgreSQL cluster that scripts/with-postgres.sh creates and removes.

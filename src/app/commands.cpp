@@ -309,6 +309,16 @@ int demo_data(const Config& config) {
       return 1;
     }
   }
+  // The demo account's identity carries the NIF the demonstration registries know
+  // (data/exchange/), so its forms are pre-filled through the exchange (scripts/demo.sh).
+  if (auto demo = identity::find_user_by_email(**db, demo_email); demo && *demo) {
+    auto person = (*db)->read([&](storage::Connection& c) { return identity::person_attributes(c, (**demo).id); });
+    if (person && *person && !(*person)->national_id) {
+      if (auto set = identity::set_national_id(**db, (**demo).id, "PT:123456789", "demo-data", clock); !set) {
+        fail("demo-data national id", set.error());
+      }
+    }
+  }
   auto catalogue = catalogue::import_catalogue(**db, demo_catalogue_json(), "demo-data", clock);
   if (!catalogue) {
     fail("demo-data catalogue", catalogue.error());
