@@ -383,6 +383,7 @@ http::Router Site::routes() {
   procedures::register_vault_routes(router, procedures_web_);
   exchange::register_node_routes(router, exchange_web_);
   exchange::register_data_access_routes(router, exchange_web_);
+  exchange::register_audit_routes(router, exchange_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

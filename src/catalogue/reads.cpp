@@ -145,6 +145,19 @@ Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connectio
   return out;
 }
 
+Result<std::vector<std::string>> service_codes_of(storage::Connection& c,
+                                                  const std::set<std::string>& administrations) {
+  std::vector<std::string> out;
+  if (administrations.empty()) return out;
+  auto rows =
+      c.query("SELECT s.code FROM services s JOIN administrations a ON a.id = s.administration_id WHERE a.code IN " +
+                  storage::in_list(administrations.size()) + " ORDER BY s.code",
+              storage::Params(administrations.begin(), administrations.end()));
+  if (!rows) return std::move(rows).error();
+  for (const storage::Row& row : rows->rows) out.push_back(row.text(0));
+  return out;
+}
+
 Result<bool> administration_exists(storage::Connection& c, std::string_view code) {
   auto rows = c.query("SELECT 1 FROM administrations WHERE code = ?", {std::string(code)});
   if (!rows) return std::move(rows).error();

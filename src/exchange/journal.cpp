@@ -219,6 +219,15 @@ Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const Jour
     params.emplace_back(*q.peer);
     params.emplace_back(*q.peer);
   }
+  if (q.outcome) {
+    sql += " AND outcome = ?";
+    params.emplace_back(*q.outcome);
+  }
+  if (q.purposes) {
+    if (q.purposes->empty()) return std::vector<JournalEntry>{};
+    sql += " AND purpose IN " + storage::in_list(q.purposes->size());
+    for (const std::string& p : *q.purposes) params.emplace_back(p);
+  }
   if (q.since) {
     sql += " AND at >= ?";
     params.emplace_back(to_unix_micros(*q.since));

@@ -12,6 +12,7 @@
 #include "guichet/exchange/errors.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
+#include "guichet/identity/staff.hpp"
 #include "guichet/identity/users.hpp"
 
 namespace guichet::exchange {
@@ -309,6 +310,115 @@ Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
   return response;
 }
 
+// --- The auditors' view -----------------------------------------------------------------------
+
+bool audits_exchanges(const std::vector<identity::RoleGrant>& roles) {
+  return std::any_of(roles.begin(), roles.end(), [](const identity::RoleGrant& g) {
+    return g.role == identity::Role::platform_admin || g.role == identity::Role::administration_admin;
+  });
+}
+
+std::optional<std::string> filter_of(const Request& request, std::string_view name, std::size_t max) {
+  auto value = request.query.get(name);
+  if (!value || value->empty()) return std::nullopt;
+  return std::string(value->substr(0, max));
+}
+
+Response audit_page(const ExchangeWebContext& ctx, Request& request) {
+  auto staff = identity::require_staff(ctx.db, *ctx.pages, request, "/admin/exchange/journal", audits_exchanges,
+                                       "this page is for administrators");
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  const std::string& lang = request.lang;
+  auto before = before_of(request);
+  if (!before) {
+    return ctx.pages->render_error(request, make_error(Errc::bad_journal_query, "before is an entry's number"));
+  }
+  JournalQuery query;
+  query.person_id = filter_of(request, "person", 40);
+  query.peer = filter_of(request, "peer", 32);
+  query.outcome = filter_of(request, "outcome", 20);
+  query.before_seq = *before;
+  query.limit = 51;
+  const bool everything = std::any_of(roles.begin(), roles.end(), [](const identity::RoleGrant& g) {
+    return g.role == identity::Role::platform_admin;
+  });
+  if (!everything) {
+    std::set<std::string> administrations;
+    for (const identity::RoleGrant& g : roles) {
+      if (g.role == identity::Role::administration_admin) administrations.insert(g.administration);
+    }
+    auto codes = ctx.db.read([&](storage::Connection& c) { return catalogue::service_codes_of(c, administrations); });
+    if (!codes) return ctx.pages->render_error(request, codes.error());
+    query.purposes = std::move(codes).value();
+  }
+  auto entries = read_journal(ctx.db, query);
+  if (!entries) return ctx.pages->render_error(request, entries.error());
+  const bool more = entries->size() > 50;
+  if (more) entries->pop_back();
+  auto head = journal_head(ctx.db);
+  if (!head) return ctx.pages->render_error(request, head.error());
+  auto names = ctx.db.read([](storage::Connection& c) { return c.query("SELECT node_id, name FROM exchange_peers"); });
+  if (!names) return ctx.pages->render_error(request, names.error());
+  Accesses known;
+  for (const storage::Row& row : names->rows) known.node_names[row.text(0)] = row.text(1);
+
+  PageData items{PageData::type::list};
+  for (const JournalEntry& e : *entries) {
+    PageData item;
+    item.set("seq", std::to_string(e.seq));
+    item.set("when", spoken_instant(lang, ctx.time_zone, e.at));
+    item.set("when_iso", format_rfc3339(e.at));
+    item.set("side", ctx.catalog->text(lang, e.side == Side::provider ? "exchange_audit_side_provider"
+                                                                      : "exchange_audit_side_consumer"));
+    item.set("consumer", node_name(known, e.consumer, ctx));
+    item.set("provider", node_name(known, e.provider, ctx));
+    item.set("purpose", e.purpose);
+    item.set("person", e.person_id);
+    item.set("attributes", joined_labels(ctx, lang, e.attributes));
+    if (!e.released.empty()) item.set("released", joined_labels(ctx, lang, e.released));
+    item.set("legal_basis",
+             http::fill_text(
+                 ctx.catalog->text(lang, "data_access_basis_line"),
+                 {{"kind", ctx.catalog->text(lang, "data_access_basis_" + std::string(to_string(e.legal_basis.kind)))},
+                  {"reference", e.legal_basis.reference}}));
+    item.set("outcome", ctx.catalog->text(lang, "data_access_outcome_" + e.outcome));
+    if (!e.reason.empty()) item.set("reason", e.reason);
+    item.set("request_hash", e.request_hash);
+    items.push_back(item);
+  }
+  PageData data;
+  if (!entries->empty()) {
+    data.set("entries", items);
+    data.set("has_entries", true);
+  }
+  data.set("head_seq", std::to_string(head->seq));
+  data.set("head_hash", head->hash);
+  data.set("person", query.person_id.value_or(""));
+  data.set("peer", query.peer.value_or(""));
+  PageData outcomes{PageData::type::list};
+  for (const char* o : {"answered", "not_found", "refused", "failed"}) {
+    PageData option;
+    option.set("value", o);
+    option.set("label", ctx.catalog->text(lang, std::string("data_access_outcome_") + o));
+    if (query.outcome == std::string(o)) option.set("selected", true);
+    outcomes.push_back(option);
+  }
+  data.set("outcomes", outcomes);
+  if (more) {
+    std::string older = "/admin/exchange/journal?before=" + std::to_string(entries->back().seq);
+    for (const auto& [name, value] : {std::pair<std::string, std::optional<std::string>>{"person", query.person_id},
+                                      {"peer", query.peer},
+                                      {"outcome", query.outcome}}) {
+      if (value) older += "&" + name + "=" + http::url_encode(*value);
+    }
+    data.set("older", older);
+  }
+  Response response = ctx.pages->render(request, "admin_exchange_journal", "exchange_audit_title", data);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
 }  // namespace
 
 void register_node_routes(http::Router& router, const ExchangeWebContext& context) {
@@ -321,6 +431,11 @@ void register_node_routes(http::Router& router, const ExchangeWebContext& contex
       "/exchange/v1/keys", [ctx](Request& request) { return keys_get(*ctx, request); }, api);
   router.get(
       "/exchange/v1/journal/head", [ctx](Request& request) { return journal_head_get(*ctx, request); }, api);
+}
+
+void register_audit_routes(http::Router& router, const ExchangeWebContext& context) {
+  const ExchangeWebContext* ctx = &context;
+  router.get("/admin/exchange/journal", [ctx](Request& request) { return audit_page(*ctx, request); });
 }
 
 void register_data_access_routes(http::Router& router, const ExchangeWebContext& context) {

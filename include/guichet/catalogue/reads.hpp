@@ -68,6 +68,9 @@ Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connectio
 Result<std::optional<std::int64_t>> service_id_of(storage::Connection& c, std::string_view code);
 
 Result<bool> administration_exists(storage::Connection& c, std::string_view code);
+// The codes of the services of these administrations (by code), for pages that show only what an
+// administration's staff may see (the exchange journal's auditors).
+Result<std::vector<std::string>> service_codes_of(storage::Connection& c, const std::set<std::string>& administrations);
 // An administration's name in `lang` (else English, else any it has); nullopt when the code is unknown.
 Result<std::optional<std::string>> administration_name(storage::Connection& c, std::string_view code,
                                                        std::string_view lang);

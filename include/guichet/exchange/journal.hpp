@@ -62,6 +62,9 @@ struct JournalQuery {
   std::optional<std::string> person_id;
   std::optional<std::int64_t> user_id;
   std::optional<std::string> peer;  // consumer or provider
+  std::optional<std::string> outcome;
+  // Only exchanges for these purposes (an administration's auditors see their services' only).
+  std::optional<std::vector<std::string>> purposes;
   std::optional<Instant> since;
   std::int64_t before_seq = 0;  // 0: from the newest
   std::int64_t limit = 100;

@@ -32,5 +32,10 @@ struct ExchangeWebContext {
 
 void register_node_routes(http::Router& router, const ExchangeWebContext& context);
 void register_data_access_routes(http::Router& router, const ExchangeWebContext& context);
+// The auditors' view of the journal, GET /admin/exchange/journal (filters: person, peer, outcome;
+// pages with `before`): a platform administrator sees every entry, an administration's
+// administrator the exchanges made for their administration's services. Staff guard: role, then
+// a second factor.
+void register_audit_routes(http::Router& router, const ExchangeWebContext& context);
 
 }  // namespace guichet::exchange

@@ -1,0 +1,179 @@
+// The exchange module's pages through the wired site: the person's own journal (/account/data,
+// its exports and the API) and the auditors' view (/admin/exchange/journal), each showing only
+// what its reader may see. The entries are written as the protocol writes them (append_journal);
+// the protocol itself is exchange_test's and the browser journey's.
+#include <gtest/gtest.h>
+
+#include <regex>
+
+#include <boost/json.hpp>
+
+#include "guichet/app/site.hpp"
+#include "guichet/catalogue/catalogue.hpp"
+#include "guichet/exchange/journal.hpp"
+#include "guichet/identity/roles.hpp"
+#include "guichet/identity/second_factor.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/identity/verification.hpp"
+#include "guichet/oidc/grants.hpp"
+#include "guichet/storage/migrations.hpp"
+#include "support/mini_browser.hpp"
+#include "support/test_database.hpp"
+
+namespace guichet::app {
+std::string_view demo_catalogue_json();
+}
+
+namespace guichet::exchange {
+namespace {
+using http::Response;
+using testing::Browser;
+namespace json = boost::json;
+
+class ExchangeSiteTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    database = std::make_unique<testing::TestDatabase>(GetParam());
+    ASSERT_TRUE(storage::apply_migrations(db(), storage::builtin_migrations(), clock).ok());
+    ASSERT_TRUE(catalogue::import_catalogue(db(), app::demo_catalogue_json(), "test", clock).ok());
+    for (const char* email : {"ana@example.org", "rui@example.org", "admin@guichet.example", "irn@guichet.example",
+                              "agent@guichet.example"}) {
+      auto user = identity::create_user(db(), identity::NewUser{email, "correct horse battery", true}, clock);
+      ASSERT_TRUE(user.ok());
+      ids[email] = user->id;
+    }
+    ASSERT_TRUE(identity::set_national_id(db(), ids["ana@example.org"], "PT:123456789", "cli", clock).ok());
+    ASSERT_TRUE(
+        identity::grant_role(db(), ids["admin@guichet.example"], {identity::Role::platform_admin, ""}, "cli", clock)
+            .ok());
+    ASSERT_TRUE(identity::grant_role(db(), ids["irn@guichet.example"], {identity::Role::administration_admin, "irn"},
+                                     "cli", clock)
+                    .ok());
+    ASSERT_TRUE(
+        identity::grant_role(db(), ids["agent@guichet.example"], {identity::Role::agent, "irn"}, "cli", clock).ok());
+    // Ana's student housing aid (the institute's service) got her income; the portal asked for a
+    // change of address (the registries', IRN) about her and was refused; Rui's own exchange.
+    journal("student-housing-aid", "PT:123456789", ids["ana@example.org"], "answered");
+    journal("address-change", "PT:123456789", ids["ana@example.org"], "refused");
+    journal("family-allowance", "PT:100000002", ids["rui@example.org"], "answered");
+    auto site_loaded = app::Site::load(
+        app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
+        clock);
+    ASSERT_TRUE(site_loaded.ok()) << site_loaded.error().message;
+    site = std::move(site_loaded).value();
+  }
+  storage::Database& db() { return database->db(); }
+
+  void journal(const std::string& purpose, const std::string& person, std::int64_t user, const std::string& outcome) {
+    JournalEntry e;
+    e.side = Side::consumer;
+    e.consumer = "guichet";
+    e.provider = "at";
+    e.purpose = purpose;
+    e.legal_basis = LegalBasis{LegalBasisKind::law, "Code de la construction, art. L831-1"};
+    e.person_id = person;
+    e.user_id = user;
+    e.attributes = {"reference_income"};
+    if (outcome == "answered") e.released = {"reference_income"};
+    e.outcome = outcome;
+    if (outcome == "refused") e.reason = "not_entitled";
+    e.request_hash = "h";
+    auto seq = db().transaction([&](storage::Connection& c) { return append_journal(c, e, clock); });
+    ASSERT_TRUE(seq.ok()) << seq.error().message;
+    clock.advance(std::chrono::minutes(1));
+  }
+  Browser signed_in(const std::string& email) {
+    Browser b(site->application());
+    (void)b.get("/account/sign-in");
+    EXPECT_EQ(b.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery"}}).status, 303);
+    return b;
+  }
+  void enrol(Browser& b) {
+    Response page = b.get("/account/second-factor");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(page.body, m, std::regex("id=\"totp-secret\">([A-Z2-7 ]+)<")));
+    std::string secret = std::regex_replace(m[1].str(), std::regex(" "), "");
+    ASSERT_EQ(b.post("/account/second-factor/confirm", {{"code", *identity::totp_code(secret, clock.now())}}).status,
+              200);
+  }
+
+  FakeClock clock{from_unix_micros(1'800'000'015'000'000)};
+  std::unique_ptr<testing::TestDatabase> database;
+  std::unique_ptr<app::Site> site;
+  std::map<std::string, std::int64_t> ids;
+};
+
+TEST_P(ExchangeSiteTest, APersonSeesTheirOwnAccessesOnlyAndExportsThem) {
+  Browser ana = signed_in("ana@example.org");
+  Response page = ana.get("/account/data");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Student housing aid"), std::string::npos) << "the purpose by its service's name";
+  EXPECT_NE(page.body.find("Refused"), std::string::npos);
+  EXPECT_NE(page.body.find("Law: Code de la construction"), std::string::npos);
+  EXPECT_EQ(page.body.find("Family allowance"), std::string::npos) << "Rui's exchange is not Ana's";
+  EXPECT_EQ(page.headers.get("Cache-Control").value_or(""), "no-store");
+
+  Response csv = ana.get("/account/data/accesses.csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 3) << csv.body;  // the header and two
+  Response exported = ana.get("/account/data/accesses.json");
+  json::value all = json::parse(exported.body);
+  ASSERT_EQ(all.at("accesses").as_array().size(), 2u);
+  EXPECT_EQ(all.at("accesses").at(0).at("purpose"), "address-change");
+  EXPECT_EQ(all.at("accesses").at(0).at("reason"), "not_entitled");
+
+  auto issued = oidc::issue_operator_token(db(), ids["ana@example.org"], {"account"}, std::chrono::hours(1), clock);
+  ASSERT_TRUE(issued.ok());
+  const std::string token = *issued;
+  Response api =
+      Browser(site->application())
+          .send(http::Method::get, "/api/v1/account/data-access?limit=1", "", {{"Authorization", "Bearer " + token}});
+  ASSERT_EQ(api.status, 200) << api.body;
+  json::value first = json::parse(api.body);
+  ASSERT_EQ(first.at("accesses").as_array().size(), 1u);
+  const std::string next(first.at("next").as_string());
+  Response second =
+      Browser(site->application()).send(http::Method::get, next, "", {{"Authorization", "Bearer " + token}});
+  EXPECT_EQ(json::parse(second.body).at("accesses").at(0).at("purpose"), "student-housing-aid");
+  EXPECT_EQ(
+      Browser(site->application())
+          .send(http::Method::get, "/api/v1/account/data-access?limit=5000", "", {{"Authorization", "Bearer " + token}})
+          .status,
+      400);
+  EXPECT_EQ(Browser(site->application()).get("/api/v1/account/data-access").status, 401);
+  EXPECT_EQ(Browser(site->application()).get("/account/data").status, 303) << "signed out: to sign in";
+}
+
+TEST_P(ExchangeSiteTest, AuditorsSeeWhatTheirRoleReaches) {
+  Browser agent = signed_in("agent@guichet.example");
+  EXPECT_EQ(agent.get("/admin/exchange/journal").status, 403);
+
+  Browser admin = signed_in("admin@guichet.example");
+  enrol(admin);
+  Response all = admin.get("/admin/exchange/journal");
+  ASSERT_EQ(all.status, 200) << all.body;
+  for (const char* purpose : {"student-housing-aid", "address-change", "family-allowance"}) {
+    EXPECT_NE(all.body.find(purpose), std::string::npos) << purpose;
+  }
+  Response refused = admin.get("/admin/exchange/journal?outcome=refused");
+  EXPECT_NE(refused.body.find("address-change"), std::string::npos);
+  EXPECT_EQ(refused.body.find("family-allowance"), std::string::npos);
+  Response rui = admin.get("/admin/exchange/journal?person=PT%3A100000002");
+  EXPECT_NE(rui.body.find("family-allowance"), std::string::npos);
+  EXPECT_EQ(rui.body.find("address-change"), std::string::npos);
+
+  // The registries' administrator sees the exchanges made for the registries' services only.
+  Browser irn = signed_in("irn@guichet.example");
+  enrol(irn);
+  Response theirs = irn.get("/admin/exchange/journal");
+  ASSERT_EQ(theirs.status, 200) << theirs.body;
+  EXPECT_NE(theirs.body.find("address-change"), std::string::npos);
+  EXPECT_EQ(theirs.body.find("student-housing-aid"), std::string::npos);
+  EXPECT_EQ(theirs.body.find("family-allowance"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ExchangeSiteTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+}  // namespace
+}  // namespace guichet::exchange
