@@ -280,6 +280,11 @@ int run_cli(int argc, char** argv) {
   registry_cmd->add_option("--dataset", dataset_csv, "The administration's CSV extract")->check(CLI::ExistingFile);
   registry_cmd->add_option("--describe", dataset_description, "The dataset's description (JSON)")
       ->check(CLI::ExistingFile);
+  std::string connector_file;
+  registry_cmd
+      ->add_option("--connector", connector_file,
+                   "Serve from the administration's HTTP API: a description with a connector (JSON)")
+      ->check(CLI::ExistingFile);
   auto* exchange_cmd = cli.add_subcommand("exchange", "Data exchanged between administrations");
   exchange_cmd->require_subcommand(1);
   auto* exchange_import_cmd =
@@ -394,7 +399,12 @@ int run_cli(int argc, char** argv) {
       std::cerr << "guichet: registry: --dataset needs --describe\n";
       return 2;
     }
-    return registry(config, dataset_csv, dataset_description);
+    if (!connector_file.empty() && !dataset_csv.empty()) {
+      std::cerr << "guichet: registry: --dataset or --connector, not both\n";
+      return 2;
+    }
+    return registry(config, dataset_csv, connector_file.empty() ? dataset_description : connector_file,
+                    !connector_file.empty());
   }
   if (exchange_import_cmd->parsed()) return exchange_import(config, dataset_csv, dataset_description);
   if (exchange_keys_cmd->parsed()) return exchange_keys(config, rotate_key, print_key_set);

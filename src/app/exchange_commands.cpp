@@ -104,7 +104,7 @@ http::Response liveness(http::Request&) {
 
 }  // namespace
 
-int registry(const Config& config, const std::string& csv, const std::string& description_file) {
+int registry(const Config& config, const std::string& csv, const std::string& description_file, bool connector) {
   setup_logging(config);
   SystemClock clock;
   auto db = open_and_migrate(config, clock);
@@ -119,6 +119,20 @@ int registry(const Config& config, const std::string& csv, const std::string& de
   }
   if (!csv.empty()) {
     if (int imported = import_files(**db, csv, description_file, clock); imported != 0) return imported;
+  }
+  if (connector) {
+    std::ifstream in(description_file);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto description = exchange::parse_description(text);
+    if (!description || !description->connector) {
+      std::cerr << "guichet: " << description_file << ": "
+                << (description ? "it has no connector" : description.error().message) << "\n";
+      return 3;
+    }
+    if (auto registered = exchange::register_connector(**db, *description, clock); !registered) {
+      fail("registry connector", registered.error());
+      return 1;
+    }
   }
   auto transport = exchange::curl_transport();
   exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);

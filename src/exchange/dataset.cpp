@@ -86,7 +86,7 @@ Result<DatasetDescription> parse_description(std::string_view text) {
   if (ec || !parsed.is_object()) return description_error("description", "is not a JSON object");
   const json::object& o = parsed.as_object();
   for (const auto& [key, value] : o) {
-    if (key != "dataset" && key != "title" && key != "country" && key != "attributes") {
+    if (key != "dataset" && key != "title" && key != "country" && key != "attributes" && key != "connector") {
       return description_error(std::string(key), "is not a property of a dataset's description");
     }
   }
@@ -138,6 +138,59 @@ Result<DatasetDescription> parse_description(std::string_view text) {
     }
     d.attributes.push_back(std::move(attribute));
   }
+  if (const json::value* connector = o.if_contains("connector")) {
+    const json::object* c = connector->if_object();
+    if (c == nullptr) return description_error("connector", "must be an object with url and values");
+    for (const auto& [key, value] : *c) {
+      if (key != "url" && key != "headers" && key != "values" && key != "timeout_ms") {
+        return description_error("connector." + std::string(key), "is not a property of a connector");
+      }
+    }
+    Connector out;
+    const json::value* url = c->if_contains("url");
+    if (url == nullptr || !url->is_string() ||
+        (!url->as_string().starts_with("http://") && !url->as_string().starts_with("https://")) ||
+        (url->as_string().find("{person}") == json::string::npos &&
+         url->as_string().find("{national_id}") == json::string::npos)) {
+      return description_error("connector.url", "must be an http(s) URL naming {person} or {national_id}");
+    }
+    out.url = std::string(url->as_string());
+    if (const json::value* headers = c->if_contains("headers")) {
+      if (!headers->is_object()) return description_error("connector.headers", "must be an object of texts");
+      for (const auto& [name, value] : headers->as_object()) {
+        if (!value.is_string() || name.empty() || name.find_first_of(":\r\n") != json::string::npos ||
+            value.as_string().find_first_of("\r\n") != json::string::npos) {
+          return description_error("connector.headers." + std::string(name), "must be a header's text on one line");
+        }
+        out.headers.emplace(std::string(name), std::string(value.as_string()));
+      }
+    }
+    const json::value* values = c->if_contains("values");
+    if (values == nullptr || !values->is_object()) {
+      return description_error("connector.values", "must give each attribute's JSON pointer");
+    }
+    for (const auto& [name, pointer] : values->as_object()) {
+      if (d.find(name) == nullptr) {
+        return description_error("connector.values." + std::string(name), "is not an attribute of the dataset");
+      }
+      if (!pointer.is_string() || (!pointer.as_string().empty() && !pointer.as_string().starts_with("/"))) {
+        return description_error("connector.values." + std::string(name), "must be a JSON pointer such as /income");
+      }
+      out.values.emplace(std::string(name), std::string(pointer.as_string()));
+    }
+    for (const Attribute& a : d.attributes) {
+      if (!out.values.contains(a.name)) {
+        return description_error("connector.values", "gives no JSON pointer for " + a.name);
+      }
+    }
+    if (const json::value* timeout = c->if_contains("timeout_ms")) {
+      if (!timeout->is_int64() || timeout->as_int64() < 100 || timeout->as_int64() > 30000) {
+        return description_error("connector.timeout_ms", "must be 100 to 30000");
+      }
+      out.timeout_ms = static_cast<int>(timeout->as_int64());
+    }
+    d.connector = std::move(out);
+  }
   return d;
 }
 
@@ -152,8 +205,16 @@ std::string to_json(const DatasetDescription& d) {
     attributes.push_back(
         json::object{{"name", a.name}, {"type", std::string(to_string(a.type))}, {"meaning", texts(a.meaning)}});
   }
-  return json::serialize(
-      json::object{{"dataset", d.name}, {"title", texts(d.title)}, {"country", d.country}, {"attributes", attributes}});
+  json::object out{{"dataset", d.name}, {"title", texts(d.title)}, {"country", d.country}, {"attributes", attributes}};
+  if (d.connector) {
+    json::object headers;
+    for (const auto& [k, v] : d.connector->headers) headers[k] = v;
+    json::object values;
+    for (const auto& [k, v] : d.connector->values) values[k] = v;
+    out["connector"] = json::object{
+        {"url", d.connector->url}, {"headers", headers}, {"values", values}, {"timeout_ms", d.connector->timeout_ms}};
+  }
+  return json::serialize(out);
 }
 
 Result<json::value> parse_value(const Attribute& attribute, std::string_view text) {
@@ -520,6 +581,117 @@ Result<ImportReport> import_extract(storage::Database& db, const DatasetDescript
   ExtractReader reader(db, description, options);
   reader.clock_for_batches_ = &clock;
   return reader.run(extract, clock);
+}
+
+Result<void> register_connector(storage::Database& db, const DatasetDescription& description, const Clock& clock) {
+  if (!description.connector) return make_error(Errc::bad_description, "the description has no connector");
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto existing = c.query("SELECT current_version FROM exchange_datasets WHERE name = ?", {description.name});
+    if (!existing) return std::move(existing).error();
+    if (existing->empty()) {
+      if (auto r = c.execute("INSERT INTO exchange_datasets (name, description) VALUES (?, ?)",
+                             {description.name, to_json(description)});
+          !r) {
+        return std::move(r).error();
+      }
+    } else if (auto r = c.execute("UPDATE exchange_datasets SET description = ? WHERE name = ?",
+                                  {to_json(description), description.name});
+               !r) {
+      return std::move(r).error();
+    }
+    if (existing->empty() || existing->rows.front().is_null(0)) {
+      auto version = c.query(
+          "INSERT INTO exchange_dataset_versions (dataset, imported_at, source_sha256, records, complete) VALUES (?, "
+          "?, "
+          "'connector', 0, 1) RETURNING id",
+          {description.name, to_unix_micros(clock.now())});
+      if (!version) return std::move(version).error();
+      if (auto r = c.execute("UPDATE exchange_datasets SET current_version = ? WHERE name = ?",
+                             {version->rows.front().integer(0), description.name});
+          !r) {
+        return std::move(r).error();
+      }
+    }
+    return {};
+  });
+}
+
+namespace {
+
+// A JSON scalar as the extract would write it, so one parser checks both.
+std::optional<std::string> as_text(const json::value& v) {
+  if (v.is_string()) return std::string(v.as_string());
+  if (v.is_int64()) return std::to_string(v.as_int64());
+  if (v.is_uint64()) return std::to_string(v.as_uint64());
+  if (v.is_double()) return json::serialize(v);
+  if (v.is_bool()) return std::string(v.as_bool() ? "true" : "false");
+  if (v.is_array()) {
+    std::string out;
+    for (const json::value& item : v.as_array()) {
+      if (!item.is_string()) return std::nullopt;
+      if (!out.empty()) out += ';';
+      out += item.as_string();
+    }
+    return out;
+  }
+  return std::nullopt;
+}
+
+std::string with_environment(const std::string& text) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto open = text.find("${", at);
+    const auto close = open == std::string::npos ? std::string::npos : text.find('}', open);
+    if (close == std::string::npos) break;
+    out += text.substr(at, open - at);
+    const char* value = std::getenv(text.substr(open + 2, close - open - 2).c_str());
+    if (value != nullptr) out += value;
+    at = close + 1;
+  }
+  return out + text.substr(std::min(at, text.size()));
+}
+
+}  // namespace
+
+Result<std::optional<json::object>> connector_record(const Connector& connector, std::string_view person_id,
+                                                     const std::vector<std::string>& attributes,
+                                                     const DatasetDescription& description, const ConnectorGet& get) {
+  const auto colon = person_id.find(':');
+  const std::string number(colon == std::string_view::npos ? person_id : person_id.substr(colon + 1));
+  std::string url = connector.url;
+  for (const auto& [placeholder, value] :
+       {std::pair<std::string, std::string>{"{person}", number}, {"{national_id}", std::string(person_id)}}) {
+    for (auto at = url.find(placeholder); at != std::string::npos; at = url.find(placeholder)) {
+      url.replace(at, placeholder.size(), value);
+    }
+  }
+  std::vector<std::string> headers;
+  for (const auto& [name, value] : connector.headers) headers.push_back(name + ": " + with_environment(value));
+  auto reply = get(url, headers, connector.timeout_ms);
+  if (!reply) return make_error(Errc::peer_unreachable, "the administration's API: " + reply.error().message);
+  if (reply->first == 404) return std::optional<json::object>();
+  if (reply->first != 200) {
+    return make_error(Errc::peer_unreachable, "the administration's API answered " + std::to_string(reply->first));
+  }
+  boost::system::error_code ec;
+  json::value body = json::parse(reply->second, ec);
+  if (ec) return make_error(Errc::peer_unreachable, "the administration's API did not answer JSON");
+  json::object record;
+  for (const std::string& name : attributes) {
+    const Attribute* attribute = description.find(name);
+    auto pointer = connector.values.find(name);
+    if (attribute == nullptr || pointer == connector.values.end()) continue;
+    boost::system::error_code missing;
+    const json::value* found = body.find_pointer(pointer->second, missing);
+    if (found == nullptr || found->is_null()) continue;  // not held for this person
+    auto text = as_text(*found);
+    if (!text) return make_error(Errc::peer_unreachable, "the administration's API gave " + name + " in another shape");
+    auto value = parse_value(*attribute, *text);
+    if (!value) return make_error(Errc::peer_unreachable, "the administration's API: " + value.error().message);
+    if (!value->is_null()) record[name] = std::move(value).value();
+  }
+  return std::optional<json::object>(std::move(record));
 }
 
 Result<std::optional<json::object>> current_record(storage::Connection& c, std::string_view dataset,

@@ -226,11 +226,25 @@ ProviderAnswer Node::answer(std::string_view compact) {
     if (!entitlement) return std::move(entitlement).error();
     f.entitlement = std::move(entitlement).value();
     if (!f.entitlement) return f;
+    if (f.description->connector) return f;  // asked of the administration's API below
     auto record = current_record(c, *dataset, *person);
     if (!record) return std::move(record).error();
     f.record = std::move(record).value();
     return f;
   });
+  if (found && found->description && found->entitlement && found->description->connector) {
+    // Outside any transaction: the administration's API may take its time.
+    auto record = connector_record(*found->description->connector, *person, *attributes, *found->description,
+                                   [this](const std::string& url, const std::vector<std::string>& headers,
+                                          int timeout_ms) -> Result<std::pair<int, std::string>> {
+                                     auto reply =
+                                         transport_.get_with(url, headers, std::chrono::milliseconds(timeout_ms));
+                                     if (!reply) return std::move(reply).error();
+                                     return std::make_pair(reply->status, std::move(reply->body));
+                                   });
+    if (!record) return refuse(entry, Errc::peer_unreachable, record.error().message, consumer);
+    found->record = std::move(record).value();
+  }
   if (!found) return refuse(entry, Errc::peer_unreachable, "the registry cannot read its data now", consumer);
   if (!found->description)
     return refuse(entry, Errc::no_such_dataset, "this node serves no dataset " + *dataset, consumer);

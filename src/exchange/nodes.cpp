@@ -191,13 +191,18 @@ class CurlTransport : public Transport {
     static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
     (void)global;
   }
-  Result<HttpReply> get(const std::string& url) override { return perform(url, nullptr, ""); }
+  Result<HttpReply> get(const std::string& url) override { return perform(url, nullptr, "", {}, timeout_); }
   Result<HttpReply> post(const std::string& url, const std::string& content_type, const std::string& body) override {
-    return perform(url, &body, content_type);
+    return perform(url, &body, content_type, {}, timeout_);
+  }
+  Result<HttpReply> get_with(const std::string& url, const std::vector<std::string>& headers,
+                             std::chrono::milliseconds timeout) override {
+    return perform(url, nullptr, "", headers, timeout);
   }
 
  private:
-  Result<HttpReply> perform(const std::string& url, const std::string* body, const std::string& content_type) {
+  Result<HttpReply> perform(const std::string& url, const std::string* body, const std::string& content_type,
+                            const std::vector<std::string>& extra_headers, std::chrono::milliseconds timeout) {
     std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
     if (!curl) return make_error(Errc::peer_unreachable, "libcurl could not start");
     std::unique_ptr<curl_slist, ListDeleter> headers;
@@ -205,6 +210,10 @@ class CurlTransport : public Transport {
       headers.reset(curl_slist_append(headers.release(), ("Content-Type: " + content_type).c_str()));
       headers.reset(curl_slist_append(headers.release(), "Expect:"));
     }
+    for (const std::string& header : extra_headers) {
+      headers.reset(curl_slist_append(headers.release(), header.c_str()));
+    }
+    if (headers) curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers.get());
     HttpReply reply;
     CURL* c = curl.get();
     curl_easy_setopt(c, CURLOPT_URL, url.c_str());
@@ -216,7 +225,7 @@ class CurlTransport : public Transport {
     }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, append_body);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &reply.body);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout_.count()));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -71,6 +71,13 @@ class LoopTransport : public Transport {
     if (!set) return std::move(set).error();
     return HttpReply{200, "application/jose", *set};
   }
+  // An administration's own API, for connectors.
+  std::function<HttpReply(const std::string& url, const std::vector<std::string>& headers)> api;
+  Result<HttpReply> get_with(const std::string& url, const std::vector<std::string>& headers,
+                             std::chrono::milliseconds) override {
+    if (api && url.starts_with("http://api.test/")) return api(url, headers);
+    return get(url);
+  }
   Result<HttpReply> post(const std::string& url, const std::string&, const std::string& body) override {
     Node* node = find(url);
     if (node == nullptr) return make_error(Errc::peer_unreachable, "no such host");
@@ -487,6 +494,69 @@ TEST_P(ExchangeTest, AnAlteredJournalEntryIsFoundAndPruningKeepsTheChain) {
   ASSERT_TRUE(broken.ok());
   EXPECT_FALSE(broken->intact);
   EXPECT_EQ(broken->broken_at, std::optional<std::int64_t>(4));
+}
+
+TEST_P(ExchangeTest, AConnectorAsksTheAdministrationsOwnApi) {
+  auto description = parse_description(R"({"dataset": "imt", "title": {"en": "Mobility"}, "country": "PT",
+      "attributes": [{"name": "vehicles", "type": "integer", "meaning": {"en": "Vehicles owned"}},
+                     {"name": "licence_valid", "type": "boolean", "meaning": {"en": "A valid licence"}},
+                     {"name": "categories", "type": "list", "meaning": {"en": "Licence categories"}}],
+      "connector": {"url": "http://api.test/persons/{person}?country=PT",
+                    "headers": {"Authorization": "Bearer ${GUICHET_TEST_IMT_TOKEN}"},
+                    "values": {"vehicles": "/vehicles/count", "licence_valid": "/licence/valid",
+                               "categories": "/licence/categories"}}})");
+  ASSERT_TRUE(description.ok()) << description.error().message;
+  ASSERT_EQ(::setenv("GUICHET_TEST_IMT_TOKEN", "s3cret", 1), 0);
+  ASSERT_TRUE(register_connector(tax.db(), *description, clock).ok());
+  std::vector<std::string> asked;
+  transport.api = [&](const std::string& url, const std::vector<std::string>& headers) {
+    asked.push_back(url);
+    EXPECT_EQ(headers, (std::vector<std::string>{"Authorization: Bearer s3cret"}));
+    if (url.find("/persons/123456789?") != std::string::npos) {
+      return HttpReply{200, "application/json",
+                       R"({"vehicles": {"count": 2}, "licence": {"valid": true, "categories": ["B", "A1"]}})"};
+    }
+    if (url.find("/persons/100000010?") != std::string::npos) {
+      return HttpReply{200, "application/json", R"({"vehicles": {"count": "many"}})"};
+    }
+    if (url.find("/persons/100000002?") != std::string::npos) return HttpReply{404, "application/json", "{}"};
+    return HttpReply{500, "text/plain", "down"};
+  };
+  Entitlement e = entitlement({"vehicles", "categories"});
+  e.dataset = "imt";
+  ASSERT_TRUE(grant_entitlement(tax.db(), e, "admin", clock).ok());
+  auto fetch = [&](const std::string& person) {
+    ExchangeRequest r = request({"vehicles", "categories"}, person);
+    r.dataset = "imt";
+    return portal.node.fetch(r);
+  };
+  auto answered = fetch("PT:123456789");
+  ASSERT_TRUE(answered.ok()) << answered.error().message;
+  EXPECT_EQ(answered->values.at("vehicles"), json::value(2));
+  EXPECT_EQ(answered->values.at("categories"), (json::array{"B", "A1"}));
+  EXPECT_FALSE(answered->values.contains("licence_valid")) << "only what was asked";
+  EXPECT_EQ(asked.front(), "http://api.test/persons/123456789?country=PT");
+  EXPECT_EQ(fetch("PT:100000002")->outcome, "not_found");
+  EXPECT_EQ(fetch("PT:100000010").error().code, Errc::peer_unreachable) << "a value of the wrong shape";
+  EXPECT_EQ(fetch("PT:100000029").error().code, Errc::peer_unreachable) << "the API failing";
+  // Not entitled: the API is never called.
+  const std::size_t calls = asked.size();
+  ExchangeRequest unentitled = request({"licence_valid"});
+  unentitled.dataset = "imt";
+  EXPECT_EQ(portal.node.fetch(unentitled).error().code, Errc::not_entitled);
+  EXPECT_EQ(asked.size(), calls);
+  EXPECT_TRUE(verify_journal(tax.db())->intact);
+
+  EXPECT_FALSE(parse_description(R"({"dataset": "imt", "title": {"en": "M"}, "country": "PT",
+      "attributes": [{"name": "vehicles", "type": "integer", "meaning": {"en": "x"}}],
+      "connector": {"url": "http://api.test/persons", "values": {"vehicles": "/v"}}})")
+                   .ok())
+      << "the URL must name the person";
+  EXPECT_FALSE(parse_description(R"({"dataset": "imt", "title": {"en": "M"}, "country": "PT",
+      "attributes": [{"name": "vehicles", "type": "integer", "meaning": {"en": "x"}}],
+      "connector": {"url": "http://api.test/{person}", "values": {}}})")
+                   .ok())
+      << "every attribute has its pointer";
 }
 
 TEST_P(ExchangeTest, TheHourlyJobPrunesPastTheRetention) {

@@ -71,7 +71,8 @@ int run_cli(int argc, char** argv);
 
 // The exchange module (docs/EXCHANGE.md). `registry`: imports the extract (when given) and serves
 // the node's endpoints only. The others act on the database of --db, as the node --node-id.
-int registry(const Config& config, const std::string& csv, const std::string& description_file);
+// With `connector`, `description_file` describes a dataset served from the administration's API.
+int registry(const Config& config, const std::string& csv, const std::string& description_file, bool connector = false);
 int exchange_import(const Config& config, const std::string& csv, const std::string& description_file);
 int exchange_keys(const Config& config, bool rotate, bool print_key_set);
 int exchange_peers_add(const Config& config, const std::string& node, const std::string& name, const std::string& url,

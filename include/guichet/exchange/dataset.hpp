@@ -33,11 +33,25 @@ struct Attribute {
   std::map<std::string, std::string> meaning;  // by language: what it is, for people and auditors
 };
 
+// A dataset an administration serves from its existing HTTP API rather than from an extract: each
+// request for a person is a GET of `url` ({person}: the number alone; {national_id}: with its
+// country, "PT:123456789"), with `headers` (a value may name an environment variable of the
+// registry process as ${NAME}, so a secret stays out of files and the database), and each
+// attribute read at a JSON pointer of the answer. 404 means the administration does not know the
+// person. docs/EXCHANGE.md, "Connectors".
+struct Connector {
+  std::string url;
+  std::map<std::string, std::string> headers;
+  std::map<std::string, std::string> values;  // attribute -> JSON pointer ("/income/reference")
+  int timeout_ms = 3000;
+};
+
 struct DatasetDescription {
   std::string name;                          // the node's dataset, such as "at" or "ss"
   std::map<std::string, std::string> title;  // the administration that holds it, by language
   std::string country;                       // whose national identification numbers key it
   std::vector<Attribute> attributes;
+  std::optional<Connector> connector;
   const Attribute* find(std::string_view attribute) const;
 };
 // {"dataset": "at", "title": {"en": ...}, "country": "PT", "attributes": [{"name", "type",
@@ -73,6 +87,19 @@ struct ImportOptions {
 // first problems with their line numbers. The description is stored (or replaced) with it.
 Result<ImportReport> import_extract(storage::Database& db, const DatasetDescription& description, std::istream& extract,
                                     const Clock& clock, const ImportOptions& options = {});
+
+// Registers a connector's dataset (its description), current at once; no records are kept.
+Result<void> register_connector(storage::Database& db, const DatasetDescription& description, const Clock& clock);
+
+// The record the administration's API gives for one person (nullopt on 404), each asked attribute
+// read at its pointer and checked by its type. Errc::peer_unreachable when the API does not answer
+// well. `get` does the request (the node's transport).
+using ConnectorGet = std::function<Result<std::pair<int, std::string>>(
+    const std::string& url, const std::vector<std::string>& headers, int timeout_ms)>;
+Result<std::optional<boost::json::object>> connector_record(const Connector& connector, std::string_view person_id,
+                                                            const std::vector<std::string>& attributes,
+                                                            const DatasetDescription& description,
+                                                            const ConnectorGet& get);
 
 // The current record of one person, nullopt when the dataset has none. On the caller's connection.
 Result<std::optional<boost::json::object>> current_record(storage::Connection& c, std::string_view dataset,

@@ -91,6 +91,14 @@ class Transport {
   virtual ~Transport() = default;
   virtual Result<HttpReply> get(const std::string& url) = 0;
   virtual Result<HttpReply> post(const std::string& url, const std::string& content_type, const std::string& body) = 0;
+  // A GET with request headers ("Name: value") and its own time limit, for connectors to an
+  // administration's API; by default the plain get.
+  virtual Result<HttpReply> get_with(const std::string& url, const std::vector<std::string>& headers,
+                                     std::chrono::milliseconds timeout) {
+    (void)headers;
+    (void)timeout;
+    return get(url);
+  }
 };
 // libcurl, with a total timeout, no redirects, http and https only.
 std::unique_ptr<Transport> curl_transport(std::chrono::milliseconds timeout = std::chrono::seconds(5));
