@@ -28,6 +28,16 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--tls-cert", config.tls_cert, "PEM certificate chain; serves HTTPS with --tls-key")
       ->envname("GUICHET_TLS_CERT");
   cli.add_option("--tls-key", config.tls_key, "PEM private key")->envname("GUICHET_TLS_KEY");
+  cli.add_option("--tls-client-ca", config.tls_client_ca,
+                 "Mutual TLS: clients must present a certificate from this CA (PEM; registry nodes)")
+      ->envname("GUICHET_TLS_CLIENT_CA");
+  cli.add_option("--exchange-client-cert", config.exchange_client_cert,
+                 "The certificate (PEM) this node presents to other nodes requiring mutual TLS")
+      ->envname("GUICHET_EXCHANGE_CLIENT_CERT");
+  cli.add_option("--exchange-client-key", config.exchange_client_key, "Its private key (PEM)")
+      ->envname("GUICHET_EXCHANGE_CLIENT_KEY");
+  cli.add_option("--exchange-ca", config.exchange_ca, "CA (PEM) to check other nodes' server certificates with")
+      ->envname("GUICHET_EXCHANGE_CA");
   cli.add_option("--threads", config.threads, "HTTP threads (0: one per core, at least 2)")->envname("GUICHET_THREADS");
   cli.add_option("--workers", config.workers, "Handler threads, beside the HTTP threads")
       ->envname("GUICHET_WORKERS")

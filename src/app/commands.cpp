@@ -162,6 +162,8 @@ int serve(const Config& config) {
   site_options.secrets_key = *secrets;
   site_options.tsa_url = config.tsa_url;
   site_options.node_id = config.node_id;
+  site_options.exchange_tls =
+      exchange::TransportTls{config.exchange_client_cert, config.exchange_client_key, config.exchange_ca};
   site_options.exchange_journal_days = config.exchange_journal_days;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
@@ -195,7 +197,9 @@ int serve(const Config& config) {
   server_options.worker_threads = config.workers;
   server_options.max_pending_requests = config.max_pending;
   server_options.request_timeout = config.request_timeout;
-  if (!config.tls_cert.empty()) server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key};
+  if (!config.tls_cert.empty()) {
+    server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca};
+  }
   http::Server server(server_options, (*site)->application());
   if (auto listening = server.listen(); !listening) {
     fail("listen", listening.error());

@@ -50,7 +50,17 @@ Result<void> validate(Config& config) {
     return bad("db", "must be sqlite:PATH or postgresql://USER@HOST/DB, got '" + config.db + "'");
   }
   if (config.tls_cert.empty() != config.tls_key.empty()) return bad("tls-cert", "--tls-cert and --tls-key go together");
-  for (const auto& [option, path] : {std::pair{"tls-cert", config.tls_cert}, std::pair{"tls-key", config.tls_key}}) {
+  if (!config.tls_client_ca.empty() && config.tls_cert.empty()) {
+    return bad("tls-client-ca", "mutual TLS needs --tls-cert and --tls-key");
+  }
+  if (config.exchange_client_cert.empty() != config.exchange_client_key.empty()) {
+    return bad("exchange-client-cert", "--exchange-client-cert and --exchange-client-key go together");
+  }
+  for (const auto& [option, path] :
+       {std::pair{"tls-cert", config.tls_cert}, std::pair{"tls-key", config.tls_key},
+        std::pair{"tls-client-ca", config.tls_client_ca},
+        std::pair{"exchange-client-cert", config.exchange_client_cert},
+        std::pair{"exchange-client-key", config.exchange_client_key}, std::pair{"exchange-ca", config.exchange_ca}}) {
     if (!path.empty() && !std::filesystem::is_regular_file(path)) return bad(option, "no such file: " + path);
   }
   if (!config.tsa_url.empty() && config.tsa_url != "local" && !config.tsa_url.starts_with("http://") &&

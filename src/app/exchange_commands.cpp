@@ -102,6 +102,10 @@ http::Response liveness(http::Request&) {
   return response;
 }
 
+exchange::TransportTls transport_tls(const Config& config) {
+  return exchange::TransportTls{config.exchange_client_cert, config.exchange_client_key, config.exchange_ca};
+}
+
 }  // namespace
 
 int registry(const Config& config, const std::string& csv, const std::string& description_file, bool connector) {
@@ -134,7 +138,7 @@ int registry(const Config& config, const std::string& csv, const std::string& de
       return 1;
     }
   }
-  auto transport = exchange::curl_transport();
+  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
   exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
   exchange::Peers peers(**db, clock, *transport);
   exchange::Node node(keys, peers, **db, clock, *transport);
@@ -175,7 +179,9 @@ int registry(const Config& config, const std::string& csv, const std::string& de
   server_options.worker_threads = config.workers;
   server_options.max_pending_requests = config.max_pending;
   server_options.request_timeout = config.request_timeout;
-  if (!config.tls_cert.empty()) server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key};
+  if (!config.tls_cert.empty()) {
+    server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca};
+  }
   http::Server server(server_options, application);
   if (auto listening = server.listen(); !listening) {
     fail("listen", listening.error());
@@ -261,7 +267,7 @@ int exchange_peers_add(const Config& config, const std::string& node, const std:
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto transport = exchange::curl_transport();
+  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
   exchange::Peers peers(**db, clock, *transport);
   Result<std::vector<exchange::PublishedKey>> pinned = std::vector<exchange::PublishedKey>{};
   if (key_set_file.empty()) {
@@ -300,7 +306,7 @@ int exchange_peers_list(const Config& config) {
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto transport = exchange::curl_transport();
+  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
   exchange::Peers peers(**db, clock, *transport);
   auto list = peers.list();
   if (!list) {

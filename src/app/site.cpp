@@ -135,7 +135,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                     },
                     "Europe/Lisbon"} {
   if (options_.secrets_key) {
-    exchange_transport_ = exchange::curl_transport();
+    exchange_transport_ = exchange::curl_transport(std::chrono::seconds(5), options_.exchange_tls);
     exchange_keys_ = std::make_unique<exchange::NodeKeys>(options_.node_id, db_, clock_, *options_.secrets_key);
     exchange_peers_ = std::make_unique<exchange::Peers>(db_, clock_, *exchange_transport_);
     exchange_node_ =

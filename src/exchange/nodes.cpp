@@ -187,7 +187,7 @@ std::size_t append_body(char* data, std::size_t size, std::size_t count, void* o
 
 class CurlTransport : public Transport {
  public:
-  explicit CurlTransport(std::chrono::milliseconds timeout) : timeout_(timeout) {
+  CurlTransport(std::chrono::milliseconds timeout, TransportTls tls) : timeout_(timeout), tls_(std::move(tls)) {
     static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
     (void)global;
   }
@@ -229,6 +229,11 @@ class CurlTransport : public Transport {
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    if (!tls_.client_certificate.empty()) {
+      curl_easy_setopt(c, CURLOPT_SSLCERT, tls_.client_certificate.c_str());
+      curl_easy_setopt(c, CURLOPT_SSLKEY, tls_.client_key.c_str());
+    }
+    if (!tls_.ca.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, tls_.ca.c_str());
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) return make_error(Errc::peer_unreachable, url + ": " + curl_easy_strerror(rc));
     long status = 0;
@@ -240,12 +245,13 @@ class CurlTransport : public Transport {
     return reply;
   }
   std::chrono::milliseconds timeout_;
+  TransportTls tls_;
 };
 
 }  // namespace
 
-std::unique_ptr<Transport> curl_transport(std::chrono::milliseconds timeout) {
-  return std::make_unique<CurlTransport>(timeout);
+std::unique_ptr<Transport> curl_transport(std::chrono::milliseconds timeout, TransportTls tls) {
+  return std::make_unique<CurlTransport>(timeout, std::move(tls));
 }
 
 // --- Peers -----------------------------------------------------------------------------------

@@ -406,6 +406,13 @@ Result<void> Server::listen() {
                         "cannot use TLS certificate " + s.options.tls->certificate_chain + ": " + ec.message());
     s.ssl->use_private_key_file(s.options.tls->private_key, asio::ssl::context::pem, ec);
     if (ec) return make_error(Errc::bad_tls, "cannot use TLS key " + s.options.tls->private_key + ": " + ec.message());
+    if (!s.options.tls->client_ca.empty()) {
+      s.ssl->load_verify_file(s.options.tls->client_ca, ec);
+      if (ec) {
+        return make_error(Errc::bad_tls, "cannot use the client CA " + s.options.tls->client_ca + ": " + ec.message());
+      }
+      s.ssl->set_verify_mode(asio::ssl::verify_peer | asio::ssl::verify_fail_if_no_peer_cert);
+    }
   }
   tcp::resolver resolver(s.io);
   auto endpoints = resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);

@@ -34,6 +34,19 @@ TEST(Config, ValidationNamesTheBadOption) {
   missing.tls_key = "/no/such.key";
   EXPECT_NE(validate(missing).error().message.find("no such file"), std::string::npos);
 
+  Config mutual;
+  mutual.tls_client_ca = "/etc/hostname";
+  EXPECT_TRUE(validate(mutual).error().message.starts_with("--tls-client-ca:")) << "needs a server certificate";
+  Config half;
+  half.exchange_client_cert = "/etc/hostname";
+  EXPECT_TRUE(validate(half).error().message.starts_with("--exchange-client-cert:"));
+  Config node;
+  node.node_id = "Not A Node";
+  EXPECT_TRUE(validate(node).error().message.starts_with("--node-id:"));
+  Config days;
+  days.exchange_journal_days = 7;
+  EXPECT_TRUE(validate(days).error().message.starts_with("--exchange-journal-days:"));
+
   Config smtp;
   smtp.smtp.url = "http://mail";
   EXPECT_TRUE(validate(smtp).error().message.starts_with("--smtp-url:"));

@@ -4,7 +4,9 @@
 // HTTP: test/browser/exchange.test.mjs.)
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -13,8 +15,12 @@
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/journal.hpp"
+#include "guichet/exchange/web.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/storage/migrations.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::exchange {
@@ -582,6 +588,56 @@ TEST_P(ExchangeTest, TheJournalRefusesChangesAndDeletionsPastTheAnchor) {
   auto c = tax.db().acquire();
   EXPECT_FALSE((*c)->execute("UPDATE exchange_journal SET outcome = 'refused'").ok());
   EXPECT_FALSE((*c)->execute("DELETE FROM exchange_journal").ok());
+}
+
+// A registry that requires mutual TLS, over real sockets: a node presenting a certificate from
+// the agreed CA fetches its key set; one without is turned away in the handshake.
+TEST_P(ExchangeTest, ARegistryRequiringMutualTlsServesOnlyNodesWithACertificate) {
+  testing::TempDir dir;
+  auto path = [&](const char* name) { return (dir.path() / name).string(); };
+  std::ofstream(path("san.ext")) << "subjectAltName=IP:127.0.0.1\n";
+  const std::string ec = " -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes ";
+  for (const std::string& command :
+       {"openssl req -x509" + ec + "-days 1 -subj /CN=exchange-ca -keyout " + path("ca.key") + " -out " +
+            path("ca.pem"),
+        "openssl req" + ec + "-subj /CN=127.0.0.1 -keyout " + path("server.key") + " -out " + path("server.csr"),
+        "openssl x509 -req -in " + path("server.csr") + " -CA " + path("ca.pem") + " -CAkey " + path("ca.key") +
+            " -CAcreateserial -days 1 -extfile " + path("san.ext") + " -out " + path("server.pem"),
+        "openssl req" + ec + "-subj /CN=guichet -keyout " + path("client.key") + " -out " + path("client.csr"),
+        "openssl x509 -req -in " + path("client.csr") + " -CA " + path("ca.pem") + " -CAkey " + path("ca.key") +
+            " -CAcreateserial -days 1 -out " + path("client.pem"),
+        "openssl req -x509" + ec + "-days 1 -subj /CN=stranger -keyout " + path("stranger.key") + " -out " +
+            path("stranger.pem")}) {
+    ASSERT_EQ(std::system((command + " 2>/dev/null").c_str()), 0) << command;
+  }
+  ExchangeWebContext web{&tax.node, tax.db(), nullptr, nullptr, {}, "Europe/Lisbon"};
+  http::Router router;
+  register_node_routes(router, web);
+  http::Application app(std::move(router), {}, nullptr);
+  http::ServerOptions options;
+  options.host = "127.0.0.1";
+  options.port = 0;
+  options.tls = http::TlsFiles{path("server.pem"), path("server.key"), path("ca.pem")};
+  http::Server server(options, app);
+  ASSERT_TRUE(server.listen().ok());
+  std::thread running([&] { server.run(false); });
+  const std::string url = "https://127.0.0.1:" + std::to_string(server.port());
+  const std::string kid = tax.keys.signing_key()->kid;
+
+  auto with_certificate =
+      curl_transport(std::chrono::seconds(5), {path("client.pem"), path("client.key"), path("ca.pem")});
+  Peers peers(portal.db(), clock, *with_certificate);
+  auto added = peers.add("at", "AT over mutual TLS", url, kid);
+  EXPECT_TRUE(added.ok()) << (added.ok() ? "" : added.error().message);
+
+  auto without = curl_transport(std::chrono::seconds(5), {"", "", path("ca.pem")});
+  Peers refused(portal.db(), clock, *without);
+  EXPECT_EQ(refused.add("at", "AT", url, kid).error().code, Errc::bad_peer);
+  auto stranger = curl_transport(std::chrono::seconds(5), {path("stranger.pem"), path("stranger.key"), path("ca.pem")});
+  Peers strangers(portal.db(), clock, *stranger);
+  EXPECT_EQ(strangers.add("at", "AT", url, kid).error().code, Errc::bad_peer);
+  server.stop();
+  running.join();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ExchangeTest, ::testing::ValuesIn(testing::test_backends()),

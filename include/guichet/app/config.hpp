@@ -17,6 +17,12 @@ struct Config {
   std::string public_url;  // defaults to http(s)://<listen>
   std::string tls_cert;
   std::string tls_key;
+  // Mutual TLS: the CA whose certificates clients must present (registry nodes), and the
+  // certificate, key and CA this node uses when it calls other nodes.
+  std::string tls_client_ca;
+  std::string exchange_client_cert;
+  std::string exchange_client_key;
+  std::string exchange_ca;
   unsigned threads = 0;            // 0: one per core, at least 2
   unsigned workers = 16;           // handler threads (they mostly wait on the database)
   unsigned compute_threads = 0;    // 0: one per core; argon2id and other CPU-heavy steps

@@ -44,6 +44,7 @@ struct SiteOptions {
   std::string tsa_url;                   // "", "local" or a TSA's URL (Config::tsa_url)
   std::string node_id = "guichet";       // among the nodes exchanging data (needs the secrets key)
   int exchange_journal_days = 365;
+  exchange::TransportTls exchange_tls{};  // mutual TLS towards other nodes
 };
 
 // Everything the pages need, loaded and checked at start-up.

@@ -101,7 +101,15 @@ class Transport {
   }
 };
 // libcurl, with a total timeout, no redirects, http and https only.
-std::unique_ptr<Transport> curl_transport(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// With `client_certificate` and `client_key` (PEM), the node presents them to peers that require
+// mutual TLS; with `ca`, peers' server certificates are checked against it instead of the system's.
+struct TransportTls {
+  std::string client_certificate;
+  std::string client_key;
+  std::string ca;
+};
+std::unique_ptr<Transport> curl_transport(std::chrono::milliseconds timeout = std::chrono::seconds(5),
+                                          TransportTls tls = {});
 
 struct VerifiedMessage {
   std::string kid;

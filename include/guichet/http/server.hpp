@@ -15,6 +15,9 @@ namespace guichet::http {
 struct TlsFiles {
   std::string certificate_chain;  // PEM
   std::string private_key;        // PEM
+  // Mutual TLS: when set, every client must present a certificate issued by one of these CAs
+  // (PEM), or the handshake fails (registry nodes, which only other nodes call).
+  std::string client_ca = {};
 };
 
 struct ServerOptions {
