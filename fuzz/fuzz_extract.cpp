@@ -1,5 +1,6 @@
 // Feeds arbitrary bytes to the exchange module's parsers: a dataset's description, each
-// attribute type's value parser, and a whole CSV extract imported (libcsv and the row checks) into
+// attribute type's value parser, a benefit's rule (compiled and run in its sandbox), and a whole
+// CSV extract imported (libcsv and the row checks) into
 // a SQLite database, read in chunks of 1 to 8 bytes or whole. Any crash, hang, leak or undefined
 // behaviour is a bug; so is an import that succeeds with a record whose values do not parse back,
 // or one that fails without saying why.
@@ -15,6 +16,8 @@
 
 #include "guichet/core/utf8.hpp"
 #include "guichet/exchange/dataset.hpp"
+#include "guichet/exchange/errors.hpp"
+#include "guichet/exchange/rules.hpp"
 #include "guichet/storage/database.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -74,6 +77,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         continue;
       }
       if (value->is_string() && !is_valid_utf8(value->as_string())) std::abort();
+    }
+    return 0;
+  }
+  if (mode < 96) {
+    // A benefit's rule: compiled and run in the sandbox against a person, with small limits so a
+    // runaway rule is stopped quickly. It either decides or fails with a message.
+    auto rule = Rule::compile(input, RuleLimits{256 * 1024, 20000});
+    if (!rule) {
+      if (rule.error().code != Errc::bad_rule || rule.error().message.empty()) std::abort();
+      return 0;
+    }
+    const json::object person{{"reference_income", 1234567},
+                              {"household_parts", 2.5},
+                              {"benefits", json::array{"abono", "rsi"}},
+                              {"student", true},
+                              {"name", "Ana"}};
+    for (int i = 0; i < 2; ++i) {
+      auto verdict = rule->evaluate(person);
+      if (!verdict && (verdict.error().code != Errc::rule_failed || verdict.error().message.empty())) std::abort();
     }
     return 0;
   }

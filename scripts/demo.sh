@@ -52,6 +52,14 @@ if [ ! -f var/exchange.connected ]; then
     --attributes reference_income --law "$(law student-housing-aid)" --expires "$until"
   "$g" exchange grant --db sqlite:var/ss.db --consumer guichet --purpose family-allowance --dataset ss \
     --attributes children --law "$(law family-allowance)" --expires "$until"
+  # The social energy tariff, granted from both registries' data (dry run: `guichet benefits
+  # dry-run --code social-energy-tariff --db sqlite:var/guichet.db --secrets-key-file var/secrets.key`).
+  tariff_law=$(node -e "console.log(require('./data/exchange/social-energy-tariff.json').legal_basis)")
+  "$g" exchange grant --db sqlite:var/at.db --consumer guichet --purpose social-energy-tariff --dataset at \
+    --attributes reference_income,household_parts --law "$tariff_law" --expires "$until"
+  "$g" exchange grant --db sqlite:var/ss.db --consumer guichet --purpose social-energy-tariff --dataset ss \
+    --attributes benefits --law "$tariff_law" --expires "$until"
+  "$g" benefits define --file data/exchange/social-energy-tariff.json --db sqlite:var/guichet.db
   touch var/exchange.connected
 fi
 

@@ -12,7 +12,7 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev libkainjow-mustache-dev
   liboath-dev libcjose-dev libjansson-dev libqrencode-dev libhowardhinnant-date-dev libical-dev libgmime-3.0-dev
   libcairo2-dev libpango1.0-dev libfontconfig-dev libqpdf-dev libmagic-dev liblcms2-dev libicu-dev fonts-dejavu-core
-  libphonenumber8 libprotobuf-dev libabsl-dev libxlsxwriter-dev libcsv-dev
+  libphonenumber8 libprotobuf-dev libabsl-dev libxlsxwriter-dev libcsv-dev liblua5.4-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qpdf poppler-utils libnss3-tools
   chromium nginx-light wrk openssl curl python3

@@ -345,6 +345,22 @@ int run_cli(int argc, char** argv) {
   journal_list_cmd->add_option("--before", journal_before, "Only entries before this sequence number");
   journal_list_cmd->add_option("--limit", journal_limit, "At most this many (1 to 1000)")->capture_default_str();
 
+  auto* benefits_cmd = cli.add_subcommand("benefits", "Benefits granted from data the administrations hold");
+  benefits_cmd->require_subcommand(1);
+  std::string benefit_file, benefit_code;
+  std::int64_t benefit_limit = 1000000;
+  auto* benefits_define_cmd = benefits_cmd->add_subcommand("define", "Define or change a benefit (disabled; audited)");
+  benefits_define_cmd->add_option("--file", benefit_file, "The benefit (JSON)")->required()->check(CLI::ExistingFile);
+  auto* benefits_dry_cmd =
+      benefits_cmd->add_subcommand("dry-run", "Ask the registries and count whom the rule would grant; grants nothing");
+  benefits_dry_cmd->add_option("--code", benefit_code, "The benefit")->required();
+  benefits_dry_cmd->add_option("--limit", benefit_limit, "At most this many people")->capture_default_str();
+  auto* benefits_enable_cmd = benefits_cmd->add_subcommand("enable", "Enable a benefit (audited)");
+  auto* benefits_disable_cmd = benefits_cmd->add_subcommand("disable", "Disable a benefit (audited)");
+  for (auto* cmd : {benefits_enable_cmd, benefits_disable_cmd}) {
+    cmd->add_option("--code", benefit_code, "The benefit")->required();
+  }
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -426,6 +442,10 @@ int run_cli(int argc, char** argv) {
   if (revoke_cmd->parsed()) return exchange_revoke(config, revoke_id);
   if (entitlements_cmd->parsed()) return exchange_entitlements(config);
   if (journal_verify_cmd->parsed()) return exchange_journal_verify(config);
+  if (benefits_define_cmd->parsed()) return benefits_define(config, benefit_file);
+  if (benefits_dry_cmd->parsed()) return benefits_dry_run(config, benefit_code, benefit_limit);
+  if (benefits_enable_cmd->parsed()) return benefits_enable(config, benefit_code, true);
+  if (benefits_disable_cmd->parsed()) return benefits_enable(config, benefit_code, false);
   if (journal_list_cmd->parsed()) {
     return exchange_journal_list(config, journal_person, journal_peer, journal_before, journal_limit);
   }

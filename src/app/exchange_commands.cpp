@@ -13,6 +13,7 @@
 #include "guichet/app/commands.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/log.hpp"
+#include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/dataset.hpp"
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
@@ -469,6 +470,85 @@ int exchange_journal_list(const Config& config, const std::string& person, const
     if (e.user_id) line["user_id"] = *e.user_id;
     std::cout << json::serialize(line) << "\n";
   }
+  return 0;
+}
+
+int benefits_define(const Config& config, const std::string& file) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  std::ifstream in(file);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  auto benefit = exchange::parse_benefit(text);
+  if (!benefit) {
+    std::cerr << "guichet: benefits define: " << file << ": " << benefit.error().message << "\n";
+    return 3;
+  }
+  if (auto defined = exchange::define_benefit(**db, *benefit, "cli", clock); !defined) {
+    fail("benefits define", defined.error());
+    return 1;
+  }
+  std::cout << "benefit " << benefit->code << " defined (disabled: dry-run it, then enable it)\n";
+  return 0;
+}
+
+int benefits_dry_run(const Config& config, const std::string& code, std::int64_t limit) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = required_secrets(config, "benefits dry-run");
+  if (!secrets) {
+    fail("benefits dry-run", secrets.error());
+    return 2;
+  }
+  auto benefit = exchange::find_benefit(**db, code);
+  if (!benefit) {
+    fail("benefits dry-run", benefit.error());
+    return 1;
+  }
+  if (!*benefit) {
+    std::cerr << "guichet: benefits dry-run: no benefit " << code << "\n";
+    return 2;
+  }
+  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
+  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
+  exchange::Peers peers(**db, clock, *transport);
+  exchange::Node node(keys, peers, **db, clock, *transport);
+  auto run = exchange::dry_run(node, **db, **benefit, limit);
+  if (!run) {
+    fail("benefits dry-run", run.error());
+    return 1;
+  }
+  json::object reasons;
+  for (const auto& [why, count] : run->unknown_reasons) reasons[why] = count;
+  std::cout << json::serialize(json::object{{"benefit", code},
+                                            {"people", run->people},
+                                            {"granted", run->granted},
+                                            {"not_granted", run->not_granted},
+                                            {"unknown", run->unknown},
+                                            {"unknown_reasons", reasons}})
+            << "\n";
+  return 0;
+}
+
+int benefits_enable(const Config& config, const std::string& code, bool enabled) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  if (auto done = exchange::enable_benefit(**db, code, enabled, "cli", clock); !done) {
+    fail(enabled ? "benefits enable" : "benefits disable", done.error());
+    return done.error().kind == ErrorKind::not_found ? 2 : 1;
+  }
+  std::cout << "benefit " << code << (enabled ? " enabled" : " disabled") << "\n";
   return 0;
 }
 

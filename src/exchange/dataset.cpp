@@ -157,26 +157,27 @@ Result<DatasetDescription> parse_description(std::string_view text) {
     out.url = std::string(url->as_string());
     if (const json::value* headers = c->if_contains("headers")) {
       if (!headers->is_object()) return description_error("connector.headers", "must be an object of texts");
-      for (const auto& [name, value] : headers->as_object()) {
-        if (!value.is_string() || name.empty() || name.find_first_of(":\r\n") != json::string::npos ||
+      for (const auto& [header, value] : headers->as_object()) {
+        if (!value.is_string() || header.empty() || header.find_first_of(":\r\n") != json::string::npos ||
             value.as_string().find_first_of("\r\n") != json::string::npos) {
-          return description_error("connector.headers." + std::string(name), "must be a header's text on one line");
+          return description_error("connector.headers." + std::string(header), "must be a header's text on one line");
         }
-        out.headers.emplace(std::string(name), std::string(value.as_string()));
+        out.headers.emplace(std::string(header), std::string(value.as_string()));
       }
     }
     const json::value* values = c->if_contains("values");
     if (values == nullptr || !values->is_object()) {
       return description_error("connector.values", "must give each attribute's JSON pointer");
     }
-    for (const auto& [name, pointer] : values->as_object()) {
-      if (d.find(name) == nullptr) {
-        return description_error("connector.values." + std::string(name), "is not an attribute of the dataset");
+    for (const auto& [attribute, pointer] : values->as_object()) {
+      if (d.find(attribute) == nullptr) {
+        return description_error("connector.values." + std::string(attribute), "is not an attribute of the dataset");
       }
       if (!pointer.is_string() || (!pointer.as_string().empty() && !pointer.as_string().starts_with("/"))) {
-        return description_error("connector.values." + std::string(name), "must be a JSON pointer such as /income");
+        return description_error("connector.values." + std::string(attribute),
+                                 "must be a JSON pointer such as /income");
       }
-      out.values.emplace(std::string(name), std::string(pointer.as_string()));
+      out.values.emplace(std::string(attribute), std::string(pointer.as_string()));
     }
     for (const Attribute& a : d.attributes) {
       if (!out.values.contains(a.name)) {

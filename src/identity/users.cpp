@@ -141,6 +141,17 @@ Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c
   return std::optional<PersonAttributes>(std::move(person));
 }
 
+Result<std::vector<std::pair<std::int64_t, std::string>>> people_with_national_id(storage::Connection& c,
+                                                                                  std::int64_t after_id,
+                                                                                  std::int64_t limit) {
+  auto rows = c.query("SELECT id, national_id FROM users WHERE national_id IS NOT NULL AND id > ? ORDER BY id LIMIT ?",
+                      {after_id, limit});
+  if (!rows) return std::move(rows).error();
+  std::vector<std::pair<std::int64_t, std::string>> out;
+  for (const storage::Row& row : rows->rows) out.emplace_back(row.integer(0), row.text(1));
+  return out;
+}
+
 Result<std::map<std::int64_t, std::string>> emails_of(storage::Connection& c, const std::set<std::int64_t>& ids) {
   std::map<std::int64_t, std::string> out;
   if (ids.empty()) return out;

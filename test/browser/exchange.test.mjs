@@ -70,7 +70,7 @@ before(async () => {
       { name: "reference_income", type: "amount", meaning: { en: "Reference taxable income" } },
       { name: "household_parts", type: "decimal", meaning: { en: "Household tax parts" } },
     ],
-  }, ["person_id,reference_income,household_parts", "123456789,8421.50,1", "100000002,30000,2.5"]));
+  }, ["person_id,reference_income,household_parts", "100000010,8421.50,1", "100000002,30000,2.5"]));
   registries.ss = await startRegistry("ss", dataset("ss", {
     dataset: "ss", country: "PT",
     title: { en: "Social Security", pt: "Segurança Social" },
@@ -78,14 +78,15 @@ before(async () => {
       { name: "children", type: "integer", meaning: { en: "Dependent children" } },
       { name: "benefits", type: "list", meaning: { en: "Benefits received" } },
     ],
-  }, ["person_id,children,benefits", "123456789,2,abono"]));
+  }, ["person_id,children,benefits", "100000010,2,abono"]));
 
-  // The portal: its database, Ana (her identity known by her NIF), its key set for the registries.
+  // The portal: its database (with the demo account, whose NIF is 123456789), Ana (her identity
+  // known by her NIF), its key set for the registries.
   const port = await freePort();
   const portalDb = `sqlite:${join(work, "portal.db")}`;
   run("demo-data", "--db", portalDb, "--secrets-key-file", keyFile);
   execFileSync(binary, ["admin", "users", "add", "--email", ana.email, "--password-stdin", "--verified",
-    "--national-id", "PT:123456789", "--db", portalDb], { input: ana.password + "\n" });
+    "--national-id", "PT:100000010", "--db", portalDb], { input: ana.password + "\n" });
   writeFileSync(join(work, "portal.keys"), run("exchange", "keys", "--key-set", "--db", portalDb, "--secrets-key-file", keyFile));
   const portalKid = JSON.parse(run("exchange", "keys", "--db", portalDb, "--secrets-key-file", keyFile).split("\n")[0]).kid;
   for (const [node, name] of [["at", "Autoridade Tributária e Aduaneira"], ["ss", "Segurança Social"]]) {
@@ -138,7 +139,7 @@ test("the portal asks the registries once, and Ana sees each access", async () =
   assert.equal((await page.inputValue("#reference_income")).replace(/\D/g, ""), "842150");
   assert.match(await page.textContent("main"), /Transmitido por Autoridade Tributária e Aduaneira/);
   await page.goto(`${portal.url}/cases/${housing}/pages/you`);
-  assert.equal(await page.inputValue("#nif"), "123456789", "her NIF comes from her verified identity");
+  assert.equal(await page.inputValue("#nif"), "100000010", "her NIF comes from her verified identity");
   assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
 
   // For the family allowance social security gives the number of children; the tax

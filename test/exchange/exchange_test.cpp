@@ -11,14 +11,18 @@
 #include <boost/json.hpp>
 
 #include "guichet/core/encoding.hpp"
+#include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/dataset.hpp"
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/journal.hpp"
+#include "guichet/exchange/rules.hpp"
 #include "guichet/exchange/web.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/identity/verification.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -638,6 +642,117 @@ TEST_P(ExchangeTest, ARegistryRequiringMutualTlsServesOnlyNodesWithACertificate)
   EXPECT_EQ(strangers.add("at", "AT", url, kid).error().code, Errc::bad_peer);
   server.stop();
   running.join();
+}
+
+// A generated population on the portal (accounts with national identification numbers) and in the
+// tax registry; the social tariff's rule over it, dry run through entitled exchanges.
+TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
+  auto benefit = parse_benefit(R"json({"code": "social-energy-tariff", "administration": "erse",
+      "name": {"en": "Social energy tariff", "pt": "Tarifa social de energia"},
+      "legal_basis": "Decreto-Lei n.º 138-A/2010",
+      "sources": {"at": ["reference_income", "household_parts", "benefits"]},
+      "rule": "reference_income / household_parts < 600000 or has(benefits, 'rsi')"})json");
+  ASSERT_TRUE(benefit.ok()) << benefit.error().message;
+  // Person i: income (i * 1000 euros), 1 + i % 3 parts, rsi for every seventh.
+  auto nif = [](int i) {
+    std::string digits = std::to_string(20000000 + i * 7919);
+    int sum = 0;
+    for (int k = 0; k < 8; ++k) sum += (digits[static_cast<std::size_t>(k)] - '0') * (9 - k);
+    return digits + std::to_string(sum % 11 < 2 ? 0 : 11 - sum % 11);
+  };
+  std::string extract = "person_id,reference_income,household_parts,benefits\n";
+  int expected = 0;
+  const int people = 30;
+  for (int i = 0; i < people; ++i) {
+    const int parts = 1 + i % 3;
+    const bool rsi = i % 7 == 0;
+    if (i < people - 2) {  // the last two are unknown to the registry
+      extract +=
+          nif(i) + "," + std::to_string(i * 1000) + "," + std::to_string(parts) + "," + (rsi ? "rsi" : "") + "\n";
+      if (static_cast<double>(i) * 100000 / parts < 600000 || rsi) ++expected;
+    }
+    auto user = identity::create_user(
+        portal.db(), identity::NewUser{"p" + std::to_string(i) + "@example.org", "a long passphrase", true}, clock);
+    ASSERT_TRUE(user.ok());
+    ASSERT_TRUE(identity::set_national_id(portal.db(), user->id, "PT:" + nif(i), "cli", clock).ok());
+  }
+  std::istringstream in(extract);
+  ASSERT_TRUE(import_extract(tax.db(), *parse_description(kDescription), in, clock).ok());
+  Entitlement e = entitlement({"reference_income", "household_parts", "benefits"});
+  e.purpose = "social-energy-tariff";
+  e.legal_basis.reference = "Decreto-Lei n.º 138-A/2010";
+  ASSERT_TRUE(grant_entitlement(tax.db(), e, "admin", clock).ok());
+
+  ASSERT_TRUE(define_benefit(portal.db(), *benefit, "cli", clock).ok());
+  auto stored = find_benefit(portal.db(), "social-energy-tariff");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_FALSE((*stored)->enabled) << "defined disabled, until the dry run convinces";
+  auto run = dry_run(portal.node, portal.db(), **stored, 1000);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ(run->people, people);
+  EXPECT_EQ(run->granted, expected);
+  EXPECT_EQ(run->unknown, 2) << "the registry holds nothing on them: the rule cannot decide";
+  EXPECT_EQ(run->unknown_reasons["rule_failed"], 2);
+  EXPECT_EQ(run->not_granted, people - 2 - expected);
+  // Every person asked is in both journals, under the benefit's purpose.
+  auto asked = read_journal(tax.db(), JournalQuery{});
+  EXPECT_EQ(asked->size(), static_cast<std::size_t>(people));
+  EXPECT_EQ(asked->front().purpose, "social-energy-tariff");
+  ASSERT_TRUE(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).ok());
+  EXPECT_TRUE((*find_benefit(portal.db(), "social-energy-tariff"))->enabled);
+  EXPECT_EQ(enable_benefit(portal.db(), "nothing", true, "cli", clock).error().code, Errc::no_such_benefit);
+  // Without an entitlement for this purpose, every verdict is unknown.
+  auto other = *benefit;
+  other.code = "other-tariff";
+  auto refused = dry_run(portal.node, portal.db(), other, 5);
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->unknown, 5);
+  EXPECT_EQ(refused->unknown_reasons["not_entitled"], 5);
+}
+
+TEST(Rules, DecideFromAttributesAndNeverHarmTheNode) {
+  auto rule = Rule::compile("reference_income / household_parts < 600000 or has(benefits, 'rsi')");
+  ASSERT_TRUE(rule.ok()) << rule.error().message;
+  auto first = rule->evaluate({{"reference_income", 1000000}, {"household_parts", 2.5}, {"benefits", json::array{}}});
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  EXPECT_TRUE(*first);
+  EXPECT_FALSE(
+      *rule->evaluate({{"reference_income", 2000000}, {"household_parts", 1}, {"benefits", json::array{"abono"}}}));
+  EXPECT_TRUE(
+      *rule->evaluate({{"reference_income", 2000000}, {"household_parts", 1}, {"benefits", json::array{"rsi"}}}));
+  // An attribute not held is nil: arithmetic on it fails for that person only.
+  EXPECT_EQ(rule->evaluate({{"household_parts", 1}}).error().code, Errc::rule_failed);
+  EXPECT_TRUE(*rule->evaluate({{"reference_income", 1}, {"household_parts", 1}}));
+
+  EXPECT_EQ(Rule::compile("reference_income <").error().code, Errc::bad_rule);
+  EXPECT_EQ(Rule::compile("").error().code, Errc::bad_rule);
+  EXPECT_EQ(Rule::compile("true) x = (1").error().code, Errc::bad_rule) << "one expression, no statement after it";
+  EXPECT_EQ(Rule::compile("\x1bLua").error().code, Errc::bad_rule) << "no bytecode";
+
+  auto loops = Rule::compile("(function() while true do end end)()");
+  ASSERT_TRUE(loops.ok());
+  auto looped = loops->evaluate({});
+  ASSERT_FALSE(looped.ok());
+  EXPECT_NE(looped.error().message.find("instruction limit"), std::string::npos) << looped.error().message;
+
+  auto greedy = Rule::compile("#string.rep('x', 100000000) > 0");
+  ASSERT_TRUE(greedy.ok());
+  auto ate = greedy->evaluate({});
+  ASSERT_FALSE(ate.ok());
+  EXPECT_NE(ate.error().message.find("memory"), std::string::npos) << ate.error().message;
+  // ...and the rule still works for the next person.
+  auto after = Rule::compile("1 + 1 == 2");
+  EXPECT_TRUE(*after->evaluate({}));
+
+  for (const char* escape :
+       {"os.exit(1)", "io.open('/etc/passwd')", "load('return 1')()", "require('os')", "dofile('/etc/passwd')",
+        "string.dump(print)", "setmetatable({}, {})", "collectgarbage('count') > 0", "rawset(math, 'pi', 3)"}) {
+    auto r = Rule::compile(escape);
+    ASSERT_TRUE(r.ok()) << escape;
+    EXPECT_EQ(r->evaluate({}).error().code, Errc::rule_failed) << escape;
+  }
+  auto number = Rule::compile("reference_income");
+  EXPECT_NE(number->evaluate({{"reference_income", 3}}).error().message.find("not true or false"), std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ExchangeTest, ::testing::ValuesIn(testing::test_backends()),

@@ -91,6 +91,11 @@ int exchange_grant(const Config& config, const GrantOptions& options);
 int exchange_revoke(const Config& config, std::int64_t id);
 int exchange_entitlements(const Config& config);
 int exchange_journal_verify(const Config& config);
+// Benefits granted from shared data (exchange/benefits.hpp): define from a file (disabled), dry run
+// through the registries (as the node --node-id, with the secrets key), enable or disable.
+int benefits_define(const Config& config, const std::string& file);
+int benefits_dry_run(const Config& config, const std::string& code, std::int64_t limit);
+int benefits_enable(const Config& config, const std::string& code, bool enabled);
 int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
                           std::int64_t limit);
 

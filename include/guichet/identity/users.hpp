@@ -4,6 +4,8 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
@@ -47,6 +49,12 @@ struct PersonAttributes {
 };
 // nullopt when the account no longer exists. On the caller's connection.
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id);
+
+// Accounts whose identity carries a national identification number, by id after `after_id`, at
+// most `limit`: (id, "PT:123456789"). For the exchange module's benefits, on the caller's connection.
+Result<std::vector<std::pair<std::int64_t, std::string>>> people_with_national_id(storage::Connection& c,
+                                                                                  std::int64_t after_id,
+                                                                                  std::int64_t limit);
 
 // The addresses of these accounts, by id (accounts that no longer exist are left out); on the
 // caller's connection, for pages and messages of other modules that name people.

@@ -1,0 +1,66 @@
+#pragma once
+// Benefits granted from shared data: an administration defines a benefit by the attributes it
+// reads (which registry node, which attributes, under which law) and a rule over them
+// (exchange/rules.hpp). Its dry run asks the registries, through entitled and journaled
+// exchanges, about every person in scope (accounts whose identity carries a national
+// identification number) and counts whom the rule would grant, before the benefit is enabled.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json/object.hpp>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/exchange/exchange.hpp"
+#include "guichet/exchange/rules.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::exchange {
+
+struct Benefit {
+  std::string code;                                         // also the exchanges' purpose
+  std::string administration;                               // the catalogue's code of the administration granting it
+  std::map<std::string, std::string> names;                 // by language
+  std::string legal_basis;                                  // the law, as the registries granted it
+  std::map<std::string, std::vector<std::string>> sources;  // node -> attributes
+  std::string rule;
+  bool enabled = false;
+};
+
+// {"code", "administration", "name": {"en": ...}, "legal_basis", "sources": {"at": [...]},
+// "rule"}: every problem named (Errc::bad_benefit; Errc::bad_rule with Lua's message).
+Result<Benefit> parse_benefit(std::string_view json);
+// Stores it (a changed definition is disabled again until the next dry run and enable), audited
+// as `benefit.defined` by `actor`.
+Result<void> define_benefit(storage::Database& db, const Benefit& benefit, const std::string& actor,
+                            const Clock& clock);
+Result<std::optional<Benefit>> find_benefit(storage::Database& db, std::string_view code);
+Result<void> enable_benefit(storage::Database& db, std::string_view code, bool enabled, const std::string& actor,
+                            const Clock& clock);
+
+struct Verdict {
+  std::string outcome;         // granted, not_granted, unknown
+  boost::json::object values;  // what the registries gave: the reasons
+  std::string why;             // for unknown: the refusal or the rule's failure
+};
+// One person: each source asked (purpose the benefit's code, its law), the values merged, the rule
+// evaluated. A registry that refuses or fails makes the verdict unknown; one that holds nothing
+// leaves those attributes nil for the rule.
+Verdict evaluate_person(Node& node, const Benefit& benefit, Rule& rule, std::int64_t user_id,
+                        const std::string& person_id);
+
+struct DryRun {
+  std::int64_t people = 0;
+  std::int64_t granted = 0;
+  std::int64_t not_granted = 0;
+  std::int64_t unknown = 0;
+  std::map<std::string, std::int64_t> unknown_reasons;
+};
+// Over everyone in scope (at most `limit` people), nothing written but the exchanges' journals.
+Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit, std::int64_t limit);
+
+}  // namespace guichet::exchange
