@@ -149,7 +149,7 @@ int registry(const Config& config, const std::string& csv, const std::string& de
     return 1;
   }
   http::Metrics metrics;
-  exchange::ExchangeWebContext web{&node, **db, nullptr, nullptr, {}, "Europe/Lisbon"};
+  exchange::ExchangeWebContext web{&node, **db, nullptr, nullptr, {}, "Europe/Lisbon", &clock};
   http::Router router;
   router.get("/healthz", liveness, http::RouteOptions{http::RouteKind::asset, 0, false, true});
   router.get(

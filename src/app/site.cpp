@@ -9,6 +9,7 @@
 #include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
 #include "guichet/core/log.hpp"
+#include "guichet/exchange/benefits.hpp"
 #include "guichet/http/idempotency.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
@@ -133,7 +134,8 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
                       return std::get<oidc::AccessGrant>(grant).user_id;
                     },
-                    "Europe/Lisbon"} {
+                    "Europe/Lisbon",
+                    &clock_} {
   if (options_.secrets_key) {
     exchange_transport_ = exchange::curl_transport(std::chrono::seconds(5), options_.exchange_tls);
     exchange_keys_ = std::make_unique<exchange::NodeKeys>(options_.node_id, db_, clock_, *options_.secrets_key);
@@ -234,6 +236,22 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
+  if (exchange_node_) {
+    // A benefit granted is told by e-mail in the platform's default language (the person's
+    // language is not known outside a request); the page shows it in theirs.
+    exchange::register_benefit_grants(
+        worker, *exchange_node_, db_, clock_, [this](const std::string& email, const exchange::Benefit& benefit) {
+          const std::string lang = catalog_.default_language();
+          auto name = benefit.names.find(lang);
+          const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
+          return jobs::EmailMessage{
+              email,
+              http::fill_text(catalog_.text(lang, "benefits_email_subject"), {{"benefit", named}}),
+              http::fill_text(catalog_.text(lang, "benefits_email_text"),
+                              {{"benefit", named}, {"url", options_.public_url + "/account/benefits"}}),
+              {}};
+        });
+  }
   procedures::register_jobs(worker, procedures_web_);
   // Hourly, on whichever node takes it; each run queues the next (one per hour across nodes).
   worker.handle(identity::kExpireUnverifiedJobKind, [this](const jobs::Job&) -> Result<void> {
@@ -384,6 +402,7 @@ http::Router Site::routes() {
   exchange::register_node_routes(router, exchange_web_);
   exchange::register_data_access_routes(router, exchange_web_);
   exchange::register_audit_routes(router, exchange_web_);
+  exchange::register_benefit_routes(router, exchange_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

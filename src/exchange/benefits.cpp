@@ -1,11 +1,15 @@
 #include "guichet/exchange/benefits.hpp"
 
+#include <set>
+
 #include <boost/json.hpp>
 
+#include "guichet/core/log.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/outbox.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
@@ -188,6 +192,7 @@ Verdict evaluate_person(Node& node, const Benefit& benefit, Rule& rule, std::int
       return verdict;
     }
     for (const auto& [name, value] : answer->values) verdict.values[name] = value;
+    for (const auto& [name, type] : answer->types) verdict.types[name] = type;
   }
   auto granted = rule.evaluate(verdict.values);
   if (!granted) {
@@ -225,6 +230,174 @@ Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit
     }
   }
   return out;
+}
+
+Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& clock, const BenefitNotice& notice,
+                                std::int64_t batch) {
+  GrantRun run;
+  auto codes = db.read([](storage::Connection& c) {
+    return c.query("SELECT code FROM exchange_benefits WHERE enabled = 1 ORDER BY code");
+  });
+  if (!codes) return std::move(codes).error();
+  const std::int64_t retry_before = to_unix_micros(clock.now() - std::chrono::days(7));
+  for (const storage::Row& code_row : codes->rows) {
+    auto benefit = find_benefit(db, code_row.text(0));
+    if (!benefit) return std::move(benefit).error();
+    if (!*benefit) continue;
+    auto rule = Rule::compile((*benefit)->rule);
+    if (!rule) return std::move(rule).error();
+    std::int64_t after = 0;
+    while (run.evaluated < batch) {
+      // People in scope, then those this benefit has already decided for (an unknown verdict
+      // older than a week is asked again).
+      struct Page {
+        std::vector<std::pair<std::int64_t, std::string>> people;
+        std::set<std::int64_t> decided;
+      };
+      auto page = db.read([&](storage::Connection& c) -> Result<Page> {
+        Page p;
+        auto people = identity::people_with_national_id(c, after, 500);
+        if (!people) return std::move(people).error();
+        p.people = std::move(people).value();
+        if (p.people.empty()) return p;
+        storage::Params params{(*benefit)->code, retry_before};
+        for (const auto& [id, person] : p.people) params.emplace_back(id);
+        auto rows = c.query(
+            "SELECT user_id FROM exchange_benefit_grants WHERE benefit = ? AND (status <> 'unknown' OR decided_at >= "
+            "?) "
+            "AND user_id IN " +
+                storage::in_list(p.people.size()),
+            params);
+        if (!rows) return std::move(rows).error();
+        for (const storage::Row& row : rows->rows) p.decided.insert(row.integer(0));
+        return p;
+      });
+      if (!page) return std::move(page).error();
+      if (page->people.empty()) break;
+      for (const auto& [user_id, person_id] : page->people) {
+        after = user_id;
+        if (page->decided.contains(user_id)) continue;
+        if (run.evaluated >= batch) {
+          run.more = true;
+          break;
+        }
+        Verdict v = evaluate_person(node, **benefit, *rule, user_id, person_id);
+        ++run.evaluated;
+        const std::string reasons = json::serialize(json::object{{"values", v.values}, {"types", v.types}});
+        auto written = db.transaction([&](storage::Connection& c) -> Result<void> {
+          auto upserted = c.execute(
+              "INSERT INTO exchange_benefit_grants (benefit, user_id, person_id, status, reasons, why, decided_at) "
+              "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (benefit, user_id) DO UPDATE SET status = excluded.status, "
+              "reasons = excluded.reasons, why = excluded.why, decided_at = excluded.decided_at",
+              {(*benefit)->code, user_id, person_id, v.outcome, reasons, v.why, to_unix_micros(clock.now())});
+          if (!upserted) return std::move(upserted).error();
+          if (v.outcome != "granted") return {};
+          auto audited = identity::record_audit(
+              c, identity::AuditEvent{"system", "benefit.granted", "user:" + std::to_string(user_id), reasons}, clock);
+          if (!audited) return std::move(audited).error();
+          auto email = identity::email_of(c, user_id);
+          if (!email) return std::move(email).error();
+          if (*email && notice) {
+            auto queued = jobs::enqueue_email(c, notice(**email, **benefit), clock);
+            if (!queued) return std::move(queued).error();
+          }
+          return {};
+        });
+        if (!written) return std::move(written).error();
+        if (v.outcome == "granted") {
+          ++run.granted;
+        } else if (v.outcome == "not_granted") {
+          ++run.not_granted;
+        } else {
+          ++run.unknown;
+        }
+      }
+      if (run.more) break;
+    }
+    if (run.more) break;
+  }
+  return run;
+}
+
+void register_benefit_grants(jobs::Worker& worker, Node& node, storage::Database& db, const Clock& clock,
+                             BenefitNotice notice) {
+  worker.handle(std::string(kGrantBenefitsJobKind),
+                [&node, &db, &clock, notice = std::move(notice)](const jobs::Job&) -> Result<void> {
+                  auto run = grant_benefits(node, db, clock, notice);
+                  if (!run) return std::move(run).error();
+                  if (run->evaluated > 0) {
+                    log_event(LogLevel::info, "benefits_evaluated",
+                              {{"evaluated", run->evaluated},
+                               {"granted", run->granted},
+                               {"not_granted", run->not_granted},
+                               {"unknown", run->unknown}});
+                  }
+                  if (run->more) {
+                    // People remain: the next batch at once (a job for the next minute, kept once).
+                    return db.transaction([&](storage::Connection& c) -> Result<void> {
+                      auto queued =
+                          jobs::enqueue(c,
+                                        jobs::NewJob{std::string(kGrantBenefitsJobKind), "{}",
+                                                     clock.now() + std::chrono::minutes(1), 3,
+                                                     std::string(kGrantBenefitsJobKind) + ".more." +
+                                                         std::to_string(to_unix_micros(clock.now()) / 60000000),
+                                                     jobs::JobPriority::background},
+                                        clock);
+                      if (!queued) return std::move(queued).error();
+                      return {};
+                    });
+                  }
+                  return jobs::schedule_next_hour(db, kGrantBenefitsJobKind, clock);
+                });
+  if (auto scheduled = jobs::schedule_next_hour(db, kGrantBenefitsJobKind, clock); !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", std::string(kGrantBenefitsJobKind)}, {"error", scheduled.error().message}});
+  }
+}
+
+Result<std::vector<BenefitGrant>> grants_of(storage::Database& db, std::int64_t user_id) {
+  auto rows = db.read([&](storage::Connection& c) {
+    return c.query(
+        "SELECT g.benefit, b.names, g.status, g.reasons, g.decided_at, g.declined_at FROM exchange_benefit_grants g "
+        "JOIN exchange_benefits b ON b.code = g.benefit WHERE g.user_id = ? AND g.status IN ('granted', 'declined') "
+        "ORDER BY g.decided_at DESC",
+        {user_id});
+  });
+  if (!rows) return std::move(rows).error();
+  std::vector<BenefitGrant> out;
+  for (const storage::Row& row : rows->rows) {
+    BenefitGrant g;
+    g.benefit = row.text(0);
+    const json::value names = json::parse(row.text(1));
+    for (const auto& [lang, name] : names.as_object())
+      g.names.emplace(std::string(lang), std::string(name.as_string()));
+    g.status = row.text(2);
+    const json::value reasons = json::parse(row.text(3));
+    if (const json::value* v = reasons.as_object().if_contains("values"); v && v->is_object())
+      g.values = v->as_object();
+    if (const json::value* t = reasons.as_object().if_contains("types"); t && t->is_object()) g.types = t->as_object();
+    g.decided_at = from_unix_micros(row.integer(4));
+    if (!row.is_null(5)) g.declined_at = from_unix_micros(row.integer(5));
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Result<void> decline_benefit(storage::Database& db, std::int64_t user_id, std::string_view code, const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto changed = c.execute(
+        "UPDATE exchange_benefit_grants SET status = 'declined', declined_at = ? WHERE benefit = ? AND user_id = ? AND "
+        "status = 'granted'",
+        {to_unix_micros(clock.now()), std::string(code), user_id});
+    if (!changed) return std::move(changed).error();
+    if (*changed == 0) return make_error(Errc::no_such_benefit, "no benefit granted to you by that name");
+    auto audited = identity::record_audit(c,
+                                          identity::AuditEvent{"user:" + std::to_string(user_id), "benefit.declined",
+                                                               "benefit:" + std::string(code), "{}"},
+                                          clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
 }
 
 }  // namespace guichet::exchange

@@ -260,10 +260,12 @@ ProviderAnswer Node::answer(std::string_view compact) {
         consumer);
   }
   json::object values;
+  json::object types;
   if (found->record) {
     for (const std::string& a : *attributes) {
       if (const json::value* v = found->record->if_contains(a)) {
         values[a] = *v;
+        types[a] = std::string(to_string(found->description->find(a)->type));
         entry.released.push_back(a);
       }
     }
@@ -276,7 +278,8 @@ ProviderAnswer Node::answer(std::string_view compact) {
                        {"request_hash", entry.request_hash},
                        {"outcome", entry.outcome},
                        {"legal_basis", legal_basis_json(*basis)},
-                       {"values", std::move(values)}};
+                       {"values", std::move(values)},
+                       {"types", std::move(types)}};
   auto response = keys_.sign(json::serialize(payload));
   if (!response) return refuse(entry, Errc::no_signing_key, "the registry cannot sign now", consumer);
   entry.response_hash = hash_of(*response);
@@ -383,6 +386,11 @@ Result<ExchangeResult> Node::fetch(const ExchangeRequest& r) {
   if (values == nullptr || !values->is_object()) return failed(Errc::bad_response, "the answer has no values");
   ExchangeResult result;
   result.outcome = outcome;
+  if (const json::value* types = answer.if_contains("types"); types != nullptr && types->is_object()) {
+    for (const auto& [name, type] : types->as_object()) {
+      if (type.is_string() && values->as_object().contains(name)) result.types[name] = type;
+    }
+  }
   for (const auto& [name, value] : values->as_object()) {
     if (std::find(r.attributes.begin(), r.attributes.end(), std::string_view(name)) == r.attributes.end()) {
       return failed(Errc::bad_response, "the answer gives an attribute that was not asked for");

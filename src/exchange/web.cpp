@@ -9,6 +9,7 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/spoken_time.hpp"
+#include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
@@ -419,6 +420,72 @@ Response audit_page(const ExchangeWebContext& ctx, Request& request) {
   return response;
 }
 
+// --- The person's benefits ----------------------------------------------------------------------
+
+std::string reason_value(const ExchangeWebContext& ctx, std::string_view lang, const json::value& value,
+                         std::string_view type) {
+  if (type == "amount" && value.is_int64()) return spoken_euros(lang, value.as_int64());
+  if (type == "boolean" && value.is_bool())
+    return ctx.catalog->text(lang, value.as_bool() ? "procedure_yes" : "procedure_no");
+  if (value.is_string()) return std::string(value.as_string());
+  if (value.is_array()) {
+    std::string out;
+    for (const json::value& item : value.as_array()) {
+      if (!out.empty()) out += ", ";
+      out += item.is_string() ? std::string(item.as_string()) : json::serialize(item);
+    }
+    return out;
+  }
+  return json::serialize(value);
+}
+
+Response benefits_page(const ExchangeWebContext& ctx, Request& request) {
+  if (!request.principal) {
+    return Response::redirect("/account/sign-in?return=" + http::url_encode("/account/benefits"), 303);
+  }
+  const std::string& lang = request.lang;
+  auto grants = grants_of(ctx.db, request.principal->user_id);
+  if (!grants) return ctx.pages->render_error(request, grants.error());
+  PageData items{PageData::type::list};
+  for (const BenefitGrant& g : *grants) {
+    PageData item;
+    auto name = g.names.find(lang);
+    if (name == g.names.end()) name = g.names.find("en");
+    item.set("name", name != g.names.end() ? name->second : g.benefit);
+    item.set("code", g.benefit);
+    item.set("when", spoken_instant(lang, ctx.time_zone, g.decided_at));
+    item.set(g.status == "granted" ? "granted" : "declined", true);
+    PageData reasons{PageData::type::list};
+    for (const auto& [attribute, value] : g.values) {
+      PageData reason;
+      reason.set("label", attribute_label(ctx, lang, std::string(attribute)));
+      const json::value* type = g.types.if_contains(attribute);
+      reason.set("value", reason_value(ctx, lang, value,
+                                       type != nullptr && type->is_string() ? std::string_view(type->as_string())
+                                                                            : std::string_view()));
+      reasons.push_back(reason);
+    }
+    item.set("reasons", reasons);
+    items.push_back(item);
+  }
+  PageData data;
+  if (!grants->empty()) data.set("benefits", items);
+  if (request.query.get("declined")) data.set("notice", ctx.catalog->text(lang, "benefits_declined"));
+  Response response = ctx.pages->render(request, "benefits", "benefits_title", data);
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
+Response benefit_decline(const ExchangeWebContext& ctx, Request& request) {
+  if (!request.principal) {
+    return Response::redirect("/account/sign-in?return=" + http::url_encode("/account/benefits"), 303);
+  }
+  const std::string code(request.path_params.get("code").value_or(""));
+  auto declined = decline_benefit(ctx.db, request.principal->user_id, code, *ctx.clock);
+  if (!declined) return ctx.pages->render_error(request, declined.error());
+  return Response::redirect("/account/benefits?declined=1", 303);
+}
+
 }  // namespace
 
 void register_node_routes(http::Router& router, const ExchangeWebContext& context) {
@@ -431,6 +498,12 @@ void register_node_routes(http::Router& router, const ExchangeWebContext& contex
       "/exchange/v1/keys", [ctx](Request& request) { return keys_get(*ctx, request); }, api);
   router.get(
       "/exchange/v1/journal/head", [ctx](Request& request) { return journal_head_get(*ctx, request); }, api);
+}
+
+void register_benefit_routes(http::Router& router, const ExchangeWebContext& context) {
+  const ExchangeWebContext* ctx = &context;
+  router.get("/account/benefits", [ctx](Request& request) { return benefits_page(*ctx, request); });
+  router.post("/account/benefits/{code}/decline", [ctx](Request& request) { return benefit_decline(*ctx, request); });
 }
 
 void register_audit_routes(http::Router& router, const ExchangeWebContext& context) {

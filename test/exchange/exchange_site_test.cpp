@@ -10,6 +10,7 @@
 
 #include "guichet/app/site.hpp"
 #include "guichet/catalogue/catalogue.hpp"
+#include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/journal.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/second_factor.hpp"
@@ -142,6 +143,37 @@ TEST_P(ExchangeSiteTest, APersonSeesTheirOwnAccessesOnlyAndExportsThem) {
       400);
   EXPECT_EQ(Browser(site->application()).get("/api/v1/account/data-access").status, 401);
   EXPECT_EQ(Browser(site->application()).get("/account/data").status, 303) << "signed out: to sign in";
+}
+
+TEST_P(ExchangeSiteTest, APersonReadsWhyABenefitWasGrantedAndDeclinesIt) {
+  auto benefit = parse_benefit(R"json({"code": "social-energy-tariff", "administration": "erse",
+      "name": {"en": "Social energy tariff", "pt": "Tarifa social de energia"}, "legal_basis": "Decreto-Lei 138-A/2010",
+      "sources": {"at": ["reference_income", "household_parts"]}, "rule": "reference_income < 600000"})json");
+  ASSERT_TRUE(benefit.ok()) << benefit.error().message;
+  ASSERT_TRUE(define_benefit(db(), *benefit, "cli", clock).ok());
+  auto c = db().acquire();
+  ASSERT_TRUE((*c)->execute("INSERT INTO exchange_benefit_grants (benefit, user_id, person_id, status, reasons, "
+                            "decided_at) VALUES ('social-energy-tariff', ?, 'PT:123456789', 'granted', ?, ?)",
+                            {ids["ana@example.org"],
+                             std::string(R"({"values": {"reference_income": 842150, "household_parts": 1.5},)"
+                                         R"( "types": {"reference_income": "amount", "household_parts": "decimal"}})"),
+                             to_unix_micros(clock.now())})
+                  .ok());
+  Browser ana = signed_in("ana@example.org");
+  Response page = ana.get("/account/benefits");
+  ASSERT_EQ(page.status, 200) << page.body;
+  EXPECT_NE(page.body.find("Social energy tariff"), std::string::npos);
+  EXPECT_NE(page.body.find("8,421.50"), std::string::npos) << "the amount as money, not cents";
+  EXPECT_NE(page.body.find("reference income"), std::string::npos);
+  Browser rui = signed_in("rui@example.org");
+  EXPECT_EQ(rui.get("/account/benefits").body.find("Social energy tariff"), std::string::npos);
+  EXPECT_EQ(rui.post("/account/benefits/social-energy-tariff/decline", {}).status, 404) << "not Rui's";
+  Response declined = ana.post("/account/benefits/social-energy-tariff/decline", {});
+  EXPECT_EQ(declined.status, 303);
+  Response after = ana.get("/account/benefits?declined=1");
+  EXPECT_NE(after.body.find("The benefit is declined."), std::string::npos);
+  EXPECT_NE(after.body.find("Declined"), std::string::npos);
+  EXPECT_EQ(after.body.find("/account/benefits/social-energy-tariff/decline"), std::string::npos);
 }
 
 TEST_P(ExchangeSiteTest, AuditorsSeeWhatTheirRoleReaches) {

@@ -614,7 +614,7 @@ TEST_P(ExchangeTest, ARegistryRequiringMutualTlsServesOnlyNodesWithACertificate)
             path("stranger.pem")}) {
     ASSERT_EQ(std::system((command + " 2>/dev/null").c_str()), 0) << command;
   }
-  ExchangeWebContext web{&tax.node, tax.db(), nullptr, nullptr, {}, "Europe/Lisbon"};
+  ExchangeWebContext web{&tax.node, tax.db(), nullptr, nullptr, {}, "Europe/Lisbon", &clock};
   http::Router router;
   register_node_routes(router, web);
   http::Application app(std::move(router), {}, nullptr);
@@ -700,6 +700,40 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   EXPECT_EQ(asked->front().purpose, "social-energy-tariff");
   ASSERT_TRUE(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).ok());
   EXPECT_TRUE((*find_benefit(portal.db(), "social-energy-tariff"))->enabled);
+
+  // Enabled, it is granted, in batches: each grant recorded with its reasons and e-mailed.
+  int mails = 0;
+  BenefitNotice notice = [&](const std::string& email, const Benefit& b) {
+    ++mails;
+    return jobs::EmailMessage{email, "Granted: " + b.names.at("en"), "See /account/benefits", {}};
+  };
+  auto first_run = grant_benefits(portal.node, portal.db(), clock, notice, 20);
+  ASSERT_TRUE(first_run.ok()) << first_run.error().message;
+  EXPECT_EQ(first_run->evaluated, 20);
+  EXPECT_TRUE(first_run->more);
+  auto second_run = grant_benefits(portal.node, portal.db(), clock, notice, 20);
+  ASSERT_TRUE(second_run.ok());
+  EXPECT_EQ(second_run->evaluated, people - 20);
+  EXPECT_FALSE(second_run->more);
+  EXPECT_EQ(first_run->granted + second_run->granted, expected);
+  EXPECT_EQ(mails, expected);
+  EXPECT_EQ(second_run->unknown, 2);
+  auto third_run = grant_benefits(portal.node, portal.db(), clock, notice, 20);
+  EXPECT_EQ(third_run->evaluated, 0) << "decided people are not asked again";
+  clock.advance(std::chrono::days(8));
+  EXPECT_EQ(grant_benefits(portal.node, portal.db(), clock, notice, 20)->evaluated, 2) << "unknown ones, after a week";
+  // Person 0 (income 0) holds it, with the values that decided; they decline it.
+  auto zero = identity::find_user_by_email(portal.db(), "p0@example.org");
+  auto held = grants_of(portal.db(), (*zero)->id);
+  ASSERT_TRUE(held.ok());
+  ASSERT_EQ(held->size(), 1u);
+  EXPECT_EQ(held->front().status, "granted");
+  EXPECT_EQ(held->front().values.at("reference_income"), json::value(0));
+  EXPECT_EQ(held->front().types.at("reference_income"), json::value("amount"));
+  ASSERT_TRUE(decline_benefit(portal.db(), (*zero)->id, "social-energy-tariff", clock).ok());
+  EXPECT_EQ(grants_of(portal.db(), (*zero)->id)->front().status, "declined");
+  EXPECT_EQ(decline_benefit(portal.db(), (*zero)->id, "social-energy-tariff", clock).error().code,
+            Errc::no_such_benefit);
   EXPECT_EQ(enable_benefit(portal.db(), "nothing", true, "cli", clock).error().code, Errc::no_such_benefit);
   // Without an entitlement for this purpose, every verdict is unknown.
   auto other = *benefit;

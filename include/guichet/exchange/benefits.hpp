@@ -5,6 +5,7 @@
 // exchanges, about every person in scope (accounts whose identity carries a national
 // identification number) and counts whom the rule would grant, before the benefit is enabled.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,8 @@
 #include "guichet/core/result.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/rules.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::exchange {
@@ -45,6 +48,7 @@ Result<void> enable_benefit(storage::Database& db, std::string_view code, bool e
 struct Verdict {
   std::string outcome;         // granted, not_granted, unknown
   boost::json::object values;  // what the registries gave: the reasons
+  boost::json::object types;   // their types
   std::string why;             // for unknown: the refusal or the rule's failure
 };
 // One person: each source asked (purpose the benefit's code, its law), the values merged, the rule
@@ -62,5 +66,39 @@ struct DryRun {
 };
 // Over everyone in scope (at most `limit` people), nothing written but the exchanges' journals.
 Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit, std::int64_t limit);
+
+// Granting: each enabled benefit is evaluated for the people in scope it has not decided for (and
+// again a week after an unknown verdict), at most `batch` people a run; a grant is recorded with
+// its reasons, audited (`benefit.granted`, subject the person) and told by e-mail in the same
+// transaction. Returns what the run did; `more` when people remain.
+using BenefitNotice = std::function<jobs::EmailMessage(const std::string& email, const Benefit& benefit)>;
+struct GrantRun {
+  std::int64_t evaluated = 0;
+  std::int64_t granted = 0;
+  std::int64_t not_granted = 0;
+  std::int64_t unknown = 0;
+  bool more = false;
+};
+Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& clock, const BenefitNotice& notice,
+                                std::int64_t batch = 1000);
+// The hourly job doing it on whichever node takes it (sooner when people remain).
+inline constexpr std::string_view kGrantBenefitsJobKind = "exchange.benefits";
+void register_benefit_grants(jobs::Worker& worker, Node& node, storage::Database& db, const Clock& clock,
+                             BenefitNotice notice);
+
+// A person's benefits, granted or declined, newest first, with their names and reasons.
+struct BenefitGrant {
+  std::string benefit;
+  std::map<std::string, std::string> names;
+  std::string status;  // granted, declined
+  boost::json::object values;
+  boost::json::object types;
+  Instant decided_at;
+  std::optional<Instant> declined_at;
+};
+Result<std::vector<BenefitGrant>> grants_of(storage::Database& db, std::int64_t user_id);
+// The person declines a benefit granted to them (audited as theirs); Errc::no_such_benefit when
+// they hold no such grant.
+Result<void> decline_benefit(storage::Database& db, std::int64_t user_id, std::string_view code, const Clock& clock);
 
 }  // namespace guichet::exchange

@@ -45,6 +45,7 @@ struct ExchangeRequest {
 struct ExchangeResult {
   std::string outcome;         // answered, not_found
   boost::json::object values;  // the attributes given (an attribute the record lacks is absent)
+  boost::json::object types;   // each given attribute's type (dataset.hpp), to show it rightly
   std::int64_t journal_seq = 0;
 };
 

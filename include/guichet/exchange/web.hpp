@@ -28,6 +28,7 @@ struct ExchangeWebContext {
   const http::Catalog* catalog = nullptr;
   BearerCheck bearer;
   std::string time_zone = "Europe/Lisbon";
+  const Clock* clock = nullptr;  // for the person's acts (declining a benefit)
 };
 
 void register_node_routes(http::Router& router, const ExchangeWebContext& context);
@@ -37,5 +38,8 @@ void register_data_access_routes(http::Router& router, const ExchangeWebContext&
 // administrator the exchanges made for their administration's services. Staff guard: role, then
 // a second factor.
 void register_audit_routes(http::Router& router, const ExchangeWebContext& context);
+// The person's benefits granted from shared data, with the values that decided and a way to
+// decline each: GET /account/benefits, POST /account/benefits/{code}/decline.
+void register_benefit_routes(http::Router& router, const ExchangeWebContext& context);
 
 }  // namespace guichet::exchange
