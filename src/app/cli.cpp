@@ -355,6 +355,8 @@ int run_cli(int argc, char** argv) {
       benefits_cmd->add_subcommand("dry-run", "Ask the registries and count whom the rule would grant; grants nothing");
   benefits_dry_cmd->add_option("--code", benefit_code, "The benefit")->required();
   benefits_dry_cmd->add_option("--limit", benefit_limit, "At most this many people")->capture_default_str();
+  auto* benefits_run_cmd = benefits_cmd->add_subcommand(
+      "run", "Grant the enabled benefits now, as the hourly job does (e-mails go through the outbox)");
   auto* benefits_enable_cmd = benefits_cmd->add_subcommand("enable", "Enable a benefit (audited)");
   auto* benefits_disable_cmd = benefits_cmd->add_subcommand("disable", "Disable a benefit (audited)");
   for (auto* cmd : {benefits_enable_cmd, benefits_disable_cmd}) {
@@ -445,6 +447,7 @@ int run_cli(int argc, char** argv) {
   if (benefits_define_cmd->parsed()) return benefits_define(config, benefit_file);
   if (benefits_dry_cmd->parsed()) return benefits_dry_run(config, benefit_code, benefit_limit);
   if (benefits_enable_cmd->parsed()) return benefits_enable(config, benefit_code, true);
+  if (benefits_run_cmd->parsed()) return benefits_run(config);
   if (benefits_disable_cmd->parsed()) return benefits_enable(config, benefit_code, false);
   if (journal_list_cmd->parsed()) {
     return exchange_journal_list(config, journal_person, journal_peer, journal_before, journal_limit);

@@ -24,6 +24,7 @@
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/jobs/email.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -549,6 +550,54 @@ int benefits_enable(const Config& config, const std::string& code, bool enabled)
     return done.error().kind == ErrorKind::not_found ? 2 : 1;
   }
   std::cout << "benefit " << code << (enabled ? " enabled" : " disabled") << "\n";
+  return 0;
+}
+
+int benefits_run(const Config& config) {
+  SystemClock clock;
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto secrets = required_secrets(config, "benefits run");
+  if (!secrets) {
+    fail("benefits run", secrets.error());
+    return 2;
+  }
+  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
+  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
+  exchange::Peers peers(**db, clock, *transport);
+  exchange::Node node(keys, peers, **db, clock, *transport);
+  // The same notice as the site's job, in English: the person reads the details on their page.
+  exchange::BenefitNotice notice = [&config](const std::string& email, const exchange::Benefit& benefit) {
+    auto name = benefit.names.find("en");
+    const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
+    return jobs::EmailMessage{email,
+                              "You have been granted: " + named,
+                              "From what the administrations already know about you, you have been granted " + named +
+                                  ", without having to ask.\n\nSee what it was decided from, or decline it: " +
+                                  config.public_url + "/account/benefits",
+                              {}};
+  };
+  exchange::GrantRun total;
+  for (;;) {
+    auto run = exchange::grant_benefits(node, **db, clock, notice);
+    if (!run) {
+      fail("benefits run", run.error());
+      return 1;
+    }
+    total.evaluated += run->evaluated;
+    total.granted += run->granted;
+    total.not_granted += run->not_granted;
+    total.unknown += run->unknown;
+    if (!run->more) break;
+  }
+  std::cout << json::serialize(json::object{{"evaluated", total.evaluated},
+                                            {"granted", total.granted},
+                                            {"not_granted", total.not_granted},
+                                            {"unknown", total.unknown}})
+            << "\n";
   return 0;
 }
 

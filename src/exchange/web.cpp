@@ -2,7 +2,10 @@
 // own journal (/account/data, its CSV and JSON exports, and the API).
 #include "guichet/exchange/web.hpp"
 
+#include <algorithm>
+#include <iomanip>
 #include <set>
+#include <sstream>
 
 #include <boost/json.hpp>
 
@@ -428,6 +431,14 @@ std::string reason_value(const ExchangeWebContext& ctx, std::string_view lang, c
   if (type == "boolean" && value.is_bool())
     return ctx.catalog->text(lang, value.as_bool() ? "procedure_yes" : "procedure_no");
   if (value.is_string()) return std::string(value.as_string());
+  if (value.is_double() || value.is_int64()) {
+    // 2.5 or 1, with the reader's decimal separator (a comma but in English).
+    std::ostringstream out;
+    out << std::setprecision(12) << (value.is_double() ? value.as_double() : static_cast<double>(value.as_int64()));
+    std::string text = out.str();
+    if (lang != "en") std::replace(text.begin(), text.end(), '.', ',');
+    return text;
+  }
   if (value.is_array()) {
     std::string out;
     for (const json::value& item : value.as_array()) {

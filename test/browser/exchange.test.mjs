@@ -270,3 +270,41 @@ test("where the legal basis is consent, Ana sees what will be asked and chooses"
   assert.deepEqual(await axeViolations(checked), []);
   await withScript.close();
 });
+
+test("the social tariff is granted to Ana from both registries' data, and she reads why and declines it", async () => {
+  // The benefit's administration defines it; the registries entitle the portal for it.
+  const tariff = JSON.parse(readFileSync(join(root, "data", "exchange", "social-energy-tariff.json"), "utf8"));
+  run("exchange", "grant", "--consumer", "guichet", "--purpose", tariff.code, "--dataset", "at",
+    "--attributes", "reference_income,household_parts", "--law", tariff.legal_basis, "--expires", inAYear, "--db", registries.at.db);
+  run("exchange", "grant", "--consumer", "guichet", "--purpose", tariff.code, "--dataset", "ss",
+    "--attributes", "benefits", "--law", tariff.legal_basis, "--expires", inAYear, "--db", registries.ss.db);
+  run("benefits", "define", "--file", join(root, "data", "exchange", "social-energy-tariff.json"), "--db", portal.db);
+  const dry = JSON.parse(run("benefits", "dry-run", "--code", tariff.code, "--db", portal.db, "--secrets-key-file", keyFile));
+  // Ana qualifies (she receives the abono); the demo account is unknown to these registries.
+  assert.deepEqual([dry.people, dry.granted, dry.unknown], [2, 1, 1]);
+  run("benefits", "enable", "--code", tariff.code, "--db", portal.db);
+  const granted = JSON.parse(run("benefits", "run", "--db", portal.db, "--secrets-key-file", keyFile));
+  assert.equal(granted.granted, 1);
+
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await signIn(page, portal.url, ana);
+  await page.goto(`${portal.url}/language?lang=pt&return=/account/benefits`);
+  const text = await page.textContent("main");
+  assert.match(text, /Tarifa social de energia/);
+  assert.match(text, /Atribuído/);
+  assert.match(text, /8421,50|8\s421,50/, "her reference income, as money");
+  assert.match(text, /abono/);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+  await page.click('main form[action="/account/benefits/social-energy-tariff/decline"] button');
+  assert.match(await page.textContent("main"), /O apoio foi recusado/);
+  assert.match(await page.textContent("main"), /Recusado/);
+  await context.close();
+
+  const withScript = await browser.newContext();
+  const checked = await withScript.newPage();
+  await signIn(checked, portal.url, ana);
+  await checked.goto(`${portal.url}/language?lang=pt&return=/account/benefits`);
+  assert.deepEqual(await axeViolations(checked), []);
+  await withScript.close();
+});

@@ -96,6 +96,8 @@ int exchange_journal_verify(const Config& config);
 int benefits_define(const Config& config, const std::string& file);
 int benefits_dry_run(const Config& config, const std::string& code, std::int64_t limit);
 int benefits_enable(const Config& config, const std::string& code, bool enabled);
+// Grants the enabled benefits now (what the hourly job does), until no one in scope is left undecided.
+int benefits_run(const Config& config);
 int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
                           std::int64_t limit);
 
