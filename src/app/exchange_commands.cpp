@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include <boost/json.hpp>
 
@@ -108,16 +109,36 @@ exchange::TransportTls transport_tls(const Config& config) {
   return exchange::TransportTls{config.exchange_client_cert, config.exchange_client_key, config.exchange_ca};
 }
 
+// The database every command opens, migrated; nullopt after saying why.
+std::optional<std::unique_ptr<storage::Database>> migrated_database(const Config& config, const Clock& clock) {
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return std::nullopt;
+  }
+  return std::move(db).value();
+}
+
+// This process as a node of the exchange: its keys, node registry and protocol over `db`.
+struct ThisNode {
+  ThisNode(const Config& config, storage::Database& db, const Clock& clock, const SecretKey& secrets)
+      : transport(exchange::curl_transport(std::chrono::seconds(5), transport_tls(config))),
+        keys(config.node_id, db, clock, secrets),
+        peers(db, clock, *transport),
+        node(keys, peers, db, clock, *transport) {}
+  std::unique_ptr<exchange::Transport> transport;
+  exchange::NodeKeys keys;
+  exchange::Peers peers;
+  exchange::Node node;
+};
+
 }  // namespace
 
 int registry(const Config& config, const std::string& csv, const std::string& description_file, bool connector) {
   setup_logging(config);
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto secrets = required_secrets(config, "registry");
   if (!secrets) {
     fail("registry", secrets.error());
@@ -140,17 +161,14 @@ int registry(const Config& config, const std::string& csv, const std::string& de
       return 1;
     }
   }
-  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
-  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
-  exchange::Peers peers(**db, clock, *transport);
-  exchange::Node node(keys, peers, **db, clock, *transport);
-  auto key = keys.signing_key();
+  ThisNode self(config, **db, clock, *secrets);
+  auto key = self.keys.signing_key();
   if (!key) {
     fail("registry keys", key.error());
     return 1;
   }
   http::Metrics metrics;
-  exchange::ExchangeWebContext web{&node, **db, nullptr, nullptr, {}, "Europe/Lisbon", &clock};
+  exchange::ExchangeWebContext web{&self.node, **db, nullptr, nullptr, {}, "Europe/Lisbon", &clock};
   http::Router router;
   router.get("/healthz", liveness, http::RouteOptions{http::RouteKind::asset, 0, false, true});
   router.get(
@@ -213,21 +231,15 @@ int registry(const Config& config, const std::string& csv, const std::string& de
 
 int exchange_import(const Config& config, const std::string& csv, const std::string& description_file) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   return import_files(**db, csv, description_file, clock);
 }
 
 int exchange_keys(const Config& config, bool rotate, bool print_key_set) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto secrets = required_secrets(config, "exchange keys");
   if (!secrets) {
     fail("exchange keys", secrets.error());
@@ -264,11 +276,8 @@ int exchange_keys(const Config& config, bool rotate, bool print_key_set) {
 int exchange_peers_add(const Config& config, const std::string& node, const std::string& name, const std::string& url,
                        const std::string& kid, const std::string& key_set_file) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
   exchange::Peers peers(**db, clock, *transport);
   Result<std::vector<exchange::PublishedKey>> pinned = std::vector<exchange::PublishedKey>{};
@@ -303,11 +312,8 @@ int exchange_peers_add(const Config& config, const std::string& node, const std:
 
 int exchange_peers_list(const Config& config) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
   exchange::Peers peers(**db, clock, *transport);
   auto list = peers.list();
@@ -323,11 +329,8 @@ int exchange_peers_list(const Config& config) {
 
 int exchange_grant(const Config& config, const GrantOptions& options) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   exchange::Entitlement e;
   e.consumer = options.consumer;
   e.purpose = options.purpose;
@@ -363,11 +366,8 @@ int exchange_grant(const Config& config, const GrantOptions& options) {
 
 int exchange_revoke(const Config& config, std::int64_t id) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   if (auto revoked = exchange::revoke_entitlement(**db, id, "cli", clock); !revoked) {
     fail("exchange revoke", revoked.error());
     return revoked.error().kind == ErrorKind::not_found ? 2 : 1;
@@ -378,11 +378,8 @@ int exchange_revoke(const Config& config, std::int64_t id) {
 
 int exchange_entitlements(const Config& config) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto list = exchange::list_entitlements(**db);
   if (!list) {
     fail("exchange entitlements", list.error());
@@ -408,11 +405,8 @@ int exchange_entitlements(const Config& config) {
 
 int exchange_journal_verify(const Config& config) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto verified = exchange::verify_journal(**db);
   if (!verified) {
     fail("exchange journal verify", verified.error());
@@ -431,11 +425,8 @@ int exchange_journal_verify(const Config& config) {
 int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
                           std::int64_t limit) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   exchange::JournalQuery query;
   if (!person.empty()) query.person_id = person;
   if (!peer.empty()) query.peer = peer;
@@ -476,11 +467,8 @@ int exchange_journal_list(const Config& config, const std::string& person, const
 
 int benefits_define(const Config& config, const std::string& file) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   std::ifstream in(file);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   auto benefit = exchange::parse_benefit(text);
@@ -498,11 +486,8 @@ int benefits_define(const Config& config, const std::string& file) {
 
 int benefits_dry_run(const Config& config, const std::string& code, std::int64_t limit) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto secrets = required_secrets(config, "benefits dry-run");
   if (!secrets) {
     fail("benefits dry-run", secrets.error());
@@ -517,11 +502,8 @@ int benefits_dry_run(const Config& config, const std::string& code, std::int64_t
     std::cerr << "guichet: benefits dry-run: no benefit " << code << "\n";
     return 2;
   }
-  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
-  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
-  exchange::Peers peers(**db, clock, *transport);
-  exchange::Node node(keys, peers, **db, clock, *transport);
-  auto run = exchange::dry_run(node, **db, **benefit, limit);
+  ThisNode self(config, **db, clock, *secrets);
+  auto run = exchange::dry_run(self.node, **db, **benefit, limit);
   if (!run) {
     fail("benefits dry-run", run.error());
     return 1;
@@ -540,11 +522,8 @@ int benefits_dry_run(const Config& config, const std::string& code, std::int64_t
 
 int benefits_enable(const Config& config, const std::string& code, bool enabled) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   if (auto done = exchange::enable_benefit(**db, code, enabled, "cli", clock); !done) {
     fail(enabled ? "benefits enable" : "benefits disable", done.error());
     return done.error().kind == ErrorKind::not_found ? 2 : 1;
@@ -555,20 +534,14 @@ int benefits_enable(const Config& config, const std::string& code, bool enabled)
 
 int benefits_run(const Config& config) {
   SystemClock clock;
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
   auto secrets = required_secrets(config, "benefits run");
   if (!secrets) {
     fail("benefits run", secrets.error());
     return 2;
   }
-  auto transport = exchange::curl_transport(std::chrono::seconds(5), transport_tls(config));
-  exchange::NodeKeys keys(config.node_id, **db, clock, *secrets);
-  exchange::Peers peers(**db, clock, *transport);
-  exchange::Node node(keys, peers, **db, clock, *transport);
+  ThisNode self(config, **db, clock, *secrets);
   // The same notice as the site's job, in English: the person reads the details on their page.
   exchange::BenefitNotice notice = [&config](const std::string& email, const exchange::Benefit& benefit) {
     auto name = benefit.names.find("en");
@@ -582,7 +555,7 @@ int benefits_run(const Config& config) {
   };
   exchange::GrantRun total;
   for (;;) {
-    auto run = exchange::grant_benefits(node, **db, clock, notice);
+    auto run = exchange::grant_benefits(self.node, **db, clock, notice);
     if (!run) {
       fail("benefits run", run.error());
       return 1;

@@ -9,6 +9,7 @@
 #include "guichet/exchange/errors.hpp"
 #include "guichet/exchange/nodes.hpp"
 #include "guichet/identity/audit.hpp"
+#include "names.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
@@ -18,23 +19,6 @@ Error entitlement_error(std::string field, std::string message) {
   Error e = make_error(Errc::bad_entitlement, std::move(message));
   e.field = std::move(field);
   return e;
-}
-
-std::vector<std::string> names_of(std::string_view text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const json::value& item : v.as_array()) {
-    if (item.is_string()) out.emplace_back(item.as_string());
-  }
-  return out;
-}
-
-json::array array_of(const std::vector<std::string>& names) {
-  json::array out;
-  for (const std::string& n : names) out.emplace_back(n);
-  return out;
 }
 
 constexpr std::string_view kColumns =
@@ -104,7 +88,7 @@ Result<Entitlement> grant_entitlement(storage::Database& db, Entitlement e, cons
     auto row = c.query(
         "INSERT INTO exchange_entitlements (consumer, purpose, dataset, attributes, legal_basis_kind, legal_basis, "
         "granted_by, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        {e.consumer, e.purpose, e.dataset, json::serialize(array_of(e.attributes)),
+        {e.consumer, e.purpose, e.dataset, json::serialize(names_array(e.attributes)),
          std::string(to_string(e.legal_basis.kind)), e.legal_basis.reference, actor, to_unix_micros(now),
          to_unix_micros(e.expires_at)});
     if (!row) return std::move(row).error();
@@ -114,7 +98,7 @@ Result<Entitlement> grant_entitlement(storage::Database& db, Entitlement e, cons
     json::object details{{"consumer", e.consumer},
                          {"purpose", e.purpose},
                          {"dataset", e.dataset},
-                         {"attributes", array_of(e.attributes)},
+                         {"attributes", names_array(e.attributes)},
                          {"legal_basis", e.legal_basis.reference},
                          {"legal_basis_kind", std::string(to_string(e.legal_basis.kind))},
                          {"expires_at", format_rfc3339(e.expires_at)}};

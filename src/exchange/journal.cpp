@@ -6,6 +6,7 @@
 #include "guichet/core/log.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/jobs/outbox.hpp"
+#include "names.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
@@ -14,23 +15,6 @@ namespace {
 constexpr std::string_view kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
 // Not the audit log's lock: the two chains are appended independently.
 constexpr std::int64_t kJournalLock = 4823013;
-
-std::string names_json(const std::vector<std::string>& names) {
-  json::array out;
-  for (const std::string& n : names) out.emplace_back(n);
-  return json::serialize(out);
-}
-
-std::vector<std::string> names_of(std::string_view text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_array()) return out;
-  for (const json::value& item : v.as_array()) {
-    if (item.is_string()) out.emplace_back(item.as_string());
-  }
-  return out;
-}
 
 std::string_view side_name(Side side) { return side == Side::provider ? "provider" : "consumer"; }
 
