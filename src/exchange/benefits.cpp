@@ -274,7 +274,10 @@ Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& 
       });
       if (!page) return std::move(page).error();
       if (page->people.empty()) break;
-      for (const auto& [user_id, person_id] : page->people) {
+      for (const auto& person : page->people) {
+        // Named copies: the transaction's lambda below cannot capture structured bindings (clang 14).
+        const std::int64_t user_id = person.first;
+        const std::string& person_id = person.second;
         after = user_id;
         if (page->decided.contains(user_id)) continue;
         if (run.evaluated >= batch) {

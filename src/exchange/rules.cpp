@@ -95,7 +95,7 @@ void push_json(lua_State* lua, const json::value& v) {
       lua_createtable(lua, static_cast<int>(a.size()), 0);
       for (std::size_t i = 0; i < a.size(); ++i) {
         push_json(lua, a[i]);
-        lua_seti(lua, -2, static_cast<lua_Integer>(i + 1));
+        lua_seti(lua, -2, static_cast<lua_Integer>(i) + 1);
       }
       break;
     }
