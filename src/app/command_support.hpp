@@ -9,6 +9,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 #include "guichet/core/secrets.hpp"
+#include "guichet/http/server.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::app {
@@ -19,5 +20,7 @@ void setup_logging(const Config& config);
 Result<std::optional<SecretKey>> secrets_key(const Config& config);
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock);
 std::string web_root(const Config& config);
+// The HTTP server's options from the configuration (serve and registry listen alike).
+http::ServerOptions server_options_of(const Config& config);
 
 }  // namespace guichet::app

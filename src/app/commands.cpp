@@ -95,6 +95,18 @@ Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config
   return db;
 }
 
+http::ServerOptions server_options_of(const Config& config) {
+  http::ServerOptions options;
+  options.host = config.listen_host;
+  options.port = config.listen_port;
+  options.threads = config.threads;
+  options.worker_threads = config.workers;
+  options.max_pending_requests = config.max_pending;
+  options.request_timeout = config.request_timeout;
+  if (!config.tls_cert.empty()) options.tls = http::TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca};
+  return options;
+}
+
 std::string web_root(const Config& config) {
   return config.web_root.empty() ? GUICHET_DEFAULT_WEB_ROOT : config.web_root;
 }
@@ -190,16 +202,7 @@ int serve(const Config& config) {
   worker.handle(jobs::kWebhookJobKind, [&webhooks](const jobs::Job& job) { return webhooks.run_job(job); });
   (*site)->register_jobs(worker);
 
-  http::ServerOptions server_options;
-  server_options.host = config.listen_host;
-  server_options.port = config.listen_port;
-  server_options.threads = config.threads;
-  server_options.worker_threads = config.workers;
-  server_options.max_pending_requests = config.max_pending;
-  server_options.request_timeout = config.request_timeout;
-  if (!config.tls_cert.empty()) {
-    server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca};
-  }
+  const http::ServerOptions server_options = server_options_of(config);
   http::Server server(server_options, (*site)->application());
   if (auto listening = server.listen(); !listening) {
     fail("listen", listening.error());

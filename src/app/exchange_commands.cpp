@@ -192,16 +192,7 @@ int registry(const Config& config, const std::string& csv, const std::string& de
                                       http::observe(metrics, access_log, error_log), http::security_headers(),
                                       http::recover(errors, error_log)};
   http::Application application(std::move(router), chain, errors);
-  http::ServerOptions server_options;
-  server_options.host = config.listen_host;
-  server_options.port = config.listen_port;
-  server_options.threads = config.threads;
-  server_options.worker_threads = config.workers;
-  server_options.max_pending_requests = config.max_pending;
-  server_options.request_timeout = config.request_timeout;
-  if (!config.tls_cert.empty()) {
-    server_options.tls = http::TlsFiles{config.tls_cert, config.tls_key, config.tls_client_ca};
-  }
+  const http::ServerOptions server_options = server_options_of(config);
   http::Server server(server_options, application);
   if (auto listening = server.listen(); !listening) {
     fail("listen", listening.error());

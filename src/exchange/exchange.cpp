@@ -10,6 +10,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/exchange/dataset.hpp"
 #include "guichet/exchange/journal.hpp"
+#include "guichet/http/application.hpp"
 #include "guichet/oidc/jose.hpp"
 
 namespace guichet::exchange {
@@ -66,24 +67,8 @@ json::object legal_basis_json(const LegalBasis& basis) {
   return json::object{{"kind", std::string(to_string(basis.kind))}, {"reference", basis.reference}};
 }
 
-int status_of(Errc code) {
-  switch (ErrorCode(code).kind()) {
-    case ErrorKind::invalid_input:
-      return 400;
-    case ErrorKind::unauthenticated:
-      return 401;
-    case ErrorKind::forbidden:
-      return 403;
-    case ErrorKind::not_found:
-      return 404;
-    case ErrorKind::conflict:
-      return 409;
-    case ErrorKind::unavailable:
-      return 503;
-    default:
-      return 500;
-  }
-}
+// The one mapping from error kinds to statuses (http/application.hpp).
+int status_of(Errc code) { return http::http_status(ErrorCode(code).kind()); }
 
 }  // namespace
 
