@@ -55,7 +55,9 @@ fuzz: deps
 	  $(BUILD)-fuzz/corpus fuzz/corpus
 	$(BUILD)-fuzz/fuzz/fuzz_definition -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus-definition fuzz/corpus-definition
-	$(BUILD)-fuzz/fuzz/fuzz_extract -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
+	@# A smaller ASan quarantine: the Lua interpreter's many short-lived allocations otherwise hold
+	@# 1.5 GB of freed memory in it within a minute (with 16 MB: about 200 MB, nothing leaked).
+	ASAN_OPTIONS=quarantine_size_mb=32 $(BUILD)-fuzz/fuzz/fuzz_extract -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus-extract fuzz/corpus-extract
 
 lint: build

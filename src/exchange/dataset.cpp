@@ -446,17 +446,34 @@ class ExtractReader {
       if (!created) return std::move(created).error();
       version_ = *created;
     }
-    std::string sql = "INSERT INTO exchange_records (version_id, person_id, attributes) VALUES ";
-    storage::Params params;
-    params.reserve(batch_.size() * 3);
-    for (std::size_t i = 0; i < batch_.size(); ++i) {
-      sql += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
-      params.emplace_back(version_);
-      params.emplace_back(std::move(batch_[i].first));
-      params.emplace_back(std::move(batch_[i].second));
-    }
+    // Statements of a few fixed sizes only (500, 100, 20, 5 and 1 rows): each connection prepares
+    // every SQL text once and keeps it, so a batch of any other size would leave one more large
+    // statement behind in every connection.
+    auto written = db_.transaction([&](storage::Connection& c) -> Result<void> {
+      std::size_t at = 0;
+      while (at < batch_.size()) {
+        std::size_t rows = 1;
+        for (std::size_t size : {kBatch, std::size_t{100}, std::size_t{20}, std::size_t{5}}) {
+          if (batch_.size() - at >= size) {
+            rows = size;
+            break;
+          }
+        }
+        std::string sql = "INSERT INTO exchange_records (version_id, person_id, attributes) VALUES ";
+        storage::Params params;
+        params.reserve(rows * 3);
+        for (std::size_t i = 0; i < rows; ++i) {
+          sql += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
+          params.emplace_back(version_);
+          params.emplace_back(std::move(batch_[at + i].first));
+          params.emplace_back(std::move(batch_[at + i].second));
+        }
+        if (auto done = c.execute(sql, params); !done) return std::move(done).error();
+        at += rows;
+      }
+      return {};
+    });
     batch_.clear();
-    auto written = db_.transaction([&](storage::Connection& c) { return c.execute(sql, params); });
     if (!written) return std::move(written).error();
     return {};
   }
