@@ -12,6 +12,7 @@
 
 #include "command_support.hpp"
 #include "guichet/app/commands.hpp"
+#include "guichet/app/site.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/exchange/benefits.hpp"
@@ -19,6 +20,7 @@
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/journal.hpp"
+#include "guichet/http/i18n.hpp"
 #include "guichet/exchange/web.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/metrics.hpp"
@@ -533,17 +535,13 @@ int benefits_run(const Config& config) {
     return 2;
   }
   ThisNode self(config, **db, clock, *secrets);
-  // The same notice as the site's job, in English: the person reads the details on their page.
-  exchange::BenefitNotice notice = [&config](const std::string& email, const exchange::Benefit& benefit) {
-    auto name = benefit.names.find("en");
-    const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
-    return jobs::EmailMessage{email,
-                              "You have been granted: " + named,
-                              "From what the administrations already know about you, you have been granted " + named +
-                                  ", without having to ask.\n\nSee what it was decided from, or decline it: " +
-                                  config.public_url + "/account/benefits",
-                              {}};
-  };
+  // The same notice as the site's job, in the language each person last signed in with.
+  auto catalog = http::Catalog::load(std::filesystem::path(web_root(config)) / "i18n", kLanguages, config.default_lang);
+  if (!catalog) {
+    fail("benefits run", catalog.error());
+    return 2;
+  }
+  const exchange::BenefitNotice notice = exchange::benefit_notice(*catalog, config.public_url);
   exchange::GrantRun total;
   for (;;) {
     auto run = exchange::grant_benefits(self.node, **db, clock, notice);

@@ -237,20 +237,9 @@ void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   if (exchange_node_) {
-    // A benefit granted is told by e-mail in the platform's default language (the person's
-    // language is not known outside a request); the page shows it in theirs.
-    exchange::register_benefit_grants(
-        worker, *exchange_node_, db_, clock_, [this](const std::string& email, const exchange::Benefit& benefit) {
-          const std::string lang = catalog_.default_language();
-          auto name = benefit.names.find(lang);
-          const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
-          return jobs::EmailMessage{
-              email,
-              http::fill_text(catalog_.text(lang, "benefits_email_subject"), {{"benefit", named}}),
-              http::fill_text(catalog_.text(lang, "benefits_email_text"),
-                              {{"benefit", named}, {"url", options_.public_url + "/account/benefits"}}),
-              {}};
-        });
+    // A benefit granted is told by e-mail in the language the person last signed in with.
+    exchange::register_benefit_grants(worker, *exchange_node_, db_, clock_,
+                                      exchange::benefit_notice(catalog_, options_.public_url));
   }
   procedures::register_jobs(worker, procedures_web_);
   // Hourly, on whichever node takes it; each run queues the next (one per hour across nodes).

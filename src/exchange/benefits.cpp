@@ -7,6 +7,8 @@
 #include "guichet/core/log.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/exchange/errors.hpp"
+#include "guichet/http/i18n.hpp"
+#include "guichet/http/pages.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/outbox.hpp"
@@ -300,8 +302,10 @@ Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& 
           if (!audited) return std::move(audited).error();
           auto email = identity::email_of(c, user_id);
           if (!email) return std::move(email).error();
+          auto language = identity::language_of(c, user_id);
+          if (!language) return std::move(language).error();
           if (*email && notice) {
-            auto queued = jobs::enqueue_email(c, notice(**email, **benefit), clock);
+            auto queued = jobs::enqueue_email(c, notice(**email, language->value_or(""), **benefit), clock);
             if (!queued) return std::move(queued).error();
           }
           return {};
@@ -320,6 +324,20 @@ Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& 
     if (run.more) break;
   }
   return run;
+}
+
+BenefitNotice benefit_notice(const http::Catalog& catalog, std::string public_url) {
+  return [&catalog, url = std::move(public_url) + "/account/benefits"](
+             const std::string& email, const std::string& language, const Benefit& benefit) {
+    const std::string lang = catalog.supports(language) ? language : catalog.default_language();
+    auto name = benefit.names.find(lang);
+    const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
+    return jobs::EmailMessage{email,
+                              http::fill_text(catalog.text(lang, "benefits_email_subject"), {{"benefit", named}}),
+                              http::fill_text(catalog.text(lang, "benefits_email_text"),
+                                              {{"benefit", named}, {"url", url}}),
+                              {}};
+  };
 }
 
 void register_benefit_grants(jobs::Worker& worker, Node& node, storage::Database& db, const Clock& clock,

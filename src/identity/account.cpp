@@ -145,10 +145,11 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
     return out;
   };
   auto profile = section(
-      "SELECT given_name, family_name, birthdate, birthplace, gender, phone_number, address, national_id FROM users "
-      "WHERE id = ?",
-      {"given_name", "family_name", "birthdate", "birthplace", "gender", "phone_number", "address", "national_id"},
-      {false, false, false, false, false, false, false, false});
+      "SELECT given_name, family_name, birthdate, birthplace, gender, phone_number, address, national_id, language "
+      "FROM users WHERE id = ?",
+      {"given_name", "family_name", "birthdate", "birthplace", "gender", "phone_number", "address", "national_id",
+       "language"},
+      {false, false, false, false, false, false, false, false, false});
   auto second_factor = section(
       "SELECT 'totp', confirmed_at, (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = t.user_id AND "
       "r.used_at IS NULL) FROM totp_credentials t WHERE t.user_id = ? AND t.confirmed_at IS NOT NULL",

@@ -65,7 +65,8 @@ Result<void> record_failure(storage::Database& db, const std::string& subject, c
 
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
-                       const SessionPolicy& policy, const NewDeviceNotice& new_device_notice) {
+                       const SessionPolicy& policy, const NewDeviceNotice& new_device_notice,
+                       std::string_view language) {
   auto address = normalise_email(email);
   const std::string account = address ? *address : std::string(email);
   // Throttled before the password is even looked at: a waiting attacker learns nothing.
@@ -153,6 +154,12 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
       auto updated =
           c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*upgraded, now, user.id});
       if (!updated) return std::move(updated).error();
+    }
+    if (is_site_language(language)) {
+      auto remembered = c.execute(
+          "UPDATE users SET language = ? WHERE id = ? AND (language IS NULL OR language <> ?)",
+          {std::string(language), user.id, std::string(language)});
+      if (!remembered) return std::move(remembered).error();
     }
     SignIn result{token, SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now),
                                      from_unix_micros(now), std::string(user_agent.substr(0, 256)),

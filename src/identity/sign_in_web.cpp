@@ -37,7 +37,8 @@ Response sign_in_submit(const WebContext& ctx, Request& request) {
                         {{"link", ctx.public_url + "/account"}, {"device", device}, {"address", address}});
     return jobs::EmailMessage{to, ctx.catalog.text(lang, "email_new_device_subject"), body, {}};
   };
-  auto signed_in = sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice);
+  auto signed_in =
+      sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice, lang);
   if (!signed_in) {
     const Error& error = signed_in.error();
     if (error.code == Errc::bad_credentials || error.code == Errc::email_unverified ||

@@ -169,6 +169,17 @@ Result<std::optional<std::string>> email_of(storage::Connection& c, std::int64_t
   return std::optional<std::string>(rows->rows[0].text(0));
 }
 
+Result<std::optional<std::string>> language_of(storage::Connection& c, std::int64_t user_id) {
+  auto rows = c.query("SELECT language FROM users WHERE id = ?", {user_id});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty() || rows->rows[0].is_null(0)) return std::optional<std::string>();
+  return std::optional<std::string>(rows->rows[0].text(0));
+}
+
+bool is_site_language(std::string_view language) {
+  return language == "fr" || language == "pt" || language == "vi" || language == "en";
+}
+
 Result<bool> hold_account(storage::Connection& c, std::int64_t user_id) {
   const char* sql = c.backend() == storage::Backend::postgresql ? "SELECT id FROM users WHERE id = ? FOR UPDATE"
                                                                 : "SELECT id FROM users WHERE id = ?";

@@ -21,6 +21,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/http/server.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/sessions.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/identity/verification.hpp"
 #include "guichet/storage/migrations.hpp"
@@ -699,12 +700,17 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   EXPECT_EQ(asked->size(), static_cast<std::size_t>(people));
   EXPECT_EQ(asked->front().purpose, "social-energy-tariff");
   ASSERT_TRUE(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).ok());
+  ASSERT_TRUE(identity::sign_in(portal.db(), "p0@example.org", "a long passphrase", "test", "127.0.0.1", clock, {}, {},
+                                "pt")
+                  .ok());
   EXPECT_TRUE((*find_benefit(portal.db(), "social-energy-tariff"))->enabled);
 
   // Enabled, it is granted, in batches: each grant recorded with its reasons and e-mailed.
   int mails = 0;
-  BenefitNotice notice = [&](const std::string& email, const Benefit& b) {
+  std::map<std::string, std::string> languages;  // address -> the notice's language
+  BenefitNotice notice = [&](const std::string& email, const std::string& language, const Benefit& b) {
     ++mails;
+    languages[email] = language;
     return jobs::EmailMessage{email, "Granted: " + b.names.at("en"), "See /account/benefits", {}};
   };
   auto first_run = grant_benefits(portal.node, portal.db(), clock, notice, 20);
@@ -717,6 +723,8 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   EXPECT_FALSE(second_run->more);
   EXPECT_EQ(first_run->granted + second_run->granted, expected);
   EXPECT_EQ(mails, expected);
+  EXPECT_EQ(languages["p0@example.org"], "pt") << "the language p0 last signed in with";
+  EXPECT_EQ(languages["p3@example.org"], "") << "never signed in: the site's default is the notice's choice";
   EXPECT_EQ(second_run->unknown, 2);
   auto third_run = grant_benefits(portal.node, portal.db(), clock, notice, 20);
   EXPECT_EQ(third_run->evaluated, 0) << "decided people are not asked again";

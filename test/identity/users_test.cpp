@@ -4,6 +4,7 @@
 
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/passwords.hpp"
+#include "guichet/identity/sessions.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/test_database.hpp"
 
@@ -44,6 +45,22 @@ TEST_P(UsersTest, CreatesAnAuditedAccountWithAHashedPassword) {
   auto found = find_user_by_email(database->db(), "ANA.SILVA@example.org");
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->id, user->id);
+}
+
+TEST_P(UsersTest, RemembersTheLanguageThePersonLastSignedInWith) {
+  auto user = create_user(database->db(), NewUser{"lang@example.org", "correct horse battery", true}, clock);
+  ASSERT_TRUE(user.ok());
+  auto language = [&] {
+    auto c = database->db().acquire();
+    return language_of(**c, user->id).value();
+  };
+  EXPECT_EQ(language(), std::nullopt) << "never signed in";
+  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "vi").ok());
+  EXPECT_EQ(language(), "vi");
+  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "xx").ok());
+  EXPECT_EQ(language(), "vi") << "not one of the site's languages: the last good one stays";
+  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "fr").ok());
+  EXPECT_EQ(language(), "fr");
 }
 
 TEST_P(UsersTest, RefusesDuplicatesBadAddressesAndWeakPasswordsWithoutWritingAnything) {

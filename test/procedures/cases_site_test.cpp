@@ -382,8 +382,8 @@ TEST_P(ProceduresSiteTest, AnAgentAsksForMoreThePersonAnswersAndTheDecisionIsSea
   ASSERT_FALSE(reference.empty());
 
   // Rui is an agent of social security; Eve of another administration.
-  const std::int64_t rui = make_agent("rui@example.org", "seguranca-social");
-  const std::int64_t eve = make_agent("eve@example.org", "irn");
+  ASSERT_GT(make_agent("rui@example.org", "seguranca-social"), 0);
+  ASSERT_GT(make_agent("eve@example.org", "irn"), 0);
   Browser agent(site->application());
   sign_in(agent, "rui@example.org");
   Response queue = agent.get("/agent/cases");

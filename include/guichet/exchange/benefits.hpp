@@ -22,6 +22,10 @@
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/database.hpp"
 
+namespace guichet::http {
+class Catalog;
+}
+
 namespace guichet::exchange {
 
 struct Benefit {
@@ -71,7 +75,12 @@ Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit
 // again a week after an unknown verdict), at most `batch` people a run; a grant is recorded with
 // its reasons, audited (`benefit.granted`, subject the person) and told by e-mail in the same
 // transaction. Returns what the run did; `more` when people remain.
-using BenefitNotice = std::function<jobs::EmailMessage(const std::string& email, const Benefit& benefit)>;
+// `language` is the one the person last signed in with, empty before their first sign-in.
+using BenefitNotice =
+    std::function<jobs::EmailMessage(const std::string& email, const std::string& language, const Benefit& benefit)>;
+// The notice the site and `guichet benefits run` send: the benefit's name and a link to the
+// person's benefits page, in their language (else the catalog's default).
+BenefitNotice benefit_notice(const http::Catalog& catalog, std::string public_url);
 struct GrantRun {
   std::int64_t evaluated = 0;
   std::int64_t granted = 0;

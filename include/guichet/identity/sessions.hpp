@@ -58,12 +58,14 @@ struct SignIn {
   SessionInfo session;
 };
 // When the account has signed in before but never from this device (browser signature), the
-// person gets `new_device_notice` by e-mail, in the same transaction as the session.
+// person gets `new_device_notice` by e-mail, in the same transaction as the session. `language`
+// (fr, pt, vi or en: the page's) is remembered as the account's, for messages sent later unasked.
 using NewDeviceNotice =
     std::function<jobs::EmailMessage(const std::string& to, const std::string& device, const std::string& address)>;
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
-                       const SessionPolicy& policy = {}, const NewDeviceNotice& new_device_notice = {});
+                       const SessionPolicy& policy = {}, const NewDeviceNotice& new_device_notice = {},
+                       std::string_view language = {});
 
 // The live session of a cookie token, or nothing when unknown, ended or expired.
 Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,

@@ -60,6 +60,11 @@ Result<std::vector<std::pair<std::int64_t, std::string>>> people_with_national_i
 // caller's connection, for pages and messages of other modules that name people.
 Result<std::map<std::int64_t, std::string>> emails_of(storage::Connection& c, const std::set<std::int64_t>& ids);
 Result<std::optional<std::string>> email_of(storage::Connection& c, std::int64_t user_id);
+// The language the person last signed in with (fr, pt, vi or en), or nothing before their first
+// sign-in: for messages sent to them unasked. On the caller's connection.
+Result<std::optional<std::string>> language_of(storage::Connection& c, std::int64_t user_id);
+// Whether `language` is one of the site's four.
+bool is_site_language(std::string_view language);
 // Holds the account's row until the caller's transaction ends (PostgreSQL: SELECT ... FOR
 // UPDATE; SQLite's writer lock already serialises writers), so that one person's acts that check
 // a limit run one at a time. False when the account does not exist.
