@@ -62,6 +62,12 @@ if [ ! -f var/exchange.connected ]; then
   "$g" benefits define --file data/exchange/social-energy-tariff.json --db sqlite:var/guichet.db
   touch var/exchange.connected
 fi
+if [ ! -f var/exchange.reporting ]; then
+  # Each registry tells the portal of the accesses other administrations make there directly
+  # (try: `guichet exchange ask --node-id ss --db sqlite:var/ss.db ...`; docs/EXCHANGE.md).
+  for node in at ss; do "$g" exchange peers report --db "sqlite:var/$node.db" --node guichet; done
+  touch var/exchange.reporting
+fi
 
 echo "Guichet is on http://localhost:8080, the registries on :8081 (at) and :8082 (ss) (Ctrl-C stops them)"
 "$g" serve --listen 127.0.0.1:8080 --db sqlite:var/guichet.db --secrets-key-file "$key" --tsa-url local

@@ -320,6 +320,11 @@ int run_cli(int argc, char** argv) {
   peers_add_cmd->add_option("--key-set", peer_key_set, "Its signed key set from a file, instead of fetching it")
       ->check(CLI::ExistingFile);
   auto* peers_list_cmd = peers_cmd->add_subcommand("list", "The registered nodes, as JSON lines");
+  auto* peers_report_cmd =
+      peers_cmd->add_subcommand("report", "Tell a portal node of the accesses made here by others (audited)");
+  bool stop_reports = false;
+  peers_report_cmd->add_option("--node", peer_node, "The portal's node id")->required();
+  peers_report_cmd->add_flag("--stop", stop_reports, "Stop telling it");
   auto* grant_cmd = exchange_cmd->add_subcommand("grant", "Entitle a consumer to attributes for a purpose (audited)");
   GrantOptions grant;
   grant_cmd->add_option("--consumer", grant.consumer, "The consumer's node id")->required();
@@ -329,6 +334,17 @@ int run_cli(int argc, char** argv) {
   grant_cmd->add_option("--law", grant.law, "The legal basis: the law's reference");
   grant_cmd->add_option("--consent", grant.consent, "Or: the person's consent to this");
   grant_cmd->add_option("--expires", grant.expires, "Last day, YYYY-MM-DD")->required();
+  auto* report_cmd = exchange_cmd->add_subcommand("report", "Tell the portals now of the accesses made here by others");
+  auto* ask_cmd = exchange_cmd->add_subcommand("ask", "Ask a registry as this node (journaled on both sides)");
+  AskOptions ask;
+  ask_cmd->add_option("--provider", ask.provider, "The registry's node id")->required();
+  ask_cmd->add_option("--dataset", ask.dataset, "The dataset")->required();
+  ask_cmd->add_option("--attributes", ask.attributes, "Attributes, comma-separated")->required();
+  ask_cmd->add_option("--purpose", ask.purpose, "What for: a service's code")->required();
+  ask_cmd->add_option("--person", ask.person, "The person's national identification number, such as PT:123456789")
+      ->required();
+  ask_cmd->add_option("--law", ask.law, "The legal basis: the law's reference");
+  ask_cmd->add_option("--consent", ask.consent, "Or: the person's consent to this");
   auto* revoke_cmd = exchange_cmd->add_subcommand("revoke", "End an entitlement now (audited)");
   std::int64_t revoke_id = 0;
   revoke_cmd->add_option("--id", revoke_id, "The entitlement's id")->required();
@@ -440,6 +456,9 @@ int run_cli(int argc, char** argv) {
     return exchange_peers_add(config, peer_node, peer_name, peer_url, peer_kid, peer_key_set);
   }
   if (peers_list_cmd->parsed()) return exchange_peers_list(config);
+  if (peers_report_cmd->parsed()) return exchange_peers_report(config, peer_node, stop_reports);
+  if (ask_cmd->parsed()) return exchange_ask(config, ask);
+  if (report_cmd->parsed()) return exchange_report(config);
   if (grant_cmd->parsed()) return exchange_grant(config, grant);
   if (revoke_cmd->parsed()) return exchange_revoke(config, revoke_id);
   if (entitlements_cmd->parsed()) return exchange_entitlements(config);

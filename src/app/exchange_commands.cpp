@@ -20,9 +20,10 @@
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/journal.hpp"
-#include "guichet/http/i18n.hpp"
+#include "guichet/exchange/reports.hpp"
 #include "guichet/exchange/web.hpp"
 #include "guichet/http/application.hpp"
+#include "guichet/http/i18n.hpp"
 #include "guichet/http/metrics.hpp"
 #include "guichet/http/middleware.hpp"
 #include "guichet/http/server.hpp"
@@ -121,6 +122,30 @@ std::optional<std::unique_ptr<storage::Database>> migrated_database(const Config
   return std::move(db).value();
 }
 
+// "a,b,,c" -> {a, b, c}.
+std::vector<std::string> comma_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::string rest = text;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    std::string name = rest.substr(0, comma);
+    if (!name.empty()) out.push_back(name);
+    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// --law REFERENCE or --consent TEXT, exactly one; nullopt after saying so.
+std::optional<exchange::LegalBasis> legal_basis_option(const char* command, const std::string& law,
+                                                       const std::string& consent) {
+  if (!law.empty() == !consent.empty()) {
+    std::cerr << "guichet: " << command << ": give the legal basis: --law REFERENCE or --consent TEXT (one of them)\n";
+    return std::nullopt;
+  }
+  return law.empty() ? exchange::LegalBasis{exchange::LegalBasisKind::consent, consent}
+                     : exchange::LegalBasis{exchange::LegalBasisKind::law, law};
+}
+
 // This process as a node of the exchange: its keys, node registry and protocol over `db`.
 struct ThisNode {
   ThisNode(const Config& config, storage::Database& db, const Clock& clock, const SecretKey& secrets)
@@ -208,11 +233,12 @@ int registry(const Config& config, const std::string& csv, const std::string& de
                                             {"node", config.node_id},
                                             {"kid", key->kid}})
             << std::endl;
-  // The registry's own job worker: only the journal's pruning runs here.
+  // The registry's own job worker: the journal's pruning and the access reports to the portal.
   jobs::WorkerOptions worker_options;
   worker_options.poll_interval = config.job_poll;
   jobs::Worker worker(**db, clock, worker_options);
   exchange::register_journal_pruning(worker, **db, clock, std::chrono::hours(24 * config.exchange_journal_days));
+  exchange::register_access_reports(worker, self.node, **db, clock);
   log_event(LogLevel::info, "started", {{"db", (*db)->display_url()}, {"node", config.node_id}, {"role", "registry"}});
   worker.start();
   server.run(true);
@@ -328,19 +354,10 @@ int exchange_grant(const Config& config, const GrantOptions& options) {
   e.consumer = options.consumer;
   e.purpose = options.purpose;
   e.dataset = options.dataset;
-  std::string rest = options.attributes;
-  while (!rest.empty()) {
-    const auto comma = rest.find(',');
-    std::string name = rest.substr(0, comma);
-    if (!name.empty()) e.attributes.push_back(name);
-    rest = comma == std::string::npos ? "" : rest.substr(comma + 1);
-  }
-  if (!options.law.empty() == !options.consent.empty()) {
-    std::cerr << "guichet: exchange grant: give the legal basis: --law REFERENCE or --consent TEXT (one of them)\n";
-    return 2;
-  }
-  e.legal_basis = options.law.empty() ? exchange::LegalBasis{exchange::LegalBasisKind::consent, options.consent}
-                                      : exchange::LegalBasis{exchange::LegalBasisKind::law, options.law};
+  e.attributes = comma_list(options.attributes);
+  auto basis = legal_basis_option("exchange grant", options.law, options.consent);
+  if (!basis) return 2;
+  e.legal_basis = *basis;
   auto expires = parse_iso_day(options.expires);
   if (!expires) {
     std::cerr << "guichet: exchange grant: --expires is a date written YYYY-MM-DD\n";
@@ -354,6 +371,72 @@ int exchange_grant(const Config& config, const GrantOptions& options) {
   }
   std::cout << "entitlement " << granted->id << ": " << granted->consumer << " may read " << options.attributes
             << " of " << granted->dataset << " for " << granted->purpose << " until " << options.expires << "\n";
+  return 0;
+}
+
+int exchange_ask(const Config& config, const AskOptions& options) {
+  SystemClock clock;
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
+  auto secrets = required_secrets(config, "exchange ask");
+  if (!secrets) {
+    fail("exchange ask", secrets.error());
+    return 2;
+  }
+  auto basis = legal_basis_option("exchange ask", options.law, options.consent);
+  if (!basis) return 2;
+  ThisNode self(config, **db, clock, *secrets);
+  exchange::ExchangeRequest request;
+  request.provider = options.provider;
+  request.dataset = options.dataset;
+  request.attributes = comma_list(options.attributes);
+  request.purpose = options.purpose;
+  request.legal_basis = *basis;
+  request.person_id = options.person;
+  auto answer = self.node.fetch(request);
+  if (!answer) {
+    fail("exchange ask", answer.error());
+    return answer.error().kind == ErrorKind::invalid_input ? 2 : 1;
+  }
+  std::cout << json::serialize(json::object{{"outcome", answer->outcome},
+                                            {"values", answer->values},
+                                            {"types", answer->types},
+                                            {"journal_seq", answer->journal_seq}})
+            << "\n";
+  return 0;
+}
+
+int exchange_report(const Config& config) {
+  SystemClock clock;
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
+  auto secrets = required_secrets(config, "exchange report");
+  if (!secrets) {
+    fail("exchange report", secrets.error());
+    return 2;
+  }
+  ThisNode self(config, **db, clock, *secrets);
+  auto run = exchange::send_access_reports(self.node, **db, clock);
+  if (!run) {
+    fail("exchange report", run.error());
+    return 1;
+  }
+  json::array unreachable;
+  for (const std::string& peer : run->unreachable) unreachable.emplace_back(peer);
+  std::cout << json::serialize(json::object{{"sent", run->sent}, {"unreachable", unreachable}}) << "\n";
+  return run->unreachable.empty() ? 0 : 1;
+}
+
+int exchange_peers_report(const Config& config, const std::string& node, bool stop) {
+  SystemClock clock;
+  auto db = migrated_database(config, clock);
+  if (!db) return 1;
+  if (auto set = exchange::report_accesses_to(**db, node, !stop, "cli", clock); !set) {
+    fail("exchange peers report", set.error());
+    return set.error().kind == ErrorKind::not_found ? 2 : 1;
+  }
+  std::cout << (stop ? "node " + node + " is no longer told of accesses made here\n"
+                     : "node " + node + " is told of the accesses made here by others, every minute\n");
   return 0;
 }
 

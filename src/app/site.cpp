@@ -10,6 +10,7 @@
 #include "guichet/core/deadline.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/exchange/benefits.hpp"
+#include "guichet/exchange/reports.hpp"
 #include "guichet/http/idempotency.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
@@ -237,6 +238,7 @@ void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   if (exchange_node_) {
+    exchange::register_access_reports(worker, *exchange_node_, db_, clock_);
     // A benefit granted is told by e-mail in the language the person last signed in with.
     exchange::register_benefit_grants(worker, *exchange_node_, db_, clock_,
                                       exchange::benefit_notice(catalog_, options_.public_url));

@@ -12,60 +12,11 @@
 #include "guichet/exchange/journal.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/oidc/jose.hpp"
+#include "wire.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
 namespace {
-
-std::string hash_of(std::string_view compact) { return base64url(oidc::sha256_bytes(compact)); }
-
-std::string signature_of(std::string_view compact) {
-  const auto dot = compact.rfind('.');
-  return dot == std::string_view::npos ? std::string() : std::string(compact.substr(dot + 1));
-}
-
-std::int64_t seconds_of(Instant t) { return to_unix_micros(t) / 1000000; }
-
-std::optional<std::string> text_member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_string()) return std::nullopt;
-  return std::string(v->as_string());
-}
-
-std::optional<std::int64_t> int_member(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || !v->is_int64()) return std::nullopt;
-  return v->as_int64();
-}
-
-// The attributes a request names: a list of distinct names, at most 50.
-std::optional<std::vector<std::string>> attribute_list(const json::object& o) {
-  const json::value* v = o.if_contains("attributes");
-  if (v == nullptr || !v->is_array() || v->as_array().empty() || v->as_array().size() > 50) return std::nullopt;
-  std::vector<std::string> out;
-  for (const json::value& item : v->as_array()) {
-    if (!item.is_string() || item.as_string().empty() || item.as_string().size() > 64) return std::nullopt;
-    out.emplace_back(item.as_string());
-  }
-  std::set<std::string> distinct(out.begin(), out.end());
-  if (distinct.size() != out.size()) return std::nullopt;
-  return out;
-}
-
-std::optional<LegalBasis> legal_basis_of(const json::object& o) {
-  const json::value* v = o.if_contains("legal_basis");
-  if (v == nullptr || !v->is_object()) return std::nullopt;
-  auto kind = text_member(v->as_object(), "kind");
-  auto reference = text_member(v->as_object(), "reference");
-  if (!kind || !reference || reference->empty() || reference->size() > 300) return std::nullopt;
-  auto parsed = parse_legal_basis_kind(*kind);
-  if (!parsed) return std::nullopt;
-  return LegalBasis{*parsed, *reference};
-}
-
-json::object legal_basis_json(const LegalBasis& basis) {
-  return json::object{{"kind", std::string(to_string(basis.kind))}, {"reference", basis.reference}};
-}
 
 // The one mapping from error kinds to statuses (http/application.hpp).
 int status_of(Errc code) { return http::http_status(ErrorCode(code).kind()); }

@@ -216,11 +216,19 @@ Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const Jour
     sql += " AND at >= ?";
     params.emplace_back(to_unix_micros(*q.since));
   }
+  if (q.side) {
+    sql += " AND side = ?";
+    params.emplace_back(std::string(side_name(*q.side)));
+  }
   if (q.before_seq > 0) {
     sql += " AND seq < ?";
     params.emplace_back(q.before_seq);
   }
-  sql += " ORDER BY seq DESC LIMIT ?";
+  if (q.after_seq > 0) {
+    sql += " AND seq > ?";
+    params.emplace_back(q.after_seq);
+  }
+  sql += q.oldest_first || q.after_seq > 0 ? " ORDER BY seq LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
   params.emplace_back(q.limit);
   auto rows = db.read([&](storage::Connection& c) { return c.query(sql, params); });
   if (!rows) return std::move(rows).error();
@@ -243,6 +251,10 @@ Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours kee
         "BY seq DESC LIMIT 1",
         {cutoff});
     if (!last) return std::move(last).error();
+    // Accesses the registries reported are kept as long as the journal's own entries.
+    if (auto reported = c.execute("DELETE FROM exchange_reported_accesses WHERE at < ?", {cutoff}); !reported) {
+      return std::move(reported).error();
+    }
     if (last->empty()) return std::int64_t{0};
     const std::int64_t through = last->rows[0].integer(0);
     auto anchored = c.execute(

@@ -14,6 +14,7 @@
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/errors.hpp"
+#include "guichet/exchange/reports.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/staff.hpp"
@@ -56,6 +57,22 @@ Response query_post(const ExchangeWebContext& ctx, Request& request) {
   return jose(std::move(answer.body), answer.status);
 }
 
+// A registry's report of accesses made at it by others (reports.hpp): kept for the people's pages.
+Response accesses_post(const ExchangeWebContext& ctx, Request& request) {
+  if (ctx.node == nullptr) return not_exchanging(request);
+  const std::string type(request.header("Content-Type").value_or(""));
+  if (!type.starts_with("application/jose")) {
+    Error error = make_error(Errc::bad_request, "the report is a compact JWS sent as application/jose");
+    error.kind = ErrorKind::unsupported_media_type;
+    return http::json_error(request, error);
+  }
+  auto kept = receive_access_report(*ctx.node, ctx.db, request.body, *ctx.clock);
+  if (!kept) return http::json_error(request, kept.error());
+  Response response = Response::json(json::serialize(json::object{{"kept", *kept}}));
+  response.headers.set("Cache-Control", "no-store");
+  return response;
+}
+
 Response keys_get(const ExchangeWebContext& ctx, Request& request) {
   if (ctx.node == nullptr) return not_exchanging(request);
   const std::string signer(request.query.get("signed_by").value_or(""));
@@ -76,30 +93,95 @@ Response journal_head_get(const ExchangeWebContext& ctx, Request& request) {
 
 // --- The person's journal --------------------------------------------------------------------
 
+// A person's accesses come from two places: this node's journal (the exchanges made through the
+// portal) and the accesses registries reported (other administrations' systems asking them
+// directly). The list merges both newest first; a page's cursor holds where each source stopped:
+// "<journal seq>_<reported at>_<reported id>", 0 for a source not read yet.
+struct Cursor {
+  std::int64_t journal_seq = 0;
+  std::optional<ReportPosition> reported;
+  std::string text() const {
+    return std::to_string(journal_seq) + "_" + std::to_string(reported ? reported->at : 0) + "_" +
+           std::to_string(reported ? reported->id : 0);
+  }
+};
+
+std::optional<Cursor> cursor_of(std::string_view text) {
+  Cursor c;
+  if (text.empty()) return c;
+  std::int64_t parts[3] = {0, 0, 0};
+  std::size_t part = 0;
+  std::size_t digits = 0;
+  for (char ch : text) {
+    if (ch == '_') {
+      if (digits == 0 || ++part > 2) return std::nullopt;
+      digits = 0;
+    } else if (ch >= '0' && ch <= '9' && digits < 18) {
+      parts[part] = parts[part] * 10 + (ch - '0');
+      ++digits;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (part != 2 || digits == 0) return std::nullopt;
+  c.journal_seq = parts[0];
+  if (parts[1] > 0 || parts[2] > 0) c.reported = ReportPosition{parts[1], parts[2]};
+  return c;
+}
+
+struct Access {
+  JournalEntry entry;
+  std::string id;             // "j<seq>" in this node's journal, "r<id>" reported by a registry
+  std::string consumer_name;  // as the registry named it (reported only)
+  bool reported = false;
+};
+
 struct Accesses {
-  std::vector<JournalEntry> entries;
+  std::vector<Access> entries;
   std::map<std::string, std::string> node_names;     // node id -> name, from the node registry
   std::map<std::string, std::string> purpose_names;  // service code -> its name in the language
   bool has_more = false;
+  Cursor next;
 };
 
 Result<Accesses> accesses_of(const ExchangeWebContext& ctx, std::int64_t user_id, std::string_view lang,
-                             std::int64_t before, std::int64_t limit) {
+                             const Cursor& from, std::int64_t limit) {
   auto person = ctx.db.read([&](storage::Connection& c) { return identity::person_attributes(c, user_id); });
   if (!person) return std::move(person).error();
+  const std::optional<std::string> national_id = *person ? (*person)->national_id : std::nullopt;
   JournalQuery query;
   query.user_id = user_id;
-  if (*person && (*person)->national_id) query.person_id = (*person)->national_id;
-  query.before_seq = before;
+  if (national_id) query.person_id = national_id;
+  query.before_seq = from.journal_seq;
   query.limit = limit + 1;
-  auto entries = read_journal(ctx.db, query);
-  if (!entries) return std::move(entries).error();
+  auto journaled = read_journal(ctx.db, query);
+  if (!journaled) return std::move(journaled).error();
+  std::vector<ReportedAccess> reported;
+  if (national_id) {
+    auto told = reported_accesses(ctx.db, *national_id, from.reported, limit + 1);
+    if (!told) return std::move(told).error();
+    reported = std::move(told).value();
+  }
   Accesses out;
-  out.has_more = static_cast<std::int64_t>(entries->size()) > limit;
-  if (out.has_more) entries->pop_back();
-  out.entries = std::move(entries).value();
+  out.next = from;
+  std::size_t j = 0;
+  std::size_t r = 0;
+  while (static_cast<std::int64_t>(out.entries.size()) < limit && (j < journaled->size() || r < reported.size())) {
+    const bool take_journal =
+        r == reported.size() || (j < journaled->size() && (*journaled)[j].at >= reported[r].entry.at);
+    if (take_journal) {
+      JournalEntry& e = (*journaled)[j++];
+      out.next.journal_seq = e.seq;
+      out.entries.push_back(Access{std::move(e), "j" + std::to_string(out.next.journal_seq), "", false});
+    } else {
+      ReportedAccess& a = reported[r++];
+      out.next.reported = ReportPosition{to_unix_micros(a.entry.at), a.id};
+      out.entries.push_back(Access{std::move(a.entry), "r" + std::to_string(a.id), std::move(a.consumer_name), true});
+    }
+  }
+  out.has_more = j < journaled->size() || r < reported.size();
   std::set<std::string> purposes;
-  for (const JournalEntry& e : out.entries) purposes.insert(e.purpose);
+  for (const Access& a : out.entries) purposes.insert(a.entry.purpose);
   auto names = ctx.db.read([&](storage::Connection& c) -> Result<void> {
     auto peers = c.query("SELECT node_id, name FROM exchange_peers");
     if (!peers) return std::move(peers).error();
@@ -131,6 +213,15 @@ std::string node_name(const Accesses& a, const std::string& node, const Exchange
   return it == a.node_names.end() ? node : it->second;
 }
 
+// Who asked: a node this one knows by its registry name, else the name the reporting registry gave.
+std::string consumer_name(const Accesses& a, const Access& access, const ExchangeWebContext& ctx) {
+  if (access.reported && !a.node_names.contains(access.entry.consumer) &&
+      (ctx.node == nullptr || access.entry.consumer != ctx.node->id())) {
+    return access.consumer_name;
+  }
+  return node_name(a, access.entry.consumer, ctx);
+}
+
 std::string attribute_label(const ExchangeWebContext& ctx, std::string_view lang, const std::string& name) {
   const std::string key = "exchange_attribute_" + name;
   const std::string& text = ctx.catalog->text(lang, key);
@@ -146,7 +237,10 @@ std::string joined_labels(const ExchangeWebContext& ctx, std::string_view lang, 
   return out;
 }
 
-std::optional<std::int64_t> before_of(const Request& request) {
+std::optional<Cursor> before_of(const Request& request) { return cursor_of(request.query.get("before").value_or("")); }
+
+// The auditors' pages go through the journal alone: by entry number.
+std::optional<std::int64_t> before_seq_of(const Request& request) {
   const std::string_view text = request.query.get("before").value_or("");
   if (text.empty()) return std::int64_t{0};
   if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
@@ -160,17 +254,19 @@ Response data_page(const ExchangeWebContext& ctx, Request& request) {
   const std::string& lang = request.lang;
   auto before = before_of(request);
   if (!before) {
-    return ctx.pages->render_error(request, make_error(Errc::bad_journal_query, "before is an entry's number"));
+    return ctx.pages->render_error(request, make_error(Errc::bad_journal_query, "before is a page's position"));
   }
   auto accesses = accesses_of(ctx, request.principal->user_id, lang, *before, 50);
   if (!accesses) return ctx.pages->render_error(request, accesses.error());
   PageData items{PageData::type::list};
-  for (const JournalEntry& e : accesses->entries) {
+  for (const Access& access : accesses->entries) {
+    const JournalEntry& e = access.entry;
     PageData item;
     item.set("when", spoken_instant(lang, ctx.time_zone, e.at));
     item.set("when_iso", format_rfc3339(e.at));
     item.set("provider", node_name(*accesses, e.provider, ctx));
-    item.set("consumer", node_name(*accesses, e.consumer, ctx));
+    item.set("consumer", consumer_name(*accesses, access, ctx));
+    if (access.reported) item.set("direct", true);
     auto purpose = accesses->purpose_names.find(e.purpose);
     item.set("purpose", purpose == accesses->purpose_names.end() ? e.purpose : purpose->second);
     item.set("attributes", joined_labels(ctx, lang, e.attributes));
@@ -189,23 +285,25 @@ Response data_page(const ExchangeWebContext& ctx, Request& request) {
     data.set("entries", items);
     data.set("has_entries", true);
   }
-  if (accesses->has_more) data.set("older", "/account/data?before=" + std::to_string(accesses->entries.back().seq));
+  if (accesses->has_more) data.set("older", "/account/data?before=" + accesses->next.text());
   Response response = ctx.pages->render(request, "data_access", "data_access_title", data);
   response.headers.set("Cache-Control", "no-store");
   return response;
 }
 
-json::object entry_json(const ExchangeWebContext& ctx, const Accesses& a, const JournalEntry& e) {
+json::object entry_json(const ExchangeWebContext& ctx, const Accesses& a, const Access& access) {
+  const JournalEntry& e = access.entry;
   json::array attributes;
   for (const std::string& n : e.attributes) attributes.emplace_back(n);
   json::array released;
   for (const std::string& n : e.released) released.emplace_back(n);
-  json::object out{{"id", e.seq},
+  json::object out{{"id", access.id},
                    {"at", format_rfc3339(e.at)},
                    {"provider", e.provider},
                    {"provider_name", node_name(a, e.provider, ctx)},
                    {"consumer", e.consumer},
-                   {"consumer_name", node_name(a, e.consumer, ctx)},
+                   {"consumer_name", consumer_name(a, access, ctx)},
+                   {"through_guichet", !access.reported},
                    {"purpose", e.purpose},
                    {"legal_basis", json::object{{"kind", std::string(to_string(e.legal_basis.kind))},
                                                 {"reference", e.legal_basis.reference}}},
@@ -232,15 +330,15 @@ std::string csv_cell(std::string text) {
 // Every entry, newest first, read 500 at a time (at most 100,000).
 Result<Accesses> all_accesses(const ExchangeWebContext& ctx, std::int64_t user_id, std::string_view lang) {
   Accesses all;
-  std::int64_t before = 0;
+  Cursor before;
   for (int page = 0; page < 200; ++page) {
     auto part = accesses_of(ctx, user_id, lang, before, 500);
     if (!part) return std::move(part).error();
     all.node_names = part->node_names;
     all.purpose_names.insert(part->purpose_names.begin(), part->purpose_names.end());
-    for (JournalEntry& e : part->entries) all.entries.push_back(std::move(e));
+    for (Access& e : part->entries) all.entries.push_back(std::move(e));
     if (!part->has_more || all.entries.empty()) break;
-    before = all.entries.back().seq;
+    before = part->next;
   }
   return all;
 }
@@ -254,13 +352,14 @@ Response data_export(const ExchangeWebContext& ctx, Request& request, bool csv) 
   Response response;
   if (csv) {
     std::string out = "at,provider,consumer,purpose,legal_basis_kind,legal_basis,attributes,released,outcome\r\n";
-    for (const JournalEntry& e : all->entries) {
+    for (const Access& access : all->entries) {
+      const JournalEntry& e = access.entry;
       auto purpose = all->purpose_names.find(e.purpose);
       std::string attributes, released;
       for (const std::string& n : e.attributes) attributes += (attributes.empty() ? "" : ";") + n;
       for (const std::string& n : e.released) released += (released.empty() ? "" : ";") + n;
       for (const std::string& cell :
-           {format_rfc3339(e.at), node_name(*all, e.provider, ctx), node_name(*all, e.consumer, ctx),
+           {format_rfc3339(e.at), node_name(*all, e.provider, ctx), consumer_name(*all, access, ctx),
             purpose == all->purpose_names.end() ? e.purpose : purpose->second,
             std::string(to_string(e.legal_basis.kind)), e.legal_basis.reference, attributes, released, e.outcome}) {
         out += csv_cell(cell);
@@ -274,7 +373,7 @@ Response data_export(const ExchangeWebContext& ctx, Request& request, bool csv) 
     response.headers.set("Content-Disposition", "attachment; filename=\"data-access.csv\"");
   } else {
     json::array entries;
-    for (const JournalEntry& e : all->entries) entries.push_back(entry_json(ctx, *all, e));
+    for (const Access& e : all->entries) entries.push_back(entry_json(ctx, *all, e));
     response = Response::json(json::serialize(json::object{{"accesses", entries}}));
     response.headers.set("Content-Disposition", "attachment; filename=\"data-access.json\"");
   }
@@ -288,7 +387,7 @@ Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
   const std::int64_t user_id = std::get<std::int64_t>(grant);
   auto before = before_of(request);
   if (!before) {
-    Error error = make_error(Errc::bad_journal_query, "before is an entry's id");
+    Error error = make_error(Errc::bad_journal_query, "before is the position a previous page's next gave");
     error.field = "before";
     return http::json_error(request, error);
   }
@@ -305,10 +404,9 @@ Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
   auto accesses = accesses_of(ctx, user_id, request.lang, *before, limit);
   if (!accesses) return http::json_error(request, accesses.error());
   json::array entries;
-  for (const JournalEntry& e : accesses->entries) entries.push_back(entry_json(ctx, *accesses, e));
+  for (const Access& e : accesses->entries) entries.push_back(entry_json(ctx, *accesses, e));
   json::object body{{"accesses", entries}};
-  if (accesses->has_more)
-    body["next"] = "/api/v1/account/data-access?before=" + std::to_string(accesses->entries.back().seq);
+  if (accesses->has_more) body["next"] = "/api/v1/account/data-access?before=" + accesses->next.text();
   Response response = Response::json(json::serialize(body));
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -334,7 +432,7 @@ Response audit_page(const ExchangeWebContext& ctx, Request& request) {
   if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
   const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
   const std::string& lang = request.lang;
-  auto before = before_of(request);
+  auto before = before_seq_of(request);
   if (!before) {
     return ctx.pages->render_error(request, make_error(Errc::bad_journal_query, "before is an entry's number"));
   }
@@ -505,6 +603,9 @@ void register_node_routes(http::Router& router, const ExchangeWebContext& contex
   const http::RouteOptions api{http::RouteKind::api, 0, false};
   router.post(
       "/exchange/v1/query", [ctx](Request& request) { return query_post(*ctx, request); }, query);
+  const http::RouteOptions report{http::RouteKind::api, kMaxReportBytes, false};
+  router.post(
+      "/exchange/v1/accesses", [ctx](Request& request) { return accesses_post(*ctx, request); }, report);
   router.get(
       "/exchange/v1/keys", [ctx](Request& request) { return keys_get(*ctx, request); }, api);
   router.get(

@@ -116,13 +116,22 @@ std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono
 }
 
 Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, const Clock& clock) {
-  const auto hour = std::chrono::duration_cast<std::chrono::hours>(clock.now().time_since_epoch()).count() + 1;
-  const Instant next{std::chrono::hours(hour)};
+  return schedule_next_period(db, kind, std::chrono::hours(1), clock);
+}
+
+Result<void> schedule_next_period(storage::Database& db, std::string_view kind, std::chrono::seconds period,
+                                  const Clock& clock) {
+  const auto since_epoch = std::chrono::duration_cast<std::chrono::seconds>(clock.now().time_since_epoch());
+  const std::int64_t slot = since_epoch / period + 1;
+  const Instant next{period * slot};
+  // Hours keep their old keys (the hour's number), so a job queued before an upgrade is not
+  // queued twice.
+  const std::string key =
+      std::string(kind) + ":" +
+      (period == std::chrono::hours(1) ? std::to_string(slot)
+                                       : std::to_string(period.count()) + "s" + std::to_string(slot));
   return db.transaction([&](storage::Connection& c) -> Result<void> {
-    auto queued = enqueue(c,
-                          NewJob{std::string(kind), "{}", next, 3, std::string(kind) + ":" + std::to_string(hour),
-                                 JobPriority::background},
-                          clock);
+    auto queued = enqueue(c, NewJob{std::string(kind), "{}", next, 3, key, JobPriority::background}, clock);
     if (!queued) return std::move(queued).error();
     return {};
   });

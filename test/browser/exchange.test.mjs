@@ -308,3 +308,43 @@ test("the social tariff is granted to Ana from both registries' data, and she re
   assert.deepEqual(await axeViolations(checked), []);
   await withScript.close();
 });
+
+test("social security asks the tax registry directly; the registry tells the portal, and Ana sees it", async () => {
+  // Social security's own system and the tax administration's registry know each other; the
+  // registry entitles it, and tells the portal of the accesses others make.
+  const ssKid = JSON.parse(run("exchange", "keys", "--node-id", "ss", "--db", registries.ss.db, "--secrets-key-file", keyFile).split("\n")[0]).kid;
+  run("exchange", "peers", "add", "--node", "ss", "--name", "Segurança Social", "--url", registries.ss.url, "--kid", ssKid, "--db", registries.at.db);
+  run("exchange", "peers", "add", "--node", "at", "--name", "Autoridade Tributária e Aduaneira", "--url", registries.at.url,
+    "--kid", registries.at.kid, "--db", registries.ss.db);
+  run("exchange", "grant", "--consumer", "ss", "--purpose", "family-allowance", "--dataset", "at",
+    "--attributes", "household_parts", "--law", allowanceLaw, "--expires", inAYear, "--db", registries.at.db);
+  run("exchange", "peers", "report", "--node", "guichet", "--db", registries.at.db);
+  const asked = JSON.parse(run("exchange", "ask", "--node-id", "ss", "--db", registries.ss.db, "--secrets-key-file", keyFile,
+    "--provider", "at", "--dataset", "at", "--attributes", "household_parts", "--purpose", "family-allowance",
+    "--person", "PT:100000010", "--law", allowanceLaw));
+  assert.deepEqual([asked.outcome, asked.values.household_parts], ["answered", 1]);
+  // What the registry's job does each minute, now.
+  const told = JSON.parse(run("exchange", "report", "--node-id", "at", "--db", registries.at.db, "--secrets-key-file", keyFile));
+  assert.equal(told.sent, 1, "only social security's access: the portal's own it journals itself");
+
+  const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 320, height: 640 } });
+  const page = await context.newPage();
+  await signIn(page, portal.url, ana);
+  await page.goto(`${portal.url}/language?lang=en&return=/account/data`);
+  const first = page.locator("main li.guichet-case").first();
+  assert.match(await first.textContent(), /Asked directly/);
+  assert.match(await first.textContent(), /asked by Segurança Social/);
+  assert.match(await first.textContent(), /household tax parts/i);
+  assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), 320);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: join(process.env.SCREENSHOTS, "data-access-320.png"), fullPage: true });
+  await context.close();
+
+  const withScript = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const checked = await withScript.newPage();
+  await signIn(checked, portal.url, ana);
+  await checked.goto(`${portal.url}/language?lang=vi&return=/account/data`);
+  if (process.env.SCREENSHOTS) await checked.screenshot({ path: join(process.env.SCREENSHOTS, "data-access-1280-vi.png") });
+  assert.match(await checked.textContent("main li.guichet-case"), /Yêu cầu trực tiếp/);
+  assert.deepEqual(await axeViolations(checked), []);
+  await withScript.close();
+});

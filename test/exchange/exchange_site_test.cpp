@@ -145,6 +145,50 @@ TEST_P(ExchangeSiteTest, APersonSeesTheirOwnAccessesOnlyAndExportsThem) {
   EXPECT_EQ(Browser(site->application()).get("/account/data").status, 303) << "signed out: to sign in";
 }
 
+// Accesses a registry reported (other administrations asking it directly) are merged with the
+// portal's own, newest first, and paged through without loss or repetition.
+TEST_P(ExchangeSiteTest, ReportedAccessesAreListedAmongThePortalsOwn) {
+  const std::int64_t start = 1'800'000'015'000'000;  // the first journal entry's time; one a minute
+  auto report = [&](std::int64_t seq, std::int64_t at, const std::string& person) {
+    auto c = db().acquire();
+    ASSERT_TRUE((*c)->execute("INSERT INTO exchange_reported_accesses (provider, provider_seq, at, consumer, "
+                              "consumer_name, purpose, legal_basis_kind, legal_basis, person_id, attributes, "
+                              "released, outcome, reason, request_hash, received_at) VALUES ('at', ?, ?, 'ss', "
+                              "'Segurança Social', 'family-allowance', 'law', 'Lei 4/2007', ?, "
+                              "'[\"household_parts\"]', '[\"household_parts\"]', 'answered', '', 'h', ?)",
+                              {seq, at, person, at})
+                    .ok());
+  };
+  report(1, start + 30'000'000, "PT:123456789");
+  report(2, start + 90'000'000, "PT:123456789");
+  report(3, start + 45'000'000, "PT:100000002");  // Rui's
+  auto issued = oidc::issue_operator_token(db(), ids["ana@example.org"], {"account"}, std::chrono::hours(1), clock);
+  ASSERT_TRUE(issued.ok());
+  std::vector<std::string> order;
+  std::string url = "/api/v1/account/data-access?limit=1";
+  for (int page = 0; page < 10 && !url.empty(); ++page) {
+    Response r =
+        Browser(site->application()).send(http::Method::get, url, "", {{"Authorization", "Bearer " + *issued}});
+    ASSERT_EQ(r.status, 200) << r.body;
+    json::value body = json::parse(r.body);
+    for (const json::value& a : body.at("accesses").as_array()) {
+      order.push_back(std::string(a.at("purpose").as_string()) + (a.at("through_guichet").as_bool() ? "" : "@ss"));
+    }
+    url = body.as_object().contains("next") ? std::string(body.at("next").as_string()) : "";
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"family-allowance@ss", "address-change", "family-allowance@ss",
+                                             "student-housing-aid"}));
+  Browser ana = signed_in("ana@example.org");
+  Response page = ana.get("/account/data");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Segurança Social"), std::string::npos) << "named as the registry reported it";
+  EXPECT_NE(page.body.find("guichet-access-direct"), std::string::npos) << "marked as asked directly";
+  Response csv = ana.get("/account/data/accesses.csv");
+  EXPECT_EQ(std::count(csv.body.begin(), csv.body.end(), '\n'), 5) << csv.body;
+  EXPECT_EQ(ana.get("/account/data?before=x").status, 400);
+  EXPECT_EQ(ana.get("/account/data?before=1_2").status, 400);
+}
+
 TEST_P(ExchangeSiteTest, APersonReadsWhyABenefitWasGrantedAndDeclinesIt) {
   auto benefit = parse_benefit(R"json({"code": "social-energy-tariff", "administration": "erse",
       "name": {"en": "Social energy tariff", "pt": "Tarifa social de energia"}, "legal_basis": "Decreto-Lei 138-A/2010",

@@ -16,6 +16,7 @@
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/exchange/exchange.hpp"
 #include "guichet/exchange/journal.hpp"
+#include "guichet/exchange/reports.hpp"
 #include "guichet/exchange/rules.hpp"
 #include "guichet/exchange/web.hpp"
 #include "guichet/http/application.hpp"
@@ -89,9 +90,15 @@ class LoopTransport : public Transport {
     if (api && url.starts_with("http://api.test/")) return api(url, headers);
     return get(url);
   }
+  // Access reports (reports.hpp), when set: the receiving node's answer to a report's body.
+  std::function<HttpReply(Node& node, const std::string& body)> reports;
   Result<HttpReply> post(const std::string& url, const std::string&, const std::string& body) override {
     Node* node = find(url);
     if (node == nullptr) return make_error(Errc::peer_unreachable, "no such host");
+    if (url.ends_with("/exchange/v1/accesses")) {
+      if (!reports) return make_error(Errc::peer_unreachable, "reports are not routed");
+      return reports(*node, body);
+    }
     const std::string request = tamper ? tamper(body) : body;
     sent.push_back(request);
     ProviderAnswer answer = node->answer(request);
@@ -645,6 +652,114 @@ TEST_P(ExchangeTest, ARegistryRequiringMutualTlsServesOnlyNodesWithACertificate)
   running.join();
 }
 
+// A registry answers other administrations' systems directly; it tells the portal of those
+// accesses, signed, so the person's page lists them too. Unproved requests are not told.
+TEST_P(ExchangeTest, ARegistryReportsOthersAccessesToThePortalOnceEach) {
+  TestNode ss{GetParam(), "ss", clock, transport};
+  transport.nodes["ss"] = &ss.node;
+  auto ss_key = ss.keys.signing_key();
+  auto tax_key = tax.keys.signing_key();
+  ASSERT_TRUE(ss_key.ok() && tax_key.ok());
+  ASSERT_TRUE(tax.peers.add("ss", "Segurança Social", "http://ss.test", ss_key->kid).ok());
+  ASSERT_TRUE(ss.peers.add("at", "Autoridade Tributária", "http://at.test", tax_key->kid).ok());
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  Entitlement for_ss = entitlement({"household_parts"});
+  for_ss.consumer = "ss";
+  ASSERT_TRUE(grant_entitlement(tax.db(), for_ss, "admin", clock).ok());
+  // Through the portal (it journals those itself), then social security directly: answered, then
+  // refused (not entitled), then a request whose signature was tampered with.
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  ASSERT_TRUE(ss.node.fetch(request({"household_parts"})).ok());
+  clock.advance(std::chrono::seconds(1));
+  EXPECT_EQ(ss.node.fetch(request({"reference_income"})).error().code, Errc::not_entitled);
+  transport.tamper = [](std::string body) {
+    body[body.size() - 5] = body[body.size() - 5] == 'A' ? 'B' : 'A';
+    return body;
+  };
+  EXPECT_FALSE(ss.node.fetch(request({"household_parts"})).ok());
+  transport.tamper = nullptr;
+  ASSERT_EQ(journal(tax).size(), 4u);
+
+  int reports_received = 0;
+  transport.reports = [&](Node& node, const std::string& body) {
+    ++reports_received;
+    auto kept = receive_access_report(node, portal.db(), body, clock);
+    if (!kept) return HttpReply{400, "application/json", kept.error().message};
+    return HttpReply{200, "application/json", "{\"kept\":" + std::to_string(*kept) + "}"};
+  };
+  // Nothing is told before the portal is marked as told.
+  auto quiet = send_access_reports(tax.node, tax.db(), clock);
+  ASSERT_TRUE(quiet.ok());
+  EXPECT_EQ(quiet->sent, 0);
+  EXPECT_EQ(report_accesses_to(tax.db(), "nobody", true, "cli", clock).error().code, Errc::no_such_peer);
+  ASSERT_TRUE(report_accesses_to(tax.db(), "guichet", true, "cli", clock).ok());
+  auto run = send_access_reports(tax.node, tax.db(), clock);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  EXPECT_EQ(run->sent, 2) << "social security's two proved requests; not the portal's, not the tampered one";
+  EXPECT_EQ(reports_received, 1);
+
+  auto told = reported_accesses(portal.db(), "PT:123456789", std::nullopt, 10);
+  ASSERT_TRUE(told.ok()) << told.error().message;
+  ASSERT_EQ(told->size(), 2u);
+  EXPECT_EQ((*told)[0].entry.outcome, "refused") << "newest first";
+  EXPECT_EQ((*told)[0].entry.reason, "not_entitled");
+  EXPECT_EQ((*told)[1].entry.outcome, "answered");
+  EXPECT_EQ((*told)[1].entry.consumer, "ss");
+  EXPECT_EQ((*told)[1].consumer_name, "Segurança Social") << "named as the registry knows it";
+  EXPECT_EQ((*told)[1].entry.provider, "at");
+  EXPECT_EQ((*told)[1].entry.released, (std::vector<std::string>{"household_parts"}));
+  auto older = reported_accesses(portal.db(), "PT:123456789",
+                                 ReportPosition{to_unix_micros((*told)[0].entry.at), (*told)[0].id}, 10);
+  ASSERT_TRUE(older.ok());
+  ASSERT_EQ(older->size(), 1u);
+  EXPECT_EQ((*older)[0].id, (*told)[1].id);
+
+  // Sent once: the next run has nothing new; a report sent again keeps nothing twice.
+  auto again = send_access_reports(tax.node, tax.db(), clock);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->sent, 0);
+  {
+    auto c = tax.db().acquire();
+    ASSERT_TRUE((*c)->execute("UPDATE exchange_peers SET reported_seq = 0").ok());
+  }
+  ASSERT_TRUE(send_access_reports(tax.node, tax.db(), clock).ok());
+  EXPECT_EQ(reported_accesses(portal.db(), "PT:123456789", std::nullopt, 10)->size(), 2u);
+
+  // A report the portal must not believe: signed by another node than it claims, meant for
+  // another node, or with a bad entry.
+  auto forged_payload = [&](const std::string& iss, const std::string& aud, json::value entry) {
+    return json::serialize(
+        json::object{{"typ", kAccessReportType}, {"iss", iss}, {"aud", aud}, {"entries", json::array{entry}}});
+  };
+  json::object good{{"seq", 99},
+                    {"at", to_unix_micros(clock.now())},
+                    {"consumer", "ss"},
+                    {"consumer_name", "Segurança Social"},
+                    {"purpose", "family-allowance"},
+                    {"legal_basis", {{"kind", "law"}, {"reference", "Lei 1/2000"}}},
+                    {"person", "PT:123456789"},
+                    {"attributes", json::array{"household_parts"}},
+                    {"released", json::array{}},
+                    {"outcome", "not_found"},
+                    {"request_hash", "abc"}};
+  ASSERT_TRUE(portal.peers.add("ss", "Segurança Social", "http://ss.test", ss_key->kid).ok());
+  auto by_ss_as_tax = ss.keys.sign(forged_payload("at", "guichet", good));
+  EXPECT_EQ(receive_access_report(portal.node, portal.db(), *by_ss_as_tax, clock).error().code, Errc::unknown_key)
+      << "ss's key is not one the portal pinned for the tax administration";
+  auto elsewhere = tax.keys.sign(forged_payload("at", "other", good));
+  EXPECT_EQ(receive_access_report(portal.node, portal.db(), *elsewhere, clock).error().code, Errc::bad_request);
+  json::object bad = good;
+  bad["person"] = "";
+  auto bad_entry = tax.keys.sign(forged_payload("at", "guichet", bad));
+  auto refused = receive_access_report(portal.node, portal.db(), *bad_entry, clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::bad_request);
+  EXPECT_NE(refused.error().message.find("entries[0].person"), std::string::npos) << refused.error().message;
+  auto fine = tax.keys.sign(forged_payload("at", "guichet", good));
+  EXPECT_EQ(receive_access_report(portal.node, portal.db(), *fine, clock).value(), 1);
+  EXPECT_EQ(reported_accesses(portal.db(), "PT:123456789", std::nullopt, 10)->size(), 3u);
+}
+
 // A generated population on the portal (accounts with national identification numbers) and in the
 // tax registry; the social tariff's rule over it, dry run through entitled exchanges.
 TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
@@ -700,9 +815,9 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   EXPECT_EQ(asked->size(), static_cast<std::size_t>(people));
   EXPECT_EQ(asked->front().purpose, "social-energy-tariff");
   ASSERT_TRUE(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).ok());
-  ASSERT_TRUE(identity::sign_in(portal.db(), "p0@example.org", "a long passphrase", "test", "127.0.0.1", clock, {}, {},
-                                "pt")
-                  .ok());
+  ASSERT_TRUE(
+      identity::sign_in(portal.db(), "p0@example.org", "a long passphrase", "test", "127.0.0.1", clock, {}, {}, "pt")
+          .ok());
   EXPECT_TRUE((*find_benefit(portal.db(), "social-energy-tariff"))->enabled);
 
   // Enabled, it is granted, in batches: each grant recorded with its reasons and e-mailed.

@@ -88,6 +88,23 @@ struct GrantOptions {
   std::string expires;     // YYYY-MM-DD
 };
 int exchange_grant(const Config& config, const GrantOptions& options);
+// Asks a registry as this node (--node-id, with the secrets key): the operator's test of an
+// entitlement, journaled on both sides like any exchange. Prints the answer as JSON.
+struct AskOptions {
+  std::string provider;
+  std::string dataset;
+  std::string attributes;  // comma-separated
+  std::string purpose;
+  std::string person;  // "PT:123456789"
+  std::string law;
+  std::string consent;
+};
+int exchange_ask(const Config& config, const AskOptions& options);
+// Tells `node` (a portal) of the accesses made at this registry by others, or stops (`stop`).
+int exchange_peers_report(const Config& config, const std::string& node, bool stop);
+// Sends the portals told the accesses made here since the last report now (what the job does each
+// minute); prints {"sent", "unreachable"}.
+int exchange_report(const Config& config);
 int exchange_revoke(const Config& config, std::int64_t id);
 int exchange_entitlements(const Config& config);
 int exchange_journal_verify(const Config& config);

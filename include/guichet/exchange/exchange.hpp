@@ -80,6 +80,7 @@ class Node {
 
   NodeKeys& keys() { return keys_; }
   Peers& peers() { return peers_; }
+  Transport& transport() { return transport_; }
 
  private:
   ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);

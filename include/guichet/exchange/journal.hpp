@@ -66,11 +66,14 @@ struct JournalQuery {
   // Only exchanges for these purposes (an administration's auditors see their services' only).
   std::optional<std::vector<std::string>> purposes;
   std::optional<Instant> since;
+  std::optional<Side> side;
   std::int64_t before_seq = 0;  // 0: from the newest
+  std::int64_t after_seq = 0;   // > 0, or with oldest_first: entries after it, oldest first
+  bool oldest_first = false;
   std::int64_t limit = 100;
 };
-// Newest first. A person's own page asks by person_id or user_id (their accesses); an auditor by
-// peer and time.
+// Newest first (oldest first with `oldest_first`). A person's own page asks by person_id or
+// user_id (their accesses); an auditor by peer and time; the access reports by side and seq.
 Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const JournalQuery& query);
 
 // Removes entries older than `keep`, recording the anchor first. Returns how many went.

@@ -28,7 +28,7 @@ struct ExchangeWebContext {
   const http::Catalog* catalog = nullptr;
   BearerCheck bearer;
   std::string time_zone = "Europe/Lisbon";
-  const Clock* clock = nullptr;  // for the person's acts (declining a benefit)
+  const Clock* clock = nullptr;  // for the person's acts (declining a benefit) and registries' reports
 };
 
 void register_node_routes(http::Router& router, const ExchangeWebContext& context);

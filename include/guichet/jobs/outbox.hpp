@@ -50,6 +50,9 @@ Result<std::int64_t> enqueue(storage::Connection& transaction, const NewJob& job
 // Queues an hourly housekeeping job (`kind`, no payload, background priority) for the start of
 // the next hour, once across nodes: its dedupe key is the hour. Its handler calls this again.
 Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, const Clock& clock);
+// The same for any period: the job is due at the start of the next period (once across nodes).
+Result<void> schedule_next_period(storage::Database& db, std::string_view kind, std::chrono::seconds period,
+                                  const Clock& clock);
 
 // What /metrics shows of the outbox.
 struct QueueStats {
