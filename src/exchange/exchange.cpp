@@ -38,6 +38,15 @@ Node::Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clo
 // --- Provider --------------------------------------------------------------------------------
 
 ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience) {
+  const bool unproved = code == Errc::bad_request || code == Errc::unknown_node || code == Errc::unknown_key ||
+                        code == Errc::bad_signature || code == Errc::key_expired;
+  if (unproved && !take_unproved_token()) {
+    return ProviderAnswer{
+        status_of(Errc::too_many_unproved_requests),
+        json::serialize(json::object{{"error", "too_many_unproved_requests"},
+                                     {"message", "too many requests from unproved senders: try again shortly"}}),
+        false};
+  }
   entry.outcome = "refused";
   entry.reason = std::string(ErrorCode(code).name());
   entry.released.clear();
@@ -75,6 +84,31 @@ ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& m
     answer.body = json::serialize(json::object{{"error", "journal_unavailable"}});
   }
   return answer;
+}
+
+bool Node::take_unproved_token() {
+  const Instant now = clock_.now();
+  std::lock_guard lock(unproved_mutex_);
+  if (unproved_tokens_ < 0) {
+    unproved_tokens_ = options_.unproved_burst;
+    unproved_refilled_at_ = now;
+  }
+  const double elapsed = std::chrono::duration<double>(now - unproved_refilled_at_).count();
+  if (elapsed > 0) {
+    unproved_tokens_ =
+        std::min(options_.unproved_burst, unproved_tokens_ + elapsed * options_.unproved_per_second);
+    unproved_refilled_at_ = now;
+  }
+  if (unproved_tokens_ >= 1) {
+    unproved_tokens_ -= 1;
+    if (unproved_dropped_ > 0) {
+      log_event(LogLevel::warn, "exchange_unproved_dropped", {{"requests", unproved_dropped_}});
+      unproved_dropped_ = 0;
+    }
+    return true;
+  }
+  ++unproved_dropped_;
+  return false;
 }
 
 ProviderAnswer Node::answer(std::string_view compact) {

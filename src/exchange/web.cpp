@@ -51,7 +51,9 @@ Response query_post(const ExchangeWebContext& ctx, Request& request) {
   ProviderAnswer answer = ctx.node->answer(request.body);
   if (!answer.signed_body) {
     Response response = Response::json(answer.body, answer.status);
-    if (answer.status == 503) response.headers.set("Retry-After", std::string(http::kRetryAfterSeconds));
+    if (answer.status == 503 || answer.status == 429) {
+      response.headers.set("Retry-After", std::string(http::kRetryAfterSeconds));
+    }
     return response;
   }
   return jose(std::move(answer.body), answer.status);

@@ -652,6 +652,29 @@ TEST_P(ExchangeTest, ARegistryRequiringMutualTlsServesOnlyNodesWithACertificate)
   running.join();
 }
 
+// Anyone can send garbage: refusals of unproved senders are signed and journaled within a budget,
+// the rest answered 429 and not journaled; a proved consumer is always answered and journaled.
+TEST_P(ExchangeTest, UnprovedRequestsBeyondABudgetAreNotJournaled) {
+  ExchangeOptions options;
+  options.unproved_per_second = 1;
+  options.unproved_burst = 3;
+  Node limited(tax.keys, tax.peers, tax.db(), clock, transport, options);
+  transport.nodes["at"] = &limited;
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(limited.answer("not a JWS").status, 400);
+  ProviderAnswer dropped = limited.answer("not a JWS");
+  EXPECT_EQ(dropped.status, 429);
+  EXPECT_FALSE(dropped.signed_body);
+  EXPECT_NE(dropped.body.find("too_many_unproved_requests"), std::string::npos);
+  EXPECT_EQ(journal(tax).size(), 3u);
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  auto proved = portal.node.fetch(request({"reference_income"}));
+  ASSERT_TRUE(proved.ok()) << proved.error().message;
+  EXPECT_EQ(journal(tax).size(), 4u) << "a proved consumer is never held back";
+  clock.advance(std::chrono::seconds(2));
+  EXPECT_EQ(limited.answer("not a JWS").status, 400) << "the budget refills";
+  EXPECT_EQ(journal(tax).size(), 5u);
+}
+
 // A registry answers other administrations' systems directly; it tells the portal of those
 // accesses, signed, so the person's page lists them too. Unproved requests are not told.
 TEST_P(ExchangeTest, ARegistryReportsOthersAccessesToThePortalOnceEach) {

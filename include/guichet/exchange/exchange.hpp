@@ -58,6 +58,12 @@ struct ProviderAnswer {
 struct ExchangeOptions {
   std::chrono::seconds request_life{60};
   std::chrono::seconds clock_skew{30};
+  // Refusals of requests whose sender was not proved (unknown node or key, bad signature,
+  // malformed) cost a signature and a journal line each, and anyone can send them: a node signs
+  // and journals at most this many a second (bursts up to `unproved_burst`), and answers the rest
+  // 429 unsigned and unjournaled (counted in the log). Proved senders are always journaled.
+  double unproved_per_second = 20;
+  double unproved_burst = 100;
 };
 
 class Node {
@@ -84,6 +90,7 @@ class Node {
 
  private:
   ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);
+  bool take_unproved_token();
   NodeKeys& keys_;
   Peers& peers_;
   storage::Database& db_;
@@ -94,6 +101,11 @@ class Node {
   // import, rarely; entitlements and records are read for every request.
   std::mutex descriptions_mutex_;
   std::map<std::string, std::pair<std::shared_ptr<const DatasetDescription>, Instant>> descriptions_;
+  // The unproved refusals' budget (a token bucket), per node process.
+  std::mutex unproved_mutex_;
+  double unproved_tokens_ = -1;  // full on first use
+  Instant unproved_refilled_at_{};
+  std::int64_t unproved_dropped_ = 0;
 };
 
 }  // namespace guichet::exchange
