@@ -584,15 +584,14 @@ int benefits_dry_run(const Config& config, const std::string& code, std::int64_t
     fail("benefits dry-run", run.error());
     return 1;
   }
-  json::object reasons;
-  for (const auto& [why, count] : run->unknown_reasons) reasons[why] = count;
-  std::cout << json::serialize(json::object{{"benefit", code},
-                                            {"people", run->people},
-                                            {"granted", run->granted},
-                                            {"not_granted", run->not_granted},
-                                            {"unknown", run->unknown},
-                                            {"unknown_reasons", reasons}})
-            << "\n";
+  // Kept with the definition, so that it can be enabled and its administrators read it.
+  if (auto kept = exchange::record_dry_run(**db, **benefit, *run, "cli", clock); !kept) {
+    fail("benefits dry-run", kept.error());
+    return 1;
+  }
+  json::object out = exchange::dry_run_json(*run);
+  out["benefit"] = code;
+  std::cout << json::serialize(out) << "\n";
   return 0;
 }
 
@@ -602,7 +601,7 @@ int benefits_enable(const Config& config, const std::string& code, bool enabled)
   if (!db) return 1;
   if (auto done = exchange::enable_benefit(**db, code, enabled, "cli", clock); !done) {
     fail(enabled ? "benefits enable" : "benefits disable", done.error());
-    return done.error().kind == ErrorKind::not_found ? 2 : 1;
+    return done.error().kind == ErrorKind::not_found || done.error().kind == ErrorKind::conflict ? 2 : 1;
   }
   std::cout << "benefit " << code << (enabled ? " enabled" : " disabled") << "\n";
   return 0;

@@ -239,6 +239,7 @@ void Site::register_jobs(jobs::Worker& worker) const {
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   if (exchange_node_) {
     exchange::register_access_reports(worker, *exchange_node_, db_, clock_);
+    exchange::register_benefit_dry_runs(worker, *exchange_node_, db_, clock_);
     // A benefit granted is told by e-mail in the language the person last signed in with.
     exchange::register_benefit_grants(worker, *exchange_node_, db_, clock_,
                                       exchange::benefit_notice(catalog_, options_.public_url));
@@ -394,6 +395,7 @@ http::Router Site::routes() {
   exchange::register_data_access_routes(router, exchange_web_);
   exchange::register_audit_routes(router, exchange_web_);
   exchange::register_benefit_routes(router, exchange_web_);
+  exchange::register_benefit_admin_routes(router, exchange_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

@@ -1,5 +1,6 @@
 #include "guichet/exchange/benefits.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <boost/json.hpp>
@@ -31,6 +32,60 @@ json::object sources_json(const Benefit& b) {
     out[node] = std::move(list);
   }
   return out;
+}
+
+constexpr std::string_view kBenefitColumns =
+    "code, administration, names, legal_basis, sources, rule, enabled, defined_by, defined_at, dry_run, "
+    "dry_run_requested_at";
+
+std::int64_t count_of(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_int64() ? v->as_int64() : 0;
+}
+
+std::optional<DryRunRecord> dry_run_record_of(std::string_view text) {
+  boost::system::error_code ec;
+  const json::value v = json::parse(text, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const json::object& o = v.as_object();
+  DryRunRecord r;
+  r.at = from_unix_micros(count_of(o, "at"));
+  if (const json::value* by = o.if_contains("by"); by != nullptr && by->is_string())
+    r.by = std::string(by->as_string());
+  r.counts.people = count_of(o, "people");
+  r.counts.granted = count_of(o, "granted");
+  r.counts.not_granted = count_of(o, "not_granted");
+  r.counts.unknown = count_of(o, "unknown");
+  if (const json::value* reasons = o.if_contains("unknown_reasons"); reasons != nullptr && reasons->is_object()) {
+    for (const auto& [why, count] : reasons->as_object()) {
+      if (count.is_int64()) r.counts.unknown_reasons[std::string(why)] = count.as_int64();
+    }
+  }
+  return r;
+}
+
+Benefit benefit_of(const storage::Row& row) {
+  Benefit b;
+  b.code = row.text(0);
+  b.administration = row.text(1);
+  // Parsed into locals: a range-for over a temporary's member would read freed memory.
+  const json::value names = json::parse(row.text(2));
+  for (const auto& [lang, name] : names.as_object()) {
+    b.names.emplace(std::string(lang), std::string(name.as_string()));
+  }
+  b.legal_basis = row.text(3);
+  const json::value sources = json::parse(row.text(4));
+  for (const auto& [node, attributes] : sources.as_object()) {
+    auto& list = b.sources[std::string(node)];
+    for (const json::value& a : attributes.as_array()) list.emplace_back(a.as_string());
+  }
+  b.rule = row.text(5);
+  b.enabled = row.integer(6) != 0;
+  b.defined_by = row.text(7);
+  b.defined_at = from_unix_micros(row.integer(8));
+  if (!row.is_null(9)) b.last_dry_run = dry_run_record_of(row.text(9));
+  if (!row.is_null(10)) b.dry_run_requested_at = from_unix_micros(row.integer(10));
+  return b;
 }
 
 }  // namespace
@@ -125,7 +180,8 @@ Result<void> define_benefit(storage::Database& db, const Benefit& b, const std::
                   values)
             : c.execute(
                   "UPDATE exchange_benefits SET administration = ?, names = ?, legal_basis = ?, sources = ?, rule = ?, "
-                  "enabled = 0, defined_by = ?, defined_at = ? WHERE code = ?",
+                  "enabled = 0, defined_by = ?, defined_at = ?, dry_run = NULL, dry_run_requested_at = NULL WHERE "
+                  "code = ?",
                   values);
     if (!written) return std::move(written).error();
     json::object details{{"rule", b.rule}, {"sources", sources_json(b)}, {"legal_basis", b.legal_basis}};
@@ -138,39 +194,43 @@ Result<void> define_benefit(storage::Database& db, const Benefit& b, const std::
 
 Result<std::optional<Benefit>> find_benefit(storage::Database& db, std::string_view code) {
   auto rows = db.read([&](storage::Connection& c) {
-    return c.query(
-        "SELECT code, administration, names, legal_basis, sources, rule, enabled FROM exchange_benefits WHERE code = ?",
-        {std::string(code)});
+    return c.query(std::string("SELECT ") + std::string(kBenefitColumns) + " FROM exchange_benefits WHERE code = ?",
+                   {std::string(code)});
   });
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<Benefit>();
-  const storage::Row& row = rows->rows.front();
-  Benefit b;
-  b.code = row.text(0);
-  b.administration = row.text(1);
-  // Parsed into locals: a range-for over a temporary's member would read freed memory.
-  const json::value names = json::parse(row.text(2));
-  for (const auto& [lang, name] : names.as_object()) {
-    b.names.emplace(std::string(lang), std::string(name.as_string()));
+  return std::optional<Benefit>(benefit_of(rows->rows.front()));
+}
+
+Result<std::vector<Benefit>> list_benefits(storage::Database& db,
+                                           const std::optional<std::set<std::string>>& administrations) {
+  std::string sql = std::string("SELECT ") + std::string(kBenefitColumns) + " FROM exchange_benefits";
+  storage::Params params;
+  if (administrations) {
+    if (administrations->empty()) return std::vector<Benefit>{};
+    sql += " WHERE administration IN " + storage::in_list(administrations->size());
+    for (const std::string& a : *administrations) params.emplace_back(a);
   }
-  b.legal_basis = row.text(3);
-  const json::value sources = json::parse(row.text(4));
-  for (const auto& [node, attributes] : sources.as_object()) {
-    auto& list = b.sources[std::string(node)];
-    for (const json::value& a : attributes.as_array()) list.emplace_back(a.as_string());
-  }
-  b.rule = row.text(5);
-  b.enabled = row.integer(6) != 0;
-  return std::optional<Benefit>(std::move(b));
+  sql += " ORDER BY code";
+  auto rows = db.read([&](storage::Connection& c) { return c.query(sql, params); });
+  if (!rows) return std::move(rows).error();
+  std::vector<Benefit> out;
+  for (const storage::Row& row : rows->rows) out.push_back(benefit_of(row));
+  return out;
 }
 
 Result<void> enable_benefit(storage::Database& db, std::string_view code, bool enabled, const std::string& actor,
                             const Clock& clock) {
   return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto current = c.query("SELECT dry_run FROM exchange_benefits WHERE code = ?", {std::string(code)});
+    if (!current) return std::move(current).error();
+    if (current->empty()) return make_error(Errc::no_such_benefit, "no benefit " + std::string(code));
+    if (enabled && current->rows[0].is_null(0)) {
+      return make_error(Errc::dry_run_first, "run a dry run of this definition before enabling it");
+    }
     auto changed = c.execute("UPDATE exchange_benefits SET enabled = ? WHERE code = ?",
                              {std::int64_t{enabled ? 1 : 0}, std::string(code)});
     if (!changed) return std::move(changed).error();
-    if (*changed == 0) return make_error(Errc::no_such_benefit, "no benefit " + std::string(code));
     auto audited = identity::record_audit(c,
                                           identity::AuditEvent{actor, enabled ? "benefit.enabled" : "benefit.disabled",
                                                                "benefit:" + std::string(code), "{}"},
@@ -232,6 +292,80 @@ Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit
     }
   }
   return out;
+}
+
+json::object dry_run_json(const DryRun& run) {
+  json::object reasons;
+  for (const auto& [why, count] : run.unknown_reasons) reasons[why] = count;
+  return json::object{{"people", run.people},
+                      {"granted", run.granted},
+                      {"not_granted", run.not_granted},
+                      {"unknown", run.unknown},
+                      {"unknown_reasons", std::move(reasons)}};
+}
+
+Result<void> record_dry_run(storage::Database& db, const Benefit& ran_on, const DryRun& run, const std::string& by,
+                            const Clock& clock) {
+  json::object record = dry_run_json(run);
+  record["at"] = to_unix_micros(clock.now());
+  record["by"] = by;
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto kept = c.execute(
+        "UPDATE exchange_benefits SET dry_run = ?, dry_run_requested_at = NULL WHERE code = ? AND defined_at = ?",
+        {json::serialize(record), ran_on.code, to_unix_micros(ran_on.defined_at)});
+    if (!kept) return std::move(kept).error();
+    if (*kept == 0) return {};  // defined again meanwhile: this run says nothing of the new rule
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{by, "benefit.dry_run", "benefit:" + ran_on.code, json::serialize(dry_run_json(run))},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+Result<void> request_dry_run(storage::Database& db, std::string_view code, std::int64_t limit, const std::string& actor,
+                             const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<void> {
+    auto current = c.query("SELECT defined_at FROM exchange_benefits WHERE code = ?", {std::string(code)});
+    if (!current) return std::move(current).error();
+    if (current->empty()) return make_error(Errc::no_such_benefit, "no benefit " + std::string(code));
+    const std::int64_t defined_at = current->rows[0].integer(0);
+    auto marked = c.execute("UPDATE exchange_benefits SET dry_run_requested_at = ? WHERE code = ?",
+                            {to_unix_micros(clock.now()), std::string(code)});
+    if (!marked) return std::move(marked).error();
+    json::object payload{{"code", std::string(code)}, {"limit", limit}, {"by", actor}, {"defined_at", defined_at}};
+    jobs::NewJob job{std::string(kBenefitDryRunJobKind), json::serialize(payload)};
+    job.max_attempts = 3;
+    job.priority = jobs::JobPriority::background;
+    auto queued = jobs::enqueue(c, job, clock);
+    if (!queued) return std::move(queued).error();
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{actor, "benefit.dry_run_requested", "benefit:" + std::string(code), "{}"}, clock);
+    if (!audited) return std::move(audited).error();
+    return {};
+  });
+}
+
+void register_benefit_dry_runs(jobs::Worker& worker, Node& node, storage::Database& db, const Clock& clock) {
+  worker.handle(std::string(kBenefitDryRunJobKind), [&node, &db, &clock](const jobs::Job& job) -> Result<void> {
+    boost::system::error_code ec;
+    const json::value payload = json::parse(job.payload, ec);
+    if (ec || !payload.is_object()) return make_error(Errc::bad_benefit, "the dry run's payload is not an object");
+    const json::object& p = payload.as_object();
+    const json::value* code = p.if_contains("code");
+    const json::value* by = p.if_contains("by");
+    if (code == nullptr || !code->is_string() || by == nullptr || !by->is_string()) {
+      return make_error(Errc::bad_benefit, "the dry run's payload names no benefit");
+    }
+    auto benefit = find_benefit(db, code->as_string());
+    if (!benefit) return std::move(benefit).error();
+    // Gone, or defined again since it was asked: the new definition needs its own dry run.
+    if (!*benefit || to_unix_micros((*benefit)->defined_at) != count_of(p, "defined_at")) return {};
+    const std::int64_t limit = std::clamp<std::int64_t>(count_of(p, "limit"), 1, 10'000'000);
+    auto run = dry_run(node, db, **benefit, limit);
+    if (!run) return std::move(run).error();
+    return record_dry_run(db, **benefit, *run, std::string(by->as_string()), clock);
+  });
 }
 
 Result<GrantRun> grant_benefits(Node& node, storage::Database& db, const Clock& clock, const BenefitNotice& notice,
@@ -332,11 +466,11 @@ BenefitNotice benefit_notice(const http::Catalog& catalog, std::string public_ur
     const std::string lang = catalog.supports(language) ? language : catalog.default_language();
     auto name = benefit.names.find(lang);
     const std::string named = name != benefit.names.end() ? name->second : benefit.names.begin()->second;
-    return jobs::EmailMessage{email,
-                              http::fill_text(catalog.text(lang, "benefits_email_subject"), {{"benefit", named}}),
-                              http::fill_text(catalog.text(lang, "benefits_email_text"),
-                                              {{"benefit", named}, {"url", url}}),
-                              {}};
+    return jobs::EmailMessage{
+        email,
+        http::fill_text(catalog.text(lang, "benefits_email_subject"), {{"benefit", named}}),
+        http::fill_text(catalog.text(lang, "benefits_email_text"), {{"benefit", named}, {"url", url}}),
+        {}};
   };
 }
 

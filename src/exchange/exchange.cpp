@@ -95,8 +95,7 @@ bool Node::take_unproved_token() {
   }
   const double elapsed = std::chrono::duration<double>(now - unproved_refilled_at_).count();
   if (elapsed > 0) {
-    unproved_tokens_ =
-        std::min(options_.unproved_burst, unproved_tokens_ + elapsed * options_.unproved_per_second);
+    unproved_tokens_ = std::min(options_.unproved_burst, unproved_tokens_ + elapsed * options_.unproved_per_second);
     unproved_refilled_at_ = now;
   }
   if (unproved_tokens_ >= 1) {

@@ -19,6 +19,7 @@
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/staff.hpp"
 #include "guichet/identity/users.hpp"
+#include "web_support.hpp"
 
 namespace guichet::exchange {
 namespace json = boost::json;
@@ -224,21 +225,6 @@ std::string consumer_name(const Accesses& a, const Access& access, const Exchang
   return node_name(a, access.entry.consumer, ctx);
 }
 
-std::string attribute_label(const ExchangeWebContext& ctx, std::string_view lang, const std::string& name) {
-  const std::string key = "exchange_attribute_" + name;
-  const std::string& text = ctx.catalog->text(lang, key);
-  return text == key ? name : text;
-}
-
-std::string joined_labels(const ExchangeWebContext& ctx, std::string_view lang, const std::vector<std::string>& names) {
-  std::string out;
-  for (const std::string& n : names) {
-    if (!out.empty()) out += ", ";
-    out += attribute_label(ctx, lang, n);
-  }
-  return out;
-}
-
 std::optional<Cursor> before_of(const Request& request) { return cursor_of(request.query.get("before").value_or("")); }
 
 // The auditors' pages go through the journal alone: by entry number.
@@ -416,12 +402,6 @@ Response data_access_api(const ExchangeWebContext& ctx, Request& request) {
 
 // --- The auditors' view -----------------------------------------------------------------------
 
-bool audits_exchanges(const std::vector<identity::RoleGrant>& roles) {
-  return std::any_of(roles.begin(), roles.end(), [](const identity::RoleGrant& g) {
-    return g.role == identity::Role::platform_admin || g.role == identity::Role::administration_admin;
-  });
-}
-
 std::optional<std::string> filter_of(const Request& request, std::string_view name, std::size_t max) {
   auto value = request.query.get(name);
   if (!value || value->empty()) return std::nullopt;
@@ -560,9 +540,7 @@ Response benefits_page(const ExchangeWebContext& ctx, Request& request) {
   PageData items{PageData::type::list};
   for (const BenefitGrant& g : *grants) {
     PageData item;
-    auto name = g.names.find(lang);
-    if (name == g.names.end()) name = g.names.find("en");
-    item.set("name", name != g.names.end() ? name->second : g.benefit);
+    item.set("name", benefit_name(g.names, lang, g.benefit));
     item.set("code", g.benefit);
     item.set("when", spoken_instant(lang, ctx.time_zone, g.decided_at));
     item.set(g.status == "granted" ? "granted" : "declined", true);

@@ -156,9 +156,8 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
       if (!updated) return std::move(updated).error();
     }
     if (is_site_language(language)) {
-      auto remembered = c.execute(
-          "UPDATE users SET language = ? WHERE id = ? AND (language IS NULL OR language <> ?)",
-          {std::string(language), user.id, std::string(language)});
+      auto remembered = c.execute("UPDATE users SET language = ? WHERE id = ? AND (language IS NULL OR language <> ?)",
+                                  {std::string(language), user.id, std::string(language)});
       if (!remembered) return std::move(remembered).error();
     }
     SignIn result{token, SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now),

@@ -13,7 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { startGuichet, launchChromium, axeViolations, signIn, freePort } from "./support.mjs";
+import { startGuichet, launchChromium, axeViolations, signIn, freePort, totp } from "./support.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const binary = join(root, process.env.BUILD ?? "build", "guichet");
@@ -278,11 +278,40 @@ test("the social tariff is granted to Ana from both registries' data, and she re
     "--attributes", "reference_income,household_parts", "--law", tariff.legal_basis, "--expires", inAYear, "--db", registries.at.db);
   run("exchange", "grant", "--consumer", "guichet", "--purpose", tariff.code, "--dataset", "ss",
     "--attributes", "benefits", "--law", tariff.legal_basis, "--expires", inAYear, "--db", registries.ss.db);
-  run("benefits", "define", "--file", join(root, "data", "exchange", "social-energy-tariff.json"), "--db", portal.db);
-  const dry = JSON.parse(run("benefits", "dry-run", "--code", tariff.code, "--db", portal.db, "--secrets-key-file", keyFile));
+  // Its administrator defines it on /admin/benefits, has the portal's job dry-run it, reads the
+  // counts and enables it.
+  const chief = { email: "erse-admin@example.org", password: "a long and unguessable passphrase" };
+  execFileSync(binary, ["admin", "users", "add", "--email", chief.email, "--password-stdin", "--verified", "--db", portal.db],
+    { input: chief.password + "\n" });
+  run("admin", "users", "grant", "--email", chief.email, "--role", "administration_admin", "--administration", "erse", "--db", portal.db);
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page0 = await admin.newPage();
+  await signIn(page0, portal.url, chief);
+  await page0.goto(`${portal.url}/admin/benefits`);
+  const secret = (await page0.textContent("#totp-secret")).trim();
+  await page0.fill("#code", totp(secret));
+  await page0.click('form[action="/account/second-factor/confirm"] button[type="submit"]');
+  await page0.goto(`${portal.url}/admin/benefits`);
+  await page0.fill("#definition", readFileSync(join(root, "data", "exchange", "social-energy-tariff.json"), "utf8"));
+  await page0.click("#define-benefit");
+  assert.match(await page0.textContent("main"), /The benefit is defined, not enabled/);
+  assert.equal(await page0.locator(`#enable-${tariff.code}`).count(), 0, "no enabling before a dry run");
+  await page0.click(`#dry-run-${tariff.code}`);
   // Ana qualifies (she receives the abono); the demo account is unknown to these registries.
-  assert.deepEqual([dry.people, dry.granted, dry.unknown], [2, 1, 1]);
-  run("benefits", "enable", "--code", tariff.code, "--db", portal.db);
+  const counted = /of 2 people in scope, 1 would be granted, 0 not, and 1 could not be decided/;
+  for (let i = 0; i < 60 && !counted.test(await page0.textContent("main")); i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    await page0.goto(`${portal.url}/admin/benefits`);
+  }
+  assert.match(await page0.textContent("main"), counted);
+  assert.deepEqual(await axeViolations(page0), []);
+  if (process.env.SCREENSHOTS) await page0.screenshot({ path: join(process.env.SCREENSHOTS, "admin-benefits-1280.png"), fullPage: true });
+  await page0.setViewportSize({ width: 320, height: 640 });
+  assert.equal(await page0.evaluate(() => document.documentElement.scrollWidth), 320);
+  if (process.env.SCREENSHOTS) await page0.screenshot({ path: join(process.env.SCREENSHOTS, "admin-benefits-320.png"), fullPage: true });
+  await page0.click(`#enable-${tariff.code}`);
+  assert.match(await page0.textContent("main"), /The benefit is enabled/);
+  await admin.close();
   const granted = JSON.parse(run("benefits", "run", "--db", portal.db, "--secrets-key-file", keyFile));
   assert.equal(granted.granted, 1);
 

@@ -16,6 +16,7 @@
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/identity/verification.hpp"
+#include "guichet/jobs/outbox.hpp"
 #include "guichet/oidc/grants.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
@@ -246,6 +247,84 @@ TEST_P(ExchangeSiteTest, AuditorsSeeWhatTheirRoleReaches) {
   EXPECT_NE(theirs.body.find("address-change"), std::string::npos);
   EXPECT_EQ(theirs.body.find("student-housing-aid"), std::string::npos);
   EXPECT_EQ(theirs.body.find("family-allowance"), std::string::npos);
+}
+
+// Administrators define benefits, queue a dry run, read it and only then enable; each sees their
+// administrations' benefits only.
+TEST_P(ExchangeSiteTest, AdministratorsDefineDryRunAndEnableBenefits) {
+  Browser agent = signed_in("agent@guichet.example");
+  EXPECT_EQ(agent.get("/admin/benefits").status, 403);
+
+  Browser admin = signed_in("admin@guichet.example");
+  enrol(admin);
+  Response empty = admin.get("/admin/benefits");
+  ASSERT_EQ(empty.status, 200) << empty.body;
+  EXPECT_NE(empty.body.find("None of your administrations"), std::string::npos);
+
+  // A definition that does not parse is shown again, the problem next to the field.
+  Response bad = admin.post("/admin/benefits", {{"definition", R"({"code": "social-energy-tariff", "rule": "1 +"})"}});
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("aria-invalid=\"true\""), std::string::npos);
+  EXPECT_NE(bad.body.find("id=\"definition-error\""), std::string::npos);
+  EXPECT_NE(bad.body.find("social-energy-tariff"), std::string::npos) << "what was typed stays";
+  EXPECT_EQ(admin.post("/admin/benefits", {{"definition", " "}}).status, 400);
+
+  const std::string tariff = R"json({"code": "social-energy-tariff", "administration": "erse",
+      "name": {"en": "Social energy tariff", "pt": "Tarifa social de energia"},
+      "legal_basis": "Decreto-Lei n.º 138-A/2010",
+      "sources": {"at": ["reference_income", "household_parts"]},
+      "rule": "reference_income / household_parts < 600000"})json";
+  Response defined = admin.post("/admin/benefits", {{"definition", tariff}});
+  ASSERT_EQ(defined.status, 303) << defined.body;
+  Response listed = admin.get("/admin/benefits?done=defined");
+  EXPECT_NE(listed.body.find("Social energy tariff"), std::string::npos);
+  EXPECT_NE(listed.body.find("Energy Services Regulator"), std::string::npos);
+  EXPECT_NE(listed.body.find("Not enabled"), std::string::npos);
+  EXPECT_NE(listed.body.find("No dry run of this definition yet"), std::string::npos);
+  EXPECT_EQ(listed.body.find("id=\"enable-social-energy-tariff\""), std::string::npos);
+
+  // Enabling before a dry run is refused; the dry run is queued for the job.
+  EXPECT_EQ(admin.post("/admin/benefits/social-energy-tariff/enable", {}).status, 409);
+  ASSERT_EQ(admin.post("/admin/benefits/social-energy-tariff/dry-run", {}).status, 303);
+  auto queued = jobs::list_jobs(db(), std::string("pending"), 50);
+  ASSERT_TRUE(queued.ok());
+  EXPECT_TRUE(
+      std::any_of(queued->begin(), queued->end(), [](const jobs::Job& j) { return j.kind == kBenefitDryRunJobKind; }));
+  EXPECT_NE(admin.get("/admin/benefits").body.find("is under way"), std::string::npos);
+  // What the job records when it ends (exchange_test runs it against registries).
+  auto stored = find_benefit(db(), "social-energy-tariff");
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  DryRun counts;
+  counts.people = 120;
+  counts.granted = 31;
+  counts.not_granted = 80;
+  counts.unknown = 9;
+  counts.unknown_reasons["not_entitled"] = 9;
+  ASSERT_TRUE(
+      record_dry_run(db(), **stored, counts, "user:" + std::to_string(ids["admin@guichet.example"]), clock).ok());
+  Response read = admin.get("/admin/benefits");
+  EXPECT_NE(read.body.find("of 120 people in scope, 31 would be granted, 80 not, and 9 could not be decided"),
+            std::string::npos)
+      << read.body;
+  EXPECT_NE(read.body.find("admin@guichet.example"), std::string::npos) << "who ran it";
+  EXPECT_NE(read.body.find("not_entitled: 9"), std::string::npos);
+  EXPECT_EQ(read.body.find("is under way"), std::string::npos);
+  ASSERT_EQ(admin.post("/admin/benefits/social-energy-tariff/enable", {}).status, 303);
+  EXPECT_TRUE((*find_benefit(db(), "social-energy-tariff"))->enabled);
+  EXPECT_NE(admin.get("/admin/benefits").body.find("id=\"disable-social-energy-tariff\""), std::string::npos);
+
+  // The registries' administrator neither sees nor acts on the regulator's benefit, nor defines
+  // one in its name.
+  Browser irn = signed_in("irn@guichet.example");
+  enrol(irn);
+  Response theirs = irn.get("/admin/benefits");
+  ASSERT_EQ(theirs.status, 200);
+  EXPECT_EQ(theirs.body.find("Social energy tariff"), std::string::npos);
+  EXPECT_EQ(irn.post("/admin/benefits/social-energy-tariff/disable", {}).status, 404);
+  Response taken = irn.post("/admin/benefits", {{"definition", tariff}});
+  EXPECT_EQ(taken.status, 400);
+  EXPECT_NE(taken.body.find("you do not administer this administration"), std::string::npos);
+  EXPECT_TRUE((*find_benefit(db(), "social-energy-tariff"))->enabled);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ExchangeSiteTest, ::testing::ValuesIn(testing::test_backends()),

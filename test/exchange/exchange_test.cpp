@@ -25,6 +25,7 @@
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/identity/verification.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_database.hpp"
@@ -837,6 +838,30 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   auto asked = read_journal(tax.db(), JournalQuery{});
   EXPECT_EQ(asked->size(), static_cast<std::size_t>(people));
   EXPECT_EQ(asked->front().purpose, "social-energy-tariff");
+  // Enabling needs a dry run kept with this definition: the administrators' page queues one for
+  // the job, which keeps its counts.
+  EXPECT_EQ(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).error().code, Errc::dry_run_first);
+  ASSERT_TRUE(request_dry_run(portal.db(), "social-energy-tariff", 1000, "user:1", clock).ok());
+  {
+    jobs::Worker worker(portal.db(), clock);
+    register_benefit_dry_runs(worker, portal.node, portal.db(), clock);
+    auto ran = worker.run_due();
+    ASSERT_TRUE(ran.ok()) << ran.error().message;
+  }
+  auto kept = find_benefit(portal.db(), "social-energy-tariff");
+  ASSERT_TRUE(kept.ok() && kept->has_value() && (*kept)->last_dry_run);
+  EXPECT_EQ((*kept)->last_dry_run->counts.granted, expected);
+  EXPECT_EQ((*kept)->last_dry_run->counts.unknown_reasons["rule_failed"], 2);
+  EXPECT_EQ((*kept)->last_dry_run->by, "user:1");
+  EXPECT_FALSE((*kept)->dry_run_requested_at);
+  // A dry run of an older definition says nothing of the new one.
+  clock.advance(std::chrono::seconds(1));
+  ASSERT_TRUE(define_benefit(portal.db(), *benefit, "cli", clock).ok());
+  EXPECT_FALSE((*find_benefit(portal.db(), "social-energy-tariff"))->last_dry_run);
+  ASSERT_TRUE(record_dry_run(portal.db(), **kept, (*kept)->last_dry_run->counts, "cli", clock).ok());
+  EXPECT_FALSE((*find_benefit(portal.db(), "social-energy-tariff"))->last_dry_run) << "ran on the older definition";
+  ASSERT_TRUE(
+      record_dry_run(portal.db(), **find_benefit(portal.db(), "social-energy-tariff"), *run, "cli", clock).ok());
   ASSERT_TRUE(enable_benefit(portal.db(), "social-energy-tariff", true, "cli", clock).ok());
   ASSERT_TRUE(
       identity::sign_in(portal.db(), "p0@example.org", "a long passphrase", "test", "127.0.0.1", clock, {}, {}, "pt")

@@ -55,11 +55,14 @@ TEST_P(UsersTest, RemembersTheLanguageThePersonLastSignedInWith) {
     return language_of(**c, user->id).value();
   };
   EXPECT_EQ(language(), std::nullopt) << "never signed in";
-  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "vi").ok());
+  ASSERT_TRUE(
+      sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "vi").ok());
   EXPECT_EQ(language(), "vi");
-  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "xx").ok());
+  ASSERT_TRUE(
+      sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "xx").ok());
   EXPECT_EQ(language(), "vi") << "not one of the site's languages: the last good one stays";
-  ASSERT_TRUE(sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "fr").ok());
+  ASSERT_TRUE(
+      sign_in(database->db(), "lang@example.org", "correct horse battery", "ua", "::1", clock, {}, {}, "fr").ok());
   EXPECT_EQ(language(), "fr");
 }
 

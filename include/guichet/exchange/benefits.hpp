@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,20 @@ class Catalog;
 
 namespace guichet::exchange {
 
+struct DryRun {
+  std::int64_t people = 0;
+  std::int64_t granted = 0;
+  std::int64_t not_granted = 0;
+  std::int64_t unknown = 0;
+  std::map<std::string, std::int64_t> unknown_reasons;
+};
+// A dry run kept with the definition it ran on.
+struct DryRunRecord {
+  Instant at;
+  std::string by;  // the audit log's actor: "user:7", "cli"
+  DryRun counts;
+};
+
 struct Benefit {
   std::string code;                                         // also the exchanges' purpose
   std::string administration;                               // the catalogue's code of the administration granting it
@@ -36,6 +51,11 @@ struct Benefit {
   std::map<std::string, std::vector<std::string>> sources;  // node -> attributes
   std::string rule;
   bool enabled = false;
+  // As stored (empty for a parsed definition):
+  std::string defined_by;
+  Instant defined_at;
+  std::optional<DryRunRecord> last_dry_run;     // of this definition
+  std::optional<Instant> dry_run_requested_at;  // one is queued and has not finished
 };
 
 // {"code", "administration", "name": {"en": ...}, "legal_basis", "sources": {"at": [...]},
@@ -46,6 +66,10 @@ Result<Benefit> parse_benefit(std::string_view json);
 Result<void> define_benefit(storage::Database& db, const Benefit& benefit, const std::string& actor,
                             const Clock& clock);
 Result<std::optional<Benefit>> find_benefit(storage::Database& db, std::string_view code);
+// Every benefit, or those of these administrations, by code.
+Result<std::vector<Benefit>> list_benefits(storage::Database& db,
+                                           const std::optional<std::set<std::string>>& administrations);
+// Enabling needs a dry run of the current definition (Errc::dry_run_first); audited.
 Result<void> enable_benefit(storage::Database& db, std::string_view code, bool enabled, const std::string& actor,
                             const Clock& clock);
 
@@ -61,15 +85,20 @@ struct Verdict {
 Verdict evaluate_person(Node& node, const Benefit& benefit, Rule& rule, std::int64_t user_id,
                         const std::string& person_id);
 
-struct DryRun {
-  std::int64_t people = 0;
-  std::int64_t granted = 0;
-  std::int64_t not_granted = 0;
-  std::int64_t unknown = 0;
-  std::map<std::string, std::int64_t> unknown_reasons;
-};
 // Over everyone in scope (at most `limit` people), nothing written but the exchanges' journals.
 Result<DryRun> dry_run(Node& node, storage::Database& db, const Benefit& benefit, std::int64_t limit);
+// {"people", "granted", "not_granted", "unknown", "unknown_reasons"}.
+boost::json::object dry_run_json(const DryRun& run);
+// Keeps a dry run's result with the definition it ran on (`ran_on.defined_at`); a benefit defined
+// again meanwhile keeps nothing. Clears the queued mark.
+Result<void> record_dry_run(storage::Database& db, const Benefit& ran_on, const DryRun& run, const std::string& by,
+                            const Clock& clock);
+// Queues a dry run over at most `limit` people, run by the job below (audited
+// `benefit.dry_run_requested`); Errc::no_such_benefit.
+inline constexpr std::string_view kBenefitDryRunJobKind = "exchange.benefit_dry_run";
+Result<void> request_dry_run(storage::Database& db, std::string_view code, std::int64_t limit, const std::string& actor,
+                             const Clock& clock);
+void register_benefit_dry_runs(jobs::Worker& worker, Node& node, storage::Database& db, const Clock& clock);
 
 // Granting: each enabled benefit is evaluated for the people in scope it has not decided for (and
 // again a week after an unknown verdict), at most `batch` people a run; a grant is recorded with

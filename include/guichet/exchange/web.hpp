@@ -41,5 +41,10 @@ void register_audit_routes(http::Router& router, const ExchangeWebContext& conte
 // The person's benefits granted from shared data, with the values that decided and a way to
 // decline each: GET /account/benefits, POST /account/benefits/{code}/decline.
 void register_benefit_routes(http::Router& router, const ExchangeWebContext& context);
+// The administrators' benefits, /admin/benefits: each of their administrations' benefits with its
+// rule, state and last dry run; POST /admin/benefits defines one (JSON), POST
+// /admin/benefits/{code}/dry-run queues a dry run, /enable (after a dry run of that definition)
+// and /disable. Staff guard as the journal's.
+void register_benefit_admin_routes(http::Router& router, const ExchangeWebContext& context);
 
 }  // namespace guichet::exchange
