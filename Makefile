@@ -52,6 +52,7 @@ fuzz: deps
 	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request fuzz_definition fuzz_extract
 	mkdir -p $(BUILD)-fuzz/corpus $(BUILD)-fuzz/corpus-definition $(BUILD)-fuzz/corpus-extract
 	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
+	  -dict=fuzz/http.dict \
 	  $(BUILD)-fuzz/corpus fuzz/corpus
 	$(BUILD)-fuzz/fuzz/fuzz_definition -max_total_time=$(FUZZ_SECONDS) -max_len=16384 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus-definition fuzz/corpus-definition

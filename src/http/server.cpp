@@ -262,6 +262,9 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
   for (;;) {
     bh::request_parser<bh::empty_body> head;
     head.header_limit(static_cast<std::uint32_t>(s.options.max_header_bytes));
+    // No limit while reading the header (Beast's default, 1 MiB, would refuse a declared length
+    // before the route is known): the route's own limit is applied below, declared or chunked.
+    head.body_limit(boost::none);
     control.idle = true;
     if (s.stopping && buffer.size() == 0) co_return;
     beast::get_lowest_layer(stream).expires_after(s.options.header_timeout);
@@ -282,6 +285,12 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     }
 
     detail::copy_header(head.get(), request);
+    if (auto framing = detail::framing_error(head.get())) {
+      // The body's end cannot be known for sure: answer and close, reading nothing more.
+      Response response = co_await run_on_workers(s, request, [&] { return s.app.fail(request, std::move(*framing)); });
+      co_await write_response(s, stream, request, response, false);
+      co_return;
+    }
     const unsigned head_version = head.get().version();
     Application::Dispatch dispatch = s.app.route(request);
     bool keep_alive = head.get().keep_alive();

@@ -26,6 +26,9 @@ Result<Request> parse_wire_request(std::string_view bytes, const WireLimits& lim
     parser.put_eof(ec);
     if (ec || !parser.is_done()) return detail::beast_read_error(ec ? ec : make_error_code(bh::error::partial_message));
   }
+  if (parser.is_header_done()) {
+    if (auto framing = detail::framing_error(parser.get())) return std::move(*framing);
+  }
   Request request;
   detail::copy_header(parser.get(), request);
   request.body = std::move(parser.get().body());

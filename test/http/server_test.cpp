@@ -36,6 +36,9 @@ class RunningServer {
           return Response::text(out);
         },
         RouteOptions{RouteKind::api, 1024, false});
+    router.post(
+        "/large", [](Request& r) { return Response::text(std::to_string(r.body.size())); },
+        RouteOptions{RouteKind::api, 16 * 1024 * 1024, false});
     router.get("/split", [](Request&) {
       Response r = Response::text("ok");
       r.headers.set("X-Evil", "a\r\nSet-Cookie: stolen=1");
@@ -297,6 +300,38 @@ TEST(Server, BodiesOverTheRouteLimitGet413) {
   EXPECT_EQ(reply2->status, 413);
 }
 
+TEST(Server, EachRouteBodyLimitIsTheOneApplied) {
+  RunningServer s;
+  // Beast's parsers default to 1 MiB; a route allowing 16 MiB takes more, whether its length is
+  // declared or the body is chunked, and still refuses past its own limit.
+  for (std::size_t size : {std::size_t{3} * 1024 * 1024, std::size_t{16} * 1024 * 1024}) {
+    RawConnection declared(s.port());
+    declared.send("POST /large HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                  std::to_string(size) + "\r\n\r\n" + std::string(size, 'a'));
+    auto reply = declared.read_response(false, std::chrono::seconds(20));
+    ASSERT_TRUE(reply);
+    EXPECT_EQ(reply->status, 200) << size;
+    EXPECT_EQ(reply->body, std::to_string(size));
+  }
+  RawConnection chunked(s.port());
+  const std::string chunk(1024 * 1024, 'b');
+  std::string request =
+      "POST /large HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n";
+  for (int i = 0; i < 3; ++i) request += "100000\r\n" + chunk + "\r\n";
+  chunked.send(request + "0\r\n\r\n");
+  auto reply = chunked.read_response(false, std::chrono::seconds(20));
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, std::to_string(3 * 1024 * 1024));
+  RawConnection over(s.port());
+  over.send("POST /large HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+            std::to_string(16 * 1024 * 1024 + 1) + "\r\n\r\n");
+  auto refused = over.read_response();
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 413);
+}
+
 TEST(Server, TruncatedBodyGets400) {
   RunningServer s;
   RawConnection c(s.port());
@@ -339,6 +374,37 @@ TEST(Server, MalformedInputGetsClearErrors) {
     EXPECT_TRUE(reply->headers.has("X-Request-Id"));
   }
   EXPECT_EQ(testing::http_request(s.port(), "GET", "/").status, 200);
+}
+
+TEST(Server, AmbiguousFramingGets400AndTheConnectionCloses) {
+  RunningServer s;
+  // RFC 9112 §6.1 and §3.2: a Transfer-Encoding whose last coding is not exactly chunked, an
+  // obs-folded one, both framings at once, two Host fields or none: 400, and the connection is
+  // not reused (what follows could be read as another request by a proxy in front).
+  const std::string body = "name";
+  std::vector<std::string> requests{
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 4\r\n\r\n" + body,
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\n" + body,
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\nContent-Length: 4\r\n\r\n" + body,
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding:\r\n chunked\r\nContent-Length: 4\r\n\r\n" + body,
+      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n\r\n4\r\nname\r\n0\r\n\r\n",
+      "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+      "GET / HTTP/1.1\r\n\r\n",
+  };
+  for (const std::string& request : requests) {
+    RawConnection connection(s.port());
+    connection.send(request + "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    auto reply = connection.read_response();
+    ASSERT_TRUE(reply) << request;
+    EXPECT_EQ(reply->status, 400) << request;
+    EXPECT_TRUE(connection.closed_by_peer()) << request;
+  }
+  // HTTP/1.0 needs no Host; a chunked body alone is fine.
+  RawConnection old(s.port());
+  old.send("GET / HTTP/1.0\r\n\r\n");
+  auto reply = old.read_response();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 200);
 }
 
 TEST(Server, RequestSplitAtEveryByteGivesTheSameAnswer) {

@@ -19,6 +19,24 @@ TEST(Wire, ParsesAWholeRequest) {
   EXPECT_EQ(*ok->form.get("name"), "é");
 }
 
+TEST(Wire, RefusesAmbiguousFraming) {
+  for (const char* request :
+       {"POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 4\r\n\r\nname",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: xchunked\r\nContent-Length: 4\r\n\r\nname",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", "GET / HTTP/1.1\r\n\r\n"}) {
+    auto parsed = parse_wire_request(request);
+    EXPECT_FALSE(parsed.ok()) << request;
+  }
+  auto gzip = parse_wire_request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n");
+  ASSERT_FALSE(gzip.ok());
+  EXPECT_EQ(gzip.error().kind, ErrorKind::not_implemented) << "a coding not applied is 501";
+  auto chunked = parse_wire_request("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: CHUNKED\r\n\r\n0\r\n\r\n");
+  EXPECT_TRUE(chunked.ok()) << "codings are case-insensitive";
+  EXPECT_TRUE(parse_wire_request("GET / HTTP/1.0\r\n\r\n").ok()) << "HTTP/1.0 needs no Host";
+}
+
 TEST(Wire, ReportsLimitsAndTruncation) {
   WireLimits limits;
   limits.max_header_bytes = 64;
