@@ -79,6 +79,12 @@ Response change_password_submit(const WebContext& ctx, Request& request) {
 
 Response change_email_submit(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
+  const std::string new_email(request.form.get("new_email").value_or(""));
+  if (auto refused = refused_by_limits(
+          ctx, request, email_change_allowances(ctx.mail_limits, request.principal->user_id, new_email),
+          [&](std::string_view key, int status) { return account_page(ctx, request, "", key, status); })) {
+    return std::move(*refused);
+  }
   auto requested = request_email_change(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
                                         request.form.get("new_email").value_or(""), request.remote_address,
                                         ctx.public_url, email_change_mail_in(ctx, request.lang), ctx.clock);

@@ -35,13 +35,20 @@ Response forgot_form(const WebContext& ctx, Request& request) {
 
 Response forgot_submit(const WebContext& ctx, Request& request) {
   std::string email(request.form.get("email").value_or(""));
+  auto forgot_page = [&](std::string_view key, int status) {
+    PageData page;
+    page.set("email", email);
+    page.set("error", ctx.catalog.text(request.lang, key));
+    return ctx.pages.render(request, "forgot", "forgot_title", page, status);
+  };
+  if (auto refused = refused_by_limits(ctx, request, reset_allowances(ctx.mail_limits, request.remote_address, email),
+                                       forgot_page)) {
+    return std::move(*refused);
+  }
   auto requested = request_password_reset(ctx.db, email, ctx.public_url, reset_mail_in(ctx, request.lang), ctx.clock);
   if (!requested) {
     if (requested.error().code != Errc::email_invalid) return ctx.pages.render_error(request, requested.error());
-    PageData page;
-    page.set("email", email);
-    page.set("error", ctx.catalog.text(request.lang, "register_error_email"));
-    return ctx.pages.render(request, "forgot", "forgot_title", page, 400);
+    return forgot_page("register_error_email", 400);
   }
   return Response::redirect("/account/forgot/sent");
 }

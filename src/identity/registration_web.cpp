@@ -25,6 +25,12 @@ Response register_form(const WebContext& ctx, Request& request) {
 Response register_submit(const WebContext& ctx, Request& request) {
   std::string email(request.form.get("email").value_or(""));
   std::string password(request.form.get("password").value_or(""));
+  // Before any hashing or mail: registrations from this client, mails to this address.
+  if (auto refused = refused_by_limits(
+          ctx, request, registration_allowances(ctx.mail_limits, request.remote_address, email),
+          [&](std::string_view key, int status) { return register_page(ctx, request, email, key, status); })) {
+    return std::move(*refused);
+  }
   auto registered = register_account(ctx.db, email, password, ctx.public_url, mail_in(ctx, request.lang), ctx.clock);
   if (!registered) {
     const Error& error = registered.error();

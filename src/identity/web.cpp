@@ -142,6 +142,17 @@ Response register_page(const WebContext& ctx, const Request& request, std::strin
   return ctx.pages.render(request, "register", "register_title", page, status);
 }
 
+std::optional<Response> refused_by_limits(const WebContext& ctx, const Request& request,
+                                          const std::vector<Allowance>& allowances,
+                                          const std::function<Response(std::string_view error_key, int status)>& page) {
+  auto wait = take_allowances(ctx.db, allowances, ctx.clock);
+  if (!wait) return ctx.pages.render_error(request, wait.error());
+  if (!*wait) return std::nullopt;
+  Response response = page("limited_too_often", 429);
+  response.headers.set("Retry-After", std::to_string((*wait)->count()));
+  return response;
+}
+
 http::Middleware session_middleware(const WebContext& context) {
   return [&context](const http::Route& route, http::Handler next) -> http::Handler {
     if (route.options.kind != http::RouteKind::page) return next;

@@ -1,5 +1,7 @@
 #pragma once
 // Helpers shared by the identity module's page handlers (web.cpp and the *_web.cpp files).
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -8,6 +10,7 @@
 #include "guichet/http/request.hpp"
 #include "guichet/http/router.hpp"
 #include "guichet/identity/account.hpp"
+#include "guichet/identity/limits.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/web.hpp"
@@ -51,6 +54,13 @@ ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang);
 std::string_view registration_error_key(const Error& error);
 http::Response register_page(const WebContext& ctx, const http::Request& request, std::string_view email,
                              std::string_view error_key, int status);
+
+// Counts an act that sends mail or hashes a password against its allowances (limits.hpp): nullopt
+// to go ahead, else the 429 page to answer — `page` re-shown with `limited_too_often` and
+// Retry-After — or an error page when the count could not be kept.
+std::optional<http::Response> refused_by_limits(
+    const WebContext& ctx, const http::Request& request, const std::vector<Allowance>& allowances,
+    const std::function<http::Response(std::string_view error_key, int status)>& page);
 
 // One register function per capability, each in its own file.
 void register_registration_routes(http::Router& router, const WebContext& context);  // registration_web.cpp

@@ -163,6 +163,53 @@ TEST_P(AccountTest, APersonEndsTheirOtherSessionsButNoOneElses) {
   EXPECT_EQ(laptop.get("/account").status, 200) << "Ana's laptop is still signed in";
 }
 
+// Registrations and reset requests are limited per client address and mails per recipient,
+// whatever sends them, in the database (every node counts the same): 429 with Retry-After,
+// nothing hashed, stored or mailed past the limit.
+TEST_P(AccountTest, RegistrationsAndMailsAreLimitedPerClientAndPerRecipient) {
+  Browser b = browser();
+  (void)b.get("/account/register");
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_EQ(b.post("/account/register",
+                     {{"email", "flood" + std::to_string(i) + "@example.org"}, {"password", "a long enough phrase"}})
+                  .status,
+              303)
+        << i;
+  }
+  const std::size_t mails = queued_mail(database->db()).size();
+  Response limited =
+      b.post("/account/register", {{"email", "flood10@example.org"}, {"password", "a long enough phrase"}});
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_NE(limited.body.find("Too many attempts"), std::string::npos);
+  const int retry = std::stoi(std::string(limited.headers.get("Retry-After").value_or("0")));
+  EXPECT_GT(retry, 0);
+  EXPECT_LE(retry, 3601);
+  EXPECT_EQ(queued_mail(database->db()).size(), mails) << "no mail past the limit";
+  EXPECT_FALSE(identity::find_user_by_email(database->db(), "flood10@example.org")->has_value());
+  // Another client is not held back by this one.
+  Browser elsewhere = browser();
+  elsewhere.remote_address = "198.51.100.4";
+  (void)elsewhere.get("/account/register");
+  EXPECT_EQ(
+      elsewhere.post("/account/register", {{"email", "someone@example.org"}, {"password", "a long enough phrase"}})
+          .status,
+      303);
+
+  // One inbox gets at most five of these mails an hour, from any client and any form.
+  Browser other = browser();
+  other.remote_address = "203.0.113.50";
+  (void)other.get("/account/forgot");
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(other.post("/account/forgot", {{"email", "someone@example.org"}}).status, 303) << i;
+  }
+  Response inbox_full = other.post("/account/forgot", {{"email", "SOMEONE@example.org"}});
+  EXPECT_EQ(inbox_full.status, 429) << "the registration's mail and four resets: the fifth request is the sixth mail";
+  EXPECT_TRUE(inbox_full.headers.has("Retry-After"));
+  // An hour later, it may be asked again.
+  clock.advance(std::chrono::hours(1));
+  EXPECT_EQ(other.post("/account/forgot", {{"email", "someone@example.org"}}).status, 303);
+}
+
 // The e-mails queued in the outbox, newest first, as the SMTP worker would send them.
 TEST_P(AccountTest, RegisterConfirmTheAddressThenSignIn) {
   Browser b = browser();

@@ -25,6 +25,7 @@ class Browser {
   http::Response send(http::Method method, const std::string& target, const std::string& body,
                       const std::map<std::string, std::string>& headers = {});
   std::map<std::string, std::string> cookies_;
+  std::string remote_address = "192.0.2.7";  // the client's address as the server sees it
 
  private:
   const http::Application& app_;

@@ -8,6 +8,7 @@
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
+#include "guichet/identity/limits.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/storage/database.hpp"
@@ -26,6 +27,9 @@ struct WebContext {
   std::function<std::string(std::string_view return_path)> form_targets;
   // The parts of the person's data export that other modules hold (see export_personal_data).
   PersonalDataSections personal_data;
+  // How many registrations, reset requests and address changes a client, an account or an inbox
+  // gets an hour (limits.hpp).
+  MailLimits mail_limits;
 };
 
 std::string_view session_cookie_name(bool secure);
