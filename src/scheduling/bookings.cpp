@@ -369,22 +369,31 @@ Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t use
   return coming;
 }
 
-Result<bool> may_access(storage::Database& db, const Booking& booking, std::int64_t user_id) {
-  if (booking.user_id && *booking.user_id == user_id) return true;
+Result<BookingPower> booking_power(storage::Database& db, const Booking& booking, std::int64_t user_id,
+                                   bool second_factor) {
+  if (booking.user_id && *booking.user_id == user_id) return BookingPower::act;
+  if (!second_factor) return BookingPower::none;
   auto roles = identity::roles_of(db, user_id);
   if (!roles) return std::move(roles).error();
-  if (roles->empty()) return false;
+  if (roles->empty()) return BookingPower::none;
+  if (identity::allows(*roles, identity::Role::platform_admin)) return BookingPower::act;
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
+  auto assigned =
+      (*connection)->query("SELECT 1 FROM agent_shops WHERE user_id = ? AND shop_id = ?", {user_id, booking.shop});
+  if (!assigned) return std::move(assigned).error();
+  if (assigned->empty()) return BookingPower::none;
   auto administrations = administrations_of(**connection, booking.id);
   if (!administrations) return std::move(administrations).error();
+  std::size_t covered = 0;
   for (const std::string& code : *administrations) {
     if (identity::allows(*roles, identity::Role::agent, code) ||
         identity::allows(*roles, identity::Role::administration_admin, code)) {
-      return true;
+      ++covered;
     }
   }
-  return identity::allows(*roles, identity::Role::platform_admin);
+  if (covered == 0) return BookingPower::none;
+  return covered == administrations->size() ? BookingPower::act : BookingPower::view;
 }
 
 std::string booking_json(const Booking& b) {

@@ -15,6 +15,7 @@
 #include "guichet/core/random.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
+#include "guichet/identity/audit.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
@@ -314,16 +315,54 @@ Response booking_refused(const SchedulingContext& ctx, Request& request, const E
   return ctx.pages.render_error(request, error);
 }
 
-// The booking when the signed-in person may see it; otherwise not_found, as for a missing one.
-Result<Booking> visible_booking(const SchedulingContext& ctx, const Request& request) {
+// The booking when the signed-in person may see it (or, with `to_act`, cancel and move it);
+// otherwise not_found, as for a missing one, or not_all_yours when staff may see it but not act.
+Result<Booking> visible_booking(const SchedulingContext& ctx, const Request& request, bool to_act = false) {
   Error missing = make_error(Errc::no_such_booking, "no such booking");
   auto booking = find_booking(ctx.db, request.path_params.get("reference").value_or(""));
   if (!booking) return std::move(booking).error();
   if (!*booking) return missing;
-  auto allowed = may_access(ctx.db, **booking, request.principal->user_id);
-  if (!allowed) return std::move(allowed).error();
-  if (!*allowed) return missing;
+  auto power = booking_power(ctx.db, **booking, request.principal->user_id, request.principal->acr != "low");
+  if (!power) return std::move(power).error();
+  if (*power == BookingPower::none) return missing;
+  if (to_act && *power != BookingPower::act) {
+    return make_error(Errc::not_all_yours, "this visit includes services none of your roles covers");
+  }
   return std::move(**booking);
+}
+
+// The hooks of a change made by someone other than the booking's owner (staff): the same, and the
+// act audited in its transaction with both identities.
+BookingHooks staff_hooks(const SchedulingContext& ctx, const Request& request, const Booking& booking) {
+  BookingHooks hooks = booking_hooks(ctx);
+  if (booking.user_id && *booking.user_id == request.principal->user_id) return hooks;
+  const std::string actor = "user:" + std::to_string(request.principal->user_id);
+  const std::string owner = booking.user_id ? "user:" + std::to_string(*booking.user_id) : "";
+  auto audit = [&ctx, actor, owner](storage::Connection& c, const Booking& b, const char* action) -> Result<void> {
+    auto audited = identity::record_audit(
+        c,
+        identity::AuditEvent{actor, action, "booking:" + b.reference,
+                             boost::json::serialize(boost::json::object{{"for", owner}, {"shop", b.shop}})},
+        ctx.clock);
+    if (!audited) return std::move(audited).error();
+    return Result<void>{};
+  };
+  auto cancelled = hooks.cancelled;
+  hooks.cancelled = [cancelled, audit](storage::Connection& c, const Booking& b) -> Result<void> {
+    if (cancelled) {
+      if (auto done = cancelled(c, b); !done) return done;
+    }
+    return audit(c, b, "booking.cancelled_by_staff");
+  };
+  auto rescheduled = hooks.rescheduled;
+  hooks.rescheduled = [rescheduled, audit](storage::Connection& c, const Booking& before,
+                                           const Booking& after) -> Result<void> {
+    if (rescheduled) {
+      if (auto done = rescheduled(c, before, after); !done) return done;
+    }
+    return audit(c, after, "booking.moved_by_staff");
+  };
+  return hooks;
 }
 
 Response booking_page(const SchedulingContext& ctx, Request& request) {
@@ -467,20 +506,21 @@ Response booking_confirmation_file(const SchedulingContext* ctx, Request& reques
 
 Response cancel_booking_submit(const SchedulingContext* ctx, Request& request) {
   if (!request.principal) return sign_in_first(request);
-  auto booking = visible_booking(*ctx, request);
+  auto booking = visible_booking(*ctx, request, true);
   if (!booking) return ctx->pages.render_error(request, booking.error());
-  auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, booking_hooks(*ctx));
+  auto cancelled = cancel_booking(ctx->db, booking->reference, ctx->clock, staff_hooks(*ctx, request, *booking));
   if (!cancelled) return ctx->pages.render_error(request, cancelled.error());
   return Response::redirect("/bookings/" + booking->reference + "?notice=cancelled", 303);
 }
 
 Response reschedule_booking_submit(const SchedulingContext* ctx, Request& request) {
   if (!request.principal) return sign_in_first(request);
-  auto booking = visible_booking(*ctx, request);
+  auto booking = visible_booking(*ctx, request, true);
   if (!booking) return ctx->pages.render_error(request, booking.error());
   auto start = parse_rfc3339(param(request, "start"));
   if (!start) return bad_request(*ctx, request, "choose a time");
-  auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy, booking_hooks(*ctx));
+  auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy,
+                                  staff_hooks(*ctx, request, *booking));
   if (!moved) return booking_refused(*ctx, request, moved.error());
   return Response::redirect("/bookings/" + booking->reference + "?notice=moved", 303);
 }

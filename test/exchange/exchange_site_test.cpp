@@ -20,6 +20,7 @@
 #include "guichet/oidc/grants.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/mini_browser.hpp"
+#include "support/second_factor.hpp"
 #include "support/test_database.hpp"
 
 namespace guichet::app {
@@ -90,14 +91,7 @@ class ExchangeSiteTest : public ::testing::TestWithParam<std::string> {
     EXPECT_EQ(b.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery"}}).status, 303);
     return b;
   }
-  void enrol(Browser& b) {
-    Response page = b.get("/account/second-factor");
-    std::smatch m;
-    ASSERT_TRUE(std::regex_search(page.body, m, std::regex("id=\"totp-secret\">([A-Z2-7 ]+)<")));
-    std::string secret = std::regex_replace(m[1].str(), std::regex(" "), "");
-    ASSERT_EQ(b.post("/account/second-factor/confirm", {{"code", *identity::totp_code(secret, clock.now())}}).status,
-              200);
-  }
+  void enrol(Browser& b) { ASSERT_FALSE(testing::enrol_second_factor(b, clock.now()).empty()); }
 
   FakeClock clock{from_unix_micros(1'800'000'015'000'000)};
   std::unique_ptr<testing::TestDatabase> database;

@@ -60,6 +60,43 @@ class AgendaTest : public ::testing::TestWithParam<std::string> {
   BookingPolicy policy;
 };
 
+// Issue 16, finding 2: what staff may do to someone else's booking needs what the agent pages
+// need — a second factor, an assignment to the shop — and a role covering every service of the
+// visit to cancel or move it.
+TEST_P(AgendaTest, StaffPowersOverABookingNeedASecondFactorTheShopAndEveryAdministration) {
+  Booking passport = book(ana, "passport", "2026-12-07T09:00:00Z");
+  auto free = next_visits(calendars(), id["lisboa"], {id["passport"], id["tax-help"]}, at("2026-12-08T09:00:00Z"),
+                          clock.now(), 1);
+  ASSERT_TRUE(free.ok() && !free->empty());
+  BookingRequest mixed_request{ana, id["lisboa"], free->front().visit.start, {id["passport"], id["tax-help"]}};
+  auto mixed = book_visit(db(), mixed_request, clock, policy);
+  ASSERT_TRUE(mixed.ok()) << mixed.error().message;
+  auto power = [&](const Booking& b, std::int64_t user, bool second_factor) {
+    auto p = booking_power(db(), b, user, second_factor);
+    EXPECT_TRUE(p.ok());
+    return p.ok() ? *p : BookingPower::none;
+  };
+  EXPECT_EQ(power(passport, ana, false), BookingPower::act) << "the owner, whatever the session";
+  EXPECT_EQ(power(passport, agent, true), BookingPower::act);
+  EXPECT_EQ(power(passport, agent, false), BookingPower::none) << "a password alone gives no staff power";
+  EXPECT_EQ(power(*mixed, agent, true), BookingPower::view) << "the tax administration's service is not theirs";
+  // Not assigned to the shop: nothing, even with the role.
+  const std::int64_t elsewhere = person("elsewhere@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), elsewhere, {Role::agent, "irn"}, "test", clock).ok());
+  EXPECT_EQ(power(passport, elsewhere, true), BookingPower::none);
+  ASSERT_TRUE(assign_agent_to_shop(db(), elsewhere, id["lisboa"], "test", clock).ok());
+  EXPECT_EQ(power(passport, elsewhere, true), BookingPower::act);
+  // Roles covering both administrations act on the mixed visit.
+  ASSERT_TRUE(identity::grant_role(db(), elsewhere, {Role::agent, "at"}, "test", clock).ok());
+  EXPECT_EQ(power(*mixed, elsewhere, true), BookingPower::act);
+  // Another person: nothing.
+  EXPECT_EQ(power(passport, person("bruno@example.org"), true), BookingPower::none);
+  const std::int64_t chief = person("chief@example.org");
+  ASSERT_TRUE(identity::grant_role(db(), chief, {Role::platform_admin, ""}, "test", clock).ok());
+  EXPECT_EQ(power(*mixed, chief, true), BookingPower::act);
+  EXPECT_EQ(power(*mixed, chief, false), BookingPower::none);
+}
+
 TEST_P(AgendaTest, AgentsSeeTheirShopsAndTheirAdministrationsItems) {
   Booking visit = book(ana, "passport", "2026-12-07T09:00:00Z");
   auto shops = shops_of_staff(db(), agent, agent_roles);

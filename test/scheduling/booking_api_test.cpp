@@ -18,12 +18,14 @@
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/oidc/grants.hpp"
+#include "guichet/scheduling/agenda.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "scheduling/two_shops.hpp"
 #include "support/http_client.hpp"
 #include "support/mini_browser.hpp"
 #include "support/run_command.hpp"
+#include "support/second_factor.hpp"
 #include "support/serve_process.hpp"
 #include "support/test_database.hpp"
 
@@ -122,15 +124,18 @@ TEST_P(BookingApiTest, BookSeeAndCancelWithTheAppointmentsScope) {
   ASSERT_EQ(mine.at("bookings").as_array().size(), 1U);
   EXPECT_EQ(mine.at("bookings").as_array()[0].at("reference").as_string(), reference);
 
-  // An agent of the services' administration may see it; an agent of another may not.
+  // The API gives no staff powers (issue 16, finding 2): even an agent of the services'
+  // administration, or a platform administrator, is told it does not exist; agents act on
+  // others' bookings on their pages, with a second factor, at their shops.
   std::string agent = token_for("agent@example.org");
   EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 404);
   ASSERT_TRUE(
-      identity::grant_role(db(), user_id["agent@example.org"], {identity::Role::agent, "other"}, "test", clock).ok());
-  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 404);
-  ASSERT_TRUE(
       identity::grant_role(db(), user_id["agent@example.org"], {identity::Role::agent, "irn"}, "test", clock).ok());
-  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 200);
+  ASSERT_TRUE(
+      identity::grant_role(db(), user_id["agent@example.org"], {identity::Role::platform_admin, ""}, "test", clock)
+          .ok());
+  EXPECT_EQ(call(http::Method::get, "/api/v1/bookings/" + reference, agent).status, 404);
+  EXPECT_EQ(call(http::Method::del, "/api/v1/bookings/" + reference, agent).status, 404);
 
   auto cancelled = call(http::Method::del, "/api/v1/bookings/" + reference, ana);
   ASSERT_EQ(cancelled.status, 200) << cancelled.body;
@@ -385,6 +390,49 @@ TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
   auto cancelled = ana->post("/bookings/" + reference + "/cancel", {});
   EXPECT_EQ(cancelled.status, 303);
   EXPECT_NE(ana->get("/bookings/" + reference).body.find("Cancelled"), std::string::npos);
+}
+
+// Issue 16, finding 2, on the pages: an agent acts on someone else's booking only with a second
+// factor, at a shop they are assigned to, and cancels a visit only when their roles cover all of
+// it; the act is audited with both identities.
+TEST_P(BookingApiTest, AgentsActOnOthersBookingsOnlyWithASecondFactorAtTheirShop) {
+  std::string ana_token = token_for("ana@example.org");
+  auto book = [&](const char* start, const std::string& services) {
+    auto created = call(http::Method::post, "/api/v1/bookings", ana_token, booking_body(start, services));
+    EXPECT_EQ(created.status, 201) << created.body;
+    return std::string(json::parse(created.body).at("reference").as_string());
+  };
+  const std::string card = book("2026-12-07T09:00:00Z", std::to_string(id["citizen-card"]));
+  const std::string mixed =
+      book("2026-12-09T09:00:00Z", std::to_string(id["passport"]) + "," + std::to_string(id["tax-help"]));
+  (void)token_for("rita@example.org");
+  const std::int64_t rita = user_id["rita@example.org"];
+  ASSERT_TRUE(identity::grant_role(db(), rita, {identity::Role::agent, "irn"}, "test", clock).ok());
+
+  testing::Browser agent(site->application());
+  (void)agent.get("/account/sign-in");
+  ASSERT_EQ(
+      agent.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "correct horse battery staple"}})
+          .status,
+      303);
+  EXPECT_EQ(agent.get("/bookings/" + card).status, 404) << "a password alone gives no staff power";
+  EXPECT_EQ(agent.post("/bookings/" + card + "/cancel", {}).status, 404);
+  ASSERT_FALSE(testing::enrol_second_factor(agent, clock.now()).empty());
+  EXPECT_EQ(agent.get("/bookings/" + card).status, 404) << "not assigned to the shop";
+  ASSERT_TRUE(scheduling::assign_agent_to_shop(db(), rita, id["lisboa"], "test", clock).ok());
+  EXPECT_EQ(agent.get("/bookings/" + card).status, 200);
+  EXPECT_EQ(agent.get("/bookings/" + mixed).status, 200) << "a visit with one of her services: she sees it";
+  EXPECT_EQ(agent.post("/bookings/" + mixed + "/cancel", {}).status, 403) << "the tax help is not hers to cancel";
+  ASSERT_EQ(agent.post("/bookings/" + card + "/cancel", {}).status, 303);
+  auto c = db().acquire();
+  auto audited = (*c)->query(
+      "SELECT actor, details FROM audit_log WHERE action = 'booking.cancelled_by_staff' AND "
+      "subject = ?",
+      {"booking:" + card});
+  ASSERT_TRUE(audited.ok());
+  ASSERT_EQ(audited->size(), 1U);
+  EXPECT_EQ(audited->rows[0].text(0), "user:" + std::to_string(rita));
+  EXPECT_NE(audited->rows[0].text(1).find("user:" + std::to_string(user_id["ana@example.org"])), std::string::npos);
 }
 
 // Two `guichet serve` processes on one PostgreSQL database, 64 clients racing for one visit.

@@ -21,7 +21,7 @@ std::string two_shop_catalogue() {
   json::object hours;
   for (const char* day : {"mon", "tue", "wed", "thu", "fri"}) hours[day] = json::array{json::array{"09:00", "12:00"}};
   json::object doc{
-      {"administrations", json::array{{{"code", "irn"}, {"names", names}}}},
+      {"administrations", json::array{{{"code", "irn"}, {"names", names}}, {{"code", "at"}, {"names", names}}}},
       {"services", json::array{{{"code", "passport"},
                                 {"administration", "irn"},
                                 {"audience", "citizens"},
@@ -34,8 +34,8 @@ std::string two_shop_catalogue() {
                                 {"channels", json::array{"in_person"}},
                                 {"duration_minutes", 15},
                                 {"texts", texts("Citizen card")}},
-                               {{"code", "tax-help"},
-                                {"administration", "irn"},
+                               {{"code", "tax-help"},  // another administration's: a visit can mix them
+                                {"administration", "at"},
                                 {"audience", "citizens"},
                                 {"channels", json::array{"in_person", "video"}},
                                 {"duration_minutes", 30},

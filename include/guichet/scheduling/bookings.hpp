@@ -108,9 +108,16 @@ Result<std::optional<Booking>> find_booking(storage::Connection& c, std::string_
 // The person's bookings, the coming ones first by start, then the past and cancelled ones.
 Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t user_id, const Clock& clock);
 
-// Whether this person may see and cancel the booking: its owner, a platform administrator, or an
-// agent or administration administrator of the administration of one of its services.
-Result<bool> may_access(storage::Database& db, const Booking& booking, std::int64_t user_id);
+// What someone may do with a booking: nothing (it answers as if it did not exist), see it, or
+// also cancel and move it.
+enum class BookingPower { none, view, act };
+// The owner may do anything. Staff only with a session that proved a second factor
+// (`second_factor`; the API never gives staff powers): a platform administrator anything; an agent
+// or administration administrator only at a shop they are assigned to (agent_shops), seeing a
+// visit that includes a service of one of their administrations and acting on it only when their
+// roles cover every service in it.
+Result<BookingPower> booking_power(storage::Database& db, const Booking& booking, std::int64_t user_id,
+                                   bool second_factor);
 
 // {"reference", "status", "channel", "shop", "start", "end", "items": [{"service", "counter",
 // "start", "end"}], "created_at"}: the API's and the webhooks' form of a booking.
