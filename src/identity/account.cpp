@@ -165,7 +165,10 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
       {"name", "country", "registration_number", "role", "since"}, {false, false, false, false, true});
   auto roles = section("SELECT role, administration, granted_at FROM user_roles WHERE user_id = ? ORDER BY id",
                        {"role", "administration", "granted_at"}, {false, false, true});
-  for (auto* part : {&profile, &second_factor, &verifications, &organisations, &roles}) {
+  auto devices =
+      section("SELECT created_at, last_used_at FROM trusted_devices WHERE user_id = ? ORDER BY last_used_at DESC",
+              {"trusted_since", "last_used_at"}, {true, true});
+  for (auto* part : {&profile, &second_factor, &verifications, &organisations, &roles, &devices}) {
     if (!*part) return std::move(*part).error();
   }
   boost::json::object document{
@@ -176,6 +179,7 @@ Result<std::string> export_personal_data(storage::Database& db, std::int64_t use
       {"identity_verifications", *verifications},
       {"organisations", *organisations},
       {"roles", *roles},
+      {"trusted_devices", *devices},
       {"sessions", session_list},
       {"audit_events", event_list}};
   for (const auto& [name, read] : others) {

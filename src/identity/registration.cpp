@@ -247,6 +247,9 @@ Result<void> reset_password(storage::Database& db, std::string_view token, std::
     if (auto voided = void_links(c, id, now); !voided) return voided;
     auto ended = c.execute("UPDATE sessions SET ended_at = ? WHERE user_id = ? AND ended_at IS NULL", {now, id});
     if (!ended) return std::move(ended).error();
+    // A reset may follow a theft: no browser stays trusted by the sign-in throttle.
+    auto untrusted = c.execute("DELETE FROM trusted_devices WHERE user_id = ?", {id});
+    if (!untrusted) return std::move(untrusted).error();
     if (auto cleared = clear_account_failures(c, (*live)->email); !cleared) return std::move(cleared).error();
     auto sent =
         jobs::enqueue_email(c, mail.password_changed((*live)->email), clock, std::nullopt, jobs::JobPriority::urgent);

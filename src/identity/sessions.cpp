@@ -61,16 +61,40 @@ Result<void> record_failure(storage::Database& db, const std::string& subject, c
   });
 }
 
+// The device cookie's hash when it is one this account's sign-in set and it has not aged out;
+// empty otherwise.
+Result<std::string> trusted_device(storage::Database& db, std::string_view token, const std::string& email,
+                                   Instant now) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  const std::string hash = sha256_hex(token);
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT d.token_hash, d.last_used_at FROM trusted_devices d JOIN users u ON u.id = d.user_id "
+                      "WHERE d.token_hash = ? AND u.email = ?",
+                      {hash, email});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return std::string();
+  if (from_unix_micros(rows->rows[0].integer(1)) + kTrustedDeviceLifetime < now) return std::string();
+  return hash;
+}
+
 }  // namespace
 
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
-                       const SessionPolicy& policy, const NewDeviceNotice& new_device_notice,
-                       std::string_view language) {
+                       const SessionPolicy& policy, const NewDeviceNotice& new_device_notice, std::string_view language,
+                       std::string_view device_token) {
   auto address = normalise_email(email);
   const std::string account = address ? *address : std::string(email);
+  SignInAttempt attempt{account, std::string(remote_address), ""};
+  if (!device_token.empty() && device_token.size() <= 128 && address) {
+    auto trusted = trusted_device(db, device_token, *address, clock.now());
+    if (!trusted) return std::move(trusted).error();
+    attempt.trusted_device = *trusted;
+  }
   // Throttled before the password is even looked at: a waiting attacker learns nothing.
-  auto wait = sign_in_wait(db, account, remote_address, clock);
+  auto wait = sign_in_wait(db, attempt, clock);
   if (!wait) return std::move(wait).error();
   if (wait->count() > 0) {
     return make_error(Errc::sign_in_throttled, "too many failed attempts; wait " + std::to_string(wait->count()) +
@@ -92,7 +116,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     auto dummy = dummy_hash();
     if (!dummy) return std::move(dummy).error();
     if (auto spent = verify_password(password, *dummy); !spent) return std::move(spent).error();
-    if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
+    if (auto throttled = record_sign_in_failure(db, attempt, clock); !throttled) {
       return std::move(throttled).error();
     }
     if (auto recorded = record_failure(db, "email:" + (address ? *address : std::string("invalid")), clock);
@@ -107,7 +131,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   auto matches = verify_password(password, stored_hash);
   if (!matches) return std::move(matches).error();
   if (!*matches) {
-    if (auto throttled = record_sign_in_failure(db, account, remote_address, clock); !throttled) {
+    if (auto throttled = record_sign_in_failure(db, attempt, clock); !throttled) {
       return std::move(throttled).error();
     }
     if (auto recorded = record_failure(db, "user:" + std::to_string(user.id), clock); !recorded) {
@@ -150,6 +174,26 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
          std::string(remote_address), std::int64_t{pending ? 1 : 0}});
     if (!inserted) return std::move(inserted).error();
     if (auto cleared = clear_account_failures(c, account); !cleared) return std::move(cleared).error();
+    // This browser is the person's from now on (or again): its device cookie, kept a year.
+    std::string device_cookie(device_token);
+    if (!attempt.trusted_device.empty()) {
+      auto used =
+          c.execute("UPDATE trusted_devices SET last_used_at = ? WHERE token_hash = ?", {now, attempt.trusted_device});
+      if (!used) return std::move(used).error();
+      auto forgiven = c.execute("DELETE FROM sign_in_throttle WHERE key = ?", {"device:" + attempt.trusted_device});
+      if (!forgiven) return std::move(forgiven).error();
+    } else {
+      device_cookie = random_token(32);
+      auto trusted =
+          c.execute("INSERT INTO trusted_devices (token_hash, user_id, created_at, last_used_at) VALUES (?, ?, ?, ?)",
+                    {sha256_hex(device_cookie), user.id, now, now});
+      if (!trusted) return std::move(trusted).error();
+      auto oldest = c.execute(
+          "DELETE FROM trusted_devices WHERE user_id = ? AND token_hash NOT IN (SELECT token_hash FROM "
+          "trusted_devices WHERE user_id = ? ORDER BY last_used_at DESC, token_hash LIMIT ?)",
+          {user.id, user.id, std::int64_t{kTrustedDevicesPerAccount}});
+      if (!oldest) return std::move(oldest).error();
+    }
     if (upgraded) {
       auto updated =
           c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*upgraded, now, user.id});
@@ -160,9 +204,11 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
                                   {std::string(language), user.id, std::string(language)});
       if (!remembered) return std::move(remembered).error();
     }
-    SignIn result{token, SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now),
-                                     from_unix_micros(now), std::string(user_agent.substr(0, 256)),
-                                     std::string(remote_address), pending, std::nullopt, "", std::nullopt}};
+    SignIn result{token,
+                  SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now), from_unix_micros(now),
+                              std::string(user_agent.substr(0, 256)), std::string(remote_address), pending,
+                              std::nullopt, "", std::nullopt},
+                  device_cookie};
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(user.id), "session.started",
                                            "session:" + std::to_string(result.session.session_id),

@@ -8,6 +8,7 @@
 #include "guichet/identity/errors.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/sessions.hpp"
+#include "guichet/identity/throttle.hpp"
 #include "guichet/storage/errors.hpp"
 #include "web_support.hpp"
 
@@ -37,13 +38,21 @@ Response sign_in_submit(const WebContext& ctx, Request& request) {
                         {{"link", ctx.public_url + "/account"}, {"device", device}, {"address", address}});
     return jobs::EmailMessage{to, ctx.catalog.text(lang, "email_new_device_subject"), body, {}};
   };
-  auto signed_in =
-      sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice, lang);
+  const std::string device_token(request.cookies.get(kDeviceCookie).value_or(""));
+  auto signed_in = sign_in(ctx.db, email, password, user_agent, request.remote_address, ctx.clock, ctx.policy, notice,
+                           lang, device_token);
   if (!signed_in) {
     const Error& error = signed_in.error();
     if (error.code == Errc::bad_credentials || error.code == Errc::email_unverified ||
         error.code == Errc::sign_in_throttled) {
-      return sign_in_page(ctx, request, email, error.code.message_key(), http::http_status(error.kind));
+      Response page = sign_in_page(ctx, request, email, error.code.message_key(), http::http_status(error.kind));
+      if (error.code == Errc::sign_in_throttled) {
+        // At least the wait of an untrusted client (this one had no trusted device cookie, or
+        // the device's own failures were spent).
+        auto wait = sign_in_wait(ctx.db, email, request.remote_address, ctx.clock);
+        page.headers.set("Retry-After", std::to_string(wait && wait->count() > 0 ? wait->count() : 30));
+      }
+      return page;
     }
     return ctx.pages.render_error(request, error);
   }
@@ -58,6 +67,13 @@ Response sign_in_submit(const WebContext& ctx, Request& request) {
                                              : return_path);
   response.set_cookie(session_cookie(request, signed_in->token,
                                      std::chrono::duration_cast<std::chrono::seconds>(ctx.policy.absolute).count()));
+  // The device cookie: this browser is trusted by the sign-in throttle for a year (throttle.hpp).
+  http::Cookie device =
+      session_cookie(request, signed_in->device_token,
+                     std::chrono::duration_cast<std::chrono::seconds>(kTrustedDeviceLifetime).count());
+  device.name = std::string(kDeviceCookie);
+  device.path = "/account/sign-in";
+  response.set_cookie(device);
   return response;
 }
 

@@ -18,6 +18,9 @@
 namespace guichet::identity {
 
 http::Cookie session_cookie(const http::Request& request, std::string value, std::int64_t max_age);
+// The device cookie a successful sign-in sets (sessions.hpp, throttle.hpp), sent back to the
+// sign-in form only.
+inline constexpr std::string_view kDeviceCookie = "guichet_device";
 http::Response redirect_to_sign_in();
 // Replaces "{link}" in a message with `link`.
 std::string fill(const std::string& text, std::string_view link);

@@ -86,6 +86,49 @@ TEST_P(AccountTest, SignInShowsTheAccountAndSignOutEndsTheSession) {
   EXPECT_EQ(*after.headers.get("Location"), "/account/sign-in?return=%2Faccount");
 }
 
+// Issue 16, finding 4: a stranger's wrong passwords lock the account for strangers only; the
+// owner's own browser, which a successful sign-in gave a device cookie, still signs in.
+TEST_P(AccountTest, AStrangersFailuresDoNotLockTheOwnersBrowserOut) {
+  Browser own = browser();
+  own.remote_address = "192.0.2.10";
+  ASSERT_EQ(own.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  ASSERT_TRUE(own.cookies_.contains("guichet_device")) << "a successful sign-in trusts this browser";
+  ASSERT_EQ(own.post("/account/sign-out", {}).status, 303);
+
+  Browser stranger = browser();
+  stranger.remote_address = "198.51.100.66";
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(
+        stranger.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "guess " + std::to_string(i)}})
+            .status,
+        401);
+  }
+  Response held =
+      stranger.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(held.status, 429) << "even the right password waits";
+  EXPECT_TRUE(held.headers.has("Retry-After"));
+
+  // Another browser without the cookie, from elsewhere: the account is locked for it too.
+  Browser borrowed = browser();
+  borrowed.remote_address = "203.0.113.20";
+  Response locked =
+      borrowed.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(locked.status, 429);
+  EXPECT_GT(std::stoi(std::string(locked.headers.get("Retry-After").value_or("0"))), 0);
+  // A made-up device cookie trusts nothing.
+  Browser forged = browser();
+  forged.remote_address = "203.0.113.22";
+  forged.cookies_["guichet_device"] = "not-a-device";
+  EXPECT_EQ(
+      forged.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      429);
+  // Her own browser goes through, from wherever it is (and her success clears the account's count).
+  own.remote_address = "203.0.113.21";
+  EXPECT_EQ(own.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+}
+
 TEST_P(AccountTest, WrongCredentialsReShowTheFormWithTheError) {
   Browser b = browser();
   Response wrong = b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "not the password!"}});

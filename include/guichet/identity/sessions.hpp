@@ -56,16 +56,23 @@ Authentication authentication_of(const SessionInfo& session);
 struct SignIn {
   std::string token;
   SessionInfo session;
+  std::string device_token;  // for the device cookie (a new one, or the one presented, kept)
 };
 // When the account has signed in before but never from this device (browser signature), the
 // person gets `new_device_notice` by e-mail, in the same transaction as the session. `language`
 // (fr, pt, vi or en: the page's) is remembered as the account's, for messages sent later unasked.
+// `device_token`, the device cookie a successful sign-in set in this browser, lets its holder past
+// the per-account throttle a stranger's failures may have set (throttle.hpp).
 using NewDeviceNotice =
     std::function<jobs::EmailMessage(const std::string& to, const std::string& device, const std::string& address)>;
 Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::string_view password,
                        std::string_view user_agent, std::string_view remote_address, const Clock& clock,
                        const SessionPolicy& policy = {}, const NewDeviceNotice& new_device_notice = {},
-                       std::string_view language = {});
+                       std::string_view language = {}, std::string_view device_token = {});
+// How long a device cookie lives, and how many devices an account keeps trusted (the least
+// recently used go first).
+inline constexpr std::chrono::days kTrustedDeviceLifetime{365};
+inline constexpr int kTrustedDevicesPerAccount = 20;
 
 // The live session of a cookie token, or nothing when unknown, ended or expired.
 Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::string_view token, const Clock& clock,

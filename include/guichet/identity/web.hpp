@@ -8,8 +8,8 @@
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
-#include "guichet/identity/limits.hpp"
 #include "guichet/identity/account.hpp"
+#include "guichet/identity/limits.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/storage/database.hpp"
 
