@@ -4,6 +4,7 @@
 
 #include "guichet/core/digest.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"
 #include "guichet/identity/passwords.hpp"
@@ -151,7 +152,8 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
   return db.transaction([&](storage::Connection& c) -> Result<SignIn> {
     std::int64_t now = to_unix_micros(clock.now());
     std::int64_t absolute = now + micros(policy.absolute);
-    std::string device(user_agent.substr(0, 256));
+    // Kept as sent, but readable: invalid bytes replaced, cut at a character's end.
+    const std::string device = valid_utf8(user_agent, 256);
     if (new_device_notice) {
       auto seen =
           c.query("SELECT COUNT(*), SUM(CASE WHEN user_agent = ? THEN 1 ELSE 0 END) FROM sessions WHERE user_id = ?",
@@ -170,8 +172,8 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     auto inserted = c.query(
         "INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, absolute_expires_at, user_agent, "
         "remote_address, pending_second_factor) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-        {sha256_hex(token), user.id, now, now, absolute, std::string(user_agent.substr(0, 256)),
-         std::string(remote_address), std::int64_t{pending ? 1 : 0}});
+        {sha256_hex(token), user.id, now, now, absolute, device, std::string(remote_address),
+         std::int64_t{pending ? 1 : 0}});
     if (!inserted) return std::move(inserted).error();
     if (auto cleared = clear_account_failures(c, account); !cleared) return std::move(cleared).error();
     // This browser is the person's from now on (or again): its device cookie, kept a year.
@@ -206,8 +208,7 @@ Result<SignIn> sign_in(storage::Database& db, std::string_view email, std::strin
     }
     SignIn result{token,
                   SessionInfo{inserted->rows.at(0).integer(0), user, from_unix_micros(now), from_unix_micros(now),
-                              std::string(user_agent.substr(0, 256)), std::string(remote_address), pending,
-                              std::nullopt, "", std::nullopt},
+                              device, std::string(remote_address), pending, std::nullopt, "", std::nullopt},
                   device_cookie};
     auto audited = record_audit(c,
                                 AuditEvent{"user:" + std::to_string(user.id), "session.started",

@@ -63,9 +63,16 @@ Response error_redirect(const ProviderContext& ctx, const Authorize& a, std::str
 
 Checked check_authorize(const ProviderContext& ctx, const Request& request, const http::Params& source) {
   Authorize a;
+  std::string repeated;
   for (const char* name : kAuthorizeParams) {
     auto all = source.all(name);
-    if (all.size() > 1) return error_page(ctx, request, std::string("repeated parameter ") + name);
+    if (all.size() > 1) {
+      // The client and where to answer must be certain before an error goes back to it.
+      if (std::string_view(name) == "client_id" || std::string_view(name) == "redirect_uri") {
+        return error_page(ctx, request, std::string("repeated parameter ") + name);
+      }
+      if (repeated.empty()) repeated = name;
+    }
     if (!all.empty()) a.params[name] = std::string(all[0]);
   }
   auto client = find_client(ctx.db, a.get("client_id"));
@@ -82,8 +89,14 @@ Checked check_authorize(const ProviderContext& ctx, const Request& request, cons
     return error_redirect(ctx, a, source.get("request") ? "request_not_supported" : "request_uri_not_supported",
                           "request objects are not supported");
   }
+  // RFC 6749 §3.1: a parameter sent twice is an invalid request, answered to the relying party.
+  if (!repeated.empty()) return error_redirect(ctx, a, "invalid_request", "a parameter is repeated: " + repeated);
   if (a.get("response_type") != "code") {
     return error_redirect(ctx, a, "unsupported_response_type", "only the authorization code flow is offered");
+  }
+  // The answer always comes in the redirect's query: fragment and form_post are refused, not ignored.
+  if (auto mode = source.get("response_mode"); mode && *mode != "query") {
+    return error_redirect(ctx, a, "invalid_request", "response_mode: only query is supported");
   }
   a.scope = parse_scope(a.get("scope"));
   if (!a.scope.contains("openid")) return error_redirect(ctx, a, "invalid_scope", "the openid scope is required");
@@ -108,7 +121,8 @@ Checked check_authorize(const ProviderContext& ctx, const Request& request, cons
   }
   for (const auto& p : a.prompt) {
     if (p != "none" && p != "login" && p != "consent" && p != "select_account") {
-      return error_redirect(ctx, a, "invalid_request", "unknown prompt value " + p);
+      // Never the value itself: error_description is limited to printable ASCII (RFC 6749 §4.1.2.1).
+      return error_redirect(ctx, a, "invalid_request", "unknown prompt value");
     }
   }
   if (a.prompt.contains("none") && a.prompt.size() > 1) {

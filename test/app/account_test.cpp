@@ -129,6 +129,21 @@ TEST_P(AccountTest, AStrangersFailuresDoNotLockTheOwnersBrowserOut) {
             303);
 }
 
+// Issue 16, finding 8: a User-Agent that is not UTF-8 is kept readable, not a reason to refuse.
+TEST_P(AccountTest, ABrowserNameThatIsNotUtf8DoesNotStopASignIn) {
+  Browser b = browser();
+  Response signed_in = b.send(http::Method::post, "/account/sign-in",
+                              testing::form_encode({{"email", "ana@example.org"},
+                                                    {"password", "correct horse battery"},
+                                                    {"csrf_token", b.cookies_["guichet_csrf"]}}),
+                              {{"Content-Type", "application/x-www-form-urlencoded"},
+                               {"User-Agent", std::string("Navigateur \xFF\xFE/1.0 ") + std::string(300, 'x')}});
+  ASSERT_EQ(signed_in.status, 303) << signed_in.body;
+  Response account = b.get("/account");
+  EXPECT_EQ(account.status, 200);
+  EXPECT_NE(account.body.find("Navigateur \xEF\xBF\xBD\xEF\xBF\xBD/1.0"), std::string::npos);
+}
+
 TEST_P(AccountTest, WrongCredentialsReShowTheFormWithTheError) {
   Browser b = browser();
   Response wrong = b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "not the password!"}});

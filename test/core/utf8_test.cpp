@@ -26,3 +26,21 @@ TEST(Utf8, RejectsMalformedText) {
 
 }  // namespace
 }  // namespace guichet
+
+namespace guichet {
+namespace {
+
+TEST(Utf8, ReplacesWhatIsNotUtf8AndCutsAtACharactersEnd) {
+  EXPECT_EQ(valid_utf8("Mozilla/5.0"), "Mozilla/5.0");
+  EXPECT_EQ(valid_utf8("a\xFF"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(valid_utf8("\xC3"), "\xEF\xBF\xBD") << "a sequence cut short";
+  EXPECT_EQ(valid_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD") << "a surrogate, byte by byte";
+  EXPECT_EQ(valid_utf8("Tiếng", 3), "Ti") << "never half of ế";
+  EXPECT_TRUE(is_valid_utf8(valid_utf8(std::string("\x80\xC0\xF5 ok \xF4\x90\x80\x80", 11), 9)));
+}
+
+}  // namespace
+}  // namespace guichet

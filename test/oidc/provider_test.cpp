@@ -269,6 +269,24 @@ TEST_P(ProviderTest, AuthorizationRequestsAreRefusedWhenUnsafe) {
             "unsupported_response_type");
   Response no_openid = b.get(authorize_path({{"scope", "email"}}));
   EXPECT_EQ(query_of(std::string(*no_openid.headers.get("Location"))).get("error").value_or(""), "invalid_scope");
+  // Issue 16: response modes other than query are refused, a repeated parameter goes back to the
+  // relying party as invalid_request, and error_description never echoes what was sent.
+  for (const char* mode : {"fragment", "form_post"}) {
+    Response refused = b.get(authorize_path() + "&response_mode=" + mode);
+    ASSERT_EQ(refused.status, 303) << mode;
+    EXPECT_EQ(query_of(std::string(*refused.headers.get("Location"))).get("error").value_or(""), "invalid_request");
+  }
+  Response twice = b.get(authorize_path() + "&state=again");
+  ASSERT_EQ(twice.status, 303) << "the client and its redirect are known: the error goes back to it";
+  EXPECT_EQ(query_of(std::string(*twice.headers.get("Location"))).get("error").value_or(""), "invalid_request");
+  Response odd_prompt = b.get(authorize_path({{"prompt", "\xC3\xA9\"\\"}}));
+  ASSERT_EQ(odd_prompt.status, 303);
+  const std::string description(
+      query_of(std::string(*odd_prompt.headers.get("Location"))).get("error_description").value_or(""));
+  EXPECT_EQ(description.find_first_not_of(" !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`"
+                                          "abcdefghijklmnopqrstuvwxyz{|}~"),
+            std::string::npos)
+      << description;
 
   Browser stranger(site->application());
   Response silent = stranger.get(authorize_path({{"prompt", "none"}}));

@@ -43,7 +43,7 @@ Response Browser::send(http::Method method, const std::string& target, const std
   r.method_name = std::string(http::to_string(method));
   r.target = target;
   r.remote_address = remote_address;
-  r.headers.add("User-Agent", "TestBrowser/1.0");
+  if (!headers.contains("User-Agent")) r.headers.add("User-Agent", "TestBrowser/1.0");
   for (const auto& [name, value] : headers) r.headers.add(name, value);
   std::string cookie_header;
   for (const auto& [k, v] : cookies_) cookie_header += k + "=" + v + "; ";
