@@ -98,7 +98,11 @@ Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const 
   if (!calendar) return std::move(calendar).error();
   auto visit = visit_at(*calendar, needs, start, now, rules);
   if (!visit) return std::move(visit).error();
-  if (!*visit) return slot_taken();
+  if (!*visit) {
+    // A time no one could book is a bad request, not a lost race.
+    if (auto reason = why_no_visit(*calendar, needs, start, now, rules)) return std::move(*reason);
+    return slot_taken();
+  }
   return std::move(**visit);
 }
 
@@ -416,6 +420,14 @@ std::string booking_json(const Booking& b) {
 }
 
 std::optional<Instant> parse_rfc3339(std::string_view text) {
+  // RFC 3339's offset is ±HH:MM with HH ≤ 23 and MM ≤ 59 (date::parse takes +99:99).
+  if (text.size() >= 6 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') &&
+      text[text.size() - 3] == ':') {
+    const auto digit = [&](std::size_t from_end) { return text[text.size() - from_end] - '0'; };
+    const int hh = digit(5) * 10 + digit(4);
+    const int mm = digit(2) * 10 + digit(1);
+    if (hh > 23 || mm > 59) return std::nullopt;
+  }
   std::string s(text);
   for (const char* format : {"%FT%TZ", "%FT%T%Ez"}) {
     std::istringstream in(s);

@@ -239,6 +239,47 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const BusyIndex
   return visits;
 }
 
+std::optional<Error> why_no_visit(const ShopCalendar& shop, const std::vector<ServiceNeed>& services, Instant arrival,
+                                  Instant now, const SearchRules& rules) {
+  auto refused = [](Errc code, const char* field, std::string message) {
+    Error error = make_error(code, std::move(message));
+    error.field = field;
+    return std::optional<Error>(std::move(error));
+  };
+  for (const ServiceNeed& need : services) {
+    const bool served = std::any_of(shop.counters.begin(), shop.counters.end(),
+                                    [&](const Counter& c) { return c.services.contains(need.service); });
+    if (!served) return refused(Errc::service_not_offered, "services", "this shop does not offer every service asked");
+  }
+  if (arrival < now + rules.notice) {
+    return refused(Errc::start_too_soon, "start",
+                   "start is past or too soon: visits are booked at least " + std::to_string(rules.notice.count()) +
+                       " minutes ahead");
+  }
+  if (arrival > now + rules.horizon) {
+    return refused(Errc::start_too_far, "start",
+                   "start is beyond the " + std::to_string(rules.horizon.count() / 24) + " days open to booking");
+  }
+  const date::time_zone* zone = find_zone(shop.time_zone);
+  if (zone == nullptr) return std::nullopt;
+  const auto local = date::floor<minutes>(zone->to_local(arrival));
+  const auto day = date::floor<date::days>(local);
+  if (shop.closed_days.contains(iso_day(day)))
+    return refused(Errc::shop_closed, "start", "the shop is closed that day");
+  const int minute = static_cast<int>((local - day).count());
+  const unsigned weekday = date::weekday(day).iso_encoding() - 1;
+  for (const auto& range : shop.hours[weekday]) {
+    if (minute < range.open || minute >= range.close) continue;
+    if ((minute - range.open) % rules.step.count() != 0 ||
+        zone->to_local(arrival) != date::local_time<minutes>(local)) {
+      return refused(Errc::start_off_grid, "start",
+                     "start must be on the shop's " + std::to_string(rules.step.count()) + "-minute grid");
+    }
+    return std::nullopt;  // a proper arrival: only what is booked decides
+  }
+  return refused(Errc::shop_closed, "start", "the shop is closed at that time");
+}
+
 Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
                                       Instant arrival, Instant now, const SearchRules& rules) {
   if (services.empty() || services.size() > 4) {

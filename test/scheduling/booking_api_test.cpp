@@ -105,7 +105,10 @@ TEST_P(BookingApiTest, BookSeeAndCancelWithTheAppointmentsScope) {
   }
   const std::string card = std::to_string(id["citizen-card"]);
   std::string bruno = token_for("bruno@example.org");
-  auto lost = call(http::Method::post, "/api/v1/bookings", bruno, booking_body(card_start.c_str(), card));
+  // The arrival on the 15-minute grid whose card service overlaps Ana's.
+  const auto minute = std::chrono::floor<std::chrono::minutes>(parse_rfc3339(card_start)->time_since_epoch());
+  const std::string overlapping = rfc3339_seconds(Instant(minute - minute % 15));
+  auto lost = call(http::Method::post, "/api/v1/bookings", bruno, booking_body(overlapping.c_str(), card));
   ASSERT_EQ(lost.status, 409) << lost.body;
   json::value refusal = json::parse(lost.body);
   EXPECT_EQ(refusal.at("error").as_string(), "slot_taken");
@@ -199,11 +202,42 @@ TEST_P(BookingApiTest, TokensScopesAndBodiesAreChecked) {
                  R"({"shop":99999,"start":"2026-12-07T09:00:00Z","services":[)" + std::to_string(id["passport"]) + "]}")
                 .status,
             404);
+  // Times no one could book are bad requests naming the field, not lost races (issue 16): past,
+  // too far, a Sunday, 03:00, a holiday, off the grid, a service the shop does not offer; an
+  // offset past ±23:59 is not a time.
+  const std::string passport = std::to_string(id["passport"]);
+  const std::vector<std::pair<std::string, std::string>> unbookable{
+      {booking_body("2026-11-30T09:00:00Z", passport), "start_too_soon"},
+      {booking_body("9999-12-07T09:00:00Z", passport), "start_too_far"},
+      {booking_body("2026-12-06T09:00:00Z", passport), "shop_closed"},
+      {booking_body("2026-12-07T03:00:00Z", passport), "shop_closed"},
+      {booking_body("2026-12-08T09:00:00Z", passport), "shop_closed"},
+      {booking_body("2026-12-07T09:07:00Z", passport), "start_off_grid"}};
+  for (const auto& [request, code] : unbookable) {
+    auto refused = call(http::Method::post, "/api/v1/bookings", ana, request);
+    EXPECT_EQ(refused.status, 422) << request << " → " << refused.body;
+    EXPECT_NE(refused.body.find("\"" + code + "\""), std::string::npos) << refused.body;
+    EXPECT_NE(refused.body.find("\"field\":\"start\""), std::string::npos) << refused.body;
+  }
+  auto odd_offset =
+      call(http::Method::post, "/api/v1/bookings", ana, booking_body("2026-12-07T09:00:00+99:99", passport));
+  EXPECT_EQ(odd_offset.status, 400) << odd_offset.body;
   // An offset is understood: 10:00+01:00 is 09:00Z.
   EXPECT_EQ(call(http::Method::post, "/api/v1/bookings", ana,
                  booking_body("2026-12-07T10:00:00+01:00", std::to_string(id["passport"])))
                 .status,
             201);
+}
+
+// A service the shop does not offer: 422 naming the services.
+TEST_P(BookingApiTest, AServiceTheShopDoesNotOfferIsABadRequest) {
+  std::string ana = token_for("ana@example.org");
+  auto refused = call(http::Method::post, "/api/v1/bookings", ana,
+                      R"({"shop":)" + std::to_string(id["paris"]) + R"(,"start":"2026-12-07T09:00:00Z","services":[)" +
+                          std::to_string(id["passport"]) + "]}");
+  EXPECT_EQ(refused.status, 422) << refused.body;
+  EXPECT_NE(refused.body.find("service_not_offered"), std::string::npos) << refused.body;
+  EXPECT_NE(refused.body.find("\"field\":\"services\""), std::string::npos) << refused.body;
 }
 
 // The confirmation PDF, sealed by the administration of the visit: its holder gets it from the

@@ -126,6 +126,12 @@ Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vect
                                        std::string_view first_day, int days, Instant now, const SearchRules& rules,
                                        std::size_t limit, std::optional<Instant> after = std::nullopt);
 
+// Why no visit can start at `arrival` whatever is booked: a service the shop does not offer
+// (field services), a start past or too soon, beyond the horizon, on a closed day or hour, or off
+// the grid (field start). nullopt when only the bookings decide (the caller's slot_taken).
+std::optional<Error> why_no_visit(const ShopCalendar& shop, const std::vector<ServiceNeed>& services, Instant arrival,
+                                  Instant now, const SearchRules& rules);
+
 // The visit find_visits would offer arriving exactly at `arrival`, or nothing when it offers none
 // then (off the grid, closed, taken, too soon or too far ahead).
 Result<std::optional<Visit>> visit_at(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,
