@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include "guichet/catalogue/catalogue.hpp"
@@ -32,11 +33,17 @@ bool valid_code(std::string_view code) {
   });
 }
 
-bool plain_text(const json::value* v, std::size_t max) {
-  if (v == nullptr || !v->is_string()) return false;
+// What is wrong with a text of at most `max` bytes (line breaks allowed), said as the import's
+// message goes on from the place's name; nothing when it is fine.
+std::optional<std::string> text_problem(const json::value* v, std::size_t max) {
+  if (v == nullptr || !v->is_string() || v->as_string().empty()) return "is missing or empty";
   const auto& s = v->as_string();
-  if (s.empty() || s.size() > max || !is_valid_utf8(std::string_view(s.data(), s.size()))) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; });
+  if (s.size() > max) return "is longer than " + std::to_string(max) + " bytes";
+  if (!is_valid_utf8(std::string_view(s.data(), s.size()))) return "is not valid UTF-8";
+  if (std::any_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20 && c != '\n'; })) {
+    return "contains a control character (only line breaks are allowed)";
+  }
+  return std::nullopt;
 }
 
 bool valid_day(std::string_view text) { return parse_iso_day(text).has_value(); }
@@ -70,8 +77,9 @@ Result<Document> check_document(std::string_view text) {
     if (!administration_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
     const json::value* names = a.if_contains("names");
     for (const auto& lang : languages()) {
-      if (names == nullptr || !names->is_object() || !plain_text(names->as_object().if_contains(lang), 300)) {
-        return invalid(at + ".names." + lang, "is missing or empty");
+      if (auto problem = text_problem(
+              names != nullptr && names->is_object() ? names->as_object().if_contains(lang) : nullptr, 300)) {
+        return invalid(at + ".names." + lang, *problem);
       }
     }
   }
@@ -120,15 +128,16 @@ Result<Document> check_document(std::string_view text) {
       std::string where = at + ".texts." + lang;
       const json::value* t = texts != nullptr && texts->is_object() ? texts->as_object().if_contains(lang) : nullptr;
       if (t == nullptr || !t->is_object()) return invalid(where, "is missing");
-      if (!plain_text(t->as_object().if_contains("name"), 300)) return invalid(where + ".name", "is missing or empty");
-      if (!plain_text(t->as_object().if_contains("description"), 4000)) {
-        return invalid(where + ".description", "is missing or empty");
+      if (auto problem = text_problem(t->as_object().if_contains("name"), 300))
+        return invalid(where + ".name", *problem);
+      if (auto problem = text_problem(t->as_object().if_contains("description"), 4000)) {
+        return invalid(where + ".description", *problem);
       }
       const json::value* documents = t->as_object().if_contains("documents");
       if (documents != nullptr) {
         if (!documents->is_array()) return invalid(where + ".documents", "must be a list of texts");
         for (const auto& d : documents->as_array()) {
-          if (!plain_text(&d, 500)) return invalid(where + ".documents", "must be a list of texts");
+          if (auto problem = text_problem(&d, 500)) return invalid(where + ".documents: an entry", *problem);
         }
       }
     }
@@ -143,8 +152,8 @@ Result<Document> check_document(std::string_view text) {
       return invalid(at + ".code", "must be lowercase letters, digits and dashes");
     }
     if (!shop_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
-    if (!plain_text(s.if_contains("name"), 300)) return invalid(at + ".name", "is missing or empty");
-    if (!plain_text(s.if_contains("address"), 500)) return invalid(at + ".address", "is missing or empty");
+    if (auto problem = text_problem(s.if_contains("name"), 300)) return invalid(at + ".name", *problem);
+    if (auto problem = text_problem(s.if_contains("address"), 500)) return invalid(at + ".address", *problem);
     for (const char* name : {"latitude", "longitude"}) {
       const json::value* v = s.if_contains(name);
       double limit = std::string_view(name) == "latitude" ? 90 : 180;

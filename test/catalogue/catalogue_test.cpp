@@ -86,6 +86,11 @@ TEST_P(CatalogueTest, ABadDocumentNamesTheProblemAndWritesNothing) {
   zone.at("shops").as_array()[0].as_object()["time_zone"] = "Europe/Atlantis";
   EXPECT_EQ(import_catalogue(db(), json::serialize(zone), "test", clock).error().message,
             "shops[0].time_zone must be an IANA time zone such as Europe/Lisbon");
+  // A control character is said to be one, not "missing" (issue 16).
+  json::value control = json::parse(sample());
+  control.at("shops").as_array()[0].as_object()["name"] = "Loja\x07 do Cidad\xC3\xA3o";
+  EXPECT_EQ(import_catalogue(db(), json::serialize(control), "test", clock).error().message,
+            "shops[0].name contains a control character (only line breaks are allowed)");
   json::value closed = json::parse(sample());
   closed.at("shops").as_array()[0].as_object()["closures"] = json::array{"2026-12-25", "2026-02-31"};
   EXPECT_EQ(import_catalogue(db(), json::serialize(closed), "test", clock).error().message,
