@@ -41,14 +41,18 @@ Response not_exchanging(const Request& request) {
                           make_error(Errc::no_signing_key, "this node does not exchange data (no secrets key is set)"));
 }
 
+// The 415 for a node-to-node body that is not a compact JWS (`what` names it), or nothing.
+std::optional<Response> not_jose(const Request& request, const char* what) {
+  const std::string type(request.header("Content-Type").value_or(""));
+  if (type.starts_with("application/jose")) return std::nullopt;
+  Error error = make_error(Errc::bad_request, std::string(what) + " is a compact JWS sent as application/jose");
+  error.kind = ErrorKind::unsupported_media_type;
+  return http::json_error(request, error);
+}
+
 Response query_post(const ExchangeWebContext& ctx, Request& request) {
   if (ctx.node == nullptr) return not_exchanging(request);
-  const std::string type(request.header("Content-Type").value_or(""));
-  if (!type.starts_with("application/jose")) {
-    Error error = make_error(Errc::bad_request, "the request body is a compact JWS sent as application/jose");
-    error.kind = ErrorKind::unsupported_media_type;
-    return http::json_error(request, error);
-  }
+  if (auto refused = not_jose(request, "the request body")) return std::move(*refused);
   ProviderAnswer answer = ctx.node->answer(request.body);
   if (!answer.signed_body) {
     Response response = Response::json(answer.body, answer.status);
@@ -63,12 +67,7 @@ Response query_post(const ExchangeWebContext& ctx, Request& request) {
 // A registry's report of accesses made at it by others (reports.hpp): kept for the people's pages.
 Response accesses_post(const ExchangeWebContext& ctx, Request& request) {
   if (ctx.node == nullptr) return not_exchanging(request);
-  const std::string type(request.header("Content-Type").value_or(""));
-  if (!type.starts_with("application/jose")) {
-    Error error = make_error(Errc::bad_request, "the report is a compact JWS sent as application/jose");
-    error.kind = ErrorKind::unsupported_media_type;
-    return http::json_error(request, error);
-  }
+  if (auto refused = not_jose(request, "the report")) return std::move(*refused);
   auto kept = receive_access_report(*ctx.node, ctx.db, request.body, *ctx.clock);
   if (!kept) return http::json_error(request, kept.error());
   Response response = Response::json(json::serialize(json::object{{"kept", *kept}}));
