@@ -166,6 +166,8 @@ Response token_endpoint(const ProviderContext& ctx, Request& request) {
     if (request.form.all(name).size() > 1) return oauth_error("invalid_request", "repeated parameter " + name);
   }
   std::string grant_type(request.form.get("grant_type").value_or(""));
+  // RFC 6749 §5.2: a missing parameter is invalid_request; unsupported_grant_type is for a value.
+  if (grant_type.empty()) return oauth_error("invalid_request", "grant_type is required");
   Issuer issuer{ctx.issuer, ctx.keys, ctx.clock, ctx.policy};
   if (grant_type == "authorization_code") {
     auto code = request.form.get("code");

@@ -42,7 +42,10 @@ Response no_store(Response response) {
 }
 
 Response oauth_error(std::string_view error, std::string_view description, int status) {
-  json::object body{{"error", error}, {"error_description", description}};
+  json::object body{{"error_description", description}};
+  // RFC 6750 §3.1: a request that carried no token gets no error code, in the body as in the
+  // challenge (an empty "error" is no code either).
+  if (!error.empty()) body["error"] = error;
   return no_store(Response::json(json::serialize(body), status));
 }
 

@@ -325,6 +325,15 @@ TEST_P(ProviderTest, CodesAreSingleUseShortLivedAndBoundToTheVerifier) {
   std::string late = code_for(b);
   clock.advance(std::chrono::seconds(61));
   EXPECT_EQ(json_of(exchange(late)).at("error").as_string(), "invalid_grant") << "codes live a minute";
+
+  // Issue 16, conformance: a missing grant_type is invalid_request (RFC 6749 §5.2), an unknown one
+  // unsupported_grant_type; userinfo without a token names no error code (RFC 6750 §3.1).
+  EXPECT_EQ(json_of(token({{"code", "x"}})).at("error").as_string(), "invalid_request");
+  EXPECT_EQ(json_of(token({{"grant_type", "password"}})).at("error").as_string(), "unsupported_grant_type");
+  Response anonymous = Browser(site->application()).get("/oidc/userinfo");
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_FALSE(json_of(anonymous).contains("error")) << anonymous.body;
+  EXPECT_EQ(std::string(anonymous.headers.get("WWW-Authenticate").value_or("")), "Bearer realm=\"guichet\"");
 }
 
 TEST_P(ProviderTest, ClientsMustAuthenticateTheWayTheyRegistered) {
