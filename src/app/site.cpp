@@ -237,6 +237,7 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
+  jobs::register_job_pruning(worker, db_, clock_);
   if (exchange_node_) {
     exchange::register_access_reports(worker, *exchange_node_, db_, clock_);
     exchange::register_benefit_dry_runs(worker, *exchange_node_, db_, clock_);

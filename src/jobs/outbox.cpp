@@ -115,6 +115,19 @@ std::chrono::seconds backoff_delay(int attempt, std::int64_t job_id, std::chrono
   return std::chrono::seconds(static_cast<std::int64_t>(delay * (1.0 + spread)));
 }
 
+Result<std::int64_t> prune_finished_jobs(storage::Database& db, const Clock& clock, std::chrono::hours keep,
+                                         std::chrono::hours keep_keyed, int limit) {
+  const std::int64_t now = to_unix_micros(clock.now());
+  const std::int64_t before = now - std::chrono::duration_cast<std::chrono::microseconds>(keep).count();
+  const std::int64_t keyed_before = now - std::chrono::duration_cast<std::chrono::microseconds>(keep_keyed).count();
+  return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+    return c.execute(
+        "DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE status = 'done' AND ((dedupe_key IS NULL AND "
+        "finished_at < ?) OR finished_at < ?) LIMIT ?)",
+        {before, keyed_before, std::int64_t{limit}});
+  });
+}
+
 Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, const Clock& clock) {
   return schedule_next_period(db, kind, std::chrono::hours(1), clock);
 }

@@ -133,4 +133,17 @@ void Worker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void register_job_pruning(Worker& worker, storage::Database& db, const Clock& clock) {
+  worker.handle(std::string(kPruneJobsKind), [&db, &clock](const Job&) -> Result<void> {
+    auto pruned = prune_finished_jobs(db, clock);
+    if (!pruned) return std::move(pruned).error();
+    if (*pruned > 0) log_event(LogLevel::info, "jobs_pruned", {{"jobs", *pruned}});
+    return schedule_next_hour(db, kPruneJobsKind, clock);
+  });
+  if (auto scheduled = schedule_next_hour(db, kPruneJobsKind, clock); !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", std::string(kPruneJobsKind)}, {"error", scheduled.error().message}});
+  }
+}
+
 }  // namespace guichet::jobs

@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <atomic>
 #include <map>
 #include <mutex>
 #include <thread>
 
+#include "guichet/jobs/errors.hpp"
 #include "guichet/jobs/worker.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "support/test_database.hpp"
@@ -94,6 +97,34 @@ TEST_P(OutboxTest, DedupeKeyKeepsOneJob) {
   auto second = add(NewJob{"reminder", "{}", std::nullopt, 3, "booking:1:reminder"});
   EXPECT_EQ(first, second);
   EXPECT_EQ(list_jobs(db(), std::nullopt, 10)->size(), 1U);
+}
+
+// Finished jobs do not pile up: done ones go after a week (keyed ones after 120 days, so their
+// key still stops a second queueing meanwhile); failed and pending ones stay.
+TEST_P(OutboxTest, FinishedJobsArePrunedAfterTheirKeep) {
+  Worker worker(db(), clock);
+  worker.handle("ok", [](const Job&) -> Result<void> { return {}; });
+  worker.handle("bad", [](const Job&) -> Result<void> { return make_error(Errc::bad_email, "no"); });
+  add(NewJob{"ok", "plain", std::nullopt, 1, std::nullopt});
+  add(NewJob{"ok", "keyed", std::nullopt, 1, "reminder:1"});
+  add(NewJob{"bad", "failed", std::nullopt, 1, std::nullopt});
+  add(NewJob{"ok", "pending", clock.now() + std::chrono::hours(24 * 365), 1, std::nullopt});
+  ASSERT_EQ(*worker.run_due(), 3);
+  auto payloads = [&] {
+    std::set<std::string> out;
+    for (const Job& j : *list_jobs(db(), std::nullopt, 10)) out.insert(j.payload);
+    return out;
+  };
+  clock.advance(std::chrono::hours(24 * 6));
+  EXPECT_EQ(*prune_finished_jobs(db(), clock), 0) << "within the week";
+  clock.advance(std::chrono::hours(24 * 2));
+  EXPECT_EQ(*prune_finished_jobs(db(), clock), 1);
+  EXPECT_EQ(payloads(), (std::set<std::string>{"keyed", "failed", "pending"}));
+  EXPECT_EQ(add(NewJob{"ok", "again", std::nullopt, 1, "reminder:1"}), list_jobs(db(), std::nullopt, 10)->back().id)
+      << "the kept key still stops a second reminder";
+  clock.advance(std::chrono::hours(24 * 120));
+  EXPECT_EQ(*prune_finished_jobs(db(), clock), 1);
+  EXPECT_EQ(payloads(), (std::set<std::string>{"failed", "pending"}));
 }
 
 TEST_P(OutboxTest, RunsDueJobsOnceAndWaitsForFutureOnes) {

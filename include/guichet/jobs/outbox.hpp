@@ -54,6 +54,15 @@ Result<void> schedule_next_hour(storage::Database& db, std::string_view kind, co
 Result<void> schedule_next_period(storage::Database& db, std::string_view kind, std::chrono::seconds period,
                                   const Clock& clock);
 
+// Deletes jobs that finished (done) more than `keep` ago, and those with a dedupe key only after
+// `keep_keyed` (so a reminder or an hourly run is not queued again by its key while it could still
+// matter); at most `limit` a call. Failed jobs stay for operators. Returns how many went.
+Result<std::int64_t> prune_finished_jobs(storage::Database& db, const Clock& clock,
+                                         std::chrono::hours keep = std::chrono::hours(24 * 7),
+                                         std::chrono::hours keep_keyed = std::chrono::hours(24 * 120),
+                                         int limit = 10000);
+inline constexpr std::string_view kPruneJobsKind = "jobs.prune";
+
 // What /metrics shows of the outbox.
 struct QueueStats {
   std::int64_t due[3] = {0, 0, 0};  // pending and due now, by priority

@@ -55,4 +55,8 @@ class Worker {
   bool stopping_ = false;
 };
 
+// The hourly job pruning finished jobs (prune_finished_jobs), on whichever node takes it; without
+// it the outbox would keep every e-mail ever sent.
+void register_job_pruning(Worker& worker, storage::Database& db, const Clock& clock);
+
 }  // namespace guichet::jobs
