@@ -47,13 +47,20 @@ bool reaches(const std::optional<std::set<std::string>>& scope, const std::strin
 
 std::string actor_of(const Request& request) { return "user:" + std::to_string(request.principal->user_id); }
 
+// The account id of an audit actor "user:7", or nothing for "cli" and the like.
+std::optional<std::int64_t> account_of(const std::string& actor) {
+  if (!actor.starts_with("user:")) return std::nullopt;
+  const std::string digits = actor.substr(5);
+  if (digits.empty() || digits.size() > 18 || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  return std::stoll(digits);
+}
+
 // Who ran a dry run, as a reader knows them: an address for an account, else the actor's name.
 std::string who(const std::map<std::int64_t, std::string>& emails, const std::string& actor) {
-  if (actor.starts_with("user:")) {
-    const std::string digits = actor.substr(5);
-    if (!digits.empty() && digits.size() < 19 && digits.find_first_not_of("0123456789") == std::string::npos) {
-      if (auto it = emails.find(std::stoll(digits)); it != emails.end()) return it->second;
-    }
+  if (auto id = account_of(actor)) {
+    if (auto it = emails.find(*id); it != emails.end()) return it->second;
   }
   return actor;
 }
@@ -78,11 +85,8 @@ Response benefits_admin_page(const ExchangeWebContext& ctx, const Request& reque
       auto name = catalogue::administration_name(c, b.administration, lang);
       if (!name) return std::move(name).error();
       administrations[b.administration] = name->value_or(b.administration);
-      if (b.last_dry_run && b.last_dry_run->by.starts_with("user:")) {
-        const std::string digits = b.last_dry_run->by.substr(5);
-        if (!digits.empty() && digits.size() < 19 && digits.find_first_not_of("0123456789") == std::string::npos) {
-          ids.insert(std::stoll(digits));
-        }
+      if (b.last_dry_run) {
+        if (auto id = account_of(b.last_dry_run->by)) ids.insert(*id);
       }
     }
     auto peers = c.query("SELECT node_id, name FROM exchange_peers");

@@ -91,8 +91,11 @@ Result<void> record_sign_in_failure(storage::Database& db, const SignInAttempt& 
 
 Result<void> clear_account_failures(storage::Connection& c, std::string_view account) {
   // The account's own count, and its (account, address) pairs.
-  auto cleared = c.execute("DELETE FROM sign_in_throttle WHERE key = ? OR key LIKE ?",
-                           {account_key(account), "pair:" + std::string(account) + "|%"});
+  // By prefix, not LIKE: an address may hold '_' or '%', which LIKE would read as wildcards and so
+  // clear another account's counts.
+  const std::string pairs = "pair:" + std::string(account) + "|";
+  auto cleared = c.execute("DELETE FROM sign_in_throttle WHERE key = ? OR substr(key, 1, ?) = ?",
+                           {account_key(account), static_cast<std::int64_t>(pairs.size()), pairs});
   if (!cleared) return std::move(cleared).error();
   return {};
 }

@@ -44,6 +44,16 @@ TEST_P(ThrottleTest, AfterFiveFailuresEvenTheRightPasswordWaitsAndWaitsGrow) {
   EXPECT_EQ(*sign_in_wait(db(), "ana@example.org", "203.0.113.9", clock), seconds(0)) << "success starts afresh";
 }
 
+// Clearing one account's counts leaves those of an address that only looks alike to LIKE.
+TEST_P(ThrottleTest, ClearingAnAccountLeavesLookAlikeAddressesCounted) {
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(record_sign_in_failure(db(), "acb@example.org", "192.0.2.1", clock).ok());
+  EXPECT_GT(sign_in_wait(db(), "acb@example.org", "192.0.2.9", clock)->count(), 0);
+  ASSERT_TRUE(
+      db().transaction([](storage::Connection& c) { return clear_account_failures(c, "a_b@example.org"); }).ok());
+  EXPECT_GT(sign_in_wait(db(), SignInAttempt{"acb@example.org", "192.0.2.1", "device-hash"}, clock)->count(), 0)
+      << "the (account, address) pair of acb is not a_b's";
+}
+
 TEST_P(ThrottleTest, OneAddressTryingManyAccountsIsSlowedToo) {
   for (int i = 0; i < 20; ++i) {
     EXPECT_EQ(attempt("guess", "192.0.2.50", "user" + std::to_string(i) + "@example.org").error().code.name(),
