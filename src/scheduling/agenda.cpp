@@ -326,6 +326,27 @@ Result<Booking> mark_booking(storage::Database& db, std::string_view reference, 
   });
 }
 
+Result<Booking> mark_arrived(storage::Connection& c, std::string_view reference, const std::string& actor,
+                             const Clock& clock, const BookingHooks& hooks) {
+  const Instant now = clock.now();
+  auto changed = c.execute(
+      "UPDATE bookings SET status = 'arrived', marked_by = NULL, marked_at = ?, updated_at = ? WHERE reference = ? AND "
+      "status = 'confirmed'",
+      {to_unix_micros(now), to_unix_micros(now), std::string(reference)});
+  if (!changed) return std::move(changed).error();
+  if (*changed == 0) return make_error(Errc::not_markable, "this visit cannot be marked now");
+  auto booking = find_booking(c, reference);
+  if (!booking) return std::move(booking).error();
+  if (!*booking) return make_error(Errc::no_such_booking, "no such booking");
+  auto audited = identity::record_audit(
+      c, identity::AuditEvent{actor, "booking.arrived", "booking:" + std::string(reference), "{}"}, clock);
+  if (!audited) return std::move(audited).error();
+  if (hooks.marked) {
+    if (auto hooked = hooks.marked(c, **booking); !hooked) return hooked.error();
+  }
+  return std::move(**booking);
+}
+
 Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_id, Instant start, Instant end,
                                    const std::string& reason, std::int64_t agent_id, const Clock& clock) {
   if (end <= start) return make_error(Errc::bad_period, "the end must come after the start");

@@ -104,6 +104,13 @@ Result<bool> may_serve(storage::Database& db, std::int64_t user_id, const std::v
 Result<Booking> mark_booking(storage::Database& db, std::string_view reference, BookingStatus status,
                              std::int64_t agent_id, const Clock& clock, const BookingHooks& hooks = {});
 
+// A booked visitor checking in by themselves (at a kiosk, with their confirmation's QR code): marks
+// the confirmed booking arrived in the caller's transaction (the queue's, which issues their ticket
+// in it), audited as `booking.arrived` by `actor`. Refused with not_markable unless it is
+// confirmed; the caller checks the shop and the time.
+Result<Booking> mark_arrived(storage::Connection& c, std::string_view reference, const std::string& actor,
+                             const Clock& clock, const BookingHooks& hooks = {});
+
 // Blocks a counter of the shop over [start, end). Refused with conflict "counter_booked" (naming
 // the references) when active bookings fall inside: they must be moved first. Audited.
 Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_id, Instant start, Instant end,
