@@ -124,7 +124,7 @@ Middleware idempotency(storage::Database& db, const Clock& clock, ErrorRenderer 
       }
 
       Response response = next(request);
-      const bool keep = response.status < 500 && !response.shared_body && !response.stream &&
+      const bool keep = response.status < 500 && !response.shared_body && !response.stream && !response.events &&
                         response.body.size() <= options.max_stored_body;
       auto recorded = db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
         if (!keep) {

@@ -41,7 +41,10 @@ constexpr std::size_t kOneTlsRecord = 16 * 1024;  // the most plaintext one TLS 
 
 struct SessionControl {
   std::atomic<bool> idle{true};
+  std::atomic<bool> streaming{false};  // writing an event stream, which only a stop ends
   std::function<void()> interrupt;
+  // Run by `interrupt` on the connection's own thread: an event stream's way to stop waiting.
+  std::function<void()> on_interrupt;
 };
 
 // One io_context per thread: a connection lives on one thread for its whole life, so it needs no
@@ -109,7 +112,7 @@ struct Server::Impl {
     for (auto& guard : guards) guard.reset();  // each thread returns once its connections end
     std::lock_guard lock(sessions_mutex);
     for (auto& [id, control] : sessions) {
-      if (control->idle) control->interrupt();
+      if (control->idle || control->streaming) control->interrupt();
     }
     if (sessions.empty()) return;
     grace_timer.expires_after(options.shutdown_grace);
@@ -124,6 +127,9 @@ namespace {
 
 // The response head is written by hand into one buffer: it is simpler and measurably faster than
 // Beast's generic serializer, and the head and body then leave in a single gathered write.
+// A body_size for a body whose end is the connection's (an event stream).
+constexpr std::size_t kNoContentLength = static_cast<std::size_t>(-1);
+
 std::string serialize_head(const Response& response, std::size_t body_size, bool keep_alive, bool http10) {
   std::string head;
   head.reserve(640);
@@ -142,7 +148,7 @@ std::string serialize_head(const Response& response, std::size_t body_size, bool
     head += "\r\n";
   }
   // RFC 9110: no Content-Length on 1xx, 204 and 304 answers.
-  if (response.status >= 200 && response.status != 204 && response.status != 304) {
+  if (response.status >= 200 && response.status != 204 && response.status != 304 && body_size != kNoContentLength) {
     head += "Content-Length: ";
     head += std::to_string(body_size);
     head += "\r\n";
@@ -190,6 +196,87 @@ asio::awaitable<bool> write_stream(Server::Impl& s, Stream& stream, const Reques
     auto [wec, wn] = co_await asio::async_write(stream, asio::buffer(data), kTuple);
     if (wec) co_return false;
   }
+}
+
+// What an event stream's source has pushed and the connection has not written yet. Pushes come
+// from any thread; the wake-up is posted to the connection's thread, where the timer lives.
+struct EventMailbox {
+  explicit EventMailbox(asio::any_io_executor e) : executor(e), timer(e) {}
+  asio::any_io_executor executor;
+  asio::steady_timer timer;
+  std::mutex mutex;
+  std::vector<std::shared_ptr<const std::string>> pending;
+  bool overflowed = false;
+  std::size_t max_pending = 0;
+};
+
+// An event stream (http::EventStream): the head without Content-Length, `first`, then each pushed
+// text as it comes, or a heartbeat comment when nothing came for a while. Ends when the client
+// goes, is too slow, or the server stops (the session counts as interruptible meanwhile).
+template <class Stream>
+asio::awaitable<bool> write_events(Server::Impl& s, Stream& stream, Response& response, SessionControl& control) {
+  std::shared_ptr<EventStream> events = response.events;
+  std::string head = serialize_head(response, kNoContentLength, false, false);
+  head += events->first;
+  beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(head), kTuple);
+  if (ec || s.stopping) co_return false;
+  auto box = std::make_shared<EventMailbox>(co_await asio::this_coro::executor);
+  box->max_pending = events->max_pending;
+  std::shared_ptr<void> subscription =
+      events->subscribe([weak = std::weak_ptr<EventMailbox>(box)](std::shared_ptr<const std::string> text) {
+        auto mailbox = weak.lock();
+        if (!mailbox) return;
+        {
+          std::lock_guard lock(mailbox->mutex);
+          if (mailbox->pending.size() >= mailbox->max_pending) {
+            mailbox->overflowed = true;
+          } else {
+            mailbox->pending.push_back(std::move(text));
+          }
+        }
+        asio::post(mailbox->executor, [weak] {
+          if (auto alive = weak.lock()) alive->timer.cancel();
+        });
+      });
+  control.on_interrupt = [weak = std::weak_ptr<EventMailbox>(box)] {
+    if (auto alive = weak.lock()) alive->timer.cancel();
+  };
+  control.streaming = true;
+  static const std::string kHeartbeat = ": heartbeat\n\n";
+  bool ok = true;
+  while (ok && !s.stopping) {
+    std::vector<std::shared_ptr<const std::string>> ready;
+    bool overflowed = false;
+    {
+      std::lock_guard lock(box->mutex);
+      ready.swap(box->pending);
+      overflowed = box->overflowed;
+    }
+    if (overflowed) break;
+    if (ready.empty()) {
+      box->timer.expires_after(events->heartbeat);
+      auto [wait_ec] = co_await box->timer.async_wait(kTuple);
+      if (s.stopping) break;
+      {
+        std::lock_guard lock(box->mutex);
+        ready.swap(box->pending);
+        overflowed = box->overflowed;
+      }
+      if (overflowed) break;
+      if (ready.empty() && wait_ec) continue;  // woken for texts another wake-up already took
+    }
+    std::vector<asio::const_buffer> buffers;
+    for (const auto& text : ready) buffers.emplace_back(asio::buffer(*text));
+    if (buffers.empty()) buffers.emplace_back(asio::buffer(kHeartbeat));
+    beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);
+    auto [wec, wn] = co_await asio::async_write(stream, buffers, kTuple);
+    ok = !wec;
+  }
+  control.streaming = false;
+  control.on_interrupt = nullptr;
+  subscription.reset();
+  co_return false;
 }
 
 template <class Stream>
@@ -334,6 +421,11 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
       response = co_await run_on_workers(s, request, [&] { return s.app.handle(request, dispatch); });
     }
     keep_alive = keep_alive && !response.close_connection && !s.stopping;
+    if (response.events && request.method == Method::get) {
+      control.idle = false;
+      co_await write_events(s, stream, response, control);
+      co_return;
+    }
     bool written = co_await write_response(s, stream, request, response, keep_alive, head_version == 10);
     if (!written || !keep_alive) co_return;
   }
@@ -342,9 +434,11 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
 template <class Stream>
 asio::awaitable<void> run_session(Server::Impl& s, std::shared_ptr<Stream> stream, std::string remote, bool tls) {
   auto control = std::make_shared<SessionControl>();
-  control->interrupt = [weak = std::weak_ptr<Stream>(stream), executor = stream->get_executor()] {
-    asio::post(executor, [weak] {
+  control->interrupt = [weak = std::weak_ptr<Stream>(stream), weak_control = std::weak_ptr<SessionControl>(control),
+                        executor = stream->get_executor()] {
+    asio::post(executor, [weak, weak_control] {
       if (auto alive = weak.lock()) beast::get_lowest_layer(*alive).cancel();
+      if (auto c = weak_control.lock(); c && c->on_interrupt) c->on_interrupt();
     });
   };
   std::uint64_t id = s.register_session(control);

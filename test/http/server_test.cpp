@@ -93,6 +93,21 @@ class RunningServer {
       };
       return response;
     });
+    // An event stream: "hello" first, then whatever the test pushes.
+    router.get("/events", [this](Request&) {
+      Response response;
+      response.headers.set("Content-Type", "text/event-stream");
+      response.events = std::make_shared<EventStream>();
+      response.events->first = "data: hello\n\n";
+      response.events->heartbeat = std::chrono::seconds(1);
+      response.events->subscribe = [this](EventStream::Push push) -> std::shared_ptr<void> {
+        std::lock_guard lock(held_mutex);
+        pushes.push_back(push);
+        held_changed.notify_all();
+        return std::shared_ptr<void>(nullptr, [this](void*) { ++unsubscribed; });
+      };
+      return response;
+    });
     router.get(
         "/probe", [](Request& r) { return Response::text(r.on_network_thread ? "network" : "worker"); },
         RouteOptions{RouteKind::asset, 0, false, true});
@@ -121,6 +136,17 @@ class RunningServer {
     held_changed.notify_all();
   }
 
+  void push_to_all(const std::string& text) {
+    std::lock_guard lock(held_mutex);
+    for (auto& push : pushes) push(std::make_shared<const std::string>(text));
+  }
+  void wait_for_subscribers(std::size_t count) {
+    std::unique_lock lock(held_mutex);
+    held_changed.wait_for(lock, std::chrono::seconds(5), [&] { return pushes.size() >= count; });
+  }
+
+  std::vector<EventStream::Push> pushes;
+  std::atomic<int> unsubscribed{0};
   std::atomic<bool> slow_started{false};
   std::mutex held_mutex;
   std::condition_variable held_changed;
@@ -457,6 +483,51 @@ TEST(Server, StopFinishesInFlightRequestsThenReturns) {
   s->thread.join();
   s->thread = std::thread([] {});  // run() returned; the destructor's stop() is a no-op
   EXPECT_THROW(RawConnection{port}, std::runtime_error) << "no longer accepting";
+}
+
+// Issue 12: display boards hold a stream open; what the source pushes from any thread arrives at
+// once, an idle stream carries heartbeats, a client gone unsubscribes, and a stop ends streams
+// at once rather than after the grace period.
+TEST(Server, EventStreamsDeliverPushesAndEndWithTheServer) {
+  auto s = std::make_unique<RunningServer>();
+  RawConnection a(s->port());
+  RawConnection b(s->port());
+  a.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  b.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto head = a.read_until("data: hello\n\n");
+  ASSERT_TRUE(head);
+  EXPECT_NE(head->find("HTTP/1.1 200"), std::string::npos);
+  EXPECT_NE(head->find("text/event-stream"), std::string::npos);
+  EXPECT_EQ(head->find("Content-Length"), std::string::npos) << *head;
+  ASSERT_TRUE(b.read_until("data: hello\n\n"));
+  s->wait_for_subscribers(2);
+  std::thread pusher([&] { s->push_to_all("id: 1\ndata: A001\n\n"); });
+  pusher.join();
+  auto first = a.read_until("\n\n");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(*first, "id: 1\ndata: A001\n\n");
+  ASSERT_TRUE(b.read_until("data: A001\n\n"));
+  EXPECT_TRUE(a.read_until(": heartbeat\n\n", std::chrono::seconds(3))) << "an idle stream beats";
+  {
+    RawConnection gone(s->port());
+    gone.send("GET /events HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(gone.read_until("data: hello\n\n"));
+    s->wait_for_subscribers(3);
+  }
+  // The closed client is noticed at its next write (a push or a heartbeat).
+  for (int i = 0; i < 50 && s->unsubscribed < 1; ++i) {
+    s->push_to_all("data: x\n\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(s->unsubscribed.load(), 1);
+  const auto stop_started = std::chrono::steady_clock::now();
+  s->server->stop();
+  EXPECT_TRUE(a.closed_by_peer());
+  EXPECT_TRUE(b.closed_by_peer());
+  s->thread.join();
+  s->thread = std::thread([] {});
+  EXPECT_LT(std::chrono::steady_clock::now() - stop_started, std::chrono::seconds(3));
+  EXPECT_EQ(s->unsubscribed.load(), 3);
 }
 
 std::string curl_get(const std::string& url, long tls_max, std::string* hsts, CURLcode* code) {

@@ -49,6 +49,19 @@ bool RawConnection::fill(std::chrono::milliseconds timeout) {
   return true;
 }
 
+std::optional<std::string> RawConnection::read_until(std::string_view marker, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (auto at = buffer_.find(marker); at != std::string::npos) {
+      std::string out = buffer_.substr(0, at + marker.size());
+      buffer_.erase(0, at + marker.size());
+      return out;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !fill(left)) return std::nullopt;
+  }
+}
+
 std::optional<HttpReply> RawConnection::read_response(bool head_request, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto remaining = [&] {

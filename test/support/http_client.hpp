@@ -30,6 +30,10 @@ class RawConnection {
   // One response; nullopt when the server closed the connection first or the timeout passed.
   std::optional<HttpReply> read_response(bool head_request = false,
                                          std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  // What arrived up to and including `marker` (taken from the buffer), or nullopt when it did not
+  // arrive within the timeout: for streams read piece by piece (Server-Sent Events).
+  std::optional<std::string> read_until(std::string_view marker,
+                                        std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when the server closes the connection within the timeout.
   bool closed_by_peer(std::chrono::milliseconds timeout = std::chrono::seconds(5));
 

@@ -1,6 +1,7 @@
 #pragma once
 // Guichet's own request and response types. Handlers see only these: Boost.Beast stays inside
 // http/server.cpp and http/wire.cpp, so most translation units never include it.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -120,6 +121,22 @@ struct BodyStream {
   std::function<Result<std::string>()> next;
 };
 
+// A body without end: Server-Sent Events (display boards, live ticket pages). `first` goes right
+// after the head; then each text the source pushes, as it comes, and a comment line every
+// `heartbeat` so proxies and the client keep an idle stream open. The server calls `subscribe`
+// once, on the connection's network thread; the source may push from any thread (texts are
+// shared, so one event for thousands of screens is one string) and stops when the object
+// `subscribe` returned is destroyed (the client went away, or the server stops). A client that
+// lets more than `max_pending` texts pile up is disconnected; its EventSource reconnects with
+// Last-Event-ID.
+struct EventStream {
+  std::string first;
+  using Push = std::function<void(std::shared_ptr<const std::string>)>;
+  std::function<std::shared_ptr<void>(Push)> subscribe;
+  std::chrono::seconds heartbeat{15};
+  std::size_t max_pending = 256;
+};
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -128,6 +145,9 @@ struct Response {
   std::shared_ptr<const std::string> shared_body;
   // Used when set, instead of both: see BodyStream.
   std::shared_ptr<BodyStream> stream;
+  // Used when set, instead of all three: see EventStream. No Content-Length; the connection ends
+  // with the stream.
+  std::shared_ptr<EventStream> events;
   bool close_connection = false;
   // Why a 5xx happened (the error's code and internal message), for the error log only; never
   // sent to the client.
