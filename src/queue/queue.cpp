@@ -11,6 +11,7 @@
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/queue/errors.hpp"
+#include "guichet/queue/events.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "ordering.hpp"
@@ -241,6 +242,13 @@ Result<std::set<std::int64_t>> services_served(Connection& c, std::int64_t shop_
   return out;
 }
 
+// Screens on this node learn of the change at once (on PostgreSQL, pg_notify tells every node).
+template <class R>
+R woke(R result) {
+  if (result) wake_feeds();
+  return result;
+}
+
 Result<void> record_event(Connection& c, std::int64_t shop_id, Instant at, std::string_view kind,
                           const std::optional<Ticket>& ticket, std::optional<std::int64_t> counter_id,
                           const std::string& counter_code) {
@@ -392,7 +400,7 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
     return e;
   }
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<Ticket> {
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto shop = shop_now(c, request.shop_id, now);
     if (!shop) return std::move(shop).error();
     if (auto served = check_served(c, request.shop_id, *services); !served) return served.error();
@@ -401,13 +409,13 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
                 std::nullopt,        now,       request.lang, request.client_address, request.notify_email,
                 request.notify_ahead};
     return insert_ticket(c, n, now);
-  });
+  }));
 }
 
 Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string_view reference, std::string_view lang,
                         Source source, const Clock& clock, const QueuePolicy& policy) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<Ticket> {
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto shop = shop_now(c, shop_id, now);
     if (!shop) return std::move(shop).error();
     auto booking = scheduling::find_booking(c, reference);
@@ -446,7 +454,7 @@ Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string
                 std::nullopt,
                 0};
     return insert_ticket(c, n, now);
-  });
+  }));
 }
 
 Result<std::optional<Ticket>> find_ticket(storage::Database& db, std::int64_t ticket_id) {
@@ -681,7 +689,7 @@ Result<std::vector<CounterState>> shop_counters(storage::Database& db, std::int6
 Result<CounterState> open_counter(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                                   const Clock& clock) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<CounterState> {
+  return woke(db.transaction([&](Connection& c) -> Result<CounterState> {
     auto state = counter_state_on(c, counter_id);
     if (!state) return state;
     if (state->holder == user_id) return state;
@@ -725,12 +733,12 @@ Result<CounterState> open_counter(storage::Database& db, std::int64_t counter_id
       return logged.error();
     }
     return counter_state_on(c, counter_id);
-  });
+  }));
 }
 
 Result<void> close_counter(storage::Database& db, std::int64_t counter_id, std::int64_t user_id, const Clock& clock) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<void> {
+  return woke(db.transaction([&](Connection& c) -> Result<void> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     if (state->current && state->current->status == TicketStatus::called) {
@@ -747,7 +755,7 @@ Result<void> close_counter(storage::Database& db, std::int64_t counter_id, std::
         {counter_id});
     if (!left) return std::move(left).error();
     return record_event(c, state->shop_id, now, "counter_closed", std::nullopt, counter_id, state->code);
-  });
+  }));
 }
 
 Result<void> pause_counter(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
@@ -758,7 +766,7 @@ Result<void> pause_counter(storage::Database& db, std::int64_t counter_id, std::
     return e;
   }
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<void> {
+  return woke(db.transaction([&](Connection& c) -> Result<void> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     auto set = c.execute("UPDATE queue_counters SET paused_reason = ?, paused_at = ? WHERE counter_id = ?",
@@ -767,26 +775,26 @@ Result<void> pause_counter(storage::Database& db, std::int64_t counter_id, std::
     if (!set) return std::move(set).error();
     if (reason.empty()) return {};
     return record_event(c, state->shop_id, now, "counter_paused", std::nullopt, counter_id, state->code);
-  });
+  }));
 }
 
 Result<Ticket> finish_current(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                               const Finish& finish, const Clock& clock, const QueuePolicy& policy) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<Ticket> {
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     if (!state->current || state->current->status != TicketStatus::called) {
       return make_error(Errc::nobody_at_counter, "no visitor is at this counter");
     }
     return end_step(c, *state, *state->current, finish, now, policy);
-  });
+  }));
 }
 
 Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                                         const Clock& clock, const QueuePolicy& policy) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<std::optional<Ticket>> {
+  return woke(db.transaction([&](Connection& c) -> Result<std::optional<Ticket>> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     if (state->paused_reason) return make_error(Errc::counter_paused, "resume the counter first");
@@ -816,13 +824,13 @@ Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t coun
       return std::optional<Ticket>(std::move(*t));
     }
     return std::optional<Ticket>();
-  });
+  }));
 }
 
 Result<Ticket> call_ticket(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                            std::string_view number, const Clock& clock) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<Ticket> {
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     if (state->current && state->current->status == TicketStatus::called) {
@@ -859,12 +867,12 @@ Result<Ticket> call_ticket(storage::Database& db, std::int64_t counter_id, std::
       return logged.error();
     }
     return t;
-  });
+  }));
 }
 
 Result<Ticket> recall(storage::Database& db, std::int64_t counter_id, std::int64_t user_id, const Clock& clock) {
   const Instant now = clock.now();
-  return db.transaction([&](Connection& c) -> Result<Ticket> {
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
     if (!state->current || state->current->status != TicketStatus::called) {
@@ -878,7 +886,7 @@ Result<Ticket> recall(storage::Database& db, std::int64_t counter_id, std::int64
       return logged.error();
     }
     return t;
-  });
+  }));
 }
 
 // --- screens ---

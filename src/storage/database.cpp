@@ -1,5 +1,6 @@
 #include "guichet/storage/database.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 
@@ -22,6 +23,25 @@ bool Database::storage_exhausted_recently() {
   if (seen == 0) return false;
   auto at = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(seen));
   return std::chrono::steady_clock::now() - at < kExhaustionRemembered;
+}
+
+Result<bool> Connection::await_notification(std::chrono::milliseconds /*timeout*/) {
+  return make_error(Errc::not_supported, "this engine has no notifications");
+}
+
+Result<std::unique_ptr<Connection>> Database::open_listener(std::string_view channel) {
+  if (backend_ != Backend::postgresql) return std::unique_ptr<Connection>();
+  const bool valid = !channel.empty() && std::all_of(channel.begin(), channel.end(), [](char ch) {
+    return (ch >= 'a' && ch <= 'z') || ch == '_';
+  });
+  if (!valid) return make_error(Errc::bad_channel, "a channel is lowercase letters and underscores");
+  auto connection = factory_();
+  if (!connection) return std::move(connection).error();
+  // LISTEN takes no parameter; the channel was checked above to be a plain identifier.
+  if (auto listening = (*connection)->execute_script("LISTEN " + std::string(channel)); !listening) {
+    return std::move(listening).error();
+  }
+  return std::move(*connection);
 }
 
 std::string in_list(std::size_t count) {

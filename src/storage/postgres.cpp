@@ -93,6 +93,24 @@ class PostgresConnection final : public Connection {
 
   Backend backend() const override { return Backend::postgresql; }
 
+  Result<bool> await_notification(std::chrono::milliseconds timeout) override {
+    if (broken_) return make_error(Errc::database_unreachable, "listen: connection dropped");
+    const SteadyTime limit = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+      if (PQconsumeInput(conn_) == 0) {
+        broken_ = true;
+        return make_error(Errc::database_unreachable, std::string("listen: ") + PQerrorMessage(conn_));
+      }
+      bool any = false;
+      while (PGnotify* notification = PQnotifies(conn_)) {
+        any = true;
+        PQfreemem(notification);
+      }
+      if (any) return true;
+      if (!wait_for_socket(PQsocket(conn_), false, limit)) return false;
+    }
+  }
+
   Result<Rows> query(std::string_view sql, const Params& params) override {
     auto result = run(sql, params);
     if (!result) return std::move(result).error();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/queue/errors.hpp"
+#include "guichet/queue/events.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "scheduling/two_shops.hpp"
 #include "support/test_database.hpp"
@@ -306,6 +308,65 @@ TEST_P(QueueTest, ABookedVisitorChecksInAndIsCalledAtTheirTime) {
   auto ahead = tickets_ahead(db(), *ticket_by_number(db(), id["lisboa"], "2026-12-01", "A004").value(), clock, policy);
   ASSERT_TRUE(ahead.ok());
   EXPECT_EQ(*ahead, 1) << "A003 came more than A004's head start before it";
+}
+
+// What a screen receives, for the feed's tests.
+struct Screen {
+  std::mutex mutex;
+  std::condition_variable arrived;
+  std::string texts;
+  http::EventStream::Push push() {
+    return [this](std::shared_ptr<const std::string> text) {
+      std::lock_guard lock(mutex);
+      texts += *text;
+      arrived.notify_all();
+    };
+  }
+  bool wait_for(const std::string& needle) {
+    std::unique_lock lock(mutex);
+    return arrived.wait_for(lock, std::chrono::seconds(5), [&] { return texts.find(needle) != std::string::npos; });
+  }
+  std::string seen() {
+    std::lock_guard lock(mutex);
+    return texts;
+  }
+};
+
+// Screens hear of each call at their shop, made on this node or another: on PostgreSQL the
+// feed here is woken by NOTIFY alone (its poll is far off and this process's wake-ups are off);
+// a screen that joins late gets what came after the event id it gives.
+TEST_P(QueueTest, TheFeedPushesEachShopsEventsToItsScreensFromEveryNode) {
+  const bool postgres = db().backend() == storage::Backend::postgresql;
+  QueueFeed feed(db(), clock, std::chrono::seconds(60), !postgres);
+  feed.start();
+  auto newest = last_event_id(db(), id["lisboa"]);
+  ASSERT_TRUE(newest.ok());
+  Screen lisboa;
+  Screen paris;
+  auto lisboa_screen = feed.subscribe(id["lisboa"], *newest, lisboa.push());
+  auto paris_screen = feed.subscribe(id["paris"], 0, paris.push());
+  EXPECT_EQ(feed.subscribers(), 2U);
+  auto other_node = database->open_another();
+  ASSERT_TRUE(open_counter(*other_node, counter["lisboa/g02"], agent, clock).ok());
+  TicketRequest request;
+  request.shop_id = id["lisboa"];
+  request.services = {id["passport"]};
+  ASSERT_TRUE(issue_ticket(*other_node, request, clock, policy).ok());
+  ASSERT_TRUE(call_next(*other_node, counter["lisboa/g02"], agent, clock, policy).ok());
+  ASSERT_TRUE(lisboa.wait_for("event: called")) << lisboa.seen();
+  ASSERT_TRUE(lisboa.wait_for("event: queue")) << lisboa.seen();
+  const std::string seen = lisboa.seen();
+  EXPECT_NE(seen.find("event: issued\ndata: {\"kind\":\"issued\""), std::string::npos) << seen;
+  EXPECT_NE(seen.find("event: called\ndata: {\"kind\":\"called\""), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\"number\":\"A001\""), std::string::npos) << seen;
+  EXPECT_EQ(paris.seen().find("A001"), std::string::npos) << "another shop's screen hears nothing of it";
+  Screen late;
+  auto late_screen = feed.subscribe(id["lisboa"], 0, late.push());
+  feed.wake();
+  ASSERT_TRUE(late.wait_for("event: called")) << late.seen();
+  EXPECT_NE(late.seen().find("event: counter_opened"), std::string::npos) << late.seen();
+  late_screen.reset();
+  EXPECT_EQ(feed.subscribers(), 2U);
 }
 
 // 200 kiosks issue and 20 counters call at once (on PostgreSQL through two pools, two nodes):

@@ -67,6 +67,10 @@ class Connection {
   virtual bool healthy() const = 0;
   // True inside BEGIN ... COMMIT (a write transaction or a read snapshot).
   virtual bool in_transaction() const = 0;
+  // PostgreSQL, on a connection that ran LISTEN (Database::open_listener): true when a
+  // notification arrived (all that arrived are taken), false when `timeout` passed first. Other
+  // engines: not_supported.
+  virtual Result<bool> await_notification(std::chrono::milliseconds timeout);
 };
 
 struct PoolStats {
@@ -133,6 +137,11 @@ class Database {
   // PostgreSQL, whose every call may wait on the network.
   Result<PooledConnection> acquire();
   PoolStats stats() const;
+  // PostgreSQL: a connection of its own, outside the pool, that listens on `channel` (lowercase
+  // letters and underscores); NOTIFY on it from any node's committed transaction wakes its
+  // await_notification(). nullptr on SQLite, whose writers are all in this process, which wakes
+  // its own listeners.
+  Result<std::unique_ptr<Connection>> open_listener(std::string_view channel);
   // True when reads never wait for writers or for the network (SQLite in WAL mode), so a short
   // read-only handler may run on a network thread (RouteOptions::on_network_thread).
   bool reads_never_wait() const { return backend_ == Backend::sqlite; }
