@@ -38,6 +38,11 @@ CREATE TABLE queue_tickets (
   notify_email TEXT,                        -- told when `notify_ahead` tickets remain before it
   notify_ahead INTEGER,
   notified INTEGER NOT NULL DEFAULT 0,
+  -- The wait estimated when it was issued (seconds, P10 / median / P90), kept to measure the
+  -- estimator against what happened.
+  estimate_p10 INTEGER,
+  estimate_p50 INTEGER,
+  estimate_p90 INTEGER,
   UNIQUE (shop_id, day, number)
 );
 CREATE INDEX queue_tickets_waiting ON queue_tickets (shop_id, status, service_id, ready_at);

@@ -195,21 +195,21 @@ void QueueFeed::deliver() {
     storage::Params params{from};
     for (auto shop : shops) params.emplace_back(shop);
     auto rows = c.query(
-        "SELECT id, shop_id, kind, number, counter_code, at, service_id FROM queue_events WHERE id > ? AND shop_id IN " +
+        "SELECT id, shop_id, kind, number, counter_code, at, service_id FROM queue_events WHERE id > ? AND shop_id "
+        "IN " +
             storage::in_list(shops.size()) + " ORDER BY id LIMIT 5000",
         params);
     if (!rows) return std::move(rows).error();
     std::vector<Event> out;
     for (const auto& row : rows->rows) {
-      json::object data{{"kind", row.text(2)},
-                        {"at", scheduling::rfc3339_seconds(from_unix_micros(row.integer(5)))}};
+      json::object data{{"kind", row.text(2)}, {"at", scheduling::rfc3339_seconds(from_unix_micros(row.integer(5)))}};
       if (!row.is_null(3)) data["number"] = row.text(3);
       if (!row.is_null(4)) data["counter"] = row.text(4);
       if (!row.is_null(6)) data["service"] = row.integer(6);
-      out.push_back(Event{row.integer(0), row.integer(1),
-                          std::make_shared<const std::string>("id: " + std::to_string(row.integer(0)) + "\nevent: " +
-                                                              row.text(2) + "\ndata: " + json::serialize(data) +
-                                                              "\n\n")});
+      out.push_back(Event{
+          row.integer(0), row.integer(1),
+          std::make_shared<const std::string>("id: " + std::to_string(row.integer(0)) + "\nevent: " + row.text(2) +
+                                              "\ndata: " + json::serialize(data) + "\n\n")});
     }
     return out;
   });

@@ -11,9 +11,11 @@
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/queue/errors.hpp"
+#include "guichet/queue/estimates.hpp"
 #include "guichet/queue/events.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "guichet/scheduling/bookings.hpp"
+#include "internal.hpp"
 #include "ordering.hpp"
 
 namespace guichet::queue {
@@ -111,7 +113,11 @@ storage::Value nullable(const std::optional<std::int64_t>& v) {
   return *v;
 }
 
-constexpr const char* kTicketColumns =
+}  // namespace
+
+namespace detail {
+
+const char* const kTicketColumns =
     "id, shop_id, day, number, access, priority, status, source, booking_reference, step, service_id, counter_id, "
     "calls, issued_at, ready_at, queued_at, called_at, finished_at, lang";
 
@@ -138,6 +144,12 @@ Ticket ticket_from(const Row& row) {
   t.lang = row.text(18);
   return t;
 }
+
+}  // namespace detail
+
+namespace {
+using detail::kTicketColumns;
+using detail::ticket_from;
 
 Result<void> load_steps(Connection& c, Ticket& ticket) {
   auto rows = c.query(
@@ -181,7 +193,9 @@ Result<Ticket> reload(Connection& c, std::int64_t ticket_id) {
   return std::move(**t);
 }
 
-std::string local_day_of(const std::string& time_zone, Instant at) {
+}  // namespace
+
+std::string detail::local_day_of(const std::string& time_zone, Instant at) {
   const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(at);
   try {
     return date::format("%F", date::make_zoned(time_zone, seconds).get_local_time());
@@ -189,6 +203,9 @@ std::string local_day_of(const std::string& time_zone, Instant at) {
     return date::format("%F", seconds);
   }
 }
+
+namespace {
+using detail::local_day_of;
 
 struct ShopNow {
   catalogue::ShopRecord shop;
@@ -288,7 +305,7 @@ struct NewTicket {
   int notify_ahead = 0;
 };
 
-Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now) {
+Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now, const QueuePolicy& policy) {
   auto prefixes = service_prefixes(c, n.shop_id);
   if (!prefixes) return std::move(prefixes).error();
   const auto prefix = prefixes->find(n.services.front());
@@ -326,6 +343,16 @@ Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now) {
   }
   auto ticket = reload(c, id);
   if (!ticket) return ticket;
+  // The range promised when it was issued, kept to measure the estimator by what happens.
+  auto estimate = estimate_wait(c, *ticket, now, policy);
+  if (!estimate) return std::move(estimate).error();
+  if (*estimate) {
+    auto kept = c.execute(
+        "UPDATE queue_tickets SET estimate_p10 = ?, estimate_p50 = ?, estimate_p90 = ? WHERE id = ?",
+        {static_cast<std::int64_t>((*estimate)->p10.count()), static_cast<std::int64_t>((*estimate)->p50.count()),
+         static_cast<std::int64_t>((*estimate)->p90.count()), id});
+    if (!kept) return std::move(kept).error();
+  }
   if (auto logged = record_event(c, n.shop_id, now, "issued", *ticket, std::nullopt, {}); !logged) {
     return logged.error();
   }
@@ -408,7 +435,7 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
     NewTicket n{request.shop_id,     shop->day, *services,    request.priority,       request.source,
                 std::nullopt,        now,       request.lang, request.client_address, request.notify_email,
                 request.notify_ahead};
-    return insert_ticket(c, n, now);
+    return insert_ticket(c, n, now, policy);
   }));
 }
 
@@ -453,7 +480,7 @@ Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string
                 {},
                 std::nullopt,
                 0};
-    return insert_ticket(c, n, now);
+    return insert_ticket(c, n, now, policy);
   }));
 }
 
@@ -640,8 +667,10 @@ Result<bool> claim(Connection& c, const CounterState& counter, std::int64_t tick
   return true;
 }
 
-Result<std::vector<Ticket>> waiting_on(Connection& c, std::int64_t shop_id, const std::string& day,
-                                       const std::vector<std::int64_t>& services) {
+}  // namespace
+
+Result<std::vector<Ticket>> detail::waiting_on(Connection& c, std::int64_t shop_id, const std::string& day,
+                                               const std::vector<std::int64_t>& services) {
   if (services.empty()) return std::vector<Ticket>();
   storage::Params params{shop_id, day};
   for (auto s : services) params.emplace_back(s);
@@ -656,6 +685,9 @@ Result<std::vector<Ticket>> waiting_on(Connection& c, std::int64_t shop_id, cons
   for (const auto& row : rows->rows) out.push_back(ticket_from(row));
   return out;
 }
+
+namespace {
+using detail::waiting_on;
 
 }  // namespace
 

@@ -31,9 +31,8 @@ Result<bool> Connection::await_notification(std::chrono::milliseconds /*timeout*
 
 Result<std::unique_ptr<Connection>> Database::open_listener(std::string_view channel) {
   if (backend_ != Backend::postgresql) return std::unique_ptr<Connection>();
-  const bool valid = !channel.empty() && std::all_of(channel.begin(), channel.end(), [](char ch) {
-    return (ch >= 'a' && ch <= 'z') || ch == '_';
-  });
+  const bool valid = !channel.empty() && std::all_of(channel.begin(), channel.end(),
+                                                     [](char ch) { return (ch >= 'a' && ch <= 'z') || ch == '_'; });
   if (!valid) return make_error(Errc::bad_channel, "a channel is lowercase letters and underscores");
   auto connection = factory_();
   if (!connection) return std::move(connection).error();

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <mutex>
 #include <set>
@@ -15,6 +16,7 @@
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/queue/errors.hpp"
+#include "guichet/queue/estimates.hpp"
 #include "guichet/queue/events.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "scheduling/two_shops.hpp"
@@ -308,6 +310,59 @@ TEST_P(QueueTest, ABookedVisitorChecksInAndIsCalledAtTheirTime) {
   auto ahead = tickets_ahead(db(), *ticket_by_number(db(), id["lisboa"], "2026-12-01", "A004").value(), clock, policy);
   ASSERT_TRUE(ahead.ok());
   EXPECT_EQ(*ahead, 1) << "A003 came more than A004's head start before it";
+}
+
+TEST(WaitRange, IsTheGammaRangeOfTheDeparturesAhead) {
+  // One departure from one counter with exponential times (variance = mean²): the exponential.
+  WaitEstimate one = wait_range(1, 1, 600, 600.0 * 600.0);
+  EXPECT_NEAR(static_cast<double>(one.p10.count()), 600 * std::log(1 / 0.9), 1);
+  EXPECT_NEAR(static_cast<double>(one.p50.count()), 600 * std::log(2.0), 1);
+  EXPECT_NEAR(static_cast<double>(one.p90.count()), 600 * std::log(10.0), 1);
+  // Ten departures from five counters: twice the mean, relatively narrower.
+  WaitEstimate ten = wait_range(10, 5, 600, 600.0 * 600.0);
+  EXPECT_NEAR(static_cast<double>(ten.p50.count()), 1200, 80);
+  EXPECT_LT(ten.p90.count() - ten.p10.count(), 1200);
+  EXPECT_GT(ten.p10.count(), 600);
+  // Nobody to wait for.
+  WaitEstimate none = wait_range(0, 3, 600, 1);
+  EXPECT_EQ(none.p90.count(), 0);
+}
+
+TEST_P(QueueTest, EachWaitingTicketHasARangeFromTheQueueAndTheCountersOpen) {
+  Ticket first = issue({"passport"});
+  auto closed = estimate_wait(db(), first, clock, policy);
+  ASSERT_TRUE(closed.ok());
+  EXPECT_FALSE(closed->has_value()) << "no counter open: no estimate";
+  ASSERT_TRUE(open_counter(db(), counter["lisboa/g02"], agent, clock).ok());
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], agent, clock, policy).ok());  // first is at the counter
+  Ticket second = issue({"passport"});
+  Ticket third = issue({"citizen-card"});
+  auto estimate = estimate_wait(db(), third, clock, policy);
+  ASSERT_TRUE(estimate.ok() && *estimate);
+  EXPECT_EQ((*estimate)->ahead, 1) << "A002 goes first at g02";
+  EXPECT_EQ((*estimate)->counters, 1);
+  // Two departures (the one at the counter, then A002) of 20- and 15-minute services.
+  EXPECT_GT((*estimate)->p50.count(), 15 * 60);
+  EXPECT_LT((*estimate)->p10.count(), (*estimate)->p50.count());
+  EXPECT_LT((*estimate)->p50.count(), (*estimate)->p90.count());
+  // A second counter opening for passports shortens it at once.
+  ASSERT_TRUE(open_counter(db(), counter["lisboa/g01"], other_agent, clock).ok());
+  auto for_second = estimate_wait(db(), second, clock, policy);
+  ASSERT_TRUE(for_second.ok() && *for_second);
+  EXPECT_EQ((*for_second)->p90.count(), 0) << "g01 is idle: it is called at once";
+  auto lines = estimate_new_tickets(db(), id["lisboa"], clock, policy);
+  ASSERT_TRUE(lines.ok());
+  ASSERT_TRUE(lines->at(id["passport"]).has_value());
+  EXPECT_EQ(lines->at(id["passport"])->ahead, 2);
+  // What was promised at issue is kept and measured against what happened.
+  clock.advance(minutes(25));
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], agent, clock, policy).ok());
+  clock.advance(minutes(10));
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], agent, clock, policy).ok());
+  auto accuracy = estimate_accuracy(db(), id["lisboa"], at("2026-12-01T00:00:00Z"), at("2026-12-02T00:00:00Z"));
+  ASSERT_TRUE(accuracy.ok());
+  EXPECT_EQ(accuracy->tickets, 2) << "A002 and B001 had estimates; A001 was issued with no counter open";
+  EXPECT_GT(accuracy->mean_absolute_error_min, 0);
 }
 
 // What a screen receives, for the feed's tests.

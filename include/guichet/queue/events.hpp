@@ -63,7 +63,7 @@ class QueueFeed {
   bool stopping_ = false;
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_id_ = 0;
-  std::int64_t last_seen_ = -1;            // the newest event pushed (-1: not read yet)
+  std::int64_t last_seen_ = -1;             // the newest event pushed (-1: not read yet)
   std::int64_t catch_up_from_ = INT64_MAX;  // a subscriber joined behind last_seen_
   std::thread thread_;
 };

@@ -1,0 +1,61 @@
+#pragma once
+// Wait estimates as a range (P10–P90), from the queue as it is now: a queue-length estimator.
+//
+// Why this one: it reads the tickets ahead, the counters open and the recent service times, so
+// it reacts at once when counters open or close and does not lag when arrivals rise or fall
+// through the day, which biases estimators built on the waits of recent tickets (Ibrahim & Whitt,
+// "Real-time delay estimation based on delay history"). A ticket that has n tickets ahead of it
+// among those the same counters serve, with c such counters open of which i are idle, is called
+// at the (n − i + 1)-th departure from those c counters. With service times of mean m and
+// variance v (the last served visits of those services at this shop; the catalogue's duration
+// with v = m² until there are enough), the time to k departures from c parallel counters has
+// mean k·m/c and variance k·v/c²; the range is the 10th and 90th percentiles of the gamma
+// distribution with that mean and variance (exact for exponential service times).
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+
+#include "guichet/core/clock.hpp"
+#include "guichet/core/result.hpp"
+#include "guichet/queue/queue.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::queue {
+
+struct WaitEstimate {
+  std::chrono::seconds p10{0};
+  std::chrono::seconds p50{0};
+  std::chrono::seconds p90{0};
+  int ahead = 0;     // tickets called before it
+  int counters = 0;  // open counters that can call it
+};
+
+// The range for k departures from c counters with service-time mean m and variance v (seconds);
+// zero when k <= 0.
+WaitEstimate wait_range(int departures, int counters, double mean_service_s, double variance_service_s);
+
+// The estimate for a waiting ticket; nullopt when no open counter serves its service (or it is
+// not waiting).
+Result<std::optional<WaitEstimate>> estimate_wait(storage::Database& db, const Ticket& ticket, const Clock& clock,
+                                                  const QueuePolicy& policy);
+Result<std::optional<WaitEstimate>> estimate_wait(storage::Connection& c, const Ticket& ticket, Instant now,
+                                                  const QueuePolicy& policy);
+
+// For someone taking a ticket now, per service the shop's counters serve (nullopt: none open).
+Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets(storage::Database& db,
+                                                                                 std::int64_t shop_id,
+                                                                                 const Clock& clock,
+                                                                                 const QueuePolicy& policy);
+
+// How the estimates made when tickets were issued compare with the waits that followed, over
+// the tickets of a shop issued in [from, until) and called since.
+struct EstimateAccuracy {
+  int tickets = 0;
+  double mean_absolute_error_min = 0;  // |wait − median|
+  double coverage = 0;                 // share whose wait fell within P10–P90
+  double underestimated = 0;           // share that waited longer than the range said (past P90)
+};
+Result<EstimateAccuracy> estimate_accuracy(storage::Database& db, std::int64_t shop_id, Instant from, Instant until);
+
+}  // namespace guichet::queue

@@ -1,0 +1,248 @@
+#include "guichet/queue/estimates.hpp"
+
+#include <algorithm>
+#include <boost/math/distributions/gamma.hpp>
+#include <cmath>
+#include <set>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/queue/errors.hpp"
+#include "internal.hpp"
+#include "ordering.hpp"
+
+namespace guichet::queue {
+
+using storage::Connection;
+
+namespace {
+
+constexpr int kRecentVisits = 50;  // service times read per service
+constexpr int kEnoughVisits = 8;   // fewer: the catalogue's duration
+constexpr auto kHistory = std::chrono::hours(24 * 14);
+
+std::chrono::seconds seconds_of(double s) {
+  return std::chrono::seconds(static_cast<std::int64_t>(std::llround(std::max(0.0, s))));
+}
+
+struct ServiceTimes {
+  double mean = 0;
+  double variance = 0;
+};
+
+// The recent service times of each service at the shop: called to finished, served visits.
+Result<std::map<std::int64_t, ServiceTimes>> service_times(Connection& c, std::int64_t shop_id,
+                                                           const std::set<std::int64_t>& services, Instant now) {
+  std::map<std::int64_t, ServiceTimes> out;
+  if (services.empty()) return out;
+  auto records = catalogue::service_records(c, services, std::nullopt);
+  if (!records) return std::move(records).error();
+  for (auto service : services) {
+    auto rows = c.query(
+        "SELECT s.finished_at - s.called_at FROM queue_ticket_steps s JOIN queue_tickets t ON t.id = s.ticket_id WHERE "
+        "t.shop_id = ? AND s.service_id = ? AND s.outcome = 'served' AND s.called_at IS NOT NULL AND s.finished_at > ? "
+        "ORDER BY s.finished_at DESC LIMIT ?",
+        {shop_id, service, to_unix_micros(now - kHistory), static_cast<std::int64_t>(kRecentVisits)});
+    if (!rows) return std::move(rows).error();
+    ServiceTimes times;
+    if (static_cast<int>(rows->size()) >= kEnoughVisits) {
+      double sum = 0;
+      double squares = 0;
+      for (const auto& row : rows->rows) {
+        const double s = static_cast<double>(row.integer(0)) / 1e6;
+        sum += s;
+        squares += s * s;
+      }
+      const double n = static_cast<double>(rows->size());
+      times.mean = sum / n;
+      times.variance = std::max(0.0, squares / n - times.mean * times.mean);
+    } else {
+      auto found = records->find(service);
+      const double minutes = found == records->end() ? 15.0 : static_cast<double>(found->second.duration_minutes);
+      times.mean = minutes * 60.0;
+      times.variance = times.mean * times.mean;  // as variable as exponential times: a wide range
+    }
+    out[service] = times;
+  }
+  return out;
+}
+
+struct OpenCounter {
+  std::int64_t id = 0;
+  std::set<std::int64_t> services;
+  bool busy = false;
+};
+
+Result<std::vector<OpenCounter>> open_counters(Connection& c, std::int64_t shop_id) {
+  auto counters = catalogue::counters_of(c, shop_id);
+  if (!counters) return std::move(counters).error();
+  auto rows = c.query(
+      "SELECT q.counter_id, t.status FROM queue_counters q LEFT JOIN queue_tickets t ON t.id = q.ticket_id WHERE "
+      "q.shop_id = ? AND q.user_id IS NOT NULL AND q.paused_reason IS NULL",
+      {shop_id});
+  if (!rows) return std::move(rows).error();
+  std::map<std::int64_t, bool> open;
+  for (const auto& row : rows->rows) open[row.integer(0)] = row.text(1) == "called";
+  std::vector<OpenCounter> out;
+  for (const auto& counter : *counters) {
+    auto found = open.find(counter.id);
+    if (found == open.end()) continue;
+    out.push_back(OpenCounter{counter.id, counter.services, found->second});
+  }
+  return out;
+}
+
+// The estimate for a ticket that has `ahead` before it among the tickets its counters serve.
+Result<std::optional<WaitEstimate>> estimate_for(Connection& c, std::int64_t shop_id, std::int64_t service_id,
+                                                 const std::vector<Ticket>& ahead,
+                                                 const std::vector<OpenCounter>& counters, Instant now) {
+  std::vector<const OpenCounter*> serving;
+  for (const auto& counter : counters) {
+    if (counter.services.contains(service_id)) serving.push_back(&counter);
+  }
+  if (serving.empty()) return std::optional<WaitEstimate>();
+  int idle = 0;
+  for (const auto* counter : serving) idle += counter->busy ? 0 : 1;
+  std::set<std::int64_t> services{service_id};
+  for (const auto& t : ahead) services.insert(t.service_id);
+  auto times = service_times(c, shop_id, services, now);
+  if (!times) return std::move(times).error();
+  // The mix of services those departures will be: the tickets ahead, or this service alone.
+  double mean = 0;
+  double second_moment = 0;
+  int weight = 0;
+  for (const auto& t : ahead) {
+    const ServiceTimes& st = times->at(t.service_id);
+    mean += st.mean;
+    second_moment += st.variance + st.mean * st.mean;
+    ++weight;
+  }
+  if (weight == 0) {
+    const ServiceTimes& st = times->at(service_id);
+    mean = st.mean;
+    second_moment = st.variance + st.mean * st.mean;
+    weight = 1;
+  }
+  mean /= weight;
+  const double variance = std::max(0.0, second_moment / weight - mean * mean);
+  const int departures = static_cast<int>(ahead.size()) - idle + 1;
+  WaitEstimate estimate = wait_range(departures, static_cast<int>(serving.size()), mean, variance);
+  estimate.ahead = static_cast<int>(ahead.size());
+  return std::optional<WaitEstimate>(estimate);
+}
+
+std::vector<std::int64_t> services_of_counters(const std::vector<OpenCounter>& counters, std::int64_t service_id) {
+  std::set<std::int64_t> out;
+  for (const auto& counter : counters) {
+    if (counter.services.contains(service_id)) out.insert(counter.services.begin(), counter.services.end());
+  }
+  return {out.begin(), out.end()};
+}
+
+}  // namespace
+
+WaitEstimate wait_range(int departures, int counters, double mean_service_s, double variance_service_s) {
+  WaitEstimate out;
+  out.counters = counters;
+  if (departures <= 0 || counters <= 0 || mean_service_s <= 0) return out;
+  const double k = static_cast<double>(departures);
+  const double c = static_cast<double>(counters);
+  const double mean = k * mean_service_s / c;
+  const double variance = std::max(k * variance_service_s / (c * c), 1e-6 * mean * mean);
+  const double shape = mean * mean / variance;
+  const double scale = variance / mean;
+  const boost::math::gamma_distribution<double> wait(shape, scale);
+  out.p10 = seconds_of(boost::math::quantile(wait, 0.1));
+  out.p50 = seconds_of(boost::math::quantile(wait, 0.5));
+  out.p90 = seconds_of(boost::math::quantile(wait, 0.9));
+  return out;
+}
+
+Result<std::optional<WaitEstimate>> estimate_wait(Connection& c, const Ticket& ticket, Instant now,
+                                                  const QueuePolicy& policy) {
+  if (ticket.status != TicketStatus::waiting) return std::optional<WaitEstimate>();
+  auto counters = open_counters(c, ticket.shop_id);
+  if (!counters) return std::move(counters).error();
+  const auto services = services_of_counters(*counters, ticket.service_id);
+  if (services.empty()) return std::optional<WaitEstimate>();
+  auto waiting = detail::waiting_on(c, ticket.shop_id, ticket.day, services);
+  if (!waiting) return std::move(waiting).error();
+  sort_for_calling(*waiting, now, policy);
+  std::vector<Ticket> ahead;
+  for (auto& t : *waiting) {
+    if (t.id == ticket.id) break;
+    ahead.push_back(std::move(t));
+  }
+  return estimate_for(c, ticket.shop_id, ticket.service_id, ahead, *counters, now);
+}
+
+Result<std::optional<WaitEstimate>> estimate_wait(storage::Database& db, const Ticket& ticket, const Clock& clock,
+                                                  const QueuePolicy& policy) {
+  const Instant now = clock.now();
+  return db.read([&](Connection& c) { return estimate_wait(c, ticket, now, policy); });
+}
+
+Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets(storage::Database& db,
+                                                                                 std::int64_t shop_id,
+                                                                                 const Clock& clock,
+                                                                                 const QueuePolicy& policy) {
+  const Instant now = clock.now();
+  return db.read([&](Connection& c) -> Result<std::map<std::int64_t, std::optional<WaitEstimate>>> {
+    auto shop = catalogue::shop_record(c, shop_id);
+    if (!shop) return std::move(shop).error();
+    if (!*shop) return make_error(Errc::no_such_shop, "no such shop");
+    const std::string day = detail::local_day_of((*shop)->time_zone, now);
+    auto prefixes = service_prefixes(c, shop_id);
+    if (!prefixes) return std::move(prefixes).error();
+    auto counters = open_counters(c, shop_id);
+    if (!counters) return std::move(counters).error();
+    std::map<std::int64_t, std::optional<WaitEstimate>> out;
+    for (const auto& [service, prefix] : *prefixes) {
+      const auto services = services_of_counters(*counters, service);
+      if (services.empty()) {
+        out[service] = std::nullopt;
+        continue;
+      }
+      auto waiting = detail::waiting_on(c, shop_id, day, services);
+      if (!waiting) return std::move(waiting).error();
+      // A walk-in taking a ticket now comes after everyone waiting (none overtakes a head start).
+      auto estimate = estimate_for(c, shop_id, service, *waiting, *counters, now);
+      if (!estimate) return std::move(estimate).error();
+      out[service] = *estimate;
+    }
+    return out;
+  });
+}
+
+Result<EstimateAccuracy> estimate_accuracy(storage::Database& db, std::int64_t shop_id, Instant from, Instant until) {
+  return db.read([&](Connection& c) -> Result<EstimateAccuracy> {
+    auto rows = c.query(
+        "SELECT s.called_at - t.issued_at, t.estimate_p10, t.estimate_p50, t.estimate_p90 FROM queue_tickets t JOIN "
+        "queue_ticket_steps s ON s.ticket_id = t.id AND s.position = 0 WHERE t.shop_id = ? AND t.issued_at >= ? AND "
+        "t.issued_at < ? AND t.estimate_p50 IS NOT NULL AND s.called_at IS NOT NULL",
+        {shop_id, to_unix_micros(from), to_unix_micros(until)});
+    if (!rows) return std::move(rows).error();
+    EstimateAccuracy out;
+    double error = 0;
+    int covered = 0;
+    int under = 0;
+    for (const auto& row : rows->rows) {
+      const double waited = static_cast<double>(row.integer(0)) / 1e6;
+      const double p10 = static_cast<double>(row.integer(1));
+      const double p50 = static_cast<double>(row.integer(2));
+      const double p90 = static_cast<double>(row.integer(3));
+      error += std::abs(waited - p50);
+      if (waited >= p10 && waited <= p90) ++covered;
+      if (waited > p90) ++under;
+      ++out.tickets;
+    }
+    if (out.tickets > 0) {
+      const double n = static_cast<double>(out.tickets);
+      out.mean_absolute_error_min = error / n / 60.0;
+      out.coverage = covered / n;
+      out.underestimated = under / n;
+    }
+    return out;
+  });
+}
+
+}  // namespace guichet::queue
