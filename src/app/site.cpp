@@ -136,7 +136,24 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       return std::get<oidc::AccessGrant>(grant).user_id;
                     },
                     "Europe/Lisbon",
-                    &clock_} {
+                    &clock_},
+      queue_feed_(db_, clock_),
+      queue_web_{db_,
+                 clock_,
+                 pages_,
+                 catalog_,
+                 options_.public_url,
+                 [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
+                   auto grant = oidc::require_bearer(provider_, request, scope);
+                   if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+                   return std::get<oidc::AccessGrant>(grant).user_id;
+                 },
+                 queue_feed_,
+                 queue::QueuePolicy{},
+                 [this] {
+                   auto url = assets_.url_for("queue/live.js");
+                   return url ? *url : std::string();
+                 }()} {
   if (options_.secrets_key) {
     exchange_transport_ = exchange::curl_transport(std::chrono::seconds(5), options_.exchange_tls);
     exchange_keys_ = std::make_unique<exchange::NodeKeys>(options_.node_id, db_, clock_, *options_.secrets_key);
@@ -397,6 +414,9 @@ http::Router Site::routes() {
   exchange::register_audit_routes(router, exchange_web_);
   exchange::register_benefit_routes(router, exchange_web_);
   exchange::register_benefit_admin_routes(router, exchange_web_);
+  queue::register_queue_api_routes(router, queue_web_);
+  queue::register_queue_page_routes(router, queue_web_);
+  queue::register_counter_routes(router, queue_web_);
 
   router.get_prefix(
       "/static/", [this](Request& request) { return assets_.serve(request); }, never_blocks);

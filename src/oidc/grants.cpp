@@ -201,7 +201,8 @@ const std::vector<std::string>& supported_scopes() {
 }
 
 const std::vector<std::string>& staff_scopes() {
-  static const std::vector<std::string> scopes{"cases"};
+  // cases: an agent's cases; kiosk: a shop's ticket machine; counter: an agent calling the queue.
+  static const std::vector<std::string> scopes{"cases", "kiosk", "counter"};
   return scopes;
 }
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "guichet/core/log.hpp"
+#include "guichet/queue/estimates.hpp"
 #include "guichet/queue/queue.hpp"
 #include "guichet/scheduling/bookings.hpp"
 
@@ -31,15 +32,26 @@ void wake_feeds() {
   for (QueueFeed* feed : feeds()) feed->wake();
 }
 
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock) {
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
+                                        const QueuePolicy& policy) {
   auto queue = shop_queue(db, shop_id, clock);
   if (!queue) return std::move(queue).error();
+  auto estimates = estimate_new_tickets(db, shop_id, clock, policy);
+  if (!estimates) return std::move(estimates).error();
   json::array lines;
   for (const auto& line : queue->lines) {
-    lines.push_back({{"service", line.service_id},
-                     {"prefix", line.prefix},
-                     {"waiting", line.waiting},
-                     {"counters_open", line.counters_open}});
+    json::object l{{"service", line.service_id},
+                   {"prefix", line.prefix},
+                   {"waiting", line.waiting},
+                   {"counters_open", line.counters_open}};
+    auto estimate = estimates->find(line.service_id);
+    if (estimate != estimates->end() && estimate->second) {
+      auto minutes = [](std::chrono::seconds s) { return (s.count() + 59) / 60; };
+      l["wait"] = {{"p10_min", minutes(estimate->second->p10)}, {"p90_min", minutes(estimate->second->p90)}};
+    } else {
+      l["wait"] = nullptr;
+    }
+    lines.push_back(std::move(l));
   }
   return "event: queue\ndata: " + json::serialize(json::object{{"lines", std::move(lines)}}) + "\n\n";
 }
@@ -85,6 +97,7 @@ void QueueFeed::wake() {
 
 std::shared_ptr<void> QueueFeed::subscribe(std::int64_t shop_id, std::int64_t after_event,
                                            http::EventStream::Push push) {
+  start();  // no thread until a screen wants one
   std::uint64_t id = 0;
   {
     std::lock_guard lock(mutex_);

@@ -402,9 +402,22 @@ Result<void> check_served(Connection& c, std::int64_t shop_id, const std::vector
 Result<std::map<std::int64_t, std::string>> service_prefixes(Connection& c, std::int64_t shop_id) {
   auto served = services_served(c, shop_id);
   if (!served) return std::move(served).error();
+  auto records = catalogue::service_records(c, *served, std::nullopt);
+  if (!records) return std::move(records).error();
+  // One letter per administration, as citizen shops letter each entity's queue; administrations
+  // in the order of their first service's id, which never changes.
+  std::map<std::string, std::int64_t> first_service;
+  for (const auto& [id, record] : *records) {
+    auto [at, added] = first_service.emplace(record.administration, id);
+    if (!added) at->second = std::min(at->second, id);
+  }
+  std::vector<std::pair<std::int64_t, std::string>> order;
+  for (const auto& [administration, id] : first_service) order.emplace_back(id, administration);
+  std::sort(order.begin(), order.end());
+  std::map<std::string, std::string> letter;
+  for (std::size_t i = 0; i < order.size(); ++i) letter[order[i].second] = prefix_letters(i);
   std::map<std::int64_t, std::string> out;
-  std::size_t index = 0;
-  for (auto id : *served) out[id] = prefix_letters(index++);
+  for (const auto& [id, record] : *records) out[id] = letter[record.administration];
   return out;
 }
 
@@ -481,6 +494,31 @@ Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string
                 std::nullopt,
                 0};
     return insert_ticket(c, n, now, policy);
+  }));
+}
+
+Result<Ticket> cancel_ticket(storage::Database& db, std::string_view access, const Clock& clock) {
+  const Instant now = clock.now();
+  return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
+    auto ticket = ticket_where(c, "access = ?", {std::string(access)});
+    if (!ticket) return std::move(ticket).error();
+    if (!*ticket) return make_error(Errc::no_such_ticket, "no such ticket");
+    auto changed = c.execute(
+        "UPDATE queue_tickets SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('waiting', "
+        "'parked')",
+        {to_unix_micros(now), (*ticket)->id});
+    if (!changed) return std::move(changed).error();
+    if (*changed == 0) return make_error(Errc::not_callable, "this ticket is no longer waiting");
+    auto step = c.execute(
+        "UPDATE queue_ticket_steps SET finished_at = ?, outcome = 'cancelled' WHERE ticket_id = ? AND position = ?",
+        {to_unix_micros(now), (*ticket)->id, static_cast<std::int64_t>((*ticket)->step)});
+    if (!step) return std::move(step).error();
+    auto t = reload(c, (*ticket)->id);
+    if (!t) return t;
+    if (auto logged = record_event(c, t->shop_id, now, "cancelled", *t, std::nullopt, {}); !logged) {
+      return logged.error();
+    }
+    return t;
   }));
 }
 

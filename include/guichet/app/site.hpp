@@ -22,6 +22,7 @@
 #include "guichet/oidc/keys.hpp"
 #include "guichet/oidc/web.hpp"
 #include "guichet/procedures/web.hpp"
+#include "guichet/queue/web.hpp"
 #include "guichet/scheduling/web.hpp"
 #include "guichet/storage/database.hpp"
 
@@ -101,6 +102,8 @@ class Site {
   std::unique_ptr<exchange::Peers> exchange_peers_;
   std::unique_ptr<exchange::Node> exchange_node_;
   exchange::ExchangeWebContext exchange_web_;
+  queue::QueueFeed queue_feed_;  // its thread starts with the first screen that subscribes
+  queue::QueueContext queue_web_;
   std::unique_ptr<http::Application> application_;
 };
 

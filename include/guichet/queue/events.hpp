@@ -18,6 +18,7 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/http/request.hpp"
+#include "guichet/queue/queue.hpp"
 #include "guichet/storage/database.hpp"
 
 namespace guichet::queue {
@@ -71,7 +72,9 @@ class QueueFeed {
 // Wakes every feed of this process (called by the queue's functions after each change commits).
 void wake_feeds();
 
-// The SSE text of the shop's queue lengths ("event: queue").
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock);
+// The SSE text of the shop's queue lengths and the wait a ticket taken now would have, per
+// service ("event: queue").
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
+                                        const QueuePolicy& policy = {});
 
 }  // namespace guichet::queue

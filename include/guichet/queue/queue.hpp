@@ -50,6 +50,8 @@ struct QueuePolicy {
   std::chrono::minutes check_in_early{60};
   std::chrono::minutes check_in_late{15};
   std::size_t max_services = 4;
+  // The ticket's page tells its holder their turn is near when fewer tickets than this are ahead.
+  int notify_ahead = 3;
 };
 
 struct TicketRequest {
@@ -97,8 +99,9 @@ struct Ticket {
   std::vector<TicketStep> steps;
 };
 
-// The letter(s) numbering a service's tickets at a shop: "A", "B", ... by the services the shop's
-// counters serve in id order (ids never change, and new services take the next letters).
+// The letter(s) numbering a service's tickets at a shop: one per administration whose services the
+// shop's counters serve ("A", "B", ...), as citizen shops letter each entity's queue; in the order
+// of each administration's first service id, so letters stay as the catalogue grows.
 Result<std::map<std::int64_t, std::string>> service_prefixes(storage::Connection& c, std::int64_t shop_id);
 
 // Issues a walk-in ticket. Refusals: bad_services (none, too many, repeated), no_such_service,
@@ -113,6 +116,10 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
 // shop's), not_today (too early or another day), already_checked_in, booking_not_confirmed.
 Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string_view reference, std::string_view lang,
                         Source source, const Clock& clock, const QueuePolicy& policy);
+
+// The visitor gives up their place (from the ticket's page): a waiting or parked ticket is
+// cancelled; refused with not_callable otherwise.
+Result<Ticket> cancel_ticket(storage::Database& db, std::string_view access, const Clock& clock);
 
 Result<std::optional<Ticket>> find_ticket(storage::Database& db, std::int64_t ticket_id);
 Result<std::optional<Ticket>> ticket_by_access(storage::Database& db, std::string_view access);

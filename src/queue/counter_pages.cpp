@@ -1,0 +1,361 @@
+// The agents' counter page (/agent/counter): open a counter at one of their shops, call the next
+// ticket (or a given one), recall, end the visit (served, absent, parked, transferred), pause and
+// close; the waiting and parked tickets in calling order, and how the day's estimates fared.
+// Staff pages: a role at the shop and a session with a second factor (identity::require_staff).
+#include <date/tz.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/calendar.hpp"
+#include "guichet/http/application.hpp"
+#include "guichet/http/pages.hpp"
+#include "guichet/identity/staff.hpp"
+#include "guichet/queue/errors.hpp"
+#include "guichet/queue/estimates.hpp"
+#include "guichet/queue/web.hpp"
+#include "guichet/scheduling/agenda.hpp"
+#include "web_support.hpp"
+
+namespace guichet::queue {
+using http::PageData;
+using http::Request;
+using http::Response;
+
+namespace {
+
+constexpr const char* kPage = "/agent/counter";
+
+std::variant<std::vector<identity::RoleGrant>, Response> require_agent(const QueueContext& ctx,
+                                                                       const Request& request) {
+  return identity::require_staff(ctx.db, ctx.pages, request, kPage, scheduling::is_scheduling_staff,
+                                 "this page is for agents");
+}
+
+std::string minutes_since(Instant from, Instant now) {
+  return std::to_string(
+      std::max<std::int64_t>(0, std::chrono::duration_cast<std::chrono::minutes>(now - from).count()));
+}
+
+// The instant the shop's local day begins.
+std::optional<Instant> day_start(const std::string& day, const std::string& time_zone) {
+  auto parsed = parse_iso_day(day);
+  const date::time_zone* zone = find_time_zone(time_zone);
+  if (!parsed || zone == nullptr) return std::nullopt;
+  try {
+    auto sys = zone->to_sys(date::local_days(date::days(parsed->time_since_epoch().count())), date::choose::earliest);
+    return std::chrono::time_point_cast<Instant::duration>(sys);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string percent(double share) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%.0f %%", share * 100);
+  return out;
+}
+
+Response counter_page(const QueueContext& ctx, const Request& request, const std::vector<identity::RoleGrant>& roles,
+                      const std::string& notice, const std::string& error, int status = 200) {
+  const std::int64_t me = request.principal->user_id;
+  PageData page;
+  if (!notice.empty()) page.set("notice", notice);
+  if (!error.empty()) page.set("error", error);
+  auto held = counter_held_by(ctx.db, me);
+  if (!held) return ctx.pages.render_error(request, held.error());
+  if (!*held) {
+    // No counter yet: the counters of the agent's shops, to open one.
+    auto shops = scheduling::shops_of_staff(ctx.db, me, roles);
+    if (!shops) return ctx.pages.render_error(request, shops.error());
+    PageData shop_list{PageData::type::list};
+    for (const auto& shop : *shops) {
+      auto counters = shop_counters(ctx.db, shop.id);
+      if (!counters) return ctx.pages.render_error(request, counters.error());
+      PageData counter_list{PageData::type::list};
+      for (const auto& counter : *counters) {
+        PageData c;
+        c.set("id", std::to_string(counter.counter_id));
+        c.set("code", counter.code);
+        c.set("held", counter.holder.has_value());
+        counter_list.push_back(c);
+      }
+      PageData s;
+      s.set("name", shop.name);
+      s.set("counters", counter_list);
+      shop_list.push_back(s);
+    }
+    page.set("choose", true);
+    page.set("shops", shop_list);
+    page.set("no_shops", shops->empty());
+    return no_store(ctx.pages.render(request, "queue_counter", "queue_counter_title", page, status));
+  }
+  auto state = counter_state(ctx.db, **held);
+  if (!state) return ctx.pages.render_error(request, state.error());
+  auto shop = shop_by_id(ctx, state->shop_id);
+  if (!shop) return ctx.pages.render_error(request, shop.error());
+  auto waiting = waiting_tickets(ctx.db, state->shop_id, ctx.clock, ctx.policy);
+  if (!waiting) return ctx.pages.render_error(request, waiting.error());
+  std::vector<std::int64_t> ids(state->services.begin(), state->services.end());
+  for (const auto& t : *waiting) ids.push_back(t.service_id);
+  if (state->current) {
+    for (const auto& step : state->current->steps) ids.push_back(step.service_id);
+  }
+  auto prefixes = ctx.db.read([&](storage::Connection& c) { return service_prefixes(c, state->shop_id); });
+  if (!prefixes) return ctx.pages.render_error(request, prefixes.error());
+  for (const auto& [id, prefix] : *prefixes) ids.push_back(id);
+  auto names = service_names(ctx, ids, request.lang);
+  if (!names) return ctx.pages.render_error(request, names.error());
+  const Instant now = ctx.clock.now();
+  page.set("counter", state->code);
+  page.set("shop_name", shop->name);
+  page.set("paused", state->paused_reason.value_or(""));
+  page.set("is_paused", state->paused_reason.has_value());
+  PageData served{PageData::type::list};
+  for (auto id : state->services) {
+    PageData s;
+    s.set("name", (*names)[id]);
+    served.push_back(s);
+  }
+  page.set("served", served);
+  if (state->current && state->current->status == TicketStatus::called) {
+    const Ticket& t = *state->current;
+    PageData current;
+    current.set("number", t.number);
+    PageData steps{PageData::type::list};
+    for (const auto& step : t.steps) {
+      PageData s;
+      s.set("name", (*names)[step.service_id]);
+      s.set("current", step.position == t.step);
+      s.set("done", !step.outcome.empty());
+      steps.push_back(s);
+    }
+    current.set("steps", steps);
+    current.set("calls", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_calls"),
+                                         {{"count", std::to_string(t.calls)}}));
+    current.set("since", t.called_at ? minutes_since(*t.called_at, now) : "0");
+    current.set("may_be_absent", t.calls >= ctx.policy.calls_before_absent);
+    current.set("absent_after", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_absent_after"),
+                                                {{"count", std::to_string(ctx.policy.calls_before_absent)}}));
+    current.set("has_next_step", t.step + 1 < static_cast<int>(t.steps.size()));
+    if (t.booking_reference) current.set("booking", *t.booking_reference);
+    current.set("priority",
+                t.priority == Priority::none
+                    ? std::string()
+                    : ctx.catalog.text(request.lang, "queue_priority_" + std::string(to_string(t.priority))));
+    PageData transfer{PageData::type::list};
+    for (const auto& [id, prefix] : *prefixes) {
+      if (id == t.service_id) continue;
+      PageData option;
+      option.set("id", std::to_string(id));
+      option.set("name", prefix + " · " + (*names)[id]);
+      transfer.push_back(option);
+    }
+    current.set("transfer", transfer);
+    page.set("current", current);
+  }
+  PageData queue{PageData::type::list};
+  PageData parked{PageData::type::list};
+  bool next_offered = false;
+  for (const auto& t : *waiting) {
+    PageData row;
+    row.set("number", t.number);
+    row.set("service", (*names)[t.service_id]);
+    row.set("waited", minutes_since(t.issued_at, now));
+    row.set("priority", t.priority == Priority::none
+                            ? std::string()
+                            : ctx.catalog.text(request.lang, "queue_priority_" + std::string(to_string(t.priority))));
+    const bool mine = std::find(state->services.begin(), state->services.end(), t.service_id) != state->services.end();
+    row.set("callable", mine);
+    if (t.status == TicketStatus::parked) {
+      parked.push_back(row);
+      continue;
+    }
+    if (mine && !next_offered && !(state->current && state->current->status == TicketStatus::called)) {
+      // An idle counter is offered the ticket it would call next.
+      PageData next;
+      next.set("number", t.number);
+      next.set("service", (*names)[t.service_id]);
+      next.set("waited", minutes_since(t.issued_at, now));
+      page.set("next", next);
+      next_offered = true;
+    }
+    queue.push_back(row);
+  }
+  page.set("queue", queue);
+  page.set("has_queue", !queue.is_empty_list());
+  page.set("parked", parked);
+  page.set("has_parked", !parked.is_empty_list());
+  // How the day's estimates fared against what happened, for staff to judge them.
+  auto today = shop_day(ctx.db, state->shop_id, now);
+  if (today) {
+    auto start = day_start(*today, shop->time_zone);
+    if (start) {
+      auto accuracy = estimate_accuracy(ctx.db, state->shop_id, *start, now + std::chrono::seconds(1));
+      if (accuracy && accuracy->tickets > 0) {
+        page.set("accuracy",
+                 http::fill_text(
+                     ctx.catalog.text(request.lang, "queue_counter_accuracy"),
+                     {{"count", std::to_string(accuracy->tickets)},
+                      {"error", std::to_string(static_cast<int>(std::lround(accuracy->mean_absolute_error_min)))},
+                      {"coverage", percent(accuracy->coverage)},
+                      {"under", percent(accuracy->underestimated)}}));
+      }
+    }
+  }
+  page.set("events", "/api/v1/shops/" + shop->code + "/events");
+  page.set("script", ctx.live_script_url);
+  return no_store(ctx.pages.render(request, "queue_counter", "queue_counter_title", page, status));
+}
+
+Response show(const QueueContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  std::string notice;
+  if (auto done = request.query.get("done")) {
+    static const std::set<std::string_view> kNotices{"opened", "closed", "paused",      "resumed", "called",  "served",
+                                                     "absent", "parked", "transferred", "nobody",  "recalled"};
+    if (kNotices.contains(*done)) notice = ctx->catalog.text(request.lang, "queue_counter_done_" + std::string(*done));
+  }
+  return counter_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), notice, {});
+}
+
+// Runs one act of the agent's counter and comes back to the page (Post/Redirect/Get); a refusal
+// is shown on the page with its status.
+Response act(const QueueContext* ctx, Request& request,
+             const std::function<Result<std::string>(std::int64_t counter, std::int64_t me)>& run) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  const std::int64_t me = request.principal->user_id;
+  auto held = counter_held_by(ctx->db, me);
+  if (!held) return ctx->pages.render_error(request, held.error());
+  if (!*held) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_not_your_counter"), 403);
+  }
+  auto done = run(**held, me);
+  if (!done) {
+    const Error& e = done.error();
+    const std::string message =
+        e.code.message_key().empty() ? e.message : ctx->catalog.text(request.lang, e.code.message_key());
+    if (e.kind == ErrorKind::internal || e.kind == ErrorKind::unavailable) return ctx->pages.render_error(request, e);
+    return counter_page(*ctx, request, roles, {}, message, http::http_status(e.kind));
+  }
+  return Response::redirect(std::string(kPage) + "?done=" + *done, 303);
+}
+
+Response open(const QueueContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto counter_id = positive_id(request.form.get("counter").value_or(""));
+  if (!counter_id) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_no_such_counter"), 400);
+  }
+  auto state = counter_state(ctx->db, *counter_id);
+  if (!state) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_no_such_counter"), 404);
+  }
+  auto allowed = works_at(*ctx, request.principal->user_id, state->shop_id);
+  if (!allowed) return ctx->pages.render_error(request, allowed.error());
+  if (!*allowed) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_not_your_shop"), 403);
+  }
+  auto opened = open_counter(ctx->db, *counter_id, request.principal->user_id, ctx->clock);
+  if (!opened) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, opened.error().code.message_key()),
+                        http::http_status(opened.error().kind));
+  }
+  return Response::redirect(std::string(kPage) + "?done=opened", 303);
+}
+
+Response call(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    auto called = call_next(ctx->db, counter, me, ctx->clock, ctx->policy);
+    if (!called) return std::move(called).error();
+    return std::string(*called ? "called" : "nobody");
+  });
+}
+
+Response call_number(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    auto called = call_ticket(ctx->db, counter, me, request.form.get("number").value_or(""), ctx->clock);
+    if (!called) return std::move(called).error();
+    return std::string("called");
+  });
+}
+
+Response call_again(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    auto again = recall(ctx->db, counter, me, ctx->clock);
+    if (!again) return std::move(again).error();
+    return std::string("recalled");
+  });
+}
+
+Response finish(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    const std::string outcome(request.form.get("outcome").value_or(""));
+    Finish f;
+    std::string done = outcome;
+    if (outcome == "served") {
+      f.outcome = Outcome::served;
+    } else if (outcome == "absent") {
+      f.outcome = Outcome::absent;
+    } else if (outcome == "park") {
+      f.outcome = Outcome::park;
+      done = "parked";
+    } else if (outcome == "next") {
+      f.outcome = Outcome::transfer_next;
+      done = "transferred";
+    } else if (outcome == "transfer") {
+      f.outcome = Outcome::transfer_to;
+      f.service_id = positive_id(request.form.get("service").value_or(""));
+      done = "transferred";
+      if (!f.service_id) return make_error(Errc::bad_services, "choose the service to transfer to");
+    } else {
+      return make_error(Errc::bad_body, "unknown outcome");
+    }
+    auto ended = finish_current(ctx->db, counter, me, f, ctx->clock, ctx->policy);
+    if (!ended) return std::move(ended).error();
+    return done;
+  });
+}
+
+Response pause(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    std::string reason(request.form.get("reason").value_or(""));
+    const bool resume = request.form.get("resume").has_value();
+    if (!resume && reason.empty()) reason = ctx->catalog.text(request.lang, "queue_counter_pause_default");
+    auto paused = pause_counter(ctx->db, counter, me, resume ? "" : reason, ctx->clock);
+    if (!paused) return std::move(paused).error();
+    return std::string(resume ? "resumed" : "paused");
+  });
+}
+
+Response close(const QueueContext* ctx, Request& request) {
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    auto closed = close_counter(ctx->db, counter, me, ctx->clock);
+    if (!closed) return std::move(closed).error();
+    return std::string("closed");
+  });
+}
+
+}  // namespace
+
+void register_counter_routes(http::Router& router, const QueueContext& context) {
+  const QueueContext* ctx = &context;
+  router.get(kPage, [ctx](Request& request) { return show(ctx, request); });
+  router.post("/agent/counter/open", [ctx](Request& request) { return open(ctx, request); });
+  router.post("/agent/counter/call-next", [ctx](Request& request) { return call(ctx, request); });
+  router.post("/agent/counter/call", [ctx](Request& request) { return call_number(ctx, request); });
+  router.post("/agent/counter/recall", [ctx](Request& request) { return call_again(ctx, request); });
+  router.post("/agent/counter/finish", [ctx](Request& request) { return finish(ctx, request); });
+  router.post("/agent/counter/pause", [ctx](Request& request) { return pause(ctx, request); });
+  router.post("/agent/counter/close", [ctx](Request& request) { return close(ctx, request); });
+}
+
+}  // namespace guichet::queue
