@@ -283,6 +283,18 @@ int run_cli(int argc, char** argv) {
                  "Days the exchange journal keeps its entries (30 to 3650)")
       ->envname("GUICHET_EXCHANGE_JOURNAL_DAYS")
       ->capture_default_str();
+  cli.add_option("--queue-check-in-minutes", config.queue_check_in_minutes,
+                 "How long before their time a booked visitor may check in (0 to 720)")
+      ->envname("GUICHET_QUEUE_CHECK_IN_MINUTES")
+      ->capture_default_str();
+  cli.add_option("--queue-fairness-minutes", config.queue_fairness_minutes,
+                 "Priorities never keep a ticket waiting past this (5 to 240)")
+      ->envname("GUICHET_QUEUE_FAIRNESS_MINUTES")
+      ->capture_default_str();
+  cli.add_option("--queue-tickets-per-address", config.queue_tickets_per_address,
+                 "Tickets one address takes in an hour without a kiosk (1 to 1000)")
+      ->envname("GUICHET_QUEUE_TICKETS_PER_ADDRESS")
+      ->capture_default_str();
   auto* registry_cmd = cli.add_subcommand(
       "registry", "Serve one administration's dataset to entitled nodes (imports --dataset first when given)");
   std::string dataset_csv;

@@ -177,6 +177,9 @@ int serve(const Config& config) {
   site_options.exchange_tls =
       exchange::TransportTls{config.exchange_client_cert, config.exchange_client_key, config.exchange_ca};
   site_options.exchange_journal_days = config.exchange_journal_days;
+  site_options.queue_policy.check_in_early = std::chrono::minutes(config.queue_check_in_minutes);
+  site_options.queue_policy.fairness_bound = std::chrono::minutes(config.queue_fairness_minutes);
+  site_options.queue_tickets_per_address = config.queue_tickets_per_address;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());

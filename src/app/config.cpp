@@ -93,6 +93,15 @@ Result<void> validate(Config& config) {
   if (config.exchange_journal_days < 30 || config.exchange_journal_days > 3650) {
     return bad("exchange-journal-days", "from 30 to 3650");
   }
+  if (config.queue_check_in_minutes < 0 || config.queue_check_in_minutes > 720) {
+    return bad("queue-check-in-minutes", "from 0 to 720");
+  }
+  if (config.queue_fairness_minutes < 5 || config.queue_fairness_minutes > 240) {
+    return bad("queue-fairness-minutes", "from 5 to 240");
+  }
+  if (config.queue_tickets_per_address < 1 || config.queue_tickets_per_address > 1000) {
+    return bad("queue-tickets-per-address", "from 1 to 1000");
+  }
   bool tls = !config.tls_cert.empty();
   if (config.public_url.empty()) {
     std::string host =

@@ -149,11 +149,12 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                    return std::get<oidc::AccessGrant>(grant).user_id;
                  },
                  queue_feed_,
-                 queue::QueuePolicy{},
+                 options_.queue_policy,
                  [this] {
                    auto url = assets_.url_for("queue/live.js");
                    return url ? *url : std::string();
-                 }()} {
+                 }(),
+                 options_.queue_tickets_per_address} {
   if (options_.secrets_key) {
     exchange_transport_ = exchange::curl_transport(std::chrono::seconds(5), options_.exchange_tls);
     exchange_keys_ = std::make_unique<exchange::NodeKeys>(options_.node_id, db_, clock_, *options_.secrets_key);

@@ -136,7 +136,8 @@ Response counter_page(const QueueContext& ctx, const Request& request, const std
     current.set("steps", steps);
     current.set("calls", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_calls"),
                                          {{"count", std::to_string(t.calls)}}));
-    current.set("since", t.called_at ? minutes_since(*t.called_at, now) : "0");
+    current.set("since", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_since"),
+                                         {{"minutes", t.called_at ? minutes_since(*t.called_at, now) : "0"}}));
     current.set("may_be_absent", t.calls >= ctx.policy.calls_before_absent);
     current.set("absent_after", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_absent_after"),
                                                 {{"count", std::to_string(ctx.policy.calls_before_absent)}}));

@@ -573,10 +573,9 @@ Result<CounterState> hold(Connection& c, std::int64_t counter_id, std::int64_t u
   auto claimed = c.execute("UPDATE queue_counters SET version = version + 1 WHERE counter_id = ? AND user_id = ?",
                            {counter_id, user_id});
   if (!claimed) return std::move(claimed).error();
-  auto state = counter_state_on(c, counter_id);
-  if (!state) return state;
+  // Whether the counter exists or someone else holds it, the answer is the same.
   if (*claimed == 0) return make_error(Errc::not_your_counter, "open this counter first");
-  return state;
+  return counter_state_on(c, counter_id);
 }
 
 Result<void> set_current(Connection& c, std::int64_t counter_id, std::optional<std::int64_t> ticket_id) {

@@ -54,6 +54,11 @@ struct Config {
   std::string node_id = "guichet";
   // How long the exchange journal keeps its entries (pruned hourly past it).
   int exchange_journal_days = 365;
+  // The walk-in queue: how long before their time a booked visitor may check in, the fairness
+  // bound on priorities, and tickets taken from one address in an hour without a kiosk.
+  int queue_check_in_minutes = 60;
+  int queue_fairness_minutes = 30;
+  int queue_tickets_per_address = 6;
 
   // Filled by validate()
   std::string listen_host;

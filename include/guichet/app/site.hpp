@@ -45,6 +45,8 @@ struct SiteOptions {
   std::string tsa_url;                   // "", "local" or a TSA's URL (Config::tsa_url)
   std::string node_id = "guichet";       // among the nodes exchanging data (needs the secrets key)
   int exchange_journal_days = 365;
+  queue::QueuePolicy queue_policy{};
+  int queue_tickets_per_address = 6;
   exchange::TransportTls exchange_tls{};  // mutual TLS towards other nodes
 };
 
