@@ -39,10 +39,11 @@ CREATE TABLE queue_tickets (
   notify_ahead INTEGER,
   notified INTEGER NOT NULL DEFAULT 0,
   -- The wait estimated when it was issued (seconds, P10 / median / P90), kept to measure the
-  -- estimator against what happened.
+  -- estimator against what happened and to calibrate later estimates (queue/estimates.hpp).
   estimate_p10 INTEGER,
   estimate_p50 INTEGER,
   estimate_p90 INTEGER,
+  estimate_model INTEGER,                   -- the queue-length model's mean, before calibration
   UNIQUE (shop_id, day, number)
 );
 CREATE INDEX queue_tickets_waiting ON queue_tickets (shop_id, status, service_id, ready_at);

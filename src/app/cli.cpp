@@ -391,6 +391,31 @@ int run_cli(int argc, char** argv) {
     cmd->add_option("--code", benefit_code, "The benefit")->required();
   }
 
+  SimulateCommand simulation;
+  auto* simulate_cmd = cli.add_subcommand(
+      "simulate", "Run a shop's day through the real queue twice, everyone walking in and with bookings, and compare");
+  simulate_cmd->add_option("--shop", simulation.shop, "The shop's code")->required();
+  simulate_cmd->add_option("--day", simulation.day, "A day it is open, YYYY-MM-DD")->required();
+  auto* arrivals_option =
+      simulate_cmd
+          ->add_option("--arrivals", simulation.arrivals_file, "CSV of minute,services[,booked] (services joined by +)")
+          ->check(CLI::ExistingFile);
+  simulate_cmd->add_option("--model", simulation.model, "Arrivals drawn from a model: poisson")
+      ->check(CLI::IsMember({"poisson"}))
+      ->excludes(arrivals_option)
+      ->capture_default_str();
+  simulate_cmd->add_option("--visitors", simulation.visitors, "Expected visitors, with the model")
+      ->capture_default_str();
+  simulate_cmd->add_option("--booked-share", simulation.booked_share, "Share of visitors who book, 0 to 1")
+      ->capture_default_str();
+  simulate_cmd
+      ->add_option("--service-factor", simulation.service_factor,
+                   "Mean time at the counter over the catalogue's duration")
+      ->capture_default_str();
+  simulate_cmd->add_option("--seed", simulation.seed, "The random draws' seed")->capture_default_str();
+  simulate_cmd->add_flag("--json", simulation.json, "One JSON object instead of the table");
+  simulate_cmd->add_option("--svg", simulation.svg_file, "Write the chart of waits by hour here");
+
   auto* documents_cmd = cli.add_subcommand("documents", "Documents Guichet issues");
   documents_cmd->require_subcommand(1);
   auto* documents_verify_cmd =
@@ -477,6 +502,7 @@ int run_cli(int argc, char** argv) {
   if (journal_verify_cmd->parsed()) return exchange_journal_verify(config);
   if (benefits_define_cmd->parsed()) return benefits_define(config, benefit_file);
   if (benefits_dry_cmd->parsed()) return benefits_dry_run(config, benefit_code, benefit_limit);
+  if (simulate_cmd->parsed()) return simulate(config, simulation);
   if (benefits_enable_cmd->parsed()) return benefits_enable(config, benefit_code, true);
   if (benefits_run_cmd->parsed()) return benefits_run(config);
   if (benefits_disable_cmd->parsed()) return benefits_enable(config, benefit_code, false);

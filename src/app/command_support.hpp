@@ -20,6 +20,8 @@ void setup_logging(const Config& config);
 Result<std::optional<SecretKey>> secrets_key(const Config& config);
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock);
 std::string web_root(const Config& config);
+// A file's text, or standard input for "-"; nothing (after saying so) when it cannot be read.
+std::optional<std::string> read_input(const std::string& file, const std::string& command);
 // The HTTP server's options from the configuration (serve and registry listen alike).
 http::ServerOptions server_options_of(const Config& config);
 

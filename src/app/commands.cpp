@@ -128,6 +128,8 @@ std::variant<std::int64_t, int> account_id(storage::Database& db, const std::str
   return (*user)->id;
 }
 
+}  // namespace
+
 // A file's text, or standard input for "-"; nothing (after saying so) when it cannot be read.
 std::optional<std::string> read_input(const std::string& file, const std::string& command) {
   if (file == "-") return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -138,8 +140,6 @@ std::optional<std::string> read_input(const std::string& file, const std::string
   }
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
-
-}  // namespace
 
 int serve(const Config& config) {
   setup_logging(config);

@@ -91,43 +91,122 @@ Result<std::vector<OpenCounter>> open_counters(Connection& c, std::int64_t shop_
   return out;
 }
 
-// The estimate for a ticket that has `ahead` before it among the tickets its counters serve.
+// The range from the work ahead: the mean and variance of the time for the counters that can
+// call this ticket to clear it, as a gamma distribution.
+WaitEstimate gamma_range(double mean, double variance, int counters) {
+  WaitEstimate out;
+  out.counters = counters;
+  if (mean <= 0) return out;
+  variance = std::max(variance, 1e-6 * mean * mean);
+  const boost::math::gamma_distribution<double> wait(mean * mean / variance, variance / mean);
+  out.p10 = seconds_of(boost::math::quantile(wait, 0.1));
+  out.p50 = seconds_of(boost::math::quantile(wait, 0.5));
+  out.p90 = seconds_of(boost::math::quantile(wait, 0.9));
+  return out;
+}
+
+// The estimate for a ticket with `ahead` before it in calling order. Each ticket ahead is served
+// by one of the open counters serving its service; the share of it that falls on this ticket's
+// counters is the share of those counters that are also this ticket's (a counter serving
+// everything takes part of every queue's work). This ticket is called once its counters have
+// cleared their share of the work ahead and one of them is free: the work ahead plus one service,
+// less what idle counters take at once, spread over its counters.
 Result<std::optional<WaitEstimate>> estimate_for(Connection& c, std::int64_t shop_id, std::int64_t service_id,
                                                  const std::vector<Ticket>& ahead,
                                                  const std::vector<OpenCounter>& counters, Instant now) {
-  std::vector<const OpenCounter*> serving;
-  for (const auto& counter : counters) {
-    if (counter.services.contains(service_id)) serving.push_back(&counter);
-  }
-  if (serving.empty()) return std::optional<WaitEstimate>();
+  std::set<std::int64_t> mine;
   int idle = 0;
-  for (const auto* counter : serving) idle += counter->busy ? 0 : 1;
+  for (const auto& counter : counters) {
+    if (!counter.services.contains(service_id)) continue;
+    mine.insert(counter.id);
+    idle += counter.busy ? 0 : 1;
+  }
+  if (mine.empty()) return std::optional<WaitEstimate>();
   std::set<std::int64_t> services{service_id};
   for (const auto& t : ahead) services.insert(t.service_id);
   auto times = service_times(c, shop_id, services, now);
   if (!times) return std::move(times).error();
-  // The mix of services those departures will be: the tickets ahead, or this service alone.
-  double mean = 0;
-  double second_moment = 0;
-  int weight = 0;
+  std::map<std::int64_t, double> share;  // by service: the part of its work on this ticket's counters
+  for (auto service : services) {
+    int all = 0;
+    int shared = 0;
+    for (const auto& counter : counters) {
+      if (!counter.services.contains(service)) continue;
+      ++all;
+      shared += mine.contains(counter.id) ? 1 : 0;
+    }
+    share[service] = all == 0 ? 0.0 : static_cast<double>(shared) / all;
+  }
+  double work = 0;
+  double variance = 0;
+  int competing = 0;
   for (const auto& t : ahead) {
+    const double w = share[t.service_id];
+    if (w <= 0) continue;
     const ServiceTimes& st = times->at(t.service_id);
-    mean += st.mean;
-    second_moment += st.variance + st.mean * st.mean;
-    ++weight;
+    work += w * st.mean;
+    variance += w * st.variance;
+    ++competing;
   }
-  if (weight == 0) {
-    const ServiceTimes& st = times->at(service_id);
-    mean = st.mean;
-    second_moment = st.variance + st.mean * st.mean;
-    weight = 1;
-  }
-  mean /= weight;
-  const double variance = std::max(0.0, second_moment / weight - mean * mean);
-  const int departures = static_cast<int>(ahead.size()) - idle + 1;
-  WaitEstimate estimate = wait_range(departures, static_cast<int>(serving.size()), mean, variance);
-  estimate.ahead = static_cast<int>(ahead.size());
+  const ServiceTimes& own = times->at(service_id);
+  const double n = static_cast<double>(mine.size());
+  work += own.mean * (1.0 - idle);
+  variance += own.variance;
+
+  WaitEstimate estimate = gamma_range(work / n, variance / (n * n), static_cast<int>(mine.size()));
+  estimate.ahead = competing;
+  estimate.model_mean_s = std::max(0.0, work / n);
   return std::optional<WaitEstimate>(estimate);
+}
+
+constexpr int kCalibrationTickets = 200;
+constexpr std::size_t kNeighbours = 100;
+constexpr int kEnoughToCalibrate = 30;
+constexpr double kCalibratedFrom = 60;  // seconds of model mean: shorter waits stay the model's
+
+// (model mean, actual ÷ model) of the shop's day's last called tickets (walk-ins with an
+// estimate of a minute or more); empty when too few.
+using Ratios = std::vector<std::pair<double, double>>;
+Result<Ratios> calibration_ratios(Connection& c, std::int64_t shop_id, const std::string& day) {
+  auto rows = c.query(
+      "SELECT s.called_at - t.issued_at, t.estimate_model FROM queue_tickets t JOIN queue_ticket_steps s ON "
+      "s.ticket_id = t.id AND s.position = 0 WHERE t.shop_id = ? AND t.day = ? AND t.source <> 'check_in' AND "
+      "t.estimate_model >= ? AND s.called_at IS NOT NULL ORDER BY s.called_at DESC LIMIT ?",
+      {shop_id, day, static_cast<std::int64_t>(kCalibratedFrom), static_cast<std::int64_t>(kCalibrationTickets)});
+  if (!rows) return std::move(rows).error();
+  Ratios ratios;
+  if (static_cast<int>(rows->size()) < kEnoughToCalibrate) return ratios;
+  for (const auto& row : rows->rows) {
+    const double model = static_cast<double>(row.integer(1));
+    ratios.emplace_back(model, static_cast<double>(row.integer(0)) / 1e6 / model);
+  }
+  return ratios;
+}
+
+double quantile(const std::vector<double>& sorted, double q) {
+  const double at = q * static_cast<double>(sorted.size() - 1);
+  const auto below = static_cast<std::size_t>(std::floor(at));
+  const std::size_t above = std::min(sorted.size() - 1, below + 1);
+  return sorted[below] + (sorted[above] - sorted[below]) * (at - static_cast<double>(below));
+}
+
+// The ratios of the tickets whose model mean was nearest this one's (on a log scale: a 2-minute
+// and a 40-minute estimate err differently), as their quantiles.
+void calibrate(WaitEstimate& estimate, const Ratios& ratios) {
+  if (ratios.empty() || estimate.model_mean_s < kCalibratedFrom) return;
+  const double here = std::log(estimate.model_mean_s);
+  std::vector<std::pair<double, double>> by_distance;
+  by_distance.reserve(ratios.size());
+  for (const auto& [model, ratio] : ratios) by_distance.emplace_back(std::abs(std::log(model) - here), ratio);
+  const std::size_t keep = std::min(kNeighbours, by_distance.size());
+  std::nth_element(by_distance.begin(), by_distance.begin() + static_cast<std::ptrdiff_t>(keep - 1), by_distance.end());
+  std::vector<double> nearest;
+  for (std::size_t i = 0; i < keep; ++i) nearest.push_back(by_distance[i].second);
+  std::sort(nearest.begin(), nearest.end());
+  estimate.p10 = seconds_of(quantile(nearest, 0.1) * estimate.model_mean_s);
+  estimate.p50 = seconds_of(quantile(nearest, 0.5) * estimate.model_mean_s);
+  estimate.p90 = seconds_of(quantile(nearest, 0.9) * estimate.model_mean_s);
+  estimate.calibrated = true;
 }
 
 std::vector<std::int64_t> services_of_counters(const std::vector<OpenCounter>& counters, std::int64_t service_id) {
@@ -172,7 +251,12 @@ Result<std::optional<WaitEstimate>> estimate_wait(Connection& c, const Ticket& t
     if (t.id == ticket.id) break;
     ahead.push_back(std::move(t));
   }
-  return estimate_for(c, ticket.shop_id, ticket.service_id, ahead, *counters, now);
+  auto estimate = estimate_for(c, ticket.shop_id, ticket.service_id, ahead, *counters, now);
+  if (!estimate || !*estimate) return estimate;
+  auto ratios = calibration_ratios(c, ticket.shop_id, ticket.day);
+  if (!ratios) return std::move(ratios).error();
+  calibrate(**estimate, *ratios);
+  return estimate;
 }
 
 Result<std::optional<WaitEstimate>> estimate_wait(storage::Database& db, const Ticket& ticket, const Clock& clock,
@@ -195,6 +279,8 @@ Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets
     if (!prefixes) return std::move(prefixes).error();
     auto counters = open_counters(c, shop_id);
     if (!counters) return std::move(counters).error();
+    auto ratios = calibration_ratios(c, shop_id, day);
+    if (!ratios) return std::move(ratios).error();
     std::map<std::int64_t, std::optional<WaitEstimate>> out;
     for (const auto& [service, prefix] : *prefixes) {
       const auto services = services_of_counters(*counters, service);
@@ -207,6 +293,7 @@ Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets
       // A walk-in taking a ticket now comes after everyone waiting (none overtakes a head start).
       auto estimate = estimate_for(c, shop_id, service, *waiting, *counters, now);
       if (!estimate) return std::move(estimate).error();
+      if (*estimate) calibrate(**estimate, *ratios);
       out[service] = *estimate;
     }
     return out;

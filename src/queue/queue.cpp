@@ -3,6 +3,7 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 #include <tuple>
 
@@ -348,9 +349,11 @@ Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now, con
   if (!estimate) return std::move(estimate).error();
   if (*estimate) {
     auto kept = c.execute(
-        "UPDATE queue_tickets SET estimate_p10 = ?, estimate_p50 = ?, estimate_p90 = ? WHERE id = ?",
+        "UPDATE queue_tickets SET estimate_p10 = ?, estimate_p50 = ?, estimate_p90 = ?, estimate_model = ? WHERE id = "
+        "?",
         {static_cast<std::int64_t>((*estimate)->p10.count()), static_cast<std::int64_t>((*estimate)->p50.count()),
-         static_cast<std::int64_t>((*estimate)->p90.count()), id});
+         static_cast<std::int64_t>((*estimate)->p90.count()),
+         static_cast<std::int64_t>(std::llround((*estimate)->model_mean_s)), id});
     if (!kept) return std::move(kept).error();
   }
   if (auto logged = record_event(c, n.shop_id, now, "issued", *ticket, std::nullopt, {}); !logged) {

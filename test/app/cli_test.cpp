@@ -261,6 +261,34 @@ TEST(Cli, TokensIssueRefusesUnknownScopesAndAccounts) {
   EXPECT_EQ(issued.output.size(), 44U) << "a 43-character token and a newline";
 }
 
+// Issue 12: `guichet simulate` on the busy shop of data/simulation, as one JSON object with the
+// fields the issue names, the chart written beside it; bad options are refused with their name.
+TEST(Cli, SimulateComparesWalkInWithBookedVisitsAsJsonAndAChart) {
+  testing::TempDir dir;
+  const std::string db = "--db sqlite:" + (dir.path() / "g.db").string();
+  ASSERT_EQ(
+      run("admin catalogue import " + std::string(GUICHET_TEST_SOURCE_DIR) + "/data/simulation/busy-shop.json " + db)
+          .exit_code,
+      0);
+  const std::string svg = (dir.path() / "waits.svg").string();
+  auto simulated = run("simulate --shop busy-shop --day 2026-12-07 --visitors 300 --service-factor 0.5 --json --svg " +
+                       svg + " " + db);
+  ASSERT_EQ(simulated.exit_code, 0) << simulated.output;
+  const std::string json_line = simulated.output.substr(simulated.output.find('{'));
+  auto report = boost::json::parse(json_line).as_object();
+  EXPECT_GT(report.at("walk_in").at("mean_wait_min").to_number<double>(),
+            report.at("booked").at("mean_wait_min").to_number<double>());
+  EXPECT_TRUE(report.at("booked").as_object().contains("p90_wait_min"));
+  EXPECT_GT(report.at("reduction").to_number<double>(), 0.0);
+  EXPECT_TRUE(report.at("estimator").as_object().contains("mae_min"));
+  EXPECT_NE(testing::read_file(svg).find("</svg>"), std::string::npos);
+  auto closed = run("simulate --shop busy-shop --day 2026-12-05 " + db);
+  EXPECT_EQ(closed.exit_code, 2) << "a Saturday: the shop is closed";
+  EXPECT_NE(closed.output.find("closed"), std::string::npos) << closed.output;
+  auto both = run("simulate --shop busy-shop --day 2026-12-07 --model poisson --arrivals " + svg + " " + db);
+  EXPECT_NE(both.exit_code, 0) << "arrivals and a model exclude each other";
+}
+
 TEST(Cli, DemoDataCreatesASignInAccountOnce) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "var" / "g.db").string();

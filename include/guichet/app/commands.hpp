@@ -115,6 +115,22 @@ int benefits_dry_run(const Config& config, const std::string& code, std::int64_t
 int benefits_enable(const Config& config, const std::string& code, bool enabled);
 // Grants the enabled benefits now (what the hourly job does), until no one in scope is left undecided.
 int benefits_run(const Config& config);
+
+// `guichet simulate`: a shop's day walked in against booked (queue/simulator.hpp), as a table,
+// or one JSON object with --json; --svg writes the chart.
+struct SimulateCommand {
+  std::string shop;
+  std::string day;
+  std::string arrivals_file;  // empty: the model
+  std::string model = "poisson";
+  int visitors = 2000;
+  double booked_share = 0.5;
+  double service_factor = 0.8;
+  std::uint64_t seed = 1;
+  bool json = false;
+  std::string svg_file;
+};
+int simulate(const Config& config, const SimulateCommand& command);
 int exchange_journal_list(const Config& config, const std::string& person, const std::string& peer, std::int64_t before,
                           std::int64_t limit);
 
