@@ -32,6 +32,7 @@ CREATE TABLE queue_tickets (
   ready_at BIGINT NOT NULL,                 -- when it joins the queue (a booked visitor: the booked time)
   queued_at BIGINT NOT NULL,                -- when its current step joined its queue
   called_at BIGINT,
+  first_called_at BIGINT,                   -- the visit's first call: its wait, for the estimates
   finished_at BIGINT,
   lang TEXT NOT NULL DEFAULT 'en',
   client_address TEXT NOT NULL DEFAULT '',
@@ -46,13 +47,18 @@ CREATE TABLE queue_tickets (
   estimate_model INTEGER,                   -- the queue-length model's mean, before calibration
   UNIQUE (shop_id, day, number)
 );
-CREATE INDEX queue_tickets_waiting ON queue_tickets (shop_id, status, service_id, ready_at);
+CREATE INDEX queue_tickets_waiting ON queue_tickets (shop_id, day, status, service_id);
 CREATE INDEX queue_tickets_counter ON queue_tickets (counter_id, status);
 CREATE INDEX queue_tickets_booking ON queue_tickets (booking_reference);
+-- The walk-ins of a shop's day called after an estimate of a minute or more, newest first: what
+-- calibrates the estimates (queue/estimates.hpp; the predicate is the query's, word for word).
+CREATE INDEX queue_tickets_calibration ON queue_tickets (shop_id, day, first_called_at)
+  WHERE estimate_model >= 60 AND source <> 'check_in';
 
 CREATE TABLE queue_ticket_steps (
   ticket_id BIGINT NOT NULL REFERENCES queue_tickets (id) ON DELETE CASCADE,
   position INTEGER NOT NULL,
+  shop_id BIGINT NOT NULL REFERENCES shops (id) ON DELETE CASCADE,  -- the ticket's, for service times
   service_id BIGINT NOT NULL REFERENCES services (id),
   queued_at BIGINT,                         -- NULL until the visit reaches this step
   called_at BIGINT,                         -- the first call
@@ -61,6 +67,8 @@ CREATE TABLE queue_ticket_steps (
   outcome TEXT CHECK (outcome IN ('served', 'absent', 'cancelled', 'transferred')),
   PRIMARY KEY (ticket_id, position)
 );
+-- The recent service times of a service at a shop (the wait estimates read the last 50).
+CREATE INDEX queue_ticket_steps_served ON queue_ticket_steps (shop_id, service_id, finished_at) WHERE outcome = 'served';
 
 CREATE TABLE queue_counters (
   counter_id BIGINT PRIMARY KEY REFERENCES counters (id) ON DELETE CASCADE,

@@ -38,9 +38,8 @@ Result<std::map<std::int64_t, ServiceTimes>> service_times(Connection& c, std::i
   if (!records) return std::move(records).error();
   for (auto service : services) {
     auto rows = c.query(
-        "SELECT s.finished_at - s.called_at FROM queue_ticket_steps s JOIN queue_tickets t ON t.id = s.ticket_id WHERE "
-        "t.shop_id = ? AND s.service_id = ? AND s.outcome = 'served' AND s.called_at IS NOT NULL AND s.finished_at > ? "
-        "ORDER BY s.finished_at DESC LIMIT ?",
+        "SELECT finished_at - called_at FROM queue_ticket_steps WHERE shop_id = ? AND service_id = ? AND outcome = "
+        "'served' AND called_at IS NOT NULL AND finished_at > ? ORDER BY finished_at DESC LIMIT ?",
         {shop_id, service, to_unix_micros(now - kHistory), static_cast<std::int64_t>(kRecentVisits)});
     if (!rows) return std::move(rows).error();
     ServiceTimes times;
@@ -162,17 +161,18 @@ Result<std::optional<WaitEstimate>> estimate_for(Connection& c, std::int64_t sho
 constexpr int kCalibrationTickets = 200;
 constexpr std::size_t kNeighbours = 100;
 constexpr int kEnoughToCalibrate = 30;
-constexpr double kCalibratedFrom = 60;  // seconds of model mean: shorter waits stay the model's
+constexpr double kCalibratedFrom = 60;  // seconds of model mean (as in the query): shorter stay the model's
 
 // (model mean, actual ÷ model) of the shop's day's last called tickets (walk-ins with an
 // estimate of a minute or more); empty when too few.
 using Ratios = std::vector<std::pair<double, double>>;
 Result<Ratios> calibration_ratios(Connection& c, std::int64_t shop_id, const std::string& day) {
   auto rows = c.query(
-      "SELECT s.called_at - t.issued_at, t.estimate_model FROM queue_tickets t JOIN queue_ticket_steps s ON "
-      "s.ticket_id = t.id AND s.position = 0 WHERE t.shop_id = ? AND t.day = ? AND t.source <> 'check_in' AND "
-      "t.estimate_model >= ? AND s.called_at IS NOT NULL ORDER BY s.called_at DESC LIMIT ?",
-      {shop_id, day, static_cast<std::int64_t>(kCalibratedFrom), static_cast<std::int64_t>(kCalibrationTickets)});
+      // The predicate is the partial index's (migration 0037), so the index serves it.
+      "SELECT first_called_at - issued_at, estimate_model FROM queue_tickets WHERE shop_id = ? AND day = ? AND "
+      "estimate_model >= 60 AND source <> 'check_in' AND first_called_at IS NOT NULL ORDER BY first_called_at DESC "
+      "LIMIT ?",
+      {shop_id, day, static_cast<std::int64_t>(kCalibrationTickets)});
   if (!rows) return std::move(rows).error();
   Ratios ratios;
   if (static_cast<int>(rows->size()) < kEnoughToCalibrate) return ratios;

@@ -338,8 +338,9 @@ Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now, con
   const std::int64_t id = inserted->rows.front().integer(0);
   for (std::size_t i = 0; i < n.services.size(); ++i) {
     auto step = c.execute(
-        "INSERT INTO queue_ticket_steps (ticket_id, position, service_id, queued_at) VALUES (?, ?, ?, ?)",
-        {id, static_cast<std::int64_t>(i), n.services[i], i == 0 ? storage::Value(now_us) : storage::Value(nullptr)});
+        "INSERT INTO queue_ticket_steps (ticket_id, position, shop_id, service_id, queued_at) VALUES (?, ?, ?, ?, ?)",
+        {id, static_cast<std::int64_t>(i), n.shop_id, n.services[i],
+         i == 0 ? storage::Value(now_us) : storage::Value(nullptr)});
     if (!step) return std::move(step).error();
   }
   auto ticket = reload(c, id);
@@ -658,8 +659,9 @@ Result<Ticket> end_step(Connection& c, const CounterState& counter, const Ticket
     auto back = c.execute(
         "UPDATE queue_ticket_steps SET position = position - 999 WHERE ticket_id = ? AND position > 1000", {ticket.id});
     if (!back) return std::move(back).error();
-    auto added = c.execute("INSERT INTO queue_ticket_steps (ticket_id, position, service_id) VALUES (?, ?, ?)",
-                           {ticket.id, static_cast<std::int64_t>(next_position), *next_service});
+    auto added =
+        c.execute("INSERT INTO queue_ticket_steps (ticket_id, position, shop_id, service_id) VALUES (?, ?, ?, ?)",
+                  {ticket.id, static_cast<std::int64_t>(next_position), ticket.shop_id, *next_service});
     if (!added) return std::move(added).error();
   }
   if (next_service) {
@@ -693,9 +695,9 @@ Result<Ticket> end_step(Connection& c, const CounterState& counter, const Ticket
 Result<bool> claim(Connection& c, const CounterState& counter, std::int64_t ticket_id, Instant now) {
   const std::int64_t now_us = to_unix_micros(now);
   auto claimed = c.execute(
-      "UPDATE queue_tickets SET status = 'called', counter_id = ?, calls = 1, called_at = ? WHERE id = ? AND status IN "
-      "('waiting', 'parked')",
-      {counter.counter_id, now_us, ticket_id});
+      "UPDATE queue_tickets SET status = 'called', counter_id = ?, calls = 1, called_at = ?, first_called_at = "
+      "COALESCE(first_called_at, ?) WHERE id = ? AND status IN ('waiting', 'parked')",
+      {counter.counter_id, now_us, now_us, ticket_id});
   if (!claimed) return std::move(claimed).error();
   if (*claimed == 0) return false;
   auto step = c.execute(
