@@ -20,44 +20,11 @@
 #include "guichet/identity/users.hpp"
 #include "guichet/queue/queue.hpp"
 #include "guichet/storage/migrations.hpp"
+#include "queue/bench_shop.hpp"
 
 namespace guichet::queue {
 namespace {
 namespace json = boost::json;
-
-std::string shop_catalogue() {
-  json::object names{{"fr", "A"}, {"pt", "A"}, {"vi", "A"}, {"en", "A"}};
-  json::array services;
-  json::array codes;
-  for (const char* code : {"s1", "s2", "s3", "s4"}) {
-    json::object texts;
-    for (const char* lang : {"fr", "pt", "vi", "en"}) texts[lang] = {{"name", code}, {"description", code}};
-    services.push_back({{"code", code},
-                        {"administration", "a"},
-                        {"audience", "citizens"},
-                        {"channels", json::array{"in_person"}},
-                        {"duration_minutes", 5},
-                        {"texts", texts}});
-    codes.emplace_back(code);
-  }
-  json::object hours;
-  for (const char* day : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) {
-    hours[day] = json::array{json::array{"00:00", "24:00"}};
-  }
-  json::array counters;
-  for (int c = 1; c <= 12; ++c) counters.push_back({{"code", "c" + std::to_string(c)}, {"services", codes}});
-  json::object doc{{"administrations", json::array{{{"code", "a"}, {"names", names}}}},
-                   {"services", services},
-                   {"shops", json::array{{{"code", "shop"},
-                                          {"name", "Shop"},
-                                          {"address", "Lisboa"},
-                                          {"latitude", 38.7},
-                                          {"longitude", -9.1},
-                                          {"time_zone", "UTC"},
-                                          {"opening_hours", hours},
-                                          {"counters", counters}}}}};
-  return json::serialize(doc);
-}
 
 struct Fixture {
   std::string url;
@@ -84,7 +51,7 @@ Fixture& fixture() {
       std::fprintf(stderr, "migrate: %s\n", migrated.error().message.c_str());
       std::exit(1);
     }
-    if (auto imported = catalogue::import_catalogue(*f.db, shop_catalogue(), "bench", f.clock); !imported) {
+    if (auto imported = catalogue::import_catalogue(*f.db, bench::shop_catalogue(), "bench", f.clock); !imported) {
       std::fprintf(stderr, "catalogue: %s\n", imported.error().message.c_str());
       std::exit(1);
     }
