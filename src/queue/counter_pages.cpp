@@ -16,6 +16,7 @@
 #include "guichet/identity/staff.hpp"
 #include "guichet/queue/errors.hpp"
 #include "guichet/queue/estimates.hpp"
+#include "guichet/queue/measures.hpp"
 #include "guichet/queue/web.hpp"
 #include "guichet/scheduling/agenda.hpp"
 #include "web_support.hpp"
@@ -345,6 +346,125 @@ Response close(const QueueContext* ctx, Request& request) {
   });
 }
 
+std::string one_decimal(double v) {
+  char out[32];
+  std::snprintf(out, sizeof out, "%.1f", v);
+  return out;
+}
+
+PageData stats_data(const WaitStats& s) {
+  PageData d;
+  d.set("served", std::to_string(s.served));
+  d.set("abandoned", std::to_string(s.abandoned));
+  d.set("booked", std::to_string(s.booked));
+  d.set("walk_in", std::to_string(s.walk_in));
+  d.set("mean", one_decimal(s.mean_wait_min));
+  d.set("median", one_decimal(s.median_wait_min));
+  d.set("p90", one_decimal(s.p90_wait_min));
+  d.set("service", one_decimal(s.mean_service_min));
+  return d;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char ch : text) out += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return out + "\"";
+}
+
+void csv_row(std::string& out, const std::string& kind, const std::string& key, const WaitStats& s) {
+  out += kind + "," + csv_field(key) + "," + std::to_string(s.served) + "," + std::to_string(s.abandoned) + "," +
+         std::to_string(s.booked) + "," + std::to_string(s.walk_in) + "," + one_decimal(s.mean_wait_min) + "," +
+         one_decimal(s.median_wait_min) + "," + one_decimal(s.p90_wait_min) + "," + one_decimal(s.mean_service_min) +
+         "\n";
+}
+
+// A shop's day in figures, for its staff: per service, per hour, per counter; CSV with format=csv.
+Response measures(const QueueContext* ctx, Request& request) {
+  auto staff = identity::require_staff(ctx->db, ctx->pages, request, http::safe_return_path(request.target),
+                                       scheduling::is_scheduling_staff, "this page is for agents");
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  auto shops = scheduling::shops_of_staff(ctx->db, request.principal->user_id, roles);
+  if (!shops) return ctx->pages.render_error(request, shops.error());
+  if (shops->empty()) {
+    return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "no shop is yours"));
+  }
+  auto shop_id = positive_id(request.query.get("shop").value_or(""));
+  if (!shop_id) shop_id = shops->front().id;
+  auto shop = std::find_if(shops->begin(), shops->end(), [&](const auto& s) { return s.id == *shop_id; });
+  if (shop == shops->end()) {
+    return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not one of your shops"));
+  }
+  std::string day(request.query.get("day").value_or(""));
+  if (day.empty()) {
+    auto today = shop_day(ctx->db, shop->id, ctx->clock.now());
+    if (!today) return ctx->pages.render_error(request, today.error());
+    day = *today;
+  }
+  auto figures = day_measures(ctx->db, shop->id, day);
+  if (!figures) return ctx->pages.render_error(request, figures.error());
+  std::vector<std::int64_t> ids;
+  for (const auto& s : figures->services) ids.push_back(s.service_id);
+  auto names = service_names(*ctx, ids, request.lang);
+  if (!names) return ctx->pages.render_error(request, names.error());
+  if (request.query.get("format").value_or("") == "csv") {
+    std::string out =
+        "kind,key,served,abandoned,booked,walk_in,mean_wait_min,median_wait_min,p90_wait_min,mean_service_min\n";
+    csv_row(out, "day", day, figures->total);
+    for (const auto& s : figures->services) csv_row(out, "service", (*names)[s.service_id], s.stats);
+    for (const auto& h : figures->hours) csv_row(out, "hour", std::to_string(h.hour), h.stats);
+    for (const auto& c : figures->counters) {
+      out += "counter," + csv_field(c.code) + "," + std::to_string(c.served) + ",,,,,,," + "\n";
+    }
+    Response response = Response::text(out);
+    response.headers.set("Content-Type", "text/csv; charset=utf-8");
+    response.headers.set("Content-Disposition", "attachment; filename=\"queue-" + day + ".csv\"");
+    return no_store(std::move(response));
+  }
+  PageData services{PageData::type::list};
+  for (const auto& s : figures->services) {
+    PageData d = stats_data(s.stats);
+    d.set("name", (*names)[s.service_id]);
+    services.push_back(d);
+  }
+  PageData hours{PageData::type::list};
+  for (const auto& h : figures->hours) {
+    PageData d = stats_data(h.stats);
+    char label[16];
+    std::snprintf(label, sizeof label, "%02d:00", h.hour);
+    d.set("name", std::string(label));
+    hours.push_back(d);
+  }
+  PageData counters{PageData::type::list};
+  for (const auto& c : figures->counters) {
+    PageData d;
+    d.set("code", c.code);
+    d.set("calls", std::to_string(c.calls));
+    d.set("served", std::to_string(c.served));
+    counters.push_back(d);
+  }
+  PageData shop_options{PageData::type::list};
+  for (const auto& s : *shops) {
+    PageData o;
+    o.set("id", std::to_string(s.id));
+    o.set("name", s.name);
+    o.set("selected", s.id == shop->id);
+    shop_options.push_back(o);
+  }
+  PageData page;
+  page.set("shop_name", shop->name);
+  page.set("day", day);
+  page.set("shops", shop_options);
+  page.set("total", stats_data(figures->total));
+  page.set("services", services);
+  page.set("hours", hours);
+  page.set("counters", counters);
+  page.set("has_figures", !figures->services.empty());
+  page.set("csv", "/agent/queue/measures?shop=" + std::to_string(shop->id) + "&day=" + day + "&format=csv");
+  return no_store(ctx->pages.render(request, "queue_measures", "queue_measures_title", page));
+}
+
 }  // namespace
 
 void register_counter_routes(http::Router& router, const QueueContext& context) {
@@ -357,6 +477,7 @@ void register_counter_routes(http::Router& router, const QueueContext& context) 
   router.post("/agent/counter/finish", [ctx](Request& request) { return finish(ctx, request); });
   router.post("/agent/counter/pause", [ctx](Request& request) { return pause(ctx, request); });
   router.post("/agent/counter/close", [ctx](Request& request) { return close(ctx, request); });
+  router.get("/agent/queue/measures", [ctx](Request& request) { return measures(ctx, request); });
 }
 
 }  // namespace guichet::queue

@@ -154,6 +154,12 @@ test("a phone ticket is called at a counter and the board and the ticket page sh
   assert.match(await agent.textContent("main"), /Marked absent/);
   await page.reload();
   assert.match(await page.textContent("#ticket-live"), /did not come/);
+
+  // The day's figures for the shop's staff.
+  await agent.click('a[href="/agent/queue/measures"]');
+  assert.match(await agent.textContent("main"), /Passport application/);
+  assert.deepEqual(await axeViolations(agent), []);
+  await shoot(agent, "measures");
   await Promise.all([board.close(), phone.close(), plain.close(), desk.close()]);
 });
 

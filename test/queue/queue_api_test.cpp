@@ -198,6 +198,18 @@ TEST_P(QueueApiTest, TheCounterPageNeedsASecondFactorAndTheKioskTheShopsStaff) {
   auto absent = browser.post("/agent/counter/finish", {{"outcome", "absent"}});
   EXPECT_EQ(absent.status, 409) << "nobody at the counter";
   EXPECT_NE(absent.body.find("No visitor is at your counter."), std::string::npos);
+  // The day's figures, on the page and as CSV; another shop's are not hers.
+  ASSERT_EQ(call(http::Method::post, "/api/v1/shops/lisboa/tickets", passport_body()).status, 201);
+  EXPECT_EQ(browser.post("/agent/counter/call-next", {}).status, 303);
+  auto figures = browser.get("/agent/queue/measures?shop=" + std::to_string(id["lisboa"]) + "&day=2026-12-01");
+  ASSERT_EQ(figures.status, 200);
+  EXPECT_NE(figures.body.find("Passport"), std::string::npos);
+  auto csv = browser.get("/agent/queue/measures?shop=" + std::to_string(id["lisboa"]) + "&day=2026-12-01&format=csv");
+  ASSERT_EQ(csv.status, 200);
+  EXPECT_EQ(csv.headers.get("Content-Type").value_or(""), "text/csv; charset=utf-8");
+  EXPECT_EQ(csv.body.rfind("kind,key,served,abandoned", 0), 0U);
+  EXPECT_NE(csv.body.find("\ncounter,g01,"), std::string::npos) << csv.body;
+  EXPECT_EQ(browser.get("/agent/queue/measures?shop=" + std::to_string(id["paris"])).status, 403);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QueueApiTest, ::testing::ValuesIn(testing::test_backends()));

@@ -18,6 +18,7 @@
 #include "guichet/queue/errors.hpp"
 #include "guichet/queue/estimates.hpp"
 #include "guichet/queue/events.hpp"
+#include "guichet/queue/measures.hpp"
 #include "guichet/scheduling/bookings.hpp"
 #include "scheduling/two_shops.hpp"
 #include "support/test_database.hpp"
@@ -311,6 +312,35 @@ TEST_P(QueueTest, ABookedVisitorChecksInAndIsCalledAtTheirTime) {
   auto ahead = tickets_ahead(db(), *ticket_by_number(db(), id["lisboa"], "2026-12-01", "A004").value(), clock, policy);
   ASSERT_TRUE(ahead.ok());
   EXPECT_EQ(*ahead, 1) << "A003 came more than A004's head start before it";
+}
+
+TEST_P(QueueTest, TheDaysFiguresPerServiceHourAndCounter) {
+  const std::int64_t g02 = counter["lisboa/g02"];
+  ASSERT_TRUE(open_counter(db(), g02, agent, clock).ok());
+  Ticket served = issue({"passport"});  // 09:30
+  Ticket left = issue({"citizen-card"});
+  clock.advance(minutes(10));
+  EXPECT_EQ(next_number(g02, agent), served.number);  // waited 10 minutes
+  ASSERT_TRUE(cancel_ticket(db(), left.access, clock).ok());
+  clock.advance(minutes(12));
+  ASSERT_TRUE(finish_current(db(), g02, agent, Finish{Outcome::served}, clock, policy).ok());
+  auto figures = day_measures(db(), id["lisboa"], "2026-12-01");
+  ASSERT_TRUE(figures.ok()) << figures.error().message;
+  EXPECT_EQ(figures->total.served, 1);
+  EXPECT_EQ(figures->total.abandoned, 1);
+  EXPECT_EQ(figures->total.walk_in, 2);
+  EXPECT_DOUBLE_EQ(figures->total.mean_wait_min, 10.0);
+  EXPECT_DOUBLE_EQ(figures->total.mean_service_min, 12.0);
+  ASSERT_EQ(figures->services.size(), 2U);
+  ASSERT_EQ(figures->hours.size(), 1U);
+  EXPECT_EQ(figures->hours[0].hour, 9);
+  ASSERT_EQ(figures->counters.size(), 1U);
+  EXPECT_EQ(figures->counters[0].code, "g02");
+  EXPECT_EQ(figures->counters[0].calls, 1);
+  EXPECT_EQ(figures->counters[0].served, 1);
+  auto bad_day = day_measures(db(), id["lisboa"], "2026-13-01");
+  ASSERT_FALSE(bad_day.ok());
+  EXPECT_EQ(bad_day.error().field, "day");
 }
 
 TEST(WaitRange, IsTheGammaRangeOfTheDeparturesAhead) {
