@@ -582,7 +582,13 @@ std::string report_svg(const SimulationReport& r) {
     }
   }
   if (first > last) last = first = 12;
-  top = std::ceil(top / 10) * 10;
+  // Four grid steps of a round number of minutes (1, 2, 5, 10, 15, 20, 30, 60...).
+  double step = 1;
+  for (double candidate : {1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 60.0, 120.0, 240.0}) {
+    step = candidate;
+    if (candidate * 4 >= top) break;
+  }
+  top = step * 4;
   auto x = [&](int h) { return kLeft + (h - first) * (kWidth - kLeft - 20) / std::max(1, last - first); };
   auto y = [&](double m) { return static_cast<int>(kHeight - kBottom - m / top * (kHeight - kBottom - 20)); };
   std::ostringstream out;
