@@ -9,6 +9,8 @@
 #include "guichet/identity/limits.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/staff.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
 #include "guichet/queue/errors.hpp"
 #include "guichet/queue/estimates.hpp"
 #include "guichet/queue/web.hpp"
@@ -40,6 +42,8 @@ struct FormState {
   std::vector<std::int64_t> chosen;
   std::string priority = "none";
   std::string reference;
+  std::string email;
+  std::string email_error;
   std::string services_error;
   std::string reference_error;
   std::string error;  // not about one field (the shop is closed, too many tickets)
@@ -104,6 +108,8 @@ Response take_page(const QueueContext& ctx, const Request& request, const ShopVi
   page.set("administrations", administrations);
   page.set("priorities", priorities);
   page.set("reference", state.reference);
+  page.set("email", state.email);
+  if (!state.email_error.empty()) page.set("email_error", state.email_error);
   if (!state.services_error.empty()) page.set("services_error", state.services_error);
   if (!state.reference_error.empty()) page.set("reference_error", state.reference_error);
   if (!state.error.empty()) page.set("error", state.error);
@@ -148,6 +154,8 @@ Response refused(const QueueContext& ctx, const Request& request, const ShopView
       error.code.message_key().empty() ? error.message : ctx.catalog.text(request.lang, error.code.message_key());
   if (error.field == "services") {
     state.services_error = message;
+  } else if (error.field == "email") {
+    state.email_error = message;
   } else if (error.field == "reference") {
     state.reference_error = message;
   } else {
@@ -156,12 +164,18 @@ Response refused(const QueueContext& ctx, const Request& request, const ShopView
   return take_page(ctx, request, shop, state, http::http_status(error.kind));
 }
 
+// Tickets from outside the shop: a few per client address, and the mail they ask for counts
+// against the recipient's mails of the hour, whoever asks (identity/limits.hpp).
 std::optional<Response> over_the_limit(const QueueContext& ctx, const Request& request, const ShopView& shop,
-                                       const FormState& state) {
-  auto wait = identity::take_allowances(ctx.db,
-                                        {identity::Allowance{"queue:ticket:address:" + request.remote_address,
-                                                             ctx.tickets_per_address_per_hour, std::chrono::hours(1)}},
-                                        ctx.clock);
+                                       const FormState& state, const std::string& email = {}) {
+  std::vector<identity::Allowance> allowances{identity::Allowance{
+      "queue:ticket:address:" + request.remote_address, ctx.tickets_per_address_per_hour, std::chrono::hours(1)}};
+  if (!email.empty()) {
+    auto normalised = identity::normalise_email(email);
+    allowances.push_back(identity::Allowance{"mail:to:" + (normalised ? *normalised : email),
+                                             identity::MailLimits{}.mails_per_recipient, std::chrono::hours(1)});
+  }
+  auto wait = identity::take_allowances(ctx.db, allowances, ctx.clock);
   if (!wait) return ctx.pages.render_error(request, wait.error());
   if (!*wait) return std::nullopt;
   Response response =
@@ -194,10 +208,12 @@ Response take(const QueueContext& ctx, Request& request, const ShopView& shop, b
     e.field = "services";
     return refused(ctx, request, shop, state, e);
   }
+  state.email = std::string(request.form.get("email").value_or(""));
   if (!kiosk) {
-    if (auto limited = over_the_limit(ctx, request, shop, state)) return std::move(*limited);
+    if (auto limited = over_the_limit(ctx, request, shop, state, state.email)) return std::move(*limited);
   }
   TicketRequest wanted;
+  if (!kiosk && !state.email.empty()) wanted.notify_email = state.email;
   wanted.shop_id = shop.id;
   wanted.services = state.chosen;
   wanted.priority = *priority;
@@ -456,6 +472,41 @@ Response queue_page(const QueueContext* ctx, Request& request) {
 }
 
 }  // namespace
+
+void register_jobs(jobs::Worker& worker, const QueueContext& context) {
+  const QueueContext* ctx = &context;
+  worker.handle(kNotifyJobKind, [ctx](const jobs::Job& job) -> Result<void> {
+    boost::system::error_code ec;
+    boost::json::value payload = boost::json::parse(job.payload, ec);
+    const boost::json::value* id = ec || !payload.is_object() ? nullptr : payload.as_object().if_contains("ticket");
+    if (id == nullptr || !id->is_int64()) return make_error(Errc::bad_body, "a queue.notify job names its ticket");
+    auto ticket = find_ticket(ctx->db, id->as_int64());
+    if (!ticket) return std::move(ticket).error();
+    // Called, cancelled or gone since: nothing to tell.
+    if (!*ticket || (*ticket)->status != TicketStatus::waiting) return {};
+    auto email = ctx->db.read([&](storage::Connection& c) -> Result<std::string> {
+      auto rows = c.query("SELECT notify_email FROM queue_tickets WHERE id = ?", {(*ticket)->id});
+      if (!rows) return std::move(rows).error();
+      return rows->empty() ? std::string() : rows->rows.front().text(0);
+    });
+    if (!email) return std::move(email).error();
+    if (email->empty()) return {};
+    auto shop = shop_by_id(*ctx, (*ticket)->shop_id);
+    if (!shop) return std::move(shop).error();
+    const std::string& lang = (*ticket)->lang;
+    const std::vector<std::pair<std::string, std::string>> values{
+        {"number", (*ticket)->number}, {"shop", shop->name}, {"url", ctx->public_url + ticket_path(**ticket)}};
+    jobs::EmailMessage message;
+    message.to = *email;
+    message.subject = http::fill_text(ctx->catalog.text(lang, "queue_notify_subject"), values);
+    message.text = http::fill_text(ctx->catalog.text(lang, "queue_notify_text"), values);
+    return ctx->db.transaction([&](storage::Connection& c) -> Result<void> {
+      auto queued = jobs::enqueue_email(c, message, ctx->clock, "queue.notify.mail:" + std::to_string((*ticket)->id));
+      if (!queued) return std::move(queued).error();
+      return {};
+    });
+  });
+}
 
 void register_queue_page_routes(http::Router& router, const QueueContext& context) {
   const QueueContext* ctx = &context;

@@ -11,6 +11,8 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/identity/users.hpp"
+#include "guichet/jobs/outbox.hpp"
 #include "guichet/queue/errors.hpp"
 #include "guichet/queue/estimates.hpp"
 #include "guichet/queue/events.hpp"
@@ -303,7 +305,6 @@ struct NewTicket {
   std::string lang;
   std::string client_address;
   std::optional<std::string> notify_email;
-  int notify_ahead = 0;
 };
 
 Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now, const QueuePolicy& policy) {
@@ -325,7 +326,7 @@ Result<Ticket> insert_ticket(Connection& c, const NewTicket& n, Instant now, con
   storage::Value ahead = nullptr;
   if (n.notify_email) {
     email = *n.notify_email;
-    ahead = static_cast<std::int64_t>(n.notify_ahead);
+    ahead = static_cast<std::int64_t>(policy.notify_ahead);
   }
   auto inserted = c.query(
       "INSERT INTO queue_tickets (shop_id, day, number, access, priority, status, source, booking_reference, step, "
@@ -443,15 +444,24 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
     e.field = "priority";
     return e;
   }
+  std::optional<std::string> email;
+  if (request.notify_email) {
+    auto normalised = identity::normalise_email(*request.notify_email);
+    if (!normalised) {
+      Error e = make_error(Errc::bad_email, "this is not an e-mail address");
+      e.field = "email";
+      return e;
+    }
+    email = *normalised;
+  }
   const Instant now = clock.now();
   return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto shop = shop_now(c, request.shop_id, now);
     if (!shop) return std::move(shop).error();
     if (auto served = check_served(c, request.shop_id, *services); !served) return served.error();
     if (!shop->open) return make_error(Errc::shop_closed, "the shop is closed now");
-    NewTicket n{request.shop_id,     shop->day, *services,    request.priority,       request.source,
-                std::nullopt,        now,       request.lang, request.client_address, request.notify_email,
-                request.notify_ahead};
+    NewTicket n{request.shop_id, shop->day, *services,    request.priority,       request.source,
+                std::nullopt,    now,       request.lang, request.client_address, email};
     return insert_ticket(c, n, now, policy);
   }));
 }
@@ -495,8 +505,7 @@ Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string
                 on_time ? b.start : now,
                 std::string(lang),
                 {},
-                std::nullopt,
-                0};
+                std::nullopt};
     return insert_ticket(c, n, now, policy);
   }));
 }
@@ -731,6 +740,38 @@ Result<std::vector<Ticket>> detail::waiting_on(Connection& c, std::int64_t shop_
 namespace {
 using detail::waiting_on;
 
+// The holders who asked to be e-mailed and now have fewer than notify_ahead tickets before them
+// (in their service's calling order): a queue.notify job each, in this transaction, once.
+Result<void> notify_soon(Connection& c, std::int64_t shop_id, const std::string& day, Instant now,
+                         const QueuePolicy& policy, const Clock& clock) {
+  auto asking = c.query(std::string("SELECT ") + kTicketColumns +
+                            " FROM queue_tickets WHERE shop_id = ? AND day = ? AND status = 'waiting' AND "
+                            "notify_email IS NOT NULL AND notified = 0",
+                        {shop_id, day});
+  if (!asking) return std::move(asking).error();
+  for (const auto& row : asking->rows) {
+    const Ticket ticket = ticket_from(row);
+    auto same = waiting_on(c, shop_id, day, {ticket.service_id});
+    if (!same) return std::move(same).error();
+    sort_for_calling(*same, now, policy);
+    int ahead = 0;
+    for (const auto& other : *same) {
+      if (other.id == ticket.id) break;
+      ++ahead;
+    }
+    if (ahead >= policy.notify_ahead) continue;
+    jobs::NewJob job;
+    job.kind = kNotifyJobKind;
+    job.payload = "{\"ticket\":" + std::to_string(ticket.id) + "}";
+    job.dedupe_key = "queue.notify:" + std::to_string(ticket.id);
+    job.priority = jobs::JobPriority::normal;
+    if (auto queued = jobs::enqueue(c, job, clock); !queued) return std::move(queued).error();
+    auto marked = c.execute("UPDATE queue_tickets SET notified = 1 WHERE id = ?", {ticket.id});
+    if (!marked) return std::move(marked).error();
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<CounterState> counter_state(storage::Database& db, std::int64_t counter_id) {
@@ -895,6 +936,7 @@ Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t coun
       if (auto logged = record_event(c, state->shop_id, now, "called", *t, counter_id, state->code); !logged) {
         return logged.error();
       }
+      if (auto told = notify_soon(c, state->shop_id, day, now, policy, clock); !told) return told.error();
       return std::optional<Ticket>(std::move(*t));
     }
     return std::optional<Ticket>();

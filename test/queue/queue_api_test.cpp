@@ -9,6 +9,8 @@
 #include "guichet/app/site.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/jobs/email.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/oidc/grants.hpp"
 #include "guichet/queue/queue.hpp"
 #include "guichet/scheduling/agenda.hpp"
@@ -210,6 +212,39 @@ TEST_P(QueueApiTest, TheCounterPageNeedsASecondFactorAndTheKioskTheShopsStaff) {
   EXPECT_EQ(csv.body.rfind("kind,key,served,abandoned", 0), 0U);
   EXPECT_NE(csv.body.find("\ncounter,g01,"), std::string::npos) << csv.body;
   EXPECT_EQ(browser.get("/agent/queue/measures?shop=" + std::to_string(id["paris"])).status, 403);
+}
+
+// The phone page: a bad address is shown next to its field; a good one is e-mailed, in the
+// ticket's language, when two are left before it.
+TEST_P(QueueApiTest, APhoneTicketCanAskForAnEmailWhenItsTurnIsNear) {
+  const std::int64_t rita = agent("rita@example.org");
+  ASSERT_TRUE(open_counter(db(), counter["lisboa/g02"], rita, clock).ok());
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(call(http::Method::post, "/api/v1/shops/lisboa/tickets", passport_body(), "", "198.51.100.9").status,
+              201);
+  }
+  testing::Browser phone(site->application());
+  ASSERT_EQ(phone.get("/shops/lisboa/ticket?lang=pt").status, 200);
+  auto refused =
+      phone.post("/shops/lisboa/ticket",
+                 {{"service", std::to_string(id["passport"])}, {"priority", "none"}, {"email", "ana at example"}});
+  EXPECT_EQ(refused.status, 400);
+  EXPECT_NE(refused.body.find("id=\"email-error\""), std::string::npos);
+  EXPECT_NE(refused.body.find("aria-invalid=\"true\""), std::string::npos);
+  auto taken =
+      phone.post("/shops/lisboa/ticket",
+                 {{"service", std::to_string(id["passport"])}, {"priority", "none"}, {"email", "ana@example.org"}});
+  ASSERT_EQ(taken.status, 303) << taken.body;
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], rita, clock, QueuePolicy{}).ok());
+  jobs::Worker worker(db(), clock);
+  site->register_jobs(worker);
+  worker.handle(jobs::kEmailJobKind, [](const jobs::Job&) -> Result<void> { return {}; });
+  ASSERT_TRUE(worker.run_due().ok());
+  auto mail = testing::queued_mail(db());
+  ASSERT_EQ(mail.size(), 1U);
+  EXPECT_EQ(mail[0].to, "ana@example.org");
+  EXPECT_NE(mail[0].subject.find("A003"), std::string::npos) << mail[0].subject;
+  EXPECT_NE(mail[0].text.find("http://guichet.test/tickets/"), std::string::npos) << mail[0].text;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, QueueApiTest, ::testing::ValuesIn(testing::test_backends()));

@@ -314,6 +314,34 @@ TEST_P(QueueTest, ABookedVisitorChecksInAndIsCalledAtTheirTime) {
   EXPECT_EQ(*ahead, 1) << "A003 came more than A004's head start before it";
 }
 
+TEST_P(QueueTest, AHolderAskingIsToldOnceWhenFewerThanThreeAreBeforeThem) {
+  const std::int64_t g02 = counter["lisboa/g02"];
+  ASSERT_TRUE(open_counter(db(), g02, agent, clock).ok());
+  for (int i = 0; i < 4; ++i) issue({"passport"});
+  TicketRequest request;
+  request.shop_id = id["lisboa"];
+  request.services = {id["passport"]};
+  request.notify_email = "Ana@Example.org";
+  auto mine = issue_ticket(db(), request, clock, policy);  // A005, four before it
+  ASSERT_TRUE(mine.ok()) << mine.error().message;
+  auto jobs_queued = [&] {
+    auto c = db().acquire();
+    auto rows = (*c)->query("SELECT COUNT(*) FROM jobs WHERE kind = ?", {std::string(kNotifyJobKind)});
+    return rows->rows.front().integer(0);
+  };
+  EXPECT_EQ(next_number(g02, agent), "A001");
+  EXPECT_EQ(jobs_queued(), 0) << "three before it";
+  EXPECT_EQ(next_number(g02, agent), "A002");
+  EXPECT_EQ(jobs_queued(), 1) << "two before it: told";
+  EXPECT_EQ(next_number(g02, agent), "A003");
+  EXPECT_EQ(jobs_queued(), 1) << "once";
+  request.notify_email = "not an address";
+  auto bad = issue_ticket(db(), request, clock, policy);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, Errc::bad_email);
+  EXPECT_EQ(bad.error().field, "email");
+}
+
 TEST_P(QueueTest, TheDaysFiguresPerServiceHourAndCounter) {
   const std::int64_t g02 = counter["lisboa/g02"];
   ASSERT_TRUE(open_counter(db(), g02, agent, clock).ok());

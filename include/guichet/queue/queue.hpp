@@ -61,8 +61,7 @@ struct TicketRequest {
   Source source = Source::kiosk;
   std::string lang = "en";
   std::string client_address{};
-  std::optional<std::string> notify_email{};  // told when notify_ahead tickets remain
-  int notify_ahead = 0;
+  std::optional<std::string> notify_email{};  // e-mailed when fewer than the policy's notify_ahead remain
 };
 
 struct TicketStep {
@@ -104,8 +103,12 @@ struct Ticket {
 // of each administration's first service id, so letters stay as the catalogue grows.
 Result<std::map<std::int64_t, std::string>> service_prefixes(storage::Connection& c, std::int64_t shop_id);
 
-// Issues a walk-in ticket. Refusals: bad_services (none, too many, repeated), no_such_service,
-// not_served_here (no counter of the shop serves one of them), no_such_shop, shop_closed (outside
+// The job e-mailing a ticket's holder that their turn is near ({"ticket": id}), queued in the
+// transaction of the call that brought it within `notify_ahead`; rendered and sent by the job.
+inline constexpr const char* kNotifyJobKind = "queue.notify";
+
+// Issues a walk-in ticket. Refusals: bad_email (the address to notify), bad_services (none, too many, repeated),
+// no_such_service, not_served_here (no counter of the shop serves one of them), no_such_shop, shop_closed (outside
 // today's opening hours or a closure day).
 Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request, const Clock& clock,
                             const QueuePolicy& policy);

@@ -12,6 +12,7 @@
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
 #include "guichet/http/router.hpp"
+#include "guichet/jobs/worker.hpp"
 #include "guichet/queue/events.hpp"
 #include "guichet/queue/queue.hpp"
 #include "guichet/storage/database.hpp"
@@ -40,6 +41,10 @@ struct QueueContext {
 // without the per-address limit; a counter's token calls.
 inline constexpr std::string_view kKioskScope = "kiosk";
 inline constexpr std::string_view kCounterScope = "counter";
+
+// The queue.notify job: e-mails the holder of a still-waiting ticket that their turn is near, in
+// the language they took it in, with the link to its page.
+void register_jobs(jobs::Worker& worker, const QueueContext& context);
 
 // `context` must outlive the router.
 void register_queue_api_routes(http::Router& router, const QueueContext& context);
