@@ -25,6 +25,16 @@ using http::RouteKind;
 using http::RouteOptions;
 
 namespace {
+
+// The account behind "Authorization: Bearer" with a scope, or the 401/403 to send: what every
+// module's JSON API is given to check its tokens (oidc::require_bearer).
+auto bearer_user(const oidc::ProviderContext& provider) {
+  return [&provider](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
+    auto grant = oidc::require_bearer(provider, request, scope);
+    if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
+    return std::get<oidc::AccessGrant>(grant).user_id;
+  };
+}
 std::string host_of(const std::string& url) {
   auto parsed = boost::urls::parse_uri(url);
   return parsed ? std::string(parsed->host()) : std::string("localhost");
@@ -99,11 +109,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                   pages_,
                   catalog_,
                   options_.public_url,
-                  [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
-                    auto grant = oidc::require_bearer(provider_, request, scope);
-                    if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
-                    return std::get<oidc::AccessGrant>(grant).user_id;
-                  },
+                  bearer_user(provider_),
                   options_.booking_policy,
                   options_.video,
                   options_.secrets_key ? &authority_ : nullptr,
@@ -115,39 +121,21 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       pages_,
                       catalog_,
                       options_.public_url,
-                      [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
-                        auto grant = oidc::require_bearer(provider_, request, scope);
-                        if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
-                        return std::get<oidc::AccessGrant>(grant).user_id;
-                      },
+                      bearer_user(provider_),
                       options_.secrets_key ? &authority_ : nullptr,
                       documents::RenderOptions{(std::filesystem::path(options_.web_root) / "fonts").string()},
                       time_stamper_,
                       "Europe/Lisbon",
                       &test_payments_,
                       &test_payments_},
-      exchange_web_{nullptr,
-                    db_,
-                    &pages_,
-                    &catalog_,
-                    [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
-                      auto grant = oidc::require_bearer(provider_, request, scope);
-                      if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
-                      return std::get<oidc::AccessGrant>(grant).user_id;
-                    },
-                    "Europe/Lisbon",
-                    &clock_},
+      exchange_web_{nullptr, db_, &pages_, &catalog_, bearer_user(provider_), "Europe/Lisbon", &clock_},
       queue_feed_(db_, clock_),
       queue_web_{db_,
                  clock_,
                  pages_,
                  catalog_,
                  options_.public_url,
-                 [this](const Request& request, std::string_view scope) -> std::variant<std::int64_t, Response> {
-                   auto grant = oidc::require_bearer(provider_, request, scope);
-                   if (auto* refused = std::get_if<Response>(&grant)) return std::move(*refused);
-                   return std::get<oidc::AccessGrant>(grant).user_id;
-                 },
+                 bearer_user(provider_),
                  queue_feed_,
                  options_.queue_policy,
                  [this] {

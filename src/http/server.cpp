@@ -201,7 +201,7 @@ asio::awaitable<bool> write_stream(Server::Impl& s, Stream& stream, const Reques
 // What an event stream's source has pushed and the connection has not written yet. Pushes come
 // from any thread; the wake-up is posted to the connection's thread, where the timer lives.
 struct EventMailbox {
-  explicit EventMailbox(asio::any_io_executor e) : executor(e), timer(e) {}
+  explicit EventMailbox(const asio::any_io_executor& e) : executor(e), timer(e) {}
   asio::any_io_executor executor;
   asio::steady_timer timer;
   std::mutex mutex;
@@ -267,6 +267,7 @@ asio::awaitable<bool> write_events(Server::Impl& s, Stream& stream, Response& re
       if (ready.empty() && wait_ec) continue;  // woken for texts another wake-up already took
     }
     std::vector<asio::const_buffer> buffers;
+    buffers.reserve(ready.size() + 1);
     for (const auto& text : ready) buffers.emplace_back(asio::buffer(*text));
     if (buffers.empty()) buffers.emplace_back(asio::buffer(kHeartbeat));
     beast::get_lowest_layer(stream).expires_after(s.options.body_timeout);

@@ -23,7 +23,6 @@
 
 namespace guichet::queue {
 
-using std::chrono::duration_cast;
 using std::chrono::microseconds;
 using storage::Connection;
 using storage::Row;
@@ -417,6 +416,7 @@ Result<std::map<std::int64_t, std::string>> service_prefixes(Connection& c, std:
     if (!added) at->second = std::min(at->second, id);
   }
   std::vector<std::pair<std::int64_t, std::string>> order;
+  order.reserve(first_service.size());
   for (const auto& [administration, id] : first_service) order.emplace_back(id, administration);
   std::sort(order.begin(), order.end());
   std::map<std::string, std::string> letter;
@@ -596,6 +596,23 @@ Result<void> set_current(Connection& c, std::int64_t counter_id, std::optional<s
       c.execute("UPDATE queue_counters SET ticket_id = ? WHERE counter_id = ?", {nullable(ticket_id), counter_id});
   if (!set) return std::move(set).error();
   return {};
+}
+
+// The agent leaves the counter: a visitor called there and not served goes back to the front of
+// their queue (their ready time kept), and the counter is free.
+Result<void> leave(Connection& c, const CounterState& state, Instant now) {
+  if (state.current && state.current->status == TicketStatus::called) {
+    auto back = c.execute(
+        "UPDATE queue_tickets SET status = 'waiting', counter_id = NULL, calls = 0 WHERE id = ? AND status = 'called'",
+        {state.current->id});
+    if (!back) return std::move(back).error();
+  }
+  auto left = c.execute(
+      "UPDATE queue_counters SET user_id = NULL, opened_at = NULL, paused_reason = NULL, paused_at = NULL, ticket_id = "
+      "NULL WHERE counter_id = ?",
+      {state.counter_id});
+  if (!left) return std::move(left).error();
+  return record_event(c, state.shop_id, now, "counter_closed", std::nullopt, state.counter_id, state.code);
 }
 
 // Ends the step of the ticket at the counter with `outcome` and moves the ticket on: to its
@@ -812,26 +829,9 @@ Result<CounterState> open_counter(storage::Database& db, std::int64_t counter_id
     auto before = c.query("SELECT counter_id FROM queue_counters WHERE user_id = ?", {user_id});
     if (!before) return std::move(before).error();
     if (!before->empty()) {
-      const std::int64_t previous = before->rows.front().integer(0);
-      auto previous_state = hold(c, previous, user_id);
+      auto previous_state = hold(c, before->rows.front().integer(0), user_id);
       if (!previous_state) return std::move(previous_state).error();
-      if (previous_state->current) {
-        auto back = c.execute(
-            "UPDATE queue_tickets SET status = 'waiting', counter_id = NULL, calls = 0 WHERE id = ? AND status = "
-            "'called'",
-            {previous_state->current->id});
-        if (!back) return std::move(back).error();
-      }
-      auto left = c.execute(
-          "UPDATE queue_counters SET user_id = NULL, opened_at = NULL, paused_reason = NULL, paused_at = NULL, "
-          "ticket_id = NULL WHERE counter_id = ?",
-          {previous});
-      if (!left) return std::move(left).error();
-      if (auto logged = record_event(c, previous_state->shop_id, now, "counter_closed", std::nullopt, previous,
-                                     previous_state->code);
-          !logged) {
-        return logged.error();
-      }
+      if (auto left = leave(c, *previous_state, now); !left) return left.error();
     }
     auto row =
         c.execute("INSERT INTO queue_counters (counter_id, shop_id) VALUES (?, ?) ON CONFLICT (counter_id) DO NOTHING",
@@ -856,20 +856,7 @@ Result<void> close_counter(storage::Database& db, std::int64_t counter_id, std::
   return woke(db.transaction([&](Connection& c) -> Result<void> {
     auto state = hold(c, counter_id, user_id);
     if (!state) return std::move(state).error();
-    if (state->current && state->current->status == TicketStatus::called) {
-      // Nobody was served: the visitor goes back to the front of the queue (their ready time kept).
-      auto back = c.execute(
-          "UPDATE queue_tickets SET status = 'waiting', counter_id = NULL, calls = 0 WHERE id = ? AND status = "
-          "'called'",
-          {state->current->id});
-      if (!back) return std::move(back).error();
-    }
-    auto left = c.execute(
-        "UPDATE queue_counters SET user_id = NULL, opened_at = NULL, paused_reason = NULL, paused_at = NULL, "
-        "ticket_id = NULL WHERE counter_id = ?",
-        {counter_id});
-    if (!left) return std::move(left).error();
-    return record_event(c, state->shop_id, now, "counter_closed", std::nullopt, counter_id, state->code);
+    return leave(c, *state, now);
   }));
 }
 

@@ -196,7 +196,7 @@ struct DayResult {
   int under = 0;
 };
 
-WaitSummary summarise(std::vector<std::pair<int, double>> waits) {  // (hour of arrival, minutes)
+WaitSummary summarise(const std::vector<std::pair<int, double>>& waits) {  // (hour of arrival, minutes)
   WaitSummary out;
   out.visits = static_cast<int>(waits.size());
   out.mean_wait_by_hour.assign(24, -1.0);
