@@ -140,7 +140,7 @@ Response get_queue(const QueueContext* ctx, Request& request) {
   if (!shop) return http::json_error(request, shop.error());
   auto queue = shop_queue(ctx->db, shop->id, ctx->clock);
   if (!queue) return http::json_error(request, queue.error());
-  auto estimates = estimate_new_tickets(ctx->db, shop->id, ctx->clock, ctx->policy);
+  auto estimates = estimate_new_tickets(ctx->db, shop->id, ctx->clock);
   if (!estimates) return http::json_error(request, estimates.error());
   std::vector<std::int64_t> ids;
   for (const auto& line : queue->lines) ids.push_back(line.service_id);

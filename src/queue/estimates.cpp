@@ -90,20 +90,6 @@ Result<std::vector<OpenCounter>> open_counters(Connection& c, std::int64_t shop_
   return out;
 }
 
-// The range from the work ahead: the mean and variance of the time for the counters that can
-// call this ticket to clear it, as a gamma distribution.
-WaitEstimate gamma_range(double mean, double variance, int counters) {
-  WaitEstimate out;
-  out.counters = counters;
-  if (mean <= 0) return out;
-  variance = std::max(variance, 1e-6 * mean * mean);
-  const boost::math::gamma_distribution<double> wait(mean * mean / variance, variance / mean);
-  out.p10 = seconds_of(boost::math::quantile(wait, 0.1));
-  out.p50 = seconds_of(boost::math::quantile(wait, 0.5));
-  out.p90 = seconds_of(boost::math::quantile(wait, 0.9));
-  return out;
-}
-
 // The estimate for a ticket with `ahead` before it in calling order. Each ticket ahead is served
 // by one of the open counters serving its service; the share of it that falls on this ticket's
 // counters is the share of those counters that are also this ticket's (a counter serving
@@ -219,17 +205,13 @@ std::vector<std::int64_t> services_of_counters(const std::vector<OpenCounter>& c
 
 }  // namespace
 
-WaitEstimate wait_range(int departures, int counters, double mean_service_s, double variance_service_s) {
+WaitEstimate gamma_range(double mean_s, double variance_s, int counters) {
   WaitEstimate out;
   out.counters = counters;
-  if (departures <= 0 || counters <= 0 || mean_service_s <= 0) return out;
-  const double k = static_cast<double>(departures);
-  const double c = static_cast<double>(counters);
-  const double mean = k * mean_service_s / c;
-  const double variance = std::max(k * variance_service_s / (c * c), 1e-6 * mean * mean);
-  const double shape = mean * mean / variance;
-  const double scale = variance / mean;
-  const boost::math::gamma_distribution<double> wait(shape, scale);
+  if (mean_s <= 0) return out;
+  const double mean = mean_s;
+  const double variance = std::max(variance_s, 1e-6 * mean * mean);
+  const boost::math::gamma_distribution<double> wait(mean * mean / variance, variance / mean);
   out.p10 = seconds_of(boost::math::quantile(wait, 0.1));
   out.p50 = seconds_of(boost::math::quantile(wait, 0.5));
   out.p90 = seconds_of(boost::math::quantile(wait, 0.9));
@@ -267,8 +249,7 @@ Result<std::optional<WaitEstimate>> estimate_wait(storage::Database& db, const T
 
 Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets(storage::Database& db,
                                                                                  std::int64_t shop_id,
-                                                                                 const Clock& clock,
-                                                                                 const QueuePolicy& policy) {
+                                                                                 const Clock& clock) {
   const Instant now = clock.now();
   return db.read([&](Connection& c) -> Result<std::map<std::int64_t, std::optional<WaitEstimate>>> {
     auto shop = catalogue::shop_record(c, shop_id);

@@ -32,11 +32,10 @@ void wake_feeds() {
   for (QueueFeed* feed : feeds()) feed->wake();
 }
 
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
-                                        const QueuePolicy& policy) {
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock) {
   auto queue = shop_queue(db, shop_id, clock);
   if (!queue) return std::move(queue).error();
-  auto estimates = estimate_new_tickets(db, shop_id, clock, policy);
+  auto estimates = estimate_new_tickets(db, shop_id, clock);
   if (!estimates) return std::move(estimates).error();
   json::array lines;
   for (const auto& line : queue->lines) {

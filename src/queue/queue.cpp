@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <set>
 #include <tuple>
 
@@ -43,11 +44,21 @@ std::string_view to_string(Priority priority) {
   return "none";
 }
 
-std::optional<Priority> parse_priority(std::string_view text) {
-  for (Priority p : {Priority::none, Priority::booked, Priority::elderly, Priority::disability, Priority::pregnancy}) {
-    if (to_string(p) == text) return p;
+namespace {
+
+// The value among `all` whose name (to_string) is `text`.
+template <class E>
+std::optional<E> named(std::string_view text, std::initializer_list<E> all) {
+  for (E value : all) {
+    if (to_string(value) == text) return value;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<Priority> parse_priority(std::string_view text) {
+  return named(text, {Priority::none, Priority::booked, Priority::elderly, Priority::disability, Priority::pregnancy});
 }
 
 std::string_view to_string(TicketStatus status) {
@@ -71,11 +82,8 @@ std::string_view to_string(TicketStatus status) {
 namespace {
 
 std::optional<TicketStatus> parse_status(std::string_view text) {
-  for (TicketStatus s : {TicketStatus::waiting, TicketStatus::called, TicketStatus::parked, TicketStatus::done,
-                         TicketStatus::absent, TicketStatus::cancelled}) {
-    if (to_string(s) == text) return s;
-  }
-  return std::nullopt;
+  return named(text, {TicketStatus::waiting, TicketStatus::called, TicketStatus::parked, TicketStatus::done,
+                      TicketStatus::absent, TicketStatus::cancelled});
 }
 
 }  // namespace
@@ -99,10 +107,7 @@ std::string_view to_string(Source source) {
 namespace {
 
 std::optional<Source> parse_source(std::string_view text) {
-  for (Source s : {Source::kiosk, Source::web, Source::api, Source::check_in, Source::counter}) {
-    if (to_string(s) == text) return s;
-  }
-  return std::nullopt;
+  return named(text, {Source::kiosk, Source::web, Source::api, Source::check_in, Source::counter});
 }
 
 std::optional<Instant> optional_instant(const Row& row, std::size_t i) {

@@ -5,8 +5,6 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <random>
@@ -498,17 +496,6 @@ Result<SimulationReport> simulate(storage::Database& catalogue_db, const Simulat
   report.booked = booked->booked;
   report.walk_ins_beside = booked->walk_ins;
   report.booked_day = booked->all;
-  if (std::getenv("GUICHET_SIMULATION_DEBUG") != nullptr) {
-    auto show = [](const char* name, const DayResult& d) {
-      double sum = 0;
-      for (double e : d.errors) sum += e;
-      std::fprintf(stderr, "%s: %zu tickets, mae %.2f, coverage %.3f, under %.3f\n", name, d.errors.size(),
-                   sum / std::max<std::size_t>(1, d.errors.size()), d.covered / std::max(1.0, 1.0 * d.errors.size()),
-                   d.under / std::max(1.0, 1.0 * d.errors.size()));
-    };
-    show("walk-in day", *walk_in);
-    show("booked day", *booked);
-  }
   report.reduction =
       report.walk_in.mean_wait_min > 0 ? 1.0 - report.booked.mean_wait_min / report.walk_in.mean_wait_min : 0;
   std::vector<double> errors = walk_in->errors;

@@ -371,20 +371,20 @@ TEST_P(QueueTest, TheDaysFiguresPerServiceHourAndCounter) {
   EXPECT_EQ(bad_day.error().field, "day");
 }
 
-TEST(WaitRange, IsTheGammaRangeOfTheDeparturesAhead) {
-  // One departure from one counter with exponential times (variance = mean²): the exponential.
-  WaitEstimate one = wait_range(1, 1, 600, 600.0 * 600.0);
+TEST(GammaRange, IsTheModelsRangeBeforeCalibration) {
+  // A mean of 600 s with exponential variance (mean²): the exponential distribution.
+  WaitEstimate one = gamma_range(600, 600.0 * 600.0, 1);
   EXPECT_NEAR(static_cast<double>(one.p10.count()), 600 * std::log(1 / 0.9), 1);
   EXPECT_NEAR(static_cast<double>(one.p50.count()), 600 * std::log(2.0), 1);
   EXPECT_NEAR(static_cast<double>(one.p90.count()), 600 * std::log(10.0), 1);
-  // Ten departures from five counters: twice the mean, relatively narrower.
-  WaitEstimate ten = wait_range(10, 5, 600, 600.0 * 600.0);
+  // Ten such services over five counters: twice the mean, relatively narrower.
+  WaitEstimate ten = gamma_range(1200, 10 * 600.0 * 600.0 / 25, 5);
   EXPECT_NEAR(static_cast<double>(ten.p50.count()), 1200, 80);
   EXPECT_LT(ten.p90.count() - ten.p10.count(), 1200);
   EXPECT_GT(ten.p10.count(), 600);
-  // Nobody to wait for.
-  WaitEstimate none = wait_range(0, 3, 600, 1);
-  EXPECT_EQ(none.p90.count(), 0);
+  EXPECT_EQ(ten.counters, 5);
+  // Nothing to wait for.
+  EXPECT_EQ(gamma_range(0, 1, 3).p90.count(), 0);
 }
 
 TEST_P(QueueTest, EachWaitingTicketHasARangeFromTheQueueAndTheCountersOpen) {
@@ -409,7 +409,7 @@ TEST_P(QueueTest, EachWaitingTicketHasARangeFromTheQueueAndTheCountersOpen) {
   auto for_second = estimate_wait(db(), second, clock, policy);
   ASSERT_TRUE(for_second.ok() && *for_second);
   EXPECT_EQ((*for_second)->p90.count(), 0) << "g01 is idle: it is called at once";
-  auto lines = estimate_new_tickets(db(), id["lisboa"], clock, policy);
+  auto lines = estimate_new_tickets(db(), id["lisboa"], clock);
   ASSERT_TRUE(lines.ok());
   ASSERT_TRUE(lines->at(id["passport"]).has_value());
   EXPECT_EQ(lines->at(id["passport"])->ahead, 2);

@@ -41,9 +41,10 @@ struct WaitEstimate {
   bool calibrated = false;
 };
 
-// The range for k departures from c counters with service-time mean m and variance v (seconds);
-// zero when k <= 0.
-WaitEstimate wait_range(int departures, int counters, double mean_service_s, double variance_service_s);
+// The 10th, 50th and 90th percentiles of a gamma distribution with this mean and variance
+// (seconds): the model's range before calibration (exact for exponential service times); zero
+// when the mean is not positive.
+WaitEstimate gamma_range(double mean_s, double variance_s, int counters);
 
 // The estimate for a waiting ticket; nullopt when no open counter serves its service (or it is
 // not waiting).
@@ -55,8 +56,7 @@ Result<std::optional<WaitEstimate>> estimate_wait(storage::Connection& c, const 
 // For someone taking a ticket now, per service the shop's counters serve (nullopt: none open).
 Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets(storage::Database& db,
                                                                                  std::int64_t shop_id,
-                                                                                 const Clock& clock,
-                                                                                 const QueuePolicy& policy);
+                                                                                 const Clock& clock);
 
 // How the estimates made when tickets were issued compare with the waits that followed, over
 // the tickets of a shop issued in [from, until) and called since.

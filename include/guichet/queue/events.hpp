@@ -74,7 +74,6 @@ void wake_feeds();
 
 // The SSE text of the shop's queue lengths and the wait a ticket taken now would have, per
 // service ("event: queue").
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
-                                        const QueuePolicy& policy = {});
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock);
 
 }  // namespace guichet::queue
