@@ -129,7 +129,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                       &test_payments_,
                       &test_payments_},
       exchange_web_{nullptr, db_, &pages_, &catalog_, bearer_user(provider_), "Europe/Lisbon", &clock_},
-      queue_feed_(db_, clock_),
+      queue_feed_(db_, clock_, options_.queue_policy),
       queue_web_{db_,
                  clock_,
                  pages_,

@@ -140,7 +140,7 @@ Response get_queue(const QueueContext* ctx, Request& request) {
   if (!shop) return http::json_error(request, shop.error());
   auto queue = shop_queue(ctx->db, shop->id, ctx->clock);
   if (!queue) return http::json_error(request, queue.error());
-  auto estimates = estimate_new_tickets(ctx->db, shop->id, ctx->clock);
+  auto estimates = estimate_new_tickets(ctx->db, shop->id, ctx->clock, ctx->policy);
   if (!estimates) return http::json_error(request, estimates.error());
   std::vector<std::int64_t> ids;
   for (const auto& line : queue->lines) ids.push_back(line.service_id);
@@ -180,7 +180,7 @@ Response stream_events(const QueueContext* ctx, Request& request) {
   if (auto last = request.header("Last-Event-ID")) {
     if (auto id = positive_id(*last); id && *id <= *newest) after = *id;
   }
-  auto summary = queue_summary_event(ctx->db, shop->id, ctx->clock);
+  auto summary = queue_summary_event(ctx->db, shop->id, ctx->clock, ctx->policy);
   if (!summary) return http::json_error(request, summary.error());
   Response response;
   response.headers.set("Content-Type", "text/event-stream; charset=utf-8");

@@ -32,10 +32,11 @@ void wake_feeds() {
   for (QueueFeed* feed : feeds()) feed->wake();
 }
 
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock) {
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
+                                        const QueuePolicy& policy) {
   auto queue = shop_queue(db, shop_id, clock);
   if (!queue) return std::move(queue).error();
-  auto estimates = estimate_new_tickets(db, shop_id, clock);
+  auto estimates = estimate_new_tickets(db, shop_id, clock, policy);
   if (!estimates) return std::move(estimates).error();
   json::array lines;
   for (const auto& line : queue->lines) {
@@ -55,8 +56,9 @@ Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop
   return "event: queue\ndata: " + json::serialize(json::object{{"lines", std::move(lines)}}) + "\n\n";
 }
 
-QueueFeed::QueueFeed(storage::Database& db, const Clock& clock, std::chrono::milliseconds poll, bool process_wakeups)
-    : db_(db), clock_(clock), poll_(poll) {
+QueueFeed::QueueFeed(storage::Database& db, const Clock& clock, const QueuePolicy& policy,
+                     std::chrono::milliseconds poll, bool process_wakeups)
+    : db_(db), clock_(clock), policy_(policy), poll_(poll) {
   if (!process_wakeups) return;
   std::lock_guard lock(feeds_mutex());
   feeds().insert(this);
@@ -233,7 +235,7 @@ void QueueFeed::deliver() {
   for (const auto& e : *events) changed.insert(e.shop_id);
   std::map<std::int64_t, std::shared_ptr<const std::string>> summaries;
   for (auto shop : changed) {
-    auto summary = queue_summary_event(db_, shop, clock_);
+    auto summary = queue_summary_event(db_, shop, clock_, policy_);
     if (summary) summaries[shop] = std::make_shared<const std::string>(std::move(*summary));
   }
   std::lock_guard lock(mutex_);

@@ -53,7 +53,7 @@ Response take_page(const QueueContext& ctx, const Request& request, const ShopVi
                    int status = 200) {
   auto queue = shop_queue(ctx.db, shop.id, ctx.clock);
   if (!queue) return ctx.pages.render_error(request, queue.error());
-  auto estimates = estimate_new_tickets(ctx.db, shop.id, ctx.clock);
+  auto estimates = estimate_new_tickets(ctx.db, shop.id, ctx.clock, ctx.policy);
   if (!estimates) return ctx.pages.render_error(request, estimates.error());
   std::vector<std::int64_t> ids;
   for (const auto& line : queue->lines) ids.push_back(line.service_id);
@@ -368,7 +368,7 @@ struct Lines {
 Result<Lines> lines_of(const QueueContext& ctx, const Request& request, const ShopView& shop) {
   auto queue = shop_queue(ctx.db, shop.id, ctx.clock);
   if (!queue) return std::move(queue).error();
-  auto estimates = estimate_new_tickets(ctx.db, shop.id, ctx.clock);
+  auto estimates = estimate_new_tickets(ctx.db, shop.id, ctx.clock, ctx.policy);
   if (!estimates) return std::move(estimates).error();
   std::vector<std::int64_t> ids;
   std::map<std::int64_t, const Line*> by_service;

@@ -104,6 +104,22 @@ std::string_view to_string(Source source) {
   return "kiosk";
 }
 
+std::string_view to_string(WorkProfile profile) {
+  switch (profile) {
+    case WorkProfile::calling_order:
+      return "calling_order";
+    case WorkProfile::longest_queue:
+      return "longest_queue";
+    case WorkProfile::service_first:
+      return "service_first";
+  }
+  return "calling_order";
+}
+
+std::optional<WorkProfile> parse_work_profile(std::string_view text) {
+  return named(text, {WorkProfile::calling_order, WorkProfile::longest_queue, WorkProfile::service_first});
+}
+
 namespace {
 
 std::optional<Source> parse_source(std::string_view text) {
@@ -431,6 +447,32 @@ Result<std::map<std::int64_t, std::string>> service_prefixes(Connection& c, std:
   return out;
 }
 
+Result<std::vector<WaitingNow>> waiting_now(storage::Database& db, const Clock& clock, const QueuePolicy& policy) {
+  const Instant now = clock.now();
+  return db.read([&](Connection& c) -> Result<std::vector<WaitingNow>> {
+    // The predicate is the partial index's (migration 0038). A ticket has waited since it became
+    // ready (a booked visitor's time) or joined its current queue (a visit's next service).
+    constexpr const char* kSince = "(CASE WHEN queued_at > ready_at THEN queued_at ELSE ready_at END)";
+    auto rows = c.query(
+        std::string("SELECT shop_id, COUNT(*), MIN(") + kSince + "), SUM(CASE WHEN " + kSince +
+            " <= ? THEN 1 ELSE 0 END) FROM queue_tickets WHERE status = 'waiting' AND ready_at >= ? AND ready_at <= ? "
+            "GROUP BY shop_id ORDER BY shop_id",
+        {to_unix_micros(now - policy.alert_after), to_unix_micros(now - std::chrono::hours(18)), to_unix_micros(now)});
+    if (!rows) return std::move(rows).error();
+    std::vector<WaitingNow> out;
+    out.reserve(rows->size());
+    for (const auto& row : rows->rows) {
+      WaitingNow w;
+      w.shop_id = row.integer(0);
+      w.waiting = static_cast<int>(row.integer(1));
+      w.oldest = std::chrono::duration_cast<std::chrono::seconds>(now - from_unix_micros(row.integer(2)));
+      w.past_alert = static_cast<int>(row.integer(3));
+      out.push_back(w);
+    }
+    return out;
+  });
+}
+
 Result<std::string> shop_day(storage::Database& db, std::int64_t shop_id, Instant at) {
   return db.read([&](Connection& c) -> Result<std::string> {
     auto shop = catalogue::shop_record(c, shop_id);
@@ -568,14 +610,18 @@ Result<CounterState> counter_state_on(Connection& c, std::int64_t counter_id) {
   state.shop_id = (*counter)->shop_id;
   state.code = (*counter)->code;
   state.services.assign((*counter)->services.begin(), (*counter)->services.end());
-  auto rows = c.query("SELECT user_id, opened_at, paused_reason, ticket_id FROM queue_counters WHERE counter_id = ?",
-                      {counter_id});
+  auto rows = c.query(
+      "SELECT user_id, opened_at, paused_reason, ticket_id, work_profile, preferred_service_id FROM queue_counters "
+      "WHERE counter_id = ?",
+      {counter_id});
   if (!rows) return std::move(rows).error();
   if (!rows->empty()) {
     const Row& row = rows->rows.front();
     state.holder = row.optional_integer(0);
     state.opened_at = optional_instant(row, 1);
     state.paused_reason = row.optional_text(2);
+    state.profile.kind = parse_work_profile(row.text(4)).value_or(WorkProfile::calling_order);
+    state.profile.preferred_service = row.optional_integer(5);
     if (auto ticket_id = row.optional_integer(3)) {
       auto ticket = ticket_where(c, "id = ?", {*ticket_id});
       if (!ticket) return std::move(ticket).error();
@@ -919,10 +965,15 @@ Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t coun
     auto candidates = waiting_on(c, state->shop_id, day, state->services);
     if (!candidates) return std::move(candidates).error();
     sort_for_calling(*candidates, now, policy);
-    for (const auto& candidate : *candidates) {
+    std::vector<bool> lost(candidates->size(), false);
+    while (auto next = pick_next(*candidates, now, policy, state->profile, [&](std::size_t i) { return !lost[i]; })) {
+      const Ticket& candidate = (*candidates)[*next];
       auto won = claim(c, *state, candidate.id, now);
       if (!won) return std::move(won).error();
-      if (!*won) continue;
+      if (!*won) {
+        lost[*next] = true;
+        continue;
+      }
       auto t = reload(c, candidate.id);
       if (!t) return std::move(t).error();
       if (auto logged = record_event(c, state->shop_id, now, "called", *t, counter_id, state->code); !logged) {
@@ -933,6 +984,28 @@ Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t coun
     }
     return std::optional<Ticket>();
   }));
+}
+
+Result<CounterState> set_work_profile(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
+                                      const CounterProfile& profile) {
+  return db.transaction([&](Connection& c) -> Result<CounterState> {
+    auto state = hold(c, counter_id, user_id);
+    if (!state) return state;
+    std::optional<std::int64_t> preferred;
+    if (profile.kind == WorkProfile::service_first) {
+      if (!profile.preferred_service || std::find(state->services.begin(), state->services.end(),
+                                                  *profile.preferred_service) == state->services.end()) {
+        Error e = make_error(Errc::bad_profile, "choose one of the counter's services to call first");
+        e.field = "preferred_service";
+        return e;
+      }
+      preferred = profile.preferred_service;
+    }
+    auto set = c.execute("UPDATE queue_counters SET work_profile = ?, preferred_service_id = ? WHERE counter_id = ?",
+                         {std::string(to_string(profile.kind)), nullable(preferred), counter_id});
+    if (!set) return std::move(set).error();
+    return counter_state_on(c, counter_id);
+  });
 }
 
 Result<Ticket> call_ticket(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,

@@ -347,6 +347,24 @@ Result<Booking> mark_arrived(storage::Connection& c, std::string_view reference,
   return std::move(**booking);
 }
 
+Result<std::vector<ExpectedVisit>> expected_visits(storage::Connection& c, std::int64_t shop_id, Instant from,
+                                                   Instant until) {
+  auto rows = c.query(
+      "SELECT b.reference, b.starts_at, i.service_id FROM bookings b JOIN booking_items i ON i.booking_id = b.id WHERE "
+      "b.shop_id = ? AND b.starts_at >= ? AND b.starts_at < ? AND b.status = 'confirmed' ORDER BY b.starts_at, b.id, "
+      "i.starts_at, i.id",
+      {shop_id, to_unix_micros(from), to_unix_micros(until)});
+  if (!rows) return std::move(rows).error();
+  std::vector<ExpectedVisit> out;
+  for (const auto& row : rows->rows) {
+    if (out.empty() || out.back().reference != row.text(0)) {
+      out.push_back(ExpectedVisit{row.text(0), from_unix_micros(row.integer(1)), {}});
+    }
+    out.back().services.push_back(row.integer(2));
+  }
+  return out;
+}
+
 Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_id, Instant start, Instant end,
                                    const std::string& reason, std::int64_t agent_id, const Clock& clock) {
   if (end <= start) return make_error(Errc::bad_period, "the end must come after the start");

@@ -409,10 +409,12 @@ TEST_P(QueueTest, EachWaitingTicketHasARangeFromTheQueueAndTheCountersOpen) {
   auto for_second = estimate_wait(db(), second, clock, policy);
   ASSERT_TRUE(for_second.ok() && *for_second);
   EXPECT_EQ((*for_second)->p90.count(), 0) << "g01 is idle: it is called at once";
-  auto lines = estimate_new_tickets(db(), id["lisboa"], clock);
+  auto lines = estimate_new_tickets(db(), id["lisboa"], clock, policy);
   ASSERT_TRUE(lines.ok());
   ASSERT_TRUE(lines->at(id["passport"]).has_value());
-  EXPECT_EQ(lines->at(id["passport"])->ahead, 2);
+  // g01 (passports only) calls A002 at once and a new passport ticket next; the citizen card
+  // waits for g02.
+  EXPECT_EQ(lines->at(id["passport"])->ahead, 1);
   // What was promised at issue is kept and measured against what happened.
   clock.advance(minutes(25));
   ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], agent, clock, policy).ok());
@@ -422,6 +424,103 @@ TEST_P(QueueTest, EachWaitingTicketHasARangeFromTheQueueAndTheCountersOpen) {
   ASSERT_TRUE(accuracy.ok());
   EXPECT_EQ(accuracy->tickets, 2) << "the second and third had estimates; the first was issued with no counter open";
   EXPECT_GT(accuracy->mean_absolute_error_min, 0);
+}
+
+TEST_P(QueueTest, TheEstimatesCountBookedVisitorsBeforeTheyComeAndVisitsComingBackForTheirNextService) {
+  auto ana = person("ana@example.org");
+  clock.set(at("2026-11-30T10:00:00Z"));
+  scheduling::BookingRequest request{ana, id["lisboa"], at("2026-12-01T10:00:00Z"), {id["passport"]}};
+  auto booking = scheduling::book_visit(db(), request, clock, scheduling::BookingPolicy{});
+  ASSERT_TRUE(booking.ok()) << booking.error().message;
+  clock.set(at("2026-12-01T09:50:00Z"));
+  ASSERT_TRUE(open_counter(db(), counter["lisboa/g01"], agent, clock).ok());
+  issue({"passport", "tax-help"});
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g01"], agent, clock, policy).ok());  // at g01 until about 10:10
+  Ticket waiting = issue({"tax-help"});
+  auto with_booking = estimate_wait(db(), waiting, clock, policy);
+  ASSERT_TRUE(with_booking.ok() && *with_booking);
+  // g01 is free at 10:10 (passport, 20 min); Ana's 10:00 visit comes first then (10:10-10:30);
+  // the visit at the counter comes back for tax help keeping its place (10:30-11:00); then this one.
+  EXPECT_NEAR((*with_booking)->model_mean_s, 70 * 60, 1);
+  EXPECT_EQ((*with_booking)->ahead, 2);
+  ASSERT_TRUE(scheduling::cancel_booking(db(), booking->reference, clock).ok());
+  auto without = estimate_wait(db(), waiting, clock, policy);
+  ASSERT_TRUE(without.ok() && *without);
+  EXPECT_NEAR((*without)->model_mean_s, 50 * 60, 1) << "without Ana, 20 minutes sooner";
+}
+
+TEST_P(QueueTest, WorkProfilesChooseWhomACounterCallsButNeverPastTheShopsPromises) {
+  const std::int64_t g01 = counter["lisboa/g01"];  // passport and tax help
+  ASSERT_TRUE(open_counter(db(), g01, agent, clock).ok());
+  auto state = counter_state(db(), g01);
+  ASSERT_TRUE(state.ok());
+  EXPECT_EQ(state->profile.kind, WorkProfile::calling_order) << "by default";
+
+  auto no_service = set_work_profile(db(), g01, agent, CounterProfile{WorkProfile::service_first, std::nullopt});
+  ASSERT_FALSE(no_service.ok());
+  EXPECT_EQ(no_service.error().code, Errc::bad_profile);
+  EXPECT_EQ(no_service.error().field, "preferred_service");
+  auto not_served = set_work_profile(db(), g01, agent, CounterProfile{WorkProfile::service_first, id["citizen-card"]});
+  ASSERT_FALSE(not_served.ok());
+  EXPECT_EQ(not_served.error().code, Errc::bad_profile);
+  auto not_theirs = set_work_profile(db(), g01, other_agent, CounterProfile{WorkProfile::longest_queue, std::nullopt});
+  ASSERT_FALSE(not_theirs.ok());
+  EXPECT_EQ(not_theirs.error().code, Errc::not_your_counter);
+
+  issue({"passport"});  // A001 09:30
+  clock.advance(minutes(1));
+  issue({"tax-help"});  // B001 09:31
+  clock.advance(minutes(1));
+  issue({"tax-help"});  // B002 09:32
+  clock.advance(minutes(1));
+  issue({"passport"});  // A002 09:33
+
+  auto tax_first = set_work_profile(db(), g01, agent, CounterProfile{WorkProfile::service_first, id["tax-help"]});
+  ASSERT_TRUE(tax_first.ok()) << tax_first.error().message;
+  EXPECT_EQ(tax_first->profile.preferred_service, id["tax-help"]);
+  EXPECT_EQ(next_number(g01, agent), "B001") << "its service first, though A001 came before";
+  ASSERT_TRUE(set_work_profile(db(), g01, agent, CounterProfile{WorkProfile::longest_queue, std::nullopt}).ok());
+  EXPECT_EQ(next_number(g01, agent), "A001") << "two passports wait against one tax help";
+  ASSERT_TRUE(set_work_profile(db(), g01, agent, CounterProfile{}).ok());
+  EXPECT_EQ(next_number(g01, agent), "B002") << "calling order: B002 (09:32) before A002 (09:33)";
+
+  // A002 has now waited past the fairness bound: it goes before the counter's own service.
+  ASSERT_TRUE(set_work_profile(db(), g01, agent, CounterProfile{WorkProfile::service_first, id["tax-help"]}).ok());
+  clock.advance(policy.fairness_bound);
+  issue({"tax-help"});  // B003
+  EXPECT_EQ(next_number(g01, agent), "A002");
+  EXPECT_EQ(next_number(g01, agent), "B003");
+  // The profile stays with the counter when its agent leaves.
+  ASSERT_TRUE(close_counter(db(), g01, agent, clock).ok());
+  auto after = counter_state(db(), g01);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->profile.kind, WorkProfile::service_first);
+}
+
+TEST_P(QueueTest, TicketsWaitingPastTheAlertLimitAreCountedForStaffAndMetrics) {
+  auto none = waiting_now(db(), clock, policy);
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  issue({"passport"});
+  clock.advance(minutes(20));
+  issue({"citizen-card"});
+  issue({"citizen-card"}, Priority::none, "paris");
+  clock.advance(policy.alert_after - minutes(10));  // the first has waited the limit and ten more minutes
+  auto now = waiting_now(db(), clock, policy);
+  ASSERT_TRUE(now.ok());
+  ASSERT_EQ(now->size(), 2U);
+  const WaitingNow& lisboa = now->front().shop_id == id["lisboa"] ? now->front() : now->back();
+  EXPECT_EQ(lisboa.waiting, 2);
+  EXPECT_EQ(lisboa.past_alert, 1);
+  EXPECT_EQ(lisboa.oldest, std::chrono::duration_cast<std::chrono::seconds>(policy.alert_after + minutes(10)));
+  // Called tickets no longer wait.
+  ASSERT_TRUE(open_counter(db(), counter["lisboa/g02"], agent, clock).ok());
+  ASSERT_TRUE(call_next(db(), counter["lisboa/g02"], agent, clock, policy).ok());
+  auto later = waiting_now(db(), clock, policy);
+  ASSERT_TRUE(later.ok());
+  for (const auto& shop : *later) {
+    if (shop.shop_id == id["lisboa"]) EXPECT_EQ(shop.past_alert, 0);
+  }
 }
 
 // What a screen receives, for the feed's tests.
@@ -451,7 +550,7 @@ struct Screen {
 // a screen that joins late gets what came after the event id it gives.
 TEST_P(QueueTest, TheFeedPushesEachShopsEventsToItsScreensFromEveryNode) {
   const bool postgres = db().backend() == storage::Backend::postgresql;
-  QueueFeed feed(db(), clock, std::chrono::seconds(60), !postgres);
+  QueueFeed feed(db(), clock, policy, std::chrono::seconds(60), !postgres);
   feed.start();
   auto newest = last_event_id(db(), id["lisboa"]);
   ASSERT_TRUE(newest.ok());

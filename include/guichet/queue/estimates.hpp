@@ -56,7 +56,8 @@ Result<std::optional<WaitEstimate>> estimate_wait(storage::Connection& c, const 
 // For someone taking a ticket now, per service the shop's counters serve (nullopt: none open).
 Result<std::map<std::int64_t, std::optional<WaitEstimate>>> estimate_new_tickets(storage::Database& db,
                                                                                  std::int64_t shop_id,
-                                                                                 const Clock& clock);
+                                                                                 const Clock& clock,
+                                                                                 const QueuePolicy& policy);
 
 // How the estimates made when tickets were issued compare with the waits that followed, over
 // the tickets of a shop issued in [from, until) and called since.

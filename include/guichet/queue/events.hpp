@@ -27,8 +27,8 @@ class QueueFeed {
  public:
   // `process_wakeups`: woken by this process's changes (wake_feeds); a test of PostgreSQL's
   // notifications alone turns it off.
-  QueueFeed(storage::Database& db, const Clock& clock, std::chrono::milliseconds poll = std::chrono::seconds(1),
-            bool process_wakeups = true);
+  QueueFeed(storage::Database& db, const Clock& clock, const QueuePolicy& policy,
+            std::chrono::milliseconds poll = std::chrono::seconds(1), bool process_wakeups = true);
   ~QueueFeed();
   QueueFeed(const QueueFeed&) = delete;
   QueueFeed& operator=(const QueueFeed&) = delete;
@@ -57,6 +57,7 @@ class QueueFeed {
 
   storage::Database& db_;
   const Clock& clock_;
+  const QueuePolicy& policy_;
   std::chrono::milliseconds poll_;
   mutable std::mutex mutex_;
   std::condition_variable woken_;
@@ -74,6 +75,7 @@ void wake_feeds();
 
 // The SSE text of the shop's queue lengths and the wait a ticket taken now would have, per
 // service ("event: queue").
-Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock);
+Result<std::string> queue_summary_event(storage::Database& db, std::int64_t shop_id, const Clock& clock,
+                                        const QueuePolicy& policy);
 
 }  // namespace guichet::queue

@@ -50,6 +50,8 @@ struct QueuePolicy {
   std::chrono::minutes check_in_early{60};
   std::chrono::minutes check_in_late{15};
   std::size_t max_services = 4;
+  // Staff pages and /metrics flag tickets that have waited this long (Qmatic's staff alerts).
+  std::chrono::minutes alert_after{45};
   // The ticket's page tells its holder their turn is near when fewer tickets than this are ahead.
   int notify_ahead = 3;
 };
@@ -131,6 +133,22 @@ Result<std::optional<Ticket>> ticket_by_number(storage::Database& db, std::int64
 
 // --- counters ---
 
+// How a counter chooses whom to call next (Qmatic's work profiles). Under every profile, booked
+// visitors whose time has come and tickets past the fairness bound are called first, in calling
+// order: they are the shop's promises, and no profile may keep anyone past the bound.
+enum class WorkProfile {
+  calling_order,  // the shop's calling order across the counter's services (priorities, then arrival)
+  longest_queue,  // the head of the counter's service with the most tickets waiting (ties: calling order)
+  service_first,  // the counter's preferred service while anyone waits for it, then calling order
+};
+std::string_view to_string(WorkProfile profile);
+std::optional<WorkProfile> parse_work_profile(std::string_view text);
+
+struct CounterProfile {
+  WorkProfile kind = WorkProfile::calling_order;
+  std::optional<std::int64_t> preferred_service{};  // service_first: one the counter serves
+};
+
 struct CounterState {
   std::int64_t counter_id = 0;
   std::int64_t shop_id = 0;
@@ -140,6 +158,7 @@ struct CounterState {
   std::optional<Instant> opened_at;
   std::optional<std::string> paused_reason;
   std::optional<Ticket> current;  // called or being served
+  CounterProfile profile;
 };
 Result<CounterState> counter_state(storage::Database& db, std::int64_t counter_id);
 // The counter this agent holds, if any.
@@ -157,6 +176,11 @@ Result<void> close_counter(storage::Database& db, std::int64_t counter_id, std::
 Result<void> pause_counter(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                            std::string_view reason, const Clock& clock);
 
+// Sets how the counter calls (its holder only). Refused with bad_profile (field
+// "preferred_service") for service_first without a service the counter serves.
+Result<CounterState> set_work_profile(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
+                                      const CounterProfile& profile);
+
 // What to do with the ticket at a counter.
 enum class Outcome { served, absent, park, transfer_next, transfer_to };
 struct Finish {
@@ -170,8 +194,8 @@ Result<Ticket> finish_current(storage::Database& db, std::int64_t counter_id, st
                               const Finish& finish, const Clock& clock, const QueuePolicy& policy);
 
 // Calls the next ticket for this counter (after ending its current one as served): among the
-// tickets waiting for a service it serves, those waiting past the fairness bound first in arrival
-// order, then by arrival less the priority's head start. nullopt when nobody waits.
+// tickets waiting for a service it serves, the one its work profile chooses (booked visitors on
+// time and tickets past the fairness bound first under every profile). nullopt when nobody waits.
 Result<std::optional<Ticket>> call_next(storage::Database& db, std::int64_t counter_id, std::int64_t user_id,
                                         const Clock& clock, const QueuePolicy& policy);
 // Calls a given ticket of today (waiting or parked) to this counter.
@@ -214,6 +238,16 @@ Result<int> tickets_ahead(storage::Database& db, const Ticket& ticket, const Clo
 // The waiting and parked tickets of the shop today, in calling order (for the counter page).
 Result<std::vector<Ticket>> waiting_tickets(storage::Database& db, std::int64_t shop_id, const Clock& clock,
                                             const QueuePolicy& policy);
+
+// What /metrics and staff alerts read, every shop with tickets waiting now (those that became
+// ready in the last 18 hours: older ones are a day the shop did not close).
+struct WaitingNow {
+  std::int64_t shop_id = 0;
+  int waiting = 0;
+  int past_alert = 0;  // waiting longer than the policy's alert_after
+  std::chrono::seconds oldest{0};
+};
+Result<std::vector<WaitingNow>> waiting_now(storage::Database& db, const Clock& clock, const QueuePolicy& policy);
 
 // The shop's local day of `at` ("YYYY-MM-DD").
 Result<std::string> shop_day(storage::Database& db, std::int64_t shop_id, Instant at);

@@ -111,6 +111,17 @@ Result<Booking> mark_booking(storage::Database& db, std::string_view reference, 
 Result<Booking> mark_arrived(storage::Connection& c, std::string_view reference, const std::string& actor,
                              const Clock& clock, const BookingHooks& hooks = {});
 
+// The confirmed visits at a shop starting in [from, until) that have not arrived: whom the shop
+// expects (the walk-in queue's estimates count them before they come), by start, each with its
+// services in the order of its items.
+struct ExpectedVisit {
+  std::string reference;
+  Instant starts_at;
+  std::vector<std::int64_t> services;
+};
+Result<std::vector<ExpectedVisit>> expected_visits(storage::Connection& c, std::int64_t shop_id, Instant from,
+                                                   Instant until);
+
 // Blocks a counter of the shop over [start, end). Refused with conflict "counter_booked" (naming
 // the references) when active bookings fall inside: they must be moved first. Audited.
 Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_id, Instant start, Instant end,
