@@ -291,6 +291,10 @@ int run_cli(int argc, char** argv) {
                  "Priorities never keep a ticket waiting past this (5 to 240)")
       ->envname("GUICHET_QUEUE_FAIRNESS_MINUTES")
       ->capture_default_str();
+  cli.add_option("--queue-alert-minutes", config.queue_alert_minutes,
+                 "Staff pages and /metrics flag tickets waiting longer than this (5 to 480)")
+      ->envname("GUICHET_QUEUE_ALERT_MINUTES")
+      ->capture_default_str();
   cli.add_option("--queue-tickets-per-address", config.queue_tickets_per_address,
                  "Tickets one address takes in an hour without a kiosk (1 to 1000)")
       ->envname("GUICHET_QUEUE_TICKETS_PER_ADDRESS")

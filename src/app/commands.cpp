@@ -179,6 +179,7 @@ int serve(const Config& config) {
   site_options.exchange_journal_days = config.exchange_journal_days;
   site_options.queue_policy.check_in_early = std::chrono::minutes(config.queue_check_in_minutes);
   site_options.queue_policy.fairness_bound = std::chrono::minutes(config.queue_fairness_minutes);
+  site_options.queue_policy.alert_after = std::chrono::minutes(config.queue_alert_minutes);
   site_options.queue_tickets_per_address = config.queue_tickets_per_address;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {

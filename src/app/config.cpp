@@ -99,6 +99,9 @@ Result<void> validate(Config& config) {
   if (config.queue_fairness_minutes < 5 || config.queue_fairness_minutes > 240) {
     return bad("queue-fairness-minutes", "from 5 to 240");
   }
+  if (config.queue_alert_minutes < 5 || config.queue_alert_minutes > 480) {
+    return bad("queue-alert-minutes", "from 5 to 480");
+  }
   if (config.queue_tickets_per_address < 1 || config.queue_tickets_per_address > 1000) {
     return bad("queue-tickets-per-address", "from 1 to 1000");
   }

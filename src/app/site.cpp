@@ -15,6 +15,7 @@
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
+#include "guichet/queue/queue.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -213,6 +214,24 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
                          "Median time from submission to decision, by procedure.", median);
     http::Metrics::write(out, "guichet_procedure_asked_but_known", "gauge",
                          "Questions asked that another administration holds (Dites-le-nous une fois).", known);
+  });
+  metrics_.add_collector([this](std::string& out) {
+    // Read from the database at each scrape, so every node reports the same queues; only shops
+    // with someone waiting appear.
+    auto queues = queue::waiting_now(db_, clock_, options_.queue_policy);
+    if (!queues) return;
+    std::vector<http::Metrics::Sample> waiting, past_alert, oldest;
+    for (const queue::WaitingNow& q : *queues) {
+      const std::string label = "shop=\"" + q.shop_code + "\"";
+      waiting.push_back({label, q.waiting});
+      past_alert.push_back({label, q.past_alert});
+      oldest.push_back({label, q.oldest.count()});
+    }
+    http::Metrics::write(out, "guichet_queue_waiting", "gauge", "Tickets waiting now, by shop.", waiting);
+    http::Metrics::write(out, "guichet_queue_waiting_past_alert", "gauge",
+                         "Tickets waiting longer than --queue-alert-minutes, by shop.", past_alert);
+    http::Metrics::write(out, "guichet_queue_oldest_wait_seconds", "gauge",
+                         "How long the longest-waiting ticket has waited, by shop.", oldest);
   });
   metrics_.add_collector([](std::string& out) {
     ComputePoolStats c = ComputePool::shared().stats();

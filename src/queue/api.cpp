@@ -102,6 +102,13 @@ Response create_ticket(const QueueContext* ctx, Request& request) {
   bool kiosk = false;
   if (auto refused = refused_without_kiosk(*ctx, request, shop->id, kiosk)) return std::move(*refused);
   Result<Ticket> ticket = make_error(Errc::bad_body, "");
+  if (body->booking && !kiosk) {
+    // Knowing a reference is not enough to check its holder in from outside the shop: the API
+    // checks in for kiosks; a person checks in from their phone on the shop's page, signed in.
+    Error e = make_error(Errc::sign_in_to_check_in, "checking a booking in needs a kiosk token");
+    e.field = "booking";
+    return http::json_error(request, e);
+  }
   if (body->booking) {
     ticket = check_in(ctx->db, shop->id, *body->booking, request.lang, kiosk ? Source::kiosk : Source::api, ctx->clock,
                       ctx->policy);

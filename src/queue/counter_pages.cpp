@@ -19,6 +19,7 @@
 #include "guichet/queue/measures.hpp"
 #include "guichet/queue/web.hpp"
 #include "guichet/scheduling/agenda.hpp"
+#include "ordering.hpp"
 #include "web_support.hpp"
 
 namespace guichet::queue {
@@ -60,8 +61,15 @@ std::string percent(double share) {
   return out;
 }
 
+// How long a waiting ticket has waited: since it became ready (a booked visitor's time) or
+// joined its current queue (a visit's next service), as waiting_now counts it.
+std::chrono::seconds waited_so_far(const Ticket& t, Instant now) {
+  return std::chrono::duration_cast<std::chrono::seconds>(now - std::max(t.ready_at, t.queued_at));
+}
+
 Response counter_page(const QueueContext& ctx, const Request& request, const std::vector<identity::RoleGrant>& roles,
-                      const std::string& notice, const std::string& error, int status = 200) {
+                      const std::string& notice, const std::string& error, int status = 200,
+                      const std::string& profile_error = {}) {
   const std::int64_t me = request.principal->user_id;
   PageData page;
   if (!notice.empty()) page.set("notice", notice);
@@ -116,12 +124,34 @@ Response counter_page(const QueueContext& ctx, const Request& request, const std
   page.set("paused", state->paused_reason.value_or(""));
   page.set("is_paused", state->paused_reason.has_value());
   PageData served{PageData::type::list};
+  PageData preferred{PageData::type::list};
   for (auto id : state->services) {
     PageData s;
     s.set("name", (*names)[id]);
     served.push_back(s);
+    PageData option;
+    option.set("id", std::to_string(id));
+    option.set("name", (*names)[id]);
+    option.set("selected", state->profile.preferred_service == id);
+    preferred.push_back(option);
   }
   page.set("served", served);
+  // How this counter calls (its work profile), changed by its agent.
+  PageData profiles{PageData::type::list};
+  for (WorkProfile kind : {WorkProfile::calling_order, WorkProfile::longest_queue, WorkProfile::service_first}) {
+    PageData option;
+    const std::string name(to_string(kind));
+    option.set("value", name);
+    option.set("label", ctx.catalog.text(request.lang, "queue_profile_" + name));
+    option.set("hint", ctx.catalog.text(request.lang, "queue_profile_" + name + "_hint"));
+    option.set("checked", state->profile.kind == kind);
+    profiles.push_back(option);
+  }
+  page.set("profiles", profiles);
+  page.set("preferred", preferred);
+  page.set("profile_name",
+           ctx.catalog.text(request.lang, "queue_profile_" + std::string(to_string(state->profile.kind))));
+  if (!profile_error.empty()) page.set("profile_error", profile_error);
   if (state->current && state->current->status == TicketStatus::called) {
     const Ticket& t = *state->current;
     PageData current;
@@ -159,10 +189,20 @@ Response counter_page(const QueueContext& ctx, const Request& request, const std
     current.set("transfer", transfer);
     page.set("current", current);
   }
+  // An idle counter is offered the ticket it would call next, by its work profile.
+  std::optional<std::size_t> next_index;
+  if (!(state->current && state->current->status == TicketStatus::called)) {
+    next_index = pick_next(*waiting, now, ctx.policy, state->profile, [&](std::size_t i) {
+      const Ticket& t = (*waiting)[i];
+      return t.status == TicketStatus::waiting &&
+             std::find(state->services.begin(), state->services.end(), t.service_id) != state->services.end();
+    });
+  }
   PageData queue{PageData::type::list};
   PageData parked{PageData::type::list};
-  bool next_offered = false;
-  for (const auto& t : *waiting) {
+  PageData overdue{PageData::type::list};
+  for (std::size_t i = 0; i < waiting->size(); ++i) {
+    const Ticket& t = (*waiting)[i];
     PageData row;
     row.set("number", t.number);
     row.set("service", (*names)[t.service_id]);
@@ -176,16 +216,30 @@ Response counter_page(const QueueContext& ctx, const Request& request, const std
       parked.push_back(row);
       continue;
     }
-    if (mine && !next_offered && !(state->current && state->current->status == TicketStatus::called)) {
-      // An idle counter is offered the ticket it would call next.
+    // Staff alerts: tickets that have waited past the shop's limit, whoever serves them.
+    const auto waited = waited_so_far(t, now);
+    const bool too_long = t.ready_at <= now && waited >= ctx.policy.alert_after;
+    row.set("too_long", too_long);
+    if (too_long) {
+      PageData late;
+      late.set("number", t.number);
+      late.set("service", (*names)[t.service_id]);
+      late.set("waited", std::to_string(std::chrono::duration_cast<std::chrono::minutes>(waited).count()));
+      overdue.push_back(late);
+    }
+    if (next_index == i) {
       PageData next;
       next.set("number", t.number);
       next.set("service", (*names)[t.service_id]);
       next.set("waited", minutes_since(t.issued_at, now));
       page.set("next", next);
-      next_offered = true;
     }
     queue.push_back(row);
+  }
+  if (!overdue.is_empty_list()) {
+    page.set("overdue", overdue);
+    page.set("overdue_heading", http::fill_text(ctx.catalog.text(request.lang, "queue_counter_overdue"),
+                                                {{"minutes", std::to_string(ctx.policy.alert_after.count())}}));
   }
   page.set("queue", queue);
   page.set("has_queue", !queue.is_empty_list());
@@ -218,8 +272,9 @@ Response show(const QueueContext* ctx, Request& request) {
   if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
   std::string notice;
   if (auto done = request.query.get("done")) {
-    static const std::set<std::string_view> kNotices{"opened", "closed", "paused",      "resumed", "called",  "served",
-                                                     "absent", "parked", "transferred", "nobody",  "recalled"};
+    static const std::set<std::string_view> kNotices{"opened", "closed",   "paused",  "resumed",
+                                                     "called", "served",   "absent",  "parked",
+                                                     "nobody", "recalled", "profile", "transferred"};
     if (kNotices.contains(*done)) notice = ctx->catalog.text(request.lang, "queue_counter_done_" + std::string(*done));
   }
   return counter_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), notice, {});
@@ -336,6 +391,37 @@ Response pause(const QueueContext* ctx, Request& request) {
     if (!paused) return std::move(paused).error();
     return std::string(resume ? "resumed" : "paused");
   });
+}
+
+// The counter's work profile, from its page: the choice is named next to the field when refused.
+Response profile(const QueueContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
+  const std::int64_t me = request.principal->user_id;
+  auto held = counter_held_by(ctx->db, me);
+  if (!held) return ctx->pages.render_error(request, held.error());
+  if (!*held) {
+    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_not_your_counter"), 403);
+  }
+  const auto kind = parse_work_profile(request.form.get("profile").value_or(""));
+  if (!kind) {
+    const std::string message = ctx->catalog.text(request.lang, "queue_bad_profile");
+    return counter_page(*ctx, request, roles, {}, message, 400, message);
+  }
+  CounterProfile chosen{*kind, std::nullopt};
+  if (*kind == WorkProfile::service_first)
+    chosen.preferred_service = positive_id(request.form.get("preferred_service").value_or(""));
+  auto set = set_work_profile(ctx->db, **held, me, chosen);
+  if (!set) {
+    const Error& e = set.error();
+    if (e.kind == ErrorKind::internal || e.kind == ErrorKind::unavailable) return ctx->pages.render_error(request, e);
+    const std::string message =
+        e.code.message_key().empty() ? e.message : ctx->catalog.text(request.lang, e.code.message_key());
+    return counter_page(*ctx, request, roles, {}, message, http::http_status(e.kind),
+                        e.code == Errc::bad_profile ? message : std::string());
+  }
+  return Response::redirect(std::string(kPage) + "?done=profile", 303);
 }
 
 Response close(const QueueContext* ctx, Request& request) {
@@ -477,6 +563,7 @@ void register_counter_routes(http::Router& router, const QueueContext& context) 
   router.post("/agent/counter/finish", [ctx](Request& request) { return finish(ctx, request); });
   router.post("/agent/counter/pause", [ctx](Request& request) { return pause(ctx, request); });
   router.post("/agent/counter/close", [ctx](Request& request) { return close(ctx, request); });
+  router.post("/agent/counter/profile", [ctx](Request& request) { return profile(ctx, request); });
   router.get("/agent/queue/measures", [ctx](Request& request) { return measures(ctx, request); });
 }
 

@@ -6,6 +6,7 @@
 
 #include "guichet/http/application.hpp"
 #include "guichet/http/pages.hpp"
+#include "guichet/http/parsing.hpp"
 #include "guichet/identity/limits.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/identity/staff.hpp"
@@ -114,6 +115,9 @@ Response take_page(const QueueContext& ctx, const Request& request, const ShopVi
   if (!state.reference_error.empty()) page.set("reference_error", state.reference_error);
   if (!state.error.empty()) page.set("error", state.error);
   page.set("queue_link", "/shops/" + shop.code + "/queue");
+  if (!state.kiosk && !request.principal) {
+    page.set("sign_in_link", "/account/sign-in?return=" + http::url_encode("/shops/" + shop.code + "/ticket"));
+  }
   return no_store(
       ctx.pages.render(request, "queue_take", state.kiosk ? "queue_kiosk_title" : "queue_take_title", page, status));
 }
@@ -235,11 +239,20 @@ Response check_in_here(const QueueContext& ctx, Request& request, const ShopView
     e.field = "reference";
     return refused(ctx, request, shop, state, e);
   }
+  std::optional<std::int64_t> holder;
   if (!kiosk) {
+    // From a phone, only the booking's own account checks it in: a reference read over someone's
+    // shoulder must not check them in from outside the shop.
+    if (!request.principal) {
+      Error e = make_error(Errc::sign_in_to_check_in, "sign in with the account that booked, or use the kiosk");
+      e.field = "reference";
+      return refused(ctx, request, shop, state, e);
+    }
+    holder = request.principal->user_id;
     if (auto limited = over_the_limit(ctx, request, shop, state)) return std::move(*limited);
   }
-  auto ticket =
-      check_in(ctx.db, shop.id, *reference, request.lang, kiosk ? Source::kiosk : Source::web, ctx.clock, ctx.policy);
+  auto ticket = check_in(ctx.db, shop.id, *reference, request.lang, kiosk ? Source::kiosk : Source::web, ctx.clock,
+                         ctx.policy, holder);
   if (!ticket) return refused(ctx, request, shop, state, ticket.error());
   return Response::redirect(ticket_path(*ticket) + (kiosk ? "?kiosk=1" : ""), 303);
 }

@@ -467,6 +467,9 @@ Result<std::vector<WaitingNow>> waiting_now(storage::Database& db, const Clock& 
       w.waiting = static_cast<int>(row.integer(1));
       w.oldest = std::chrono::duration_cast<std::chrono::seconds>(now - from_unix_micros(row.integer(2)));
       w.past_alert = static_cast<int>(row.integer(3));
+      auto shop = catalogue::shop_record(c, w.shop_id);
+      if (!shop) return std::move(shop).error();
+      if (*shop) w.shop_code = (*shop)->code;
       out.push_back(w);
     }
     return out;
@@ -514,14 +517,15 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
 }
 
 Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string_view reference, std::string_view lang,
-                        Source source, const Clock& clock, const QueuePolicy& policy) {
+                        Source source, const Clock& clock, const QueuePolicy& policy,
+                        std::optional<std::int64_t> holder) {
   const Instant now = clock.now();
   return woke(db.transaction([&](Connection& c) -> Result<Ticket> {
     auto shop = shop_now(c, shop_id, now);
     if (!shop) return std::move(shop).error();
     auto booking = scheduling::find_booking(c, reference);
     if (!booking) return std::move(booking).error();
-    if (!*booking || (*booking)->shop != shop_id) {
+    if (!*booking || (*booking)->shop != shop_id || (holder && (*booking)->user_id != holder)) {
       Error e = make_error(Errc::no_such_booking, "no booking at this shop has this reference");
       e.field = "reference";
       return e;

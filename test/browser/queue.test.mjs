@@ -160,6 +160,29 @@ test("a phone ticket is called at a counter and the board and the ticket page sh
   assert.match(await agent.textContent("main"), /Passport application/);
   assert.deepEqual(await axeViolations(agent), []);
   await shoot(agent, "measures");
+
+  // On a phone, in French, the agent chooses how the counter calls: "one service first" needs
+  // one of the counter's services; the page says which order it calls by.
+  await agent.setViewportSize({ width: 320, height: 800 });
+  await agent.goto(guichet.url + "/language?lang=fr&return=/agent/counter");
+  assert.match(await agent.textContent("main"), /Appelle par : Ordre d'appel/);
+  await agent.locator('label[for="profile-service_first"]').click();
+  await agent.selectOption("#preferred-service", { label: "Renouvellement de la carte d'identité" });
+  await agent.click('form[action="/agent/counter/profile"] button[type="submit"]');
+  assert.match(await agent.textContent("main"), /Le guichet appelle désormais dans cet ordre/);
+  assert.match(await agent.textContent("main"), /Appelle par : Un service d'abord/);
+  assert.equal(await agent.isChecked("#profile-service_first"), true);
+  assert.deepEqual(await axeViolations(agent), []);
+  assert.ok(await noHorizontalScroll(agent), "no horizontal scroll at 320 px");
+  await shoot(agent, "counter-profile-fr-320");
+  await agent.goto(guichet.url + "/language?lang=vi&return=/agent/queue/measures");
+  assert.deepEqual(await axeViolations(agent), []);
+  assert.ok(await noHorizontalScroll(agent), "the figures reflow at 320 px");
+  await shoot(agent, "measures-vi-320");
+  await agent.goto(guichet.url + "/language?lang=en&return=/agent/counter");
+  await agent.locator('label[for="profile-calling_order"]').click();
+  await agent.click('form[action="/agent/counter/profile"] button[type="submit"]');
+  assert.match(await agent.textContent("main"), /Calls by: Calling order/);
   await Promise.all([board.close(), phone.close(), plain.close(), desk.close()]);
 });
 
@@ -228,3 +251,4 @@ test("a booked visitor checks in at the kiosk with their confirmation's QR link 
   assert.match(number, /^A\d{3}$/);
   await kiosk.close();
 });
+

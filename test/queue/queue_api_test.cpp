@@ -33,6 +33,7 @@ class QueueApiTest : public ::testing::TestWithParam<std::string> {
     counter = loaded_shops.counter;
     app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
     options.queue_tickets_per_address = 3;
+    options.queue_policy.alert_after = std::chrono::minutes(20);  // within a staff session's idle time
     auto loaded = app::Site::load(options, db(), clock);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     site = std::move(loaded).value();
@@ -122,7 +123,7 @@ TEST_P(QueueApiTest, BadRequestsNameTheirField) {
   EXPECT_EQ(field_of(R"({"booking": "<script>"})"), "400 bad_body booking");
   EXPECT_EQ(field_of(R"({"services": [1], "priority": "vip"})"), "400 bad_body priority");
   EXPECT_EQ(field_of(R"({"services": [999]})"), "404 no_such_service services");
-  EXPECT_EQ(field_of(R"({"booking": "ABCD-2345"})"), "404 no_such_booking reference");
+  EXPECT_EQ(field_of(R"({"booking": "ABCD-2345"})"), "401 sign_in_to_check_in booking") << "kiosks only";
   EXPECT_EQ(field_of(passport_body(), "nowhere"), "404 no_such_shop -");
   clock.set(*scheduling::parse_rfc3339("2026-12-01T13:00:00Z"));
   EXPECT_EQ(field_of(passport_body()), "409 shop_closed -");
@@ -212,6 +213,86 @@ TEST_P(QueueApiTest, TheCounterPageNeedsASecondFactorAndTheKioskTheShopsStaff) {
   EXPECT_EQ(csv.body.rfind("kind,key,served,abandoned", 0), 0U);
   EXPECT_NE(csv.body.find("\ncounter,g01,"), std::string::npos) << csv.body;
   EXPECT_EQ(browser.get("/agent/queue/measures?shop=" + std::to_string(id["paris"])).status, 403);
+}
+
+// An agent chooses how their counter calls (refusals next to the field); tickets waiting past
+// the alert limit are flagged on the counter page and counted in /metrics.
+TEST_P(QueueApiTest, TheCounterCallsByItsProfileAndFlagsLongWaits) {
+  testing::Browser browser(site->application());
+  agent("rita@example.org");
+  ASSERT_EQ(browser.get("/account/sign-in").status, 200);
+  ASSERT_EQ(
+      browser.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "correct horse battery staple"}})
+          .status,
+      303);
+  testing::enrol_second_factor(browser, clock.now());
+  EXPECT_EQ(browser.post("/agent/counter/profile", {{"profile", "longest_queue"}}).status, 403) << "no counter yet";
+  ASSERT_EQ(browser.post("/agent/counter/open", {{"counter", std::to_string(counter["lisboa/g01"])}}).status, 303);
+  auto unknown = browser.post("/agent/counter/profile", {{"profile", "loudest_first"}});
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("id=\"profile-error\""), std::string::npos);
+  auto not_served = browser.post("/agent/counter/profile", {{"profile", "service_first"},
+                                                            {"preferred_service", std::to_string(id["citizen-card"])}});
+  EXPECT_EQ(not_served.status, 400) << "g01 does not serve citizen cards";
+  EXPECT_NE(not_served.body.find("aria-invalid=\"true\""), std::string::npos);
+  auto chosen = browser.post("/agent/counter/profile",
+                             {{"profile", "service_first"}, {"preferred_service", std::to_string(id["tax-help"])}});
+  ASSERT_EQ(chosen.status, 303);
+  EXPECT_EQ(chosen.headers.get("Location").value_or(""), "/agent/counter?done=profile");
+
+  ASSERT_EQ(call(http::Method::post, "/api/v1/shops/lisboa/tickets", passport_body()).status, 201);  // A001
+  clock.advance(std::chrono::minutes(1));
+  json::object tax{{"services", json::array{id["tax-help"]}}};
+  ASSERT_EQ(call(http::Method::post, "/api/v1/shops/lisboa/tickets", json::serialize(tax)).status, 201);  // B001
+  auto page = browser.get("/agent/counter");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("One service first"), std::string::npos);
+  EXPECT_NE(page.body.find("Next in line: <strong>B001</strong>"), std::string::npos) << "offered by its profile";
+  EXPECT_EQ(page.body.find("Waiting more than 20 min"), std::string::npos);
+
+  clock.advance(std::chrono::minutes(20));
+  page = browser.get("/agent/counter");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("Waiting more than 20 min"), std::string::npos);
+  EXPECT_NE(page.body.find("A001 (Passport, 21 min)"), std::string::npos) << page.body;
+  EXPECT_NE(page.body.find("B001 (Tax help, 20 min)"), std::string::npos) << "the limit reached counts";
+  const std::string metrics = call(http::Method::get, "/metrics").body;
+  EXPECT_NE(metrics.find("guichet_queue_waiting{shop=\"lisboa\"} 2"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("guichet_queue_waiting_past_alert{shop=\"lisboa\"} 2"), std::string::npos);
+  EXPECT_NE(metrics.find("guichet_queue_oldest_wait_seconds{shop=\"lisboa\"} 1260"), std::string::npos);
+}
+
+// From a phone, a reference alone does not check anyone in: only its holder, signed in.
+TEST_P(QueueApiTest, APhoneChecksInOnlyTheSignedInHoldersBooking) {
+  const std::int64_t ana = person("ana@example.org");
+  person("bob@example.org");
+  clock.set(*scheduling::parse_rfc3339("2026-11-30T10:00:00Z"));
+  scheduling::BookingRequest wanted{
+      ana, id["lisboa"], *scheduling::parse_rfc3339("2026-12-01T10:00:00Z"), {id["passport"]}};
+  auto booking = scheduling::book_visit(db(), wanted, clock, scheduling::BookingPolicy{});
+  ASSERT_TRUE(booking.ok()) << booking.error().message;
+  clock.set(*scheduling::parse_rfc3339("2026-12-01T09:30:00Z"));
+  auto sign_in = [&](testing::Browser& browser, const std::string& email) {
+    ASSERT_EQ(browser.get("/account/sign-in").status, 200);
+    ASSERT_EQ(browser.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery staple"}}).status,
+              303);
+  };
+  testing::Browser stranger(site->application());
+  auto page = stranger.get("/shops/lisboa/ticket");
+  ASSERT_EQ(page.status, 200);
+  EXPECT_NE(page.body.find("/account/sign-in?return=%2Fshops%2Flisboa%2Fticket"), std::string::npos);
+  auto anonymous = stranger.post("/shops/lisboa/ticket/check-in", {{"reference", booking->reference}});
+  EXPECT_EQ(anonymous.status, 401);
+  EXPECT_NE(anonymous.body.find("id=\"reference-error\""), std::string::npos);
+  EXPECT_NE(anonymous.body.find("sign in with the account that booked"), std::string::npos);
+  sign_in(stranger, "bob@example.org");
+  auto someone_else = stranger.post("/shops/lisboa/ticket/check-in", {{"reference", booking->reference}});
+  EXPECT_EQ(someone_else.status, 404) << "another's booking answers as one that does not exist";
+  testing::Browser holder(site->application());
+  sign_in(holder, "ana@example.org");
+  auto checked_in = holder.post("/shops/lisboa/ticket/check-in", {{"reference", booking->reference}});
+  ASSERT_EQ(checked_in.status, 303) << checked_in.body;
+  EXPECT_EQ(checked_in.headers.get("Location").value_or("").rfind("/tickets/", 0), 0U);
 }
 
 // The phone page: a bad address is shown next to its field; a good one is e-mailed, in the

@@ -55,9 +55,11 @@ struct Config {
   // How long the exchange journal keeps its entries (pruned hourly past it).
   int exchange_journal_days = 365;
   // The walk-in queue: how long before their time a booked visitor may check in, the fairness
-  // bound on priorities, and tickets taken from one address in an hour without a kiosk.
+  // bound on priorities, the wait past which staff are alerted, and tickets taken from one
+  // address in an hour without a kiosk.
   int queue_check_in_minutes = 60;
   int queue_fairness_minutes = 30;
+  int queue_alert_minutes = 45;
   int queue_tickets_per_address = 6;
 
   // Filled by validate()

@@ -1,24 +1,32 @@
 #pragma once
-// Wait estimates as a range (P10–P90), from the queue as it is now: a queue-length estimator.
+// Wait estimates as a range (P10–P90), from the queue as it is now.
 //
-// Why this one: it reads the tickets ahead, the counters open and the recent service times, so
-// it reacts at once when counters open or close and does not lag when arrivals rise or fall
+// The model plays the shop's next calls forward from the present state: every ticket waiting,
+// the counters open (each with its services and work profile, and the visit at it), the recent
+// service times of each service at the shop (the catalogue's duration, as variable as exponential
+// times, until there are 8), the booked visitors expected in the next two hours who have not come
+// yet (called first from their time, as they will be) and the visits that will come back for
+// their next service keeping their place. Each counter, when free, calls whom its work profile
+// picks then (ordering.hpp: the same choice as call_next) and keeps them their service's mean
+// time; the estimate's mean is when one of the ticket's counters calls it. Its range is a gamma
+// distribution with that mean and the variance of the service times its counters go through
+// first (exact for exponential service times on one counter).
+//
+// Why this one: it reads the queue, the counters and the bookings as they are, so it reacts at
+// once when counters open, close or change profile and does not lag when arrivals rise or fall
 // through the day, which biases estimators built on the waits of recent tickets (Ibrahim & Whitt,
-// "Real-time delay estimation based on delay history"). A ticket that has n tickets ahead of it
-// among those the same counters serve, with c such counters open of which i are idle, is called
-// at the (n − i + 1)-th departure from those c counters. With service times of mean m and
-// variance v (the last served visits of those services at this shop; the catalogue's duration
-// with v = m² until there are enough), the time to k departures from c parallel counters has
-// mean k·m/c and variance k·v/c²; the range is the 10th and 90th percentiles of the gamma
-// distribution with that mean and variance (exact for exponential service times).
+// "Real-time delay estimation based on delay history"); and it follows the calling order's
+// rules (priorities, fairness bound, booked visitors, multi-service visits) instead of
+// approximating them, which halved the error of the earlier model that shared the work ahead
+// among counters in proportion.
 //
 // Then calibrated by what happened (split conformal prediction): once at least 30 tickets of the
 // shop's day have been called after an estimate of a minute or more, the range is the model's
-// mean times the 10th, 50th and 90th percentiles of actual ÷ model among the 100 of the last 200
-// whose model mean was nearest (on a log scale: short and long waits err differently).
-// What the model leaves out — counters taking tickets in another order than their share, booked
-// visitors arriving ahead, visits coming back for their next service — shows in those ratios the
-// same day, so the range keeps its promised coverage as the day changes.
+// mean times the 10th, 50th and 92nd percentiles of actual ÷ model among the 100 of the last 200
+// whose model mean was nearest (on a log scale: short and long waits err differently). What the
+// model cannot know — priority tickets and walk-ins not yet arrived, service times drawn long —
+// shows in those ratios the same day, so the range keeps its promised coverage as the day
+// changes.
 #include <chrono>
 #include <cstdint>
 #include <map>

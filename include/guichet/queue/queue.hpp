@@ -117,10 +117,13 @@ Result<Ticket> issue_ticket(storage::Database& db, const TicketRequest& request,
 
 // A booked visitor checks in with their booking reference at the booking's shop on its day: the
 // booking is marked arrived and the ticket, for its services, joins the queue at the booked time
-// with the `booked` priority (as a walk-in when late). Refusals: no_such_booking (also another
-// shop's), not_today (too early or another day), already_checked_in, booking_not_confirmed.
+// with the `booked` priority (as a walk-in when late). `holder`: from outside the shop (a phone),
+// only the account the booking is for may check it in — knowing a reference is not enough; a
+// kiosk passes nullopt. Refusals: no_such_booking (also another shop's, or another holder's),
+// not_today (too early or another day), already_checked_in, booking_not_confirmed.
 Result<Ticket> check_in(storage::Database& db, std::int64_t shop_id, std::string_view reference, std::string_view lang,
-                        Source source, const Clock& clock, const QueuePolicy& policy);
+                        Source source, const Clock& clock, const QueuePolicy& policy,
+                        std::optional<std::int64_t> holder = std::nullopt);
 
 // The visitor gives up their place (from the ticket's page): a waiting or parked ticket is
 // cancelled; refused with not_callable otherwise.
@@ -243,6 +246,7 @@ Result<std::vector<Ticket>> waiting_tickets(storage::Database& db, std::int64_t 
 // ready in the last 18 hours: older ones are a day the shop did not close).
 struct WaitingNow {
   std::int64_t shop_id = 0;
+  std::string shop_code;
   int waiting = 0;
   int past_alert = 0;  // waiting longer than the policy's alert_after
   std::chrono::seconds oldest{0};
