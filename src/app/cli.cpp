@@ -295,6 +295,11 @@ int run_cli(int argc, char** argv) {
                  "Staff pages and /metrics flag tickets waiting longer than this (5 to 480)")
       ->envname("GUICHET_QUEUE_ALERT_MINUTES")
       ->capture_default_str();
+  cli.add_option("--queue-head-start", config.queue_head_starts,
+                 "How much earlier than their arrival each priority is called, in minutes "
+                 "(elderly=15,disability=15,pregnancy=15; 0 to 240 each)")
+      ->envname("GUICHET_QUEUE_HEAD_START")
+      ->capture_default_str();
   cli.add_option("--queue-tickets-per-address", config.queue_tickets_per_address,
                  "Tickets one address takes in an hour without a kiosk (1 to 1000)")
       ->envname("GUICHET_QUEUE_TICKETS_PER_ADDRESS")

@@ -180,6 +180,11 @@ int serve(const Config& config) {
   site_options.queue_policy.check_in_early = std::chrono::minutes(config.queue_check_in_minutes);
   site_options.queue_policy.fairness_bound = std::chrono::minutes(config.queue_fairness_minutes);
   site_options.queue_policy.alert_after = std::chrono::minutes(config.queue_alert_minutes);
+  for (const auto& [name, minutes] : config.queue_head_start_minutes) {
+    if (auto priority = queue::parse_priority(name)) {
+      site_options.queue_policy.head_start[*priority] = std::chrono::minutes(minutes);
+    }
+  }
   site_options.queue_tickets_per_address = config.queue_tickets_per_address;
   auto site = Site::load(site_options, **db, clock);
   if (!site) {

@@ -102,6 +102,29 @@ Result<void> validate(Config& config) {
   if (config.queue_alert_minutes < 5 || config.queue_alert_minutes > 480) {
     return bad("queue-alert-minutes", "from 5 to 480");
   }
+  config.queue_head_start_minutes.clear();
+  std::string_view starts = config.queue_head_starts;
+  while (!starts.empty()) {
+    const auto comma = starts.find(',');
+    const std::string_view entry = starts.substr(0, comma);
+    starts = comma == std::string_view::npos ? std::string_view() : starts.substr(comma + 1);
+    const auto equals = entry.find('=');
+    const std::string name(entry.substr(0, equals));
+    int minutes = -1;
+    if (equals != std::string_view::npos) {
+      const std::string_view number = entry.substr(equals + 1);
+      auto [end, error] = std::from_chars(number.data(), number.data() + number.size(), minutes);
+      if (error != std::errc() || end != number.data() + number.size()) minutes = -1;
+    }
+    if (name != "elderly" && name != "disability" && name != "pregnancy") {
+      return bad("queue-head-start",
+                 "expected elderly, disability or pregnancy=MINUTES, got '" + std::string(entry) + "'");
+    }
+    if (minutes < 0 || minutes > 240) {
+      return bad("queue-head-start", "the minutes of " + name + " are a number from 0 to 240");
+    }
+    config.queue_head_start_minutes[name] = minutes;
+  }
   if (config.queue_tickets_per_address < 1 || config.queue_tickets_per_address > 1000) {
     return bad("queue-tickets-per-address", "from 1 to 1000");
   }

@@ -162,6 +162,7 @@ Result<std::optional<WaitEstimate>> estimate_for(Connection& c, std::int64_t sho
   for (const auto& counter : counters) mine += counter.services.contains(service_id) ? 1 : 0;
   if (mine == 0) return std::optional<WaitEstimate>();
   std::vector<const Ticket*> moving;
+  moving.reserve(waiting.size() + counters.size());
   for (const auto& t : waiting) moving.push_back(&t);
   for (const auto& counter : counters) {
     if (counter.current) moving.push_back(&*counter.current);

@@ -47,6 +47,17 @@ TEST(Config, ValidationNamesTheBadOption) {
   days.exchange_journal_days = 7;
   EXPECT_TRUE(validate(days).error().message.starts_with("--exchange-journal-days:"));
 
+  Config head_start;
+  head_start.queue_head_starts = "elderly=15,vip=60";
+  EXPECT_EQ(validate(head_start).error().message,
+            "--queue-head-start: expected elderly, disability or pregnancy=MINUTES, got 'vip=60'");
+  head_start.queue_head_starts = "pregnancy=-5";
+  EXPECT_TRUE(validate(head_start).error().message.starts_with("--queue-head-start: the minutes of pregnancy"));
+  head_start.queue_head_starts = "elderly=20,disability=0";
+  ASSERT_TRUE(validate(head_start).ok());
+  EXPECT_EQ(head_start.queue_head_start_minutes.at("elderly"), 20);
+  EXPECT_EQ(head_start.queue_head_start_minutes.size(), 2U);
+
   Config smtp;
   smtp.smtp.url = "http://mail";
   EXPECT_TRUE(validate(smtp).error().message.starts_with("--smtp-url:"));

@@ -3,6 +3,7 @@
 // environment (GUICHET_*) or the --config TOML file, in that order of precedence.
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "guichet/core/result.hpp"
@@ -61,8 +62,11 @@ struct Config {
   int queue_fairness_minutes = 30;
   int queue_alert_minutes = 45;
   int queue_tickets_per_address = 6;
+  // Each priority's head start in minutes: "elderly=15,disability=15,pregnancy=15".
+  std::string queue_head_starts = "elderly=15,disability=15,pregnancy=15";
 
   // Filled by validate()
+  std::map<std::string, int> queue_head_start_minutes;  // by priority name
   std::string listen_host;
   std::uint16_t listen_port = 0;
 };

@@ -35,9 +35,10 @@ enum class Source { kiosk, web, api, check_in, counter };
 std::string_view to_string(Source source);
 
 struct QueuePolicy {
-  // A priority ticket is called as if it had arrived this much earlier.
-  std::map<Priority, std::chrono::minutes> head_start{{Priority::booked, std::chrono::minutes(60)},
-                                                      {Priority::elderly, std::chrono::minutes(15)},
+  // A priority ticket is called as if it had arrived this much earlier (`--queue-head-start`). A
+  // booked visitor has none: on time they are called first at their time, early they wait as a
+  // walk-in until it comes (ordering.hpp).
+  std::map<Priority, std::chrono::minutes> head_start{{Priority::elderly, std::chrono::minutes(15)},
                                                       {Priority::disability, std::chrono::minutes(15)},
                                                       {Priority::pregnancy, std::chrono::minutes(15)}};
   // Fairness: a ticket that has waited this long is called before every priority ticket that has
