@@ -1,5 +1,7 @@
 #include "guichet/identity/registration.hpp"
 
+#include "guichet/http/parsing.hpp"
+
 #include <boost/json.hpp>
 
 #include "guichet/core/digest.hpp"
@@ -38,13 +40,16 @@ Result<void> void_links(storage::Connection& c, std::int64_t user_id, std::int64
 }  // namespace
 
 Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
-                              const std::string& public_url, const RegistrationMail& mail, const Clock& clock) {
+                              const std::string& public_url, const RegistrationMail& mail, const Clock& clock,
+                              std::string_view return_path) {
   auto address = normalise_email(email);
   if (!address) return std::move(address).error();
   if (auto allowed = check_new_password(password, *address); !allowed) return std::move(allowed).error();
   auto hash = hash_password(password);  // before the transaction: it takes tens of milliseconds
   if (!hash) return std::move(hash).error();
   std::string token = random_token(32);
+  std::string link = public_url + "/account/verify?token=" + token;
+  if (!return_path.empty()) link += "&return=" + http::url_encode(return_path);
 
   return db.transaction([&](storage::Connection& c) -> Result<void> {
     std::int64_t now = to_unix_micros(clock.now());
@@ -56,8 +61,7 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
       auto replaced = c.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", {*hash, now, id});
       if (!replaced) return std::move(replaced).error();
       if (auto voided = void_links(c, id, now); !voided) return voided;
-      auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token,
-                            mail.verify(*address, public_url + "/account/verify?token=" + token), clock);
+      auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token, mail.verify(*address, link), clock);
       if (!sent) return sent;
       auto audited = record_audit(
           c, AuditEvent{"anonymous", "user.registration_restarted", "user:" + std::to_string(id), "{}"}, clock);
@@ -80,8 +84,7 @@ Result<void> register_account(storage::Database& db, std::string_view email, std
         {*address, *hash, now, now});
     if (!user) return std::move(user).error();
     std::int64_t id = user->rows.at(0).integer(0);
-    auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token,
-                          mail.verify(*address, public_url + "/account/verify?token=" + token), clock);
+    auto sent = send_link(c, id, "verify_email", kVerificationLifetime, token, mail.verify(*address, link), clock);
     if (!sent) return sent;
     auto audited =
         record_audit(c, AuditEvent{"anonymous", "user.registered", "user:" + std::to_string(id), "{}"}, clock);

@@ -31,7 +31,8 @@ Response register_submit(const WebContext& ctx, Request& request) {
           [&](std::string_view key, int status) { return register_page(ctx, request, email, key, status); })) {
     return std::move(*refused);
   }
-  auto registered = register_account(ctx.db, email, password, ctx.public_url, mail_in(ctx, request.lang), ctx.clock);
+  auto registered = register_account(ctx.db, email, password, ctx.public_url, mail_in(ctx, request.lang), ctx.clock,
+                                     registration_return(request));
   if (!registered) {
     const Error& error = registered.error();
     // Two registrations racing for one address: answered like any registration.
@@ -52,6 +53,12 @@ Response verification_page(const WebContext& ctx, const Request& request, std::s
   PageData page;
   page.set(std::string(state), true);
   page.set("token", std::string(token));
+  // Signing in after confirming leads back to where the person was going when they registered.
+  const std::string return_path = registration_return(request);
+  page.set("return", return_path);
+  page.set("sign_in_link", return_path.empty() ? std::string("/account/sign-in")
+                                               : "/account/sign-in?return=" + http::url_encode(return_path));
+  if (!return_path.empty()) page.set("continues", true);
   const char* title = state == "verified"  ? "verify_done_title"
                       : state == "confirm" ? "verify_confirm_title"
                                            : "verify_failed_title";

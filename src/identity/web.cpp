@@ -69,6 +69,9 @@ Response sign_in_page(const WebContext& ctx, const Request& request, std::string
   std::string return_path =
       http::safe_return_path(request.query.get("return").value_or(request.form.get("return").value_or("/account")));
   page.set("return", return_path);
+  // "Create an account" keeps where the person was going (a booking being confirmed).
+  page.set("register_link", return_path == "/account" ? std::string("/account/register")
+                                                      : "/account/register?return=" + http::url_encode(return_path));
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   Response response = ctx.pages.render(request, "sign_in", "signin_title", page, status);
   allow_form_targets(ctx, response, return_path);
@@ -134,10 +137,25 @@ std::string_view registration_error_key(const Error& error) {
   return error.kind == ErrorKind::invalid_input ? error.code.message_key() : std::string_view();
 }
 
+std::string registration_return(const Request& request) {
+  auto given = request.query.get("return");
+  if (!given) given = request.form.get("return");
+  if (!given || given->empty()) return {};
+  const std::string path = http::safe_return_path(*given);
+  return path == "/account" ? std::string() : path;
+}
+
 Response register_page(const WebContext& ctx, const Request& request, std::string_view email,
                        std::string_view error_key, int status) {
   PageData page;
   page.set("email", std::string(email));
+  const std::string return_path = registration_return(request);
+  if (!return_path.empty()) {
+    page.set("return", return_path);
+    page.set("sign_in_link", "/account/sign-in?return=" + http::url_encode(return_path));
+  } else {
+    page.set("sign_in_link", std::string("/account/sign-in"));
+  }
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   return ctx.pages.render(request, "register", "register_title", page, status);
 }

@@ -55,6 +55,9 @@ EmailChangeMail email_change_mail_in(const WebContext& ctx, const std::string& l
 ResetMail reset_mail_in(const WebContext& ctx, const std::string& lang);
 // The text a form shows next to what was typed (the code's message key), or empty.
 std::string_view registration_error_key(const Error& error);
+// Where a person registering was going (`return` in the address or the form, a local path), or
+// empty for the account page.
+std::string registration_return(const http::Request& request);
 http::Response register_page(const WebContext& ctx, const http::Request& request, std::string_view email,
                              std::string_view error_key, int status);
 

@@ -30,7 +30,6 @@ using http::Response;
 namespace {
 
 constexpr int kDaysShown = 7;
-constexpr std::size_t kTimesPerDay = 16;
 
 // "1,2,3": up to four distinct ids; nothing when malformed.
 std::optional<std::vector<std::int64_t>> parse_ids(std::string_view list) {
@@ -184,7 +183,19 @@ Response choose_services(const SchedulingContext& ctx, Request& request) {
   return ctx.pages.render(request, "book", "book_title", data);
 }
 
-// GET /book/times: a week of free visits at one shop, as radio buttons.
+// The part of the day a local "HH:MM" falls in, as people choose times: before noon, until six,
+// after six.
+const char* part_of_day(const std::string& hh_mm) {
+  if (hh_mm < "12:00") return "morning";
+  if (hh_mm < "18:00") return "afternoon";
+  return "evening";
+}
+
+// GET /book/times: a week of free visits at one shop. The week's days are a picker with how many
+// times each has free; the day chosen (the first with a free time, unless one is asked for) shows
+// every free time, from opening to closing, grouped into morning, afternoon and evening, so an
+// after-work visit is as easy to find as the first of the morning. Plain links and radio buttons:
+// no script needed.
 Response choose_time(const SchedulingContext& ctx, Request& request, const std::string& error = {}, int status = 200) {
   auto ids = parse_ids(param(request, "services"));
   auto shop_id = positive_id(param(request, "shop"));
@@ -195,41 +206,83 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   auto chosen = service_names(ctx.db, *ids, request.lang);
   if (!chosen) return ctx.pages.render_error(request, chosen.error());
   std::string from = param(request, "from");
+  std::string wanted_day = param(request, "day");
   if (auto start = parse_rfc3339(param(request, "start")); from.empty() && start) {
     from = local_day((*shop)->time_zone, *start);  // back from a refused confirmation: that day
+    wanted_day = from;
   }
   const std::string today = local_day((*shop)->time_zone, ctx.clock.now());
-  if (from.empty() || from < today) from = today;
+  if (from.empty() || from < today || !parse_iso_day(from)) from = today;
   AvailabilityQuery query;
   query.services = *ids;
   query.shop = *shop_id;
   query.from = from;
   query.days = kDaysShown;
-  query.limit = 2000;
+  query.limit = 2000;  // the most a query may ask; a week holds far fewer arrivals
   auto visits = find_availability(ctx.calendars, query, ctx.clock.now(), ctx.policy.rules);
   if (!visits) return ctx.pages.render_error(request, visits.error());
 
-  std::map<std::string, PageData> by_day;
-  std::map<std::string, std::size_t> shown;
-  for (const auto& v : *visits) {
-    std::string day = local_day((*shop)->time_zone, v.visit.start);
-    if (shown[day]++ >= kTimesPerDay) continue;
-    auto [it, fresh] = by_day.try_emplace(day, PageData::type::list);
-    PageData option;
-    option.set("value", rfc3339_seconds(v.visit.start));
-    option.set("label",
-               local_time((*shop)->time_zone, v.visit.start) + "–" + local_time((*shop)->time_zone, v.visit.end));
-    option.set("id",
-               "t-" + std::to_string(
-                          std::chrono::duration_cast<std::chrono::minutes>(v.visit.start.time_since_epoch()).count()));
-    it->second.push_back(option);
-  }
-  PageData days{PageData::type::list};
-  for (auto& [day, options] : by_day) {
+  std::map<std::string, std::vector<const ShopVisit*>> by_day;
+  for (const auto& v : *visits) by_day[local_day((*shop)->time_zone, v.visit.start)].push_back(&v);
+  const std::chrono::sys_days first = parse_iso_day(from).value_or(std::chrono::sys_days{});
+  std::string selected;
+  std::vector<std::string> week_days;
+  for (int i = 0; i < kDaysShown; ++i) week_days.push_back(format_iso_day(first + std::chrono::days(i)));
+  if (std::find(week_days.begin(), week_days.end(), wanted_day) != week_days.end()) selected = wanted_day;
+  if (selected.empty() && !by_day.empty()) selected = by_day.begin()->first;
+  if (selected.empty()) selected = week_days.front();
+
+  const std::string reschedule = param(request, "reschedule");
+  auto link_to = [&](const std::string& week_start, const std::string& day) {
+    std::string target = "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
+                         "&from=" + week_start + (day.empty() ? "" : "&day=" + day);
+    if (!reschedule.empty()) target += "&reschedule=" + http::url_encode(reschedule);
+    return target;
+  };
+  PageData picker{PageData::type::list};
+  for (const auto& day : week_days) {
+    const auto parsed = parse_iso_day(day);
+    const unsigned weekday = parsed ? date::weekday(*parsed).iso_encoding() : 1;
+    auto found = by_day.find(day);
+    const std::size_t free = found == by_day.end() ? 0 : found->second.size();
     PageData d;
-    d.set("day", day);
-    d.set("times", options);
-    days.push_back(d);
+    d.set("label", ctx.catalog.text(request.lang, "book_weekday_" + std::to_string(weekday)) + " " + day);
+    d.set("free", free == 0 ? ctx.catalog.text(request.lang, "book_day_none")
+                            : http::fill_text(ctx.catalog.text(request.lang, "book_day_free"),
+                                              {{"count", std::to_string(free)}}));
+    d.set("href", link_to(from, day));
+    d.set("current", day == selected);
+    d.set("empty", free == 0);
+    picker.push_back(d);
+  }
+  PageData parts{PageData::type::list};
+  if (auto found = by_day.find(selected); found != by_day.end()) {
+    std::map<std::string, PageData> options;  // by part
+    std::map<std::string, std::size_t> counts;
+    for (const ShopVisit* v : found->second) {
+      const std::string start = local_time((*shop)->time_zone, v->visit.start);
+      const std::string part = part_of_day(start);
+      auto [it, fresh] = options.try_emplace(part, PageData::type::list);
+      PageData option;
+      option.set("value", rfc3339_seconds(v->visit.start));
+      option.set("label", start + "–" + local_time((*shop)->time_zone, v->visit.end));
+      option.set(
+          "id",
+          "t-" + std::to_string(
+                     std::chrono::duration_cast<std::chrono::minutes>(v->visit.start.time_since_epoch()).count()));
+      it->second.push_back(option);
+      ++counts[part];
+    }
+    for (const char* part : {"morning", "afternoon", "evening"}) {
+      auto it = options.find(part);
+      if (it == options.end()) continue;
+      PageData p;
+      p.set("id", std::string("part-") + part);
+      p.set("legend", http::fill_text(ctx.catalog.text(request.lang, std::string("book_part_") + part),
+                                      {{"count", std::to_string(counts[part])}}));
+      p.set("times", it->second);
+      parts.push_back(p);
+    }
   }
   PageData data;
   data.set("shop_name", (*shop)->name);
@@ -238,26 +291,29 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   data.set("services", services_data(*chosen, *ids));
   data.set("services_value", join_ids(*ids));
   data.set("shop_value", std::to_string(*shop_id));
-  data.set("days", days);
+  data.set("picker", picker);
+  data.set("parts", parts);
+  data.set("selected_day", selected);
   data.set("has_times", !by_day.empty());
+  data.set("day_has_times", !parts.is_empty_list());
   data.set("no_times", by_day.empty());
-  const std::string reschedule = param(request, "reschedule");
   if (!reschedule.empty()) data.set("reschedule", reschedule);
   if (!error.empty()) data.set("error", error);
   if (reschedule.empty() && video_possible(ctx, *chosen)) {
     data.set("offer_video", true);
     data.set(video_asked(ctx, request, *chosen) ? "mode_video" : "mode_in_person", true);
   }
-  auto week = [&](int offset) {
-    // `from` was validated when the times were computed.
-    const std::chrono::sys_days first = parse_iso_day(from).value_or(std::chrono::sys_days{});
-    std::string target = "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
-                         "&from=" + format_iso_day(first + std::chrono::days(offset));
-    if (!reschedule.empty()) target += "&reschedule=" + http::url_encode(reschedule);
-    return target;
-  };
-  if (from > today) data.set("previous", week(-kDaysShown));
-  data.set("next", week(kDaysShown));
+  // How far ahead one may book, said plainly; no "next week" past it.
+  const auto horizon_days = std::chrono::duration_cast<std::chrono::days>(ctx.policy.rules.horizon).count();
+  data.set("horizon",
+           http::fill_text(ctx.catalog.text(request.lang, "book_horizon"),
+                           {{"weeks", std::to_string(horizon_days / 7)}, {"days", std::to_string(horizon_days)}}));
+  const std::string previous_week =
+      format_iso_day(std::max(first - std::chrono::days(kDaysShown), parse_iso_day(today).value_or(first)));
+  if (from > today) data.set("previous", link_to(previous_week, ""));
+  const std::string next_week = format_iso_day(first + std::chrono::days(kDaysShown));
+  const auto last_bookable = parse_iso_day(today).value_or(first) + std::chrono::days(horizon_days);
+  if (first + std::chrono::days(kDaysShown) <= last_bookable) data.set("next", link_to(next_week, ""));
   data.set("from", from);
   return no_store(ctx.pages.render(request, "book_times", "book_times_title", data, status));
 }

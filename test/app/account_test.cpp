@@ -5,6 +5,7 @@
 #include <map>
 
 #include "guichet/app/site.hpp"
+#include "guichet/http/parsing.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
@@ -309,6 +310,43 @@ TEST_P(AccountTest, RegisterConfirmTheAddressThenSignIn) {
             303);
   EXPECT_EQ(b.get("/account").status, 200);
   EXPECT_TRUE(identity::verify_audit_chain(database->db())->intact);
+}
+
+// Issue 14, problem 2: a person asked to sign in half-way through booking creates an account; the
+// way back (the confirmation page with their choices) is kept through the register form, the
+// e-mailed link and its page, to the sign-in that follows. Only local paths are carried.
+TEST_P(AccountTest, RegisteringOnTheWayKeepsWhereThePersonWasGoing) {
+  Browser b = browser();
+  const std::string back = "/book/confirm?services=1&shop=2&start=2026-12-07T18:30:00Z";
+  Response sign_in = b.get("/account/sign-in?return=" + http::url_encode(back));
+  ASSERT_EQ(sign_in.status, 200);
+  const std::string register_link = "/account/register?return=" + http::url_encode(back);
+  EXPECT_NE(sign_in.body.find(register_link), std::string::npos) << "\"create an account\" keeps it";
+  Response form = b.get(register_link);
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("name=\"return\" value=\"/book/confirm?services=1&amp;shop=2"), std::string::npos);
+  ASSERT_EQ(b.post("/account/register",
+                   {{"email", "nova@example.pt"}, {"password", "uma frase longa e boa"}, {"return", back}})
+                .status,
+            303);
+  auto mail = queued_mail(database->db());
+  ASSERT_EQ(mail.size(), 1U);
+  const std::string link = link_in(mail[0].text);
+  EXPECT_NE(link.find("&return=" + http::url_encode(back)), std::string::npos) << link;
+  Response page = b.get(link);
+  ASSERT_EQ(page.status, 200);
+  const std::string token = link.substr(link.find('=') + 1, 43);
+  Response confirmed = b.post("/account/verify", {{"token", token}, {"return", back}});
+  ASSERT_EQ(confirmed.status, 200);
+  EXPECT_NE(confirmed.body.find("/account/sign-in?return=" + http::url_encode(back)), std::string::npos);
+  Response signed_in = b.post("/account/sign-in",
+                              {{"email", "nova@example.pt"}, {"password", "uma frase longa e boa"}, {"return", back}});
+  ASSERT_EQ(signed_in.status, 303);
+  EXPECT_EQ(signed_in.headers.get("Location").value_or(""), back);
+
+  // Elsewhere is not a way back.
+  Response outside = b.get("/account/register?return=https%3A%2F%2Fevil.example%2F");
+  EXPECT_EQ(outside.body.find("evil.example"), std::string::npos);
 }
 
 // Issue 16, finding 1: someone registers an address before its owner does. The owner's own

@@ -201,3 +201,69 @@ test("a video appointment: the booking page links to its own Jitsi room", async 
   assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });
+
+// The journey of someone who has never used Guichet, on a phone: an after-work time, found in the
+// day's evening group; an account created on the way; the confirmation page comes back with the
+// chosen time once the address is confirmed and they sign in.
+test("a first-time visitor on a phone books an evening time, registers on the way and lands back on the confirmation", async () => {
+  const context = await browser.newContext({ locale: "pt-PT", viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/services/passport");
+  await page.click('a[href^="/book?services="]');
+  const shop = await page.locator("#book-shop option", { hasText: "Laranjeiras" }).first().getAttribute("value");
+  await page.selectOption("#book-shop", shop);
+  await page.click('form[action="/book/times"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/book/times");
+  assert.match(await page.textContent("main"), /até 90 dias de antecedência/);
+  // The first weekday of the week with free times shows its evening (Laranjeiras closes at 19:30).
+  const days = page.locator(".guichet-days__day:not(.guichet-days__day--empty)");
+  const count = await days.count();
+  for (let i = 0; i < count && (await page.locator("#part-evening").count()) === 0; ++i) {
+    await page.locator(".guichet-days__day:not(.guichet-days__day--empty)").nth(i).click();
+  }
+  assert.match(await page.textContent("#part-evening legend"), /^Noite \(\d+\)$/);
+  assert.equal(await page.getAttribute('.guichet-days__day[aria-current="date"]', "aria-current"), "date");
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll");
+  await page.screenshot({ path: process.env.SCREENSHOTS ? `${process.env.SCREENSHOTS}/booking-times-pt-390.png` : "/dev/null", fullPage: true }).catch(() => {});
+  const evening = page.locator("#part-evening .usa-radio").last();
+  const label = (await evening.locator("label").textContent()).trim();
+  assert.ok(label >= "18:00", `an evening time: ${label}`);
+  await evening.locator("label").click();
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+
+  // Not signed in, no account: "create an account" keeps the way back.
+  assert.equal(new URL(page.url()).pathname, "/account/sign-in");
+  await page.click('a[href^="/account/register?return="]');
+  assert.equal(new URL(page.url()).pathname, "/account/register");
+  const newcomer = { email: "newcomer@example.org", password: "an evening visit after work" };
+  await page.fill("#email", newcomer.email);
+  await page.fill("#password", newcomer.password);
+  await page.click('form[action="/account/register"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/account/register/sent");
+
+  // The confirmation link, from the e-mail.
+  let link;
+  for (let tries = 0; tries < 10 && !link; ++tries) {
+    const mail = await smtp.nextText();
+    link = mail.match(/https?:\/\/\S+\/account\/verify\?token=\S+/)?.[0];
+  }
+  assert.ok(link, "a confirmation link arrived");
+  const verify = new URL(link);
+  assert.equal(verify.searchParams.get("return").split("?")[0], "/book/confirm");
+  await page.goto(guichet.url + verify.pathname + verify.search);
+  await page.click('form[action="/account/verify"] button[type="submit"]');
+  assert.match(await page.textContent("main"), /as suas escolhas foram guardadas/);
+  await page.click('main a[href^="/account/sign-in?return="]');
+  await page.fill("#email", newcomer.email);
+  await page.fill("#password", newcomer.password);
+  await page.click('main button[type="submit"]');
+
+  // Back on the confirmation, with the evening time chosen before.
+  assert.equal(new URL(page.url()).pathname, "/book/confirm");
+  assert.match(await page.textContent("main"), new RegExp(label.split("–")[0]));
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  assert.match(new URL(page.url()).pathname, /^\/bookings\/[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+  assert.deepEqual(await axeViolations(page), []);
+  await context.close();
+});

@@ -366,6 +366,36 @@ TEST_P(BookingApiTest, TheSealedConfirmationPdfIsForItsHolderOnly) {
 
 // The pages check the same things: a person sees, downloads and cancels only their own booking;
 // a confirmation that lost its race re-shows the free times with 409.
+// Issue 14, problem 1: the times page shows a whole day, grouped by part of the day, with the
+// week's days as a picker; no "next week" past the booking horizon.
+TEST_P(BookingApiTest, TheTimesPageShowsAWholeDayAndTheWeeksDays) {
+  testing::Browser b(site->application());
+  const std::string base =
+      "/book/times?services=" + std::to_string(id["passport"]) + "&shop=" + std::to_string(id["lisboa"]);
+  auto week = b.get(base + "&from=2026-12-02");
+  ASSERT_EQ(week.status, 200) << week.body;
+  // Wednesday 2 December first (the first day with a free time), all its times: 09:00 to 11:30.
+  EXPECT_NE(week.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Wednesday 2026-12-02"),
+            std::string::npos)
+      << week.body;
+  EXPECT_NE(week.body.find("Morning (11)"), std::string::npos);
+  EXPECT_NE(week.body.find(">11:30–11:50<"), std::string::npos) << "the day's last time too";
+  EXPECT_NE(week.body.find("Saturday 2026-12-05</span> <span class=\"guichet-days__free\">nothing free"),
+            std::string::npos);
+  EXPECT_NE(week.body.find("Visits can be booked up to 90 days ahead."), std::string::npos);
+  EXPECT_NE(week.body.find("&amp;from=2026-12-09\">Next week"), std::string::npos);
+  // Another day of the week, asked for.
+  auto friday = b.get(base + "&from=2026-12-02&day=2026-12-04");
+  EXPECT_NE(friday.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Friday 2026-12-04"),
+            std::string::npos);
+  EXPECT_NE(friday.body.find("value=\"2026-12-04T09:00:00Z\""), std::string::npos);
+  EXPECT_EQ(friday.body.find("value=\"2026-12-02T09:00:00Z\""), std::string::npos) << "one day at a time";
+  // The horizon's last week offers no next one.
+  auto last = b.get(base + "&from=2027-02-25");
+  ASSERT_EQ(last.status, 200);
+  EXPECT_EQ(last.body.find("Next week"), std::string::npos);
+}
+
 TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
   std::string ana_token = token_for("ana@example.org");
   const std::string card = std::to_string(id["citizen-card"]);

@@ -29,8 +29,12 @@ inline constexpr std::chrono::hours kUnverifiedAccountLifetime{24 * 7};
 // answers both alike, so registration does not reveal who has an account. An address whose
 // account is not verified yet starts over: the new password replaces the old one and only the new
 // link works, so nobody can hold an address against its owner by registering it first.
+// `return_path` (a local path, checked by the caller): where the person was going when they
+// registered — a booking being confirmed — carried in the verification link so that signing in
+// after it leads back there.
 Result<void> register_account(storage::Database& db, std::string_view email, std::string_view password,
-                              const std::string& public_url, const RegistrationMail& mail, const Clock& clock);
+                              const std::string& public_url, const RegistrationMail& mail, const Clock& clock,
+                              std::string_view return_path = {});
 
 // Clears the password and voids the links of unverified accounts untouched for
 // kUnverifiedAccountLifetime (at most `limit` per call); returns how many. Run hourly by the job
