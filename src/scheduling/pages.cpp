@@ -560,6 +560,32 @@ Response booking_confirmation_file(const SchedulingContext* ctx, Request& reques
   return no_store(pdf_response(std::move(*pdf), booking->reference));
 }
 
+// GET /bookings/{reference}/cancel: what is about to be cancelled, and two ways out — cancelling is
+// a step of its own (a red button on its own page), keeping the visit a plain link back.
+Response cancel_booking_page(const SchedulingContext* ctx, Request& request) {
+  if (!request.principal) return sign_in_first(request);
+  auto booking = visible_booking(*ctx, request, true);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  if (booking->status != BookingStatus::confirmed || booking->start <= ctx->clock.now()) {
+    return Response::redirect("/bookings/" + booking->reference, 303);
+  }
+  auto connection = ctx->db.acquire();
+  if (!connection) return ctx->pages.render_error(request, connection.error());
+  auto view = describe_booking(**connection, *booking, request.lang);
+  if (!view) return ctx->pages.render_error(request, view.error());
+  PageData data;
+  data.set("reference", booking->reference);
+  data.set("when", view->when);
+  data.set("shop_name", view->shop_name);
+  data.set("shop_address", view->shop_address);
+  PageData items{PageData::type::list};
+  for (const auto& item : view->items) items.push_back(PageData(item.service_name));
+  data.set("items", items);
+  data.set("action", "/bookings/" + booking->reference + "/cancel");
+  data.set("back", "/bookings/" + booking->reference);
+  return no_store(ctx->pages.render(request, "booking_cancel", "booking_cancel_title", data));
+}
+
 Response cancel_booking_submit(const SchedulingContext* ctx, Request& request) {
   if (!request.principal) return sign_in_first(request);
   auto booking = visible_booking(*ctx, request, true);
@@ -663,6 +689,7 @@ void register_booking_page_routes(http::Router& router, const SchedulingContext&
   router.get("/bookings/{reference}/confirmation.pdf",
              [ctx](Request& request) { return booking_confirmation_file(ctx, request); });
 
+  router.get("/bookings/{reference}/cancel", [ctx](Request& request) { return cancel_booking_page(ctx, request); });
   router.post("/bookings/{reference}/cancel", [ctx](Request& request) { return cancel_booking_submit(ctx, request); });
 
   router.post("/bookings/{reference}/reschedule",

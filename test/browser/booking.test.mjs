@@ -111,10 +111,17 @@ test("book two services in one visit, see, download, move and cancel it", async 
   assert.match(await page.textContent("h1"), /Move your visit/);
   await page.click(`form[action="/bookings/${reference}/reschedule"] button[type="submit"]`);
   assert.match(await page.textContent('[role="status"]'), /moved/);
+  // Cancelling is a step of its own: a link, then a page saying what goes, with a way to keep it.
+  await page.click(`a[href="/bookings/${reference}/cancel"]`);
+  assert.match(await page.textContent("h1"), /Cancel your visit\?/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.click(`a[href="/bookings/${reference}"]`);
+  assert.match(await page.textContent("main"), /Confirmed/);
+  await page.click(`a[href="/bookings/${reference}/cancel"]`);
   await page.click(`form[action="/bookings/${reference}/cancel"] button[type="submit"]`);
   assert.match(await page.textContent('[role="status"]'), /cancelled/);
   assert.match(await page.textContent("main"), /Cancelled/);
-  assert.equal(await page.locator(`form[action="/bookings/${reference}/cancel"]`).count(), 0);
+  assert.equal(await page.locator(`a[href="/bookings/${reference}/cancel"]`).count(), 0);
   assert.deepEqual(await axeViolations(page), []);
   await context.close();
 });

@@ -451,9 +451,21 @@ TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
     EXPECT_EQ((*connection)->query("SELECT COUNT(*) FROM waitlist_entries")->rows[0].integer(0), 1);
   }
 
+  // Cancelling asks first: the booking page links to a page that says what goes; only its POST
+  // cancels, and someone else's booking has no such page.
+  EXPECT_NE(ana->get("/bookings/" + reference).body.find("href=\"/bookings/" + reference + "/cancel\""),
+            std::string::npos);
+  auto asked = ana->get("/bookings/" + reference + "/cancel");
+  ASSERT_EQ(asked.status, 200);
+  EXPECT_NE(asked.body.find("Cancel your visit?"), std::string::npos);
+  EXPECT_NE(asked.body.find("Yes, cancel this visit"), std::string::npos);
+  EXPECT_NE(ana->get("/bookings/" + reference).body.find("Confirmed"), std::string::npos) << "asking cancels nothing";
+  EXPECT_EQ(bruno->get("/bookings/" + reference + "/cancel").status, 404);
   auto cancelled = ana->post("/bookings/" + reference + "/cancel", {});
   EXPECT_EQ(cancelled.status, 303);
   EXPECT_NE(ana->get("/bookings/" + reference).body.find("Cancelled"), std::string::npos);
+  auto again = ana->get("/bookings/" + reference + "/cancel");
+  EXPECT_EQ(again.status, 303) << "nothing left to cancel: back to the booking";
 }
 
 // Issue 16, finding 2, on the pages: an agent acts on someone else's booking only with a second
