@@ -102,6 +102,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
       i.set("reference", item.reference);
       i.set("channel", ctx.catalog.text(request.lang, "booking_channel_" + std::string(to_string(item.channel))));
       i.set("status", ctx.catalog.text(request.lang, "booking_status_" + std::string(to_string(item.status))));
+      i.set("status_code", std::string(to_string(item.status)));
       i.set("markable", item.markable);
       i.set("mark", "/agent/bookings/" + item.reference + "/mark");
       if (item.video_room && ctx.video.enabled()) {

@@ -432,6 +432,7 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   PageData data;
   data.set("reference", booking->reference);
   data.set("status", ctx.catalog.text(request.lang, "booking_status_" + std::string(to_string(booking->status))));
+  data.set("status_code", std::string(to_string(booking->status)));
   data.set("when", view->when);
   data.set("shop_name", view->shop_name);
   data.set("shop_address", view->shop_address);
@@ -626,6 +627,7 @@ Response my_bookings(const SchedulingContext* ctx, Request& request) {
     item.set("shop", view->shop_name);
     item.set("services", names);
     item.set("status", ctx->catalog.text(request.lang, "booking_status_" + std::string(to_string(b.status))));
+    item.set("status_code", std::string(to_string(b.status)));
     list.push_back(item);
   }
   auto waiting = (*connection)

@@ -123,6 +123,24 @@ test("book two services in one visit, see, download, move and cancel it", async 
   assert.match(await page.textContent("main"), /Cancelled/);
   assert.equal(await page.locator(`a[href="/bookings/${reference}/cancel"]`).count(), 0);
   assert.deepEqual(await axeViolations(page), []);
+
+  // My bookings: the cancelled visit says so in its own tag, and the table fits the screen — its
+  // status column inside a desktop window, nothing sideways on a phone (WCAG 1.4.10).
+  await page.goto(guichet.url + "/account/bookings");
+  const status = page.locator("td .guichet-status--cancelled").first();
+  assert.equal((await status.textContent()).trim(), "Cancelled");
+  const box = await status.boundingBox();
+  assert.ok(box.x + box.width <= page.viewportSize().width, "the status is on the screen");
+  for (const path of ["/account/bookings", "/account"]) {
+    await page.setViewportSize({ width: 320, height: 800 });
+    await page.goto(guichet.url + path);
+    const fits = await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+    assert.ok(fits, `${path}: no sideways scroll at 320 px`);
+    const clipped = await page.evaluate(() =>
+      [...document.querySelectorAll("main td, main th")].filter((cell) => cell.scrollWidth > cell.clientWidth + 1).length);
+    assert.equal(clipped, 0, `${path}: no clipped cell`);
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/booking${path.replaceAll("/", "-")}-320.png`, fullPage: true });
+  }
   await context.close();
 });
 
