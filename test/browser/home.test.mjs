@@ -122,3 +122,27 @@ test("the stylesheet loads under a content-hashed URL without CSP violations", a
   assert.match(font, /Public Sans/);
   await context.close();
 });
+
+test("the home page starts journeys: a search for a service, booking, shops, procedures, the account", async () => {
+  for (const [locale, width, query] of [
+    ["vi", 320, "hộ chiếu"],
+    ["fr-FR", 1280, "passeport"],
+  ]) {
+    const context = await browser.newContext({ locale, viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(guichet.url + "/");
+    for (const href of ["/services", "/shops", "/procedures", "/account"]) {
+      assert.equal(await page.locator(`main .usa-card a[href="${href}"]`).count(), 1, `a way to ${href}`);
+    }
+    assert.deepEqual(await axeViolations(page), []);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    if (process.env.SCREENSHOTS) {
+      await page.screenshot({ path: `${process.env.SCREENSHOTS}/home-${locale}-${width}.png`, fullPage: true });
+    }
+    await page.fill("#home-q", query);
+    await page.press("#home-q", "Enter");
+    assert.equal(new URL(page.url()).pathname, "/services");
+    assert.equal(await page.inputValue("#services-q"), query, "the search runs on the services page");
+    await context.close();
+  }
+});
