@@ -7,6 +7,7 @@
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/errors.hpp"
 #include "guichet/identity/registration.hpp"
+#include "guichet/identity/roles.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/storage/errors.hpp"
 #include "web_support.hpp"
@@ -16,6 +17,41 @@ using http::PageData;
 using http::Request;
 using http::Response;
 namespace {
+
+// The staff pages this person's roles open, as (path, title key): the account page lists them so
+// an agent or an administrator finds their work from where signing in leads.
+std::vector<std::pair<std::string, std::string>> staff_pages(const std::vector<RoleGrant>& roles) {
+  bool agent = false;
+  bool verifier = false;
+  bool administration_admin = false;
+  bool platform_admin = false;
+  for (const auto& grant : roles) {
+    agent = agent || grant.role == Role::agent;
+    verifier = verifier || grant.role == Role::identity_verifier;
+    administration_admin = administration_admin || grant.role == Role::administration_admin;
+    platform_admin = platform_admin || grant.role == Role::platform_admin;
+  }
+  std::vector<std::pair<std::string, std::string>> pages;
+  if (agent || platform_admin) {
+    pages.emplace_back("/agent/agenda", "agenda_title");
+    pages.emplace_back("/agent/counter", "queue_counter_title");
+    pages.emplace_back("/agent/book", "agent_book_title");
+    pages.emplace_back("/agent/cases", "agent_cases_title");
+    pages.emplace_back("/agent/queue/measures", "queue_measures_title");
+  }
+  if (verifier || platform_admin) pages.emplace_back("/agent/identity", "verify_identity_title");
+  if (administration_admin || platform_admin) {
+    pages.emplace_back("/admin/roles", "admin_roles_title");
+    pages.emplace_back("/admin/agent-shops", "admin_agent_shops_title");
+    pages.emplace_back("/admin/procedures", "admin_procedures_title");
+    pages.emplace_back("/admin/benefits", "admin_benefits_title");
+  }
+  if (platform_admin) {
+    pages.emplace_back("/admin/catalogue", "admin_catalogue_title");
+    pages.emplace_back("/admin/exchange/journal", "exchange_audit_title");
+  }
+  return pages;
+}
 
 Response account_page(const WebContext& ctx, const Request& request, std::string_view notice_key,
                       std::string_view error_key, int status) {
@@ -37,6 +73,17 @@ Response account_page(const WebContext& ctx, const Request& request, std::string
   page.set("level", ctx.catalog.text(request.lang, level_key(request.principal->assurance_level)));
   page.set("sessions", list);
   page.set("session_level", ctx.catalog.text(request.lang, level_key(request.principal->acr)));
+  auto roles = roles_of(ctx.db, request.principal->user_id);
+  if (!roles) return ctx.pages.render_error(request, roles.error());
+  PageData work{PageData::type::list};
+  for (const auto& [path, title] : staff_pages(*roles)) {
+    PageData link;
+    link.set("href", path);
+    link.set("title", ctx.catalog.text(request.lang, title));
+    work.push_back(link);
+  }
+  page.set("has_work", !work.is_empty_list());
+  page.set("work", work);
   if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
   if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   Response response = ctx.pages.render(request, "account", "account_title", page, status);

@@ -1,4 +1,5 @@
 // Signing in (password, then a second factor when the account has one) and out.
+#include <algorithm>
 #include <charconv>
 
 #include "guichet/http/middleware.hpp"
@@ -7,6 +8,7 @@
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/errors.hpp"
 #include "guichet/identity/registration.hpp"
+#include "guichet/identity/roles.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/throttle.hpp"
 #include "guichet/storage/errors.hpp"
@@ -62,6 +64,14 @@ Response sign_in_submit(const WebContext& ctx, Request& request) {
     if (!ended && ended.error().kind != ErrorKind::not_found) return ctx.pages.render_error(request, ended.error());
   }
   std::string return_path = http::safe_return_path(request.form.get("return").value_or("/account"));
+  if (return_path == "/account") {
+    // An agent signing in with nowhere else to go starts at the day's agenda.
+    auto roles = roles_of(ctx.db, signed_in->session.user.id);
+    if (!roles) return ctx.pages.render_error(request, roles.error());
+    const bool agent =
+        std::any_of(roles->begin(), roles->end(), [](const RoleGrant& g) { return g.role == Role::agent; });
+    if (agent) return_path = "/agent/agenda";
+  }
   Response response = Response::redirect(signed_in->session.pending_second_factor
                                              ? "/account/sign-in/code?return=" + http::url_encode(return_path)
                                              : return_path);

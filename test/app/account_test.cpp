@@ -8,6 +8,7 @@
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
+#include "guichet/identity/roles.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/jobs/outbox.hpp"
@@ -347,6 +348,30 @@ TEST_P(AccountTest, RegisteringOnTheWayKeepsWhereThePersonWasGoing) {
   // Elsewhere is not a way back.
   Response outside = b.get("/account/register?return=https%3A%2F%2Fevil.example%2F");
   EXPECT_EQ(outside.body.find("evil.example"), std::string::npos);
+}
+
+// Issue 14, problem 9: an agent signing in with nowhere else to go lands on the day's agenda, and
+// their account page lists the staff pages their roles open; a citizen sees none.
+TEST_P(AccountTest, AgentsLandOnTheAgendaAndFindTheirWorkFromTheirAccount) {
+  auto rita =
+      identity::create_user(database->db(), identity::NewUser{"rita@example.org", "counter seven opens", true}, clock);
+  ASSERT_TRUE(rita.ok());
+  ASSERT_TRUE(identity::grant_role(database->db(), rita->id, {identity::Role::agent, "irn"}, "test", clock).ok());
+  Browser agent = browser();
+  auto signed_in = agent.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "counter seven opens"}});
+  ASSERT_EQ(signed_in.status, 303);
+  EXPECT_EQ(signed_in.headers.get("Location").value_or(""), "/agent/agenda");
+  auto account = agent.get("/account");
+  ASSERT_EQ(account.status, 200);
+  EXPECT_NE(account.body.find("Your work"), std::string::npos);
+  EXPECT_NE(account.body.find("href=\"/agent/agenda\""), std::string::npos);
+  EXPECT_NE(account.body.find("href=\"/agent/counter\""), std::string::npos);
+  EXPECT_EQ(account.body.find("href=\"/admin/roles\""), std::string::npos) << "not an administrator";
+
+  Browser citizen = browser();
+  auto ana = citizen.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}});
+  EXPECT_EQ(ana.headers.get("Location").value_or(""), "/account");
+  EXPECT_EQ(citizen.get("/account").body.find("Your work"), std::string::npos);
 }
 
 // Issue 16, finding 1: someone registers an address before its owner does. The owner's own
