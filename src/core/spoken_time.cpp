@@ -116,12 +116,14 @@ std::string spoken_instant(std::string_view lang, const std::string& time_zone, 
   return utf8(text) + " (" + utf8(zone_name) + ")";
 }
 
-std::string spoken_day(std::string_view lang, std::string_view iso_day) {
+namespace {
+// A YYYY-MM-DD day through an ICU skeleton; the text as given when it is not a valid day.
+std::string day_in_words(std::string_view lang, std::string_view iso_day, const char* skeleton) {
   date::year_month_day day{};
   std::istringstream in{std::string(iso_day)};
   in >> date::parse("%F", day);
   if (in.fail() || !day.ok()) return std::string(iso_day);
-  icu::SimpleDateFormat* format = day_format(std::string(lang), "yMMMMd");
+  icu::SimpleDateFormat* format = day_format(std::string(lang), skeleton);
   if (format == nullptr) return std::string(iso_day);
   // Noon UTC of that day, formatted in UTC, so no zone moves it to another day.
   std::unique_ptr<icu::TimeZone> utc(icu::TimeZone::createTimeZone("UTC"));
@@ -130,6 +132,15 @@ std::string spoken_day(std::string_view lang, std::string_view iso_day) {
   icu::UnicodeString text;
   format->format(to_udate(Instant(std::chrono::duration_cast<Instant::duration>(noon.time_since_epoch()))), text);
   return utf8(text);
+}
+}  // namespace
+
+std::string spoken_day(std::string_view lang, std::string_view iso_day) {
+  return day_in_words(lang, iso_day, "yMMMMd");
+}
+
+std::string spoken_weekday(std::string_view lang, std::string_view iso_day) {
+  return day_in_words(lang, iso_day, "MMMMEEEEd");
 }
 
 std::string spoken_euros(std::string_view lang, std::int64_t cents) {

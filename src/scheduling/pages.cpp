@@ -13,6 +13,7 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/random.hpp"
+#include "guichet/core/spoken_time.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/audit.hpp"
@@ -241,12 +242,10 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   };
   PageData picker{PageData::type::list};
   for (const auto& day : week_days) {
-    const auto parsed = parse_iso_day(day);
-    const unsigned weekday = parsed ? date::weekday(*parsed).iso_encoding() : 1;
     auto found = by_day.find(day);
     const std::size_t free = found == by_day.end() ? 0 : found->second.size();
     PageData d;
-    d.set("label", ctx.catalog.text(request.lang, "book_weekday_" + std::to_string(weekday)) + " " + day);
+    d.set("label", spoken_weekday(request.lang, day));
     d.set("free", free == 0 ? ctx.catalog.text(request.lang, "book_day_none")
                             : http::fill_text(ctx.catalog.text(request.lang, "book_day_free"),
                                               {{"count", std::to_string(free)}}));

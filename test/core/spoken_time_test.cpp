@@ -50,6 +50,14 @@ TEST(SpokenDay, ADayInEachLanguage) {
   EXPECT_EQ(spoken_day("en", "2026-02-30"), "2026-02-30");
 }
 
+TEST(SpokenWeekday, ADayOfTheComingWeeksWithItsWeekday) {
+  EXPECT_EQ(spoken_weekday("en", "2026-12-07"), "Monday, December 7");
+  EXPECT_EQ(spoken_weekday("fr", "2026-12-07"), "lundi 7 décembre");
+  EXPECT_EQ(spoken_weekday("pt", "2026-12-07"), "segunda-feira, 7 de dezembro");
+  EXPECT_NE(spoken_weekday("vi", "2026-12-07").find("7"), std::string::npos);
+  EXPECT_EQ(spoken_weekday("en", "2026-13-01"), "2026-13-01");
+}
+
 TEST(SpokenEuros, MoneyAsEachLanguageWritesIt) {
   EXPECT_EQ(spoken_euros("en", 1850), "€18.50");
   // French and Portuguese put a (narrow) no-break space before the sign.

@@ -375,18 +375,18 @@ TEST_P(BookingApiTest, TheTimesPageShowsAWholeDayAndTheWeeksDays) {
   auto week = b.get(base + "&from=2026-12-02");
   ASSERT_EQ(week.status, 200) << week.body;
   // Wednesday 2 December first (the first day with a free time), all its times: 09:00 to 11:30.
-  EXPECT_NE(week.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Wednesday 2026-12-02"),
+  EXPECT_NE(week.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Wednesday, December 2"),
             std::string::npos)
       << week.body;
   EXPECT_NE(week.body.find("Morning (11)"), std::string::npos);
   EXPECT_NE(week.body.find(">11:30–11:50<"), std::string::npos) << "the day's last time too";
-  EXPECT_NE(week.body.find("Saturday 2026-12-05</span> <span class=\"guichet-days__free\">nothing free"),
+  EXPECT_NE(week.body.find("Saturday, December 5</span> <span class=\"guichet-days__free\">nothing free"),
             std::string::npos);
   EXPECT_NE(week.body.find("Visits can be booked up to 90 days ahead."), std::string::npos);
   EXPECT_NE(week.body.find("&amp;from=2026-12-09\">Next week"), std::string::npos);
   // Another day of the week, asked for.
   auto friday = b.get(base + "&from=2026-12-02&day=2026-12-04");
-  EXPECT_NE(friday.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Friday 2026-12-04"),
+  EXPECT_NE(friday.body.find("aria-current=\"date\"><span class=\"guichet-days__label\">Friday, December 4"),
             std::string::npos);
   EXPECT_NE(friday.body.find("value=\"2026-12-04T09:00:00Z\""), std::string::npos);
   EXPECT_EQ(friday.body.find("value=\"2026-12-02T09:00:00Z\""), std::string::npos) << "one day at a time";

@@ -23,6 +23,10 @@ std::string spoken_instant(std::string_view lang, const std::string& time_zone, 
 // given when it is not a valid day.
 std::string spoken_day(std::string_view lang, std::string_view iso_day);
 
+// A day of the coming weeks with its weekday and without the year: "Monday, December 7",
+// "lundi 7 décembre", "segunda-feira, 7 de dezembro". The text as given when it is not a valid day.
+std::string spoken_weekday(std::string_view lang, std::string_view iso_day);
+
 // An amount of euros given in cents, as `lang` writes money: "€18.50", "18,50 €".
 std::string spoken_euros(std::string_view lang, std::int64_t cents);
 
