@@ -134,7 +134,8 @@ bool video_asked(const SchedulingContext& ctx, const Request& request, const std
 }
 
 // GET /book: the chosen services, a search to add one, and the choice of a shop.
-Response choose_services(const SchedulingContext& ctx, Request& request) {
+// `shop_error`: the form came back without a shop; said next to the field, with status 400.
+Response choose_services(const SchedulingContext& ctx, Request& request, const std::string& shop_error = {}) {
   auto ids = parse_ids(param(request, "services"));
   if (!ids) return bad_request(ctx, request, "services lists up to four service ids");
   auto chosen = service_names(ctx.db, *ids, request.lang);
@@ -172,16 +173,23 @@ Response choose_services(const SchedulingContext& ctx, Request& request) {
   }
   auto shops = catalogue::list_shops(ctx.db);
   if (!shops) return ctx.pages.render_error(request, shops.error());
+  // No shop chosen in advance (a preselected shop of another country was booked by mistake);
+  // by name, so a long list reads in order.
+  std::sort(shops->begin(), shops->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  const auto chosen_shop = positive_id(param(request, "shop"));
   PageData shop_list{PageData::type::list};
   for (const auto& s : *shops) {
     PageData item;
     item.set("id", std::to_string(s.id));
     item.set("name", s.name + " — " + s.address);
+    item.set("selected", chosen_shop == s.id);
     shop_list.push_back(item);
   }
   data.set("shops", shop_list);
+  data.set("no_shop_chosen", !chosen_shop.has_value());
+  if (!shop_error.empty()) data.set("shop_error", shop_error);
   data.set("today", local_day("UTC", ctx.clock.now()));
-  return ctx.pages.render(request, "book", "book_title", data);
+  return ctx.pages.render(request, "book", "book_title", data, shop_error.empty() ? 200 : 400);
 }
 
 // The part of the day a local "HH:MM" falls in, as people choose times: before noon, until six,
@@ -200,6 +208,9 @@ const char* part_of_day(const std::string& hh_mm) {
 Response choose_time(const SchedulingContext& ctx, Request& request, const std::string& error = {}, int status = 200) {
   auto ids = parse_ids(param(request, "services"));
   auto shop_id = positive_id(param(request, "shop"));
+  if (ids && !ids->empty() && !shop_id && param(request, "shop").empty()) {
+    return choose_services(ctx, request, ctx.catalog.text(request.lang, "book_shop_missing"));
+  }
   if (!ids || ids->empty() || !shop_id) return bad_request(ctx, request, "choose services and a shop");
   auto shop = find_shop(ctx.db, *shop_id);
   if (!shop) return ctx.pages.render_error(request, shop.error());
@@ -228,6 +239,7 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   const std::chrono::sys_days first = parse_iso_day(from).value_or(std::chrono::sys_days{});
   std::string selected;
   std::vector<std::string> week_days;
+  week_days.reserve(kDaysShown);
   for (int i = 0; i < kDaysShown; ++i) week_days.push_back(format_iso_day(first + std::chrono::days(i)));
   if (std::find(week_days.begin(), week_days.end(), wanted_day) != week_days.end()) selected = wanted_day;
   if (selected.empty() && !by_day.empty()) selected = by_day.begin()->first;

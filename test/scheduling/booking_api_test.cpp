@@ -390,6 +390,14 @@ TEST_P(BookingApiTest, TheTimesPageShowsAWholeDayAndTheWeeksDays) {
             std::string::npos);
   EXPECT_NE(friday.body.find("value=\"2026-12-04T09:00:00Z\""), std::string::npos);
   EXPECT_EQ(friday.body.find("value=\"2026-12-02T09:00:00Z\""), std::string::npos) << "one day at a time";
+  // No shop chosen: the services page again, the problem next to the shop's field; none is
+  // chosen in advance.
+  auto book = b.get("/book?services=" + std::to_string(id["passport"]));
+  EXPECT_NE(book.body.find("<option value=\"\" selected>Choose a citizen shop</option>"), std::string::npos);
+  auto no_shop = b.get("/book/times?services=" + std::to_string(id["passport"]) + "&shop=");
+  EXPECT_EQ(no_shop.status, 400);
+  EXPECT_NE(no_shop.body.find("id=\"book-shop-error\""), std::string::npos);
+  EXPECT_NE(no_shop.body.find("aria-invalid=\"true\""), std::string::npos);
   // The horizon's last week offers no next one.
   auto last = b.get(base + "&from=2027-02-25");
   ASSERT_EQ(last.status, 200);
