@@ -172,6 +172,22 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
   return {};
 }
 
+// One person is not in two places at once: a visit overlapping another coming visit of theirs
+// (the same one booked twice, or another service at that hour) is refused, naming it. Runs after
+// lock_person, so two racing requests of one person see each other.
+Result<void> check_no_overlap(storage::Connection& c, std::optional<std::int64_t> user_id, Instant start, Instant end,
+                              std::int64_t except_booking = 0) {
+  if (!user_id) return {};
+  auto rows = c.query(
+      "SELECT reference FROM bookings WHERE user_id = ? AND starts_at < ? AND ends_at > ? AND status = 'confirmed' "
+      "AND id <> ? LIMIT 1",
+      {*user_id, to_unix_micros(end), to_unix_micros(start), except_booking});
+  if (!rows) return std::move(rows).error();
+  if (rows->empty()) return {};
+  return make_error(Errc::overlapping_booking,
+                    "you already have a visit at that time (" + rows->rows[0].text(0) + "); cancel or move it first");
+}
+
 // On PostgreSQL, one person's bookings are made one at a time, so two racing requests cannot both
 // pass the limits; different people never wait for each other. SQLite's writer lock already does.
 Result<void> lock_person(storage::Connection& c, std::int64_t user_id) {
@@ -238,6 +254,7 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
     if (auto limits = check_limits(c, request, now, policy); !limits) return limits.error();
     auto visit = free_visit_at(c, request.shop, *needs, request.start, now, policy.rules);
     if (!visit) return std::move(visit).error();
+    if (auto apart = check_no_overlap(c, request.user_id, visit->start, visit->end); !apart) return apart.error();
     std::string reference = new_reference();
     std::optional<std::string> video_room;
     if (request.video) video_room = new_video_room();
@@ -303,6 +320,7 @@ Result<Booking> reschedule_booking(storage::Database& db, std::string_view refer
     if (!released) return std::move(released).error();
     auto visit = free_visit_at(c, old.shop, *needs, new_start, now, policy.rules);
     if (!visit) return std::move(visit).error();
+    if (auto apart = check_no_overlap(c, old.user_id, visit->start, visit->end, old.id); !apart) return apart.error();
     auto moved = c.execute(
         "UPDATE bookings SET starts_at = ?, ends_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
         {to_unix_micros(visit->start), to_unix_micros(visit->end), to_unix_micros(now), old.id});

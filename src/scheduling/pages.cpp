@@ -111,6 +111,19 @@ PageData services_data(const std::vector<ServiceName>& services, const std::vect
   return list;
 }
 
+// What to bring for the whole visit, each document once however many services ask for it, in the
+// order first asked.
+PageData documents_to_bring(const std::vector<ServiceName>& services) {
+  PageData list{PageData::type::list};
+  std::set<std::string> seen;
+  for (const auto& s : services) {
+    for (const auto& d : s.documents) {
+      if (seen.insert(d).second) list.push_back(PageData(d));
+    }
+  }
+  return list;
+}
+
 struct ShopRow {
   std::int64_t id = 0;
   std::string name;
@@ -350,6 +363,9 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
   data.set("when", local_day((*shop)->time_zone, *start) + " " + local_time((*shop)->time_zone, *start) + " (" +
                        (*shop)->time_zone + ")");
   data.set("services", services_data(*chosen, *ids));
+  const PageData bring = documents_to_bring(*chosen);
+  data.set("has_documents", !bring.is_empty_list());
+  data.set("documents", bring);
   data.set("services_value", join_ids(*ids));
   data.set("shop_value", std::to_string(*shop_id));
   data.set("start_value", rfc3339_seconds(*start));
@@ -374,7 +390,9 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
 Response booking_refused(const SchedulingContext& ctx, Request& request, const Error& error) {
   const std::string& text = ctx.catalog.text(request.lang, error.code.message_key());
   if (error.code == Errc::slot_taken) return choose_time(ctx, request, text, http::http_status(error.kind));
-  if (error.code == Errc::booking_limit) return confirm_page(ctx, request, text, http::http_status(error.kind));
+  if (error.code == Errc::booking_limit || error.code == Errc::overlapping_booking) {
+    return confirm_page(ctx, request, text, http::http_status(error.kind));
+  }
   if (error.kind == ErrorKind::rate_limited) {
     return confirm_page(ctx, request, ctx.catalog.text(request.lang, "book_rate_limited"),
                         http::http_status(error.kind));
@@ -449,6 +467,7 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   data.set("shop_address", view->shop_address);
   PageData items{PageData::type::list};
   PageData documents{PageData::type::list};
+  std::set<std::string> listed;  // each document once, however many services ask for it
   std::vector<std::int64_t> ids;
   for (const auto& item : view->items) {
     PageData i;
@@ -456,7 +475,9 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
     i.set("name", item.service_name);
     i.set("counter", item.counter);
     items.push_back(i);
-    for (const auto& d : item.documents) documents.push_back(PageData(d));
+    for (const auto& d : item.documents) {
+      if (listed.insert(d).second) documents.push_back(PageData(d));
+    }
     ids.push_back(item.service);
   }
   data.set("items", items);

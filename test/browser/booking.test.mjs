@@ -75,6 +75,8 @@ test("book two services in one visit, see, download, move and cancel it", async 
   assert.equal(new URL(page.url()).pathname, "/book/confirm");
   assert.match(await page.textContent("main"), new RegExp(label.split("–")[0]));
   assert.match(await page.textContent("main"), /Documents to bring/);
+  // Both services ask for an identity document: it is listed once for the visit.
+  assert.equal(await page.locator("main li", { hasText: /^Identity document$/ }).count(), 1);
   assert.deepEqual(await axeViolations(page), []);
   await page.click('form[action="/book/confirm"] button[type="submit"]');
 

@@ -145,6 +145,33 @@ TEST_P(BookingsTest, EveryItemIsBookedAndTheTimeIsNoLongerOffered) {
 
 // Issue 17, item 11: a backup taken while people book holds every booking acknowledged before
 // the backup began, and restores as a working database.
+// Issue 14, problem 11: one person cannot hold two visits at the same time — the same visit booked
+// twice, another service at that hour, or a move onto another of their visits. Someone else can.
+TEST_P(BookingsTest, OnePersonHoldsOneVisitAtATime) {
+  std::int64_t ana = person("ana@example.org");
+  auto first = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto twice = book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, Errc::overlapping_booking);
+  EXPECT_NE(twice.error().message.find(first->reference), std::string::npos) << "names the other visit";
+  auto overlapping = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:15:00Z"), clock, policy);
+  ASSERT_FALSE(overlapping.ok());
+  EXPECT_EQ(overlapping.error().code, Errc::overlapping_booking);
+  auto later = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T10:00:00Z"), clock, policy);
+  ASSERT_TRUE(later.ok()) << later.error().message;
+  auto onto = reschedule_booking(db(), later->reference, at("2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_FALSE(onto.ok());
+  EXPECT_EQ(onto.error().code, Errc::overlapping_booking);
+  EXPECT_TRUE(reschedule_booking(db(), first->reference, at("2026-12-07T09:15:00Z"), clock, policy).ok())
+      << "moving a visit over its own old time is fine";
+  std::int64_t bruno = person("bruno@example.org");
+  EXPECT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy).ok());
+  ASSERT_TRUE(cancel_booking(db(), first->reference, clock).ok());
+  EXPECT_TRUE(book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy).ok())
+      << "a cancelled visit holds no time";
+}
+
 TEST_P(BookingsTest, ABackupTakenDuringABookingLoadHoldsEveryAcknowledgedBooking) {
   if (GetParam() != "sqlite") GTEST_SKIP() << "guichet admin backup copies SQLite; PostgreSQL uses pg_dump";
   policy.max_per_account_per_day = 1000;

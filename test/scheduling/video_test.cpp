@@ -94,11 +94,11 @@ class VideoBookingTest : public ::testing::TestWithParam<std::string> {
     auto user = identity::account_for_caller(db(), "ana@example.org", "test", clock);
     return *oidc::issue_operator_token(db(), user->id, {"appointments"}, std::chrono::hours(1), clock);
   }
-  http::Response book(app::Site& site, const std::string& bearer, const std::string& service, bool video) {
+  http::Response book(app::Site& site, const std::string& bearer, const std::string& service, bool video,
+                      const std::string& start = "2026-12-07T09:00:00Z") {
     testing::Browser api(site.application());
-    std::string body = R"({"shop":)" + std::to_string(id["lisboa"]) +
-                       R"(,"start":"2026-12-07T09:00:00Z","services":[)" + std::to_string(id[service]) + "]" +
-                       (video ? R"(,"video":true)" : "") + "}";
+    std::string body = R"({"shop":)" + std::to_string(id["lisboa"]) + R"(,"start":")" + start + R"(","services":[)" +
+                       std::to_string(id[service]) + "]" + (video ? R"(,"video":true)" : "") + "}";
     return api.send(http::Method::post, "/api/v1/bookings", body,
                     {{"Authorization", "Bearer " + bearer}, {"Content-Type", "application/json"}});
   }
@@ -130,8 +130,11 @@ TEST_P(VideoBookingTest, AVideoBookingCarriesItsRoomLink) {
   ASSERT_TRUE((*stored)->video_room.has_value());
   EXPECT_NE(url.find(*(*stored)->video_room), std::string::npos);
 
-  auto in_person = book(*site, bearer, "passport", false);
-  ASSERT_EQ(in_person.status, 201);
+  auto same_hour = book(*site, bearer, "passport", false);
+  EXPECT_EQ(same_hour.status, 409) << "one person, one visit at a time";
+  EXPECT_NE(same_hour.body.find("overlapping_booking"), std::string::npos);
+  auto in_person = book(*site, bearer, "passport", false, "2026-12-07T10:00:00Z");
+  ASSERT_EQ(in_person.status, 201) << in_person.body;
   EXPECT_FALSE(json::parse(in_person.body).as_object().contains("video_url"));
 }
 
