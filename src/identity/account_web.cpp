@@ -18,6 +18,31 @@ using http::Request;
 using http::Response;
 namespace {
 
+// A browser's User-Agent as people name their devices: "Chrome on Android", "Safari on iPhone".
+// Only the families people know; the raw string explains nothing to them. Order matters: Edge and
+// Opera also say Chrome, Chrome also says Safari, Android also says Linux.
+std::string device_name(const WebContext& ctx, const std::string& lang, std::string_view agent) {
+  auto has = [&](std::string_view part) { return agent.find(part) != std::string_view::npos; };
+  const char* browser = has("Edg/")                         ? "Edge"
+                        : has("OPR/")                       ? "Opera"
+                        : has("Firefox/")                   ? "Firefox"
+                        : has("Chrome/")                    ? "Chrome"
+                        : has("Safari/") && has("Version/") ? "Safari"
+                                                            : nullptr;
+  const char* system = has("Android")                        ? "Android"
+                       : has("iPhone")                       ? "iPhone"
+                       : has("iPad")                         ? "iPad"
+                       : has("Windows")                      ? "Windows"
+                       : has("CrOS")                         ? "ChromeOS"
+                       : has("Mac OS X") || has("Macintosh") ? "macOS"
+                       : has("Linux")                        ? "Linux"
+                                                             : nullptr;
+  if (browser == nullptr && system == nullptr) return ctx.catalog.text(lang, "account_device_unknown");
+  if (browser == nullptr) return system;
+  if (system == nullptr) return browser;
+  return http::fill_text(ctx.catalog.text(lang, "account_device"), {{"browser", browser}, {"system", system}});
+}
+
 // The staff pages this person's roles open, as (path, title key): the account page lists them so
 // an agent or an administrator finds their work from where signing in leads.
 std::vector<std::pair<std::string, std::string>> staff_pages(const std::vector<RoleGrant>& roles) {
@@ -61,7 +86,8 @@ Response account_page(const WebContext& ctx, const Request& request, std::string
   for (const auto& s : *sessions) {
     PageData item;
     item.set("id", std::to_string(s.session_id));
-    item.set("device", s.user_agent.empty() ? std::string("—") : s.user_agent);
+    item.set("device", device_name(ctx, request.lang, s.user_agent));
+    item.set("agent", s.user_agent);  // as the browser said it, folded away, for who asks
     item.set("address", s.remote_address);
     item.set("started", when(s.created_at));
     item.set("last_seen", when(s.last_seen_at));

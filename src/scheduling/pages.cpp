@@ -360,8 +360,7 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
   PageData data;
   data.set("shop_name", (*shop)->name);
   data.set("shop_address", (*shop)->address);
-  data.set("when", local_day((*shop)->time_zone, *start) + " " + local_time((*shop)->time_zone, *start) + " (" +
-                       (*shop)->time_zone + ")");
+  data.set("when", spoken_instant(request.lang, (*shop)->time_zone, *start));
   data.set("services", services_data(*chosen, *ids));
   const PageData bring = documents_to_bring(*chosen);
   data.set("has_documents", !bring.is_empty_list());

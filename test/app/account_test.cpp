@@ -74,7 +74,8 @@ TEST_P(AccountTest, SignInShowsTheAccountAndSignOutEndsTheSession) {
   Response account = b.get("/account");
   EXPECT_EQ(account.status, 200);
   EXPECT_NE(account.body.find("ana@example.org"), std::string::npos);
-  EXPECT_NE(account.body.find("TestBrowser/1.0"), std::string::npos);
+  EXPECT_NE(account.body.find("TestBrowser/1.0"), std::string::npos) << "as the browser said it, under details";
+  EXPECT_NE(account.body.find("An unknown browser"), std::string::npos) << "named as people name devices";
   EXPECT_NE(account.body.find("192.0.2.7"), std::string::npos);
   EXPECT_EQ(*account.headers.get("Cache-Control"), "no-store");
   Response home = b.get("/");
@@ -144,6 +145,22 @@ TEST_P(AccountTest, ABrowserNameThatIsNotUtf8DoesNotStopASignIn) {
   Response account = b.get("/account");
   EXPECT_EQ(account.status, 200);
   EXPECT_NE(account.body.find("Navigateur \xEF\xBF\xBD\xEF\xBF\xBD/1.0"), std::string::npos);
+}
+
+// Issue 14, problem 10: sessions are named as people name their devices, not by raw User-Agents.
+TEST_P(AccountTest, SessionsAreNamedAsPeopleNameTheirDevices) {
+  const std::string phone =
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile "
+      "Safari/537.36";
+  Browser b = browser();
+  Response signed_in = b.send(http::Method::post, "/account/sign-in",
+                              testing::form_encode({{"email", "ana@example.org"},
+                                                    {"password", "correct horse battery"},
+                                                    {"csrf_token", b.cookies_["guichet_csrf"]}}),
+                              {{"Content-Type", "application/x-www-form-urlencoded"}, {"User-Agent", phone}});
+  ASSERT_EQ(signed_in.status, 303);
+  Response account = b.get("/account");
+  EXPECT_NE(account.body.find(">Chrome on Android <strong>"), std::string::npos) << account.body;
 }
 
 TEST_P(AccountTest, WrongCredentialsReShowTheFormWithTheError) {
