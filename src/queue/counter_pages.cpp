@@ -299,7 +299,9 @@ Response act(const QueueContext* ctx, Request& request,
     const std::string message =
         e.code.message_key().empty() ? e.message : ctx->catalog.text(request.lang, e.code.message_key());
     if (e.kind == ErrorKind::internal || e.kind == ErrorKind::unavailable) return ctx->pages.render_error(request, e);
-    return counter_page(*ctx, request, roles, {}, message, http::http_status(e.kind));
+    // A refused work profile is also said next to its field.
+    return counter_page(*ctx, request, roles, {}, message, http::http_status(e.kind),
+                        e.code == Errc::bad_profile ? message : std::string());
   }
   return Response::redirect(std::string(kPage) + "?done=" + *done, 303);
 }
@@ -393,35 +395,19 @@ Response pause(const QueueContext* ctx, Request& request) {
   });
 }
 
-// The counter's work profile, from its page: the choice is named next to the field when refused.
+// The counter's work profile, from its page: a refusal is named next to the field.
 Response profile(const QueueContext* ctx, Request& request) {
-  auto staff = require_agent(*ctx, request);
-  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-  const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
-  const std::int64_t me = request.principal->user_id;
-  auto held = counter_held_by(ctx->db, me);
-  if (!held) return ctx->pages.render_error(request, held.error());
-  if (!*held) {
-    return counter_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "queue_not_your_counter"), 403);
-  }
-  const auto kind = parse_work_profile(request.form.get("profile").value_or(""));
-  if (!kind) {
-    const std::string message = ctx->catalog.text(request.lang, "queue_bad_profile");
-    return counter_page(*ctx, request, roles, {}, message, 400, message);
-  }
-  CounterProfile chosen{*kind, std::nullopt};
-  if (*kind == WorkProfile::service_first)
-    chosen.preferred_service = positive_id(request.form.get("preferred_service").value_or(""));
-  auto set = set_work_profile(ctx->db, **held, me, chosen);
-  if (!set) {
-    const Error& e = set.error();
-    if (e.kind == ErrorKind::internal || e.kind == ErrorKind::unavailable) return ctx->pages.render_error(request, e);
-    const std::string message =
-        e.code.message_key().empty() ? e.message : ctx->catalog.text(request.lang, e.code.message_key());
-    return counter_page(*ctx, request, roles, {}, message, http::http_status(e.kind),
-                        e.code == Errc::bad_profile ? message : std::string());
-  }
-  return Response::redirect(std::string(kPage) + "?done=profile", 303);
+  return act(ctx, request, [&](std::int64_t counter, std::int64_t me) -> Result<std::string> {
+    const auto kind = parse_work_profile(request.form.get("profile").value_or(""));
+    if (!kind) return make_error(Errc::bad_profile, "choose how the counter calls");
+    CounterProfile chosen{*kind, std::nullopt};
+    if (*kind == WorkProfile::service_first) {
+      chosen.preferred_service = positive_id(request.form.get("preferred_service").value_or(""));
+    }
+    auto set = set_work_profile(ctx->db, counter, me, chosen);
+    if (!set) return std::move(set).error();
+    return std::string("profile");
+  });
 }
 
 Response close(const QueueContext* ctx, Request& request) {
