@@ -140,6 +140,9 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
     : templates_(templates), catalog_(catalog), assets_(assets) {
   if (auto css = assets_.url_for("theme/css/guichet.css")) css_url_ = *css;
   if (auto js = assets_.url_for("theme/js/uswds.min.js")) js_url_ = *js;
+  // The tab's icon; a page renders without it where the file is missing.
+  auto icon = assets_.url_for("favicon.svg");
+  const std::string icon_url = icon ? *icon : std::string();
   for (const auto& lang : catalog_.languages()) {
     // Messages are flat `t_<key>` names: kainjow splits dotted names into new strings on every
     // lookup, which showed up in profiles of page rendering.
@@ -147,6 +150,7 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
     for (const auto& [key, value] : catalog_.messages(lang)) frame.set("t_" + key, value);
     frame.set("css_url", css_url_);
     frame.set("js_url", js_url_);
+    if (!icon_url.empty()) frame.set("icon_url", icon_url);
     frame_by_lang_.emplace(lang, std::move(frame));
   }
 }

@@ -167,6 +167,11 @@ Response choose_services(const SchedulingContext& ctx, Request& request, const s
     query.limit = 10;
     auto found = catalogue::search_services(ctx.db, query);
     if (!found) return ctx.pages.render_error(request, found.error());
+    // Each result with its administration's name, not its code ("at").
+    auto administrations = catalogue::list_administrations(ctx.db, request.lang);
+    if (!administrations) return ctx.pages.render_error(request, administrations.error());
+    std::map<std::string, std::string> administration_names;
+    for (const auto& a : *administrations) administration_names[a.code] = a.name;
     PageData results{PageData::type::list};
     for (const auto& s : found->services) {
       bool visit = std::find(s.channels.begin(), s.channels.end(), "in_person") != s.channels.end() ||
@@ -176,7 +181,8 @@ Response choose_services(const SchedulingContext& ctx, Request& request, const s
       with.push_back(s.id);
       PageData item;
       item.set("name", s.name);
-      item.set("administration", s.administration);
+      auto named = administration_names.find(s.administration);
+      item.set("administration", named == administration_names.end() ? s.administration : named->second);
       item.set("add", "/book?services=" + join_ids(with));
       results.push_back(item);
     }

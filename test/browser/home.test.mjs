@@ -114,7 +114,7 @@ test("the stylesheet loads under a content-hashed URL without CSP violations", a
   assert.ok(css.length >= 2, "stylesheet and script were requested");
   for (const [url, status, cache] of css) {
     assert.equal(status, 200, url);
-    assert.match(url, /\/static\/theme\.[0-9a-f]{10}\//);
+    assert.match(url, /\/static\/(theme\.[0-9a-f]{10}\/|favicon\.[0-9a-f]{10}\.svg$)/);
     assert.equal(cache, "public, max-age=31536000, immutable");
   }
   assert.deepEqual(cspErrors, []);
@@ -139,6 +139,15 @@ test("the home page starts journeys: a search for a service, booking, shops, pro
     if (process.env.SCREENSHOTS) {
       await page.screenshot({ path: `${process.env.SCREENSHOTS}/home-${locale}-${width}.png`, fullPage: true });
     }
+    // The tab's icon is served; printed, the page keeps its content and drops forms and buttons.
+    const icon = await page.getAttribute('link[rel="icon"]', "href");
+    const served = await page.request.get(guichet.url + icon);
+    assert.equal(served.status(), 200);
+    assert.match(served.headers()["content-type"], /^image\/svg\+xml/);
+    await page.emulateMedia({ media: "print" });
+    assert.equal(await page.isVisible(".guichet-home-search"), false);
+    assert.equal(await page.isVisible("h1"), true);
+    await page.emulateMedia({ media: "screen" });
     await page.fill("#home-q", query);
     await page.press("#home-q", "Enter");
     assert.equal(new URL(page.url()).pathname, "/services");

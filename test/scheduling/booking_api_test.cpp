@@ -398,6 +398,10 @@ TEST_P(BookingApiTest, TheTimesPageShowsAWholeDayAndTheWeeksDays) {
   EXPECT_EQ(no_shop.status, 400);
   EXPECT_NE(no_shop.body.find("id=\"book-shop-error\""), std::string::npos);
   EXPECT_NE(no_shop.body.find("aria-invalid=\"true\""), std::string::npos);
+  // Services to add are named with their administration's name, not its code.
+  auto search = b.get("/book?services=" + std::to_string(id["passport"]) + "&q=citizen");
+  EXPECT_NE(search.body.find("Citizen card (IRN) <a"), std::string::npos) << search.body;
+  EXPECT_EQ(search.body.find("(irn)"), std::string::npos);
   // The horizon's last week offers no next one.
   auto last = b.get(base + "&from=2027-02-25");
   ASSERT_EQ(last.status, 200);
