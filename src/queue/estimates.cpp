@@ -268,13 +268,13 @@ Result<std::optional<WaitEstimate>> estimate_for(Connection& c, std::int64_t sho
 constexpr int kCalibrationTickets = 200;
 constexpr std::size_t kNeighbours = 100;
 constexpr int kEnoughToCalibrate = 30;
-constexpr double kCalibratedFrom = 60;
+constexpr double kCalibratedFrom = 60;  // seconds of model mean (as in the query): shorter stay the model's
 // The range's ends: the 10th percentile, and the 92nd rather than the 90th — split conformal
 // prediction's finite-sample correction (the ⌈(n + 1) · 0.9⌉-th of n = 100 is the 91st) and a
 // margin for the ratios' lag while a queue builds (the day's ratios are those of tickets issued
 // earlier, when it was shorter); measured in docs/PERFORMANCE.md.
 constexpr double kLower = 0.10;
-constexpr double kUpper = 0.92;  // seconds of model mean (as in the query): shorter stay the model's
+constexpr double kUpper = 0.92;
 
 // (model mean, actual ÷ model) of the shop's day's last called tickets (walk-ins with an
 // estimate of a minute or more); empty when too few.
