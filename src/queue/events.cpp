@@ -104,7 +104,9 @@ std::shared_ptr<void> QueueFeed::subscribe(std::int64_t shop_id, std::int64_t af
     std::lock_guard lock(mutex_);
     id = ++next_id_;
     subscribers_[id] = Subscriber{shop_id, after_event, std::move(push)};
-    if (last_seen_ >= 0 && after_event < last_seen_) catch_up_from_ = std::min(catch_up_from_, after_event);
+    // Always, not only when behind last_seen_: a look under way has not read this shop, and the
+    // last_seen_ it is about to set may pass events of it after `after_event`.
+    catch_up_from_ = std::min(catch_up_from_, after_event);
     wake_ = true;
   }
   woken_.notify_all();
@@ -122,7 +124,9 @@ std::size_t QueueFeed::subscribers() const {
 void QueueFeed::run() {
   std::unique_ptr<storage::Connection> listener;
   auto next_listen_attempt = std::chrono::steady_clock::now();
-  auto last_look = std::chrono::steady_clock::now() - poll_;
+  // A failed read (a busy database, a lost connection) is tried again soon, not at the next poll.
+  constexpr auto kRetry = std::chrono::seconds(1);
+  auto next_look = std::chrono::steady_clock::now();
   for (;;) {
     bool look = false;
     {
@@ -142,13 +146,16 @@ void QueueFeed::run() {
         next_listen_attempt = std::chrono::steady_clock::now() + std::chrono::seconds(5);
       }
     }
-    if (look || std::chrono::steady_clock::now() - last_look >= poll_) {
-      last_look = std::chrono::steady_clock::now();
-      deliver();
+    if (look || std::chrono::steady_clock::now() >= next_look) {
+      const bool read = deliver();
+      next_look = std::chrono::steady_clock::now() + (read ? poll_ : std::chrono::milliseconds(kRetry));
     }
+    const auto until_next_look = std::max(std::chrono::milliseconds(1),
+                                          std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              next_look - std::chrono::steady_clock::now()));
     if (listener) {
       // Short waits, so this process's own wake-ups (a new screen) and a stop are noticed soon.
-      auto notified = listener->await_notification(std::min(poll_, std::chrono::milliseconds(100)));
+      auto notified = listener->await_notification(std::min(until_next_look, std::chrono::milliseconds(100)));
       if (!notified) {
         log_event(LogLevel::warn, "queue_feed_listener_lost", {{"error", notified.error().message}});
         listener.reset();
@@ -158,13 +165,14 @@ void QueueFeed::run() {
       }
     } else {
       std::unique_lock lock(mutex_);
-      woken_.wait_for(lock, poll_, [this] { return wake_ || stopping_; });
+      woken_.wait_for(lock, until_next_look, [this] { return wake_ || stopping_; });
     }
   }
 }
 
-void QueueFeed::deliver() {
+bool QueueFeed::deliver() {
   std::int64_t from = 0;
+  std::int64_t taken_catch_up = INT64_MAX;
   std::set<std::int64_t> shops;
   {
     std::lock_guard lock(mutex_);
@@ -172,9 +180,17 @@ void QueueFeed::deliver() {
       catch_up_from_ = INT64_MAX;
     }
     for (const auto& [id, s] : subscribers_) shops.insert(s.shop_id);
+    taken_catch_up = catch_up_from_;
     from = std::min(last_seen_, catch_up_from_);
     catch_up_from_ = INT64_MAX;
   }
+  // A failed read gives back the catch-up it took, for the retry.
+  auto failed = [&](const Error& error) {
+    log_event(LogLevel::warn, "queue_feed_read_failed", {{"error", error.message}});
+    std::lock_guard lock(mutex_);
+    catch_up_from_ = std::min(catch_up_from_, taken_catch_up);
+    return false;
+  };
   if (from < 0) {
     // First look: start from now; screens that connected already get what came after their id.
     auto newest = db_.read([](storage::Connection& c) -> Result<std::int64_t> {
@@ -182,7 +198,7 @@ void QueueFeed::deliver() {
       if (!rows) return std::move(rows).error();
       return rows->rows.front().integer(0);
     });
-    if (!newest) return;
+    if (!newest) return failed(newest.error());
     std::lock_guard lock(mutex_);
     last_seen_ = *newest;
     from = last_seen_;
@@ -194,11 +210,10 @@ void QueueFeed::deliver() {
       if (!rows) return std::move(rows).error();
       return rows->rows.front().integer(0);
     });
-    if (newest) {
-      std::lock_guard lock(mutex_);
-      last_seen_ = std::max(last_seen_, *newest);
-    }
-    return;
+    if (!newest) return failed(newest.error());
+    std::lock_guard lock(mutex_);
+    last_seen_ = std::max(last_seen_, *newest);
+    return true;
   }
   struct Event {
     std::int64_t id = 0;
@@ -227,10 +242,7 @@ void QueueFeed::deliver() {
     }
     return out;
   });
-  if (!events) {
-    log_event(LogLevel::warn, "queue_feed_read_failed", {{"error", events.error().message}});
-    return;
-  }
+  if (!events) return failed(events.error());
   std::set<std::int64_t> changed;
   for (const auto& e : *events) changed.insert(e.shop_id);
   std::map<std::int64_t, std::shared_ptr<const std::string>> summaries;
@@ -253,6 +265,7 @@ void QueueFeed::deliver() {
   }
   if (!events->empty()) last_seen_ = std::max(last_seen_, events->back().id);
   if (events->size() == 5000) wake_ = true;  // more to read: no waiting
+  return true;
 }
 
 }  // namespace guichet::queue

@@ -53,7 +53,8 @@ class QueueFeed {
     http::EventStream::Push push;
   };
   void run();
-  void deliver();
+  // One look: false when a read failed (what it would have pushed is read again at the retry).
+  bool deliver();
 
   storage::Database& db_;
   const Clock& clock_;
@@ -66,7 +67,9 @@ class QueueFeed {
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_id_ = 0;
   std::int64_t last_seen_ = -1;             // the newest event pushed (-1: not read yet)
-  std::int64_t catch_up_from_ = INT64_MAX;  // a subscriber joined behind last_seen_
+  // The lowest `after_event` of the screens that joined since the last look: a look that was
+  // already reading when they joined read neither their shop nor from their event.
+  std::int64_t catch_up_from_ = INT64_MAX;
   std::thread thread_;
 };
 
