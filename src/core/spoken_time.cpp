@@ -143,6 +143,27 @@ std::string spoken_weekday(std::string_view lang, std::string_view iso_day) {
   return day_in_words(lang, iso_day, "MMMMEEEEd");
 }
 
+std::string spoken_full_day(std::string_view lang, std::string_view iso_day) {
+  return day_in_words(lang, iso_day, "yMMMMEEEEd");
+}
+
+std::string spoken_zone(std::string_view lang, const std::string& time_zone) {
+  std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(time_zone)));
+  if (!zone || *zone == icu::TimeZone::getUnknown()) return time_zone;
+  icu::UnicodeString name;
+  zone->getDisplayName(false, icu::TimeZone::GENERIC_LOCATION, icu::Locale(std::string(lang).c_str()), name);
+  return utf8(name);
+}
+
+std::string zone_country(const std::string& time_zone) {
+  UErrorCode status = U_ZERO_ERROR;
+  char region[8] = {};
+  const int32_t length =
+      icu::TimeZone::getRegion(icu::UnicodeString::fromUTF8(time_zone), region, sizeof region, status);
+  if (U_FAILURE(status) || length != 2) return {};  // "001": the world, no country
+  return std::string(region, 2);
+}
+
 std::string spoken_euros(std::string_view lang, std::int64_t cents) {
   UErrorCode status = U_ZERO_ERROR;
   // Guichet's Portuguese is Portugal's: "18,00 €", where ICU's plain "pt" (Brazil) writes "€ 18,00".

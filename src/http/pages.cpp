@@ -1,5 +1,6 @@
 #include "guichet/http/pages.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
@@ -253,6 +254,29 @@ Response PageRenderer::render_fresh(const Request& request, std::string_view pag
   const PageData* own = page_data.is_object() ? page_data.get("document_title") : nullptr;
   frame.set("title", own != nullptr && own->is_string() ? own->string_value() : catalog_.text(request.lang, title_key));
   return Response::html(templates_.render("layout", context), status);
+}
+
+void FormErrors::add(std::string name, std::string anchor, std::string message) {
+  errors_.push_back({std::move(name), std::move(anchor), std::move(message)});
+}
+
+bool FormErrors::has(std::string_view name) const {
+  return std::any_of(errors_.begin(), errors_.end(), [&](const FieldError& e) { return e.name == name; });
+}
+
+void FormErrors::show(PageData& page, const std::string& error_prefix, const std::string& title) const {
+  page.set("document_title", errors_.empty() ? title : error_prefix + " " + title);
+  if (errors_.empty()) return;
+  PageData list{PageData::type::list};
+  for (const auto& e : errors_) {
+    PageData item;
+    item.set("anchor", e.anchor);
+    item.set("message", e.message);
+    list.push_back(item);
+    page.set("error_" + e.name, e.message);
+  }
+  page.set("errors", list);
+  page.set("has_errors", true);
 }
 
 Response PageRenderer::render_error(const Request& request, const Error& error) const {

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "guichet/core/calendar.hpp"
+#include "guichet/core/phone.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/organisations.hpp"
 #include "guichet/identity/users.hpp"

@@ -1,7 +1,6 @@
 #pragma once
 // National formats and check digits, each returning the normalised form or nothing: postcodes,
-// IBANs (ISO 13616 mod 97), phone numbers (libphonenumber, in phone.cpp so its headers stay
-// there) and persons' national numbers.
+// IBANs (ISO 13616 mod 97) and persons' national numbers. Phone numbers: guichet/core/phone.hpp.
 #include <optional>
 #include <string>
 #include <string_view>
@@ -12,8 +11,6 @@ namespace guichet::procedures {
 std::optional<std::string> normalised_postcode(std::string_view country, std::string_view text);
 // Spaces removed, upper case; the country's length (PT 25, FR 27, others 15 to 34) and mod 97.
 std::optional<std::string> normalised_iban(std::string_view text);
-// E.164 ("+351912345678"), a number written without its country code read as `country`'s.
-std::optional<std::string> normalised_phone(std::string_view country, std::string_view text);
 // PT: NIF (9 digits, mod 11 check digit); FR: NIR (13 characters, 2A/2B for Corsica, and its
 // 2-digit key); VN: CCCD (12 digits, a province code 001 to 096).
 std::optional<std::string> normalised_national_id(std::string_view country, std::string_view text);

@@ -150,9 +150,9 @@ void QueueFeed::run() {
       const bool read = deliver();
       next_look = std::chrono::steady_clock::now() + (read ? poll_ : std::chrono::milliseconds(kRetry));
     }
-    const auto until_next_look = std::max(std::chrono::milliseconds(1),
-                                          std::chrono::duration_cast<std::chrono::milliseconds>(
-                                              next_look - std::chrono::steady_clock::now()));
+    const auto until_next_look =
+        std::max(std::chrono::milliseconds(1),
+                 std::chrono::duration_cast<std::chrono::milliseconds>(next_look - std::chrono::steady_clock::now()));
     if (listener) {
       // Short waits, so this process's own wake-ups (a new screen) and a stop are noticed soon.
       auto notified = listener->await_notification(std::min(until_next_look, std::chrono::milliseconds(100)));

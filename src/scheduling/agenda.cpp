@@ -186,15 +186,15 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
   // day: filtering on the booking's shop would read every booking the shop ever had.
   storage::Params item_params{to_unix_micros(bounds->first), to_unix_micros(bounds->second)};
   for (const auto& counter : *counters) item_params.emplace_back(counter.id);
-  auto items =
-      counters->empty()
-          ? Result<storage::Rows>(storage::Rows{})
-          : c.query(
-                "SELECT b.reference, b.status, b.channel, b.user_id, i.service_id, i.counter_id, i.starts_at, "
-                "i.ends_at, b.starts_at, b.video_room FROM booking_items i JOIN bookings b ON b.id = i.booking_id "
-                "WHERE i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' AND i.counter_id IN " +
-                    storage::in_list(counters->size()) + " ORDER BY i.starts_at, i.counter_id",
-                item_params);
+  auto items = counters->empty()
+                   ? Result<storage::Rows>(storage::Rows{})
+                   : c.query(
+                         "SELECT b.reference, b.status, b.channel, b.user_id, i.service_id, i.counter_id, i.starts_at, "
+                         "i.ends_at, b.starts_at, b.video_room, b.caller_name, b.caller_phone FROM booking_items i "
+                         "JOIN bookings b ON b.id = i.booking_id "
+                         "WHERE i.starts_at >= ? AND i.starts_at < ? AND b.status <> 'cancelled' AND i.counter_id IN " +
+                             storage::in_list(counters->size()) + " ORDER BY i.starts_at, i.counter_id",
+                         item_params);
   if (!items) return std::move(items).error();
   std::set<std::int64_t> people;
   std::set<std::int64_t> service_ids;
@@ -226,6 +226,8 @@ Result<Agenda> day_agenda(storage::Database& db, std::int64_t user_id, const std
     item.end = from_unix_micros(row.integer(7));
     item.markable = item.status == BookingStatus::confirmed && from_unix_micros(row.integer(8)) - hours(12) <= now;
     item.video_room = row.optional_text(9);
+    item.caller_name = row.optional_text(10).value_or("");
+    item.caller_phone = row.optional_text(11).value_or("");
     agenda.counters[index[row.integer(5)]].items.push_back(std::move(item));
   }
   if (!counters->empty()) {

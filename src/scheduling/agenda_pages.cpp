@@ -3,7 +3,10 @@
 // scheduling role and a session with a second factor (identity::require_staff).
 #include <date/tz.h>
 
+#include <boost/json.hpp>
+
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
@@ -11,8 +14,11 @@
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
+#include "guichet/core/phone.hpp"
+#include "guichet/core/spoken_time.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
+#include "guichet/identity/audit.hpp"
 #include "guichet/identity/staff.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/agenda.hpp"
@@ -99,7 +105,13 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
       i.set("time", local_time(shop->time_zone, item.start) + "–" + local_time(shop->time_zone, item.end));
       i.set("service", item.service_name);
       i.set("person", item.person);
+      i.set("caller_name", item.caller_name);
+      if (!item.caller_phone.empty()) {
+        i.set("caller_phone", readable_phone(item.caller_phone));
+        i.set("caller_phone_link", "tel:" + item.caller_phone);
+      }
       i.set("reference", item.reference);
+      i.set("booking_link", "/bookings/" + item.reference);
       i.set("channel", ctx.catalog.text(request.lang, "booking_channel_" + std::string(to_string(item.channel))));
       i.set("status", ctx.catalog.text(request.lang, "booking_status_" + std::string(to_string(item.status))));
       i.set("status_code", std::string(to_string(item.status)));
@@ -144,8 +156,9 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
   }
   data.set("shop_name", shop->name);
   data.set("shop_value", std::to_string(*shop_id));
-  data.set("time_zone", shop->time_zone);
+  data.set("zone_name", spoken_zone(request.lang, shop->time_zone));
   data.set("day", day);
+  data.set("day_words", spoken_full_day(request.lang, day));
   data.set("return", here);
   data.set("previous", agenda_link(*shop_id, shift_day(day, -1)));
   data.set("next", agenda_link(*shop_id, shift_day(day, 1)));
@@ -189,7 +202,90 @@ Result<std::vector<ServiceChoice>> bookable_services(const SchedulingContext& ct
   return out;
 }
 
-// GET /agent/book (the caller, channel and services) and, once services are chosen, the times.
+// What an agent typed about a caller, from the query (GET: the caller and services, then the
+// times) or the form (POST: the chosen time).
+struct CallerForm {
+  bool submitted = false;  // the caller step was sent, not the first look from the agenda
+  std::string name;
+  std::string phone;  // as typed
+  std::string email;
+  std::string lang;  // the caller's: every message to them and what the agent reads out
+  std::string channel;
+  std::string day;
+  std::vector<std::int64_t> services;
+  std::string phone_e164;  // once checked
+};
+
+std::string without_outer_spaces(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return std::string(text.substr(first, text.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+CallerForm read_caller_form(const SchedulingContext& ctx, const Request& request) {
+  const bool post = request.method == http::Method::post;
+  auto value = [&](std::string_view name) -> std::string {
+    auto v = post ? request.form.get(name) : request.query.get(name);
+    return v ? std::string(*v) : std::string();
+  };
+  CallerForm form;
+  form.submitted = post || request.query.get("name").has_value();
+  form.name = without_outer_spaces(value("name"));
+  form.phone = without_outer_spaces(value("phone"));
+  form.email = without_outer_spaces(value("email"));
+  form.lang = value("lang");
+  const auto& languages = ctx.catalog.languages();
+  if (std::find(languages.begin(), languages.end(), form.lang) == languages.end()) form.lang = request.lang;
+  form.channel = value("channel") == "desk" ? "desk" : "phone";
+  form.day = value("day");
+  for (auto v : post ? request.form.all("service") : request.query.all("service")) {
+    if (auto id = positive_id(v); id && form.services.size() < 4) form.services.push_back(*id);
+  }
+  return form;
+}
+
+// The caller step's mistakes, each next to its field. A caller needs a name and a way to reach
+// them: a phone number (read in the shop's country unless it starts with +) or an e-mail address.
+http::FormErrors check_caller(const SchedulingContext& ctx, const Request& request, CallerForm& form,
+                              const StaffShop& shop) {
+  auto t = [&](std::string_view key) { return ctx.catalog.text(request.lang, key); };
+  http::FormErrors errors;
+  if (form.name.empty()) {
+    errors.add("name", "caller-name", t("agent_book_name_missing"));
+  } else if (form.name.size() > 200) {
+    errors.add("name", "caller-name", t("agent_book_name_long"));
+  }
+  if (!form.phone.empty()) {
+    auto e164 = normalised_phone(zone_country(shop.time_zone), form.phone);
+    if (e164) {
+      form.phone_e164 = *e164;
+    } else {
+      errors.add("phone", "caller-phone", t("agent_book_phone_bad"));
+    }
+  }
+  if (!form.email.empty() && !identity::normalise_email(form.email)) {
+    errors.add("email", "caller-email", t("agent_book_bad_email"));
+  } else if (form.email.empty() && form.phone.empty()) {
+    errors.add("phone", "caller-phone", t("agent_book_contact_missing"));
+  }
+  if (form.services.empty()) errors.add("services", "services", t("agent_book_choose"));
+  if (!parse_iso_day(form.day)) errors.add("day", "caller-day", t("agent_book_day_bad"));
+  return errors;
+}
+
+PageData language_choices(const SchedulingContext& ctx, const std::string& chosen) {
+  PageData list{PageData::type::list};
+  for (const auto& lang : ctx.catalog.languages()) {
+    PageData option;
+    option.set("code", lang);
+    option.set("name", ctx.catalog.text(lang, "language_name"));
+    option.set("selected", lang == chosen);
+    list.push_back(option);
+  }
+  return list;
+}
+
+// GET /agent/book (the caller, channel and services) and, once they are right, the day's times.
 Response caller_booking_page(const SchedulingContext& ctx, const Request& request,
                              const std::vector<identity::RoleGrant>& roles, const std::string& error = {},
                              int status = 200) {
@@ -203,11 +299,8 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
   if (shop == shops->end()) {
     return ctx.pages.render_error(request, make_error(Errc::not_your_shop, "this shop is not one of yours"));
   }
-  std::vector<std::int64_t> chosen;
-  auto values = request.method == http::Method::post ? request.form.all("service") : request.query.all("service");
-  for (auto v : values) {
-    if (auto id = positive_id(v); id && chosen.size() < 4) chosen.push_back(*id);
-  }
+  CallerForm form = read_caller_form(ctx, request);
+  if (form.day.empty()) form.day = local_day(shop->time_zone, ctx.clock.now());
   auto offered = bookable_services(ctx, request, roles, *shop_id);
   if (!offered) return ctx.pages.render_error(request, offered.error());
   PageData services{PageData::type::list};
@@ -215,30 +308,38 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
     PageData item;
     item.set("id", std::to_string(s.id));
     item.set("name", s.name);
-    item.set("checked", std::find(chosen.begin(), chosen.end(), s.id) != chosen.end());
+    item.set("checked", std::find(form.services.begin(), form.services.end(), s.id) != form.services.end());
     services.push_back(item);
   }
-  std::string day = param(request, "day");
-  if (day.empty()) day = local_day(shop->time_zone, ctx.clock.now());
-  const std::string channel = param(request, "channel") == "desk" ? "desk" : "phone";
+  http::FormErrors errors;
+  if (form.submitted) errors = check_caller(ctx, request, form, *shop);
   PageData data;
   data.set("shop_name", shop->name);
   data.set("shop_value", std::to_string(*shop_id));
-  data.set("time_zone", shop->time_zone);
-  data.set("email", param(request, "email"));
-  data.set("channel_phone", channel == "phone");
-  data.set("channel_desk", channel == "desk");
-  data.set("day", day);
+  data.set("zone_name", spoken_zone(request.lang, shop->time_zone));
+  data.set("name", form.name);
+  data.set("phone", form.phone);
+  data.set("email", form.email);
+  data.set("lang", form.lang);
+  data.set("languages", language_choices(ctx, form.lang));
+  data.set("channel_phone", form.channel == "phone");
+  data.set("channel_desk", form.channel == "desk");
+  data.set("channel", form.channel);
+  data.set("day", form.day);
   data.set("services", services);
-  data.set("agenda", agenda_link(*shop_id, day));
+  if (!offered->empty()) data.set("first_service", "service-" + std::to_string(offered->front().id));
+  data.set("agenda", agenda_link(*shop_id, form.day));
   if (!error.empty()) data.set("error", error);
-  if (!chosen.empty()) {
+  errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "agent_book_title"));
+  if (!errors.empty()) status = 400;
+  if (form.submitted && errors.empty()) {
     AvailabilityQuery query;
-    query.services = chosen;
+    query.services = form.services;
     query.shop = *shop_id;
-    query.from = day;
+    query.from = form.day;
     query.days = 1;
-    query.limit = 64;
+    query.limit = 200;
     auto visits = find_availability(ctx.calendars, query, ctx.clock.now(), ctx.policy.rules);
     if (!visits) return ctx.pages.render_error(request, visits.error());
     PageData times{PageData::type::list};
@@ -252,12 +353,13 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
       times.push_back(option);
     }
     PageData chosen_list{PageData::type::list};
-    for (auto id : chosen) chosen_list.push_back(PageData(std::to_string(id)));
+    for (auto id : form.services) chosen_list.push_back(PageData(std::to_string(id)));
     data.set("chosen", chosen_list);
     data.set("times", times);
     data.set("has_times", !visits->empty());
     data.set("no_times", visits->empty());
     data.set("show_times", true);
+    data.set("day_words", spoken_full_day(request.lang, form.day));
   }
   return no_store(ctx.pages.render(request, "agent_book", "agent_book_title", data, status));
 }
@@ -455,17 +557,7 @@ Response book_for_caller(const SchedulingContext* ctx, Request& request) {
   if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
   const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
   auto shop_id = positive_id(param(request, "shop"));
-  auto start = parse_rfc3339(param(request, "start"));
-  std::vector<std::int64_t> services;
-  for (auto v : request.form.all("service")) {
-    if (auto id = positive_id(v)) services.push_back(*id);
-  }
-  if (!shop_id || services.empty()) {
-    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_choose"), 400);
-  }
-  if (!start) {
-    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "book_choose_a_time"), 400);
-  }
+  if (!shop_id) return ctx->pages.render_error(request, make_error(Errc::bad_shop, "choose a shop"));
   // The caller's services must be ones this agent serves, at one of their shops.
   auto shops = shops_of_staff(ctx->db, request.principal->user_id, roles);
   if (!shops) return ctx->pages.render_error(request, shops.error());
@@ -473,37 +565,86 @@ Response book_for_caller(const SchedulingContext* ctx, Request& request) {
   if (shop == shops->end()) {
     return ctx->pages.render_error(request, make_error(Errc::not_your_shop, "not your shop"));
   }
+  CallerForm form = read_caller_form(*ctx, request);
+  // The same checks as the first step: a changed hidden field is refused the same way.
+  if (!check_caller(*ctx, request, form, *shop).empty()) return caller_booking_page(*ctx, request, roles);
+  auto start = parse_rfc3339(param(request, "start"));
+  if (!start) {
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "book_choose_a_time"), 400);
+  }
   auto offered = bookable_services(*ctx, request, roles, *shop_id);
   if (!offered) return ctx->pages.render_error(request, offered.error());
-  for (auto id : services) {
+  for (auto id : form.services) {
     if (std::none_of(offered->begin(), offered->end(), [&](const ServiceChoice& s) { return s.id == id; })) {
       return ctx->pages.render_error(request, make_error(Errc::not_your_service, "not a service you serve here"));
     }
   }
-  auto caller = identity::account_for_caller(ctx->db, param(request, "email"),
-                                             "user:" + std::to_string(request.principal->user_id), ctx->clock);
-  if (!caller) {
-    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, "agent_book_bad_email"), 400);
+  const std::string actor = "user:" + std::to_string(request.principal->user_id);
+  std::int64_t account = 0;  // none: a caller known by name and phone only
+  if (!form.email.empty()) {
+    auto caller = identity::account_for_caller(ctx->db, form.email, actor, ctx->clock);
+    if (!caller) return ctx->pages.render_error(request, caller.error());
+    account = caller->id;
   }
-  BookingRequest wanted{caller->id,
+  BookingRequest wanted{account,
                         *shop_id,
                         *start,
-                        services,
-                        param(request, "channel") == "desk" ? Channel::desk : Channel::phone,
+                        form.services,
+                        form.channel == "desk" ? Channel::desk : Channel::phone,
                         request.principal->user_id,
                         request.remote_address,
-                        std::string(request.lang)};
-  auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, booking_hooks(*ctx));
+                        form.lang};
+  wanted.caller = Caller{form.name, form.phone_e164};
+  // The act is audited in the booking's transaction, with the agent and the shop.
+  BookingHooks hooks = booking_hooks(*ctx);
+  hooks.created = [created = hooks.created, actor, ctx, account](storage::Connection& c,
+                                                                 const Booking& b) -> Result<void> {
+    if (created) {
+      if (auto done = created(c, b); !done) return done;
+    }
+    auto audited = identity::record_audit(
+        c,
+        identity::AuditEvent{actor, "booking.made_for_caller", "booking:" + b.reference,
+                             boost::json::serialize(boost::json::object{{"shop", b.shop}, {"account", account > 0}})},
+        ctx->clock);
+    if (!audited) return std::move(audited).error();
+    return Result<void>{};
+  };
+  auto booked = book_visit(ctx->db, wanted, ctx->clock, ctx->policy, hooks);
   if (!booked) {
-    // The agent chose the time for the caller: both refusals are a conflict with what is booked.
-    if (booked.error().code != Errc::slot_taken && booked.error().code != Errc::booking_limit) {
+    // The agent chose the time for the caller: these refusals are a conflict with what is booked.
+    const auto& code = booked.error().code;
+    if (code != Errc::slot_taken && code != Errc::booking_limit && code != Errc::overlapping_booking &&
+        code != Errc::too_many_bookings) {
       return ctx->pages.render_error(request, booked.error());
     }
-    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, booked.error().code.message_key()),
-                               409);
+    return caller_booking_page(*ctx, request, roles, ctx->catalog.text(request.lang, code.message_key()), 409);
   }
-  return Response::redirect(
-      agenda_link(*shop_id, local_day(shop->time_zone, booked->start)) + "&booked=" + booked->reference, 303);
+  // The booking's page: the reference and what to read out to the caller, in their language.
+  return Response::redirect("/bookings/" + booked->reference + "?notice=booked_for_caller", 303);
+}
+
+// GET /agent/bookings?reference=: a visit found by the reference a caller reads out ("k7q2 9x4p"
+// as well as "K7Q2-9X4P"), opened if this agent may see it; otherwise the agenda says so.
+Response find_by_reference(const SchedulingContext* ctx, Request& request) {
+  auto staff = require_agent(*ctx, request);
+  if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
+  std::string reference;
+  for (char ch : param(request, "reference")) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) != 0 && reference.size() < 8) {
+      reference += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    }
+  }
+  if (reference.size() == 8) reference.insert(4, "-");
+  auto booking = find_booking(ctx->db, reference);
+  if (!booking) return ctx->pages.render_error(request, booking.error());
+  if (*booking) {
+    auto power = booking_power(ctx->db, **booking, request.principal->user_id, request.principal->acr != "low");
+    if (!power) return ctx->pages.render_error(request, power.error());
+    if (*power != BookingPower::none) return Response::redirect("/bookings/" + reference, 303);
+  }
+  return agenda_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), {},
+                     ctx->catalog.text(request.lang, "agenda_reference_unknown"), 404);
 }
 
 }  // namespace
@@ -512,6 +653,8 @@ void register_agenda_routes(http::Router& router, const SchedulingContext& conte
   const SchedulingContext* ctx = &context;
 
   router.get("/agent/agenda", [ctx](Request& request) { return agenda_day(ctx, request); });
+
+  router.get("/agent/bookings", [ctx](Request& request) { return find_by_reference(ctx, request); });
 
   router.post("/agent/bookings/{reference}/mark", [ctx](Request& request) { return mark_booking(ctx, request); });
 

@@ -50,7 +50,7 @@ BookingStatus parse_status(const std::string& text) {
 
 constexpr const char* kBookingColumns =
     "id, reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, sequence, lang, created_at, "
-    "video_room";
+    "video_room, caller_name, caller_phone";
 
 Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_view column,
                                             const storage::Value& key) {
@@ -73,6 +73,9 @@ Result<std::optional<Booking>> load_booking(storage::Connection& c, std::string_
   b.lang = row.text(10);
   b.created_at = from_unix_micros(row.integer(11));
   b.video_room = row.optional_text(12);
+  if (!row.is_null(13) || !row.is_null(14)) {
+    b.caller = Caller{row.optional_text(13).value_or(""), row.optional_text(14).value_or("")};
+  }
   auto items = c.query(
       "SELECT service_id, counter_id, starts_at, ends_at FROM booking_items WHERE booking_id = ? ORDER BY starts_at, "
       "id",
@@ -133,10 +136,29 @@ Result<void> insert_items(storage::Connection& c, std::int64_t booking_id, const
   return {};
 }
 
+// Whose visits a limit or the overlap check counts: the account's, or for a caller without one,
+// those booked under the same phone number.
+struct Person {
+  const char* column;  // "user_id" or "caller_phone": a constant, never input
+  storage::Value key;
+};
+
+std::optional<Person> person_of(std::optional<std::int64_t> user_id, const std::optional<Caller>& caller) {
+  if (user_id && *user_id > 0) return Person{"user_id", *user_id};
+  if (caller && !caller->phone.empty()) return Person{"caller_phone", caller->phone};
+  return std::nullopt;
+}
+
+Person person_of(const BookingRequest& request) {
+  // book_visit refuses a request naming neither before any check runs.
+  return person_of(request.user_id, request.caller).value_or(Person{"user_id", request.user_id});
+}
+
 Result<void> check_limits(storage::Connection& c, const BookingRequest& request, Instant now,
                           const BookingPolicy& policy) {
-  auto made = c.query("SELECT COUNT(*) FROM bookings WHERE user_id = ? AND created_at > ?",
-                      {request.user_id, to_unix_micros(now - hours(24))});
+  const Person person = person_of(request);
+  auto made = c.query(std::string("SELECT COUNT(*) FROM bookings WHERE ") + person.column + " = ? AND created_at > ?",
+                      {person.key, to_unix_micros(now - hours(24))});
   if (!made) return std::move(made).error();
   if (made->rows[0].integer(0) >= policy.max_per_account_per_day) {
     return make_error(Errc::too_many_bookings, "too many bookings made today; try tomorrow");
@@ -153,11 +175,12 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
   // The person's coming bookings per asked service, in one statement.
   const std::set<std::int64_t> asked(request.services.begin(), request.services.end());
   if (asked.empty()) return {};
-  storage::Params params{request.user_id, to_unix_micros(now)};
+  storage::Params params{person.key, to_unix_micros(now)};
   params.insert(params.end(), asked.begin(), asked.end());
   auto open = c.query(
-      "SELECT i.service_id, COUNT(DISTINCT b.id) FROM bookings b JOIN booking_items i ON i.booking_id = b.id "
-      "WHERE b.user_id = ? AND b.status = 'confirmed' AND b.ends_at > ? AND i.service_id IN " +
+      std::string("SELECT i.service_id, COUNT(DISTINCT b.id) FROM bookings b JOIN booking_items i ON i.booking_id = "
+                  "b.id WHERE b.") +
+          person.column + " = ? AND b.status = 'confirmed' AND b.ends_at > ? AND i.service_id IN " +
           storage::in_list(asked.size()) + " GROUP BY i.service_id",
       params);
   if (!open) return std::move(open).error();
@@ -175,13 +198,12 @@ Result<void> check_limits(storage::Connection& c, const BookingRequest& request,
 // One person is not in two places at once: a visit overlapping another coming visit of theirs
 // (the same one booked twice, or another service at that hour) is refused, naming it. Runs after
 // lock_person, so two racing requests of one person see each other.
-Result<void> check_no_overlap(storage::Connection& c, std::optional<std::int64_t> user_id, Instant start, Instant end,
+Result<void> check_no_overlap(storage::Connection& c, const std::optional<Person>& person, Instant start, Instant end,
                               std::int64_t except_booking = 0) {
-  if (!user_id) return {};
-  auto rows = c.query(
-      "SELECT reference FROM bookings WHERE user_id = ? AND starts_at < ? AND ends_at > ? AND status = 'confirmed' "
-      "AND id <> ? LIMIT 1",
-      {*user_id, to_unix_micros(end), to_unix_micros(start), except_booking});
+  if (!person) return {};
+  auto rows = c.query(std::string("SELECT reference FROM bookings WHERE ") + person->column +
+                          " = ? AND starts_at < ? AND ends_at > ? AND status = 'confirmed' AND id <> ? LIMIT 1",
+                      {person->key, to_unix_micros(end), to_unix_micros(start), except_booking});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return {};
   return make_error(Errc::overlapping_booking,
@@ -191,6 +213,7 @@ Result<void> check_no_overlap(storage::Connection& c, std::optional<std::int64_t
 // On PostgreSQL, one person's bookings are made one at a time, so two racing requests cannot both
 // pass the limits; different people never wait for each other. SQLite's writer lock already does.
 Result<void> lock_person(storage::Connection& c, std::int64_t user_id) {
+  if (user_id == 0) return {};  // a caller without an account: booked by agents, one call at a time
   auto held = identity::hold_account(c, user_id);
   if (!held) return std::move(held).error();
   if (!*held) return make_error(Errc::no_such_user, "no such account");
@@ -247,6 +270,9 @@ std::string_view to_string(BookingStatus status) {
 Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
                            const BookingPolicy& policy, const BookingHooks& hooks) {
   const Instant now = clock.now();
+  if (request.user_id <= 0 && (!request.caller || request.caller->name.empty() || request.caller->phone.empty())) {
+    return make_error(Errc::bad_request, "a visit is for an account or for a caller with a name and a phone number");
+  }
   return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
     if (auto locked = lock_person(c, request.user_id); !locked) return locked.error();
     auto needs = load_needs(c, request.services, request.video);
@@ -254,19 +280,22 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
     if (auto limits = check_limits(c, request, now, policy); !limits) return limits.error();
     auto visit = free_visit_at(c, request.shop, *needs, request.start, now, policy.rules);
     if (!visit) return std::move(visit).error();
-    if (auto apart = check_no_overlap(c, request.user_id, visit->start, visit->end); !apart) return apart.error();
+    if (auto apart = check_no_overlap(c, person_of(request), visit->start, visit->end); !apart) return apart.error();
     std::string reference = new_reference();
     std::optional<std::string> video_room;
     if (request.video) video_room = new_video_room();
     auto inserted = c.query(
         "INSERT INTO bookings (reference, user_id, shop_id, starts_at, ends_at, status, channel, booked_by, "
-        "client_address, lang, created_at, updated_at, video_room) VALUES (?, ?, ?, ?, ?, 'confirmed', ?, ?, ?, ?, ?, "
-        "?, ?) RETURNING id",
-        {reference, request.user_id, request.shop, to_unix_micros(visit->start), to_unix_micros(visit->end),
-         std::string(to_string(request.channel)),
+        "client_address, lang, created_at, updated_at, video_room, caller_name, caller_phone) VALUES (?, ?, ?, ?, ?, "
+        "'confirmed', ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        {reference, request.user_id > 0 ? storage::Value(request.user_id) : storage::Value(nullptr), request.shop,
+         to_unix_micros(visit->start), to_unix_micros(visit->end), std::string(to_string(request.channel)),
          request.booked_by ? storage::Value(*request.booked_by) : storage::Value(nullptr), request.client_address,
          request.lang, to_unix_micros(now), to_unix_micros(now),
-         video_room ? storage::Value(*video_room) : storage::Value(nullptr)});
+         video_room ? storage::Value(*video_room) : storage::Value(nullptr),
+         request.caller ? storage::Value(request.caller->name) : storage::Value(nullptr),
+         request.caller && !request.caller->phone.empty() ? storage::Value(request.caller->phone)
+                                                          : storage::Value(nullptr)});
     if (!inserted) return std::move(inserted).error();
     const std::int64_t id = inserted->rows[0].integer(0);
     if (auto items = insert_items(c, id, *visit, policy.rules); !items) return items.error();
@@ -275,7 +304,7 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
     Booking booking;
     booking.id = id;
     booking.reference = std::move(reference);
-    booking.user_id = request.user_id;
+    if (request.user_id > 0) booking.user_id = request.user_id;
     booking.shop = request.shop;
     booking.start = visit->start;
     booking.end = visit->end;
@@ -284,6 +313,7 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
     booking.lang = request.lang;
     booking.created_at = now;
     booking.video_room = std::move(video_room);
+    booking.caller = request.caller;
     for (const auto& item : visit->items) booking.items.push_back({item.service, item.counter, item.start, item.end});
     std::stable_sort(booking.items.begin(), booking.items.end(),
                      [](const BookingItem& a, const BookingItem& b) { return a.start < b.start; });
@@ -320,7 +350,10 @@ Result<Booking> reschedule_booking(storage::Database& db, std::string_view refer
     if (!released) return std::move(released).error();
     auto visit = free_visit_at(c, old.shop, *needs, new_start, now, policy.rules);
     if (!visit) return std::move(visit).error();
-    if (auto apart = check_no_overlap(c, old.user_id, visit->start, visit->end, old.id); !apart) return apart.error();
+    if (auto apart = check_no_overlap(c, person_of(old.user_id, old.caller), visit->start, visit->end, old.id);
+        !apart) {
+      return apart.error();
+    }
     auto moved = c.execute(
         "UPDATE bookings SET starts_at = ?, ends_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
         {to_unix_micros(visit->start), to_unix_micros(visit->end), to_unix_micros(now), old.id});

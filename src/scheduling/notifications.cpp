@@ -77,6 +77,11 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
               video_link(ctx.video, *booking.video_room, {"", **to, false}, booking.start, booking.end) + "\n";
     }
     text += "\n" + http::fill_text(t("booking_email_manage"), {{"link", link}}) + "\n";
+    // Booked by an agent for someone who may never have chosen a password: how to get one.
+    if (booking.booked_by) {
+      text +=
+          http::fill_text(t("booking_email_choose_password"), {{"link", ctx.public_url + "/account/forgot"}}) + "\n";
+    }
   }
   message.text = text;
   CalendarEvent event = calendar_event(ctx, *view, booking);

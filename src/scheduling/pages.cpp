@@ -12,6 +12,7 @@
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
+#include "guichet/core/phone.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/core/spoken_time.hpp"
 #include "guichet/http/application.hpp"
@@ -455,6 +456,16 @@ BookingHooks staff_hooks(const SchedulingContext& ctx, const Request& request, c
   return hooks;
 }
 
+// A reference read out letter by letter, in groups: "K 7 Q 2 - 9 X 4 P" is heard right on a phone.
+std::string spelled_reference(const std::string& reference) {
+  std::string out;
+  for (char ch : reference) {
+    if (!out.empty()) out += ' ';
+    out += ch;
+  }
+  return out;
+}
+
 Response booking_page(const SchedulingContext& ctx, Request& request) {
   if (!request.principal) return sign_in_first(request);
   auto booking = visible_booking(ctx, request);
@@ -506,8 +517,38 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
                                "&from=" + view->day_iso + "&reschedule=" + booking->reference);
     data.set("cancel", "/bookings/" + booking->reference + "/cancel");
   }
+  // Booked by an agent for a caller: whom, how to reach them, and for staff what to read out to
+  // them, in their language, so that someone with no e-mail address leaves the call knowing it all.
+  if (booking->caller) {
+    data.set("caller_name", booking->caller->name);
+    if (!booking->caller->phone.empty()) {
+      data.set("caller_phone", readable_phone(booking->caller->phone));
+      data.set("caller_phone_link", "tel:" + booking->caller->phone);
+    }
+    data.set("caller_language", ctx.catalog.text(booking->lang, "language_name"));
+    if (booking->user_id != request.principal->user_id && booking->status == BookingStatus::confirmed) {
+      auto theirs = describe_booking(**connection, *booking, booking->lang);
+      if (!theirs) return ctx.pages.render_error(request, theirs.error());
+      std::string bring;
+      std::set<std::string> said;
+      for (const auto& item : theirs->items) {
+        for (const auto& d : item.documents) {
+          if (said.insert(d).second) bring += (bring.empty() ? "" : "; ") + d;
+        }
+      }
+      auto t = [&](std::string_view key) { return ctx.catalog.text(booking->lang, key); };
+      std::string script =
+          http::fill_text(t("booking_read_aloud"), {{"reference", spelled_reference(booking->reference)},
+                                                    {"when", theirs->when},
+                                                    {"shop", theirs->shop_name},
+                                                    {"address", theirs->shop_address}});
+      if (!bring.empty()) script += " " + http::fill_text(t("booking_read_aloud_bring"), {{"documents", bring}});
+      data.set("read_aloud", script);
+      data.set("read_aloud_lang", booking->lang);
+    }
+  }
   std::string notice = param(request, "notice");
-  if (notice == "booked" || notice == "moved" || notice == "cancelled") {
+  if (notice == "booked" || notice == "moved" || notice == "cancelled" || notice == "booked_for_caller") {
     data.set("notice", ctx.catalog.text(request.lang, "booking_notice_" + notice));
   }
   return no_store(ctx.pages.render(request, "booking", "booking_title", data));

@@ -159,8 +159,12 @@ test("someone else's booking is not found, and pages work in Vietnamese", async 
   await context.close();
 });
 
-test("an agent books for a caller on the phone and sees it in the day's agenda", async () => {
-  const context = await browser.newContext({ locale: "en-GB" });
+// Issue 14, problem 9: the people most likely to phone have no e-mail address. The agent books by
+// name and phone number in the caller's language, reads the confirmation out, and finds the visit
+// again by the reference the caller reads back. The caller step's mistakes follow the GOV.UK
+// pattern: a focused summary whose links lead, by keyboard, to the fields.
+test("an agent books for a caller with no e-mail address, at 320, 390 and 1280 px", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(guichet.url + "/agent/agenda");
   assert.equal(new URL(page.url()).pathname, "/account/sign-in");
@@ -177,11 +181,43 @@ test("an agent books for a caller on the phone and sees it in the day's agenda",
 
   await page.click('a[href^="/agent/book?"]');
   assert.equal(new URL(page.url()).pathname, "/agent/book");
+  assert.equal(await page.locator(".guichet-error-summary").count(), 0, "no error before anything was sent");
+
+  // Nothing filled in: the summary has the focus, the title says Error, each field its message.
+  await page.click('form[action="/agent/book"][method="get"] button[type="submit"]');
+  assert.match(await page.title(), /^Error: /);
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains("guichet-error-summary")), true);
+  const summary = await page.locator(".guichet-error-summary a").allTextContents();
+  assert.ok(summary.some((t) => /name/.test(t)) && summary.some((t) => /phone number or an e-mail/.test(t)), summary.join(" | "));
+  assert.equal(await page.getAttribute("#caller-name", "aria-invalid"), "true");
+  assert.match(await page.getAttribute("#caller-phone", "aria-describedby"), /caller-phone-error/);
+  assert.deepEqual(await axeViolations(page), []);
+  for (const width of [320, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-book-errors-${width}.png`, fullPage: true });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scroll at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  // By keyboard: the first link of the summary, then Enter, lands in the name field.
+  await page.keyboard.press("Tab");
+  assert.match(await page.evaluate(() => document.activeElement.getAttribute("href")), /#caller-name/);
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "caller-name");
+
+  // A number that is no number is refused next to its field; the rest is kept.
+  await page.fill("#caller-name", "Maria Alves");
+  await page.fill("#caller-phone", "12");
+  await page.click('form[action="/agent/book"][method="get"] button[type="submit"]');
+  assert.match(await page.textContent("#caller-phone-error"), /phone number that exists/);
+  assert.equal(await page.inputValue("#caller-name"), "Maria Alves");
+
   // A day a week or more ahead on which the shop has free times.
   let found = false;
+  let day;
   for (let ahead = 7; ahead < 14 && !found; ahead++) {
-    const day = new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
-    await page.fill("#caller-email", "carla@example.org");
+    day = new Date(Date.now() + ahead * 86_400_000).toISOString().slice(0, 10);
+    await page.fill("#caller-phone", "912 345 678");
+    await page.selectOption("#caller-lang", "pt");
     await page.click('label[for="channel-phone"]');
     const passport = page.locator('.usa-checkbox:has-text("Passport application") input');
     if (!(await passport.isChecked())) await page.locator('.usa-checkbox:has-text("Passport application") label').click();
@@ -190,20 +226,67 @@ test("an agent books for a caller on the phone and sees it in the day's agenda",
     found = (await page.locator('form[action="/agent/book"][method="post"] .usa-radio').count()) > 0;
   }
   assert.ok(found, "free times within two weeks");
+  assert.doesNotMatch(await page.title(), /Error/);
   assert.deepEqual(await axeViolations(page), []);
-  await page.locator('form[method="post"] .usa-radio label').first().click();
+  await page.locator('form[method="post"] .usa-radio label').last().click();  // the day's last time
   await page.click('form[action="/agent/book"][method="post"] button[type="submit"]');
 
-  assert.equal(new URL(page.url()).pathname, "/agent/agenda");
-  const notice = await page.textContent('[role="status"]');
-  const reference = notice.match(/[2-9A-Z]{4}-[2-9A-Z]{4}/)[0];
-  const row = page.locator("tr", { hasText: reference });
-  assert.match(await row.textContent(), /carla@example\.org/);
-  assert.match(await row.textContent(), /Phone/);
-  assert.match(await row.textContent(), /Passport application/);
+  // The booking's page: the reference, the caller, and what to tell them in Portuguese.
+  assert.match(new URL(page.url()).pathname, /^\/bookings\/[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+  const reference = new URL(page.url()).pathname.split("/")[2];
+  assert.match(await page.textContent('[role="status"]'), /Read its details to the caller/);
+  assert.match(await page.textContent(".guichet-facts"), /Maria Alves, \+351 912 345 678 \(Português\)/);
+  const script = page.locator(".guichet-read-aloud p");
+  assert.equal(await script.getAttribute("lang"), "pt");
+  assert.match(await script.textContent(), /A sua marcação ficou feita para .+ A sua referência é ([2-9A-Z] ){4}- ([2-9A-Z] ){3}[2-9A-Z]\./);
   assert.deepEqual(await axeViolations(page), []);
+  for (const width of [320, 390]) {
+    await page.setViewportSize({ width, height: 800 });
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-booked-${width}.png`, fullPage: true });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scroll at ${width} px`);
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // The day's agenda names her, with her number to call back.
+  await page.goto(guichet.url + "/agent/agenda?shop=" + (await shopIdFromAgenda(page)) + "&day=" + day);
+  const row = page.locator("tr", { hasText: reference });
+  assert.match(await row.textContent(), /Maria Alves/);
+  assert.equal(await row.locator('a[href^="tel:"]').getAttribute("href"), "tel:+351912345678");
+  assert.match(await row.textContent(), /Phone/);
+  assert.deepEqual(await axeViolations(page), []);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-agenda-1280.png`, fullPage: true });
+
+  // She calls back and reads her reference: found however it is typed.
+  await page.fill("#agenda-reference", reference.replace("-", " ").toLowerCase());
+  await page.click('form[action="/agent/bookings"] button[type="submit"]');
+  assert.equal(new URL(page.url()).pathname, "/bookings/" + reference);
+  await page.goto(guichet.url + "/agent/bookings?reference=ZZZZ-ZZZZ&shop=" + (await shopIdFromAgenda(page)));
+  assert.match(await page.textContent('[role="alert"]'), /No visit with this reference/);
+
+  // A caller with an e-mail address is booked too; the e-mail goes out in their language.
+  await page.goto(guichet.url + "/agent/book?shop=" + (await shopIdFromAgenda(page)) + "&day=" + day);
+  await page.fill("#caller-name", "Carla Dias");
+  await page.fill("#caller-email", "carla@example.org");
+  await page.selectOption("#caller-lang", "fr");
+  await page.locator('.usa-checkbox:has-text("Passport application") label').click();
+  await page.click('form[action="/agent/book"][method="get"] button[type="submit"]');
+  await page.locator('form[method="post"] .usa-radio label').first().click();
+  await page.click('form[action="/agent/book"][method="post"] button[type="submit"]');
+  const second = new URL(page.url()).pathname.split("/")[2];
+  const mail = await smtp.textMatching(new RegExp(second));
+  assert.match(mail, /Votre rendez-vous|rendez-vous/i, "in the caller's language, not the agent's");
+  assert.match(mail, /\/account\/forgot/, "how to choose a password for an account made for her");
   await context.close();
 });
+
+// The agent's one shop, as the agenda's links carry it.
+async function shopIdFromAgenda(page) {
+  const current = page.url();
+  await page.goto(guichet.url + "/agent/agenda");
+  const href = await page.getAttribute('a[href^="/agent/book?"]', "href");
+  await page.goto(current);
+  return new URL(href, guichet.url).searchParams.get("shop");
+}
 
 test("a video appointment: the booking page links to its own Jitsi room", async () => {
   const context = await browser.newContext({ locale: "en-GB" });

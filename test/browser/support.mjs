@@ -97,6 +97,12 @@ export async function launchChromium() {
   });
 }
 
+// The text part of a message as the outbox sends it (base64, UTF-8).
+function decode(raw) {
+  const body = raw.split("Content-Transfer-Encoding: base64\r\n\r\n")[1].split("\r\n--")[0];
+  return Buffer.from(body.replace(/\r\n/g, ""), "base64").toString("utf8");
+}
+
 // A local SMTP server that keeps what it receives, for journeys that follow an e-mailed link.
 export async function startSmtpSink() {
   const { createServer } = await import("node:net");
@@ -143,17 +149,29 @@ export async function startSmtpSink() {
         if (Date.now() > deadline) throw new Error("no e-mail arrived");
         await new Promise((r) => setTimeout(r, 50));
       }
-      const raw = messages.shift();
-      const body = raw.split("Content-Transfer-Encoding: base64\r\n\r\n")[1].split("\r\n--")[0];
-      return Buffer.from(body.replace(/\r\n/g, ""), "base64").toString("utf8");
+      return decode(messages.shift());
+    },
+    // The decoded text of the first message, received or to come, whose text matches `pattern`
+    // (others stay for nextText): for a journey whose e-mail may follow others'.
+    async textMatching(pattern, timeoutMs = 10_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const index = messages.findIndex((raw) => pattern.test(decode(raw)));
+        if (index >= 0) return decode(messages.splice(index, 1)[0]);
+        if (Date.now() > deadline) throw new Error(`no e-mail matching ${pattern} arrived`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     },
     close: () => new Promise((resolveClose) => server.close(resolveClose)),
   };
 }
 
-// WCAG 2.1 A and AA violations on the page, one line each; the tests expect none.
+// WCAG 2.2 A and AA violations on the page (axe-core's rules of 2.0, 2.1 and 2.2: target size
+// among them), one line each; the tests expect none.
 export async function axeViolations(page) {
-  const results = await new AxeBuilder({ page }).withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]).analyze();
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"])
+    .analyze();
   return results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`);
 }
 

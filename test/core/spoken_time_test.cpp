@@ -1,6 +1,7 @@
 // Visit times in words, in each of the four languages, in the shop's zone (not the server's).
 #include <gtest/gtest.h>
 
+#include "guichet/core/phone.hpp"
 #include "guichet/core/spoken_time.hpp"
 
 namespace guichet {
@@ -70,6 +71,38 @@ TEST(SpokenInstant, ADayAndATimeInTheZone) {
   EXPECT_EQ(spoken_instant("en", "Europe/Lisbon", at).substr(0, 16), "December 3, 2026");
   EXPECT_NE(spoken_instant("en", "Europe/Lisbon", at).find("14:05"), std::string::npos);
   EXPECT_NE(spoken_instant("en", "Europe/Paris", at).find("15:05"), std::string::npos);
+}
+
+TEST(SpokenFullDay, TheWeekdayAndTheYear) {
+  EXPECT_EQ(spoken_full_day("en", "2026-12-04"), "Friday, December 4, 2026");
+  EXPECT_EQ(spoken_full_day("fr", "2026-12-04"), "vendredi 4 décembre 2026");
+  EXPECT_EQ(spoken_full_day("fr", "2026-02-30"), "2026-02-30");
+}
+
+TEST(SpokenZone, TheZoneAsPeopleSayIt) {
+  EXPECT_EQ(spoken_zone("en", "Europe/Lisbon"), "Portugal Time");
+  EXPECT_NE(spoken_zone("fr", "Europe/Paris").find("France"), std::string::npos);
+  EXPECT_EQ(spoken_zone("en", "Mars/Olympus"), "Mars/Olympus");
+}
+
+TEST(ZoneCountry, EachZoneBelongsToItsCountry) {
+  EXPECT_EQ(zone_country("Europe/Lisbon"), "PT");
+  EXPECT_EQ(zone_country("Atlantic/Azores"), "PT");
+  EXPECT_EQ(zone_country("Europe/Paris"), "FR");
+  EXPECT_EQ(zone_country("Indian/Reunion"), "RE");  // its own numbering plan, +262
+  EXPECT_EQ(zone_country("Asia/Ho_Chi_Minh"), "VN");
+  EXPECT_EQ(zone_country("UTC"), "");
+  EXPECT_EQ(zone_country("Mars/Olympus"), "");
+}
+
+TEST(Phone, ANumberAsTypedInTheShopsCountry) {
+  EXPECT_EQ(normalised_phone("PT", "912 345 678"), "+351912345678");
+  EXPECT_EQ(normalised_phone("FR", "06 12 34 56 78"), "+33612345678");
+  EXPECT_EQ(normalised_phone("PT", "+33 6 12 34 56 78"), "+33612345678");
+  EXPECT_EQ(normalised_phone("PT", "12"), std::nullopt);
+  EXPECT_EQ(normalised_phone("PT", "call me"), std::nullopt);
+  EXPECT_EQ(readable_phone("+351912345678"), "+351 912 345 678");
+  EXPECT_EQ(readable_phone("not a number"), "not a number");
 }
 
 }  // namespace

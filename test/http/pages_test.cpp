@@ -26,6 +26,32 @@ TEST(Templates, EscapeHtmlByDefault) {
   EXPECT_EQ(templates->render("t", plain), "<p title=\"Tiếng Việt\">Tiếng Việt</p>");
 }
 
+// The GOV.UK error pattern's data: a summary linking to each field, each message under its own
+// key for the field, and "Error:" before the title only when something is wrong.
+TEST(FormErrors, GiveTheSummaryTheFieldsAndTheTitle) {
+  testing::TempDir dir;
+  std::ofstream(dir.path() / "f.mustache")
+      << "{{document_title}}|{{#errors}}<a href=\"#{{anchor}}\">{{message}}</a>{{/errors}}|{{error_name}}|"
+         "{{error_phone}}|{{#has_errors}}!{{/has_errors}}";
+  auto templates = Templates::load(dir.path());
+  ASSERT_TRUE(templates.ok()) << templates.error().message;
+  FormErrors none;
+  PageData clean;
+  none.show(clean, "Error:", "Book for a caller");
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(templates->render("f", clean), "Book for a caller||||");
+  FormErrors errors;
+  errors.add("name", "caller-name", "Enter the caller's name.");
+  errors.add("phone", "caller-phone", "Enter a phone number.");
+  EXPECT_TRUE(errors.has("phone"));
+  EXPECT_FALSE(errors.has("email"));
+  PageData page;
+  errors.show(page, "Erreur :", "Réserver");
+  EXPECT_EQ(templates->render("f", page),
+            "Erreur : Réserver|<a href=\"#caller-name\">Enter the caller&apos;s name.</a><a "
+            "href=\"#caller-phone\">Enter a phone number.</a>|Enter the caller&apos;s name.|Enter a phone number.|!");
+}
+
 TEST(Templates, SyntaxErrorsStopLoading) {
   testing::TempDir dir;
   std::ofstream(dir.path() / "broken.mustache") << "{{#open}} never closed";

@@ -8,6 +8,7 @@
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/errors.hpp"
 #include "guichet/storage/migrations.hpp"
 #include "scheduling/two_shops.hpp"
 #include "support/test_database.hpp"
@@ -211,6 +212,54 @@ TEST_P(AgendaTest, ACallerWithoutAnAccountGetsOneWithoutAPassword) {
   EXPECT_EQ(booked->booked_by, agent);
   auto agenda = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-07", "en", clock);
   EXPECT_EQ(agenda->counters[0].items.at(0).channel, Channel::phone);
+}
+
+// Issue 14, problem 9: the people most likely to phone may have no e-mail address. A visit is
+// booked for a name and a phone number, with no account; the agenda says whom to expect; the
+// caller cannot be booked twice at one hour, and the per-person limits count their phone number.
+TEST_P(AgendaTest, ACallerWithoutAnEmailIsBookedByNameAndPhone) {
+  BookingRequest request{0, id["lisboa"], at("2026-12-07T10:00:00Z"), {id["passport"]}, Channel::phone, agent};
+  request.lang = "fr";
+  EXPECT_EQ(book_visit(db(), request, clock, policy).error().code, Errc::bad_request) << "neither account nor caller";
+  request.caller = Caller{"Maria Alves", ""};
+  EXPECT_EQ(book_visit(db(), request, clock, policy).error().code, Errc::bad_request) << "a caller needs a phone";
+  request.caller = Caller{"Maria Alves", "+351912345678"};
+  auto booked = book_visit(db(), request, clock, policy);
+  ASSERT_TRUE(booked.ok()) << booked.error().message;
+  EXPECT_FALSE(booked->user_id.has_value());
+  auto stored = find_booking(db(), booked->reference);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_FALSE((*stored)->user_id.has_value());
+  ASSERT_TRUE((*stored)->caller.has_value());
+  EXPECT_EQ((*stored)->caller->name, "Maria Alves");
+  EXPECT_EQ((*stored)->caller->phone, "+351912345678");
+  EXPECT_EQ((*stored)->lang, "fr") << "the caller's language, for whatever is said to them";
+
+  auto agenda = day_agenda(db(), agent, agent_roles, id["lisboa"], "2026-12-07", "en", clock);
+  ASSERT_TRUE(agenda.ok());
+  const AgendaItem* item = nullptr;
+  for (const auto& c : agenda->counters) {
+    for (const auto& i : c.items) {
+      if (i.reference == booked->reference) item = &i;
+    }
+  }
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(item->caller_name, "Maria Alves");
+  EXPECT_EQ(item->caller_phone, "+351912345678");
+  EXPECT_EQ(item->person, "") << "no account, no e-mail";
+
+  // The same phone at an overlapping hour is the same person; another phone is someone else.
+  BookingRequest again = request;  // the other counter is free at that time
+  EXPECT_EQ(book_visit(db(), again, clock, policy).error().code, Errc::overlapping_booking);
+  again.caller = Caller{"Rui Alves", "+351912345679"};
+  EXPECT_TRUE(book_visit(db(), again, clock, policy).ok());
+
+  // The open-bookings limit per service counts the caller's phone number.
+  BookingPolicy strict = policy;
+  strict.max_open_per_service = 1;
+  BookingRequest later = request;
+  later.start = at("2026-12-09T10:00:00Z");
+  EXPECT_EQ(book_visit(db(), later, clock, strict).error().code, Errc::booking_limit);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AgendaTest, ::testing::ValuesIn(testing::test_backends()),

@@ -27,6 +27,18 @@ std::string spoken_day(std::string_view lang, std::string_view iso_day);
 // "lundi 7 décembre", "segunda-feira, 7 de dezembro". The text as given when it is not a valid day.
 std::string spoken_weekday(std::string_view lang, std::string_view iso_day);
 
+// A day with its weekday and year: "Friday, 4 December 2026", "vendredi 4 décembre 2026". The text
+// as given when it is not a valid day.
+std::string spoken_full_day(std::string_view lang, std::string_view iso_day);
+
+// The zone's name as people of `lang` say it: "Portugal Time", "heure : Portugal", "Giờ Việt
+// Nam". The IANA name when ICU does not know the zone.
+std::string spoken_zone(std::string_view lang, const std::string& time_zone);
+
+// The country (ISO 3166 alpha-2) a zone belongs to, "PT" for Europe/Lisbon or Atlantic/Azores;
+// empty when it has none ("UTC").
+std::string zone_country(const std::string& time_zone);
+
 // An amount of euros given in cents, as `lang` writes money: "€18.50", "18,50 €".
 std::string spoken_euros(std::string_view lang, std::int64_t cents);
 

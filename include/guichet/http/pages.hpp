@@ -74,6 +74,30 @@ class PageRenderer {
   std::string js_url_;
 };
 
+// The GOV.UK error pattern for a form re-shown with its mistakes: a summary at the top linking to
+// each field (focused on load, `autofocus`, so it works without JavaScript), the message next to
+// its field (with aria-invalid and aria-describedby in the template), and "Error:" before the
+// page's title so a screen reader hears it first.
+class FormErrors {
+ public:
+  // `name`: the page data key's suffix (`error_<name>`, letters and underscores); `anchor`: the id
+  // of the field the summary links to; `message`: already in the page's language.
+  void add(std::string name, std::string anchor, std::string message);
+  bool empty() const { return errors_.empty(); }
+  bool has(std::string_view name) const;
+  // Sets `errors` ([{anchor, message}]), `has_errors`, each `error_<name>`, and `document_title`
+  // ("<prefix> <title>" when there are errors, `title` otherwise).
+  void show(PageData& page, const std::string& error_prefix, const std::string& title) const;
+
+ private:
+  struct FieldError {
+    std::string name;
+    std::string anchor;
+    std::string message;
+  };
+  std::vector<FieldError> errors_;
+};
+
 // A local path to come back to, or "/" when `target` could lead off-site.
 std::string safe_return_path(std::string_view target);
 

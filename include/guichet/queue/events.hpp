@@ -66,7 +66,7 @@ class QueueFeed {
   bool stopping_ = false;
   std::map<std::uint64_t, Subscriber> subscribers_;
   std::uint64_t next_id_ = 0;
-  std::int64_t last_seen_ = -1;             // the newest event pushed (-1: not read yet)
+  std::int64_t last_seen_ = -1;  // the newest event pushed (-1: not read yet)
   // The lowest `after_event` of the screens that joined since the last look: a look that was
   // already reading when they joined read neither their shop nor from their event.
   std::int64_t catch_up_from_ = INT64_MAX;

@@ -53,7 +53,9 @@ struct AgendaItem {
   std::string reference;
   BookingStatus status = BookingStatus::confirmed;
   Channel channel = Channel::online;
-  std::string person;  // the account's e-mail address
+  std::string person;        // the account's e-mail address, if it has one
+  std::string caller_name;   // whom an agent booked for
+  std::string caller_phone;  // E.164
   std::string service_name;
   std::string administration;  // its code
   Instant start;

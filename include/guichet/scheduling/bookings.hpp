@@ -37,16 +37,23 @@ struct BookingPolicy {
   int attempts = 3;  // recomputations when a concurrent booking took a chosen counter first
 };
 
+// Whom an agent booked for, as they gave it on the phone or at the desk.
+struct Caller {
+  std::string name;
+  std::string phone;  // E.164, may be empty when the caller has an account with an e-mail address
+};
+
 struct BookingRequest {
-  std::int64_t user_id = 0;  // the person the visit is for
+  std::int64_t user_id = 0;  // the person the visit is for; 0: a caller without an account
   std::int64_t shop = 0;
   Instant start;
   std::vector<std::int64_t> services;  // one to four, no repeats
   Channel channel = Channel::online;
   std::optional<std::int64_t> booked_by{};  // the agent, for phone and desk bookings
   std::string client_address{};
-  std::string lang = "en";  // for the e-mails
-  bool video = false;       // a video appointment: every service must offer the video channel
+  std::string lang = "en";         // for the e-mails
+  bool video = false;              // a video appointment: every service must offer the video channel
+  std::optional<Caller> caller{};  // booked by an agent: required when user_id is 0
 };
 
 struct BookingItem {
@@ -71,6 +78,7 @@ struct Booking {
   Instant created_at;
   std::vector<BookingItem> items;         // by start
   std::optional<std::string> video_room;  // a video appointment's room
+  std::optional<Caller> caller;           // booked by an agent for a caller
 };
 
 // What a booking change causes besides the rows: e-mails, reminders, webhooks. Called inside the

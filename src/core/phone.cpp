@@ -1,13 +1,14 @@
 // Phone numbers through libphonenumber, whose headers (protobuf, abseil) stay in this file.
+#include "guichet/core/phone.hpp"
+
 #include <phonenumbers/phonenumberutil.h>
 
-#include "identifiers.hpp"
+namespace guichet {
 
-namespace guichet::procedures {
+using i18n::phonenumbers::PhoneNumber;
+using i18n::phonenumbers::PhoneNumberUtil;
 
 std::optional<std::string> normalised_phone(std::string_view country, std::string_view text) {
-  using i18n::phonenumbers::PhoneNumber;
-  using i18n::phonenumbers::PhoneNumberUtil;
   if (text.size() > 40) return std::nullopt;
   const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
   PhoneNumber number;
@@ -20,4 +21,15 @@ std::optional<std::string> normalised_phone(std::string_view country, std::strin
   return e164;
 }
 
-}  // namespace guichet::procedures
+std::string readable_phone(std::string_view e164) {
+  const PhoneNumberUtil* util = PhoneNumberUtil::GetInstance();
+  PhoneNumber number;
+  if (e164.size() > 40 || util->Parse(std::string(e164), "ZZ", &number) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::string(e164);
+  }
+  std::string out;
+  util->Format(number, PhoneNumberUtil::INTERNATIONAL, &out);
+  return out;
+}
+
+}  // namespace guichet
