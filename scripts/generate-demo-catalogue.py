@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Writes data/demo-catalogue.json: the demonstration catalogue `guichet demo-data` loads.
 
-22 administrations, 150 services (23 for citizens, 127 for businesses) in four languages, and
-30 citizen shops in three time zones (Lisbon, the Azores, Paris). Run it again after editing:
+22 administrations, 151 services (24 for citizens, 127 for businesses) in four languages, 30
+citizen shops in three time zones (Lisbon, the Azores, Paris) and the gazetteer of their towns.
+Run it again after editing:
     python3 scripts/generate-demo-catalogue.py > data/demo-catalogue.json
 """
 import json
@@ -112,6 +113,73 @@ DOCUMENTS = {
 }
 
 
+STUDENT_HOUSING_AID = {
+    "code": "student-housing-aid", "administration": "seguranca-social", "audience": "citizens",
+    "channels": ["online"], "duration_minutes": 20, "fee_cents": 0, "legal_basis": "",
+    "texts": {
+        "fr": {"name": "Aide au logement étudiant",
+               "description": "Aide au logement pour les étudiants qui louent un logement pendant leurs études. Démarche auprès de : Institut de la sécurité sociale. Entièrement en ligne.",
+               "documents": ["Certificat de scolarité", "Avis d'imposition", "Bail ou quittance de loyer"]},
+        "pt": {"name": "Complemento de alojamento para estudantes",
+               "description": "Apoio ao alojamento para estudantes que arrendam casa durante os estudos. Serviço prestado por: Instituto da Segurança Social. Totalmente online.",
+               "documents": ["Certificado de matrícula", "Nota de liquidação do IRS", "Contrato de arrendamento ou recibo de renda"]},
+        "vi": {"name": "Hỗ trợ nhà ở cho sinh viên",
+               "description": "Hỗ trợ tiền thuê nhà cho sinh viên thuê nhà trong thời gian học. Cơ quan thực hiện: Viện An sinh Xã hội. Hoàn toàn trực tuyến.",
+               "documents": ["Giấy xác nhận sinh viên", "Thông báo thuế", "Hợp đồng thuê nhà hoặc biên lai tiền thuê"]},
+        "en": {"name": "Student housing aid",
+               "description": "Help with the rent for students who rent a home while they study. Provided by: Social Security Institute. Fully online.",
+               "documents": ["Student certificate", "Tax notice", "Lease or rent receipt"]},
+    },
+}
+
+# The gazetteer (docs/CATALOGUE.md, "Places"): the shops' towns and their neighbours, with the
+# postcode ranges they cover and their centres, so /shops finds the nearest shops by postcode or town.
+PLACES = [
+    ("PT", "Lisboa", ["1000-1999"], 38.7223, -9.1393),
+    ("PT", "Amadora", ["2610-2615", "2650-2659", "2700-2724"], 38.7538, -9.2308),
+    ("PT", "Odivelas", ["2620-2621", "2675-2679"], 38.7929, -9.1838),
+    ("PT", "Loures", ["2660-2674", "2680-2699"], 38.8309, -9.1684),
+    ("PT", "Sintra", ["2705-2714", "2725-2749"], 38.8029, -9.3817),
+    ("PT", "Cascais", ["2645-2649", "2750-2769"], 38.6979, -9.4215),
+    ("PT", "Oeiras", ["2730-2734", "2740-2745", "2770-2799"], 38.6913, -9.3110),
+    ("PT", "Almada", ["2800-2829"], 38.6790, -9.1569),
+    ("PT", "Seixal", ["2840-2869"], 38.6400, -9.1000),
+    ("PT", "Setúbal", ["2900-2914"], 38.5244, -8.8882),
+    ("PT", "Santarém", ["2000-2029"], 39.2362, -8.6868),
+    ("PT", "Leiria", ["2400-2419"], 39.7436, -8.8071),
+    ("PT", "Coimbra", ["3000-3049"], 40.2033, -8.4103),
+    ("PT", "Viseu", ["3500-3519"], 40.6566, -7.9125),
+    ("PT", "Aveiro", ["3800-3814"], 40.6405, -8.6538),
+    ("PT", "Porto", ["4000-4369"], 41.1579, -8.6291),
+    ("PT", "Vila Nova de Gaia", ["4400-4439"], 41.1239, -8.6118),
+    ("PT", "Matosinhos", ["4450-4469"], 41.1844, -8.6963),
+    ("PT", "Maia", ["4470-4479"], 41.2357, -8.6199),
+    ("PT", "Braga", ["4700-4719"], 41.5454, -8.4265),
+    ("PT", "Guimarães", ["4800-4839"], 41.4425, -8.2918),
+    ("PT", "Viana do Castelo", ["4900-4939"], 41.6932, -8.8329),
+    ("PT", "Castelo Branco", ["6000-6009"], 39.8222, -7.4909),
+    ("PT", "Évora", ["7000-7009"], 38.5714, -7.9135),
+    ("PT", "Faro", ["8000-8009"], 37.0194, -7.9322),
+    ("PT", "Funchal", ["9000-9064"], 32.6669, -16.9241),
+    ("PT", "Ponta Delgada", ["9500-9504", "9545-9545"], 37.7412, -25.6756),
+    ("PT", "Ribeira Grande", ["9600-9629"], 37.8214, -25.5214),
+    ("PT", "Angra do Heroísmo", ["9700-9709"], 38.6553, -27.2196),
+    ("PT", "Praia da Vitória", ["9760-9769"], 38.7333, -27.0667),
+    ("PT", "Horta", ["9900-9904"], 38.5333, -28.6333),
+    ("FR", "Paris", ["75001-75020", "75116"], 48.8566, 2.3522),
+    ("FR", "Boulogne-Billancourt", ["92100"], 48.8397, 2.2399),
+    ("FR", "Saint-Denis", ["93200"], 48.9362, 2.3574),
+    ("FR", "Versailles", ["78000"], 48.8049, 2.1204),
+    ("FR", "Lyon", ["69001-69009"], 45.7640, 4.8357),
+    ("FR", "Villeurbanne", ["69100"], 45.7719, 4.8902),
+    ("FR", "Marseille", ["13001-13016"], 43.2965, 5.3698),
+    ("FR", "Aix-en-Provence", ["13080-13100", "13290"], 43.5297, 5.4474),
+    ("FR", "Toulouse", ["31000", "31100", "31200", "31300", "31400", "31500"], 43.6047, 1.4442),
+    ("FR", "Lille", ["59000", "59160", "59260", "59777", "59800"], 50.6292, 3.0573),
+    ("FR", "Roubaix", ["59100"], 50.6942, 3.1746),
+]
+
+
 def names_of(code):
     for a in ADMINISTRATIONS:
         if a[0] == code:
@@ -137,6 +205,9 @@ def main():
     services = []
     for (code, admin, channels, minutes, fee, *titles) in CITIZEN_SERVICES:
         services.append(service(code, admin, "citizens", channels, minutes, fee, titles))
+    # The student housing aid, fully online, with documents of its own (the procedure that asks
+    # for the student certificate and the tax notice).
+    services.insert(13, STUDENT_HOUSING_AID)
     for admin, subject in SUBJECTS.items():
         for (kind, fr, pt, vi, en, channels, minutes) in TEMPLATES:
             titles = (fr.format(fr=subject[0]), pt.format(pt=subject[1]), vi.format(vi=subject[2]), en.format(en=subject[3]))
@@ -200,7 +271,9 @@ def main():
         n = 6 + i % 5
         counters = []
         for j in range(n):
-            served = sorted(s["code"] for s in services if admin_index[s["administration"]] % n == j)
+            # Counters serve what is done in person or by video; a service only online has none.
+            served = sorted(s["code"] for s in services if admin_index[s["administration"]] % n == j
+                            and ({"in_person", "video"} & set(s["channels"])))
             if j % 2 == 0:
                 served = sorted(set(served) | set(popular))
             counters.append({"code": f"g{j + 1:02d}", "services": served})
@@ -208,10 +281,11 @@ def main():
         shop["closures"] = fr_holidays if shop["time_zone"] == "Europe/Paris" else pt_holidays
 
     citizens = sum(1 for s in services if s["audience"] == "citizens")
-    assert len(administrations) == 22 and len(services) == 150 and citizens == 23 and len(shops) == 30, \
+    assert len(administrations) == 22 and len(services) == 151 and citizens == 24 and len(shops) == 30, \
         (len(administrations), len(services), citizens, len(shops))
-    json.dump({"administrations": administrations, "services": services, "shops": shops}, sys.stdout,
-              ensure_ascii=False, separators=(",", ":"))
+    places = [{"country": c, "name": n, "postcodes": r, "latitude": la, "longitude": lo} for c, n, r, la, lo in PLACES]
+    json.dump({"administrations": administrations, "services": services, "shops": shops, "places": places},
+              sys.stdout, ensure_ascii=False, separators=(",", ":"))
     sys.stdout.write("\n")
 
 

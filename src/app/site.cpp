@@ -404,7 +404,7 @@ http::Router Site::routes() {
   identity::register_routes(router, identity_);
   oidc::register_routes(router, provider_);
   catalogue::register_api_routes(router, db_);
-  catalogue::register_page_routes(router, db_, pages_, catalog_);
+  catalogue::register_page_routes(router, db_, pages_, catalog_, clock_);
   catalogue::register_admin_routes(router, db_, pages_, catalog_, clock_);
   scheduling::register_api_routes(router, calendars_, clock_, scheduling_.policy.rules);
   scheduling::register_booking_api_routes(router, scheduling_);

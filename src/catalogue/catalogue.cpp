@@ -136,6 +136,64 @@ Result<std::vector<Shop>> list_shops(storage::Database& db) {
   return shops;
 }
 
+double distance_km(double lat1, double lon1, double lat2, double lon2) {
+  constexpr double kRadius = 6371.0088;
+  constexpr double kDegree = 3.14159265358979323846 / 180.0;
+  const double dlat = (lat2 - lat1) * kDegree;
+  const double dlon = (lon2 - lon1) * kDegree;
+  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
+                   std::cos(lat1 * kDegree) * std::cos(lat2 * kDegree) * std::sin(dlon / 2) * std::sin(dlon / 2);
+  return 2 * kRadius * std::asin(std::min(1.0, std::sqrt(a)));
+}
+
+Result<std::optional<Place>> find_place(storage::Database& db, std::string_view typed) {
+  std::string digits;
+  bool only_postcode_characters = true;
+  for (char ch : typed) {
+    if (ch >= '0' && ch <= '9') {
+      digits += ch;
+    } else if (ch != ' ' && ch != '-') {
+      only_postcode_characters = false;
+    }
+  }
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto place_of = [](const storage::Row& row) {
+    Place place{row.text(0), row.text(1), row.text(2), row.real(4), row.real(5)};
+    if (row.text(3) != place.postcodes) place.postcodes += "–" + row.text(3);
+    return place;
+  };
+  constexpr const char* kColumns = "SELECT country, name, postcode_from, postcode_to, latitude, longitude FROM places ";
+  if (only_postcode_characters && digits.size() >= 4 && digits.size() <= 8) {
+    // Ranges are compared on as many first digits as they have: Portugal's 1000-001 is "1000".
+    for (std::size_t length = std::min<std::size_t>(digits.size(), 8); length >= 4; --length) {
+      const std::string prefix = digits.substr(0, length);
+      auto rows = (*connection)
+                      ->query(std::string(kColumns) +
+                                  "WHERE postcode_from <= ? AND postcode_to >= ? AND length(postcode_from) = ? "
+                                  "ORDER BY postcode_from DESC LIMIT 1",
+                              {prefix, prefix, static_cast<std::int64_t>(length)});
+      if (!rows) return std::move(rows).error();
+      if (!rows->empty()) return std::optional<Place>(place_of(rows->rows[0]));
+    }
+    return std::optional<Place>();
+  }
+  const std::string folded = fold_for_search(typed);
+  if (folded.size() < 2 || folded.size() > 200) return std::optional<Place>();
+  auto exact =
+      (*connection)->query(std::string(kColumns) + "WHERE folded_name = ? ORDER BY postcode_from LIMIT 1", {folded});
+  if (!exact) return std::move(exact).error();
+  if (!exact->empty()) return std::optional<Place>(place_of(exact->rows[0]));
+  // "vila nova" finds Vila Nova de Gaia: the shortest name that begins with what was typed.
+  auto begins = (*connection)
+                    ->query(std::string(kColumns) +
+                                "WHERE folded_name LIKE ? ORDER BY length(folded_name), postcode_from LIMIT 1",
+                            {folded + "%"});  // folded: letters, digits and spaces, never a wildcard
+  if (!begins) return std::move(begins).error();
+  if (!begins->empty()) return std::optional<Place>(place_of(begins->rows[0]));
+  return std::optional<Place>();
+}
+
 Result<std::optional<ServiceDetail>> find_service(storage::Database& db, std::string_view code, std::string_view lang) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();

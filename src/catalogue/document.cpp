@@ -65,6 +65,7 @@ Result<Document> check_document(std::string_view text) {
   doc.administrations = array_of("administrations");
   doc.services = array_of("services");
   doc.shops = array_of("shops");
+  doc.places = array_of("places");
   std::set<std::string> administration_codes;
   for (std::size_t i = 0; i < doc.administrations.size(); ++i) {
     std::string at = "administrations[" + std::to_string(i) + "]";
@@ -196,6 +197,46 @@ Result<Document> check_document(std::string_view text) {
         if (!day.is_string() || !valid_day(day.as_string())) {
           return invalid(at + ".closures", "must be dates written YYYY-MM-DD");
         }
+      }
+    }
+  }
+  std::set<std::string> place_keys;
+  for (std::size_t i = 0; i < doc.places.size(); ++i) {
+    std::string at = "places[" + std::to_string(i) + "]";
+    if (!doc.places[i].is_object()) return invalid(at, "must be an object");
+    const auto& p = doc.places[i].as_object();
+    const json::value* country = p.if_contains("country");
+    if (country == nullptr || !country->is_string() || country->as_string().size() != 2 ||
+        !std::all_of(country->as_string().begin(), country->as_string().end(),
+                     [](char ch) { return ch >= 'A' && ch <= 'Z'; })) {
+      return invalid(at + ".country", "must be an ISO 3166 country code such as PT");
+    }
+    if (auto problem = text_problem(p.if_contains("name"), 200)) return invalid(at + ".name", *problem);
+    for (const char* name : {"latitude", "longitude"}) {
+      const json::value* v = p.if_contains(name);
+      double limit = std::string_view(name) == "latitude" ? 90 : 180;
+      if (v == nullptr || !v->is_number() || std::abs(v->to_number<double>()) > limit) {
+        return invalid(at + "." + name, "must be a number within ±" + std::to_string(static_cast<int>(limit)));
+      }
+    }
+    const json::value* postcodes = p.if_contains("postcodes");
+    if (postcodes == nullptr || !postcodes->is_array() || postcodes->as_array().empty()) {
+      return invalid(at + ".postcodes", "must list ranges such as \"1000-1999\"");
+    }
+    for (const auto& range : postcodes->as_array()) {
+      const std::string text = range.is_string() ? str(range) : "";
+      const auto dash = text.find('-');
+      const std::string from = text.substr(0, dash);
+      const std::string to = dash == std::string::npos ? from : text.substr(dash + 1);
+      auto digits = [](const std::string& t) {
+        return !t.empty() && t.size() <= 8 &&
+               std::all_of(t.begin(), t.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
+      };
+      if (!digits(from) || !digits(to) || from.size() != to.size() || to < from) {
+        return invalid(at + ".postcodes", "must list ranges of digits such as \"1000-1999\" or \"75017\"");
+      }
+      if (!place_keys.insert(str(*country) + "/" + str(p.at("name")) + "/" + from).second) {
+        return invalid(at + ".postcodes", "repeats a range of this place");
       }
     }
   }

@@ -1,5 +1,5 @@
 #pragma once
-// The catalogue document (JSON: administrations, services, shops) and its validation; private to
+// The catalogue document (JSON: administrations, services, shops, places) and its validation; private to
 // the catalogue module, shared by the import (import.cpp) and the queries (catalogue.cpp).
 #include <boost/json.hpp>
 #include <string>
@@ -20,6 +20,7 @@ struct Document {
   boost::json::array administrations;
   boost::json::array services;
   boost::json::array shops;
+  boost::json::array places;  // the gazetteer (optional)
 };
 
 // The whole document checked before anything is written: the first problem, by its place.

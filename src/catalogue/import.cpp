@@ -127,8 +127,32 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
       }
       ++summary.shops;
     }
-    json::object details{
-        {"administrations", summary.administrations}, {"services", summary.services}, {"shops", summary.shops}};
+    // Each place listed is replaced with its ranges; places not listed stay.
+    for (const auto& item : doc.places) {
+      const auto& p = item.as_object();
+      const std::string country = str(p.at("country"));
+      const std::string name = str(p.at("name"));
+      if (auto cleared = c.execute("DELETE FROM places WHERE country = ? AND name = ?", {country, name}); !cleared) {
+        return std::move(cleared).error();
+      }
+      for (const auto& range : p.at("postcodes").as_array()) {
+        const std::string text = str(range);
+        const auto dash = text.find('-');
+        const std::string from = text.substr(0, dash);
+        const std::string to = dash == std::string::npos ? from : text.substr(dash + 1);
+        auto inserted = c.execute(
+            "INSERT INTO places (country, name, folded_name, postcode_from, postcode_to, latitude, longitude) VALUES "
+            "(?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            {country, name, fold_for_search(name), from, to, p.at("latitude").to_number<double>(),
+             p.at("longitude").to_number<double>()});
+        if (!inserted) return std::move(inserted).error();
+      }
+      ++summary.places;
+    }
+    json::object details{{"administrations", summary.administrations},
+                         {"services", summary.services},
+                         {"shops", summary.shops},
+                         {"places", summary.places}};
     auto audited = identity::record_audit(
         c, identity::AuditEvent{actor, "catalogue.imported", "catalogue", json::serialize(details)}, clock);
     if (!audited) return std::move(audited).error();

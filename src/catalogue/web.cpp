@@ -3,9 +3,17 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cstdio>
+#include <map>
+#include <set>
+
+#include <date/tz.h>
 
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/errors.hpp"
+#include "guichet/catalogue/opening_hours.hpp"
+#include "guichet/catalogue/reads.hpp"
+#include "guichet/core/spoken_time.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 
@@ -24,6 +32,7 @@ struct PageContext {
   storage::Database& db;
   const http::PageRenderer& pages;
   const http::Catalog& catalog;
+  const Clock& clock;
 };
 
 Response services_api(const ApiContext& ctx, Request& request) {
@@ -103,14 +112,6 @@ std::string channel_list(const http::Catalog& catalog, const std::string& lang, 
   return out;
 }
 
-std::string money(std::int64_t cents) {
-  if (cents == 0) return {};
-  std::string whole = std::to_string(cents / 100);
-  std::string fraction = std::to_string(cents % 100);
-  if (fraction.size() < 2) fraction.insert(0, "0");
-  return whole + "," + fraction + " €";
-}
-
 Response services_page(const PageContext& ctx, Request& request) {
   ServiceQuery query;
   auto text = [&](const char* name) { return std::string(request.query.get(name).value_or("")); };
@@ -177,8 +178,8 @@ Response service_page(const PageContext& ctx, Request& request) {
   data.set("channels", channel_list(ctx.catalog, request.lang, s.summary.channels));
   data.set("duration", std::to_string(s.summary.duration_minutes));
   data.set("audience", ctx.catalog.text(request.lang, "audience_" + s.summary.audience));
-  std::string fee = money(s.fee_cents);
-  data.set("fee", fee.empty() ? ctx.catalog.text(request.lang, "service_free") : fee);
+  data.set("fee",
+           s.fee_cents == 0 ? ctx.catalog.text(request.lang, "service_free") : spoken_euros(request.lang, s.fee_cents));
   if (!s.legal_basis.empty()) data.set("legal_basis", s.legal_basis);
   const auto& channels = s.summary.channels;
   if (std::find(channels.begin(), channels.end(), "in_person") != channels.end() ||
@@ -188,32 +189,193 @@ Response service_page(const PageContext& ctx, Request& request) {
   return ctx.pages.render(request, "service", "services_title", data);
 }
 
+std::string hh_mm(int minutes) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%02d:%02d", minutes / 60 % 100, minutes % 60);
+  return text;
+}
+
+std::string ranges_text(const std::vector<OpeningRange>& ranges) {
+  std::string out;
+  for (const auto& r : ranges) out += (out.empty() ? "" : ", ") + hh_mm(r.open) + "–" + hh_mm(r.close);
+  return out;
+}
+
+// Today in the shop's zone: its ISO day and weekday (Monday 0).
+std::pair<std::string, unsigned> local_today(const std::string& time_zone, Instant now) {
+  const auto seconds = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  date::local_days day;
+  try {
+    day = date::floor<date::days>(date::make_zoned(time_zone, seconds).get_local_time());
+  } catch (const std::exception&) {
+    day = date::local_days(date::floor<date::days>(seconds).time_since_epoch());
+  }
+  return {date::format("%F", day), date::weekday(day).iso_encoding() - 1};
+}
+
+// "Open today 08:30–19:30", "Closed today (public holiday)", "Closed today".
+std::string today_text(const PageContext& ctx, const std::string& lang, const WeeklyHours& hours,
+                       const std::set<std::string>& closures, const std::string& time_zone) {
+  const auto [day, weekday] = local_today(time_zone, ctx.clock.now());
+  if (closures.contains(day)) return ctx.catalog.text(lang, "shops_closed_holiday");
+  if (hours[weekday].empty()) return ctx.catalog.text(lang, "shops_closed_today");
+  return http::fill_text(ctx.catalog.text(lang, "shops_open_today"), {{"hours", ranges_text(hours[weekday])}});
+}
+
+std::string distance_text(const std::string& lang, double km) {
+  char text[32];
+  if (km < 10) {
+    std::snprintf(text, sizeof text, "%.1f", km);
+  } else {
+    std::snprintf(text, sizeof text, "%.0f", km);
+  }
+  std::string out = text;
+  if (lang != "en") std::replace(out.begin(), out.end(), '.', ',');  // fr, pt, vi: a decimal comma
+  return out + " km";
+}
+
+// GET /shops, and /shops?place= (a postcode or a town): the shops nearest to it first, each with
+// today's hours, its distance and a way to book there.
 Response shops_page(const PageContext& ctx, Request& request) {
   auto shops = list_shops(ctx.db);
   if (!shops) return ctx.pages.render_error(request, shops.error());
-  http::PageData list{http::PageData::type::list};
+  const std::string place_typed(request.query.get("place").value_or(""));
+  http::FormErrors errors;
+  std::optional<Place> place;
+  if (!place_typed.empty()) {
+    auto found = find_place(ctx.db, place_typed.substr(0, 200));
+    if (!found) return ctx.pages.render_error(request, found.error());
+    place = *found;
+    if (!place) errors.add("place", "shops-place", ctx.catalog.text(request.lang, "shops_place_unknown"));
+  } else if (request.query.get("place")) {
+    errors.add("place", "shops-place", ctx.catalog.text(request.lang, "shops_place_missing"));
+  }
+  std::vector<std::pair<double, const Shop*>> ordered;
   for (const auto& shop : *shops) {
+    ordered.emplace_back(place ? distance_km(place->latitude, place->longitude, shop.latitude, shop.longitude) : 0.0,
+                         &shop);
+  }
+  if (place) {
+    std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    if (ordered.size() > 10) ordered.resize(10);  // the nearest ten; the whole list without a place
+  } else {
+    std::stable_sort(ordered.begin(), ordered.end(),
+                     [](const auto& a, const auto& b) { return a.second->name < b.second->name; });
+  }
+  auto connection = ctx.db.acquire();
+  if (!connection) return ctx.pages.render_error(request, connection.error());
+  auto closures = closures_of(**connection, std::nullopt);
+  if (!closures) return ctx.pages.render_error(request, closures.error());
+  std::map<std::int64_t, std::set<std::string>> closed;
+  for (const auto& c : *closures) closed[c.shop_id].insert(c.day);
+  http::PageData list{http::PageData::type::list};
+  for (const auto& [km, shop] : ordered) {
     http::PageData item;
-    item.set("name", shop.name);
-    item.set("address", shop.address);
-    item.set("time_zone", shop.time_zone);
+    item.set("name", shop->name);
+    item.set("address", shop->address);
+    item.set("link", "/shops/" + shop->code);
+    item.set("book", "/book?shop=" + std::to_string(shop->id));
+    if (auto hours = parse_opening_hours(shop->opening_hours)) {
+      item.set("today", today_text(ctx, request.lang, *hours, closed[shop->id], shop->time_zone));
+    }
+    if (place) item.set("distance", distance_text(request.lang, km));
     list.push_back(item);
   }
   http::PageData data;
   data.set("shops", list);
-  return ctx.pages.render(request, "shops", "shops_title", data);
+  data.set("place", place_typed);
+  if (place) {
+    data.set("near", http::fill_text(ctx.catalog.text(request.lang, "shops_nearest_to"),
+                                     {{"place", place->name}, {"postcodes", place->postcodes}}));
+  }
+  errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "shops_title"));
+  return ctx.pages.render(request, "shops", "shops_title", data, errors.empty() ? 200 : 400);
+}
+
+// GET /shops/{code}: where it is (the address, a link to a map), when it is open (each weekday,
+// the coming closures, in the shop's own zone), what it offers, and booking there.
+Response shop_page(const PageContext& ctx, Request& request) {
+  const std::string code(request.path_params.get("code").value_or(""));
+  auto connection = ctx.db.acquire();
+  if (!connection) return ctx.pages.render_error(request, connection.error());
+  auto id = shop_id_of(**connection, code);
+  if (!id) return ctx.pages.render_error(request, id.error());
+  if (!*id) return ctx.pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
+  auto shop = shop_record(**connection, **id);
+  if (!shop) return ctx.pages.render_error(request, shop.error());
+  if (!*shop) return ctx.pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));
+  const ShopRecord& s = **shop;
+  http::PageData data;
+  data.set("name", s.name);
+  data.set("address", s.address);
+  char coordinates[64];
+  std::snprintf(coordinates, sizeof coordinates, "mlat=%.5f&mlon=%.5f#map=18/%.5f/%.5f", s.latitude, s.longitude,
+                s.latitude, s.longitude);
+  data.set("map", std::string("https://www.openstreetmap.org/?") + coordinates);
+  data.set("zone_name", spoken_zone(request.lang, s.time_zone));
+  data.set("book", "/book?shop=" + std::to_string(s.id));
+  auto closures = closures_of(**connection, s.id);
+  if (!closures) return ctx.pages.render_error(request, closures.error());
+  std::set<std::string> closed;
+  for (const auto& c : *closures) closed.insert(c.day);
+  if (auto hours = parse_opening_hours(s.opening_hours)) {
+    data.set("today", today_text(ctx, request.lang, *hours, closed, s.time_zone));
+    http::PageData week{http::PageData::type::list};
+    // The weekdays named through a week that starts on a Monday (2026-01-05).
+    for (unsigned d = 0; d < 7; ++d) {
+      http::PageData row;
+      const std::string monday_based = "2026-01-" + std::string(d < 5 ? "0" : "1") + std::to_string((5 + d) % 10);
+      row.set("day", weekday_name(request.lang, monday_based));
+      row.set("hours", (*hours)[d].empty() ? ctx.catalog.text(request.lang, "shops_closed") : ranges_text((*hours)[d]));
+      week.push_back(row);
+    }
+    data.set("week", week);
+  }
+  const std::string today = local_today(s.time_zone, ctx.clock.now()).first;
+  http::PageData coming{http::PageData::type::list};
+  int listed = 0;
+  for (const auto& day : closed) {  // in order: ISO days sort as dates
+    if (day >= today && listed++ < 6) coming.push_back(http::PageData(spoken_full_day(request.lang, day)));
+  }
+  data.set("closures", coming);
+  data.set("has_closures", !coming.is_empty_list());
+  auto counters = counters_of(**connection, s.id);
+  if (!counters) return ctx.pages.render_error(request, counters.error());
+  std::set<std::int64_t> offered;
+  for (const auto& counter : *counters) offered.insert(counter.services.begin(), counter.services.end());
+  auto services = service_records(**connection, offered, request.lang);
+  if (!services) return ctx.pages.render_error(request, services.error());
+  std::vector<std::pair<std::string, std::string>> named;
+  for (const auto& [sid, service] : *services) {
+    if (!service.name.empty()) named.emplace_back(service.name, "/services/" + service.code);
+  }
+  std::sort(named.begin(), named.end());
+  http::PageData list{http::PageData::type::list};
+  for (const auto& [name, link] : named) {
+    http::PageData item;
+    item.set("name", name);
+    item.set("link", link);
+    list.push_back(item);
+  }
+  data.set("services", list);
+  data.set("services_count", http::fill_text(ctx.catalog.text(request.lang, "shops_services_count"),
+                                             {{"count", std::to_string(named.size())}}));
+  data.set("document_title", s.name);
+  return ctx.pages.render(request, "shop", "shops_title", data);
 }
 
 }  // namespace
 
 void register_page_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
-                          const http::Catalog& catalog) {
-  auto ctx = std::make_shared<const PageContext>(PageContext{db, pages, catalog});
+                          const http::Catalog& catalog, const Clock& clock) {
+  auto ctx = std::make_shared<const PageContext>(PageContext{db, pages, catalog, clock});
   router.get("/services", [ctx](Request& request) { return services_page(*ctx, request); });
 
   router.get("/services/{code}", [ctx](Request& request) { return service_page(*ctx, request); });
 
   router.get("/shops", [ctx](Request& request) { return shops_page(*ctx, request); });
+
+  router.get("/shops/{code}", [ctx](Request& request) { return shop_page(*ctx, request); });
 }
 
 }  // namespace guichet::catalogue

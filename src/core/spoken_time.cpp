@@ -147,6 +147,10 @@ std::string spoken_full_day(std::string_view lang, std::string_view iso_day) {
   return day_in_words(lang, iso_day, "yMMMMEEEEd");
 }
 
+std::string weekday_name(std::string_view lang, std::string_view iso_day) {
+  return day_in_words(lang, iso_day, "EEEE");
+}
+
 std::string spoken_zone(std::string_view lang, const std::string& time_zone) {
   std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(time_zone)));
   if (!zone || *zone == icu::TimeZone::getUnknown()) return time_zone;

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "calendar.hpp"
+#include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/http/application.hpp"
@@ -19,16 +20,6 @@
 namespace guichet::scheduling {
 namespace json = boost::json;
 using std::chrono::minutes;
-
-double distance_km(double lat1, double lon1, double lat2, double lon2) {
-  constexpr double kRadius = 6371.0088;
-  constexpr double kDegree = 3.14159265358979323846 / 180.0;
-  const double dlat = (lat2 - lat1) * kDegree;
-  const double dlon = (lon2 - lon1) * kDegree;
-  const double a = std::sin(dlat / 2) * std::sin(dlat / 2) +
-                   std::cos(lat1 * kDegree) * std::cos(lat2 * kDegree) * std::sin(dlon / 2) * std::sin(dlon / 2);
-  return 2 * kRadius * std::asin(std::min(1.0, std::sqrt(a)));
-}
 
 namespace {
 
@@ -97,7 +88,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
   auto searched = calendars.read([&](const CachedShops& shops) {
     auto distance_of = [&](const CachedShop& shop) -> std::optional<double> {
       if (!query.near) return std::nullopt;
-      return distance_km(query.near->first, query.near->second, shop.latitude, shop.longitude);
+      return catalogue::distance_km(query.near->first, query.near->second, shop.latitude, shop.longitude);
     };
     std::vector<std::pair<const CachedShop*, std::optional<double>>> candidates;
     if (query.shop) {

@@ -93,7 +93,8 @@ bool video_possible(const SchedulingContext& ctx, const std::vector<ServiceName>
          std::all_of(services.begin(), services.end(), [](const ServiceName& s) { return s.video; });
 }
 
-PageData services_data(const std::vector<ServiceName>& services, const std::vector<std::int64_t>& ids) {
+PageData services_data(const std::vector<ServiceName>& services, const std::vector<std::int64_t>& ids,
+                       const std::string& keep = {}) {
   PageData list{PageData::type::list};
   for (const auto& s : services) {
     std::vector<std::int64_t> without;
@@ -102,7 +103,7 @@ PageData services_data(const std::vector<ServiceName>& services, const std::vect
     }
     PageData item;
     item.set("name", s.name);
-    item.set("remove", "/book?services=" + join_ids(without));
+    item.set("remove", "/book?services=" + join_ids(without) + keep);
     PageData documents{PageData::type::list};
     for (const auto& d : s.documents) documents.push_back(PageData(d));
     item.set("documents", documents);
@@ -154,10 +155,14 @@ Response choose_services(const SchedulingContext& ctx, Request& request, const s
   if (!ids) return bad_request(ctx, request, "services lists up to four service ids");
   auto chosen = service_names(ctx.db, *ids, request.lang);
   if (!chosen) return ctx.pages.render_error(request, chosen.error());
+  // A shop chosen first ("book here" on its page) stays chosen while services are added.
+  const auto shop_first = positive_id(param(request, "shop"));
+  const std::string keep = shop_first ? "&shop=" + std::to_string(*shop_first) : "";
   PageData data;
-  data.set("services", services_data(*chosen, *ids));
+  data.set("services", services_data(*chosen, *ids, keep));
   data.set("has_services", !ids->empty());
   data.set("services_value", join_ids(*ids));
+  if (shop_first) data.set("shop_value", std::to_string(*shop_first));
   data.set("can_add", ids->size() < 4);
   const std::string q = param(request, "q");
   data.set("q", q);
@@ -184,7 +189,7 @@ Response choose_services(const SchedulingContext& ctx, Request& request, const s
       item.set("name", s.name);
       auto named = administration_names.find(s.administration);
       item.set("administration", named == administration_names.end() ? s.administration : named->second);
-      item.set("add", "/book?services=" + join_ids(with));
+      item.set("add", "/book?services=" + join_ids(with) + keep);
       results.push_back(item);
     }
     data.set("has_results", !results.is_empty_list());

@@ -33,7 +33,7 @@ test("search the catalogue without accents, filter, open a service; accessible",
   assert.deepEqual(await axeViolations(page), []);
   await page.click('a[href="/services/citizen-card-renewal"]');
   assert.equal(new URL(page.url()).pathname, "/services/citizen-card-renewal");
-  assert.match(await page.textContent("main"), /18,00 €/);
+  assert.match(await page.textContent("main"), /18,00\s€/, "ICU writes a no-break space before the sign");
   assert.match(await page.textContent("main"), /Documento de identificação/);
   assert.deepEqual(await axeViolations(page), []);
   await context.close();
@@ -52,4 +52,56 @@ test("business services in Vietnamese, twenty a page, and the shops", async () =
   assert.equal(await page.locator(".usa-collection__item").count(), 30);
   assert.deepEqual(await axeViolations(page), []);
   await context.close();
+});
+
+// Issue 14, problem 6: a shop is found by postcode or town, nearest first, and its page says when
+// it is open and where it is, and books there. At 320, 390 and 1280 px; the mistake next to its field.
+test("find the nearest shop by postcode, read its hours and book there", async () => {
+  for (const width of [320, 390, 1280]) {
+    const context = await browser.newContext({ locale: "pt-PT", viewport: { width, height: 900 } });
+    const page = await context.newPage();
+    await page.goto(guichet.url + "/shops");
+    await page.fill("#shops-place", "4050-123");  // a street of Porto
+    await page.click('form[action="/shops"] button[type="submit"]');
+    assert.match(await page.textContent("#shops-results"), /Porto \(4000–4369\)/);
+    const first = page.locator(".usa-collection__item").first();
+    assert.match(await first.textContent(), /Loja do Cidadão Porto/);
+    assert.match(await first.textContent(), /\d+,\d km/, "a distance, with Portugal's decimal comma");
+    assert.ok((await page.locator(".usa-collection__item").count()) <= 10, "the nearest ten");
+    assert.deepEqual(await axeViolations(page), []);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scroll at ${width} px`);
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/shops-porto-${width}.png`, fullPage: true });
+
+    // The town's name, typed without its accent, finds it too.
+    await page.fill("#shops-place", "evora");
+    await page.click('form[action="/shops"] button[type="submit"]');
+    assert.match(await page.locator(".usa-collection__item").first().textContent(), /Évora/);
+
+    // Something unknown: the summary, focused, leads to the field.
+    await page.fill("#shops-place", "Atlantis");
+    await page.click('form[action="/shops"] button[type="submit"]');
+    assert.match(await page.title(), /^Erro: /);
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains("guichet-error-summary")), true);
+    assert.equal(await page.getAttribute("#shops-place", "aria-invalid"), "true");
+    assert.deepEqual(await axeViolations(page), []);
+
+    // The shop's page: hours by weekday in Portuguese, the place on a map, and booking there.
+    await page.goto(guichet.url + "/shops?place=4050-123");
+    await page.locator(".usa-collection__item h2 a").first().click();
+    assert.equal(new URL(page.url()).pathname, "/shops/porto-bolhao");
+    assert.match(await page.textContent(".guichet-hours"), /segunda-feira[^]*sábado[^]*domingo/, "every weekday, Monday first");
+    assert.match(await page.getAttribute('a[href^="https://www.openstreetmap.org/"]', "href"), /mlat=41\.1498/);
+    assert.deepEqual(await axeViolations(page), []);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `no sideways scroll at ${width} px`);
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/shop-porto-${width}.png`, fullPage: true });
+    await page.click('main a.usa-button[href^="/book?shop="]');
+    assert.equal(new URL(page.url()).pathname, "/book");
+    // Add a service: the shop stays chosen.
+    await page.fill("#book-q", "passaporte");
+    await page.click('form[role="search"] button[type="submit"]');
+    await page.locator('a[href*="/book?services="]').first().click();
+    const chosen = await page.locator("#book-shop option:checked").textContent();
+    assert.match(chosen, /Loja do Cidadão Porto/);
+    await context.close();
+  }
 });

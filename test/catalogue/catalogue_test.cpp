@@ -118,6 +118,75 @@ TEST_P(CatalogueTest, ReimportUpdatesByCodeAndExportRoundTrips) {
   EXPECT_EQ(*export_catalogue(other.db()), *exported);
 }
 
+// Issue 14, problem 6: the gazetteer finds a town by a postcode as people type it (with or
+// without Portugal's dash and last three digits, France's five) or by its name without accents or
+// by its beginning; its ranges are checked at import and replaced on re-import.
+TEST_P(CatalogueTest, PlacesAreFoundByPostcodeOrName) {
+  const std::string places = R"({"places": [
+    {"country": "PT", "name": "Lisboa", "postcodes": ["1000-1999"], "latitude": 38.7223, "longitude": -9.1393},
+    {"country": "PT", "name": "Évora", "postcodes": ["7000-7009"], "latitude": 38.5714, "longitude": -7.9135},
+    {"country": "PT", "name": "Vila Nova de Gaia", "postcodes": ["4400-4439"], "latitude": 41.12, "longitude": -8.61},
+    {"country": "FR", "name": "Paris", "postcodes": ["75001-75020", "75116"], "latitude": 48.8566, "longitude": 2.3522}
+  ]})";
+  auto imported = import_catalogue(db(), places, "test", clock);
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(imported->places, 4);
+  auto name_of = [&](std::string_view typed) -> std::string {
+    auto found = find_place(db(), typed);
+    EXPECT_TRUE(found.ok()) << (found ? "" : found.error().message);
+    return found && *found ? (*found)->name : "";
+  };
+  EXPECT_EQ(name_of("1000-001"), "Lisboa");
+  EXPECT_EQ(name_of("1700 123"), "Lisboa");
+  EXPECT_EQ(name_of("1000"), "Lisboa");
+  EXPECT_EQ(name_of("75017"), "Paris");
+  EXPECT_EQ(name_of("75116"), "Paris");
+  EXPECT_EQ(name_of("75021"), "") << "outside every range";
+  EXPECT_EQ(name_of("evora"), "Évora");
+  EXPECT_EQ(name_of("ÉVORA"), "Évora");
+  EXPECT_EQ(name_of("vila nova"), "Vila Nova de Gaia");
+  EXPECT_EQ(name_of("Atlantis"), "");
+  EXPECT_EQ(name_of("12"), "") << "too short to be a postcode";
+  auto lisboa = find_place(db(), "1000-001");
+  ASSERT_TRUE(lisboa.ok() && lisboa->has_value());
+  EXPECT_EQ((*lisboa)->postcodes, "1000–1999");
+  EXPECT_EQ((*lisboa)->country, "PT");
+  EXPECT_NEAR(distance_km((*lisboa)->latitude, (*lisboa)->longitude, 48.8566, 2.3522), 1453, 5);
+
+  // Re-imported with another range: the old one is gone.
+  ASSERT_TRUE(
+      import_catalogue(
+          db(),
+          R"({"places": [{"country": "PT", "name": "Lisboa", "postcodes": ["1100-1199"], "latitude": 38.7, "longitude": -9.1}]})",
+          "test", clock)
+          .ok());
+  EXPECT_EQ(name_of("1000-001"), "");
+  EXPECT_EQ(name_of("1150-001"), "Lisboa");
+
+  auto refused = [&](const char* doc) {
+    auto result = import_catalogue(db(), doc, "test", clock);
+    return result ? std::string("accepted") : result.error().message;
+  };
+  EXPECT_NE(
+      refused(R"({"places": [{"country": "pt", "name": "X", "postcodes": ["1000"], "latitude": 1, "longitude": 1}]})")
+          .find("places[0].country"),
+      std::string::npos);
+  EXPECT_NE(
+      refused(
+          R"({"places": [{"country": "PT", "name": "X", "postcodes": ["1000-19999"], "latitude": 1, "longitude": 1}]})")
+          .find("places[0].postcodes"),
+      std::string::npos);
+  EXPECT_NE(
+      refused(
+          R"({"places": [{"country": "PT", "name": "X", "postcodes": ["2000-1000"], "latitude": 1, "longitude": 1}]})")
+          .find("places[0].postcodes"),
+      std::string::npos);
+  EXPECT_NE(
+      refused(R"({"places": [{"country": "PT", "name": "X", "postcodes": ["1000"], "latitude": 91, "longitude": 1}]})")
+          .find("places[0].latitude"),
+      std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CatalogueTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

@@ -79,6 +79,12 @@ TEST(SpokenFullDay, TheWeekdayAndTheYear) {
   EXPECT_EQ(spoken_full_day("fr", "2026-02-30"), "2026-02-30");
 }
 
+TEST(WeekdayName, TheWeekdayAlone) {
+  EXPECT_EQ(weekday_name("en", "2026-01-05"), "Monday");
+  EXPECT_EQ(weekday_name("fr", "2026-01-05"), "lundi");
+  EXPECT_EQ(weekday_name("pt", "2026-01-11"), "domingo");
+}
+
 TEST(SpokenZone, TheZoneAsPeopleSayIt) {
   EXPECT_EQ(spoken_zone("en", "Europe/Lisbon"), "Portugal Time");
   EXPECT_NE(spoken_zone("fr", "Europe/Paris").find("France"), std::string::npos);

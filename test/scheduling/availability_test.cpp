@@ -99,9 +99,9 @@ TEST_P(AvailabilityTest, CountersClosuresAndAbsencesComeFromTheDatabase) {
 }
 
 TEST(Distance, HaversineBetweenKnownCities) {
-  EXPECT_NEAR(distance_km(38.7223, -9.1393, 48.8566, 2.3522), 1453, 5) << "Lisbon to Paris";
-  EXPECT_NEAR(distance_km(37.7412, -25.6756, 38.7223, -9.1393), 1448, 10) << "Ponta Delgada to Lisbon";
-  EXPECT_DOUBLE_EQ(distance_km(10, 10, 10, 10), 0);
+  EXPECT_NEAR(catalogue::distance_km(38.7223, -9.1393, 48.8566, 2.3522), 1453, 5) << "Lisbon to Paris";
+  EXPECT_NEAR(catalogue::distance_km(37.7412, -25.6756, 38.7223, -9.1393), 1448, 10) << "Ponta Delgada to Lisbon";
+  EXPECT_DOUBLE_EQ(catalogue::distance_km(10, 10, 10, 10), 0);
 }
 
 TEST_P(AvailabilityTest, EveryShopEarliestFirstAndTheJsonApi) {

@@ -27,6 +27,7 @@ struct ImportSummary {
   int administrations = 0;
   int services = 0;
   int shops = 0;
+  int places = 0;
 };
 
 // Validates the whole document first (each problem names its place, e.g. "services[3].texts.fr.name
@@ -94,5 +95,21 @@ struct Shop {
   std::string opening_hours;  // JSON
 };
 Result<std::vector<Shop>> list_shops(storage::Database& db);
+
+// A town of the gazetteer, found by what someone typed: a postcode ("1000-001", "1000", "75017")
+// or a place name in any case, with or without accents ("evora", "Évora"). The place whose range
+// holds the postcode, or whose name is the name typed (else begins with it), the shortest name
+// first; nothing when none is known.
+struct Place {
+  std::string country;
+  std::string name;
+  std::string postcodes;  // the matched range, as people write it: "1000–1999", "75017"
+  double latitude = 0;
+  double longitude = 0;
+};
+Result<std::optional<Place>> find_place(storage::Database& db, std::string_view typed);
+
+// The distance between two points on the Earth, in kilometres (haversine, mean radius).
+double distance_km(double lat1, double lon1, double lat2, double lon2);
 
 }  // namespace guichet::catalogue

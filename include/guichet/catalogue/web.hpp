@@ -11,10 +11,10 @@ namespace guichet::catalogue {
 // `db` must outlive the router.
 void register_api_routes(http::Router& router, storage::Database& db);
 
-// The public pages: /services (search with filters), /services/{code}, /shops. The references
-// must outlive the router.
+// The public pages: /services (search with filters), /services/{code}, /shops (by postcode or
+// town, nearest first) and /shops/{code}. The references must outlive the router.
 void register_page_routes(http::Router& router, storage::Database& db, const http::PageRenderer& pages,
-                          const http::Catalog& catalog);
+                          const http::Catalog& catalog, const Clock& clock);
 
 // /admin/catalogue: platform administrators import a catalogue document (the format of
 // docs/CATALOGUE.md, checked whole before anything is written) and download the current one;

@@ -31,6 +31,9 @@ std::string spoken_weekday(std::string_view lang, std::string_view iso_day);
 // as given when it is not a valid day.
 std::string spoken_full_day(std::string_view lang, std::string_view iso_day);
 
+// The weekday of a YYYY-MM-DD day alone: "Monday", "lundi", "segunda-feira", "Thứ Hai".
+std::string weekday_name(std::string_view lang, std::string_view iso_day);
+
 // The zone's name as people of `lang` say it: "Portugal Time", "heure : Portugal", "Giờ Việt
 // Nam". The IANA name when ICU does not know the zone.
 std::string spoken_zone(std::string_view lang, const std::string& time_zone);

@@ -25,9 +25,6 @@ struct AvailabilityQuery {
   std::optional<std::pair<double, double>> near{};
 };
 
-// Great-circle distance in kilometres (haversine, mean Earth radius).
-double distance_km(double lat1, double lon1, double lat2, double lon2);
-
 struct ShopVisit {
   std::int64_t shop = 0;
   Visit visit;
