@@ -180,6 +180,27 @@ PLACES = [
 ]
 
 
+# What people type that the names do not say: abbreviations and everyday words, any language
+# (docs/CATALOGUE.md, "keywords"). Each is found from every page language.
+KEYWORDS = {
+    "citizen-card-renewal": ["CC", "cartão de cidadão", "CNI", "carte d'identité", "identity card", "ID card", "BI"],
+    "passport": ["PEP", "passaporte eletrónico", "hộ chiếu"],
+    "driving-licence-renewal": ["carta de condução", "permis", "driver license", "driver's license", "IMT",
+                                "bằng lái xe"],
+    "driving-licence-exchange": ["carta de condução estrangeira", "permis étranger", "driver license"],
+    "tax-number": ["NIF", "número de contribuinte", "numéro fiscal", "TIN", "mã số thuế"],
+    "income-tax-help": ["IRS", "impôts", "impôt sur le revenu", "tax return", "declaração de IRS", "thuế thu nhập"],
+    "social-security-number": ["NISS", "sécurité sociale", "bảo hiểm xã hội"],
+    "family-allowance": ["abono de família", "CAF", "child benefit"],
+    "unemployment-benefit": ["subsídio de desemprego", "chômage", "Pôle emploi", "thất nghiệp"],
+    "european-health-card": ["CESD", "cartão europeu de seguro de doença", "CEAM", "EHIC"],
+    "residence-permit-renewal": ["autorização de residência", "titre de séjour", "visa", "AIMA"],
+    "family-doctor": ["médico de família", "SNS", "médecin traitant", "GP"],
+    "vehicle-registration": ["DUA", "certificado de matrícula", "carte grise", "car registration"],
+    "criminal-record": ["registo criminal", "casier judiciaire", "lý lịch tư pháp"],
+}
+
+
 def names_of(code):
     for a in ADMINISTRATIONS:
         if a[0] == code:
@@ -208,6 +229,9 @@ def main():
     # The student housing aid, fully online, with documents of its own (the procedure that asks
     # for the student certificate and the tax notice).
     services.insert(13, STUDENT_HOUSING_AID)
+    for s in services:
+        if s["code"] in KEYWORDS:
+            s["keywords"] = KEYWORDS[s["code"]]
     for admin, subject in SUBJECTS.items():
         for (kind, fr, pt, vi, en, channels, minutes) in TEMPLATES:
             titles = (fr.format(fr=subject[0]), pt.format(pt=subject[1]), vi.format(vi=subject[2]), en.format(en=subject[3]))

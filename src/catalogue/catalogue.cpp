@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include "document.hpp"
@@ -91,23 +92,30 @@ Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& q
   }
   auto words = query_words(query.q);
   if (!words.empty()) {
+    // Any language's text: a service matches when one of its four texts holds every word.
     std::string expression;
     if (c.backend() == storage::Backend::sqlite) {
       for (const auto& w : words) expression += (expression.empty() ? "" : " ") + ("\"" + w + "\"*");
-      sql += " AND s.id IN (SELECT service_id FROM service_search WHERE service_search MATCH ? AND lang = ?)";
-      params.emplace_back(expression);
-      params.emplace_back(query.lang);
+      sql += " AND s.id IN (SELECT service_id FROM service_search WHERE service_search MATCH ?)";
     } else {
       for (const auto& w : words) expression += (expression.empty() ? "" : " & ") + w + ":*";
-      sql += " AND to_tsvector('simple', t.search_text) @@ to_tsquery('simple', ?)";
-      params.emplace_back(expression);
+      sql +=
+          " AND s.id IN (SELECT service_id FROM service_texts WHERE to_tsvector('simple', search_text) @@ "
+          "to_tsquery('simple', ?))";
     }
+    params.emplace_back(expression);
   }
+  // The count of every match: the same conditions, from the first page on.
+  storage::Params count_params = params;
+  count_params[1] = std::int64_t{0};
+  auto counted = c.query("SELECT COUNT(*) FROM (" + sql + ") matches", count_params);
+  if (!counted) return std::move(counted).error();
   sql += " ORDER BY s.id LIMIT ?";
   params.emplace_back(static_cast<std::int64_t>(query.limit + 1));
   auto rows = c.query(sql, params);
   if (!rows) return std::move(rows).error();
   ServicePage page;
+  page.total = counted->rows.at(0).integer(0);
   for (std::size_t i = 0; i < rows->rows.size() && i < static_cast<std::size_t>(query.limit); ++i) {
     const auto& row = rows->rows[i];
     page.services.push_back(ServiceSummary{row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4),
@@ -134,6 +142,79 @@ Result<std::vector<Shop>> list_shops(storage::Database& db) {
                          row.text(7)});
   }
   return shops;
+}
+
+namespace {
+
+// Edits between two words (optimal string alignment: insertions, deletions, substitutions and
+// swaps of neighbours), stopping once past `limit`.
+int edits_between(std::string_view a, std::string_view b, int limit) {
+  const std::size_t n = a.size();
+  const std::size_t m = b.size();
+  if (static_cast<int>(n > m ? n - m : m - n) > limit) return limit + 1;
+  std::vector<std::vector<int>> d(n + 1, std::vector<int>(m + 1, 0));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = static_cast<int>(i);
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = static_cast<int>(j);
+  for (std::size_t i = 1; i <= n; ++i) {
+    int best = limit + 1;
+    for (std::size_t j = 1; j <= m; ++j) {
+      const int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      best = std::min(best, d[i][j]);
+    }
+    if (best > limit) return limit + 1;
+  }
+  return d[n][m];
+}
+
+}  // namespace
+
+Result<std::optional<std::string>> spelling_suggestion(storage::Database& db, std::string_view q) {
+  auto words = query_words(q);
+  if (words.empty()) return std::optional<std::string>();
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  // The catalogue's words with how often they occur (read only when a search found nothing).
+  auto rows = (*connection)->query("SELECT search_text FROM service_texts");
+  if (!rows) return std::move(rows).error();
+  std::map<std::string, int> vocabulary;
+  for (const auto& row : rows->rows) {
+    const std::string text = row.text(0);
+    std::size_t at = 0;
+    while (at < text.size()) {
+      auto end = text.find(' ', at);
+      if (end == std::string::npos) end = text.size();
+      if (end - at >= 3) ++vocabulary[text.substr(at, end - at)];
+      at = end + 1;
+    }
+  }
+  bool changed = false;
+  std::string suggestion;
+  for (const auto& word : words) {
+    std::string chosen = word;
+    const bool known = std::any_of(vocabulary.lower_bound(word), vocabulary.end(),
+                                   [&](const auto& entry) { return entry.first.compare(0, word.size(), word) == 0; });
+    if (!known && word.size() >= 3) {
+      const int limit = word.size() <= 5 ? 1 : 2;
+      int best_edits = limit + 1;
+      int best_count = 0;
+      for (const auto& [candidate, count] : vocabulary) {
+        const int edits = edits_between(word, candidate, limit);
+        if (edits < best_edits || (edits == best_edits && edits <= limit && count > best_count)) {
+          best_edits = edits;
+          best_count = count;
+          chosen = candidate;
+        }
+      }
+      if (best_edits > limit) chosen = word;
+    }
+    changed = changed || chosen != word;
+    suggestion += (suggestion.empty() ? "" : " ") + chosen;
+  }
+  if (!changed) return std::optional<std::string>();
+  return std::optional<std::string>(suggestion);
 }
 
 double distance_km(double lat1, double lon1, double lat2, double lon2) {

@@ -124,6 +124,14 @@ Result<Document> check_document(std::string_view text) {
     if (const json::value* basis = s.if_contains("legal_basis"); basis != nullptr && !basis->is_string()) {
       return invalid(at + ".legal_basis", "must be text");
     }
+    if (const json::value* keywords = s.if_contains("keywords")) {
+      if (!keywords->is_array() || keywords->as_array().size() > 30) {
+        return invalid(at + ".keywords", "must be a list of at most 30 words");
+      }
+      for (const auto& word : keywords->as_array()) {
+        if (auto problem = text_problem(&word, 100)) return invalid(at + ".keywords: an entry", *problem);
+      }
+    }
     const json::value* texts = s.if_contains("texts");
     for (const auto& lang : languages()) {
       std::string where = at + ".texts." + lang;

@@ -37,15 +37,22 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
       for (const auto& ch : s.at("channels").as_array()) channels |= *parse_channel(ch.as_string());
       const json::value* fee = s.if_contains("fee_cents");
       const json::value* basis = s.if_contains("legal_basis");
+      json::array keywords;
+      std::string keyword_text;
+      if (const json::value* k = s.if_contains("keywords")) {
+        keywords = k->as_array();
+        for (const auto& word : keywords) keyword_text += " " + str(word);
+      }
       auto stored = c.query(
           "INSERT INTO services (code, administration_id, audience, channels, duration_minutes, fee_cents, "
-          "legal_basis) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET administration_id = "
-          "excluded.administration_id, audience = excluded.audience, channels = excluded.channels, duration_minutes "
-          "= excluded.duration_minutes, fee_cents = excluded.fee_cents, legal_basis = excluded.legal_basis "
-          "RETURNING id",
+          "legal_basis, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+          "administration_id = excluded.administration_id, audience = excluded.audience, channels = "
+          "excluded.channels, duration_minutes = excluded.duration_minutes, fee_cents = excluded.fee_cents, "
+          "legal_basis = excluded.legal_basis, keywords = excluded.keywords RETURNING id",
           {str(s.at("code")), administration->rows[0].integer(0), str(s.at("audience")),
            static_cast<std::int64_t>(channels), s.at("duration_minutes").as_int64(),
-           fee != nullptr ? fee->as_int64() : std::int64_t{0}, basis != nullptr ? str(*basis) : std::string()});
+           fee != nullptr ? fee->as_int64() : std::int64_t{0}, basis != nullptr ? str(*basis) : std::string(),
+           json::serialize(keywords)});
       if (!stored) return std::move(stored).error();
       const std::int64_t id = stored->rows.at(0).integer(0);
       if (auto r = c.execute("DELETE FROM service_texts WHERE service_id = ?", {id}); !r) return std::move(r).error();
@@ -64,7 +71,8 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
         std::string admin_name = admin_names.is_object() && admin_names.as_object().contains(lang)
                                      ? str(admin_names.at(lang))
                                      : std::string();
-        std::string search = fold_for_search(str(t.at("name")) + " " + str(t.at("description")) + " " + admin_name);
+        std::string search =
+            fold_for_search(str(t.at("name")) + " " + str(t.at("description")) + " " + admin_name + keyword_text);
         auto text = c.execute(
             "INSERT INTO service_texts (service_id, lang, name, description, documents, search_text) VALUES (?, ?, ?, "
             "?, ?, ?)",
@@ -172,8 +180,8 @@ Result<std::string> export_catalogue(storage::Database& db) {
   }
   json::array services;
   auto rows = c.query(
-      "SELECT s.id, s.code, a.code, s.audience, s.channels, s.duration_minutes, s.fee_cents, s.legal_basis FROM "
-      "services s JOIN administrations a ON a.id = s.administration_id ORDER BY s.code");
+      "SELECT s.id, s.code, a.code, s.audience, s.channels, s.duration_minutes, s.fee_cents, s.legal_basis, "
+      "s.keywords FROM services s JOIN administrations a ON a.id = s.administration_id ORDER BY s.code");
   if (!rows) return std::move(rows).error();
   for (const auto& row : rows->rows) {
     json::array channels;
@@ -186,14 +194,17 @@ Result<std::string> export_catalogue(storage::Database& db) {
       texts[t.text(0)] =
           json::object{{"name", t.text(1)}, {"description", t.text(2)}, {"documents", json::parse(t.text(3))}};
     }
-    services.push_back(json::object{{"code", row.text(1)},
-                                    {"administration", row.text(2)},
-                                    {"audience", row.text(3)},
-                                    {"channels", channels},
-                                    {"duration_minutes", row.integer(5)},
-                                    {"fee_cents", row.integer(6)},
-                                    {"legal_basis", row.text(7)},
-                                    {"texts", texts}});
+    json::object service{{"code", row.text(1)},
+                         {"administration", row.text(2)},
+                         {"audience", row.text(3)},
+                         {"channels", channels},
+                         {"duration_minutes", row.integer(5)},
+                         {"fee_cents", row.integer(6)},
+                         {"legal_basis", row.text(7)},
+                         {"texts", texts}};
+    json::value keywords = json::parse(row.text(8));
+    if (keywords.is_array() && !keywords.as_array().empty()) service["keywords"] = keywords;
+    services.push_back(std::move(service));
   }
   json::array shops;
   auto shop_rows =
@@ -227,6 +238,27 @@ Result<std::string> export_catalogue(storage::Database& db) {
                                  {"counters", counters},
                                  {"closures", closures}});
   }
-  return json::serialize(json::object{{"administrations", administrations}, {"services", services}, {"shops", shops}});
+  // The gazetteer, each place once with its ranges.
+  json::array places;
+  auto place_rows = c.query(
+      "SELECT country, name, postcode_from, postcode_to, latitude, longitude FROM places ORDER BY country, name, "
+      "postcode_from");
+  if (!place_rows) return std::move(place_rows).error();
+  for (const auto& row : place_rows->rows) {
+    const std::string range = row.text(2) == row.text(3) ? row.text(2) : row.text(2) + "-" + row.text(3);
+    if (!places.empty() && places.back().at("country").as_string() == row.text(0) &&
+        places.back().at("name").as_string() == row.text(1)) {
+      places.back().as_object()["postcodes"].as_array().emplace_back(range);
+      continue;
+    }
+    places.push_back(json::object{{"country", row.text(0)},
+                                  {"name", row.text(1)},
+                                  {"postcodes", json::array{json::value(range)}},
+                                  {"latitude", row.real(4)},
+                                  {"longitude", row.real(5)}});
+  }
+  json::object document{{"administrations", administrations}, {"services", services}, {"shops", shops}};
+  if (!places.empty()) document["places"] = places;
+  return json::serialize(document);
 }
 }  // namespace guichet::catalogue

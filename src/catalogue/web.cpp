@@ -69,7 +69,7 @@ Response services_api(const ApiContext& ctx, Request& request) {
                                     {"channels", channels},
                                     {"duration_minutes", s.duration_minutes}});
   }
-  json::object body{{"services", services}};
+  json::object body{{"services", services}, {"total", page->total}};
   body["next_cursor"] = page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
   return Response::json(json::serialize(body));
 }
@@ -124,6 +124,24 @@ Response services_page(const PageContext& ctx, Request& request) {
   query.cursor = text("cursor");
   auto page = search_services(ctx.db, query);
   if (!page) return ctx.pages.render_error(request, page.error());
+  // Nothing found for a word the catalogue does not know: the results of the nearest known words,
+  // saying so ("pasport" → "passport").
+  std::string corrected;
+  if (page->total == 0 && !query.q.empty() && query.cursor.empty()) {
+    auto suggestion = spelling_suggestion(ctx.db, query.q);
+    if (!suggestion) return ctx.pages.render_error(request, suggestion.error());
+    if (*suggestion) {
+      ServiceQuery again = query;
+      again.q = **suggestion;
+      auto found = search_services(ctx.db, again);
+      if (!found) return ctx.pages.render_error(request, found.error());
+      if (found->total > 0) {
+        corrected = **suggestion;
+        page = std::move(found);
+        query = again;
+      }
+    }
+  }
   auto administrations = list_administrations(ctx.db, request.lang);
   if (!administrations) return ctx.pages.render_error(request, administrations.error());
   http::PageData results{http::PageData::type::list};
@@ -132,7 +150,8 @@ Response services_page(const PageContext& ctx, Request& request) {
     item.set("code", s.code);
     item.set("name", s.name);
     item.set("channels", channel_list(ctx.catalog, request.lang, s.channels));
-    item.set("duration", std::to_string(s.duration_minutes));
+    item.set("duration", http::fill_text(ctx.catalog.text(request.lang, "duration_minutes"),
+                                         {{"minutes", std::to_string(s.duration_minutes)}}));
     item.set("audience", ctx.catalog.text(request.lang, "audience_" + s.audience));
     results.push_back(item);
   }
@@ -151,11 +170,33 @@ Response services_page(const PageContext& ctx, Request& request) {
   data.set("administrations", admin_options);
   data.set("audience_" + (query.audience.empty() ? std::string("any") : query.audience), true);
   data.set("channel_" + (query.channel.empty() ? std::string("any") : query.channel), true);
+  // Where this page sits in the results: "21–40 of 57", with a way back to the first.
+  std::int64_t first = 1;
+  if (auto from = text("from"); !query.cursor.empty() && !from.empty()) {
+    std::int64_t parsed = 0;
+    auto [end, ec] = std::from_chars(from.data(), from.data() + from.size(), parsed);
+    if (ec == std::errc() && end == from.data() + from.size() && parsed > 0 && parsed <= page->total) first = parsed;
+  }
+  const std::string base =
+      "/services?q=" + http::url_encode(query.q) + "&audience=" + http::url_encode(query.audience) +
+      "&administration=" + http::url_encode(query.administration) + "&channel=" + http::url_encode(query.channel);
+  const std::int64_t last = first + static_cast<std::int64_t>(page->services.size()) - 1;
+  data.set("count", http::fill_text(
+                        ctx.catalog.text(request.lang, "services_count_" + plural_category(request.lang, page->total)),
+                        {{"count", std::to_string(page->total)}}));
+  if (page->total > static_cast<std::int64_t>(page->services.size())) {
+    data.set("range", http::fill_text(ctx.catalog.text(request.lang, "services_range"),
+                                      {{"first", std::to_string(first)},
+                                       {"last", std::to_string(last)},
+                                       {"count", std::to_string(page->total)}}));
+  }
+  if (!query.cursor.empty()) data.set("first_page", base);
   if (!page->next_cursor.empty()) {
-    std::string next = "/services?q=" + http::url_encode(query.q) + "&audience=" + http::url_encode(query.audience) +
-                       "&administration=" + http::url_encode(query.administration) +
-                       "&channel=" + http::url_encode(query.channel) + "&cursor=" + page->next_cursor;
-    data.set("next", next);
+    data.set("next", base + "&cursor=" + page->next_cursor + "&from=" + std::to_string(last + 1));
+  }
+  if (!corrected.empty()) {
+    data.set("corrected", http::fill_text(ctx.catalog.text(request.lang, "services_corrected"),
+                                          {{"typed", text("q").substr(0, 200)}, {"shown", corrected}}));
   }
   return ctx.pages.render(request, "services", "services_title", data);
 }
@@ -176,7 +217,8 @@ Response service_page(const PageContext& ctx, Request& request) {
   data.set("documents", documents);
   data.set("has_documents", !s.documents.empty());
   data.set("channels", channel_list(ctx.catalog, request.lang, s.summary.channels));
-  data.set("duration", std::to_string(s.summary.duration_minutes));
+  data.set("duration", http::fill_text(ctx.catalog.text(request.lang, "duration_minutes"),
+                                       {{"minutes", std::to_string(s.summary.duration_minutes)}}));
   data.set("audience", ctx.catalog.text(request.lang, "audience_" + s.summary.audience));
   data.set("fee",
            s.fee_cents == 0 ? ctx.catalog.text(request.lang, "service_free") : spoken_euros(request.lang, s.fee_cents));

@@ -5,6 +5,7 @@
 #include <unicode/dtptngen.h>
 #include <unicode/locid.h>
 #include <unicode/numberformatter.h>
+#include <unicode/plurrule.h>
 #include <unicode/smpdtfmt.h>
 #include <unicode/timezone.h>
 #include <unicode/unistr.h>
@@ -166,6 +167,17 @@ std::string zone_country(const std::string& time_zone) {
       icu::TimeZone::getRegion(icu::UnicodeString::fromUTF8(time_zone), region, sizeof region, status);
   if (U_FAILURE(status) || length != 2) return {};  // "001": the world, no country
   return std::string(region, 2);
+}
+
+std::string plural_category(std::string_view lang, std::int64_t n) {
+  UErrorCode status = U_ZERO_ERROR;
+  // Guichet's Portuguese is Portugal's, whose rules differ from Brazil's for 0.
+  const icu::Locale locale(lang == "pt" ? "pt_PT" : std::string(lang).c_str());
+  std::unique_ptr<icu::PluralRules> rules(icu::PluralRules::forLocale(locale, status));
+  if (U_FAILURE(status) || !rules) return n == 1 ? "one" : "other";
+  const std::string category = utf8(rules->select(static_cast<int32_t>(std::min<std::int64_t>(n, INT32_MAX))));
+  // Only the two categories the four languages' messages have; others (few, many) read as other.
+  return category == "one" ? "one" : "other";
 }
 
 std::string spoken_euros(std::string_view lang, std::int64_t cents) {

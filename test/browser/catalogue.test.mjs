@@ -105,3 +105,44 @@ test("find the nearest shop by postcode, read its hours and book there", async (
     await context.close();
   }
 });
+
+// Issue 14, problem 7: people search with the words they know, in whatever language, with
+// abbreviations and typos; the page says how many services it found and pages back and forth.
+test("search in another language than the page's, by abbreviation, with a typo; counted results", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  const names = async () => page.locator(".usa-collection__heading a").allTextContents();
+  const search = async (q) => {
+    await page.fill("#services-q", q);
+    await page.click('form[role="search"] button[type="submit"]');
+  };
+  await page.goto(guichet.url + "/services");
+  await search("carta de condução");  // Portuguese, on the English page
+  assert.ok((await names()).includes("Driving licence renewal"), (await names()).join(" | "));
+  assert.match(await page.textContent(".guichet-result-count"), /^\d+ services? found/);
+  await search("NIF");
+  assert.deepEqual(await names(), ["Tax identification number"]);
+  assert.match(await page.textContent(".guichet-result-count"), /^1 service found$/, "one, in the singular");
+  await search("pasport");
+  assert.ok((await names()).includes("Passport application"), (await names()).join(" | "));
+  assert.match(await page.textContent(".usa-alert--info"), /Nothing matches “pasport”\. Showing the services for “passport”/);
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll");
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/services-typo-390.png`, fullPage: true });
+
+  // In French, "impots" without its accent, and the English "driver license".
+  await page.goto(guichet.url + "/language?lang=fr&return=/services");
+  await search("impots");
+  assert.ok((await names()).includes("Aide à la déclaration de revenus"), (await names()).join(" | "));
+  await search("driver license");
+  assert.ok((await names()).includes("Renouvellement du permis de conduire"), (await names()).join(" | "));
+
+  // Twenty a page, saying where the page sits, and a way back.
+  await page.goto(guichet.url + "/language?lang=en&return=/services%3Faudience%3Dbusinesses");
+  assert.match(await page.textContent(".guichet-result-count"), /127 services found · showing 1–20 of 127/);
+  await page.click('a.usa-button--outline[href*="cursor="]');
+  assert.match(await page.textContent(".guichet-result-count"), /showing 21–40 of 127/);
+  await page.click('a[href^="/services?"]:has-text("Back to the first results")');
+  assert.match(await page.textContent(".guichet-result-count"), /showing 1–20 of 127/);
+  await context.close();
+});

@@ -49,7 +49,8 @@ TEST_P(CatalogueTest, SearchIsAccentInsensitiveInEachLanguage) {
   EXPECT_EQ(codes({"identite", "", "", "", "fr"}), Codes{"citizen-card"});
   EXPECT_EQ(codes({"registos notariado", "", "", "", "pt"}), (Codes{"passport", "citizen-card"}))
       << "the administration's name is searched too";
-  EXPECT_TRUE(codes({"cidadao", "", "", "", "en"}).empty()) << "each language searches its own texts";
+  EXPECT_EQ(codes({"cidadao", "", "", "", "en"}), Codes{"citizen-card"})
+      << "every language's texts, whatever the page's (issue 14, problem 7)";
   EXPECT_TRUE(codes({"\"; DROP TABLE services; --", "", "", "", "en"}).empty());
 }
 
@@ -116,6 +117,60 @@ TEST_P(CatalogueTest, ReimportUpdatesByCodeAndExportRoundTrips) {
   ASSERT_TRUE(storage::apply_migrations(other.db(), storage::builtin_migrations(), clock).ok());
   ASSERT_TRUE(import_catalogue(other.db(), *exported, "test", clock).ok());
   EXPECT_EQ(*export_catalogue(other.db()), *exported);
+}
+
+// Issue 14, problem 7: words are looked for in every language's texts and in the keywords, the
+// results named in the page's language and counted; a typo gets the nearest known word.
+TEST_P(CatalogueTest, SearchCrossesLanguagesKeywordsAndTypos) {
+  ServiceQuery query;
+  query.lang = "en";
+  query.q = "cartao";  // Portuguese, on an English page
+  auto found = search_services(db(), query);
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->services.size(), 1U);
+  EXPECT_EQ(found->services[0].name, "Citizen card") << "named in the page's language";
+  EXPECT_EQ(found->total, 1);
+  query.q = "";
+  query.limit = 2;
+  auto everything = search_services(db(), query);
+  ASSERT_TRUE(everything.ok());
+  EXPECT_EQ(everything->services.size(), 2U);
+  EXPECT_EQ(everything->total, 3) << "the count covers every page";
+  query.cursor = everything->next_cursor;
+  EXPECT_EQ(search_services(db(), query)->total, 3);
+
+  // Keywords: imported, searchable from any language, exported back.
+  auto with_keywords = json::parse(sample()).as_object();
+  with_keywords["services"].as_array()[1].as_object()["keywords"] = json::array{"CNI", "Cartão de cidadão", "CC"};
+  ASSERT_TRUE(import_catalogue(db(), json::serialize(with_keywords), "test", clock).ok());
+  ServiceQuery by_keyword;
+  by_keyword.lang = "vi";
+  by_keyword.q = "cni";
+  auto keyword = search_services(db(), by_keyword);
+  ASSERT_TRUE(keyword.ok());
+  ASSERT_EQ(keyword->services.size(), 1U);
+  EXPECT_EQ(keyword->services[0].code, "citizen-card");
+  auto exported = export_catalogue(db());
+  ASSERT_TRUE(exported.ok());
+  EXPECT_NE(exported->find(R"("keywords":["CNI","Cartão de cidadão","CC"])"), std::string::npos);
+  auto too_many = with_keywords;
+  json::array thirty_one;
+  for (int i = 0; i < 31; ++i) thirty_one.emplace_back("word" + std::to_string(i));
+  too_many["services"].as_array()[1].as_object()["keywords"] = thirty_one;
+  auto refused = import_catalogue(db(), json::serialize(too_many), "test", clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("services[1].keywords"), std::string::npos);
+
+  auto suggest = [&](std::string_view q) -> std::string {
+    auto s = spelling_suggestion(db(), q);
+    EXPECT_TRUE(s.ok());
+    return s && *s ? **s : "(none)";
+  };
+  EXPECT_EQ(suggest("pasport"), "passport");
+  EXPECT_EQ(suggest("citizn card"), "citizen card");
+  EXPECT_EQ(suggest("passport"), "(none)") << "a known word stays";
+  EXPECT_EQ(suggest("pass"), "(none)") << "a known beginning stays";
+  EXPECT_EQ(suggest("zzzzzzzz"), "(none)") << "too far from any word";
 }
 
 // Issue 14, problem 6: the gazetteer finds a town by a postcode as people type it (with or

@@ -85,6 +85,16 @@ TEST(WeekdayName, TheWeekdayAlone) {
   EXPECT_EQ(weekday_name("pt", "2026-01-11"), "domingo");
 }
 
+TEST(PluralCategory, EachLanguagesRules) {
+  EXPECT_EQ(plural_category("en", 1), "one");
+  EXPECT_EQ(plural_category("en", 0), "other");
+  EXPECT_EQ(plural_category("fr", 0), "one") << "French counts zero as one";
+  EXPECT_EQ(plural_category("fr", 2), "other");
+  EXPECT_EQ(plural_category("pt", 1), "one");
+  EXPECT_EQ(plural_category("pt", 0), "other");
+  EXPECT_EQ(plural_category("vi", 1), "other") << "Vietnamese has no plural";
+}
+
 TEST(SpokenZone, TheZoneAsPeopleSayIt) {
   EXPECT_EQ(spoken_zone("en", "Europe/Lisbon"), "Portugal Time");
   EXPECT_NE(spoken_zone("fr", "Europe/Paris").find("France"), std::string::npos);

@@ -40,7 +40,7 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
 Result<std::string> export_catalogue(storage::Database& db);
 
 struct ServiceQuery {
-  std::string q;               // words, matched as prefixes, all required
+  std::string q;               // words, matched as prefixes, all required, in any language's texts
   std::string audience;        // citizens or businesses (a "both" service matches either)
   std::string administration;  // its code
   std::string channel;         // in_person, video, online, phone
@@ -60,12 +60,20 @@ struct ServiceSummary {
 };
 
 struct ServicePage {
-  std::vector<ServiceSummary> services;
-  std::string next_cursor;  // empty on the last page
+  std::vector<ServiceSummary> services;  // named in the query's language
+  std::string next_cursor;               // empty on the last page
+  std::int64_t total = 0;                // every match, on every page
 };
 
-// Bad parameters are invalid_input errors naming the parameter.
+// Bad parameters are invalid_input errors naming the parameter. The words are looked for in the
+// texts and keywords of every language, whatever the page's: "carta" finds the driving licence
+// on an English page.
 Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& query);
+
+// For a search that found nothing: the query with each word the catalogue does not know replaced
+// by the nearest word it does (one edit away for words up to five letters, two beyond: "pasport"
+// → "passport", "impots" → "impots" stays when known); nothing when no word changed.
+Result<std::optional<std::string>> spelling_suggestion(storage::Database& db, std::string_view q);
 
 struct ServiceDetail {
   ServiceSummary summary;

@@ -42,6 +42,11 @@ std::string spoken_zone(std::string_view lang, const std::string& time_zone);
 // empty when it has none ("UTC").
 std::string zone_country(const std::string& time_zone);
 
+// The plural category of `n` in `lang` (CLDR's rules through ICU): "one" or "other" in English
+// and Portuguese, "one" for 0 and 1 in French, always "other" in Vietnamese; a message key's
+// suffix ("services_count_one").
+std::string plural_category(std::string_view lang, std::int64_t n);
+
 // An amount of euros given in cents, as `lang` writes money: "€18.50", "18,50 €".
 std::string spoken_euros(std::string_view lang, std::int64_t cents);
 
