@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <filesystem>
+#include <tuple>
 
 #include "guichet/app/errors.hpp"
 #include "guichet/catalogue/web.hpp"
@@ -394,6 +395,16 @@ http::Router Site::routes() {
   const RouteOptions api{RouteKind::api, 64 * 1024, false};
 
   router.get("/", [this](Request& request) { return home_page(request); });
+  // The trust pages, one address each whatever the language; no per-request data, so each
+  // language's rendering is memoised (PageRenderer).
+  for (const auto& [path, page, title] :
+       {std::tuple{"/accessibility", "trust_accessibility", "a11y_title"},
+        std::tuple{"/privacy", "trust_privacy", "privacy_title"}, std::tuple{"/legal", "trust_legal", "legal_title"},
+        std::tuple{"/cookies", "trust_cookies", "cookies_title"}, std::tuple{"/help", "trust_help", "help_title"}}) {
+    router.get(path, [this, page = std::string(page), title = std::string(title)](Request& request) {
+      return pages_.render(request, page, title, http::PageData{});
+    });
+  }
   router.get("/language", [this](Request& request) { return language_switch(request); });
   router.get("/healthz", liveness, never_blocks);
   router.get(

@@ -155,3 +155,38 @@ test("the home page starts journeys: a search for a service, booking, shops, pro
     await context.close();
   }
 });
+
+// Issue 14: the trust pages, at one address each in every language, linked from every page's
+// footer; accessible and readable on a 320 px screen.
+test("the trust pages: accessibility, privacy, legal notice, cookies and help, in four languages", async () => {
+  const headings = {
+    en: ["Help and contact", "Accessibility statement", "Privacy notice", "Cookies", "Legal notice"],
+    fr: ["Aide et contact", "Déclaration d’accessibilité", "Données personnelles", "Cookies", "Mentions légales"],
+    pt: ["Ajuda e contactos", "Declaração de acessibilidade", "Proteção de dados", "Cookies", "Informação legal"],
+    vi: ["Trợ giúp và liên hệ", "Tuyên bố về khả năng tiếp cận", "Thông báo về dữ liệu cá nhân", "Cookie", "Thông tin pháp lý"],
+  };
+  const paths = ["/help", "/accessibility", "/privacy", "/cookies", "/legal"];
+  for (const [lang, titles] of Object.entries(headings)) {
+    const context = await browser.newContext({ locale: lang, viewport: { width: 320, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(guichet.url + "/");
+    for (let i = 0; i < paths.length; i++) {
+      await page.click(`footer a[href="${paths[i]}"]`);
+      assert.equal(new URL(page.url()).pathname, paths[i]);
+      assert.equal((await page.textContent("h1")).trim(), titles[i]);
+      assert.deepEqual(await axeViolations(page), [], `${lang} ${paths[i]}`);
+      assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), `${lang} ${paths[i]} fits 320 px`);
+    }
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/trust-legal-${lang}-320.png`, fullPage: true });
+    await context.close();
+  }
+  // The cookies page names each cookie the site sets.
+  const context = await browser.newContext({ locale: "en" });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/cookies");
+  const table = await page.textContent("main table");
+  for (const name of ["guichet_session", "guichet_csrf", "guichet_lang", "guichet_device"]) assert.match(table, new RegExp(name));
+  await page.goto(guichet.url + "/account/register");
+  assert.equal(await page.getAttribute('main form a[href="/privacy"]', "href"), "/privacy", "the notice at registration");
+  await context.close();
+});
