@@ -192,6 +192,19 @@ PageData PageRenderer::request_frame(const Request& request) const {
   data.set("csrf_token", request.csrf_token);
   data.set("request_id", request.request_id);
   data.set("signed_in", request.principal.has_value());
+  if (request.principal && !request.principal->staff_links.empty()) {
+    PageData links{PageData::type::list};
+    const std::string_view path = std::string_view(request.target).substr(0, request.target.find('?'));
+    for (const auto& [href, title] : request.principal->staff_links) {
+      PageData link;
+      link.set("href", href);
+      link.set("text", catalog_.text(request.lang, title));
+      link.set("current", path == href);
+      links.push_back(link);
+    }
+    data.set("staff_nav", links);
+    data.set("has_staff_nav", true);
+  }
   if (request.principal && !request.principal->organisation_name.empty()) {
     data.set("acting_for", request.principal->organisation_name);
   }

@@ -148,4 +148,37 @@ bool may_manage(const std::vector<RoleGrant>& roles, const RoleGrant& grant) {
   });
 }
 
+std::vector<std::pair<std::string, std::string>> staff_pages(const std::vector<RoleGrant>& roles) {
+  bool agent = false;
+  bool verifier = false;
+  bool administration_admin = false;
+  bool platform_admin = false;
+  for (const auto& grant : roles) {
+    agent = agent || grant.role == Role::agent;
+    verifier = verifier || grant.role == Role::identity_verifier;
+    administration_admin = administration_admin || grant.role == Role::administration_admin;
+    platform_admin = platform_admin || grant.role == Role::platform_admin;
+  }
+  std::vector<std::pair<std::string, std::string>> pages;
+  if (agent || platform_admin) {
+    pages.emplace_back("/agent/agenda", "agenda_title");
+    pages.emplace_back("/agent/counter", "queue_counter_title");
+    pages.emplace_back("/agent/book", "agent_book_title");
+    pages.emplace_back("/agent/cases", "agent_cases_title");
+    pages.emplace_back("/agent/queue/measures", "queue_measures_title");
+  }
+  if (verifier || platform_admin) pages.emplace_back("/agent/identity", "verify_identity_title");
+  if (administration_admin || platform_admin) {
+    pages.emplace_back("/admin/roles", "admin_roles_title");
+    pages.emplace_back("/admin/agent-shops", "admin_agent_shops_title");
+    pages.emplace_back("/admin/procedures", "admin_procedures_title");
+    pages.emplace_back("/admin/benefits", "admin_benefits_title");
+  }
+  if (platform_admin) {
+    pages.emplace_back("/admin/catalogue", "admin_catalogue_title");
+    pages.emplace_back("/admin/exchange/journal", "exchange_audit_title");
+  }
+  return pages;
+}
+
 }  // namespace guichet::identity

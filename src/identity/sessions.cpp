@@ -242,13 +242,15 @@ Result<std::optional<SessionInfo>> resolve_session(storage::Database& db, std::s
   std::int64_t now = to_unix_micros(clock.now());
   auto rows = (*connection)
                   ->query(std::string("SELECT ") + kSessionColumns +
-                              ", s.absolute_expires_at, s.created_at FROM sessions s JOIN users u ON u.id = s.user_id "
-                              "WHERE s.token_hash = ? AND s.ended_at IS NULL",
+                              ", s.absolute_expires_at, s.created_at, EXISTS (SELECT 1 FROM user_roles r WHERE "
+                              "r.user_id = u.id) FROM sessions s JOIN users u ON u.id = s.user_id WHERE "
+                              "s.token_hash = ? AND s.ended_at IS NULL",
                           {sha256_hex(token)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<SessionInfo>();
   const storage::Row& row = rows->rows[0];
   SessionInfo info = session_from_row(row);
+  info.has_roles = row.integer(16) != 0;
   std::int64_t last_seen = row.integer(2);
   if (now >= row.integer(14) || now - last_seen >= micros(policy.idle)) return std::optional<SessionInfo>();
   if (info.pending_second_factor && now - row.integer(15) >= micros(policy.second_factor_grace)) {

@@ -192,6 +192,10 @@ http::Middleware session_middleware(const WebContext& context) {
             principal.acr = std::string(to_string(proved.acr));
             principal.auth_time_us = to_unix_micros(proved.auth_time);
             principal.amr = proved.amr;
+            if (info.has_roles) {
+              // Staff only (few, and one query more): the links of the header's staff navigation.
+              if (auto roles = roles_of(context.db, info.user.id)) principal.staff_links = staff_pages(*roles);
+            }
             request.principal = std::move(principal);
             if (info.acting_for) {
               auto acting = acting_for(context.db, info.session_id);

@@ -41,6 +41,13 @@ std::variant<std::vector<identity::RoleGrant>, Response> require_agent(const Sch
                                  is_scheduling_staff, "this page is for agents");
 }
 
+// A counter as the signs over it read: "G01" for the catalogue's code "g01".
+std::string counter_name(const std::string& code) {
+  std::string out = code;
+  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
+}
+
 std::string agenda_link(std::int64_t shop, const std::string& day) {
   return "/agent/agenda?shop=" + std::to_string(shop) + "&day=" + day;
 }
@@ -132,7 +139,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
       absences.push_back(i);
     }
     PageData c;
-    c.set("code", counter.code);
+    c.set("code", counter_name(counter.code));
     c.set("items", items);
     c.set("has_items", !counter.items.empty());
     c.set("absences", absences);
@@ -140,7 +147,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
     counters.push_back(c);
     PageData option;
     option.set("id", std::to_string(counter.id));
-    option.set("code", counter.code);
+    option.set("code", counter_name(counter.code));
     counter_options.push_back(option);
   }
   PageData rates{PageData::type::list};

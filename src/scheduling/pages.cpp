@@ -4,6 +4,7 @@
 #include <date/date.h>
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <map>
 #include <set>
@@ -494,7 +495,9 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
     PageData i;
     i.set("time", item.time + "–" + item.end_time);
     i.set("name", item.service_name);
-    i.set("counter", item.counter);
+    std::string counter = item.counter;  // as the sign over it reads: "G01"
+    for (auto& ch : counter) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    i.set("counter", counter);
     items.push_back(i);
     for (const auto& d : item.documents) {
       if (listed.insert(d).second) documents.push_back(PageData(d));

@@ -175,8 +175,11 @@ test("an agent books for a caller with no e-mail address, at 320, 390 and 1280 p
   const secret = (await page.textContent("#totp-secret")).trim();
   await page.fill("#code", totp(secret));
   await page.click('form[action="/account/second-factor/confirm"] button[type="submit"]');
-  await page.click('a[href="/agent/agenda"]');
+  // Staff pages in the header's own row, on every page.
+  await page.goto(guichet.url + "/services");
+  await page.click('nav.guichet-staff-nav a[href="/agent/agenda"]');
   assert.match(await page.textContent("h1"), /Loja do Cidadão Laranjeiras/, "her one shop, straight away");
+  assert.equal(await page.getAttribute('nav.guichet-staff-nav a[href="/agent/agenda"]', "aria-current"), "page");
   assert.deepEqual(await axeViolations(page), []);
 
   await page.click('a[href^="/agent/book?"]');

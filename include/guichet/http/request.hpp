@@ -62,6 +62,9 @@ struct Principal {
   std::int64_t organisation_id = 0;
   std::string organisation_name;
   std::string organisation_role;
+  // The staff pages this person's roles open, (path, title message key): the header's staff
+  // navigation. Empty for everyone without a role.
+  std::vector<std::pair<std::string, std::string>> staff_links;
 };
 
 struct Request {

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "guichet/core/clock.hpp"
@@ -27,6 +28,10 @@ struct RoleGrant {
 Result<void> grant_role(storage::Database& db, std::int64_t user_id, const RoleGrant& grant, const std::string& actor,
                         const Clock& clock);
 Result<std::vector<RoleGrant>> roles_of(storage::Database& db, std::int64_t user_id);
+
+// The staff pages these roles open, as (path, title message key), in the order staff use them:
+// the account page lists them and every page's header shows them to staff.
+std::vector<std::pair<std::string, std::string>> staff_pages(const std::vector<RoleGrant>& roles);
 
 struct RoleAssignment {
   std::int64_t id = 0;

@@ -37,6 +37,7 @@ struct SessionInfo {
   std::optional<Instant> second_factor_at;  // when the second factor was last proved here
   std::string second_factor_method;         // "otp" or "recovery"
   std::optional<std::int64_t> acting_for;   // the organisation this session acts for, if any
+  bool has_roles = false;                   // holds a staff role (resolve_session only)
 };
 
 // What a session proves, as OpenID Connect states it: `acr` is "low" for a password alone,
