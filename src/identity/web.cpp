@@ -62,6 +62,27 @@ std::string_view level_key(std::string_view level) {
   return "level_low";
 }
 
+namespace {
+// The sign-in and registration forms' refusals in the GOV.UK error pattern: each next to the
+// field it is about (a password's to the password, the rest to the address), a missing field each
+// its own message, all in the summary.
+void show_form_errors(const WebContext& ctx, const Request& request, PageData& page, std::string_view error_key,
+                      std::string_view title_key) {
+  http::FormErrors errors;
+  auto t = [&](std::string_view key) { return ctx.catalog.text(request.lang, key); };
+  if (error_key == "signin_error_missing") {
+    if (request.form.get("email").value_or("").empty()) errors.add("email", "email", t("signin_error_email_missing"));
+    if (request.form.get("password").value_or("").empty()) {
+      errors.add("password", "password", t("signin_error_password_missing"));
+    }
+  } else if (!error_key.empty()) {
+    const bool about_password = error_key.find("password") != std::string_view::npos;
+    errors.add(about_password ? "password" : "email", about_password ? "password" : "email", t(error_key));
+  }
+  errors.show(page, t("form_error_prefix"), t(title_key));
+}
+}  // namespace
+
 Response sign_in_page(const WebContext& ctx, const Request& request, std::string_view email, std::string_view error_key,
                       int status) {
   PageData page;
@@ -72,7 +93,7 @@ Response sign_in_page(const WebContext& ctx, const Request& request, std::string
   // "Create an account" keeps where the person was going (a booking being confirmed).
   page.set("register_link", return_path == "/account" ? std::string("/account/register")
                                                       : "/account/register?return=" + http::url_encode(return_path));
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  show_form_errors(ctx, request, page, error_key, "signin_title");
   Response response = ctx.pages.render(request, "sign_in", "signin_title", page, status);
   allow_form_targets(ctx, response, return_path);
   return response;
@@ -156,7 +177,7 @@ Response register_page(const WebContext& ctx, const Request& request, std::strin
   } else {
     page.set("sign_in_link", std::string("/account/sign-in"));
   }
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  show_form_errors(ctx, request, page, error_key, "register_title");
   return ctx.pages.render(request, "register", "register_title", page, status);
 }
 

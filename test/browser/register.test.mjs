@@ -87,3 +87,35 @@ test("forgotten password: the e-mailed link sets a new one", async () => {
   assert.equal((await page.textContent("h1")).trim(), "My account");
   await context.close();
 });
+
+// Issue 14, problem 8: the sign-in and registration forms' mistakes in the GOV.UK pattern, in the
+// page's language, never the browser's own bubbles (novalidate).
+test("sign-in and registration errors sit next to their fields, in the page's language", async () => {
+  const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 320, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/account/sign-in");
+  await page.click('main form button[type="submit"]');
+  assert.match(await page.title(), /^Erreur : /);
+  assert.equal(await page.evaluate(() => document.activeElement.classList.contains("guichet-error-summary")), true);
+  assert.match(await page.textContent("#email-error"), /Indiquez votre adresse électronique/);
+  assert.match(await page.textContent("#password-error"), /Indiquez votre mot de passe/);
+  assert.equal(await page.getAttribute("#password", "aria-invalid"), "true");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "password", "the second link leads to the password");
+  assert.deepEqual(await axeViolations(page), []);
+
+  await page.goto(guichet.url + "/account/register");
+  await page.fill("#email", "someone@example.org");
+  await page.fill("#password", "short");
+  await page.click('main form button[type="submit"]');
+  assert.match(await page.title(), /^Erreur : /);
+  assert.ok((await page.textContent("#password-error")).length > 10);
+  assert.equal(await page.getAttribute("#password", "aria-invalid"), "true");
+  assert.equal(await page.getAttribute("#email", "aria-invalid"), null, "the address was right");
+  assert.equal(await page.inputValue("#email"), "someone@example.org");
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  await context.close();
+});
