@@ -324,7 +324,7 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   PageData data;
   data.set("shop_name", (*shop)->name);
   data.set("shop_address", (*shop)->address);
-  data.set("time_zone", (*shop)->time_zone);
+  data.set("time_zone", spoken_zone(request.lang, (*shop)->time_zone));  // "Portugal Time", not its IANA name
   data.set("services", services_data(*chosen, *ids));
   data.set("services_value", join_ids(*ids));
   data.set("shop_value", std::to_string(*shop_id));

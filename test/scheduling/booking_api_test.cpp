@@ -383,6 +383,8 @@ TEST_P(BookingApiTest, TheTimesPageShowsAWholeDayAndTheWeeksDays) {
   EXPECT_NE(week.body.find("Saturday, December 5</span> <span class=\"guichet-days__free\">nothing free"),
             std::string::npos);
   EXPECT_NE(week.body.find("Visits can be booked up to 90 days ahead."), std::string::npos);
+  EXPECT_NE(week.body.find("Times are local to the shop: Portugal Time."), std::string::npos)
+      << "the zone as people name it, not Europe/Lisbon";
   EXPECT_NE(week.body.find("&amp;from=2026-12-09\">Next week"), std::string::npos);
   // Another day of the week, asked for.
   auto friday = b.get(base + "&from=2026-12-02&day=2026-12-04");
