@@ -63,7 +63,8 @@ Response account_page(const WebContext& ctx, const Request& request, std::string
   page.set("email", request.principal->email);
   page.set("level", ctx.catalog.text(request.lang, level_key(request.principal->assurance_level)));
   page.set("sessions", list);
-  page.set("session_level", ctx.catalog.text(request.lang, level_key(request.principal->acr)));
+  page.set("session_level",
+           ctx.catalog.text(request.lang, "session_" + std::string(level_key(request.principal->acr))));
   auto roles = roles_of(ctx.db, request.principal->user_id);
   if (!roles) return ctx.pages.render_error(request, roles.error());
   PageData work{PageData::type::list};

@@ -64,9 +64,11 @@ class SecondFactorPagesTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(SecondFactorPagesTest, EnrolThenSignInAsksForTheCode) {
   Browser first = signed_in_browser();
-  EXPECT_NE(first.get("/account").body.find("Low (password)"), std::string::npos);
+  EXPECT_NE(first.get("/account").body.find("With your password only"), std::string::npos)
+      << "in words, not \"Low (password)\" (issue 14, problem 10)";
   std::string secret = enrol(first);
-  EXPECT_NE(first.get("/account").body.find("Substantial"), std::string::npos) << "this session proved the factor";
+  EXPECT_NE(first.get("/account").body.find("With your password and a code from your phone"), std::string::npos)
+      << "this session proved the factor";
   EXPECT_NE(first.get("/account/second-factor").body.find("Unused recovery codes: 10."), std::string::npos);
 
   clock.advance(std::chrono::seconds(30));
@@ -91,7 +93,7 @@ TEST_P(SecondFactorPagesTest, EnrolThenSignInAsksForTheCode) {
   EXPECT_EQ(*right.headers.get("Location"), "/");
   Response account = b.get("/account");
   EXPECT_EQ(account.status, 200);
-  EXPECT_NE(account.body.find("Substantial"), std::string::npos);
+  EXPECT_NE(account.body.find("With your password and a code from your phone"), std::string::npos);
 }
 
 TEST_P(SecondFactorPagesTest, TurningOffNeedsThePassword) {

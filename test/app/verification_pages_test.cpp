@@ -94,7 +94,7 @@ TEST_P(VerificationPagesTest, AVerificationRaisesTheLevelAndIsAuditedAndEmailed)
   enrol(joao);
   Response found = joao.get("/agent/identity?email=ana%40example.org");
   ASSERT_EQ(found.status, 200);
-  EXPECT_NE(found.body.find("Low (password)"), std::string::npos);
+  EXPECT_NE(found.body.find("Not checked: only your e-mail address is confirmed"), std::string::npos);
 
   Response bad_date = joao.post("/agent/identity", check({{"birthdate", "1990-02-30"}}));
   EXPECT_EQ(bad_date.status, 400);
