@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <set>
 
 #include "guichet/http/pages.hpp"
 #include "guichet/identity/users.hpp"
@@ -60,16 +61,21 @@ Result<std::optional<jobs::EmailMessage>> booking_email(const SchedulingContext&
   std::string text = t(base + "_text") + "\n\n";
   text += t("booking_reference") + ": " + booking.reference + "\n";
   text += t("booking_when") + ": " + view->when + "\n";
-  text += t("booking_where") + ": " + view->shop_name + ", " + view->shop_address + "\n\n";
+  // A video call happens nowhere the person goes: no address to mislead them.
+  text += t("booking_where") + ": " +
+          (booking.video_room ? t("book_mode_video") + " — " + view->shop_name
+                              : view->shop_name + ", " + view->shop_address) +
+          "\n\n";
   text += t("booking_services") + ":\n";
   for (const auto& item : view->items) text += "- " + item.time + " " + item.service_name + "\n";
   if (change != Change::cancelled) {
-    bool any_document = false;
+    std::set<std::string> listed;  // each document once, however many services ask for it
     for (const auto& item : view->items) {
       for (const auto& document : item.documents) {
-        if (!any_document) text += "\n" + t("booking_documents") + ":\n";
-        any_document = true;
-        text += "- " + document + "\n";
+        if (listed.empty()) {
+          text += "\n" + t(booking.video_room ? "booking_documents_ready" : "booking_documents") + ":\n";
+        }
+        if (listed.insert(document).second) text += "- " + document + "\n";
       }
     }
     if (booking.video_room && ctx.video.enabled()) {

@@ -463,6 +463,11 @@ TEST_P(BookingEffectsTest, ConfirmationReminderCancellationAndWaitlist) {
   EXPECT_NE(sent[0].subject.find("confirmada"), std::string::npos) << "in the booking's language";
   EXPECT_NE(sent[0].text.find("https://guichet.test/bookings/" + booked->reference), std::string::npos);
   EXPECT_NE(sent[0].text.find("segunda-feira, 7 de dezembro de 2026 09:00"), std::string::npos) << sent[0].text;
+  const auto document = sent[0].text.find("- Identity document");
+  ASSERT_NE(document, std::string::npos) << sent[0].text;
+  EXPECT_EQ(sent[0].text.find("- Identity document", document + 1), std::string::npos)
+      << "asked by both services, listed once (issue 14, problem 11)";
+  EXPECT_NE(sent[0].text.find("Lisboa, Lisboa"), std::string::npos) << "a visit in person: the address";
   ASSERT_EQ(sent[0].attachments.size(), 1U);
   EXPECT_NE(sent[0].attachments[0].content.find("BEGIN:VEVENT"), std::string::npos);
   EXPECT_NE(sent[0].attachments[0].content.find("DTSTART:20261207T090000Z"), std::string::npos);

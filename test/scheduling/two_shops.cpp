@@ -11,9 +11,14 @@ namespace guichet::scheduling::fixtures {
 namespace json = boost::json;
 
 std::string two_shop_catalogue() {
+  // Passport and citizen card both ask for an identity document: a visit for both lists it once.
   auto texts = [](const std::string& name) {
     json::object t;
     for (const char* lang : {"fr", "pt", "vi", "en"}) t[lang] = {{"name", name}, {"description", name}};
+    if (name == "Passport" || name == "Citizen card") {
+      for (const char* lang : {"fr", "pt", "vi", "en"})
+        t[lang].as_object()["documents"] = json::array{"Identity document"};
+    }
     return t;
   };
   json::object names{{"fr", "IRN"}, {"pt", "IRN"}, {"vi", "IRN"}, {"en", "IRN"}};
