@@ -50,6 +50,18 @@ bool valid_day(std::string_view text) { return parse_iso_day(text).has_value(); 
 
 bool valid_time_zone(std::string_view zone) { return find_time_zone(zone) != nullptr; }
 
+// A shop's or a place's latitude and longitude: numbers within ±90 and ±180.
+std::optional<Error> coordinates_problem(const json::object& o, const std::string& at) {
+  for (const char* name : {"latitude", "longitude"}) {
+    const json::value* v = o.if_contains(name);
+    double limit = std::string_view(name) == "latitude" ? 90 : 180;
+    if (v == nullptr || !v->is_number() || std::abs(v->to_number<double>()) > limit) {
+      return invalid(at + "." + name, "must be a number within ±" + std::to_string(static_cast<int>(limit)));
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<Document> check_document(std::string_view text) {
@@ -163,13 +175,7 @@ Result<Document> check_document(std::string_view text) {
     if (!shop_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
     if (auto problem = text_problem(s.if_contains("name"), 300)) return invalid(at + ".name", *problem);
     if (auto problem = text_problem(s.if_contains("address"), 500)) return invalid(at + ".address", *problem);
-    for (const char* name : {"latitude", "longitude"}) {
-      const json::value* v = s.if_contains(name);
-      double limit = std::string_view(name) == "latitude" ? 90 : 180;
-      if (v == nullptr || !v->is_number() || std::abs(v->to_number<double>()) > limit) {
-        return invalid(at + "." + name, "must be a number within ±" + std::to_string(static_cast<int>(limit)));
-      }
-    }
+    if (auto problem = coordinates_problem(s, at)) return *problem;
     const json::value* zone = s.if_contains("time_zone");
     if (zone == nullptr || !zone->is_string() || !valid_time_zone(zone->as_string())) {
       return invalid(at + ".time_zone", "must be an IANA time zone such as Europe/Lisbon");
@@ -220,13 +226,7 @@ Result<Document> check_document(std::string_view text) {
       return invalid(at + ".country", "must be an ISO 3166 country code such as PT");
     }
     if (auto problem = text_problem(p.if_contains("name"), 200)) return invalid(at + ".name", *problem);
-    for (const char* name : {"latitude", "longitude"}) {
-      const json::value* v = p.if_contains(name);
-      double limit = std::string_view(name) == "latitude" ? 90 : 180;
-      if (v == nullptr || !v->is_number() || std::abs(v->to_number<double>()) > limit) {
-        return invalid(at + "." + name, "must be a number within ±" + std::to_string(static_cast<int>(limit)));
-      }
-    }
+    if (auto problem = coordinates_problem(p, at)) return *problem;
     const json::value* postcodes = p.if_contains("postcodes");
     if (postcodes == nullptr || !postcodes->is_array() || postcodes->as_array().empty()) {
       return invalid(at + ".postcodes", "must list ranges such as \"1000-1999\"");
