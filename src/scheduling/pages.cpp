@@ -520,6 +520,10 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   }
   const bool changeable = booking->status == BookingStatus::confirmed && booking->start > ctx.clock.now();
   data.set("changeable", changeable);
+  // A cancelled or past visit: the same services at the same shop, from the booking page's start.
+  if (!changeable) {
+    data.set("book_again", "/book?services=" + join_ids(ids) + "&shop=" + std::to_string(booking->shop));
+  }
   if (changeable) {
     data.set("reschedule", "/book/times?services=" + join_ids(ids) + "&shop=" + std::to_string(booking->shop) +
                                "&from=" + view->day_iso + "&reschedule=" + booking->reference);

@@ -125,6 +125,9 @@ test("book two services in one visit, see, download, move and cancel it", async 
   assert.match(await page.textContent("main"), /Cancelled/);
   assert.equal(await page.locator(`a[href="/bookings/${reference}/cancel"]`).count(), 0);
   assert.deepEqual(await axeViolations(page), []);
+  // Book again: the same two services at the same shop, ready to choose a time.
+  const again = await page.getAttribute('a[href^="/book?services="]:has-text("Book these services again")', "href");
+  assert.match(again, /&shop=\d+$/);
 
   // My bookings: the cancelled visit says so in its own tag, and the table fits the screen — its
   // status column inside a desktop window, nothing sideways on a phone (WCAG 1.4.10).
