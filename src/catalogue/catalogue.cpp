@@ -176,20 +176,20 @@ Result<std::optional<std::string>> spelling_suggestion(storage::Database& db, st
   if (words.empty()) return std::optional<std::string>();
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
-  // The catalogue's words with how often they occur (read only when a search found nothing).
-  auto rows = (*connection)->query("SELECT search_text FROM service_texts");
-  if (!rows) return std::move(rows).error();
-  std::map<std::string, int> vocabulary;
-  for (const auto& row : rows->rows) {
-    const std::string text = row.text(0);
-    std::size_t at = 0;
-    while (at < text.size()) {
-      auto end = text.find(' ', at);
-      if (end == std::string::npos) end = text.size();
-      if (end - at >= 3) ++vocabulary[text.substr(at, end - at)];
-      at = end + 1;
-    }
+  // The catalogue's words near the query's lengths, with how often they occur (import keeps them).
+  std::size_t shortest = words.front().size();
+  std::size_t longest = shortest;
+  for (const auto& w : words) {
+    shortest = std::min(shortest, w.size());
+    longest = std::max(longest, w.size());
   }
+  auto rows =
+      (*connection)
+          ->query("SELECT word, occurrences FROM search_words WHERE letters BETWEEN ? AND ? ORDER BY word",
+                  {static_cast<std::int64_t>(shortest > 2 ? shortest - 2 : 0), static_cast<std::int64_t>(longest + 2)});
+  if (!rows) return std::move(rows).error();
+  std::map<std::string, std::int64_t> vocabulary;
+  for (const auto& row : rows->rows) vocabulary.emplace(row.text(0), row.integer(1));
   bool changed = false;
   std::string suggestion;
   for (const auto& word : words) {
@@ -199,7 +199,7 @@ Result<std::optional<std::string>> spelling_suggestion(storage::Database& db, st
     if (!known && word.size() >= 3) {
       const int limit = word.size() <= 5 ? 1 : 2;
       int best_edits = limit + 1;
-      int best_count = 0;
+      std::int64_t best_count = 0;
       for (const auto& [candidate, count] : vocabulary) {
         const int edits = edits_between(word, candidate, limit);
         if (edits < best_edits || (edits == best_edits && edits <= limit && count > best_count)) {

@@ -1,5 +1,7 @@
 #include <boost/json.hpp>
 
+#include <map>
+
 #include "document.hpp"
 #include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/errors.hpp"
@@ -8,6 +10,43 @@
 // Importing a catalogue document (all or nothing, updating by code) and exporting it again.
 namespace guichet::catalogue {
 namespace json = boost::json;
+
+namespace {
+
+// The vocabulary spelling suggestions are drawn from: every word of three letters or more in the
+// texts, counted, written in batches so a whole catalogue is a few statements.
+Result<void> rebuild_search_words(storage::Connection& c) {
+  auto rows = c.query("SELECT search_text FROM service_texts");
+  if (!rows) return std::move(rows).error();
+  std::map<std::string, std::int64_t> vocabulary;
+  for (const auto& row : rows->rows) {
+    const std::string text = row.text(0);
+    std::size_t at = 0;
+    while (at < text.size()) {
+      auto end = text.find(' ', at);
+      if (end == std::string::npos) end = text.size();
+      if (end - at >= 3) ++vocabulary[text.substr(at, end - at)];
+      at = end + 1;
+    }
+  }
+  if (auto cleared = c.execute("DELETE FROM search_words"); !cleared) return std::move(cleared).error();
+  constexpr std::size_t kBatch = 200;
+  auto word = vocabulary.begin();
+  while (word != vocabulary.end()) {
+    std::string sql = "INSERT INTO search_words (word, letters, occurrences) VALUES ";
+    storage::Params params;
+    for (std::size_t n = 0; n < kBatch && word != vocabulary.end(); ++n, ++word) {
+      sql += n == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
+      params.emplace_back(word->first);
+      params.emplace_back(static_cast<std::int64_t>(word->first.size()));
+      params.emplace_back(word->second);
+    }
+    if (auto inserted = c.execute(sql, params); !inserted) return std::move(inserted).error();
+  }
+  return {};
+}
+
+}  // namespace
 
 Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view json_text, const std::string& actor,
                                        const Clock& clock) {
@@ -156,6 +195,9 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
         if (!inserted) return std::move(inserted).error();
       }
       ++summary.places;
+    }
+    if (summary.services > 0) {
+      if (auto rebuilt = rebuild_search_words(c); !rebuilt) return std::move(rebuilt).error();
     }
     json::object details{{"administrations", summary.administrations},
                          {"services", summary.services},

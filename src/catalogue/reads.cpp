@@ -114,6 +114,17 @@ Result<std::vector<Closure>> closures_of(storage::Connection& c, std::optional<s
   return out;
 }
 
+Result<std::vector<Closure>> closures_between(storage::Connection& c, const std::string& first_day,
+                                              const std::string& last_day) {
+  auto rows = c.query("SELECT shop_id, day FROM shop_closures WHERE day BETWEEN ? AND ? ORDER BY shop_id, day",
+                      {first_day, last_day});
+  if (!rows) return std::move(rows).error();
+  std::vector<Closure> out;
+  out.reserve(rows->size());
+  for (const auto& row : rows->rows) out.push_back({row.integer(0), row.text(1)});
+  return out;
+}
+
 Result<std::map<std::int64_t, ServiceRecord>> service_records(storage::Connection& c, const std::set<std::int64_t>& ids,
                                                               std::optional<std::string_view> lang) {
   std::map<std::int64_t, ServiceRecord> out;

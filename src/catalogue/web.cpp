@@ -264,18 +264,6 @@ std::string today_text(const PageContext& ctx, const std::string& lang, const We
   return http::fill_text(ctx.catalog.text(lang, "shops_open_today"), {{"hours", ranges_text(hours[weekday])}});
 }
 
-std::string distance_text(const std::string& lang, double km) {
-  char text[32];
-  if (km < 10) {
-    std::snprintf(text, sizeof text, "%.1f", km);
-  } else {
-    std::snprintf(text, sizeof text, "%.0f", km);
-  }
-  std::string out = text;
-  if (lang != "en") std::replace(out.begin(), out.end(), '.', ',');  // fr, pt, vi: a decimal comma
-  return out + " km";
-}
-
 // GET /shops, and /shops?place= (a postcode or a town): the shops nearest to it first, each with
 // today's hours, its distance and a way to book there.
 Response shops_page(const PageContext& ctx, Request& request) {
@@ -306,7 +294,10 @@ Response shops_page(const PageContext& ctx, Request& request) {
   }
   auto connection = ctx.db.acquire();
   if (!connection) return ctx.pages.render_error(request, connection.error());
-  auto closures = closures_of(**connection, std::nullopt);
+  // Today somewhere on Earth is within a day of today in UTC: only those days' closures are read.
+  const auto utc_today = date::floor<date::days>(ctx.clock.now());
+  auto closures = closures_between(**connection, date::format("%F", utc_today - date::days{1}),
+                                   date::format("%F", utc_today + date::days{1}));
   if (!closures) return ctx.pages.render_error(request, closures.error());
   std::map<std::int64_t, std::set<std::string>> closed;
   for (const auto& c : *closures) closed[c.shop_id].insert(c.day);
@@ -320,7 +311,7 @@ Response shops_page(const PageContext& ctx, Request& request) {
     if (auto hours = parse_opening_hours(shop->opening_hours)) {
       item.set("today", today_text(ctx, request.lang, *hours, closed[shop->id], shop->time_zone));
     }
-    if (place) item.set("distance", distance_text(request.lang, km));
+    if (place) item.set("distance", spoken_kilometres(request.lang, km));
     list.push_back(item);
   }
   http::PageData data;

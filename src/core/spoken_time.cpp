@@ -193,4 +193,18 @@ std::string spoken_euros(std::string_view lang, std::int64_t cents) {
   return utf8(text);
 }
 
+std::string spoken_kilometres(std::string_view lang, double km) {
+  UErrorCode status = U_ZERO_ERROR;
+  const icu::Locale locale(lang == "pt" ? "pt_PT" : std::string(lang).c_str());
+  const auto formatter =
+      icu::number::NumberFormatter::withLocale(locale)
+          .unit(icu::MeasureUnit::getKilometer())
+          .unitWidth(UNUM_UNIT_WIDTH_SHORT)
+          .precision(km < 10 ? icu::number::Precision::fixedFraction(1) : icu::number::Precision::integer());
+  const icu::number::FormattedNumber formatted = formatter.formatDouble(km, status);
+  icu::UnicodeString text = formatted.toString(status);
+  if (U_FAILURE(status)) return std::to_string(static_cast<long long>(km)) + " km";
+  return utf8(text);
+}
+
 }  // namespace guichet

@@ -41,13 +41,6 @@ std::variant<std::vector<identity::RoleGrant>, Response> require_agent(const Sch
                                  is_scheduling_staff, "this page is for agents");
 }
 
-// A counter as the signs over it read: "G01" for the catalogue's code "g01".
-std::string counter_name(const std::string& code) {
-  std::string out = code;
-  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-  return out;
-}
-
 std::string agenda_link(std::int64_t shop, const std::string& day) {
   return "/agent/agenda?shop=" + std::to_string(shop) + "&day=" + day;
 }
@@ -139,7 +132,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
       absences.push_back(i);
     }
     PageData c;
-    c.set("code", counter_name(counter.code));
+    c.set("code", counter_sign(counter.code));
     c.set("items", items);
     c.set("has_items", !counter.items.empty());
     c.set("absences", absences);
@@ -147,7 +140,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
     counters.push_back(c);
     PageData option;
     option.set("id", std::to_string(counter.id));
-    option.set("code", counter_name(counter.code));
+    option.set("code", counter_sign(counter.code));
     counter_options.push_back(option);
   }
   PageData rates{PageData::type::list};
@@ -334,7 +327,6 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
   data.set("channel", form.channel);
   data.set("day", form.day);
   data.set("services", services);
-  if (!offered->empty()) data.set("first_service", "service-" + std::to_string(offered->front().id));
   data.set("agenda", agenda_link(*shop_id, form.day));
   if (!error.empty()) data.set("error", error);
   errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"),
@@ -636,9 +628,9 @@ Response book_for_caller(const SchedulingContext* ctx, Request& request) {
 Response find_by_reference(const SchedulingContext* ctx, Request& request) {
   auto staff = require_agent(*ctx, request);
   if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
-  std::string reference;
+  std::string reference;  // its letters and digits, however grouped; more than 8 is no reference
   for (char ch : param(request, "reference")) {
-    if (std::isalnum(static_cast<unsigned char>(ch)) != 0 && reference.size() < 8) {
+    if (std::isalnum(static_cast<unsigned char>(ch)) != 0 && reference.size() <= 8) {
       reference += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
     }
   }

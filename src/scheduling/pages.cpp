@@ -495,9 +495,7 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
     PageData i;
     i.set("time", item.time + "–" + item.end_time);
     i.set("name", item.service_name);
-    std::string counter = item.counter;  // as the sign over it reads: "G01"
-    for (auto& ch : counter) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    i.set("counter", counter);
+    i.set("counter", counter_sign(item.counter));
     items.push_back(i);
     for (const auto& d : item.documents) {
       if (listed.insert(d).second) documents.push_back(PageData(d));

@@ -1,6 +1,7 @@
 #include "presentation.hpp"
 
 #include <date/tz.h>
+#include <cctype>
 
 #include <boost/json.hpp>
 #include "guichet/catalogue/reads.hpp"
@@ -32,6 +33,12 @@ Result<std::set<std::string>> administrations_of(storage::Connection& c, std::in
   std::set<std::string> codes;
   for (const auto& [id, service] : *services) codes.insert(service.administration);
   return codes;
+}
+
+std::string counter_sign(std::string_view code) {
+  std::string out(code);
+  for (auto& ch : out) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return out;
 }
 
 std::string local_day(const std::string& time_zone, Instant t) { return local_format(time_zone, t, "%F"); }

@@ -3,6 +3,7 @@
 // the shop's own time zone.
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "guichet/scheduling/bookings.hpp"
@@ -29,6 +30,9 @@ struct BookingView {
   std::string when;     // "2026-12-01 09:00–09:35 (Europe/Lisbon)"
   std::vector<ItemView> items;
 };
+
+// A counter as the sign over it reads: "G01" for the catalogue's code "g01".
+std::string counter_sign(std::string_view code);
 
 // Local "YYYY-MM-DD" and "HH:MM" of an instant in a time zone (UTC if the zone is unknown).
 std::string local_day(const std::string& time_zone, Instant t);

@@ -268,6 +268,9 @@ test("an agent books for a caller with no e-mail address, at 320, 390 and 1280 p
   assert.equal(new URL(page.url()).pathname, "/bookings/" + reference);
   await page.goto(guichet.url + "/agent/bookings?reference=ZZZZ-ZZZZ&shop=" + (await shopIdFromAgenda(page)));
   assert.match(await page.textContent('[role="alert"]'), /No visit with this reference/);
+  // A reference with a character too many is another reference, not this one cut short.
+  await page.goto(guichet.url + "/agent/bookings?reference=" + reference + "X");
+  assert.match(await page.textContent('[role="alert"]'), /No visit with this reference/);
 
   // A caller with an e-mail address is booked too; the e-mail goes out in their language.
   await page.goto(guichet.url + "/agent/book?shop=" + (await shopIdFromAgenda(page)) + "&day=" + day);

@@ -75,6 +75,14 @@ TEST_P(CatalogueReadsTest, CountersWithTheirSkillsAndClosures) {
   ASSERT_EQ(closed->size(), 2U);
   EXPECT_EQ(closed->at(0).day, "2026-12-25");
   EXPECT_TRUE(closures_of(c(), **shop_id_of(c(), "ponta-delgada"))->empty());
+
+  // Only the days asked for, inclusive at both ends.
+  auto christmas = closures_between(c(), "2026-12-24", "2026-12-25");
+  ASSERT_TRUE(christmas);
+  ASSERT_EQ(christmas->size(), 1U);
+  EXPECT_EQ(christmas->front().shop_id, shop);
+  EXPECT_EQ(christmas->front().day, "2026-12-25");
+  EXPECT_TRUE(closures_between(c(), "2026-12-26", "2026-12-30")->empty());
 }
 
 TEST_P(CatalogueReadsTest, ServicesWithTheirTextsInOneLanguage) {

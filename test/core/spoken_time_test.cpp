@@ -66,6 +66,14 @@ TEST(SpokenEuros, MoneyAsEachLanguageWritesIt) {
   EXPECT_EQ(spoken_euros("pt", 1800), "18,00\u00a0€");
 }
 
+TEST(SpokenKilometres, DistancesAsEachLanguageWritesThem) {
+  EXPECT_EQ(spoken_kilometres("en", 2.44), "2.4 km");
+  EXPECT_EQ(spoken_kilometres("fr", 2.44), "2,4\u202fkm");
+  EXPECT_EQ(spoken_kilometres("pt", 0.06), "0,1 km");
+  EXPECT_EQ(spoken_kilometres("en", 1234.4), "1,234 km");
+  EXPECT_EQ(spoken_kilometres("vi", 12.6), "13 km");
+}
+
 TEST(SpokenInstant, ADayAndATimeInTheZone) {
   const Instant at = from_unix_micros(std::int64_t{1796306700} * 1000000);  // 2026-12-03T14:05:00Z
   EXPECT_EQ(spoken_instant("en", "Europe/Lisbon", at).substr(0, 16), "December 3, 2026");

@@ -50,6 +50,9 @@ struct Closure {
   std::string day;  // YYYY-MM-DD, local
 };
 Result<std::vector<Closure>> closures_of(storage::Connection& c, std::optional<std::int64_t> shop_id);
+// Every shop's closures from `first_day` to `last_day` (YYYY-MM-DD, inclusive), by shop then day.
+Result<std::vector<Closure>> closures_between(storage::Connection& c, const std::string& first_day,
+                                              const std::string& last_day);
 
 struct ServiceRecord {
   std::int64_t id = 0;

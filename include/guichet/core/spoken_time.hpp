@@ -50,4 +50,7 @@ std::string plural_category(std::string_view lang, std::int64_t n);
 // An amount of euros given in cents, as `lang` writes money: "€18.50", "18,50 €".
 std::string spoken_euros(std::string_view lang, std::int64_t cents);
 
+// A distance as `lang` writes it, one decimal under 10 km and none above: "2.4 km", "2,4 km", "12 km".
+std::string spoken_kilometres(std::string_view lang, double km);
+
 }  // namespace guichet
