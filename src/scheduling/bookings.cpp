@@ -325,7 +325,8 @@ Result<Booking> book_visit(storage::Database& db, const BookingRequest& request,
 }
 
 Result<Booking> reschedule_booking(storage::Database& db, std::string_view reference, Instant new_start,
-                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks) {
+                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks,
+                                   std::optional<std::int64_t> to_shop) {
   const Instant now = clock.now();
   return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
     // Touching the row first takes its lock: two racing changes of one booking run one after the
@@ -348,15 +349,17 @@ Result<Booking> reschedule_booking(storage::Database& db, std::string_view refer
     // the new one cannot be booked, the rollback gives them back.
     auto released = c.execute("DELETE FROM booking_items WHERE booking_id = ?", {old.id});
     if (!released) return std::move(released).error();
-    auto visit = free_visit_at(c, old.shop, *needs, new_start, now, policy.rules);
+    const std::int64_t shop = to_shop.value_or(old.shop);
+    auto visit = free_visit_at(c, shop, *needs, new_start, now, policy.rules);
     if (!visit) return std::move(visit).error();
     if (auto apart = check_no_overlap(c, person_of(old.user_id, old.caller), visit->start, visit->end, old.id);
         !apart) {
       return apart.error();
     }
     auto moved = c.execute(
-        "UPDATE bookings SET starts_at = ?, ends_at = ?, sequence = sequence + 1, updated_at = ? WHERE id = ?",
-        {to_unix_micros(visit->start), to_unix_micros(visit->end), to_unix_micros(now), old.id});
+        "UPDATE bookings SET shop_id = ?, starts_at = ?, ends_at = ?, sequence = sequence + 1, updated_at = ? WHERE "
+        "id = ?",
+        {shop, to_unix_micros(visit->start), to_unix_micros(visit->end), to_unix_micros(now), old.id});
     if (!moved) return std::move(moved).error();
     if (auto items = insert_items(c, old.id, *visit, policy.rules); !items) return items.error();
     auto after = load_booking(c, "id", old.id);

@@ -19,6 +19,7 @@
 #include "guichet/http/application.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/audit.hpp"
+#include "guichet/identity/second_factor.hpp"
 #include "guichet/scheduling/availability.hpp"
 #include "guichet/scheduling/errors.hpp"
 #include "guichet/scheduling/web.hpp"
@@ -160,14 +161,20 @@ Response choose_services(const SchedulingContext& ctx, Request& request, const s
   const auto shop_first = positive_id(param(request, "shop"));
   const std::string keep = shop_first ? "&shop=" + std::to_string(*shop_first) : "";
   PageData data;
+  // Moving a booked visit: its services stay as they are; only the shop (then the time) changes.
+  const std::string reschedule = param(request, "reschedule");
   data.set("services", services_data(*chosen, *ids, keep));
   data.set("has_services", !ids->empty());
   data.set("services_value", join_ids(*ids));
   if (shop_first) data.set("shop_value", std::to_string(*shop_first));
-  data.set("can_add", ids->size() < 4);
+  if (!reschedule.empty()) {
+    data.set("reschedule", reschedule);
+    data.set("moving", http::fill_text(ctx.catalog.text(request.lang, "book_moving"), {{"reference", reschedule}}));
+  }
+  data.set("can_add", ids->size() < 4 && reschedule.empty());
   const std::string q = param(request, "q");
   data.set("q", q);
-  if (!q.empty() && ids->size() < 4) {
+  if (!q.empty() && ids->size() < 4 && reschedule.empty()) {
     catalogue::ServiceQuery query;
     query.q = q.substr(0, 200);
     query.lang = request.lang;
@@ -335,6 +342,9 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   data.set("day_has_times", !parts.is_empty_list());
   data.set("no_times", by_day.empty());
   if (!reschedule.empty()) data.set("reschedule", reschedule);
+  // Another shop for the same services (moving a visit too: the reference goes along).
+  data.set("other_shop", "/book?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
+                             (reschedule.empty() ? "" : "&reschedule=" + http::url_encode(reschedule)));
   if (!error.empty()) data.set("error", error);
   if (reschedule.empty() && video_possible(ctx, *chosen)) {
     data.set("offer_video", true);
@@ -381,10 +391,11 @@ Response confirm_page(const SchedulingContext& ctx, Request& request, const std:
   data.set("services_value", join_ids(*ids));
   data.set("shop_value", std::to_string(*shop_id));
   data.set("start_value", rfc3339_seconds(*start));
-  data.set("back", "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
-                       "&from=" + local_day((*shop)->time_zone, *start));
-  if (video_asked(ctx, request, *chosen)) data.set("video", true);
   const std::string reschedule = param(request, "reschedule");
+  data.set("back", "/book/times?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
+                       "&from=" + local_day((*shop)->time_zone, *start) +
+                       (reschedule.empty() ? "" : "&reschedule=" + http::url_encode(reschedule)));
+  if (video_asked(ctx, request, *chosen)) data.set("video", true);
   if (!reschedule.empty()) {
     data.set("reschedule", reschedule);
     data.set("action", "/bookings/" + http::url_encode(reschedule) + "/reschedule");
@@ -518,6 +529,18 @@ Response booking_page(const SchedulingContext& ctx, Request& request) {
   }
   const bool changeable = booking->status == BookingStatus::confirmed && booking->start > ctx.clock.now();
   data.set("changeable", changeable);
+  // Checking in at the shop: the booking's address as a QR code, as on the confirmation PDF; the
+  // kiosk's scanner types it and the kiosk reads the reference from it (queue's check-in).
+  if (changeable && !booking->video_room) {
+    const std::string url = ctx.public_url + "/bookings/" + booking->reference;
+    auto qr = identity::qr_code_svg(url, http::fill_text(ctx.catalog.text(request.lang, "booking_check_in_qr"),
+                                                         {{"reference", booking->reference}}));
+    if (qr) {
+      data.set("check_in_qr", *qr);
+      data.set("check_in_text", http::fill_text(ctx.catalog.text(request.lang, "booking_check_in_text"),
+                                                {{"reference", booking->reference}}));
+    }
+  }
   // A cancelled or past visit: the same services at the same shop, from the booking page's start.
   if (!changeable) {
     data.set("book_again", "/book?services=" + join_ids(ids) + "&shop=" + std::to_string(booking->shop));
@@ -690,8 +713,25 @@ Response reschedule_booking_submit(const SchedulingContext* ctx, Request& reques
   if (!booking) return ctx->pages.render_error(request, booking.error());
   auto start = parse_rfc3339(param(request, "start"));
   if (!start) return bad_request(*ctx, request, "choose a time");
+  // Another shop: whoever moves it there must be allowed to act on the visit at that shop too (an
+  // agent only at the shops they serve; the owner anywhere).
+  std::optional<std::int64_t> to_shop;
+  if (!param(request, "shop").empty()) {
+    to_shop = positive_id(param(request, "shop"));
+    if (!to_shop) return bad_request(*ctx, request, "shop is a shop's id");
+    if (*to_shop != booking->shop) {
+      Booking there = *booking;
+      there.shop = *to_shop;
+      auto power = booking_power(ctx->db, there, request.principal->user_id, request.principal->acr != "low");
+      if (!power) return ctx->pages.render_error(request, power.error());
+      if (*power != BookingPower::act) {
+        return ctx->pages.render_error(request,
+                                       make_error(Errc::not_all_yours, "you do not serve visits at that shop"));
+      }
+    }
+  }
   auto moved = reschedule_booking(ctx->db, booking->reference, *start, ctx->clock, ctx->policy,
-                                  staff_hooks(*ctx, request, *booking));
+                                  staff_hooks(*ctx, request, *booking), to_shop);
   if (!moved) return booking_refused(*ctx, request, moved.error());
   return Response::redirect("/bookings/" + booking->reference + "?notice=moved", 303);
 }

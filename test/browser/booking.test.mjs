@@ -113,6 +113,30 @@ test("book two services in one visit, see, download, move and cancel it", async 
   assert.match(await page.textContent("h1"), /Move your visit/);
   await page.click(`form[action="/bookings/${reference}/reschedule"] button[type="submit"]`);
   assert.match(await page.textContent('[role="status"]'), /moved/);
+  // At the shop, a QR code checks the visit in (the kiosk reads the booking's address from it).
+  const qr = page.locator(".guichet-check-in__qr svg");
+  assert.match(await qr.locator("title").textContent(), new RegExp(`QR code of booking ${reference}`));
+  assert.match(await page.textContent(".guichet-check-in"), new RegExp(`type your reference ${reference}`));
+  // Then to another shop: the same services, the same reference, the old time kept until then.
+  await page.click('a[href*="reschedule="]');
+  await page.click('a:has-text("Choose another shop")');
+  assert.equal(new URL(page.url()).pathname, "/book");
+  assert.match(await page.textContent(".usa-intro"), new RegExp(`Moving visit ${reference}`));
+  assert.equal(await page.locator("#book-q").count(), 0, "no services added to a visit being moved");
+  assert.deepEqual(await axeViolations(page), []);
+  const saldanha = await page.locator("#book-shop option", { hasText: "Saldanha" }).first().getAttribute("value");
+  await page.selectOption("#book-shop", saldanha);
+  await page.click('form[action="/book/times"] button[type="submit"]');
+  assert.match(await page.textContent(".guichet-facts"), /Saldanha/);
+  await page.locator(".usa-radio").first().locator("label").click();
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  assert.match(await page.textContent("h1"), /Move your visit/);
+  await page.click(`form[action="/bookings/${reference}/reschedule"] button[type="submit"]`);
+  assert.equal(new URL(page.url()).pathname, `/bookings/${reference}`);
+  assert.match(await page.textContent('[role="status"]'), /moved/);
+  assert.match(await page.textContent(".guichet-facts"), /Loja do Cidadão Saldanha/);
+  assert.deepEqual(await axeViolations(page), []);
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/booking-moved-1280.png`, fullPage: true });
   // Cancelling is a step of its own: a link, then a page saying what goes, with a way to keep it.
   await page.click(`a[href="/bookings/${reference}/cancel"]`);
   assert.match(await page.textContent("h1"), /Cancel your visit\?/);

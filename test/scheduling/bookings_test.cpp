@@ -333,6 +333,31 @@ TEST_P(BookingsTest, SixtyFourRacingRequestsMakeExactlyOneBooking) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items WHERE active = 1"), 1);
 }
 
+TEST_P(BookingsTest, AVisitMovesToAnotherShopKeepingItsReference) {
+  std::int64_t ana = person("ana@example.org");
+  auto booked = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(booked.ok());
+
+  // 10:00 in Paris: its counter g01 serves the citizen card.
+  auto moved = reschedule_booking(db(), booked->reference, at("2026-12-07T09:00:00Z"), clock, policy, {}, id["paris"]);
+  ASSERT_TRUE(moved.ok()) << moved.error().message;
+  EXPECT_EQ(moved->reference, booked->reference);
+  EXPECT_EQ(moved->shop, id["paris"]);
+  EXPECT_EQ(moved->sequence, 1);
+  EXPECT_EQ((*find_booking(db(), booked->reference))->shop, id["paris"]);
+  std::int64_t bruno = person("bruno@example.org");
+  EXPECT_TRUE(book_visit(db(), visit(bruno, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy).ok())
+      << "Lisboa's time is free again";
+
+  // A shop that does not serve the visit's services refuses it, and the visit stays in Paris.
+  auto passport = book_visit(db(), visit(ana, {"passport"}, "2026-12-09T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(passport.ok());
+  auto refused =
+      reschedule_booking(db(), passport->reference, at("2026-12-09T09:00:00Z"), clock, policy, {}, id["paris"]);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ((*find_booking(db(), passport->reference))->shop, id["lisboa"]);
+}
+
 TEST_P(BookingsTest, CancellingFreesTheCountersAndMovingKeepsTheReference) {
   std::int64_t ana = person("ana@example.org");
   auto booked = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);

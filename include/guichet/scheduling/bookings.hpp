@@ -102,10 +102,11 @@ inline const std::set<std::string> kBookingEvents{"booking.created", "booking.re
 Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
                            const BookingPolicy& policy, const BookingHooks& hooks = {});
 
-// Moves a confirmed future booking to another visit of the same services at the same shop, keeping
-// its reference; the old time is released only if the new one is booked.
+// Moves a confirmed future booking to another visit of the same services, at the same shop or at
+// `to_shop`, keeping its reference; the old time is released only if the new one is booked.
 Result<Booking> reschedule_booking(storage::Database& db, std::string_view reference, Instant new_start,
-                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks = {});
+                                   const Clock& clock, const BookingPolicy& policy, const BookingHooks& hooks = {},
+                                   std::optional<std::int64_t> to_shop = std::nullopt);
 
 // Cancels a confirmed booking that has not started; its counters are free again at once.
 Result<Booking> cancel_booking(storage::Database& db, std::string_view reference, const Clock& clock,
