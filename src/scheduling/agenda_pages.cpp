@@ -9,6 +9,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "guichet/catalogue/catalogue.hpp"
@@ -64,6 +65,65 @@ std::optional<Instant> local_instant(const std::string& time_zone, const std::st
   } catch (const std::exception&) {
     return std::nullopt;
   }
+}
+
+// The day's visits on paper, for a shop's reception: one line per visit in time order, whom to
+// expect (name, phone, e-mail), the reference, the services with their counters, and a box to tick
+// on arrival. Cancelled visits are left out; the page prints without the site's header and footer.
+Response day_list_page(const SchedulingContext& ctx, const Request& request, const StaffShop& shop,
+                       const std::string& day, const Agenda& agenda) {
+  struct Visit {
+    Instant start;
+    Instant end;
+    const AgendaItem* first = nullptr;
+    std::vector<std::string> services;
+  };
+  std::map<std::string, Visit> visits;  // by reference
+  for (const auto& counter : agenda.counters) {
+    for (const auto& item : counter.items) {
+      if (item.status == BookingStatus::cancelled) continue;
+      auto [it, fresh] = visits.try_emplace(item.reference, Visit{item.start, item.end, &item, {}});
+      if (!fresh) {
+        it->second.start = std::min(it->second.start, item.start);
+        it->second.end = std::max(it->second.end, item.end);
+      }
+      it->second.services.push_back(local_time(shop.time_zone, item.start) + " " + item.service_name + " (" +
+                                    ctx.catalog.text(request.lang, "counter_label") + " " + counter_sign(counter.code) +
+                                    ")");
+    }
+  }
+  std::vector<const Visit*> ordered;
+  ordered.reserve(visits.size());
+  for (const auto& [reference, v] : visits) ordered.push_back(&v);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const Visit* a, const Visit* b) { return a->start < b->start; });
+  PageData rows{PageData::type::list};
+  for (const Visit* v : ordered) {
+    std::vector<std::string> services = v->services;
+    std::sort(services.begin(), services.end());  // by their time, which leads each line
+    PageData row;
+    row.set("time", local_time(shop.time_zone, v->start) + "–" + local_time(shop.time_zone, v->end));
+    row.set("reference", v->first->reference);
+    row.set("caller_name", v->first->caller_name);
+    if (!v->first->caller_phone.empty()) row.set("caller_phone", readable_phone(v->first->caller_phone));
+    row.set("person", v->first->person);
+    row.set("channel", ctx.catalog.text(request.lang, "booking_channel_" + std::string(to_string(v->first->channel))));
+    row.set("video", v->first->video_room.has_value());
+    PageData list{PageData::type::list};
+    for (auto& line : services) list.push_back(PageData(line));
+    row.set("services", list);
+    rows.push_back(row);
+  }
+  PageData data;
+  data.set("shop_name", shop.name);
+  data.set("day_words", spoken_full_day(request.lang, day));
+  data.set("zone_name", spoken_zone(request.lang, shop.time_zone));
+  data.set("visits", rows);
+  data.set("has_visits", !ordered.empty());
+  data.set("count", http::fill_text(ctx.catalog.text(request.lang, "agenda_print_count_" +
+                                                                       plural_category(request.lang, ordered.size())),
+                                    {{"count", std::to_string(ordered.size())}}));
+  data.set("back", agenda_link(shop.id, day));
+  return no_store(ctx.pages.render(request, "agenda_print", "agenda_print_title", data));
 }
 
 Response agenda_page(const SchedulingContext& ctx, const Request& request,
@@ -143,6 +203,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
     option.set("code", counter_sign(counter.code));
     counter_options.push_back(option);
   }
+  if (param(request, "view") == "print") return day_list_page(ctx, request, *shop, day, *agenda);
   PageData rates{PageData::type::list};
   for (const auto& r : agenda->no_shows) {
     PageData i;
@@ -167,6 +228,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
   data.set("rates", rates);
   data.set("has_rates", !agenda->no_shows.empty());
   data.set("book_for_caller", "/agent/book?shop=" + std::to_string(*shop_id) + "&day=" + day);
+  data.set("print", agenda_link(*shop_id, day) + "&view=print");
   if (!notice.empty()) data.set("notice", notice);
   if (!error.empty()) data.set("error", error);
   return no_store(ctx.pages.render(request, "agenda", "agenda_title", data, status));

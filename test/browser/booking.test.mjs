@@ -286,6 +286,19 @@ test("an agent books for a caller with no e-mail address, at 320, 390 and 1280 p
   assert.deepEqual(await axeViolations(page), []);
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-agenda-1280.png`, fullPage: true });
 
+  // The day's list on paper for reception: her line, with a box to tick; printed without the header.
+  await page.click('a:has-text("Printable day list")');
+  const line = page.locator("tbody tr", { hasText: reference });
+  assert.match(await line.textContent(), /Maria Alves/);
+  assert.match(await line.textContent(), /\+351 912 345 678/);
+  assert.match(await line.textContent(), /Counter G0\d/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.emulateMedia({ media: "print" });
+  assert.equal(await page.locator("header").first().isVisible(), false, "no site header on paper");
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-day-list-print.png`, fullPage: true });
+  await page.emulateMedia({ media: "screen" });
+  await page.click('a:has-text("Back to the agenda")');
+
   // She calls back and reads her reference: found however it is typed.
   await page.fill("#agenda-reference", reference.replace("-", " ").toLowerCase());
   await page.click('form[action="/agent/bookings"] button[type="submit"]');
