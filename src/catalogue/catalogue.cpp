@@ -81,6 +81,12 @@ Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& q
     sql += " AND a.code = ?";
     params.emplace_back(query.administration);
   }
+  if (!query.theme.empty()) {
+    sql +=
+        " AND s.id IN (SELECT st.service_id FROM service_themes st JOIN themes t ON t.id = st.theme_id WHERE t.code = "
+        "?)";
+    params.emplace_back(query.theme);
+  }
   if (!query.channel.empty()) {
     auto channel = parse_channel(query.channel);
     if (!channel) {
@@ -142,6 +148,33 @@ Result<std::vector<Shop>> list_shops(storage::Database& db) {
                          row.text(7)});
   }
   return shops;
+}
+
+Result<std::vector<Theme>> list_themes(storage::Database& db, const std::string& lang) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT t.code, t.kind, t.names, (SELECT COUNT(*) FROM service_themes st WHERE st.theme_id = "
+                      "t.id) FROM themes t ORDER BY t.position, t.code");
+  if (!rows) return std::move(rows).error();
+  std::vector<Theme> themes;
+  themes.reserve(rows->size());
+  for (const auto& row : rows->rows) {
+    boost::system::error_code ec;
+    const boost::json::value names = boost::json::parse(row.text(2), ec);
+    std::string name = row.text(0);
+    if (!ec && names.is_object()) {
+      const auto& o = names.as_object();
+      if (const auto* n = o.if_contains(lang); n != nullptr && n->is_string()) {
+        name = std::string(n->as_string());
+      } else if (const auto* en = o.if_contains("en"); en != nullptr && en->is_string()) {
+        name = std::string(en->as_string());
+      }
+    }
+    themes.push_back(Theme{row.text(0), row.text(1), std::move(name), row.integer(3)});
+  }
+  return themes;
 }
 
 namespace {

@@ -78,6 +78,29 @@ Result<Document> check_document(std::string_view text) {
   doc.services = array_of("services");
   doc.shops = array_of("shops");
   doc.places = array_of("places");
+  doc.themes = array_of("themes");
+  std::set<std::string> theme_codes;
+  for (std::size_t i = 0; i < doc.themes.size(); ++i) {
+    std::string at = "themes[" + std::to_string(i) + "]";
+    if (!doc.themes[i].is_object()) return invalid(at, "must be an object");
+    const auto& t = doc.themes[i].as_object();
+    const json::value* code = t.if_contains("code");
+    if (code == nullptr || !code->is_string() || !valid_code(code->as_string())) {
+      return invalid(at + ".code", "must be lowercase letters, digits and dashes");
+    }
+    if (!theme_codes.insert(str(*code)).second) return invalid(at + ".code", "is repeated");
+    const json::value* kind = t.if_contains("kind");
+    if (kind == nullptr || !kind->is_string() || (kind->as_string() != "theme" && kind->as_string() != "life_event")) {
+      return invalid(at + ".kind", "must be theme or life_event");
+    }
+    const json::value* names = t.if_contains("names");
+    for (const auto& lang : languages()) {
+      if (auto problem = text_problem(
+              names != nullptr && names->is_object() ? names->as_object().if_contains(lang) : nullptr, 200)) {
+        return invalid(at + ".names." + lang, *problem);
+      }
+    }
+  }
   std::set<std::string> administration_codes;
   for (std::size_t i = 0; i < doc.administrations.size(); ++i) {
     std::string at = "administrations[" + std::to_string(i) + "]";
@@ -142,6 +165,16 @@ Result<Document> check_document(std::string_view text) {
       }
       for (const auto& word : keywords->as_array()) {
         if (auto problem = text_problem(&word, 100)) return invalid(at + ".keywords: an entry", *problem);
+      }
+    }
+    if (const json::value* themes = s.if_contains("themes")) {
+      if (!themes->is_array() || themes->as_array().size() > 10) {
+        return invalid(at + ".themes", "must be a list of at most 10 theme codes");
+      }
+      for (const auto& theme : themes->as_array()) {
+        if (!theme.is_string() || !valid_code(theme.as_string())) {
+          return invalid(at + ".themes", "must list theme codes (lowercase letters, digits and dashes)");
+        }
       }
     }
     const json::value* texts = s.if_contains("texts");

@@ -1,5 +1,5 @@
 #pragma once
-// The catalogue document (JSON: administrations, services, shops, places) and its validation; private to
+// The catalogue document (JSON: administrations, services, shops, places, themes) and its validation; private to
 // the catalogue module, shared by the import (import.cpp) and the queries (catalogue.cpp).
 #include <boost/json.hpp>
 #include <string>
@@ -21,6 +21,7 @@ struct Document {
   boost::json::array services;
   boost::json::array shops;
   boost::json::array places;  // the gazetteer (optional)
+  boost::json::array themes;  // themes and life events to browse by (optional)
 };
 
 // The whole document checked before anything is written: the first problem, by its place.

@@ -65,6 +65,16 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
       if (!stored) return std::move(stored).error();
       ++summary.administrations;
     }
+    // Themes and life events, upserted by code, in the document's order.
+    for (std::size_t i = 0; i < doc.themes.size(); ++i) {
+      const auto& t = doc.themes[i].as_object();
+      auto stored = c.execute(
+          "INSERT INTO themes (code, kind, names, position) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+          "kind = excluded.kind, names = excluded.names, position = excluded.position",
+          {str(t.at("code")), str(t.at("kind")), json::serialize(t.at("names")), static_cast<std::int64_t>(i)});
+      if (!stored) return std::move(stored).error();
+      ++summary.themes;
+    }
     for (std::size_t i = 0; i < doc.services.size(); ++i) {
       const auto& s = doc.services[i].as_object();
       auto administration = c.query("SELECT id FROM administrations WHERE code = ?", {str(s.at("administration"))});
@@ -94,6 +104,22 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
            json::serialize(keywords)});
       if (!stored) return std::move(stored).error();
       const std::int64_t id = stored->rows.at(0).integer(0);
+      // The themes it is listed under: exactly those the document names.
+      if (auto r = c.execute("DELETE FROM service_themes WHERE service_id = ?", {id}); !r) return std::move(r).error();
+      if (const json::value* themes = s.if_contains("themes")) {
+        for (const auto& theme : themes->as_array()) {
+          auto listed = c.execute(
+              "INSERT INTO service_themes (service_id, theme_id) SELECT ?, id FROM themes WHERE code = ? ON CONFLICT "
+              "DO NOTHING",
+              {id, str(theme)});
+          if (!listed) return std::move(listed).error();
+          auto known = c.query("SELECT 1 FROM themes WHERE code = ?", {str(theme)});
+          if (!known) return std::move(known).error();
+          if (known->empty()) {
+            return invalid("services[" + std::to_string(i) + "].themes", "names an unknown theme " + str(theme));
+          }
+        }
+      }
       if (auto r = c.execute("DELETE FROM service_texts WHERE service_id = ?", {id}); !r) return std::move(r).error();
       if (sqlite) {
         if (auto r = c.execute("DELETE FROM service_search WHERE service_id = ?", {id}); !r) {
@@ -202,7 +228,8 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
     json::object details{{"administrations", summary.administrations},
                          {"services", summary.services},
                          {"shops", summary.shops},
-                         {"places", summary.places}};
+                         {"places", summary.places},
+                         {"themes", summary.themes}};
     auto audited = identity::record_audit(
         c, identity::AuditEvent{actor, "catalogue.imported", "catalogue", json::serialize(details)}, clock);
     if (!audited) return std::move(audited).error();
@@ -246,6 +273,14 @@ Result<std::string> export_catalogue(storage::Database& db) {
                          {"texts", texts}};
     json::value keywords = json::parse(row.text(8));
     if (keywords.is_array() && !keywords.as_array().empty()) service["keywords"] = keywords;
+    auto theme_rows = c.query(
+        "SELECT t.code FROM service_themes st JOIN themes t ON t.id = st.theme_id WHERE st.service_id = ? ORDER BY "
+        "t.position, t.code",
+        {row.integer(0)});
+    if (!theme_rows) return std::move(theme_rows).error();
+    json::array themes;
+    for (const auto& t : theme_rows->rows) themes.emplace_back(t.text(0));
+    if (!themes.empty()) service["themes"] = themes;
     services.push_back(std::move(service));
   }
   json::array shops;
@@ -299,8 +334,15 @@ Result<std::string> export_catalogue(storage::Database& db) {
                                   {"latitude", row.real(4)},
                                   {"longitude", row.real(5)}});
   }
+  json::array themes;
+  auto theme_rows = c.query("SELECT code, kind, names FROM themes ORDER BY position, code");
+  if (!theme_rows) return std::move(theme_rows).error();
+  for (const auto& row : theme_rows->rows) {
+    themes.push_back(json::object{{"code", row.text(0)}, {"kind", row.text(1)}, {"names", json::parse(row.text(2))}});
+  }
   json::object document{{"administrations", administrations}, {"services", services}, {"shops", shops}};
   if (!places.empty()) document["places"] = places;
+  if (!themes.empty()) document["themes"] = themes;
   return json::serialize(document);
 }
 }  // namespace guichet::catalogue

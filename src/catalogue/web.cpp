@@ -42,6 +42,7 @@ Response services_api(const ApiContext& ctx, Request& request) {
   query.audience = text("audience");
   query.administration = text("administration");
   query.channel = text("channel");
+  query.theme = text("theme");
   query.lang = request.query.get("lang") ? text("lang") : std::string("en");
   query.cursor = text("cursor");
   if (auto limit = request.query.get("limit")) {
@@ -74,6 +75,22 @@ Response services_api(const ApiContext& ctx, Request& request) {
   return Response::json(json::serialize(body));
 }
 
+// GET /api/v1/themes?lang=: the themes and life events to browse by, named in `lang` (English by
+// default), with how many services each lists.
+Response themes_api(const ApiContext& ctx, Request& request) {
+  std::string lang(request.query.get("lang").value_or("en"));
+  if (lang != "en" && lang != "fr" && lang != "pt" && lang != "vi") {
+    return http::json_error(request, make_error(Errc::bad_query, "lang must be en, fr, pt or vi"));
+  }
+  auto themes = list_themes(ctx.db, lang);
+  if (!themes) return http::json_error(request, themes.error());
+  json::array list;
+  for (const auto& t : *themes) {
+    list.push_back(json::object{{"code", t.code}, {"kind", t.kind}, {"name", t.name}, {"services", t.services}});
+  }
+  return Response::json(json::serialize(json::object{{"themes", list}}));
+}
+
 Response shops_api(const ApiContext& ctx, Request& request) {
   auto shops = list_shops(ctx.db);
   if (!shops) return http::json_error(request, shops.error());
@@ -102,6 +119,9 @@ void register_api_routes(http::Router& router, storage::Database& db) {
 
   router.get(
       "/api/v1/shops", [ctx](Request& request) { return shops_api(*ctx, request); }, api);
+
+  router.get(
+      "/api/v1/themes", [ctx](Request& request) { return themes_api(*ctx, request); }, api);
 }
 
 namespace {
@@ -119,6 +139,7 @@ Response services_page(const PageContext& ctx, Request& request) {
   query.audience = text("audience");
   query.administration = text("administration");
   query.channel = text("channel");
+  query.theme = text("theme").substr(0, 100);
   query.lang = request.lang;
   query.limit = 20;
   query.cursor = text("cursor");
@@ -155,6 +176,40 @@ Response services_page(const PageContext& ctx, Request& request) {
     item.set("audience", ctx.catalog.text(request.lang, "audience_" + s.audience));
     results.push_back(item);
   }
+  // Browsing: themes and life events, as links on a page without a search, and as a filter.
+  auto themes = list_themes(ctx.db, request.lang);
+  if (!themes) return ctx.pages.render_error(request, themes.error());
+  http::PageData theme_links{http::PageData::type::list};
+  http::PageData event_links{http::PageData::type::list};
+  http::PageData theme_options{http::PageData::type::list};
+  http::PageData event_options{http::PageData::type::list};
+  std::string theme_name;
+  for (const auto& t : *themes) {
+    if (t.services == 0) continue;
+    http::PageData link;
+    link.set("name", t.name);
+    link.set("href", "/services?theme=" + http::url_encode(t.code));
+    link.set("count", std::to_string(t.services));
+    (t.kind == "life_event" ? event_links : theme_links).push_back(link);
+    http::PageData option;
+    option.set("code", t.code);
+    option.set("name", t.name);
+    option.set("selected", t.code == query.theme);
+    (t.kind == "life_event" ? event_options : theme_options).push_back(option);
+    if (t.code == query.theme) theme_name = t.name;
+  }
+  const bool browsing = query.q.empty() && query.theme.empty() && query.audience.empty() &&
+                        query.administration.empty() && query.channel.empty() && query.cursor.empty();
+  http::PageData data;
+  if (browsing && !themes->empty()) {
+    data.set("browse", true);
+    data.set("theme_links", theme_links);
+    data.set("event_links", event_links);
+  }
+  data.set("theme_options", theme_options);
+  data.set("event_options", event_options);
+  data.set("has_themes", !theme_options.is_empty_list() || !event_options.is_empty_list());
+  if (!theme_name.empty()) data.set("theme_name", theme_name);
   http::PageData admin_options{http::PageData::type::list};
   for (const auto& a : *administrations) {
     http::PageData option;
@@ -163,7 +218,6 @@ Response services_page(const PageContext& ctx, Request& request) {
     option.set("selected", a.code == query.administration);
     admin_options.push_back(option);
   }
-  http::PageData data;
   data.set("q", query.q);
   data.set("results", results);
   data.set("none", page->services.empty());
@@ -177,9 +231,10 @@ Response services_page(const PageContext& ctx, Request& request) {
     auto [end, ec] = std::from_chars(from.data(), from.data() + from.size(), parsed);
     if (ec == std::errc() && end == from.data() + from.size() && parsed > 0 && parsed <= page->total) first = parsed;
   }
-  const std::string base =
-      "/services?q=" + http::url_encode(query.q) + "&audience=" + http::url_encode(query.audience) +
-      "&administration=" + http::url_encode(query.administration) + "&channel=" + http::url_encode(query.channel);
+  const std::string base = "/services?q=" + http::url_encode(query.q) +
+                           "&audience=" + http::url_encode(query.audience) +
+                           "&administration=" + http::url_encode(query.administration) +
+                           "&channel=" + http::url_encode(query.channel) + "&theme=" + http::url_encode(query.theme);
   const std::int64_t last = first + static_cast<std::int64_t>(page->services.size()) - 1;
   data.set("count", http::fill_text(
                         ctx.catalog.text(request.lang, "services_count_" + plural_category(request.lang, page->total)),

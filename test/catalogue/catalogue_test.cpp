@@ -173,6 +173,67 @@ TEST_P(CatalogueTest, SearchCrossesLanguagesKeywordsAndTypos) {
   EXPECT_EQ(suggest("zzzzzzzz"), "(none)") << "too far from any word";
 }
 
+// Issue 14: themes and life events to browse by, named in each language, listing services; a
+// service names the themes it is under, checked at import, filtered on, exported back.
+TEST_P(CatalogueTest, ThemesAndLifeEventsListServices) {
+  auto doc = json::parse(sample()).as_object();
+  doc["themes"] = json::array{
+      json::object{{"code", "identity"},
+                   {"kind", "theme"},
+                   {"names", {{"en", "Identity"}, {"fr", "Identité"}, {"pt", "Identificação"}, {"vi", "Căn cước"}}}},
+      json::object{
+          {"code", "travel-abroad"},
+          {"kind", "life_event"},
+          {"names", {{"en", "Travelling abroad"}, {"fr", "Voyager"}, {"pt", "Viajar"}, {"vi", "Đi nước ngoài"}}}},
+      json::object{{"code", "unused"},
+                   {"kind", "theme"},
+                   {"names", {{"en", "Unused"}, {"fr", "Inutilisé"}, {"pt", "Sem uso"}, {"vi", "Không dùng"}}}}};
+  auto& services = doc["services"].as_array();
+  services[0].as_object()["themes"] = json::array{"identity", "travel-abroad"};  // passport
+  services[1].as_object()["themes"] = json::array{"identity"};                   // citizen card
+  auto imported = import_catalogue(db(), json::serialize(doc), "test", clock);
+  ASSERT_TRUE(imported.ok()) << imported.error().message;
+  EXPECT_EQ(imported->themes, 3);
+
+  auto themes = list_themes(db(), "fr");
+  ASSERT_TRUE(themes.ok()) << themes.error().message;
+  ASSERT_EQ(themes->size(), 3U);
+  EXPECT_EQ(themes->at(0).code, "identity") << "in the document's order";
+  EXPECT_EQ(themes->at(0).name, "Identité");
+  EXPECT_EQ(themes->at(0).services, 2);
+  EXPECT_EQ(themes->at(1).kind, "life_event");
+  EXPECT_EQ(themes->at(2).services, 0);
+
+  ServiceQuery query;
+  query.theme = "travel-abroad";
+  EXPECT_EQ(codes(query), Codes{"passport"});
+  query.theme = "identity";
+  query.q = "cidadao";
+  EXPECT_EQ(codes(query), Codes{"citizen-card"}) << "with the other filters";
+  query.q = "";
+  query.theme = "nothing-such";
+  EXPECT_TRUE(codes(query).empty());
+
+  auto exported = export_catalogue(db());
+  ASSERT_TRUE(exported.ok());
+  EXPECT_NE(exported->find(R"("themes":["identity","travel-abroad"])"), std::string::npos);
+  EXPECT_NE(exported->find(R"("kind":"life_event")"), std::string::npos);
+
+  // A theme the catalogue does not have, or a wrong kind, is refused and nothing is written.
+  auto unknown = doc;
+  unknown["services"].as_array()[2].as_object()["themes"] = json::array{"elsewhere"};
+  auto refused = import_catalogue(db(), json::serialize(unknown), "test", clock);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().message, "services[2].themes names an unknown theme elsewhere");
+  auto kind = doc;
+  kind["themes"].as_array()[0].as_object()["kind"] = "topic";
+  EXPECT_EQ(import_catalogue(db(), json::serialize(kind), "test", clock).error().message,
+            "themes[0].kind must be theme or life_event");
+  // Re-imported without themes, a service is under none.
+  ASSERT_TRUE(import_catalogue(db(), sample(), "test", clock).ok());
+  EXPECT_EQ(list_themes(db(), "en")->at(0).services, 0);
+}
+
 // Issue 14, problem 6: the gazetteer finds a town by a postcode as people type it (with or
 // without Portugal's dash and last three digits, France's five) or by its name without accents or
 // by its beginning; its ranges are checked at import and replaced on re-import.

@@ -28,6 +28,7 @@ struct ImportSummary {
   int services = 0;
   int shops = 0;
   int places = 0;
+  int themes = 0;
 };
 
 // Validates the whole document first (each problem names its place, e.g. "services[3].texts.fr.name
@@ -47,6 +48,7 @@ struct ServiceQuery {
   std::string lang = "en";
   int limit = 50;        // 1 to 500
   std::string cursor{};  // from the previous page
+  std::string theme{};   // a theme's or a life event's code
 };
 
 struct ServiceSummary {
@@ -69,6 +71,16 @@ struct ServicePage {
 // texts and keywords of every language, whatever the page's: "carta" finds the driving licence
 // on an English page.
 Result<ServicePage> search_services(storage::Database& db, const ServiceQuery& query);
+
+// What the catalogue can be browsed by: themes (work, family, health…) and life events (having a
+// baby, moving house…), in the catalogue document's order.
+struct Theme {
+  std::string code;
+  std::string kind;  // theme or life_event
+  std::string name;  // in the language asked for
+  std::int64_t services = 0;
+};
+Result<std::vector<Theme>> list_themes(storage::Database& db, const std::string& lang);
 
 // For a search that found nothing: the query with each word the catalogue does not know replaced
 // by the nearest word it does (one edit away for words up to five letters, two beyond: "pasport"
