@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "guichet/app/errors.hpp"
+#include "guichet/catalogue/catalogue.hpp"
 #include "guichet/catalogue/web.hpp"
 #include "guichet/core/compute.hpp"
 #include "guichet/core/deadline.hpp"
@@ -13,11 +14,13 @@
 #include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/reports.hpp"
 #include "guichet/http/idempotency.hpp"
+#include "guichet/http/parsing.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/users.hpp"
 #include "guichet/queue/queue.hpp"
 #include "guichet/scheduling/availability.hpp"
+#include "guichet/scheduling/bookings.hpp"
 #include "guichet/storage/migrations.hpp"
 
 namespace guichet::app {
@@ -331,8 +334,51 @@ Response liveness(Request&) {
 }
 }  // namespace
 
+// The home page starts journeys: a search, booking, shops, and the ways in for people who do not
+// know a service's name — the most asked-for services and life's events.
 Response Site::home_page(Request& request) const {
-  return pages_.render(request, "home", "home_title", http::PageData{});
+  constexpr std::size_t kPopular = 6;
+  const Instant now = clock_.now();
+  std::vector<std::int64_t> most_booked;
+  {
+    std::lock_guard lock(most_booked_mutex_);
+    if (now >= most_booked_until_) {
+      auto counted = scheduling::most_booked_services(db_, now - std::chrono::days(30), kPopular);
+      if (counted) {
+        most_booked_ = std::move(counted).value();
+      } else {
+        log_event(LogLevel::warn, "most_booked_failed", {{"error", counted.error().message}});
+      }
+      most_booked_until_ = now + std::chrono::minutes(10);  // a failure is not retried at every visit
+    }
+    most_booked = most_booked_;
+  }
+  http::PageData data;
+  auto popular = catalogue::popular_services(db_, most_booked, request.lang, kPopular);
+  if (!popular) return pages_.render_error(request, popular.error());
+  http::PageData popular_links{http::PageData::type::list};
+  for (const auto& s : *popular) {
+    http::PageData link;
+    link.set("name", s.name);
+    link.set("href", "/services/" + s.code);
+    popular_links.push_back(link);
+  }
+  data.set("popular", popular_links);
+  data.set("has_popular", !popular->empty());
+  auto themes = catalogue::list_themes(db_, request.lang);
+  if (!themes) return pages_.render_error(request, themes.error());
+  http::PageData events{http::PageData::type::list};
+  for (const auto& t : *themes) {
+    if (t.kind != "life_event" || t.services == 0) continue;
+    http::PageData link;
+    link.set("name", t.name);
+    link.set("href", "/services?theme=" + http::url_encode(t.code));
+    events.push_back(link);
+  }
+  data.set("life_events", events);
+  data.set("has_life_events", !events.is_empty_list());
+  data.set("has_more", !popular->empty() || !events.is_empty_list());
+  return pages_.render(request, "home", "home_title", data);
 }
 
 // The language switcher is a plain link, so it works without JavaScript.

@@ -150,6 +150,46 @@ Result<std::vector<Shop>> list_shops(storage::Database& db) {
   return shops;
 }
 
+Result<std::vector<ServiceSummary>> popular_services(storage::Database& db,
+                                                     const std::vector<std::int64_t>& most_booked,
+                                                     const std::string& lang, std::size_t limit) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  std::string sql =
+      "SELECT s.id, s.code, t.name, a.code, s.audience, s.channels, s.duration_minutes, s.featured FROM services s "
+      "JOIN service_texts t ON t.service_id = s.id AND t.lang = ? JOIN administrations a ON a.id = "
+      "s.administration_id WHERE s.featured IS NOT NULL";
+  storage::Params params{lang};
+  if (!most_booked.empty()) {
+    sql += " OR s.id IN " + storage::in_list(most_booked.size());
+    params.insert(params.end(), most_booked.begin(), most_booked.end());
+  }
+  sql += " ORDER BY s.featured, s.id";
+  auto rows = (*connection)->query(sql, params);
+  if (!rows) return std::move(rows).error();
+  std::map<std::int64_t, ServiceSummary> found;
+  std::vector<std::int64_t> featured;  // by rank
+  for (const auto& row : rows->rows) {
+    found[row.integer(0)] = ServiceSummary{row.integer(0),
+                                           row.text(1),
+                                           row.text(2),
+                                           row.text(3),
+                                           row.text(4),
+                                           channel_names(static_cast<unsigned>(row.integer(5))),
+                                           static_cast<int>(row.integer(6))};
+    if (!row.is_null(7)) featured.push_back(row.integer(0));
+  }
+  std::vector<ServiceSummary> out;
+  std::set<std::int64_t> taken;
+  auto take = [&](std::int64_t id) {
+    auto it = found.find(id);
+    if (out.size() < limit && it != found.end() && taken.insert(id).second) out.push_back(it->second);
+  };
+  for (auto id : most_booked) take(id);
+  for (auto id : featured) take(id);
+  return out;
+}
+
 Result<std::vector<Theme>> list_themes(storage::Database& db, const std::string& lang) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();

@@ -167,6 +167,10 @@ Result<Document> check_document(std::string_view text) {
         if (auto problem = text_problem(&word, 100)) return invalid(at + ".keywords: an entry", *problem);
       }
     }
+    if (const json::value* featured = s.if_contains("featured");
+        featured != nullptr && (!featured->is_int64() || featured->as_int64() < 1 || featured->as_int64() > 1000)) {
+      return invalid(at + ".featured", "must be a rank from 1 to 1000");
+    }
     if (const json::value* themes = s.if_contains("themes")) {
       if (!themes->is_array() || themes->as_array().size() > 10) {
         return invalid(at + ".themes", "must be a list of at most 10 theme codes");

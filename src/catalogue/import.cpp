@@ -94,14 +94,15 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
       }
       auto stored = c.query(
           "INSERT INTO services (code, administration_id, audience, channels, duration_minutes, fee_cents, "
-          "legal_basis, keywords) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
+          "legal_basis, keywords, featured) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET "
           "administration_id = excluded.administration_id, audience = excluded.audience, channels = "
           "excluded.channels, duration_minutes = excluded.duration_minutes, fee_cents = excluded.fee_cents, "
-          "legal_basis = excluded.legal_basis, keywords = excluded.keywords RETURNING id",
+          "legal_basis = excluded.legal_basis, keywords = excluded.keywords, featured = excluded.featured RETURNING id",
           {str(s.at("code")), administration->rows[0].integer(0), str(s.at("audience")),
            static_cast<std::int64_t>(channels), s.at("duration_minutes").as_int64(),
            fee != nullptr ? fee->as_int64() : std::int64_t{0}, basis != nullptr ? str(*basis) : std::string(),
-           json::serialize(keywords)});
+           json::serialize(keywords),
+           s.contains("featured") ? storage::Value(s.at("featured").as_int64()) : storage::Value(nullptr)});
       if (!stored) return std::move(stored).error();
       const std::int64_t id = stored->rows.at(0).integer(0);
       // The themes it is listed under: exactly those the document names.
@@ -250,7 +251,7 @@ Result<std::string> export_catalogue(storage::Database& db) {
   json::array services;
   auto rows = c.query(
       "SELECT s.id, s.code, a.code, s.audience, s.channels, s.duration_minutes, s.fee_cents, s.legal_basis, "
-      "s.keywords FROM services s JOIN administrations a ON a.id = s.administration_id ORDER BY s.code");
+      "s.keywords, s.featured FROM services s JOIN administrations a ON a.id = s.administration_id ORDER BY s.code");
   if (!rows) return std::move(rows).error();
   for (const auto& row : rows->rows) {
     json::array channels;
@@ -273,6 +274,7 @@ Result<std::string> export_catalogue(storage::Database& db) {
                          {"texts", texts}};
     json::value keywords = json::parse(row.text(8));
     if (keywords.is_array() && !keywords.as_array().empty()) service["keywords"] = keywords;
+    if (!row.is_null(9)) service["featured"] = row.integer(9);
     auto theme_rows = c.query(
         "SELECT t.code FROM service_themes st JOIN themes t ON t.id = st.theme_id WHERE st.service_id = ? ORDER BY "
         "t.position, t.code",

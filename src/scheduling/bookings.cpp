@@ -397,6 +397,21 @@ Result<Booking> cancel_booking(storage::Database& db, std::string_view reference
   });
 }
 
+Result<std::vector<std::int64_t>> most_booked_services(storage::Database& db, Instant since, std::size_t limit) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  auto rows = (*connection)
+                  ->query(
+                      "SELECT i.service_id, COUNT(*) AS visits FROM bookings b JOIN booking_items i ON i.booking_id = "
+                      "b.id WHERE b.created_at >= ? GROUP BY i.service_id ORDER BY visits DESC, i.service_id LIMIT ?",
+                      {to_unix_micros(since), static_cast<std::int64_t>(limit)});
+  if (!rows) return std::move(rows).error();
+  std::vector<std::int64_t> out;
+  out.reserve(rows->size());
+  for (const auto& row : rows->rows) out.push_back(row.integer(0));
+  return out;
+}
+
 Result<std::optional<Booking>> find_booking(storage::Database& db, std::string_view reference) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();

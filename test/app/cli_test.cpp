@@ -295,7 +295,7 @@ TEST(Cli, DemoDataCreatesASignInAccountOnce) {
   auto first = run("demo-data " + db);
   EXPECT_EQ(first.exit_code, 0) << first.output;
   EXPECT_NE(first.output.find("demo account: demo@guichet.example"), std::string::npos) << first.output;
-  EXPECT_NE(first.output.find("demo catalogue: 22 administrations, 151 services, 30 citizen shops, 6 online "
+  EXPECT_NE(first.output.find("demo catalogue: 22 administrations, 150 services, 30 citizen shops, 6 online "
                               "procedures published"),
             std::string::npos)
       << first.output;

@@ -139,10 +139,44 @@ test("search in another language than the page's, by abbreviation, with a typo; 
 
   // Twenty a page, saying where the page sits, and a way back.
   await page.goto(guichet.url + "/language?lang=en&return=/services%3Faudience%3Dbusinesses");
-  assert.match(await page.textContent(".guichet-result-count"), /127 services found · showing 1–20 of 127/);
+  assert.match(await page.textContent(".guichet-result-count"), /65 services found · showing 1–20 of 65/);
   await page.click('a.usa-button--outline[href*="cursor="]');
-  assert.match(await page.textContent(".guichet-result-count"), /showing 21–40 of 127/);
+  assert.match(await page.textContent(".guichet-result-count"), /showing 21–40 of 65/);
   await page.click('a[href^="/services?"]:has-text("Back to the first results")');
-  assert.match(await page.textContent(".guichet-result-count"), /showing 1–20 of 127/);
+  assert.match(await page.textContent(".guichet-result-count"), /showing 1–20 of 65/);
   await context.close();
+});
+
+// Issue 14: people who do not know a service's name start from what others ask for most or from
+// what is happening in their life; the services page browses by theme and filters by it.
+test("popular services and life events lead to services, and the catalogue browses by theme", async () => {
+  for (const [locale, width] of [["en-GB", 320], ["pt-PT", 1280]]) {
+    const context = await browser.newContext({ locale, viewport: { width, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(guichet.url + "/");
+    const popular = page.locator('section[aria-label] .guichet-browse__group').first().locator("a");
+    assert.equal(await popular.count(), 6);
+    assert.match(await popular.first().getAttribute("href"), /^\/services\/citizen-card-renewal$/, "featured first while nothing is booked");
+    assert.deepEqual(await axeViolations(page), []);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/home-more-${locale}-${width}.png`, fullPage: true });
+    await page.click('nav[aria-labelledby="home-events"] a[href="/services?theme=having-a-baby"]');
+    const names = await page.locator(".usa-collection__heading a").allTextContents();
+    const expected = locale === "en-GB" ? ["Registering a birth", "Parental allowance", "Family allowance"] : ["Registo de nascimento", "Subsídio parental", "Abono de família"];
+    for (const name of expected) assert.ok(names.includes(name), `${name} in ${names.join(" | ")}`);
+    assert.equal(await page.inputValue("#services-theme"), "having-a-baby", "the filter says which");
+    assert.deepEqual(await axeViolations(page), []);
+    // Back to every service: themes and life events listed as links; a theme chosen in the filter.
+    await page.click('main a[href="/services"]');
+    assert.ok((await page.locator('nav[aria-labelledby="browse-themes"] a').count()) >= 10);
+    assert.ok((await page.locator('nav[aria-labelledby="browse-events"] a').count()) >= 10);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+    assert.deepEqual(await axeViolations(page), []);
+    if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/services-browse-${locale}-${width}.png`, fullPage: true });
+    await page.selectOption("#services-theme", "transport");
+    await page.click('form[role="search"] button[type="submit"]');
+    const transport = await page.locator(".usa-collection__heading a").allTextContents();
+    assert.ok(transport.length >= 10 && transport.length <= 20, transport.join(" | "));
+    await context.close();
+  }
 });

@@ -46,8 +46,8 @@ test("beneficial owners added and removed one by one without JavaScript", async 
   const context = await browser.newContext({ javaScriptEnabled: false, locale: "fr-FR", viewport: { width: 320, height: 800 } });
   const page = await context.newPage();
   await signIn(page);
-  await page.goto(guichet.url + "/procedures/irn-declaration");
-  await page.click('main form[action="/procedures/irn-declaration/start"] button');
+  await page.goto(guichet.url + "/procedures/beneficial-owner-declaration");
+  await page.click('main form[action="/procedures/beneficial-owner-declaration/start"] button');
   const reference = new URL(page.url()).pathname.split("/")[2];
   await page.fill("#company_name", "Padaria Central, Lda");
   await page.fill("#company_number", "501234560");

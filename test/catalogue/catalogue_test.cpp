@@ -234,6 +234,38 @@ TEST_P(CatalogueTest, ThemesAndLifeEventsListServices) {
   EXPECT_EQ(list_themes(db(), "en")->at(0).services, 0);
 }
 
+// The home page's popular services: what bookings say first, then the featured ones by rank, each
+// once; a featured rank is checked at import and exported back.
+TEST_P(CatalogueTest, PopularServicesAreTheMostBookedThenTheFeatured) {
+  auto doc = json::parse(sample()).as_object();
+  auto& services = doc["services"].as_array();
+  services[2].as_object()["featured"] = 1;  // vat-registration
+  services[0].as_object()["featured"] = 2;  // passport
+  ASSERT_TRUE(import_catalogue(db(), json::serialize(doc), "test", clock).ok());
+  auto ids = search_services(db(), ServiceQuery{});
+  ASSERT_TRUE(ids.ok());
+  std::map<std::string, std::int64_t> id;
+  for (const auto& s : ids->services) id[s.code] = s.id;
+  auto codes_of = [](const std::vector<ServiceSummary>& list) {
+    Codes out;
+    for (const auto& s : list) out.push_back(s.code);
+    return out;
+  };
+  auto featured = popular_services(db(), {}, "pt", 6);
+  ASSERT_TRUE(featured.ok()) << featured.error().message;
+  EXPECT_EQ(codes_of(*featured), (Codes{"vat-registration", "passport"}));
+  EXPECT_EQ(featured->at(1).name, "Pedido de passaporte") << "named in the language asked for";
+  auto measured = popular_services(db(), {id["citizen-card"], id["passport"], 999'999}, "en", 6);
+  ASSERT_TRUE(measured.ok());
+  EXPECT_EQ(codes_of(*measured), (Codes{"citizen-card", "passport", "vat-registration"}))
+      << "booked first, each once, an unknown id skipped";
+  EXPECT_EQ(popular_services(db(), {id["citizen-card"]}, "en", 2)->size(), 2U);
+  EXPECT_NE(export_catalogue(db())->find(R"("featured":1)"), std::string::npos);
+  services[1].as_object()["featured"] = 0;
+  EXPECT_EQ(import_catalogue(db(), json::serialize(doc), "test", clock).error().message,
+            "services[1].featured must be a rank from 1 to 1000");
+}
+
 // Issue 14, problem 6: the gazetteer finds a town by a postcode as people type it (with or
 // without Portugal's dash and last three digits, France's five) or by its name without accents or
 // by its beginning; its ranges are checked at import and replaced on re-import.

@@ -1036,7 +1036,7 @@ TEST_P(ProceduresSiteTest, AnAgentAsksAnotherGroupForAnOpinionWhoseMembersReadTh
 TEST_P(ProceduresSiteTest, RepeatedGroupsAddAndRemoveItemsWithoutJavaScriptAndNameEachItemsProblems) {
   Browser b(site->application());
   sign_in(b, "ana@example.org");
-  Response started = b.post("/procedures/irn-declaration/start", {});
+  Response started = b.post("/procedures/beneficial-owner-declaration/start", {});
   ASSERT_EQ(started.status, 303) << started.body;
   const std::string reference = location(started).substr(7, 13);
   const std::string page = "/cases/" + reference + "/pages/owner";

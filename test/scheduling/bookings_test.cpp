@@ -333,6 +333,22 @@ TEST_P(BookingsTest, SixtyFourRacingRequestsMakeExactlyOneBooking) {
   EXPECT_EQ(count("SELECT COUNT(*) FROM booking_items WHERE active = 1"), 1);
 }
 
+TEST_P(BookingsTest, TheMostBookedServicesComeFirstCountingOnlyRecentBookings) {
+  std::int64_t ana = person("ana@example.org");
+  std::int64_t bruno = person("bruno@example.org");
+  ASSERT_TRUE(book_visit(db(), visit(ana, {"passport"}, "2026-12-07T09:00:00Z"), clock, policy).ok());
+  clock.advance(std::chrono::hours(24 * 40));  // 2027-01-10: that one is past the window
+  ASSERT_TRUE(book_visit(db(), visit(ana, {"citizen-card"}, "2027-01-11T09:00:00Z"), clock, policy).ok());
+  auto cancelled = book_visit(db(), visit(bruno, {"citizen-card", "passport"}, "2027-01-12T09:00:00Z"), clock, policy);
+  ASSERT_TRUE(cancelled.ok());
+  ASSERT_TRUE(cancel_booking(db(), cancelled->reference, clock).ok()) << "a cancelled visit was wanted all the same";
+  auto most = most_booked_services(db(), clock.now() - std::chrono::days(30), 5);
+  ASSERT_TRUE(most.ok()) << most.error().message;
+  EXPECT_EQ(*most, (std::vector<std::int64_t>{id["citizen-card"], id["passport"]}));
+  EXPECT_EQ(most_booked_services(db(), clock.now() - std::chrono::days(30), 1)->size(), 1U);
+  EXPECT_TRUE(most_booked_services(db(), clock.now() + std::chrono::hours(1), 5)->empty());
+}
+
 TEST_P(BookingsTest, AVisitMovesToAnotherShopKeepingItsReference) {
   std::int64_t ana = person("ana@example.org");
   auto booked = book_visit(db(), visit(ana, {"citizen-card"}, "2026-12-07T09:00:00Z"), clock, policy);

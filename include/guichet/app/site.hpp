@@ -3,7 +3,9 @@
 // (home, language switch, error pages) and probes. Each later module adds its routes here
 // through a register_*_routes function of its own.
 #include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/secrets.hpp"
@@ -107,6 +109,11 @@ class Site {
   queue::QueueFeed queue_feed_;  // its thread starts with the first screen that subscribes
   queue::QueueContext queue_web_;
   std::unique_ptr<http::Application> application_;
+  // The home page's most booked services, counted again every few minutes (a cache of what the
+  // database says, so any node may hold its own).
+  mutable std::mutex most_booked_mutex_;
+  mutable Instant most_booked_until_{};
+  mutable std::vector<std::int64_t> most_booked_;
 };
 
 }  // namespace guichet::app

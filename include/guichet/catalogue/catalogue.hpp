@@ -82,6 +82,13 @@ struct Theme {
 };
 Result<std::vector<Theme>> list_themes(storage::Database& db, const std::string& lang);
 
+// The services a home page offers first, up to `limit`: those of `most_booked` (ids, most first, as
+// the bookings say) that exist, then the ones the catalogue's editors feature (`featured` rank),
+// each once, named in `lang`.
+Result<std::vector<ServiceSummary>> popular_services(storage::Database& db,
+                                                     const std::vector<std::int64_t>& most_booked,
+                                                     const std::string& lang, std::size_t limit);
+
 // For a search that found nothing: the query with each word the catalogue does not know replaced
 // by the nearest word it does (one edit away for words up to five letters, two beyond: "pasport"
 // → "passport", "impots" → "impots" stays when known); nothing when no word changed.

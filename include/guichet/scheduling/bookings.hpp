@@ -117,6 +117,10 @@ Result<std::optional<Booking>> find_booking(storage::Connection& c, std::string_
 // The person's bookings, the coming ones first by start, then the past and cancelled ones.
 Result<std::vector<Booking>> bookings_of(storage::Database& db, std::int64_t user_id, const Clock& clock);
 
+// The services most asked for: by the number of visits booked since `since` that include them
+// (cancelled ones too: they were wanted), most first, at most `limit` ids.
+Result<std::vector<std::int64_t>> most_booked_services(storage::Database& db, Instant since, std::size_t limit);
+
 // What someone may do with a booking: nothing (it answers as if it did not exist), see it, or
 // also cancel and move it.
 enum class BookingPower { none, view, act };
