@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json.hpp>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -319,6 +320,26 @@ std::string today_text(const PageContext& ctx, const std::string& lang, const We
   return http::fill_text(ctx.catalog.text(lang, "shops_open_today"), {{"hours", ranges_text(hours[weekday])}});
 }
 
+// "38.7455,-9.1712" as a latitude and a longitude within their ranges; nullopt for anything else.
+std::optional<std::pair<double, double>> parse_coordinates(std::string_view text) {
+  if (text.size() > 64) return std::nullopt;
+  const auto comma = text.find(',');
+  if (comma == std::string_view::npos) return std::nullopt;
+  auto number = [](std::string_view part) -> std::optional<double> {
+    while (!part.empty() && part.front() == ' ') part.remove_prefix(1);
+    double value = 0;
+    auto [end, ec] = std::from_chars(part.data(), part.data() + part.size(), value);
+    if (ec != std::errc() || end != part.data() + part.size() || !std::isfinite(value)) return std::nullopt;
+    return value;
+  };
+  auto latitude = number(text.substr(0, comma));
+  auto longitude = number(text.substr(comma + 1));
+  if (!latitude || !longitude || *latitude < -90 || *latitude > 90 || *longitude < -180 || *longitude > 180) {
+    return std::nullopt;
+  }
+  return std::pair{*latitude, *longitude};
+}
+
 // GET /shops, and /shops?place= (a postcode or a town): the shops nearest to it first, each with
 // today's hours, its distance and a way to book there.
 Response shops_page(const PageContext& ctx, Request& request) {
@@ -335,12 +356,20 @@ Response shops_page(const PageContext& ctx, Request& request) {
   } else if (request.query.get("place")) {
     errors.add("place", "shops-place", ctx.catalog.text(request.lang, "shops_place_missing"));
   }
+  // Or where the person is (near=latitude,longitude: "use my location", which the browser asks
+  // them to allow; the coordinates are used for this page only, never stored).
+  std::optional<std::pair<double, double>> origin;
+  if (place) origin = std::pair{place->latitude, place->longitude};
+  if (auto near = request.query.get("near"); near && !place && place_typed.empty()) {
+    origin = parse_coordinates(*near);
+    if (!origin) errors.add("place", "shops-place", ctx.catalog.text(request.lang, "shops_location_unreadable"));
+  }
   std::vector<std::pair<double, const Shop*>> ordered;
   for (const auto& shop : *shops) {
-    ordered.emplace_back(place ? distance_km(place->latitude, place->longitude, shop.latitude, shop.longitude) : 0.0,
+    ordered.emplace_back(origin ? distance_km(origin->first, origin->second, shop.latitude, shop.longitude) : 0.0,
                          &shop);
   }
-  if (place) {
+  if (origin) {
     std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     if (ordered.size() > 10) ordered.resize(10);  // the nearest ten; the whole list without a place
   } else {
@@ -366,7 +395,7 @@ Response shops_page(const PageContext& ctx, Request& request) {
     if (auto hours = parse_opening_hours(shop->opening_hours)) {
       item.set("today", today_text(ctx, request.lang, *hours, closed[shop->id], shop->time_zone));
     }
-    if (place) item.set("distance", spoken_kilometres(request.lang, km));
+    if (origin) item.set("distance", spoken_kilometres(request.lang, km));
     list.push_back(item);
   }
   http::PageData data;
@@ -375,6 +404,8 @@ Response shops_page(const PageContext& ctx, Request& request) {
   if (place) {
     data.set("near", http::fill_text(ctx.catalog.text(request.lang, "shops_nearest_to"),
                                      {{"place", place->name}, {"postcodes", place->postcodes}}));
+  } else if (origin) {
+    data.set("near", ctx.catalog.text(request.lang, "shops_nearest_to_you"));
   }
   errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "shops_title"));
   return ctx.pages.render(request, "shops", "shops_title", data, errors.empty() ? 200 : 400);

@@ -106,7 +106,7 @@ Middleware security_headers() {
       {"Referrer-Policy", "strict-origin-when-cross-origin"},
       {"X-Frame-Options", "DENY"},
       {"Cross-Origin-Opener-Policy", "same-origin"},
-      {"Permissions-Policy", "camera=(), microphone=(), geolocation=()"},
+      {"Permissions-Policy", "camera=(), microphone=(), geolocation=(self)"},  // self: "use my location"
   };
   static const std::string kPolicy = content_security_policy();
   static const std::string kHsts = "max-age=31536000; includeSubDomains";

@@ -141,6 +141,9 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
     : templates_(templates), catalog_(catalog), assets_(assets) {
   if (auto css = assets_.url_for("theme/css/guichet.css")) css_url_ = *css;
   if (auto js = assets_.url_for("theme/js/uswds.min.js")) js_url_ = *js;
+  // Progressive enhancements (suggestions as one types, "use my location"); pages work without.
+  auto enhance = assets_.url_for("enhance.js");
+  const std::string enhance_url = enhance ? *enhance : std::string();
   // The tab's icon; a page renders without it where the file is missing.
   auto icon = assets_.url_for("favicon.svg");
   const std::string icon_url = icon ? *icon : std::string();
@@ -152,6 +155,7 @@ PageRenderer::PageRenderer(const Templates& templates, const Catalog& catalog, c
     frame.set("css_url", css_url_);
     frame.set("js_url", js_url_);
     if (!icon_url.empty()) frame.set("icon_url", icon_url);
+    if (!enhance_url.empty()) frame.set("enhance_js_url", enhance_url);
     frame_by_lang_.emplace(lang, std::move(frame));
   }
 }

@@ -147,6 +147,36 @@ test("search in another language than the page's, by abbreviation, with a typo; 
   await context.close();
 });
 
+// Issue 14: "use my location" — the browser asks, the person allows, the nearest shops come first;
+// coordinates that cannot be read are said next to the field.
+test("use my location to find the nearest shops", async () => {
+  const context = await browser.newContext({
+    locale: "en-GB",
+    viewport: { width: 390, height: 800 },
+    geolocation: { latitude: 41.1496, longitude: -8.611 },  // Porto, Avenida dos Aliados
+    permissions: ["geolocation"],
+  });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/shops");
+  await page.click('button[data-locate]');
+  await page.waitForURL(/\/shops\?near=/);
+  assert.match(await page.textContent("#shops-results"), /Nearest to where you are/);
+  const first = page.locator(".usa-collection__item").first();
+  assert.match(await first.textContent(), /Loja do Cidadão Porto/);
+  assert.match(await first.textContent(), /\d\.\d km/);
+  assert.deepEqual(await axeViolations(page), []);
+  await page.goto(guichet.url + "/shops?near=somewhere");
+  assert.match(await page.textContent("#shops-place-error"), /This location could not be read/);
+  assert.equal(await page.getAttribute("#shops-place", "aria-invalid"), "true");
+  await context.close();
+  // Without JavaScript the button stays hidden: the postcode search is the way.
+  const plain = await browser.newContext({ javaScriptEnabled: false });
+  const without = await plain.newPage();
+  await without.goto(guichet.url + "/shops");
+  assert.equal(await without.isVisible('button[data-locate]'), false);
+  await plain.close();
+});
+
 // Issue 14: people who do not know a service's name start from what others ask for most or from
 // what is happening in their life; the services page browses by theme and filters by it.
 test("popular services and life events lead to services, and the catalogue browses by theme", async () => {
@@ -160,6 +190,11 @@ test("popular services and life events lead to services, and the catalogue brows
     assert.deepEqual(await axeViolations(page), []);
     assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
     if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/home-more-${locale}-${width}.png`, fullPage: true });
+    // Suggestions as one types (with JavaScript): service names in the page's language.
+    await page.locator("#home-q").pressSequentially(locale === "en-GB" ? "passp" : "passap", { delay: 30 });
+    await page.waitForFunction(() => document.querySelectorAll("#home-q-suggestions option").length > 0);
+    const suggested = await page.locator("#home-q-suggestions option").evaluateAll((options) => options.map((o) => o.value));
+    assert.ok(suggested.includes(locale === "en-GB" ? "Passport application" : "Pedido de passaporte"), suggested.join(" | "));
     await page.click('nav[aria-labelledby="home-events"] a[href="/services?theme=having-a-baby"]');
     const names = await page.locator(".usa-collection__heading a").allTextContents();
     const expected = locale === "en-GB" ? ["Registering a birth", "Parental allowance", "Family allowance"] : ["Registo de nascimento", "Subsídio parental", "Abono de família"];

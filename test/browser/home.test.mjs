@@ -114,7 +114,7 @@ test("the stylesheet loads under a content-hashed URL without CSP violations", a
   assert.ok(css.length >= 2, "stylesheet and script were requested");
   for (const [url, status, cache] of css) {
     assert.equal(status, 200, url);
-    assert.match(url, /\/static\/(theme\.[0-9a-f]{10}\/|favicon\.[0-9a-f]{10}\.svg$)/);
+    assert.match(url, /\/static\/(theme\.[0-9a-f]{10}\/|favicon\.[0-9a-f]{10}\.svg$|enhance\.[0-9a-f]{10}\.js$)/);
     assert.equal(cache, "public, max-age=31536000, immutable");
   }
   assert.deepEqual(cspErrors, []);
