@@ -699,6 +699,22 @@ def main():
             counters.append({"code": f"g{j + 1:02d}", "services": served})
         shop["counters"] = counters
         shop["closures"] = fr_holidays if shop["time_zone"] == "Europe/Paris" else pt_holidays
+        # The building, as each shop would describe it (the last one has not yet).
+        if i < len(shops) - 1:
+            shop["accessibility"] = {
+                "step_free_entrance": i % 7 != 3,
+                "accessible_toilet": i % 5 != 4,
+                "hearing_loop": i % 3 == 0,
+                "accessible_parking": i % 2 == 0,
+                "sign_language": i < 10,
+            }
+        if shop["code"] == "lisboa-restauradores":
+            shop["accessibility"]["notes"] = {
+                "fr": "L'entrée de plain-pied est côté Rua dos Condes ; l'entrée principale a trois marches.",
+                "pt": "A entrada sem degraus é pela Rua dos Condes; a entrada principal tem três degraus.",
+                "vi": "Lối vào không có bậc thềm ở phía Rua dos Condes; lối vào chính có ba bậc.",
+                "en": "The step-free entrance is on Rua dos Condes; the main entrance has three steps.",
+            }
 
     codes = [s["code"] for s in services]
     assert len(set(codes)) == len(codes), "a code is repeated"

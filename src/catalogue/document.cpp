@@ -64,6 +64,12 @@ std::optional<Error> coordinates_problem(const json::object& o, const std::strin
 
 }  // namespace
 
+const std::vector<std::string>& accessibility_features() {
+  static const std::vector<std::string> features{"step_free_entrance", "accessible_toilet", "hearing_loop",
+                                                 "accessible_parking", "sign_language"};
+  return features;
+}
+
 Result<Document> check_document(std::string_view text) {
   boost::system::error_code ec;
   json::value parsed = json::parse(text, ec);
@@ -240,6 +246,25 @@ Result<Document> check_document(std::string_view text) {
         for (const auto& service : served->as_array()) {
           if (!service.is_string()) return invalid(where + ".services", "must list service codes");
         }
+      }
+    }
+    if (const json::value* accessibility = s.if_contains("accessibility")) {
+      if (!accessibility->is_object()) return invalid(at + ".accessibility", "must be an object");
+      for (const auto& [key, value] : accessibility->as_object()) {
+        const std::string name(key);
+        if (name == "notes") {
+          for (const auto& lang : languages()) {
+            if (auto problem = text_problem(value.is_object() ? value.as_object().if_contains(lang) : nullptr, 500)) {
+              return invalid(at + ".accessibility.notes." + lang, *problem);
+            }
+          }
+          continue;
+        }
+        const auto& known = accessibility_features();
+        if (std::find(known.begin(), known.end(), name) == known.end()) {
+          return invalid(at + ".accessibility." + name, "is not a feature this catalogue knows");
+        }
+        if (!value.is_bool()) return invalid(at + ".accessibility." + name, "must be true or false");
       }
     }
     if (const json::value* closures = s.if_contains("closures")) {

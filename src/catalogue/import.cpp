@@ -155,12 +155,14 @@ Result<ImportSummary> import_catalogue(storage::Database& db, std::string_view j
     for (const auto& item : doc.shops) {
       const auto& s = item.as_object();
       auto stored = c.query(
-          "INSERT INTO shops (code, name, address, latitude, longitude, time_zone, opening_hours) VALUES (?, ?, ?, ?, "
-          "?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, address = excluded.address, latitude = "
-          "excluded.latitude, longitude = excluded.longitude, time_zone = excluded.time_zone, opening_hours = "
-          "excluded.opening_hours RETURNING id",
+          "INSERT INTO shops (code, name, address, latitude, longitude, time_zone, opening_hours, accessibility) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, address = "
+          "excluded.address, latitude = excluded.latitude, longitude = excluded.longitude, time_zone = "
+          "excluded.time_zone, opening_hours = excluded.opening_hours, accessibility = excluded.accessibility "
+          "RETURNING id",
           {str(s.at("code")), str(s.at("name")), str(s.at("address")), s.at("latitude").to_number<double>(),
-           s.at("longitude").to_number<double>(), str(s.at("time_zone")), json::serialize(s.at("opening_hours"))});
+           s.at("longitude").to_number<double>(), str(s.at("time_zone")), json::serialize(s.at("opening_hours")),
+           s.contains("accessibility") ? json::serialize(s.at("accessibility")) : std::string("{}")});
       if (!stored) return std::move(stored).error();
       const std::int64_t shop_id = stored->rows.at(0).integer(0);
       const std::string shop_at = "shops[" + std::to_string(summary.shops) + "]";
@@ -286,8 +288,9 @@ Result<std::string> export_catalogue(storage::Database& db) {
     services.push_back(std::move(service));
   }
   json::array shops;
-  auto shop_rows =
-      c.query("SELECT code, name, address, latitude, longitude, time_zone, opening_hours, id FROM shops ORDER BY code");
+  auto shop_rows = c.query(
+      "SELECT code, name, address, latitude, longitude, time_zone, opening_hours, id, accessibility FROM shops "
+      "ORDER BY code");
   if (!shop_rows) return std::move(shop_rows).error();
   for (const auto& row : shop_rows->rows) {
     json::array counters;
@@ -307,15 +310,18 @@ Result<std::string> export_catalogue(storage::Database& db) {
     auto closure_rows = c.query("SELECT day FROM shop_closures WHERE shop_id = ? ORDER BY day", {row.integer(7)});
     if (!closure_rows) return std::move(closure_rows).error();
     for (const auto& day : closure_rows->rows) closures.emplace_back(day.text(0));
-    shops.push_back(json::object{{"code", row.text(0)},
-                                 {"name", row.text(1)},
-                                 {"address", row.text(2)},
-                                 {"latitude", row.real(3)},
-                                 {"longitude", row.real(4)},
-                                 {"time_zone", row.text(5)},
-                                 {"opening_hours", json::parse(row.text(6))},
-                                 {"counters", counters},
-                                 {"closures", closures}});
+    json::object shop{{"code", row.text(0)},
+                      {"name", row.text(1)},
+                      {"address", row.text(2)},
+                      {"latitude", row.real(3)},
+                      {"longitude", row.real(4)},
+                      {"time_zone", row.text(5)},
+                      {"opening_hours", json::parse(row.text(6))},
+                      {"counters", counters},
+                      {"closures", closures}};
+    json::value accessibility = json::parse(row.text(8));
+    if (accessibility.is_object() && !accessibility.as_object().empty()) shop["accessibility"] = accessibility;
+    shops.push_back(std::move(shop));
   }
   // The gazetteer, each place once with its ranges.
   json::array places;

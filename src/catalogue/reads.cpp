@@ -5,11 +5,12 @@
 namespace guichet::catalogue {
 namespace {
 
-constexpr const char* kShopColumns = "id, code, name, address, time_zone, opening_hours, latitude, longitude";
+constexpr const char* kShopColumns =
+    "id, code, name, address, time_zone, opening_hours, latitude, longitude, accessibility";
 
 ShopRecord shop_from(const storage::Row& row) {
-  return ShopRecord{row.integer(0), row.text(1), row.text(2), row.text(3),
-                    row.text(4),    row.text(5), row.real(6), row.real(7)};
+  return ShopRecord{row.integer(0), row.text(1), row.text(2), row.text(3), row.text(4),
+                    row.text(5),    row.real(6), row.real(7), row.text(8)};
 }
 
 std::vector<std::string> string_array(const std::string& json) {

@@ -476,6 +476,39 @@ Response shop_page(const PageContext& ctx, Request& request) {
     item.set("link", link);
     list.push_back(item);
   }
+  // The building: what it has and what it lacks, said plainly, and the shop's own notes.
+  {
+    boost::system::error_code ec;
+    const json::value described = json::parse(s.accessibility, ec);
+    http::PageData has{http::PageData::type::list};
+    std::string lacks;
+    if (!ec && described.is_object()) {
+      const auto& o = described.as_object();
+      for (const auto& feature : accessibility_features()) {
+        const json::value* value = o.if_contains(feature);
+        if (value == nullptr || !value->is_bool()) continue;
+        const std::string label = ctx.catalog.text(request.lang, "shops_access_" + feature);
+        if (value->as_bool()) {
+          has.push_back(http::PageData(label));
+        } else {
+          lacks += (lacks.empty() ? "" : ", ") + label;
+        }
+      }
+      if (const json::value* notes = o.if_contains("notes"); notes != nullptr && notes->is_object()) {
+        if (const json::value* note = notes->as_object().if_contains(request.lang);
+            note != nullptr && note->is_string()) {
+          data.set("access_note", std::string(note->as_string()));
+        }
+      }
+    }
+    data.set("access_has", has);
+    data.set("access_has_any", !has.is_empty_list());
+    if (!lacks.empty()) {
+      data.set("access_lacks",
+               http::fill_text(ctx.catalog.text(request.lang, "shops_access_lacks"), {{"features", lacks}}));
+    }
+    data.set("access_unknown", has.is_empty_list() && lacks.empty());
+  }
   data.set("services", list);
   data.set("services_count", http::fill_text(ctx.catalog.text(request.lang, "shops_services_count"),
                                              {{"count", std::to_string(named.size())}}));

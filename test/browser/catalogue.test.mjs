@@ -147,6 +147,23 @@ test("search in another language than the page's, by abbreviation, with a typo; 
   await context.close();
 });
 
+// Issue 14: a shop's page says how to get in before one goes.
+test("a shop's page describes the building's accessibility", async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 320, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(guichet.url + "/shops/lisboa-restauradores");
+  const main = await page.textContent("main");
+  assert.match(main, /Getting in and around/);
+  assert.match(main, /The step-free entrance is on Rua dos Condes/);
+  assert.match(main, /Not available: /);
+  assert.deepEqual(await axeViolations(page), []);
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth));
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/shop-access-320.png`, fullPage: true });
+  await page.goto(guichet.url + "/shops/lille");
+  assert.match(await page.textContent("main"), /has not described its building yet/);
+  await context.close();
+});
+
 // Issue 14: "use my location" — the browser asks, the person allows, the nearest shops come first;
 // coordinates that cannot be read are said next to the field.
 test("use my location to find the nearest shops", async () => {

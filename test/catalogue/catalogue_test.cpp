@@ -266,6 +266,37 @@ TEST_P(CatalogueTest, PopularServicesAreTheMostBookedThenTheFeatured) {
             "services[1].featured must be a rank from 1 to 1000");
 }
 
+// Issue 14: how accessible a shop's building is, checked at import, read back, exported.
+TEST_P(CatalogueTest, AShopDescribesItsBuildingsAccessibility) {
+  auto doc = json::parse(sample()).as_object();
+  auto& shop = doc["shops"].as_array()[0].as_object();
+  shop["accessibility"] = json::object{{"step_free_entrance", true},
+                                       {"hearing_loop", false},
+                                       {"notes",
+                                        {{"en", "Lift on the left"},
+                                         {"fr", "Ascenseur à gauche"},
+                                         {"pt", "Elevador à esquerda"},
+                                         {"vi", "Thang máy bên trái"}}}};
+  ASSERT_TRUE(import_catalogue(db(), json::serialize(doc), "test", clock).ok());
+  auto exported = export_catalogue(db());
+  ASSERT_TRUE(exported.ok());
+  EXPECT_NE(exported->find(R"("accessibility":{"step_free_entrance":true,"hearing_loop":false,"notes")"),
+            std::string::npos);
+  EXPECT_EQ(exported->find(R"("accessibility":{})"), std::string::npos) << "an undescribed shop says nothing";
+
+  auto unknown = doc;
+  unknown["shops"].as_array()[0].as_object()["accessibility"].as_object()["lift"] = true;
+  EXPECT_EQ(import_catalogue(db(), json::serialize(unknown), "test", clock).error().message,
+            "shops[0].accessibility.lift is not a feature this catalogue knows");
+  auto yes = doc;
+  yes["shops"].as_array()[0].as_object()["accessibility"].as_object()["hearing_loop"] = "yes";
+  EXPECT_EQ(import_catalogue(db(), json::serialize(yes), "test", clock).error().message,
+            "shops[0].accessibility.hearing_loop must be true or false");
+  auto notes = doc;
+  notes["shops"].as_array()[0].as_object()["accessibility"].as_object()["notes"].as_object().erase("vi");
+  EXPECT_FALSE(import_catalogue(db(), json::serialize(notes), "test", clock).ok()) << "notes in every language";
+}
+
 // Issue 14, problem 6: the gazetteer finds a town by a postcode as people type it (with or
 // without Portugal's dash and last three digits, France's five) or by its name without accents or
 // by its beginning; its ranges are checked at import and replaced on re-import.

@@ -23,6 +23,10 @@ enum Channel : unsigned { in_person = 1, video = 2, online = 4, phone = 8 };
 std::vector<std::string> channel_names(unsigned channels);
 std::optional<unsigned> parse_channel(std::string_view name);
 
+// The features a shop's building is described by (`accessibility` in the catalogue document), in
+// the order pages list them.
+const std::vector<std::string>& accessibility_features();
+
 struct ImportSummary {
   int administrations = 0;
   int services = 0;

@@ -25,6 +25,7 @@ struct ShopRecord {
   std::string opening_hours;  // the stored JSON; catalogue::parse_opening_hours reads it
   double latitude = 0;
   double longitude = 0;
+  std::string accessibility;  // JSON object: features true or false, optional notes by language
 };
 Result<std::optional<ShopRecord>> shop_record(storage::Connection& c, std::int64_t shop_id);
 Result<std::optional<std::int64_t>> shop_id_of(storage::Connection& c, std::string_view code);
