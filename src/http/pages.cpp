@@ -328,8 +328,16 @@ Response PageRenderer::render_error(const Request& request, const Error& error) 
   page.set("status", std::to_string(status));
   page.set("heading", catalog_.text(request.lang, key + "_title"));
   page.set("explanation", catalog_.text(request.lang, key + "_text"));
-  // A validation message is shown as it is; an internal detail never is.
-  if (status < 500 && error.kind != ErrorKind::not_found) page.set("detail", public_message(error));
+  // What went wrong in the page's language: the error code's own message where it has one; the
+  // module's message (written in English, for developers and logs) only on English pages, so a
+  // French or Vietnamese page never shows English; an internal detail never.
+  if (status < 500 && error.kind != ErrorKind::not_found) {
+    if (!error.code.message_key().empty()) {
+      page.set("detail", catalog_.text(request.lang, error.code.message_key()));
+    } else if (request.lang == "en") {
+      page.set("detail", public_message(error));
+    }
+  }
   page.set("show_request_id", status >= 500);
   Response response = render(request, "error", key + "_title", page, status);
   response.headers.set("Cache-Control", "no-store");

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include "guichet/scheduling/errors.hpp"
+
 #include "guichet/storage/migrations.hpp"
 #include "support/test_database.hpp"
 
@@ -162,6 +164,29 @@ TEST_P(SiteTest, ServerErrorPageIsLocalisedWithRequestIdAndNoDetail) {
   EXPECT_NE(page.body.find("0123456789abcdef"), std::string::npos);
   EXPECT_EQ(page.body.find("secret"), std::string::npos);
   EXPECT_EQ(*page.headers.get("Cache-Control"), "no-store");
+}
+
+// Issue 14, problem 8: an error page says what went wrong in the page's language, never in the
+// module's English.
+TEST_P(SiteTest, AnErrorsDetailIsInThePagesLanguage) {
+  auto templates = http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates");
+  auto catalog = http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", kLanguages, "en");
+  auto assets = http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static");
+  ASSERT_TRUE(templates.ok() && catalog.ok() && assets.ok());
+  http::PageRenderer pages(*templates, *catalog, *assets);
+  Request r;
+  r.target = "/agent/agenda";
+  r.lang = "fr";
+  Response keyed = pages.render_error(r, make_error(scheduling::Errc::bad_date, "the day must be YYYY-MM-DD"));
+  EXPECT_EQ(keyed.status, 400);
+  EXPECT_NE(keyed.body.find("La date doit être un jour qui existe"), std::string::npos);
+  EXPECT_EQ(keyed.body.find("YYYY-MM-DD"), std::string::npos);
+  Response unkeyed = pages.render_error(r, make_error(scheduling::Errc::bad_cursor, "cursor is not a cursor"));
+  EXPECT_EQ(unkeyed.body.find("cursor is not"), std::string::npos) << "no English on a French page";
+  r.lang = "en";
+  EXPECT_NE(pages.render_error(r, make_error(scheduling::Errc::bad_cursor, "cursor is not a cursor"))
+                .body.find("cursor is not"),
+            std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, SiteTest, ::testing::ValuesIn(testing::test_backends()),
