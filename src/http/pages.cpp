@@ -23,26 +23,48 @@ Result<Templates> Templates::load(const fs::path& directory) {
   if (!fs::is_directory(directory)) {
     return make_error(Errc::missing_templates, "the template directory does not exist: " + directory.string());
   }
+  std::map<std::string, std::string, std::less<>> files;
   for (const auto& entry : fs::directory_iterator(directory)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".mustache") continue;
     std::ifstream in(entry.path());
     std::stringstream buffer;
     buffer << in.rdbuf();
-    mustache parsed(buffer.str());
-    if (!parsed.is_valid()) {
-      return make_error(Errc::bad_template, entry.path().string() + ": " + parsed.error_message());
+    files[entry.path().stem().string()] = buffer.str();
+  }
+  for (auto& [name, source] : files) {
+    if (name.starts_with("_")) continue;  // a partial: part of the pages that name it
+    // `{{> name}}` takes the text of `_name.mustache` in its place, once, when loading: the page's
+    // own checks (syntax, the variables it names) then cover what it includes.
+    std::string text;
+    std::size_t from = 0;
+    for (std::size_t open = source.find("{{>"); open != std::string::npos; open = source.find("{{>", from)) {
+      const std::size_t close = source.find("}}", open);
+      if (close == std::string::npos) break;
+      std::string partial = source.substr(open + 3, close - open - 3);
+      partial.erase(0, partial.find_first_not_of(' '));
+      partial.erase(partial.find_last_not_of(' ') + 1);
+      auto included = files.find("_" + partial);
+      if (included == files.end()) {
+        return make_error(Errc::bad_template, name + ".mustache includes an unknown partial " + partial);
+      }
+      text += source.substr(from, open - from) + included->second;
+      from = close + 2;
     }
-    std::string text = buffer.str();
-    auto& variables = templates.variables_[entry.path().stem().string()];
+    text += source.substr(from);
+    mustache parsed(text);
+    if (!parsed.is_valid()) {
+      return make_error(Errc::bad_template, (directory / (name + ".mustache")).string() + ": " + parsed.error_message());
+    }
+    auto& variables = templates.variables_[name];
     for (std::size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", open + 2)) {
       std::size_t start = open + 2;
       while (start < text.size() && std::string_view("{#^&/ ").find(text[start]) != std::string_view::npos) ++start;
       std::size_t end = text.find_first_of("} ", start);
       if (end == std::string::npos) break;
-      std::string name = text.substr(start, end - start);
-      variables.insert(name.substr(0, name.find('.')));
+      std::string variable = text.substr(start, end - start);
+      variables.insert(variable.substr(0, variable.find('.')));
     }
-    templates.sources_[entry.path().stem().string()] = std::move(text);
+    templates.sources_[name] = std::move(text);
   }
   return templates;
 }

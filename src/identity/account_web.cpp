@@ -43,8 +43,15 @@ std::string device_name(const WebContext& ctx, const std::string& lang, std::str
   return http::fill_text(ctx.catalog.text(lang, "account_device"), {{"browser", browser}, {"system", system}});
 }
 
+// A mistake in one of the account page's forms: the field it belongs to (its id, which is also the
+// page data's `error_<field>`) and the message key.
+struct Mistake {
+  std::string_view field;
+  std::string_view key;
+};
+
 Response account_page(const WebContext& ctx, const Request& request, std::string_view notice_key,
-                      std::string_view error_key, int status) {
+                      const Mistake& mistake, int status) {
   auto sessions = active_sessions(ctx.db, request.principal->user_id, ctx.clock, ctx.policy);
   if (!sessions) return ctx.pages.render_error(request, sessions.error());
   PageData list{PageData::type::list};
@@ -77,7 +84,12 @@ Response account_page(const WebContext& ctx, const Request& request, std::string
   page.set("has_work", !work.is_empty_list());
   page.set("work", work);
   if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;
+  if (!mistake.key.empty()) {
+    errors.add(std::string(mistake.field), std::string(mistake.field), ctx.catalog.text(request.lang, mistake.key));
+  }
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "account_title"));
   Response response = ctx.pages.render(request, "account", "account_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -86,7 +98,7 @@ Response account_page(const WebContext& ctx, const Request& request, std::string
 Response account_home(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
   bool changed = request.query.get("changed").value_or("") == "password";
-  return account_page(ctx, request, changed ? "account_password_changed" : "", "", 200);
+  return account_page(ctx, request, changed ? "account_password_changed" : "", {}, 200);
 }
 
 Response change_password_submit(const WebContext& ctx, Request& request) {
@@ -105,13 +117,13 @@ Response change_password_submit(const WebContext& ctx, Request& request) {
                       request.remote_address, notice, ctx.clock);
   if (!changed) {
     const Error& error = changed.error();
-    if (error.code == Errc::wrong_password) return account_page(ctx, request, "", error.code.message_key(), 400);
-    if (error.code == Errc::sign_in_throttled) {
-      return account_page(ctx, request, "", error.code.message_key(), http::http_status(error.kind));
+    if (error.code == Errc::wrong_password || error.code == Errc::sign_in_throttled) {
+      return account_page(ctx, request, "", {"current_password", error.code.message_key()},
+                          error.code == Errc::wrong_password ? 400 : http::http_status(error.kind));
     }
     std::string_view key = registration_error_key(error);
     if (key.empty()) return ctx.pages.render_error(request, error);
-    return account_page(ctx, request, "", key, http::http_status(error.kind));
+    return account_page(ctx, request, "", {"new_password", key}, http::http_status(error.kind));
   }
   return Response::redirect("/account?changed=password");
 }
@@ -119,9 +131,11 @@ Response change_password_submit(const WebContext& ctx, Request& request) {
 Response change_email_submit(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
   const std::string new_email(request.form.get("new_email").value_or(""));
-  if (auto refused = refused_by_limits(
-          ctx, request, email_change_allowances(ctx.mail_limits, request.principal->user_id, new_email),
-          [&](std::string_view key, int status) { return account_page(ctx, request, "", key, status); })) {
+  if (auto refused = refused_by_limits(ctx, request,
+                                       email_change_allowances(ctx.mail_limits, request.principal->user_id, new_email),
+                                       [&](std::string_view key, int status) {
+                                         return account_page(ctx, request, "", {"new_email", key}, status);
+                                       })) {
     return std::move(*refused);
   }
   auto requested = request_email_change(ctx.db, request.principal->user_id, request.form.get("password").value_or(""),
@@ -129,12 +143,12 @@ Response change_email_submit(const WebContext& ctx, Request& request) {
                                         ctx.public_url, email_change_mail_in(ctx, request.lang), ctx.clock);
   if (!requested) {
     const Error& error = requested.error();
-    if (error.code == Errc::wrong_password) return account_page(ctx, request, "", error.code.message_key(), 400);
-    if (error.code == Errc::sign_in_throttled) {
-      return account_page(ctx, request, "", error.code.message_key(), http::http_status(error.kind));
+    if (error.code == Errc::wrong_password || error.code == Errc::sign_in_throttled) {
+      return account_page(ctx, request, "", {"email_password", error.code.message_key()},
+                          error.code == Errc::wrong_password ? 400 : http::http_status(error.kind));
     }
     if (error.code == Errc::email_invalid || error.code == Errc::email_same) {
-      return account_page(ctx, request, "", error.code.message_key(), http::http_status(error.kind));
+      return account_page(ctx, request, "", {"new_email", error.code.message_key()}, http::http_status(error.kind));
     }
     return ctx.pages.render_error(request, error);
   }
@@ -178,9 +192,9 @@ Response delete_account_submit(const WebContext& ctx, Request& request) {
                                 request.remote_address, ctx.clock);
   if (!deleted) {
     const Error& error = deleted.error();
-    if (error.code == Errc::wrong_password) return account_page(ctx, request, "", error.code.message_key(), 400);
-    if (error.code == Errc::sign_in_throttled) {
-      return account_page(ctx, request, "", error.code.message_key(), http::http_status(error.kind));
+    if (error.code == Errc::wrong_password || error.code == Errc::sign_in_throttled) {
+      return account_page(ctx, request, "", {"delete_password", error.code.message_key()},
+                          error.code == Errc::wrong_password ? 400 : http::http_status(error.kind));
     }
     return ctx.pages.render_error(request, error);
   }

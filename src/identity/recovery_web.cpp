@@ -21,7 +21,9 @@ Response reset_form(const WebContext& ctx, const Request& request, std::string_v
                     int status) {
   PageData page;
   page.set("token", std::string(token));
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;  // the one field: the new password
+  if (!error_key.empty()) errors.add("password", "password", ctx.catalog.text(request.lang, error_key));
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "reset_title"));
   Response response = ctx.pages.render(request, "reset", "reset_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   response.headers.set("Referrer-Policy", "no-referrer");  // the token is in this page's address
@@ -38,7 +40,10 @@ Response forgot_submit(const WebContext& ctx, Request& request) {
   auto forgot_page = [&](std::string_view key, int status) {
     PageData page;
     page.set("email", email);
-    page.set("error", ctx.catalog.text(request.lang, key));
+    http::FormErrors errors;  // the one field: the address
+    errors.add("email", "email", ctx.catalog.text(request.lang, key));
+    errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"),
+                ctx.catalog.text(request.lang, "forgot_title"));
     return ctx.pages.render(request, "forgot", "forgot_title", page, status);
   };
   if (auto refused = refused_by_limits(ctx, request, reset_allowances(ctx.mail_limits, request.remote_address, email),

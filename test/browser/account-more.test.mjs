@@ -62,6 +62,16 @@ test("declare an organisation, add a member, act for it; every page accessible",
   await page.goto(guichet.url + "/account/connected-services");
   assert.deepEqual(await axeViolations(page), []);
   await page.goto(guichet.url + "/account");
+  // A wrong password: the summary links to the field, which says why (GOV.UK pattern).
+  await page.fill("#new_email", "ana@nouveau.fr");
+  await page.fill("#email_password", "not her password");
+  await page.click('form[action="/account/email"] button[type="submit"]');
+  assert.match(await page.title(), /^Erreur/);
+  await page.click('.guichet-error-summary a[href="#email_password"]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), "email_password");
+  assert.equal(await page.getAttribute("#email_password", "aria-invalid"), "true");
+  assert.ok((await page.textContent("#email_password-error")).trim().length > 10);
+  assert.deepEqual(await axeViolations(page), []);
   await page.fill("#new_email", "ana@nouveau.fr");
   await page.fill("#email_password", ana.password);
   await page.click('form[action="/account/email"] button[type="submit"]');
