@@ -32,7 +32,9 @@ std::string return_path_of(const Request& request) {
 Response code_page(const WebContext& ctx, const Request& request, std::string_view error_key, int status) {
   PageData page;
   page.set("return", return_path_of(request));
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;  // the one field: the code
+  if (!error_key.empty()) errors.add("code", "code", ctx.catalog.text(request.lang, error_key));
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "code_title"));
   Response response = ctx.pages.render(request, "sign_in_code", "code_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   allow_form_targets(ctx, response, return_path_of(request));
@@ -55,9 +57,16 @@ Response codes_page(const WebContext& ctx, const Request& request, const std::ve
 Response second_factor_page(const WebContext& ctx, const Request& request, std::string_view error_key, int status) {
   const http::Principal& who = *request.principal;
   PageData page;
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
   auto enabled = has_second_factor(ctx.db, who.user_id);
   if (!enabled) return ctx.pages.render_error(request, enabled.error());
+  // The page has one form at a time that can go wrong: turning it off (the password) once it is
+  // on, confirming it (the code) before.
+  http::FormErrors errors;
+  if (!error_key.empty()) {
+    const char* field = *enabled ? "disable_password" : "code";
+    errors.add(field, field, ctx.catalog.text(request.lang, error_key));
+  }
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "twofa_title"));
   if (*enabled) {
     auto unused = unused_recovery_codes(ctx.db, who.user_id);
     if (!unused) return ctx.pages.render_error(request, unused.error());
