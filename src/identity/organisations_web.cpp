@@ -31,7 +31,9 @@ std::string role_text(const WebContext& ctx, const Request& request, Organisatio
   return ctx.catalog.text(request.lang, "org_role_" + std::string(to_string(role)));
 }
 
-Response organisations_page(const WebContext& ctx, const Request& request, std::string_view error_key, int status,
+// `field`: the id of the field a mistake belongs to (org-country, org-number, org-name).
+Response organisations_page(const WebContext& ctx, const Request& request, std::string_view field,
+                            const std::string& error_key, int status,
                             const std::map<std::string, std::string>& typed = {}) {
   auto memberships = memberships_of(ctx.db, request.principal->user_id);
   if (!memberships) return ctx.pages.render_error(request, memberships.error());
@@ -53,14 +55,20 @@ Response organisations_page(const WebContext& ctx, const Request& request, std::
   page.set("acting_for_self", request.principal->organisation_id == 0);
   for (const auto& [k, v] : typed) page.set("v_" + k, v);
   page.set("country_" + (typed.contains("country") ? typed.at("country") : std::string("FR")), true);
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;
+  if (!error_key.empty()) {
+    std::string name(field.substr(4));  // org-number → number
+    errors.add(name, std::string(field), ctx.catalog.text(request.lang, error_key));
+  }
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "org_title"));
   Response response = ctx.pages.render(request, "organisations", "org_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   return response;
 }
 
+// `field`: the id of what a mistake belongs to (member-email, member-role, or members: the list).
 Response members_page(const WebContext& ctx, const Request& request, std::int64_t organisation_id,
-                      std::string_view error_key, int status) {
+                      std::string_view field, std::string_view error_key, int status) {
   auto members = members_of(ctx.db, request.principal->user_id, organisation_id);
   if (!members) {
     if (members.error().kind == ErrorKind::not_found) return not_found(ctx, request);
@@ -83,7 +91,13 @@ Response members_page(const WebContext& ctx, const Request& request, std::int64_
   page.set("country", (*mine)->organisation.country);
   page.set("number", (*mine)->organisation.registration_number);
   page.set("members", list);
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;
+  if (!error_key.empty()) {
+    std::string name(field.substr(field.find('-') + 1));  // member-email → email
+    errors.add(name, std::string(field), ctx.catalog.text(request.lang, error_key));
+  }
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "org_members_title"));
   Response response = ctx.pages.render(request, "organisation_members", "org_members_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -91,7 +105,7 @@ Response members_page(const WebContext& ctx, const Request& request, std::int64_
 
 Response organisations_list(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
-  return organisations_page(ctx, request, "", 200);
+  return organisations_page(ctx, request, "", "", 200);
 }
 
 Response declare_organisation(const WebContext& ctx, Request& request) {
@@ -104,12 +118,17 @@ Response declare_organisation(const WebContext& ctx, Request& request) {
   if (!created) {
     const Error& error = created.error();
     if (error.code == Errc::registration_number_invalid) {
-      return organisations_page(ctx, request, "org_error_number_" + typed["country"], 400, typed);
+      return organisations_page(ctx, request, "org-number", "org_error_number_" + typed["country"], 400, typed);
     }
-    if (error.code == Errc::country_invalid || error.code == Errc::organisation_name_invalid) {
-      return organisations_page(ctx, request, error.code.message_key(), 400, typed);
+    if (error.code == Errc::country_invalid) {
+      return organisations_page(ctx, request, "org-country", std::string(error.code.message_key()), 400, typed);
     }
-    if (error.kind == ErrorKind::conflict) return organisations_page(ctx, request, "org_error_exists", 409, typed);
+    if (error.code == Errc::organisation_name_invalid) {
+      return organisations_page(ctx, request, "org-name", std::string(error.code.message_key()), 400, typed);
+    }
+    if (error.kind == ErrorKind::conflict) {
+      return organisations_page(ctx, request, "org-number", "org_error_exists", 409, typed);
+    }
     return ctx.pages.render_error(request, error);
   }
   return Response::redirect("/account/organisations/" + std::to_string(created->id), 303);
@@ -119,7 +138,7 @@ Response organisation_page_of(const WebContext& ctx, Request& request) {
   if (!request.principal) return redirect_to_sign_in();
   auto id = id_param(request, "id");
   if (!id) return not_found(ctx, request);
-  return members_page(ctx, request, *id, "", 200);
+  return members_page(ctx, request, *id, "", "", 200);
 }
 
 Response set_organisation_member(const WebContext& ctx, Request& request) {
@@ -127,17 +146,17 @@ Response set_organisation_member(const WebContext& ctx, Request& request) {
   auto id = id_param(request, "id");
   if (!id) return not_found(ctx, request);
   auto role = parse_organisation_role(request.form.get("role").value_or(""));
-  if (!role) return members_page(ctx, request, *id, "org_error_role", 400);
+  if (!role) return members_page(ctx, request, *id, "member-role", "org_error_role", 400);
   auto set =
       set_member(ctx.db, request.principal->user_id, *id, request.form.get("email").value_or(""), *role, ctx.clock);
   if (!set) {
     const Error& error = set.error();
     if (error.code == Errc::no_such_organisation) return not_found(ctx, request);
     if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
-      return members_page(ctx, request, *id, "org_error_person", 400);
+      return members_page(ctx, request, *id, "member-email", "org_error_person", 400);
     }
     if (error.code == Errc::last_owner)
-      return members_page(ctx, request, *id, error.code.message_key(), http::http_status(error.kind));
+      return members_page(ctx, request, *id, "member-role", error.code.message_key(), http::http_status(error.kind));
     return ctx.pages.render_error(request, error);
   }
   return Response::redirect("/account/organisations/" + std::to_string(*id), 303);
@@ -152,7 +171,7 @@ Response remove_organisation_member(const WebContext& ctx, Request& request) {
   if (!removed) {
     if (removed.error().kind == ErrorKind::not_found) return not_found(ctx, request);
     if (removed.error().code == Errc::last_owner)
-      return members_page(ctx, request, *id, removed.error().code.message_key(),
+      return members_page(ctx, request, *id, "members", removed.error().code.message_key(),
                           http::http_status(removed.error().kind));
     return ctx.pages.render_error(request, removed.error());
   }
