@@ -2,6 +2,7 @@
 
 #include <date/tz.h>
 #include <cctype>
+#include <set>
 
 #include <boost/json.hpp>
 #include "guichet/catalogue/reads.hpp"
@@ -81,16 +82,30 @@ Result<BookingView> describe_booking(storage::Connection& c, const Booking& book
 CalendarEvent calendar_event(const SchedulingContext& ctx, const BookingView& view, const Booking& booking) {
   CalendarEvent event;
   event.uid = booking.reference + "@" + http::url_host(ctx.public_url);
+  // Written as the booking page says it, in the booking's language: each service's times and the
+  // counter as its sign reads ("Counter G01"), then the documents to bring, each once.
+  const std::string& lang = booking.lang;
   std::string names;
   std::string description;
+  std::vector<std::string> bring;
+  std::set<std::string> listed;
   for (const auto& item : view.items) {
     names += (names.empty() ? "" : ", ") + item.service_name;
-    description += item.time + " " + item.service_name + " (" + item.counter + ")\n";
+    description += item.time + "–" + item.end_time + " " + item.service_name + " (" +
+                   ctx.catalog.text(lang, "counter_label") + " " + counter_sign(item.counter) + ")\n";
+    for (const auto& d : item.documents) {
+      if (listed.insert(d).second) bring.push_back(d);
+    }
+  }
+  if (!bring.empty()) {
+    description +=
+        "\n" + ctx.catalog.text(lang, booking.video_room ? "booking_documents_ready" : "booking_documents") + ":\n";
+    for (const auto& d : bring) description += "- " + d + "\n";
   }
   event.summary = names + " — " + view.shop_name;
-  event.location = view.shop_name + ", " + view.shop_address;
-  event.description =
-      ctx.catalog.text(booking.lang, "booking_reference") + ": " + booking.reference + "\n" + description;
+  event.location = booking.video_room ? ctx.catalog.text(lang, "book_mode_video") + " — " + view.shop_name
+                                      : view.shop_name + ", " + view.shop_address;
+  event.description = ctx.catalog.text(lang, "booking_reference") + ": " + booking.reference + "\n" + description;
   event.url = ctx.public_url + "/bookings/" + booking.reference;
   event.start = booking.start;
   event.end = booking.end;

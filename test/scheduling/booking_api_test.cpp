@@ -436,6 +436,12 @@ TEST_P(BookingApiTest, PagesShowOnlyOnesOwnBookings) {
   EXPECT_EQ(ics.status, 200);
   EXPECT_EQ(ics.headers.get("Content-Type").value_or(""), "text/calendar; charset=utf-8");
   EXPECT_NE(ics.body.find("UID:" + reference + "@guichet.test"), std::string::npos);
+  // The description says each service's counter as its sign reads, and what to bring, each once.
+  std::string unfolded = ics.body;
+  for (auto at = unfolded.find("\r\n "); at != std::string::npos; at = unfolded.find("\r\n ", at))
+    unfolded.erase(at, 3);
+  EXPECT_NE(unfolded.find("(Counter G0"), std::string::npos) << unfolded;
+  EXPECT_NE(unfolded.find("Documents to bring:"), std::string::npos) << unfolded;
   EXPECT_EQ(bruno->get("/bookings/" + reference).status, 404);
   EXPECT_EQ(bruno->get("/bookings/" + reference + "/calendar.ics").status, 404);
   EXPECT_EQ(bruno->post("/bookings/" + reference + "/cancel", {}).status, 404);
