@@ -451,22 +451,22 @@ THEMES = [  # code, kind, en, fr, pt, vi
 
 DESCRIPTIONS = {  # by how the service is reached: a visit, online only, online or by phone
     "visit": {
-        "fr": "{name}. Démarche auprès de : {admin}. Prenez rendez-vous dans un espace citoyen ou, si proposé, en visioconférence.",
-        "pt": "{name}. Serviço prestado por: {admin}. Marque atendimento numa Loja do Cidadão ou, quando disponível, por videochamada.",
-        "vi": "{name}. Cơ quan thực hiện: {admin}. Hãy đặt lịch tại trung tâm phục vụ hoặc, nếu có, qua cuộc gọi video.",
-        "en": "{name}. Provided by: {admin}. Book at a citizen shop or, where offered, by video call.",
+        "fr": "Démarche auprès de : {admin}. Prenez rendez-vous dans un espace citoyen ou, si proposé, en visioconférence.",
+        "pt": "Serviço prestado por: {admin}. Marque atendimento numa Loja do Cidadão ou, quando disponível, por videochamada.",
+        "vi": "Cơ quan thực hiện: {admin}. Hãy đặt lịch tại trung tâm phục vụ hoặc, nếu có, qua cuộc gọi video.",
+        "en": "Provided by: {admin}. Book at a citizen shop or, where offered, by video call.",
     },
     "online": {
-        "fr": "{name}. Démarche auprès de : {admin}. Entièrement en ligne, depuis votre compte.",
-        "pt": "{name}. Serviço prestado por: {admin}. Totalmente online, a partir da sua conta.",
-        "vi": "{name}. Cơ quan thực hiện: {admin}. Thực hiện hoàn toàn trực tuyến, từ tài khoản của bạn.",
-        "en": "{name}. Provided by: {admin}. Done entirely online, from your account.",
+        "fr": "Démarche auprès de : {admin}. Entièrement en ligne, depuis votre compte.",
+        "pt": "Serviço prestado por: {admin}. Totalmente online, a partir da sua conta.",
+        "vi": "Cơ quan thực hiện: {admin}. Thực hiện hoàn toàn trực tuyến, từ tài khoản của bạn.",
+        "en": "Provided by: {admin}. Done entirely online, from your account.",
     },
     "remote": {
-        "fr": "{name}. Démarche auprès de : {admin}. En ligne ou par téléphone.",
-        "pt": "{name}. Serviço prestado por: {admin}. Online ou por telefone.",
-        "vi": "{name}. Cơ quan thực hiện: {admin}. Trực tuyến hoặc qua điện thoại.",
-        "en": "{name}. Provided by: {admin}. Online or by phone.",
+        "fr": "Démarche auprès de : {admin}. En ligne ou par téléphone.",
+        "pt": "Serviço prestado por: {admin}. Online ou por telefone.",
+        "vi": "Cơ quan thực hiện: {admin}. Trực tuyến hoặc qua điện thoại.",
+        "en": "Provided by: {admin}. Online or by phone.",
     },
 }
 

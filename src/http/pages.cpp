@@ -53,7 +53,8 @@ Result<Templates> Templates::load(const fs::path& directory) {
     text += source.substr(from);
     mustache parsed(text);
     if (!parsed.is_valid()) {
-      return make_error(Errc::bad_template, (directory / (name + ".mustache")).string() + ": " + parsed.error_message());
+      return make_error(Errc::bad_template,
+                        (directory / (name + ".mustache")).string() + ": " + parsed.error_message());
     }
     auto& variables = templates.variables_[name];
     for (std::size_t open = text.find("{{"); open != std::string::npos; open = text.find("{{", open + 2)) {

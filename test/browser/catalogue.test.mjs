@@ -108,8 +108,8 @@ test("find the nearest shop by postcode, read its hours and book there", async (
 
 // Issue 14, problem 7: people search with the words they know, in whatever language, with
 // abbreviations and typos; the page says how many services it found and pages back and forth.
-test("search in another language than the page's, by abbreviation, with a typo; counted results", async () => {
-  const context = await browser.newContext({ locale: "en-GB", viewport: { width: 390, height: 844 } });
+for (const width of [320, 390, 1280]) test(`search in another language than the page's, by abbreviation, with a typo; counted results (${width} px)`, async () => {
+  const context = await browser.newContext({ locale: "en-GB", viewport: { width, height: 844 } });
   const page = await context.newPage();
   const names = async () => page.locator(".usa-collection__heading a").allTextContents();
   const search = async (q) => {
@@ -128,7 +128,7 @@ test("search in another language than the page's, by abbreviation, with a typo; 
   assert.match(await page.textContent(".usa-alert--info"), /Nothing matches “pasport”\. Showing the services for “passport”/);
   assert.deepEqual(await axeViolations(page), []);
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), "no sideways scroll");
-  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/services-typo-390.png`, fullPage: true });
+  if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/services-typo-${width}.png`, fullPage: true });
 
   // In French, "impots" without its accent, and the English "driver license".
   await page.goto(guichet.url + "/language?lang=fr&return=/services");

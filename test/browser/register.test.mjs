@@ -90,8 +90,8 @@ test("forgotten password: the e-mailed link sets a new one", async () => {
 
 // Issue 14, problem 8: the sign-in and registration forms' mistakes in the GOV.UK pattern, in the
 // page's language, never the browser's own bubbles (novalidate).
-test("sign-in and registration errors sit next to their fields, in the page's language", async () => {
-  const context = await browser.newContext({ locale: "fr-FR", viewport: { width: 320, height: 800 } });
+for (const width of [320, 390, 1280]) test(`sign-in and registration errors sit next to their fields, in the page's language (${width} px)`, async () => {
+  const context = await browser.newContext({ locale: "fr-FR", viewport: { width, height: 800 } });
   const page = await context.newPage();
   await page.goto(guichet.url + "/account/sign-in");
   await page.click('main form button[type="submit"]');
