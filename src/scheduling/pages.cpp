@@ -300,6 +300,7 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
     picker.push_back(d);
   }
   PageData parts{PageData::type::list};
+  std::string first_time_id;  // where "choose a time" leads
   if (auto found = by_day.find(selected); found != by_day.end()) {
     std::map<std::string, PageData> options;  // by part
     std::map<std::string, std::size_t> counts;
@@ -310,10 +311,11 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
       PageData option;
       option.set("value", rfc3339_seconds(v->visit.start));
       option.set("label", start + "–" + local_time((*shop)->time_zone, v->visit.end));
-      option.set(
-          "id",
-          "t-" + std::to_string(
-                     std::chrono::duration_cast<std::chrono::minutes>(v->visit.start.time_since_epoch()).count()));
+      const std::string id =
+          "t-" +
+          std::to_string(std::chrono::duration_cast<std::chrono::minutes>(v->visit.start.time_since_epoch()).count());
+      option.set("id", id);
+      if (first_time_id.empty()) first_time_id = id;
       it->second.push_back(option);
       ++counts[part];
     }
@@ -345,7 +347,16 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
   // Another shop for the same services (moving a visit too: the reference goes along).
   data.set("other_shop", "/book?services=" + join_ids(*ids) + "&shop=" + std::to_string(*shop_id) +
                              (reschedule.empty() ? "" : "&reschedule=" + http::url_encode(reschedule)));
-  if (!error.empty()) data.set("error", error);
+  // No time chosen: a mistake of the times' group, said there and in the summary (GOV.UK pattern);
+  // a time taken meanwhile: about the whole form.
+  http::FormErrors errors;
+  if (!error.empty() && status == 400 && !first_time_id.empty()) {
+    errors.add("start", first_time_id, error);
+  } else if (!error.empty()) {
+    data.set("error", error);
+  }
+  errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "book_times_title"));
   if (reschedule.empty() && video_possible(ctx, *chosen)) {
     data.set("offer_video", true);
     data.set(video_asked(ctx, request, *chosen) ? "mode_video" : "mode_in_person", true);
@@ -367,14 +378,15 @@ Response choose_time(const SchedulingContext& ctx, Request& request, const std::
 
 // GET /book/confirm: the visit to confirm, for a signed-in person.
 Response confirm_page(const SchedulingContext& ctx, Request& request, const std::string& error = {}, int status = 200) {
-  if (!request.principal) return sign_in_first(request);
   auto ids = parse_ids(param(request, "services"));
   auto shop_id = positive_id(param(request, "shop"));
   auto start = parse_rfc3339(param(request, "start"));
   if (!ids || ids->empty() || !shop_id) return bad_request(ctx, request, "choose services and a shop");
+  // The choice first, signed in or not: signing in to be told a time is missing would lose the way.
   if (!start) {
     return choose_time(ctx, request, ctx.catalog.text(request.lang, "book_choose_a_time"), 400);
   }
+  if (!request.principal) return sign_in_first(request);
   auto shop = find_shop(ctx.db, *shop_id);
   if (!shop) return ctx.pages.render_error(request, shop.error());
   if (!*shop) return ctx.pages.render_error(request, make_error(Errc::no_such_shop, "no such shop"));

@@ -62,6 +62,13 @@ test("book two services in one visit, see, download, move and cancel it", async 
   await page.click('form[action="/book/times"] button[type="submit"]');
   assert.equal(new URL(page.url()).pathname, "/book/times");
   assert.deepEqual(await axeViolations(page), []);
+  // Continuing without a time: the summary leads to the times, which say what is missing.
+  await page.click('form[action="/book/confirm"] button[type="submit"]');
+  assert.match(await page.title(), /^Error:/);
+  assert.match(await page.textContent("#start-error"), /Choose one of the times below/);
+  await page.click(".guichet-error-summary a");
+  assert.equal(await page.evaluate(() => document.activeElement.name), "start");
+  assert.deepEqual(await axeViolations(page), []);
   const firstTime = page.locator(".usa-radio").first();
   const label = (await firstTime.locator("label").textContent()).trim();
   await firstTime.locator("label").click();
