@@ -126,9 +126,11 @@ Response day_list_page(const SchedulingContext& ctx, const Request& request, con
   return no_store(ctx.pages.render(request, "agenda_print", "agenda_print_title", data));
 }
 
+// `field`: the id of the field `error` belongs to (agenda-reference, block-from), said there and in
+// the summary; without one the error is about the page.
 Response agenda_page(const SchedulingContext& ctx, const Request& request,
                      const std::vector<identity::RoleGrant>& roles, const std::string& notice = {},
-                     const std::string& error = {}, int status = 200) {
+                     const std::string& error = {}, int status = 200, std::string_view field = {}) {
   auto shops = shops_of_staff(ctx.db, request.principal->user_id, roles);
   if (!shops) return ctx.pages.render_error(request, shops.error());
   auto shop_id = positive_id(param(request, "shop"));
@@ -230,7 +232,14 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
   data.set("book_for_caller", "/agent/book?shop=" + std::to_string(*shop_id) + "&day=" + day);
   data.set("print", agenda_link(*shop_id, day) + "&view=print");
   if (!notice.empty()) data.set("notice", notice);
-  if (!error.empty()) data.set("error", error);
+  http::FormErrors errors;
+  if (!error.empty() && !field.empty()) {
+    errors.add(std::string(field.substr(field.find('-') + 1)), std::string(field), error);
+  } else if (!error.empty()) {
+    data.set("error", error);
+  }
+  errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "agenda_title"));
   return no_store(ctx.pages.render(request, "agenda", "agenda_title", data, status));
 }
 
@@ -539,16 +548,15 @@ Response block_counter_submit(const SchedulingContext* ctx, Request& request) {
   auto from = local_instant(shop->time_zone, day, param(request, "from"));
   auto until = local_instant(shop->time_zone, day, param(request, "until"));
   if (!from || !until || *until <= *from) {
-    return agenda_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "agenda_bad_period"), 400);
+    return agenda_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, "agenda_bad_period"), 400,
+                       "block-from");
   }
   auto blocked = block_counter(ctx->db, *counter_id, *from, *until, param(request, "reason"),
                                request.principal->user_id, ctx->clock);
   if (!blocked) {
     if (blocked.error().code == Errc::counter_booked) {
-      return agenda_page(
-          *ctx, request, roles, {},
-          ctx->catalog.text(request.lang, blocked.error().code.message_key()) + " " + blocked.error().message,
-          http::http_status(blocked.error().kind));
+      return agenda_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, blocked.error().code.message_key()),
+                         http::http_status(blocked.error().kind), "block-from");
     }
     return ctx->pages.render_error(request, blocked.error());
   }
@@ -705,7 +713,7 @@ Response find_by_reference(const SchedulingContext* ctx, Request& request) {
     if (*power != BookingPower::none) return Response::redirect("/bookings/" + reference, 303);
   }
   return agenda_page(*ctx, request, std::get<std::vector<identity::RoleGrant>>(staff), {},
-                     ctx->catalog.text(request.lang, "agenda_reference_unknown"), 404);
+                     ctx->catalog.text(request.lang, "agenda_reference_unknown"), 404, "agenda-reference");
 }
 
 }  // namespace

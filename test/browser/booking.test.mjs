@@ -305,6 +305,15 @@ test("an agent books for a caller with no e-mail address, at 320, 390 and 1280 p
   if (process.env.SCREENSHOTS) await page.screenshot({ path: `${process.env.SCREENSHOTS}/agent-day-list-print.png`, fullPage: true });
   await page.emulateMedia({ media: "screen" });
   await page.click('a:has-text("Back to the agenda")');
+  // Blocking a counter with the end before the start: said at the start time, linked from the summary.
+  await page.fill("#block-from", "12:00");
+  await page.fill("#block-until", "11:00");
+  await page.click('form[action="/agent/absences"] button[type="submit"]');
+  assert.match(await page.title(), /^Error:/);
+  assert.ok((await page.textContent("#block-from-error")).trim().length > 10);
+  await page.click('.guichet-error-summary a[href="#block-from"]');
+  assert.equal(await page.evaluate(() => document.activeElement.id), "block-from");
+  assert.deepEqual(await axeViolations(page), []);
 
   // She calls back and reads her reference: found however it is typed.
   await page.fill("#agenda-reference", reference.replace("-", " ").toLowerCase());
