@@ -34,8 +34,10 @@ std::variant<Administrator, Response> administrator(const WebContext& ctx, const
   return Administrator{std::get<std::vector<RoleGrant>>(std::move(staff))};
 }
 
+// `field`: the id of the grant form's field a mistake belongs to (grant-email, grant-role,
+// grant-administration); without one the mistake is about the page (revoking oneself).
 Response roles_page(const WebContext& ctx, const Request& request, const Administrator& admin,
-                    std::string_view notice_key, std::string_view error_key, int status) {
+                    std::string_view notice_key, std::string_view error_key, int status, std::string_view field = {}) {
   auto assignments = list_role_assignments(ctx.db);
   if (!assignments) return ctx.pages.render_error(request, assignments.error());
   PageData list{PageData::type::list};
@@ -53,7 +55,14 @@ Response roles_page(const WebContext& ctx, const Request& request, const Adminis
   page.set("platform_admin", std::any_of(admin.roles.begin(), admin.roles.end(),
                                          [](const RoleGrant& g) { return g.role == Role::platform_admin; }));
   if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
-  if (!error_key.empty()) page.set("error", ctx.catalog.text(request.lang, error_key));
+  http::FormErrors errors;
+  if (!error_key.empty() && !field.empty()) {
+    errors.add(std::string(field.substr(6)), std::string(field), ctx.catalog.text(request.lang, error_key));
+  } else if (!error_key.empty()) {
+    page.set("error", ctx.catalog.text(request.lang, error_key));
+  }
+  errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "admin_roles_title"));
   Response response = ctx.pages.render(request, "admin_roles", "admin_roles_title", page, status);
   response.headers.set("Cache-Control", "no-store");
   return response;
@@ -79,23 +88,24 @@ Response grant_role_submit(const WebContext& ctx, Request& request) {
   if (auto* refused = std::get_if<Response>(&admin)) return std::move(*refused);
   const Administrator& who = std::get<Administrator>(admin);
   auto role = parse_role(request.form.get("role").value_or(""));
-  if (!role) return roles_page(ctx, request, who, "", "admin_roles_error_role", 400);
+  if (!role) return roles_page(ctx, request, who, "", "admin_roles_error_role", 400, "grant-role");
   RoleGrant grant{*role, std::string(request.form.get("administration").value_or(""))};
   if (*role == Role::platform_admin || *role == Role::identity_verifier) grant.administration.clear();
-  if (!may_manage(who.roles, grant)) return roles_page(ctx, request, who, "", "admin_roles_error_scope", 403);
+  if (!may_manage(who.roles, grant))
+    return roles_page(ctx, request, who, "", "admin_roles_error_scope", 403, "grant-administration");
   auto user = find_user_by_email(ctx.db, request.form.get("email").value_or(""));
   if (!user) {
     if (user.error().kind == ErrorKind::invalid_input) {
-      return roles_page(ctx, request, who, "", "admin_roles_error_person", 400);
+      return roles_page(ctx, request, who, "", "admin_roles_error_person", 400, "grant-email");
     }
     return ctx.pages.render_error(request, user.error());
   }
-  if (!*user) return roles_page(ctx, request, who, "", "admin_roles_error_person", 400);
+  if (!*user) return roles_page(ctx, request, who, "", "admin_roles_error_person", 400, "grant-email");
   auto granted =
       grant_role(ctx.db, (*user)->id, grant, "user:" + std::to_string(request.principal->user_id), ctx.clock);
   if (!granted) {
     if (granted.error().code == Errc::bad_role) {
-      return roles_page(ctx, request, who, "", "admin_roles_error_administration", 400);
+      return roles_page(ctx, request, who, "", "admin_roles_error_administration", 400, "grant-administration");
     }
     return ctx.pages.render_error(request, granted.error());
   }

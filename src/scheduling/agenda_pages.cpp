@@ -443,7 +443,7 @@ bool administers(const std::vector<identity::RoleGrant>& roles) {
 // /admin/agent-shops: the assignments this administrator manages, and the form to add one.
 Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
                           const std::vector<identity::RoleGrant>& roles, const std::string& notice,
-                          const std::string& error, int status) {
+                          const std::string& error, int status, std::string_view field = {}) {
   auto assignments = list_shop_assignments(ctx.db);
   if (!assignments) return ctx.pages.render_error(request, assignments.error());
   PageData list{PageData::type::list};
@@ -471,7 +471,14 @@ Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
   data.set("assignments", list);
   data.set("shops", shop_options);
   if (!notice.empty()) data.set("notice", notice);
-  if (!error.empty()) data.set("error", error);
+  http::FormErrors errors;  // the add form's mistakes at its field; others about the page
+  if (!error.empty() && !field.empty()) {
+    errors.add(std::string(field.substr(field.find('-') + 1)), std::string(field), error);
+  } else if (!error.empty()) {
+    data.set("error", error);
+  }
+  errors.show(data, ctx.catalog.text(request.lang, "form_error_prefix"),
+              ctx.catalog.text(request.lang, "admin_agent_shops_title"));
   return no_store(ctx.pages.render(request, "admin_agent_shops", "admin_agent_shops_title", data, status));
 }
 
@@ -574,7 +581,7 @@ Response assign_agent_shop(const SchedulingContext* ctx, Request& request) {
   if (auto* refused = std::get_if<Response>(&staff)) return std::move(*refused);
   const auto& roles = std::get<std::vector<identity::RoleGrant>>(staff);
   auto refuse = [&](const char* key, int status) {
-    return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, key), status);
+    return agent_shops_page(*ctx, request, roles, {}, ctx->catalog.text(request.lang, key), status, "assign-email");
   };
   auto shop_id = positive_id(param(request, "shop"));
   auto user = identity::find_user_by_email(ctx->db, param(request, "email"));

@@ -127,6 +127,13 @@ test("a platform administrator grants a role on the admin page", async () => {
   await page.click('a[href="/admin/roles"]');
   assert.match(await page.textContent("main"), /joao@loja\.pt/);
   assert.deepEqual(await axeViolations(page), []);
+  // Someone without an account: said at the address, linked from the summary.
+  await page.fill("#grant-email", "nobody@example.org");
+  await page.click('form[action="/admin/roles"] button[type="submit"]');
+  assert.equal(await page.getAttribute("#grant-email", "aria-invalid"), "true");
+  assert.ok((await page.textContent("#grant-email-error")).trim().length > 5);
+  assert.equal(await page.locator('.guichet-error-summary a[href="#grant-email"]').count(), 1);
+  assert.deepEqual(await axeViolations(page), []);
   await page.fill("#grant-email", ana.email);
   await page.selectOption("#grant-role", "agent");
   await page.fill("#grant-administration", "seguranca-social");
