@@ -148,12 +148,18 @@ TEST_P(SiteTest, ReadyzFailsWhileMigrationsAreMissing) {
   EXPECT_NE(response.body.find("not_ready"), std::string::npos);
 }
 
+// The page renderer over the test web root, as the site builds its own.
+struct TestPages {
+  http::Templates templates = http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates").value();
+  http::Catalog catalog =
+      http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", kLanguages, "en").value();
+  http::StaticAssets assets = http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static").value();
+  http::PageRenderer pages{templates, catalog, assets};
+};
+
 TEST_P(SiteTest, ServerErrorPageIsLocalisedWithRequestIdAndNoDetail) {
-  auto templates = http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates");
-  auto catalog = http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", kLanguages, "en");
-  auto assets = http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static");
-  ASSERT_TRUE(templates.ok() && catalog.ok() && assets.ok());
-  http::PageRenderer pages(*templates, *catalog, *assets);
+  TestPages loaded;
+  const http::PageRenderer& pages = loaded.pages;
   Request r;
   r.lang = "vi";
   r.target = "/";
@@ -169,11 +175,8 @@ TEST_P(SiteTest, ServerErrorPageIsLocalisedWithRequestIdAndNoDetail) {
 // Issue 14, problem 8: an error page says what went wrong in the page's language, never in the
 // module's English.
 TEST_P(SiteTest, AnErrorsDetailIsInThePagesLanguage) {
-  auto templates = http::Templates::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "templates");
-  auto catalog = http::Catalog::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "i18n", kLanguages, "en");
-  auto assets = http::StaticAssets::load(std::filesystem::path(GUICHET_TEST_WEB_ROOT) / "static");
-  ASSERT_TRUE(templates.ok() && catalog.ok() && assets.ok());
-  http::PageRenderer pages(*templates, *catalog, *assets);
+  TestPages loaded;
+  const http::PageRenderer& pages = loaded.pages;
   Request r;
   r.target = "/agent/agenda";
   r.lang = "fr";
