@@ -30,6 +30,12 @@ using http::RouteKind;
 using http::RouteOptions;
 
 namespace {
+// "https://guichet.example" of "https://guichet.example/some/path": what browsers send as Origin.
+std::string public_origin(const std::string& public_url) {
+  auto parsed = boost::urls::parse_absolute_uri(public_url);
+  if (!parsed || !parsed->has_authority()) return {};
+  return std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_authority());
+}
 
 // The account behind "Authorization: Bearer" with a scope, or the 401/403 to send: what every
 // module's JSON API is given to check its tokens (oidc::require_bearer).
@@ -255,7 +261,7 @@ Site::Site(SiteOptions options, storage::Database& db, const Clock& clock, http:
       http::recover(page_errors, options_.error_log),
       http::language(catalog_),
       identity::session_middleware(identity_),
-      http::csrf(page_errors),
+      http::csrf(page_errors, public_origin(options_.public_url)),
       http::idempotency(db_, clock_, page_errors),
   };
   application_ = std::make_unique<http::Application>(routes(), std::move(chain), page_errors);

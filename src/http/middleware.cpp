@@ -1,5 +1,9 @@
 #include "guichet/http/middleware.hpp"
 
+#include <algorithm>
+#include <boost/url/parse.hpp>
+#include <cctype>
+
 #include <boost/json.hpp>
 #include <chrono>
 #include <exception>
@@ -164,11 +168,35 @@ Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
 
 std::string_view csrf_cookie_name(bool secure) { return secure ? "__Host-guichet_csrf" : "guichet_csrf"; }
 
-Middleware csrf(ErrorRenderer page_errors) {
-  return [page_errors = std::move(page_errors)](const Route& route, Handler next) -> Handler {
+namespace {
+bool same_text_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Whether the browser says the request comes from a page of another site (the Origin it names is
+// neither this site's public origin nor the host the request was sent to).
+bool from_another_origin(const Request& request, std::string_view public_origin) {
+  auto origin = request.header("Origin");
+  // No Origin (older browsers), or "null": browsers send "null" for our own pages' forms too when
+  // the page's Referrer-Policy is no-referrer (the pages whose address holds a token), so it says
+  // nothing; Sec-Fetch-Site and the token decide.
+  if (!origin || *origin == "null") return false;
+  if (!public_origin.empty() && same_text_ignoring_case(*origin, public_origin)) return false;
+  auto parsed = boost::urls::parse_absolute_uri(*origin);
+  if (!parsed || !parsed->has_authority()) return true;  // not an origin at all
+  auto host = request.header("Host");
+  return !host || !same_text_ignoring_case(parsed->encoded_authority(), *host);
+}
+}  // namespace
+
+Middleware csrf(ErrorRenderer page_errors, std::string public_origin) {
+  return [page_errors = std::move(page_errors), public_origin = std::move(public_origin)](const Route& route,
+                                                                                          Handler next) -> Handler {
     if (route.options.kind != RouteKind::page) return next;
     bool protect = route.options.csrf_protected;
-    return [page_errors, protect, next = std::move(next)](Request& request) {
+    return [page_errors, protect, public_origin, next = std::move(next)](Request& request) {
       std::string_view name = csrf_cookie_name(request.secure);
       auto cookie = request.cookies.get(name);
       bool fresh = !cookie || cookie->size() != 43;
@@ -177,7 +205,7 @@ Middleware csrf(ErrorRenderer page_errors) {
         auto sent = request.form.get("csrf_token");
         if (!sent) sent = request.header("X-CSRF-Token");
         auto site = request.header("Sec-Fetch-Site");
-        bool cross_site = site && *site == "cross-site";
+        bool cross_site = (site && *site == "cross-site") || from_another_origin(request, public_origin);
         if (fresh || !sent || cross_site || !secure_equals(*sent, request.csrf_token)) {
           Response refused = render_error(
               page_errors, request,

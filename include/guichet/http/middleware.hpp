@@ -40,8 +40,12 @@ Middleware recover(ErrorRenderer page_errors, LogSink error_log);
 
 // Double-submit CSRF protection for page routes: a random token in an HttpOnly SameSite cookie
 // must come back in the form field `csrf_token` (or the X-CSRF-Token header) of every unsafe
-// request. The token is on Request::csrf_token for templates.
-Middleware csrf(ErrorRenderer page_errors);
+// request. The token is on Request::csrf_token for templates. Besides the token, an unsafe request
+// whose browser says it comes from another site is refused: `Sec-Fetch-Site: cross-site`, or an
+// `Origin` that is neither `public_origin` (the public URL's scheme://host[:port]) nor this request's
+// own Host (the address it was sent to). "null" decides nothing: browsers send it for a site's own
+// forms on pages with Referrer-Policy: no-referrer.
+Middleware csrf(ErrorRenderer page_errors, std::string public_origin = {});
 std::string_view csrf_cookie_name(bool secure);
 
 }  // namespace guichet::http
