@@ -11,6 +11,7 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/http/errors.hpp"
+#include "guichet/http/headers.hpp"
 
 namespace guichet::http {
 namespace {
@@ -169,12 +170,6 @@ Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
 std::string_view csrf_cookie_name(bool secure) { return secure ? "__Host-guichet_csrf" : "guichet_csrf"; }
 
 namespace {
-bool same_text_ignoring_case(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Whether the browser says the request comes from a page of another site (the Origin it names is
 // neither this site's public origin nor the host the request was sent to).
 bool from_another_origin(const Request& request, std::string_view public_origin) {
@@ -183,11 +178,11 @@ bool from_another_origin(const Request& request, std::string_view public_origin)
   // the page's Referrer-Policy is no-referrer (the pages whose address holds a token), so it says
   // nothing; Sec-Fetch-Site and the token decide.
   if (!origin || *origin == "null") return false;
-  if (!public_origin.empty() && same_text_ignoring_case(*origin, public_origin)) return false;
+  if (!public_origin.empty() && iequals(*origin, public_origin)) return false;
   auto parsed = boost::urls::parse_absolute_uri(*origin);
   if (!parsed || !parsed->has_authority()) return true;  // not an origin at all
   auto host = request.header("Host");
-  return !host || !same_text_ignoring_case(parsed->encoded_authority(), *host);
+  return !host || !iequals(parsed->encoded_authority(), *host);
 }
 }  // namespace
 

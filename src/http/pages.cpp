@@ -300,6 +300,11 @@ void FormErrors::add(std::string name, std::string anchor, std::string message) 
   errors_.push_back({std::move(name), std::move(anchor), std::move(message)});
 }
 
+void FormErrors::add_at(const std::string& field_id, std::string message) {
+  const auto dash = field_id.find('-');
+  add(dash == std::string::npos ? field_id : field_id.substr(dash + 1), field_id, std::move(message));
+}
+
 bool FormErrors::has(std::string_view name) const {
   return std::any_of(errors_.begin(), errors_.end(), [&](const FieldError& e) { return e.name == name; });
 }

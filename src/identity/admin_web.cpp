@@ -57,7 +57,7 @@ Response roles_page(const WebContext& ctx, const Request& request, const Adminis
   if (!notice_key.empty()) page.set("notice", ctx.catalog.text(request.lang, notice_key));
   http::FormErrors errors;
   if (!error_key.empty() && !field.empty()) {
-    errors.add(std::string(field.substr(6)), std::string(field), ctx.catalog.text(request.lang, error_key));
+    errors.add_at(std::string(field), ctx.catalog.text(request.lang, error_key));
   } else if (!error_key.empty()) {
     page.set("error", ctx.catalog.text(request.lang, error_key));
   }

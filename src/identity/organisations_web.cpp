@@ -56,10 +56,7 @@ Response organisations_page(const WebContext& ctx, const Request& request, std::
   for (const auto& [k, v] : typed) page.set("v_" + k, v);
   page.set("country_" + (typed.contains("country") ? typed.at("country") : std::string("FR")), true);
   http::FormErrors errors;
-  if (!error_key.empty()) {
-    std::string name(field.substr(4));  // org-number → number
-    errors.add(name, std::string(field), ctx.catalog.text(request.lang, error_key));
-  }
+  if (!error_key.empty()) errors.add_at(std::string(field), ctx.catalog.text(request.lang, error_key));
   errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"), ctx.catalog.text(request.lang, "org_title"));
   Response response = ctx.pages.render(request, "organisations", "org_title", page, status);
   response.headers.set("Cache-Control", "no-store");
@@ -92,10 +89,7 @@ Response members_page(const WebContext& ctx, const Request& request, std::int64_
   page.set("number", (*mine)->organisation.registration_number);
   page.set("members", list);
   http::FormErrors errors;
-  if (!error_key.empty()) {
-    std::string name(field.substr(field.find('-') + 1));  // member-email → email
-    errors.add(name, std::string(field), ctx.catalog.text(request.lang, error_key));
-  }
+  if (!error_key.empty()) errors.add_at(std::string(field), ctx.catalog.text(request.lang, error_key));
   errors.show(page, ctx.catalog.text(request.lang, "form_error_prefix"),
               ctx.catalog.text(request.lang, "org_members_title"));
   Response response = ctx.pages.render(request, "organisation_members", "org_members_title", page, status);

@@ -234,7 +234,7 @@ Response agenda_page(const SchedulingContext& ctx, const Request& request,
   if (!notice.empty()) data.set("notice", notice);
   http::FormErrors errors;
   if (!error.empty() && !field.empty()) {
-    errors.add(std::string(field.substr(field.find('-') + 1)), std::string(field), error);
+    errors.add_at(std::string(field), error);
   } else if (!error.empty()) {
     data.set("error", error);
   }
@@ -473,7 +473,7 @@ Response agent_shops_page(const SchedulingContext& ctx, const Request& request,
   if (!notice.empty()) data.set("notice", notice);
   http::FormErrors errors;  // the add form's mistakes at its field; others about the page
   if (!error.empty() && !field.empty()) {
-    errors.add(std::string(field.substr(field.find('-') + 1)), std::string(field), error);
+    errors.add_at(std::string(field), error);
   } else if (!error.empty()) {
     data.set("error", error);
   }

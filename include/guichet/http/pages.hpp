@@ -83,6 +83,9 @@ class FormErrors {
   // `name`: the page data key's suffix (`error_<name>`, letters and underscores); `anchor`: the id
   // of the field the summary links to; `message`: already in the page's language.
   void add(std::string name, std::string anchor, std::string message);
+  // The same for a field whose id is "<form>-<name>" ("grant-email", "org-number"): the summary
+  // links to the id, the page data gets `error_<name>`.
+  void add_at(const std::string& field_id, std::string message);
   bool empty() const { return errors_.empty(); }
   bool has(std::string_view name) const;
   // Sets `errors` ([{anchor, message}]), `has_errors`, each `error_<name>`, and `document_title`
