@@ -37,6 +37,9 @@ RETRIES = 12
 PACE = 0.15  # seconds a client waits after a booking
 
 
+METRICS_TOKEN = "fault-load-scraper-0123456789abcdef"
+
+
 class Node:
     def __init__(self, name, build, db, env, log_dir, extra):
         self.name, self.build, self.db, self.env, self.log_dir, self.extra = name, build, db, env, log_dir, extra
@@ -279,7 +282,11 @@ def main():
     sink = SmtpSink()
     threading.Thread(target=sink.serve_forever, daemon=True).start()
     env = dict(os.environ)
-    extra = ["--smtp-url", f"smtp://127.0.0.1:{sink.server_address[1]}", "--request-timeout-ms", "10000"]
+    token_file = os.path.join(args.log_dir, "metrics-token")
+    with open(token_file, "w") as f:
+        f.write(METRICS_TOKEN + "\n")
+    extra = ["--smtp-url", f"smtp://127.0.0.1:{sink.server_address[1]}", "--request-timeout-ms", "10000",
+             "--metrics-token-file", token_file]
     if args.engine == "sqlite":
         extra += ["--db-busy-timeout-ms", "2000"]
     names = ["a", "b"] if args.engine == "postgresql" else ["a"]
@@ -360,7 +367,8 @@ def main():
         arrived = [t for t, to, text in sink.received if t >= asked[0] and "load0@example.org" in to
                    and "reset" in text.lower()]
         delay = arrived[0] - asked[0] if arrived else None
-        status, _, metrics, _ = call(nodes[0].port, "GET", "/metrics", timeout=10)
+        status, _, metrics, _ = call(nodes[0].port, "GET", "/metrics", timeout=10,
+                                     headers={"Authorization": "Bearer " + METRICS_TOKEN})
         depth = [line for line in metrics.decode().splitlines() if line.startswith("guichet_jobs_due")]
         checks.append(("the reset mail came through the backlog within 5 s", delay is not None and delay < 5,
                        f"{delay if delay is None else round(delay, 2)} s; {'; '.join(depth)}"))

@@ -97,6 +97,9 @@ int run_cli(int argc, char** argv) {
   cli.add_option("--secrets-key-file", config.secrets_key_file,
                  "File holding the key that seals private keys at rest (guichet admin keys new-kek writes one)")
       ->envname("GUICHET_SECRETS_KEY_FILE");
+  cli.add_option("--metrics-token-file", config.metrics_token_file,
+                 "File holding the bearer token that /metrics asks of Prometheus (without it, /metrics is off)")
+      ->envname("GUICHET_METRICS_TOKEN_FILE");
   cli.add_option("--tsa-url", config.tsa_url,
                  "Time-stamp signatures (PAdES B-T): local (Guichet's own authority) or a TSA's URL")
       ->envname("GUICHET_TSA_URL");

@@ -177,6 +177,7 @@ int serve(const Config& config) {
   site_options.exchange_tls =
       exchange::TransportTls{config.exchange_client_cert, config.exchange_client_key, config.exchange_ca};
   site_options.exchange_journal_days = config.exchange_journal_days;
+  site_options.metrics_token = config.metrics_token;
   site_options.queue_policy.check_in_early = std::chrono::minutes(config.queue_check_in_minutes);
   site_options.queue_policy.fairness_bound = std::chrono::minutes(config.queue_fairness_minutes);
   site_options.queue_policy.alert_after = std::chrono::minutes(config.queue_alert_minutes);

@@ -2,8 +2,11 @@
 
 #include "guichet/exchange/nodes.hpp"
 
+#include <cctype>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <thread>
 #include "guichet/app/errors.hpp"
 #include "guichet/core/secrets.hpp"
@@ -12,6 +15,25 @@ namespace guichet::app {
 namespace {
 Error bad(const std::string& option, const std::string& message) {
   return make_error(Errc::bad_configuration, "--" + option + ": " + message);
+}
+
+// The token is the file's first line, without surrounding blanks: long enough not to be guessed,
+// and only the characters an Authorization header carries unquoted (RFC 6750 b64token).
+Result<std::string> read_metrics_token(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return bad("metrics-token-file", "cannot read " + path);
+  std::string token;
+  std::getline(in, token);
+  const auto first = token.find_first_not_of(" \t\r");
+  const auto last = token.find_last_not_of(" \t\r");
+  token = first == std::string::npos ? std::string() : token.substr(first, last - first + 1);
+  if (token.size() < 32) return bad("metrics-token-file", "the token must have at least 32 characters");
+  for (char c : token) {
+    const bool allowed = std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' ||
+                         c == '~' || c == '+' || c == '/' || c == '=';
+    if (!allowed) return bad("metrics-token-file", "the token may hold only letters, digits and -._~+/=");
+  }
+  return token;
 }
 }  // namespace
 
@@ -73,6 +95,11 @@ Result<void> validate(Config& config) {
   if (!config.secrets_key_file.empty()) {
     if (auto key = SecretKey::from_file(config.secrets_key_file); !key)
       return bad("secrets-key-file", key.error().message);
+  }
+  if (!config.metrics_token_file.empty()) {
+    auto token = read_metrics_token(config.metrics_token_file);
+    if (!token) return token.error();
+    config.metrics_token = std::move(*token);
   }
   if (config.threads == 0) config.threads = std::max(2U, std::thread::hardware_concurrency());
   if (config.threads > 256) return bad("threads", "at most 256");

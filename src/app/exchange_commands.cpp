@@ -200,10 +200,8 @@ int registry(const Config& config, const std::string& csv, const std::string& de
   router.get("/healthz", liveness, http::RouteOptions{http::RouteKind::asset, 0, false, true});
   router.get(
       "/metrics",
-      [&metrics](http::Request&) {
-        http::Response response = http::Response::text(metrics.render());
-        response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-        return response;
+      [&metrics, token = config.metrics_token](http::Request& request) {
+        return http::metrics_endpoint(metrics, request, token);
       },
       http::RouteOptions{http::RouteKind::asset, 0, false});
   exchange::register_node_routes(router, web);

@@ -399,10 +399,8 @@ Response Site::language_switch(Request& request) const {
   return response;
 }
 
-Response Site::metrics_text(Request&) const {
-  Response response = Response::text(metrics_.render());
-  response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-  return response;
+Response Site::metrics_text(Request& request) const {
+  return http::metrics_endpoint(metrics_, request, options_.metrics_token);
 }
 
 Response Site::platform_info(Request&) const {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "guichet/core/random.hpp"
+
 namespace guichet::http {
 
 Metrics::RouteSeries::~RouteSeries() {
@@ -85,6 +87,27 @@ void Metrics::write(std::string& out, std::string_view name, std::string_view ty
     if (!sample.labels.empty()) out.append("{").append(sample.labels).append("}");
     out.append(" ").append(std::to_string(sample.value)).append("\n");
   }
+}
+
+Response metrics_endpoint(const Metrics& metrics, const Request& request, std::string_view token) {
+  if (token.empty()) {
+    return Response::text("metrics are off: start the node with --metrics-token-file\n", 404);
+  }
+  const auto authorization = request.header("Authorization");
+  constexpr std::string_view kScheme = "Bearer ";
+  const bool presented = authorization && authorization->size() > kScheme.size() &&
+                         iequals(authorization->substr(0, kScheme.size()), kScheme) &&
+                         secure_equals(authorization->substr(kScheme.size()), token);
+  if (!presented) {
+    Response refused = Response::text("a bearer token is required\n", 401);
+    refused.headers.set("WWW-Authenticate", "Bearer realm=\"metrics\"");
+    refused.headers.set("Cache-Control", "no-store");
+    return refused;
+  }
+  Response response = Response::text(metrics.render());
+  response.headers.set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+  response.headers.set("Cache-Control", "no-store");
+  return response;
 }
 
 }  // namespace guichet::http

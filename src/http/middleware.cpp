@@ -9,6 +9,8 @@
 #include <exception>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/core/digest.hpp"
+#include "guichet/core/encoding.hpp"
 #include "guichet/core/random.hpp"
 #include "guichet/http/errors.hpp"
 #include "guichet/http/headers.hpp"
@@ -169,6 +171,10 @@ Middleware recover(ErrorRenderer page_errors, LogSink error_log) {
 
 std::string_view csrf_cookie_name(bool secure) { return secure ? "__Host-guichet_csrf" : "guichet_csrf"; }
 
+std::string session_csrf_token(std::string_view session_secret) {
+  return base64url(hmac_sha256(session_secret, "guichet csrf token v1"));
+}
+
 namespace {
 // Whether the browser says the request comes from a page of another site (the Origin it names is
 // neither this site's public origin nor the host the request was sent to).
@@ -193,9 +199,15 @@ Middleware csrf(ErrorRenderer page_errors, std::string public_origin) {
     bool protect = route.options.csrf_protected;
     return [page_errors, protect, public_origin, next = std::move(next)](Request& request) {
       std::string_view name = csrf_cookie_name(request.secure);
+      const bool bound = !request.csrf_binding.empty();
       auto cookie = request.cookies.get(name);
-      bool fresh = !cookie || cookie->size() != 43;
-      request.csrf_token = fresh ? random_token(32) : std::string(*cookie);
+      // Anonymous without a well-formed cookie: a new token, set on the response.
+      const bool fresh = !bound && (!cookie || cookie->size() != 43);
+      if (bound) {
+        request.csrf_token = session_csrf_token(request.csrf_binding);
+      } else {
+        request.csrf_token = fresh ? random_token(32) : std::string(*cookie);
+      }
       if (protect && unsafe(request.method)) {
         auto sent = request.form.get("csrf_token");
         if (!sent) sent = request.header("X-CSRF-Token");

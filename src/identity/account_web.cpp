@@ -147,7 +147,7 @@ Response change_email_submit(const WebContext& ctx, Request& request) {
       return account_page(ctx, request, "", {"email_password", error.code.message_key()},
                           error.code == Errc::wrong_password ? 400 : http::http_status(error.kind));
     }
-    if (error.code == Errc::email_invalid || error.code == Errc::email_same) {
+    if (error.code == Errc::email_invalid || error.code == Errc::email_not_ascii || error.code == Errc::email_same) {
       return account_page(ctx, request, "", {"new_email", error.code.message_key()}, http::http_status(error.kind));
     }
     return ctx.pages.render_error(request, error);

@@ -146,7 +146,8 @@ Response set_organisation_member(const WebContext& ctx, Request& request) {
   if (!set) {
     const Error& error = set.error();
     if (error.code == Errc::no_such_organisation) return not_found(ctx, request);
-    if (error.code == Errc::no_such_person || error.code == Errc::email_invalid) {
+    if (error.code == Errc::no_such_person || error.code == Errc::email_invalid ||
+        error.code == Errc::email_not_ascii) {
       return members_page(ctx, request, *id, "member-email", "org_error_person", 400);
     }
     if (error.code == Errc::last_owner)

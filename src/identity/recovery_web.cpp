@@ -52,8 +52,11 @@ Response forgot_submit(const WebContext& ctx, Request& request) {
   }
   auto requested = request_password_reset(ctx.db, email, ctx.public_url, reset_mail_in(ctx, request.lang), ctx.clock);
   if (!requested) {
-    if (requested.error().code != Errc::email_invalid) return ctx.pages.render_error(request, requested.error());
-    return forgot_page("register_error_email", 400);
+    const Error& error = requested.error();
+    if (error.code != Errc::email_invalid && error.code != Errc::email_not_ascii) {
+      return ctx.pages.render_error(request, error);
+    }
+    return forgot_page(error.code.message_key(), 400);
   }
   return Response::redirect("/account/forgot/sent");
 }

@@ -1,7 +1,10 @@
 #include "guichet/identity/users.hpp"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
+#include "guichet/core/idna.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/errors.hpp"
@@ -42,6 +45,21 @@ Result<std::string> normalise_email(std::string_view email) {
                    out.find('.', at + 1) != std::string::npos &&
                    out.find_first_of(" \t\r\n<>,;\"()[]\\") == std::string::npos;
   if (!plausible) return make_error(Errc::email_invalid, "enter an e-mail address like name@example.org");
+  // Mail leaves through relays that may not offer SMTPUTF8 (RFC 6531), so the address must be
+  // ASCII: an internationalised domain is written in its ASCII form (IDNA, "xn--"), which every
+  // relay carries and which makes "josé@café.pt" and "josé@xn--caf-dma.pt" one account; a local
+  // part with non-ASCII letters cannot be carried that way and is refused here, said clearly,
+  // rather than accepted and never delivered.
+  const std::string_view local = std::string_view(out).substr(0, at);
+  const bool ascii_local = std::all_of(local.begin(), local.end(), [](char c) { return (c & 0x80) == 0; });
+  if (!ascii_local) {
+    return make_error(Errc::email_not_ascii, "the part before @ must be written without accents or other scripts");
+  }
+  auto domain = domain_to_ascii(std::string_view(out).substr(at + 1));
+  if (!domain || domain->find('.') == std::string::npos) {
+    return make_error(Errc::email_invalid, "enter an e-mail address like name@example.org");
+  }
+  out.replace(at + 1, std::string::npos, *domain);
   return out;
 }
 

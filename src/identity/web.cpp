@@ -203,6 +203,7 @@ http::Middleware session_middleware(const WebContext& context) {
         auto session = resolve_session(context.db, *token, context.clock, context.policy);
         if (session && session->has_value()) {
           const SessionInfo& info = **session;
+          request.csrf_binding = std::string(*token);  // pending a second factor too: its form is bound
           if (!info.pending_second_factor) {
             Authentication proved = authentication_of(info);
             http::Principal principal;

@@ -132,15 +132,48 @@ TEST_P(AccountTest, AStrangersFailuresDoNotLockTheOwnersBrowserOut) {
             303);
 }
 
+// Issue 16, finding 8: once signed in, the CSRF token is the session's own. The anonymous cookie
+// token (which a sibling subdomain could plant) and another session's token are refused; the page
+// carries the bound token, and the token in a form shown before signing in no longer works.
+TEST_P(AccountTest, TheCsrfTokenIsBoundToTheSession) {
+  Browser b = browser();
+  const std::string before_sign_in = b.csrf_token();
+  ASSERT_EQ(b.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+            303);
+  const std::string bound = b.csrf_token();
+  EXPECT_NE(bound, before_sign_in);
+  Response account = b.get("/account");
+  EXPECT_NE(account.body.find("name=\"csrf_token\" value=\"" + bound + "\""), std::string::npos);
+  EXPECT_EQ(account.body.find(before_sign_in), std::string::npos);
+
+  const auto post_with = [&](const std::string& token) {
+    return b.send(http::Method::post, "/account/password",
+                  testing::form_encode({{"current_password", "correct horse battery"},
+                                        {"new_password", "a much longer passphrase"},
+                                        {"csrf_token", token}}),
+                  {{"Content-Type", "application/x-www-form-urlencoded"}});
+  };
+  // The double-submit pair an attacker could plant: the cookie and the field agree, yet refused.
+  b.cookies_["guichet_csrf"] = before_sign_in;
+  EXPECT_EQ(post_with(before_sign_in).status, 403);
+  Browser other = browser();
+  ASSERT_EQ(
+      other.post("/account/sign-in", {{"email", "ana@example.org"}, {"password", "correct horse battery"}}).status,
+      303);
+  EXPECT_EQ(post_with(other.csrf_token()).status, 403) << "another session's token, even of the same person";
+  Response changed = post_with(bound);
+  EXPECT_EQ(changed.status, 303) << changed.body;
+}
+
 // Issue 16, finding 8: a User-Agent that is not UTF-8 is kept readable, not a reason to refuse.
 TEST_P(AccountTest, ABrowserNameThatIsNotUtf8DoesNotStopASignIn) {
   Browser b = browser();
-  Response signed_in = b.send(http::Method::post, "/account/sign-in",
-                              testing::form_encode({{"email", "ana@example.org"},
-                                                    {"password", "correct horse battery"},
-                                                    {"csrf_token", b.cookies_["guichet_csrf"]}}),
-                              {{"Content-Type", "application/x-www-form-urlencoded"},
-                               {"User-Agent", std::string("Navigateur \xFF\xFE/1.0 ") + std::string(300, 'x')}});
+  Response signed_in =
+      b.send(http::Method::post, "/account/sign-in",
+             testing::form_encode(
+                 {{"email", "ana@example.org"}, {"password", "correct horse battery"}, {"csrf_token", b.csrf_token()}}),
+             {{"Content-Type", "application/x-www-form-urlencoded"},
+              {"User-Agent", std::string("Navigateur \xFF\xFE/1.0 ") + std::string(300, 'x')}});
   ASSERT_EQ(signed_in.status, 303) << signed_in.body;
   Response account = b.get("/account");
   EXPECT_EQ(account.status, 200);
@@ -153,11 +186,11 @@ TEST_P(AccountTest, SessionsAreNamedAsPeopleNameTheirDevices) {
       "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile "
       "Safari/537.36";
   Browser b = browser();
-  Response signed_in = b.send(http::Method::post, "/account/sign-in",
-                              testing::form_encode({{"email", "ana@example.org"},
-                                                    {"password", "correct horse battery"},
-                                                    {"csrf_token", b.cookies_["guichet_csrf"]}}),
-                              {{"Content-Type", "application/x-www-form-urlencoded"}, {"User-Agent", phone}});
+  Response signed_in =
+      b.send(http::Method::post, "/account/sign-in",
+             testing::form_encode(
+                 {{"email", "ana@example.org"}, {"password", "correct horse battery"}, {"csrf_token", b.csrf_token()}}),
+             {{"Content-Type", "application/x-www-form-urlencoded"}, {"User-Agent", phone}});
   ASSERT_EQ(signed_in.status, 303);
   Response account = b.get("/account");
   EXPECT_NE(account.body.find(">Chrome on Android <strong>"), std::string::npos) << account.body;

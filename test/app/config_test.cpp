@@ -1,6 +1,9 @@
 #include "guichet/app/config.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
 
 namespace guichet::app {
 namespace {
@@ -61,6 +64,28 @@ TEST(Config, ValidationNamesTheBadOption) {
   Config smtp;
   smtp.smtp.url = "http://mail";
   EXPECT_TRUE(validate(smtp).error().message.starts_with("--smtp-url:"));
+}
+
+TEST(Config, MetricsTokenIsReadFromItsFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("guichet-metrics-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const std::string& text) {
+    std::ofstream(dir / "token") << text;
+    Config c;
+    c.metrics_token_file = (dir / "token").string();
+    return c;
+  };
+  Config good = write("  0123456789abcdefghijklmnopqrstuvwxyz\n");
+  ASSERT_TRUE(validate(good).ok());
+  EXPECT_EQ(good.metrics_token, "0123456789abcdefghijklmnopqrstuvwxyz");
+  Config shortish = write("letmein\n");
+  EXPECT_EQ(validate(shortish).error().message, "--metrics-token-file: the token must have at least 32 characters");
+  Config quoted = write("0123456789abcdefghijklmnopqrstuvwxyz\"\n");
+  EXPECT_TRUE(validate(quoted).error().message.starts_with("--metrics-token-file: the token may hold only"));
+  Config absent;
+  absent.metrics_token_file = (dir / "absent").string();
+  EXPECT_TRUE(validate(absent).error().message.starts_with("--metrics-token-file: cannot read"));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(Config, DerivesPublicUrlFromListen) {

@@ -14,6 +14,7 @@ namespace guichet::app {
 namespace {
 using http::Request;
 using http::Response;
+constexpr const char* kScrapeToken = "scrape-token-0123456789abcdefghijklmnop";
 
 class SiteTest : public ::testing::TestWithParam<std::string> {
  protected:
@@ -24,6 +25,7 @@ class SiteTest : public ::testing::TestWithParam<std::string> {
   }
   void load_site() {
     SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test"};
+    options.metrics_token = kScrapeToken;
     auto loaded = Site::load(options, database->db(), clock);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
     site = std::move(loaded).value();
@@ -121,7 +123,13 @@ TEST_P(SiteTest, ProbesAndMetrics) {
   EXPECT_EQ(ready.status, 200);
   EXPECT_NE(ready.body.find(R"("status":"ready")"), std::string::npos);
   (void)get("/");
-  Response metrics = get("/metrics");
+  // The figures are for the operator's scraper only.
+  EXPECT_EQ(get("/metrics").status, 401);
+  EXPECT_EQ(*get("/metrics").headers.get("WWW-Authenticate"), R"(Bearer realm="metrics")");
+  EXPECT_EQ(get("/metrics", {{"Authorization", "Bearer wrong-token-0123456789abcdefghijklmn"}}).status, 401);
+  EXPECT_EQ(get("/metrics", {{"Authorization", std::string("Basic ") + kScrapeToken}}).status, 401);
+  Response metrics = get("/metrics", {{"Authorization", std::string("bearer ") + kScrapeToken}});
+  ASSERT_EQ(metrics.status, 200);
   EXPECT_NE(metrics.body.find(R"(guichet_http_requests_total{route="/",status="200"} 1)"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("guichet_db_pool_connections{state=\"capacity\"}"), std::string::npos);
@@ -146,6 +154,11 @@ TEST_P(SiteTest, ReadyzFailsWhileMigrationsAreMissing) {
   Response response = (*fresh)->application().handle(r, dispatch);
   EXPECT_EQ(response.status, 503);
   EXPECT_NE(response.body.find("not_ready"), std::string::npos);
+  // A node started without --metrics-token-file does not show its figures at all.
+  r.target = "/metrics";
+  dispatch = (*fresh)->application().route(r);
+  r.headers.add("Authorization", "Bearer ");
+  EXPECT_EQ((*fresh)->application().handle(r, dispatch).status, 404);
 }
 
 // The page renderer over the test web root, as the site builds its own.

@@ -239,8 +239,8 @@ TEST_P(VerificationPagesTest, PlatformAdministratorsImportTheCatalogueFromAPage)
     const std::string boundary = "----guichet-test-boundary";
     std::string body;
     if (with_token) {
-      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-              chefe.cookies_["guichet_csrf"] + "\r\n";
+      body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + chefe.csrf_token() +
+              "\r\n";
     }
     body += "--" + boundary +
             "\r\nContent-Disposition: form-data; name=\"catalogue\"; filename=\"c.json\"\r\nContent-Type: "

@@ -80,7 +80,7 @@ class PersonalSigningTest : public DocumentsTest {
   Response upload(Browser& b, const std::string& content, const std::string& name) {
     const std::string boundary = "----guichet-test-boundary";
     std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                       b.cookies_["guichet_csrf"] + "\r\n--" + boundary +
+                       b.csrf_token() + "\r\n--" + boundary +
                        "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"" + name +
                        "\"\r\nContent-Type: application/pdf\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
     return b.send(http::Method::post, "/account/sign", body,

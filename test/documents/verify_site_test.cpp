@@ -49,7 +49,7 @@ class VerifySiteTest : public ::testing::TestWithParam<std::string> {
                         const std::string& lang = "fr") {
     const std::string boundary = "----guichet-test-boundary";
     std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                       browser.cookies_["guichet_csrf"] + "\r\n--" + boundary +
+                       browser.csrf_token() + "\r\n--" + boundary +
                        "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"" + name +
                        "\"\r\nContent-Type: application/pdf\r\n\r\n" + content + "\r\n--" + boundary + "--\r\n";
     return browser.send(http::Method::post, "/verify", body,

@@ -82,6 +82,33 @@ TEST_P(UsersTest, RefusesDuplicatesBadAddressesAndWeakPasswordsWithoutWritingAny
   EXPECT_EQ(verified->events, 1) << "refused accounts leave no audit event";
 }
 
+// Issue 16, finding 8: mail goes through relays that may lack SMTPUTF8. An internationalised
+// domain is kept in its ASCII form (one account whichever way it is typed); a non-ASCII local part
+// is refused at input with its own message, never accepted and then undeliverable.
+TEST(EmailAddresses, AreAsciiForTheMailRelays) {
+  EXPECT_EQ(*normalise_email(" Ana@Example.ORG "), "ana@example.org");
+  EXPECT_EQ(*normalise_email("jose@café.pt"), "jose@xn--caf-dma.pt");
+  EXPECT_EQ(*normalise_email("jose@CAFÉ.pt"), "jose@xn--caf-dma.pt") << "case folded by IDNA too";
+  EXPECT_EQ(*normalise_email("jose@xn--caf-dma.pt"), "jose@xn--caf-dma.pt");
+  EXPECT_EQ(*normalise_email("lan@bưuđiện.vn"), "lan@xn--buin-1ua66gr30m.vn");
+  EXPECT_EQ(normalise_email("josé@example.org").error().code.name(), "email_not_ascii");
+  EXPECT_EQ(normalise_email("josé@example.org").error().code.message_key(), "register_error_email_ascii");
+  EXPECT_EQ(normalise_email("a@exa_mple.org").error().code.name(), "email_invalid");
+  EXPECT_EQ(normalise_email("a@-example.org").error().code.name(), "email_invalid");
+  EXPECT_EQ(normalise_email(std::string("a@") + std::string(64, 'x') + ".org").error().code.name(), "email_invalid")
+      << "a label longer than 63 octets";
+}
+
+TEST_P(UsersTest, AnInternationalDomainIsOneAccountWhicheverWayItIsTyped) {
+  ASSERT_TRUE(create_user(database->db(), NewUser{"Rui@Café.pt", "correct horse battery"}, clock).ok());
+  auto twice = create_user(database->db(), NewUser{"rui@xn--caf-dma.pt", "another good passphrase"}, clock);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code.name(), "email_taken");
+  auto found = find_user_by_email(database->db(), "rui@café.pt");
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->email, "rui@xn--caf-dma.pt");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, UsersTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 

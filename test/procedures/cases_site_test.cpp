@@ -58,6 +58,7 @@ class ProceduresSiteTest : public ::testing::TestWithParam<std::string> {
     }
     app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
     options.secrets_key = key;
+    options.metrics_token = "cases-scraper-0123456789abcdefghijklmnop";
     auto loaded = app::Site::load(options, db(), clock);
     ASSERT_TRUE(loaded) << loaded.error().message;
     site = std::move(loaded).value();
@@ -607,7 +608,7 @@ TEST_P(ProceduresSiteTest, AdministratorsEditTheirProceduresAndSeeTheirFigures) 
   sign_in(person, "ana@example.org");
   EXPECT_EQ(person.get("/admin/procedures").status, 403);
 
-  Response metrics = b.get("/metrics");
+  Response metrics = b.get("/metrics", {{"Authorization", "Bearer cases-scraper-0123456789abcdefghijklmnop"}});
   EXPECT_NE(metrics.body.find("guichet_procedure_cases_started{service=\"address-change\"} 2"), std::string::npos)
       << metrics.body;
   EXPECT_NE(metrics.body.find("guichet_procedure_asked_but_known{service=\"address-change\"} 0"), std::string::npos);
@@ -727,8 +728,8 @@ const std::string kPng = [] {
 Response send_multipart(Browser& b, const std::string& target, const std::map<std::string, std::string>& fields,
                         const std::vector<std::tuple<std::string, std::string, std::string>>& files) {
   const std::string boundary = "----guichet-vault-boundary";
-  std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                     b.cookies_["guichet_csrf"] + "\r\n";
+  std::string body =
+      "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + b.csrf_token() + "\r\n";
   for (const auto& [name, value] : fields) {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + name + "\"\r\n\r\n" + value + "\r\n";
   }

@@ -33,6 +33,7 @@ class QueueApiTest : public ::testing::TestWithParam<std::string> {
     counter = loaded_shops.counter;
     app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
     options.queue_tickets_per_address = 3;
+    options.metrics_token = "queue-scraper-0123456789abcdefghijklmnop";
     options.queue_policy.alert_after = std::chrono::minutes(20);  // within a staff session's idle time
     auto loaded = app::Site::load(options, db(), clock);
     ASSERT_TRUE(loaded.ok()) << loaded.error().message;
@@ -256,7 +257,7 @@ TEST_P(QueueApiTest, TheCounterCallsByItsProfileAndFlagsLongWaits) {
   EXPECT_NE(page.body.find("Waiting more than 20 min"), std::string::npos);
   EXPECT_NE(page.body.find("A001 (Passport, 21 min)"), std::string::npos) << page.body;
   EXPECT_NE(page.body.find("B001 (Tax help, 20 min)"), std::string::npos) << "the limit reached counts";
-  const std::string metrics = call(http::Method::get, "/metrics").body;
+  const std::string metrics = call(http::Method::get, "/metrics", "", "queue-scraper-0123456789abcdefghijklmnop").body;
   EXPECT_NE(metrics.find("guichet_queue_waiting{shop=\"lisboa\"} 2"), std::string::npos) << metrics;
   EXPECT_NE(metrics.find("guichet_queue_waiting_past_alert{shop=\"lisboa\"} 2"), std::string::npos);
   EXPECT_NE(metrics.find("guichet_queue_oldest_wait_seconds{shop=\"lisboa\"} 1260"), std::string::npos);

@@ -315,7 +315,7 @@ TEST_P(BookingApiTest, TheSealedConfirmationPdfIsForItsHolderOnly) {
   auto upload = [&](const std::string& content) {
     const std::string boundary = "----guichet-test-boundary";
     std::string body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" +
-                       anyone.cookies_["guichet_csrf"] + "\r\n--" + boundary +
+                       anyone.csrf_token() + "\r\n--" + boundary +
                        "\r\nContent-Disposition: form-data; name=\"code\"\r\n\r\n" + code[1].str() + "\r\n--" +
                        boundary +
                        "\r\nContent-Disposition: form-data; name=\"document\"; filename=\"c.pdf\"\r\n"

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "guichet/core/deadline.hpp"
+#include "guichet/http/middleware.hpp"
 #include "guichet/jobs/outbox.hpp"
 
 namespace guichet::testing {
@@ -31,8 +32,16 @@ std::string form_encode(const std::map<std::string, std::string>& fields) {
   return out;
 }
 
+std::string Browser::csrf_token() const {
+  if (auto session = cookies_.find("guichet_session"); session != cookies_.end() && !session->second.empty()) {
+    return http::session_csrf_token(session->second);
+  }
+  auto anonymous = cookies_.find("guichet_csrf");
+  return anonymous == cookies_.end() ? std::string() : anonymous->second;
+}
+
 Response Browser::post(const std::string& target, std::map<std::string, std::string> fields, bool with_token) {
-  if (with_token) fields["csrf_token"] = cookies_["guichet_csrf"];
+  if (with_token) fields["csrf_token"] = csrf_token();
   return send(http::Method::post, target, form_encode(fields), {{"Content-Type", "application/x-www-form-urlencoded"}});
 }
 

@@ -24,6 +24,9 @@ class Browser {
   // A request with any method, body and headers (for JSON and token endpoints).
   http::Response send(http::Method method, const std::string& target, const std::string& body,
                       const std::map<std::string, std::string>& headers = {});
+  // The token a page would carry in its forms: derived from the session once signed in, else the
+  // anonymous double-submit cookie.
+  std::string csrf_token() const;
   std::map<std::string, std::string> cookies_;
   std::string remote_address = "192.0.2.7";  // the client's address as the server sees it
 

@@ -44,6 +44,8 @@ struct Config {
   scheduling::VideoConfig video;
   // The key-encryption key that seals private keys at rest (core/secrets.hpp); documents need it.
   std::string secrets_key_file;
+  // File holding the bearer token Prometheus presents for /metrics; without one, /metrics is off.
+  std::string metrics_token_file;
   // Who time-stamps signatures (PAdES B-T): empty for none (B-B), "local" for Guichet's own
   // authority in process, or a TSA's http(s) URL.
   std::string tsa_url;
@@ -67,6 +69,7 @@ struct Config {
 
   // Filled by validate()
   std::map<std::string, int> queue_head_start_minutes;  // by priority name
+  std::string metrics_token;                            // read from metrics_token_file
   std::string listen_host;
   std::uint16_t listen_port = 0;
 };

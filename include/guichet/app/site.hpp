@@ -50,6 +50,7 @@ struct SiteOptions {
   queue::QueuePolicy queue_policy{};
   int queue_tickets_per_address = 6;
   exchange::TransportTls exchange_tls{};  // mutual TLS towards other nodes
+  std::string metrics_token;              // what /metrics asks of scrapers; empty: /metrics is off
 };
 
 // Everything the pages need, loaded and checked at start-up.

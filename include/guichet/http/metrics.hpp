@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#include "guichet/http/request.hpp"
+
 namespace guichet::http {
 
 class Metrics {
@@ -57,5 +59,10 @@ class Metrics {
   std::deque<RouteSeries> routes_;
   std::vector<Collector> collectors_;
 };
+
+// GET /metrics: the figures name shops, routes and volumes, which outsiders have no business
+// reading, so they are answered only to a scraper presenting `Authorization: Bearer <token>`
+// (compared in constant time). Without a configured token the endpoint is off (404).
+Response metrics_endpoint(const Metrics& metrics, const Request& request, std::string_view token);
 
 }  // namespace guichet::http

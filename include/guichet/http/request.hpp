@@ -92,6 +92,10 @@ struct Request {
   std::string request_id;
   std::string lang = "en";
   std::string csrf_token;
+  // The session's own secret (its cookie's value), set by the session layer when the request
+  // belongs to a live session: the CSRF token is then derived from it, so it is bound to the
+  // session (empty: anonymous, double-submit cookie).
+  std::string csrf_binding;
   std::optional<Principal> principal;
   bool secure = false;  // served over https, directly or behind the configured public https URL
   // An error found before the handler could run (bad target, body too large, ...).
