@@ -186,6 +186,11 @@ int run_cli(int argc, char** argv) {
   clients_add_cmd->add_option("--id-token-alg", client.id_token_alg, "ID token signature")
       ->check(CLI::IsMember({"ES256", "RS256"}))
       ->capture_default_str();
+  clients_add_cmd
+      ->add_option("--pkce", client.pkce,
+                   "optional: the client may leave PKCE out (for OpenID Certification's unmodified plan; audited)")
+      ->check(CLI::IsMember({"required", "optional"}))
+      ->capture_default_str();
   clients_add_cmd->add_option("--sector", client.sector,
                               "Sector identifier: clients of one sector see the same subject (default: the redirect "
                               "URI's host)");
@@ -226,6 +231,12 @@ int run_cli(int argc, char** argv) {
   audit_cmd->require_subcommand(1);
   auto* audit_verify_cmd =
       audit_cmd->add_subcommand("verify", "Check the hash chain; exit 1 if an event was altered or removed");
+  std::vector<std::string> checkpoint_files;
+  audit_verify_cmd->add_option("--checkpoint", checkpoint_files,
+                               "File of checkpoints (JSON lines, e.g. the log's audit.checkpoint lines) that the "
+                               "chain must still hold (repeatable)");
+  auto* audit_checkpoint_cmd = audit_cmd->add_subcommand(
+      "checkpoint", "Print the chain's head as a JSON line to keep outside the database (MAC with the secrets key)");
 
   auto* keys_cmd = admin_cmd->add_subcommand("keys", "The secrets key that seals private keys at rest");
   keys_cmd->require_subcommand(1);
@@ -467,7 +478,8 @@ int run_cli(int argc, char** argv) {
     return jobs_list(config, status.empty() ? std::nullopt : std::optional(status), limit, as_json);
   if (jobs_retry_cmd->parsed()) return jobs_retry(config, job_id);
   if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level, user_national_id);
-  if (audit_verify_cmd->parsed()) return audit_verify(config);
+  if (audit_verify_cmd->parsed()) return audit_verify(config, checkpoint_files);
+  if (audit_checkpoint_cmd->parsed()) return audit_checkpoint(config);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   if (users_assign_cmd->parsed()) return users_assign(config, user_email, assign_shop);
   if (clients_add_cmd->parsed()) return clients_add(config, client);

@@ -813,6 +813,7 @@ int clients_add(const Config& config, const ClientOptions& options) {
       oidc::parse_client_auth_method(options.auth).value_or(oidc::ClientAuthMethod::client_secret_basic);
   client.id_token_alg = oidc::parse_signing_algorithm(options.id_token_alg).value_or(oidc::SigningAlgorithm::es256);
   client.sector = options.sector;
+  client.pkce_required = options.pkce != "optional";
   if (client.auth_method == oidc::ClientAuthMethod::private_key_jwt) {
     if (options.jwks_file.empty()) {
       std::cerr << "guichet: clients add: private_key_jwt needs --jwks FILE with the client's public keys\n";
@@ -904,14 +905,37 @@ int catalogue_export(const Config& config) {
   return 0;
 }
 
-int audit_verify(const Config& config) {
+int audit_verify(const Config& config, const std::vector<std::string>& checkpoint_files) {
   SystemClock clock;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
+  std::vector<identity::AuditCheckpoint> checkpoints;
+  for (const auto& file : checkpoint_files) {
+    std::ifstream in(file);
+    if (!in) {
+      std::cerr << "guichet: audit verify: cannot read " << file << "\n";
+      return 2;
+    }
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto checkpoint = identity::parse_audit_checkpoint(line);
+      if (!checkpoint) {
+        std::cerr << "guichet: audit verify: " << file << ":" << number << ": " << checkpoint.error().message << "\n";
+        return 2;
+      }
+      checkpoints.push_back(std::move(*checkpoint));
+    }
+  }
   auto db = open_and_migrate(config, clock);
   if (!db) {
     fail("database " + config.db, db.error());
     return 1;
   }
-  auto verified = identity::verify_audit_chain(**db);
+  auto verified = identity::verify_audit_chain(**db, checkpoints, *secrets ? &**secrets : nullptr);
   if (!verified) {
     fail("audit verify", verified.error());
     return 1;
@@ -920,7 +944,30 @@ int audit_verify(const Config& config) {
     std::cout << "audit log BROKEN after " << verified->events << " intact event(s): " << verified->problem << "\n";
     return 1;
   }
-  std::cout << "audit log intact: " << verified->events << " event(s)\n";
+  std::cout << "audit log intact: " << verified->events << " event(s)";
+  if (!checkpoints.empty()) std::cout << ", holding " << checkpoints.size() << " checkpoint(s)";
+  std::cout << "\n";
+  return 0;
+}
+
+int audit_checkpoint(const Config& config) {
+  SystemClock clock;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  auto checkpoint = identity::audit_checkpoint(**db, clock, *secrets ? &**secrets : nullptr);
+  if (!checkpoint) {
+    fail("audit checkpoint", checkpoint.error());
+    return 1;
+  }
+  std::cout << identity::checkpoint_line(*checkpoint) << "\n";
   return 0;
 }
 

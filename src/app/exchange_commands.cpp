@@ -238,6 +238,7 @@ int registry(const Config& config, const std::string& csv, const std::string& de
   exchange::register_journal_pruning(worker, **db, clock, std::chrono::hours(24 * config.exchange_journal_days));
   exchange::register_access_reports(worker, self.node, **db, clock);
   jobs::register_job_pruning(worker, **db, clock);
+  identity::register_audit_checkpoints(worker, **db, clock, *secrets);
   log_event(LogLevel::info, "started", {{"db", (*db)->display_url()}, {"node", config.node_id}, {"role", "registry"}});
   worker.start();
   server.run(true);

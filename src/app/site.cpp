@@ -274,6 +274,7 @@ void Site::register_jobs(jobs::Worker& worker) const {
   queue::register_jobs(worker, queue_web_);
   exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   jobs::register_job_pruning(worker, db_, clock_);
+  identity::register_audit_checkpoints(worker, db_, clock_, options_.secrets_key);
   if (exchange_node_) {
     exchange::register_access_reports(worker, *exchange_node_, db_, clock_);
     exchange::register_benefit_dry_runs(worker, *exchange_node_, db_, clock_);

@@ -67,6 +67,17 @@ std::string SecretKey::seal(std::string_view plaintext, std::string_view purpose
   return std::string(kPrefix) + state_->id + "." + base64url(out);
 }
 
+std::string SecretKey::mac(std::string_view data, std::string_view purpose) const {
+  const std::string_view key(reinterpret_cast<const char*>(state_->key.data()), state_->key.size());
+  // A subkey per purpose, so a MAC made for one use is never valid for another.
+  const std::string subkey = hmac_sha256(key, std::string("guichet mac key\n") + std::string(purpose));
+  return base64url(hmac_sha256(subkey, data));
+}
+
+bool SecretKey::mac_matches(std::string_view data, std::string_view purpose, std::string_view mac) const {
+  return secure_equals(this->mac(data, purpose), mac);
+}
+
 std::string SecretKey::sealed_by(std::string_view sealed) {
   if (!sealed.starts_with(kPrefix)) return {};
   sealed.remove_prefix(kPrefix.size());

@@ -104,6 +104,14 @@ std::string match_accept_language(std::string_view header, const std::vector<std
 }
 
 std::string Catalog::negotiate(const Request& request) const {
+  // OpenID Connect's ui_locales (space-separated BCP 47 tags, in order of preference) names the
+  // language the person was just using at the relying party; it decides the sign-in and consent
+  // pages it leads to, ahead of a choice remembered here.
+  if (auto ui_locales = request.query.get("ui_locales"); ui_locales && ui_locales->size() <= 256) {
+    std::string as_accept_language(*ui_locales);
+    std::replace(as_accept_language.begin(), as_accept_language.end(), ' ', ',');
+    if (auto matched = match_accept_language(as_accept_language, languages_); !matched.empty()) return matched;
+  }
   if (auto chosen = request.cookies.get(kLanguageCookie); chosen && supports(*chosen)) return std::string(*chosen);
   if (auto header = request.header("Accept-Language")) {
     if (auto matched = match_accept_language(*header, languages_); !matched.empty()) return matched;

@@ -7,6 +7,7 @@
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/errors.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/sessions.hpp"
@@ -25,7 +26,11 @@ Response sign_in_form(const WebContext& ctx, Request& request) {
   // shown even to someone signed in.
   if (request.principal && request.query.get("fresh").value_or("") != "1")
     return Response::redirect(http::safe_return_path(request.query.get("return").value_or("/account")));
-  return sign_in_page(ctx, request, "", "", 200);
+  // A relying party's login_hint (OIDC Core §3.1.2.1) pre-fills the address when it is one; any
+  // other hint (a phone number, a subject) says nothing this form can use.
+  std::string hinted;
+  if (auto hint = request.query.get("login_hint"); hint && normalise_email(*hint)) hinted = std::string(*hint);
+  return sign_in_page(ctx, request, hinted, "", 200);
 }
 
 Response sign_in_submit(const WebContext& ctx, Request& request) {

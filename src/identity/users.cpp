@@ -140,7 +140,7 @@ Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id) {
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id) {
   auto rows = c.query(
       "SELECT email, email_verified_at, given_name, family_name, birthdate, birthplace, gender, phone_number, "
-      "address, national_id FROM users WHERE id = ?",
+      "address, national_id, updated_at FROM users WHERE id = ?",
       {user_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<PersonAttributes>();
@@ -156,6 +156,7 @@ Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c
   person.phone_number = row.optional_text(7);
   person.address = row.optional_text(8);
   person.national_id = row.optional_text(9);
+  person.updated_at_us = row.integer(10);
   return std::optional<PersonAttributes>(std::move(person));
 }
 

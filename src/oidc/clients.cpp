@@ -111,6 +111,7 @@ Result<RegisteredClient> add_client(storage::Database& db, const NewClient& clie
   c.post_logout_uris = client.post_logout_uris;
   c.id_token_alg = client.id_token_alg;
   c.sector = client.sector;
+  c.pkce_required = client.pkce_required;
   if (c.sector.empty()) {
     auto parsed = boost::urls::parse_absolute_uri(client.redirect_uris.front());
     c.sector = std::string(parsed->encoded_host());
@@ -130,12 +131,14 @@ Result<RegisteredClient> add_client(storage::Database& db, const NewClient& clie
     storage::Value jwks_value = jwks ? storage::Value(*jwks) : storage::Value(nullptr);
     auto inserted = conn.execute(
         "INSERT INTO oidc_clients (client_id, name, secret_hash, auth_method, jwks, redirect_uris, post_logout_uris, "
-        "id_token_alg, sector, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "id_token_alg, sector, pkce_required, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         {c.client_id, c.name, secret_hash, std::string(to_string(c.auth_method)), jwks_value,
          json_array(c.redirect_uris), json_array(c.post_logout_uris), std::string(to_string(c.id_token_alg)), c.sector,
-         to_unix_micros(clock.now())});
+         std::int64_t{c.pkce_required ? 1 : 0}, to_unix_micros(clock.now())});
     if (!inserted) return std::move(inserted).error();
-    json::object details{{"name", c.name}, {"auth_method", to_string(c.auth_method)}};
+    json::object details{{"name", c.name},
+                         {"auth_method", to_string(c.auth_method)},
+                         {"pkce", c.pkce_required ? "required" : "optional"}};
     auto audited = identity::record_audit(
         conn, identity::AuditEvent{client.actor, "client.added", "client:" + c.client_id, json::serialize(details)},
         clock);
@@ -153,7 +156,8 @@ Result<std::optional<Client>> find_client(storage::Database& db, std::string_vie
   auto rows = (*connection)
                   ->query(
                       "SELECT client_id, name, auth_method, secret_hash, jwks, redirect_uris, post_logout_uris, "
-                      "id_token_alg, sector FROM oidc_clients WHERE client_id = ? AND disabled_at IS NULL",
+                      "id_token_alg, sector, pkce_required FROM oidc_clients WHERE client_id = ? AND disabled_at IS "
+                      "NULL",
                       {std::string(client_id)});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<Client>();
@@ -170,6 +174,7 @@ Result<std::optional<Client>> find_client(storage::Database& db, std::string_vie
   c.post_logout_uris = string_array(row.text(6));
   c.id_token_alg = parse_signing_algorithm(row.text(7)).value_or(SigningAlgorithm::es256);
   c.sector = row.text(8);
+  c.pkce_required = row.integer(9) != 0;
   return std::optional<Client>(std::move(c));
 }
 
@@ -191,7 +196,8 @@ std::string client_json(const RegisteredClient& registered) {
                    {"redirect_uris", redirect_uris},
                    {"post_logout_redirect_uris", post_logout_uris},
                    {"id_token_signed_response_alg", to_string(c.id_token_alg)},
-                   {"sector_identifier", c.sector}};
+                   {"sector_identifier", c.sector},
+                   {"pkce", c.pkce_required ? "required" : "optional"}};
   if (registered.secret) out["client_secret"] = *registered.secret;
   return json::serialize(out);
 }

@@ -52,14 +52,13 @@ std::string discovery_document(const ProviderContext& ctx) {
                                        "sid",
                                        "email",
                                        "email_verified",
+                                       "name",
                                        "given_name",
                                        "family_name",
                                        "birthdate",
                                        "birthplace",
                                        "gender",
-                                       "phone_number",
-                                       "phone_number_verified",
-                                       "address",
+                                       "updated_at",
                                        "organisation"}},
       {"claims_parameter_supported", false},
       {"request_parameter_supported", false},
@@ -71,8 +70,13 @@ std::string discovery_document(const ProviderContext& ctx) {
 }
 
 Response published_keys(const ProviderContext& ctx, Request& request) {
-  // The first key is made on first use, so a fresh install publishes one at once.
-  if (auto made = ctx.keys.signing_key(SigningAlgorithm::es256); !made) return http::json_error(request, made.error());
+  // Every algorithm's key exists before anything is signed with it: a key is made here at the
+  // latest, so the JWKS a relying party fetched (and caches for 300 s) already holds the key of the
+  // first RS256 ID token it receives (OIDC Core §10.1.1). Later keys are published
+  // `publish_ahead` before they sign (keys.hpp).
+  for (SigningAlgorithm alg : {SigningAlgorithm::es256, SigningAlgorithm::rs256}) {
+    if (auto made = ctx.keys.signing_key(alg); !made) return http::json_error(request, made.error());
+  }
   auto keys = ctx.keys.published_keys();
   if (!keys) return http::json_error(request, keys.error());
   json::array published;

@@ -194,9 +194,10 @@ bool pkce_matches(std::string_view verifier, std::string_view challenge) {
 }  // namespace
 
 const std::vector<std::string>& supported_scopes() {
-  static const std::vector<std::string> scopes{"openid",       "profile",        "email",   "phone",
-                                               "address",      "offline_access", "account", "appointments",
-                                               "organisation", "procedures"};
+  // Not `phone` nor `address`: nothing lets a person declare or prove them yet, so they are not
+  // offered (a relying party asking for them gets the other scopes, as OIDC Core §5.4 allows).
+  static const std::vector<std::string> scopes{"openid",  "profile",      "email",        "offline_access",
+                                               "account", "appointments", "organisation", "procedures"};
   return scopes;
 }
 
@@ -289,7 +290,15 @@ Result<TokenResponse> redeem_code(storage::Database& db, Issuer& issuer, const C
     }
     if (now >= row.integer(10)) return refuse("the code has expired");
     if (row.text(3) != redirect_uri) return refuse("the redirect_uri differs from the authorization request's");
-    if (!pkce_matches(code_verifier, row.text(6))) return refuse("the code_verifier does not match the code_challenge");
+    const std::string challenge = row.text(6);
+    if (challenge.empty()) {
+      // Issued without PKCE (a client for which the operator made it optional). A verifier sent
+      // now would be a downgrade attempt; a client whose PKCE became required since gets nothing.
+      if (!code_verifier.empty()) return refuse("the authorization request had no code_challenge");
+      if (client.pkce_required) return refuse("this client must use PKCE");
+    } else if (!pkce_matches(code_verifier, challenge)) {
+      return refuse("the code_verifier does not match the code_challenge");
+    }
     auto spent =
         c.execute("UPDATE oidc_codes SET used_at = ? WHERE code_hash = ? AND used_at IS NULL", {now, code_hash});
     if (!spent) return std::move(spent).error();
@@ -473,18 +482,17 @@ Result<json::object> claims_of(storage::Connection& c, std::int64_t user_id, con
   if (scope.contains("profile")) {
     text("given_name", person.given_name);
     text("family_name", person.family_name);
+    // OIDC Core §5.1 `name`: the full name as shown, given name first (as the identity document
+    // the verifier read writes it in Portugal and France).
+    if (person.given_name || person.family_name) {
+      std::string name = person.given_name.value_or("");
+      if (person.family_name) name += (name.empty() ? "" : " ") + *person.family_name;
+      claims["name"] = name;
+    }
     text("birthdate", person.birthdate);
     text("birthplace", person.birthplace);
     text("gender", person.gender);
-  }
-  if (scope.contains("phone") && person.phone_number) {
-    claims["phone_number"] = *person.phone_number;
-    claims["phone_number_verified"] = false;  // numbers are declared, not yet checked
-  }
-  if (scope.contains("address") && person.address) {
-    boost::system::error_code ec;
-    json::value address = json::parse(*person.address, ec);
-    if (!ec && address.is_object()) claims["address"] = address;
+    claims["updated_at"] = person.updated_at_us / 1'000'000;  // seconds since the epoch
   }
   if (scope.contains("organisation") && organisation_id != 0) {
     auto member = identity::membership(c, user_id, organisation_id);

@@ -24,24 +24,13 @@ std::variant<LogoutHint, Response> read_logout_request(const ProviderContext& ct
   LogoutHint hint;
   std::string client_id(params.get("client_id").value_or(""));
   if (auto id_token = params.get("id_token_hint"); id_token && !id_token->empty()) {
-    auto keys = ctx.keys.published_keys();
-    if (!keys) return ctx.pages.render_error(request, keys.error());
-    // An expired ID token is still a good hint; its signature is what matters.
-    auto verified = verify_jws(*id_token, *keys, {SigningAlgorithm::es256, SigningAlgorithm::rs256});
-    if (!verified) return error_page(ctx, request, "id_token_hint is not an ID token from this provider");
-    boost::system::error_code ec;
-    json::value claims = json::parse(verified->payload, ec);
-    if (ec || !claims.is_object()) return error_page(ctx, request, "id_token_hint is malformed");
-    const json::object& object = claims.as_object();
-    auto text = [&](const char* name) -> std::string {
-      auto found = object.find(name);
-      return found != object.end() && found->value().is_string() ? std::string(found->value().as_string()) : "";
-    };
-    if (text("iss") != ctx.issuer) return error_page(ctx, request, "id_token_hint is from another issuer");
-    if (!client_id.empty() && client_id != text("aud"))
+    auto read = read_id_token_hint(ctx, *id_token);
+    if (!read) return ctx.pages.render_error(request, read.error());
+    if (!*read) return error_page(ctx, request, "id_token_hint is not an ID token from this provider");
+    if (!client_id.empty() && client_id != (*read)->audience)
       return error_page(ctx, request, "client_id differs from the hint");
-    client_id = text("aud");
-    hint.sid = text("sid");
+    client_id = (*read)->audience;
+    hint.sid = (*read)->sid;
   }
   if (!client_id.empty()) {
     auto client = find_client(ctx.db, client_id);

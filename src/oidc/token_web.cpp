@@ -173,8 +173,11 @@ Response token_endpoint(const ProviderContext& ctx, Request& request) {
     auto code = request.form.get("code");
     auto verifier = request.form.get("code_verifier");
     if (!code || code->empty()) return oauth_error("invalid_request", "code is required");
-    if (!verifier || verifier->empty()) return oauth_error("invalid_request", "code_verifier is required (PKCE)");
-    auto tokens = redeem_code(ctx.db, issuer, client, *code, request.form.get("redirect_uri").value_or(""), *verifier);
+    if ((!verifier || verifier->empty()) && client.pkce_required) {
+      return oauth_error("invalid_request", "code_verifier is required (PKCE)");
+    }
+    auto tokens = redeem_code(ctx.db, issuer, client, *code, request.form.get("redirect_uri").value_or(""),
+                              verifier.value_or(""));
     if (!tokens) return grant_error(tokens.error());
     return token_response(*tokens);
   }

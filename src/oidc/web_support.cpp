@@ -5,6 +5,8 @@
 
 #include "guichet/http/pages.hpp"
 #include "guichet/http/parsing.hpp"
+#include "guichet/oidc/jose.hpp"
+#include "guichet/oidc/keys.hpp"
 
 namespace guichet::oidc {
 namespace json = boost::json;
@@ -47,6 +49,23 @@ Response oauth_error(std::string_view error, std::string_view description, int s
   // challenge (an empty "error" is no code either).
   if (!error.empty()) body["error"] = error;
   return no_store(Response::json(json::serialize(body), status));
+}
+
+Result<std::optional<IdTokenHint>> read_id_token_hint(const ProviderContext& ctx, std::string_view token) {
+  auto keys = ctx.keys.published_keys();
+  if (!keys) return std::move(keys).error();
+  auto verified = verify_jws(token, *keys, {SigningAlgorithm::es256, SigningAlgorithm::rs256});
+  if (!verified) return std::optional<IdTokenHint>();
+  boost::system::error_code ec;
+  json::value claims = json::parse(verified->payload, ec);
+  if (ec || !claims.is_object()) return std::optional<IdTokenHint>();
+  const json::object& object = claims.as_object();
+  auto text = [&](const char* name) -> std::string {
+    auto found = object.find(name);
+    return found != object.end() && found->value().is_string() ? std::string(found->value().as_string()) : "";
+  };
+  if (text("iss") != ctx.issuer || text("sub").empty()) return std::optional<IdTokenHint>();
+  return std::optional<IdTokenHint>(IdTokenHint{text("aud"), text("sub"), text("sid")});
 }
 
 std::string with_query(std::string uri, const std::vector<std::pair<std::string, std::string>>& params) {

@@ -34,6 +34,17 @@ http::Response error_page(const ProviderContext& ctx, const http::Request& reque
 // `uri` with each non-empty parameter appended, URL-encoded.
 std::string with_query(std::string uri, const std::vector<std::pair<std::string, std::string>>& params);
 
+// What an id_token_hint says, once its signature is checked against the keys this provider
+// publishes (an expired token is still a good hint: only who it names matters) and its issuer is
+// this provider: the client it was issued to, the subject and the session id. nullopt when the
+// hint is not such a token; an error when the keys cannot be read.
+struct IdTokenHint {
+  std::string audience;
+  std::string subject;
+  std::string sid;
+};
+Result<std::optional<IdTokenHint>> read_id_token_hint(const ProviderContext& ctx, std::string_view token);
+
 // One register function per capability, each in its own file.
 void register_discovery_routes(http::Router& router, const ProviderContext& ctx);           // discovery_web.cpp
 void register_authorize_routes(http::Router& router, const ProviderContext& ctx);           // authorize_web.cpp

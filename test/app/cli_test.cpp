@@ -246,6 +246,46 @@ TEST(Cli, UsersAddReadsThePasswordFromStdinAndIsAudited) {
   EXPECT_NE(verified.output.find("audit log intact: 1 event(s)"), std::string::npos) << verified.output;
 }
 
+// Issue 16: `admin audit checkpoint` prints the head with a MAC under the secrets key, and
+// `admin audit verify --checkpoint` finds the newest events removed behind the triggers' back.
+TEST(Cli, AuditCheckpointsFindATruncatedLog) {
+  testing::TempDir dir;
+  const std::string db_path = (dir.path() / "g.db").string();
+  const std::string db = "--db sqlite:" + db_path;
+  const std::string key_file = (dir.path() / "secrets.key").string();
+  std::ofstream(key_file) << run("admin keys new-kek").output;
+  for (const char* email : {"a@example.org", "b@example.org", "c@example.org"}) {
+    ASSERT_EQ(run(std::string("admin users add --email ") + email + " --password-stdin " + db,
+                  "printf 'correct horse battery\\n' |")
+                  .exit_code,
+              0);
+  }
+  auto checkpoint = run("admin audit checkpoint --secrets-key-file " + key_file + " " + db);
+  ASSERT_EQ(checkpoint.exit_code, 0) << checkpoint.output;
+  EXPECT_NE(checkpoint.output.find(R"("seq":3,)"), std::string::npos) << checkpoint.output;
+  EXPECT_NE(checkpoint.output.find(R"("mac":")"), std::string::npos);
+  const std::string file = (dir.path() / "checkpoints.jsonl").string();
+  std::ofstream(file) << checkpoint.output;
+  auto holding = run("admin audit verify --checkpoint " + file + " --secrets-key-file " + key_file + " " + db);
+  EXPECT_EQ(holding.exit_code, 0) << holding.output;
+  EXPECT_NE(holding.output.find("audit log intact: 3 event(s), holding 1 checkpoint(s)"), std::string::npos)
+      << holding.output;
+  EXPECT_EQ(run("admin audit verify --checkpoint " + file + " " + db).exit_code, 1) << "the MAC needs the key";
+
+  // Someone with the database file in hand lifts the append-only guard and removes the newest event.
+  auto removed = testing::run_command(
+      "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.executescript('DROP TRIGGER "
+      "audit_log_no_delete; DELETE FROM audit_log WHERE seq = 3;'); c.commit()\" " +
+      db_path);
+  ASSERT_EQ(removed.status, 0) << removed.output;
+  EXPECT_EQ(run("admin audit verify " + db).exit_code, 0) << "alone, the shorter chain verifies";
+  auto truncated = run("admin audit verify --checkpoint " + file + " --secrets-key-file " + key_file + " " + db);
+  EXPECT_EQ(truncated.exit_code, 1) << truncated.output;
+  EXPECT_NE(truncated.output.find("the newest events were removed"), std::string::npos) << truncated.output;
+  std::ofstream(dir.path() / "junk.jsonl") << "{\"seq\":1}\n";
+  EXPECT_EQ(run("admin audit verify --checkpoint " + (dir.path() / "junk.jsonl").string() + " " + db).exit_code, 2);
+}
+
 TEST(Cli, TokensIssueRefusesUnknownScopesAndAccounts) {
   testing::TempDir dir;
   std::string db = "--db sqlite:" + (dir.path() / "g.db").string();

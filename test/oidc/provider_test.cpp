@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
 
 #include "guichet/app/site.hpp"
 #include "guichet/core/encoding.hpp"
@@ -167,12 +168,128 @@ TEST_P(ProviderTest, DiscoveryAndJwksDescribeTheProvider) {
   EXPECT_EQ(doc.at("token_endpoint").as_string(), "http://guichet.test/oidc/token");
   EXPECT_EQ(json::serialize(doc.at("code_challenge_methods_supported")), R"(["S256"])");
   EXPECT_EQ(json::serialize(doc.at("response_types_supported")), R"(["code"])");
+  // phone and address are not offered: nothing lets a person declare them.
+  EXPECT_EQ(json::serialize(doc.at("scopes_supported")).find("phone"), std::string::npos);
+  EXPECT_EQ(json::serialize(doc.at("claims_supported")).find("address"), std::string::npos);
+  EXPECT_NE(json::serialize(doc.at("claims_supported")).find(R"("name")"), std::string::npos);
   Response jwks = b.get("/oidc/jwks");
   ASSERT_EQ(jwks.status, 200);
   auto keys = json_of(jwks).at("keys").as_array();
-  ASSERT_EQ(keys.size(), 1U);
-  EXPECT_EQ(keys[0].at("kty").as_string(), "EC");
-  EXPECT_FALSE(keys[0].as_object().contains("d")) << "no private part is published";
+  // Issue 16: every algorithm's key is published before it first signs, so a relying party
+  // registered for RS256 finds the key of its first ID token in the JWKS it already cached.
+  ASSERT_EQ(keys.size(), 2U);
+  std::set<std::string> types;
+  for (const auto& key : keys) {
+    types.insert(std::string(key.at("kty").as_string()));
+    EXPECT_FALSE(key.as_object().contains("d")) << "no private part is published";
+  }
+  EXPECT_EQ(types, (std::set<std::string>{"EC", "RSA"}));
+  const std::string cached = jwks.body;
+  auto rs256 = add_client(db(), NewClient{"Impots", {kRedirect}, {}, ClientAuthMethod::client_secret_basic, "",
+                                          SigningAlgorithm::rs256},
+                          clock);
+  ASSERT_TRUE(rs256.ok());
+  client_id = rs256->client.client_id;
+  client_secret = *rs256->secret;
+  Browser person = signed_in();
+  auto id_token = std::string(json_of(exchange(code_for(person))).at("id_token").as_string());
+  std::vector<std::string> cached_keys;
+  const json::value cached_jwks = json::parse(cached);
+  for (const auto& key : cached_jwks.at("keys").as_array()) cached_keys.push_back(json::serialize(key));
+  EXPECT_TRUE(verify_jws(id_token, cached_keys, {SigningAlgorithm::rs256}).ok())
+      << "the first RS256 ID token verifies with the JWKS fetched before it";
+}
+
+// Issue 16, OpenID Connect conformance: an id_token_hint naming someone else than the person
+// signed in is not answered silently for them (OIDC Core §3.1.2.1); login_hint pre-fills the
+// sign-in form and ui_locales chooses its language; profile carries name and updated_at.
+TEST_P(ProviderTest, HintsAndLocalesAreHonoured) {
+  Browser ana = signed_in();
+  const auto ana_tokens = json_of(exchange(code_for(ana)));
+  const std::string ana_hint(ana_tokens.at("id_token").as_string());
+  ASSERT_TRUE(identity::create_user(db(), identity::NewUser{"rui@example.org", "another good passphrase", true}, clock)
+                  .ok());
+  Browser rui(site->application());
+  (void)rui.get("/account/sign-in");
+  ASSERT_EQ(rui.post("/account/sign-in", {{"email", "rui@example.org"}, {"password", "another good passphrase"}}).status,
+            303);
+  (void)code_for(rui);  // Rui has agreed to share with the service too
+
+  Response silent = rui.get(authorize_path({{"prompt", "none"}, {"id_token_hint", ana_hint}}));
+  ASSERT_EQ(silent.status, 303);
+  auto answer = query_of(std::string(*silent.headers.get("Location")));
+  EXPECT_EQ(answer.get("error").value_or(""), "login_required");
+  EXPECT_EQ(answer.get("code"), std::nullopt) << "no code for Rui when Ana was expected";
+  Response asked = rui.get(authorize_path({{"id_token_hint", ana_hint}}));
+  ASSERT_EQ(asked.status, 303);
+  const std::string to_sign_in(*asked.headers.get("Location"));
+  EXPECT_TRUE(to_sign_in.starts_with("/account/sign-in?fresh=1")) << to_sign_in;
+  EXPECT_EQ(to_sign_in.find("id_token_hint"), std::string::npos) << "asked once, so it cannot loop";
+  Response same = ana.get(authorize_path({{"prompt", "none"}, {"id_token_hint", ana_hint}}));
+  ASSERT_EQ(same.status, 303);
+  EXPECT_FALSE(query_of(std::string(*same.headers.get("Location"))).get("code").value_or("").empty());
+  std::string forged = ana_hint;
+  forged[forged.size() - 3] = forged[forged.size() - 3] == 'A' ? 'B' : 'A';
+  Response bad = ana.get(authorize_path({{"id_token_hint", forged}}));
+  EXPECT_EQ(query_of(std::string(*bad.headers.get("Location"))).get("error").value_or(""), "invalid_request");
+
+  Browser stranger(site->application());
+  Response to_form = stranger.get(authorize_path({{"login_hint", "ana@example.org"}, {"ui_locales", "pt-PT fr"}}));
+  ASSERT_EQ(to_form.status, 303);
+  Response form = stranger.get(std::string(*to_form.headers.get("Location")));
+  ASSERT_EQ(form.status, 200);
+  EXPECT_NE(form.body.find("<html lang=\"pt\">"), std::string::npos);
+  EXPECT_NE(form.body.find("value=\"ana@example.org\""), std::string::npos) << form.body;
+  Response not_an_address = stranger.get("/account/sign-in?login_hint=%2B351210000000");
+  EXPECT_EQ(not_an_address.body.find("value=\"+351210000000\""), std::string::npos);
+
+  ASSERT_TRUE(db().transaction([&](storage::Connection& c) -> Result<void> {
+                    auto set = c.execute(
+                        "UPDATE users SET given_name = 'Ana', family_name = 'Sousa Lima', updated_at = ? WHERE id = ?",
+                        {std::int64_t{1'800'000'100'000'000}, user_id});
+                    if (!set) return std::move(set).error();
+                    return {};
+                  })
+                  .ok());
+  auto profile = json_of(exchange(code_for(ana, {{"scope", "openid profile phone"}})));
+  auto info = json_of(userinfo(std::string(profile.at("access_token").as_string())));
+  EXPECT_EQ(info.at("name").as_string(), "Ana Sousa Lima");
+  EXPECT_EQ(info.at("updated_at").as_int64(), 1'800'000'100);
+  EXPECT_FALSE(info.contains("phone_number"));
+  EXPECT_EQ(profile.at("scope").as_string(), "openid profile") << "phone is not granted";
+}
+
+// Issue 16: PKCE stays required, except for a client the operator registered with --pkce optional
+// (for the certification plan); a silent request with no one signed in is login_required first.
+TEST_P(ProviderTest, PkceIsOptionalOnlyForClientsRegisteredSo) {
+  Browser anonymous(site->application());
+  Response silent = anonymous.get(authorize_path({{"prompt", "none"}, {"code_challenge", ""}}));
+  EXPECT_EQ(query_of(std::string(*silent.headers.get("Location"))).get("error").value_or(""), "login_required");
+  Browser b = signed_in();
+  Response without = b.get(authorize_path({{"code_challenge", ""}, {"code_challenge_method", ""}}));
+  EXPECT_EQ(query_of(std::string(*without.headers.get("Location"))).get("error").value_or(""), "invalid_request");
+
+  NewClient certified{"Certification", {kRedirect}, {}};
+  certified.pkce_required = false;
+  auto added = add_client(db(), certified, clock);
+  ASSERT_TRUE(added.ok());
+  EXPECT_NE(oidc::client_json(*added).find(R"("pkce":"optional")"), std::string::npos);
+  client_id = added->client.client_id;
+  client_secret = *added->secret;
+  const std::string plain = code_for(b, {{"code_challenge", ""}, {"code_challenge_method", ""}});
+  ASSERT_FALSE(plain.empty());
+  EXPECT_EQ(json_of(exchange(plain, kVerifier)).at("error").as_string(), "invalid_grant")
+      << "a verifier for a code issued without a challenge is a downgrade attempt";
+  const std::string again = code_for(b, {{"code_challenge", ""}, {"code_challenge_method", ""}});
+  Response tokens = token({{"grant_type", "authorization_code"}, {"code", again}, {"redirect_uri", kRedirect}});
+  EXPECT_EQ(tokens.status, 200) << tokens.body;
+  const std::string with_pkce = code_for(b);
+  EXPECT_EQ(exchange(with_pkce, std::string(43, 'x')).status, 400) << "a challenge sent is still checked";
+  auto c = db().acquire();
+  auto audited = (*c)->query("SELECT details FROM audit_log WHERE action = 'client.added' AND subject = ?",
+                             {"client:" + client_id});
+  ASSERT_TRUE(audited && !audited->empty());
+  EXPECT_NE(audited->rows[0].text(0).find(R"("pkce":"optional")"), std::string::npos);
 }
 
 TEST_P(ProviderTest, CodeFlowWithConsentGivesVerifiableTokensAndUserinfo) {

@@ -21,7 +21,11 @@ int admin_restore(const Config& config, const std::string& file);
 // With `national_id` ("PT:123456789"), the account is known by it to registries (audited).
 int users_add(const Config& config, const std::string& email, bool verified, const std::string& level,
               const std::string& national_id = {});
-int audit_verify(const Config& config);
+// Checks the chain, and with checkpoint files (JSON lines: `admin audit checkpoint` output or the
+// log stream's audit.checkpoint lines) that no event they recorded was removed or rewritten.
+int audit_verify(const Config& config, const std::vector<std::string>& checkpoint_files = {});
+// Prints the chain's head as one JSON line, with a MAC under the secrets key when given.
+int audit_checkpoint(const Config& config);
 // `admin users assign`: the agent sees that shop's agenda (audited).
 int users_assign(const Config& config, const std::string& email, const std::string& shop_code);
 int users_grant(const Config& config, const std::string& email, const std::string& role,
@@ -35,6 +39,7 @@ struct ClientOptions {
   std::string jwks_file;  // for private_key_jwt
   std::string id_token_alg = "ES256";
   std::string sector;
+  std::string pkce = "required";  // or "optional" (audited in client.added)
 };
 // Registers a relying party and prints it as JSON (with its secret, shown this once).
 int clients_add(const Config& config, const ClientOptions& options);

@@ -33,6 +33,11 @@ class SecretKey {
   Result<std::string> open(std::string_view sealed, std::string_view purpose) const;
   // The id of the key that sealed a value, or empty if it is not a sealed value.
   static std::string sealed_by(std::string_view sealed);
+  // A message authentication code (HMAC-SHA-256 under a key derived for `purpose`, base64url) for
+  // what must be shown genuine outside the database, such as the audit log's checkpoints: whoever
+  // can write the database but does not hold this key cannot make one.
+  std::string mac(std::string_view data, std::string_view purpose) const;
+  bool mac_matches(std::string_view data, std::string_view purpose, std::string_view mac) const;
 
  private:
   struct State {

@@ -5,10 +5,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/storage/database.hpp"
+
+namespace guichet::jobs {
+class Worker;
+}
 
 namespace guichet::identity {
 
@@ -31,5 +38,30 @@ struct AuditVerification {
   std::string problem;
 };
 Result<AuditVerification> verify_audit_chain(storage::Database& db);
+
+// The chain's head, written outside the database so that removing the newest events (which leaves
+// a shorter chain that still verifies) is found: the log stream gets one every hour the head moved
+// (event `audit.checkpoint`), and `guichet admin audit checkpoint` prints one on demand. With the
+// secrets key, a checkpoint carries a MAC under it (`key` names it), so one cannot be made by
+// whoever can only write the database.
+struct AuditCheckpoint {
+  std::int64_t seq = 0;  // 0: the log was empty
+  std::string hash;
+  Instant at;
+  std::string key_id;  // empty: no MAC
+  std::string mac;
+};
+Result<AuditCheckpoint> audit_checkpoint(storage::Database& db, const Clock& clock, const SecretKey* key);
+// One JSON object: {"seq":…,"hash":"…","at":"RFC 3339","key":"…","mac":"…"}.
+std::string checkpoint_line(const AuditCheckpoint& checkpoint);
+// From a checkpoint line, or any JSON log line carrying its fields (seq, hash, at, key, mac).
+Result<AuditCheckpoint> parse_audit_checkpoint(std::string_view line);
+// Verifies the chain, then that it still holds every checkpoint: the event at its sequence number,
+// with its hash. A checkpoint with a MAC is checked with `key` (refused without it).
+Result<AuditVerification> verify_audit_chain(storage::Database& db, const std::vector<AuditCheckpoint>& checkpoints,
+                                             const SecretKey* key);
+// The hourly job writing a checkpoint to the log stream when the head has moved.
+void register_audit_checkpoints(jobs::Worker& worker, storage::Database& db, const Clock& clock,
+                                std::optional<SecretKey> key);
 
 }  // namespace guichet::identity

@@ -46,6 +46,7 @@ struct PersonAttributes {
   std::optional<std::string> phone_number;  // declared, not checked
   std::optional<std::string> address;       // a JSON object (OpenID Connect's address claim)
   std::optional<std::string> national_id;   // "PT:123456789", recorded by an identity verifier
+  std::int64_t updated_at_us = 0;           // when the account's record last changed
 };
 // nullopt when the account no longer exists. On the caller's connection.
 Result<std::optional<PersonAttributes>> person_attributes(storage::Connection& c, std::int64_t user_id);

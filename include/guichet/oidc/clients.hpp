@@ -25,6 +25,9 @@ struct Client {
   std::vector<std::string> post_logout_uris;
   SigningAlgorithm id_token_alg = SigningAlgorithm::es256;
   std::string sector;  // pairwise subjects are computed per sector
+  // PKCE is required unless the operator made it optional for this client (every client here is
+  // confidential: it authenticates at the token endpoint).
+  bool pkce_required = true;
 };
 
 struct NewClient {
@@ -35,6 +38,7 @@ struct NewClient {
   std::string jwks;  // a JWKS document, required for private_key_jwt
   SigningAlgorithm id_token_alg = SigningAlgorithm::es256;
   std::string sector;  // empty: the host of the first redirect URI
+  bool pkce_required = true;
   std::string actor = "cli";
 };
 
