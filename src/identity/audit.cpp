@@ -118,7 +118,8 @@ Result<AuditVerification> verify_audit_chain(storage::Database& db, const std::v
         return result;
       }
       if (auto named = wanted.find(seq); named != wanted.end() && named->second != row.text(7)) {
-        fail("event " + std::to_string(seq) + " is not the one a checkpoint recorded: the log was rewritten from there");
+        fail("event " + std::to_string(seq) +
+             " is not the one a checkpoint recorded: the log was rewritten from there");
         return result;
       }
       previous = row.text(7);
@@ -214,5 +215,3 @@ void register_audit_checkpoints(jobs::Worker& worker, storage::Database& db, con
 }
 
 }  // namespace guichet::identity
-
-

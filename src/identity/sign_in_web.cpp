@@ -7,11 +7,11 @@
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/account.hpp"
 #include "guichet/identity/errors.hpp"
-#include "guichet/identity/users.hpp"
 #include "guichet/identity/registration.hpp"
 #include "guichet/identity/roles.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/throttle.hpp"
+#include "guichet/identity/users.hpp"
 #include "guichet/storage/errors.hpp"
 #include "web_support.hpp"
 

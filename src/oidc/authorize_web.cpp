@@ -20,10 +20,10 @@ using http::Response;
 namespace {
 
 // The parameters of an authorization request that survive a detour through sign-in.
-constexpr const char* kAuthorizeParams[] = {
-    "client_id",   "redirect_uri", "response_type", "scope",      "state",         "nonce",
-    "code_challenge", "code_challenge_method", "prompt", "max_age", "acr_values", "login_after",
-    "id_token_hint", "login_hint",  "ui_locales"};
+constexpr const char* kAuthorizeParams[] = {"client_id",     "redirect_uri", "response_type",  "scope",
+                                            "state",         "nonce",        "code_challenge", "code_challenge_method",
+                                            "prompt",        "max_age",      "acr_values",     "login_after",
+                                            "id_token_hint", "login_hint",   "ui_locales"};
 
 struct Authorize {
   std::map<std::string, std::string> params;
@@ -260,8 +260,8 @@ Response continue_authorize(const ProviderContext& ctx, const Request& request, 
     // (whoever then signs in is who the person chose to be), so coming back does not loop.
     std::string prompt = a.get("prompt");
     if (auto at = prompt.find("login"); at != std::string::npos) prompt.erase(at, 5);
-    std::string back = a.path(
-        {{"prompt", prompt}, {"max_age", ""}, {"login_after", std::to_string(now)}, {"id_token_hint", ""}});
+    std::string back =
+        a.path({{"prompt", prompt}, {"max_age", ""}, {"login_after", std::to_string(now)}, {"id_token_hint", ""}});
     return Response::redirect(sign_in_path(a, "1", back), 303);
   }
   if (!a.required_acr.empty() && level_rank(who.acr) < level_rank(a.required_acr)) {

@@ -185,9 +185,9 @@ TEST_P(ProviderTest, DiscoveryAndJwksDescribeTheProvider) {
   }
   EXPECT_EQ(types, (std::set<std::string>{"EC", "RSA"}));
   const std::string cached = jwks.body;
-  auto rs256 = add_client(db(), NewClient{"Impots", {kRedirect}, {}, ClientAuthMethod::client_secret_basic, "",
-                                          SigningAlgorithm::rs256},
-                          clock);
+  auto rs256 = add_client(
+      db(), NewClient{"Impots", {kRedirect}, {}, ClientAuthMethod::client_secret_basic, "", SigningAlgorithm::rs256},
+      clock);
   ASSERT_TRUE(rs256.ok());
   client_id = rs256->client.client_id;
   client_secret = *rs256->secret;
@@ -207,12 +207,13 @@ TEST_P(ProviderTest, HintsAndLocalesAreHonoured) {
   Browser ana = signed_in();
   const auto ana_tokens = json_of(exchange(code_for(ana)));
   const std::string ana_hint(ana_tokens.at("id_token").as_string());
-  ASSERT_TRUE(identity::create_user(db(), identity::NewUser{"rui@example.org", "another good passphrase", true}, clock)
-                  .ok());
+  ASSERT_TRUE(
+      identity::create_user(db(), identity::NewUser{"rui@example.org", "another good passphrase", true}, clock).ok());
   Browser rui(site->application());
   (void)rui.get("/account/sign-in");
-  ASSERT_EQ(rui.post("/account/sign-in", {{"email", "rui@example.org"}, {"password", "another good passphrase"}}).status,
-            303);
+  ASSERT_EQ(
+      rui.post("/account/sign-in", {{"email", "rui@example.org"}, {"password", "another good passphrase"}}).status,
+      303);
   (void)code_for(rui);  // Rui has agreed to share with the service too
 
   Response silent = rui.get(authorize_path({{"prompt", "none"}, {"id_token_hint", ana_hint}}));
