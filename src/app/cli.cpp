@@ -242,6 +242,12 @@ int run_cli(int argc, char** argv) {
   keys_cmd->require_subcommand(1);
   auto* keys_new_cmd =
       keys_cmd->add_subcommand("new-kek", "Print a new random secrets key (base64) for --secrets-key-file");
+  auto* keys_rotate_cmd = keys_cmd->add_subcommand(
+      "rotate-kek",
+      "Seal every secret at rest with a new key (opening them with --secrets-key-file); also seals those in clear");
+  std::string new_key_file;
+  keys_rotate_cmd->add_option("--new-secrets-key-file", new_key_file, "The new key (guichet admin keys new-kek)")
+      ->required();
   auto* pki_cmd = admin_cmd->add_subcommand("pki", "Guichet's certification authority, which seals documents");
   pki_cmd->require_subcommand(1);
   std::string pki_organisation = "Guichet";
@@ -480,6 +486,7 @@ int run_cli(int argc, char** argv) {
   if (users_add_cmd->parsed()) return users_add(config, user_email, user_verified, user_level, user_national_id);
   if (audit_verify_cmd->parsed()) return audit_verify(config, checkpoint_files);
   if (audit_checkpoint_cmd->parsed()) return audit_checkpoint(config);
+  if (keys_rotate_cmd->parsed()) return keys_rotate(config, new_key_file);
   if (users_grant_cmd->parsed()) return users_grant(config, user_email, grant_role_name, grant_administration);
   if (users_assign_cmd->parsed()) return users_assign(config, user_email, assign_shop);
   if (clients_add_cmd->parsed()) return clients_add(config, client);

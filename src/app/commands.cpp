@@ -1,5 +1,7 @@
 #include "guichet/app/commands.hpp"
 
+#include "guichet/app/secrets_at_rest.hpp"
+
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
@@ -198,6 +200,17 @@ int serve(const Config& config) {
     fail("secrets-key-file", opened.error());
     return 2;
   }
+  // Every secret sealed at rest must open with the configured key: found now, not at the first
+  // sign-in with a second factor or the first ID token.
+  if (auto at_rest = check_secrets_at_rest(**db, *secrets ? &**secrets : nullptr); !at_rest) {
+    fail("secrets-key-file", at_rest.error());
+    return 2;
+  } else if (at_rest->in_clear > 0) {
+    log_event(LogLevel::warn, "secrets_in_clear",
+              {{"count", at_rest->in_clear},
+               {"fix", *secrets ? "guichet admin keys rotate-kek seals them with the configured key"
+                                : "give --secrets-key-file, then guichet admin keys rotate-kek"}});
+  }
   if (auto loaded = (*site)->load_calendars(); !loaded) {
     fail("calendars", loaded.error());
     return 1;
@@ -208,7 +221,7 @@ int serve(const Config& config) {
   worker_options.poll_interval = config.job_poll;
   jobs::Worker worker(**db, clock, worker_options);
   worker.handle(jobs::kEmailJobKind, [&smtp](const jobs::Job& job) { return smtp.run_job(job); });
-  jobs::WebhookSender webhooks(**db, clock);
+  jobs::WebhookSender webhooks(**db, clock, secrets->has_value() ? &**secrets : nullptr);
   worker.handle(jobs::kWebhookJobKind, [&webhooks](const jobs::Job& job) { return webhooks.run_job(job); });
   (*site)->register_jobs(worker);
 
@@ -737,6 +750,11 @@ int users_assign(const Config& config, const std::string& email, const std::stri
 
 int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
   SystemClock clock;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
   auto db = open_and_migrate(config, clock);
   if (!db) {
     fail("database " + config.db, db.error());
@@ -756,7 +774,7 @@ int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
     }
   }
   auto added =
-      jobs::add_webhook(**db, webhook, scheduling::kBookingEvents, clock,
+      jobs::add_webhook(**db, webhook, scheduling::kBookingEvents, clock, *secrets ? &**secrets : nullptr,
                         [&](storage::Connection& c, const jobs::Webhook& created) -> Result<void> {
                           boost::json::object details{{"url", created.url}, {"administration", created.administration}};
                           auto recorded = identity::record_audit(
@@ -947,6 +965,38 @@ int audit_verify(const Config& config, const std::vector<std::string>& checkpoin
   std::cout << "audit log intact: " << verified->events << " event(s)";
   if (!checkpoints.empty()) std::cout << ", holding " << checkpoints.size() << " checkpoint(s)";
   std::cout << "\n";
+  return 0;
+}
+
+int keys_rotate(const Config& config, const std::string& new_key_file) {
+  SystemClock clock;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    return 2;
+  }
+  auto next = SecretKey::from_file(new_key_file);
+  if (!next) {
+    fail("new-secrets-key-file", next.error());
+    return 2;
+  }
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    return 1;
+  }
+  // The current key must open what is sealed now, or nothing is rewritten.
+  if (auto current = check_secrets_at_rest(**db, *secrets ? &**secrets : nullptr); !current) {
+    fail("secrets-key-file", current.error());
+    return 2;
+  }
+  auto rotated = rotate_secrets_key(**db, *secrets ? &**secrets : nullptr, *next, clock);
+  if (!rotated) {
+    fail("keys rotate-kek", rotated.error());
+    return 1;
+  }
+  std::cout << "sealed " << *rotated << " secret(s) with key " << next->id()
+            << "; restart every node with --secrets-key-file " << new_key_file << "\n";
   return 0;
 }
 

@@ -111,4 +111,25 @@ Result<std::string> SecretKey::open(std::string_view sealed, std::string_view pu
   return plain;
 }
 
+std::string seal_at_rest(const SecretKey* key, std::string_view value, std::string_view purpose) {
+  return key == nullptr ? std::string(value) : key->seal(value, purpose);
+}
+
+Result<std::string> open_at_rest(const SecretKey* key, std::string_view stored, std::string_view purpose) {
+  const std::string by = SecretKey::sealed_by(stored);
+  if (by.empty()) return std::string(stored);
+  if (key == nullptr) {
+    return make_error(CoreErrc::secret_key_missing,
+                      "a secret is sealed with secrets key " + by + ": give that key with --secrets-key-file");
+  }
+  return key->open(stored, purpose);
+}
+
+Result<std::string> reseal_at_rest(const SecretKey* from, const SecretKey& to, std::string_view stored,
+                                   std::string_view purpose) {
+  auto plain = open_at_rest(from, stored, purpose);
+  if (!plain) return std::move(plain).error();
+  return to.seal(*plain, purpose);
+}
+
 }  // namespace guichet

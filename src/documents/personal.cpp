@@ -43,7 +43,9 @@ PersonalSignature signature_of(const storage::Row& row) {
 }
 
 // The sealed document is bound to its row, so it opens nowhere else.
-std::string pdf_purpose(std::string_view token) { return "documents_signatures.sealed_pdf:" + std::string(token); }
+std::string pdf_purpose(std::string_view token) {
+  return std::string(kSealedSignaturePdfs.purpose_prefix) + std::string(token);
+}
 
 // A file name fit to show and to offer back: its last path part, no control characters, at most
 // 120 characters, ending in .pdf.
@@ -221,7 +223,7 @@ Result<PersonalSignature> PersonalSigning::confirm(std::int64_t user_id, std::st
     if (today->rows.front().integer(0) >= policy_.signatures_per_day) {
       return make_error(Errc::signature_limit, "the day's signatures are used up");
     }
-    if (auto spent = identity::spend_totp_code(c, user_id, code, now); !spent) {
+    if (auto spent = identity::spend_totp_code(c, user_id, code, now, key_ ? &*key_ : nullptr); !spent) {
       wrong_code = spent.error().code == identity::Errc::wrong_code;
       return std::move(spent).error();
     }

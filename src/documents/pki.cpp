@@ -35,7 +35,9 @@ CertificateRecord record_of(const storage::Row& row) {
 }
 
 // What a sealed key is bound to: its table, column and certificate, so it opens nowhere else.
-std::string key_purpose(const std::string& serial) { return "documents_certificates.sealed_key:" + serial; }
+std::string key_purpose(const std::string& serial) {
+  return std::string(kSealedCertificateKeys.purpose_prefix) + serial;
+}
 
 std::string person_owner(std::int64_t user_id) { return "user:" + std::to_string(user_id); }
 

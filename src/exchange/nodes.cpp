@@ -19,7 +19,7 @@ constexpr auto kRefreshAtMostEvery = std::chrono::seconds(60);
 
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 
-std::string sealing_purpose(const std::string& kid) { return "exchange_keys.private_jwk." + kid; }
+std::string sealing_purpose(const std::string& kid) { return std::string(kSealedNodeKeys.purpose_prefix) + kid; }
 
 }  // namespace
 

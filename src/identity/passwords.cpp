@@ -1,15 +1,19 @@
 #include "guichet/identity/passwords.hpp"
 
 #include <sodium.h>
+#include <zxcvbn.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "guichet/core/compute.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/identity/errors.hpp"
+#include "password_words.hpp"
 
 namespace guichet::identity {
 namespace {
@@ -40,6 +44,50 @@ std::size_t code_points(std::string_view text) {
 
 Error refuse(Errc code, std::string message) { return make_error(code, std::move(message)); }
 
+// Words of this service and of the person's own address, which a guesser tries first.
+constexpr std::array<std::string_view, 10> kServiceWords{
+    "guichet", "servicepublic", "servicopublico", "motdepasse", "palavrapasse",
+    "senha",   "matkhau",       "password",       "portail",    "portal"};
+
+// What zxcvbn says of a password: its estimated guesses in bits, and whether its weakest part is
+// a pattern (keyboard row, sequence, repetition, date) rather than words and names.
+struct Estimate {
+  double bits = 0;
+  bool pattern = false;
+};
+
+Estimate estimate(const std::string& password, std::string_view email) {
+  std::vector<std::string> context;
+  for (auto word : kServiceWords) context.emplace_back(word);
+  const std::string address = lowercase(email);
+  const auto at = address.find('@');
+  if (at != std::string::npos) {
+    context.push_back(address.substr(0, at));
+    context.push_back(address.substr(at + 1, address.find('.', at) - at - 1));
+  }
+  // The person's own words first (the most likely guesses), then the French and Portuguese lists.
+  std::vector<const char*> dictionary;
+  dictionary.reserve(context.size() + kPasswordWordCount + 1);
+  for (const auto& word : context) dictionary.push_back(word.c_str());
+  dictionary.insert(dictionary.end(), kPasswordWords, kPasswordWords + kPasswordWordCount);
+  dictionary.push_back(nullptr);
+  ZxcMatch_t* info = nullptr;
+  Estimate result;
+  result.bits = ZxcvbnMatch(password.c_str(), dictionary.data(), &info);
+  double pattern_chars = 0;
+  for (const ZxcMatch_t* match = info; match != nullptr; match = match->Next) {
+    const int type = match->Type & ~MULTIPLE_MATCH;
+    const bool repeated = (match->Type & MULTIPLE_MATCH) != 0;  // a part typed again ("1234" twice)
+    if (repeated || type == SPATIAL_MATCH || type == SEQUENCE_MATCH || type == REPEATS_MATCH || type == DATE_MATCH ||
+        type == YEAR_MATCH) {
+      pattern_chars += match->Length;
+    }
+  }
+  ZxcvbnFreeInfo(info);
+  result.pattern = pattern_chars * 2 >= static_cast<double>(code_points(password));
+  return result;
+}
+
 }  // namespace
 
 Result<void> check_new_password(std::string_view password, std::string_view email, const PasswordPolicy& policy) {
@@ -64,6 +112,19 @@ Result<void> check_new_password(std::string_view password, std::string_view emai
   std::string local = address.substr(0, address.find('@'));
   if (!address.empty() && (lower == address || (local.size() >= 4 && lower.find(local) != std::string::npos))) {
     return refuse(Errc::password_contains_email, "the password must not contain your e-mail address");
+  }
+  // NIST SP 800-63B §5.1.1.2: refuse what is in breach lists, dictionary words, repetitive or
+  // sequential characters and context-specific words. zxcvbn estimates how many guesses find the
+  // password from all of these at once (its own breached-password, English and name lists, the
+  // French and Portuguese words, the service's and the person's own words).
+  const Estimate guessed = estimate(std::string(password), email);
+  if (guessed.bits < policy.min_guess_bits) {
+    if (guessed.pattern) {
+      return refuse(Errc::password_pattern,
+                    "this password follows a pattern (keyboard row, sequence, repetition or date) that is guessed "
+                    "quickly; choose words of your own");
+    }
+    return refuse(Errc::password_common, "this password is made of common words or names and is guessed quickly");
   }
   return {};
 }

@@ -172,8 +172,14 @@ Result<std::string> qr_code_svg(std::string_view text, std::string_view title) {
          "<path fill=\"#000\" shape-rendering=\"crispEdges\" d=\"" + path + "\"/></svg>";
 }
 
+namespace {
+std::string totp_purpose(std::int64_t user_id) {
+  return std::string(kSealedTotpSecrets.purpose_prefix) + std::to_string(user_id);
+}
+}  // namespace
+
 Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t user_id, std::string_view email,
-                                           std::string_view issuer, const Clock& clock) {
+                                           std::string_view issuer, const Clock& clock, const SecretKey* secrets) {
   std::string secret = encode_secret(random_bytes(kSecretBytes));
   auto stored = db.transaction([&](storage::Connection& c) -> Result<void> {
     auto existing = c.query("SELECT confirmed_at FROM totp_credentials WHERE user_id = ?", {user_id});
@@ -184,8 +190,9 @@ Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t u
     if (auto removed = c.execute("DELETE FROM totp_credentials WHERE user_id = ?", {user_id}); !removed) {
       return std::move(removed).error();
     }
-    auto inserted = c.execute("INSERT INTO totp_credentials (user_id, secret, created_at) VALUES (?, ?, ?)",
-                              {user_id, secret, to_unix_micros(clock.now())});
+    auto inserted =
+        c.execute("INSERT INTO totp_credentials (user_id, secret, created_at) VALUES (?, ?, ?)",
+                  {user_id, seal_at_rest(secrets, secret, totp_purpose(user_id)), to_unix_micros(clock.now())});
     if (!inserted) return std::move(inserted).error();
     return {};
   });
@@ -194,14 +201,17 @@ Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t u
 }
 
 Result<std::optional<TotpEnrolment>> pending_totp_enrolment(storage::Database& db, std::int64_t user_id,
-                                                            std::string_view email, std::string_view issuer) {
+                                                            std::string_view email, std::string_view issuer,
+                                                            const SecretKey* secrets) {
   auto connection = db.acquire();
   if (!connection) return std::move(connection).error();
   auto rows =
       (*connection)->query("SELECT secret FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NULL", {user_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<TotpEnrolment>();
-  auto enrolment = enrolment_for(rows->rows[0].text(0), email, issuer);
+  auto secret = open_at_rest(secrets, rows->rows[0].text(0), totp_purpose(user_id));
+  if (!secret) return std::move(secret).error();
+  auto enrolment = enrolment_for(std::move(*secret), email, issuer);
   if (!enrolment) return std::move(enrolment).error();
   return std::optional<TotpEnrolment>(std::move(enrolment).value());
 }
@@ -209,7 +219,7 @@ Result<std::optional<TotpEnrolment>> pending_totp_enrolment(storage::Database& d
 Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, std::int64_t user_id,
                                                         std::int64_t session_id, std::string_view code,
                                                         std::string_view remote_address, const SecurityNotice& notice,
-                                                        const Clock& clock) {
+                                                        const Clock& clock, const SecretKey* secrets) {
   const std::string account = throttle_account(user_id);
   auto wait = sign_in_wait(db, account, remote_address, clock);
   if (!wait) return std::move(wait).error();
@@ -225,7 +235,9 @@ Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, s
       return make_error(Errc::no_enrolment, "no second-factor enrolment is under way");
     }
     Instant now = clock.now();
-    auto step = match_totp(rows->rows[0].text(0), canonical_code(code), rows->rows[0].integer(1), now);
+    auto secret = open_at_rest(secrets, rows->rows[0].text(0), totp_purpose(user_id));
+    if (!secret) return std::move(secret).error();
+    auto step = match_totp(*secret, canonical_code(code), rows->rows[0].integer(1), now);
     if (!step) return std::move(step).error();
     if (!*step) {
       wrong = true;
@@ -275,7 +287,8 @@ Result<int> unused_recovery_codes(storage::Database& db, std::int64_t user_id) {
 
 Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64_t user_id, std::int64_t session_id,
                                                std::string_view code, std::string_view remote_address,
-                                               const SecurityNotice& recovery_notice, const Clock& clock) {
+                                               const SecurityNotice& recovery_notice, const Clock& clock,
+                                               const SecretKey* secrets) {
   const std::string account = throttle_account(user_id);
   auto wait = sign_in_wait(db, account, remote_address, clock);
   if (!wait) return std::move(wait).error();
@@ -293,7 +306,9 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
     Instant now = clock.now();
     std::int64_t at = to_unix_micros(now);
     SecondFactorMethod method = SecondFactorMethod::totp;
-    auto step = match_totp(rows->rows[0].text(0), canonical, rows->rows[0].integer(1), now);
+    auto secret = open_at_rest(secrets, rows->rows[0].text(0), totp_purpose(user_id));
+    if (!secret) return std::move(secret).error();
+    auto step = match_totp(*secret, canonical, rows->rows[0].integer(1), now);
     if (!step) return std::move(step).error();
     if (*step) {
       auto spent = c.execute("UPDATE totp_credentials SET last_step = ? WHERE user_id = ? AND last_step < ?",
@@ -343,12 +358,15 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
   return proved;
 }
 
-Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now) {
+Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now,
+                             const SecretKey* secrets) {
   auto rows = c.query("SELECT secret, last_step FROM totp_credentials WHERE user_id = ? AND confirmed_at IS NOT NULL",
                       {user_id});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return make_error(Errc::no_second_factor, "no second factor is set up");
-  auto step = match_totp(rows->rows[0].text(0), canonical_code(code), rows->rows[0].integer(1), now);
+  auto secret = open_at_rest(secrets, rows->rows[0].text(0), totp_purpose(user_id));
+  if (!secret) return std::move(secret).error();
+  auto step = match_totp(*secret, canonical_code(code), rows->rows[0].integer(1), now);
   if (!step) return std::move(step).error();
   if (!*step) return wrong_code();
   auto spent = c.execute("UPDATE totp_credentials SET last_step = ? WHERE user_id = ? AND last_step < ?",

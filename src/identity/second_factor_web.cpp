@@ -74,11 +74,11 @@ Response second_factor_page(const WebContext& ctx, const Request& request, std::
     page.set("codes_left",
              http::fill_text(ctx.catalog.text(request.lang, "twofa_codes_left"), {{"count", std::to_string(*unused)}}));
   } else {
-    auto pending = pending_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer);
+    auto pending = pending_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer, ctx.secrets);
     if (!pending) return ctx.pages.render_error(request, pending.error());
     std::optional<TotpEnrolment> enrolment = std::move(pending).value();
     if (!enrolment) {
-      auto started = begin_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer, ctx.clock);
+      auto started = begin_totp_enrolment(ctx.db, who.user_id, who.email, kIssuer, ctx.clock, ctx.secrets);
       if (!started) return ctx.pages.render_error(request, started.error());
       enrolment = std::move(started).value();
     }
@@ -166,8 +166,9 @@ Response code_submit(const WebContext& ctx, Request& request) {
   auto notice = [&ctx, lang](const std::string& to) {
     return security_notice(ctx, lang, to, "email_recovery_used_body");
   };
-  auto proved = prove_second_factor(ctx.db, (*session)->user.id, (*session)->session_id,
-                                    request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+  auto proved =
+      prove_second_factor(ctx.db, (*session)->user.id, (*session)->session_id, request.form.get("code").value_or(""),
+                          request.remote_address, notice, ctx.clock, ctx.secrets);
   if (!proved) {
     std::string_view key = code_error_key(proved.error());
     if (key.empty()) return ctx.pages.render_error(request, proved.error());
@@ -188,7 +189,8 @@ Response confirm_enrolment_submit(const WebContext& ctx, Request& request) {
     return security_notice(ctx, lang, to, "email_2fa_enabled_body");
   };
   auto codes = confirm_totp_enrolment(ctx.db, request.principal->user_id, request.principal->session_id,
-                                      request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock);
+                                      request.form.get("code").value_or(""), request.remote_address, notice, ctx.clock,
+                                      ctx.secrets);
   if (!codes) {
     if (codes.error().code == Errc::second_factor_exists || codes.error().code == Errc::no_enrolment) {
       return Response::redirect("/account/second-factor");

@@ -45,7 +45,7 @@ std::vector<std::string> split_events(const std::string& text) {
 }  // namespace
 
 Result<Webhook> add_webhook(storage::Database& db, const NewWebhook& webhook, const std::set<std::string>& known_events,
-                            const Clock& clock,
+                            const Clock& clock, const SecretKey* secrets,
                             const std::function<Result<void>(storage::Connection&, const Webhook&)>& audit) {
   auto bad = [](std::string message) { return make_error(Errc::bad_webhook, std::move(message)); };
   if (!webhook.url.starts_with("https://") && !loopback_http(webhook.url)) {
@@ -65,9 +65,16 @@ Result<Webhook> add_webhook(storage::Database& db, const NewWebhook& webhook, co
     auto inserted = c.query(
         "INSERT INTO webhook_subscriptions (url, secret, events, administration, created_at, created_by) VALUES (?, ?, "
         "?, ?, ?, ?) RETURNING id",
-        {created.url, created.secret, events, created.administration, to_unix_micros(clock.now()), webhook.actor});
+        {created.url, std::string(), events, created.administration, to_unix_micros(clock.now()), webhook.actor});
     if (!inserted) return std::move(inserted).error();
     created.id = inserted->rows[0].integer(0);
+    // Sealed for its own row, whose id is known only now.
+    auto sealed =
+        c.execute("UPDATE webhook_subscriptions SET secret = ? WHERE id = ?",
+                  {seal_at_rest(secrets, created.secret,
+                                std::string(kSealedWebhookSecrets.purpose_prefix) + std::to_string(created.id)),
+                   created.id});
+    if (!sealed) return std::move(sealed).error();
     if (audit) {
       if (auto recorded = audit(c, created); !recorded) return recorded.error();
     }
@@ -118,8 +125,9 @@ std::string webhook_signature(const std::string& secret, Instant at, std::string
   return "t=" + t + ",v1=" + hex(hmac_sha256(secret, t + "." + std::string(body)));
 }
 
-WebhookSender::WebhookSender(storage::Database& db, const Clock& clock, std::chrono::seconds timeout)
-    : db_(db), clock_(clock), timeout_(timeout) {
+WebhookSender::WebhookSender(storage::Database& db, const Clock& clock, const SecretKey* secrets,
+                             std::chrono::seconds timeout)
+    : db_(db), clock_(clock), secrets_(secrets), timeout_(timeout) {
   static const CURLcode global = curl_global_init(CURL_GLOBAL_DEFAULT);
   (void)global;
 }
@@ -141,7 +149,11 @@ Result<void> WebhookSender::run_job(const Job& job) const {
     if (!row) return std::move(row).error();
     if (row->empty()) return {};  // unsubscribed since: nothing to deliver
     url = row->rows[0].text(0);
-    secret = row->rows[0].text(1);
+    auto opened = open_at_rest(secrets_, row->rows[0].text(1),
+                               std::string(kSealedWebhookSecrets.purpose_prefix) +
+                                   std::to_string(payload.at("subscription").to_number<std::int64_t>()));
+    if (!opened) return std::move(opened).error();
+    secret = std::move(*opened);
   }
   // The body is the event without the internal subscription id.
   json::object event{{"id", payload.at("delivery")},

@@ -5,8 +5,8 @@ namespace {
 std::int64_t micros(std::chrono::microseconds d) { return d.count(); }
 }  // namespace
 
-KeyStore::KeyStore(storage::Database& db, const Clock& clock, KeyPolicy policy)
-    : db_(db), clock_(clock), policy_(policy) {}
+KeyStore::KeyStore(storage::Database& db, const Clock& clock, KeyPolicy policy, const SecretKey* secrets)
+    : db_(db), clock_(clock), policy_(policy), secrets_(secrets) {}
 
 Result<KeyPair> KeyStore::signing_key(SigningAlgorithm alg) {
   const Instant now = clock_.now();
@@ -40,7 +40,10 @@ Result<KeyPair> KeyStore::load_or_rotate(SigningAlgorithm alg, Instant now) {
     bool successor_exists = false;
     for (const auto& row : rows->rows) {
       if (row.integer(3) <= at) {
-        active = Chosen{KeyPair{row.text(0), alg, row.text(1), row.text(2)}, row.integer(4)};
+        auto private_jwk =
+            open_at_rest(secrets_, row.text(1), std::string(kSealedSigningKeys.purpose_prefix) + row.text(0));
+        if (!private_jwk) return std::move(private_jwk).error();
+        active = Chosen{KeyPair{row.text(0), alg, std::move(*private_jwk), row.text(2)}, row.integer(4)};
         break;
       }
       successor_exists = true;
@@ -50,8 +53,9 @@ Result<KeyPair> KeyStore::load_or_rotate(SigningAlgorithm alg, Instant now) {
       auto inserted = c.execute(
           "INSERT INTO oidc_signing_keys (kid, alg, private_jwk, public_jwk, created_at, active_from, retire_at, "
           "publish_until) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-          {key.kid, alg_name, key.private_jwk, key.public_jwk, at, active_from, retire_at,
-           retire_at + micros(policy_.keep_after)});
+          {key.kid, alg_name,
+           seal_at_rest(secrets_, key.private_jwk, std::string(kSealedSigningKeys.purpose_prefix) + key.kid),
+           key.public_jwk, at, active_from, retire_at, retire_at + micros(policy_.keep_after)});
       if (!inserted) return std::move(inserted).error();
       return {};
     };

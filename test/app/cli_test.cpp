@@ -409,6 +409,64 @@ TEST(Cli, PkiInitNeedsTheSecretsKeyAndServeChecksIt) {
   EXPECT_NE(run("admin audit verify " + db).output.find("audit log intact: 3 event(s)"), std::string::npos);
 }
 
+// Issue 16, secrets at rest: what a module seals with the key-encryption key (here a webhook's
+// secret and the certification authority's keys) stops `serve` at once under another key or none,
+// and `admin keys rotate-kek` re-seals everything with a new key (audited), sealing what was in
+// clear too.
+TEST(Cli, RotatingTheSecretsKeyResealsEverySecretAtRest) {
+  testing::TempDir dir;
+  const std::string d = dir.path().string();
+  const std::string db = "--db sqlite:" + d + "/g.db";
+  std::ofstream(d + "/old.key") << run("admin keys new-kek").output;
+  std::ofstream(d + "/new.key") << run("admin keys new-kek").output;
+  const std::string old_key = " --secrets-key-file " + d + "/old.key ";
+  const std::string new_key = " --secrets-key-file " + d + "/new.key ";
+  // A webhook added before any key: in clear.
+  ASSERT_EQ(run("admin webhooks add --url https://irn.example/one --event booking.created " + db).exit_code, 0);
+  ASSERT_EQ(run("admin webhooks add --url https://irn.example/two --event booking.created" + old_key + db).exit_code,
+            0);
+  auto keyless = run("serve --listen 127.0.0.1:0 " + db);
+  EXPECT_EQ(keyless.exit_code, 2);
+  EXPECT_NE(keyless.output.find("webhook_subscriptions holds secrets sealed with key"), std::string::npos)
+      << keyless.output;
+  auto other = run("serve --listen 127.0.0.1:0" + new_key + db);
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.output.find("not with the configured key"), std::string::npos) << other.output;
+  ASSERT_EQ(run("admin pki init" + old_key + db).exit_code, 0);
+  const auto sealers = [&] {
+    return testing::run_command(
+               "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+               "print(sorted((r[0][:20]) for r in c.execute('SELECT secret FROM "
+               "webhook_subscriptions')))\" " +
+               d + "/g.db")
+        .output;
+  };
+  const std::string before = sealers();
+  EXPECT_EQ(before.find("gk1."), before.rfind("gk1.")) << "one sealed, one in clear: " << before;
+
+  auto wrong = run("serve --listen 127.0.0.1:0" + new_key + db);
+  EXPECT_EQ(wrong.exit_code, 2);
+  EXPECT_NE(wrong.output.find("sealed with"), std::string::npos) << wrong.output;
+  auto refused = run("admin keys rotate-kek --new-secrets-key-file " + d + "/new.key" + new_key + db);
+  EXPECT_EQ(refused.exit_code, 2) << "the current key must open what is sealed now: " << refused.output;
+
+  auto rotated = run("admin keys rotate-kek --new-secrets-key-file " + d + "/new.key" + old_key + db);
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
+  EXPECT_NE(rotated.output.find("sealed 4 secret(s)"), std::string::npos) << rotated.output;  // 2 hooks, 2 CA keys
+  const std::string after = sealers();
+  EXPECT_NE(after.find("gk1."), after.rfind("gk1.")) << "both sealed now: " << after;
+  auto stale = run("serve --listen 127.0.0.1:0" + old_key + db);
+  EXPECT_EQ(stale.exit_code, 2) << "the old key opens nothing any more";
+  EXPECT_NE(run("admin pki root" + new_key + db).output.find("BEGIN CERTIFICATE"), std::string::npos);
+  auto audit = run("admin audit verify " + db);
+  EXPECT_EQ(audit.exit_code, 0) << audit.output;
+  auto events = testing::run_command(
+      "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+      "print([r[0] for r in c.execute('SELECT action FROM audit_log')])\" " +
+      d + "/g.db");
+  EXPECT_NE(events.output.find("secrets.rotated"), std::string::npos) << events.output;
+}
+
 // An administration's own seal from a PKCS#12 file, its password on standard input.
 TEST(Cli, PkiImportSealTakesAPkcs12AndItsPasswordOnStandardInput) {
   testing::TempDir dir;

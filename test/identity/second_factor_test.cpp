@@ -36,10 +36,10 @@ class SecondFactorTest : public ::testing::TestWithParam<std::string> {
   }
   // Enrols and confirms; returns the secret and the recovery codes.
   std::pair<std::string, std::vector<std::string>> enrol(std::int64_t session_id) {
-    auto enrolment = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
+    auto enrolment = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock, &kek);
     EXPECT_TRUE(enrolment.ok());
     auto codes = confirm_totp_enrolment(db(), user_id, session_id, *totp_code(enrolment->secret, clock.now()),
-                                        "198.51.100.1", notice_to, clock);
+                                        "198.51.100.1", notice_to, clock, &kek);
     EXPECT_TRUE(codes.ok()) << codes.error().message;
     return {enrolment->secret, codes ? *codes : std::vector<std::string>{}};
   }
@@ -50,9 +50,11 @@ class SecondFactorTest : public ::testing::TestWithParam<std::string> {
   }
   Result<SecondFactorMethod> prove(std::int64_t session_id, const std::string& code,
                                    const std::string& address = "198.51.100.1") {
-    return prove_second_factor(db(), user_id, session_id, code, address, notice_to, clock);
+    return prove_second_factor(db(), user_id, session_id, code, address, notice_to, clock, &kek);
   }
 
+  // The operator's key-encryption key: TOTP secrets are sealed with it at rest (issue 16).
+  const SecretKey kek = *SecretKey::from_base64(SecretKey::generate_base64());
   // 30-second steps: start in the middle of one so that "one step later" is unambiguous.
   FakeClock clock{from_unix_micros(1'800'000'015'000'000)};
   std::unique_ptr<testing::TestDatabase> database;
@@ -69,7 +71,7 @@ TEST_P(SecondFactorTest, RfcTestVectorsGiveTheExpectedCodes) {
 
 TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   auto signed_in = sign_in_ok();
-  auto enrolment = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
+  auto enrolment = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock, &kek);
   ASSERT_TRUE(enrolment.ok());
   EXPECT_EQ(enrolment->secret.size(), 32U) << "160 bits in base32";
   EXPECT_TRUE(
@@ -77,15 +79,27 @@ TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   EXPECT_TRUE(enrolment->qr_svg.starts_with("<svg")) << enrolment->qr_svg.substr(0, 40);
   EXPECT_NE(enrolment->qr_svg.find("<title id=\"qr-title\">"), std::string::npos);
   EXPECT_FALSE(*has_second_factor(db(), user_id)) << "not before the first code";
+  {
+    auto c = db().acquire();
+    const std::string stored =
+        (*c)->query("SELECT secret FROM totp_credentials WHERE user_id = ?", {user_id})->rows.at(0).text(0);
+    EXPECT_EQ(SecretKey::sealed_by(stored), kek.id()) << "sealed at rest";
+    EXPECT_EQ(stored.find(enrolment->secret), std::string::npos);
+  }
+  EXPECT_EQ(pending_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", nullptr).error().code.name(),
+            "secret_key_missing");
+  EXPECT_EQ(pending_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", &kek)->value().secret,
+            enrolment->secret);
 
-  auto wrong =
-      confirm_totp_enrolment(db(), user_id, signed_in.session.session_id, "000000", "198.51.100.1", notice_to, clock);
+  auto wrong = confirm_totp_enrolment(db(), user_id, signed_in.session.session_id, "000000", "198.51.100.1", notice_to,
+                                      clock, &kek);
   ASSERT_FALSE(wrong.ok());
   EXPECT_EQ(wrong.error().code.name(), "wrong_code");
   EXPECT_FALSE(*has_second_factor(db(), user_id));
 
-  auto codes = confirm_totp_enrolment(db(), user_id, signed_in.session.session_id,
-                                      *totp_code(enrolment->secret, clock.now()), "198.51.100.1", notice_to, clock);
+  auto codes =
+      confirm_totp_enrolment(db(), user_id, signed_in.session.session_id, *totp_code(enrolment->secret, clock.now()),
+                             "198.51.100.1", notice_to, clock, &kek);
   ASSERT_TRUE(codes.ok()) << codes.error().message;
   EXPECT_TRUE(*has_second_factor(db(), user_id));
   ASSERT_EQ(codes->size(), 10U);
@@ -98,7 +112,7 @@ TEST_P(SecondFactorTest, EnrolmentShowsAQrCodeAndNeedsAFirstCode) {
   EXPECT_EQ(authentication_of(session).acr, AssuranceLevel::substantial) << "enrolling proved the factor";
   auto mail = jobs::list_jobs(db(), std::nullopt, 10);
   ASSERT_EQ(mail->size(), 1U) << "the person is told by e-mail";
-  auto again = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
+  auto again = begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock, &kek);
   ASSERT_FALSE(again.ok());
   EXPECT_EQ(again.error().code.name(), "second_factor_exists") << "an attacker with the session cannot swap the factor";
 }

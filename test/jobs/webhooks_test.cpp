@@ -44,7 +44,7 @@ class WebhooksTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(WebhooksTest, SubscriptionsAreChecked) {
   auto add = [&](std::string url, std::vector<std::string> events) {
-    return add_webhook(db(), NewWebhook{std::move(url), std::move(events), "", "test"}, kEvents, clock);
+    return add_webhook(db(), NewWebhook{std::move(url), std::move(events), "", "test"}, kEvents, clock, nullptr);
   };
   EXPECT_EQ(add("http://example.org/hook", {"booking.created"}).error().code.name(), "bad_webhook") << "https only";
   EXPECT_EQ(add("ftp://example.org/hook", {"booking.created"}).error().code.name(), "bad_webhook");
@@ -62,8 +62,11 @@ TEST_P(WebhooksTest, SubscriptionsAreChecked) {
 }
 
 TEST_P(WebhooksTest, EventsReachTheirSubscriptionsOnce) {
-  ASSERT_TRUE(add_webhook(db(), {"https://irn.example/hook", {"booking.created"}, "irn", "test"}, kEvents, clock).ok());
-  ASSERT_TRUE(add_webhook(db(), {"https://all.example/hook", {"booking.no_show"}, "", "test"}, kEvents, clock).ok());
+  ASSERT_TRUE(
+      add_webhook(db(), {"https://irn.example/hook", {"booking.created"}, "irn", "test"}, kEvents, clock, nullptr)
+          .ok());
+  ASSERT_TRUE(
+      add_webhook(db(), {"https://all.example/hook", {"booking.no_show"}, "", "test"}, kEvents, clock, nullptr).ok());
   ASSERT_TRUE(publish("booking.created", {"irn"}, "booking.created:K7M2-QX9D:0").ok());
   EXPECT_EQ(deliveries().size(), 1U);
   ASSERT_TRUE(publish("booking.created", {"irn"}, "booking.created:K7M2-QX9D:0").ok());
@@ -78,11 +81,21 @@ TEST_P(WebhooksTest, EventsReachTheirSubscriptionsOnce) {
 
 TEST_P(WebhooksTest, DeliveriesAreSignedAndRetriedUntilAccepted) {
   testing::HttpSink receiver;
-  auto hook = add_webhook(db(), {receiver.url(), {"booking.created"}, "", "test"}, kEvents, clock);
+  // With the operator's secrets key, the webhook's secret is sealed at rest (issue 16).
+  const SecretKey kek = *SecretKey::from_base64(SecretKey::generate_base64());
+  auto hook = add_webhook(db(), {receiver.url(), {"booking.created"}, "", "test"}, kEvents, clock, &kek);
   ASSERT_TRUE(hook.ok());
+  {
+    auto c = db().acquire();
+    const std::string stored =
+        (*c)->query("SELECT secret FROM webhook_subscriptions WHERE id = ?", {hook->id})->rows.at(0).text(0);
+    EXPECT_EQ(SecretKey::sealed_by(stored), kek.id());
+    EXPECT_EQ(stored.find(hook->secret), std::string::npos);
+  }
   ASSERT_TRUE(publish("booking.created", {"irn"}, "booking.created:K7M2-QX9D:0").ok());
   Job job = deliveries().at(0);
-  WebhookSender sender(db(), clock);
+  EXPECT_EQ(WebhookSender(db(), clock, nullptr).run_job(job).error().code.name(), "secret_key_missing");
+  WebhookSender sender(db(), clock, &kek);
 
   receiver.status = 500;
   auto refused = sender.run_job(job);
@@ -134,13 +147,13 @@ TEST(Webhooks, AnUnreachableReceiverIsUnavailable) {
     testing::HttpSink closed;
     url = closed.url();
   }  // nothing listens there any more
-  ASSERT_TRUE(add_webhook(database.db(), {url, {"booking.created"}, "", "test"}, kEvents, clock).ok());
+  ASSERT_TRUE(add_webhook(database.db(), {url, {"booking.created"}, "", "test"}, kEvents, clock, nullptr).ok());
   ASSERT_TRUE(database.db()
                   .transaction(
                       [&](storage::Connection& c) { return publish_event(c, "booking.created", {}, "{}", "k", clock); })
                   .ok());
   auto job = list_jobs(database.db(), std::nullopt, 1)->at(0);
-  auto sent = WebhookSender(database.db(), clock, std::chrono::seconds(2)).run_job(job);
+  auto sent = WebhookSender(database.db(), clock, nullptr, std::chrono::seconds(2)).run_job(job);
   ASSERT_FALSE(sent.ok());
   EXPECT_EQ(sent.error().code.name(), "webhook_unreachable");
 }

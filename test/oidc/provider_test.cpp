@@ -71,9 +71,9 @@ class ProviderTest : public ::testing::TestWithParam<std::string> {
     auto user = identity::create_user(db(), identity::NewUser{"ana@example.org", "correct horse battery", true}, clock);
     ASSERT_TRUE(user.ok());
     user_id = user->id;
-    auto site_loaded = app::Site::load(
-        app::SiteOptions{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"}, db(),
-        clock);
+    app::SiteOptions options{GUICHET_TEST_WEB_ROOT, "en", false, nullptr, nullptr, "test", "http://guichet.test"};
+    options.secrets_key = kek;  // private signing keys and TOTP secrets are sealed at rest
+    auto site_loaded = app::Site::load(options, db(), clock);
     ASSERT_TRUE(site_loaded.ok()) << site_loaded.error().message;
     site = std::move(site_loaded).value();
     auto added = add_client(db(), NewClient{"Mairie de Lyon", {kRedirect}, {kLogout}}, clock);
@@ -151,6 +151,7 @@ class ProviderTest : public ::testing::TestWithParam<std::string> {
     return verified ? json::parse(verified->payload).as_object() : json::object{};
   }
 
+  const SecretKey kek = *SecretKey::from_base64(SecretKey::generate_base64());
   FakeClock clock{from_unix_micros(1'800'000'015'000'000)};
   std::unique_ptr<testing::TestDatabase> database;
   std::unique_ptr<app::Site> site;
@@ -184,6 +185,14 @@ TEST_P(ProviderTest, DiscoveryAndJwksDescribeTheProvider) {
     EXPECT_FALSE(key.as_object().contains("d")) << "no private part is published";
   }
   EXPECT_EQ(types, (std::set<std::string>{"EC", "RSA"}));
+  {
+    auto c = db().acquire();
+    auto stored = (*c)->query("SELECT private_jwk FROM oidc_signing_keys");
+    ASSERT_TRUE(stored && stored->size() == 2U);
+    for (const auto& row : stored->rows) {
+      EXPECT_EQ(SecretKey::sealed_by(row.text(0)), kek.id()) << "private keys are sealed at rest";
+    }
+  }
   const std::string cached = jwks.body;
   auto rs256 = add_client(
       db(), NewClient{"Impots", {kRedirect}, {}, ClientAuthMethod::client_secret_basic, "", SigningAlgorithm::rs256},
@@ -517,13 +526,14 @@ TEST_P(ProviderTest, AcrSubstantialStepsUpToTheSecondFactor) {
   ASSERT_EQ(needs_enrolment.status, 303);
   EXPECT_TRUE(std::string(*needs_enrolment.headers.get("Location")).starts_with("/account/second-factor?return="));
 
-  auto enrolment = identity::begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock);
+  auto enrolment = identity::begin_totp_enrolment(db(), user_id, "ana@example.org", "Guichet", clock, &kek);
   ASSERT_TRUE(enrolment.ok());
   clock.advance(std::chrono::seconds(30));
   // Enrolled from another device: this session has not proved the factor yet.
   Browser other = signed_in();
-  ASSERT_TRUE(identity::confirm_totp_enrolment(
-                  db(), user_id, 999999, *identity::totp_code(enrolment->secret, clock.now()), "192.0.2.1", {}, clock)
+  ASSERT_TRUE(identity::confirm_totp_enrolment(db(), user_id, 999999,
+                                               *identity::totp_code(enrolment->secret, clock.now()), "192.0.2.1", {},
+                                               clock, &kek)
                   .ok());
   Response step_up = b.get(authorize_path({{"acr_values", "substantial"}}));
   ASSERT_EQ(step_up.status, 303);

@@ -625,11 +625,11 @@ TEST_P(BookingEffectsTest, AMoveOffersOnlyTheTimeItReallyFrees) {
 TEST_P(BookingEffectsTest, WebhooksHearOfTheirAdministrationsBookings) {
   ASSERT_TRUE(jobs::add_webhook(db(),
                                 {"https://irn.example/hook", {"booking.created", "booking.cancelled"}, "irn", "t"},
-                                kBookingEvents, clock)
+                                kBookingEvents, clock, nullptr)
                   .ok());
-  ASSERT_TRUE(
-      jobs::add_webhook(db(), {"https://other.example/hook", {"booking.created"}, "other", "t"}, kBookingEvents, clock)
-          .ok());
+  ASSERT_TRUE(jobs::add_webhook(db(), {"https://other.example/hook", {"booking.created"}, "other", "t"}, kBookingEvents,
+                                clock, nullptr)
+                  .ok());
   std::int64_t ana = person("ana@example.org");
   SchedulingContext ctx = context();
   BookingHooks hooks = booking_hooks(ctx);

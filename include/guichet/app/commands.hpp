@@ -26,6 +26,8 @@ int users_add(const Config& config, const std::string& email, bool verified, con
 int audit_verify(const Config& config, const std::vector<std::string>& checkpoint_files = {});
 // Prints the chain's head as one JSON line, with a MAC under the secrets key when given.
 int audit_checkpoint(const Config& config);
+// Re-seals every secret at rest with the key in `new_key_file` (audited); nodes then restart with it.
+int keys_rotate(const Config& config, const std::string& new_key_file);
 // `admin users assign`: the agent sees that shop's agenda (audited).
 int users_assign(const Config& config, const std::string& email, const std::string& shop_code);
 int users_grant(const Config& config, const std::string& email, const std::string& role,

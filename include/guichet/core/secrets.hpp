@@ -49,4 +49,16 @@ class SecretKey {
   std::shared_ptr<const State> state_;
 };
 
+// A secret a module stores and must read back (a signing key, a TOTP seed, a webhook's key): sealed
+// with `key` when the node has one, kept as given when it has none (a node run without
+// --secrets-key-file, which the operator is warned about at start-up).
+std::string seal_at_rest(const SecretKey* key, std::string_view value, std::string_view purpose);
+// The value back: opened when sealed (CoreErrc::secret_key_missing without a key,
+// secret_key_mismatch when another key sealed it), as stored otherwise.
+Result<std::string> open_at_rest(const SecretKey* key, std::string_view stored, std::string_view purpose);
+// For `admin keys rotate-kek`: the stored value opened with `from` (or taken as it is when in
+// clear) and sealed with `to`.
+Result<std::string> reseal_at_rest(const SecretKey* from, const SecretKey& to, std::string_view stored,
+                                   std::string_view purpose);
+
 }  // namespace guichet

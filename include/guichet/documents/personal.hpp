@@ -21,6 +21,7 @@
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/pki.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::documents {
 
@@ -97,5 +98,9 @@ class PersonalSigning {
 inline constexpr const char* kPurgeSignaturesJobKind = "documents.purge_signatures";
 // Queues the next hourly run (once across nodes: the job's key is its hour).
 Result<void> schedule_signature_purge(storage::Database& db, const Clock& clock);
+
+// Documents waiting for or given a personal signature, sealed with the secrets key.
+inline constexpr storage::SealedColumn kSealedSignaturePdfs{"documents_signatures", "token", false, "sealed_pdf",
+                                                            "documents_signatures.sealed_pdf:"};
 
 }  // namespace guichet::documents

@@ -16,6 +16,7 @@
 #include "guichet/documents/pades.hpp"
 #include "guichet/documents/verify.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::documents {
 
@@ -131,5 +132,9 @@ class CertificateAuthority {
   CertificateAudit audit_;
   PkiValidity validity_;
 };
+
+// Certificates' private keys, sealed with the secrets key (admin keys rotate-kek, start-up check).
+inline constexpr storage::SealedColumn kSealedCertificateKeys{"documents_certificates", "serial", false, "sealed_key",
+                                                              "documents_certificates.sealed_key:"};
 
 }  // namespace guichet::documents

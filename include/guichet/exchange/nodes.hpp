@@ -22,6 +22,7 @@
 #include "guichet/core/secrets.hpp"
 #include "guichet/oidc/jose.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::exchange {
 
@@ -161,5 +162,9 @@ struct JwsHeader {
 Result<JwsHeader> peek_header(std::string_view compact);
 // The payload of a compact JWS, unverified, as a JSON object: to know who claims to send it.
 Result<boost::json::object> peek_payload(std::string_view compact);
+
+// This node's signing keys, sealed with the secrets key.
+inline constexpr storage::SealedColumn kSealedNodeKeys{"exchange_keys", "kid", false, "private_jwk",
+                                                       "exchange_keys.private_jwk."};
 
 }  // namespace guichet::exchange

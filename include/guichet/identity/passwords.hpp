@@ -1,6 +1,7 @@
 #pragma once
 // Passwords follow NIST SP 800-63B: at least 12 characters, up to 256, no composition rules,
-// common and context-specific passwords refused. They are stored as argon2id hashes (19 MiB,
+// common and context-specific passwords refused (zxcvbn's estimate, with French and Portuguese
+// words besides its own lists). They are stored as argon2id hashes (19 MiB,
 // 2 passes, libsodium), never in clear.
 #include <cstddef>
 #include <string>
@@ -13,6 +14,10 @@ namespace guichet::identity {
 struct PasswordPolicy {
   std::size_t min_characters = 12;
   std::size_t max_characters = 256;
+  // zxcvbn's estimate, in bits of guesses, below which a password is refused: 30 bits is about a
+  // billion guesses, hours of offline work against argon2id on one GPU-less machine and out of
+  // reach online, while passphrases of three ordinary words pass.
+  double min_guess_bits = 30.0;
 };
 
 // Checks a new password; `email` lets it refuse passwords built from the account's own address.

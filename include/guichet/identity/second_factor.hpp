@@ -10,8 +10,10 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/jobs/email.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::identity {
 
@@ -32,10 +34,12 @@ Result<std::string> qr_code_svg(std::string_view text, std::string_view title);
 
 // Starts (or restarts) an enrolment: a fresh secret, stored unconfirmed. An account that already
 // has a confirmed second factor gets a conflict.
+// `secrets` (nullable) seals the TOTP secret at rest; every function reading it gets the same key.
 Result<TotpEnrolment> begin_totp_enrolment(storage::Database& db, std::int64_t user_id, std::string_view email,
-                                           std::string_view issuer, const Clock& clock);
+                                           std::string_view issuer, const Clock& clock, const SecretKey* secrets);
 Result<std::optional<TotpEnrolment>> pending_totp_enrolment(storage::Database& db, std::int64_t user_id,
-                                                            std::string_view email, std::string_view issuer);
+                                                            std::string_view email, std::string_view issuer,
+                                                            const SecretKey* secrets);
 
 // Called with the person's address, to tell them of a change to their second factor.
 using SecurityNotice = std::function<jobs::EmailMessage(const std::string& to)>;
@@ -45,7 +49,7 @@ using SecurityNotice = std::function<jobs::EmailMessage(const std::string& to)>;
 Result<std::vector<std::string>> confirm_totp_enrolment(storage::Database& db, std::int64_t user_id,
                                                         std::int64_t session_id, std::string_view code,
                                                         std::string_view remote_address, const SecurityNotice& notice,
-                                                        const Clock& clock);
+                                                        const Clock& clock, const SecretKey* secrets);
 
 Result<bool> has_second_factor(storage::Database& db, std::int64_t user_id);
 Result<int> unused_recovery_codes(storage::Database& db, std::int64_t user_id);
@@ -56,7 +60,8 @@ Result<int> unused_recovery_codes(storage::Database& db, std::int64_t user_id);
 enum class SecondFactorMethod { totp, recovery_code };
 Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64_t user_id, std::int64_t session_id,
                                                std::string_view code, std::string_view remote_address,
-                                               const SecurityNotice& recovery_notice, const Clock& clock);
+                                               const SecurityNotice& recovery_notice, const Clock& clock,
+                                               const SecretKey* secrets);
 
 // A fresh code from the authenticator app for one act of consequence (signing a document with
 // the person's own certificate): checked and spent on the caller's connection, inside its
@@ -65,7 +70,8 @@ Result<SecondFactorMethod> prove_second_factor(storage::Database& db, std::int64
 // (wrong, or a step already spent), no_second_factor. Throttled like proving the second factor:
 // ask second_factor_wait first, and record_second_factor_failure after a wrong code (outside the
 // transaction, which rolled back).
-Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now);
+Result<void> spend_totp_code(storage::Connection& c, std::int64_t user_id, std::string_view code, Instant now,
+                             const SecretKey* secrets);
 Result<std::chrono::seconds> second_factor_wait(storage::Database& db, std::int64_t user_id,
                                                 std::string_view remote_address, const Clock& clock);
 Result<void> record_second_factor_failure(storage::Database& db, std::int64_t user_id, std::string_view remote_address,
@@ -78,5 +84,9 @@ Result<std::vector<std::string>> regenerate_recovery_codes(storage::Database& db
 // Removes the second factor after checking the password. Audited and e-mailed.
 Result<void> disable_second_factor(storage::Database& db, std::int64_t user_id, std::string_view password,
                                    std::string_view remote_address, const SecurityNotice& notice, const Clock& clock);
+
+// TOTP secrets, sealed at rest (admin keys rotate-kek, start-up check).
+inline constexpr storage::SealedColumn kSealedTotpSecrets{"totp_credentials", "user_id", true, "secret",
+                                                          "totp_credentials.secret:"};
 
 }  // namespace guichet::identity

@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/http/application.hpp"
 #include "guichet/http/i18n.hpp"
 #include "guichet/http/pages.hpp"
@@ -30,6 +31,8 @@ struct WebContext {
   // How many registrations, reset requests and address changes a client, an account or an inbox
   // gets an hour (limits.hpp).
   MailLimits mail_limits;
+  // Seals TOTP secrets at rest (the node's --secrets-key-file); null without one.
+  const SecretKey* secrets = nullptr;
 };
 
 std::string_view session_cookie_name(bool secure);

@@ -13,8 +13,10 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/jobs/outbox.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::jobs {
 
@@ -37,8 +39,9 @@ struct Webhook {
 
 // Checks the URL and the event names against `known_events` and generates the secret. `audit`
 // records it in the same transaction (the identity module's log, which this module cannot see).
+// `secrets` (nullable) seals the secret at rest; the sender opens it with the same key.
 Result<Webhook> add_webhook(storage::Database& db, const NewWebhook& webhook, const std::set<std::string>& known_events,
-                            const Clock& clock,
+                            const Clock& clock, const SecretKey* secrets,
                             const std::function<Result<void>(storage::Connection&, const Webhook&)>& audit = {});
 Result<std::vector<Webhook>> list_webhooks(storage::Database& db);  // secrets left out
 
@@ -53,14 +56,20 @@ std::string webhook_signature(const std::string& secret, Instant at, std::string
 
 class WebhookSender {
  public:
-  WebhookSender(storage::Database& db, const Clock& clock, std::chrono::seconds timeout = std::chrono::seconds(10));
+  WebhookSender(storage::Database& db, const Clock& clock, const SecretKey* secrets,
+                std::chrono::seconds timeout = std::chrono::seconds(10));
   // A JobHandler for kWebhookJobKind: anything but a 2xx answer is a failure, retried later.
   Result<void> run_job(const Job& job) const;
 
  private:
   storage::Database& db_;
   const Clock& clock_;
+  const SecretKey* secrets_;
   std::chrono::seconds timeout_;
 };
+
+// Webhook secrets, sealed at rest (admin keys rotate-kek, start-up check).
+inline constexpr storage::SealedColumn kSealedWebhookSecrets{"webhook_subscriptions", "id", true, "secret",
+                                                             "webhook_subscriptions.secret:"};
 
 }  // namespace guichet::jobs

@@ -10,8 +10,10 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/oidc/jose.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::oidc {
 
@@ -25,7 +27,9 @@ struct KeyPolicy {
 
 class KeyStore {
  public:
-  KeyStore(storage::Database& db, const Clock& clock, KeyPolicy policy = {});
+  // With `secrets`, private keys are sealed at rest with it (core/secrets.hpp); it must outlive
+  // the store.
+  KeyStore(storage::Database& db, const Clock& clock, KeyPolicy policy = {}, const SecretKey* secrets = nullptr);
 
   // The key that signs now with `alg`, creating the first one, or the next one when the current
   // one nears its end.
@@ -39,6 +43,7 @@ class KeyStore {
   storage::Database& db_;
   const Clock& clock_;
   KeyPolicy policy_;
+  const SecretKey* secrets_;
   std::mutex mutex_;
   struct Cached {
     KeyPair key;
@@ -47,5 +52,9 @@ class KeyStore {
   };
   std::optional<Cached> cached_[2];
 };
+
+// The provider's private signing keys, sealed at rest (admin keys rotate-kek, start-up check).
+inline constexpr storage::SealedColumn kSealedSigningKeys{"oidc_signing_keys", "kid", false, "private_jwk",
+                                                          "oidc_signing_keys.private_jwk:"};
 
 }  // namespace guichet::oidc

@@ -1,0 +1,33 @@
+#pragma once
+// Columns that hold secrets sealed at rest (core/secrets.hpp). Each module names its own (its
+// tables stay its own); the operator's start-up check and `admin keys rotate-kek` go through
+// every module's list with these two functions.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "guichet/core/result.hpp"
+#include "guichet/storage/database.hpp"
+
+namespace guichet::storage {
+
+struct SealedColumn {
+  std::string_view table;
+  std::string_view key_column;  // the row's key, which completes the sealing purpose
+  bool integer_key = false;
+  std::string_view value_column;
+  std::string_view purpose_prefix;  // purpose = prefix + the key as text
+};
+
+// Calls `visit` with each row's stored value and purpose.
+Result<void> each_sealed_value(
+    Connection& c, const SealedColumn& column,
+    const std::function<Result<void>(std::string_view stored, const std::string& purpose)>& visit);
+// Replaces each row's value by what `rewrite` returns for it, on the caller's transaction; returns
+// how many rows were rewritten.
+Result<std::int64_t> rewrite_sealed_values(
+    Connection& c, const SealedColumn& column,
+    const std::function<Result<std::string>(std::string_view stored, const std::string& purpose)>& rewrite);
+
+}  // namespace guichet::storage

@@ -1,0 +1,77 @@
+#include "guichet/app/secrets_at_rest.hpp"
+
+#include <boost/json.hpp>
+
+#include "guichet/core/errors.hpp"
+#include "guichet/documents/personal.hpp"
+#include "guichet/documents/pki.hpp"
+#include "guichet/exchange/nodes.hpp"
+#include "guichet/identity/audit.hpp"
+#include "guichet/identity/second_factor.hpp"
+#include "guichet/jobs/webhooks.hpp"
+#include "guichet/oidc/keys.hpp"
+
+namespace guichet::app {
+
+const std::vector<storage::SealedColumn>& sealed_columns() {
+  static const std::vector<storage::SealedColumn> columns{
+      oidc::kSealedSigningKeys,          identity::kSealedTotpSecrets,    jobs::kSealedWebhookSecrets,
+      documents::kSealedCertificateKeys, documents::kSealedSignaturePdfs, exchange::kSealedNodeKeys};
+  return columns;
+}
+
+Result<SecretsAtRest> check_secrets_at_rest(storage::Database& db, const SecretKey* key) {
+  auto connection = db.acquire();
+  if (!connection) return std::move(connection).error();
+  SecretsAtRest found;
+  for (const auto& column : sealed_columns()) {
+    auto checked = storage::each_sealed_value(
+        **connection, column, [&](std::string_view stored, const std::string&) -> Result<void> {
+          const std::string by = SecretKey::sealed_by(stored);
+          if (by.empty()) {
+            ++found.in_clear;
+            return {};
+          }
+          if (key == nullptr) {
+            return make_error(CoreErrc::secret_key_missing, std::string(column.table) +
+                                                                " holds secrets sealed with key " + by +
+                                                                ": give that key with --secrets-key-file");
+          }
+          if (by != key->id()) {
+            return make_error(CoreErrc::secret_key_mismatch, std::string(column.table) +
+                                                                 " holds secrets sealed with key " + by +
+                                                                 ", not with the configured key " + key->id());
+          }
+          ++found.sealed;
+          return {};
+        });
+    if (!checked) return std::move(checked).error();
+  }
+  return found;
+}
+
+Result<std::int64_t> rotate_secrets_key(storage::Database& db, const SecretKey* from, const SecretKey& to,
+                                        const Clock& clock) {
+  return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
+    std::int64_t total = 0;
+    boost::json::object per_table;
+    for (const auto& column : sealed_columns()) {
+      auto rewritten =
+          storage::rewrite_sealed_values(c, column, [&](std::string_view stored, const std::string& purpose) {
+            return reseal_at_rest(from, to, stored, purpose);
+          });
+      if (!rewritten) return std::move(rewritten).error();
+      total += *rewritten;
+      per_table[column.table] = *rewritten;
+    }
+    boost::json::object details{
+        {"from", from != nullptr ? from->id() : std::string()}, {"to", to.id()}, {"sealed", per_table}};
+    auto audited = identity::record_audit(
+        c, identity::AuditEvent{"cli", "secrets.rotated", "secrets-key:" + to.id(), boost::json::serialize(details)},
+        clock);
+    if (!audited) return std::move(audited).error();
+    return total;
+  });
+}
+
+}  // namespace guichet::app
