@@ -105,9 +105,15 @@ Result<User> create_user(storage::Database& db, const NewUser& request, const Cl
 
 Result<User> account_for_caller(storage::Database& db, std::string_view email, const std::string& actor,
                                 const Clock& clock) {
+  return db.transaction(
+      [&](storage::Connection& c) -> Result<User> { return account_for_caller(c, email, actor, clock); });
+}
+
+Result<User> account_for_caller(storage::Connection& c, std::string_view email, const std::string& actor,
+                                const Clock& clock) {
   auto normalised = normalise_email(email);
   if (!normalised) return std::move(normalised).error();
-  return db.transaction([&](storage::Connection& c) -> Result<User> {
+  {
     auto existing = c.query(
         "SELECT id, email, email_verified_at, assurance_level, created_at FROM users WHERE email = ?", {*normalised});
     if (!existing) return std::move(existing).error();
@@ -123,7 +129,7 @@ Result<User> account_for_caller(storage::Database& db, std::string_view email, c
         c, AuditEvent{actor, "user.created", "user:" + std::to_string(user.id), R"({"for_caller":true})"}, clock);
     if (!audited) return std::move(audited).error();
     return user;
-  });
+  }
 }
 
 Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id) {

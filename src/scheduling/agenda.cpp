@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "calendar.hpp"
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/calendar.hpp"
 #include "guichet/identity/audit.hpp"
@@ -376,8 +377,13 @@ Result<std::int64_t> block_counter(storage::Database& db, std::int64_t counter_i
   if (reason.size() > 200) return make_error(Errc::bad_reason, "the reason is too long");
   return db.transaction([&](storage::Connection& c) -> Result<std::int64_t> {
     // Booked visits stay: the agent moves them first, so nobody arrives at a closed counter. On
-    // PostgreSQL a booking racing this check could still slip in; it would be listed on the
-    // agenda beside the absence.
+    // PostgreSQL the counter's advisory lock (exclusive here, shared by bookings: bookings.cpp,
+    // guard_against_absences) waits for bookings under way, so none slips in beside the absence.
+    if (c.backend() == storage::Backend::postgresql) {
+      auto locked = c.query("SELECT pg_advisory_xact_lock(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+                            {kCounterLockSpace, counter_id});
+      if (!locked) return std::move(locked).error();
+    }
     auto booked = c.query(
         "SELECT DISTINCT b.reference FROM booking_items i JOIN bookings b ON b.id = i.booking_id WHERE "
         "i.counter_id = ? AND i.active = 1 AND i.starts_at < ? AND i.blocks_until > ? ORDER BY b.reference",

@@ -383,7 +383,15 @@ Response caller_booking_page(const SchedulingContext& ctx, const Request& reques
     services.push_back(item);
   }
   http::FormErrors errors;
-  if (form.submitted) errors = check_caller(ctx, request, form, *shop);
+  if (form.submitted) {
+    errors = check_caller(ctx, request, form, *shop);
+    // Issue 16: a service of another administration (or one this shop does not offer) is refused
+    // here, at its field, before any time is looked for, not at the last step.
+    const bool all_offered = std::all_of(form.services.begin(), form.services.end(), [&](std::int64_t id) {
+      return std::any_of(offered->begin(), offered->end(), [&](const ServiceChoice& s) { return s.id == id; });
+    });
+    if (!all_offered) errors.add("services", "services", ctx.catalog.text(request.lang, "agent_book_not_yours"));
+  }
   PageData data;
   data.set("shop_name", shop->name);
   data.set("shop_value", std::to_string(*shop_id));
@@ -656,13 +664,7 @@ Response book_for_caller(const SchedulingContext* ctx, Request& request) {
     }
   }
   const std::string actor = "user:" + std::to_string(request.principal->user_id);
-  std::int64_t account = 0;  // none: a caller known by name and phone only
-  if (!form.email.empty()) {
-    auto caller = identity::account_for_caller(ctx->db, form.email, actor, ctx->clock);
-    if (!caller) return ctx->pages.render_error(request, caller.error());
-    account = caller->id;
-  }
-  BookingRequest wanted{account,
+  BookingRequest wanted{0,  // none: a caller known by name and phone only, or the account below
                         *shop_id,
                         *start,
                         form.services,
@@ -673,15 +675,24 @@ Response book_for_caller(const SchedulingContext* ctx, Request& request) {
   wanted.caller = Caller{form.name, form.phone_e164};
   // The act is audited in the booking's transaction, with the agent and the shop.
   BookingHooks hooks = booking_hooks(*ctx);
-  hooks.created = [created = hooks.created, actor, ctx, account](storage::Connection& c,
-                                                                 const Booking& b) -> Result<void> {
+  // A caller who gave an address gets a password-less account (their bookings and mails go to
+  // it), made in the booking's own transaction: a refused booking leaves no account behind.
+  if (!form.email.empty()) {
+    hooks.account = [email = form.email, actor, ctx](storage::Connection& c) -> Result<std::int64_t> {
+      auto caller = identity::account_for_caller(c, email, actor, ctx->clock);
+      if (!caller) return std::move(caller).error();
+      return caller->id;
+    };
+  }
+  hooks.created = [created = hooks.created, actor, ctx](storage::Connection& c, const Booking& b) -> Result<void> {
     if (created) {
       if (auto done = created(c, b); !done) return done;
     }
     auto audited = identity::record_audit(
         c,
-        identity::AuditEvent{actor, "booking.made_for_caller", "booking:" + b.reference,
-                             boost::json::serialize(boost::json::object{{"shop", b.shop}, {"account", account > 0}})},
+        identity::AuditEvent{
+            actor, "booking.made_for_caller", "booking:" + b.reference,
+            boost::json::serialize(boost::json::object{{"shop", b.shop}, {"account", b.user_id.has_value()}})},
         ctx->clock);
     if (!audited) return std::move(audited).error();
     return Result<void>{};

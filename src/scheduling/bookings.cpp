@@ -110,9 +110,30 @@ Result<Visit> free_visit_at(storage::Connection& c, std::int64_t shop_id, const 
 }
 
 // One statement for all of the visit's items: each statement is a round trip to PostgreSQL.
+// PostgreSQL: a booking and an agent blocking the same counter (agenda.cpp, block_counter) could
+// each miss the other's uncommitted row. Both take the counter's advisory lock — shared here, so
+// bookings never wait for each other, exclusive there — and the booking looks again, under the
+// lock, for an absence committed since it chose the counter. On SQLite the one writer already
+// orders them.
+Result<void> guard_against_absences(storage::Connection& c, const Visit& visit) {
+  if (c.backend() != storage::Backend::postgresql) return {};
+  for (const auto& item : visit.items) {
+    auto locked = c.query("SELECT pg_advisory_xact_lock_shared(CAST(? AS INTEGER), CAST(? AS INTEGER))",
+                          {kCounterLockSpace, item.counter});
+    if (!locked) return std::move(locked).error();
+    auto absent =
+        c.query("SELECT 1 FROM counter_absences WHERE counter_id = ? AND starts_at < ? AND ends_at > ? LIMIT 1",
+                {item.counter, to_unix_micros(item.end), to_unix_micros(item.start)});
+    if (!absent) return std::move(absent).error();
+    if (!absent->empty()) return slot_taken();  // another counter may still serve it: retried
+  }
+  return {};
+}
+
 Result<void> insert_items(storage::Connection& c, std::int64_t booking_id, const Visit& visit,
                           const SearchRules& rules) {
   if (visit.items.empty()) return {};
+  if (auto guarded = guard_against_absences(c, visit); !guarded) return guarded;
   std::string sql =
       "INSERT INTO booking_items (booking_id, service_id, counter_id, starts_at, ends_at, blocks_until, active) "
       "VALUES ";
@@ -267,13 +288,20 @@ std::string_view to_string(BookingStatus status) {
   return "confirmed";
 }
 
-Result<Booking> book_visit(storage::Database& db, const BookingRequest& request, const Clock& clock,
+Result<Booking> book_visit(storage::Database& db, const BookingRequest& asked, const Clock& clock,
                            const BookingPolicy& policy, const BookingHooks& hooks) {
   const Instant now = clock.now();
-  if (request.user_id <= 0 && (!request.caller || request.caller->name.empty() || request.caller->phone.empty())) {
+  if (asked.user_id <= 0 && !hooks.account &&
+      (!asked.caller || asked.caller->name.empty() || asked.caller->phone.empty())) {
     return make_error(Errc::bad_request, "a visit is for an account or for a caller with a name and a phone number");
   }
   return with_retries(db, policy.attempts, [&](storage::Connection& c) -> Result<Booking> {
+    BookingRequest request = asked;
+    if (hooks.account) {
+      auto account = hooks.account(c);
+      if (!account) return std::move(account).error();
+      request.user_id = *account;
+    }
     if (auto locked = lock_person(c, request.user_id); !locked) return locked.error();
     auto needs = load_needs(c, request.services, request.video);
     if (!needs) return std::move(needs).error();

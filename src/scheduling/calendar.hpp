@@ -8,6 +8,10 @@
 
 namespace guichet::scheduling {
 
+// PostgreSQL advisory locks on a counter (first key; the counter's id is the second): bookings take
+// it shared, blocking the counter takes it exclusive, so neither misses the other's row.
+inline constexpr std::int64_t kCounterLockSpace = 48231;
+
 // The services of a visit with their durations: one to four, no repeats, each served in person
 // or by video (and by video when `video`). invalid_input "bad_services", "not_bookable" or
 // "not_by_video"; not_found "no_such_service".

@@ -531,6 +531,60 @@ TEST_P(BookingApiTest, AgentsActOnOthersBookingsOnlyWithASecondFactorAtTheirShop
   EXPECT_NE(audited->rows[0].text(1).find("user:" + std::to_string(user_id["ana@example.org"])), std::string::npos);
 }
 
+// Issue 16: an agent booking for a caller is refused another administration's service at the
+// first step (at its field, no times listed), and a refused booking leaves no account behind for
+// the caller's address.
+TEST_P(BookingApiTest, AgentsBookForCallersOnlyTheirServicesAndARefusalLeavesNoAccount) {
+  std::string ana_token = token_for("ana@example.org");
+  ASSERT_EQ(call(http::Method::post, "/api/v1/bookings", ana_token,
+                 booking_body("2026-12-07T09:00:00Z", std::to_string(id["citizen-card"])))
+                .status,
+            201);
+  (void)token_for("rita@example.org");
+  const std::int64_t rita = user_id["rita@example.org"];
+  ASSERT_TRUE(identity::grant_role(db(), rita, {identity::Role::agent, "irn"}, "test", clock).ok());
+  ASSERT_TRUE(scheduling::assign_agent_to_shop(db(), rita, id["lisboa"], "test", clock).ok());
+  testing::Browser agent(site->application());
+  (void)agent.get("/account/sign-in");
+  ASSERT_EQ(
+      agent.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "correct horse battery staple"}})
+          .status,
+      303);
+  ASSERT_FALSE(testing::enrol_second_factor(agent, clock.now()).empty());
+
+  const std::string step = "/agent/book?shop=" + std::to_string(id["lisboa"]) +
+                           "&name=Rui+Costa&phone=912345678&email=rui%40example.org&lang=pt&channel=phone"
+                           "&day=2026-12-07&service=";
+  http::Response theirs = agent.get(step + std::to_string(id["tax-help"]));
+  EXPECT_EQ(theirs.status, 400);
+  EXPECT_NE(theirs.body.find("Choose only services you serve at this shop."), std::string::npos) << theirs.body;
+  EXPECT_NE(theirs.body.find("href=\"#services\""), std::string::npos) << "the summary leads to the field";
+  EXPECT_EQ(theirs.body.find("name=\"start\""), std::string::npos) << "no times for a service not hers";
+  http::Response hers = agent.get(step + std::to_string(id["citizen-card"]));
+  EXPECT_EQ(hers.status, 200);
+  EXPECT_NE(hers.body.find("name=\"start\""), std::string::npos);
+
+  std::map<std::string, std::string> form{{"shop", std::to_string(id["lisboa"])},
+                                          {"name", "Rui Costa"},
+                                          {"phone", "912345678"},
+                                          {"email", "rui@example.org"},
+                                          {"lang", "pt"},
+                                          {"channel", "phone"},
+                                          {"day", "2026-12-07"},
+                                          {"service", std::to_string(id["citizen-card"])},
+                                          {"start", "2026-12-07T09:00:00Z"}};
+  auto accounts = [&] {
+    auto c = db().acquire();
+    return (*c)->query("SELECT COUNT(*) FROM users WHERE email = 'rui@example.org'")->rows.at(0).integer(0);
+  };
+  EXPECT_EQ(agent.post("/agent/book", form).status, 409) << "Ana has that time";
+  EXPECT_EQ(accounts(), 0) << "the refused booking made no account";
+  form["start"] = "2026-12-07T10:00:00Z";
+  http::Response booked = agent.post("/agent/book", form);
+  ASSERT_EQ(booked.status, 303) << booked.body;
+  EXPECT_EQ(accounts(), 1);
+}
+
 // Two `guichet serve` processes on one PostgreSQL database, 64 clients racing for one visit.
 TEST(BookingRace, TwoServeProcessesOnOnePostgresMakeExactlyOneBooking) {
   if (testing::test_backends().size() < 2) GTEST_SKIP() << "no PostgreSQL for this run";

@@ -83,6 +83,9 @@ Result<std::optional<User>> find_user(storage::Database& db, std::int64_t id);
 // The account of a person an agent serves on the phone or at the desk: the existing one, or a new
 // one without a password (the person can set one with "forgot password" and the e-mail sent to
 // them). Recorded as `user.created` by `actor`.
+// The same on the caller's transaction (a booking's, so that a refused booking makes no account).
+Result<User> account_for_caller(storage::Connection& transaction, std::string_view email, const std::string& actor,
+                                const Clock& clock);
 Result<User> account_for_caller(storage::Database& db, std::string_view email, const std::string& actor,
                                 const Clock& clock);
 

@@ -84,6 +84,9 @@ struct Booking {
 // What a booking change causes besides the rows: e-mails, reminders, webhooks. Called inside the
 // booking's transaction, so the jobs it enqueues commit with the change or not at all.
 struct BookingHooks {
+  // When set, the account the visit is for, found or made inside book_visit's transaction (an
+  // agent booking for a caller who gave an address), so a refused booking makes none.
+  std::function<Result<std::int64_t>(storage::Connection&)> account;
   std::function<Result<void>(storage::Connection&, const Booking&)> created;
   std::function<Result<void>(storage::Connection&, const Booking& before, const Booking& after)> rescheduled;
   std::function<Result<void>(storage::Connection&, const Booking&)> cancelled;
