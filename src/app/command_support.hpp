@@ -19,6 +19,15 @@ void setup_logging(const Config& config);
 // The configured secrets key, or none when --secrets-key-file is not given.
 Result<std::optional<SecretKey>> secrets_key(const Config& config);
 Result<std::unique_ptr<storage::Database>> open_and_migrate(const Config& config, const Clock& clock);
+// What most operator commands start with: the secrets key (when configured) and the migrated
+// database. `failed` is the exit code to return, after saying why, when either is missing.
+struct CommandStart {
+  std::optional<SecretKey> secrets;
+  std::unique_ptr<storage::Database> db;
+  int failed = 0;
+  const SecretKey* key() const { return secrets ? &*secrets : nullptr; }
+};
+CommandStart start_command(const Config& config, const Clock& clock);
 std::string web_root(const Config& config);
 // A file's text, or standard input for "-"; nothing (after saying so) when it cannot be read.
 std::optional<std::string> read_input(const std::string& file, const std::string& command);

@@ -64,6 +64,25 @@ Result<std::optional<SecretKey>> secrets_key(const Config& config) {
   return std::optional<SecretKey>(std::move(key).value());
 }
 
+CommandStart start_command(const Config& config, const Clock& clock) {
+  CommandStart start;
+  auto secrets = secrets_key(config);
+  if (!secrets) {
+    fail("secrets-key-file", secrets.error());
+    start.failed = 2;
+    return start;
+  }
+  start.secrets = std::move(secrets).value();
+  auto db = open_and_migrate(config, clock);
+  if (!db) {
+    fail("database " + config.db, db.error());
+    start.failed = 1;
+    return start;
+  }
+  start.db = std::move(db).value();
+  return start;
+}
+
 namespace {
 
 // Certificates issued and revoked go to the audit log, in the transaction that changes them.
@@ -750,18 +769,11 @@ int users_assign(const Config& config, const std::string& email, const std::stri
 
 int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
   SystemClock clock;
-  auto secrets = secrets_key(config);
-  if (!secrets) {
-    fail("secrets-key-file", secrets.error());
-    return 2;
-  }
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto start = start_command(config, clock);
+  if (start.failed != 0) return start.failed;
+  storage::Database& db = *start.db;
   if (!webhook.administration.empty()) {
-    auto connection = (*db)->acquire();
+    auto connection = db.acquire();
     auto known = connection ? catalogue::administration_exists(**connection, webhook.administration)
                             : Result<bool>(connection.error());
     if (!known) {
@@ -774,7 +786,7 @@ int webhooks_add(const Config& config, const jobs::NewWebhook& webhook) {
     }
   }
   auto added =
-      jobs::add_webhook(**db, webhook, scheduling::kBookingEvents, clock, *secrets ? &**secrets : nullptr,
+      jobs::add_webhook(db, webhook, scheduling::kBookingEvents, clock, start.key(),
                         [&](storage::Connection& c, const jobs::Webhook& created) -> Result<void> {
                           boost::json::object details{{"url", created.url}, {"administration", created.administration}};
                           auto recorded = identity::record_audit(
@@ -925,11 +937,6 @@ int catalogue_export(const Config& config) {
 
 int audit_verify(const Config& config, const std::vector<std::string>& checkpoint_files) {
   SystemClock clock;
-  auto secrets = secrets_key(config);
-  if (!secrets) {
-    fail("secrets-key-file", secrets.error());
-    return 2;
-  }
   std::vector<identity::AuditCheckpoint> checkpoints;
   for (const auto& file : checkpoint_files) {
     std::ifstream in(file);
@@ -948,12 +955,9 @@ int audit_verify(const Config& config, const std::vector<std::string>& checkpoin
       checkpoints.push_back(std::move(*checkpoint));
     }
   }
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
-  auto verified = identity::verify_audit_chain(**db, checkpoints, *secrets ? &**secrets : nullptr);
+  auto start = start_command(config, clock);
+  if (start.failed != 0) return start.failed;
+  auto verified = identity::verify_audit_chain(*start.db, checkpoints, start.key());
   if (!verified) {
     fail("audit verify", verified.error());
     return 1;
@@ -970,27 +974,19 @@ int audit_verify(const Config& config, const std::vector<std::string>& checkpoin
 
 int keys_rotate(const Config& config, const std::string& new_key_file) {
   SystemClock clock;
-  auto secrets = secrets_key(config);
-  if (!secrets) {
-    fail("secrets-key-file", secrets.error());
-    return 2;
-  }
   auto next = SecretKey::from_file(new_key_file);
   if (!next) {
     fail("new-secrets-key-file", next.error());
     return 2;
   }
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
+  auto start = start_command(config, clock);
+  if (start.failed != 0) return start.failed;
   // The current key must open what is sealed now, or nothing is rewritten.
-  if (auto current = check_secrets_at_rest(**db, *secrets ? &**secrets : nullptr); !current) {
+  if (auto current = check_secrets_at_rest(*start.db, start.key()); !current) {
     fail("secrets-key-file", current.error());
     return 2;
   }
-  auto rotated = rotate_secrets_key(**db, *secrets ? &**secrets : nullptr, *next, clock);
+  auto rotated = rotate_secrets_key(*start.db, start.key(), *next, clock);
   if (!rotated) {
     fail("keys rotate-kek", rotated.error());
     return 1;
@@ -1002,17 +998,9 @@ int keys_rotate(const Config& config, const std::string& new_key_file) {
 
 int audit_checkpoint(const Config& config) {
   SystemClock clock;
-  auto secrets = secrets_key(config);
-  if (!secrets) {
-    fail("secrets-key-file", secrets.error());
-    return 2;
-  }
-  auto db = open_and_migrate(config, clock);
-  if (!db) {
-    fail("database " + config.db, db.error());
-    return 1;
-  }
-  auto checkpoint = identity::audit_checkpoint(**db, clock, *secrets ? &**secrets : nullptr);
+  auto start = start_command(config, clock);
+  if (start.failed != 0) return start.failed;
+  auto checkpoint = identity::audit_checkpoint(*start.db, clock, start.key());
   if (!checkpoint) {
     fail("audit checkpoint", checkpoint.error());
     return 1;

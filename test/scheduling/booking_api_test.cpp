@@ -72,6 +72,14 @@ class BookingApiTest : public ::testing::TestWithParam<std::string> {
     for (const auto& [name, value] : extra) headers[name] = value;
     return api.send(method, target, body, headers);
   }
+  // A browser signed in with a password (the account made by token_for).
+  testing::Browser signed_in(const std::string& email) {
+    testing::Browser browser(site->application());
+    (void)browser.get("/account/sign-in");
+    auto response = browser.post("/account/sign-in", {{"email", email}, {"password", "correct horse battery staple"}});
+    EXPECT_EQ(response.status, 303) << response.body;
+    return browser;
+  }
   std::string booking_body(const char* start, const std::string& services) {
     return R"({"shop":)" + std::to_string(id["lisboa"]) + R"(,"start":")" + start + R"(","services":[)" + services +
            "]}";
@@ -505,12 +513,7 @@ TEST_P(BookingApiTest, AgentsActOnOthersBookingsOnlyWithASecondFactorAtTheirShop
   const std::int64_t rita = user_id["rita@example.org"];
   ASSERT_TRUE(identity::grant_role(db(), rita, {identity::Role::agent, "irn"}, "test", clock).ok());
 
-  testing::Browser agent(site->application());
-  (void)agent.get("/account/sign-in");
-  ASSERT_EQ(
-      agent.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "correct horse battery staple"}})
-          .status,
-      303);
+  testing::Browser agent = signed_in("rita@example.org");
   EXPECT_EQ(agent.get("/bookings/" + card).status, 404) << "a password alone gives no staff power";
   EXPECT_EQ(agent.post("/bookings/" + card + "/cancel", {}).status, 404);
   ASSERT_FALSE(testing::enrol_second_factor(agent, clock.now()).empty());
@@ -544,12 +547,7 @@ TEST_P(BookingApiTest, AgentsBookForCallersOnlyTheirServicesAndARefusalLeavesNoA
   const std::int64_t rita = user_id["rita@example.org"];
   ASSERT_TRUE(identity::grant_role(db(), rita, {identity::Role::agent, "irn"}, "test", clock).ok());
   ASSERT_TRUE(scheduling::assign_agent_to_shop(db(), rita, id["lisboa"], "test", clock).ok());
-  testing::Browser agent(site->application());
-  (void)agent.get("/account/sign-in");
-  ASSERT_EQ(
-      agent.post("/account/sign-in", {{"email", "rita@example.org"}, {"password", "correct horse battery staple"}})
-          .status,
-      303);
+  testing::Browser agent = signed_in("rita@example.org");
   ASSERT_FALSE(testing::enrol_second_factor(agent, clock.now()).empty());
 
   const std::string step = "/agent/book?shop=" + std::to_string(id["lisboa"]) +
