@@ -208,6 +208,18 @@ int serve(const Config& config) {
     }
   }
   site_options.queue_tickets_per_address = config.queue_tickets_per_address;
+  // Every secret sealed at rest must open with the configured key: found now, before the site
+  // makes anything it would seal (the provider's secrets), not at the first sign-in with a second
+  // factor or the first ID token.
+  if (auto at_rest = check_secrets_at_rest(**db, *secrets ? &**secrets : nullptr); !at_rest) {
+    fail("secrets-key-file", at_rest.error());
+    return 2;
+  } else if (at_rest->in_clear > 0) {
+    log_event(LogLevel::warn, "secrets_in_clear",
+              {{"count", at_rest->in_clear},
+               {"fix", *secrets ? "guichet admin keys rotate-kek seals them with the configured key"
+                                : "give --secrets-key-file, then guichet admin keys rotate-kek"}});
+  }
   auto site = Site::load(site_options, **db, clock);
   if (!site) {
     fail("web root " + site_options.web_root, site.error());
@@ -218,17 +230,6 @@ int serve(const Config& config) {
   if (auto opened = (*site)->check_secrets(); !opened) {
     fail("secrets-key-file", opened.error());
     return 2;
-  }
-  // Every secret sealed at rest must open with the configured key: found now, not at the first
-  // sign-in with a second factor or the first ID token.
-  if (auto at_rest = check_secrets_at_rest(**db, *secrets ? &**secrets : nullptr); !at_rest) {
-    fail("secrets-key-file", at_rest.error());
-    return 2;
-  } else if (at_rest->in_clear > 0) {
-    log_event(LogLevel::warn, "secrets_in_clear",
-              {{"count", at_rest->in_clear},
-               {"fix", *secrets ? "guichet admin keys rotate-kek seals them with the configured key"
-                                : "give --secrets-key-file, then guichet admin keys rotate-kek"}});
   }
   if (auto loaded = (*site)->load_calendars(); !loaded) {
     fail("calendars", loaded.error());

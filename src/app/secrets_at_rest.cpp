@@ -9,14 +9,16 @@
 #include "guichet/identity/audit.hpp"
 #include "guichet/identity/second_factor.hpp"
 #include "guichet/jobs/webhooks.hpp"
+#include "guichet/oidc/grants.hpp"
 #include "guichet/oidc/keys.hpp"
 
 namespace guichet::app {
 
 const std::vector<storage::SealedColumn>& sealed_columns() {
   static const std::vector<storage::SealedColumn> columns{
-      oidc::kSealedSigningKeys,          identity::kSealedTotpSecrets,    jobs::kSealedWebhookSecrets,
-      documents::kSealedCertificateKeys, documents::kSealedSignaturePdfs, exchange::kSealedNodeKeys};
+      oidc::kSealedSigningKeys,    oidc::kSealedProviderSecrets,      identity::kSealedTotpSecrets,
+      jobs::kSealedWebhookSecrets, documents::kSealedCertificateKeys, documents::kSealedSignaturePdfs,
+      exchange::kSealedNodeKeys};
   return columns;
 }
 
@@ -34,12 +36,12 @@ Result<SecretsAtRest> check_secrets_at_rest(storage::Database& db, const SecretK
           }
           if (key == nullptr) {
             return make_error(CoreErrc::secret_key_missing, std::string(column.table) +
-                                                                " holds secrets sealed with key " + by +
+                                                                " holds secrets sealed with secrets key " + by +
                                                                 ": give that key with --secrets-key-file");
           }
           if (by != key->id()) {
             return make_error(CoreErrc::secret_key_mismatch, std::string(column.table) +
-                                                                 " holds secrets sealed with key " + by +
+                                                                 " holds secrets sealed with secrets key " + by +
                                                                  ", not with the configured key " + key->id());
           }
           ++found.sealed;

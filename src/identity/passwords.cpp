@@ -57,8 +57,7 @@ struct Estimate {
 };
 
 Estimate estimate(const std::string& password, std::string_view email) {
-  std::vector<std::string> context;
-  for (auto word : kServiceWords) context.emplace_back(word);
+  std::vector<std::string> context(kServiceWords.begin(), kServiceWords.end());
   const std::string address = lowercase(email);
   const auto at = address.find('@');
   if (at != std::string::npos) {

@@ -49,9 +49,21 @@ std::vector<std::string> split(std::string_view text) {
 }
 
 // Provider-wide secrets, made once and shared by every node through the database; remembered by
-// this process per database, as they never change.
+// this process per database, as they never change. The key that seals them at rest is remembered
+// per database too (ensure_provider_secrets, at start-up), so every reader opens them alike.
 std::mutex known_secrets_mutex;
 std::map<std::string, std::string, std::less<>> known_secrets;
+std::map<std::string, const SecretKey*, std::less<>> sealing_keys;
+
+const SecretKey* sealing_key_of(const storage::Database& db) {
+  std::lock_guard lock(known_secrets_mutex);
+  auto found = sealing_keys.find(db.display_url());
+  return found == sealing_keys.end() ? nullptr : found->second;
+}
+
+std::string provider_secret_purpose(const std::string& name) {
+  return std::string(kSealedProviderSecrets.purpose_prefix) + name;
+}
 
 std::string secret_key(const storage::Database& db, std::string_view name) {
   return db.display_url() + "\n" + std::string(name);
@@ -72,12 +84,13 @@ Result<std::string> provider_secret(storage::Database& db, const std::string& na
   const std::string key = secret_key(db, name);
   if (auto known = known_secret(key)) return *known;
   auto value = db.transaction([&](storage::Connection& c) -> Result<std::string> {
+    const SecretKey* key = sealing_key_of(db);
     auto inserted = c.execute("INSERT INTO oidc_secrets (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
-                              {name, random_token(32)});
+                              {name, seal_at_rest(key, random_token(32), provider_secret_purpose(name))});
     if (!inserted) return std::move(inserted).error();
     auto rows = c.query("SELECT value FROM oidc_secrets WHERE name = ?", {name});
     if (!rows) return std::move(rows).error();
-    return rows->rows.at(0).text(0);
+    return open_at_rest(key, rows->rows.at(0).text(0), provider_secret_purpose(name));
   });
   if (!value) return value;
   remember_secret(key, *value);
@@ -93,8 +106,10 @@ Result<std::optional<std::string>> existing_provider_secret(storage::Database& d
   auto rows = c.query("SELECT value FROM oidc_secrets WHERE name = ?", {name});
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<std::string>();
-  remember_secret(key, rows->rows[0].text(0));
-  return std::optional<std::string>(rows->rows[0].text(0));
+  auto opened = open_at_rest(sealing_key_of(db), rows->rows[0].text(0), provider_secret_purpose(name));
+  if (!opened) return std::move(opened).error();
+  remember_secret(key, *opened);
+  return std::optional<std::string>(std::move(*opened));
 }
 
 std::string hmac(std::string_view key, std::string_view message) {
@@ -516,7 +531,11 @@ Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, s
   return db.read([&](storage::Connection& c) { return live_access_grant(c, token, clock.now()); });
 }
 
-Result<void> ensure_provider_secrets(storage::Database& db) {
+Result<void> ensure_provider_secrets(storage::Database& db, const SecretKey* secrets) {
+  {
+    std::lock_guard lock(known_secrets_mutex);
+    sealing_keys[db.display_url()] = secrets;
+  }
   auto secret = provider_secret(db, "pairwise");
   if (!secret) return std::move(secret).error();
   return {};

@@ -100,7 +100,7 @@ void register_userinfo_routes(http::Router& router, const ProviderContext& ctx) 
   // The secret of pairwise subjects is made now, as the network thread may not write; should that
   // fail, the route stays on the worker pool, which can.
   http::RouteOptions options = kApiRoute;
-  options.on_network_thread = ctx.db.reads_never_wait() && ensure_provider_secrets(ctx.db).ok();
+  options.on_network_thread = ctx.db.reads_never_wait() && ensure_provider_secrets(ctx.db, ctx.keys.secrets()).ok();
   router.get(
       "/oidc/userinfo", [&ctx](Request& request) { return userinfo(ctx, request); }, options);
   router.post(

@@ -427,7 +427,7 @@ TEST(Cli, RotatingTheSecretsKeyResealsEverySecretAtRest) {
             0);
   auto keyless = run("serve --listen 127.0.0.1:0 " + db);
   EXPECT_EQ(keyless.exit_code, 2);
-  EXPECT_NE(keyless.output.find("webhook_subscriptions holds secrets sealed with key"), std::string::npos)
+  EXPECT_NE(keyless.output.find("webhook_subscriptions holds secrets sealed with secrets key"), std::string::npos)
       << keyless.output;
   auto other = run("serve --listen 127.0.0.1:0" + new_key + db);
   EXPECT_EQ(other.exit_code, 2);
@@ -447,6 +447,11 @@ TEST(Cli, RotatingTheSecretsKeyResealsEverySecretAtRest) {
   auto wrong = run("serve --listen 127.0.0.1:0" + new_key + db);
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_NE(wrong.output.find("sealed with"), std::string::npos) << wrong.output;
+  auto made = testing::run_command(
+      "python3 -c \"import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+      "print(c.execute('SELECT COUNT(*) FROM oidc_secrets').fetchone()[0])\" " +
+      d + "/g.db");
+  EXPECT_EQ(made.output, "0\n") << "a refused start seals nothing with the wrong key";
   auto refused = run("admin keys rotate-kek --new-secrets-key-file " + d + "/new.key" + new_key + db);
   EXPECT_EQ(refused.exit_code, 2) << "the current key must open what is sealed now: " << refused.output;
 

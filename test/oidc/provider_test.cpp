@@ -207,6 +207,12 @@ TEST_P(ProviderTest, DiscoveryAndJwksDescribeTheProvider) {
   for (const auto& key : cached_jwks.at("keys").as_array()) cached_keys.push_back(json::serialize(key));
   EXPECT_TRUE(verify_jws(id_token, cached_keys, {SigningAlgorithm::rs256}).ok())
       << "the first RS256 ID token verifies with the JWKS fetched before it";
+  auto c = db().acquire();
+  auto provider_secrets = (*c)->query("SELECT value FROM oidc_secrets");
+  ASSERT_TRUE(provider_secrets && !provider_secrets->empty());
+  for (const auto& row : provider_secrets->rows) {
+    EXPECT_EQ(SecretKey::sealed_by(row.text(0)), kek.id()) << "the pairwise and sid secrets are sealed too";
+  }
 }
 
 // Issue 16, OpenID Connect conformance: an id_token_hint naming someone else than the person

@@ -9,10 +9,12 @@
 
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
+#include "guichet/core/secrets.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/oidc/clients.hpp"
 #include "guichet/oidc/keys.hpp"
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/sealed.hpp"
 
 namespace guichet::oidc {
 
@@ -114,8 +116,10 @@ Result<std::string> pairwise_subject(storage::Database& db, std::string_view sec
 // person still belongs to, an `organisation` claim (id, name, country, registration_number,
 // role). Reads only, so it may run on a network thread when the database's reads never wait.
 // Makes the provider-wide secrets (pairwise subjects, sid) if they do not exist yet: at start-up,
-// so that readers on a network thread, which may not write, always find them.
-Result<void> ensure_provider_secrets(storage::Database& db);
+// so that readers on a network thread, which may not write, always find them. With `secrets`
+// (the node's key-encryption key, which must outlive the process's use of `db`), they are sealed
+// at rest and every later read of this database's provider secrets opens them with it.
+Result<void> ensure_provider_secrets(storage::Database& db, const SecretKey* secrets = nullptr);
 struct UserInfo {
   enum class Outcome { answered, token_not_live, lacks_openid, client_gone } outcome;
   std::string claims;  // when answered
@@ -135,5 +139,9 @@ Result<std::vector<Consent>> consents_of(storage::Database& db, std::int64_t use
 
 // The same, as the "consents" section of the person's data export (identity::PersonalDataSection).
 Result<std::string> consents_export(storage::Database& db, std::int64_t user_id);
+
+// The provider-wide HMAC secrets (pairwise subjects, sid), sealed at rest.
+inline constexpr storage::SealedColumn kSealedProviderSecrets{"oidc_secrets", "name", false, "value",
+                                                              "oidc_secrets.value:"};
 
 }  // namespace guichet::oidc

@@ -34,6 +34,8 @@ class KeyStore {
   // The key that signs now with `alg`, creating the first one, or the next one when the current
   // one nears its end.
   Result<KeyPair> signing_key(SigningAlgorithm alg);
+  // The key sealing private keys at rest (null without one): the provider's other secrets use it too.
+  const SecretKey* secrets() const { return secrets_; }
   // Public JWKs of every published key (for /oidc/jwks and to check our own tokens).
   Result<std::vector<std::string>> published_keys();
 
