@@ -66,6 +66,18 @@ void BM_Argon2idHash(benchmark::State& state) {
 }
 BENCHMARK(BM_Argon2idHash)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The new-password check (length, lists, zxcvbn with the French and Portuguese words) that
+// registration, reset and change run before hashing, on the compute pool.
+void BM_NewPasswordCheck(benchmark::State& state) {
+  const std::string passwords[] = {"correct horse battery", "uma frase longa e boa para mim",
+                                   "the ferry to the island leaves at dawn"};
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(identity::check_new_password(passwords[i++ % 3], "ana.silva@example.org"));
+  }
+}
+BENCHMARK(BM_NewPasswordCheck)->Unit(benchmark::kMillisecond)->UseRealTime();
+
 // The whole sign-in: throttle check, lookup, argon2id, new session, audit event, commit.
 void BM_PasswordSignIn(benchmark::State& state) {
   Fixture f;

@@ -116,9 +116,12 @@ Result<void> check_new_password(std::string_view password, std::string_view emai
   // sequential characters and context-specific words. zxcvbn estimates how many guesses find the
   // password from all of these at once (its own breached-password, English and name lists, the
   // French and Portuguese words, the service's and the person's own words).
-  const Estimate guessed = estimate(std::string(password), email);
-  if (guessed.bits < policy.min_guess_bits) {
-    if (guessed.pattern) {
+  // Some milliseconds of CPU per check (the French and Portuguese lists are scanned): on the
+  // compute pool, under its bound, like the hashing that follows.
+  auto guessed = ComputePool::shared().run([&] { return estimate(std::string(password), email); });
+  if (!guessed) return std::move(guessed).error();
+  if (guessed->bits < policy.min_guess_bits) {
+    if (guessed->pattern) {
       return refuse(Errc::password_pattern,
                     "this password follows a pattern (keyboard row, sequence, repetition or date) that is guessed "
                     "quickly; choose words of your own");

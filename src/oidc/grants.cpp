@@ -53,11 +53,11 @@ std::vector<std::string> split(std::string_view text) {
 // per database too (ensure_provider_secrets, at start-up), so every reader opens them alike.
 std::mutex known_secrets_mutex;
 std::map<std::string, std::string, std::less<>> known_secrets;
-std::map<std::string, const SecretKey*, std::less<>> sealing_keys;
+std::map<std::uint64_t, const SecretKey*> sealing_keys;  // by Database::serial
 
 const SecretKey* sealing_key_of(const storage::Database& db) {
   std::lock_guard lock(known_secrets_mutex);
-  auto found = sealing_keys.find(db.display_url());
+  auto found = sealing_keys.find(db.serial());
   return found == sealing_keys.end() ? nullptr : found->second;
 }
 
@@ -66,7 +66,7 @@ std::string provider_secret_purpose(const std::string& name) {
 }
 
 std::string secret_key(const storage::Database& db, std::string_view name) {
-  return db.display_url() + "\n" + std::string(name);
+  return std::to_string(db.serial()) + "\n" + std::string(name);
 }
 
 std::optional<std::string> known_secret(const std::string& key) {
@@ -534,7 +534,7 @@ Result<std::optional<AccessGrant>> resolve_access_token(storage::Database& db, s
 Result<void> ensure_provider_secrets(storage::Database& db, const SecretKey* secrets) {
   {
     std::lock_guard lock(known_secrets_mutex);
-    sealing_keys[db.display_url()] = secrets;
+    sealing_keys[db.serial()] = secrets;
   }
   auto secret = provider_secret(db, "pairwise");
   if (!secret) return std::move(secret).error();

@@ -100,7 +100,9 @@ void register_userinfo_routes(http::Router& router, const ProviderContext& ctx) 
   // The secret of pairwise subjects is made now, as the network thread may not write; should that
   // fail, the route stays on the worker pool, which can.
   http::RouteOptions options = kApiRoute;
-  options.on_network_thread = ctx.db.reads_never_wait() && ensure_provider_secrets(ctx.db, ctx.keys.secrets()).ok();
+  // Called on every engine: it also tells the module which key seals these secrets at rest.
+  const bool secrets_ready = ensure_provider_secrets(ctx.db, ctx.keys.secrets()).ok();
+  options.on_network_thread = ctx.db.reads_never_wait() && secrets_ready;
   router.get(
       "/oidc/userinfo", [&ctx](Request& request) { return userinfo(ctx, request); }, options);
   router.post(

@@ -132,6 +132,9 @@ class Database {
   Backend backend() const { return backend_; }
   // The URL with any password removed, for logs.
   const std::string& display_url() const { return display_url_; }
+  // Tells this process's databases apart (two opened on one URL, one after the other, differ),
+  // for caches of what a database holds.
+  std::uint64_t serial() const { return serial_; }
   // A pooled connection. On a network thread: the thread's own SQLite reader (opened on first
   // use, query_only, never shared, so it never waits for another), and an internal error on
   // PostgreSQL, whose every call may wait on the network.
