@@ -27,27 +27,24 @@ Result<SecretsAtRest> check_secrets_at_rest(storage::Database& db, const SecretK
   if (!connection) return std::move(connection).error();
   SecretsAtRest found;
   for (const auto& column : sealed_columns()) {
-    auto checked = storage::each_sealed_value(
-        **connection, column, [&](std::string_view stored, const std::string&) -> Result<void> {
-          const std::string by = SecretKey::sealed_by(stored);
-          if (by.empty()) {
-            ++found.in_clear;
-            return {};
-          }
-          if (key == nullptr) {
-            return make_error(CoreErrc::secret_key_missing, std::string(column.table) +
-                                                                " holds secrets sealed with secrets key " + by +
-                                                                ": give that key with --secrets-key-file");
-          }
-          if (by != key->id()) {
-            return make_error(CoreErrc::secret_key_mismatch, std::string(column.table) +
-                                                                 " holds secrets sealed with secrets key " + by +
-                                                                 ", not with the configured key " + key->id());
-          }
-          ++found.sealed;
-          return {};
-        });
-    if (!checked) return std::move(checked).error();
+    auto heads = storage::count_value_heads(**connection, column, SecretKey::kSealedHeadLength);
+    if (!heads) return std::move(heads).error();
+    for (const auto& [head, count] : *heads) {
+      const std::string by = SecretKey::sealed_by(head);
+      if (by.empty()) {
+        found.in_clear += count;
+      } else if (key == nullptr) {
+        return make_error(CoreErrc::secret_key_missing, std::string(column.table) +
+                                                            " holds secrets sealed with secrets key " + by +
+                                                            ": give that key with --secrets-key-file");
+      } else if (by != key->id()) {
+        return make_error(CoreErrc::secret_key_mismatch, std::string(column.table) +
+                                                             " holds secrets sealed with secrets key " + by +
+                                                             ", not with the configured key " + key->id());
+      } else {
+        found.sealed += count;
+      }
+    }
   }
   return found;
 }

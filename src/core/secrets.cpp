@@ -35,6 +35,7 @@ Result<SecretKey> SecretKey::from_base64(std::string_view text) {
   sodium_memzero(bytes->data(), bytes->size());
   // The id is a keyed hash with a fixed context, not the key's plain hash, so it reveals nothing.
   unsigned char digest[8];
+  static_assert(kSealedHeadLength == kPrefix.size() + 2 * sizeof digest + 1, "gk1.<id>. heads a sealed value");
   static constexpr unsigned char kContext[] = "guichet secrets key id";
   crypto_generichash(digest, sizeof digest, kContext, sizeof kContext - 1, state->key.data(), state->key.size());
   state->id = hex(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));

@@ -16,18 +16,17 @@ std::string key_text(const SealedColumn& column, const Row& row) {
 
 }  // namespace
 
-Result<void> each_sealed_value(
-    Connection& c, const SealedColumn& column,
-    const std::function<Result<void>(std::string_view stored, const std::string& purpose)>& visit) {
-  auto rows = read_all(c, column);
+Result<std::vector<std::pair<std::string, std::int64_t>>> count_value_heads(Connection& c, const SealedColumn& column,
+                                                                            std::size_t length) {
+  const std::string value(column.value_column);
+  auto rows = c.query("SELECT substr(" + value + ", 1, CAST(? AS INTEGER)) AS head, COUNT(*) FROM " +
+                          std::string(column.table) + " WHERE " + value + " IS NOT NULL GROUP BY head ORDER BY head",
+                      {static_cast<std::int64_t>(length)});
   if (!rows) return std::move(rows).error();
-  for (const auto& row : rows->rows) {
-    if (row.is_null(1)) continue;  // nothing stored (a signature not uploaded yet)
-    if (auto visited = visit(row.text(1), std::string(column.purpose_prefix) + key_text(column, row)); !visited) {
-      return visited;
-    }
-  }
-  return {};
+  std::vector<std::pair<std::string, std::int64_t>> heads;
+  heads.reserve(rows->size());
+  for (const auto& row : rows->rows) heads.emplace_back(row.text(0), row.integer(1));
+  return heads;
 }
 
 Result<std::int64_t> rewrite_sealed_values(

@@ -6,6 +6,7 @@
 // open. A sealed value names the key that sealed it ("gk1.<key id>.<base64url>"), so a wrong key
 // is told apart from a damaged value and rotation can find what an older key sealed.
 #include <array>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -31,8 +32,10 @@ class SecretKey {
   // CoreErrc::secret_key_mismatch when another key sealed it, secret_corrupt when it is damaged
   // or sealed for another purpose.
   Result<std::string> open(std::string_view sealed, std::string_view purpose) const;
-  // The id of the key that sealed a value, or empty if it is not a sealed value.
+  // The id of the key that sealed a value, or empty if it is not a sealed value. The first
+  // kSealedHeadLength characters of a sealed value are enough ("gk1.<16 hex digits>.").
   static std::string sealed_by(std::string_view sealed);
+  static constexpr std::size_t kSealedHeadLength = 21;
   // A message authentication code (HMAC-SHA-256 under a key derived for `purpose`, base64url) for
   // what must be shown genuine outside the database, such as the audit log's checkpoints: whoever
   // can write the database but does not hold this key cannot make one.

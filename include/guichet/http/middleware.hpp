@@ -38,15 +38,17 @@ std::string content_security_policy(std::string_view form_targets = "");
 // Turns an exception escaping a handler into a 500 with the request id; the detail is logged.
 Middleware recover(ErrorRenderer page_errors, LogSink error_log);
 
-// CSRF protection for page routes. Anonymous requests use a double-submit token: a random token in
-// an HttpOnly SameSite cookie must come back in the form field `csrf_token` (or the X-CSRF-Token
-// header) of every unsafe request. Once a session exists (Request::csrf_binding set by the session
-// layer), the token is instead derived from the session's secret (session_csrf_token), so a token
-// planted in the CSRF cookie (by a sibling subdomain, say) or taken from another session is worth
-// nothing; signing in changes it. The token is on Request::csrf_token for templates. Besides the token, an unsafe
-// request whose browser says it comes from another site is refused: `Sec-Fetch-Site: cross-site`, or an `Origin` that
-// is neither `public_origin` (the public URL's scheme://host[:port]) nor this request's own Host (the address it was
-// sent to). "null" decides nothing: browsers send it for a site's own forms on pages with Referrer-Policy: no-referrer.
+// CSRF protection for page routes. Anonymous requests use a double-submit token: a random token
+// in an HttpOnly SameSite cookie must come back in the form field `csrf_token` (or the
+// X-CSRF-Token header) of every unsafe request. Once a session exists (Request::csrf_binding, set
+// by the session layer), the token is derived from the session's secret instead
+// (session_csrf_token), so a token planted in the CSRF cookie (by a sibling subdomain, say) or
+// taken from another session is worth nothing, and signing in changes it. The token is on
+// Request::csrf_token for templates. Besides the token, an unsafe request whose browser says it
+// comes from another site is refused: `Sec-Fetch-Site: cross-site`, or an `Origin` that is neither
+// `public_origin` (the public URL's scheme://host[:port]) nor this request's own Host. "null"
+// decides nothing: browsers send it for a site's own forms on pages with Referrer-Policy:
+// no-referrer.
 Middleware csrf(ErrorRenderer page_errors, std::string public_origin = {});
 std::string_view csrf_cookie_name(bool secure);
 // HMAC-SHA-256 of a fixed label under the session's secret, base64url (43 characters): computed by

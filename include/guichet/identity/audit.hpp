@@ -40,8 +40,8 @@ struct AuditVerification {
 Result<AuditVerification> verify_audit_chain(storage::Database& db);
 
 // The chain's head, written outside the database so that removing the newest events (which leaves
-// a shorter chain that still verifies) is found: the log stream gets one every hour the head moved
-// (event `audit.checkpoint`), and `guichet admin audit checkpoint` prints one on demand. With the
+// a shorter chain that still verifies) is found: the log stream gets one every hour (event
+// `audit.checkpoint`), and `guichet admin audit checkpoint` prints one on demand. With the
 // secrets key, a checkpoint carries a MAC under it (`key` names it), so one cannot be made by
 // whoever can only write the database.
 struct AuditCheckpoint {
@@ -52,15 +52,17 @@ struct AuditCheckpoint {
   std::string mac;
 };
 Result<AuditCheckpoint> audit_checkpoint(storage::Database& db, const Clock& clock, const SecretKey* key);
-// One JSON object: {"seq":…,"hash":"…","at":"RFC 3339","key":"…","mac":"…"}.
+// One JSON object: {"seq":…,"hash":"…","at":"RFC 3339","at_us":…,"key":"…","mac":"…"} (key and
+// mac only with a MAC).
 std::string checkpoint_line(const AuditCheckpoint& checkpoint);
-// From a checkpoint line, or any JSON log line carrying its fields (seq, hash, at, key, mac).
+// From a checkpoint line, or any JSON log line carrying its fields (seq, hash, at_us; key and mac
+// when it has a MAC); `at` is for people and not read.
 Result<AuditCheckpoint> parse_audit_checkpoint(std::string_view line);
 // Verifies the chain, then that it still holds every checkpoint: the event at its sequence number,
 // with its hash. A checkpoint with a MAC is checked with `key` (refused without it).
 Result<AuditVerification> verify_audit_chain(storage::Database& db, const std::vector<AuditCheckpoint>& checkpoints,
                                              const SecretKey* key);
-// The hourly job writing a checkpoint to the log stream when the head has moved.
+// The hourly job writing a checkpoint to the log stream (on whichever node takes it).
 void register_audit_checkpoints(jobs::Worker& worker, storage::Database& db, const Clock& clock,
                                 std::optional<SecretKey> key);
 

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "guichet/core/result.hpp"
 #include "guichet/storage/database.hpp"
@@ -20,10 +22,12 @@ struct SealedColumn {
   std::string_view purpose_prefix;  // purpose = prefix + the key as text
 };
 
-// Calls `visit` with each row's stored value and purpose.
-Result<void> each_sealed_value(
-    Connection& c, const SealedColumn& column,
-    const std::function<Result<void>(std::string_view stored, const std::string& purpose)>& visit);
+// How many values begin with each distinct run of their first `length` characters (NULLs left
+// out), counted by the database: enough to tell which key sealed what (a sealed value names its key
+// at its start) without reading whole values — sealed documents weigh megabytes and TOTP secrets
+// may number millions, and the start-up check must stay quick.
+Result<std::vector<std::pair<std::string, std::int64_t>>> count_value_heads(Connection& c, const SealedColumn& column,
+                                                                            std::size_t length);
 // Replaces each row's value by what `rewrite` returns for it, on the caller's transaction; returns
 // how many rows were rewritten.
 Result<std::int64_t> rewrite_sealed_values(
