@@ -7,7 +7,8 @@
 // a booking committed before each search, and the same search done the way it was before the
 // cache (every shop's calendar read from the database for the days asked) as the reference run.
 // Results in docs/PERFORMANCE.md. Usage:
-//   network_bench [--db PATH] [--shops N] [--queries N]
+//   network_bench [--db PATH | --engine postgresql] [--shops N] [--queries N]
+// (--engine postgresql: on the server scripts/with-postgres.sh started, generated there when empty.)
 // The database is generated once and reused when PATH exists.
 #include <date/date.h>
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -246,6 +248,15 @@ int run(int argc, char** argv) {
   int queries = 400;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--db") == 0) path = argv[i + 1];
+    if (std::strcmp(argv[i], "--engine") == 0 && std::strcmp(argv[i + 1], "postgresql") == 0) {
+      // The server scripts/with-postgres.sh started, unless --db names one.
+      const char* server = std::getenv("GUICHET_TEST_PG");
+      if (server == nullptr) {
+        std::fprintf(stderr, "network_bench: --engine postgresql runs under scripts/with-postgres.sh\n");
+        return 2;
+      }
+      if (!path.starts_with("postgres")) path = server;
+    }
     if (std::strcmp(argv[i], "--shops") == 0) shops = std::stoi(argv[i + 1]);
     if (std::strcmp(argv[i], "--queries") == 0) queries = std::stoi(argv[i + 1]);
   }
@@ -294,6 +305,37 @@ int run(int argc, char** argv) {
       load_s, static_cast<double>(stats.bytes) / (1 << 20), rss_before / 1024, rss_loaded / 1024, rss_kib() / 1024,
       status_kib("RssAnon:") / 1024);
 
+  // A node that starts while this one serves: how long until it is ready (every calendar read,
+  // which `guichet serve` does before it listens), and whether it then answers as this one does.
+  double second_node_ready_s = 0;
+  bool second_node_agrees = true;
+  {
+    auto other_db = std::move(storage::open_database(url)).value();
+    CalendarCache other(*other_db, clock);
+    const auto started = Clock::now();
+    need(other.refresh(), "second node load");
+    second_node_ready_s = std::chrono::duration<double>(Clock::now() - started).count();
+    std::mt19937 check_random(9);
+    for (int i = 0; i < 20; ++i) {
+      AvailabilityQuery q;
+      const auto first = check_random() % kServices;
+      q.services = {services[first], services[(first + 2) % kServices], services[(first + 4) % kServices]};
+      q.from = "2026-12-0" + std::to_string(2 + check_random() % 7);
+      q.limit = 50;
+      auto mine = need(find_availability_page(cache, q, clock.now(), rules), "search");
+      auto theirs = need(find_availability_page(other, q, clock.now(), rules), "search");
+      for (std::size_t v = 0; v < mine.visits.size(); ++v) {
+        if (theirs.visits.size() != mine.visits.size() || theirs.visits[v].shop != mine.visits[v].shop ||
+            theirs.visits[v].visit.start != mine.visits[v].visit.start) {
+          second_node_agrees = false;
+        }
+      }
+    }
+  }
+  std::printf("second node: ready in %.1f s (every calendar read on %zu connections); its searches %s\n",
+              second_node_ready_s, CalendarCacheOptions{}.load_threads,
+              second_node_agrees ? "match this node's" : "DIFFER from this node's");
+
   std::mt19937 random(3);
   // Three services no one counter serves together: each visit needs two or three counters.
   auto three = [&] {
@@ -313,6 +355,8 @@ int run(int argc, char** argv) {
     if (near) q.near = std::pair{38.7 + static_cast<double>(random() % 200) / 100 - 1, -9.1};
     return q;
   };
+  std::atomic<std::size_t> searches_done{0};
+  std::atomic<std::size_t> shops_searched{0};
   auto timed = [&](const AvailabilityQuery& q) {  // safe from several threads: it only reads the cache
     const auto started = Clock::now();
     auto page = find_availability_page(cache, q, clock.now(), rules);
@@ -321,6 +365,8 @@ int run(int argc, char** argv) {
       std::fprintf(stderr, "network_bench: no visit found\n");
       std::exit(1);
     }
+    ++searches_done;
+    shops_searched += page->shops_searched;
     return ms;
   };
   BookingPolicy policy;
@@ -341,8 +387,12 @@ int run(int argc, char** argv) {
   };
 
   for (int i = 0; i < 20; ++i) timed(query_of(false, false));  // warm-up
+  searches_done = 0;
+  shops_searched = 0;
   std::vector<double> every, nearest, one, every_after_booking;
   for (int i = 0; i < queries; ++i) every.push_back(timed(query_of(false, false)));
+  std::printf("every shop, earliest first: %.1f of %zu shops searched on average\n",
+              static_cast<double>(shops_searched) / static_cast<double>(searches_done), shop_ids.size());
   for (int i = 0; i < queries; ++i) nearest.push_back(timed(query_of(false, true)));
   for (int i = 0; i < queries; ++i) one.push_back(timed(query_of(true, false)));
   for (int i = 0; i < queries / 2; ++i) {
@@ -410,9 +460,13 @@ int run(int argc, char** argv) {
         "every shop, " + std::to_string(threads) + " threads at once" + (writer ? ", a booking every 50 ms" : "");
     report(what.c_str(), all);
     std::printf("%-58s %.0f searches/s\n", "", static_cast<double>(all.size()) / seconds);
+    return percentiles(all).p99;
   };
-  for (unsigned threads : {1U, 2U, 4U}) concurrent(threads, false);
-  concurrent(2, true);
+  const double alone = concurrent(1, false);
+  concurrent(2, false);
+  concurrent(4, false);
+  const double beside_bookings = concurrent(2, true);
+  std::printf("2 threads while bookings commit, p99 / 1 thread p99: %.2fx\n", beside_bookings / alone);
 
   // The reference run, in the same session: the search as it was before the cache.
   std::vector<double> reference;

@@ -85,27 +85,54 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
   };
   std::optional<Error> failure;
   std::vector<ShopVisit> all;
+  std::size_t searched_shops = 0;
   auto searched = calendars.read([&](const CachedShops& shops) {
     auto distance_of = [&](const CachedShop& shop) -> std::optional<double> {
       if (!query.near) return std::nullopt;
       return catalogue::distance_km(query.near->first, query.near->second, shop.latitude, shop.longitude);
     };
     std::vector<std::pair<const CachedShop*, std::optional<double>>> candidates;
+    // Earliest first across every shop: each shop's earliest possible visit (a lower bound from its
+    // FreeMoments), so shops are searched from the most promising on and the search stops at the
+    // first shop that cannot beat the page's last visit. A shop with nothing free on the days asked
+    // is never opened.
+    std::vector<Instant> bounds;
+    const bool ranked = !query.shop && !query.near;
     if (query.shop) {
-      auto found = shops.find(*query.shop);
-      if (found == shops.end()) {
+      const CachedShop* found = shops.find(*query.shop);
+      if (found == nullptr) {
         failure = make_error(Errc::no_such_shop, "no such shop");
         return;
       }
-      candidates.emplace_back(&found->second, distance_of(found->second));
+      candidates.emplace_back(found, distance_of(*found));
+    } else if (ranked) {
+      const std::int64_t first_day = parse_iso_day(query.from)->time_since_epoch().count();
+      // No visit starts before the notice, nor (on a later page) before the cursor.
+      Instant floor = now + rules.notice;
+      if (cursor) floor = std::max(floor, Instant(std::chrono::seconds(cursor->start)) - std::chrono::seconds(1));
+      std::vector<std::pair<Instant, const CachedShop*>> ranking;
+      ranking.reserve(shops.size());
+      for (const auto& [id, shop] : shops) {
+        auto bound = shop->free.earliest(query.services, first_day, query.days);
+        if (bound) ranking.emplace_back(std::max(*bound, floor), shop.get());
+      }
+      std::sort(ranking.begin(), ranking.end(), [](const auto& a, const auto& b) {
+        return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
+      });
+      candidates.reserve(ranking.size());
+      bounds.reserve(ranking.size());
+      for (const auto& [bound, shop] : ranking) {
+        candidates.emplace_back(shop, std::nullopt);
+        bounds.push_back(bound);
+      }
     } else {
-      for (const auto& [id, shop] : shops) candidates.emplace_back(&shop, distance_of(shop));
+      for (const auto& [id, shop] : shops) candidates.emplace_back(shop.get(), distance_of(*shop));
+      // Nearest first: once a page's worth is found, farther shops cannot come before.
+      std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+        if (a.second && b.second && *a.second != *b.second) return *a.second < *b.second;
+        return a.first->id < b.first->id;
+      });
     }
-    // Nearest first with `near`: once a page's worth is found, farther shops cannot come before.
-    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
-      if (a.second && b.second && *a.second != *b.second) return *a.second < *b.second;
-      return a.first->id < b.first->id;
-    });
     std::optional<ShopVisit> last_seen;  // the cursor as a visit, to compare with
     if (cursor) {
       last_seen = ShopVisit{cursor->shop, Visit{Instant(std::chrono::seconds(cursor->start)), {}, {}}, std::nullopt};
@@ -119,7 +146,8 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
     }
     // A page needs `limit` visits and one more to know another page follows.
     const std::size_t wanted = query.limit + 1;
-    for (const auto& [shop, distance] : candidates) {
+    for (std::size_t at = 0; at < candidates.size(); ++at) {
+      const auto& [shop, distance] = candidates[at];
       if (query.near && all.size() >= wanted) break;
       ArrivalWindow window;
       if (last_seen) {
@@ -133,10 +161,17 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
       if (!query.near && all.size() >= wanted) {
         std::nth_element(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(wanted - 1), all.end(), before);
         all.resize(wanted);
-        window.until = std::max_element(all.begin(), all.end(), before)->visit.start;
+        const ShopVisit& last = *std::max_element(all.begin(), all.end(), before);
+        window.until = last.visit.start;
+        // Ranked: this shop's visits, and every later shop's, start at its bound or later, so
+        // none can come before the page's last visit once the bound is past it.
+        if (ranked && (bounds[at] > last.visit.start || (bounds[at] == last.visit.start && shop->id > last.shop))) {
+          break;
+        }
       }
       // One more than a page, to know whether another page follows, and one more again: the visit at
       // the cursor's own start, if this shop has one, is left out below.
+      ++searched_shops;
       auto visits =
           find_visits(shop->calendar, shop->busy, needs, query.from, query.days, now, rules, query.limit + 2, window);
       if (!visits) {
@@ -159,6 +194,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
     page.next_cursor = std::to_string(all.back().shop) + "." + std::to_string(seconds_of(all.back().visit.start));
   }
   page.visits = std::move(all);
+  page.shops_searched = searched_shops;
   return page;
 }
 

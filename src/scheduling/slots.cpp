@@ -3,6 +3,8 @@
 #include <date/tz.h>
 
 #include <algorithm>
+#include <bit>
+#include <limits>
 #include <map>
 #include <optional>
 #include "guichet/core/calendar.hpp"
@@ -14,7 +16,7 @@ using std::chrono::minutes;
 
 std::string iso_day(date::local_days day) {
   date::year_month_day ymd(day);
-  char text[11];
+  char text[16];  // room for any year the compiler imagines
   std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
                 static_cast<unsigned>(ymd.day()));
   return text;
@@ -128,6 +130,24 @@ std::optional<Visit> best_visit(const ShopCalendar& shop, const BusyIndex& sched
 
 const date::time_zone* find_zone(const std::string& name) { return find_time_zone(name); }
 
+// The first moment >= `from` that no interval covers (intervals are [start, end), sorted by start).
+Instant first_uncovered(const CounterTimeline& busy, Instant from) {
+  const auto& intervals = busy.taken;
+  auto it = std::lower_bound(intervals.begin(), intervals.end(), from - busy.longest,
+                             [](const Taken& interval, Instant t) { return interval.start < t; });
+  Instant t = from;
+  for (; it != intervals.end() && it->start <= t; ++it) t = std::max(t, it->end);
+  return t;
+}
+
+constexpr std::int32_t kNoneFree = std::numeric_limits<std::int32_t>::max();
+
+// A local time's instant; for a time skipped when clocks go forward, the moment of the change
+// (never later than any arrival find_visits would take after it).
+Instant earliest_instant(const date::time_zone* zone, date::local_time<minutes> local) {
+  return std::chrono::time_point_cast<Instant::duration>(zone->to_sys(local, date::choose::earliest));
+}
+
 bool earlier(const Taken& a, const Taken& b) { return a.start < b.start || (a.start == b.start && a.key < b.key); }
 
 }  // namespace
@@ -153,20 +173,24 @@ BusyIndex BusyIndex::of(const std::vector<Busy>& busy) {
 }
 
 void BusyIndex::put(const Busy& busy) {
-  erase(busy.counter, busy.key);
+  (void)erase(busy.counter, busy.key);
   CounterTimeline& counter = counters_[busy.counter];
   Taken taken{busy.start, busy.end, busy.key};
   counter.taken.insert(std::upper_bound(counter.taken.begin(), counter.taken.end(), taken, earlier), taken);
   counter.longest = std::max<std::chrono::microseconds>(counter.longest, busy.end - busy.start);
 }
 
-void BusyIndex::erase(std::int64_t counter, std::int64_t key) {
+std::optional<Taken> BusyIndex::erase(std::int64_t counter, std::int64_t key) {
   auto found = counters_.find(counter);
-  if (found == counters_.end()) return;
+  if (found == counters_.end()) return std::nullopt;
   auto& taken = found->second.taken;
-  // A key's interval is found by a scan of its counter: a few hundred intervals at most over a
-  // horizon, and a change names the counter.
-  taken.erase(std::remove_if(taken.begin(), taken.end(), [key](const Taken& t) { return t.key == key; }), taken.end());
+  // A key's interval is found by a scan of its counter: a few thousand intervals at most over a
+  // horizon, and a change names the counter. Keys are unique on a counter (put replaces).
+  auto it = std::find_if(taken.begin(), taken.end(), [key](const Taken& t) { return t.key == key; });
+  if (it == taken.end()) return std::nullopt;
+  Taken removed = *it;
+  taken.erase(it);
+  return removed;
 }
 
 void BusyIndex::forget_before(Instant t) {
@@ -193,6 +217,89 @@ std::size_t BusyIndex::bytes() const {
   for (const auto& [id, counter] : counters_)
     n += sizeof(id) + sizeof(counter) + counter.taken.capacity() * sizeof(Taken);
   return n;
+}
+
+FreeMoments FreeMoments::of(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t first_day, int days) {
+  FreeMoments free;
+  free.zone_ = find_zone(shop.time_zone);
+  if (free.zone_ == nullptr || shop.counters.size() > 64 || days <= 0) return free;  // no bound: every shop searched
+  free.unbounded_ = false;
+  free.first_day_ = first_day;
+  free.days_ = days;
+  std::map<std::int64_t, std::uint64_t> served_by;
+  for (std::size_t position = 0; position < shop.counters.size(); ++position) {
+    free.counters_.push_back(shop.counters[position].id);
+    for (std::int64_t service : shop.counters[position].services) served_by[service] |= std::uint64_t{1} << position;
+  }
+  free.served_by_.assign(served_by.begin(), served_by.end());
+  const std::size_t n = shop.counters.size();
+  free.minutes_.assign(static_cast<std::size_t>(days) * n, kNoneFree);
+  for (int d = 0; d < days; ++d) {
+    for (std::size_t position = 0; position < n; ++position) {
+      free.minutes_[static_cast<std::size_t>(d) * n + position] = free.compute(shop, busy, position, first_day + d);
+    }
+  }
+  return free;
+}
+
+std::int32_t FreeMoments::compute(const ShopCalendar& shop, const BusyIndex& busy, std::size_t position,
+                                  std::int64_t day_number) const {
+  const date::local_days day{date::days(day_number)};
+  if (shop.closed_days.contains(iso_day(day))) return kNoneFree;
+  const CounterTimeline* timeline = busy.find(counters_[position]);
+  const unsigned weekday = date::weekday(day).iso_encoding() - 1;  // Monday 0
+  for (const auto& range : shop.hours[weekday]) {
+    const Instant opens = earliest_instant(zone_, date::local_time<minutes>(day) + minutes(range.open));
+    const Instant closes = earliest_instant(zone_, date::local_time<minutes>(day) + minutes(range.close));
+    const Instant free = timeline == nullptr ? opens : first_uncovered(*timeline, opens);
+    if (free < closes) {
+      return static_cast<std::int32_t>(std::chrono::floor<minutes>(free.time_since_epoch()).count());
+    }
+  }
+  return kNoneFree;
+}
+
+void FreeMoments::update(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t counter, Instant from,
+                         Instant until) {
+  if (unbounded_) return;
+  auto found = std::find(counters_.begin(), counters_.end(), counter);
+  if (found == counters_.end()) return;  // serves nothing: not searched
+  const auto position = static_cast<std::size_t>(found - counters_.begin());
+  auto local_day = [&](Instant t) { return date::floor<date::days>(zone_->to_local(t)).time_since_epoch().count(); };
+  const std::int64_t first = std::max<std::int64_t>(local_day(from), first_day_);
+  const std::int64_t last = std::min<std::int64_t>(local_day(until), first_day_ + days_ - 1);
+  for (std::int64_t day = first; day <= last; ++day) {
+    minutes_[static_cast<std::size_t>(day - first_day_) * counters_.size() + position] =
+        compute(shop, busy, position, day);
+  }
+}
+
+std::optional<Instant> FreeMoments::earliest(const std::vector<std::int64_t>& services, std::int64_t day,
+                                             int days) const {
+  if (unbounded_) return Instant::min();
+  std::uint64_t counters = 0;
+  for (std::int64_t service : services) {
+    auto found = std::lower_bound(served_by_.begin(), served_by_.end(), service,
+                                  [](const auto& entry, std::int64_t s) { return entry.first < s; });
+    if (found == served_by_.end() || found->first != service) return std::nullopt;  // a service not offered here
+    counters |= found->second;
+  }
+  const std::size_t n = counters_.size();
+  for (std::int64_t d = day; d < day + days; ++d) {
+    if (d < first_day_ || d >= first_day_ + days_) return Instant::min();
+    const std::int32_t* row = minutes_.data() + static_cast<std::size_t>(d - first_day_) * n;
+    std::int32_t earliest = kNoneFree;
+    for (std::uint64_t bits = counters; bits != 0; bits &= bits - 1) {
+      earliest = std::min(earliest, row[std::countr_zero(bits)]);
+    }
+    if (earliest != kNoneFree) return Instant(minutes(earliest));
+  }
+  return std::nullopt;
+}
+
+std::size_t FreeMoments::bytes() const {
+  return sizeof(*this) + counters_.capacity() * sizeof(std::int64_t) + served_by_.capacity() * sizeof(served_by_[0]) +
+         minutes_.capacity() * sizeof(std::int32_t);
 }
 
 Result<std::vector<Visit>> find_visits(const ShopCalendar& shop, const std::vector<ServiceNeed>& services,

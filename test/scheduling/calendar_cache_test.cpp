@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <random>
+#include <set>
+#include <thread>
 #include <tuple>
 
 #include "guichet/identity/users.hpp"
@@ -45,8 +48,8 @@ class CalendarCacheTest : public ::testing::TestWithParam<std::string> {
     auto read = cache.read([&](const CachedShops& shops) {
       for (const auto& [shop_id, shop] : shops) {
         auto& list = out[shop_id];
-        for (const auto& c : shop.calendar.counters) {
-          if (const CounterTimeline* timeline = shop.busy.find(c.id)) {
+        for (const auto& c : shop->calendar.counters) {
+          if (const CounterTimeline* timeline = shop->busy.find(c.id)) {
             for (const auto& t : timeline->taken) {
               list.emplace_back(c.id, to_unix_micros(t.start), to_unix_micros(t.end), t.key);
             }
@@ -56,6 +59,27 @@ class CalendarCacheTest : public ::testing::TestWithParam<std::string> {
       }
     });
     EXPECT_TRUE(read.ok()) << (read ? "" : read.error().message);
+    return out;
+  }
+
+  // What each shop's FreeMoments says of each service it offers, day by day from 2026-12-05 to
+  // 12-14: microseconds since 1970, -1 for nothing free, -2 for no bound.
+  static std::map<std::int64_t, std::vector<std::int64_t>> free_moments(CalendarCache& cache) {
+    std::map<std::int64_t, std::vector<std::int64_t>> out;
+    auto read = cache.read([&](const CachedShops& shops) {
+      for (const auto& [shop_id, shop] : shops) {
+        std::set<std::int64_t> services;
+        for (const auto& c : shop->calendar.counters) services.insert(c.services.begin(), c.services.end());
+        const std::int64_t first = 20792;  // 2026-12-05
+        for (std::int64_t service : services) {
+          for (std::int64_t day = first; day < first + 10; ++day) {
+            auto bound = shop->free.earliest({service}, day, 1);
+            out[shop_id].push_back(!bound ? -1 : *bound == Instant::min() ? -2 : to_unix_micros(*bound));
+          }
+        }
+      }
+    });
+    EXPECT_TRUE(read.ok());
     return out;
   }
 
@@ -233,10 +257,55 @@ TEST_P(CalendarCacheTest, KeptUpToDateItHoldsWhatAFreshLoadHolds) {
   CalendarCache fresh(db(), clock);
   const Snapshot kept = snapshot(node);
   EXPECT_EQ(kept, snapshot(fresh));
+  const auto kept_free = free_moments(node);
+  EXPECT_EQ(kept_free, free_moments(fresh)) << "free moments kept up to date as a fresh load computes them";
+  EXPECT_EQ(std::count(kept_free.begin()->second.begin(), kept_free.begin()->second.end(), -2), 0)
+      << "the days around now are held";
   std::size_t held = 0;
   for (const auto& [shop, list] : kept) held += list.size();
   EXPECT_GT(held, 5U) << "the steps above booked and blocked some time";
   EXPECT_EQ(node.stats().full_loads, 1U);
+}
+
+// Searches from several threads while another commits bookings: each search sees every booking
+// committed before it began (it never offers one of those times), whether it read the feed itself or
+// shared a refresh another search began after it; and the versions searches read stay whole.
+TEST_P(CalendarCacheTest, SearchesFromSeveralThreadsSeeEveryBookingCommittedBeforeThem) {
+  CalendarCache node(db(), clock);
+  ASSERT_TRUE(node.refresh().ok());
+  std::vector<std::string> booked(12);
+  std::atomic<std::size_t> committed{0};
+  std::atomic<bool> done{false};
+  std::atomic<int> searches{0};
+  std::atomic<int> wrong{0};
+  auto search = [&] {
+    while (!done) {
+      const std::size_t before = committed.load();
+      const auto seen = offered(node, {"citizen-card"});
+      for (std::size_t k = 0; k < before; ++k) {
+        if (std::find(seen.begin(), seen.end(), booked[k]) != seen.end()) ++wrong;
+      }
+      ++searches;
+    }
+  };
+  std::vector<std::thread> searchers;
+  for (int t = 0; t < 3; ++t) searchers.emplace_back(search);
+  CalendarCache booker(db(), clock);  // another node finds the times to book
+  for (std::size_t k = 0; k < booked.size(); ++k) {
+    const std::string first = offered(booker, {"citizen-card"}).front();
+    const Instant start = at(first.substr(first.find('@') + 1).c_str());
+    BookingRequest request{person(static_cast<int>(k) + 1), id["lisboa"], start, {id["citizen-card"]}};
+    auto made = book_visit(db(), request, clock, policy);
+    ASSERT_TRUE(made.ok()) << made.error().message;
+    booked[k] = first;
+    committed = k + 1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  done = true;
+  for (auto& searcher : searchers) searcher.join();
+  EXPECT_EQ(wrong.load(), 0) << "a search offered a time booked before it began";
+  EXPECT_GT(searches.load(), 12);
+  EXPECT_EQ(snapshot(node), snapshot(booker));
 }
 
 // On PostgreSQL an identity value is taken before its transaction commits: a reader can see a

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <random>
 
 namespace guichet::scheduling {
 namespace {
@@ -134,6 +135,90 @@ TEST(Slots, DaylightSavingChangesInEachZone) {
   auto azores = starts(find_visits(s, kA, "2027-03-28", 1, kNow, rules, 100));
   EXPECT_EQ(azores.front(), "2027-03-28T01:00");
   EXPECT_EQ(azores.size(), 6U);
+}
+
+std::int64_t day_number(int y, unsigned m, unsigned d) {
+  return date::sys_days(date::year{y} / date::month{m} / date::day{d}).time_since_epoch().count();
+}
+
+// FreeMoments: when each counter is first free, day by day, and the bound it gives.
+TEST(Slots, FreeMomentsSayWhenCountersAreFirstFree) {
+  ShopCalendar lisbon = shop();  // Mon-Fri 09:00-12:00; counter 1 serves 10 and 20, counter 2 serves 20
+  lisbon.closed_days = {"2026-12-08"};
+  BusyIndex busy = BusyIndex::of({{1, utc("2026-12-07T09:00:00Z"), utc("2026-12-07T09:40:30Z"), 1},
+                                  {1, utc("2026-12-07T09:30:00Z"), utc("2026-12-07T09:45:00Z"), 2},
+                                  {2, utc("2026-12-07T00:00:00Z"), utc("2026-12-08T00:00:00Z"), -1}});
+  auto free = FreeMoments::of(lisbon, busy, day_number(2026, 12, 6), 10);
+  const std::int64_t monday = day_number(2026, 12, 7);
+  EXPECT_EQ(free.earliest({10}, monday, 1), utc("2026-12-07T09:45:00Z")) << "after overlapping intervals";
+  EXPECT_EQ(free.earliest({20}, monday, 1), utc("2026-12-07T09:45:00Z")) << "counter 2 is away all day";
+  EXPECT_EQ(free.earliest({10}, monday + 1, 1), std::nullopt) << "closed on the 8th";
+  EXPECT_EQ(free.earliest({10}, monday + 1, 2), utc("2026-12-09T09:00:00Z"));
+  EXPECT_EQ(free.earliest({10}, monday + 5, 2), std::nullopt) << "closed at weekends";
+  EXPECT_EQ(free.earliest({10, 30}, monday, 3), std::nullopt) << "service 30 is not offered";
+  EXPECT_EQ(free.earliest({10}, monday - 2, 1), Instant::min()) << "before the days held: no bound";
+  EXPECT_EQ(free.earliest({10}, monday + 9, 1), Instant::min()) << "after the days held: no bound";
+
+  busy.put({1, utc("2026-12-07T09:45:00Z"), utc("2026-12-07T10:00:00Z"), 3});
+  free.update(lisbon, busy, 1, utc("2026-12-07T09:45:00Z"), utc("2026-12-07T10:00:00Z"));
+  EXPECT_EQ(free.earliest({10}, monday, 1), utc("2026-12-07T10:00:00Z"));
+  auto removed = busy.erase(1, 1);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->start, utc("2026-12-07T09:00:00Z"));
+  free.update(lisbon, busy, 1, removed->start, removed->end);
+  EXPECT_EQ(free.earliest({10}, monday, 1), utc("2026-12-07T09:00:00Z"));
+  EXPECT_FALSE(busy.erase(1, 1)) << "gone already";
+
+  ShopCalendar crowded = shop();
+  for (std::int64_t c = 1; c <= 65; ++c) crowded.counters.push_back({c + 2, {10}});
+  EXPECT_EQ(FreeMoments::of(crowded, busy, monday, 10).earliest({10}, monday, 1), Instant::min())
+      << "more than 64 counters: no bound, the shop is always searched";
+}
+
+// The bound never passes a visit the slot engine offers: random calendars in zones on both sides
+// of the date line and across a change of clocks, every day and set of services.
+TEST(Slots, FreeMomentsNeverPassAVisit) {
+  std::mt19937 random(11);
+  SearchRules rules;
+  rules.notice = minutes(0);
+  rules.buffer = minutes(5);
+  for (const char* zone : {"Europe/Lisbon", "Asia/Ho_Chi_Minh", "America/Sao_Paulo", "Pacific/Auckland"}) {
+    ShopCalendar s = shop(zone);
+    s.hours[5] = {{9 * 60, 10 * 60}, {14 * 60, 16 * 60 + 30}};  // Saturday, two ranges
+    s.counters = {{1, {10, 20}}, {2, {20, 30}}, {3, {30}}};
+    std::vector<Busy> intervals;
+    const Instant first = utc("2027-03-20T00:00:00Z");
+    for (int i = 0; i < 400; ++i) {
+      const Instant start = first + minutes(5 * static_cast<int>(random() % (16 * 24 * 12)));
+      intervals.push_back({static_cast<std::int64_t>(1 + random() % 3), start,
+                           start + minutes(10 + 5 * static_cast<int>(random() % 12)), i + 1});
+    }
+    BusyIndex busy = BusyIndex::of(intervals);
+    const std::int64_t day0 = day_number(2027, 3, 20);
+    auto free = FreeMoments::of(s, busy, day0 - 1, 20);
+    const std::vector<std::vector<ServiceNeed>> needs{{{10, minutes(15)}},
+                                                      {{20, minutes(20)}, {30, minutes(15)}},
+                                                      {{10, minutes(15)}, {30, minutes(30)}, {20, minutes(15)}}};
+    int visits_seen = 0;
+    for (int d = 0; d < 16; ++d) {
+      const date::year_month_day ymd{date::sys_days(date::days(day0 + d))};
+      char text[16];
+      std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+      for (const auto& need : needs) {
+        std::vector<std::int64_t> services;
+        for (const auto& n : need) services.push_back(n.service);
+        auto found = find_visits(s, busy, need, text, 1, first - hours(48), rules, 1);
+        ASSERT_TRUE(found.ok());
+        auto bound = free.earliest(services, day0 + d, 1);
+        if (found->empty()) continue;
+        ++visits_seen;
+        ASSERT_TRUE(bound) << zone << " " << text << ": a visit on a day said to have none";
+        EXPECT_LE(*bound, found->front().start) << zone << " " << text;
+      }
+    }
+    EXPECT_GT(visits_seen, 20) << zone;
+  }
 }
 
 TEST(Slots, BadRequestsAreRefused) {

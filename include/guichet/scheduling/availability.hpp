@@ -33,7 +33,8 @@ struct ShopVisit {
 
 struct AvailabilityPage {
   std::vector<ShopVisit> visits;
-  std::string next_cursor;  // empty on the last page
+  std::string next_cursor;         // empty on the last page
+  std::size_t shops_searched = 0;  // shops whose calendar the slot engine looked at (benchmarks)
 };
 
 // Unknown services or shop: not_found. Bad dates, counts or cursor: invalid_input.

@@ -5,6 +5,8 @@
 // calendar change feed (migration 0017) for what changed since its last read, on any node, and
 // applies it, so a search sees every booking committed before it began. A node that starts, or
 // that has not read the feed for longer than the feed is kept, reads every calendar again.
+#include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -12,6 +14,8 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <thread>
+#include <vector>
 
 #include "guichet/core/clock.hpp"
 #include "guichet/scheduling/slots.hpp"
@@ -25,9 +29,24 @@ struct CachedShop {
   double longitude = 0;
   ShopCalendar calendar;  // hours, closures, counters; its `busy` stays empty
   BusyIndex busy;         // bookings and absences from a day ago on
+  FreeMoments free;       // when each counter is first free, day by day, kept with `busy`
 };
 
-using CachedShops = std::map<std::int64_t, CachedShop>;
+// Every shop a node holds, sorted by id: one version of them. Searches read a version without any
+// lock while the next one is made; a change copies only the shops it touches (copy on write).
+class CachedShops {
+ public:
+  using Entry = std::pair<std::int64_t, std::shared_ptr<CachedShop>>;
+  std::vector<Entry>::const_iterator begin() const { return entries_.begin(); }
+  std::vector<Entry>::const_iterator end() const { return entries_.end(); }
+  std::size_t size() const { return entries_.size(); }
+  const CachedShop* find(std::int64_t id) const;
+
+ private:
+  friend class CalendarCache;
+  std::vector<Entry>::iterator locate(std::int64_t id);
+  std::vector<Entry> entries_;
+};
 
 struct CalendarCacheStats {
   std::size_t shops = 0;
@@ -44,6 +63,11 @@ struct CalendarCacheOptions {
   // A node that has not read the feed for this long reads every calendar again (less than
   // `feed_kept`, so no row it has not read can have been pruned).
   std::chrono::hours reload_after{12};
+  // Local days each shop's FreeMoments covers, from two days ago: a search's days beyond them are
+  // not bounded (the search opens the shop). Covers a 90-day horizon searched 90 days at a time.
+  int indexed_days = 190;
+  // Connections reading the calendars side by side when a node starts (each shop read by one).
+  std::size_t load_threads = std::max(2U, std::thread::hardware_concurrency());
 };
 
 class CalendarCache {
@@ -52,37 +76,53 @@ class CalendarCache {
   CalendarCache(const CalendarCache&) = delete;
   CalendarCache& operator=(const CalendarCache&) = delete;
 
-  // Brings the calendars up to date with the database, then calls `read` with them, under a
-  // shared lock (searches run side by side; applying changes waits for them).
+  // Brings the calendars up to date with the database, then calls `read` with them. Searches run
+  // side by side, and beside the reading of changes: each reads the version made by the last
+  // refresh that began after it was called.
   Result<void> read(const std::function<void(const CachedShops&)>& read);
-  // Reads the change feed now (read() does it first anyway).
+  // Reads the change feed (read() does it first anyway). Callers arriving while a refresh runs
+  // wait for it and share the next one: one read of the feed serves every search waiting.
   Result<void> refresh();
   CalendarCacheStats stats() const;
   storage::Database& database() const { return db_; }
 
  private:
+  Result<void> refresh_now();
   Result<void> load_all(storage::Connection& c);
   Result<void> apply_changes(storage::Connection& c);
   Result<std::optional<CachedShop>> load_shop(storage::Connection& c, std::int64_t shop_id) const;
   Result<std::int64_t> feed_position(storage::Connection& c) const;
   Result<void> prune(storage::Connection& c);
+  std::shared_ptr<const CachedShops> current() const;
+  void publish(std::shared_ptr<const CachedShops> next);
 
   storage::Database& db_;
   const Clock& clock_;
   CalendarCacheOptions options_;
 
-  std::mutex refresh_mutex_;  // one reader of the feed at a time; guards the fields below
+  // Who reads the feed: a caller takes a ticket; a refresh that began once its ticket was given
+  // serves it. `refreshing_` makes the refresher alone, so the fields after it need no lock.
+  mutable std::mutex refresh_mutex_;
+  std::condition_variable refreshed_;
+  std::uint64_t tickets_ = 0;
+  std::uint64_t served_ = 0;  // every ticket up to this one was served by a finished refresh
+  bool refreshing_ = false;
   bool loaded_ = false;
   // SQLite: the last feed id applied. PostgreSQL: the oldest transaction still running at the
   // last read (every change not yet seen belongs to it or to a later one).
   std::int64_t position_ = 0;
   Instant last_read_{};
   Instant last_prune_{};
-
-  mutable std::shared_mutex data_mutex_;  // guards shops_ and counter_shop_
-  CachedShops shops_;
   std::map<std::int64_t, std::int64_t> counter_shop_;  // counter id -> shop id
-  CalendarCacheStats stats_;
+
+  mutable std::mutex version_mutex_;  // guards the pointer below, never held while searching
+  std::shared_ptr<const CachedShops> shops_;
+  // Searches hold it shared while they read a version; the hourly pruning holds it alone, and
+  // then only the current version exists, so it changes shops in place instead of copying them.
+  mutable std::shared_mutex maintenance_mutex_;
+  std::atomic<std::uint64_t> full_loads_{0};
+  std::atomic<std::uint64_t> changes_read_{0};
+  std::atomic<std::uint64_t> shops_reloaded_{0};
 };
 
 }  // namespace guichet::scheduling

@@ -18,6 +18,10 @@
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 
+namespace date {
+class time_zone;
+}
+
 namespace guichet::scheduling {
 
 // The catalogue's opening hours, read by its one parser (catalogue/opening_hours.hpp).
@@ -59,8 +63,8 @@ class BusyIndex {
   static BusyIndex of(const std::vector<Busy>& busy);
   // Adds `busy`, replacing any interval with the same key on that counter.
   void put(const Busy& busy);
-  // Removes the interval with this key from `counter`, if there is one.
-  void erase(std::int64_t counter, std::int64_t key);
+  // Removes the interval with this key from `counter`, if there is one, and says what it was.
+  std::optional<Taken> erase(std::int64_t counter, std::int64_t key);
   // Drops the intervals that ended before `t`: they can no longer touch a visit.
   void forget_before(Instant t);
   const CounterTimeline* find(std::int64_t counter) const;
@@ -77,6 +81,38 @@ struct ShopCalendar {
   std::set<std::string> closed_days;  // local dates, YYYY-MM-DD (closures, public holidays)
   std::vector<Counter> counters;
   std::vector<Busy> busy;
+};
+
+// When each counter is first free on each local day of a range: the first moment of the day's
+// opening hours that no busy interval covers, to the minute below. A service can begin on a
+// counter only at a moment it is free, so this is a lower bound of any visit's start there. An
+// every-shop search reads it to rank shops by the earliest visit they could offer, and never opens
+// a shop that cannot make its page (docs/ARCHITECTURE.md, "Availability across every shop").
+class FreeMoments {
+ public:
+  // Local days [first_day, first_day + days) of the shop's zone, as day counts since 1970-01-01.
+  static FreeMoments of(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t first_day, int days);
+  // Recomputes what `counter` holds for the days that [from, until] touches, after its busy
+  // intervals changed there.
+  void update(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t counter, Instant from, Instant until);
+  // The earliest free moment, over local days [day, day + days), of the counters that serve any
+  // of `services`: nullopt when none is free on those days, or when a service has no counter (no
+  // visit can be offered); Instant::min() (nothing known, so no bound) when some of those days lie
+  // outside the range held, or the shop has more counters than the index keeps apart (64).
+  std::optional<Instant> earliest(const std::vector<std::int64_t>& services, std::int64_t day, int days) const;
+  std::int64_t first_day() const { return first_day_; }
+  std::size_t bytes() const;
+
+ private:
+  std::int32_t compute(const ShopCalendar& shop, const BusyIndex& busy, std::size_t position, std::int64_t day) const;
+
+  std::int64_t first_day_ = 0;
+  int days_ = 0;
+  bool unbounded_ = true;  // nothing held: every question answers Instant::min()
+  const date::time_zone* zone_ = nullptr;
+  std::vector<std::int64_t> counters_;                             // counter ids; a counter's position is its bit below
+  std::vector<std::pair<std::int64_t, std::uint64_t>> served_by_;  // service -> its counters' bits, sorted
+  std::vector<std::int32_t> minutes_;  // [day * counters + position]: minutes since 1970, or kNone
 };
 
 struct ServiceNeed {
