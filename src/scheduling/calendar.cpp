@@ -82,10 +82,6 @@ Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id,
           in_counters,
       with_counters({to_unix_micros(busy_from), to_unix_micros(busy_until)}));
   if (!absences) return std::move(absences).error();
-  for (const auto& row : absences->rows) {
-    shop.busy.push_back(
-        {row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), -row.integer(3)});
-  }
   // Booked items take their counter until their end; the engine adds the turnaround buffer. An
   // item spans at most a day (a CHECK in migration 0014), so the index range can start a day
   // before `busy_from`.
@@ -96,6 +92,11 @@ Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id,
       with_counters(
           {to_unix_micros(busy_from - std::chrono::hours(24)), to_unix_micros(busy_until), to_unix_micros(busy_from)}));
   if (!booked) return std::move(booked).error();
+  shop.busy.reserve(absences->size() + booked->size());
+  for (const auto& row : absences->rows) {
+    shop.busy.push_back(
+        {row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), -row.integer(3)});
+  }
   for (const auto& row : booked->rows) {
     shop.busy.push_back(
         {row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), row.integer(3)});

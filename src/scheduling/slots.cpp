@@ -167,7 +167,10 @@ BusyIndex BusyIndex::of(const std::vector<Busy>& busy) {
     counter.longest = std::max<std::chrono::microseconds>(counter.longest, b.end - b.start);
   }
   for (auto& [id, counter] : index.counters_) {
-    std::sort(counter.taken.begin(), counter.taken.end(), earlier);
+    // Read from the database in index order, a counter's items usually come sorted already.
+    if (!std::is_sorted(counter.taken.begin(), counter.taken.end(), earlier)) {
+      std::sort(counter.taken.begin(), counter.taken.end(), earlier);
+    }
   }
   return index;
 }
@@ -219,6 +222,32 @@ std::size_t BusyIndex::bytes() const {
   return n;
 }
 
+namespace {
+// A local day's opening ranges as instants, or none when the shop is closed that day.
+std::vector<std::pair<Instant, Instant>> opening_instants(const ShopCalendar& shop, const date::time_zone* zone,
+                                                          std::int64_t day_number) {
+  const date::local_days day{date::days(day_number)};
+  std::vector<std::pair<Instant, Instant>> ranges;
+  if (shop.closed_days.contains(iso_day(day))) return ranges;
+  const unsigned weekday = date::weekday(day).iso_encoding() - 1;  // Monday 0
+  for (const auto& range : shop.hours[weekday]) {
+    ranges.emplace_back(earliest_instant(zone, date::local_time<minutes>(day) + minutes(range.open)),
+                        earliest_instant(zone, date::local_time<minutes>(day) + minutes(range.close)));
+  }
+  return ranges;
+}
+
+// The first moment of those ranges the counter is free, in whole minutes since 1970 (rounded down).
+std::int32_t first_free_minute(const CounterTimeline* timeline,
+                               const std::vector<std::pair<Instant, Instant>>& ranges) {
+  for (const auto& [opens, closes] : ranges) {
+    const Instant free = timeline == nullptr ? opens : first_uncovered(*timeline, opens);
+    if (free < closes) return static_cast<std::int32_t>(std::chrono::floor<minutes>(free.time_since_epoch()).count());
+  }
+  return kNoneFree;
+}
+}  // namespace
+
 FreeMoments FreeMoments::of(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t first_day, int days) {
   FreeMoments free;
   free.zone_ = find_zone(shop.time_zone);
@@ -227,36 +256,23 @@ FreeMoments FreeMoments::of(const ShopCalendar& shop, const BusyIndex& busy, std
   free.first_day_ = first_day;
   free.days_ = days;
   std::map<std::int64_t, std::uint64_t> served_by;
+  std::vector<const CounterTimeline*> timelines;
   for (std::size_t position = 0; position < shop.counters.size(); ++position) {
     free.counters_.push_back(shop.counters[position].id);
+    timelines.push_back(busy.find(shop.counters[position].id));
     for (std::int64_t service : shop.counters[position].services) served_by[service] |= std::uint64_t{1} << position;
   }
   free.served_by_.assign(served_by.begin(), served_by.end());
   const std::size_t n = shop.counters.size();
   free.minutes_.assign(static_cast<std::size_t>(days) * n, kNoneFree);
   for (int d = 0; d < days; ++d) {
+    const auto ranges = opening_instants(shop, free.zone_, first_day + d);  // once a day, for every counter
+    if (ranges.empty()) continue;
     for (std::size_t position = 0; position < n; ++position) {
-      free.minutes_[static_cast<std::size_t>(d) * n + position] = free.compute(shop, busy, position, first_day + d);
+      free.minutes_[static_cast<std::size_t>(d) * n + position] = first_free_minute(timelines[position], ranges);
     }
   }
   return free;
-}
-
-std::int32_t FreeMoments::compute(const ShopCalendar& shop, const BusyIndex& busy, std::size_t position,
-                                  std::int64_t day_number) const {
-  const date::local_days day{date::days(day_number)};
-  if (shop.closed_days.contains(iso_day(day))) return kNoneFree;
-  const CounterTimeline* timeline = busy.find(counters_[position]);
-  const unsigned weekday = date::weekday(day).iso_encoding() - 1;  // Monday 0
-  for (const auto& range : shop.hours[weekday]) {
-    const Instant opens = earliest_instant(zone_, date::local_time<minutes>(day) + minutes(range.open));
-    const Instant closes = earliest_instant(zone_, date::local_time<minutes>(day) + minutes(range.close));
-    const Instant free = timeline == nullptr ? opens : first_uncovered(*timeline, opens);
-    if (free < closes) {
-      return static_cast<std::int32_t>(std::chrono::floor<minutes>(free.time_since_epoch()).count());
-    }
-  }
-  return kNoneFree;
 }
 
 void FreeMoments::update(const ShopCalendar& shop, const BusyIndex& busy, std::int64_t counter, Instant from,
@@ -268,9 +284,10 @@ void FreeMoments::update(const ShopCalendar& shop, const BusyIndex& busy, std::i
   auto local_day = [&](Instant t) { return date::floor<date::days>(zone_->to_local(t)).time_since_epoch().count(); };
   const std::int64_t first = std::max<std::int64_t>(local_day(from), first_day_);
   const std::int64_t last = std::min<std::int64_t>(local_day(until), first_day_ + days_ - 1);
+  const CounterTimeline* timeline = busy.find(counter);
   for (std::int64_t day = first; day <= last; ++day) {
     minutes_[static_cast<std::size_t>(day - first_day_) * counters_.size() + position] =
-        compute(shop, busy, position, day);
+        first_free_minute(timeline, opening_instants(shop, zone_, day));
   }
 }
 

@@ -104,8 +104,6 @@ class FreeMoments {
   std::size_t bytes() const;
 
  private:
-  std::int32_t compute(const ShopCalendar& shop, const BusyIndex& busy, std::size_t position, std::int64_t day) const;
-
   std::int64_t first_day_ = 0;
   int days_ = 0;
   bool unbounded_ = true;  // nothing held: every question answers Instant::min()
