@@ -5,6 +5,7 @@
 #include "guichet/catalogue/reads.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/scheduling/errors.hpp"
+#include "guichet/storage/scan.hpp"
 
 namespace guichet::scheduling {
 namespace json = boost::json;
@@ -76,31 +77,29 @@ Result<ShopCalendar> load_calendar(storage::Connection& c, std::int64_t shop_id,
     return params;
   };
 
-  auto absences = c.query(
-      "SELECT counter_id, starts_at, ends_at, id FROM counter_absences WHERE ends_at > ? AND "
-      "starts_at < ? AND " +
+  // Scanned, not queried: a node reads millions of these when it starts.
+  auto absences = storage::scan_integers(
+      c,
+      "SELECT counter_id, starts_at, ends_at, id FROM counter_absences WHERE ends_at > ? AND starts_at < ? AND " +
           in_counters,
-      with_counters({to_unix_micros(busy_from), to_unix_micros(busy_until)}));
+      with_counters({to_unix_micros(busy_from), to_unix_micros(busy_until)}), [&](std::span<const std::int64_t> row) {
+        shop.busy.push_back({row[0], from_unix_micros(row[1]), from_unix_micros(row[2]), -row[3]});
+      });
   if (!absences) return std::move(absences).error();
   // Booked items take their counter until their end; the engine adds the turnaround buffer. An
   // item spans at most a day (a CHECK in migration 0014), so the index range can start a day
   // before `busy_from`.
-  auto booked = c.query(
+  auto booked = storage::scan_integers(
+      c,
       "SELECT counter_id, starts_at, ends_at, id FROM booking_items WHERE active = 1 AND starts_at > ? AND "
       "starts_at < ? AND blocks_until > ? AND " +
           in_counters,
       with_counters(
-          {to_unix_micros(busy_from - std::chrono::hours(24)), to_unix_micros(busy_until), to_unix_micros(busy_from)}));
+          {to_unix_micros(busy_from - std::chrono::hours(24)), to_unix_micros(busy_until), to_unix_micros(busy_from)}),
+      [&](std::span<const std::int64_t> row) {
+        shop.busy.push_back({row[0], from_unix_micros(row[1]), from_unix_micros(row[2]), row[3]});
+      });
   if (!booked) return std::move(booked).error();
-  shop.busy.reserve(absences->size() + booked->size());
-  for (const auto& row : absences->rows) {
-    shop.busy.push_back(
-        {row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), -row.integer(3)});
-  }
-  for (const auto& row : booked->rows) {
-    shop.busy.push_back(
-        {row.integer(0), from_unix_micros(row.integer(1)), from_unix_micros(row.integer(2)), row.integer(3)});
-  }
   return shop;
 }
 

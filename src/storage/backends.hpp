@@ -1,15 +1,21 @@
 #pragma once
 // Private to the storage module: how each backend opens one connection.
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "guichet/storage/database.hpp"
+#include "guichet/storage/scan.hpp"
 
 namespace guichet::storage::detail {
 
 Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options);
 Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& conninfo,
                                                              const DatabaseOptions& options);
+
+// scan_integers on a SQLite connection; nullopt when `c` is not one.
+std::optional<Result<void>> sqlite_scan_integers(Connection& c, std::string_view sql, const Params& params,
+                                                 const IntegerRow& row);
 
 // Both backends call this when the engine reports the disk (or its quota) full, so /readyz can
 // say so to the load balancer for a while after.

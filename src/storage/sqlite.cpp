@@ -10,6 +10,7 @@
 
 #include "backends.hpp"
 #include "guichet/storage/errors.hpp"
+#include "guichet/storage/scan.hpp"
 
 namespace guichet::storage::detail {
 namespace {
@@ -138,6 +139,22 @@ class SqliteConnection final : public Connection {
     return rows;
   }
 
+  // storage::scan_integers: each row as the engine steps to it, no Row made.
+  Result<void> scan_integers(std::string_view sql, const Params& params, const IntegerRow& row) {
+    auto statement = prepare(sql, params);
+    if (!statement) return std::move(statement).error();
+    sqlite3_stmt* s = statement->get();
+    const auto columns = static_cast<std::size_t>(sqlite3_column_count(s));
+    std::vector<std::int64_t> values(columns);
+    for (;;) {
+      int rc = sqlite3_step(s);
+      if (rc == SQLITE_DONE) return {};
+      if (rc != SQLITE_ROW) return sqlite_error(db_, sqlite3_extended_errcode(db_), "query");
+      for (std::size_t i = 0; i < columns; ++i) values[i] = sqlite3_column_int64(s, static_cast<int>(i));
+      row(values);
+    }
+  }
+
   Result<std::int64_t> execute(std::string_view sql, const Params& params) override {
     auto statement = prepare(sql, params);
     if (!statement) return std::move(statement).error();
@@ -218,6 +235,13 @@ class SqliteConnection final : public Connection {
 };
 
 }  // namespace
+
+std::optional<Result<void>> sqlite_scan_integers(Connection& c, std::string_view sql, const Params& params,
+                                                 const IntegerRow& row) {
+  auto* sqlite = dynamic_cast<SqliteConnection*>(&c);
+  if (sqlite == nullptr) return std::nullopt;
+  return sqlite->scan_integers(sql, params, row);
+}
 
 Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options) {
   sqlite3* db = nullptr;

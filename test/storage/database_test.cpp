@@ -10,6 +10,7 @@
 #include <atomic>
 #include <thread>
 
+#include "guichet/storage/scan.hpp"
 #include "storage/backends.hpp"
 #include "support/test_database.hpp"
 
@@ -51,6 +52,28 @@ TEST_P(DatabaseTest, RoundTripsEveryValueType) {
   EXPECT_DOUBLE_EQ(row.real(2), 2.5);
   EXPECT_TRUE(row.is_null(3));
   EXPECT_EQ(rows->columns, (std::vector<std::string>{"id", "name", "score", "note"}));
+}
+
+// scan_integers hands over each row as Row::integer would read it, in order, with parameters; an
+// error is a value, as with query.
+TEST_P(DatabaseTest, ScansRowsOfIntegers) {
+  auto c = db().acquire();
+  ASSERT_TRUE(c.ok());
+  for (std::int64_t id = 1; id <= 5; ++id) {
+    auto inserted = (*c)->execute("INSERT INTO items (id, name, score) VALUES (?, ?, ?)",
+                                  {id * 3'000'000'000, "n" + std::to_string(id), static_cast<double>(id)});
+    ASSERT_TRUE(inserted.ok());
+  }
+  std::vector<std::vector<std::int64_t>> seen;
+  auto scanned = scan_integers(**c, "SELECT id, NULL, id / 3000000000 FROM items WHERE id > ? ORDER BY id DESC",
+                               {std::int64_t{3'000'000'000}},
+                               [&](std::span<const std::int64_t> row) { seen.emplace_back(row.begin(), row.end()); });
+  ASSERT_TRUE(scanned.ok()) << scanned.error().message;
+  ASSERT_EQ(seen.size(), 4U);
+  EXPECT_EQ(seen.front(), (std::vector<std::int64_t>{15'000'000'000, 0, 5}));
+  EXPECT_EQ(seen.back(), (std::vector<std::int64_t>{6'000'000'000, 0, 2}));
+  auto bad = scan_integers(**c, "SELECT nothing FROM nowhere", {}, [](std::span<const std::int64_t>) {});
+  EXPECT_FALSE(bad.ok());
 }
 
 TEST_P(DatabaseTest, ValuesAreNeverSplicedIntoSql) {
