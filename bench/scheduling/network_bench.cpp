@@ -385,10 +385,12 @@ int run(int argc, char** argv) {
   std::atomic<std::size_t> booked{0};
   // A booking of the visit a search offered, committed as any node would, so the next search
   // reads it from the feed.
+  // The first visit at a shop picked at random, as a person on the booking page takes it.
   auto book_one = [&] {
-    AvailabilityQuery q = query_of(false, false);
+    AvailabilityQuery q = query_of(true, false);
     q.limit = 1;
     auto page = need(find_availability_page(cache, q, clock.now(), rules), "search");
+    if (page.visits.empty()) return;
     BookingRequest request{someone().id, page.visits[0].shop, page.visits[0].visit.start, q.services};
     if (book_visit(*db, request, clock, policy)) ++booked;
   };
@@ -471,11 +473,18 @@ int run(int argc, char** argv) {
     if (writer) std::printf("%-58s %zu bookings committed\n", "", booked - booked_before);
     return percentiles(all).p99;
   };
-  const double alone = concurrent(1, false);
   concurrent(2, false);
   concurrent(4, false);
-  const double beside_bookings = concurrent(2, true);
-  std::printf("2 threads while bookings commit, p99 / 1 thread p99: %.2fx\n", beside_bookings / alone);
+  // The target's ratio, measured in three rounds one after the other (a p99 of 400 searches is
+  // their fourth slowest: one round says little on a shared machine).
+  std::vector<double> ratios;
+  for (int round = 0; round < 3; ++round) {
+    const double alone = concurrent(1, false);
+    const double beside_bookings = concurrent(2, true);
+    ratios.push_back(beside_bookings / alone);
+  }
+  std::printf("2 threads while bookings commit, p99 / 1 thread p99, three rounds: %.2fx %.2fx %.2fx\n", ratios[0],
+              ratios[1], ratios[2]);
 
   // The reference run, in the same session: the search as it was before the cache.
   std::vector<double> reference;

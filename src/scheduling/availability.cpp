@@ -126,7 +126,12 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
         bounds.push_back(bound);
       }
     } else {
-      for (const auto& [id, shop] : shops) candidates.emplace_back(shop.get(), distance_of(*shop));
+      std::size_t i = 0;
+      for (const auto& [id, shop] : shops) {
+        const auto& [latitude, longitude] = shops.position(i++);
+        candidates.emplace_back(shop.get(),
+                                catalogue::distance_km(query.near->first, query.near->second, latitude, longitude));
+      }
       // Nearest first: once a page's worth is found, farther shops cannot come before.
       std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
         if (a.second && b.second && *a.second != *b.second) return *a.second < *b.second;

@@ -56,6 +56,12 @@ std::vector<CachedShops::Entry>::iterator CachedShops::locate(std::int64_t id) {
                           [](const Entry& entry, std::int64_t wanted) { return entry.first < wanted; });
 }
 
+void CachedShops::place() {
+  positions_.clear();
+  positions_.reserve(entries_.size());
+  for (const auto& [id, shop] : entries_) positions_.emplace_back(shop->latitude, shop->longitude);
+}
+
 CalendarCache::CalendarCache(storage::Database& db, const Clock& clock, CalendarCacheOptions options)
     : db_(db), clock_(clock), options_(options), shops_(std::make_shared<const CachedShops>()) {}
 
@@ -156,6 +162,7 @@ Result<void> CalendarCache::load_all(storage::Connection& c) {
   }
   std::sort(shops->entries_.begin(), shops->entries_.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
+  shops->place();
   publish(std::move(shops));
   counter_shop_ = std::move(counter_shop);
   position_ = *position;
@@ -264,6 +271,7 @@ Result<void> CalendarCache::apply_changes(storage::Connection& c) {
       next->entries_.emplace(entry, id, std::move(fresh));
     }
   }
+  if (!reloaded.empty()) next->place();  // a shop moved, came or went
   publish(std::move(next));
   position_ = next_position;
   changes_read_ += changes->size();

@@ -364,6 +364,34 @@ TEST_P(CalendarCacheTest, TheFeedIsPrunedAndALongSilentNodeReadsEverythingAgain)
   EXPECT_EQ(snapshot(node)[id["lisboa"]].size(), 1U);
 }
 
+// Each shop's free moments cover days from two days ago on; as days go by, the hourly housekeeping
+// moves them on, so a node that has served for days bounds the days ahead as a fresh node does.
+TEST_P(CalendarCacheTest, FreeMomentsMoveOnAsDaysGoBy) {
+  CalendarCacheOptions options;
+  options.indexed_days = 10;  // from 2026-11-29 to 12-08 when the node starts on 12-01
+  CalendarCache node(db(), clock, options);
+  ASSERT_TRUE(node.refresh().ok());
+  const std::int64_t friday = 20798;  // 2026-12-11
+  auto bound = [&](CalendarCache& cache) {
+    std::optional<Instant> out;
+    EXPECT_TRUE(cache
+                    .read([&](const CachedShops& shops) {
+                      out = shops.find(id["lisboa"])->free.earliest({id["citizen-card"]}, friday, 1);
+                    })
+                    .ok());
+    return out;
+  };
+  EXPECT_EQ(bound(node), Instant::min()) << "beyond the days held: no bound";
+  for (int hour = 0; hour < 4 * 24; ++hour) {
+    clock.advance(hours(1));
+    ASSERT_TRUE(node.refresh().ok());
+  }
+  EXPECT_EQ(bound(node), at("2026-12-11T09:00:00Z")) << "moved on: 12-03 to 12-12 held on 12-05";
+  EXPECT_EQ(node.stats().full_loads, 1U);
+  CalendarCache fresh(db(), clock, options);
+  EXPECT_EQ(free_moments(node), free_moments(fresh));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, CalendarCacheTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& info) { return info.param; });
 

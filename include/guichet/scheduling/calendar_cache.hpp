@@ -41,11 +41,16 @@ class CachedShops {
   std::vector<Entry>::const_iterator end() const { return entries_.end(); }
   std::size_t size() const { return entries_.size(); }
   const CachedShop* find(std::int64_t id) const;
+  // The i-th shop's (latitude, longitude), held side by side so that ranking every shop by
+  // distance reads one small array, not every shop's calendar.
+  const std::pair<double, double>& position(std::size_t i) const { return positions_[i]; }
 
  private:
   friend class CalendarCache;
   std::vector<Entry>::iterator locate(std::int64_t id);
+  void place();  // positions_ from entries_
   std::vector<Entry> entries_;
+  std::vector<std::pair<double, double>> positions_;
 };
 
 struct CalendarCacheStats {
