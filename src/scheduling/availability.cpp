@@ -98,6 +98,7 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
     // is never opened.
     std::vector<Instant> bounds;
     const bool ranked = !query.shop && !query.near;
+    const std::int64_t first_day = parse_iso_day(query.from)->time_since_epoch().count();  // validated above
     if (query.shop) {
       const CachedShop* found = shops.find(*query.shop);
       if (found == nullptr) {
@@ -106,14 +107,17 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
       }
       candidates.emplace_back(found, distance_of(*found));
     } else if (ranked) {
-      const std::int64_t first_day = parse_iso_day(query.from)->time_since_epoch().count();
       // No visit starts before the notice, nor (on a later page) before the cursor.
       Instant floor = now + rules.notice;
       if (cursor) floor = std::max(floor, Instant(std::chrono::seconds(cursor->start)) - std::chrono::seconds(1));
+      // Ranked by each shop's summary (any counter: read side by side, a few nanoseconds a shop);
+      // a shop reached is checked again with its own FreeMoments (the counters serving these
+      // services) before it is opened, below.
       std::vector<std::pair<Instant, const CachedShop*>> ranking;
       ranking.reserve(shops.size());
+      std::size_t i = 0;
       for (const auto& [id, shop] : shops) {
-        auto bound = shop->free.earliest(query.services, first_day, query.days);
+        auto bound = shops.summary(i++).earliest(first_day, query.days);
         if (bound) ranking.emplace_back(std::max(*bound, floor), shop.get());
       }
       std::sort(ranking.begin(), ranking.end(), [](const auto& a, const auto& b) {
@@ -173,6 +177,12 @@ Result<AvailabilityPage> find_availability_page(CalendarCache& calendars, const 
         if (ranked && (bounds[at] > last.visit.start || (bounds[at] == last.visit.start && shop->id > last.shop))) {
           break;
         }
+      }
+      if (ranked) {
+        // The shop's own bound, for these services: no visit at all, or none that can make the page.
+        auto own = shop->free.earliest(query.services, first_day, query.days);
+        if (!own) continue;
+        if (window.until && (std::max(*own, bounds[at]) > *window.until)) continue;
       }
       // One more than a page, to know whether another page follows, and one more again: the visit at
       // the cursor's own start, if this shop has one, is left out below.

@@ -59,18 +59,23 @@ std::vector<CachedShops::Entry>::iterator CachedShops::locate(std::int64_t id) {
 void CachedShops::place() {
   positions_.clear();
   positions_.reserve(entries_.size());
-  for (const auto& [id, shop] : entries_) positions_.emplace_back(shop->latitude, shop->longitude);
+  summaries_.clear();
+  summaries_.reserve(entries_.size());
+  for (const auto& [id, shop] : entries_) {
+    positions_.emplace_back(shop->latitude, shop->longitude);
+    summaries_.push_back(shop->free.summary());
+  }
 }
 
 CalendarCache::CalendarCache(storage::Database& db, const Clock& clock, CalendarCacheOptions options)
-    : db_(db), clock_(clock), options_(options), shops_(std::make_shared<const CachedShops>()) {}
+    : db_(db), clock_(clock), options_(options), shops_(std::make_shared<CachedShops>()) {}
 
-std::shared_ptr<const CachedShops> CalendarCache::current() const {
+std::shared_ptr<CachedShops> CalendarCache::current() const {
   std::lock_guard guard(version_mutex_);
   return shops_;
 }
 
-void CalendarCache::publish(std::shared_ptr<const CachedShops> next) {
+void CalendarCache::publish(std::shared_ptr<CachedShops> next) {
   std::lock_guard guard(version_mutex_);
   shops_ = std::move(next);
 }
@@ -118,7 +123,7 @@ Result<void> CalendarCache::load_all(storage::Connection& c) {
   // copies; searches wait until the load ends (it is their refresh, or they hold the lock).
   std::unique_lock alone(maintenance_mutex_);
   loaded_ = false;
-  publish(std::make_shared<const CachedShops>());
+  publish(std::make_shared<CachedShops>());
   // Shops are read side by side, each reader on its own connection taking the next shop not yet
   // taken, one shop at a time (which keeps the rows in memory at once to a shop's per reader).
   std::vector<std::shared_ptr<CachedShop>> loaded(ids->size());
@@ -271,7 +276,14 @@ Result<void> CalendarCache::apply_changes(storage::Connection& c) {
       next->entries_.emplace(entry, id, std::move(fresh));
     }
   }
-  if (!reloaded.empty()) next->place();  // a shop moved, came or went
+  if (!reloaded.empty()) {
+    next->place();  // a shop moved, came or went
+  } else {
+    for (std::int64_t id : copied) {
+      const auto at = static_cast<std::size_t>(next->locate(id) - next->entries_.begin());
+      next->summaries_[at] = next->entries_[at].second->free.summary();
+    }
+  }
   publish(std::move(next));
   position_ = next_position;
   changes_read_ += changes->size();
@@ -300,6 +312,7 @@ Result<void> CalendarCache::prune(storage::Connection& c) {
     // Days go by: once a day, each shop's free moments move on to cover the days ahead.
     if (free_moments_stale(*shop, now)) shop->free = free_moments_of(*shop, now, options_.indexed_days);
   }
+  version->place();
   return {};
 }
 

@@ -314,6 +314,33 @@ std::optional<Instant> FreeMoments::earliest(const std::vector<std::int64_t>& se
   return std::nullopt;
 }
 
+FreeSummary FreeMoments::summary() const {
+  FreeSummary out;
+  if (unbounded_) return out;
+  out.first_day = static_cast<std::int32_t>(first_day_);
+  const std::size_t n = counters_.size();
+  for (int d = 0; d < FreeSummary::kDays; ++d) {
+    if (d >= days_) {
+      out.minutes[static_cast<std::size_t>(d)] = FreeSummary::kUnknown;
+      continue;
+    }
+    const std::int32_t* row = minutes_.data() + static_cast<std::size_t>(d) * n;
+    out.minutes[static_cast<std::size_t>(d)] = n == 0 ? kNoneFree : *std::min_element(row, row + n);
+  }
+  return out;
+}
+
+std::optional<Instant> FreeSummary::earliest(std::int64_t day, int days) const {
+  if (first_day == kUnknown) return Instant::min();
+  for (std::int64_t d = day; d < day + days; ++d) {
+    if (d < first_day || d >= first_day + kDays) return Instant::min();
+    const std::int32_t m = minutes[static_cast<std::size_t>(d - first_day)];
+    if (m == kUnknown) return Instant::min();
+    if (m != kNoneFree) return Instant(std::chrono::minutes(m));
+  }
+  return std::nullopt;
+}
+
 std::size_t FreeMoments::bytes() const {
   return sizeof(*this) + counters_.capacity() * sizeof(std::int64_t) + served_by_.capacity() * sizeof(served_by_[0]) +
          minutes_.capacity() * sizeof(std::int32_t);

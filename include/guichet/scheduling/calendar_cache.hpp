@@ -44,13 +44,16 @@ class CachedShops {
   // The i-th shop's (latitude, longitude), held side by side so that ranking every shop by
   // distance reads one small array, not every shop's calendar.
   const std::pair<double, double>& position(std::size_t i) const { return positions_[i]; }
+  // The i-th shop's FreeSummary, likewise, for ranking every shop by its earliest possible visit.
+  const FreeSummary& summary(std::size_t i) const { return summaries_[i]; }
 
  private:
   friend class CalendarCache;
   std::vector<Entry>::iterator locate(std::int64_t id);
-  void place();  // positions_ from entries_
+  void place();  // positions_ and summaries_ from entries_
   std::vector<Entry> entries_;
   std::vector<std::pair<double, double>> positions_;
+  std::vector<FreeSummary> summaries_;
 };
 
 struct CalendarCacheStats {
@@ -98,8 +101,8 @@ class CalendarCache {
   Result<std::optional<CachedShop>> load_shop(storage::Connection& c, std::int64_t shop_id) const;
   Result<std::int64_t> feed_position(storage::Connection& c) const;
   Result<void> prune(storage::Connection& c);
-  std::shared_ptr<const CachedShops> current() const;
-  void publish(std::shared_ptr<const CachedShops> next);
+  std::shared_ptr<CachedShops> current() const;
+  void publish(std::shared_ptr<CachedShops> next);
 
   storage::Database& db_;
   const Clock& clock_;
@@ -120,8 +123,8 @@ class CalendarCache {
   Instant last_prune_{};
   std::map<std::int64_t, std::int64_t> counter_shop_;  // counter id -> shop id
 
-  mutable std::mutex version_mutex_;  // guards the pointer below, never held while searching
-  std::shared_ptr<const CachedShops> shops_;
+  mutable std::mutex version_mutex_;    // guards the pointer below, never held while searching
+  std::shared_ptr<CachedShops> shops_;  // searches see it const
   // Searches hold it shared while they read a version; the hourly pruning holds it alone, and
   // then only the current version exists, so it changes shops in place instead of copying them.
   mutable std::shared_mutex maintenance_mutex_;

@@ -8,6 +8,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -88,6 +89,19 @@ struct ShopCalendar {
 // counter only at a moment it is free, so this is a lower bound of any visit's start there. An
 // every-shop search reads it to rank shops by the earliest visit they could offer, and never opens
 // a shop that cannot make its page (docs/ARCHITECTURE.md, "Availability across every shop").
+// A shop's first free moment, of any of its counters, for 31 local days, in 128 bytes: ranking
+// every shop reads these side by side (one array per version of the calendars) rather than each
+// shop's FreeMoments. A looser bound than FreeMoments' (any counter, whatever it serves).
+struct FreeSummary {
+  static constexpr int kDays = 31;
+  static constexpr std::int32_t kUnknown = std::numeric_limits<std::int32_t>::min();
+  std::int32_t first_day = kUnknown;  // local day count since 1970; kUnknown: nothing known
+  std::array<std::int32_t, kDays> minutes{};
+  // The earliest free moment over [day, day + days): nullopt when no counter is free on any of
+  // those days; Instant::min() when something about those days is not known.
+  std::optional<Instant> earliest(std::int64_t day, int days) const;
+};
+
 class FreeMoments {
  public:
   // Local days [first_day, first_day + days) of the shop's zone, as day counts since 1970-01-01.
@@ -102,6 +116,8 @@ class FreeMoments {
   std::optional<Instant> earliest(const std::vector<std::int64_t>& services, std::int64_t day, int days) const;
   std::int64_t first_day() const { return first_day_; }
   std::size_t bytes() const;
+  // The 31 days from the first held, any counter.
+  FreeSummary summary() const;
 
  private:
   std::int64_t first_day_ = 0;
