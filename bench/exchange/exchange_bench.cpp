@@ -12,14 +12,20 @@
 //     (two databases, exchange_bench_consumer and exchange_bench_provider, are made and dropped)
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
@@ -58,13 +64,58 @@ class Direct : public Transport {
     return HttpReply{200, "application/jose", need(n->keys().signed_key_set(signer), "key set")};
   }
   Result<HttpReply> post(const std::string&, const std::string&, const std::string& body) override {
+    if (capture) {
+      // Preparing requests for the provider-side runs: kept, never sent (the consumer journals
+      // a failed exchange for each, outside the timed part).
+      std::lock_guard lock(captured_mutex);
+      captured.push_back(body);
+      return HttpReply{503, "text/plain", ""};
+    }
     const auto start = Steady::now();
     ProviderAnswer answer = provider->answer(body);
     provider_nanos += std::chrono::duration_cast<std::chrono::nanoseconds>(Steady::now() - start).count();
     return HttpReply{answer.status, "application/jose", answer.body};
   }
   std::atomic<std::int64_t> provider_nanos{0};
+  bool capture = false;
+  std::mutex captured_mutex;
+  std::vector<std::string> captured;
 };
+
+// CPU seconds used so far by this process and by the PostgreSQL server's processes on this
+// machine (every process named postgres: its backends, WAL writer, checkpointer), so that a
+// rate per core counts the database's work as well as the node's. On SQLite the second is 0.
+struct CpuSeconds {
+  double self = 0;
+  double server = 0;
+};
+CpuSeconds cpu_now() {
+  CpuSeconds out;
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  out.self = static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+             static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+  const double tick = static_cast<double>(sysconf(_SC_CLK_TCK));
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) == 0) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const auto open = line.find('('), close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos ||
+        line.substr(open + 1, close - open - 1) != "postgres")
+      continue;
+    std::istringstream fields(line.substr(close + 2));
+    std::string field;
+    double ticks = 0;
+    for (int k = 3; k <= 15 && fields >> field; ++k) {
+      if (k == 14 || k == 15) ticks += std::stod(field);  // utime, stime
+    }
+    out.server += ticks / tick;
+  }
+  return out;
+}
 
 std::string nif(int i) {
   std::string digits = std::to_string(100000000 + i).substr(1, 8);
@@ -176,6 +227,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 200; ++i) need(consumer.fetch(request(i)), "warm-up");
 
     std::vector<double> full, provider_side, consumer_side, concurrent, floor, reads;
+    struct ProviderRows {
+      std::vector<double> wall, per_cpu, server_share, batch;
+    } provider_one, provider_many;
     const auto key_c = need(consumer_keys.signing_key(), "key");
     const auto key_p = need(provider_keys.signing_key(), "key");
     for (int round = 0; round < rounds; ++round) {
@@ -206,6 +260,40 @@ int main(int argc, char** argv) {
       for (std::thread& w : workers) w.join();
       concurrent.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
 
+      // The provider's side under load: requests signed beforehand, answered by 1 and by
+      // `threads` callers at once; wall-clock rate, and rate per CPU second of this process plus
+      // the database server.
+      transport.capture = true;
+      transport.captured.clear();
+      for (int i = 0; i < 2 * exchanges; ++i) (void)consumer.fetch(request(round * exchanges + i + 11));
+      transport.capture = false;
+      for (int callers : {1, threads}) {
+        const std::size_t offset = callers == 1 ? 0 : static_cast<std::size_t>(exchanges);
+        const auto batches_before = provider.journal_stats();
+        const CpuSeconds cpu_before = cpu_now();
+        start = Steady::now();
+        std::vector<std::thread> answering;
+        for (int t = 0; t < callers; ++t) {
+          answering.emplace_back([&, t] {
+            for (int i = t; i < exchanges; i += callers) {
+              ProviderAnswer answer = provider.answer(transport.captured[offset + static_cast<std::size_t>(i)]);
+              if (answer.status != 200) die("answer " + std::to_string(answer.status), Error{.message = answer.body});
+            }
+          });
+        }
+        for (std::thread& w : answering) w.join();
+        const double wall = std::chrono::duration<double>(Steady::now() - start).count();
+        const CpuSeconds cpu_after = cpu_now();
+        const auto batches_after = provider.journal_stats();
+        const double cpu = (cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server);
+        auto& rows = callers == 1 ? provider_one : provider_many;
+        rows.wall.push_back(exchanges / wall);
+        rows.per_cpu.push_back(exchanges / cpu);
+        rows.server_share.push_back((cpu_after.server - cpu_before.server) / cpu);
+        rows.batch.push_back(static_cast<double>(batches_after.entries - batches_before.entries) /
+                             static_cast<double>(batches_after.batches - batches_before.batches));
+      }
+
       start = Steady::now();
       for (int i = 0; i < exchanges; ++i) {
         const std::string payload = R"({"typ":"guichet-exchange-request","n":)" + std::to_string(i) + "}";
@@ -219,10 +307,11 @@ int main(int argc, char** argv) {
       start = Steady::now();
       for (int i = 0; i < exchanges; ++i) {
         (void)need(provider_db->read([&](storage::Connection& c) -> Result<void> {
-          (void)need(covering_entitlement(c, "guichet", "student-housing-aid", "at",
-                                          {"reference_income", "household_parts"}, law, clock.now()),
-                     "entitlement");
-          (void)need(current_record(c, "at", "PT:" + nif(i % people)), "record");
+          auto read =
+              need(entitled_record(c, "guichet", "student-housing-aid", "at", {"reference_income", "household_parts"},
+                                   law, "PT:" + nif(i % people), clock.now()),
+                   "entitlement and record");
+          if (!read.record) die("reads", Error{.message = "no record"});
           return {};
         }),
                    "reads");
@@ -235,6 +324,14 @@ int main(int argc, char** argv) {
     const std::string label = "the same, " + std::to_string(threads) + " threads on " +
                               std::to_string(std::thread::hardware_concurrency()) + " cores";
     report(label.c_str(), concurrent);
+    for (const auto* rows : {&provider_one, &provider_many}) {
+      const std::string name = "the provider's side, " + std::to_string(rows == &provider_one ? 1 : threads) +
+                               (rows == &provider_one ? " caller" : " callers at once");
+      report(name.c_str(), rows->wall);
+      report("  per CPU second (this process + the server)", rows->per_cpu);
+      std::printf("  the server's share of the CPU %.0f%%, entries per journal commit %.1f\n",
+                  100 * median(rows->server_share), median(rows->batch));
+    }
     report("reference: 2 ES256 signatures + 2 checks", floor);
     report("reference: the provider's reads alone", reads);
     std::printf("ratio: the exchange costs %.2fx the cryptographic floor\n", median(floor) / median(full));

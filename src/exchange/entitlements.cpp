@@ -137,25 +137,60 @@ Result<std::vector<Entitlement>> list_entitlements(storage::Database& db) {
   return out;
 }
 
+namespace {
+
+// The first live entitlement of `rows` (ordered by id) that covers every attribute asked: its
+// index, or nullopt.
+std::optional<std::size_t> covering_row(const storage::Rows& rows, const std::vector<std::string>& attributes) {
+  for (std::size_t i = 0; i < rows.rows.size(); ++i) {
+    const std::vector<std::string> granted = names_of(rows.rows[i].text(4));
+    const bool covers = std::all_of(attributes.begin(), attributes.end(), [&](const std::string& a) {
+      return std::find(granted.begin(), granted.end(), a) != granted.end();
+    });
+    if (covers) return i;
+  }
+  return std::nullopt;
+}
+
+constexpr std::string_view kLiveMatching =
+    " FROM exchange_entitlements WHERE consumer = ? AND purpose = ? AND dataset = ? AND revoked_at IS NULL AND "
+    "expires_at > ? AND legal_basis_kind = ? AND legal_basis = ? ORDER BY id";
+
+}  // namespace
+
 Result<std::optional<Entitlement>> covering_entitlement(storage::Connection& c, const std::string& consumer,
                                                         const std::string& purpose, const std::string& dataset,
                                                         const std::vector<std::string>& attributes,
                                                         const LegalBasis& basis, Instant now) {
   auto rows =
-      c.query(std::string("SELECT ") + std::string(kColumns) +
-                  " FROM exchange_entitlements WHERE consumer = ? AND purpose = ? AND dataset = ? AND "
-                  "revoked_at IS NULL AND expires_at > ? AND legal_basis_kind = ? AND legal_basis = ? "
-                  "ORDER BY id",
+      c.query(std::string("SELECT ") + std::string(kColumns) + std::string(kLiveMatching),
               {consumer, purpose, dataset, to_unix_micros(now), std::string(to_string(basis.kind)), basis.reference});
   if (!rows) return std::move(rows).error();
-  for (const storage::Row& row : rows->rows) {
-    Entitlement e = entitlement_of(row);
-    const bool covers = std::all_of(attributes.begin(), attributes.end(), [&](const std::string& a) {
-      return std::find(e.attributes.begin(), e.attributes.end(), a) != e.attributes.end();
-    });
-    if (covers) return std::optional<Entitlement>(std::move(e));
-  }
-  return std::optional<Entitlement>();
+  auto found = covering_row(*rows, attributes);
+  if (!found) return std::optional<Entitlement>();
+  return std::optional<Entitlement>(entitlement_of(rows->rows[*found]));
+}
+
+Result<EntitledRecord> entitled_record(storage::Connection& c, const std::string& consumer, const std::string& purpose,
+                                       const std::string& dataset, const std::vector<std::string>& attributes,
+                                       const LegalBasis& basis, const std::string& person_id, Instant now) {
+  // The record rides along each live entitlement row (there is usually one); with none, the
+  // subquery never runs.
+  auto rows = c.query(std::string("SELECT ") + std::string(kColumns) +
+                          ", (SELECT r.attributes FROM exchange_datasets d JOIN exchange_records r ON r.version_id = "
+                          "d.current_version WHERE d.name = exchange_entitlements.dataset AND r.person_id = ?)" +
+                          std::string(kLiveMatching),
+                      {person_id, consumer, purpose, dataset, to_unix_micros(now), std::string(to_string(basis.kind)),
+                       basis.reference});
+  if (!rows) return std::move(rows).error();
+  EntitledRecord out;
+  auto found = covering_row(*rows, attributes);
+  if (!found) return out;
+  const storage::Row& row = rows->rows[*found];
+  out.entitlement = entitlement_of(row);
+  // Records are JSON objects written by the import, as current_record reads them.
+  if (auto record = row.optional_text(11)) out.record = std::move(json::parse(*record).as_object());
+  return out;
 }
 
 }  // namespace guichet::exchange

@@ -33,7 +33,13 @@ std::optional<Errc> errc_named(std::string_view name) {
 
 Node::Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clock, Transport& transport,
            ExchangeOptions options)
-    : keys_(keys), peers_(peers), db_(db), clock_(clock), transport_(transport), options_(options) {}
+    : keys_(keys),
+      peers_(peers),
+      db_(db),
+      clock_(clock),
+      transport_(transport),
+      options_(options),
+      journal_(db, clock, JournalWriterOptions{options.journal_batch}) {}
 
 // --- Provider --------------------------------------------------------------------------------
 
@@ -70,11 +76,7 @@ ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& m
     answer.body = json::serialize(json::object{{"error", entry.reason}, {"message", message}});
     answer.status = 503;
   }
-  auto journaled = db_.transaction([&](storage::Connection& c) -> Result<void> {
-    auto seq = append_journal(c, entry, clock_);
-    if (!seq) return std::move(seq).error();
-    return {};
-  });
+  auto journaled = journal_.append(entry);
   if (!journaled) {
     // Nothing leaves without its journal line: an unjournaled refusal is still a refusal, but the
     // failure is logged and the answer says the node is unavailable.
@@ -191,14 +193,16 @@ ProviderAnswer Node::answer(std::string_view compact) {
       if (descriptions_.size() > 100) descriptions_.clear();
       descriptions_[*dataset] = {f.description, now};
     }
-    auto entitlement = covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
-    if (!entitlement) return std::move(entitlement).error();
-    f.entitlement = std::move(entitlement).value();
-    if (!f.entitlement) return f;
-    if (f.description->connector) return f;  // asked of the administration's API below
-    auto record = current_record(c, *dataset, *person);
-    if (!record) return std::move(record).error();
-    f.record = std::move(record).value();
+    if (f.description->connector) {  // the record is asked of the administration's API below
+      auto entitlement = covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
+      if (!entitlement) return std::move(entitlement).error();
+      f.entitlement = std::move(entitlement).value();
+      return f;
+    }
+    auto entitled = entitled_record(c, consumer, *purpose, *dataset, *attributes, *basis, *person, now);
+    if (!entitled) return std::move(entitled).error();
+    f.entitlement = std::move(entitled->entitlement);
+    f.record = std::move(entitled->record);
     return f;
   });
   if (found && found->description && found->entitlement && found->description->connector) {
@@ -256,21 +260,8 @@ ProviderAnswer Node::answer(std::string_view compact) {
   const std::int64_t seen_until = to_unix_micros(now) + std::chrono::duration_cast<std::chrono::microseconds>(
                                                             options_.request_life * 5 + options_.clock_skew * 2)
                                                             .count();
-  auto kept = db_.transaction([&](storage::Connection& c) -> Result<void> {
-    auto seen = c.execute("INSERT INTO exchange_seen_requests (issuer, jti, expires_at) VALUES (?, ?, ?)",
-                          {consumer, *jti, seen_until});
-    if (!seen) return std::move(seen).error();
-    // Now and then, requests that can no longer be fresh are forgotten.
-    if (fast_unique_id().ends_with("00")) {
-      if (auto swept = c.execute("DELETE FROM exchange_seen_requests WHERE expires_at < ?", {to_unix_micros(now)});
-          !swept) {
-        return std::move(swept).error();
-      }
-    }
-    auto seq = append_journal(c, entry, clock_);
-    if (!seq) return std::move(seq).error();
-    return {};
-  });
+  const SeenRequest seen{consumer, *jti, seen_until};
+  auto kept = journal_.append(entry, &seen);
   if (!kept) {
     if (kept.error().kind == ErrorKind::conflict) {
       return refuse(entry, Errc::replayed_request, "this request was already answered", consumer);
@@ -314,9 +305,7 @@ Result<ExchangeResult> Node::fetch(const ExchangeRequest& r) {
   entry.attributes = r.attributes;
   entry.request_hash = hash_of(*compact);
   entry.request_jws = *compact;
-  auto journal = [&]() -> Result<std::int64_t> {
-    return db_.transaction([&](storage::Connection& c) { return append_journal(c, entry, clock_); });
-  };
+  auto journal = [&]() -> Result<std::int64_t> { return journal_.append(entry); };
   auto failed = [&](Errc code, std::string message) -> Result<ExchangeResult> {
     entry.outcome = "failed";
     entry.reason = std::string(ErrorCode(code).name());

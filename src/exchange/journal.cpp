@@ -1,7 +1,10 @@
 #include "guichet/exchange/journal.hpp"
 
+#include <set>
+
 #include <boost/json.hpp>
 
+#include "guichet/core/deadline.hpp"
 #include "guichet/core/digest.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/exchange/errors.hpp"
@@ -66,71 +69,101 @@ JournalEntry entry_of(const storage::Row& row) {
   return e;
 }
 
+constexpr std::string_view kInsertJournal =
+    "INSERT INTO exchange_journal (seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis, "
+    "person_id, user_id, attributes, released, outcome, reason, request_hash, request_jws, response_hash, "
+    "response_signature, previous_hash, hash) VALUES ";
+constexpr std::size_t kJournalColumns = 20;
+
+// One row's values, in kInsertJournal's order.
+void add_journal_row(storage::Params& out, std::int64_t seq, std::int64_t at, const JournalEntry& e,
+                     const std::string& previous, const std::string& hash) {
+  storage::Value user = nullptr;
+  if (e.user_id) user = *e.user_id;
+  for (storage::Value v : {storage::Value(seq),
+                           storage::Value(at),
+                           storage::Value(std::string(side_name(e.side))),
+                           storage::Value(e.consumer),
+                           storage::Value(e.provider),
+                           storage::Value(e.purpose),
+                           storage::Value(std::string(to_string(e.legal_basis.kind))),
+                           storage::Value(e.legal_basis.reference),
+                           storage::Value(e.person_id),
+                           user,
+                           storage::Value(names_json(e.attributes)),
+                           storage::Value(names_json(e.released)),
+                           storage::Value(e.outcome),
+                           storage::Value(e.reason),
+                           storage::Value(e.request_hash),
+                           storage::Value(e.request_jws),
+                           storage::Value(e.response_hash),
+                           storage::Value(e.response_signature),
+                           storage::Value(previous),
+                           storage::Value(hash)}) {
+    out.push_back(std::move(v));
+  }
+}
+
+// "(?, ?), (?, ?)": `rows` rows of `columns` placeholders.
+std::string value_rows(std::size_t rows, std::size_t columns) {
+  const std::string one = storage::in_list(columns);
+  std::string out;
+  out.reserve(rows * (one.size() + 2));
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ", ";
+    out += one;
+  }
+  return out;
+}
+
+// Multi-row statements go in chunks of 32, 16, 8, 4, 2 and 1 rows, so a connection prepares at
+// most six texts of each rather than one per batch size.
+std::size_t chunk_rows(std::size_t left) {
+  std::size_t rows = 32;
+  while (rows > left) rows /= 2;
+  return rows;
+}
+
+// The journal's last seq and hash (the anchor's when everything was pruned; the genesis when empty).
+Result<std::pair<std::int64_t, std::string>> chain_head(storage::Connection& tx) {
+  auto last = tx.query("SELECT seq, hash FROM exchange_journal ORDER BY seq DESC LIMIT 1");
+  if (!last) return std::move(last).error();
+  if (!last->empty()) return std::make_pair(last->rows[0].integer(0), last->rows[0].text(1));
+  auto anchor = tx.query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
+  if (!anchor) return std::move(anchor).error();
+  if (!anchor->empty()) return std::make_pair(anchor->rows[0].integer(0), anchor->rows[0].text(1));
+  return std::make_pair(std::int64_t{0}, std::string(kGenesis));
+}
+
+Result<void> lock_journal(storage::Connection& tx) {
+  if (tx.backend() != storage::Backend::postgresql) return {};  // SQLite: the write transaction is the lock
+  auto locked = tx.query("SELECT pg_advisory_xact_lock(?)", {kJournalLock});
+  if (!locked) return std::move(locked).error();
+  return {};
+}
+
 }  // namespace
 
 Result<std::int64_t> append_journal(storage::Connection& tx, const JournalEntry& e, const Clock& clock) {
-  if (tx.backend() == storage::Backend::postgresql) {
-    if (auto locked = tx.query("SELECT pg_advisory_xact_lock(?)", {kJournalLock}); !locked) {
-      return std::move(locked).error();
-    }
-  }
-  auto last = tx.query("SELECT seq, hash FROM exchange_journal ORDER BY seq DESC LIMIT 1");
-  if (!last) return std::move(last).error();
-  std::int64_t seq = 1;
-  std::string previous(kGenesis);
-  if (!last->empty()) {
-    seq = last->rows[0].integer(0) + 1;
-    previous = last->rows[0].text(1);
-  } else {
-    // Everything was pruned: the chain goes on from the anchor.
-    auto anchor = tx.query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
-    if (!anchor) return std::move(anchor).error();
-    if (!anchor->empty()) {
-      seq = anchor->rows[0].integer(0) + 1;
-      previous = anchor->rows[0].text(1);
-    }
-  }
+  if (auto locked = lock_journal(tx); !locked) return std::move(locked).error();
+  auto head = chain_head(tx);
+  if (!head) return std::move(head).error();
+  const std::int64_t seq = head->first + 1;
+  const std::string& previous = head->second;
   const std::int64_t at = to_unix_micros(clock.now());
   const std::string hash = entry_hash(previous, seq, at, e);
-  storage::Value user = nullptr;
-  if (e.user_id) user = *e.user_id;
-  auto inserted = tx.execute(
-      "INSERT INTO exchange_journal (seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis, "
-      "person_id, user_id, attributes, released, outcome, reason, request_hash, request_jws, response_hash, "
-      "response_signature, previous_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {seq,
-       at,
-       std::string(side_name(e.side)),
-       e.consumer,
-       e.provider,
-       e.purpose,
-       std::string(to_string(e.legal_basis.kind)),
-       e.legal_basis.reference,
-       e.person_id,
-       user,
-       names_json(e.attributes),
-       names_json(e.released),
-       e.outcome,
-       e.reason,
-       e.request_hash,
-       e.request_jws,
-       e.response_hash,
-       e.response_signature,
-       previous,
-       hash});
+  storage::Params row;
+  add_journal_row(row, seq, at, e, previous, hash);
+  auto inserted = tx.execute(std::string(kInsertJournal) + storage::in_list(row.size()), row);
   if (!inserted) return std::move(inserted).error();
   return seq;
 }
 
 Result<JournalHead> journal_head(storage::Database& db) {
   return db.read([](storage::Connection& c) -> Result<JournalHead> {
-    auto last = c.query("SELECT seq, hash FROM exchange_journal ORDER BY seq DESC LIMIT 1");
-    if (!last) return std::move(last).error();
-    if (!last->empty()) return JournalHead{last->rows[0].integer(0), last->rows[0].text(1)};
-    auto anchor = c.query("SELECT through_seq, hash FROM exchange_journal_anchor WHERE id = 1");
-    if (!anchor) return std::move(anchor).error();
-    if (!anchor->empty()) return JournalHead{anchor->rows[0].integer(0), anchor->rows[0].text(1)};
-    return JournalHead{0, std::string(kGenesis)};
+    auto head = chain_head(c);
+    if (!head) return std::move(head).error();
+    return JournalHead{head->first, std::move(head->second)};
   });
 }
 
@@ -265,6 +298,158 @@ Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours kee
     if (!anchored) return std::move(anchored).error();
     return c.execute("DELETE FROM exchange_journal WHERE seq <= ?", {through});
   });
+}
+
+// --- Group commit ----------------------------------------------------------------------------
+
+struct JournalWriter::Pending {
+  const JournalEntry* entry = nullptr;
+  const SeenRequest* seen = nullptr;
+  std::int64_t seq = 0;
+  bool replayed = false;
+  std::optional<Error> failed;
+  // Under the writer's mutex: written (the caller returns), or chosen to lead the next batch.
+  bool done = false;
+  bool lead = false;
+  std::condition_variable wake;  // each waiter is woken alone, never the whole queue
+};
+
+JournalWriter::JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options)
+    : db_(db), clock_(clock), options_(options) {
+  if (options_.max_batch == 0) options_.max_batch = 1;
+}
+
+Result<std::int64_t> JournalWriter::append(const JournalEntry& entry, const SeenRequest* seen) {
+  Pending mine;
+  mine.entry = &entry;
+  mine.seen = seen;
+  std::unique_lock lock(mutex_);
+  queue_.push_back(&mine);
+  if (leader_active_) {
+    mine.wake.wait(lock, [&] { return mine.done || mine.lead; });
+  } else {
+    leader_active_ = true;  // nobody is writing: this thread writes at once
+    mine.lead = true;
+  }
+  while (!mine.done) {
+    // Lead: take what is queued, this thread's entry first among it (a leader is the queue's
+    // front), and write it while the next batch gathers.
+    std::vector<Pending*> batch;
+    while (!queue_.empty() && batch.size() < options_.max_batch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    write_batch(batch);
+    lock.lock();
+    for (Pending* p : batch) {
+      p->done = true;
+      if (p != &mine) p->wake.notify_one();
+    }
+    if (queue_.empty()) {
+      leader_active_ = false;
+    } else {
+      // The oldest waiter writes the next batch; leader_active_ stays set, so newcomers queue.
+      queue_.front()->lead = true;
+      queue_.front()->wake.notify_one();
+    }
+  }
+  if (mine.failed) return *mine.failed;
+  if (mine.replayed) return make_error(Errc::replayed_request, "this request was already answered");
+  return mine.seq;
+}
+
+void JournalWriter::write_batch(std::vector<Pending*>& batch) {
+  // The batch holds other requests' entries: it is not cut short by this thread's deadline.
+  DeadlineScope batch_has_its_own_time(std::nullopt);
+  std::size_t seen_count = 0;
+  auto written = db_.transaction([&](storage::Connection& tx) -> Result<std::size_t> {
+    for (Pending* p : batch) p->replayed = false;
+    // The requests' jti first: a request seen before (in an earlier batch, or earlier in this one)
+    // is a replay, and its entry is left out.
+    std::vector<Pending*> claims;
+    for (Pending* p : batch) {
+      if (p->seen != nullptr) claims.push_back(p);
+    }
+    std::set<std::pair<std::string, std::string>> recorded;
+    for (std::size_t from = 0; from < claims.size();) {
+      const std::size_t rows = chunk_rows(claims.size() - from);
+      storage::Params params;
+      for (std::size_t i = from; i < from + rows; ++i) {
+        params.emplace_back(claims[i]->seen->issuer);
+        params.emplace_back(claims[i]->seen->jti);
+        params.emplace_back(claims[i]->seen->expires_at);
+      }
+      auto inserted = tx.query("INSERT INTO exchange_seen_requests (issuer, jti, expires_at) VALUES " +
+                                   value_rows(rows, 3) + " ON CONFLICT (issuer, jti) DO NOTHING RETURNING issuer, jti",
+                               params);
+      if (!inserted) return std::move(inserted).error();
+      for (const storage::Row& row : inserted->rows) recorded.emplace(row.text(0), row.text(1));
+      from += rows;
+    }
+    for (Pending* p : claims) {
+      // The first of two claims of one jti in this batch takes the row; the second is a replay.
+      p->replayed = recorded.erase({p->seen->issuer, p->seen->jti}) == 0;
+    }
+    seen_count = claims.size();
+    // Now and then, requests that can no longer be fresh are forgotten.
+    if (seen_since_sweep_ + seen_count >= 256) {
+      auto swept =
+          tx.execute("DELETE FROM exchange_seen_requests WHERE expires_at < ?", {to_unix_micros(clock_.now())});
+      if (!swept) return std::move(swept).error();
+    }
+
+    if (auto locked = lock_journal(tx); !locked) return std::move(locked).error();
+    auto head = chain_head(tx);
+    if (!head) return std::move(head).error();
+    std::int64_t seq = head->first;
+    std::string previous = std::move(head->second);
+    const std::int64_t at = to_unix_micros(clock_.now());
+    std::vector<Pending*> entries;
+    for (Pending* p : batch) {
+      if (!p->replayed) entries.push_back(p);
+    }
+    for (std::size_t from = 0; from < entries.size();) {
+      const std::size_t rows = chunk_rows(entries.size() - from);
+      storage::Params params;
+      params.reserve(rows * kJournalColumns);
+      for (std::size_t i = from; i < from + rows; ++i) {
+        Pending* p = entries[i];
+        p->seq = ++seq;
+        std::string hash = entry_hash(previous, p->seq, at, *p->entry);
+        add_journal_row(params, p->seq, at, *p->entry, previous, hash);
+        previous = std::move(hash);
+      }
+      auto inserted = tx.execute(std::string(kInsertJournal) + value_rows(rows, kJournalColumns), params);
+      if (!inserted) return std::move(inserted).error();
+      from += rows;
+    }
+    return entries.size();
+  });
+  std::lock_guard lock(mutex_);
+  if (!written) {
+    for (Pending* p : batch) p->failed = written.error();
+    return;
+  }
+  seen_since_sweep_ = seen_since_sweep_ + seen_count >= 256 ? 0 : seen_since_sweep_ + seen_count;
+  ++stats_.batches;
+  stats_.entries += *written;
+  stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
+}
+
+JournalWriterStats JournalWriter::stats() const {
+  std::lock_guard lock(mutex_);
+  return stats_;
+}
+
+bool JournalWriter::writing() const {
+  std::lock_guard lock(mutex_);
+  return leader_active_;
+}
+
+std::size_t JournalWriter::queued() const {
+  std::lock_guard lock(mutex_);
+  return queue_.size();
 }
 
 void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock,

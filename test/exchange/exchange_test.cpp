@@ -4,7 +4,10 @@
 // HTTP: test/browser/exchange.test.mjs.)
 #include <gtest/gtest.h>
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -914,6 +917,165 @@ TEST_P(ExchangeTest, ADryRunCountsWhomABenefitsRuleWouldGrant) {
   EXPECT_EQ(refused->unknown, 5);
   EXPECT_EQ(refused->unknown_reasons["not_entitled"], 5);
 }
+
+// Holds the journal's writers back while the test queues entries behind them: on SQLite a write
+// transaction (the writer gate), on PostgreSQL a lock on the journal table as well.
+class JournalBlocker {
+ public:
+  explicit JournalBlocker(storage::Database& db) {
+    holder_ = std::thread([this, &db] {
+      (void)db.transaction([&](storage::Connection& c) -> Result<void> {
+        if (c.backend() == storage::Backend::postgresql) {
+          EXPECT_TRUE(c.execute_script("LOCK TABLE exchange_journal IN ACCESS EXCLUSIVE MODE").ok());
+        }
+        std::unique_lock lock(mutex_);
+        held_ = true;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return released_; });
+        return {};
+      });
+    });
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return held_; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    changed_.notify_all();
+    if (holder_.joinable()) holder_.join();
+  }
+  ~JournalBlocker() { release(); }
+  JournalBlocker(const JournalBlocker&) = delete;
+  JournalBlocker& operator=(const JournalBlocker&) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool held_ = false;
+  bool released_ = false;
+  std::thread holder_;
+};
+
+void wait_until_writing(const JournalWriter& writer) {
+  for (int i = 0; i < 1000 && !writer.writing(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_TRUE(writer.writing());
+}
+
+void wait_until_queued(const JournalWriter& writer, std::size_t count) {
+  for (int i = 0; i < 1000 && writer.queued() < count; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_EQ(writer.queued(), count);
+}
+
+JournalEntry provider_entry(int n) {
+  JournalEntry e;
+  e.side = Side::provider;
+  e.consumer = "guichet";
+  e.provider = "at";
+  e.purpose = "student-housing-aid";
+  e.legal_basis = LegalBasis{LegalBasisKind::law, std::string(kLaw)};
+  e.person_id = "PT:" + std::to_string(100000000 + n);
+  e.attributes = {"reference_income"};
+  e.released = {"reference_income"};
+  e.outcome = "answered";
+  e.request_hash = "request-" + std::to_string(n);
+  e.response_hash = "response-" + std::to_string(n);
+  return e;
+}
+
+class JournalWriterTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(storage::apply_migrations(database.db(), storage::builtin_migrations(), clock).ok());
+  }
+  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
+  testing::TestDatabase database{GetParam()};
+};
+
+TEST_P(JournalWriterTest, EntriesArrivingWhileABatchIsWrittenShareTheNextCommit) {
+  JournalWriter writer(database.db(), clock);
+  std::vector<JournalEntry> entries;
+  for (int n = 0; n < 8; ++n) entries.push_back(provider_entry(n));
+  std::vector<std::optional<Result<std::int64_t>>> results(entries.size());
+  std::vector<std::thread> appending;
+  {
+    JournalBlocker blocker(database.db());
+    // The first thread leads at once with its own entry and waits on the blocker; the other seven
+    // queue behind it.
+    appending.emplace_back([&] { results[0] = writer.append(entries[0]); });
+    wait_until_writing(writer);
+    for (std::size_t i = 1; i < entries.size(); ++i) {
+      appending.emplace_back([&, i] { results[i] = writer.append(entries[i]); });
+    }
+    wait_until_queued(writer, 7);
+  }
+  for (std::thread& t : appending) t.join();
+  std::set<std::int64_t> seqs;
+  for (const auto& r : results) {
+    ASSERT_TRUE(r && r->ok()) << (r ? r->error().message : "no result");
+    seqs.insert(**r);
+  }
+  EXPECT_EQ(seqs, (std::set<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
+  EXPECT_EQ(**results[0], 1);  // the first to lead wrote alone
+  const JournalWriterStats stats = writer.stats();
+  EXPECT_EQ(stats.batches, 2u);  // one entry, then the seven that queued meanwhile in one commit
+  EXPECT_EQ(stats.entries, 8u);
+  EXPECT_EQ(stats.largest_batch, 7u);
+  auto verified = verify_journal(database.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
+  EXPECT_EQ(verified->entries, 8);
+  // Each line is the entry its caller appended, at the seq it was told.
+  auto lines = read_journal(database.db(), JournalQuery{.oldest_first = true});
+  ASSERT_TRUE(lines.ok());
+  ASSERT_EQ(lines->size(), 8u);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    EXPECT_EQ((*lines)[static_cast<std::size_t>(**results[i] - 1)].request_hash, entries[i].request_hash);
+  }
+}
+
+TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNoLine) {
+  JournalWriter writer(database.db(), clock);
+  const std::int64_t until = to_unix_micros(clock.now() + std::chrono::minutes(10));
+  const SeenRequest first{"guichet", "jti-first-0000000001", until};
+  const SeenRequest twice{"guichet", "jti-twice-0000000002", until};
+  const JournalEntry a = provider_entry(1), b = provider_entry(2), c = provider_entry(3);
+  std::optional<Result<std::int64_t>> ra, rb, rc;
+  {
+    JournalBlocker blocker(database.db());
+    std::thread leader([&] { ra = writer.append(a, &first); });
+    wait_until_writing(writer);  // the leader has taken its batch of one and waits on the blocker
+    std::thread one([&] { rb = writer.append(b, &twice); });
+    std::thread other([&] { rc = writer.append(c, &twice); });
+    wait_until_queued(writer, 2);
+    blocker.release();
+    leader.join();
+    one.join();
+    other.join();
+  }
+  ASSERT_TRUE(ra && ra->ok());
+  ASSERT_TRUE(rb && rc);
+  EXPECT_NE(rb->ok(), rc->ok()) << "exactly one of the two claims of one jti is written";
+  const Result<std::int64_t>& refused = rb->ok() ? *rc : *rb;
+  EXPECT_EQ(refused.error().code, Errc::replayed_request);
+  EXPECT_EQ(writer.stats().largest_batch, 2u);
+  // Seen in an earlier batch: refused too, and nothing is written for it.
+  auto again = writer.append(provider_entry(4), &first);
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, Errc::replayed_request);
+  auto verified = verify_journal(database.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact);
+  EXPECT_EQ(verified->entries, 2);
+  // Entries without a request to record (a consumer's, a refusal's) are written as before.
+  auto plain = writer.append(provider_entry(5));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, 3);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& info) { return info.param; });
 
 TEST(Rules, DecideFromAttributesAndNeverHarmTheNode) {
   auto rule = Rule::compile("reference_income / household_parts < 600000 or has(benefits, 'rsi')");

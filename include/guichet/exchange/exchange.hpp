@@ -64,6 +64,9 @@ struct ExchangeOptions {
   // 429 unsigned and unjournaled (counted in the log). Proved senders are always journaled.
   double unproved_per_second = 20;
   double unproved_burst = 100;
+  // The most journal entries written in one transaction (JournalWriter: exchanges finishing at
+  // the same moment share one commit).
+  std::size_t journal_batch = 64;
 };
 
 class Node {
@@ -87,6 +90,7 @@ class Node {
   NodeKeys& keys() { return keys_; }
   Peers& peers() { return peers_; }
   Transport& transport() { return transport_; }
+  JournalWriterStats journal_stats() const { return journal_.stats(); }
 
  private:
   ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);
@@ -97,6 +101,7 @@ class Node {
   const Clock& clock_;
   Transport& transport_;
   ExchangeOptions options_;
+  JournalWriter journal_;
   // Dataset descriptions read in the last 30 seconds: what attributes exist changes with an
   // import, rarely; entitlements and records are read for every request.
   std::mutex descriptions_mutex_;

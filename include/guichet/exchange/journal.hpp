@@ -5,7 +5,10 @@
 // published signed (GET /exchange/v1/journal/head) so a copy kept elsewhere can show the chain was
 // not cut short. Entries older than the retention period are pruned from the oldest, after the
 // anchor (the last pruned entry's hash) is recorded.
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +45,63 @@ struct JournalEntry {
 
 // Appends inside the caller's transaction (serialised, so the chain never forks).
 Result<std::int64_t> append_journal(storage::Connection& c, const JournalEntry& entry, const Clock& clock);
+
+// A request's identifier, kept until the request can no longer be fresh, so that a replay of it is
+// refused (exchange_seen_requests).
+struct SeenRequest {
+  std::string issuer;
+  std::string jti;
+  std::int64_t expires_at = 0;  // unix microseconds
+};
+
+struct JournalWriterOptions {
+  std::size_t max_batch = 64;  // entries written in one transaction at most
+};
+
+struct JournalWriterStats {
+  std::uint64_t batches = 0;  // transactions committed
+  std::uint64_t entries = 0;  // entries appended in them
+  std::size_t largest_batch = 0;
+};
+
+// Group commit for a node's journal. Every exchange ends with a write: its journal line and, on the
+// provider's side, the request's jti. Written one transaction each, they are serialised by the
+// chain (each entry hashes the one before), and on PostgreSQL each costs six round trips and a WAL
+// flush. Here the threads appending at the same moment queue their entries; the first becomes the
+// leader and writes everything queued in one transaction (one lock, one read of the head,
+// multi-row inserts, one commit), while the entries arriving meanwhile form the next batch, which
+// the next waiting thread writes. Nobody waits on a timer: a thread alone writes at once, so the
+// batches grow only with the load. Each caller returns once its own entry is committed.
+class JournalWriter {
+ public:
+  JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options = {});
+  JournalWriter(const JournalWriter&) = delete;
+  JournalWriter& operator=(const JournalWriter&) = delete;
+
+  // Appends `entry` and, when `seen` is given, records that request in the same transaction.
+  // Returns the entry's seq once committed; replayed_request (and nothing written for it) when
+  // `seen` was recorded before, in this batch or an earlier one; a database error when the batch
+  // could not be written (nothing of it was). The batch runs on the statement timeout, not the
+  // caller's deadline: it holds other requests' entries too.
+  Result<std::int64_t> append(const JournalEntry& entry, const SeenRequest* seen = nullptr);
+
+  JournalWriterStats stats() const;
+  std::size_t queued() const;  // entries waiting for a leader (tests)
+  bool writing() const;        // a leader has taken a batch and not finished it (tests)
+
+ private:
+  struct Pending;
+  void write_batch(std::vector<Pending*>& batch);
+
+  storage::Database& db_;
+  const Clock& clock_;
+  JournalWriterOptions options_;
+  mutable std::mutex mutex_;
+  std::deque<Pending*> queue_;
+  bool leader_active_ = false;
+  JournalWriterStats stats_;
+  std::uint64_t seen_since_sweep_ = 0;  // leader only
+};
 
 struct JournalHead {
   std::int64_t seq = 0;
