@@ -204,6 +204,11 @@ int main(int argc, char** argv) {
     Peers provider_peers(*provider_db, clock, transport);
     Node consumer(consumer_keys, consumer_peers, *consumer_db, clock, transport);
     Node provider(provider_keys, provider_peers, *provider_db, clock, transport);
+    // The reference for the group commit: the same provider writing each entry in a transaction
+    // of its own.
+    ExchangeOptions one_by_one;
+    one_by_one.journal_batch = 1;
+    Node provider_unbatched(provider_keys, provider_peers, *provider_db, clock, transport, one_by_one);
     transport.provider = &provider;
     transport.consumer = &consumer;
     (void)need(
@@ -229,7 +234,7 @@ int main(int argc, char** argv) {
     std::vector<double> full, provider_side, consumer_side, concurrent, floor, reads;
     struct ProviderRows {
       std::vector<double> wall, per_cpu, server_share, batch;
-    } provider_one, provider_many;
+    } provider_one, provider_many, provider_unbatched_rows;
     const auto key_c = need(consumer_keys.signing_key(), "key");
     const auto key_p = need(provider_keys.signing_key(), "key");
     for (int round = 0; round < rounds; ++round) {
@@ -265,18 +270,22 @@ int main(int argc, char** argv) {
       // the database server.
       transport.capture = true;
       transport.captured.clear();
-      for (int i = 0; i < 2 * exchanges; ++i) (void)consumer.fetch(request(round * exchanges + i + 11));
+      for (int i = 0; i < 3 * exchanges; ++i) (void)consumer.fetch(request(round * exchanges + i + 11));
       transport.capture = false;
-      for (int callers : {1, threads}) {
-        const std::size_t offset = callers == 1 ? 0 : static_cast<std::size_t>(exchanges);
-        const auto batches_before = provider.journal_stats();
+      for (int run = 0; run < 3; ++run) {
+        // 1 caller; `threads` callers; `threads` callers with every entry in its own transaction.
+        const int callers = run == 0 ? 1 : threads;
+        Node& answering_node = run == 2 ? provider_unbatched : provider;
+        const std::size_t offset = static_cast<std::size_t>(run * exchanges);
+        const auto batches_before = answering_node.journal_stats();
         const CpuSeconds cpu_before = cpu_now();
         start = Steady::now();
         std::vector<std::thread> answering;
+        answering.reserve(static_cast<std::size_t>(callers));
         for (int t = 0; t < callers; ++t) {
           answering.emplace_back([&, t] {
             for (int i = t; i < exchanges; i += callers) {
-              ProviderAnswer answer = provider.answer(transport.captured[offset + static_cast<std::size_t>(i)]);
+              ProviderAnswer answer = answering_node.answer(transport.captured[offset + static_cast<std::size_t>(i)]);
               if (answer.status != 200) die("answer " + std::to_string(answer.status), Error{.message = answer.body});
             }
           });
@@ -284,9 +293,9 @@ int main(int argc, char** argv) {
         for (std::thread& w : answering) w.join();
         const double wall = std::chrono::duration<double>(Steady::now() - start).count();
         const CpuSeconds cpu_after = cpu_now();
-        const auto batches_after = provider.journal_stats();
+        const auto batches_after = answering_node.journal_stats();
         const double cpu = (cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server);
-        auto& rows = callers == 1 ? provider_one : provider_many;
+        auto& rows = run == 0 ? provider_one : run == 1 ? provider_many : provider_unbatched_rows;
         rows.wall.push_back(exchanges / wall);
         rows.per_cpu.push_back(exchanges / cpu);
         rows.server_share.push_back((cpu_after.server - cpu_before.server) / cpu);
@@ -324,10 +333,10 @@ int main(int argc, char** argv) {
     const std::string label = "the same, " + std::to_string(threads) + " threads on " +
                               std::to_string(std::thread::hardware_concurrency()) + " cores";
     report(label.c_str(), concurrent);
-    for (const auto* rows : {&provider_one, &provider_many}) {
-      const std::string name = "the provider's side, " + std::to_string(rows == &provider_one ? 1 : threads) +
-                               (rows == &provider_one ? " caller" : " callers at once");
-      report(name.c_str(), rows->wall);
+    const std::string many = std::to_string(threads) + " callers at once";
+    for (const auto& [rows, name] : {std::pair{&provider_one, std::string("1 caller")}, std::pair{&provider_many, many},
+                                     std::pair{&provider_unbatched_rows, many + ", a transaction each (reference)"}}) {
+      report(("the provider's side, " + name).c_str(), rows->wall);
       report("  per CPU second (this process + the server)", rows->per_cpu);
       std::printf("  the server's share of the CPU %.0f%%, entries per journal commit %.1f\n",
                   100 * median(rows->server_share), median(rows->batch));
