@@ -1,6 +1,7 @@
 #include "guichet/exchange/entitlements.hpp"
 
 #include <algorithm>
+#include <map>
 
 #include <boost/json.hpp>
 
@@ -171,25 +172,54 @@ Result<std::optional<Entitlement>> covering_entitlement(storage::Connection& c, 
   return std::optional<Entitlement>(entitlement_of(rows->rows[*found]));
 }
 
-Result<EntitledRecord> entitled_record(storage::Connection& c, const std::string& consumer, const std::string& purpose,
-                                       const std::string& dataset, const std::vector<std::string>& attributes,
-                                       const LegalBasis& basis, const std::string& person_id, Instant now) {
-  // The record rides along each live entitlement row (there is usually one); with none, the
-  // subquery never runs.
-  auto rows = c.query(std::string("SELECT ") + std::string(kColumns) +
-                          ", (SELECT r.attributes FROM exchange_datasets d JOIN exchange_records r ON r.version_id = "
-                          "d.current_version WHERE d.name = exchange_entitlements.dataset AND r.person_id = ?)" +
-                          std::string(kLiveMatching),
-                      {person_id, consumer, purpose, dataset, to_unix_micros(now), std::string(to_string(basis.kind)),
-                       basis.reference});
-  if (!rows) return std::move(rows).error();
-  EntitledRecord out;
-  auto found = covering_row(*rows, attributes);
-  if (!found) return out;
-  const storage::Row& row = rows->rows[*found];
-  out.entitlement = entitlement_of(row);
-  // Records are JSON objects written by the import, as current_record reads them.
-  if (auto record = row.optional_text(11)) out.record = std::move(json::parse(*record).as_object());
+Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
+                                                     std::span<const RecordQuery* const> queries, Instant now) {
+  std::vector<EntitledRecord> out(queries.size());
+  // The live entitlements, read once for each distinct consumer, purpose, dataset and basis.
+  std::map<std::vector<std::string>, storage::Rows> live;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    const RecordQuery& q = *queries[i];
+    std::vector<std::string> key{q.consumer, q.purpose, q.dataset, std::string(to_string(q.basis.kind)),
+                                 q.basis.reference};
+    auto found = live.find(key);
+    if (found == live.end()) {
+      auto rows = c.query(std::string("SELECT ") + std::string(kColumns) + std::string(kLiveMatching),
+                          {q.consumer, q.purpose, q.dataset, to_unix_micros(now), key[3], q.basis.reference});
+      if (!rows) return std::move(rows).error();
+      found = live.emplace(std::move(key), std::move(rows).value()).first;
+    }
+    if (auto row = covering_row(found->second, q.attributes))
+      out[i].entitlement = entitlement_of(found->second.rows[*row]);
+  }
+  // The records of the people whose request is covered, one statement per dataset. The list of
+  // people is padded to a power of two by repeating the last (a repeated value changes nothing in
+  // an IN list), so a connection prepares a handful of texts rather than one per batch size.
+  std::map<std::string, std::vector<std::size_t>> covered;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    if (out[i].entitlement) covered[queries[i]->dataset].push_back(i);
+  }
+  for (const auto& [dataset, indexes] : covered) {
+    std::vector<std::string> people;
+    for (std::size_t i : indexes) people.push_back(queries[i]->person_id);
+    std::sort(people.begin(), people.end());
+    people.erase(std::unique(people.begin(), people.end()), people.end());
+    std::size_t padded = 1;
+    while (padded < people.size()) padded *= 2;
+    storage::Params params{dataset};
+    for (std::size_t k = 0; k < padded; ++k) params.emplace_back(people[std::min(k, people.size() - 1)]);
+    auto rows = c.query(
+        "SELECT r.person_id, r.attributes FROM exchange_datasets d JOIN exchange_records r ON r.version_id = "
+        "d.current_version WHERE d.name = ? AND r.person_id IN " +
+            storage::in_list(padded),
+        params);
+    if (!rows) return std::move(rows).error();
+    std::map<std::string, json::object, std::less<>> records;
+    // Records are JSON objects written by the import, as current_record reads them.
+    for (const storage::Row& row : rows->rows) records.emplace(row.text(0), json::parse(row.text(1)).as_object());
+    for (std::size_t i : indexes) {
+      if (auto record = records.find(queries[i]->person_id); record != records.end()) out[i].record = record->second;
+    }
+  }
   return out;
 }
 

@@ -39,7 +39,27 @@ Node::Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clo
       clock_(clock),
       transport_(transport),
       options_(options),
-      journal_(db, clock, JournalWriterOptions{options.journal_batch}) {}
+      journal_(db, clock, JournalWriterOptions{options.journal_batch}),
+      reads_(options.read_batch) {}
+
+struct Node::RecordRead {
+  const RecordQuery* query = nullptr;
+  std::optional<Result<EntitledRecord>> result;
+};
+
+void Node::read_batch(std::span<RecordRead* const> batch) {
+  std::vector<const RecordQuery*> queries;
+  queries.reserve(batch.size());
+  for (const RecordRead* r : batch) queries.push_back(r->query);
+  auto read = db_.read([&](storage::Connection& c) { return entitled_records(c, queries, clock_.now()); });
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (read) {
+      batch[i]->result = std::move((*read)[i]);
+    } else {
+      batch[i]->result = read.error();
+    }
+  }
+}
 
 // --- Provider --------------------------------------------------------------------------------
 
@@ -181,11 +201,11 @@ ProviderAnswer Node::answer(std::string_view compact) {
     auto it = descriptions_.find(*dataset);
     if (it != descriptions_.end() && now - it->second.second < std::chrono::seconds(30)) known = it->second.first;
   }
-  auto found = db_.read([&](storage::Connection& c) -> Result<Found> {
+  auto found = [&]() -> Result<Found> {
     Found f;
     f.description = known;
     if (!f.description) {
-      auto description = stored_description(c, *dataset);
+      auto description = db_.read([&](storage::Connection& c) { return stored_description(c, *dataset); });
       if (!description) return std::move(description).error();
       if (!*description) return f;
       f.description = std::make_shared<const DatasetDescription>(std::move(**description));
@@ -194,17 +214,24 @@ ProviderAnswer Node::answer(std::string_view compact) {
       descriptions_[*dataset] = {f.description, now};
     }
     if (f.description->connector) {  // the record is asked of the administration's API below
-      auto entitlement = covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
+      auto entitlement = db_.read([&](storage::Connection& c) {
+        return covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
+      });
       if (!entitlement) return std::move(entitlement).error();
       f.entitlement = std::move(entitlement).value();
       return f;
     }
-    auto entitled = entitled_record(c, consumer, *purpose, *dataset, *attributes, *basis, *person, now);
-    if (!entitled) return std::move(entitled).error();
-    f.entitlement = std::move(entitled->entitlement);
-    f.record = std::move(entitled->record);
+    // Read with the other requests being answered at this moment (one statement for them all).
+    const RecordQuery query{consumer, *purpose, *dataset, *attributes, *basis, *person};
+    RecordRead read;
+    read.query = &query;
+    reads_.submit(read, [this](std::span<RecordRead* const> batch) { read_batch(batch); });
+    if (!read.result) return make_error(Errc::peer_unreachable, "the registry's read failed");
+    if (!*read.result) return read.result->error();
+    f.entitlement = std::move((*read.result)->entitlement);
+    f.record = std::move((*read.result)->record);
     return f;
-  });
+  }();
   if (found && found->description && found->entitlement && found->description->connector) {
     // Outside any transaction: the administration's API may take its time.
     auto record = connector_record(*found->description->connector, *person, *attributes, *found->description,

@@ -9,6 +9,7 @@
 #include "guichet/core/log.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/jobs/outbox.hpp"
+#include "guichet/storage/errors.hpp"
 #include "names.hpp"
 
 namespace guichet::exchange {
@@ -308,58 +309,24 @@ struct JournalWriter::Pending {
   std::int64_t seq = 0;
   bool replayed = false;
   std::optional<Error> failed;
-  // Under the writer's mutex: written (the caller returns), or chosen to lead the next batch.
-  bool done = false;
-  bool lead = false;
-  std::condition_variable wake;  // each waiter is woken alone, never the whole queue
+  bool written = false;
 };
 
 JournalWriter::JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options)
-    : db_(db), clock_(clock), options_(options) {
-  if (options_.max_batch == 0) options_.max_batch = 1;
-}
+    : db_(db), clock_(clock), batcher_(options.max_batch) {}
 
 Result<std::int64_t> JournalWriter::append(const JournalEntry& entry, const SeenRequest* seen) {
   Pending mine;
   mine.entry = &entry;
   mine.seen = seen;
-  std::unique_lock lock(mutex_);
-  queue_.push_back(&mine);
-  if (leader_active_) {
-    mine.wake.wait(lock, [&] { return mine.done || mine.lead; });
-  } else {
-    leader_active_ = true;  // nobody is writing: this thread writes at once
-    mine.lead = true;
-  }
-  while (!mine.done) {
-    // Lead: take what is queued, this thread's entry first among it (a leader is the queue's
-    // front), and write it while the next batch gathers.
-    std::vector<Pending*> batch;
-    while (!queue_.empty() && batch.size() < options_.max_batch) {
-      batch.push_back(queue_.front());
-      queue_.pop_front();
-    }
-    lock.unlock();
-    write_batch(batch);
-    lock.lock();
-    for (Pending* p : batch) {
-      p->done = true;
-      if (p != &mine) p->wake.notify_one();
-    }
-    if (queue_.empty()) {
-      leader_active_ = false;
-    } else {
-      // The oldest waiter writes the next batch; leader_active_ stays set, so newcomers queue.
-      queue_.front()->lead = true;
-      queue_.front()->wake.notify_one();
-    }
-  }
+  batcher_.submit(mine, [this](std::span<Pending* const> batch) { write_batch(batch); });
   if (mine.failed) return *mine.failed;
   if (mine.replayed) return make_error(Errc::replayed_request, "this request was already answered");
+  if (!mine.written) return make_error(storage::Errc::database_unreachable, "the journal batch was not written");
   return mine.seq;
 }
 
-void JournalWriter::write_batch(std::vector<Pending*>& batch) {
+void JournalWriter::write_batch(std::span<Pending* const> batch) {
   // The batch holds other requests' entries: it is not cut short by this thread's deadline.
   DeadlineScope batch_has_its_own_time(std::nullopt);
   std::size_t seen_count = 0;
@@ -426,30 +393,12 @@ void JournalWriter::write_batch(std::vector<Pending*>& batch) {
     }
     return entries.size();
   });
-  std::lock_guard lock(mutex_);
   if (!written) {
     for (Pending* p : batch) p->failed = written.error();
     return;
   }
+  for (Pending* p : batch) p->written = !p->replayed;
   seen_since_sweep_ = seen_since_sweep_ + seen_count >= 256 ? 0 : seen_since_sweep_ + seen_count;
-  ++stats_.batches;
-  stats_.entries += *written;
-  stats_.largest_batch = std::max(stats_.largest_batch, batch.size());
-}
-
-JournalWriterStats JournalWriter::stats() const {
-  std::lock_guard lock(mutex_);
-  return stats_;
-}
-
-bool JournalWriter::writing() const {
-  std::lock_guard lock(mutex_);
-  return leader_active_;
-}
-
-std::size_t JournalWriter::queued() const {
-  std::lock_guard lock(mutex_);
-  return queue_.size();
 }
 
 void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock,

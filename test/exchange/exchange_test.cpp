@@ -4,6 +4,7 @@
 // HTTP: test/browser/exchange.test.mjs.)
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
@@ -77,6 +78,7 @@ class LoopTransport : public Transport {
   std::map<std::string, Node*> nodes;
   std::function<std::string(std::string)> tamper;  // changes a request on its way, when set
   std::vector<std::string> sent;                   // every request body, as sent
+  std::mutex sent_mutex;
 
   Result<HttpReply> get(const std::string& url) override {
     Node* node = find(url);
@@ -104,7 +106,10 @@ class LoopTransport : public Transport {
       return reports(*node, body);
     }
     const std::string request = tamper ? tamper(body) : body;
-    sent.push_back(request);
+    {
+      std::lock_guard lock(sent_mutex);
+      sent.push_back(request);
+    }
     ProviderAnswer answer = node->answer(request);
     return HttpReply{answer.status, answer.signed_body ? "application/jose" : "application/json", answer.body};
   }
@@ -206,6 +211,73 @@ TEST_P(ExchangeTest, AnEntitledRequestIsAnsweredSignedAndJournaledOnBothSides) {
     EXPECT_TRUE(verified->intact) << verified->problem;
     EXPECT_EQ(verified->entries, 1);
   }
+}
+
+TEST_P(ExchangeTest, RequestsReadTogetherGetEachTheirOwnEntitlementAndRecord) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income", "household_parts"}), "admin", clock).ok());
+  const LegalBasis law{LegalBasisKind::law, std::string(kLaw)};
+  auto query = [&](std::string consumer, std::vector<std::string> attributes, std::string person) {
+    return RecordQuery{std::move(consumer), "student-housing-aid", "at", std::move(attributes), law, std::move(person)};
+  };
+  const std::vector<RecordQuery> queries{
+      query("guichet", {"reference_income"}, "PT:123456789"),                     // covered, known
+      query("guichet", {"household_parts"}, "PT:999999990"),                      // covered, unknown person
+      query("other", {"reference_income"}, "PT:100000002"),                       // another consumer: none
+      query("guichet", {"reference_income", "student"}, "PT:100000002"),          // an attribute not granted
+      query("guichet", {"household_parts", "reference_income"}, "PT:100000002"),  // covered, known
+      query("guichet", {"reference_income"}, "PT:123456789"),                     // the same person again
+  };
+  std::vector<const RecordQuery*> batch;
+  for (const RecordQuery& q : queries) batch.push_back(&q);
+  auto c = tax.db().acquire();
+  ASSERT_TRUE(c.ok());
+  auto read = entitled_records(**c, batch, clock.now());
+  ASSERT_TRUE(read.ok()) << read.error().message;
+  ASSERT_EQ(read->size(), queries.size());
+  const std::vector<bool> entitled{true, true, false, false, true, true};
+  const std::vector<bool> found{true, false, false, false, true, true};
+  for (std::size_t i = 0; i < queries.size(); ++i) {
+    EXPECT_EQ((*read)[i].entitlement.has_value(), entitled[i]) << i;
+    EXPECT_EQ((*read)[i].record.has_value(), found[i]) << i;
+  }
+  EXPECT_EQ((*read)[0].record->at("reference_income"), json::value(1234567));  // cents
+  EXPECT_EQ((*read)[4].record->at("reference_income"), json::value(80000));
+  EXPECT_EQ((*read)[5].record, (*read)[0].record);
+  // Past the entitlement's expiry, nobody's record is read.
+  auto later = entitled_records(**c, batch, clock.now() + std::chrono::days(400));
+  ASSERT_TRUE(later.ok());
+  for (const EntitledRecord& r : *later) EXPECT_FALSE(r.entitlement || r.record);
+}
+
+TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  // Answered together, reads and journal lines batched: nobody gets another person's values.
+  const std::vector<std::pair<std::string, std::optional<std::int64_t>>> people{
+      {"PT:123456789", 1234567}, {"PT:100000002", 80000}, {"PT:100000010", 50}, {"PT:999999990", std::nullopt}};
+  constexpr int kThreads = 8, kEach = 12;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const auto& [person, income] = people[static_cast<std::size_t>((t + i) % 4)];
+        auto result = portal.node.fetch(request({"reference_income"}, person));
+        const bool right = result.ok() && (income ? result->outcome == "answered" &&
+                                                        result->values.at("reference_income") == json::value(*income)
+                                                  : result->outcome == "not_found" && result->values.empty());
+        if (!right) ++wrong;
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(wrong.load(), 0);
+  for (TestNode* n : {&portal, &tax}) {
+    auto verified = verify_journal(n->db());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified->intact) << verified->problem;
+    EXPECT_EQ(verified->entries, kThreads * kEach);
+  }
+  EXPECT_EQ(tax.node.read_stats().items, static_cast<std::uint64_t>(kThreads * kEach));
 }
 
 TEST_P(ExchangeTest, APersonTheRegistryDoesNotKnowIsNotFoundAndStillJournaled) {
@@ -1018,16 +1090,18 @@ TEST_P(JournalWriterTest, EntriesArrivingWhileABatchIsWrittenShareTheNextCommit)
   }
   EXPECT_EQ(seqs, (std::set<std::int64_t>{1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_EQ(**results[0], 1);  // the first to lead wrote alone
-  const JournalWriterStats stats = writer.stats();
+  const BatchStats stats = writer.stats();
   EXPECT_EQ(stats.batches, 2u);  // one entry, then the seven that queued meanwhile in one commit
-  EXPECT_EQ(stats.entries, 8u);
-  EXPECT_EQ(stats.largest_batch, 7u);
+  EXPECT_EQ(stats.items, 8u);
+  EXPECT_EQ(stats.largest, 7u);
   auto verified = verify_journal(database.db());
   ASSERT_TRUE(verified.ok());
   EXPECT_TRUE(verified->intact) << verified->problem;
   EXPECT_EQ(verified->entries, 8);
   // Each line is the entry its caller appended, at the seq it was told.
-  auto lines = read_journal(database.db(), JournalQuery{.oldest_first = true});
+  JournalQuery oldest_first;
+  oldest_first.oldest_first = true;
+  auto lines = read_journal(database.db(), oldest_first);
   ASSERT_TRUE(lines.ok());
   ASSERT_EQ(lines->size(), 8u);
   for (std::size_t i = 0; i < entries.size(); ++i) {
@@ -1059,7 +1133,7 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
   EXPECT_NE(rb->ok(), rc->ok()) << "exactly one of the two claims of one jti is written";
   const Result<std::int64_t>& refused = rb->ok() ? *rc : *rb;
   EXPECT_EQ(refused.error().code, Errc::replayed_request);
-  EXPECT_EQ(writer.stats().largest_batch, 2u);
+  EXPECT_EQ(writer.stats().largest, 2u);
   // Seen in an earlier batch: refused too, and nothing is written for it.
   auto again = writer.append(provider_entry(4), &first);
   ASSERT_FALSE(again.ok());
@@ -1075,7 +1149,7 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
-                         [](const auto& info) { return info.param; });
+                         [](const auto& param_info) { return param_info.param; });
 
 TEST(Rules, DecideFromAttributesAndNeverHarmTheNode) {
   auto rule = Rule::compile("reference_income / household_parts < 600000 or has(benefits, 'rsi')");

@@ -5,6 +5,7 @@
 // grant and revocation is in the audit log.
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -56,16 +57,26 @@ Result<std::optional<Entitlement>> covering_entitlement(storage::Connection& c, 
                                                         const std::vector<std::string>& attributes,
                                                         const LegalBasis& basis, Instant now);
 
-// What a provider reads to answer: the covering entitlement and, only when there is one, the
-// person's record in the dataset's current version, in one statement (one round trip on
-// PostgreSQL rather than two). `record` is nullopt when no entitlement covers the request or the
-// person is not in the extract.
+// What a provider reads to answer one request.
+struct RecordQuery {
+  std::string consumer;
+  std::string purpose;
+  std::string dataset;
+  std::vector<std::string> attributes;
+  LegalBasis basis;
+  std::string person_id;
+};
+// The covering entitlement and, only when there is one, the person's record in the dataset's
+// current version (nullopt when the person is not in the extract).
 struct EntitledRecord {
   std::optional<Entitlement> entitlement;
   std::optional<boost::json::object> record;
 };
-Result<EntitledRecord> entitled_record(storage::Connection& c, const std::string& consumer, const std::string& purpose,
-                                       const std::string& dataset, const std::vector<std::string>& attributes,
-                                       const LegalBasis& basis, const std::string& person_id, Instant now);
+// Answers the reads of several requests at once (a registry's concurrent requests, batched by
+// Node): one statement per distinct consumer, purpose, dataset and legal basis for the
+// entitlements, then one per dataset for the records of the people whose request is covered; a
+// record is never read for a request no entitlement covers. Results in the order of `queries`.
+Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
+                                                     std::span<const RecordQuery* const> queries, Instant now);
 
 }  // namespace guichet::exchange

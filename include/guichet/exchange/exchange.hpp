@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,10 @@ struct ExchangeOptions {
   double unproved_per_second = 20;
   double unproved_burst = 100;
   // The most journal entries written in one transaction (JournalWriter: exchanges finishing at
-  // the same moment share one commit).
+  // the same moment share one commit), and the most requests whose entitlements and records are
+  // read together (1: each alone).
   std::size_t journal_batch = 64;
+  std::size_t read_batch = 64;
 };
 
 class Node {
@@ -90,10 +93,13 @@ class Node {
   NodeKeys& keys() { return keys_; }
   Peers& peers() { return peers_; }
   Transport& transport() { return transport_; }
-  JournalWriterStats journal_stats() const { return journal_.stats(); }
+  BatchStats journal_stats() const { return journal_.stats(); }
+  BatchStats read_stats() const { return reads_.stats(); }
 
  private:
   ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);
+  struct RecordRead;
+  void read_batch(std::span<RecordRead* const> batch);
   bool take_unproved_token();
   NodeKeys& keys_;
   Peers& peers_;
@@ -102,6 +108,7 @@ class Node {
   Transport& transport_;
   ExchangeOptions options_;
   JournalWriter journal_;
+  Batcher<RecordRead> reads_;  // the provider's concurrent requests read together
   // Dataset descriptions read in the last 30 seconds: what attributes exist changes with an
   // import, rarely; entitlements and records are read for every request.
   std::mutex descriptions_mutex_;

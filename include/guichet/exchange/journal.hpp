@@ -5,14 +5,13 @@
 // published signed (GET /exchange/v1/journal/head) so a copy kept elsewhere can show the chain was
 // not cut short. Entries older than the retention period are pruned from the oldest, after the
 // anchor (the last pruned entry's hash) is recorded.
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "guichet/core/batcher.hpp"
 #include "guichet/core/clock.hpp"
 #include "guichet/core/result.hpp"
 #include "guichet/exchange/entitlements.hpp"
@@ -58,20 +57,12 @@ struct JournalWriterOptions {
   std::size_t max_batch = 64;  // entries written in one transaction at most
 };
 
-struct JournalWriterStats {
-  std::uint64_t batches = 0;  // transactions committed
-  std::uint64_t entries = 0;  // entries appended in them
-  std::size_t largest_batch = 0;
-};
-
 // Group commit for a node's journal. Every exchange ends with a write: its journal line and, on the
 // provider's side, the request's jti. Written one transaction each, they are serialised by the
 // chain (each entry hashes the one before), and on PostgreSQL each costs six round trips and a WAL
-// flush. Here the threads appending at the same moment queue their entries; the first becomes the
-// leader and writes everything queued in one transaction (one lock, one read of the head,
-// multi-row inserts, one commit), while the entries arriving meanwhile form the next batch, which
-// the next waiting thread writes. Nobody waits on a timer: a thread alone writes at once, so the
-// batches grow only with the load. Each caller returns once its own entry is committed.
+// flush. Here the threads appending at the same moment share one transaction (core/batcher.hpp:
+// the first to arrive leads, later arrivals form the next batch): one lock, one read of the head,
+// multi-row inserts, one commit. Each caller returns once its own entry is committed.
 class JournalWriter {
  public:
   JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options = {});
@@ -85,22 +76,18 @@ class JournalWriter {
   // caller's deadline: it holds other requests' entries too.
   Result<std::int64_t> append(const JournalEntry& entry, const SeenRequest* seen = nullptr);
 
-  JournalWriterStats stats() const;
-  std::size_t queued() const;  // entries waiting for a leader (tests)
-  bool writing() const;        // a leader has taken a batch and not finished it (tests)
+  BatchStats stats() const { return batcher_.stats(); }     // batches are transactions
+  std::size_t queued() const { return batcher_.queued(); }  // entries waiting for a leader (tests)
+  bool writing() const { return batcher_.running(); }       // a batch is being written (tests)
 
  private:
   struct Pending;
-  void write_batch(std::vector<Pending*>& batch);
+  void write_batch(std::span<Pending* const> batch);
 
   storage::Database& db_;
   const Clock& clock_;
-  JournalWriterOptions options_;
-  mutable std::mutex mutex_;
-  std::deque<Pending*> queue_;
-  bool leader_active_ = false;
-  JournalWriterStats stats_;
-  std::uint64_t seen_since_sweep_ = 0;  // leader only
+  Batcher<Pending> batcher_;
+  std::uint64_t seen_since_sweep_ = 0;  // only the batch being written touches it
 };
 
 struct JournalHead {
