@@ -5,6 +5,7 @@
 
 #include <boost/json.hpp>
 
+#include "guichet/core/deadline.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/core/log.hpp"
 #include "guichet/core/random.hpp"
@@ -48,6 +49,8 @@ struct Node::RecordRead {
 };
 
 void Node::read_batch(std::span<RecordRead* const> batch) {
+  // The batch holds other requests' reads: it is not cut short by this thread's deadline.
+  DeadlineScope batch_has_its_own_time(std::nullopt);
   std::vector<const RecordQuery*> queries;
   queries.reserve(batch.size());
   for (const RecordRead* r : batch) queries.push_back(r->query);
