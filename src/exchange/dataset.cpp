@@ -14,6 +14,7 @@
 
 #include "guichet/core/calendar.hpp"
 #include "guichet/core/digest.hpp"
+#include "guichet/core/log.hpp"
 #include "guichet/core/utf8.hpp"
 #include "guichet/exchange/errors.hpp"
 #include "guichet/identity/verification.hpp"
@@ -598,7 +599,17 @@ Result<ImportReport> import_extract(storage::Database& db, const DatasetDescript
                                     const Clock& clock, const ImportOptions& options) {
   ExtractReader reader(db, description, options);
   reader.clock_for_batches_ = &clock;
-  return reader.run(extract, clock);
+  auto report = reader.run(extract, clock);
+  if (report && db.backend() == storage::Backend::postgresql) {
+    // The new version replaced the table's rows: the planner's statistics are refreshed now, not
+    // at autovacuum's next pass, so that a registry's batched reads (entitled_records) keep their
+    // lookups in the key rather than scanning the version they believe small.
+    auto connection = db.acquire();
+    auto analysed = connection ? (*connection)->execute_script("ANALYZE exchange_records")
+                               : Result<void>(std::move(connection).error());
+    if (!analysed) log_event(LogLevel::warn, "exchange_analyze_failed", {{"error", analysed.error().message}});
+  }
+  return report;
 }
 
 Result<void> register_connector(storage::Database& db, const DatasetDescription& description, const Clock& clock) {

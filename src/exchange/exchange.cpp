@@ -1,6 +1,7 @@
 #include "guichet/exchange/exchange.hpp"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include <boost/json.hpp>
@@ -224,11 +225,17 @@ ProviderAnswer Node::answer(std::string_view compact) {
       f.entitlement = std::move(entitlement).value();
       return f;
     }
-    // Read with the other requests being answered at this moment (one statement for them all).
     const RecordQuery query{consumer, *purpose, *dataset, *attributes, *basis, *person};
     RecordRead read;
     read.query = &query;
-    reads_.submit(read, [this](std::span<RecordRead* const> batch) { read_batch(batch); });
+    if (options_.read_batch <= 1 || db_.reads_never_wait()) {
+      // SQLite reads in this process, with no round trip to share: each request reads alone, at
+      // once, in parallel with the others.
+      read_batch(std::span<RecordRead* const>(std::array<RecordRead*, 1>{&read}));
+    } else {
+      // PostgreSQL: read with the other requests being answered at this moment, in one round trip.
+      reads_.submit(read, [this](std::span<RecordRead* const> batch) { read_batch(batch); });
+    }
     if (!read.result) return make_error(Errc::peer_unreachable, "the registry's read failed");
     if (!*read.result) return read.result->error();
     f.entitlement = std::move((*read.result)->entitlement);

@@ -75,7 +75,8 @@ struct EntitledRecord {
 // Answers the reads of several requests at once (a registry's concurrent requests, batched by
 // Node): one statement per distinct consumer, purpose, dataset and legal basis for the
 // entitlements, then one per dataset for the records of the people whose request is covered; a
-// record is never read for a request no entitlement covers. Results in the order of `queries`.
+// record is never read for a request no entitlement covers. One request alone is one statement.
+// Results in the order of `queries`.
 Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
                                                      std::span<const RecordQuery* const> queries, Instant now);
 
