@@ -50,8 +50,6 @@ struct Node::RecordRead {
 };
 
 void Node::read_batch(std::span<RecordRead* const> batch) {
-  // The batch holds other requests' reads: it is not cut short by this thread's deadline.
-  DeadlineScope batch_has_its_own_time(std::nullopt);
   std::vector<const RecordQuery*> queries;
   queries.reserve(batch.size());
   for (const RecordRead* r : batch) queries.push_back(r->query);
@@ -234,7 +232,11 @@ ProviderAnswer Node::answer(std::string_view compact) {
       read_batch(std::span<RecordRead* const>(std::array<RecordRead*, 1>{&read}));
     } else {
       // PostgreSQL: read with the other requests being answered at this moment, in one round trip.
-      reads_.submit(read, [this](std::span<RecordRead* const> batch) { read_batch(batch); });
+      reads_.submit(read, [this](std::span<RecordRead* const> batch) {
+        // The batch holds other requests' reads: it is not cut short by this thread's deadline.
+        DeadlineScope batch_has_its_own_time(std::nullopt);
+        read_batch(batch);
+      });
     }
     if (!read.result) return make_error(Errc::peer_unreachable, "the registry's read failed");
     if (!*read.result) return read.result->error();

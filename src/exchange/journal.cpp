@@ -145,21 +145,6 @@ Result<void> lock_journal(storage::Connection& tx) {
 
 }  // namespace
 
-Result<std::int64_t> append_journal(storage::Connection& tx, const JournalEntry& e, const Clock& clock) {
-  if (auto locked = lock_journal(tx); !locked) return std::move(locked).error();
-  auto head = chain_head(tx);
-  if (!head) return std::move(head).error();
-  const std::int64_t seq = head->first + 1;
-  const std::string& previous = head->second;
-  const std::int64_t at = to_unix_micros(clock.now());
-  const std::string hash = entry_hash(previous, seq, at, e);
-  storage::Params row;
-  add_journal_row(row, seq, at, e, previous, hash);
-  auto inserted = tx.execute(std::string(kInsertJournal) + storage::in_list(row.size()), row);
-  if (!inserted) return std::move(inserted).error();
-  return seq;
-}
-
 Result<JournalHead> journal_head(storage::Database& db) {
   return db.read([](storage::Connection& c) -> Result<JournalHead> {
     auto head = chain_head(c);

@@ -1,6 +1,6 @@
 // The exchange module's pages through the wired site: the person's own journal (/account/data,
 // its exports and the API) and the auditors' view (/admin/exchange/journal), each showing only
-// what its reader may see. The entries are written as the protocol writes them (append_journal);
+// what its reader may see. The entries are written as the protocol writes them (JournalWriter);
 // the protocol itself is exchange_test's and the browser journey's.
 #include <gtest/gtest.h>
 
@@ -81,7 +81,7 @@ class ExchangeSiteTest : public ::testing::TestWithParam<std::string> {
     e.outcome = outcome;
     if (outcome == "refused") e.reason = "not_entitled";
     e.request_hash = "h";
-    auto seq = db().transaction([&](storage::Connection& c) { return append_journal(c, e, clock); });
+    auto seq = JournalWriter(db(), clock).append(e);
     ASSERT_TRUE(seq.ok()) << seq.error().message;
     clock.advance(std::chrono::minutes(1));
   }

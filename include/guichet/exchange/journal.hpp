@@ -42,9 +42,6 @@ struct JournalEntry {
   std::string response_signature;
 };
 
-// Appends inside the caller's transaction (serialised, so the chain never forks).
-Result<std::int64_t> append_journal(storage::Connection& c, const JournalEntry& entry, const Clock& clock);
-
 // A request's identifier, kept until the request can no longer be fresh, so that a replay of it is
 // refused (exchange_seen_requests).
 struct SeenRequest {
