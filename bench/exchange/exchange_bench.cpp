@@ -8,6 +8,8 @@
 // provider's reads alone (entitlement and record, nothing signed or written).
 //
 //   build/bench/exchange_bench [exchanges] [rounds] [threads]   (default 3000, 5 rounds, 4 threads)
+//   GUICHET_BENCH_PROVIDER_ONLY=1 build/bench/exchange_bench ...   (only the provider's side at
+//     `threads` callers, every round: for a profiler such as `perf record`)
 //   GUICHET_BENCH_PG=postgresql://user@host:port/postgres build/bench/exchange_bench
 //     (two databases, exchange_bench_consumer and exchange_bench_provider, are made and dropped)
 #include <algorithm>
@@ -238,6 +240,8 @@ int main(int argc, char** argv) {
     };
     for (int i = 0; i < 200; ++i) need(consumer.fetch(request(i)), "warm-up");
 
+    const char* only_env = std::getenv("GUICHET_BENCH_PROVIDER_ONLY");
+    const bool provider_only = only_env != nullptr && *only_env == '1';
     std::vector<double> full, provider_side, consumer_side, concurrent, floor, reads;
     struct ProviderRows {
       std::vector<double> wall, per_cpu, server_share, batch, read_batch;
@@ -245,6 +249,37 @@ int main(int argc, char** argv) {
     const auto key_c = need(consumer_keys.signing_key(), "key");
     const auto key_p = need(provider_keys.signing_key(), "key");
     for (int round = 0; round < rounds; ++round) {
+      if (provider_only) {
+        if (round == 0) {
+          // Every round's requests signed first, then a pause to attach a profiler to the answers
+          // alone (`perf record -p`).
+          transport.capture = true;
+          transport.captured.clear();
+          for (int i = 0; i < rounds * exchanges; ++i) (void)consumer.fetch(request(i + 11));
+          transport.capture = false;
+          std::printf("pid %d: answering in 3 s\n", static_cast<int>(getpid()));
+          std::fflush(stdout);
+          std::this_thread::sleep_for(std::chrono::seconds(3));
+        }
+        const std::size_t offset = static_cast<std::size_t>(round * exchanges);
+        const CpuSeconds cpu_before = cpu_now();
+        const auto start = Steady::now();
+        std::vector<std::thread> answering;
+        for (int t = 0; t < threads; ++t) {
+          answering.emplace_back([&, t] {
+            for (int i = t; i < exchanges; i += threads) {
+              ProviderAnswer answer = provider.answer(transport.captured[offset + static_cast<std::size_t>(i)]);
+              if (answer.status != 200) die("answer " + std::to_string(answer.status), message_error(answer.body));
+            }
+          });
+        }
+        for (std::thread& w : answering) w.join();
+        const CpuSeconds cpu_after = cpu_now();
+        provider_many.wall.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
+        provider_many.per_cpu.push_back(exchanges /
+                                        ((cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server)));
+        continue;
+      }
       auto start = Steady::now();
       transport.provider_nanos = 0;
       for (int i = 0; i < exchanges; ++i) {
@@ -341,23 +376,30 @@ int main(int argc, char** argv) {
       }
       reads.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
     }
-    report("signed, journaled exchanges (both sides)", full);
-    report("  the provider's side alone", provider_side);
-    report("  the consumer's side alone", consumer_side);
-    const std::string label = "the same, " + std::to_string(threads) + " threads on " +
-                              std::to_string(std::thread::hardware_concurrency()) + " cores";
-    report(label.c_str(), concurrent);
-    const std::string many = std::to_string(threads) + " callers at once";
-    for (const auto& [rows, name] : {std::pair{&provider_one, std::string("1 caller")}, std::pair{&provider_many, many},
-                                     std::pair{&provider_unbatched_rows, many + ", each alone (reference)"}}) {
-      report(("the provider's side, " + name).c_str(), rows->wall);
-      report("  per CPU second (this process + the server)", rows->per_cpu);
-      std::printf("  the server's share of the CPU %.0f%%, requests per read %.1f, entries per journal commit %.1f\n",
-                  100 * median(rows->server_share), median(rows->read_batch), median(rows->batch));
+    if (provider_only) {
+      report("the provider's side", provider_many.wall);
+      report("  per CPU second (this process + the server)", provider_many.per_cpu);
     }
-    report("reference: 2 ES256 signatures + 2 checks", floor);
-    report("reference: the provider's reads alone", reads);
-    std::printf("ratio: the exchange costs %.2fx the cryptographic floor\n", median(floor) / median(full));
+    if (!provider_only) {
+      report("signed, journaled exchanges (both sides)", full);
+      report("  the provider's side alone", provider_side);
+      report("  the consumer's side alone", consumer_side);
+      const std::string label = "the same, " + std::to_string(threads) + " threads on " +
+                                std::to_string(std::thread::hardware_concurrency()) + " cores";
+      report(label.c_str(), concurrent);
+      const std::string many = std::to_string(threads) + " callers at once";
+      for (const auto& [rows, name] :
+           {std::pair{&provider_one, std::string("1 caller")}, std::pair{&provider_many, many},
+            std::pair{&provider_unbatched_rows, many + ", each alone (reference)"}}) {
+        report(("the provider's side, " + name).c_str(), rows->wall);
+        report("  per CPU second (this process + the server)", rows->per_cpu);
+        std::printf("  the server's share of the CPU %.0f%%, requests per read %.1f, entries per journal commit %.1f\n",
+                    100 * median(rows->server_share), median(rows->read_batch), median(rows->batch));
+      }
+      report("reference: 2 ES256 signatures + 2 checks", floor);
+      report("reference: the provider's reads alone", reads);
+      std::printf("ratio: the exchange costs %.2fx the cryptographic floor\n", median(floor) / median(full));
+    }
     (void)need(verify_journal(*consumer_db), "journal");
     auto v = need(verify_journal(*provider_db), "journal");
     std::printf("journals: %lld entries on the provider, chain %s\n", static_cast<long long>(v.entries),

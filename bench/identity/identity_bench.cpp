@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/identity/passwords.hpp"
 #include "guichet/identity/sessions.hpp"
@@ -102,7 +103,7 @@ void BM_RefreshGrant(benchmark::State& state) {
                             "https://rp.example/cb",
                             {"openid", "email"},
                             "n",
-                            base64url(oidc::sha256_bytes(std::string(43, 'v'))),
+                            base64url(sha256_bytes(std::string(43, 'v'))),
                             oidc::GrantAuthentication{"low", {"pwd"}, f.clock.now()}};
   auto code = oidc::issue_code(*f.db, request, f.clock).value();
   oidc::Issuer issuer{"https://guichet.example", keys, f.clock, {}};

@@ -1,7 +1,6 @@
 #include "guichet/exchange/dataset.hpp"
 
 #include <csv.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -309,13 +308,12 @@ class ExtractReader {
     }
     std::unique_ptr<csv_parser, void (*)(csv_parser*)> guard(&parser, csv_free);
     std::vector<char> buffer(std::max<std::size_t>(options_.chunk_bytes, 1));
-    crypto_hash_sha256_state hash;
-    crypto_hash_sha256_init(&hash);
+    Sha256 hash;
     while (in) {
       in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       const auto got = static_cast<std::size_t>(in.gcount());
       if (got == 0) break;
-      crypto_hash_sha256_update(&hash, reinterpret_cast<const unsigned char*>(buffer.data()), got);
+      hash.update(std::string_view(buffer.data(), got));
       bytes_ += static_cast<std::int64_t>(got);
       if (csv_parse(&parser, buffer.data(), got, &ExtractReader::on_field, &ExtractReader::on_record, this) != got) {
         problem("line " + std::to_string(line_ + 1) + ": " + csv_strerror(csv_error(&parser)) +
@@ -328,9 +326,7 @@ class ExtractReader {
       problem("line " + std::to_string(line_ + 1) + ": the last quoted field is not closed");
     }
     if (!fatal_ && !header_done_) problem("the extract is empty: it needs a header line person_id,...");
-    std::array<unsigned char, crypto_hash_sha256_BYTES> digest{};
-    crypto_hash_sha256_final(&hash, digest.data());
-    sha256_ = guichet::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
+    sha256_ = guichet::hex(hash.final_bytes());
     if (problems_.empty() && !fatal_) {
       if (auto flushed = flush(clock); !flushed) return std::move(flushed).error();
     }

@@ -11,13 +11,14 @@
 #include <boost/json.hpp>
 
 #include "guichet/core/clock.hpp"
+#include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/exchange/entitlements.hpp"
 #include "guichet/oidc/jose.hpp"
 
 namespace guichet::exchange {
 
-inline std::string hash_of(std::string_view compact) { return base64url(oidc::sha256_bytes(compact)); }
+inline std::string hash_of(std::string_view compact) { return base64url(sha256_bytes(compact)); }
 
 inline std::string signature_of(std::string_view compact) {
   const auto dot = compact.rfind('.');

@@ -1,7 +1,6 @@
 #include "guichet/oidc/jose.hpp"
 
 #include <cjose/cjose.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <unordered_map>
@@ -71,13 +70,6 @@ std::optional<SigningAlgorithm> parse_signing_algorithm(std::string_view text) {
   if (text == "ES256") return SigningAlgorithm::es256;
   if (text == "RS256") return SigningAlgorithm::rs256;
   return std::nullopt;
-}
-
-std::string sha256_bytes(std::string_view data) {
-  std::string out(crypto_hash_sha256_BYTES, '\0');
-  crypto_hash_sha256(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(data.data()),
-                     data.size());
-  return out;
 }
 
 Result<KeyPair> generate_key_pair(SigningAlgorithm alg) {

@@ -15,6 +15,28 @@ TEST(Digest, HmacSha256MatchesRfc4231) {
   EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(Digest, Sha256MatchesFips180Whole) {
+  // FIPS 180-2 appendix B: one block, two blocks, and a million 'a's (many blocks).
+  EXPECT_EQ(sha256_hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(sha256_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(sha256_hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  EXPECT_EQ(sha256_bytes("abc"), std::string("\xba\x78\x16\xbf\x8f\x01\xcf\xea\x41\x41\x40\xde\x5d\xae\x22\x23"
+                                             "\xb0\x03\x61\xa3\x96\x17\x7a\x9c\xb4\x10\xff\x61\xf2\x00\x15\xad",
+                                             32));
+}
+
+TEST(Digest, Sha256InPiecesEqualsTheWholeAtEverySplit) {
+  const std::string text = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq" + std::string(200, 'z');
+  const std::string whole = sha256_bytes(text);
+  for (std::size_t split = 0; split <= text.size(); ++split) {
+    Sha256 pieces;
+    pieces.update(std::string_view(text).substr(0, split));
+    pieces.update(std::string_view(text).substr(split));
+    ASSERT_EQ(pieces.final_bytes(), whole) << "split at " << split;
+  }
+}
+
 TEST(Digest, Base64UrlHasNoPaddingAndTheUrlAlphabet) {
   EXPECT_EQ(base64url(""), "");
   EXPECT_EQ(base64url("f"), "Zg");

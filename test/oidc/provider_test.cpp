@@ -6,6 +6,7 @@
 #include <set>
 
 #include "guichet/app/site.hpp"
+#include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/http/parsing.hpp"
 #include "guichet/identity/second_factor.hpp"

@@ -1,5 +1,6 @@
 #include "support/live_token.hpp"
 
+#include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/identity/sessions.hpp"
 #include "guichet/identity/users.hpp"
@@ -31,7 +32,7 @@ Result<LiveToken> mint_live_token(storage::Database& db, const Clock& clock) {
                             "https://rp.example/cb",
                             {"openid", "email"},
                             "n",
-                            base64url(oidc::sha256_bytes(verifier)),
+                            base64url(sha256_bytes(verifier)),
                             oidc::GrantAuthentication{"low", {"pwd"}, clock.now()}};
   auto code = oidc::issue_code(db, request, clock);
   if (!code) return std::move(code).error();

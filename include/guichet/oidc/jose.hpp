@@ -41,7 +41,4 @@ Result<VerifiedJws> verify_jws(std::string_view compact, const std::vector<std::
 // The unverified payload of a compact JWS: only to find which key to check it with.
 Result<std::string> peek_jws_payload(std::string_view compact);
 
-// SHA-256 of `data`, raw bytes.
-std::string sha256_bytes(std::string_view data);
-
 }  // namespace guichet::oidc
