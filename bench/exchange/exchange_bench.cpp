@@ -97,6 +97,17 @@ struct CpuSeconds {
   double self = 0;
   double server = 0;
 };
+// Bytes this process handed to write calls (/proc/self/io wchar): on SQLite, the WAL's frames
+// and the checkpoints' pages.
+double bytes_written() {
+  std::ifstream io("/proc/self/io");
+  std::string key;
+  double value = 0;
+  while (io >> key >> value) {
+    if (key == "wchar:") return value;
+  }
+  return 0;
+}
 CpuSeconds cpu_now() {
   CpuSeconds out;
   rusage usage{};
@@ -263,6 +274,7 @@ int main(int argc, char** argv) {
         }
         const std::size_t offset = static_cast<std::size_t>(round * exchanges);
         const CpuSeconds cpu_before = cpu_now();
+        const double written_before = bytes_written();
         const auto start = Steady::now();
         std::vector<std::thread> answering;
         for (int t = 0; t < threads; ++t) {
@@ -275,9 +287,13 @@ int main(int argc, char** argv) {
         }
         for (std::thread& w : answering) w.join();
         const CpuSeconds cpu_after = cpu_now();
+        provider_many.batch.push_back((bytes_written() - written_before) / exchanges);
         provider_many.wall.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
         provider_many.per_cpu.push_back(exchanges /
                                         ((cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server)));
+        provider_many.server_share.push_back(
+            (cpu_after.server - cpu_before.server) /
+            ((cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server)));
         continue;
       }
       auto start = Steady::now();
@@ -379,6 +395,8 @@ int main(int argc, char** argv) {
     if (provider_only) {
       report("the provider's side", provider_many.wall);
       report("  per CPU second (this process + the server)", provider_many.per_cpu);
+      std::printf("  the server's share of the CPU %.0f%%, %.0f bytes written by this process per exchange\n",
+                  100 * median(provider_many.server_share), median(provider_many.batch));
     }
     if (!provider_only) {
       report("signed, journaled exchanges (both sides)", full);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <set>
 
 #include <boost/json.hpp>
@@ -53,7 +54,9 @@ void Node::read_batch(std::span<RecordRead* const> batch) {
   std::vector<const RecordQuery*> queries;
   queries.reserve(batch.size());
   for (const RecordRead* r : batch) queries.push_back(r->query);
-  auto read = db_.read([&](storage::Connection& c) { return entitled_records(c, queries, clock_.now()); });
+  auto read_them = [&](storage::Connection& c) { return entitled_records(c, queries, clock_.now()); };
+  // One request alone is one statement (entitled_records), its own snapshot.
+  auto read = batch.size() == 1 ? db_.read_statement(read_them) : db_.read(read_them);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (read) {
       batch[i]->result = std::move((*read)[i]);
@@ -157,12 +160,14 @@ ProviderAnswer Node::answer(std::string_view compact) {
     return refuse(entry, Errc::unknown_node, "the request names no known issuer", "unknown");
   }
   const std::string consumer = entry.consumer;
-  auto verified = peers_.verify(consumer, compact);
-  if (!verified) {
-    const auto code = errc_named(verified.error().code.name()).value_or(Errc::bad_signature);
-    return refuse(entry, code, verified.error().message, consumer);
+  auto signed_by = peers_.check_signature(consumer, compact);
+  if (!signed_by) {
+    const auto code = errc_named(signed_by.error().code.name()).value_or(Errc::bad_signature);
+    return refuse(entry, code, signed_by.error().message, consumer);
   }
-  const json::object& request = verified->payload;
+  // The signature covers the payload read above (the same bytes of `compact`): it is the request,
+  // read once.
+  const json::object& request = *claimed;
   if (text_member(request, "typ") != std::string(kRequestType)) {
     return refuse(entry, Errc::bad_request, "this is not an exchange request", consumer);
   }
@@ -313,6 +318,18 @@ ProviderAnswer Node::answer(std::string_view compact) {
 
 // --- Consumer --------------------------------------------------------------------------------
 
+namespace {
+// A request's jti: the time in microseconds as 14 hex digits, then 96 random bits. Unique like a
+// random one, but a provider's replay guard (exchange_seen_requests, keyed by issuer and jti)
+// receives each issuer's jtis in ascending order, so its index grows at its right edge: one page
+// touched per journal batch instead of one random page per request.
+std::string time_ordered_jti(Instant now) {
+  char prefix[15];
+  std::snprintf(prefix, sizeof prefix, "%014llx", static_cast<unsigned long long>(to_unix_micros(now)));
+  return std::string(prefix, 14) + "." + random_token(12);
+}
+}  // namespace
+
 Result<ExchangeResult> Node::fetch(const ExchangeRequest& r) {
   if (!valid_node_id(r.provider)) return make_error(Errc::bad_request, "the provider is a node id");
   if (!valid_purpose(r.purpose)) return make_error(Errc::bad_request, "the purpose is a service's code");
@@ -325,7 +342,7 @@ Result<ExchangeResult> Node::fetch(const ExchangeRequest& r) {
   json::array attributes;
   for (const std::string& a : r.attributes) attributes.emplace_back(a);
   json::object payload{{"typ", kRequestType},     {"iss", id()},
-                       {"aud", r.provider},       {"jti", random_token(18)},
+                       {"aud", r.provider},       {"jti", time_ordered_jti(now)},
                        {"iat", seconds_of(now)},  {"exp", seconds_of(now) + options_.request_life.count()},
                        {"purpose", r.purpose},    {"legal_basis", legal_basis_json(r.legal_basis)},
                        {"person", r.person_id},   {"dataset", r.dataset},

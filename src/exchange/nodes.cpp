@@ -453,19 +453,31 @@ Result<bool> Peers::refresh(const std::string& node_id) {
 }
 
 Result<VerifiedMessage> Peers::verify(const std::string& node_id, std::string_view compact) {
+  auto verified = verified_jws(node_id, compact);
+  if (!verified) return std::move(verified).error();
+  boost::system::error_code ec;
+  json::value payload = json::parse(verified->payload, ec);
+  if (ec || !payload.is_object()) return make_error(Errc::bad_request, "the signed payload is not a JSON object");
+  return VerifiedMessage{std::move(verified->kid), std::move(payload.as_object())};
+}
+
+Result<std::string> Peers::check_signature(const std::string& node_id, std::string_view compact) {
+  auto verified = verified_jws(node_id, compact);
+  if (!verified) return std::move(verified).error();
+  return std::move(verified->kid);
+}
+
+Result<oidc::VerifiedJws> Peers::verified_jws(const std::string& node_id, std::string_view compact) {
   auto header = peek_header(compact);
   if (!header) return std::move(header).error();
   if (header->alg != "ES256") return make_error(Errc::bad_signature, "only ES256 signatures are accepted");
   const Instant now = clock_.now();
-  auto check = [&](const std::string& jwk) -> Result<VerifiedMessage> {
+  auto check = [&](const std::string& jwk) -> Result<oidc::VerifiedJws> {
     auto verified = oidc::verify_jws(compact, {jwk}, {oidc::SigningAlgorithm::es256});
     if (!verified) {
       return make_error(Errc::bad_signature, "the signature does not check with node " + node_id + "'s key");
     }
-    boost::system::error_code ec;
-    json::value payload = json::parse(verified->payload, ec);
-    if (ec || !payload.is_object()) return make_error(Errc::bad_request, "the signed payload is not a JSON object");
-    return VerifiedMessage{header->kid, std::move(payload.as_object())};
+    return verified;
   };
   std::optional<std::string> cached;
   {

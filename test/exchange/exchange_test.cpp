@@ -289,6 +289,27 @@ TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) {
   EXPECT_EQ(tax.node.read_stats().items, GetParam() == "sqlite" ? 0u : static_cast<std::uint64_t>(kThreads * kEach));
 }
 
+TEST_P(ExchangeTest, ANodesRequestIdsAscendWithTimeAndNeverRepeat) {
+  // Ascending jtis keep the provider's replay guard growing at its index's right edge (one page
+  // per journal batch); the random part keeps two requests of one microsecond apart.
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  std::vector<std::string> jtis;
+  for (int i = 0; i < 12; ++i) {
+    if (i % 3 == 0) clock.advance(std::chrono::microseconds(i == 6 ? 1 : 1'000'003));
+    ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+    auto payload = peek_payload(transport.sent.back());
+    ASSERT_TRUE(payload.ok());
+    jtis.emplace_back(payload->at("jti").as_string());
+    EXPECT_GE(jtis.back().size(), 16U);
+  }
+  for (std::size_t i = 0; i < jtis.size(); ++i) {
+    for (std::size_t j = i + 1; j < jtis.size(); ++j) {
+      EXPECT_NE(jtis[i], jtis[j]) << "two requests share a jti";
+      if (j / 3 > i / 3) EXPECT_LT(jtis[i], jtis[j]) << "a later request's jti sorts before an earlier one's";
+    }
+  }
+}
+
 TEST_P(ExchangeTest, APersonTheRegistryDoesNotKnowIsNotFoundAndStillJournaled) {
   ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
   auto result = portal.node.fetch(request({"reference_income"}, "PT:100000029"));

@@ -135,8 +135,12 @@ class Peers {
   // not_after (an unknown key id first makes one attempt, at most once a minute per peer, to
   // fetch the peer's signed key set). Errc::unknown_node, unknown_key, key_expired, bad_signature.
   Result<VerifiedMessage> verify(const std::string& node_id, std::string_view compact);
+  // The same checks for a caller that has already read the payload from `compact` (the signature
+  // covers those very bytes): the key id that checked, without reading the payload again.
+  Result<std::string> check_signature(const std::string& node_id, std::string_view compact);
 
  private:
+  Result<oidc::VerifiedJws> verified_jws(const std::string& node_id, std::string_view compact);
   Result<std::vector<PublishedKey>> pin(const std::string& node_id, const std::string& name, const std::string& url,
                                         const std::string& key_set, const std::optional<std::string>& pinned_kid);
   Result<bool> refresh(const std::string& node_id);

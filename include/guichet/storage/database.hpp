@@ -162,6 +162,10 @@ class Database {
   // the claims it gives access to.
   template <class F>
   auto read(F&& work) -> std::invoke_result_t<F, Connection&>;
+  // A read of one statement, which is its own snapshot: no BEGIN ... COMMIT around it on SQLite
+  // (two statements fewer on a path taken thousands of times a second).
+  template <class F>
+  auto read_statement(F&& work) -> std::invoke_result_t<F, Connection&>;
 
  private:
   friend class PooledConnection;
@@ -252,6 +256,14 @@ auto Database::read(F&& work) -> std::invoke_result_t<F, Connection&> {
     (void)c.execute("ROLLBACK");
     throw;
   }
+}
+
+template <class F>
+auto Database::read_statement(F&& work) -> std::invoke_result_t<F, Connection&> {
+  using R = std::invoke_result_t<F, Connection&>;
+  auto connection = acquire();
+  if (!connection) return R(std::move(connection).error());
+  return work(**connection);
 }
 
 }  // namespace guichet::storage
