@@ -375,6 +375,7 @@ Result<std::vector<PublishedKey>> Peers::pin(const std::string& node_id, const s
   {
     std::lock_guard lock(cache_mutex_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.first.first == node_id; });
+    found_.erase(node_id);
   }
   return offered;
 }
@@ -390,19 +391,31 @@ Result<void> Peers::remove(const std::string& node_id) {
   {
     std::lock_guard lock(cache_mutex_);
     std::erase_if(cache_, [&](const auto& entry) { return entry.first.first == node_id; });
+    found_.erase(node_id);
   }
   if (*removed == 0) return make_error(Errc::no_such_peer, "no peer " + node_id);
   return {};
 }
 
 Result<std::optional<Peer>> Peers::find(const std::string& node_id) {
+  const Instant now = clock_.now();
+  {
+    std::lock_guard lock(cache_mutex_);
+    if (auto it = found_.find(node_id); it != found_.end() && now - it->second.second < std::chrono::seconds(30)) {
+      return std::optional<Peer>(it->second.first);
+    }
+  }
   auto rows = db_.read([&](storage::Connection& c) {
     return c.query("SELECT node_id, name, url FROM exchange_peers WHERE node_id = ?", {node_id});
   });
   if (!rows) return std::move(rows).error();
   if (rows->empty()) return std::optional<Peer>();
   const storage::Row& row = rows->rows.front();
-  return std::optional<Peer>(Peer{row.text(0), row.text(1), row.text(2)});
+  Peer peer{row.text(0), row.text(1), row.text(2)};
+  std::lock_guard lock(cache_mutex_);
+  if (found_.size() > 1000) found_.clear();
+  found_[node_id] = {peer, now};
+  return std::optional<Peer>(std::move(peer));
 }
 
 Result<std::vector<Peer>> Peers::list() {

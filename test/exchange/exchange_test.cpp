@@ -310,6 +310,28 @@ TEST_P(ExchangeTest, ANodesRequestIdsAscendWithTimeAndNeverRepeat) {
   }
 }
 
+TEST_P(ExchangeTest, AFoundPeerIsHeldThirtySecondsAndARemovedOneIsForgottenAtOnce) {
+  auto found = portal.peers.find("at");
+  ASSERT_TRUE(found.ok() && found->has_value());
+  // Changed behind this node's back (another node sharing the database): seen within 30 s.
+  ASSERT_TRUE(portal.db()
+                  .transaction([](storage::Connection& c) -> Result<std::int64_t> {
+                    return c.execute("UPDATE exchange_peers SET url = 'http://moved.test' WHERE node_id = 'at'");
+                  })
+                  .ok());
+  EXPECT_EQ((*portal.peers.find("at"))->url, "http://at.test") << "held for 30 seconds";
+  clock.advance(std::chrono::seconds(31));
+  EXPECT_EQ((*portal.peers.find("at"))->url, "http://moved.test") << "read again after 30 seconds";
+  // Removed here: forgotten at once, and a fetch to it is refused.
+  ASSERT_TRUE(portal.peers.remove("at").ok());
+  auto gone = portal.peers.find("at");
+  ASSERT_TRUE(gone.ok());
+  EXPECT_FALSE(gone->has_value());
+  auto refused = portal.node.fetch(request({"reference_income"}));
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, Errc::no_such_peer);
+}
+
 TEST_P(ExchangeTest, APersonTheRegistryDoesNotKnowIsNotFoundAndStillJournaled) {
   ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
   auto result = portal.node.fetch(request({"reference_income"}, "PT:100000029"));

@@ -156,6 +156,9 @@ class Peers {
   };
   std::mutex cache_mutex_;
   std::map<std::pair<std::string, std::string>, CachedKey> cache_;
+  // Peers found in the last 30 seconds, by node (the same rule: pinning or removing one here
+  // forgets it at once; another node sharing the database sees the change within 30 s).
+  std::map<std::string, std::pair<Peer, Instant>> found_;
 };
 
 // The header of a compact JWS (unverified): its kid and alg.
