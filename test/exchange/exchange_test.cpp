@@ -305,7 +305,9 @@ TEST_P(ExchangeTest, ANodesRequestIdsAscendWithTimeAndNeverRepeat) {
   for (std::size_t i = 0; i < jtis.size(); ++i) {
     for (std::size_t j = i + 1; j < jtis.size(); ++j) {
       EXPECT_NE(jtis[i], jtis[j]) << "two requests share a jti";
-      if (j / 3 > i / 3) EXPECT_LT(jtis[i], jtis[j]) << "a later request's jti sorts before an earlier one's";
+      if (j / 3 > i / 3) {
+        EXPECT_LT(jtis[i], jtis[j]) << "a later request's jti sorts before an earlier one's";
+      }
     }
   }
 }
@@ -1201,6 +1203,60 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
+                         [](const auto& param_info) { return param_info.param; });
+
+// Migration 49 rebuilds, on SQLite, the records (keyed by their own b-tree) and the journal (seq as
+// the row id): what was written before it reads the same after, and the journal stays append-only.
+class ExchangeLayoutMigrationTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
+  testing::TestDatabase database{GetParam()};
+};
+
+TEST_P(ExchangeLayoutMigrationTest, RecordsAndJournalLinesWrittenBeforeReadTheSameAfter) {
+  std::vector<storage::MigrationSource> before;
+  for (const storage::MigrationSource& m : storage::builtin_migrations()) {
+    if (m.version < 49) before.push_back(m);
+  }
+  ASSERT_TRUE(storage::apply_migrations(database.db(), before, clock).ok());
+  auto description = parse_description(kDescription);
+  ASSERT_TRUE(description.ok());
+  std::istringstream extract{std::string(kExtract)};
+  ASSERT_TRUE(import_extract(database.db(), *description, extract, clock).ok());
+  {
+    JournalWriter writer(database.db(), clock);
+    for (int n = 1; n <= 3; ++n) ASSERT_TRUE(writer.append(provider_entry(n)).ok());
+  }
+  auto migrated = storage::apply_migrations(database.db(), storage::builtin_migrations(), clock);
+  ASSERT_TRUE(migrated.ok()) << migrated.error().message;
+
+  auto c = database.db().acquire();
+  ASSERT_TRUE(c.ok());
+  auto record = current_record(**c, "at", "PT:123456789");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((**record).at("household_parts"), json::value(2.5));
+  EXPECT_FALSE(current_record(**c, "at", "PT:999999990")->has_value());
+  auto verified = verify_journal(database.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
+  EXPECT_EQ(verified->entries, 3);
+  JournalWriter writer(database.db(), clock);
+  EXPECT_EQ(writer.append(provider_entry(4)).value(), 4) << "the chain goes on after the lines kept";
+  EXPECT_TRUE(verify_journal(database.db())->intact);
+  EXPECT_FALSE((*c)->execute("UPDATE exchange_journal SET outcome = 'refused' WHERE seq = 1").ok());
+  EXPECT_FALSE((*c)->execute("DELETE FROM exchange_journal WHERE seq = 1").ok());
+  if (GetParam() == "sqlite") {
+    auto tables = (*c)->query(
+        "SELECT name, sql FROM sqlite_master WHERE name IN ('exchange_records', "
+        "'exchange_journal') ORDER BY name");
+    ASSERT_TRUE(tables.ok());
+    ASSERT_EQ(tables->rows.size(), 2u);
+    EXPECT_NE(tables->rows[0].text(1).find("seq INTEGER PRIMARY KEY"), std::string::npos);
+    EXPECT_NE(tables->rows[1].text(1).find("WITHOUT ROWID"), std::string::npos);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, ExchangeLayoutMigrationTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
 TEST(Rules, DecideFromAttributesAndNeverHarmTheNode) {
