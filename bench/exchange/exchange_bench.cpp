@@ -201,12 +201,18 @@ int main(int argc, char** argv) {
   SystemClock clock;
   Databases urls = databases();
   {
-    auto consumer_db = need(storage::open_database(urls.consumer), "consumer database");
-    auto provider_db = need(storage::open_database(urls.provider), "provider database");
+    // GUICHET_BENCH_POOL: each node's connections (the server's --db-pool; 8 unless set).
+    storage::DatabaseOptions pool;
+    if (const char* size = std::getenv("GUICHET_BENCH_POOL"); size != nullptr && std::atoi(size) > 0) {
+      pool.pool_size = static_cast<std::size_t>(std::atoi(size));
+    }
+    auto consumer_db = need(storage::open_database(urls.consumer, pool), "consumer database");
+    auto provider_db = need(storage::open_database(urls.provider, pool), "provider database");
     (void)need(storage::apply_migrations(*consumer_db, storage::builtin_migrations(), clock), "migrate");
     (void)need(storage::apply_migrations(*provider_db, storage::builtin_migrations(), clock), "migrate");
-    std::printf("exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset\n",
-                std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people);
+    std::printf(
+        "exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset, %zu connections a node\n",
+        std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people, pool.pool_size);
 
     // The dataset: `people` records of four attributes.
     auto description = need(parse_description(R"({"dataset": "at", "title": {"en": "Tax"}, "country": "PT",

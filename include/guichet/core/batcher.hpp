@@ -4,14 +4,21 @@
 // the first to arrive while nobody is running becomes the leader and runs everything queued as one
 // batch on its own thread, while later arrivals queue for the next batch, which the oldest of them
 // runs. Nobody waits on a timer: a lone thread runs its item at once, and batches grow only with
-// the load. Each waiter has its own condition variable, so a finished batch wakes its own callers
-// and the next leader, never the whole queue.
+// the load.
+//
+// Each waiter sleeps on its own word (C++20 atomic wait: a futex), and a finished batch wakes its
+// own callers and the next leader after releasing the queue's lock, so a woken thread never
+// blocks again on that lock. The words live in the batcher, not on the callers' stacks, because a
+// woken caller may return before its waker's notify call has finished; a word is handed out again
+// only after its caller is done with it, and a late notify then wakes its next user for nothing,
+// who looks at its word and sleeps again.
 #include <algorithm>
-#include <condition_variable>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -38,46 +45,55 @@ class Batcher {
   // treat an unset outcome as a failure).
   template <class Run>
   void submit(Item& item, Run&& run) {
-    Waiter mine;
-    mine.item = &item;
     std::unique_lock lock(mutex_);
-    queue_.push_back(&mine);
-    if (running_) {
-      mine.wake.wait(lock, [&] { return mine.done || mine.lead; });
-    } else {
-      running_ = true;  // nobody is running a batch: this thread runs at once
-    }
-    std::exception_ptr thrown;
-    while (!mine.done) {
-      // A leader is the queue's front, so its own item is in the first batch it takes.
-      std::vector<Waiter*> taken;
-      std::vector<Item*> items;
-      while (!queue_.empty() && taken.size() < max_batch_) {
-        taken.push_back(queue_.front());
-        items.push_back(queue_.front()->item);
-        queue_.pop_front();
-      }
+    Waiter* mine = idle_waiter();
+    mine->item = &item;
+    mine->state.store(kQueued, std::memory_order_relaxed);
+    queue_.push_back(mine);
+    const bool leading = !running_;
+    running_ = true;  // when nobody was running a batch, this thread runs at once
+    if (!leading) {
       lock.unlock();
-      try {
-        run(std::span<Item* const>(items));
-      } catch (...) {
-        thrown = std::current_exception();
-      }
+      int state = kQueued;
+      while ((state = mine->state.load(std::memory_order_acquire)) == kQueued) mine->state.wait(kQueued);
       lock.lock();
-      ++stats_.batches;
-      stats_.items += items.size();
-      stats_.largest = std::max(stats_.largest, items.size());
-      for (Waiter* w : taken) {
-        w->done = true;
-        if (w != &mine) w->wake.notify_one();
+      if (state == kDone) {
+        idle_.push_back(mine);
+        return;
       }
-      if (queue_.empty()) {
-        running_ = false;
-      } else {
-        // The oldest waiter runs the next batch; running_ stays set, so newcomers queue.
-        queue_.front()->lead = true;
-        queue_.front()->wake.notify_one();
-      }
+    }
+    // Leading: this waiter is the queue's front, so its own item is in the batch it takes.
+    std::vector<Waiter*> taken;
+    std::vector<Item*> items;
+    while (!queue_.empty() && taken.size() < max_batch_) {
+      taken.push_back(queue_.front());
+      items.push_back(queue_.front()->item);
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::exception_ptr thrown;
+    try {
+      run(std::span<Item* const>(items));
+    } catch (...) {
+      thrown = std::current_exception();
+    }
+    lock.lock();
+    ++stats_.batches;
+    stats_.items += items.size();
+    stats_.largest = std::max(stats_.largest, items.size());
+    Waiter* next = nullptr;
+    if (queue_.empty()) {
+      running_ = false;
+    } else {
+      next = queue_.front();  // the oldest waiter runs the next batch; running_ stays set
+    }
+    idle_.push_back(mine);
+    lock.unlock();
+    // Woken outside the lock. The next leader first, so its batch starts while this thread wakes
+    // the others.
+    if (next != nullptr) wake(next, kLead);
+    for (Waiter* w : taken) {
+      if (w != mine) wake(w, kDone);
     }
     if (thrown) std::rethrow_exception(thrown);
   }
@@ -97,15 +113,33 @@ class Batcher {
   }
 
  private:
+  static constexpr int kQueued = 0;  // waiting for a batch to hold its item
+  static constexpr int kDone = 1;    // its item's batch has run
+  static constexpr int kLead = 2;    // it runs the next batch
   struct Waiter {
     Item* item = nullptr;
-    bool done = false;  // under mutex_: the item's batch has run
-    bool lead = false;  // under mutex_: this waiter runs the next batch
-    std::condition_variable wake;
+    std::atomic<int> state{kQueued};
   };
+  static void wake(Waiter* w, int state) {
+    w->state.store(state, std::memory_order_release);
+    w->state.notify_one();
+  }
+  // Under mutex_: a waiter nobody is using (made when all are in use; kept for the batcher's life).
+  Waiter* idle_waiter() {
+    if (idle_.empty()) {
+      all_.push_back(std::make_unique<Waiter>());
+      return all_.back().get();
+    }
+    Waiter* w = idle_.back();
+    idle_.pop_back();
+    return w;
+  }
+
   const std::size_t max_batch_;
   mutable std::mutex mutex_;
   std::deque<Waiter*> queue_;
+  std::vector<std::unique_ptr<Waiter>> all_;
+  std::vector<Waiter*> idle_;
   bool running_ = false;
   BatchStats stats_;
 };
