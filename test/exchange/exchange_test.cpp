@@ -1205,8 +1205,10 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
 INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
-// Migration 49 rebuilds, on SQLite, the records (keyed by their own b-tree) and the journal (seq as
-// the row id): what was written before it reads the same after, and the journal stays append-only.
+// Migration 49 rebuilds, on SQLite, the records and the replay guard (each in its key's b-tree) and
+// the journal (seq as the row id), and on both engines keeps only account lines in the journal's
+// index by account: what was written before it reads the same after, a request seen before is
+// still a replay, and the journal stays append-only.
 class ExchangeLayoutMigrationTest : public ::testing::TestWithParam<std::string> {
  protected:
   FakeClock clock{from_unix_micros(1'800'000'000'000'000)};
@@ -1223,9 +1225,15 @@ TEST_P(ExchangeLayoutMigrationTest, RecordsAndJournalLinesWrittenBeforeReadTheSa
   ASSERT_TRUE(description.ok());
   std::istringstream extract{std::string(kExtract)};
   ASSERT_TRUE(import_extract(database.db(), *description, extract, clock).ok());
+  const SeenRequest seen{"guichet", "0000018f00000000.seen-before-49", to_unix_micros(clock.now()) + 600'000'000};
   {
     JournalWriter writer(database.db(), clock);
-    for (int n = 1; n <= 3; ++n) ASSERT_TRUE(writer.append(provider_entry(n)).ok());
+    ASSERT_TRUE(writer.append(provider_entry(1), &seen).ok());
+    JournalEntry consumer_line = provider_entry(2);
+    consumer_line.side = Side::consumer;
+    consumer_line.user_id = 7;
+    ASSERT_TRUE(writer.append(consumer_line).ok());
+    ASSERT_TRUE(writer.append(provider_entry(3)).ok());
   }
   auto migrated = storage::apply_migrations(database.db(), storage::builtin_migrations(), clock);
   ASSERT_TRUE(migrated.ok()) << migrated.error().message;
@@ -1241,18 +1249,33 @@ TEST_P(ExchangeLayoutMigrationTest, RecordsAndJournalLinesWrittenBeforeReadTheSa
   EXPECT_TRUE(verified->intact) << verified->problem;
   EXPECT_EQ(verified->entries, 3);
   JournalWriter writer(database.db(), clock);
+  EXPECT_EQ(writer.append(provider_entry(4), &seen).error().code, Errc::replayed_request)
+      << "a request seen before is still a replay";
   EXPECT_EQ(writer.append(provider_entry(4)).value(), 4) << "the chain goes on after the lines kept";
+  JournalQuery by_account;
+  by_account.user_id = 7;
+  auto accounts = read_journal(database.db(), by_account);
+  ASSERT_TRUE(accounts.ok());
+  ASSERT_EQ(accounts->size(), 1u);
+  EXPECT_EQ(accounts->front().seq, 2);
   EXPECT_TRUE(verify_journal(database.db())->intact);
   EXPECT_FALSE((*c)->execute("UPDATE exchange_journal SET outcome = 'refused' WHERE seq = 1").ok());
   EXPECT_FALSE((*c)->execute("DELETE FROM exchange_journal WHERE seq = 1").ok());
   if (GetParam() == "sqlite") {
     auto tables = (*c)->query(
-        "SELECT name, sql FROM sqlite_master WHERE name IN ('exchange_records', "
-        "'exchange_journal') ORDER BY name");
+        "SELECT name, sql FROM sqlite_master WHERE name IN ('exchange_records', 'exchange_journal', "
+        "'exchange_seen_requests', 'exchange_journal_user') ORDER BY name");
     ASSERT_TRUE(tables.ok());
-    ASSERT_EQ(tables->rows.size(), 2u);
+    ASSERT_EQ(tables->rows.size(), 4u);
     EXPECT_NE(tables->rows[0].text(1).find("seq INTEGER PRIMARY KEY"), std::string::npos);
-    EXPECT_NE(tables->rows[1].text(1).find("WITHOUT ROWID"), std::string::npos);
+    EXPECT_NE(tables->rows[1].text(1).find("WHERE user_id IS NOT NULL"), std::string::npos);
+    EXPECT_NE(tables->rows[2].text(1).find("WITHOUT ROWID"), std::string::npos);
+    EXPECT_NE(tables->rows[3].text(1).find("WITHOUT ROWID"), std::string::npos);
+  } else {
+    auto index = (*c)->query("SELECT indexdef FROM pg_indexes WHERE indexname = 'exchange_journal_user'");
+    ASSERT_TRUE(index.ok());
+    ASSERT_EQ(index->rows.size(), 1u);
+    EXPECT_NE(index->rows[0].text(0).find("WHERE (user_id IS NOT NULL)"), std::string::npos);
   }
 }
 
