@@ -1,20 +1,25 @@
 -- How a registry's records, its replay guard and the exchange journal are stored: fewer b-trees
 -- written and walked for each request a registry answers.
 --
--- SQLite: a record was a row of a row-id table found through a separate (version_id, person_id) index:
--- two b-trees walked for every request a registry answers, and after every commit by another
--- connection SQLite re-reads each page it walks. Kept in its key's own b-tree (WITHOUT ROWID), a
--- record is found in one walk.
+-- SQLite: a record was a row of a row-id table found through a separate (version_id, person_id)
+-- index: two b-trees walked for every request a registry answers, and after every commit by
+-- another connection SQLite re-reads each page it walks. Kept in its key's own b-tree (WITHOUT
+-- ROWID), a record is found in one walk.
 --
--- SQLite: a journal line's seq was a BIGINT PRIMARY KEY, which in SQLite is an index beside the row id,
--- not the row id itself: every line was written into two b-trees. As INTEGER PRIMARY KEY, seq is
--- the row id.
+-- SQLite: a journal line's seq was a BIGINT PRIMARY KEY, which in SQLite is an index beside the
+-- row id, not the row id itself: every line was written into two b-trees. As INTEGER PRIMARY KEY,
+-- seq is the row id.
 --
--- SQLite: the replay guard (issuer, jti) likewise lives in its key's b-tree, beside the expiry index.
+-- SQLite: the replay guard (issuer, jti) likewise lives in its key's b-tree, beside the expiry
+-- index.
 --
--- Both: the journal's index by account holds only the lines that name one: a registry's lines never do
--- (the person is named by their identifier), so it wrote a useless index entry per line. Reading
--- by account (user_id = ?) implies user_id IS NOT NULL, so the index serves the same queries.
+-- Both: the journal's index by account holds only the lines that name one: a registry's lines
+-- never do (the person is named by their identifier), so it wrote a useless index entry per line.
+-- Reading by account (user_id = ?) implies user_id IS NOT NULL, so the index serves the same
+-- queries.
+--
+-- SQLite cannot change a table's key in place, so each table is rebuilt: created anew, filled,
+-- the old one dropped, the new one renamed (no other table refers to these three).
 -- @sqlite
 CREATE TABLE exchange_seen_requests_by_key (
   issuer TEXT NOT NULL,
@@ -61,9 +66,11 @@ CREATE TABLE exchange_journal_by_seq (
   previous_hash TEXT NOT NULL,
   hash TEXT NOT NULL
 );
-INSERT INTO exchange_journal_by_seq SELECT seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis,
-  person_id, user_id, attributes, released, outcome, reason, request_hash, request_jws, response_hash,
-  response_signature, previous_hash, hash FROM exchange_journal;
+INSERT INTO exchange_journal_by_seq
+SELECT seq, at, side, consumer, provider, purpose, legal_basis_kind, legal_basis, person_id,
+  user_id, attributes, released, outcome, reason, request_hash, request_jws, response_hash,
+  response_signature, previous_hash, hash
+FROM exchange_journal;
 -- Dropping a table drops its triggers first, so the append-only triggers do not fire here.
 DROP TABLE exchange_journal;
 ALTER TABLE exchange_journal_by_seq RENAME TO exchange_journal;
