@@ -9,6 +9,9 @@
 
 namespace guichet::storage::detail {
 
+// Process-wide SQLite settings, applied once before SQLite's first use; every opening of a SQLite
+// file calls it first.
+void configure_sqlite();
 Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options);
 Result<std::unique_ptr<Connection>> open_postgres_connection(const std::string& conninfo,
                                                              const DatabaseOptions& options);

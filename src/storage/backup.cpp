@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "backends.hpp"
 #include "guichet/storage/errors.hpp"
 #include "guichet/storage/migrations.hpp"
 
@@ -21,6 +22,7 @@ Error bad_backup(const std::string& file, const std::string& why) {
 }
 
 Result<SqliteHandle> open_file(const std::string& path, int flags) {
+  detail::configure_sqlite();
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
   SqliteHandle handle(raw);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 
@@ -243,7 +244,16 @@ std::optional<Result<void>> sqlite_scan_integers(Connection& c, std::string_view
   return sqlite->scan_integers(sql, params, row);
 }
 
+void configure_sqlite() {
+  // No memory statistics (nothing here reads them): with them on, every allocation SQLite makes
+  // takes one process-wide mutex, which the many threads of a busy node then queue on
+  // (docs/PERFORMANCE.md: exchanges). SQLite accepts this only before its first use.
+  static std::once_flag configured;
+  std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
 Result<std::unique_ptr<Connection>> open_sqlite_connection(const std::string& path, const DatabaseOptions& options) {
+  configure_sqlite();
   sqlite3* db = nullptr;
   int rc =
       sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);

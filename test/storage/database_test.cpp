@@ -1,6 +1,7 @@
 #include "guichet/storage/database.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -279,6 +280,21 @@ TEST_P(DatabaseTest, ANetworkThreadReadsOnlyAndOnlyWhereReadsNeverWait) {
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
+
+// Issue 11: SQLite keeps no memory statistics in this process, so its allocations take no
+// process-wide lock (configure_sqlite). With statistics on, an open connection counts its
+// allocations here.
+TEST(SqliteSettings, KeepsNoMemoryStatistics) {
+  testing::TestDatabase database("sqlite");
+  auto c = database.db().acquire();
+  ASSERT_TRUE(c);
+  ASSERT_TRUE((*c)->execute_script("CREATE TABLE notes (n BIGINT); INSERT INTO notes (n) VALUES (1)"));
+  sqlite3_int64 allocations = -1;
+  sqlite3_int64 highest = -1;
+  ASSERT_EQ(sqlite3_status64(SQLITE_STATUS_MALLOC_COUNT, &allocations, &highest, 0), SQLITE_OK);
+  EXPECT_EQ(allocations, 0);
+  EXPECT_EQ(sqlite3_memory_used(), 0);
+}
 
 // Issue 17: on SQLite one external writer holding the lock makes only writers wait (and give up
 // with unavailable after busy_timeout); reads go on.
