@@ -141,10 +141,11 @@ Result<std::vector<Entitlement>> list_entitlements(storage::Database& db) {
 namespace {
 
 // The first live entitlement of `rows` (ordered by id) that covers every attribute asked: its
-// index, or nullopt.
-std::optional<std::size_t> covering_row(const storage::Rows& rows, const std::vector<std::string>& attributes) {
+// index, or nullopt. `column` holds the granted attributes (a JSON array).
+std::optional<std::size_t> covering_row(const storage::Rows& rows, std::size_t column,
+                                        const std::vector<std::string>& attributes) {
   for (std::size_t i = 0; i < rows.rows.size(); ++i) {
-    const std::vector<std::string> granted = names_of(rows.rows[i].text(4));
+    const std::vector<std::string> granted = names_of(rows.rows[i].text(column));
     const bool covers = std::all_of(attributes.begin(), attributes.end(), [&](const std::string& a) {
       return std::find(granted.begin(), granted.end(), a) != granted.end();
     });
@@ -152,6 +153,10 @@ std::optional<std::size_t> covering_row(const storage::Rows& rows, const std::ve
   }
   return std::nullopt;
 }
+
+// What deciding that an entitlement covers a request needs of it (entitled_records): its id and
+// the attributes granted; the rest of the row is for the administrators' pages.
+constexpr std::string_view kCoverColumns = "id, attributes";
 
 constexpr std::string_view kLiveMatching =
     " FROM exchange_entitlements WHERE consumer = ? AND purpose = ? AND dataset = ? AND revoked_at IS NULL AND "
@@ -167,7 +172,7 @@ Result<std::optional<Entitlement>> covering_entitlement(storage::Connection& c, 
       c.query(std::string("SELECT ") + std::string(kColumns) + std::string(kLiveMatching),
               {consumer, purpose, dataset, to_unix_micros(now), std::string(to_string(basis.kind)), basis.reference});
   if (!rows) return std::move(rows).error();
-  auto found = covering_row(*rows, attributes);
+  auto found = covering_row(*rows, 4, attributes);
   if (!found) return std::optional<Entitlement>();
   return std::optional<Entitlement>(entitlement_of(rows->rows[*found]));
 }
@@ -179,7 +184,7 @@ Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
     // Alone (a node that is not busy), in one statement: the record rides along each live
     // entitlement row (there is usually one); with none, the subquery never runs.
     const RecordQuery& q = *queries.front();
-    auto rows = c.query(std::string("SELECT ") + std::string(kColumns) +
+    auto rows = c.query(std::string("SELECT ") + std::string(kCoverColumns) +
                             ", (SELECT r.attributes FROM exchange_records r WHERE r.version_id = (SELECT "
                             "current_version FROM exchange_datasets WHERE name = exchange_entitlements.dataset) AND "
                             "r.person_id = ?)" +
@@ -187,12 +192,12 @@ Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
                         {q.person_id, q.consumer, q.purpose, q.dataset, to_unix_micros(now),
                          std::string(to_string(q.basis.kind)), q.basis.reference});
     if (!rows) return std::move(rows).error();
-    auto found = covering_row(*rows, q.attributes);
+    auto found = covering_row(*rows, 1, q.attributes);
     if (!found) return out;
     const storage::Row& row = rows->rows[*found];
-    out.front().entitlement = entitlement_of(row);
+    out.front().entitlement_id = row.integer(0);
     // Records are JSON objects written by the import, as current_record reads them.
-    if (auto record = row.optional_text(11)) out.front().record = std::move(json::parse(*record).as_object());
+    if (auto record = row.optional_text(2)) out.front().record = std::move(json::parse(*record).as_object());
     return out;
   }
   // The live entitlements, read once for each distinct consumer, purpose, dataset and basis.
@@ -203,20 +208,20 @@ Result<std::vector<EntitledRecord>> entitled_records(storage::Connection& c,
                                  q.basis.reference};
     auto found = live.find(key);
     if (found == live.end()) {
-      auto rows = c.query(std::string("SELECT ") + std::string(kColumns) + std::string(kLiveMatching),
+      auto rows = c.query(std::string("SELECT ") + std::string(kCoverColumns) + std::string(kLiveMatching),
                           {q.consumer, q.purpose, q.dataset, to_unix_micros(now), key[3], q.basis.reference});
       if (!rows) return std::move(rows).error();
       found = live.emplace(std::move(key), std::move(rows).value()).first;
     }
-    if (auto row = covering_row(found->second, q.attributes))
-      out[i].entitlement = entitlement_of(found->second.rows[*row]);
+    if (auto row = covering_row(found->second, 1, q.attributes))
+      out[i].entitlement_id = found->second.rows[*row].integer(0);
   }
   // The records of the people whose request is covered, one statement per dataset. The list of
   // people is padded to a power of two by repeating the last (a repeated value changes nothing in
   // an IN list), so a connection prepares a handful of texts rather than one per batch size.
   std::map<std::string, std::vector<std::size_t>> covered;
   for (std::size_t i = 0; i < queries.size(); ++i) {
-    if (out[i].entitlement) covered[queries[i]->dataset].push_back(i);
+    if (out[i].entitlement_id) covered[queries[i]->dataset].push_back(i);
   }
   for (const auto& [dataset, indexes] : covered) {
     std::vector<std::string> people;

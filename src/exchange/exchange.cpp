@@ -199,7 +199,7 @@ ProviderAnswer Node::answer(std::string_view compact) {
   // Read what the answer needs: the dataset's description, the entitlement, the record.
   struct Found {
     std::shared_ptr<const DatasetDescription> description;
-    std::optional<Entitlement> entitlement;
+    bool entitled = false;
     std::optional<json::object> record;
   };
   std::shared_ptr<const DatasetDescription> known;
@@ -225,7 +225,7 @@ ProviderAnswer Node::answer(std::string_view compact) {
         return covering_entitlement(c, consumer, *purpose, *dataset, *attributes, *basis, now);
       });
       if (!entitlement) return std::move(entitlement).error();
-      f.entitlement = std::move(entitlement).value();
+      f.entitled = entitlement->has_value();
       return f;
     }
     const RecordQuery query{consumer, *purpose, *dataset, *attributes, *basis, *person};
@@ -245,11 +245,11 @@ ProviderAnswer Node::answer(std::string_view compact) {
     }
     if (!read.result) return make_error(Errc::peer_unreachable, "the registry's read failed");
     if (!*read.result) return read.result->error();
-    f.entitlement = std::move((*read.result)->entitlement);
+    f.entitled = (*read.result)->entitlement_id.has_value();
     f.record = std::move((*read.result)->record);
     return f;
   }();
-  if (found && found->description && found->entitlement && found->description->connector) {
+  if (found && found->description && found->entitled && found->description->connector) {
     // Outside any transaction: the administration's API may take its time.
     auto record = connector_record(*found->description->connector, *person, *attributes, *found->description,
                                    [this](const std::string& url, const std::vector<std::string>& headers,
@@ -270,7 +270,7 @@ ProviderAnswer Node::answer(std::string_view compact) {
       return refuse(entry, Errc::unknown_attribute, a + " is not an attribute of dataset " + *dataset, consumer);
     }
   }
-  if (!found->entitlement) {
+  if (!found->entitled) {
     return refuse(
         entry, Errc::not_entitled,
         "no live entitlement lets " + consumer + " read these attributes for this purpose under this legal basis",

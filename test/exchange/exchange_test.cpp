@@ -214,7 +214,11 @@ TEST_P(ExchangeTest, AnEntitledRequestIsAnsweredSignedAndJournaledOnBothSides) {
 }
 
 TEST_P(ExchangeTest, RequestsReadTogetherGetEachTheirOwnEntitlementAndRecord) {
-  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income", "household_parts"}), "admin", clock).ok());
+  // A narrower grant first: a request it does not cover is covered by the second.
+  auto narrow = grant_entitlement(tax.db(), entitlement({"household_parts"}), "admin", clock);
+  ASSERT_TRUE(narrow.ok());
+  auto granted = grant_entitlement(tax.db(), entitlement({"reference_income", "household_parts"}), "admin", clock);
+  ASSERT_TRUE(granted.ok());
   const LegalBasis law{LegalBasisKind::law, std::string(kLaw)};
   auto query = [&](std::string consumer, std::vector<std::string> attributes, std::string person) {
     return RecordQuery{std::move(consumer), "student-housing-aid", "at", std::move(attributes), law, std::move(person)};
@@ -234,10 +238,12 @@ TEST_P(ExchangeTest, RequestsReadTogetherGetEachTheirOwnEntitlementAndRecord) {
   auto read = entitled_records(**c, batch, clock.now());
   ASSERT_TRUE(read.ok()) << read.error().message;
   ASSERT_EQ(read->size(), queries.size());
-  const std::vector<bool> entitled{true, true, false, false, true, true};
   const std::vector<bool> found{true, false, false, false, true, true};
+  // The first grant (by id) that covers every attribute asked.
+  const std::vector<std::optional<std::int64_t>> covering{granted->id,  narrow->id,  std::nullopt,
+                                                          std::nullopt, granted->id, granted->id};
   for (std::size_t i = 0; i < queries.size(); ++i) {
-    EXPECT_EQ((*read)[i].entitlement.has_value(), entitled[i]) << i;
+    EXPECT_EQ((*read)[i].entitlement_id, covering[i]) << i;
     EXPECT_EQ((*read)[i].record.has_value(), found[i]) << i;
   }
   EXPECT_EQ((*read)[0].record->at("reference_income"), json::value(1234567));  // cents
@@ -248,13 +254,13 @@ TEST_P(ExchangeTest, RequestsReadTogetherGetEachTheirOwnEntitlementAndRecord) {
     const RecordQuery* one[] = {&queries[i]};
     auto alone = entitled_records(**c, one, clock.now());
     ASSERT_TRUE(alone.ok());
-    EXPECT_EQ(alone->front().entitlement.has_value(), entitled[i]) << i;
+    EXPECT_EQ(alone->front().entitlement_id, covering[i]) << i;
     EXPECT_EQ(alone->front().record, (*read)[i].record) << i;
   }
   // Past the entitlement's expiry, nobody's record is read.
   auto later = entitled_records(**c, batch, clock.now() + std::chrono::days(400));
   ASSERT_TRUE(later.ok());
-  for (const EntitledRecord& r : *later) EXPECT_FALSE(r.entitlement || r.record);
+  for (const EntitledRecord& r : *later) EXPECT_FALSE(r.entitlement_id || r.record);
 }
 
 TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) {

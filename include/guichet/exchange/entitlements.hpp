@@ -66,10 +66,10 @@ struct RecordQuery {
   LegalBasis basis;
   std::string person_id;
 };
-// The covering entitlement and, only when there is one, the person's record in the dataset's
+// The covering entitlement's id and, only when there is one, the person's record in the dataset's
 // current version (nullopt when the person is not in the extract).
 struct EntitledRecord {
-  std::optional<Entitlement> entitlement;
+  std::optional<std::int64_t> entitlement_id;
   std::optional<boost::json::object> record;
 };
 // Answers the reads of several requests at once (a registry's concurrent requests, batched by
