@@ -10,6 +10,8 @@
 //   build/bench/exchange_bench [exchanges] [rounds] [threads]   (default 3000, 5 rounds, 4 threads)
 //   GUICHET_BENCH_PROVIDER_ONLY=1 build/bench/exchange_bench ...   (only the provider's side at
 //     `threads` callers, every round: for a profiler such as `perf record`)
+//   GUICHET_BENCH_PEOPLE=sequential build/bench/exchange_bench ...   (the people asked in key order
+//     instead of a seeded random order)
 //   GUICHET_BENCH_PG=postgresql://user@host:port/postgres build/bench/exchange_bench
 //     (two databases, exchange_bench_consumer and exchange_bench_provider, are made and dropped)
 #include <algorithm>
@@ -22,8 +24,11 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <numeric>
+#include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -257,9 +262,19 @@ int main(int argc, char** argv) {
     e.expires_at = clock.now() + std::chrono::days(365);
     (void)need(grant_entitlement(*provider_db, e, "bench", clock), "grant");
 
+    // Who is asked about: the people in a seeded random order, as a registry's requests come
+    // (neighbours in the person index and the records are not asked one after the other).
+    // GUICHET_BENCH_PEOPLE=sequential asks them in key order, as passes before the fourth did.
+    std::vector<int> order(static_cast<std::size_t>(people));
+    std::iota(order.begin(), order.end(), 0);
+    if (const char* pattern = std::getenv("GUICHET_BENCH_PEOPLE");
+        pattern == nullptr || std::string_view(pattern) != "sequential") {
+      std::shuffle(order.begin(), order.end(), std::mt19937(20261206));
+    }
+    auto person = [&](int i) { return "PT:" + nif(order[static_cast<std::size_t>(i % people)]); };
     auto request = [&](int i) {
-      return ExchangeRequest{
-          "at", "at", {"reference_income", "household_parts"}, "student-housing-aid", law, "PT:" + nif(i % people), i};
+      return ExchangeRequest{"at",      "at", {"reference_income", "household_parts"}, "student-housing-aid", law,
+                             person(i), i};
     };
     for (int i = 0; i < 200; ++i) need(consumer.fetch(request(i)), "warm-up");
 
@@ -405,8 +420,8 @@ int main(int argc, char** argv) {
       start = Steady::now();
       for (int i = 0; i < exchanges; ++i) {
         (void)need(provider_db->read([&](storage::Connection& c) -> Result<void> {
-          const RecordQuery query{"guichet", "student-housing-aid",  "at", {"reference_income", "household_parts"},
-                                  law,       "PT:" + nif(i % people)};
+          const RecordQuery query{"guichet", "student-housing-aid", "at", {"reference_income", "household_parts"}, law,
+                                  person(i)};
           const RecordQuery* one[] = {&query};
           auto read = need(entitled_records(c, one, clock.now()), "entitlement and record");
           if (!read.front().record) die("reads", message_error("no record"));
