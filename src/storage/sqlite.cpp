@@ -247,7 +247,8 @@ std::optional<Result<void>> sqlite_scan_integers(Connection& c, std::string_view
 void configure_sqlite() {
   // No memory statistics (nothing here reads them): with them on, every allocation SQLite makes
   // takes one process-wide mutex, which the many threads of a busy node then queue on
-  // (docs/PERFORMANCE.md: exchanges). SQLite accepts this only before its first use.
+  // (docs/PERFORMANCE.md: exchanges). SQLite accepts this only before its first use; were it
+  // refused (SQLite used earlier by other code), the statistics stay on: slower, nothing else.
   static std::once_flag configured;
   std::call_once(configured, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
 }
