@@ -333,6 +333,8 @@ int main(int argc, char** argv) {
         const double written_before = bytes_written();
         const auto start = Steady::now();
         answer_captured(provider, offset, threads);
+        // The periodic job's merging of the index by person, counted with the answers it serves.
+        (void)need(compact_person_index(*provider_db), "compaction");
         const CpuSeconds cpu_after = cpu_now();
         provider_many.batch.push_back((bytes_written() - written_before) / exchanges);
         provider_many.wall.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
@@ -388,6 +390,7 @@ int main(int argc, char** argv) {
         const CpuSeconds cpu_before = cpu_now();
         start = Steady::now();
         answer_captured(answering_node, offset, callers);
+        (void)need(compact_person_index(*provider_db), "compaction");
         const double wall = std::chrono::duration<double>(Steady::now() - start).count();
         const CpuSeconds cpu_after = cpu_now();
         const auto batches_after = answering_node.journal_stats();
@@ -474,6 +477,24 @@ int main(int argc, char** argv) {
     auto v = need(verify_journal(*provider_db), "journal");
     std::printf("journals: %lld entries on the provider, chain %s\n", static_cast<long long>(v.entries),
                 v.intact ? "intact" : "BROKEN");
+    // A person's search in the provider's journal as the rounds left it (the index's runs and its
+    // tail), as the auditors' page asks: the newest 100 lines naming them.
+    const auto runs = need(provider_db->read([](storage::Connection& c) {
+      return c.query("SELECT COUNT(*), COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs");
+    }),
+                           "runs");
+    constexpr int kSearches = 500;
+    const auto searching = Steady::now();
+    std::size_t found = 0;
+    for (int i = 0; i < kSearches; ++i) {
+      JournalQuery q;
+      q.person_id = person(i * 7919);
+      found += need(read_journal(*provider_db, q), "search").size();
+    }
+    std::printf("a person's search: %.0f us (%d searches, %.1f lines each; %lld runs, %lld lines in the tail)\n",
+                std::chrono::duration<double, std::micro>(Steady::now() - searching).count() / kSearches, kSearches,
+                static_cast<double>(found) / kSearches, static_cast<long long>(runs.rows[0].integer(0)),
+                static_cast<long long>(v.head.seq - runs.rows[0].integer(1)));
   }
   if (const char* pg = std::getenv("GUICHET_BENCH_PG"); pg != nullptr && *pg != '\0') {
     auto admin = storage::open_database(pg, storage::DatabaseOptions{1});

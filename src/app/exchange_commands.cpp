@@ -235,7 +235,7 @@ int registry(const Config& config, const std::string& csv, const std::string& de
   jobs::WorkerOptions worker_options;
   worker_options.poll_interval = config.job_poll;
   jobs::Worker worker(**db, clock, worker_options);
-  exchange::register_journal_pruning(worker, **db, clock, std::chrono::hours(24 * config.exchange_journal_days));
+  exchange::register_journal_jobs(worker, **db, clock, std::chrono::hours(24 * config.exchange_journal_days));
   exchange::register_access_reports(worker, self.node, **db, clock);
   jobs::register_job_pruning(worker, **db, clock);
   identity::register_audit_checkpoints(worker, **db, clock, *secrets);

@@ -274,7 +274,7 @@ Result<void> Site::load_calendars() { return calendars_.refresh(); }
 void Site::register_jobs(jobs::Worker& worker) const {
   scheduling::register_jobs(worker, scheduling_);
   queue::register_jobs(worker, queue_web_);
-  exchange::register_journal_pruning(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
+  exchange::register_journal_jobs(worker, db_, clock_, std::chrono::hours(24 * options_.exchange_journal_days));
   jobs::register_job_pruning(worker, db_, clock_);
   identity::register_audit_checkpoints(worker, db_, clock_, options_.secrets_key);
   if (exchange_node_) {

@@ -42,7 +42,7 @@ Node::Node(NodeKeys& keys, Peers& peers, storage::Database& db, const Clock& clo
       clock_(clock),
       transport_(transport),
       options_(options),
-      journal_(db, clock, JournalWriterOptions{options.journal_batch}),
+      journal_(db, clock, JournalWriterOptions{options.journal_batch, options.journal_fold_every}),
       reads_(options.read_batch) {}
 
 struct Node::RecordRead {

@@ -1,5 +1,6 @@
 #include "guichet/exchange/journal.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include <boost/json.hpp>
@@ -19,6 +20,8 @@ namespace {
 constexpr std::string_view kGenesis = "0000000000000000000000000000000000000000000000000000000000000000";
 // Not the audit log's lock: the two chains are appended independently.
 constexpr std::int64_t kJournalLock = 4823013;
+// Not the journal's lock either: folding and merging the index by person never hold up a writer.
+constexpr std::int64_t kPersonIndexLock = 4823014;
 
 std::string_view side_name(Side side) { return side == Side::provider ? "provider" : "consumer"; }
 
@@ -143,6 +146,30 @@ Result<void> lock_journal(storage::Connection& tx) {
   return {};
 }
 
+// PostgreSQL: takes the index by person's lock for this transaction, waiting for it or only when
+// it is free (false when it is not). SQLite: the write transaction is the lock.
+Result<bool> lock_person_index(storage::Connection& tx, bool wait) {
+  if (tx.backend() != storage::Backend::postgresql) return true;
+  auto locked = tx.query(wait ? "SELECT 1 FROM (SELECT pg_advisory_xact_lock(?)) AS l"
+                              : "SELECT CASE WHEN pg_try_advisory_xact_lock(?) THEN 1 ELSE 0 END",
+                         {kPersonIndexLock});
+  if (!locked) return std::move(locked).error();
+  return !locked->empty() && locked->rows[0].integer(0) == 1;
+}
+
+// The seqs of a person's lines: those the runs of the index list, and those of the tail (past the
+// last run, up to the newest line: bounded on both sides, so PostgreSQL plans a range of the key
+// rather than a scan of the journal), and with `with_user` those naming the account.
+std::string person_seqs(bool with_user) {
+  std::string sql =
+      "seq IN (SELECT i.seq FROM exchange_journal_person_index i WHERE i.run_id IN (SELECT run_id FROM "
+      "exchange_journal_person_runs) AND i.person_id = ? UNION ALL SELECT t.seq FROM exchange_journal t WHERE t.seq > "
+      "(SELECT COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs) AND t.seq <= (SELECT COALESCE(MAX(seq), "
+      "0) FROM exchange_journal) AND t.person_id = ?";
+  if (with_user) sql += " UNION ALL SELECT u.seq FROM exchange_journal u WHERE u.user_id = ?";
+  return sql + ")";
+}
+
 }  // namespace
 
 Result<JournalHead> journal_head(storage::Database& db) {
@@ -199,6 +226,31 @@ Result<JournalVerification> verify_journal(storage::Database& db) {
     }
     if (static_cast<std::int64_t>(rows->size()) < kBatch) break;
   }
+  // The index by person is not chained: a pair removed would hide a line from its person's
+  // search, a pair added would show one to another. Every line up to the last run must be listed
+  // under its own person, and every pair past the anchor must name its line's person.
+  const std::int64_t anchored = anchor->empty() ? 0 : anchor->rows[0].integer(0);
+  auto index = db.read([&](storage::Connection& c) {
+    return c.query(
+        "SELECT (SELECT COUNT(*) FROM exchange_journal WHERE seq <= (SELECT COALESCE(MAX(last_seq), 0) FROM "
+        "exchange_journal_person_runs)), (SELECT COUNT(DISTINCT i.seq) FROM exchange_journal_person_index i JOIN "
+        "exchange_journal j ON j.seq = i.seq AND j.person_id = i.person_id WHERE i.run_id IN (SELECT run_id FROM "
+        "exchange_journal_person_runs)), (SELECT COUNT(*) FROM exchange_journal_person_index i WHERE i.run_id IN "
+        "(SELECT run_id FROM exchange_journal_person_runs) AND i.seq > ? AND NOT EXISTS (SELECT 1 FROM "
+        "exchange_journal j WHERE j.seq = i.seq AND j.person_id = i.person_id))",
+        {anchored});
+  });
+  if (!index) return std::move(index).error();
+  const std::int64_t indexed = index->rows[0].integer(0);
+  const std::int64_t listed = index->rows[0].integer(1);
+  const std::int64_t stray = index->rows[0].integer(2);
+  if (listed < indexed) {
+    result.intact = false;
+    result.problem = "the index by person misses " + std::to_string(indexed - listed) + " entries";
+  } else if (stray > 0) {
+    result.intact = false;
+    result.problem = "the index by person names " + std::to_string(stray) + " entries under another person";
+  }
   return result;
 }
 
@@ -206,13 +258,11 @@ Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const Jour
   if (q.limit < 1 || q.limit > 1000) return make_error(Errc::bad_journal_query, "a page holds 1 to 1000 entries");
   std::string sql = std::string("SELECT ") + std::string(kColumns) + " FROM exchange_journal WHERE 1 = 1";
   storage::Params params;
-  if (q.person_id && q.user_id) {
-    sql += " AND (person_id = ? OR user_id = ?)";
+  if (q.person_id) {
+    sql += " AND " + person_seqs(q.user_id.has_value());
     params.emplace_back(*q.person_id);
-    params.emplace_back(*q.user_id);
-  } else if (q.person_id) {
-    sql += " AND person_id = ?";
     params.emplace_back(*q.person_id);
+    if (q.user_id) params.emplace_back(*q.user_id);
   } else if (q.user_id) {
     sql += " AND user_id = ?";
     params.emplace_back(*q.user_id);
@@ -276,6 +326,18 @@ Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours kee
     }
     if (last->empty()) return std::int64_t{0};
     const std::int64_t through = last->rows[0].integer(0);
+    // The runs of the index by person wholly before the anchor go with their lines (a run that
+    // straddles it keeps a few pairs whose line is gone: a search joins them to no line).
+    if (auto locked = lock_person_index(c, true); !locked) return std::move(locked).error();
+    if (auto gone = c.execute("DELETE FROM exchange_journal_person_index WHERE run_id IN (SELECT run_id FROM "
+                              "exchange_journal_person_runs WHERE last_seq <= ?)",
+                              {through});
+        !gone) {
+      return std::move(gone).error();
+    }
+    if (auto gone = c.execute("DELETE FROM exchange_journal_person_runs WHERE last_seq <= ?", {through}); !gone) {
+      return std::move(gone).error();
+    }
     auto anchored = c.execute(
         "INSERT INTO exchange_journal_anchor (id, through_seq, hash, pruned_at) VALUES (1, ?, ?, ?) "
         "ON CONFLICT (id) DO UPDATE SET through_seq = excluded.through_seq, hash = excluded.hash, "
@@ -298,7 +360,23 @@ struct JournalWriter::Pending {
 };
 
 JournalWriter::JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options)
-    : db_(db), clock_(clock), batcher_(options.max_batch) {}
+    : db_(db), clock_(clock), batcher_(options.max_batch), fold_every_(options.fold_every) {}
+
+void JournalWriter::fold_if_due(std::int64_t seq) {
+  if (fold_every_ <= 0 || seq < next_fold_at_.load(std::memory_order_relaxed)) return;
+  if (folding_.exchange(true, std::memory_order_acquire)) return;
+  // The fold is the index's, not this request's: it is not cut short by the caller's deadline.
+  DeadlineScope fold_has_its_own_time(std::nullopt);
+  auto folded = fold_person_index(db_, fold_every_);
+  if (!folded) {
+    log_event(LogLevel::warn, "exchange_journal_fold_failed", {{"error", folded.error().message}});
+  }
+  // After a failure, or while another node folds or merges, tried again some lines later.
+  const bool retry_soon = !folded || folded->skipped_busy;
+  next_fold_at_.store(retry_soon ? seq + std::max<std::int64_t>(1, fold_every_ / 8) : folded->through_seq + fold_every_,
+                      std::memory_order_relaxed);
+  folding_.store(false, std::memory_order_release);
+}
 
 Result<std::int64_t> JournalWriter::append(const JournalEntry& entry, const SeenRequest* seen) {
   Pending mine;
@@ -308,6 +386,7 @@ Result<std::int64_t> JournalWriter::append(const JournalEntry& entry, const Seen
   if (mine.failed) return *mine.failed;
   if (mine.replayed) return make_error(Errc::replayed_request, "this request was already answered");
   if (!mine.written) return make_error(storage::Errc::database_unreachable, "the journal batch was not written");
+  fold_if_due(mine.seq);
   return mine.seq;
 }
 
@@ -386,8 +465,114 @@ void JournalWriter::write_batch(std::span<Pending* const> batch) {
   seen_since_sweep_ = seen_since_sweep_ + seen_count >= 256 ? 0 : seen_since_sweep_ + seen_count;
 }
 
-void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock,
-                              std::chrono::hours keep) {
+Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at_least) {
+  return db.transaction([&](storage::Connection& tx) -> Result<PersonIndexFold> {
+    PersonIndexFold fold;
+    auto locked = lock_person_index(tx, false);
+    if (!locked) return std::move(locked).error();
+    if (!*locked) {
+      fold.skipped_busy = true;
+      return fold;
+    }
+    auto runs =
+        tx.query("SELECT COALESCE(MAX(run_id), 0), COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs");
+    if (!runs) return std::move(runs).error();
+    auto newest = tx.query("SELECT COALESCE(MAX(seq), 0) FROM exchange_journal");
+    if (!newest) return std::move(newest).error();
+    const std::int64_t run = runs->rows[0].integer(0) + 1;
+    const std::int64_t through = runs->rows[0].integer(1);
+    const std::int64_t head = newest->rows[0].integer(0);
+    fold.through_seq = through;
+    if (head <= through || head - through < at_least) return fold;
+    // Every line up to the newest is committed: the chain's lock hands seqs out in commit order.
+    if (auto added = tx.execute(
+            "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, 0, ?, ?)",
+            {run, through + 1, head});
+        !added) {
+      return std::move(added).error();
+    }
+    auto folded = tx.execute(
+        "INSERT INTO exchange_journal_person_index (run_id, person_id, seq) SELECT ?, person_id, seq FROM "
+        "exchange_journal WHERE seq > ? AND seq <= ? ORDER BY person_id, seq",
+        {run, through, head});
+    if (!folded) return std::move(folded).error();
+    fold.lines = *folded;
+    fold.through_seq = head;
+    return fold;
+  });
+}
+
+Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexCompaction options) {
+  const std::size_t fan_in = std::max<std::size_t>(2, options.fan_in);
+  std::int64_t merged = 0;
+  for (;;) {
+    // One merge per transaction: SQLite's writers wait for it, so it is never longer than merging
+    // fan_in runs of one level.
+    auto step = db.transaction([&](storage::Connection& tx) -> Result<std::int64_t> {
+      if (auto locked = lock_person_index(tx, true); !locked) return std::move(locked).error();
+      for (int level = 0; level < options.top_level; ++level) {
+        auto runs = tx.query(
+            "SELECT run_id, first_seq, last_seq FROM exchange_journal_person_runs WHERE level = ? ORDER BY run_id "
+            "LIMIT ?",
+            {std::int64_t{level}, static_cast<std::int64_t>(fan_in)});
+        if (!runs) return std::move(runs).error();
+        if (runs->size() < fan_in) continue;
+        // A level's runs follow each other in the journal, oldest first: merged, they cover the
+        // lines from the first one's first to the last one's last.
+        storage::Params ids;
+        for (const storage::Row& row : runs->rows) ids.emplace_back(row.integer(0));
+        const std::string in = storage::in_list(ids.size());
+        auto top = tx.query("SELECT MAX(run_id) FROM exchange_journal_person_runs");
+        if (!top) return std::move(top).error();
+        const std::int64_t run = top->rows[0].integer(0) + 1;
+        storage::Params copy{run};
+        copy.insert(copy.end(), ids.begin(), ids.end());
+        if (auto copied = tx.execute(
+                "INSERT INTO exchange_journal_person_index (run_id, person_id, seq) SELECT ?, person_id, seq FROM "
+                "exchange_journal_person_index WHERE run_id IN " +
+                    in + " ORDER BY person_id, seq",
+                copy);
+            !copied) {
+          return std::move(copied).error();
+        }
+        if (auto gone = tx.execute("DELETE FROM exchange_journal_person_index WHERE run_id IN " + in, ids); !gone) {
+          return std::move(gone).error();
+        }
+        if (auto gone = tx.execute("DELETE FROM exchange_journal_person_runs WHERE run_id IN " + in, ids); !gone) {
+          return std::move(gone).error();
+        }
+        if (auto added = tx.execute(
+                "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, ?, ?, ?)",
+                {run, std::int64_t{level + 1}, runs->rows.front().integer(1), runs->rows.back().integer(2)});
+            !added) {
+          return std::move(added).error();
+        }
+        return static_cast<std::int64_t>(runs->size());
+      }
+      return std::int64_t{0};
+    });
+    if (!step) return std::move(step).error();
+    if (*step == 0) return merged;
+    merged += *step;
+  }
+}
+
+void register_journal_jobs(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep) {
+  static constexpr std::chrono::minutes kCompactionPeriod{10};
+  worker.handle(std::string(kCompactJournalIndexJobKind), [&db, &clock](const jobs::Job&) -> Result<void> {
+    auto folded = fold_person_index(db);
+    if (!folded) return std::move(folded).error();
+    auto merged = compact_person_index(db);
+    if (!merged) return std::move(merged).error();
+    if (*merged > 0) log_event(LogLevel::info, "exchange_journal_index_compacted", {{"runs_merged", *merged}});
+    return jobs::schedule_next_period(db, kCompactJournalIndexJobKind, kCompactionPeriod, clock);
+  });
+  if (auto scheduled = jobs::schedule_next_period(db, kCompactJournalIndexJobKind, kCompactionPeriod, clock);
+      !scheduled) {
+    log_event(LogLevel::warn, "schedule_failed",
+              {{"job", std::string(kCompactJournalIndexJobKind)}, {"error", scheduled.error().message}});
+  }
+
   worker.handle(std::string(kPruneJournalJobKind), [&db, &clock, keep](const jobs::Job&) -> Result<void> {
     auto pruned = prune_journal(db, keep, clock);
     if (!pruned) return std::move(pruned).error();

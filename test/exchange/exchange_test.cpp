@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -719,7 +720,7 @@ TEST_P(ExchangeTest, TheHourlyJobPrunesPastTheRetention) {
   clock.advance(std::chrono::days(40));
   ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
   jobs::Worker worker(tax.db(), clock);
-  register_journal_pruning(worker, tax.db(), clock, std::chrono::hours(24 * 30));
+  register_journal_jobs(worker, tax.db(), clock, std::chrono::hours(24 * 30));
   clock.advance(std::chrono::hours(2));  // the job is due at the next hour
   auto ran = worker.run_due();
   ASSERT_TRUE(ran.ok()) << ran.error().message;
@@ -1208,6 +1209,135 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
   EXPECT_EQ(*plain, 3);
 }
 
+// The journal's index by person is kept as sorted runs (migration 50): the writer folds its tail
+// into a new run every `fold_every` lines, the job merges runs, pruning drops the runs before the
+// anchor; through all of it a person's search finds exactly their lines, newest first.
+TEST_P(JournalWriterTest, APersonsLinesAreFoundThroughFoldsMergesAndPruning) {
+  JournalWriter writer(database.db(), clock, JournalWriterOptions{64, 4});
+  std::map<std::string, std::vector<std::int64_t>> lines_of;  // oldest first
+  auto append = [&](int person, std::optional<std::int64_t> user = std::nullopt) {
+    JournalEntry e = provider_entry(person);
+    e.user_id = user;
+    if (user) e.side = Side::consumer;
+    auto seq = writer.append(e);
+    ASSERT_TRUE(seq.ok()) << seq.error().message;
+    lines_of[e.person_id].push_back(*seq);
+  };
+  auto count = [&](const std::string& sql) {
+    auto c = database.db().acquire();
+    auto rows = (*c)->query(sql);
+    EXPECT_TRUE(rows.ok());
+    return rows.ok() && !rows->empty() ? rows->rows[0].integer(0) : std::int64_t{-1};
+  };
+  auto expect_found = [&](const std::string& when) {
+    for (const auto& [person, seqs] : lines_of) {
+      JournalQuery q;
+      q.person_id = person;
+      auto found = read_journal(database.db(), q);
+      ASSERT_TRUE(found.ok()) << found.error().message;
+      std::vector<std::int64_t> got;
+      for (const JournalEntry& e : *found) got.push_back(e.seq);
+      std::vector<std::int64_t> want(seqs.rbegin(), seqs.rend());
+      EXPECT_EQ(got, want) << person << " " << when;
+    }
+  };
+  // People in no order, as requests come: 1, 4, 2, 0, 3, 1, 4, ...
+  for (int n = 0; n < 30; ++n) append((n * 3 + 1) % 5);
+  // Folded at seq 4, 8, ..., 28: seven runs of four lines; lines 29 and 30 are the tail.
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE level = 0"), 7);
+  EXPECT_EQ(count("SELECT MAX(last_seq) FROM exchange_journal_person_runs"), 28);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index"), 28);
+  expect_found("with a tail");
+
+  // A person's page asks by person or account: the account's line of another person is found too.
+  append(9, 7);
+  JournalQuery mine;
+  mine.person_id = "PT:100000001";
+  mine.user_id = 7;
+  auto both = read_journal(database.db(), mine);
+  ASSERT_TRUE(both.ok()) << both.error().message;
+  ASSERT_EQ(both->size(), lines_of["PT:100000001"].size() + 1);
+  EXPECT_EQ(both->front().seq, 31);
+  mine.before_seq = 31;
+  mine.limit = 2;
+  auto page = read_journal(database.db(), mine);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ(page->front().seq, lines_of["PT:100000001"].back());
+
+  // Merged two at a time up to level 2: seven runs of level 0 become one of level 2, one of
+  // level 1 and one of level 0, every pair moved once per level and none lost.
+  auto merged = compact_person_index(database.db(), PersonIndexCompaction{2, 2});
+  ASSERT_TRUE(merged.ok()) << merged.error().message;
+  EXPECT_EQ(*merged, 8);  // three merges at level 0, then one at level 1, two runs each
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs"), 3);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE level = 2 AND first_seq = 1 AND "
+                  "last_seq = 16"),
+            1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index"), 28);
+  expect_found("after merging");
+  EXPECT_EQ(compact_person_index(database.db(), PersonIndexCompaction{2, 2}).value(), 0) << "nothing left to merge";
+
+  // The job's fold takes the tail, however short.
+  auto folded = fold_person_index(database.db());
+  ASSERT_TRUE(folded.ok());
+  EXPECT_EQ(folded->lines, 3);
+  EXPECT_EQ(folded->through_seq, 31);
+  EXPECT_EQ(fold_person_index(database.db())->lines, 0);
+  expect_found("with no tail");
+
+  if (GetParam() == "sqlite") {
+    // Both halves of the search are ranges of a key: the runs' (run_id, person_id) and the tail's
+    // seqs; the journal is never scanned whole.
+    auto c = database.db().acquire();
+    auto plan =
+        (*c)->query("EXPLAIN QUERY PLAN SELECT seq FROM exchange_journal WHERE " +
+                    std::string("seq IN (SELECT i.seq FROM exchange_journal_person_index i WHERE i.run_id IN ") +
+                    "(SELECT run_id FROM exchange_journal_person_runs) AND i.person_id = 'PT:1' UNION ALL "
+                    "SELECT t.seq FROM exchange_journal t WHERE t.seq > (SELECT COALESCE(MAX(last_seq), 0) "
+                    "FROM exchange_journal_person_runs) AND t.seq <= (SELECT COALESCE(MAX(seq), 0) FROM "
+                    "exchange_journal) AND t.person_id = 'PT:1')");
+    ASSERT_TRUE(plan.ok());
+    std::string steps;
+    for (const storage::Row& row : plan->rows) steps += row.text(3) + "\n";
+    EXPECT_EQ(steps.find("SCAN t"), std::string::npos) << steps;
+    EXPECT_EQ(steps.find("SCAN exchange_journal\n"), std::string::npos) << steps;
+    EXPECT_NE(steps.find("SEARCH i USING PRIMARY KEY (run_id=? AND person_id=?)"), std::string::npos) << steps;
+  }
+
+  // Pruned past the first 31 lines' time: every run goes with its lines, the two new ones are the
+  // tail.
+  clock.advance(std::chrono::days(40));
+  for (int n = 0; n < 2; ++n) append(n);
+  auto pruned = prune_journal(database.db(), std::chrono::hours(24 * 30), clock);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 31);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE last_seq <= 31"), 0);
+  for (auto& [person, seqs] : lines_of) std::erase_if(seqs, [](std::int64_t seq) { return seq <= 31; });
+  expect_found("after pruning");
+  EXPECT_TRUE(verify_journal(database.db())->intact);
+
+  // The index is not chained: verification checks it against the lines.
+  ASSERT_EQ(fold_person_index(database.db())->lines, 2);
+  auto c = database.db().acquire();
+  ASSERT_TRUE((*c)->execute("DELETE FROM exchange_journal_person_index WHERE seq = 33").ok());
+  auto missing = verify_journal(database.db());
+  ASSERT_TRUE(missing.ok());
+  EXPECT_FALSE(missing->intact);
+  EXPECT_EQ(missing->problem, "the index by person misses 1 entries");
+  const std::string run = std::to_string(count("SELECT MAX(run_id) FROM exchange_journal_person_runs"));
+  ASSERT_TRUE((*c)->execute("INSERT INTO exchange_journal_person_index (run_id, person_id, seq) VALUES (" + run +
+                            ", 'PT:100000001', 33)")
+                  .ok());
+  EXPECT_TRUE(verify_journal(database.db())->intact);
+  ASSERT_TRUE((*c)->execute("INSERT INTO exchange_journal_person_index (run_id, person_id, seq) VALUES (" + run +
+                            ", 'PT:100000004', 32)")
+                  .ok());
+  auto misplaced = verify_journal(database.db());
+  EXPECT_FALSE(misplaced->intact);
+  EXPECT_EQ(misplaced->problem, "the index by person names 1 entries under another person");
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
@@ -1233,7 +1363,7 @@ TEST_P(ExchangeLayoutMigrationTest, RecordsAndJournalLinesWrittenBeforeReadTheSa
   ASSERT_TRUE(import_extract(database.db(), *description, extract, clock).ok());
   const SeenRequest seen{"guichet", "0000018f00000000.seen-before-49", to_unix_micros(clock.now()) + 600'000'000};
   {
-    JournalWriter writer(database.db(), clock);
+    JournalWriter writer(database.db(), clock, JournalWriterOptions{64, 0});  // no index by runs yet
     ASSERT_TRUE(writer.append(provider_entry(1), &seen).ok());
     JournalEntry consumer_line = provider_entry(2);
     consumer_line.side = Side::consumer;
@@ -1264,6 +1394,18 @@ TEST_P(ExchangeLayoutMigrationTest, RecordsAndJournalLinesWrittenBeforeReadTheSa
   ASSERT_TRUE(accounts.ok());
   ASSERT_EQ(accounts->size(), 1u);
   EXPECT_EQ(accounts->front().seq, 2);
+  // Migration 50: the lines journaled before it are one run of the index by person.
+  JournalQuery by_person;
+  by_person.person_id = "PT:100000003";
+  auto person = read_journal(database.db(), by_person);
+  ASSERT_TRUE(person.ok()) << person.error().message;
+  ASSERT_EQ(person->size(), 1u);
+  EXPECT_EQ(person->front().seq, 3);
+  auto run = (*c)->query("SELECT level, first_seq, last_seq FROM exchange_journal_person_runs");
+  ASSERT_TRUE(run.ok());
+  ASSERT_EQ(run->rows.size(), 1u);
+  EXPECT_EQ(run->rows[0].integer(1), 1);
+  EXPECT_EQ(run->rows[0].integer(2), 3);
   EXPECT_TRUE(verify_journal(database.db())->intact);
   EXPECT_FALSE((*c)->execute("UPDATE exchange_journal SET outcome = 'refused' WHERE seq = 1").ok());
   EXPECT_FALSE((*c)->execute("DELETE FROM exchange_journal WHERE seq = 1").ok());

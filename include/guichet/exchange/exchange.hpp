@@ -70,6 +70,9 @@ struct ExchangeOptions {
   // read together (1: each alone).
   std::size_t journal_batch = 64;
   std::size_t read_batch = 64;
+  // Journal lines past the index by person before the node folds them into it
+  // (JournalWriterOptions::fold_every).
+  std::int64_t journal_fold_every = 4096;
 };
 
 class Node {

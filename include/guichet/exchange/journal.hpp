@@ -5,6 +5,7 @@
 // published signed (GET /exchange/v1/journal/head) so a copy kept elsewhere can show the chain was
 // not cut short. Entries older than the retention period are pruned from the oldest, after the
 // anchor (the last pruned entry's hash) is recorded.
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -52,6 +53,9 @@ struct SeenRequest {
 
 struct JournalWriterOptions {
   std::size_t max_batch = 64;  // entries written in one transaction at most
+  // Lines appended past the journal's index by person before the writer folds them into it (a
+  // new run: fold_person_index). 0: never here (the periodic job still folds).
+  std::int64_t fold_every = 4096;
 };
 
 // Group commit for a node's journal. Every exchange ends with a write: its journal line and, on the
@@ -71,6 +75,8 @@ class JournalWriter {
   // `seen` was recorded before, in this batch or an earlier one; a database error when the batch
   // could not be written (nothing of it was). The batch runs on the statement timeout, not the
   // caller's deadline: it holds other requests' entries too.
+  // Every `fold_every` lines, the caller whose line crossed the mark folds the tail into the index
+  // by person before returning (a few milliseconds, once per some thousand answers).
   Result<std::int64_t> append(const JournalEntry& entry, const SeenRequest* seen = nullptr);
 
   BatchStats stats() const { return batcher_.stats(); }     // batches are transactions
@@ -80,11 +86,15 @@ class JournalWriter {
  private:
   struct Pending;
   void write_batch(std::span<Pending* const> batch);
+  void fold_if_due(std::int64_t seq);
 
   storage::Database& db_;
   const Clock& clock_;
   Batcher<Pending> batcher_;
-  std::uint64_t seen_since_sweep_ = 0;  // only the batch being written touches it
+  std::int64_t fold_every_;
+  std::atomic<std::int64_t> next_fold_at_{0};  // a line's seq from which a fold is tried
+  std::atomic<bool> folding_{false};           // one fold at a time from this writer
+  std::uint64_t seen_since_sweep_ = 0;         // only the batch being written touches it
 };
 
 struct JournalHead {
@@ -100,6 +110,9 @@ struct JournalVerification {
   std::string problem;
   JournalHead head;
 };
+// Checks the chain from the anchor (or the genesis) to the head, then the index by person against
+// the lines: a line its person's search would miss, or a pair naming a line under another person,
+// makes the journal not intact, the problem named.
 Result<JournalVerification> verify_journal(storage::Database& db);
 
 struct JournalQuery {
@@ -123,9 +136,35 @@ Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const Jour
 // Removes entries older than `keep`, recording the anchor first. Returns how many went.
 Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours keep, const Clock& clock);
 
+// The journal's index by person is kept as sorted runs (migration 0050): a person's lines are
+// those the runs list plus those past the last run (the tail), which a search scans.
+struct PersonIndexFold {
+  std::int64_t lines = 0;        // folded now (0: fewer than asked for, or another node folding)
+  std::int64_t through_seq = 0;  // the index covers the lines up to here
+  bool skipped_busy = false;     // another node was folding or merging (PostgreSQL)
+};
+// Folds the lines past the index into a new run, when there are at least `at_least` of them; the
+// (person_id, seq) pairs are inserted sorted, at the index's right edge.
+Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at_least = 1);
+
+struct PersonIndexCompaction {
+  std::size_t fan_in = 16;  // runs of one level merged into one run of the next
+  int top_level = 2;        // runs of this level are not merged further
+};
+// Merges the runs of each level below the top, `fan_in` at a time, into one run of the next level
+// (one transaction per merge), so a search seeks into at most (fan_in - 1) runs per level below
+// the top. Returns how many runs were merged.
+Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexCompaction options = {});
+
+// The periodic job (every ten minutes) that folds the tail, whatever its length, and compacts the
+// index by person: the writer's own folds need fold_every lines, and merging runs takes longer
+// than an answer may.
+inline constexpr std::string_view kCompactJournalIndexJobKind = "exchange.compact_journal_index";
+
 // The hourly job that prunes the journal past its retention (`--exchange-journal-days`, a year by
 // default, as EU OOTS keeps its exchange logs 12 months), on whichever node takes it.
 inline constexpr std::string_view kPruneJournalJobKind = "exchange.prune_journal";
-void register_journal_pruning(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep);
+// Registers both jobs (pruning and the index's compaction).
+void register_journal_jobs(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep);
 
 }  // namespace guichet::exchange
