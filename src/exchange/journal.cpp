@@ -157,17 +157,38 @@ Result<bool> lock_person_index(storage::Connection& tx, bool wait) {
   return !locked->empty() && locked->rows[0].integer(0) == 1;
 }
 
-// The seqs of a person's lines: those the runs of the index list, and those of the tail (past the
-// last run, up to the newest line: bounded on both sides, so PostgreSQL plans a range of the key
-// rather than a scan of the journal), and with `with_user` those naming the account.
-std::string person_seqs(bool with_user) {
-  std::string sql =
-      "seq IN (SELECT i.seq FROM exchange_journal_person_index i WHERE i.run_id IN (SELECT run_id FROM "
-      "exchange_journal_person_runs) AND i.person_id = ? UNION ALL SELECT t.seq FROM exchange_journal t WHERE t.seq > "
-      "(SELECT COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs) AND t.seq <= (SELECT COALESCE(MAX(seq), "
-      "0) FROM exchange_journal) AND t.person_id = ?";
-  if (with_user) sql += " UNION ALL SELECT u.seq FROM exchange_journal u WHERE u.user_id = ?";
-  return sql + ")";
+// " AND seq IN (...)": the seqs of a person's lines, read in the caller's snapshot. The runs are
+// read first and named by id, so each is one seek of the (run_id, person_id) key whatever the
+// engine's statistics say (PostgreSQL, with none yet, hashed the whole index); the tail is a range
+// of seq bounded on both sides; with `user_id`, the lines naming that account too.
+Result<void> add_person_seqs(storage::Connection& c, const std::string& person_id,
+                             const std::optional<std::int64_t>& user_id, std::string& sql, storage::Params& params) {
+  auto runs = c.query("SELECT run_id, last_seq FROM exchange_journal_person_runs ORDER BY run_id");
+  if (!runs) return std::move(runs).error();
+  auto newest = c.query("SELECT COALESCE(MAX(seq), 0) FROM exchange_journal");
+  if (!newest) return std::move(newest).error();
+  sql += " AND seq IN (";
+  std::int64_t through = 0;
+  if (!runs->empty()) {
+    // Padded to a power of two by repeating the last run, so a connection prepares few texts.
+    std::size_t padded = 1;
+    while (padded < runs->size()) padded *= 2;
+    sql += "SELECT i.seq FROM exchange_journal_person_index i WHERE i.run_id IN " + storage::in_list(padded) +
+           " AND i.person_id = ? UNION ALL ";
+    for (std::size_t k = 0; k < padded; ++k) params.emplace_back(runs->rows[std::min(k, runs->size() - 1)].integer(0));
+    params.emplace_back(person_id);
+    for (const storage::Row& run : runs->rows) through = std::max(through, run.integer(1));
+  }
+  sql += "SELECT t.seq FROM exchange_journal t WHERE t.seq > ? AND t.seq <= ? AND t.person_id = ?";
+  params.emplace_back(through);
+  params.emplace_back(newest->rows[0].integer(0));
+  params.emplace_back(person_id);
+  if (user_id) {
+    sql += " UNION ALL SELECT u.seq FROM exchange_journal u WHERE u.user_id = ?";
+    params.emplace_back(*user_id);
+  }
+  sql += ")";
+  return {};
 }
 
 }  // namespace
@@ -256,50 +277,68 @@ Result<JournalVerification> verify_journal(storage::Database& db) {
 
 Result<std::vector<JournalEntry>> read_journal(storage::Database& db, const JournalQuery& q) {
   if (q.limit < 1 || q.limit > 1000) return make_error(Errc::bad_journal_query, "a page holds 1 to 1000 entries");
-  std::string sql = std::string("SELECT ") + std::string(kColumns) + " FROM exchange_journal WHERE 1 = 1";
-  storage::Params params;
-  if (q.person_id) {
-    sql += " AND " + person_seqs(q.user_id.has_value());
-    params.emplace_back(*q.person_id);
-    params.emplace_back(*q.person_id);
-    if (q.user_id) params.emplace_back(*q.user_id);
-  } else if (q.user_id) {
-    sql += " AND user_id = ?";
-    params.emplace_back(*q.user_id);
+  // The filters after the person's (whose seqs are read in the snapshot, below).
+  std::string filters;
+  storage::Params filter_params;
+  if (!q.person_id && q.user_id) {
+    filters += " AND user_id = ?";
+    filter_params.emplace_back(*q.user_id);
   }
   if (q.peer) {
-    sql += " AND (consumer = ? OR provider = ?)";
-    params.emplace_back(*q.peer);
-    params.emplace_back(*q.peer);
+    filters += " AND (consumer = ? OR provider = ?)";
+    filter_params.emplace_back(*q.peer);
+    filter_params.emplace_back(*q.peer);
   }
   if (q.outcome) {
-    sql += " AND outcome = ?";
-    params.emplace_back(*q.outcome);
+    filters += " AND outcome = ?";
+    filter_params.emplace_back(*q.outcome);
   }
   if (q.purposes) {
     if (q.purposes->empty()) return std::vector<JournalEntry>{};
-    sql += " AND purpose IN " + storage::in_list(q.purposes->size());
-    for (const std::string& p : *q.purposes) params.emplace_back(p);
+    filters += " AND purpose IN " + storage::in_list(q.purposes->size());
+    for (const std::string& p : *q.purposes) filter_params.emplace_back(p);
   }
   if (q.since) {
-    sql += " AND at >= ?";
-    params.emplace_back(to_unix_micros(*q.since));
+    filters += " AND at >= ?";
+    filter_params.emplace_back(to_unix_micros(*q.since));
   }
   if (q.side) {
-    sql += " AND side = ?";
-    params.emplace_back(std::string(side_name(*q.side)));
+    filters += " AND side = ?";
+    filter_params.emplace_back(std::string(side_name(*q.side)));
   }
   if (q.before_seq > 0) {
-    sql += " AND seq < ?";
-    params.emplace_back(q.before_seq);
+    filters += " AND seq < ?";
+    filter_params.emplace_back(q.before_seq);
   }
   if (q.after_seq > 0) {
-    sql += " AND seq > ?";
-    params.emplace_back(q.after_seq);
+    filters += " AND seq > ?";
+    filter_params.emplace_back(q.after_seq);
   }
-  sql += q.oldest_first || q.after_seq > 0 ? " ORDER BY seq LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
-  params.emplace_back(q.limit);
-  auto rows = db.read([&](storage::Connection& c) { return c.query(sql, params); });
+  filters += q.oldest_first || q.after_seq > 0 ? " ORDER BY seq LIMIT ?" : " ORDER BY seq DESC LIMIT ?";
+  filter_params.emplace_back(q.limit);
+  auto search = [&](storage::Connection& c) -> Result<storage::Rows> {
+    std::string sql = std::string("SELECT ") + std::string(kColumns) + " FROM exchange_journal WHERE 1 = 1";
+    storage::Params params;
+    if (q.person_id) {
+      if (auto added = add_person_seqs(c, *q.person_id, q.user_id, sql, params); !added) {
+        return std::move(added).error();
+      }
+    }
+    sql += filters;
+    params.insert(params.end(), filter_params.begin(), filter_params.end());
+    return c.query(sql, params);
+  };
+  // A person's search reads the runs, then their pairs: one snapshot, so that a merge in between
+  // cannot take pairs away. SQLite's reads share one; on PostgreSQL, a read-only repeatable-read
+  // transaction.
+  auto rows = !q.person_id || db.backend() == storage::Backend::sqlite
+                  ? db.read(search)
+                  : db.transaction([&](storage::Connection& c) -> Result<storage::Rows> {
+                      if (auto set = c.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); !set) {
+                        return std::move(set).error();
+                      }
+                      return search(c);
+                    });
   if (!rows) return std::move(rows).error();
   std::vector<JournalEntry> out;
   for (const storage::Row& row : rows->rows) out.push_back(entry_of(row));
@@ -558,7 +597,7 @@ Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexComp
 }
 
 void register_journal_jobs(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep) {
-  static constexpr std::chrono::minutes kCompactionPeriod{10};
+  static constexpr std::chrono::minutes kCompactionPeriod{1};
   worker.handle(std::string(kCompactJournalIndexJobKind), [&db, &clock](const jobs::Job&) -> Result<void> {
     auto folded = fold_person_index(db);
     if (!folded) return std::move(folded).error();

@@ -156,9 +156,10 @@ struct PersonIndexCompaction {
 // the top. Returns how many runs were merged.
 Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexCompaction options = {});
 
-// The periodic job (every ten minutes) that folds the tail, whatever its length, and compacts the
+// The periodic job (every minute) that folds the tail, whatever its length, and compacts the
 // index by person: the writer's own folds need fold_every lines, and merging runs takes longer
-// than an answer may.
+// than an answer may. Every minute, so that a busy node's new runs are merged before a search has
+// many to seek into (at 5,000 answers a second, some 70 runs a minute).
 inline constexpr std::string_view kCompactJournalIndexJobKind = "exchange.compact_journal_index";
 
 // The hourly job that prunes the journal past its retention (`--exchange-journal-days`, a year by
