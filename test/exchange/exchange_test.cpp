@@ -1344,6 +1344,37 @@ TEST_P(JournalWriterTest, APersonsLinesAreFoundThroughFoldsMergesAndPruning) {
   EXPECT_EQ(misplaced->problem, "the index by person names 1 entries under another person");
 }
 
+// Two nodes on one PostgreSQL database: while one merges the index (holding its advisory lock),
+// the other's writer does not wait for it; its fold is skipped and tried again a few lines later.
+TEST_P(JournalWriterTest, AFoldFindingAnotherNodeAtTheIndexIsTriedAgainLater) {
+  if (GetParam() != "postgresql") GTEST_SKIP() << "on SQLite the write transaction is the index's lock";
+  JournalWriter writer(database.db(), clock, JournalWriterOptions{64, 4});
+  auto other_node = database.open_another();
+  auto merging = other_node->acquire();
+  ASSERT_TRUE(merging.ok());
+  ASSERT_TRUE((*merging)->begin().ok());
+  // The index's lock (kPersonIndexLock in journal.cpp), as compact_person_index takes it.
+  ASSERT_TRUE((*merging)->query("SELECT 1 FROM (SELECT pg_advisory_xact_lock(4823014)) AS l").ok());
+  for (int n = 0; n < 6; ++n) ASSERT_TRUE(writer.append(provider_entry(n)).ok());
+  auto busy = fold_person_index(database.db());
+  ASSERT_TRUE(busy.ok()) << busy.error().message;
+  EXPECT_TRUE(busy->skipped_busy);
+  EXPECT_EQ(busy->lines, 0);
+  auto c = database.db().acquire();
+  EXPECT_EQ((*c)->query("SELECT COUNT(*) FROM exchange_journal_person_runs")->rows[0].integer(0), 0);
+  ASSERT_TRUE((*merging)->commit().ok());
+  // The writer tried at line 4, 5 and 6 and found the lock taken; line 7 folds.
+  ASSERT_EQ(writer.append(provider_entry(7)).value(), 7);
+  auto runs = (*c)->query("SELECT first_seq, last_seq FROM exchange_journal_person_runs");
+  ASSERT_TRUE(runs.ok());
+  ASSERT_EQ(runs->rows.size(), 1u);
+  EXPECT_EQ(runs->rows[0].integer(0), 1);
+  EXPECT_EQ(runs->rows[0].integer(1), 7);
+  JournalQuery q;
+  q.person_id = provider_entry(7).person_id;
+  EXPECT_EQ(read_journal(database.db(), q)->size(), 1u);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, JournalWriterTest, ::testing::ValuesIn(testing::test_backends()),
                          [](const auto& param_info) { return param_info.param; });
 
