@@ -4,6 +4,7 @@
 // HTTP: test/browser/exchange.test.mjs.)
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
@@ -1342,6 +1343,59 @@ TEST_P(JournalWriterTest, APersonsLinesAreFoundThroughFoldsMergesAndPruning) {
   auto misplaced = verify_journal(database.db());
   EXPECT_FALSE(misplaced->intact);
   EXPECT_EQ(misplaced->problem, "the index by person names 1 entries under another person");
+}
+
+// Searches while lines are appended, folded and merged: a search never misses a line whose append
+// had returned before it began (the runs it read and their pairs come from one snapshot).
+TEST_P(JournalWriterTest, SearchesDuringFoldsAndMergesMissNoCommittedLine) {
+  JournalWriter writer(database.db(), clock, JournalWriterOptions{64, 8});
+  constexpr int kPeople = 3;
+  constexpr int kLinesEach = 60;
+  std::array<std::atomic<int>, kPeople> committed{};  // lines of each person whose append returned
+  std::atomic<bool> writing{true};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < 2; ++w) {
+    threads.emplace_back([&, w] {
+      for (int n = 0; n < kLinesEach * kPeople / 2; ++n) {
+        const int person = (n * 7 + w) % kPeople;
+        if (!writer.append(provider_entry(person)).ok()) ++failures;
+        ++committed[static_cast<std::size_t>(person)];
+      }
+    });
+  }
+  std::thread merging([&] {
+    while (writing) {
+      if (!compact_person_index(database.db(), PersonIndexCompaction{2, 2}).ok()) ++failures;
+    }
+  });
+  std::thread searching([&] {
+    int searches = 0;
+    while (writing || searches < 5) {
+      for (int person = 0; person < kPeople; ++person) {
+        const int before = committed[static_cast<std::size_t>(person)];
+        JournalQuery q;
+        q.person_id = provider_entry(person).person_id;
+        q.limit = 1000;
+        auto found = read_journal(database.db(), q);
+        if (!found.ok() || static_cast<int>(found->size()) < before) ++failures;
+      }
+      ++searches;
+    }
+  });
+  threads[0].join();
+  threads[1].join();
+  writing = false;
+  merging.join();
+  searching.join();
+  EXPECT_EQ(failures.load(), 0);
+  EXPECT_TRUE(verify_journal(database.db())->intact);
+  for (int person = 0; person < kPeople; ++person) {
+    JournalQuery q;
+    q.person_id = provider_entry(person).person_id;
+    q.limit = 1000;
+    EXPECT_EQ(read_journal(database.db(), q)->size(), static_cast<std::size_t>(committed[person].load()));
+  }
 }
 
 // Two nodes on one PostgreSQL database: while one merges the index (holding its advisory lock),
