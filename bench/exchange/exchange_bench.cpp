@@ -14,6 +14,9 @@
 //     instead of a seeded random order)
 //   GUICHET_BENCH_PG=postgresql://user@host:port/postgres build/bench/exchange_bench
 //     (two databases, exchange_bench_consumer and exchange_bench_provider, are made and dropped)
+//   GUICHET_BENCH_LARGEST_MERGE=1 build/bench/exchange_bench   (only the index by person's largest
+//     merge: 16 runs of 65,536 pairs into one of 1,048,576, timed while one thread appends journal
+//     lines, whose longest wait is the stall the merge causes)
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -183,6 +186,100 @@ Databases databases() {
           [dir] { std::filesystem::remove_all(dir); }};
 }
 
+// The index by person's largest merge (level 1 into level 2: fan_in runs of fan_in folds each), on
+// synthetic runs written straight into the index (a journal of a million lines is not needed to
+// merge its pairs), while a thread appends journal lines one at a time: how long the merge takes,
+// and how long an exchange's journal write waits for it at worst. Twice in the same run: as one
+// transaction (the reference: how merges were done before migration 0051) and in slices.
+void largest_merge(storage::Database& db, const Clock& clock, const char* how, const PersonIndexCompaction& options) {
+  constexpr std::int64_t kFold = 4096;
+  constexpr std::int64_t kFanIn = 16;
+  constexpr std::int64_t kRun = kFold * kFanIn;  // pairs in a level-1 run
+  need(db.transaction([](storage::Connection& tx) -> Result<void> {
+    for (const char* table : {"exchange_journal_person_index", "exchange_journal_person_runs",
+                              "exchange_journal_person_merges", "exchange_journal_person_dropped"}) {
+      if (auto gone = tx.execute(std::string("DELETE FROM ") + table, {}); !gone) return std::move(gone).error();
+    }
+    return {};
+  }),
+       "empty the index");
+  if (db.backend() == storage::Backend::postgresql) {
+    // The deleted rows' space made reusable first, so that each measurement starts alike.
+    auto c = need(db.acquire(), "connection");
+    need(c->execute_script("VACUUM exchange_journal_person_index"), "vacuum");
+  }
+  std::mt19937 random(20261206);
+  std::uniform_int_distribution<int> someone(0, 999999);
+  for (std::int64_t r = 0; r < kFanIn; ++r) {
+    // A level-1 run covers kRun lines, one person each, sorted by person as a merge leaves it.
+    std::vector<std::pair<std::string, std::int64_t>> pairs;
+    pairs.reserve(static_cast<std::size_t>(kRun));
+    for (std::int64_t i = 0; i < kRun; ++i) pairs.emplace_back(nif(someone(random)), r * kRun + i + 1);
+    std::sort(pairs.begin(), pairs.end());
+    need(db.transaction([&](storage::Connection& tx) -> Result<void> {
+      constexpr std::size_t kRows = 256;
+      for (std::size_t from = 0; from < pairs.size(); from += kRows) {
+        const std::size_t rows = std::min(kRows, pairs.size() - from);
+        std::string sql = "INSERT INTO exchange_journal_person_index (run_id, person_id, seq) VALUES ";
+        storage::Params params;
+        for (std::size_t i = 0; i < rows; ++i) {
+          sql += i == 0 ? "(?, ?, ?)" : ", (?, ?, ?)";
+          params.emplace_back(r + 1);
+          params.emplace_back(pairs[from + i].first);
+          params.emplace_back(pairs[from + i].second);
+        }
+        if (auto done = tx.execute(sql, params); !done) return std::move(done).error();
+      }
+      auto run = tx.execute(
+          "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, 1, ?, ?)",
+          {r + 1, r * kRun + 1, (r + 1) * kRun});
+      if (!run) return std::move(run).error();
+      return {};
+    }),
+         "runs");
+  }
+  // One line at a time, as a quiet registry's exchanges come; folds off (the runs are synthetic).
+  JournalWriter writer(db, clock, JournalWriterOptions{64, 0});
+  std::atomic<bool> merging{true};
+  std::vector<double> waits_ms;
+  std::thread appender([&] {
+    int n = 0;
+    while (merging.load()) {
+      JournalEntry entry;
+      entry.side = Side::provider;
+      entry.consumer = "guichet";
+      entry.provider = "at";
+      entry.purpose = "bench";
+      entry.person_id = nif(n % 1000);
+      entry.attributes = {"reference_income"};
+      entry.outcome = "answered";
+      entry.request_hash = std::to_string(n);
+      const auto asked = Steady::now();
+      (void)need(writer.append(entry), "append");
+      waits_ms.push_back(std::chrono::duration<double, std::milli>(Steady::now() - asked).count());
+      ++n;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const auto merge_start = Steady::now();
+  const double cpu_before = thread_cpu_seconds();
+  const CpuSeconds server_before = cpu_now();
+  const auto merged = need(compact_person_index(db, options), "merge");
+  const double cpu = thread_cpu_seconds() - cpu_before;
+  const double server = cpu_now().server - server_before.server;  // with the appender's few commits
+  const double wall = std::chrono::duration<double>(Steady::now() - merge_start).count();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  merging = false;
+  appender.join();
+  std::sort(waits_ms.begin(), waits_ms.end());
+  std::printf(
+      "largest merge, %s: %lld runs into one of %lld pairs in %.2f s, CPU %.2f s (this thread) + %.2f s (the "
+      "database server); a journal write meanwhile (%zu, one at a time) waited at most %.0f ms (median %.1f ms)\n",
+      how, static_cast<long long>(merged), static_cast<long long>(kRun * kFanIn), wall, cpu, server, waits_ms.size(),
+      waits_ms.back(), waits_ms[waits_ms.size() / 2]);
+}
+
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -215,6 +312,19 @@ int main(int argc, char** argv) {
     auto provider_db = need(storage::open_database(urls.provider, pool), "provider database");
     (void)need(storage::apply_migrations(*consumer_db, storage::builtin_migrations(), clock), "migrate");
     (void)need(storage::apply_migrations(*provider_db, storage::builtin_migrations(), clock), "migrate");
+    if (std::getenv("GUICHET_BENCH_LARGEST_MERGE") != nullptr) {
+      PersonIndexCompaction whole;
+      whole.slice = -1;
+      whole.pause = std::chrono::milliseconds(0);
+      largest_merge(*provider_db, clock, "as one transaction", whole);
+      PersonIndexCompaction sliced;
+      if (const char* slice = std::getenv("GUICHET_BENCH_SLICE")) sliced.slice = std::atoll(slice);
+      largest_merge(*provider_db, clock, sliced.slice > 0 ? "in slices" : "as the job does it", sliced);
+      provider_db.reset();
+      consumer_db.reset();
+      urls.cleanup();
+      return 0;
+    }
     std::printf(
         "exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset, %zu connections a node\n",
         std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people, pool.pool_size);
@@ -321,7 +431,11 @@ int main(int argc, char** argv) {
     std::int64_t runs_merged = 0;
     auto compact = [&] {
       const auto merging = Steady::now();
-      runs_merged += need(compact_person_index(*provider_db), "compaction");
+      // No pause between slices: here the merge runs between the answers, not beside them, and its
+      // pauses would only idle the round.
+      PersonIndexCompaction no_pause;
+      no_pause.pause = std::chrono::milliseconds(0);
+      runs_merged += need(compact_person_index(*provider_db, no_pause), "compaction");
       merging_seconds += std::chrono::duration<double>(Steady::now() - merging).count();
     };
     for (int round = 0; round < rounds; ++round) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <thread>
 
 #include <boost/json.hpp>
 
@@ -368,11 +369,12 @@ Result<std::int64_t> prune_journal(storage::Database& db, std::chrono::hours kee
     // The runs of the index by person wholly before the anchor go with their lines (a run that
     // straddles it keeps a few pairs whose line is gone: a search joins them to no line).
     if (auto locked = lock_person_index(c, true); !locked) return std::move(locked).error();
-    if (auto gone = c.execute("DELETE FROM exchange_journal_person_index WHERE run_id IN (SELECT run_id FROM "
-                              "exchange_journal_person_runs WHERE last_seq <= ?)",
-                              {through});
-        !gone) {
-      return std::move(gone).error();
+    // Their pairs are deleted by the compaction, a slice at a time (a run may hold a million).
+    if (auto dropped = c.execute("INSERT INTO exchange_journal_person_dropped (run_id) SELECT run_id FROM "
+                                 "exchange_journal_person_runs WHERE last_seq <= ?",
+                                 {through});
+        !dropped) {
+      return std::move(dropped).error();
     }
     if (auto gone = c.execute("DELETE FROM exchange_journal_person_runs WHERE last_seq <= ?", {through}); !gone) {
       return std::move(gone).error();
@@ -504,6 +506,18 @@ void JournalWriter::write_batch(std::span<Pending* const> batch) {
   seen_since_sweep_ = seen_since_sweep_ + seen_count >= 256 ? 0 : seen_since_sweep_ + seen_count;
 }
 
+// A run id above every other: listed, being merged into, or whose pairs are still being deleted.
+Result<std::int64_t> next_run_id(storage::Connection& tx) {
+  auto top = tx.query(
+      "SELECT COALESCE(MAX(run_id), 0) FROM exchange_journal_person_runs UNION ALL SELECT COALESCE(MAX(run_id), 0) "
+      "FROM exchange_journal_person_merges UNION ALL SELECT COALESCE(MAX(run_id), 0) FROM "
+      "exchange_journal_person_index");
+  if (!top) return std::move(top).error();
+  std::int64_t highest = 0;
+  for (const storage::Row& row : top->rows) highest = std::max(highest, row.integer(0));
+  return highest + 1;
+}
+
 Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at_least) {
   return db.transaction([&](storage::Connection& tx) -> Result<PersonIndexFold> {
     PersonIndexFold fold;
@@ -513,16 +527,17 @@ Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at
       fold.skipped_busy = true;
       return fold;
     }
-    auto runs =
-        tx.query("SELECT COALESCE(MAX(run_id), 0), COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs");
+    auto runs = tx.query("SELECT COALESCE(MAX(last_seq), 0) FROM exchange_journal_person_runs");
     if (!runs) return std::move(runs).error();
     auto newest = tx.query("SELECT COALESCE(MAX(seq), 0) FROM exchange_journal");
     if (!newest) return std::move(newest).error();
-    const std::int64_t run = runs->rows[0].integer(0) + 1;
-    const std::int64_t through = runs->rows[0].integer(1);
+    const std::int64_t through = runs->rows[0].integer(0);
     const std::int64_t head = newest->rows[0].integer(0);
     fold.through_seq = through;
     if (head <= through || head - through < at_least) return fold;
+    auto next = next_run_id(tx);
+    if (!next) return std::move(next).error();
+    const std::int64_t run = *next;
     // Every line up to the newest is committed: the chain's lock hands seqs out in commit order.
     if (auto added = tx.execute(
             "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, 0, ?, ?)",
@@ -541,59 +556,213 @@ Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at
   });
 }
 
+namespace {
+
+// Pairs copied or deleted per transaction on SQLite, where every journal write waits for it: some
+// 2 us a pair here, so about 35 ms.
+constexpr std::int64_t kSqliteSlice = 16384;
+
+// One transaction of compaction; each returns whether it found work (and did a slice of it).
+struct CompactionStep {
+  bool worked = false;
+  std::int64_t runs_merged = 0;  // set by the slice that swaps a finished merge in
+};
+
+// The person at which a slice of `run`'s pairs past `after` ends: the slice's last person, or
+// nullopt when fewer than `slice` pairs are left (the slice is the rest).
+Result<std::optional<std::string>> slice_end(storage::Connection& tx, std::int64_t run,
+                                             const std::optional<std::string>& after, std::int64_t slice) {
+  auto end = after ? tx.query(
+                         "SELECT person_id FROM exchange_journal_person_index WHERE run_id = ? AND person_id > ? "
+                         "ORDER BY person_id, seq LIMIT 1 OFFSET ?",
+                         {run, *after, slice})
+                   : tx.query(
+                         "SELECT person_id FROM exchange_journal_person_index WHERE run_id = ? "
+                         "ORDER BY person_id, seq LIMIT 1 OFFSET ?",
+                         {run, slice});
+  if (!end) return std::move(end).error();
+  if (end->empty()) return std::optional<std::string>{};
+  return std::optional<std::string>{end->rows[0].text(0)};
+}
+
+// The next slice of the merge in progress, if any: the sources' pairs of the next range of people
+// copied into the new run, sorted; the last slice lists the new run in place of its sources.
+Result<CompactionStep> merge_slice(storage::Connection& tx, std::optional<std::int64_t> slice) {
+  CompactionStep step;
+  auto merge = tx.query(
+      "SELECT run_id, level, first_seq, last_seq, after_person FROM exchange_journal_person_merges ORDER BY run_id "
+      "LIMIT 1");
+  if (!merge) return std::move(merge).error();
+  if (merge->empty()) return step;
+  step.worked = true;
+  const storage::Row& m = merge->rows[0];
+  const std::int64_t run = m.integer(0);
+  const std::optional<std::string> after = m.is_null(4) ? std::nullopt : std::optional<std::string>(m.text(4));
+  auto sources =
+      tx.query("SELECT run_id FROM exchange_journal_person_runs WHERE merging_into = ? ORDER BY run_id", {run});
+  if (!sources) return std::move(sources).error();
+  storage::Params ids;
+  for (const storage::Row& row : sources->rows) ids.emplace_back(row.integer(0));
+  // The slice ends where the first of the sources reaches its share of the slice, so each source
+  // gives at most its share (and the pairs of the last person whole).
+  std::optional<std::string> end;
+  if (slice) {
+    const std::int64_t share =
+        std::max<std::int64_t>(1, *slice / static_cast<std::int64_t>(std::max<std::size_t>(1, ids.size())));
+    for (const storage::Value& id : ids) {
+      auto ends = slice_end(tx, std::get<std::int64_t>(id), after, share);
+      if (!ends) return std::move(ends).error();
+      if (*ends && (!end || **ends < *end)) end = *ends;
+    }
+  }
+  if (!ids.empty()) {
+    std::string sql =
+        "INSERT INTO exchange_journal_person_index (run_id, person_id, seq) SELECT ?, person_id, seq FROM "
+        "exchange_journal_person_index WHERE run_id IN " +
+        storage::in_list(ids.size());
+    storage::Params params{run};
+    params.insert(params.end(), ids.begin(), ids.end());
+    if (after) {
+      sql += " AND person_id > ?";
+      params.emplace_back(*after);
+    }
+    if (end) {
+      sql += " AND person_id <= ?";
+      params.emplace_back(*end);
+    }
+    sql += " ORDER BY person_id, seq";
+    if (auto copied = tx.execute(sql, params); !copied) return std::move(copied).error();
+  }
+  if (end) {
+    auto moved = tx.execute("UPDATE exchange_journal_person_merges SET after_person = ? WHERE run_id = ?", {*end, run});
+    if (!moved) return std::move(moved).error();
+    return step;
+  }
+  // Every source copied: the new run is listed and its sources are not, in this one transaction, so
+  // a search (one snapshot) sees either; the sources' pairs are deleted by later slices.
+  if (auto dropped = tx.execute(
+          "INSERT INTO exchange_journal_person_dropped (run_id) SELECT run_id FROM exchange_journal_person_runs WHERE "
+          "merging_into = ?",
+          {run});
+      !dropped) {
+    return std::move(dropped).error();
+  }
+  if (auto gone = tx.execute("DELETE FROM exchange_journal_person_runs WHERE merging_into = ?", {run}); !gone) {
+    return std::move(gone).error();
+  }
+  if (auto listed = tx.execute(
+          "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, ?, ?, ?)",
+          {run, m.integer(1), m.integer(2), m.integer(3)});
+      !listed) {
+    return std::move(listed).error();
+  }
+  if (auto done = tx.execute("DELETE FROM exchange_journal_person_merges WHERE run_id = ?", {run}); !done) {
+    return std::move(done).error();
+  }
+  step.runs_merged = static_cast<std::int64_t>(ids.size());
+  return step;
+}
+
+// A slice of the pairs of a run no longer listed, deleted. From where the last slice stopped, not
+// from the run's start: PostgreSQL keeps deleted entries in the index until a vacuum, and seeking
+// past them each time made the deletions quadratic.
+Result<CompactionStep> drop_slice(storage::Connection& tx, std::optional<std::int64_t> slice) {
+  CompactionStep step;
+  auto dropped = tx.query("SELECT run_id, after_person FROM exchange_journal_person_dropped ORDER BY run_id LIMIT 1");
+  if (!dropped) return std::move(dropped).error();
+  if (dropped->empty()) return step;
+  step.worked = true;
+  const std::int64_t run = dropped->rows[0].integer(0);
+  const std::optional<std::string> after =
+      dropped->rows[0].is_null(1) ? std::nullopt : std::optional<std::string>(dropped->rows[0].text(1));
+  auto end = slice ? slice_end(tx, run, after, *slice) : std::optional<std::string>{};
+  if (!end) return std::move(end).error();
+  if (*end) {
+    auto gone = after ? tx.execute(
+                            "DELETE FROM exchange_journal_person_index WHERE run_id = ? AND person_id > ? AND "
+                            "person_id <= ?",
+                            {run, *after, **end})
+                      : tx.execute("DELETE FROM exchange_journal_person_index WHERE run_id = ? AND person_id <= ?",
+                                   {run, **end});
+    if (!gone) return std::move(gone).error();
+    auto moved =
+        tx.execute("UPDATE exchange_journal_person_dropped SET after_person = ? WHERE run_id = ?", {**end, run});
+    if (!moved) return std::move(moved).error();
+    return step;
+  }
+  auto gone =
+      after ? tx.execute("DELETE FROM exchange_journal_person_index WHERE run_id = ? AND person_id > ?", {run, *after})
+            : tx.execute("DELETE FROM exchange_journal_person_index WHERE run_id = ?", {run});
+  if (!gone) return std::move(gone).error();
+  if (auto done = tx.execute("DELETE FROM exchange_journal_person_dropped WHERE run_id = ?", {run}); !done) {
+    return std::move(done).error();
+  }
+  return step;
+}
+
+// A new merge recorded, when a level below the top holds fan_in runs not being merged.
+Result<CompactionStep> start_merge(storage::Connection& tx, const PersonIndexCompaction& options, std::size_t fan_in) {
+  CompactionStep step;
+  for (int level = 0; level < options.top_level; ++level) {
+    auto runs = tx.query(
+        "SELECT run_id, first_seq, last_seq FROM exchange_journal_person_runs WHERE level = ? AND merging_into IS NULL "
+        "ORDER BY run_id LIMIT ?",
+        {std::int64_t{level}, static_cast<std::int64_t>(fan_in)});
+    if (!runs) return std::move(runs).error();
+    if (runs->size() < fan_in) continue;
+    auto run = next_run_id(tx);
+    if (!run) return std::move(run).error();
+    // A level's runs follow each other in the journal, oldest first: merged, they cover the lines
+    // from the first one's first to the last one's last.
+    if (auto recorded = tx.execute(
+            "INSERT INTO exchange_journal_person_merges (run_id, level, first_seq, last_seq) VALUES (?, ?, ?, ?)",
+            {*run, std::int64_t{level + 1}, runs->rows.front().integer(1), runs->rows.back().integer(2)});
+        !recorded) {
+      return std::move(recorded).error();
+    }
+    storage::Params params{*run};
+    for (const storage::Row& row : runs->rows) params.emplace_back(row.integer(0));
+    if (auto named = tx.execute("UPDATE exchange_journal_person_runs SET merging_into = ? WHERE run_id IN " +
+                                    storage::in_list(runs->size()),
+                                params);
+        !named) {
+      return std::move(named).error();
+    }
+    step.worked = true;
+    return step;
+  }
+  return step;
+}
+
+}  // namespace
+
 Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexCompaction options) {
   const std::size_t fan_in = std::max<std::size_t>(2, options.fan_in);
+  // PostgreSQL's journal writers never wait for a merge (it takes the index's own lock), and there
+  // slices cost half as much again as one transaction (docs/PERFORMANCE.md): whole merges.
+  std::optional<std::int64_t> slice;
+  if (options.slice > 0) {
+    slice = options.slice;
+  } else if (options.slice == 0 && db.backend() == storage::Backend::sqlite) {
+    slice = kSqliteSlice;
+  }
   std::int64_t merged = 0;
-  for (;;) {
-    // One merge per transaction: SQLite's writers wait for it, so it is never longer than merging
-    // fan_in runs of one level.
-    auto step = db.transaction([&](storage::Connection& tx) -> Result<std::int64_t> {
+  for (int steps = 0; options.max_steps <= 0 || steps < options.max_steps; ++steps) {
+    // One slice per transaction: SQLite's writers wait for each, never for a whole merge.
+    auto step = db.transaction([&](storage::Connection& tx) -> Result<CompactionStep> {
       if (auto locked = lock_person_index(tx, true); !locked) return std::move(locked).error();
-      for (int level = 0; level < options.top_level; ++level) {
-        auto runs = tx.query(
-            "SELECT run_id, first_seq, last_seq FROM exchange_journal_person_runs WHERE level = ? ORDER BY run_id "
-            "LIMIT ?",
-            {std::int64_t{level}, static_cast<std::int64_t>(fan_in)});
-        if (!runs) return std::move(runs).error();
-        if (runs->size() < fan_in) continue;
-        // A level's runs follow each other in the journal, oldest first: merged, they cover the
-        // lines from the first one's first to the last one's last.
-        storage::Params ids;
-        for (const storage::Row& row : runs->rows) ids.emplace_back(row.integer(0));
-        const std::string in = storage::in_list(ids.size());
-        auto top = tx.query("SELECT MAX(run_id) FROM exchange_journal_person_runs");
-        if (!top) return std::move(top).error();
-        const std::int64_t run = top->rows[0].integer(0) + 1;
-        storage::Params copy{run};
-        copy.insert(copy.end(), ids.begin(), ids.end());
-        if (auto copied = tx.execute(
-                "INSERT INTO exchange_journal_person_index (run_id, person_id, seq) SELECT ?, person_id, seq FROM "
-                "exchange_journal_person_index WHERE run_id IN " +
-                    in + " ORDER BY person_id, seq",
-                copy);
-            !copied) {
-          return std::move(copied).error();
-        }
-        if (auto gone = tx.execute("DELETE FROM exchange_journal_person_index WHERE run_id IN " + in, ids); !gone) {
-          return std::move(gone).error();
-        }
-        if (auto gone = tx.execute("DELETE FROM exchange_journal_person_runs WHERE run_id IN " + in, ids); !gone) {
-          return std::move(gone).error();
-        }
-        if (auto added = tx.execute(
-                "INSERT INTO exchange_journal_person_runs (run_id, level, first_seq, last_seq) VALUES (?, ?, ?, ?)",
-                {run, std::int64_t{level + 1}, runs->rows.front().integer(1), runs->rows.back().integer(2)});
-            !added) {
-          return std::move(added).error();
-        }
-        return static_cast<std::int64_t>(runs->size());
-      }
-      return std::int64_t{0};
+      auto merging = merge_slice(tx, slice);
+      if (!merging || merging->worked) return merging;
+      auto dropping = drop_slice(tx, slice);
+      if (!dropping || dropping->worked) return dropping;
+      return start_merge(tx, options, fan_in);
     });
     if (!step) return std::move(step).error();
-    if (*step == 0) return merged;
-    merged += *step;
+    merged += step->runs_merged;
+    if (!step->worked) break;
+    if (options.pause.count() > 0) std::this_thread::sleep_for(options.pause);
   }
+  return merged;
 }
 
 void register_journal_jobs(jobs::Worker& worker, storage::Database& db, const Clock& clock, std::chrono::hours keep) {

@@ -1345,6 +1345,99 @@ TEST_P(JournalWriterTest, APersonsLinesAreFoundThroughFoldsMergesAndPruning) {
   EXPECT_EQ(misplaced->problem, "the index by person names 1 entries under another person");
 }
 
+// A merge is done a slice of people at a time, one transaction each, so SQLite's writers never wait
+// for a whole merge: in the middle of one, searches still find every line through its sources, a
+// fold takes a run id above the merge's, verification holds, and a merge left there (a restart,
+// another node) is carried on by the next compaction; the merged and pruned runs' pairs are deleted
+// a slice at a time too.
+TEST_P(JournalWriterTest, AMergeIsDoneASliceAtATimeAndCarriedOnAfterAStop) {
+  JournalWriter writer(database.db(), clock, JournalWriterOptions{64, 4});
+  std::map<std::string, std::vector<std::int64_t>> lines_of;
+  auto append = [&](int person) {
+    JournalEntry e = provider_entry(person);
+    auto seq = writer.append(e);
+    ASSERT_TRUE(seq.ok()) << seq.error().message;
+    lines_of[e.person_id].push_back(*seq);
+  };
+  auto count = [&](const std::string& sql) {
+    auto c = database.db().acquire();
+    auto rows = (*c)->query(sql);
+    EXPECT_TRUE(rows.ok()) << sql;
+    return rows.ok() && !rows->empty() && !rows->rows[0].is_null(0) ? rows->rows[0].integer(0) : std::int64_t{-1};
+  };
+  auto expect_found = [&](const std::string& when) {
+    for (const auto& [person, seqs] : lines_of) {
+      JournalQuery q;
+      q.person_id = person;
+      auto found = read_journal(database.db(), q);
+      ASSERT_TRUE(found.ok()) << found.error().message;
+      std::vector<std::int64_t> got;
+      for (const JournalEntry& e : *found) got.push_back(e.seq);
+      EXPECT_EQ(got, std::vector<std::int64_t>(seqs.rbegin(), seqs.rend())) << person << " " << when;
+    }
+    auto verified = verify_journal(database.db());
+    ASSERT_TRUE(verified.ok());
+    EXPECT_TRUE(verified->intact) << verified->problem << " " << when;
+  };
+  // Nine people in no order; folded every four lines: four runs of level 0.
+  for (int n = 0; n < 16; ++n) append((n * 5 + 2) % 9);
+  ASSERT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE level = 0"), 4);
+  PersonIndexCompaction one_step{4, 2, 2, std::chrono::milliseconds(0), 1};  // slices of two pairs
+
+  // The first step records the merge and names its sources; nothing is copied yet.
+  ASSERT_TRUE(compact_person_index(database.db(), one_step).ok());
+  const std::int64_t target = count("SELECT run_id FROM exchange_journal_person_merges");
+  ASSERT_GT(target, 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE merging_into = " + std::to_string(target)),
+            4);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs WHERE run_id = " + std::to_string(target)), 0);
+
+  // Slice by slice: the new run fills up unlisted, the searches go on through the sources.
+  int slices = 0;
+  while (count("SELECT COUNT(*) FROM exchange_journal_person_merges") == 1 && slices < 100) {
+    auto merged = compact_person_index(database.db(), one_step);
+    ASSERT_TRUE(merged.ok()) << merged.error().message;
+    ++slices;
+    expect_found("after slice " + std::to_string(slices));
+    if (slices == 2) {
+      // A fold in the middle of the merge takes a run id above the merge's.
+      for (int n = 0; n < 4; ++n) append(n);
+      EXPECT_GT(count("SELECT MAX(run_id) FROM exchange_journal_person_runs WHERE level = 0"), target);
+      EXPECT_GT(count("SELECT COUNT(*) FROM exchange_journal_person_index WHERE run_id = " + std::to_string(target)),
+                0);
+    }
+  }
+  // Nine people, two pairs a slice shared by four sources: one person a slice, at least.
+  EXPECT_GE(slices, 5);
+  EXPECT_EQ(count("SELECT level FROM exchange_journal_person_runs WHERE run_id = " + std::to_string(target)), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index WHERE run_id = " + std::to_string(target)), 16);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_dropped"), 4);  // the sources' pairs, still there
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index"), 16 + 16 + 4);
+  expect_found("after the swap");
+
+  // Carried on by the next compaction, until done: the sources' pairs deleted.
+  auto rest = compact_person_index(database.db(), PersonIndexCompaction{4, 2, 2, std::chrono::milliseconds(0), 0});
+  ASSERT_TRUE(rest.ok()) << rest.error().message;
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_dropped"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index"), 16 + 4);
+  expect_found("after the compaction");
+
+  // Pruned: the runs go at once, their pairs with the next compaction.
+  clock.advance(std::chrono::days(40));
+  append(1);
+  auto pruned = prune_journal(database.db(), std::chrono::hours(24 * 30), clock);
+  ASSERT_TRUE(pruned.ok()) << pruned.error().message;
+  EXPECT_EQ(*pruned, 20);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_runs"), 0);
+  for (auto& [person, seqs] : lines_of) std::erase_if(seqs, [](std::int64_t seq) { return seq <= 20; });
+  expect_found("after pruning");
+  ASSERT_TRUE(
+      compact_person_index(database.db(), PersonIndexCompaction{4, 2, 2, std::chrono::milliseconds(0), 0}).ok());
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_index"), 0);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM exchange_journal_person_dropped"), 0);
+  expect_found("after the pruned runs' pairs are deleted");
+}
+
 // Searches while lines are appended, folded and merged: a search never misses a line whose append
 // had returned before it began (the runs it read and their pairs come from one snapshot).
 TEST_P(JournalWriterTest, SearchesDuringFoldsAndMergesMissNoCommittedLine) {
@@ -1365,8 +1458,11 @@ TEST_P(JournalWriterTest, SearchesDuringFoldsAndMergesMissNoCommittedLine) {
     });
   }
   std::thread merging([&] {
+    // One transaction a call, slices of three pairs: searches meet merges in every state.
     while (writing) {
-      if (!compact_person_index(database.db(), PersonIndexCompaction{2, 2}).ok()) ++failures;
+      if (!compact_person_index(database.db(), PersonIndexCompaction{2, 2, 3, std::chrono::milliseconds(0), 1}).ok()) {
+        ++failures;
+      }
     }
   });
   std::thread searching([&] {

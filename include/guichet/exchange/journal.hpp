@@ -6,6 +6,7 @@
 // not cut short. Entries older than the retention period are pruned from the oldest, after the
 // anchor (the last pruned entry's hash) is recorded.
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -150,10 +151,22 @@ Result<PersonIndexFold> fold_person_index(storage::Database& db, std::int64_t at
 struct PersonIndexCompaction {
   std::size_t fan_in = 16;  // runs of one level merged into one run of the next
   int top_level = 2;        // runs of this level are not merged further
+  // Pairs copied (or deleted) per transaction, about. 0: by engine, 16,384 on SQLite, whose journal
+  // writers wait for each transaction (some 2 us a pair here: a merge of a million pairs is many
+  // waits of tens of milliseconds, not one of seconds), and whole merges on PostgreSQL, whose
+  // writers never wait for one; -1: whole merges.
+  std::int64_t slice = 0;
+  // Between slices: SQLite's waiting writers poll for the lock every few milliseconds, and a loop
+  // taking it again at once would leave them waiting for the whole merge.
+  std::chrono::milliseconds pause{10};
+  int max_steps = 0;  // transactions at most (tests, to stop in the middle of a merge); 0: until done
 };
-// Merges the runs of each level below the top, `fan_in` at a time, into one run of the next level
-// (one transaction per merge), so a search seeks into at most (fan_in - 1) runs per level below
-// the top. Returns how many runs were merged.
+// Merges the runs of each level below the top, `fan_in` at a time, into one run of the next level,
+// so a search seeks into at most (fan_in - 1) runs per level below the top. A merge is recorded
+// (exchange_journal_person_merges) and done a slice of people at a time, one transaction each; the
+// last swaps the new run for its sources, whose pairs are then deleted a slice at a time too. A
+// merge left in the middle (a restart, another node) is carried on by the next call. Returns how
+// many runs were merged.
 Result<std::int64_t> compact_person_index(storage::Database& db, PersonIndexCompaction options = {});
 
 // The periodic job (every minute) that folds the tail, whatever its length, and compacts the
