@@ -604,7 +604,9 @@ Result<CompactionStep> merge_slice(storage::Connection& tx, std::optional<std::i
   storage::Params ids;
   for (const storage::Row& row : sources->rows) ids.emplace_back(row.integer(0));
   // The slice ends where the first of the sources reaches its share of the slice, so each source
-  // gives at most its share (and the pairs of the last person whole).
+  // gives at most its share (and the pairs of the last person whole). "First" in byte order: where
+  // the database collates otherwise the slice is only larger, as every source is cut at the same
+  // person.
   std::optional<std::string> end;
   if (slice) {
     const std::int64_t share =
