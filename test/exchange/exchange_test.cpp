@@ -1123,6 +1123,30 @@ JournalEntry provider_entry(int n) {
   return e;
 }
 
+// The first column of a query's first row, or -1 when there is none or it is NULL.
+std::int64_t first_integer(storage::Database& db, const std::string& sql) {
+  auto c = db.acquire();
+  EXPECT_TRUE(c.ok());
+  if (!c.ok()) return -1;
+  auto rows = (*c)->query(sql);
+  EXPECT_TRUE(rows.ok()) << sql;
+  return rows.ok() && !rows->empty() && !rows->rows[0].is_null(0) ? rows->rows[0].integer(0) : std::int64_t{-1};
+}
+
+// Each person's search finds exactly their lines, newest first (`lines_of`: oldest first).
+void expect_each_persons_lines(storage::Database& db, const std::map<std::string, std::vector<std::int64_t>>& lines_of,
+                               const std::string& when) {
+  for (const auto& [person, seqs] : lines_of) {
+    JournalQuery q;
+    q.person_id = person;
+    auto found = read_journal(db, q);
+    ASSERT_TRUE(found.ok()) << found.error().message;
+    std::vector<std::int64_t> got;
+    for (const JournalEntry& e : *found) got.push_back(e.seq);
+    EXPECT_EQ(got, std::vector<std::int64_t>(seqs.rbegin(), seqs.rend())) << person << " " << when;
+  }
+}
+
 class JournalWriterTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
@@ -1229,24 +1253,8 @@ TEST_P(JournalWriterTest, APersonsLinesAreFoundThroughFoldsMergesAndPruning) {
     ASSERT_TRUE(seq.ok()) << seq.error().message;
     lines_of[e.person_id].push_back(*seq);
   };
-  auto count = [&](const std::string& sql) {
-    auto c = database.db().acquire();
-    auto rows = (*c)->query(sql);
-    EXPECT_TRUE(rows.ok());
-    return rows.ok() && !rows->empty() ? rows->rows[0].integer(0) : std::int64_t{-1};
-  };
-  auto expect_found = [&](const std::string& when) {
-    for (const auto& [person, seqs] : lines_of) {
-      JournalQuery q;
-      q.person_id = person;
-      auto found = read_journal(database.db(), q);
-      ASSERT_TRUE(found.ok()) << found.error().message;
-      std::vector<std::int64_t> got;
-      for (const JournalEntry& e : *found) got.push_back(e.seq);
-      std::vector<std::int64_t> want(seqs.rbegin(), seqs.rend());
-      EXPECT_EQ(got, want) << person << " " << when;
-    }
-  };
+  auto count = [&](const std::string& sql) { return first_integer(database.db(), sql); };
+  auto expect_found = [&](const std::string& when) { expect_each_persons_lines(database.db(), lines_of, when); };
   // People in no order, as requests come: 1, 4, 2, 0, 3, 1, 4, ...
   for (int n = 0; n < 30; ++n) append((n * 3 + 1) % 5);
   // Folded at seq 4, 8, ..., 28: seven runs of four lines; lines 29 and 30 are the tail.
@@ -1359,22 +1367,9 @@ TEST_P(JournalWriterTest, AMergeIsDoneASliceAtATimeAndCarriedOnAfterAStop) {
     ASSERT_TRUE(seq.ok()) << seq.error().message;
     lines_of[e.person_id].push_back(*seq);
   };
-  auto count = [&](const std::string& sql) {
-    auto c = database.db().acquire();
-    auto rows = (*c)->query(sql);
-    EXPECT_TRUE(rows.ok()) << sql;
-    return rows.ok() && !rows->empty() && !rows->rows[0].is_null(0) ? rows->rows[0].integer(0) : std::int64_t{-1};
-  };
+  auto count = [&](const std::string& sql) { return first_integer(database.db(), sql); };
   auto expect_found = [&](const std::string& when) {
-    for (const auto& [person, seqs] : lines_of) {
-      JournalQuery q;
-      q.person_id = person;
-      auto found = read_journal(database.db(), q);
-      ASSERT_TRUE(found.ok()) << found.error().message;
-      std::vector<std::int64_t> got;
-      for (const JournalEntry& e : *found) got.push_back(e.seq);
-      EXPECT_EQ(got, std::vector<std::int64_t>(seqs.rbegin(), seqs.rend())) << person << " " << when;
-    }
+    expect_each_persons_lines(database.db(), lines_of, when);
     auto verified = verify_journal(database.db());
     ASSERT_TRUE(verified.ok());
     EXPECT_TRUE(verified->intact) << verified->problem << " " << when;
