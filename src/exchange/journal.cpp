@@ -665,9 +665,10 @@ Result<CompactionStep> merge_slice(storage::Connection& tx, std::optional<std::i
   return step;
 }
 
-// A slice of the pairs of a run no longer listed, deleted. From where the last slice stopped, not
-// from the run's start: PostgreSQL keeps deleted entries in the index until a vacuum, and seeking
-// past them each time made the deletions quadratic.
+// A slice of the pairs of a run no longer listed, deleted (the whole run when there are no slices,
+// as on PostgreSQL by default). From where the last slice stopped, not from the run's start: with
+// slices on PostgreSQL, which keeps deleted entries in the index until a vacuum, seeking past them
+// each time made the deletions quadratic.
 Result<CompactionStep> drop_slice(storage::Connection& tx, std::optional<std::int64_t> slice) {
   CompactionStep step;
   auto dropped = tx.query("SELECT run_id, after_person FROM exchange_journal_person_dropped ORDER BY run_id LIMIT 1");
