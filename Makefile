@@ -49,8 +49,8 @@ test: test-unit test-browser
 fuzz: deps
 	cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
 	  -DGUICHET_BUILD_FUZZ=ON -DGUICHET_BUILD_TESTS=OFF -DGUICHET_BUILD_BENCH=OFF
-	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request fuzz_definition fuzz_extract
-	mkdir -p $(BUILD)-fuzz/corpus $(BUILD)-fuzz/corpus-definition $(BUILD)-fuzz/corpus-extract
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target fuzz_request fuzz_definition fuzz_extract fuzz_jws
+	mkdir -p $(BUILD)-fuzz/corpus $(BUILD)-fuzz/corpus-definition $(BUILD)-fuzz/corpus-extract $(BUILD)-fuzz/corpus-jws
 	$(BUILD)-fuzz/fuzz/fuzz_request -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  -dict=fuzz/http.dict \
 	  $(BUILD)-fuzz/corpus fuzz/corpus
@@ -60,6 +60,8 @@ fuzz: deps
 	@# 1.5 GB of freed memory in it within a minute (with 16 MB: about 200 MB, nothing leaked).
 	ASAN_OPTIONS=quarantine_size_mb=32 $(BUILD)-fuzz/fuzz/fuzz_extract -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
 	  $(BUILD)-fuzz/corpus-extract fuzz/corpus-extract
+	$(BUILD)-fuzz/fuzz/fuzz_jws -max_total_time=$(FUZZ_SECONDS) -max_len=2048 -print_final_stats=1 -artifact_prefix=$(BUILD)-fuzz/ \
+	  $(BUILD)-fuzz/corpus-jws fuzz/corpus-jws
 
 lint: build
 	bash scripts/lint.sh $(BUILD)

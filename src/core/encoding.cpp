@@ -1,6 +1,11 @@
 #include "guichet/core/encoding.hpp"
 
+#include <openssl/evp.h>
 #include <sodium.h>
+
+#include <array>
+#include <cstdint>
+#include <string_view>
 
 #include "guichet/core/errors.hpp"
 
@@ -30,6 +35,18 @@ Result<std::string> decode(std::string_view text, int variant) {
   return out;
 }
 
+// The base64url alphabet's values; kNotBase64Url for every other byte.
+constexpr std::uint8_t kNotBase64Url = 0xFF;
+constexpr std::array<std::uint8_t, 256> kBase64UrlValues = [] {
+  std::array<std::uint8_t, 256> values{};
+  values.fill(kNotBase64Url);
+  constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  for (std::size_t i = 0; i < kAlphabet.size(); ++i) {
+    values[static_cast<unsigned char>(kAlphabet[i])] = static_cast<std::uint8_t>(i);
+  }
+  return values;
+}();
+
 }  // namespace
 
 std::string base64(std::string_view bytes) { return encode(bytes, sodium_base64_VARIANT_ORIGINAL); }
@@ -37,6 +54,52 @@ Result<std::string> base64_decode(std::string_view text) { return decode(text, s
 std::string base64url(std::string_view bytes) { return encode(bytes, sodium_base64_VARIANT_URLSAFE_NO_PADDING); }
 Result<std::string> base64url_decode(std::string_view text) {
   return decode(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+std::string base64url_public(std::string_view bytes) {
+  // EVP_EncodeBlock writes the padded standard alphabet (and a NUL); base64url maps two characters
+  // and drops the padding.
+  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
+  const int written =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(written));
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') {
+      c = '-';
+    } else if (c == '/') {
+      c = '_';
+    }
+  }
+  return out;
+}
+
+Result<std::string> base64url_decode_public(std::string_view text) {
+  auto invalid = [] { return make_error(CoreErrc::base64_invalid, "not valid base64"); };
+  // Four characters make three bytes; a last group of one character makes none and is refused.
+  const std::size_t tail = text.size() % 4;
+  if (tail == 1) return invalid();
+  // Checked and mapped to the standard alphabet (which OpenSSL decodes), padded back.
+  const std::size_t padding = tail == 0 ? 0 : 4 - tail;
+  std::string standard(text.size() + padding, '=');
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (kBase64UrlValues[static_cast<unsigned char>(c)] == kNotBase64Url) return invalid();
+    standard[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+  }
+  if (tail != 0) {
+    // Canonical text only, as libsodium: the last character's bits past the data are zero.
+    const unsigned last = kBase64UrlValues[static_cast<unsigned char>(text.back())];
+    if ((last & (tail == 2 ? 0x0FU : 0x03U)) != 0) return invalid();
+  }
+  std::string out(standard.size() / 4 * 3, '\0');
+  const int decoded =
+      EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                      reinterpret_cast<const unsigned char*>(standard.data()), static_cast<int>(standard.size()));
+  if (decoded < 0) return invalid();
+  out.resize(static_cast<std::size_t>(decoded) - padding);  // the padding decodes as zero bytes
+  return out;
 }
 
 }  // namespace guichet

@@ -32,7 +32,7 @@ bool valid_node_id(std::string_view id) {
 Result<JwsHeader> peek_header(std::string_view compact) {
   const auto dot = compact.find('.');
   if (dot == std::string_view::npos || dot == 0) return make_error(Errc::bad_request, "not a compact JWS");
-  auto decoded = base64url_decode(compact.substr(0, dot));
+  auto decoded = base64url_decode_public(compact.substr(0, dot));
   if (!decoded) return make_error(Errc::bad_request, "the JWS header is not base64url");
   boost::system::error_code ec;
   json::value header = json::parse(*decoded, ec);

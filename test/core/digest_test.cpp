@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "guichet/core/encoding.hpp"
 #include "guichet/core/errors.hpp"
 
@@ -46,6 +48,48 @@ TEST(Digest, Base64UrlHasNoPaddingAndTheUrlAlphabet) {
   EXPECT_EQ(base64url_decode("-_8").value(), "\xfb\xff");
   EXPECT_FALSE(base64url_decode("+/8").ok()) << "the standard alphabet is not base64url";
   EXPECT_FALSE(base64url_decode("Zg==").ok()) << "no padding in base64url";
+}
+
+// The codec for what is no secret (OpenSSL's) against libsodium's, on seeded random input: the same
+// text for the same bytes, and the same answer, accepted with the same bytes or refused, for any
+// text (random characters of the alphabet and around it, and encodings with their unused bits set).
+TEST(Digest, TheCodecForPublicDataAgreesWithLibsodiumOnEveryInput) {
+  std::mt19937 random(20261206);
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::uniform_int_distribution<int> length(0, 130);
+  // ASCII only: libsodium 1.0.18 decodes some bytes above 127 as if they were of the alphabet
+  // (below); the public codec refuses them all.
+  const std::string characters = "ABCXYZabcxyz0189-_+/=.\n \x7f";
+  std::uniform_int_distribution<std::size_t> character(0, characters.size() - 1);
+  int refused = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(static_cast<std::size_t>(length(random)), '\0');
+    for (char& c : bytes) c = static_cast<char>(byte(random));
+    const std::string text = base64url(bytes);
+    ASSERT_EQ(base64url_public(bytes), text);
+    ASSERT_EQ(base64url_decode_public(text).value(), bytes);
+    // A valid text with one character changed, often into one whose unused bits are set.
+    std::string changed = text;
+    if (!changed.empty()) changed.back() = characters[character(random)];
+    std::string noise(static_cast<std::size_t>(length(random) % 12), '\0');
+    for (char& c : noise) c = characters[character(random)];
+    for (const std::string& candidate : {changed, noise}) {
+      auto by_sodium = base64url_decode(candidate);
+      auto by_openssl = base64url_decode_public(candidate);
+      ASSERT_EQ(by_sodium.ok(), by_openssl.ok()) << candidate;
+      if (by_sodium) {
+        ASSERT_EQ(*by_sodium, *by_openssl) << candidate;
+      } else {
+        ++refused;
+      }
+    }
+  }
+  EXPECT_GT(refused, 10000);  // the refusals were exercised, not only the happy path
+  EXPECT_FALSE(base64url_decode_public("QUJD\x80QUJD").ok());
+  EXPECT_FALSE(base64url_decode_public("QUJDQUJ\xc3").ok());
+  EXPECT_FALSE(base64url_decode_public("Zg==").ok()) << "no padding in base64url";
+  EXPECT_FALSE(base64url_decode_public("Z").ok());
+  EXPECT_EQ(base64url_decode_public("").value(), "");
 }
 
 TEST(Digest, Base64IsPaddedWithTheStandardAlphabet) {
