@@ -56,25 +56,6 @@ Result<std::string> base64url_decode(std::string_view text) {
   return decode(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-std::string base64url_public(std::string_view bytes) {
-  // EVP_EncodeBlock writes the padded standard alphabet (and a NUL); base64url maps two characters
-  // and drops the padding.
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int written =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(written));
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') {
-      c = '-';
-    } else if (c == '/') {
-      c = '_';
-    }
-  }
-  return out;
-}
-
 Result<std::string> base64url_decode_public(std::string_view text) {
   auto invalid = [] { return make_error(CoreErrc::base64_invalid, "not valid base64"); };
   // Four characters make three bytes; a last group of one character makes none and is refused.

@@ -53,12 +53,12 @@ TEST(Digest, Base64UrlHasNoPaddingAndTheUrlAlphabet) {
 // The codec for what is no secret (OpenSSL's) against libsodium's, on seeded random input: the same
 // text for the same bytes, and the same answer, accepted with the same bytes or refused, for any
 // text (random characters of the alphabet and around it, and encodings with their unused bits set).
-TEST(Digest, TheCodecForPublicDataAgreesWithLibsodiumOnEveryInput) {
+TEST(Digest, TheDecoderForPublicDataAgreesWithLibsodiumOnEveryInput) {
   std::mt19937 random(20261206);
   std::uniform_int_distribution<int> byte(0, 255);
   std::uniform_int_distribution<int> length(0, 130);
   // ASCII only: libsodium 1.0.18 decodes some bytes above 127 as if they were of the alphabet
-  // (below); the public codec refuses them all.
+  // (below); the public decoder refuses them all.
   const std::string characters = "ABCXYZabcxyz0189-_+/=.\n \x7f";
   std::uniform_int_distribution<std::size_t> character(0, characters.size() - 1);
   int refused = 0;
@@ -66,7 +66,6 @@ TEST(Digest, TheCodecForPublicDataAgreesWithLibsodiumOnEveryInput) {
     std::string bytes(static_cast<std::size_t>(length(random)), '\0');
     for (char& c : bytes) c = static_cast<char>(byte(random));
     const std::string text = base64url(bytes);
-    ASSERT_EQ(base64url_public(bytes), text);
     ASSERT_EQ(base64url_decode_public(text).value(), bytes);
     // A valid text with one character changed, often into one whose unused bits are set.
     std::string changed = text;

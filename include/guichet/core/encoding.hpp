@@ -17,12 +17,12 @@ Result<std::string> base64_decode(std::string_view text);
 std::string base64url(std::string_view bytes);
 Result<std::string> base64url_decode(std::string_view text);
 
-// The same two for what is no secret: a JSON Web Signature's header, payload and signature, which
-// every party sees, decoded and encoded thousands of times a second by the exchanges. libsodium's
-// codec above takes the same time whatever the bytes (for secrets) and costs some 5 ns a
-// character; these use OpenSSL's table-driven one, four times faster. They accept and refuse
-// exactly what the two above do (canonical text only: no padding, unused bits zero).
-std::string base64url_public(std::string_view bytes);
+// The same decoding for what is no secret: a JSON Web Signature's header and payload, which every
+// party sees, read before the signature is checked thousands of times a second by the exchanges.
+// libsodium's codec above takes the same time whatever the bytes (for secrets) and costs some 5 ns
+// a character; this uses OpenSSL's table-driven one, four times faster. It accepts and refuses
+// exactly what base64url_decode does on ASCII (canonical text only: no padding, unused bits zero)
+// and refuses every byte above 127.
 Result<std::string> base64url_decode_public(std::string_view text);
 
 }  // namespace guichet

@@ -1,9 +1,7 @@
 #pragma once
-// JSON Web Signatures for the OpenID Connect provider and the exchanges between nodes. Only ES256
-// and RS256 exist here: no HS256, no "none", and a verifier always names the algorithm it expects,
-// so a token cannot choose how it is checked. ES256, which the exchanges sign and check thousands
-// of times a second, goes to OpenSSL directly with each key imported once per thread; RS256 and
-// key generation go through cjose.
+// JSON Web Signatures for the OpenID Connect provider (cjose underneath). Only ES256 and RS256
+// exist here: no HS256, no "none", and a verifier always names the algorithm it expects, so a
+// token cannot choose how it is checked.
 #include <memory>
 #include <optional>
 #include <string>
