@@ -1,6 +1,7 @@
 #include "guichet/oidc/jose.hpp"
 
 #include <cjose/cjose.h>
+#include <sodium.h>
 
 #include <algorithm>
 #include <array>
@@ -51,9 +52,9 @@ bool key_fits(const cjose_jwk_t* jwk, SigningAlgorithm alg) {
   return kty == CJOSE_JWK_KTY_RSA;
 }
 
-// cjose asserts, aborting the whole process, when a base64url text it decodes has a length of 1
-// modulo 4 (Debian's libcjose 0.6 is built with assertions on). So nothing reaches it that is not
-// already known to decode: a token's three parts, and a JWK's encoded members.
+// cjose asserts, aborting the whole process, on some base64url that is not valid (a header with
+// `=` inside, for one; Debian's libcjose 0.6 is built with assertions on). So nothing reaches it
+// that is not already known to decode: a token's three parts, and a JWK's encoded members.
 bool decodes(std::string_view text) { return base64url_decode_public(text).ok(); }
 
 bool compact_parts_decode(std::string_view compact) {
@@ -68,15 +69,29 @@ bool compact_parts_decode(std::string_view compact) {
          decodes(compact.substr(second + 1));
 }
 
+// A private member is decoded by libsodium's constant-time decoder, and the bytes wiped.
+bool secret_decodes(std::string_view text) {
+  auto bytes = base64url_decode(text);
+  if (!bytes) return false;
+  sodium_memzero(bytes->data(), bytes->size());
+  return true;
+}
+
 bool jwk_members_decode(const std::string& json) {
   boost::system::error_code ec;
   const boost::json::value parsed = boost::json::parse(json, ec);
   if (ec || !parsed.is_object()) return false;
-  // RFC 7518 section 6: the members holding base64url (EC, RSA, and a symmetric key's k).
-  static constexpr std::array<std::string_view, 11> kEncoded{"x", "y", "d", "n", "e", "p", "q", "dp", "dq", "qi", "k"};
-  for (std::string_view name : kEncoded) {
-    const boost::json::value* member = parsed.as_object().if_contains(name);
+  // RFC 7518 section 6: the members holding base64url, public (EC, RSA) and private.
+  static constexpr std::array<std::string_view, 4> kPublic{"x", "y", "n", "e"};
+  static constexpr std::array<std::string_view, 7> kPrivate{"d", "p", "q", "dp", "dq", "qi", "k"};
+  const auto& members = parsed.as_object();
+  for (std::string_view name : kPublic) {
+    const boost::json::value* member = members.if_contains(name);
     if (member != nullptr && (!member->is_string() || !decodes(member->as_string()))) return false;
+  }
+  for (std::string_view name : kPrivate) {
+    const boost::json::value* member = members.if_contains(name);
+    if (member != nullptr && (!member->is_string() || !secret_decodes(member->as_string()))) return false;
   }
   return true;
 }
