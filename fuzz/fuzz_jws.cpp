@@ -22,6 +22,10 @@ const KeyPair& signer() {
   static const KeyPair key = *generate_key_pair(SigningAlgorithm::es256);
   return key;
 }
+const KeyPair& rsa() {
+  static const KeyPair key = *generate_key_pair(SigningAlgorithm::rs256);
+  return key;
+}
 const KeyPair& stranger() {
   static const KeyPair key = *generate_key_pair(SigningAlgorithm::es256);
   return key;
@@ -51,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::vector<SigningAlgorithm> both{SigningAlgorithm::es256, SigningAlgorithm::rs256};
   // As a token: whatever it is, it cannot check with a key nobody used to sign it.
   if (verify_jws(text, {stranger().public_jwk}, both).ok()) std::abort();
-  (void)verify_jws(text, {signer().public_jwk, stranger().private_jwk}, both);
+  (void)verify_jws(text, {signer().public_jwk, stranger().private_jwk, rsa().public_jwk}, both);
   // As a payload: signed, it checks with its key and comes back whole, and with no other key.
   auto token = sign_jws(signer(), text);
   if (!token) std::abort();
