@@ -419,6 +419,12 @@ TEST_P(ExchangeTest, TamperedReplayedStaleAndUnknownRequestsAreRefusedAndJournal
   EXPECT_EQ(tampered.status, 401);
   EXPECT_EQ(peek_payload(tampered.body)->at("reason"), "bad_signature");
 
+  // A signature libcjose cannot decode ("A=": it asserted, stopping the registry, until fuzz_jws
+  // found it): refused like any bad signature, and the node goes on answering.
+  ProviderAnswer undecodable = tax.node.answer(genuine.substr(0, second + 1) + "A=");
+  EXPECT_EQ(undecodable.status, 401);
+  EXPECT_EQ(peek_payload(undecodable.body)->at("reason"), "bad_signature");
+
   // A request signed by a key the provider never pinned (a stranger calling itself the portal).
   TestNode stranger{GetParam(), "guichet", clock, transport};
   transport.nodes["stranger"] = &stranger.node;
@@ -465,9 +471,10 @@ TEST_P(ExchangeTest, TamperedReplayedStaleAndUnknownRequestsAreRefusedAndJournal
   std::vector<std::string> reasons;
   for (const JournalEntry& e : journal(tax)) reasons.push_back(e.reason);
   // Newest first: the flipped answer was given (the registry did answer), the stale, unknown
-  // node, stranger's key, tampered and replayed requests refused, the genuine one answered.
+  // node, stranger's key, undecodable, tampered and replayed requests refused, the genuine one
+  // answered.
   EXPECT_EQ(reasons, (std::vector<std::string>{"", "stale_request", "unknown_node", "unknown_key", "bad_signature",
-                                               "replayed_request", ""}));
+                                               "bad_signature", "replayed_request", ""}));
   EXPECT_TRUE(verify_journal(tax.db())->intact);
   EXPECT_TRUE(verify_journal(portal.db())->intact);
 }
