@@ -212,6 +212,18 @@ Result<std::unique_lock<std::timed_mutex>> Database::enter_writer_gate() {
   return gate;
 }
 
+Result<PooledConnection> Database::acquire_writer() {
+  if (backend_ != Backend::sqlite) return acquire();
+  // Under writer_gate_: no other thread touches writer_.
+  if (writer_ && !writer_->healthy()) writer_.reset();
+  if (!writer_) {
+    auto made = factory_();
+    if (!made) return std::move(made).error();
+    writer_ = std::move(made).value();
+  }
+  return PooledConnection(*writer_);
+}
+
 PoolStats Database::stats() const {
   std::lock_guard lock(mutex_);
   return PoolStats{options_.pool_size, open_, in_use_, acquisitions_, waits_, timeouts_};

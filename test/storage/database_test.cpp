@@ -324,6 +324,41 @@ TEST(SqliteLocking, AWriterHoldingTheLockStallsOnlyWriters) {
   ASSERT_TRUE((*holder)->commit());
 }
 
+// On SQLite, write transactions run on the database's one writer connection, outside the pool: a
+// writer never waits for a pooled connection, and its page cache is not dropped by another
+// connection's commits (docs/PERFORMANCE.md: exchanges, eighth pass).
+TEST(SqliteWriter, WritesGoOnWhileEveryPooledConnectionIsHeld) {
+  testing::TestDatabase database("sqlite");
+  DatabaseOptions options;
+  options.pool_size = 1;
+  options.acquire_timeout = std::chrono::milliseconds(50);
+  auto node = database.open_another(options);
+  {
+    auto c = node->acquire();
+    ASSERT_TRUE((*c)->execute_script("CREATE TABLE notes (n BIGINT)"));
+  }
+  auto reader = node->acquire();
+  ASSERT_TRUE(reader);
+  for (std::int64_t n = 1; n <= 3; ++n) {
+    auto write = node->transaction(
+        [&](Connection& c) -> Result<std::int64_t> { return c.execute("INSERT INTO notes (n) VALUES (?)", {n}); });
+    ASSERT_TRUE(write) << write.error().message;
+  }
+  // A failed transaction is rolled back and leaves the writer usable.
+  auto failed = node->transaction([](Connection& c) -> Result<std::int64_t> {
+    if (auto inserted = c.execute("INSERT INTO notes (n) VALUES (99)"); !inserted) return inserted;
+    return c.execute("INSERT INTO no_such_table (n) VALUES (1)");
+  });
+  ASSERT_FALSE(failed);
+  auto read = (*reader)->query("SELECT COUNT(*), SUM(n) FROM notes");
+  ASSERT_TRUE(read) << read.error().message;
+  EXPECT_EQ(read->rows[0].integer(0), 3);
+  EXPECT_EQ(read->rows[0].integer(1), 6);
+  const PoolStats stats = node->stats();
+  EXPECT_EQ(stats.open, 1U);  // the writer is not one of the pool's
+  EXPECT_EQ(stats.timeouts, 0U);
+}
+
 // ... and a network thread's reads go on while another process holds the write lock: they never
 // wait (the wait would stall every connection of that thread).
 TEST(SqliteLocking, ANetworkThreadReadsWhileAnotherProcessWrites) {

@@ -185,6 +185,13 @@ class Database {
   std::uint64_t timeouts_ = 0;
   // SQLite only: one writer of this process at a time (see DatabaseOptions::busy_timeout).
   std::timed_mutex writer_gate_;
+  // SQLite only: the one connection write transactions run on, used under writer_gate_. In WAL
+  // mode a connection drops its whole page cache whenever another connection has committed since
+  // its last transaction; writers taking turns on pooled connections therefore started every
+  // transaction cold (re-reading the b-trees' upper pages from the file), while one writer's
+  // cache survives its own commits. Opened on first use, not counted in pool_size.
+  std::unique_ptr<Connection> writer_;
+  Result<PooledConnection> acquire_writer();
   // SQLite only: the network threads' own readers, one per thread, closed with the database.
   Result<Connection*> network_thread_reader();
   const std::uint64_t serial_;  // tells databases apart in the threads' reader caches
@@ -211,7 +218,7 @@ auto Database::transaction(F&& work) -> std::invoke_result_t<F, Connection&> {
   using R = std::invoke_result_t<F, Connection&>;
   auto gate = enter_writer_gate();
   if (!gate) return R(std::move(gate).error());
-  auto connection = acquire();
+  auto connection = acquire_writer();
   if (!connection) return R(std::move(connection).error());
   Connection& c = **connection;
   if (auto began = c.begin(); !began) return R(std::move(began).error());
