@@ -13,7 +13,7 @@ packages=(
   liboath-dev libcjose-dev libjansson-dev libqrencode-dev libhowardhinnant-date-dev libical-dev libgmime-3.0-dev
   libcairo2-dev libpango1.0-dev libfontconfig-dev libqpdf-dev libmagic-dev liblcms2-dev libicu-dev fonts-dejavu-core
   libphonenumber8 libprotobuf-dev libabsl-dev libxlsxwriter-dev libcsv-dev liblua5.4-dev
-  libzxcvbn-dev
+  libzxcvbn-dev libgoogle-perftools-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   qpdf poppler-utils libnss3-tools
   chromium nginx-light wrk openssl curl python3

@@ -10,6 +10,12 @@ mapfile -t cpp_files < <(git ls-files '*.cpp' '*.hpp')
 clang-format --dry-run --Werror "${cpp_files[@]}"
 echo "lint: clang-format clean (${#cpp_files[@]} files)"
 python3 scripts/check-table-owners.py
+# The server's allocator (GUICHET_TCMALLOC): nothing names tcmalloc's symbols, so a linker that
+# drops unneeded libraries would leave glibc's malloc in place without a word.
+if grep -q '^GUICHET_TCMALLOC:BOOL=ON' "$build/CMakeCache.txt"; then
+  ldd "$build/guichet" | grep -q libtcmalloc_minimal || { echo "lint: $build/guichet is not linked with tcmalloc"; exit 1; }
+  echo "lint: the server links tcmalloc"
+fi
 
 cache="$build/tidy-cache"
 mkdir -p "$cache"

@@ -37,6 +37,7 @@
 #include <thread>
 #include <vector>
 
+#include <dlfcn.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <sys/resource.h>
@@ -164,16 +165,23 @@ double raw_es256_pairs_per_cpu_second(std::string_view request_input, std::strin
   return rate;
 }
 
-// Bytes this process handed to write calls (/proc/self/io wchar): on SQLite, the WAL's frames
-// and the checkpoints' pages.
-double bytes_written() {
+// A count of /proc/self/io (wchar: bytes handed to write calls, on SQLite the WAL's frames and
+// the checkpoints' pages; syscr: read calls, on SQLite the pages read from the file).
+double process_io(std::string_view field) {
   std::ifstream io("/proc/self/io");
   std::string key;
   double value = 0;
   while (io >> key >> value) {
-    if (key == "wchar:") return value;
+    if (key.size() == field.size() + 1 && key.starts_with(field)) return value;
   }
   return 0;
+}
+double bytes_written() { return process_io("wchar"); }
+// Voluntary and involuntary context switches of this process so far.
+double context_switches() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_nvcsw + usage.ru_nivcsw);
 }
 CpuSeconds cpu_now() {
   CpuSeconds out;
@@ -379,8 +387,11 @@ int main(int argc, char** argv) {
       return 0;
     }
     std::printf(
-        "exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset, %zu connections a node\n",
-        std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people, pool.pool_size);
+        "exchange_bench: %s, %d exchanges a round, %d rounds, %d people in the dataset, %zu connections a node, "
+        "%s\n",
+        std::string(storage::to_string(consumer_db->backend())).c_str(), exchanges, rounds, people, pool.pool_size,
+        // tcmalloc's own symbol is there when it is the process's allocator (GUICHET_TCMALLOC).
+        dlsym(RTLD_DEFAULT, "tc_version") != nullptr ? "tcmalloc" : "glibc's malloc");
 
     // The dataset: `people` records of four attributes.
     auto description = need(parse_description(R"({"dataset": "at", "title": {"en": "Tax"}, "country": "PT",
@@ -462,7 +473,7 @@ int main(int argc, char** argv) {
       raw_crypto.push_back(raw_es256_pairs_per_cpu_second(signing_input, std::string(550, 'a'), exchanges));
     };
     struct ProviderRows {
-      std::vector<double> wall, per_cpu, server_share, batch, read_batch;
+      std::vector<double> wall, per_cpu, server_share, batch, read_batch, read_calls, switches;
     } provider_one, provider_many, provider_unbatched_rows;
     const auto key_c = need(consumer_keys.signing_key(), "key");
     const auto key_p = need(provider_keys.signing_key(), "key");
@@ -509,11 +520,15 @@ int main(int argc, char** argv) {
         const std::size_t offset = static_cast<std::size_t>(round * exchanges);
         const CpuSeconds cpu_before = cpu_now();
         const double written_before = bytes_written();
+        const double read_calls_before = process_io("syscr");
+        const double switches_before = context_switches();
         const auto start = Steady::now();
         answer_captured(provider, offset, threads);
         compact();
         const CpuSeconds cpu_after = cpu_now();
         provider_many.batch.push_back((bytes_written() - written_before) / exchanges);
+        provider_many.read_calls.push_back((process_io("syscr") - read_calls_before) / exchanges);
+        provider_many.switches.push_back((context_switches() - switches_before) / exchanges);
         provider_many.wall.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
         provider_many.per_cpu.push_back(exchanges /
                                         ((cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server)));
@@ -616,6 +631,8 @@ int main(int argc, char** argv) {
       report("  per CPU second (this process + the server)", provider_many.per_cpu);
       std::printf("  the server's share of the CPU %.0f%%, %.0f bytes written by this process per exchange\n",
                   100 * median(provider_many.server_share), median(provider_many.batch));
+      std::printf("  per exchange: %.1f read calls (on SQLite: pages read from the file), %.1f context switches\n",
+                  median(provider_many.read_calls), median(provider_many.switches));
     }
     if (!provider_only) {
       report("signed, journaled exchanges (both sides)", full);
