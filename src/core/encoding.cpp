@@ -56,29 +56,34 @@ Result<std::string> base64url_decode(std::string_view text) {
   return decode(text, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-Result<std::string> base64url_decode_public(std::string_view text) {
-  auto invalid = [] { return make_error(CoreErrc::base64_invalid, "not valid base64"); };
+bool base64url_decodes(std::string_view text) {
   // Four characters make three bytes; a last group of one character makes none and is refused.
   const std::size_t tail = text.size() % 4;
-  if (tail == 1) return invalid();
-  // Checked and mapped to the standard alphabet (which OpenSSL decodes), padded back.
+  if (tail == 1) return false;
+  for (const char c : text) {
+    if (kBase64UrlValues[static_cast<unsigned char>(c)] == kNotBase64Url) return false;
+  }
+  // Canonical text only, as libsodium: the last character's bits past the data are zero.
+  if (tail == 0) return true;
+  const unsigned last = kBase64UrlValues[static_cast<unsigned char>(text.back())];
+  return (last & (tail == 2 ? 0x0FU : 0x03U)) == 0;
+}
+
+Result<std::string> base64url_decode_public(std::string_view text) {
+  if (!base64url_decodes(text)) return make_error(CoreErrc::base64_invalid, "not valid base64");
+  // Mapped to the standard alphabet (which OpenSSL decodes), padded back.
+  const std::size_t tail = text.size() % 4;
   const std::size_t padding = tail == 0 ? 0 : 4 - tail;
   std::string standard(text.size() + padding, '=');
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
-    if (kBase64UrlValues[static_cast<unsigned char>(c)] == kNotBase64Url) return invalid();
     standard[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-  }
-  if (tail != 0) {
-    // Canonical text only, as libsodium: the last character's bits past the data are zero.
-    const unsigned last = kBase64UrlValues[static_cast<unsigned char>(text.back())];
-    if ((last & (tail == 2 ? 0x0FU : 0x03U)) != 0) return invalid();
   }
   std::string out(standard.size() / 4 * 3, '\0');
   const int decoded =
       EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                       reinterpret_cast<const unsigned char*>(standard.data()), static_cast<int>(standard.size()));
-  if (decoded < 0) return invalid();
+  if (decoded < 0) return make_error(CoreErrc::base64_invalid, "not valid base64");
   out.resize(static_cast<std::size_t>(decoded) - padding);  // the padding decodes as zero bytes
   return out;
 }

@@ -76,6 +76,7 @@ TEST(Digest, TheDecoderForPublicDataAgreesWithLibsodiumOnEveryInput) {
       auto by_sodium = base64url_decode(candidate);
       auto by_openssl = base64url_decode_public(candidate);
       ASSERT_EQ(by_sodium.ok(), by_openssl.ok()) << candidate;
+      ASSERT_EQ(base64url_decodes(candidate), by_sodium.ok()) << candidate;  // the check alone
       if (by_sodium) {
         ASSERT_EQ(*by_sodium, *by_openssl) << candidate;
       } else {
@@ -89,6 +90,11 @@ TEST(Digest, TheDecoderForPublicDataAgreesWithLibsodiumOnEveryInput) {
   EXPECT_FALSE(base64url_decode_public("Zg==").ok()) << "no padding in base64url";
   EXPECT_FALSE(base64url_decode_public("Z").ok());
   EXPECT_EQ(base64url_decode_public("").value(), "");
+  EXPECT_FALSE(base64url_decodes("QUJD\x80QUJD"));
+  EXPECT_FALSE(base64url_decodes("Zg=="));
+  EXPECT_FALSE(base64url_decodes("Zh"));  // unused bits set
+  EXPECT_TRUE(base64url_decodes("Zg"));
+  EXPECT_TRUE(base64url_decodes(""));
 }
 
 TEST(Digest, Base64IsPaddedWithTheStandardAlphabet) {

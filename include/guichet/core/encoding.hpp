@@ -24,5 +24,8 @@ Result<std::string> base64url_decode(std::string_view text);
 // exactly what base64url_decode does on ASCII (canonical text only: no padding, unused bits zero)
 // and refuses every byte above 127.
 Result<std::string> base64url_decode_public(std::string_view text);
+// Whether base64url_decode_public would decode `text`, without decoding it (no allocation): for
+// parts that are checked here and decoded by a library.
+bool base64url_decodes(std::string_view text);
 
 }  // namespace guichet
