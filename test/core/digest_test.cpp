@@ -50,9 +50,10 @@ TEST(Digest, Base64UrlHasNoPaddingAndTheUrlAlphabet) {
   EXPECT_FALSE(base64url_decode("Zg==").ok()) << "no padding in base64url";
 }
 
-// The codec for what is no secret (OpenSSL's) against libsodium's, on seeded random input: the same
-// text for the same bytes, and the same answer, accepted with the same bytes or refused, for any
-// text (random characters of the alphabet and around it, and encodings with their unused bits set).
+// The decoder for what is no secret (OpenSSL's) and its check alone against libsodium's decoder, on
+// seeded random input: the same text for the same bytes, and the same answer, accepted with the same
+// bytes or refused, for any text (random characters of the alphabet and around it, and encodings
+// with their unused bits set).
 TEST(Digest, TheDecoderForPublicDataAgreesWithLibsodiumOnEveryInput) {
   std::mt19937 random(20261206);
   std::uniform_int_distribution<int> byte(0, 255);
