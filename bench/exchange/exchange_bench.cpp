@@ -525,9 +525,10 @@ int main(int argc, char** argv) {
         const auto start = Steady::now();
         answer_captured(provider, offset, threads);
         compact();
+        const double read_calls_after = process_io("syscr");  // before cpu_now() reads /proc
         const CpuSeconds cpu_after = cpu_now();
         provider_many.batch.push_back((bytes_written() - written_before) / exchanges);
-        provider_many.read_calls.push_back((process_io("syscr") - read_calls_before) / exchanges);
+        provider_many.read_calls.push_back((read_calls_after - read_calls_before) / exchanges);
         provider_many.switches.push_back((context_switches() - switches_before) / exchanges);
         provider_many.wall.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
         provider_many.per_cpu.push_back(exchanges /

@@ -350,10 +350,13 @@ TEST(SqliteWriter, WritesGoOnWhileEveryPooledConnectionIsHeld) {
     return c.execute("INSERT INTO no_such_table (n) VALUES (1)");
   });
   ASSERT_FALSE(failed);
+  auto after = node->transaction(
+      [](Connection& c) -> Result<std::int64_t> { return c.execute("INSERT INTO notes (n) VALUES (4)"); });
+  ASSERT_TRUE(after) << after.error().message;
   auto read = (*reader)->query("SELECT COUNT(*), SUM(n) FROM notes");
   ASSERT_TRUE(read) << read.error().message;
-  EXPECT_EQ(read->rows[0].integer(0), 3);
-  EXPECT_EQ(read->rows[0].integer(1), 6);
+  EXPECT_EQ(read->rows[0].integer(0), 4);  // the 99 was rolled back with its transaction
+  EXPECT_EQ(read->rows[0].integer(1), 10);
   const PoolStats stats = node->stats();
   EXPECT_EQ(stats.open, 1U);  // the writer is not one of the pool's
   EXPECT_EQ(stats.timeouts, 0U);
