@@ -11,7 +11,9 @@
 //
 //   build/bench/exchange_bench [exchanges] [rounds] [threads]   (default 3000, 5 rounds, 4 threads)
 //   GUICHET_BENCH_PROVIDER_ONLY=1 build/bench/exchange_bench ...   (only the provider's side at
-//     `threads` callers, every round: for a profiler such as `perf record`)
+//     `threads` callers, every round: for a profiler such as `perf record`; answered detached, as
+//     the server's endpoint answers, or with GUICHET_BENCH_WAITING=1 each caller waiting for its
+//     journal commit)
 //   GUICHET_BENCH_PEOPLE=sequential build/bench/exchange_bench ...   (the people asked in key order
 //     instead of a seeded random order)
 //   GUICHET_BENCH_PG=postgresql://user@host:port/postgres build/bench/exchange_bench
@@ -454,6 +456,10 @@ int main(int argc, char** argv) {
 
     const char* only_env = std::getenv("GUICHET_BENCH_PROVIDER_ONLY");
     const bool provider_only = only_env != nullptr && *only_env == '1';
+    // Provider-only rounds answer detached unless GUICHET_BENCH_WAITING=1 (each caller waits for
+    // its commit, as before the ninth pass).
+    const char* waiting_env = std::getenv("GUICHET_BENCH_WAITING");
+    const bool provider_only_waits = waiting_env != nullptr && *waiting_env == '1';
     std::vector<double> full, provider_side, consumer_side, concurrent, floor, reads, provider_crypto, raw_crypto;
     // The provider's own cryptography, on one thread: check a request's signature and sign an
     // answer, nothing else. An answer cannot cost less; the ratio to it travels between machines
@@ -474,22 +480,38 @@ int main(int argc, char** argv) {
     };
     struct ProviderRows {
       std::vector<double> wall, per_cpu, server_share, batch, read_batch, read_calls, switches;
-    } provider_one, provider_many, provider_unbatched_rows;
+    } provider_one, provider_many, provider_unbatched_rows, provider_waiting;
     const auto key_c = need(consumer_keys.signing_key(), "key");
     const auto key_p = need(provider_keys.signing_key(), "key");
-    // Answers `exchanges` requests captured from `offset` on, `callers` threads at once.
-    auto answer_captured = [&](Node& node, std::size_t offset, int callers) {
+    // Answers `exchanges` requests captured from `offset` on, `callers` threads at once: detached
+    // (Node::answer_detached, as the server's endpoint answers: a thread goes on to its next request
+    // while the journal commit it shares is written) or each waiting for its commit (Node::answer).
+    auto answer_captured = [&](Node& node, std::size_t offset, int callers, bool detached) {
+      std::atomic<int> answered{0};
+      auto check = [&](const ProviderAnswer& answer) {
+        if (answer.status != 200) die("answer " + std::to_string(answer.status), message_error(answer.body));
+        answered.fetch_add(1, std::memory_order_relaxed);
+      };
       std::vector<std::thread> answering;
       answering.reserve(static_cast<std::size_t>(callers));
       for (int t = 0; t < callers; ++t) {
         answering.emplace_back([&, t] {
           for (int i = t; i < exchanges; i += callers) {
-            ProviderAnswer answer = node.answer(transport.captured[offset + static_cast<std::size_t>(i)]);
-            if (answer.status != 200) die("answer " + std::to_string(answer.status), message_error(answer.body));
+            const std::string& request = transport.captured[offset + static_cast<std::size_t>(i)];
+            if (detached) {
+              node.answer_detached(request, check);
+            } else {
+              check(node.answer(request));
+            }
           }
         });
       }
       for (std::thread& w : answering) w.join();
+      // Detached answers are told by the journal's committer thread, after their callers returned.
+      for (int waited = 0; answered.load() != exchanges && waited < 10000; ++waited) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (answered.load() != exchanges) die("answers", message_error("some answers were never told"));
     };
     // The periodic job's merging of the provider's index by person, run inside the measured rounds
     // so that its CPU is counted with the answers it serves.
@@ -523,7 +545,7 @@ int main(int argc, char** argv) {
         const double read_calls_before = process_io("syscr");
         const double switches_before = context_switches();
         const auto start = Steady::now();
-        answer_captured(provider, offset, threads);
+        answer_captured(provider, offset, threads, !provider_only_waits);
         compact();
         const double read_calls_after = process_io("syscr");  // before cpu_now() reads /proc
         const CpuSeconds cpu_after = cpu_now();
@@ -571,10 +593,11 @@ int main(int argc, char** argv) {
       // the database server.
       transport.capture = true;
       transport.captured.clear();
-      for (int i = 0; i < 3 * exchanges; ++i) (void)consumer.fetch(request(round * exchanges + i + 11));
+      for (int i = 0; i < 4 * exchanges; ++i) (void)consumer.fetch(request(round * exchanges + i + 11));
       transport.capture = false;
-      for (int run = 0; run < 3; ++run) {
-        // 1 caller; `threads` callers; `threads` callers with every entry in its own transaction.
+      for (int run = 0; run < 4; ++run) {
+        // 1 caller; `threads` callers; `threads` callers with every entry in its own transaction;
+        // `threads` callers each waiting for its commit. All but the last answer detached.
         const int callers = run == 0 ? 1 : threads;
         Node& answering_node = run == 2 ? provider_unbatched : provider;
         const std::size_t offset = static_cast<std::size_t>(run * exchanges);
@@ -582,14 +605,17 @@ int main(int argc, char** argv) {
         const auto reads_before = answering_node.read_stats();
         const CpuSeconds cpu_before = cpu_now();
         start = Steady::now();
-        answer_captured(answering_node, offset, callers);
+        answer_captured(answering_node, offset, callers, run != 3);
         compact();
         const double wall = std::chrono::duration<double>(Steady::now() - start).count();
         const CpuSeconds cpu_after = cpu_now();
         const auto batches_after = answering_node.journal_stats();
         const auto reads_after = answering_node.read_stats();
         const double cpu = (cpu_after.self - cpu_before.self) + (cpu_after.server - cpu_before.server);
-        auto& rows = run == 0 ? provider_one : run == 1 ? provider_many : provider_unbatched_rows;
+        auto& rows = run == 0   ? provider_one
+                     : run == 1 ? provider_many
+                     : run == 2 ? provider_unbatched_rows
+                                : provider_waiting;
         rows.wall.push_back(exchanges / wall);
         rows.per_cpu.push_back(exchanges / cpu);
         rows.server_share.push_back((cpu_after.server - cpu_before.server) / cpu);
@@ -628,7 +654,9 @@ int main(int argc, char** argv) {
       reads.push_back(exchanges / std::chrono::duration<double>(Steady::now() - start).count());
     }
     if (provider_only) {
-      report("the provider's side", provider_many.wall);
+      report(provider_only_waits ? "the provider's side (each caller waiting for its commit)"
+                                 : "the provider's side (detached: no caller waits for its commit)",
+             provider_many.wall);
       report("  per CPU second (this process + the server)", provider_many.per_cpu);
       std::printf("  the server's share of the CPU %.0f%%, %.0f bytes written by this process per exchange\n",
                   100 * median(provider_many.server_share), median(provider_many.batch));
@@ -645,7 +673,8 @@ int main(int argc, char** argv) {
       const std::string many = std::to_string(threads) + " callers at once";
       for (const auto& [rows, name] :
            {std::pair{&provider_one, std::string("1 caller")}, std::pair{&provider_many, many},
-            std::pair{&provider_unbatched_rows, many + ", each alone (reference)"}}) {
+            std::pair{&provider_unbatched_rows, many + ", each alone (reference)"},
+            std::pair{&provider_waiting, many + ", each waiting for its commit (reference)"}}) {
         report(("the provider's side, " + name).c_str(), rows->wall);
         report("  per CPU second (this process + the server)", rows->per_cpu);
         std::printf("  the server's share of the CPU %.0f%%, requests per read %.1f, entries per journal commit %.1f\n",

@@ -68,15 +68,18 @@ void Node::read_batch(std::span<RecordRead* const> batch) {
 
 // --- Provider --------------------------------------------------------------------------------
 
-ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience) {
+Node::Settling Node::refusal(JournalEntry entry, Errc code, const std::string& message, const std::string& audience) {
   const bool unproved = code == Errc::bad_request || code == Errc::unknown_node || code == Errc::unknown_key ||
                         code == Errc::bad_signature || code == Errc::key_expired;
+  Settling refused;
   if (unproved && !take_unproved_token()) {
-    return ProviderAnswer{
+    refused.journaled = false;
+    refused.answer = ProviderAnswer{
         status_of(Errc::too_many_unproved_requests),
         json::serialize(json::object{{"error", "too_many_unproved_requests"},
                                      {"message", "too many requests from unproved senders: try again shortly"}}),
         false};
+    return refused;
   }
   entry.outcome = "refused";
   entry.reason = std::string(ErrorCode(code).name());
@@ -89,7 +92,7 @@ ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& m
                        {"outcome", "refused"},
                        {"reason", entry.reason},
                        {"message", message}};
-  ProviderAnswer answer;
+  ProviderAnswer& answer = refused.answer;
   answer.status = status_of(code);
   auto signed_answer = keys_.sign(json::serialize(payload));
   if (signed_answer) {
@@ -101,16 +104,52 @@ ProviderAnswer Node::refuse(JournalEntry& entry, Errc code, const std::string& m
     answer.body = json::serialize(json::object{{"error", entry.reason}, {"message", message}});
     answer.status = 503;
   }
-  auto journaled = journal_.append(entry);
-  if (!journaled) {
-    // Nothing leaves without its journal line: an unjournaled refusal is still a refusal, but the
-    // failure is logged and the answer says the node is unavailable.
-    log_event(LogLevel::error, "exchange_journal_failed", {{"error", journaled.error().message}});
-    answer.status = 503;
-    answer.signed_body = false;
-    answer.body = json::serialize(json::object{{"error", "journal_unavailable"}});
+  refused.entry = std::move(entry);
+  refused.audience = audience;
+  return refused;
+}
+
+std::optional<ProviderAnswer> Node::after_journal(ProviderAnswer& answer, const Result<std::int64_t>& kept) {
+  if (kept) return std::move(answer);
+  if (kept.error().kind == ErrorKind::conflict) return std::nullopt;  // a replay: refused instead
+  // Nothing leaves without its journal line: an unjournaled answer or refusal is withheld, the
+  // failure logged, and the answer says the node is unavailable.
+  log_event(LogLevel::error, "exchange_journal_failed", {{"error", kept.error().message}});
+  return ProviderAnswer{503, json::serialize(json::object{{"error", "journal_unavailable"}}), false};
+}
+
+ProviderAnswer Node::answer(std::string_view compact) {
+  Settling settling = prepare(compact);
+  for (;;) {
+    if (!settling.journaled) return std::move(settling.answer);
+    auto kept = journal_.append(settling.entry, settling.seen ? &*settling.seen : nullptr);
+    if (auto answer = after_journal(settling.answer, kept)) return std::move(*answer);
+    settling = refusal(std::move(settling.entry), Errc::replayed_request, "this request was already answered",
+                       settling.audience);
   }
-  return answer;
+}
+
+void Node::answer_detached(std::string_view compact, Answered answered) {
+  journal_detached(prepare(compact), std::move(answered));
+}
+
+void Node::journal_detached(Settling settling, Answered answered) {
+  if (!settling.journaled) {
+    answered(std::move(settling.answer));
+    return;
+  }
+  journal_.append_detached(
+      std::move(settling.entry), std::move(settling.seen),
+      [this, answer = std::move(settling.answer), audience = std::move(settling.audience),
+       answered = std::move(answered)](const Result<std::int64_t>& kept, JournalEntry entry) mutable {
+        if (auto settled = after_journal(answer, kept)) {
+          answered(std::move(*settled));
+          return;
+        }
+        journal_detached(
+            refusal(std::move(entry), Errc::replayed_request, "this request was already answered", audience),
+            std::move(answered));
+      });
 }
 
 bool Node::take_unproved_token() {
@@ -137,7 +176,7 @@ bool Node::take_unproved_token() {
   return false;
 }
 
-ProviderAnswer Node::answer(std::string_view compact) {
+Node::Settling Node::prepare(std::string_view compact) {
   const Instant now = clock_.now();
   JournalEntry entry;
   entry.side = Side::provider;
@@ -145,11 +184,11 @@ ProviderAnswer Node::answer(std::string_view compact) {
   entry.consumer = "unknown";
   entry.request_hash = hash_of(compact);
   if (compact.size() > kMaxRequestBytes) {
-    return refuse(entry, Errc::bad_request, "the request is larger than 16 KiB", "unknown");
+    return refusal(std::move(entry), Errc::bad_request, "the request is larger than 16 KiB", "unknown");
   }
   entry.request_jws = std::string(compact);
   auto claimed = peek_payload(compact);
-  if (!claimed) return refuse(entry, Errc::bad_request, claimed.error().message, "unknown");
+  if (!claimed) return refusal(std::move(entry), Errc::bad_request, claimed.error().message, "unknown");
   // What the request claims goes to the journal even when it is refused (marked by its outcome).
   if (auto iss = text_member(*claimed, "iss"); iss && valid_node_id(*iss)) entry.consumer = *iss;
   if (auto purpose = text_member(*claimed, "purpose"); purpose && purpose->size() <= 100) entry.purpose = *purpose;
@@ -157,34 +196,35 @@ ProviderAnswer Node::answer(std::string_view compact) {
   if (auto basis = legal_basis_of(*claimed)) entry.legal_basis = *basis;
   if (auto attributes = attribute_list(*claimed)) entry.attributes = *attributes;
   if (entry.consumer == "unknown") {
-    return refuse(entry, Errc::unknown_node, "the request names no known issuer", "unknown");
+    return refusal(std::move(entry), Errc::unknown_node, "the request names no known issuer", "unknown");
   }
   const std::string consumer = entry.consumer;
   auto signed_by = peers_.check_signature(consumer, compact);
   if (!signed_by) {
     const auto code = errc_named(signed_by.error().code.name()).value_or(Errc::bad_signature);
-    return refuse(entry, code, signed_by.error().message, consumer);
+    return refusal(std::move(entry), code, signed_by.error().message, consumer);
   }
   // The signature covers the payload read above (the same bytes of `compact`): it is the request,
   // read once.
   const json::object& request = *claimed;
   if (text_member(request, "typ") != std::string(kRequestType)) {
-    return refuse(entry, Errc::bad_request, "this is not an exchange request", consumer);
+    return refusal(std::move(entry), Errc::bad_request, "this is not an exchange request", consumer);
   }
   if (text_member(request, "aud") != id()) {
-    return refuse(entry, Errc::bad_request, "the request is meant for another node", consumer);
+    return refusal(std::move(entry), Errc::bad_request, "the request is meant for another node", consumer);
   }
   auto iat = int_member(request, "iat");
   auto exp = int_member(request, "exp");
   auto jti = text_member(request, "jti");
   const std::int64_t now_s = seconds_of(now);
   if (!iat || !exp || !jti || jti->size() < 16 || jti->size() > 100) {
-    return refuse(entry, Errc::bad_request, "the request needs iat, exp and a jti of 16 to 100 characters", consumer);
+    return refusal(std::move(entry), Errc::bad_request, "the request needs iat, exp and a jti of 16 to 100 characters",
+                   consumer);
   }
   if (*iat > now_s + options_.clock_skew.count() || *exp <= now_s - options_.clock_skew.count() ||
       *exp - *iat > options_.request_life.count() * 5 ||
       *iat < now_s - options_.request_life.count() - options_.clock_skew.count()) {
-    return refuse(entry, Errc::stale_request, "the request is stale or not yet valid", consumer);
+    return refusal(std::move(entry), Errc::stale_request, "the request is stale or not yet valid", consumer);
   }
   auto purpose = text_member(request, "purpose");
   auto basis = legal_basis_of(request);
@@ -193,8 +233,8 @@ ProviderAnswer Node::answer(std::string_view compact) {
   auto attributes = attribute_list(request);
   if (!purpose || !valid_purpose(*purpose) || !basis || !person || person->empty() || person->size() > 40 || !dataset ||
       !attributes) {
-    return refuse(entry, Errc::bad_request,
-                  "the request needs a purpose, a legal basis, a person, a dataset and distinct attributes", consumer);
+    return refusal(std::move(entry), Errc::bad_request,
+                   "the request needs a purpose, a legal basis, a person, a dataset and distinct attributes", consumer);
   }
   // Read what the answer needs: the dataset's description, the entitlement, the record.
   struct Found {
@@ -259,20 +299,22 @@ ProviderAnswer Node::answer(std::string_view compact) {
                                      if (!reply) return std::move(reply).error();
                                      return std::make_pair(reply->status, std::move(reply->body));
                                    });
-    if (!record) return refuse(entry, Errc::peer_unreachable, record.error().message, consumer);
+    if (!record) return refusal(std::move(entry), Errc::peer_unreachable, record.error().message, consumer);
     found->record = std::move(record).value();
   }
-  if (!found) return refuse(entry, Errc::peer_unreachable, "the registry cannot read its data now", consumer);
+  if (!found)
+    return refusal(std::move(entry), Errc::peer_unreachable, "the registry cannot read its data now", consumer);
   if (!found->description)
-    return refuse(entry, Errc::no_such_dataset, "this node serves no dataset " + *dataset, consumer);
+    return refusal(std::move(entry), Errc::no_such_dataset, "this node serves no dataset " + *dataset, consumer);
   for (const std::string& a : *attributes) {
     if (found->description->find(a) == nullptr) {
-      return refuse(entry, Errc::unknown_attribute, a + " is not an attribute of dataset " + *dataset, consumer);
+      return refusal(std::move(entry), Errc::unknown_attribute, a + " is not an attribute of dataset " + *dataset,
+                     consumer);
     }
   }
   if (!found->entitled) {
-    return refuse(
-        entry, Errc::not_entitled,
+    return refusal(
+        std::move(entry), Errc::not_entitled,
         "no live entitlement lets " + consumer + " read these attributes for this purpose under this legal basis",
         consumer);
   }
@@ -298,22 +340,18 @@ ProviderAnswer Node::answer(std::string_view compact) {
                        {"values", std::move(values)},
                        {"types", std::move(types)}};
   auto response = keys_.sign(json::serialize(payload));
-  if (!response) return refuse(entry, Errc::no_signing_key, "the registry cannot sign now", consumer);
+  if (!response) return refusal(std::move(entry), Errc::no_signing_key, "the registry cannot sign now", consumer);
   entry.response_hash = hash_of(*response);
   entry.response_signature = signature_of(*response);
   const std::int64_t seen_until = to_unix_micros(now) + std::chrono::duration_cast<std::chrono::microseconds>(
                                                             options_.request_life * 5 + options_.clock_skew * 2)
                                                             .count();
-  const SeenRequest seen{consumer, *jti, seen_until};
-  auto kept = journal_.append(entry, &seen);
-  if (!kept) {
-    if (kept.error().kind == ErrorKind::conflict) {
-      return refuse(entry, Errc::replayed_request, "this request was already answered", consumer);
-    }
-    log_event(LogLevel::error, "exchange_journal_failed", {{"error", kept.error().message}});
-    return ProviderAnswer{503, json::serialize(json::object{{"error", "journal_unavailable"}}), false};
-  }
-  return ProviderAnswer{200, std::move(response).value(), true};
+  Settling answered;
+  answered.answer = ProviderAnswer{200, std::move(response).value(), true};
+  answered.seen = SeenRequest{consumer, *jti, seen_until};
+  answered.entry = std::move(entry);
+  answered.audience = consumer;
+  return answered;
 }
 
 // --- Consumer --------------------------------------------------------------------------------

@@ -1,6 +1,10 @@
 #include "guichet/exchange/journal.hpp"
 
 #include <algorithm>
+#include <condition_variable>
+#include <exception>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -398,10 +402,69 @@ struct JournalWriter::Pending {
   bool replayed = false;
   std::optional<Error> failed;
   bool written = false;
+  // A detached append's own copies and whom to tell (append_detached); the Pending is then owned
+  // by the queue and deleted once told.
+  JournalEntry owned_entry;
+  std::optional<SeenRequest> owned_seen;
+  Written tell;
+
+  Result<std::int64_t> outcome() const {
+    if (failed) return *failed;
+    if (replayed) return make_error(Errc::replayed_request, "this request was already answered");
+    if (!written) return make_error(storage::Errc::database_unreachable, "the journal batch was not written");
+    return seq;
+  }
+};
+
+// One thread per writer that has had a detached append: woken when a detached append finds nobody
+// writing, it writes batches until none is queued (or a waiting append() takes over), then sleeps.
+// Under load it writes commit after commit while the appending threads go on with their requests.
+class JournalWriter::Committer {
+ public:
+  explicit Committer(JournalWriter& writer) : thread_([this, &writer] { loop(writer); }) {}
+  ~Committer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    woken_.notify_one();
+    thread_.join();
+  }
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  void wake() {
+    {
+      std::lock_guard lock(mutex_);
+      due_ = true;
+    }
+    woken_.notify_one();
+  }
+
+ private:
+  void loop(JournalWriter& writer) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      woken_.wait(lock, [this] { return due_ || stopping_; });
+      if (!due_) return;  // stopping, nothing queued for it
+      due_ = false;
+      lock.unlock();
+      writer.batcher_.run_detached([&writer](std::span<Pending* const> batch) { writer.write_and_tell(batch); });
+      lock.lock();
+    }
+  }
+
+  std::mutex mutex_;
+  std::condition_variable woken_;
+  bool due_ = false;  // a detached append found nobody writing: run_detached is owed
+  bool stopping_ = false;
+  std::thread thread_;  // last: started once the rest is ready
 };
 
 JournalWriter::JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options)
     : db_(db), clock_(clock), batcher_(options.max_batch), fold_every_(options.fold_every) {}
+
+JournalWriter::~JournalWriter() = default;
 
 void JournalWriter::fold_if_due(std::int64_t seq) {
   if (fold_every_ <= 0 || seq < next_fold_at_.load(std::memory_order_relaxed)) return;
@@ -423,12 +486,53 @@ Result<std::int64_t> JournalWriter::append(const JournalEntry& entry, const Seen
   Pending mine;
   mine.entry = &entry;
   mine.seen = seen;
-  batcher_.submit(mine, [this](std::span<Pending* const> batch) { write_batch(batch); });
-  if (mine.failed) return *mine.failed;
-  if (mine.replayed) return make_error(Errc::replayed_request, "this request was already answered");
-  if (!mine.written) return make_error(storage::Errc::database_unreachable, "the journal batch was not written");
-  fold_if_due(mine.seq);
-  return mine.seq;
+  batcher_.submit(mine, [this](std::span<Pending* const> batch) { write_and_tell(batch); });
+  auto outcome = mine.outcome();
+  if (outcome) fold_if_due(*outcome);
+  return outcome;
+}
+
+void JournalWriter::append_detached(JournalEntry entry, std::optional<SeenRequest> seen, Written written) {
+  auto pending = std::make_unique<Pending>();
+  pending->owned_entry = std::move(entry);
+  pending->owned_seen = std::move(seen);
+  pending->entry = &pending->owned_entry;
+  pending->seen = pending->owned_seen ? &*pending->owned_seen : nullptr;
+  pending->tell = std::move(written);
+  Pending& queued = *pending.release();  // deleted by write_and_tell once told
+  if (batcher_.submit_detached(queued)) {
+    std::call_once(committer_started_, [this] { committer_ = std::make_unique<Committer>(*this); });
+    committer_->wake();
+  }
+}
+
+void JournalWriter::write_and_tell(std::span<Pending* const> batch) {
+  std::exception_ptr thrown;
+  try {
+    write_batch(batch);
+  } catch (...) {
+    // The waiting callers' leader rethrows it; the detached entries are told of a failure
+    // (outcome(): not written).
+    thrown = std::current_exception();
+  }
+  // The detached entries' owners hear of them outside the batch's transaction and outside any
+  // request's deadline (this thread's may be another request's).
+  DeadlineScope told_outside_any_deadline(std::nullopt);
+  for (Pending* p : batch) {
+    if (!p->tell) continue;
+    std::unique_ptr<Pending> owned(p);
+    auto outcome = p->outcome();
+    try {
+      p->tell(outcome, std::move(p->owned_entry));
+    } catch (const std::exception& e) {
+      // The owner's failure is its own; the batch's other owners are still told.
+      log_event(LogLevel::error, "exchange_journal_tell_failed", {{"error", e.what()}});
+    } catch (...) {
+      log_event(LogLevel::error, "exchange_journal_tell_failed", {{"error", "not a std::exception"}});
+    }
+    if (outcome) fold_if_due(*outcome);
+  }
+  if (thrown) std::rethrow_exception(thrown);
 }
 
 void JournalWriter::write_batch(std::span<Pending* const> batch) {

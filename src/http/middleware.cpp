@@ -68,34 +68,51 @@ Middleware observe(Metrics& metrics, LogSink access_log, LogSink error_log) {
     return [&series, access_log, error_log, next = std::move(next)](Request& request) {
       auto started = std::chrono::steady_clock::now();
       Response response = next(request);
-      auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
-      Metrics::observe(series, response.status, elapsed);
-      if (response.status == 503 && !response.headers.has("Retry-After")) {
-        response.headers.set("Retry-After", std::string(kRetryAfterSeconds));
-      }
-      if (response.status >= 500 && error_log) {
-        boost::json::object line{{"time", format_rfc3339(SystemClock().now())},
-                                 {"level", "error"},
-                                 {"event", "request_failed"},
-                                 {"request_id", request.request_id},
-                                 {"method", request.method_name},
-                                 {"route", request.route_pattern},
-                                 {"status", response.status},
-                                 {"cause", response.failure_cause.empty() ? "not recorded" : response.failure_cause}};
-        error_log(boost::json::serialize(line));
-      }
-      if (access_log) {
-        boost::json::object line;
-        line["time"] = format_rfc3339(SystemClock().now());
-        line["request_id"] = request.request_id;
-        line["remote"] = request.remote_address;
-        line["method"] = request.method_name;
-        line["path"] = request.path;
-        line["route"] = request.route_pattern;
-        line["status"] = response.status;
-        line["bytes"] = response.body_size();
-        line["duration_us"] = elapsed.count();
-        access_log(boost::json::serialize(line));
+      // Counted and logged once its outcome is known: now, or when a later response settles.
+      auto report = [&series, access_log, error_log, started](const Request& seen, Response& outcome) {
+        auto elapsed =
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started);
+        Metrics::observe(series, outcome.status, elapsed);
+        if (outcome.status == 503 && !outcome.headers.has("Retry-After")) {
+          outcome.headers.set("Retry-After", std::string(kRetryAfterSeconds));
+        }
+        if (outcome.status >= 500 && error_log) {
+          boost::json::object line{{"time", format_rfc3339(SystemClock().now())},
+                                   {"level", "error"},
+                                   {"event", "request_failed"},
+                                   {"request_id", seen.request_id},
+                                   {"method", seen.method_name},
+                                   {"route", seen.route_pattern},
+                                   {"status", outcome.status},
+                                   {"cause", outcome.failure_cause.empty() ? "not recorded" : outcome.failure_cause}};
+          error_log(boost::json::serialize(line));
+        }
+        if (access_log) {
+          boost::json::object line;
+          line["time"] = format_rfc3339(SystemClock().now());
+          line["request_id"] = seen.request_id;
+          line["remote"] = seen.remote_address;
+          line["method"] = seen.method_name;
+          line["path"] = seen.path;
+          line["route"] = seen.route_pattern;
+          line["status"] = outcome.status;
+          line["bytes"] = outcome.body_size();
+          line["duration_us"] = elapsed.count();
+          access_log(boost::json::serialize(line));
+        }
+      };
+      if (response.later) {
+        // The request may be gone when it settles: what the lines name is copied.
+        Request named;
+        named.request_id = request.request_id;
+        named.method_name = request.method_name;
+        named.route_pattern = request.route_pattern;
+        named.remote_address = request.remote_address;
+        named.path = request.path;
+        response.later->on_settle(
+            [report, named = std::move(named)](Response& settled) mutable { report(named, settled); });
+      } else {
+        report(request, response);
       }
       return response;
     };

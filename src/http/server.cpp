@@ -7,11 +7,13 @@
 #include <array>
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -338,6 +340,25 @@ asio::awaitable<Response> run_on_workers(Server::Impl& s, Request& request, Work
       asio::use_awaitable);
 }
 
+// A response settled later (Response::later): waits for its settlement without holding a thread
+// (the settling thread posts the resumption to this connection's own thread), counted among the
+// requests in progress meanwhile.
+asio::awaitable<Response> settled_later(Server::Impl& s, Response returned) {
+  const std::shared_ptr<LaterResponse> later = returned.later;
+  s.pending.fetch_add(1);
+  PendingSlot slot{s.pending};
+  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+      [later](auto handler) {
+        auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+        later->when_settled([resume] {
+          auto executor = asio::get_associated_executor(*resume);
+          asio::post(executor, [resume] { std::move (*resume)(); });
+        });
+      },
+      asio::use_awaitable);
+  co_return later->take(returned);
+}
+
 bool client_went_away(const boost::system::error_code& ec) {
   return ec == bh::error::end_of_stream || ec == asio::error::eof || ec == asio::error::operation_aborted ||
          ec == asio::error::connection_reset || ec == asio::ssl::error::stream_truncated;
@@ -421,6 +442,7 @@ asio::awaitable<void> serve_requests(Server::Impl& s, Stream& stream, const std:
     } else {
       response = co_await run_on_workers(s, request, [&] { return s.app.handle(request, dispatch); });
     }
+    if (response.later) response = co_await settled_later(s, std::move(response));
     keep_alive = keep_alive && !response.close_connection && !s.stopping;
     if (response.events && request.method == Method::get) {
       control.idle = false;

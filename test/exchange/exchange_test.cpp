@@ -8,6 +8,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <map>
 #include <mutex>
 #include <set>
@@ -16,6 +17,7 @@
 
 #include <boost/json.hpp>
 
+#include "guichet/core/digest.hpp"
 #include "guichet/core/encoding.hpp"
 #include "guichet/exchange/benefits.hpp"
 #include "guichet/exchange/dataset.hpp"
@@ -112,9 +114,20 @@ class LoopTransport : public Transport {
       std::lock_guard lock(sent_mutex);
       sent.push_back(request);
     }
-    ProviderAnswer answer = node->answer(request);
+    ProviderAnswer answer;
+    if (detached) {
+      // As the node's endpoint answers: detached, the answer told once its line is committed
+      // (perhaps by another thread writing the batch that holds it).
+      std::promise<ProviderAnswer> told;
+      auto coming = told.get_future();
+      node->answer_detached(request, [&told](ProviderAnswer a) { told.set_value(std::move(a)); });
+      answer = coming.get();
+    } else {
+      answer = node->answer(request);
+    }
     return HttpReply{answer.status, answer.signed_body ? "application/jose" : "application/json", answer.body};
   }
+  bool detached = false;  // answer with Node::answer_detached, as the HTTP endpoint does
 
  private:
   Node* find(const std::string& url) {
@@ -163,6 +176,8 @@ class ExchangeTest : public ::testing::TestWithParam<std::string> {
                            std::move(person),
                            42};
   }
+
+  void concurrent_requests(bool detached);
 
   std::vector<JournalEntry> journal(TestNode& n) {
     auto entries = read_journal(n.db(), JournalQuery{});
@@ -265,9 +280,14 @@ TEST_P(ExchangeTest, RequestsReadTogetherGetEachTheirOwnEntitlementAndRecord) {
   for (const EntitledRecord& r : *later) EXPECT_FALSE(r.entitlement_id || r.record);
 }
 
-TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) {
+// Answered together, reads and journal lines batched, each caller waiting for its commit or
+// detached (as the endpoint answers): nobody gets another person's values.
+TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) { concurrent_requests(false); }
+TEST_P(ExchangeTest, ConcurrentDetachedAnswersEachGetTheirOwnPersonsValues) { concurrent_requests(true); }
+
+void ExchangeTest::concurrent_requests(bool detached) {
+  transport.detached = detached;
   ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
-  // Answered together, reads and journal lines batched: nobody gets another person's values.
   const std::vector<std::pair<std::string, std::optional<std::int64_t>>> people{
       {"PT:123456789", 1234567}, {"PT:100000002", 80000}, {"PT:100000010", 50}, {"PT:999999990", std::nullopt}};
   constexpr int kThreads = 8, kEach = 12;
@@ -295,6 +315,37 @@ TEST_P(ExchangeTest, ConcurrentRequestsEachGetTheirOwnPersonsValues) {
   }
   // PostgreSQL's reads went through the read batches; SQLite's each read alone (no round trip).
   EXPECT_EQ(tax.node.read_stats().items, GetParam() == "sqlite" ? 0u : static_cast<std::uint64_t>(kThreads * kEach));
+}
+
+// A replay answered detached: refused, signed and journaled as a waited answer is, the refusal's
+// line written by the journal's committer thread after the batch that found the replay.
+TEST_P(ExchangeTest, ADetachedReplayIsRefusedSignedAndJournaled) {
+  ASSERT_TRUE(grant_entitlement(tax.db(), entitlement({"reference_income"}), "admin", clock).ok());
+  ASSERT_TRUE(portal.node.fetch(request({"reference_income"})).ok());
+  const std::string genuine = transport.sent.back();
+  std::promise<ProviderAnswer> answer;
+  std::atomic<int> tellings{0};
+  tax.node.answer_detached(genuine, [&](ProviderAnswer a) {
+    if (tellings.fetch_add(1) == 0) answer.set_value(std::move(a));
+  });
+  auto coming = answer.get_future();
+  ASSERT_EQ(coming.wait_for(std::chrono::seconds(10)), std::future_status::ready) << "told by the committer";
+  std::optional<ProviderAnswer> told = coming.get();
+  EXPECT_EQ(tellings.load(), 1);
+  EXPECT_EQ(told->status, 409);
+  EXPECT_TRUE(told->signed_body);
+  auto payload = peek_payload(told->body);
+  ASSERT_TRUE(payload.ok());
+  EXPECT_EQ(payload->at("reason"), "replayed_request");
+  const auto lines = journal(tax);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].outcome, "refused");
+  EXPECT_EQ(lines[0].reason, "replayed_request");
+  EXPECT_EQ(lines[0].response_hash, base64url(sha256_bytes(told->body))) << "the line is the refusal that left";
+  EXPECT_EQ(lines[1].outcome, "answered");
+  auto verified = verify_journal(tax.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact) << verified->problem;
 }
 
 TEST_P(ExchangeTest, ANodesRequestIdsAscendWithTimeAndNeverRepeat) {
@@ -1244,6 +1295,55 @@ TEST_P(JournalWriterTest, ARequestSeenTwiceInOneBatchOrLaterIsAReplayAndLeavesNo
   auto plain = writer.append(provider_entry(5));
   ASSERT_TRUE(plain.ok());
   EXPECT_EQ(*plain, 3);
+}
+
+// Detached entries queued while another thread writes a batch return at once; that thread writes
+// them next (nobody else is waiting to lead) and tells each owner what append() would have
+// returned, a replay included, with its entry given back.
+TEST_P(JournalWriterTest, DetachedEntriesQueuedDuringABatchAreWrittenNextAndEachToldOnce) {
+  JournalWriter writer(database.db(), clock);
+  const std::int64_t until = to_unix_micros(clock.now() + std::chrono::minutes(10));
+  const SeenRequest twice{"guichet", "jti-twice-0000000002", until};
+  std::mutex told_mutex;
+  std::vector<std::pair<std::string, Result<std::int64_t>>> told;  // request hash, outcome
+  auto tell = [&](Result<std::int64_t> outcome, JournalEntry entry) {
+    std::lock_guard lock(told_mutex);
+    told.emplace_back(entry.request_hash, std::move(outcome));
+  };
+  std::optional<Result<std::int64_t>> leader_result;
+  {
+    JournalBlocker blocker(database.db());
+    std::thread leader([&] { leader_result = writer.append(provider_entry(1)); });
+    wait_until_writing(writer);
+    writer.append_detached(provider_entry(2), twice, tell);
+    writer.append_detached(provider_entry(3), twice, tell);
+    writer.append_detached(provider_entry(4), std::nullopt, tell);
+    {
+      std::lock_guard lock(told_mutex);
+      EXPECT_TRUE(told.empty()) << "queued behind the running batch; nobody told yet";
+    }
+    EXPECT_EQ(writer.queued(), 3u);
+    blocker.release();
+    leader.join();
+  }
+  ASSERT_TRUE(leader_result && leader_result->ok());
+  EXPECT_EQ(**leader_result, 1);
+  EXPECT_EQ(writer.queued(), 0u);
+  EXPECT_FALSE(writer.writing());
+  ASSERT_EQ(told.size(), 3u) << "the leading thread wrote the detached entries before returning";
+  std::map<std::string, Result<std::int64_t>> by_hash;
+  for (auto& [hash, outcome] : told) by_hash.emplace(hash, outcome);
+  ASSERT_EQ(by_hash.size(), 3u);
+  ASSERT_TRUE(by_hash.at("request-2").ok());
+  EXPECT_EQ(by_hash.at("request-3").error().code, Errc::replayed_request) << "a jti claimed twice";
+  ASSERT_TRUE(by_hash.at("request-4").ok());
+  EXPECT_EQ(std::set<std::int64_t>({*by_hash.at("request-2"), *by_hash.at("request-4")}),
+            (std::set<std::int64_t>{2, 3}));
+  EXPECT_EQ(writer.stats().batches, 2u) << "the three detached entries in one commit";
+  auto verified = verify_journal(database.db());
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->intact);
+  EXPECT_EQ(verified->entries, 3);
 }
 
 // The journal's index by person is kept as sorted runs (migration 50): the writer folds its tail

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <thread>
+
 #include "guichet/http/errors.hpp"
 #include "guichet/http/metrics.hpp"
 #include "guichet/http/middleware.hpp"
@@ -22,6 +25,16 @@ class ApplicationTest : public ::testing::Test {
         RouteOptions{RouteKind::api, 1024, false});
     router.get(
         "/api/v1/boom", [](Request&) -> Response { throw std::runtime_error("secret"); },
+        RouteOptions{RouteKind::api, 1024, false});
+    // Returns at once; the test settles it (Response::later).
+    router.post(
+        "/api/v1/later",
+        [this](Request&) {
+          Response response;
+          response.later = std::make_shared<LaterResponse>();
+          pending_later = response.later;
+          return response;
+        },
         RouteOptions{RouteKind::api, 1024, false});
     ErrorRenderer pages = [](Request& r, const Error& e) {
       return Response::html(
@@ -57,6 +70,7 @@ class ApplicationTest : public ::testing::Test {
   Metrics metrics;
   std::unique_ptr<Application> app;
   Request last;
+  std::shared_ptr<LaterResponse> pending_later;
 };
 
 TEST_F(ApplicationTest, EveryResponseCarriesARequestIdAndSecurityHeaders) {
@@ -207,6 +221,65 @@ TEST_F(ApplicationTest, MetricsCountByRouteAndStatus) {
   EXPECT_NE(text.find(R"(guichet_http_requests_total{route="unmatched",status="404"} 1)"), std::string::npos);
   EXPECT_NE(text.find(R"(guichet_http_request_duration_seconds_bucket{route="/",status="200",le="+Inf"} 2)"),
             std::string::npos);
+}
+
+// A response settled later by another thread: what is sent is the settled status, headers and
+// body, with the layers' headers (request id, security headers) it does not set itself; the
+// metrics count it once, with its settled status, when it settles.
+TEST_F(ApplicationTest, ALaterResponseIsSentAsSettledWithTheLayersHeadersAndCountedOnce) {
+  Response returned = run(make(Method::post, "/api/v1/later"));
+  ASSERT_TRUE(returned.later);
+  EXPECT_EQ(metrics.render().find(R"(route="/api/v1/later")"), std::string::npos) << "not counted before it settles";
+  std::thread settling([later = pending_later] {
+    Response conflict = Response::json(R"({"error":"replayed_request"})", 409);
+    conflict.headers.set("Cache-Control", "no-store");
+    conflict.headers.set("X-Content-Type-Options", "its own");
+    later->settle(std::move(conflict));
+    later->settle(Response::text("a second settlement is ignored"));
+  });
+  Response sent = settled(std::move(returned));
+  settling.join();
+  EXPECT_EQ(sent.status, 409);
+  EXPECT_EQ(sent.body, R"({"error":"replayed_request"})");
+  EXPECT_FALSE(sent.later);
+  EXPECT_EQ(sent.headers.get("Content-Type"), "application/json");
+  EXPECT_EQ(sent.headers.get("Cache-Control"), "no-store");
+  EXPECT_EQ(sent.headers.get("X-Request-Id"), last.request_id) << "the request id the layers set";
+  EXPECT_TRUE(sent.headers.has("Content-Security-Policy")) << "the security headers the layers set";
+  EXPECT_EQ(sent.headers.get("X-Content-Type-Options"), "its own") << "a field the settled response sets is its own";
+  int fields = 0;
+  for (const auto& [name, value] : sent.headers.fields()) fields += iequals(name, "X-Content-Type-Options") ? 1 : 0;
+  EXPECT_EQ(fields, 1);
+  const std::string text = metrics.render();
+  EXPECT_NE(text.find(R"(guichet_http_requests_total{route="/api/v1/later",status="409"} 1)"), std::string::npos)
+      << text;
+  EXPECT_EQ(text.find(R"(route="/api/v1/later",status="200")"), std::string::npos) << text;
+}
+
+// Settled before anyone waits (the handler's own thread wrote the batch): the hooks and the wait
+// see it at once; a 503 gets Retry-After from the observing layer.
+TEST_F(ApplicationTest, ALaterResponseSettledBeforeTheLayersReturnIsReportedOnce) {
+  LaterResponse later;
+  later.settle(Response::json(R"({"error":"journal_unavailable"})", 503));
+  int heard = 0;
+  later.on_settle([&](Response& r) {
+    ++heard;
+    EXPECT_EQ(r.status, 503);
+    r.headers.set("Retry-After", "5");
+  });
+  bool woken = false;
+  later.when_settled([&] { woken = true; });
+  EXPECT_EQ(heard, 1);
+  EXPECT_TRUE(woken);
+  Response layers;
+  layers.headers.add("Set-Cookie", "a=1");
+  layers.headers.add("Set-Cookie", "b=2");
+  Response sent = later.take(layers);
+  EXPECT_EQ(sent.status, 503);
+  EXPECT_EQ(sent.headers.get("Retry-After"), "5");
+  int cookies = 0;
+  for (const auto& [name, value] : sent.headers.fields()) cookies += iequals(name, "Set-Cookie") ? 1 : 0;
+  EXPECT_EQ(cookies, 2) << "every field of a repeated name the layers set";
 }
 
 }  // namespace

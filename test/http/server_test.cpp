@@ -108,6 +108,18 @@ class RunningServer {
       };
       return response;
     });
+    // Returns at once, settled later by the test (Response::later).
+    router.get(
+        "/later",
+        [this](Request&) {
+          Response response;
+          response.later = std::make_shared<LaterResponse>();
+          std::lock_guard lock(held_mutex);
+          laters.push_back(response.later);
+          held_changed.notify_all();
+          return response;
+        },
+        RouteOptions{RouteKind::api, 0, false});
     router.get(
         "/probe", [](Request& r) { return Response::text(r.on_network_thread ? "network" : "worker"); },
         RouteOptions{RouteKind::asset, 0, false, true});
@@ -145,6 +157,12 @@ class RunningServer {
     held_changed.wait_for(lock, std::chrono::seconds(5), [&] { return pushes.size() >= count; });
   }
 
+  void wait_for_laters(std::size_t count) {
+    std::unique_lock lock(held_mutex);
+    held_changed.wait_for(lock, std::chrono::seconds(5), [&] { return laters.size() >= count; });
+  }
+
+  std::vector<std::shared_ptr<LaterResponse>> laters;
   std::vector<EventStream::Push> pushes;
   std::atomic<int> unsubscribed{0};
   std::atomic<bool> slow_started{false};
@@ -180,6 +198,48 @@ TEST(Server, ABlockedHandlerDoesNotStallOtherConnections) {
   auto held = blocked.read_response();
   ASSERT_TRUE(held);
   EXPECT_EQ(held->body, "held done");
+}
+
+// A handler whose answer is settled later frees its worker at once: with one worker, two such
+// requests are in progress while a third request is answered; each connection then gets its own
+// settled answer, whatever the order of settlement, with the layers' headers.
+TEST(Server, ALaterResponseFreesItsWorkerAndIsSentOnceSettled) {
+  ServerOptions options;
+  options.threads = 1;
+  options.worker_threads = 1;
+  RunningServer s(options);
+  RawConnection first(s.port());
+  first.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+  s.wait_for_laters(1);
+  RawConnection second(s.port());
+  second.send("GET /later HTTP/1.1\r\nHost: x\r\n\r\n");
+  s.wait_for_laters(2);
+  ASSERT_EQ(s.laters.size(), 2u) << "the only worker was free for the second request";
+  RawConnection other(s.port());
+  other.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto root = other.read_response();
+  ASSERT_TRUE(root) << "the worker is not held by the unsettled requests";
+  EXPECT_EQ(root->body, "root");
+  std::thread settling([&] {
+    s.laters[1]->settle(Response::text("second", 201));
+    s.laters[0]->settle(Response::json(R"({"error":"journal_unavailable"})", 503));
+  });
+  auto second_reply = second.read_response();
+  auto first_reply = first.read_response();
+  settling.join();
+  ASSERT_TRUE(second_reply);
+  ASSERT_TRUE(first_reply);
+  EXPECT_EQ(second_reply->status, 201);
+  EXPECT_EQ(second_reply->body, "second");
+  EXPECT_EQ(first_reply->status, 503);
+  EXPECT_EQ(first_reply->body, R"({"error":"journal_unavailable"})");
+  EXPECT_TRUE(first_reply->headers.has("Retry-After")) << "the observing layer's, on the settled 503";
+  EXPECT_TRUE(first_reply->headers.has("X-Request-Id"));
+  EXPECT_TRUE(first_reply->headers.has("Content-Security-Policy"));
+  second.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  auto again = second.read_response();
+  ASSERT_TRUE(again) << "the connection is kept alive after a settled answer";
+  EXPECT_EQ(again->body, "root");
 }
 
 TEST(Server, RoutesMarkedSoRunOnTheNetworkThreadAndOthersOnWorkers) {

@@ -66,7 +66,8 @@ Response Browser::send(http::Method method, const std::string& target, const std
     r.on_network_thread = true;
     network_thread.emplace();
   }
-  Response response = app_.handle(r, dispatch);
+  // A response settled later (Response::later) is waited for, as the server does.
+  Response response = http::settled(app_.handle(r, dispatch));
   // A streamed body is read to its end, as a client would, and checked against its length.
   if (response.stream) {
     for (;;) {

@@ -6,6 +6,7 @@
 // Both write the exchange, answered or refused, to their journal. Wire format in docs/EXCHANGE.md.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -88,6 +89,13 @@ class Node {
 
   // Provider side: the answer to a request body, signed; journaled whatever it says.
   ProviderAnswer answer(std::string_view compact_request);
+  // The same without waiting for the journal's commit: `answered` gets what answer() would have
+  // returned once the answer's journal line is committed (or has failed), on the thread that wrote
+  // it: this one, or another answering at the same moment. This thread is free meanwhile, so a
+  // server's worker answers the next request instead of sleeping while the commit it shares with
+  // others is written (the exchange endpoint; docs/PERFORMANCE.md). `answered` must not block.
+  using Answered = std::function<void(ProviderAnswer)>;
+  void answer_detached(std::string_view compact_request, Answered answered);
 
   // The current head of this node's journal, signed: {"typ": "guichet-exchange-journal-head",
   // "iss", "iat", "seq", "hash"}.
@@ -100,7 +108,22 @@ class Node {
   BatchStats read_stats() const { return reads_.stats(); }
 
  private:
-  ProviderAnswer refuse(JournalEntry& entry, Errc code, const std::string& message, const std::string& audience);
+  // An answer ready to leave once its journal line is written.
+  struct Settling {
+    ProviderAnswer answer;
+    bool journaled = true;  // false: it leaves at once, unjournaled (unproved senders past their budget)
+    JournalEntry entry;
+    std::optional<SeenRequest> seen;  // the request's jti, claimed with the line (answers, not refusals)
+    std::string audience;             // whom a refusal of a replay is addressed to
+  };
+  // Everything up to the journal: the request checked, the data read, the answer or the refusal
+  // signed.
+  Settling prepare(std::string_view compact);
+  Settling refusal(JournalEntry entry, Errc code, const std::string& message, const std::string& audience);
+  // What leaves once the line is written or has failed; nothing when the request was a replay (the
+  // caller journals a refusal instead).
+  std::optional<ProviderAnswer> after_journal(ProviderAnswer& answer, const Result<std::int64_t>& kept);
+  void journal_detached(Settling settling, Answered answered);
   struct RecordRead;
   void read_batch(std::span<RecordRead* const> batch);
   bool take_unproved_token();

@@ -8,6 +8,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -68,6 +71,7 @@ struct JournalWriterOptions {
 class JournalWriter {
  public:
   JournalWriter(storage::Database& db, const Clock& clock, JournalWriterOptions options = {});
+  ~JournalWriter();  // writes what detached appends left queued first
   JournalWriter(const JournalWriter&) = delete;
   JournalWriter& operator=(const JournalWriter&) = delete;
 
@@ -80,6 +84,18 @@ class JournalWriter {
   // by person before returning (a few milliseconds, once per some thousand answers).
   Result<std::int64_t> append(const JournalEntry& entry, const SeenRequest* seen = nullptr);
 
+  // The same without waiting: `written` is called with what append() would return (and the entry,
+  // given back: a replay's refusal is journaled from it) once the batch holding the entry is
+  // committed or has failed, on the thread that wrote that batch: a thread waiting in append()
+  // that leads, or, when nobody was writing, this writer's committer thread (started on first use),
+  // never the appending thread, which returns at once. Nothing is left unwritten or untold: an
+  // exception while writing is told as a failure. `written` runs outside any request's deadline;
+  // it may append again detached, never with append() (its thread may be the one that would have
+  // to write that batch). For handlers that free their thread instead of waiting
+  // (Node::answer_detached).
+  using Written = std::function<void(Result<std::int64_t> outcome, JournalEntry entry)>;
+  void append_detached(JournalEntry entry, std::optional<SeenRequest> seen, Written written);
+
   BatchStats stats() const { return batcher_.stats(); }     // batches are transactions
   std::size_t queued() const { return batcher_.queued(); }  // entries waiting for a leader (tests)
   bool writing() const { return batcher_.running(); }       // a batch is being written (tests)
@@ -87,6 +103,8 @@ class JournalWriter {
  private:
   struct Pending;
   void write_batch(std::span<Pending* const> batch);
+  // write_batch, then tells the batch's detached entries (whichever thread leads may write them).
+  void write_and_tell(std::span<Pending* const> batch);
   void fold_if_due(std::int64_t seq);
 
   storage::Database& db_;
@@ -96,6 +114,10 @@ class JournalWriter {
   std::atomic<std::int64_t> next_fold_at_{0};  // a line's seq from which a fold is tried
   std::atomic<bool> folding_{false};           // one fold at a time from this writer
   std::uint64_t seen_since_sweep_ = 0;         // only the batch being written touches it
+  // Writes the detached appends' batches when nobody else is writing (append_detached).
+  class Committer;
+  std::once_flag committer_started_;
+  std::unique_ptr<Committer> committer_;  // last: stopped, and its queue written, first
 };
 
 struct JournalHead {

@@ -144,6 +144,8 @@ struct EventStream {
   std::size_t max_pending = 256;
 };
 
+class LaterResponse;
+
 struct Response {
   int status = 200;
   Headers headers;
@@ -155,6 +157,9 @@ struct Response {
   // Used when set, instead of all three: see EventStream. No Content-Length; the connection ends
   // with the stream.
   std::shared_ptr<EventStream> events;
+  // Set when the answer is known only later (see LaterResponse); this response then carries only
+  // what the layers add (headers), and the settled one is sent.
+  std::shared_ptr<LaterResponse> later;
   bool close_connection = false;
   // Why a 5xx happened (the error's code and internal message), for the error log only; never
   // sent to the client.
@@ -170,5 +175,42 @@ struct Response {
   static Response redirect(std::string location, int status = 303);
   void set_cookie(const Cookie& cookie);
 };
+
+// A response settled later, by another thread: a handler whose answer waits for work it shares
+// with other requests (a journal commit many exchanges share) returns at once with
+// Response::later set, freeing its worker for the next request, and the server writes nothing
+// until the handler's work settles it. What is sent is the settled response, plus the headers the
+// layers put on the returned one (request id, security headers) where the settled one has no
+// field of that name. The work must settle it in every case, failures included (a 503 is a
+// settlement); the server waits for it without a deadline of its own.
+class LaterResponse {
+ public:
+  LaterResponse();
+  ~LaterResponse();
+  LaterResponse(const LaterResponse&) = delete;
+  LaterResponse& operator=(const LaterResponse&) = delete;
+
+  // From any thread, once: runs the layers' hooks on `response`, then wakes whoever waits.
+  void settle(Response response);
+  // For layers that report the outcome (observe): `hook` sees, and may amend, the settled response
+  // before it is sent; at once when it already is settled.
+  void on_settle(std::function<void(Response&)> hook);
+  // For the server: `wake` is called once, when settled (at once when it already is), on the
+  // settling thread; the server then takes the response.
+  void when_settled(std::function<void()> wake);
+  // The settled response with the layers' headers of `returned` (the response the handler and the
+  // layers returned): once settled, once.
+  Response take(const Response& returned);
+  // Blocks until settled, then take(): for tests and callers without a server.
+  Response wait(const Response& returned);
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// What the server sends for a handler's response: itself, or, when it is to be settled later, the
+// settled one (blocking until then). For tests and callers that run the chain without a server.
+Response settled(Response response);
 
 }  // namespace guichet::http
