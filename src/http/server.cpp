@@ -87,6 +87,20 @@ struct Server::Impl {
   // running resumes a coroutine that lives on them.
   asio::thread_pool workers;
   std::atomic<std::size_t> pending{0};  // requests handed to the workers, not yet answered
+  // Open while the contexts live: a response settled later resumes its connection through it
+  // (settled_later), from a thread the server does not own (a journal's committer), so it may
+  // come after the server is gone; closed first thing in the destructor.
+  struct ResumeGate {
+    std::mutex mutex;
+    bool open = true;
+  };
+  std::shared_ptr<ResumeGate> resume_gate = std::make_shared<ResumeGate>();
+  ~Impl() {
+    std::lock_guard lock(resume_gate->mutex);
+    resume_gate->open = false;
+  }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
   std::atomic<bool> stopping{false};
   std::uint16_t bound_port = 0;
 
@@ -347,15 +361,26 @@ asio::awaitable<Response> settled_later(Server::Impl& s, Response returned) {
   const std::shared_ptr<LaterResponse> later = returned.later;
   s.pending.fetch_add(1);
   PendingSlot slot{s.pending};
-  co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-      [later](auto handler) {
-        auto resume = std::make_shared<decltype(handler)>(std::move(handler));
-        later->when_settled([resume] {
-          auto executor = asio::get_associated_executor(*resume);
-          asio::post(executor, [resume] { std::move (*resume)(); });
-        });
-      },
-      asio::use_awaitable);
+  // Named, not a temporary inside the co_await: gcc 12 destroys a temporary lambda's captures
+  // twice there (its coroutine bug 99576).
+  const std::shared_ptr<Server::Impl::ResumeGate> gate = s.resume_gate;
+  auto initiation = [later, gate](auto handler) {
+    auto resume = std::make_shared<decltype(handler)>(std::move(handler));
+    later->when_settled([resume, gate] {
+      std::lock_guard lock(gate->mutex);
+      if (!gate->open) {
+        // The server and its contexts are gone; so is the connection, whose coroutine this
+        // handler would destroy with them. Left alone: the process is stopping.
+        (void)new std::shared_ptr<decltype(handler)>(resume);
+        return;
+      }
+      auto executor = asio::get_associated_executor(*resume);
+      asio::post(executor, [resume] { std::move (*resume)(); });
+    });
+  };
+  auto settlement =
+      asio::async_initiate<decltype(asio::use_awaitable), void()>(std::move(initiation), asio::use_awaitable);
+  co_await std::move(settlement);
   co_return later->take(returned);
 }
 
