@@ -68,14 +68,15 @@ class Batcher {
     lead(lock, mine, run);
   }
 
-  // Queues `item` without waiting for it: whoever runs the batch holding it calls `run`, which
-  // must tell the item's owner of its outcome (and must not throw: an exception is dropped, the
-  // items left as `run` left them). The item must outlive that call. Returns true when nobody is
-  // running a batch: the caller must then have run_detached() called, on this thread or another
-  // (a committer thread, so that the caller is not held), and until then nothing runs. Otherwise
-  // the thread running batches runs it: it goes on while the queue's front is a detached item and
-  // hands over to a caller waiting in submit() as soon as one is at the front, so a detached item
-  // is never stranded.
+  // Queues `item` without waiting for it. The thread that runs the batch holding it runs it with
+  // its own `run` (a leading submit()'s, or run_detached()'s), so every `run` given to a batcher
+  // that takes detached items must tell their owners of the outcome, even when it fails (an
+  // exception reaches only a leading submit() whose own item was in that batch). The item must
+  // outlive that call. Returns true when nobody is running a batch: the caller must then have
+  // run_detached() called, on this thread or another (a committer thread, so that the caller is
+  // not held), and until then nothing runs. Otherwise the thread running batches runs it: it goes
+  // on while the queue's front is a detached item and hands over to a caller waiting in submit()
+  // as soon as one is at the front, so a detached item is never stranded.
   [[nodiscard]] bool submit_detached(Item& item) {
     std::lock_guard lock(mutex_);
     queue_.push_back(Queued{&item, nullptr});
